@@ -1,0 +1,124 @@
+/* Decode benchmark driver: reads Parquet files into memory first (so only decoding is
+ * timed, as from tmpfs), then decodes every column of every row group with N threads and
+ * prints one JSON line: seconds (best of --repeat), Parquet bytes, decoded Arrow bytes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "fastdata/parquet.h"
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void *slurp(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *size = (size_t)n;
+    return buf;
+}
+
+/* Sums the sizes of an array's buffers as Arrow lays them out. */
+static size_t array_bytes(const struct ArrowArray *a, const char *format) {
+    size_t n = (size_t)a->length, bytes = a->null_count ? (n + 7) / 8 : 0;
+    if (strcmp(format, "u") == 0 || strcmp(format, "z") == 0) {
+        const int32_t *off = a->buffers[1];
+        return bytes + (n + 1) * 4 + (size_t)off[n];
+    }
+    if (strcmp(format, "b") == 0)
+        return bytes + (n + 7) / 8;
+    static const struct { const char *f; size_t w; } widths[] = {
+        {"c", 1}, {"C", 1}, {"s", 2}, {"S", 2}, {"e", 2}, {"i", 4}, {"I", 4}, {"f", 4},
+        {"tdD", 4}, {"ttm", 4},
+    };
+    for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
+        if (strcmp(format, widths[i].f) == 0)
+            return bytes + n * widths[i].w;
+    return bytes + n * 8;
+}
+
+static int decode_file(const void *data, size_t size, const char *name, int threads,
+                       size_t *decoded) {
+    struct fdata_error err = {0};
+    fdata_parquet_file *f;
+    if (fdata_parquet_open_buffer(data, size, name, NULL, NULL, &f, &err) != FDATA_OK) {
+        fprintf(stderr, "%s\n", err.message);
+        return 1;
+    }
+    struct fdata_parquet_read_options o = {.threads = threads};
+    int nrg = fdata_parquet_num_row_groups(f);
+    struct ArrowArray *batches = calloc((size_t)nrg + 1, sizeof *batches);
+    struct ArrowSchema schema;
+    int rc = fdata_parquet_get_schema(f, &o, &schema, &err) ||
+             fdata_parquet_read_row_groups(f, 0, nrg, &o, batches, &err);
+    if (rc) {
+        fprintf(stderr, "%s\n", err.message);
+    } else {
+        for (int rg = 0; rg < nrg; rg++) {
+            for (int64_t c = 0; c < batches[rg].n_children; c++)
+                *decoded += array_bytes(batches[rg].children[c], schema.children[c]->format);
+            batches[rg].release(&batches[rg]);
+        }
+        schema.release(&schema);
+    }
+    free(batches);
+    fdata_parquet_close(f);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    int threads = 0, repeat = 3, first = 1;
+    while (first + 1 < argc && argv[first][0] == '-') {
+        if (strcmp(argv[first], "--threads") == 0)
+            threads = atoi(argv[first + 1]);
+        else if (strcmp(argv[first], "--repeat") == 0)
+            repeat = atoi(argv[first + 1]);
+        else
+            break;
+        first += 2;
+    }
+    int nfiles = argc - first;
+    if (nfiles < 1) {
+        fprintf(stderr, "usage: fdata_bench_decode [--threads N] [--repeat R] FILE...\n");
+        return 2;
+    }
+    void **data = calloc((size_t)nfiles, sizeof *data);
+    size_t *sizes = calloc((size_t)nfiles, sizeof *sizes), total = 0;
+    for (int i = 0; i < nfiles; i++) {
+        if (!(data[i] = slurp(argv[first + i], &sizes[i]))) {
+            fprintf(stderr, "cannot read %s\n", argv[first + i]);
+            return 1;
+        }
+        total += sizes[i];
+    }
+    double best = 1e30;
+    size_t decoded = 0;
+    for (int r = 0; r < repeat; r++) {
+        decoded = 0;
+        double t0 = now();
+        for (int i = 0; i < nfiles; i++)
+            if (decode_file(data[i], sizes[i], argv[first + i], threads, &decoded))
+                return 1;
+        double t = now() - t0;
+        best = t < best ? t : best;
+    }
+    printf("{\"seconds\": %.6f, \"parquet_bytes\": %zu, \"decoded_bytes\": %zu}\n", best, total,
+           decoded);
+    for (int i = 0; i < nfiles; i++)
+        free(data[i]);
+    free(data);
+    free(sizes);
+    return 0;
+}

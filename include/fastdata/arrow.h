@@ -1,0 +1,106 @@
+/*
+ * fastdata/arrow.h - Apache Arrow C Data Interface structures and the text output of
+ * Arrow record batches (the `fastdata cat` formats).
+ *
+ * The three structures below are the ABI of the Arrow C Data / C Stream interface,
+ * exactly as specified by Apache Arrow; any consumer (pyarrow, Polars, DuckDB,
+ * nanoarrow) can take them.  Ownership follows that specification: whoever holds a
+ * struct whose `release` is not NULL owns it and must call release exactly once;
+ * moving a struct means copying it and setting the source's release to NULL.
+ *
+ * Arrays produced by fastdata own their buffers through `private_data`; every buffer
+ * is 64-byte aligned.  Releasing a parent releases its children.
+ */
+#ifndef FASTDATA_ARROW_H
+#define FASTDATA_ARROW_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "fastdata/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+    const char *format;
+    const char *name;
+    const char *metadata;
+    int64_t flags;
+    int64_t n_children;
+    struct ArrowSchema **children;
+    struct ArrowSchema *dictionary;
+    void (*release)(struct ArrowSchema *);
+    void *private_data;
+};
+
+struct ArrowArray {
+    int64_t length;
+    int64_t null_count;
+    int64_t offset;
+    int64_t n_buffers;
+    int64_t n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+
+#endif /* ARROW_C_DATA_INTERFACE */
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+    const char *(*get_last_error)(struct ArrowArrayStream *);
+    void (*release)(struct ArrowArrayStream *);
+    void *private_data;
+};
+
+#endif /* ARROW_C_STREAM_INTERFACE */
+
+/* Text formats for fdata_arrow_write_batch(). */
+enum fdata_text_format {
+    FDATA_TEXT_JSONL = 0, /* one JSON object per row: the row-dump format of JSONL.md */
+    FDATA_TEXT_CSV = 1,   /* RFC 4180, header line from fdata_arrow_write_header() */
+};
+
+/*
+ * Writes the CSV header line (the field names of `schema`, a struct "+s") to `out`.
+ * Nothing is written for FDATA_TEXT_JSONL.  Returns FDATA_OK, or FDATA_EIO when the
+ * stream reports a write error.
+ */
+FDATA_API int fdata_arrow_write_header(const struct ArrowSchema *schema,
+                                       enum fdata_text_format format, FILE *out,
+                                       struct fdata_error *err);
+
+/*
+ * Writes rows [0, min(batch->length, max_rows)) of a record batch to `out`, one line per
+ * row.  `schema` describes the batch: a struct ("+s") whose children are the columns.
+ * Every flat Arrow type fastdata produces is printed: integers, floats (shortest text
+ * that reads back to the same value; NaN and infinities as strings), float16, decimal128/
+ * 256, date32, time32/64, timestamp (with "Z" when the time zone is UTC), interval
+ * month_day_nano (as {"months","days","millis"}), utf8, binary and fixed_size_binary
+ * (base64), arrow.uuid (canonical text).
+ * Returns FDATA_OK; FDATA_EUNSUPPORTED for a type it cannot print (nothing of that row
+ * is written); FDATA_EIO on a write error.  The batch is not modified.
+ */
+FDATA_API int fdata_arrow_write_batch(const struct ArrowSchema *schema,
+                                      const struct ArrowArray *batch, int64_t max_rows,
+                                      enum fdata_text_format format, FILE *out,
+                                      struct fdata_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FASTDATA_ARROW_H */

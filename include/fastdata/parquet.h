@@ -1,0 +1,148 @@
+/*
+ * fastdata/parquet.h - the Parquet reader: footer, schema, and decoding of column chunks
+ * into Apache Arrow arrays (see fastdata/arrow.h), on several threads.
+ *
+ * Input is a whole Parquet file in memory: a path that is mmap'ed, or a buffer the caller
+ * hands over.  Every length and offset read from the file is checked against the bytes
+ * that exist; a hostile file yields FDATA_ECORRUPT, never an out-of-bounds read, an
+ * endless loop or an allocation larger than the file could need.
+ *
+ * Supported: flat schemas (top-level primitive columns, required or optional) of every
+ * physical type, logical and legacy converted type, encoding (PLAIN, PLAIN_DICTIONARY,
+ * RLE_DICTIONARY, RLE, BIT_PACKED, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY,
+ * DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT), data page v1 and v2, and codec (UNCOMPRESSED,
+ * SNAPPY, GZIP, ZSTD, LZ4_RAW, LZ4 with Hadoop framing or raw, BROTLI).
+ * Nested columns (groups, repeated fields) are listed by fdata_parquet_column_info() but
+ * reading them gives FDATA_EUNSUPPORTED.
+ *
+ * Arrow mapping: BOOLEAN -> bool; INT(8/16/32/64, signed or not) -> int8..uint64; INT32
+ * -> int32; INT64 -> int64; FLOAT -> float32; DOUBLE -> float64; FLOAT16 -> float16;
+ * DECIMAL(p,s) -> decimal128 (p <= 38) or decimal256; DATE -> date32; TIME(MILLIS) ->
+ * time32[ms]; TIME(MICROS/NANOS) -> time64[us/ns]; TIMESTAMP(unit) -> timestamp[unit],
+ * time zone "UTC" when isAdjustedToUTC; INT96 -> timestamp[ns]; STRING, ENUM, JSON ->
+ * utf8 (JSON tagged with the arrow.json extension); other BYTE_ARRAY (BSON, unknown
+ * logical types) -> binary; UUID -> fixed_size_binary(16) tagged arrow.uuid; INTERVAL ->
+ * interval[month_day_nano]; other FIXED_LEN_BYTE_ARRAY -> fixed_size_binary(n).
+ * Optional columns get a validity bitmap; required ones none.  String offsets are int32:
+ * a column chunk with more than 2 GiB of string bytes gives FDATA_EUNSUPPORTED.
+ *
+ * Thread safety: an fdata_parquet_file is immutable after it is opened, so any number of
+ * threads may read from one file at once.  Close it once, when no call is using it;
+ * streams made from it hold their own reference and keep it alive.
+ */
+#ifndef FASTDATA_PARQUET_H
+#define FASTDATA_PARQUET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fastdata/arrow.h"
+#include "fastdata/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fdata_parquet_file fdata_parquet_file;
+
+/*
+ * Opens the Parquet file at `path` (mmap'ed read-only) and parses its footer.
+ * On success *out is a new file object (close it with fdata_parquet_close) and FDATA_OK is
+ * returned.  On failure *out is NULL and the status is FDATA_EIO (cannot open or map),
+ * FDATA_ECORRUPT (not a Parquet file, bad footer) or FDATA_EUNSUPPORTED (encrypted footer).
+ */
+FDATA_API int fdata_parquet_open_path(const char *path, fdata_parquet_file **out,
+                                      struct fdata_error *err);
+
+/*
+ * Opens a Parquet file held in memory: `size` bytes at `data`.  `name` (may be NULL) is
+ * used in error messages, e.g. the object's URL.  The bytes are not copied: they must stay
+ * valid and unchanged until `release(release_ctx)` is called, which happens when the file
+ * and every stream and array that points into it are gone.  `release` may be NULL when the
+ * caller keeps the bytes alive longer itself.  If this call fails, `release` is NOT called:
+ * the buffer still belongs to the caller.  Errors as fdata_parquet_open_path.
+ */
+FDATA_API int fdata_parquet_open_buffer(const void *data, size_t size, const char *name,
+                                        void (*release)(void *release_ctx), void *release_ctx,
+                                        fdata_parquet_file **out, struct fdata_error *err);
+
+/* Drops the caller's reference; the file is freed once no stream uses it.  NULL is a no-op. */
+FDATA_API void fdata_parquet_close(fdata_parquet_file *file);
+
+/* Counts from the footer. */
+FDATA_API int64_t fdata_parquet_num_rows(const fdata_parquet_file *file);
+FDATA_API int fdata_parquet_num_row_groups(const fdata_parquet_file *file);
+FDATA_API int64_t fdata_parquet_row_group_num_rows(const fdata_parquet_file *file, int rg);
+/* Number of leaf columns (column chunks per row group). */
+FDATA_API int fdata_parquet_num_columns(const fdata_parquet_file *file);
+/* The footer's created_by string, "" when absent.  Owned by the file. */
+FDATA_API const char *fdata_parquet_created_by(const fdata_parquet_file *file);
+
+/* What fastdata knows of one leaf column.  Strings are owned by the file. */
+struct fdata_parquet_column_info {
+    const char *path;          /* dotted path, e.g. "a.b.c"; a flat column's name */
+    const char *physical_type; /* "INT32", "FIXED_LEN_BYTE_ARRAY", ... */
+    int type_length;           /* FIXED_LEN_BYTE_ARRAY width, else 0 */
+    const char *repetition;    /* "REQUIRED", "OPTIONAL" or "REPEATED" */
+    const char *logical_type;  /* "STRING", "DECIMAL(10,2)", "TIMESTAMP(MICROS,UTC)", "" */
+    const char *arrow_type;    /* "int32", "timestamp[us, tz=UTC]", ...; "" when nested */
+    int nested;                /* 1 when the column sits inside a group or list */
+    uint32_t encodings;        /* bit (1 << e) for each Parquet encoding e in any chunk */
+    uint32_t codecs;           /* bit (1 << c) for each Parquet codec c in any chunk */
+    int64_t compressed_size;   /* sum over row groups of total_compressed_size */
+    int64_t uncompressed_size; /* sum over row groups of total_uncompressed_size */
+};
+
+/* Fills *out for leaf column `i` (0 <= i < num_columns).  FDATA_EINVAL if out of range. */
+FDATA_API int fdata_parquet_column_info(const fdata_parquet_file *file, int i,
+                                        struct fdata_parquet_column_info *out,
+                                        struct fdata_error *err);
+
+/* Names of Parquet enum values as in parquet.thrift ("RLE_DICTIONARY", "ZSTD"); "?" if unknown. */
+FDATA_API const char *fdata_parquet_encoding_name(int encoding);
+FDATA_API const char *fdata_parquet_codec_name(int codec);
+
+/* Options for reading.  Zero-initialise, then set what you need: 0/NULL means default. */
+struct fdata_parquet_read_options {
+    int threads;                  /* decoding threads; 0 = number of online CPUs */
+    const char *const *columns;   /* top-level column names to read, in output order; */
+    size_t num_columns;           /*   NULL/0 = every column, in schema order          */
+};
+
+/*
+ * Exports the Arrow schema of the projected columns: a struct ("+s") whose children are
+ * the columns.  On success the caller owns *out and must release it.  Errors:
+ * FDATA_ENOTFOUND (no column of that name), FDATA_EUNSUPPORTED (a nested column is
+ * selected), FDATA_EINVAL (a column named twice), FDATA_ENOMEM.
+ */
+FDATA_API int fdata_parquet_get_schema(fdata_parquet_file *file,
+                                       const struct fdata_parquet_read_options *opts,
+                                       struct ArrowSchema *out, struct fdata_error *err);
+
+/*
+ * Decodes row groups [first, first + count) into `count` record batches (struct arrays,
+ * one per row group, columns as fdata_parquet_get_schema describes), every column chunk
+ * of every row group in parallel on opts->threads threads.  Only the projected column
+ * chunks are read.  On success out[0..count) are owned by the caller, who releases each.
+ * On failure nothing is left allocated, every out[i].release is NULL, and the error names
+ * the file, row group, column and page offset of the first failure.
+ */
+FDATA_API int fdata_parquet_read_row_groups(fdata_parquet_file *file, int first, int count,
+                                            const struct fdata_parquet_read_options *opts,
+                                            struct ArrowArray *out, struct fdata_error *err);
+
+/*
+ * Makes an ArrowArrayStream that yields one record batch per row group, in file order,
+ * each decoded with its columns in parallel.  The stream holds a reference to `file`.
+ * The caller owns *out on success and must release it.  Errors as
+ * fdata_parquet_get_schema.  A decoding error during get_next returns its fdata_code (a
+ * positive errno-like int as the C Stream interface wants) and get_last_error gives the
+ * message.
+ */
+FDATA_API int fdata_parquet_stream(fdata_parquet_file *file,
+                                   const struct fdata_parquet_read_options *opts,
+                                   struct ArrowArrayStream *out, struct fdata_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FASTDATA_PARQUET_H */

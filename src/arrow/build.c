@@ -1,0 +1,201 @@
+/* Arrow arrays and schemas with explicit ownership: each owns its buffers and children
+ * through private_data and frees them in its release callback (Arrow C Data Interface). */
+#include <stdlib.h>
+#include "../common/common.h"
+#include "build.h"
+
+struct array_private {
+    void *buffers[3];
+    const void *buffer_ptrs[3];
+    struct ArrowArray *children;  /* n_children structs, one allocation */
+    struct ArrowArray **child_ptrs;
+};
+
+static void array_release(struct ArrowArray *a) {
+    struct array_private *p = a->private_data;
+    for (int64_t i = 0; i < a->n_children; i++)
+        if (p->children[i].release)
+            p->children[i].release(&p->children[i]);
+    for (int i = 0; i < 3; i++)
+        fdata_aligned_free(p->buffers[i]);
+    free(p->children);
+    free(p->child_ptrs);
+    free(p);
+    a->release = NULL;
+}
+
+static void init_array(struct ArrowArray *out, struct array_private *p, int64_t length,
+                       int64_t null_count, int n_buffers) {
+    memset(out, 0, sizeof *out);
+    out->length = length;
+    out->null_count = null_count;
+    out->n_buffers = n_buffers;
+    out->buffers = p->buffer_ptrs;
+    out->release = array_release;
+    out->private_data = p;
+}
+
+int fdata_array_make(struct ArrowArray *out, int64_t length, int64_t null_count,
+                     int n_buffers, void *const *buffers) {
+    struct array_private *p = calloc(1, sizeof *p);
+    if (!p) {
+        for (int i = 0; i < n_buffers; i++)
+            fdata_aligned_free(buffers[i]);
+        out->release = NULL;
+        return FDATA_ENOMEM;
+    }
+    for (int i = 0; i < n_buffers; i++)
+        p->buffer_ptrs[i] = p->buffers[i] = buffers[i];
+    init_array(out, p, length, null_count, n_buffers);
+    return FDATA_OK;
+}
+
+int fdata_array_make_struct(struct ArrowArray *out, int64_t length, struct ArrowArray *children,
+                            int64_t n) {
+    struct array_private *p = calloc(1, sizeof *p);
+    struct ArrowArray *kids = calloc((size_t)(n ? n : 1), sizeof *kids);
+    struct ArrowArray **ptrs = calloc((size_t)(n ? n : 1), sizeof *ptrs);
+    if (!p || !kids || !ptrs) {
+        free(p);
+        free(kids);
+        free(ptrs);
+        for (int64_t i = 0; i < n; i++)
+            if (children[i].release)
+                children[i].release(&children[i]);
+        out->release = NULL;
+        return FDATA_ENOMEM;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        kids[i] = children[i];
+        children[i].release = NULL;
+        ptrs[i] = &kids[i];
+    }
+    p->children = kids;
+    p->child_ptrs = ptrs;
+    p->buffer_ptrs[0] = NULL; /* no validity: a record batch has no null rows */
+    init_array(out, p, length, 0, 1);
+    out->n_children = n;
+    out->children = ptrs;
+    return FDATA_OK;
+}
+
+struct schema_private {
+    char *format, *name, *metadata;
+    struct ArrowSchema *children;
+    struct ArrowSchema **child_ptrs;
+};
+
+static void schema_release(struct ArrowSchema *s) {
+    struct schema_private *p = s->private_data;
+    for (int64_t i = 0; i < s->n_children; i++)
+        if (p->children[i].release)
+            p->children[i].release(&p->children[i]);
+    free(p->format);
+    free(p->name);
+    free(p->metadata);
+    free(p->children);
+    free(p->child_ptrs);
+    free(p);
+    s->release = NULL;
+}
+
+static void put_i32(char *dst, int32_t v) { memcpy(dst, &v, 4); }
+
+/* Arrow metadata: int32 count, then per pair int32 length + bytes, key then value. */
+static char *extension_metadata(const char *extension) {
+    static const char key_name[] = "ARROW:extension:name";
+    static const char key_meta[] = "ARROW:extension:metadata";
+    size_t ext = strlen(extension), kn = sizeof key_name - 1, km = sizeof key_meta - 1;
+    char *m = malloc(4 + 4 + kn + 4 + ext + 4 + km + 4);
+    if (!m)
+        return NULL;
+    char *p = m;
+    put_i32(p, 2), p += 4;
+    put_i32(p, (int32_t)kn), p += 4;
+    memcpy(p, key_name, kn), p += kn;
+    put_i32(p, (int32_t)ext), p += 4;
+    memcpy(p, extension, ext), p += ext;
+    put_i32(p, (int32_t)km), p += 4;
+    memcpy(p, key_meta, km), p += km;
+    put_i32(p, 0);
+    return m;
+}
+
+int fdata_schema_make(struct ArrowSchema *out, const char *format, const char *name,
+                      int64_t flags, const char *extension) {
+    memset(out, 0, sizeof *out);
+    struct schema_private *p = calloc(1, sizeof *p);
+    if (!p)
+        return FDATA_ENOMEM;
+    p->format = strdup(format);
+    p->name = strdup(name ? name : "");
+    p->metadata = extension ? extension_metadata(extension) : NULL;
+    if (!p->format || !p->name || (extension && !p->metadata)) {
+        free(p->format);
+        free(p->name);
+        free(p->metadata);
+        free(p);
+        return FDATA_ENOMEM;
+    }
+    out->format = p->format;
+    out->name = p->name;
+    out->metadata = p->metadata;
+    out->flags = flags;
+    out->release = schema_release;
+    out->private_data = p;
+    return FDATA_OK;
+}
+
+int fdata_schema_make_struct(struct ArrowSchema *out, struct ArrowSchema *children, int64_t n) {
+    struct ArrowSchema *kids = calloc((size_t)(n ? n : 1), sizeof *kids);
+    struct ArrowSchema **ptrs = calloc((size_t)(n ? n : 1), sizeof *ptrs);
+    int status = (kids && ptrs) ? fdata_schema_make(out, "+s", "", 0, NULL) : FDATA_ENOMEM;
+    if (status != FDATA_OK) {
+        free(kids);
+        free(ptrs);
+        for (int64_t i = 0; i < n; i++)
+            if (children[i].release)
+                children[i].release(&children[i]);
+        return status;
+    }
+    struct schema_private *p = out->private_data;
+    for (int64_t i = 0; i < n; i++) {
+        kids[i] = children[i];
+        children[i].release = NULL;
+        ptrs[i] = &kids[i];
+    }
+    p->children = kids;
+    p->child_ptrs = ptrs;
+    out->n_children = n;
+    out->children = ptrs;
+    return FDATA_OK;
+}
+
+static int32_t get_i32(const char *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+void fdata_schema_extension(const struct ArrowSchema *schema, char *buf, size_t size) {
+    static const char key_name[] = "ARROW:extension:name";
+    buf[0] = '\0';
+    const char *p = schema->metadata;
+    if (!p)
+        return;
+    int32_t n = get_i32(p);
+    p += 4;
+    for (int32_t i = 0; i < n; i++) {
+        int32_t klen = get_i32(p);
+        const char *key = p + 4;
+        int32_t vlen = get_i32(key + klen);
+        const char *val = key + klen + 4;
+        if ((size_t)klen == sizeof key_name - 1 && memcmp(key, key_name, (size_t)klen) == 0) {
+            size_t c = (size_t)vlen < size - 1 ? (size_t)vlen : size - 1;
+            memcpy(buf, val, c);
+            buf[c] = '\0';
+            return;
+        }
+        p = val + vlen;
+    }
+}

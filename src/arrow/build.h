@@ -1,0 +1,31 @@
+/* Building Arrow C Data Interface arrays and schemas that own their memory.  Used by the
+ * decoders; hidden from the shared library's exports. */
+#ifndef FDATA_ARROW_BUILD_H
+#define FDATA_ARROW_BUILD_H
+
+#include <stddef.h>
+#include "fastdata/arrow.h"
+
+/* Makes a leaf array that takes ownership of n_buffers (1..3) buffers allocated with
+ * fdata_aligned_alloc (NULL allowed for an absent validity bitmap).  On failure the
+ * buffers are freed and out->release is NULL.  Returns FDATA_OK or FDATA_ENOMEM. */
+int fdata_array_make(struct ArrowArray *out, int64_t length, int64_t null_count,
+                     int n_buffers, void *const *buffers);
+
+/* Makes a struct array (no validity) that takes ownership of `n` child arrays, moved from
+ * children[0..n) (their release set to NULL).  On failure the children are released. */
+int fdata_array_make_struct(struct ArrowArray *out, int64_t length, struct ArrowArray *children,
+                            int64_t n);
+
+/* Makes a leaf schema; format and name are copied.  `extension` (may be NULL) becomes the
+ * ARROW:extension:name metadata.  Returns FDATA_OK or FDATA_ENOMEM. */
+int fdata_schema_make(struct ArrowSchema *out, const char *format, const char *name,
+                      int64_t flags, const char *extension);
+
+/* Makes a struct schema "+s" that takes ownership of n children moved from children[]. */
+int fdata_schema_make_struct(struct ArrowSchema *out, struct ArrowSchema *children, int64_t n);
+
+/* Reads the ARROW:extension:name value of a schema's metadata into buf ("" if none). */
+void fdata_schema_extension(const struct ArrowSchema *schema, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,58 @@
+/* Days since 1970-01-01 -> civil date, after Howard Hinnant's days_from_civil inverse
+ * ("chrono-Compatible Low-Level Date Algorithms"): exact for every int64 day count we meet. */
+#include <stdio.h>
+#include "datetime.h"
+
+static int64_t floor_div(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+static int format_civil(char *buf, size_t size, int64_t days) {
+    int64_t z = days + 719468;
+    int64_t era = floor_div(z, 146097);
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int64_t y = yoe + era * 400 + (m <= 2);
+    if (y >= 1 && y <= 9999)
+        return snprintf(buf, size, "%04lld-%02d-%02d", (long long)y, m, d);
+    return snprintf(buf, size, "%c%04lld-%02d-%02d", y < 0 ? '-' : '+',
+                    (long long)(y < 0 ? -y : y), m, d);
+}
+
+void fdata_format_date(char *buf, size_t size, int64_t days) { format_civil(buf, size, days); }
+
+static const int64_t pow10_table[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                      100000000, 1000000000};
+
+static int format_clock(char *buf, size_t size, int64_t value, int digits) {
+    int64_t scale = pow10_table[digits];
+    int64_t secs = floor_div(value, scale), frac = value - secs * scale;
+    int n = snprintf(buf, size, "%02lld:%02lld:%02lld", (long long)(secs / 3600),
+                     (long long)(secs / 60 % 60), (long long)(secs % 60));
+    if (digits > 0 && n > 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, ".%0*lld", digits, (long long)frac);
+    return n;
+}
+
+void fdata_format_time(char *buf, size_t size, int64_t value, int digits) {
+    format_clock(buf, size, value, digits);
+}
+
+void fdata_format_timestamp(char *buf, size_t size, int64_t value, int digits, int utc) {
+    int64_t per_day = 86400 * pow10_table[digits];
+    int64_t days = floor_div(value, per_day);
+    int n = format_civil(buf, size, days);
+    if (n <= 0 || (size_t)n + 1 >= size)
+        return;
+    buf[n++] = 'T';
+    n += format_clock(buf + n, size - (size_t)n, value - days * per_day, digits);
+    if (utc && (size_t)n + 1 < size) {
+        buf[n++] = 'Z';
+        buf[n] = '\0';
+    }
+}

@@ -1,0 +1,461 @@
+/* Text output of Arrow record batches: JSONL (the row-dump format) and CSV (RFC 4180).
+ * Values are formatted from the Arrow layout alone (format string + extension name), so
+ * this proves what consumers of our arrays will see. */
+#include <errno.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "fastdata/arrow.h"
+#include "../common/common.h"
+#include "build.h"
+#include "datetime.h"
+
+enum col_kind {
+    C_BOOL, C_INT, C_UINT, C_F16, C_F32, C_F64, C_DECIMAL, C_DATE, C_TIME, C_TIMESTAMP,
+    C_INTERVAL, C_UTF8, C_BINARY, C_FIXED, C_UUID,
+};
+
+struct col_printer {
+    int kind;
+    int width;         /* bytes per value for fixed layouts */
+    int scale;         /* decimal */
+    int unit_digits;   /* time/timestamp: 0, 3, 6 or 9 fraction digits */
+    int utc;           /* timestamp with a time zone: print "Z" */
+};
+
+struct text {
+    char *buf;
+    size_t len, cap;
+    int oom;
+};
+
+static void text_reserve(struct text *t, size_t extra) {
+    if (t->oom || t->len + extra <= t->cap)
+        return;
+    size_t cap = t->cap ? t->cap * 2 : 65536;
+    while (cap < t->len + extra)
+        cap *= 2;
+    char *b = realloc(t->buf, cap);
+    if (!b) {
+        t->oom = 1;
+        return;
+    }
+    t->buf = b;
+    t->cap = cap;
+}
+
+static void put(struct text *t, const char *s, size_t n) {
+    text_reserve(t, n);
+    if (!t->oom) {
+        memcpy(t->buf + t->len, s, n);
+        t->len += n;
+    }
+}
+
+static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
+static void putc_(struct text *t, char c) { put(t, &c, 1); }
+
+/* ---- type parsing ---- */
+
+static int unit_digits(char u) { return u == 's' ? 0 : u == 'm' ? 3 : u == 'u' ? 6 : 9; }
+
+static int parse_column(const struct ArrowSchema *s, struct col_printer *c) {
+    const char *f = s->format;
+    char ext[32];
+    fdata_schema_extension(s, ext, sizeof ext);
+    memset(c, 0, sizeof *c);
+    static const struct { const char *fmt; int kind, width; } simple[] = {
+        {"b", C_BOOL, 0}, {"c", C_INT, 1}, {"s", C_INT, 2}, {"i", C_INT, 4}, {"l", C_INT, 8},
+        {"C", C_UINT, 1}, {"S", C_UINT, 2}, {"I", C_UINT, 4}, {"L", C_UINT, 8},
+        {"e", C_F16, 2}, {"f", C_F32, 4}, {"g", C_F64, 8}, {"u", C_UTF8, 0}, {"z", C_BINARY, 0},
+        {"tdD", C_DATE, 4}, {"tin", C_INTERVAL, 16},
+    };
+    for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
+        if (strcmp(f, simple[i].fmt) == 0) {
+            c->kind = simple[i].kind;
+            c->width = simple[i].width;
+            return FDATA_OK;
+        }
+    }
+    if (f[0] == 't' && f[1] == 't' && f[2] && !f[3]) {
+        c->kind = C_TIME;
+        c->width = f[2] == 's' || f[2] == 'm' ? 4 : 8;
+        c->unit_digits = unit_digits(f[2]);
+        return FDATA_OK;
+    }
+    if (f[0] == 't' && f[1] == 's' && f[2] && f[3] == ':') {
+        c->kind = C_TIMESTAMP;
+        c->width = 8;
+        c->unit_digits = unit_digits(f[2]);
+        c->utc = f[4] != '\0';
+        return FDATA_OK;
+    }
+    int p, sc, bits = 128;
+    if (sscanf(f, "d:%d,%d,%d", &p, &sc, &bits) >= 2) {
+        c->kind = C_DECIMAL;
+        c->scale = sc;
+        c->width = bits / 8;
+        return bits == 128 || bits == 256 ? FDATA_OK : FDATA_EUNSUPPORTED;
+    }
+    if (sscanf(f, "w:%d", &c->width) == 1) {
+        c->kind = strcmp(ext, "arrow.uuid") == 0 && c->width == 16 ? C_UUID : C_FIXED;
+        return FDATA_OK;
+    }
+    return FDATA_EUNSUPPORTED;
+}
+
+/* ---- value formatting ---- */
+
+static void put_shortest(struct text *t, double v, int is_float, int json) {
+    char buf[40];
+    if (isnan(v) || isinf(v)) {
+        const char *s = isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+        if (json)
+            putc_(t, '"');
+        puts_(t, s);
+        if (json)
+            putc_(t, '"');
+        return;
+    }
+    /* The fewest significant digits that read back to the same value. */
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (is_float ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v)
+            break;
+    }
+    puts_(t, buf);
+    if (!strpbrk(buf, ".e"))
+        puts_(t, ".0"); /* a float always shows it is one */
+}
+
+static float half_to_float(uint16_t h) {
+    int sign = h >> 15, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+    float v;
+    if (exp == 0)
+        v = ldexpf((float)mant, -24);
+    else if (exp == 31)
+        v = mant ? NAN : INFINITY;
+    else
+        v = ldexpf((float)(mant | 0x400), exp - 25);
+    return sign ? -v : v;
+}
+
+/* Two's complement little-endian integer of `width` bytes -> decimal text with `scale`. */
+static void put_decimal(struct text *t, const uint8_t *le, int width, int scale) {
+    uint32_t limbs[8];
+    int n = width / 4;
+    memcpy(limbs, le, (size_t)width);
+    int neg = (le[width - 1] & 0x80) != 0;
+    if (neg) { /* negate: invert and add one */
+        uint64_t carry = 1;
+        for (int i = 0; i < n; i++) {
+            uint64_t v = (uint64_t)(uint32_t)~limbs[i] + carry;
+            limbs[i] = (uint32_t)v;
+            carry = v >> 32;
+        }
+    }
+    char digits[90];
+    int nd = 0;
+    for (;;) { /* repeated division by 10^9 */
+        uint64_t rem = 0;
+        int nonzero = 0;
+        for (int i = n - 1; i >= 0; i--) {
+            uint64_t cur = (rem << 32) | limbs[i];
+            limbs[i] = (uint32_t)(cur / 1000000000u);
+            rem = cur % 1000000000u;
+            nonzero |= limbs[i] != 0;
+        }
+        for (int k = 0; k < 9; k++, rem /= 10)
+            digits[nd++] = (char)('0' + rem % 10);
+        if (!nonzero)
+            break;
+    }
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    while (nd < scale + 1)
+        digits[nd++] = '0';
+    if (neg)
+        putc_(t, '-');
+    for (int i = nd - 1; i >= 0; i--) {
+        putc_(t, digits[i]);
+        if (i == scale && scale > 0)
+            putc_(t, '.');
+    }
+}
+
+static void put_base64(struct text *t, const uint8_t *p, size_t n) {
+    text_reserve(t, 4 * ((n + 2) / 3) + 1);
+    if (t->oom)
+        return;
+    /* EVP_EncodeBlock takes an int length; encode in slices of whole 3-byte groups. */
+    while (n > 0) {
+        size_t chunk = n > 3u << 28 ? 3u << 28 : n;
+        int w = EVP_EncodeBlock((unsigned char *)t->buf + t->len, p, (int)chunk);
+        t->len += (size_t)w;
+        p += chunk;
+        n -= chunk;
+    }
+}
+
+static void put_uuid(struct text *t, const uint8_t *p) {
+    char buf[40];
+    int k = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            buf[k++] = '-';
+        k += snprintf(buf + k, sizeof buf - (size_t)k, "%02x", p[i]);
+    }
+    put(t, buf, (size_t)k);
+}
+
+/* Length of the valid UTF-8 sequence at s (0 if invalid). */
+static size_t utf8_seq(const uint8_t *s, size_t n) {
+    uint8_t c = s[0];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+    for (size_t i = 1; i < len; i++)
+        cp = (cp << 6) | (s[i] & 0x3f);
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* A JSON string (RFC 8259); invalid UTF-8 bytes become U+FFFD so the output stays valid. */
+static void put_json_string(struct text *t, const uint8_t *s, size_t n) {
+    putc_(t, '"');
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c == '"' || c == '\\') {
+            putc_(t, '\\');
+            putc_(t, (char)c);
+            i++;
+        } else if (c < 0x20) {
+            char buf[8];
+            const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" :
+                              c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+            if (!esc) {
+                snprintf(buf, sizeof buf, "\\u%04x", c);
+                esc = buf;
+            }
+            puts_(t, esc);
+            i++;
+        } else {
+            size_t len = utf8_seq(s + i, n - i);
+            if (len == 0) {
+                puts_(t, "\xef\xbf\xbd");
+                i++;
+            } else {
+                put(t, (const char *)s + i, len);
+                i += len;
+            }
+        }
+    }
+    putc_(t, '"');
+}
+
+static void put_csv_field(struct text *t, const char *s, size_t n) {
+    if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
+        put(t, s, n);
+        return;
+    }
+    putc_(t, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            putc_(t, '"');
+        putc_(t, s[i]);
+    }
+    putc_(t, '"');
+}
+
+static int64_t load_int(const uint8_t *p, int width) {
+    switch (width) {
+    case 1: return (int8_t)p[0];
+    case 2: { int16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { int32_t v; memcpy(&v, p, 4); return v; }
+    default: { int64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static uint64_t load_uint(const uint8_t *p, int width) {
+    switch (width) {
+    case 1: return p[0];
+    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+/* Formats value `i` of `a` into t.  Text values are quoted for JSON only when `json`. */
+static void put_value(struct text *t, const struct col_printer *c, const struct ArrowArray *a,
+                      int64_t i, int json) {
+    int64_t idx = i + a->offset;
+    const uint8_t *values = a->buffers[1];
+    const uint8_t *p = c->width ? values + (size_t)idx * (size_t)c->width : NULL;
+    char buf[64];
+    switch (c->kind) {
+    case C_BOOL:
+        puts_(t, (values[idx >> 3] >> (idx & 7)) & 1 ? "true" : "false");
+        return;
+    case C_INT:
+        snprintf(buf, sizeof buf, "%lld", (long long)load_int(p, c->width));
+        puts_(t, buf);
+        return;
+    case C_UINT:
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)load_uint(p, c->width));
+        puts_(t, buf);
+        return;
+    case C_F16:
+        put_shortest(t, half_to_float((uint16_t)load_uint(p, 2)), 1, json);
+        return;
+    case C_F32: {
+        float f;
+        memcpy(&f, p, 4);
+        put_shortest(t, f, 1, json);
+        return;
+    }
+    case C_F64: {
+        double d;
+        memcpy(&d, p, 8);
+        put_shortest(t, d, 0, json);
+        return;
+    }
+    default:
+        break;
+    }
+    struct text tmp = {0};
+    struct text *o = json ? t : &tmp; /* CSV text values are quoted afterwards if needed */
+    if (json && c->kind != C_UTF8 && c->kind != C_INTERVAL)
+        putc_(t, '"');
+    switch (c->kind) {
+    case C_DECIMAL: put_decimal(o, p, c->width, c->scale); break;
+    case C_DATE: fdata_format_date(buf, sizeof buf, load_int(p, 4)); puts_(o, buf); break;
+    case C_TIME: fdata_format_time(buf, sizeof buf, load_int(p, c->width), c->unit_digits); puts_(o, buf); break;
+    case C_TIMESTAMP:
+        fdata_format_timestamp(buf, sizeof buf, load_int(p, 8), c->unit_digits, c->utc);
+        puts_(o, buf);
+        break;
+    case C_INTERVAL: {
+        int64_t ns;
+        memcpy(&ns, p + 8, 8);
+        snprintf(buf, sizeof buf, "{\"months\":%d,\"days\":%d,\"millis\":%lld}",
+                 (int32_t)load_int(p, 4), (int32_t)load_int(p + 4, 4), (long long)(ns / 1000000));
+        puts_(o, buf);
+        break;
+    }
+    case C_UTF8: case C_BINARY: {
+        const int32_t *off = a->buffers[1];
+        const uint8_t *data = a->buffers[2];
+        const uint8_t *s = data + off[idx];
+        size_t n = (size_t)(off[idx + 1] - off[idx]);
+        if (c->kind == C_BINARY)
+            put_base64(o, s, n);
+        else if (json)
+            put_json_string(o, s, n);
+        else
+            put(o, (const char *)s, n);
+        break;
+    }
+    case C_FIXED: put_base64(o, p, (size_t)c->width); break;
+    case C_UUID: put_uuid(o, p); break;
+    default: break;
+    }
+    if (json && c->kind != C_UTF8 && c->kind != C_INTERVAL)
+        putc_(t, '"');
+    if (!json) {
+        put_csv_field(t, tmp.buf ? tmp.buf : "", tmp.len);
+        t->oom |= tmp.oom;
+        free(tmp.buf);
+    }
+}
+
+static int is_valid(const struct ArrowArray *a, int64_t i) {
+    const uint8_t *bits = a->n_buffers > 0 ? a->buffers[0] : NULL;
+    int64_t idx = i + a->offset;
+    return !bits || a->null_count == 0 || ((bits[idx >> 3] >> (idx & 7)) & 1);
+}
+
+static int flush(struct text *t, FILE *out, struct fdata_error *err) {
+    if (t->oom)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory while formatting rows");
+    if (t->len && fwrite(t->buf, 1, t->len, out) != t->len)
+        return fdata_set_error(err, FDATA_EIO, "write error: %s", strerror(errno));
+    t->len = 0;
+    return FDATA_OK;
+}
+
+int fdata_arrow_write_header(const struct ArrowSchema *schema, enum fdata_text_format format,
+                             FILE *out, struct fdata_error *err) {
+    if (format != FDATA_TEXT_CSV)
+        return FDATA_OK;
+    struct text t = {0};
+    for (int64_t c = 0; c < schema->n_children; c++) {
+        if (c)
+            putc_(&t, ',');
+        const char *name = schema->children[c]->name;
+        put_csv_field(&t, name, strlen(name));
+    }
+    putc_(&t, '\n');
+    int status = flush(&t, out, err);
+    free(t.buf);
+    return status;
+}
+
+int fdata_arrow_write_batch(const struct ArrowSchema *schema, const struct ArrowArray *batch,
+                            int64_t max_rows, enum fdata_text_format format, FILE *out,
+                            struct fdata_error *err) {
+    int64_t ncol = schema->n_children;
+    struct col_printer *cols = calloc((size_t)(ncol ? ncol : 1), sizeof *cols);
+    char **keys = calloc((size_t)(ncol ? ncol : 1), sizeof *keys);
+    struct text t = {0};
+    int json = format == FDATA_TEXT_JSONL;
+    int status = cols && keys ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (int64_t c = 0; c < ncol && status == FDATA_OK; c++) {
+        if (parse_column(schema->children[c], &cols[c]) != FDATA_OK)
+            status = fdata_set_error(err, FDATA_EUNSUPPORTED,
+                                     "column '%s': cannot print Arrow type '%s'",
+                                     schema->children[c]->name, schema->children[c]->format);
+        struct text key = {0};
+        const char *name = schema->children[c]->name;
+        put_json_string(&key, (const uint8_t *)name, strlen(name));
+        putc_(&key, ':');
+        putc_(&key, '\0');
+        keys[c] = key.buf;
+        if (key.oom && status == FDATA_OK)
+            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    int64_t rows = batch->length < max_rows ? batch->length : max_rows;
+    for (int64_t r = 0; r < rows && status == FDATA_OK; r++) {
+        if (json)
+            putc_(&t, '{');
+        for (int64_t c = 0; c < ncol; c++) {
+            const struct ArrowArray *a = batch->children[c];
+            if (c)
+                putc_(&t, ',');
+            if (json)
+                puts_(&t, keys[c]);
+            if (is_valid(a, r))
+                put_value(&t, &cols[c], a, r, json);
+            else if (json)
+                puts_(&t, "null");
+        }
+        puts_(&t, json ? "}\n" : "\n");
+        if (t.len > (1u << 20) || t.oom)
+            status = flush(&t, out, err);
+    }
+    if (status == FDATA_OK)
+        status = flush(&t, out, err);
+    for (int64_t c = 0; keys && c < ncol; c++)
+        free(keys[c]);
+    free(keys);
+    free(cols);
+    free(t.buf);
+    return status;
+}

@@ -1,0 +1,49 @@
+/* fastdata: load Parquet tables (from files now; S3 next) into Arrow memory. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "fastdata/error.h"
+#include "cli.h"
+
+int cli_fail(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("fastdata: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+static void usage(FILE *out) {
+    fputs("usage: fastdata COMMAND [OPTIONS] ARGS\n"
+          "\n"
+          "commands:\n"
+          "  schema FILE      row count, row groups and every column's types, encodings, sizes\n"
+          "  cat FILE         print the rows as JSONL (the row-dump format) or CSV\n"
+          "  version          print the version\n"
+          "\n"
+          "Run 'fastdata COMMAND --help' for a command's options.\n", out);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "cat") == 0)
+        return cmd_cat(argc - 1, argv + 1);
+    if (strcmp(cmd, "schema") == 0)
+        return cmd_schema(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("fastdata %s\n", fdata_version());
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    usage(stderr);
+    return cli_fail("unknown command '%s'", cmd) + 1;
+}

@@ -1,0 +1,49 @@
+/* The error model: codes, their names, and message formatting. */
+#include <stdarg.h>
+#include <stdio.h>
+#include "common.h"
+
+const char *fdata_code_str(int code) {
+    switch (code) {
+    case FDATA_OK: return "ok";
+    case FDATA_EINVAL: return "invalid argument";
+    case FDATA_ENOMEM: return "out of memory";
+    case FDATA_EIO: return "input/output error";
+    case FDATA_ECORRUPT: return "corrupt input";
+    case FDATA_EUNSUPPORTED: return "unsupported feature";
+    case FDATA_ENOTFOUND: return "not found";
+    case FDATA_ERANGE: return "value out of range";
+    default: return "unknown error";
+    }
+}
+
+const char *fdata_version(void) { return FDATA_VERSION_STRING; }
+
+int fdata_set_error(struct fdata_error *err, int code, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->code = code;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void fdata_error_prefix(struct fdata_error *err, const char *fmt, ...) {
+    if (!err)
+        return;
+    char prefix[FDATA_ERROR_MESSAGE_SIZE];
+    char old[FDATA_ERROR_MESSAGE_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->message, sizeof old);
+    /* prefix + ": " + old, cut at the message size (the cut is deliberate). */
+    size_t n = 0, cap = sizeof err->message - 1;
+    for (const char *parts[] = {prefix, ": ", old}, **p = parts; p < parts + 3; p++)
+        for (const char *c = *p; *c && n < cap; c++)
+            err->message[n++] = *c;
+    err->message[n] = '\0';
+}

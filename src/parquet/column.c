@@ -1,0 +1,326 @@
+/* Column chunk -> Arrow array.  Pages are decoded one after another straight into the
+ * final Arrow buffers: the non-null values of a page are decoded densely into the slots
+ * the page covers, then moved backwards into their row positions (nulls zeroed), so no
+ * intermediate copy of the values is made.  Types that need a conversion (narrow
+ * integers, decimals, INT96, INTERVAL, booleans) decode densely into scratch first. */
+#include <stdlib.h>
+#include "../arrow/build.h"
+#include "../common/common.h"
+#include "codec.h"
+#include "column.h"
+#include "encoding.h"
+#include "metadata.h"
+#include "values.h"
+
+/* A page may claim at most this many values per byte of its body: RLE runs make very high
+ * ratios legitimate (an all-null page), but an unbounded claim would let a few hostile
+ * bytes demand gigabytes. */
+#define MAX_VALUES_PER_PAGE_BYTE 65536
+#define MAX_PAGE_SIZE (1u << 30)
+
+struct chunk_decoder {
+    const struct pq_chunk_input *in;
+    const struct pq_leaf *leaf;
+    const struct pq_arrow_type *at;
+    int phys_width;
+    int direct;              /* dense physical values are already the Arrow values */
+    int64_t pos;             /* rows decoded so far */
+    struct col_out out;
+    struct pq_dictionary dict;
+    struct pq_scratch scratch;
+    struct fdata_error *err;
+};
+
+static int fail(struct chunk_decoder *d, int code, const char *why) {
+    return fdata_set_error(d->err, code, "%s", why);
+}
+
+/* True when the Arrow buffer holds the physical values unchanged. */
+static int is_direct(const struct pq_leaf *leaf) {
+    switch (leaf->arrow.kind) {
+    case K_INT32: case K_UINT32: case K_DATE32: case K_TIME32:
+        return leaf->physical == PQ_INT32;
+    case K_INT64: case K_UINT64: case K_TIME64: case K_TIMESTAMP:
+        return leaf->physical == PQ_INT64;
+    case K_FLOAT: return leaf->physical == PQ_FLOAT;
+    case K_DOUBLE: return leaf->physical == PQ_DOUBLE;
+    case K_FIXED: case K_FLOAT16: return leaf->physical == PQ_FIXED_LEN_BYTE_ARRAY;
+    case K_UTF8: case K_BINARY: return leaf->physical == PQ_BYTE_ARRAY;
+    default: return 0;
+    }
+}
+
+static int alloc_output(struct chunk_decoder *d) {
+    int64_t n = d->in->num_rows;
+    size_t rows = (size_t)n;
+    if (d->leaf->repetition == PQ_OPTIONAL) {
+        d->out.validity = fdata_aligned_calloc(rows / 8 + 1);
+        if (!d->out.validity)
+            return fail(d, FDATA_ENOMEM, "out of memory for the validity bitmap");
+    }
+    size_t bytes;
+    if (d->at->kind == K_BOOL)
+        bytes = rows / 8 + 1;
+    else if (d->at->width == 0)
+        bytes = (rows + 1) * 4;
+    else
+        bytes = rows * (size_t)d->at->width;
+    d->out.values = fdata_aligned_calloc(bytes);
+    if (!d->out.values)
+        return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for %zu bytes of values", bytes);
+    if (d->at->width == 0) {
+        d->out.bytes.offsets = (int32_t *)d->out.values;
+        d->out.bytes.offsets[0] = 0;
+    }
+    return FDATA_OK;
+}
+
+/* Definition levels of a page into scratch->levels; returns the count of non-null values
+ * through *valid and the bytes consumed through *used. */
+static int decode_levels(struct chunk_decoder *d, const struct pq_page_header *ph,
+                         const uint8_t *p, size_t len, size_t n, int v2, size_t *used,
+                         size_t *valid) {
+    int max_def = d->leaf->max_def;
+    int bw = 0;
+    while ((1 << bw) <= max_def)
+        bw++;
+    FDATA_RETURN_IF(pq_scratch_levels(&d->scratch, n, d->err));
+    uint32_t *lv = d->scratch.levels;
+    const char *why;
+    if (v2) {
+        why = pq_rle_decode(p, len, bw, lv, n);
+        *used = len;
+    } else if (ph->def_level_encoding == PQ_RLE) {
+        if (len < 4)
+            return fail(d, FDATA_ECORRUPT, "definition levels: truncated length prefix");
+        uint32_t rle_len = fdata_load_u32le(p);
+        if (rle_len > len - 4)
+            return fail(d, FDATA_ECORRUPT, "definition levels longer than the page");
+        why = pq_rle_decode(p + 4, rle_len, bw, lv, n);
+        *used = 4 + (size_t)rle_len;
+    } else if (ph->def_level_encoding == PQ_BIT_PACKED) {
+        why = pq_bit_packed_decode(p, len, bw, lv, n, used);
+    } else {
+        return fdata_set_error(d->err, FDATA_EUNSUPPORTED,
+                               "definition levels in unsupported encoding %d",
+                               ph->def_level_encoding);
+    }
+    if (why)
+        return fdata_set_error(d->err, FDATA_ECORRUPT, "definition levels: %s", why);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (lv[i] > (uint32_t)max_def)
+            return fdata_set_error(d->err, FDATA_ECORRUPT,
+                                   "definition level %u above the maximum %d", lv[i], max_def);
+        k += lv[i] == (uint32_t)max_def;
+    }
+    *valid = k;
+    return FDATA_OK;
+}
+
+static void set_validity(struct chunk_decoder *d, const uint32_t *levels, size_t n) {
+    uint8_t *bits = d->out.validity;
+    uint32_t max_def = (uint32_t)d->leaf->max_def;
+    size_t base = (size_t)d->pos;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = base + i;
+        if (levels[i] == max_def)
+            bits[r >> 3] |= (uint8_t)(1u << (r & 7));
+        else
+            d->out.null_count++;
+    }
+}
+
+/* Decodes k dense values of the page and places them at rows pos..pos+n. */
+static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p, size_t len,
+                         size_t n, size_t k, const uint32_t *levels) {
+    struct pq_value_target t = {
+        .leaf = d->leaf, .dict = &d->dict, .scratch = &d->scratch, .err = d->err,
+    };
+    uint32_t max_def = (uint32_t)d->leaf->max_def;
+    if (d->at->kind == K_BOOL) {
+        FDATA_RETURN_IF(pq_decode_bool(&t, encoding, p, len, k));
+        pq_place_bools(d->out.values, (size_t)d->pos, d->scratch.conv, levels, max_def, n);
+        return FDATA_OK;
+    }
+    if (d->direct && d->at->width == 0) {
+        int32_t *offsets = d->out.bytes.offsets + d->pos;
+        FDATA_RETURN_IF(pq_decode_bytes(&t, encoding, p, len, k, &d->out.bytes, offsets));
+        if (levels)
+            pq_spread_offsets(offsets, levels, max_def, n, k);
+        return FDATA_OK;
+    }
+    if (d->direct) {
+        uint8_t *dst = d->out.values + (size_t)d->pos * (size_t)d->at->width;
+        FDATA_RETURN_IF(pq_decode_fixed(&t, encoding, p, len, k, dst));
+        if (levels)
+            pq_spread_fixed(dst, d->at->width, levels, max_def, n, k);
+        return FDATA_OK;
+    }
+    return pq_decode_converted(&t, encoding, p, len, k, levels, n, d->out.values, (size_t)d->pos);
+}
+
+/* A data page's body (after decompression), v1 or v2. */
+static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header *ph,
+                            const uint8_t *raw) {
+    int v2 = ph->type == PQ_DATA_PAGE_V2;
+    size_t n = (size_t)ph->num_values;
+    if (ph->num_values < 0 || (int64_t)n > d->in->num_rows - d->pos)
+        return fdata_set_error(d->err, FDATA_ECORRUPT,
+                               "page holds %d values but only %lld rows of the row group remain",
+                               ph->num_values, (long long)(d->in->num_rows - d->pos));
+    const uint8_t *body = raw;
+    size_t body_len = (size_t)ph->compressed_size;
+    size_t levels_len = 0;
+    if (v2) {
+        if (ph->def_levels_length < 0 || ph->rep_levels_length < 0 ||
+            (size_t)ph->def_levels_length + (size_t)ph->rep_levels_length > body_len ||
+            ph->def_levels_length + ph->rep_levels_length > ph->uncompressed_size)
+            return fail(d, FDATA_ECORRUPT, "level lengths exceed the page size");
+        levels_len = (size_t)ph->def_levels_length + (size_t)ph->rep_levels_length;
+    }
+    /* v1 compresses levels and values together; v2 leaves the levels uncompressed. */
+    const uint8_t *values = body + levels_len;
+    size_t values_len = body_len - levels_len;
+    size_t raw_len = (size_t)ph->uncompressed_size - levels_len;
+    if (d->in->codec != PQ_UNCOMPRESSED && (!v2 || ph->is_compressed)) {
+        FDATA_RETURN_IF(pq_scratch_page(&d->scratch, raw_len, d->err));
+        FDATA_RETURN_IF(pq_decompress(d->in->codec, values, values_len, d->scratch.page,
+                                      raw_len, d->err));
+        values = d->scratch.page;
+        values_len = raw_len;
+    }
+    if ((size_t)ph->uncompressed_size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE < n)
+        return fail(d, FDATA_ECORRUPT, "page claims more values than its bytes can hold");
+    size_t k = n;
+    const uint32_t *levels = NULL;
+    if (d->leaf->max_def > 0) {
+        size_t used;
+        const uint8_t *lp = v2 ? body + ph->rep_levels_length : values;
+        size_t ll = v2 ? (size_t)ph->def_levels_length : values_len;
+        FDATA_RETURN_IF(decode_levels(d, ph, lp, ll, n, v2, &used, &k));
+        if (!v2) {
+            values += used;
+            values_len -= used;
+        }
+        levels = d->scratch.levels;
+    }
+    FDATA_RETURN_IF(decode_values(d, ph->encoding, values, values_len, n, k, levels));
+    if (levels && d->out.validity)
+        set_validity(d, levels, n);
+    d->pos += (int64_t)n;
+    return FDATA_OK;
+}
+
+static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_header *ph,
+                                  const uint8_t *raw) {
+    const uint8_t *body = raw;
+    size_t len = (size_t)ph->compressed_size;
+    if (d->in->codec != PQ_UNCOMPRESSED) {
+        FDATA_RETURN_IF(pq_scratch_page(&d->scratch, (size_t)ph->uncompressed_size, d->err));
+        FDATA_RETURN_IF(pq_decompress(d->in->codec, body, len, d->scratch.page,
+                                      (size_t)ph->uncompressed_size, d->err));
+        body = d->scratch.page;
+        len = (size_t)ph->uncompressed_size;
+    }
+    if (ph->encoding != PQ_PLAIN && ph->encoding != PQ_PLAIN_DICTIONARY)
+        return fdata_set_error(d->err, FDATA_EUNSUPPORTED,
+                               "dictionary page in unsupported encoding %d", ph->encoding);
+    if (ph->num_values < 0)
+        return fail(d, FDATA_ECORRUPT, "dictionary page with a negative value count");
+    return pq_dictionary_load(&d->dict, d->leaf, body, len, (size_t)ph->num_values, d->err);
+}
+
+static int decode_page(struct chunk_decoder *d, const struct pq_page_header *ph,
+                       const uint8_t *raw) {
+    if (ph->uncompressed_size > (int32_t)MAX_PAGE_SIZE)
+        return fdata_set_error(d->err, FDATA_EUNSUPPORTED,
+                               "page of %d bytes exceeds the 1 GiB limit", ph->uncompressed_size);
+    switch (ph->type) {
+    case PQ_DATA_PAGE:
+    case PQ_DATA_PAGE_V2:
+        if (!ph->has_data_header)
+            return fail(d, FDATA_ECORRUPT, "data page without its data page header");
+        return decode_data_page(d, ph, raw);
+    case PQ_DICTIONARY_PAGE:
+        if (!ph->has_data_header)
+            return fail(d, FDATA_ECORRUPT, "dictionary page without its dictionary header");
+        return decode_dictionary_page(d, ph, raw);
+    default:
+        return FDATA_OK; /* index pages and page types from the future carry no values */
+    }
+}
+
+static int decode_pages(struct chunk_decoder *d) {
+    size_t off = 0;
+    const struct pq_chunk_input *in = d->in;
+    while (d->pos < in->num_rows) {
+        struct pq_page_header ph;
+        size_t hlen;
+        int status = off < in->size ? FDATA_OK
+                                    : fdata_set_error(d->err, FDATA_ECORRUPT,
+                                                      "column chunk ends after %lld of %lld rows",
+                                                      (long long)d->pos, (long long)in->num_rows);
+        if (status == FDATA_OK)
+            status = pq_page_header_parse(in->data + off, in->size - off, &ph, &hlen, d->err);
+        if (status == FDATA_OK && (size_t)ph.compressed_size > in->size - off - hlen)
+            status = fdata_set_error(d->err, FDATA_ECORRUPT,
+                                     "page claims %d bytes but the column chunk has %zu left",
+                                     ph.compressed_size, in->size - off - hlen);
+        if (status == FDATA_OK)
+            status = decode_page(d, &ph, in->data + off + hlen);
+        if (status != FDATA_OK) {
+            fdata_error_prefix(d->err, "page at byte %lld", (long long)(in->file_offset + (int64_t)off));
+            return status;
+        }
+        off += hlen + (size_t)ph.compressed_size;
+    }
+    return FDATA_OK;
+}
+
+static int finish_array(struct chunk_decoder *d, struct ArrowArray *out) {
+    int64_t rows = d->in->num_rows;
+    void *buffers[3] = {NULL, NULL, NULL};
+    if (d->out.null_count > 0)
+        buffers[0] = d->out.validity;
+    else
+        fdata_aligned_free(d->out.validity);
+    d->out.validity = NULL;
+    buffers[1] = d->out.values;
+    d->out.values = NULL;
+    int n_buffers = 2;
+    if (d->at->width == 0 && d->at->kind != K_BOOL) {
+        buffers[2] = d->out.bytes.data ? d->out.bytes.data : fdata_aligned_alloc(1);
+        d->out.bytes.data = NULL;
+        n_buffers = 3;
+        if (!buffers[2]) {
+            fdata_aligned_free(buffers[0]);
+            fdata_aligned_free(buffers[1]);
+            return fail(d, FDATA_ENOMEM, "out of memory");
+        }
+    }
+    if (fdata_array_make(out, rows, d->out.null_count, n_buffers, buffers) != FDATA_OK)
+        return fail(d, FDATA_ENOMEM, "out of memory");
+    return FDATA_OK;
+}
+
+int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
+                    struct fdata_error *err) {
+    struct chunk_decoder d = {
+        .in = in, .leaf = in->leaf, .at = &in->leaf->arrow, .err = err,
+        .phys_width = pq_physical_width(in->leaf->physical, in->leaf->type_length),
+        .direct = is_direct(in->leaf),
+    };
+    out->release = NULL;
+    int status = alloc_output(&d);
+    if (status == FDATA_OK)
+        status = decode_pages(&d);
+    if (status == FDATA_OK)
+        status = finish_array(&d, out);
+    fdata_aligned_free(d.out.validity);
+    fdata_aligned_free(d.out.values);
+    fdata_aligned_free(d.out.bytes.data);
+    pq_dictionary_free(&d.dict);
+    pq_scratch_free(&d.scratch);
+    return status;
+}

@@ -1,0 +1,159 @@
+/* Physical values whose Arrow layout differs: narrow integers, decimals (from INT32, INT64,
+ * FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY big-endian two's complement), INT96 timestamps and
+ * INTERVAL.  Decoded densely into scratch, then converted into their rows. */
+#include <stdlib.h>
+#include "../common/common.h"
+#include "metadata.h"
+#include "values.h"
+
+#define JULIAN_UNIX_EPOCH 2440588
+#define NANOS_PER_DAY 86400000000000LL
+
+/* Big-endian two's complement of `len` bytes -> little-endian `width` bytes. */
+static int decimal_from_be(const uint8_t *be, size_t len, uint8_t *out, size_t width) {
+    uint8_t sign = len && (be[0] & 0x80) ? 0xff : 0x00;
+    if (len > width) {
+        for (size_t i = 0; i < len - width; i++)
+            if (be[i] != sign)
+                return 0;
+        if (((be[len - width] & 0x80) ? 0xff : 0x00) != sign)
+            return 0;
+        be += len - width;
+        len = width;
+    }
+    for (size_t i = 0; i < len; i++)
+        out[i] = be[len - 1 - i];
+    memset(out + len, sign, width - len);
+    return 1;
+}
+
+static void decimal_from_int(int64_t v, uint8_t *out, size_t width) {
+    memcpy(out, &v, 8);
+    memset(out + 8, v < 0 ? 0xff : 0x00, width - 8);
+}
+
+struct convert_job {
+    struct pq_value_target *t;
+    const uint8_t *dense;     /* fixed-width physical values */
+    const int32_t *offsets;   /* or BYTE_ARRAY values in scratch->bytes */
+    uint8_t *values;
+    int width;                /* Arrow bytes per value */
+    int phys_width;
+};
+
+static int convert_one(struct convert_job *j, size_t r, size_t row) {
+    const struct pq_leaf *leaf = j->t->leaf;
+    uint8_t *out = j->values + row * (size_t)j->width;
+    const uint8_t *in = j->dense ? j->dense + r * (size_t)j->phys_width : NULL;
+    int32_t i32;
+    int64_t i64;
+    switch (leaf->arrow.kind) {
+    case K_INT8: case K_UINT8:
+        memcpy(&i32, in, 4);
+        *out = (uint8_t)i32;
+        return FDATA_OK;
+    case K_INT16: case K_UINT16: {
+        memcpy(&i32, in, 4);
+        uint16_t v = (uint16_t)i32;
+        memcpy(out, &v, 2);
+        return FDATA_OK;
+    }
+    case K_DECIMAL:
+        if (leaf->physical == PQ_INT32) {
+            memcpy(&i32, in, 4);
+            decimal_from_int(i32, out, (size_t)j->width);
+        } else if (leaf->physical == PQ_INT64) {
+            memcpy(&i64, in, 8);
+            decimal_from_int(i64, out, (size_t)j->width);
+        } else {
+            const uint8_t *be = in;
+            size_t len = (size_t)j->phys_width;
+            if (!in) {
+                be = j->t->scratch->bytes.data + j->offsets[r];
+                len = (size_t)(j->offsets[r + 1] - j->offsets[r]);
+            }
+            if (!decimal_from_be(be, len, out, (size_t)j->width))
+                return fdata_set_error(j->t->err, FDATA_ERANGE,
+                                       "decimal of %zu bytes does not fit decimal(%d, %d)", len,
+                                       leaf->arrow.precision, leaf->arrow.scale);
+        }
+        return FDATA_OK;
+    case K_INT96: {
+        /* 8 bytes of nanoseconds in the day, then 4 bytes of Julian day number. */
+        int64_t nanos, ns;
+        int32_t julian;
+        memcpy(&nanos, in, 8);
+        memcpy(&julian, in + 8, 4);
+        if (__builtin_mul_overflow((int64_t)julian - JULIAN_UNIX_EPOCH, NANOS_PER_DAY, &ns) ||
+            __builtin_add_overflow(ns, nanos, &ns))
+            return fdata_set_error(j->t->err, FDATA_ERANGE,
+                                   "INT96 timestamp (Julian day %d, %lld ns) at row %zu is outside "
+                                   "the range of timestamp[ns] (years 1677-2262)",
+                                   julian, (long long)nanos, row);
+        memcpy(out, &ns, 8);
+        return FDATA_OK;
+    }
+    case K_INTERVAL: {
+        /* Parquet: u32 months, u32 days, u32 millis.  Arrow: i32 months, i32 days, i64 ns. */
+        uint32_t months = fdata_load_u32le(in), days = fdata_load_u32le(in + 4);
+        int64_t ns = (int64_t)fdata_load_u32le(in + 8) * 1000000;
+        if (months > INT32_MAX || days > INT32_MAX)
+            return fdata_set_error(j->t->err, FDATA_ERANGE,
+                                   "INTERVAL at row %zu has more than 2^31 months or days", row);
+        memcpy(out, &months, 4);
+        memcpy(out + 4, &days, 4);
+        memcpy(out + 8, &ns, 8);
+        return FDATA_OK;
+    }
+    default:
+        return fdata_set_error(j->t->err, FDATA_EUNSUPPORTED, "no conversion for column '%s'",
+                               leaf->path);
+    }
+}
+
+static int decode_dense(struct pq_value_target *t, struct convert_job *job, int encoding,
+                        const uint8_t *p, size_t len, size_t k) {
+    struct pq_scratch *s = t->scratch;
+    if (t->leaf->physical == PQ_BYTE_ARRAY) {
+        if (k + 1 > s->offsets_cap) {
+            free(s->offsets);
+            s->offsets_cap = 0;
+            s->offsets = malloc((k + 1) * sizeof(int32_t));
+            if (!s->offsets)
+                return fdata_set_error(t->err, FDATA_ENOMEM, "out of memory for scratch");
+            s->offsets_cap = k + 1;
+        }
+        s->offsets[0] = 0;
+        s->bytes.size = 0;
+        job->offsets = s->offsets;
+        return pq_decode_bytes(t, encoding, p, len, k, &s->bytes, s->offsets);
+    }
+    size_t bytes = k * (size_t)job->phys_width;
+    if (bytes + 1 > s->conv_cap) {
+        free(s->conv);
+        s->conv_cap = 0;
+        s->conv = malloc(bytes + 1);
+        if (!s->conv)
+            return fdata_set_error(t->err, FDATA_ENOMEM, "out of memory for scratch");
+        s->conv_cap = bytes + 1;
+    }
+    job->dense = s->conv;
+    return pq_decode_fixed(t, encoding, p, len, k, s->conv);
+}
+
+int pq_decode_converted(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
+                        size_t k, const uint32_t *levels, size_t n, uint8_t *values, size_t pos) {
+    struct convert_job job = {
+        .t = t, .values = values, .width = t->leaf->arrow.width,
+        .phys_width = pq_physical_width(t->leaf->physical, t->leaf->type_length),
+    };
+    FDATA_RETURN_IF(decode_dense(t, &job, encoding, p, len, k));
+    uint32_t max_def = (uint32_t)t->leaf->max_def;
+    size_t r = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (levels && levels[i] != max_def)
+            continue; /* the output was zero-filled: nulls need nothing */
+        FDATA_RETURN_IF(convert_one(&job, r++, pos + i));
+    }
+    return FDATA_OK;
+}

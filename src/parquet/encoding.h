@@ -1,0 +1,37 @@
+/* Parquet value and level encodings, decoding untrusted bytes into plain arrays.
+ * Each decoder returns NULL on success or a static string saying why the bytes are
+ * invalid; none reads outside [data, data + len). */
+#ifndef FDATA_PQ_ENCODING_H
+#define FDATA_PQ_ENCODING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* RLE / bit-packing hybrid with `bit_width` (0..32): decodes exactly n values into out. */
+const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
+                          size_t n);
+
+/* Legacy BIT_PACKED levels (most significant bit first): n values of bit_width bits.
+ * *consumed gets the bytes used. */
+const char *pq_bit_packed_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
+                                 size_t n, size_t *consumed);
+
+/* LSB-first bit unpacking of n values of bit_width (0..64) bits starting at bit 0 of data;
+ * the caller guarantees len >= ceil(n * bit_width / 8). */
+void pq_unpack32(const uint8_t *data, size_t len, int bit_width, uint32_t *out, size_t n);
+void pq_unpack64(const uint8_t *data, size_t len, int bit_width, uint64_t *out, size_t n);
+
+/* DELTA_BINARY_PACKED: reads the header and decodes its n values (the header's total
+ * must be exactly n) as 32-bit (width 4) or 64-bit (width 8) integers with wrapping arithmetic.
+ * *consumed gets the length of the whole encoded stream (all of its values). */
+const char *pq_delta_binary_decode(const uint8_t *data, size_t len, size_t n, int width,
+                                   void *out, size_t *consumed);
+
+/* The total value count in a DELTA_BINARY_PACKED header, or an error. */
+const char *pq_delta_binary_count(const uint8_t *data, size_t len, uint64_t *count);
+
+/* BYTE_STREAM_SPLIT: n values of `width` bytes; len must be >= n * width. */
+const char *pq_byte_stream_split_decode(const uint8_t *data, size_t len, size_t n, int width,
+                                        uint8_t *out);
+
+#endif

@@ -1,0 +1,364 @@
+/* Parquet FileMetaData and PageHeader decoding (field ids from parquet.thrift). */
+#include <stdlib.h>
+#include "../common/common.h"
+#include "metadata.h"
+#include "thrift.h"
+
+/* A bump allocator: the footer's many small allocations are freed together. */
+struct pq_arena {
+    struct pq_arena *next;
+    size_t used, size;
+    _Alignas(16) unsigned char data[];
+};
+
+static void *arena_alloc(struct pq_arena **head, size_t size) {
+    size = (size + 15) & ~(size_t)15;
+    struct pq_arena *a = *head;
+    if (!a || a->size - a->used < size) {
+        size_t block = size > 65536 ? size : 65536;
+        struct pq_arena *n = malloc(sizeof *n + block);
+        if (!n)
+            return NULL;
+        n->next = a;
+        n->used = 0;
+        n->size = block;
+        *head = a = n;
+    }
+    void *p = a->data + a->used;
+    a->used += size;
+    memset(p, 0, size);
+    return p;
+}
+
+struct md_parser {
+    struct tc_reader r;
+    struct pq_arena *arena;
+    int oom;
+};
+
+static void *md_alloc(struct md_parser *m, size_t n, size_t elem) {
+    void *p = arena_alloc(&m->arena, n * elem);
+    if (!p) {
+        m->oom = 1;
+        tc_fail(&m->r, "out of memory");
+    }
+    return p;
+}
+
+static const char *md_string(struct md_parser *m, int type) {
+    const uint8_t *data;
+    uint32_t len;
+    tc_binary(&m->r, type, &data, &len);
+    char *s = md_alloc(m, (size_t)len + 1, 1);
+    if (s)
+        memcpy(s, data, len);
+    return s ? s : "";
+}
+
+static void parse_time_unit(struct tc_reader *r, int *unit) {
+    int16_t last = 0, id;
+    int type;
+    tc_struct_begin(r);
+    while (tc_next_field(r, &last, &type, &id)) {
+        if (id >= PQ_MILLIS && id <= PQ_NANOS && type == TC_STRUCT)
+            *unit = id;
+        tc_skip(r, type);
+    }
+    tc_struct_end(r);
+}
+
+/* DecimalType, TimeType, TimestampType, IntType: small structs of scalar fields. */
+static void parse_logical_params(struct tc_reader *r, struct pq_logical_type *lt) {
+    int16_t last = 0, id;
+    int type;
+    tc_struct_begin(r);
+    while (tc_next_field(r, &last, &type, &id)) {
+        if (lt->kind == PQ_LT_DECIMAL && id == 1)
+            lt->scale = tc_i32(r, type);
+        else if (lt->kind == PQ_LT_DECIMAL && id == 2)
+            lt->precision = tc_i32(r, type);
+        else if ((lt->kind == PQ_LT_TIME || lt->kind == PQ_LT_TIMESTAMP) && id == 1)
+            lt->adjusted_to_utc = tc_bool(r, type);
+        else if ((lt->kind == PQ_LT_TIME || lt->kind == PQ_LT_TIMESTAMP) && id == 2)
+            parse_time_unit(r, &lt->unit);
+        else if (lt->kind == PQ_LT_INTEGER && id == 1)
+            lt->bit_width = (int)tc_i64(r, type);
+        else if (lt->kind == PQ_LT_INTEGER && id == 2)
+            lt->is_signed = tc_bool(r, type);
+        else
+            tc_skip(r, type);
+    }
+    tc_struct_end(r);
+}
+
+static void parse_logical_type(struct tc_reader *r, struct pq_logical_type *lt) {
+    int16_t last = 0, id;
+    int type;
+    tc_struct_begin(r);
+    while (tc_next_field(r, &last, &type, &id)) {
+        if (type != TC_STRUCT) {
+            tc_skip(r, type);
+            continue;
+        }
+        int known = (id >= PQ_LT_STRING && id <= PQ_LT_FLOAT16 && id != 9);
+        lt->kind = known ? id : PQ_LT_OTHER;
+        if (known)
+            parse_logical_params(r, lt);
+        else
+            tc_skip(r, type);
+    }
+    tc_struct_end(r);
+}
+
+static void parse_schema_element(struct md_parser *m, struct pq_schema_element *se) {
+    struct tc_reader *r = &m->r;
+    int16_t last = 0, id;
+    int type;
+    se->type = -1;
+    se->repetition = -1;
+    se->num_children = 0;
+    se->converted = PQ_CT_NONE;
+    se->name = "";
+    tc_struct_begin(r);
+    while (tc_next_field(r, &last, &type, &id)) {
+        switch (id) {
+        case 1: se->type = tc_i32(r, type); break;
+        case 2: se->type_length = tc_i32(r, type); break;
+        case 3: se->repetition = tc_i32(r, type); break;
+        case 4: se->name = md_string(m, type); break;
+        case 5: se->num_children = tc_i32(r, type); break;
+        case 6: se->converted = tc_i32(r, type); break;
+        case 7: se->scale = tc_i32(r, type); break;
+        case 8: se->precision = tc_i32(r, type); break;
+        case 10:
+            if (type == TC_STRUCT)
+                parse_logical_type(r, &se->logical);
+            else
+                tc_skip(r, type);
+            break;
+        default: tc_skip(r, type);
+        }
+    }
+    tc_struct_end(r);
+}
+
+static void parse_column_meta(struct tc_reader *r, struct pq_column_meta *cm) {
+    int16_t last = 0, id;
+    int type, elem;
+    cm->dictionary_page_offset = -1;
+    tc_struct_begin(r);
+    while (tc_next_field(r, &last, &type, &id)) {
+        switch (id) {
+        case 1: cm->type = tc_i32(r, type); break;
+        case 2: {
+            uint32_t n = tc_list_begin(r, type, &elem);
+            for (uint32_t i = 0; i < n && !r->error; i++) {
+                int32_t e = tc_i32(r, elem);
+                if (e >= 0 && e < 32)
+                    cm->encodings |= 1u << e;
+            }
+            break;
+        }
+        case 4: cm->codec = tc_i32(r, type); break;
+        case 5: cm->num_values = tc_i64(r, type); break;
+        case 6: cm->total_uncompressed_size = tc_i64(r, type); break;
+        case 7: cm->total_compressed_size = tc_i64(r, type); break;
+        case 9: cm->data_page_offset = tc_i64(r, type); break;
+        case 11: cm->dictionary_page_offset = tc_i64(r, type); break;
+        default: tc_skip(r, type);
+        }
+    }
+    tc_struct_end(r);
+}
+
+static void parse_column_chunk(struct tc_reader *r, struct pq_column_chunk *cc) {
+    int16_t last = 0, id;
+    int type;
+    tc_struct_begin(r);
+    while (tc_next_field(r, &last, &type, &id)) {
+        if (id == 1 && type == TC_BINARY) {
+            cc->external = 1;
+            tc_skip(r, type);
+        } else if (id == 3 && type == TC_STRUCT) {
+            cc->has_meta = 1;
+            parse_column_meta(r, &cc->meta);
+        } else if (id == 8 || id == 9) {
+            cc->encrypted = 1;
+            tc_skip(r, type);
+        } else {
+            tc_skip(r, type);
+        }
+    }
+    tc_struct_end(r);
+}
+
+static void parse_row_group(struct md_parser *m, struct pq_row_group *rg) {
+    struct tc_reader *r = &m->r;
+    int16_t last = 0, id;
+    int type, elem;
+    tc_struct_begin(r);
+    while (tc_next_field(r, &last, &type, &id)) {
+        if (id == 1) {
+            uint32_t n = tc_list_begin(r, type, &elem);
+            rg->columns = md_alloc(m, n, sizeof *rg->columns);
+            if (!rg->columns)
+                break;
+            rg->num_columns = (int)n;
+            for (uint32_t i = 0; i < n && !r->error; i++) {
+                if (elem != TC_STRUCT)
+                    tc_fail(r, "column chunk is not a struct");
+                parse_column_chunk(r, &rg->columns[i]);
+            }
+        } else if (id == 3) {
+            rg->num_rows = tc_i64(r, type);
+        } else {
+            tc_skip(r, type);
+        }
+    }
+    tc_struct_end(r);
+}
+
+static void parse_file_metadata(struct md_parser *m, struct pq_metadata *md) {
+    struct tc_reader *r = &m->r;
+    int16_t last = 0, id;
+    int type, elem;
+    md->created_by = "";
+    tc_struct_begin(r);
+    while (tc_next_field(r, &last, &type, &id)) {
+        if (id == 2) {
+            uint32_t n = tc_list_begin(r, type, &elem);
+            md->schema = md_alloc(m, n, sizeof *md->schema);
+            if (!md->schema)
+                break;
+            md->num_schema = (int)n;
+            for (uint32_t i = 0; i < n && !r->error; i++) {
+                if (elem != TC_STRUCT)
+                    tc_fail(r, "schema element is not a struct");
+                parse_schema_element(m, &md->schema[i]);
+            }
+        } else if (id == 3) {
+            md->num_rows = tc_i64(r, type);
+        } else if (id == 4) {
+            uint32_t n = tc_list_begin(r, type, &elem);
+            md->row_groups = md_alloc(m, n, sizeof *md->row_groups);
+            if (!md->row_groups)
+                break;
+            md->num_row_groups = (int)n;
+            for (uint32_t i = 0; i < n && !r->error; i++) {
+                if (elem != TC_STRUCT)
+                    tc_fail(r, "row group is not a struct");
+                parse_row_group(m, &md->row_groups[i]);
+            }
+        } else if (id == 6) {
+            md->created_by = md_string(m, type);
+        } else {
+            tc_skip(r, type);
+        }
+    }
+    tc_struct_end(r);
+}
+
+int pq_metadata_parse(const uint8_t *data, size_t size, struct pq_metadata *md,
+                      struct fdata_error *err) {
+    struct md_parser m = {.arena = NULL};
+    memset(md, 0, sizeof *md);
+    tc_init(&m.r, data, size);
+    parse_file_metadata(&m, md);
+    md->arena = m.arena;
+    if (m.r.error) {
+        int code = m.oom ? FDATA_ENOMEM : FDATA_ECORRUPT;
+        long at = (long)(m.r.p - data);
+        pq_metadata_free(md);
+        return fdata_set_error(err, code, "invalid footer (FileMetaData) near byte %ld of %zu: %s",
+                               at, size, m.r.error);
+    }
+    return FDATA_OK;
+}
+
+void pq_metadata_free(struct pq_metadata *md) {
+    struct pq_arena *a = md->arena;
+    while (a) {
+        struct pq_arena *next = a->next;
+        free(a);
+        a = next;
+    }
+    memset(md, 0, sizeof *md);
+}
+
+static void parse_data_page_header(struct tc_reader *r, struct pq_page_header *ph) {
+    int16_t last = 0, id;
+    int type;
+    tc_struct_begin(r);
+    while (tc_next_field(r, &last, &type, &id)) {
+        switch (id) {
+        case 1: ph->num_values = tc_i32(r, type); break;
+        case 2: ph->encoding = tc_i32(r, type); break;
+        /* 3 and 4 are level encodings; in DictionaryPageHeader 3 is is_sorted (bool). */
+        case 3:
+            if (type == TC_I32)
+                ph->def_level_encoding = tc_i32(r, type);
+            else
+                tc_skip(r, type);
+            break;
+        case 4: ph->rep_level_encoding = tc_i32(r, type); break;
+        default: tc_skip(r, type);
+        }
+    }
+    tc_struct_end(r);
+}
+
+static void parse_data_page_header_v2(struct tc_reader *r, struct pq_page_header *ph) {
+    int16_t last = 0, id;
+    int type;
+    tc_struct_begin(r);
+    while (tc_next_field(r, &last, &type, &id)) {
+        switch (id) {
+        case 1: ph->num_values = tc_i32(r, type); break;
+        case 2: ph->num_nulls = tc_i32(r, type); break;
+        case 3: ph->num_rows = tc_i32(r, type); break;
+        case 4: ph->encoding = tc_i32(r, type); break;
+        case 5: ph->def_levels_length = tc_i32(r, type); break;
+        case 6: ph->rep_levels_length = tc_i32(r, type); break;
+        case 7: ph->is_compressed = tc_bool(r, type); break;
+        default: tc_skip(r, type);
+        }
+    }
+    tc_struct_end(r);
+}
+
+int pq_page_header_parse(const uint8_t *data, size_t size, struct pq_page_header *ph,
+                         size_t *header_len, struct fdata_error *err) {
+    struct tc_reader r;
+    int16_t last = 0, id;
+    int type;
+    memset(ph, 0, sizeof *ph);
+    ph->type = -1;
+    ph->is_compressed = 1;
+    tc_init(&r, data, size);
+    tc_struct_begin(&r);
+    while (tc_next_field(&r, &last, &type, &id)) {
+        if (id == 1) {
+            ph->type = tc_i32(&r, type);
+        } else if (id == 2) {
+            ph->uncompressed_size = tc_i32(&r, type);
+        } else if (id == 3) {
+            ph->compressed_size = tc_i32(&r, type);
+        } else if ((id == 5 || id == 7) && type == TC_STRUCT) {
+            /* DataPageHeader and DictionaryPageHeader share fields 1 and 2. */
+            parse_data_page_header(&r, ph);
+            ph->has_data_header = 1;
+        } else if (id == 8 && type == TC_STRUCT) {
+            parse_data_page_header_v2(&r, ph);
+            ph->has_data_header = 1;
+        } else {
+            tc_skip(&r, type);
+        }
+    }
+    tc_struct_end(&r);
+    if (r.error)
+        return fdata_set_error(err, FDATA_ECORRUPT, "invalid page header: %s", r.error);
+    if (ph->uncompressed_size < 0 || ph->compressed_size < 0)
+        return fdata_set_error(err, FDATA_ECORRUPT, "invalid page header: negative page size");
+    *header_len = (size_t)(r.p - data);
+    return FDATA_OK;
+}

@@ -1,0 +1,114 @@
+/* Parquet footer (FileMetaData) and page headers, parsed from Thrift into plain structs.
+ * Field numbers follow parquet.thrift.  Only what the reader uses is kept; the rest is
+ * skipped.  Every allocation comes from one arena freed with pq_metadata_free. */
+#ifndef FDATA_PQ_METADATA_H
+#define FDATA_PQ_METADATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fastdata/error.h"
+
+enum pq_type { PQ_BOOLEAN = 0, PQ_INT32, PQ_INT64, PQ_INT96, PQ_FLOAT, PQ_DOUBLE,
+               PQ_BYTE_ARRAY, PQ_FIXED_LEN_BYTE_ARRAY };
+enum pq_repetition { PQ_REQUIRED = 0, PQ_OPTIONAL = 1, PQ_REPEATED = 2 };
+enum pq_encoding { PQ_PLAIN = 0, PQ_PLAIN_DICTIONARY = 2, PQ_RLE = 3, PQ_BIT_PACKED = 4,
+                   PQ_DELTA_BINARY_PACKED = 5, PQ_DELTA_LENGTH_BYTE_ARRAY = 6,
+                   PQ_DELTA_BYTE_ARRAY = 7, PQ_RLE_DICTIONARY = 8, PQ_BYTE_STREAM_SPLIT = 9 };
+enum pq_codec { PQ_UNCOMPRESSED = 0, PQ_SNAPPY, PQ_GZIP, PQ_LZO, PQ_BROTLI, PQ_LZ4,
+                PQ_ZSTD, PQ_LZ4_RAW };
+enum pq_page_type { PQ_DATA_PAGE = 0, PQ_INDEX_PAGE = 1, PQ_DICTIONARY_PAGE = 2,
+                    PQ_DATA_PAGE_V2 = 3 };
+enum pq_converted { PQ_CT_NONE = -1, PQ_CT_UTF8 = 0, PQ_CT_MAP, PQ_CT_MAP_KEY_VALUE,
+                    PQ_CT_LIST, PQ_CT_ENUM, PQ_CT_DECIMAL, PQ_CT_DATE, PQ_CT_TIME_MILLIS,
+                    PQ_CT_TIME_MICROS, PQ_CT_TIMESTAMP_MILLIS, PQ_CT_TIMESTAMP_MICROS,
+                    PQ_CT_UINT_8, PQ_CT_UINT_16, PQ_CT_UINT_32, PQ_CT_UINT_64, PQ_CT_INT_8,
+                    PQ_CT_INT_16, PQ_CT_INT_32, PQ_CT_INT_64, PQ_CT_JSON, PQ_CT_BSON,
+                    PQ_CT_INTERVAL };
+/* LogicalType union members, numbered by their thrift field id. */
+enum pq_logical { PQ_LT_NONE = 0, PQ_LT_STRING = 1, PQ_LT_MAP = 2, PQ_LT_LIST = 3,
+                  PQ_LT_ENUM = 4, PQ_LT_DECIMAL = 5, PQ_LT_DATE = 6, PQ_LT_TIME = 7,
+                  PQ_LT_TIMESTAMP = 8, PQ_LT_INTEGER = 10, PQ_LT_UNKNOWN = 11,
+                  PQ_LT_JSON = 12, PQ_LT_BSON = 13, PQ_LT_UUID = 14, PQ_LT_FLOAT16 = 15,
+                  PQ_LT_OTHER = 100 /* a member this reader does not know */ };
+enum pq_time_unit { PQ_MILLIS = 1, PQ_MICROS = 2, PQ_NANOS = 3 };
+
+struct pq_logical_type {
+    int kind;        /* enum pq_logical */
+    int scale, precision;       /* DECIMAL */
+    int adjusted_to_utc, unit;  /* TIME, TIMESTAMP */
+    int bit_width, is_signed;   /* INTEGER */
+};
+
+struct pq_schema_element {
+    int type;        /* enum pq_type, -1 for groups */
+    int type_length;
+    int repetition;  /* enum pq_repetition, -1 when absent (the root) */
+    const char *name;
+    int num_children;
+    int converted;   /* enum pq_converted */
+    int scale, precision;
+    struct pq_logical_type logical;
+};
+
+struct pq_column_meta {
+    int type;
+    uint32_t encodings; /* bit mask of enum pq_encoding */
+    int codec;
+    int64_t num_values;
+    int64_t total_uncompressed_size;
+    int64_t total_compressed_size;
+    int64_t data_page_offset;
+    int64_t dictionary_page_offset; /* -1 when absent */
+};
+
+struct pq_column_chunk {
+    int has_meta;
+    int encrypted;
+    int external;  /* file_path set: the chunk lives in another file */
+    struct pq_column_meta meta;
+};
+
+struct pq_row_group {
+    int64_t num_rows;
+    int num_columns;
+    struct pq_column_chunk *columns;
+};
+
+struct pq_metadata {
+    int num_schema;
+    struct pq_schema_element *schema;
+    int64_t num_rows;
+    int num_row_groups;
+    struct pq_row_group *row_groups;
+    const char *created_by;
+    struct pq_arena *arena;
+};
+
+/* Parses FileMetaData from `size` bytes.  On success fills *md (free with
+ * pq_metadata_free).  FDATA_ECORRUPT with the reason on malformed input. */
+int pq_metadata_parse(const uint8_t *data, size_t size, struct pq_metadata *md,
+                      struct fdata_error *err);
+void pq_metadata_free(struct pq_metadata *md);
+
+struct pq_page_header {
+    int type;
+    int32_t uncompressed_size;
+    int32_t compressed_size;
+    int32_t num_values;
+    int encoding;
+    int def_level_encoding;     /* v1 */
+    int rep_level_encoding;     /* v1 */
+    int32_t num_nulls;          /* v2 */
+    int32_t num_rows;           /* v2 */
+    int32_t def_levels_length;  /* v2 */
+    int32_t rep_levels_length;  /* v2 */
+    int is_compressed;          /* v2, default 1 */
+    int has_data_header;        /* the header for `type` was present */
+};
+
+/* Parses a PageHeader at data[0..size); *header_len gets its encoded length.
+ * FDATA_ECORRUPT with the reason on malformed input. */
+int pq_page_header_parse(const uint8_t *data, size_t size, struct pq_page_header *ph,
+                         size_t *header_len, struct fdata_error *err);
+
+#endif

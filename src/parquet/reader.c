@@ -1,0 +1,494 @@
+/* The public reader: opening a file (mmap or caller buffer), its footer and schema, the
+ * projection, and decoding row groups in parallel into Arrow record batches. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "fastdata/parquet.h"
+#include "../arrow/build.h"
+#include "../common/common.h"
+#include "column.h"
+#include "metadata.h"
+#include "schema.h"
+
+struct fdata_parquet_file {
+    atomic_int refs;
+    const uint8_t *data;
+    size_t size;
+    void (*release)(void *ctx);
+    void *release_ctx;
+    int mapped;            /* data is our mmap of `size` bytes */
+    char *name;
+    struct pq_metadata md;
+    struct pq_schema schema;
+};
+
+static int open_error(struct fdata_parquet_file *f, struct fdata_error *err) {
+    fdata_error_prefix(err, "%s", f->name);
+    return err ? err->code : FDATA_ECORRUPT;
+}
+
+static int check_row_groups(struct fdata_parquet_file *f, struct fdata_error *err) {
+    for (int rg = 0; rg < f->md.num_row_groups; rg++) {
+        const struct pq_row_group *g = &f->md.row_groups[rg];
+        if (g->num_columns != f->schema.num_leaves)
+            return fdata_set_error(err, FDATA_ECORRUPT,
+                                   "row group %d has %d column chunks, the schema %d leaf columns",
+                                   rg, g->num_columns, f->schema.num_leaves);
+        if (g->num_rows < 0)
+            return fdata_set_error(err, FDATA_ECORRUPT, "row group %d has a negative row count", rg);
+    }
+    return FDATA_OK;
+}
+
+/* Magic, footer length, FileMetaData, schema. */
+static int parse_file(struct fdata_parquet_file *f, struct fdata_error *err) {
+    const uint8_t *d = f->data;
+    size_t n = f->size;
+    if (n < 12)
+        return fdata_set_error(err, FDATA_ECORRUPT, "not a Parquet file: only %zu bytes", n);
+    if (memcmp(d + n - 4, "PARE", 4) == 0)
+        return fdata_set_error(err, FDATA_EUNSUPPORTED, "encrypted Parquet footer is not supported");
+    if (memcmp(d, "PAR1", 4) != 0 || memcmp(d + n - 4, "PAR1", 4) != 0)
+        return fdata_set_error(err, FDATA_ECORRUPT, "not a Parquet file: no PAR1 magic at %s",
+                               memcmp(d, "PAR1", 4) != 0 ? "the start" : "the end");
+    uint32_t footer = fdata_load_u32le(d + n - 8);
+    if (footer > n - 12)
+        return fdata_set_error(err, FDATA_ECORRUPT, "footer length %u exceeds the file size %zu",
+                               footer, n);
+    FDATA_RETURN_IF(pq_metadata_parse(d + n - 8 - footer, footer, &f->md, err));
+    FDATA_RETURN_IF(pq_schema_build(&f->md, &f->schema, err));
+    return check_row_groups(f, err);
+}
+
+static void file_free(struct fdata_parquet_file *f) {
+    pq_schema_free(&f->schema);
+    pq_metadata_free(&f->md);
+    if (f->mapped && f->size)
+        munmap((void *)f->data, f->size);
+    else if (f->release)
+        f->release(f->release_ctx);
+    free(f->name);
+    free(f);
+}
+
+static struct fdata_parquet_file *file_new(const char *name) {
+    struct fdata_parquet_file *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    atomic_init(&f->refs, 1);
+    f->name = strdup(name ? name : "<buffer>");
+    if (!f->name) {
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+int fdata_parquet_open_buffer(const void *data, size_t size, const char *name,
+                              void (*release)(void *), void *release_ctx,
+                              fdata_parquet_file **out, struct fdata_error *err) {
+    *out = NULL;
+    if (!data && size)
+        return fdata_set_error(err, FDATA_EINVAL, "NULL buffer of %zu bytes", size);
+    struct fdata_parquet_file *f = file_new(name);
+    if (!f)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    f->data = data;
+    f->size = size;
+    int status = parse_file(f, err);
+    if (status != FDATA_OK) {
+        status = open_error(f, err);
+        file_free(f); /* release is not yet set: the buffer stays the caller's */
+        return status;
+    }
+    f->release = release;
+    f->release_ctx = release_ctx;
+    *out = f;
+    return FDATA_OK;
+}
+
+int fdata_parquet_open_path(const char *path, fdata_parquet_file **out, struct fdata_error *err) {
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fdata_set_error(err, FDATA_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return fdata_set_error(err, FDATA_EIO, "%s: not a regular file", path);
+    }
+    struct fdata_parquet_file *f = file_new(path);
+    if (!f) {
+        close(fd);
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    f->size = (size_t)st.st_size;
+    f->mapped = 1;
+    if (f->size) {
+        void *m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            f->size = 0;
+            file_free(f);
+            return fdata_set_error(err, FDATA_EIO, "%s: cannot mmap: %s", path, strerror(e));
+        }
+        f->data = m;
+    }
+    close(fd);
+    int status = parse_file(f, err);
+    if (status != FDATA_OK) {
+        status = open_error(f, err);
+        file_free(f);
+        return status;
+    }
+    *out = f;
+    return FDATA_OK;
+}
+
+static void file_ref(struct fdata_parquet_file *f) { atomic_fetch_add(&f->refs, 1); }
+
+void fdata_parquet_close(fdata_parquet_file *f) {
+    if (f && atomic_fetch_sub(&f->refs, 1) == 1)
+        file_free(f);
+}
+
+int64_t fdata_parquet_num_rows(const fdata_parquet_file *f) { return f->md.num_rows; }
+int fdata_parquet_num_row_groups(const fdata_parquet_file *f) { return f->md.num_row_groups; }
+int fdata_parquet_num_columns(const fdata_parquet_file *f) { return f->schema.num_leaves; }
+const char *fdata_parquet_created_by(const fdata_parquet_file *f) { return f->md.created_by; }
+
+int64_t fdata_parquet_row_group_num_rows(const fdata_parquet_file *f, int rg) {
+    return rg >= 0 && rg < f->md.num_row_groups ? f->md.row_groups[rg].num_rows : 0;
+}
+
+const char *fdata_parquet_encoding_name(int e) {
+    static const char *names[] = {"PLAIN", "GROUP_VAR_INT", "PLAIN_DICTIONARY", "RLE",
+                                  "BIT_PACKED", "DELTA_BINARY_PACKED", "DELTA_LENGTH_BYTE_ARRAY",
+                                  "DELTA_BYTE_ARRAY", "RLE_DICTIONARY", "BYTE_STREAM_SPLIT"};
+    return e >= 0 && e < 10 ? names[e] : "?";
+}
+
+const char *fdata_parquet_codec_name(int c) {
+    static const char *names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4",
+                                  "ZSTD", "LZ4_RAW"};
+    return c >= 0 && c < 8 ? names[c] : "?";
+}
+
+int fdata_parquet_column_info(const fdata_parquet_file *f, int i,
+                              struct fdata_parquet_column_info *out, struct fdata_error *err) {
+    if (i < 0 || i >= f->schema.num_leaves)
+        return fdata_set_error(err, FDATA_EINVAL, "column index %d out of range (0..%d)", i,
+                               f->schema.num_leaves - 1);
+    const struct pq_leaf *leaf = &f->schema.leaves[i];
+    static const char *reps[] = {"REQUIRED", "OPTIONAL", "REPEATED"};
+    memset(out, 0, sizeof *out);
+    out->path = leaf->path;
+    out->physical_type = pq_type_name(leaf->physical);
+    out->type_length = leaf->physical == PQ_FIXED_LEN_BYTE_ARRAY ? leaf->type_length : 0;
+    out->repetition = leaf->repetition >= 0 && leaf->repetition < 3 ? reps[leaf->repetition] : "?";
+    out->logical_type = leaf->arrow.logical;
+    out->nested = leaf->nested;
+    out->arrow_type = leaf->nested || leaf->type_status ? "" : leaf->arrow.display;
+    for (int rg = 0; rg < f->md.num_row_groups; rg++) {
+        const struct pq_column_meta *m = &f->md.row_groups[rg].columns[i].meta;
+        out->encodings |= m->encodings;
+        if (m->codec >= 0 && m->codec < 32)
+            out->codecs |= 1u << m->codec;
+        out->compressed_size += m->total_compressed_size;
+        out->uncompressed_size += m->total_uncompressed_size;
+    }
+    return FDATA_OK;
+}
+
+/* ---- projection ---- */
+
+struct projection {
+    int n;
+    int *leaves;   /* leaf index of each output column */
+};
+
+static int find_field(const struct pq_schema *s, const char *name) {
+    for (int i = 0; i < s->num_fields; i++)
+        if (strcmp(s->fields[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static int check_field(const fdata_parquet_file *f, int field, struct fdata_error *err) {
+    const struct pq_field *fl = &f->schema.fields[field];
+    if (fl->nested)
+        return fdata_set_error(err, FDATA_EUNSUPPORTED,
+                               "%s: column '%s' is nested (group or repeated); nested columns are "
+                               "not supported yet", f->name, fl->name);
+    const struct pq_leaf *leaf = &f->schema.leaves[fl->first_leaf];
+    if (leaf->type_status != FDATA_OK)
+        return fdata_set_error(err, leaf->type_status, "%s: %s", f->name, leaf->type_error);
+    return FDATA_OK;
+}
+
+static int projection_make(const fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
+                           struct projection *p, struct fdata_error *err) {
+    const struct pq_schema *s = &f->schema;
+    int all = !o || !o->columns || o->num_columns == 0;
+    p->n = all ? s->num_fields : (int)o->num_columns;
+    p->leaves = calloc((size_t)(p->n ? p->n : 1), sizeof *p->leaves);
+    if (!p->leaves)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (int i = 0; i < p->n; i++) {
+        int field = all ? i : find_field(s, o->columns[i]);
+        int status = FDATA_OK;
+        if (field < 0)
+            status = fdata_set_error(err, FDATA_ENOTFOUND, "%s: no column named '%s'", f->name,
+                                     o->columns[i]);
+        for (int j = 0; j < i && status == FDATA_OK; j++)
+            if (p->leaves[j] == s->fields[field].first_leaf)
+                status = fdata_set_error(err, FDATA_EINVAL, "column '%s' is selected twice",
+                                         o->columns[i]);
+        if (status == FDATA_OK)
+            status = check_field(f, field, err);
+        if (status != FDATA_OK) {
+            free(p->leaves);
+            return status;
+        }
+        p->leaves[i] = s->fields[field].first_leaf;
+    }
+    return FDATA_OK;
+}
+
+static int schema_from_projection(const fdata_parquet_file *f, const struct projection *p,
+                                  struct ArrowSchema *out, struct fdata_error *err) {
+    struct ArrowSchema *kids = calloc((size_t)(p->n ? p->n : 1), sizeof *kids);
+    if (!kids)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    int status = FDATA_OK;
+    for (int i = 0; i < p->n && status == FDATA_OK; i++) {
+        const struct pq_leaf *leaf = &f->schema.leaves[p->leaves[i]];
+        int64_t flags = leaf->repetition == PQ_REQUIRED ? 0 : ARROW_FLAG_NULLABLE;
+        status = fdata_schema_make(&kids[i], leaf->arrow.format, leaf->element->name, flags,
+                                   leaf->arrow.extension);
+    }
+    if (status == FDATA_OK)
+        status = fdata_schema_make_struct(out, kids, p->n);
+    else
+        for (int i = 0; i < p->n; i++)
+            if (kids[i].release)
+                kids[i].release(&kids[i]);
+    free(kids);
+    return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, status, "out of memory");
+}
+
+int fdata_parquet_get_schema(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
+                             struct ArrowSchema *out, struct fdata_error *err) {
+    struct projection p;
+    out->release = NULL;
+    FDATA_RETURN_IF(projection_make(f, o, &p, err));
+    int status = schema_from_projection(f, &p, out, err);
+    free(p.leaves);
+    return status;
+}
+
+/* ---- decoding ---- */
+
+struct read_job {
+    fdata_parquet_file *f;
+    const struct projection *p;
+    int first_rg;
+    struct ArrowArray *cells;      /* [rg][column] */
+    struct fdata_error *errors;    /* one per task */
+};
+
+static int chunk_input(const fdata_parquet_file *f, int rg, int leaf_index,
+                       struct pq_chunk_input *in, struct fdata_error *err) {
+    const struct pq_row_group *g = &f->md.row_groups[rg];
+    const struct pq_column_chunk *cc = &g->columns[leaf_index];
+    const struct pq_leaf *leaf = &f->schema.leaves[leaf_index];
+    const struct pq_column_meta *m = &cc->meta;
+    if (cc->encrypted)
+        return fdata_set_error(err, FDATA_EUNSUPPORTED, "encrypted column chunk");
+    if (cc->external)
+        return fdata_set_error(err, FDATA_EUNSUPPORTED, "column chunk stored in another file");
+    if (!cc->has_meta)
+        return fdata_set_error(err, FDATA_ECORRUPT, "column chunk without metadata");
+    if (m->type != leaf->physical)
+        return fdata_set_error(err, FDATA_ECORRUPT, "chunk type %s differs from the schema's %s",
+                               pq_type_name(m->type), pq_type_name(leaf->physical));
+    int64_t start = m->data_page_offset;
+    if (m->dictionary_page_offset >= 4 && m->dictionary_page_offset < start)
+        start = m->dictionary_page_offset;
+    int64_t len = m->total_compressed_size;
+    if (g->num_rows == 0)
+        start = len = 0; /* nothing will be read: empty row groups may have no pages at all */
+    if (start < 0 || len < 0 || (uint64_t)start > f->size || (uint64_t)len > f->size - (uint64_t)start)
+        return fdata_set_error(err, FDATA_ECORRUPT,
+                               "chunk range [%lld, +%lld) lies outside the file of %zu bytes",
+                               (long long)start, (long long)len, f->size);
+    in->leaf = leaf;
+    in->data = f->data + start;
+    in->size = (size_t)len;
+    in->file_offset = start;
+    in->codec = m->codec;
+    in->num_rows = g->num_rows;
+    return FDATA_OK;
+}
+
+static int read_task(void *ctx, size_t i) {
+    struct read_job *job = ctx;
+    size_t ncol = (size_t)job->p->n;
+    int rg = job->first_rg + (int)(i / ncol);
+    int leaf_index = job->p->leaves[i % ncol];
+    struct fdata_error *err = &job->errors[i];
+    struct pq_chunk_input in;
+    int status = chunk_input(job->f, rg, leaf_index, &in, err);
+    if (status == FDATA_OK)
+        status = pq_decode_chunk(&in, &job->cells[i], err);
+    if (status != FDATA_OK)
+        fdata_error_prefix(err, "%s: row group %d, column '%s'", job->f->name, rg,
+                           job->f->schema.leaves[leaf_index].path);
+    return status;
+}
+
+static void release_all(struct ArrowArray *a, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (a[i].release)
+            a[i].release(&a[i]);
+}
+
+int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
+                                  const struct fdata_parquet_read_options *o,
+                                  struct ArrowArray *out, struct fdata_error *err) {
+    for (int i = 0; i < count; i++)
+        out[i].release = NULL;
+    if (first < 0 || count < 0 || first > f->md.num_row_groups - count)
+        return fdata_set_error(err, FDATA_EINVAL, "row groups [%d, %d) out of range (file has %d)",
+                               first, first + count, f->md.num_row_groups);
+    struct projection p;
+    FDATA_RETURN_IF(projection_make(f, o, &p, err));
+    size_t tasks = (size_t)count * (size_t)p.n;
+    struct read_job job = {.f = f, .p = &p, .first_rg = first,
+                           .cells = calloc(tasks ? tasks : 1, sizeof *job.cells),
+                           .errors = calloc(tasks ? tasks : 1, sizeof *job.errors)};
+    int status = job.cells && job.errors ? FDATA_OK
+                                         : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status == FDATA_OK) {
+        status = fdata_parallel_for(tasks, fdata_thread_count(o ? o->threads : 0), read_task, &job);
+        for (size_t i = 0; status != FDATA_OK && i < tasks; i++) {
+            if (job.errors[i].code != FDATA_OK) {
+                if (err)
+                    *err = job.errors[i];
+                status = job.errors[i].code;
+                break;
+            }
+        }
+    }
+    for (int rg = 0; status == FDATA_OK && rg < count; rg++) {
+        status = fdata_array_make_struct(&out[rg], f->md.row_groups[first + rg].num_rows,
+                                         job.cells + (size_t)rg * (size_t)p.n, p.n);
+        if (status != FDATA_OK) {
+            fdata_set_error(err, status, "out of memory");
+            release_all(out, (size_t)count);
+        }
+    }
+    if (job.cells)
+        release_all(job.cells, tasks);
+    free(job.cells);
+    free(job.errors);
+    free(p.leaves);
+    return status;
+}
+
+/* ---- stream ---- */
+
+struct stream_private {
+    fdata_parquet_file *f;
+    struct fdata_parquet_read_options opts;
+    char **columns;
+    int next_rg;
+    char last_error[FDATA_ERROR_MESSAGE_SIZE];
+};
+
+static int stream_get_schema(struct ArrowArrayStream *s, struct ArrowSchema *out) {
+    struct stream_private *p = s->private_data;
+    struct fdata_error err = {0};
+    int status = fdata_parquet_get_schema(p->f, &p->opts, out, &err);
+    if (status != FDATA_OK)
+        snprintf(p->last_error, sizeof p->last_error, "%s", err.message);
+    return status;
+}
+
+static int stream_get_next(struct ArrowArrayStream *s, struct ArrowArray *out) {
+    struct stream_private *p = s->private_data;
+    out->release = NULL;
+    if (p->next_rg >= p->f->md.num_row_groups)
+        return 0; /* end of stream: release stays NULL */
+    struct fdata_error err = {0};
+    int status = fdata_parquet_read_row_groups(p->f, p->next_rg, 1, &p->opts, out, &err);
+    if (status != FDATA_OK) {
+        snprintf(p->last_error, sizeof p->last_error, "%s", err.message);
+        return status;
+    }
+    p->next_rg++;
+    return 0;
+}
+
+static const char *stream_last_error(struct ArrowArrayStream *s) {
+    struct stream_private *p = s->private_data;
+    return p->last_error[0] ? p->last_error : NULL;
+}
+
+static void stream_release(struct ArrowArrayStream *s) {
+    struct stream_private *p = s->private_data;
+    for (size_t i = 0; i < p->opts.num_columns; i++)
+        free(p->columns[i]);
+    free(p->columns);
+    fdata_parquet_close(p->f);
+    free(p);
+    s->release = NULL;
+}
+
+static int copy_columns(struct stream_private *p, const struct fdata_parquet_read_options *o) {
+    if (!o || !o->columns || o->num_columns == 0)
+        return FDATA_OK;
+    p->columns = calloc(o->num_columns, sizeof *p->columns);
+    if (!p->columns)
+        return FDATA_ENOMEM;
+    p->opts.num_columns = o->num_columns;
+    p->opts.columns = (const char *const *)p->columns;
+    for (size_t i = 0; i < o->num_columns; i++)
+        if (!(p->columns[i] = strdup(o->columns[i])))
+            return FDATA_ENOMEM;
+    return FDATA_OK;
+}
+
+int fdata_parquet_stream(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
+                         struct ArrowArrayStream *out, struct fdata_error *err) {
+    out->release = NULL;
+    struct projection proj;
+    FDATA_RETURN_IF(projection_make(f, o, &proj, err)); /* fail now, not at get_next */
+    free(proj.leaves);
+    struct stream_private *p = calloc(1, sizeof *p);
+    if (!p)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    p->opts.threads = o ? o->threads : 0;
+    if (copy_columns(p, o) != FDATA_OK) {
+        p->f = NULL;
+        for (size_t i = 0; i < p->opts.num_columns; i++)
+            free(p->columns[i]);
+        free(p->columns);
+        free(p);
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    file_ref(f);
+    p->f = f;
+    out->get_schema = stream_get_schema;
+    out->get_next = stream_get_next;
+    out->get_last_error = stream_last_error;
+    out->release = stream_release;
+    out->private_data = p;
+    return FDATA_OK;
+}

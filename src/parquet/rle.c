@@ -1,0 +1,134 @@
+/* The RLE / bit-packing hybrid (levels, dictionary indices, RLE booleans) and the legacy
+ * BIT_PACKED level encoding.  Spec: Parquet Encodings.md. */
+#include "../common/common.h"
+#include "encoding.h"
+
+static const char *read_uleb32(const uint8_t **p, const uint8_t *end, uint32_t *v) {
+    uint32_t r = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+        if (*p >= end)
+            return "truncated run header";
+        uint8_t b = *(*p)++;
+        if (shift == 28 && (b & 0x70))
+            return "run header larger than 32 bits";
+        r |= (uint32_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = r;
+            return NULL;
+        }
+    }
+    return "run header longer than 5 bytes";
+}
+
+void pq_unpack32(const uint8_t *data, size_t len, int bit_width, uint32_t *out, size_t n) {
+    if (bit_width == 0) {
+        memset(out, 0, n * sizeof *out);
+        return;
+    }
+    uint64_t mask = bit_width == 32 ? 0xffffffffu : ((1u << bit_width) - 1);
+    size_t i = 0;
+    /* Fast path: a 64-bit load covers any value of <= 32 bits at any bit offset. */
+    for (; i < n; i++) {
+        size_t bit = i * (size_t)bit_width;
+        size_t byte = bit >> 3;
+        if (byte + 8 > len)
+            break;
+        out[i] = (uint32_t)((fdata_load_u64le(data + byte) >> (bit & 7)) & mask);
+    }
+    for (; i < n; i++) {
+        size_t bit = i * (size_t)bit_width;
+        uint64_t v = 0;
+        size_t byte = bit >> 3;
+        for (size_t k = 0; k < 8 && byte + k < len; k++)
+            v |= (uint64_t)data[byte + k] << (8 * k);
+        out[i] = (uint32_t)((v >> (bit & 7)) & mask);
+    }
+}
+
+void pq_unpack64(const uint8_t *data, size_t len, int bit_width, uint64_t *out, size_t n) {
+    if (bit_width == 0) {
+        memset(out, 0, n * sizeof *out);
+        return;
+    }
+    uint64_t mask = bit_width == 64 ? ~(uint64_t)0 : (((uint64_t)1 << bit_width) - 1);
+    for (size_t i = 0; i < n; i++) {
+        size_t bit = i * (size_t)bit_width;
+        size_t byte = bit >> 3;
+        unsigned shift = bit & 7;
+        uint64_t lo = 0, hi = 0;
+        for (size_t k = 0; k < 8 && byte + k < len; k++)
+            lo |= (uint64_t)data[byte + k] << (8 * k);
+        if (shift && byte + 8 < len)
+            hi = data[byte + 8];
+        uint64_t v = lo >> shift;
+        if (shift)
+            v |= hi << (64 - shift);
+        out[i] = v & mask;
+    }
+}
+
+const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
+                          size_t n) {
+    if (bit_width < 0 || bit_width > 32)
+        return "bit width above 32";
+    const uint8_t *p = data, *end = data + len;
+    size_t value_bytes = ((size_t)bit_width + 7) / 8;
+    size_t done = 0;
+    while (done < n) {
+        uint32_t header;
+        const char *why = read_uleb32(&p, end, &header);
+        if (why)
+            return done ? "RLE data ends before the last value" : why;
+        if (header & 1) {
+            size_t groups = header >> 1;
+            size_t bytes = groups * (size_t)bit_width;
+            size_t avail = (size_t)(end - p);
+            if (bytes > avail)
+                bytes = avail; /* writers may cut the last group short */
+            size_t count = bit_width ? bytes * 8 / (size_t)bit_width : groups * 8;
+            if (count > groups * 8)
+                count = groups * 8;
+            if (count > n - done)
+                count = n - done;
+            if (count == 0 && groups)
+                return "bit-packed run beyond the end of the data";
+            pq_unpack32(p, bytes, bit_width, out + done, count);
+            p += bytes;
+            done += count;
+        } else {
+            size_t count = header >> 1;
+            if (value_bytes > (size_t)(end - p))
+                return "truncated RLE run value";
+            uint32_t v = 0;
+            for (size_t k = 0; k < value_bytes; k++)
+                v |= (uint32_t)p[k] << (8 * k);
+            p += value_bytes;
+            if (bit_width < 32 && (v >> bit_width))
+                return "RLE run value wider than the bit width";
+            if (count > n - done)
+                count = n - done;
+            for (size_t k = 0; k < count; k++)
+                out[done + k] = v;
+            done += count;
+        }
+    }
+    return NULL;
+}
+
+const char *pq_bit_packed_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
+                                 size_t n, size_t *consumed) {
+    if (bit_width < 0 || bit_width > 32)
+        return "bit width above 32";
+    size_t bytes = (n * (size_t)bit_width + 7) / 8;
+    if (bytes > len)
+        return "BIT_PACKED levels beyond the end of the page";
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = 0;
+        size_t bit = i * (size_t)bit_width;
+        for (int k = 0; k < bit_width; k++, bit++)
+            v = (v << 1) | ((data[bit >> 3] >> (7 - (bit & 7))) & 1);
+        out[i] = v;
+    }
+    *consumed = bytes;
+    return NULL;
+}

@@ -1,0 +1,353 @@
+/* Schema tree -> leaf columns, and the Parquet logical type -> Arrow type mapping. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "../common/common.h"
+#include "schema.h"
+
+const char *pq_type_name(int physical) {
+    static const char *names[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE",
+                                  "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
+    return physical >= 0 && physical < 8 ? names[physical] : "?";
+}
+
+int pq_physical_width(int physical, int type_length) {
+    switch (physical) {
+    case PQ_INT32: case PQ_FLOAT: return 4;
+    case PQ_INT64: case PQ_DOUBLE: return 8;
+    case PQ_INT96: return 12;
+    case PQ_FIXED_LEN_BYTE_ARRAY: return type_length;
+    default: return 0;
+    }
+}
+
+static void set_type(struct pq_arrow_type *t, int kind, int width, const char *format,
+                     const char *display) {
+    t->kind = kind;
+    t->width = width;
+    snprintf(t->format, sizeof t->format, "%s", format);
+    snprintf(t->display, sizeof t->display, "%s", display);
+}
+
+/* The natural Arrow type of a physical type with no logical annotation. */
+static int map_physical(const struct pq_schema_element *se, struct pq_arrow_type *t) {
+    char buf[24];
+    switch (se->type) {
+    case PQ_BOOLEAN: set_type(t, K_BOOL, 0, "b", "bool"); break;
+    case PQ_INT32: set_type(t, K_INT32, 4, "i", "int32"); break;
+    case PQ_INT64: set_type(t, K_INT64, 8, "l", "int64"); break;
+    case PQ_INT96: set_type(t, K_INT96, 8, "tsn:", "timestamp[ns]"); break;
+    case PQ_FLOAT: set_type(t, K_FLOAT, 4, "f", "float"); break;
+    case PQ_DOUBLE: set_type(t, K_DOUBLE, 8, "g", "double"); break;
+    case PQ_BYTE_ARRAY: set_type(t, K_BINARY, 0, "z", "binary"); break;
+    case PQ_FIXED_LEN_BYTE_ARRAY:
+        snprintf(buf, sizeof buf, "w:%d", se->type_length);
+        set_type(t, K_FIXED, se->type_length, buf, buf);
+        snprintf(t->display, sizeof t->display, "fixed_size_binary[%d]", se->type_length);
+        break;
+    default: return FDATA_ECORRUPT;
+    }
+    return FDATA_OK;
+}
+
+/* Legacy ConvertedType -> the LogicalType it stands for (LogicalTypes.md, compatibility). */
+static struct pq_logical_type from_converted(const struct pq_schema_element *se) {
+    struct pq_logical_type lt = {0};
+    switch (se->converted) {
+    case PQ_CT_UTF8: lt.kind = PQ_LT_STRING; break;
+    case PQ_CT_ENUM: lt.kind = PQ_LT_ENUM; break;
+    case PQ_CT_JSON: lt.kind = PQ_LT_JSON; break;
+    case PQ_CT_BSON: lt.kind = PQ_LT_BSON; break;
+    case PQ_CT_DATE: lt.kind = PQ_LT_DATE; break;
+    case PQ_CT_DECIMAL:
+        lt.kind = PQ_LT_DECIMAL;
+        lt.scale = se->scale;
+        lt.precision = se->precision;
+        break;
+    case PQ_CT_TIME_MILLIS: case PQ_CT_TIME_MICROS:
+        lt.kind = PQ_LT_TIME;
+        lt.adjusted_to_utc = 1;
+        lt.unit = se->converted == PQ_CT_TIME_MILLIS ? PQ_MILLIS : PQ_MICROS;
+        break;
+    case PQ_CT_TIMESTAMP_MILLIS: case PQ_CT_TIMESTAMP_MICROS:
+        lt.kind = PQ_LT_TIMESTAMP;
+        lt.adjusted_to_utc = 1;
+        lt.unit = se->converted == PQ_CT_TIMESTAMP_MILLIS ? PQ_MILLIS : PQ_MICROS;
+        break;
+    case PQ_CT_UINT_8: case PQ_CT_UINT_16: case PQ_CT_UINT_32: case PQ_CT_UINT_64:
+        lt.kind = PQ_LT_INTEGER;
+        lt.bit_width = 8 << (se->converted - PQ_CT_UINT_8);
+        lt.is_signed = 0;
+        break;
+    case PQ_CT_INT_8: case PQ_CT_INT_16: case PQ_CT_INT_32: case PQ_CT_INT_64:
+        lt.kind = PQ_LT_INTEGER;
+        lt.bit_width = 8 << (se->converted - PQ_CT_INT_8);
+        lt.is_signed = 1;
+        break;
+    default: break;
+    }
+    return lt;
+}
+
+static const char *unit_name(int unit) {
+    return unit == PQ_MILLIS ? "MILLIS" : unit == PQ_MICROS ? "MICROS" : "NANOS";
+}
+static const char *unit_code(int unit) {
+    return unit == PQ_MILLIS ? "m" : unit == PQ_MICROS ? "u" : "n";
+}
+static const char *unit_short(int unit) {
+    return unit == PQ_MILLIS ? "ms" : unit == PQ_MICROS ? "us" : "ns";
+}
+
+static int map_integer(const struct pq_logical_type *lt, int physical, struct pq_arrow_type *t) {
+    static const struct { int bits, is_signed, kind, width; const char *fmt, *name; } ints[] = {
+        {8, 1, K_INT8, 1, "c", "int8"},     {16, 1, K_INT16, 2, "s", "int16"},
+        {32, 1, K_INT32, 4, "i", "int32"},  {64, 1, K_INT64, 8, "l", "int64"},
+        {8, 0, K_UINT8, 1, "C", "uint8"},   {16, 0, K_UINT16, 2, "S", "uint16"},
+        {32, 0, K_UINT32, 4, "I", "uint32"}, {64, 0, K_UINT64, 8, "L", "uint64"},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (ints[i].bits == lt->bit_width && ints[i].is_signed == (lt->is_signed != 0)) {
+            if (physical != (lt->bit_width == 64 ? PQ_INT64 : PQ_INT32))
+                return FDATA_ECORRUPT;
+            set_type(t, ints[i].kind, ints[i].width, ints[i].fmt, ints[i].name);
+            snprintf(t->logical, sizeof t->logical, "INTEGER(%d,%s)", lt->bit_width,
+                     lt->is_signed ? "signed" : "unsigned");
+            return FDATA_OK;
+        }
+    }
+    return FDATA_ECORRUPT;
+}
+
+static int map_decimal(const struct pq_logical_type *lt, int physical, struct pq_arrow_type *t) {
+    if (physical != PQ_INT32 && physical != PQ_INT64 && physical != PQ_BYTE_ARRAY &&
+        physical != PQ_FIXED_LEN_BYTE_ARRAY)
+        return FDATA_ECORRUPT;
+    if (lt->precision < 1 || lt->precision > 76 || lt->scale < 0 || lt->scale > lt->precision)
+        return FDATA_ECORRUPT;
+    int wide = lt->precision > 38;
+    set_type(t, K_DECIMAL, wide ? 32 : 16, "", "");
+    t->precision = lt->precision;
+    t->scale = lt->scale;
+    snprintf(t->format, sizeof t->format, "d:%d,%d%s", lt->precision, lt->scale, wide ? ",256" : "");
+    snprintf(t->display, sizeof t->display, "decimal%d(%d, %d)", wide ? 256 : 128, lt->precision,
+             lt->scale);
+    snprintf(t->logical, sizeof t->logical, "DECIMAL(%d,%d)", lt->precision, lt->scale);
+    return FDATA_OK;
+}
+
+static int map_time(const struct pq_logical_type *lt, int physical, struct pq_arrow_type *t) {
+    char fmt[8], name[24];
+    if (lt->unit < PQ_MILLIS || lt->unit > PQ_NANOS)
+        return FDATA_ECORRUPT;
+    if (physical != (lt->unit == PQ_MILLIS ? PQ_INT32 : PQ_INT64))
+        return FDATA_ECORRUPT;
+    snprintf(fmt, sizeof fmt, "tt%s", unit_code(lt->unit));
+    snprintf(name, sizeof name, "time%d[%s]", lt->unit == PQ_MILLIS ? 32 : 64, unit_short(lt->unit));
+    set_type(t, lt->unit == PQ_MILLIS ? K_TIME32 : K_TIME64, lt->unit == PQ_MILLIS ? 4 : 8, fmt, name);
+    snprintf(t->logical, sizeof t->logical, "TIME(%s,%s)", unit_name(lt->unit),
+             lt->adjusted_to_utc ? "UTC" : "local");
+    return FDATA_OK;
+}
+
+static int map_timestamp(const struct pq_logical_type *lt, int physical, struct pq_arrow_type *t) {
+    char fmt[12], name[32];
+    if (lt->unit < PQ_MILLIS || lt->unit > PQ_NANOS || physical != PQ_INT64)
+        return FDATA_ECORRUPT;
+    snprintf(fmt, sizeof fmt, "ts%s:%s", unit_code(lt->unit), lt->adjusted_to_utc ? "UTC" : "");
+    snprintf(name, sizeof name, "timestamp[%s%s]", unit_short(lt->unit),
+             lt->adjusted_to_utc ? ", tz=UTC" : "");
+    set_type(t, K_TIMESTAMP, 8, fmt, name);
+    snprintf(t->logical, sizeof t->logical, "TIMESTAMP(%s,%s)", unit_name(lt->unit),
+             lt->adjusted_to_utc ? "UTC" : "local");
+    return FDATA_OK;
+}
+
+static int map_logical(const struct pq_schema_element *se, const struct pq_logical_type *lt,
+                       struct pq_arrow_type *t) {
+    int ph = se->type;
+    switch (lt->kind) {
+    case PQ_LT_STRING: case PQ_LT_ENUM: case PQ_LT_JSON:
+        if (ph != PQ_BYTE_ARRAY)
+            return FDATA_ECORRUPT;
+        set_type(t, K_UTF8, 0, "u", "utf8");
+        t->extension = lt->kind == PQ_LT_JSON ? "arrow.json" : NULL;
+        snprintf(t->logical, sizeof t->logical, "%s",
+                 lt->kind == PQ_LT_STRING ? "STRING" : lt->kind == PQ_LT_ENUM ? "ENUM" : "JSON");
+        return FDATA_OK;
+    case PQ_LT_BSON:
+        if (ph != PQ_BYTE_ARRAY)
+            return FDATA_ECORRUPT;
+        set_type(t, K_BINARY, 0, "z", "binary");
+        snprintf(t->logical, sizeof t->logical, "BSON");
+        return FDATA_OK;
+    case PQ_LT_DECIMAL: return map_decimal(lt, ph, t);
+    case PQ_LT_DATE:
+        if (ph != PQ_INT32)
+            return FDATA_ECORRUPT;
+        set_type(t, K_DATE32, 4, "tdD", "date32[day]");
+        snprintf(t->logical, sizeof t->logical, "DATE");
+        return FDATA_OK;
+    case PQ_LT_TIME: return map_time(lt, ph, t);
+    case PQ_LT_TIMESTAMP: return map_timestamp(lt, ph, t);
+    case PQ_LT_INTEGER: return map_integer(lt, ph, t);
+    case PQ_LT_UUID:
+        if (ph != PQ_FIXED_LEN_BYTE_ARRAY || se->type_length != 16)
+            return FDATA_ECORRUPT;
+        set_type(t, K_FIXED, 16, "w:16", "uuid");
+        t->extension = "arrow.uuid";
+        snprintf(t->logical, sizeof t->logical, "UUID");
+        return FDATA_OK;
+    case PQ_LT_FLOAT16:
+        if (ph != PQ_FIXED_LEN_BYTE_ARRAY || se->type_length != 2)
+            return FDATA_ECORRUPT;
+        set_type(t, K_FLOAT16, 2, "e", "halffloat");
+        snprintf(t->logical, sizeof t->logical, "FLOAT16");
+        return FDATA_OK;
+    default: /* UNKNOWN (always null), GEOMETRY and members we do not know: physical type */
+        if (map_physical(se, t) != FDATA_OK)
+            return FDATA_ECORRUPT;
+        snprintf(t->logical, sizeof t->logical, "%s",
+                 lt->kind == PQ_LT_UNKNOWN ? "UNKNOWN" : lt->kind == PQ_LT_NONE ? "" : "OTHER");
+        return FDATA_OK;
+    }
+}
+
+static void resolve_leaf_type(struct pq_leaf *leaf) {
+    const struct pq_schema_element *se = leaf->element;
+    struct pq_arrow_type *t = &leaf->arrow;
+    struct pq_logical_type lt = se->logical;
+    if (lt.kind == PQ_LT_NONE && se->converted == PQ_CT_INTERVAL) {
+        if (se->type != PQ_FIXED_LEN_BYTE_ARRAY || se->type_length != 12)
+            goto invalid;
+        set_type(t, K_INTERVAL, 16, "tin", "month_day_nano_interval");
+        snprintf(t->logical, sizeof t->logical, "INTERVAL");
+        return;
+    }
+    if (lt.kind == PQ_LT_NONE)
+        lt = from_converted(se);
+    if (map_logical(se, &lt, t) == FDATA_OK)
+        return;
+invalid:
+    leaf->type_status = FDATA_ECORRUPT;
+    snprintf(leaf->type_error, sizeof leaf->type_error,
+             "column '%s': logical type %s is not valid on physical type %s (length %d)",
+             leaf->path, t->logical[0] ? t->logical : "annotation", pq_type_name(se->type),
+             se->type_length);
+}
+
+struct tree_walk {
+    const struct pq_metadata *md;
+    struct pq_schema *s;
+    int next;              /* next schema element to visit */
+    int depth;
+    struct fdata_error *err;
+};
+
+static int add_leaf(struct tree_walk *w, const struct pq_schema_element *se, const char *path,
+                    int max_def, int max_rep, int nested) {
+    struct pq_schema *s = w->s;
+    struct pq_leaf *leaf = &s->leaves[s->num_leaves++];
+    leaf->element = se;
+    leaf->path = strdup(path);
+    if (!leaf->path)
+        return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
+    leaf->physical = se->type;
+    leaf->type_length = se->type_length;
+    leaf->repetition = se->repetition;
+    leaf->max_def = max_def;
+    leaf->max_rep = max_rep;
+    leaf->nested = nested;
+    leaf->top_field = s->num_fields - 1;
+    if (se->type < PQ_BOOLEAN || se->type > PQ_FIXED_LEN_BYTE_ARRAY)
+        return fdata_set_error(w->err, FDATA_ECORRUPT, "column '%s' has invalid physical type %d",
+                               path, se->type);
+    if (se->type == PQ_FIXED_LEN_BYTE_ARRAY && se->type_length <= 0)
+        return fdata_set_error(w->err, FDATA_ECORRUPT,
+                               "column '%s' is FIXED_LEN_BYTE_ARRAY of invalid length %d", path,
+                               se->type_length);
+    resolve_leaf_type(leaf);
+    return FDATA_OK;
+}
+
+/* Visits the element at w->next and its subtree. */
+static int walk(struct tree_walk *w, const char *parent_path, int max_def, int max_rep,
+                int nested) {
+    if (w->next >= w->md->num_schema)
+        return fdata_set_error(w->err, FDATA_ECORRUPT,
+                               "schema: a group claims more children than the schema holds");
+    if (++w->depth > 64)
+        return fdata_set_error(w->err, FDATA_ECORRUPT, "schema nested more than 64 levels deep");
+    const struct pq_schema_element *se = &w->md->schema[w->next++];
+    size_t plen = parent_path ? strlen(parent_path) + 1 : 0, nlen = strlen(se->name);
+    char *path = malloc(plen + nlen + 1);
+    if (!path)
+        return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
+    if (parent_path) {
+        memcpy(path, parent_path, plen - 1);
+        path[plen - 1] = '.';
+    }
+    memcpy(path + plen, se->name, nlen + 1);
+    if (se->repetition == PQ_OPTIONAL)
+        max_def++;
+    if (se->repetition == PQ_REPEATED) {
+        max_def++;
+        max_rep++;
+        nested = 1;
+    }
+    if (parent_path == NULL) {
+        struct pq_field *f = &w->s->fields[w->s->num_fields++];
+        f->name = se->name;
+        f->first_leaf = w->s->num_leaves;
+        f->nested = nested || se->num_children > 0;
+    }
+    int status = FDATA_OK;
+    if (se->num_children > 0) {
+        for (int i = 0; i < se->num_children && status == FDATA_OK; i++)
+            status = walk(w, path, max_def, max_rep, 1);
+    } else {
+        status = add_leaf(w, se, path, max_def, max_rep, nested);
+    }
+    if (parent_path == NULL) {
+        struct pq_field *f = &w->s->fields[w->s->num_fields - 1];
+        f->num_leaves = w->s->num_leaves - f->first_leaf;
+    }
+    free(path);
+    w->depth--;
+    return status;
+}
+
+int pq_schema_build(const struct pq_metadata *md, struct pq_schema *s, struct fdata_error *err) {
+    memset(s, 0, sizeof *s);
+    if (md->num_schema < 1)
+        return fdata_set_error(err, FDATA_ECORRUPT, "schema is empty");
+    const struct pq_schema_element *root = &md->schema[0];
+    if (root->num_children < 0 || root->num_children > md->num_schema - 1)
+        return fdata_set_error(err, FDATA_ECORRUPT, "schema root claims %d children of %d elements",
+                               root->num_children, md->num_schema - 1);
+    s->leaves = calloc((size_t)md->num_schema, sizeof *s->leaves);
+    s->fields = calloc((size_t)md->num_schema, sizeof *s->fields);
+    if (!s->leaves || !s->fields) {
+        pq_schema_free(s);
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    struct tree_walk w = {.md = md, .s = s, .next = 1, .err = err};
+    int status = FDATA_OK;
+    for (int i = 0; i < root->num_children && status == FDATA_OK; i++)
+        status = walk(&w, NULL, 0, 0, 0);
+    if (status == FDATA_OK && w.next != md->num_schema)
+        status = fdata_set_error(err, FDATA_ECORRUPT,
+                                 "schema has %d elements but its tree uses %d", md->num_schema,
+                                 w.next);
+    if (status != FDATA_OK)
+        pq_schema_free(s);
+    return status;
+}
+
+void pq_schema_free(struct pq_schema *s) {
+    if (s->leaves)
+        for (int i = 0; i < s->num_leaves; i++)
+            free(s->leaves[i].path);
+    free(s->leaves);
+    free(s->fields);
+    memset(s, 0, sizeof *s);
+}

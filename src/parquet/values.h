@@ -1,0 +1,83 @@
+/* Value decoding for one page: each Parquet encoding of each physical type into Arrow
+ * buffers, plus the dictionary of a column chunk and per-chunk scratch memory. */
+#ifndef FDATA_PQ_VALUES_H
+#define FDATA_PQ_VALUES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "schema.h"
+
+/* Variable-length values: offsets (int32, Arrow layout) and a growing data buffer. */
+struct pq_bytes {
+    int32_t *offsets;
+    uint8_t *data;      /* fdata_aligned_alloc'ed */
+    size_t size, cap;
+};
+
+struct col_out {
+    uint8_t *validity;
+    int64_t null_count;
+    uint8_t *values;    /* fixed-width values, boolean bits, or int32 offsets */
+    struct pq_bytes bytes;
+};
+
+struct pq_dictionary {
+    int loaded;
+    size_t count;
+    uint8_t *values;        /* count fixed-width physical values */
+    struct pq_bytes bytes;  /* BYTE_ARRAY entries */
+};
+
+struct pq_scratch {
+    uint8_t *page;      size_t page_cap;
+    uint32_t *levels;   size_t levels_cap;
+    uint32_t *indices;  size_t indices_cap;
+    uint8_t *conv;      size_t conv_cap;
+    int32_t *lengths;   size_t lengths_cap;
+    int32_t *prefixes;  size_t prefixes_cap;
+    int32_t *offsets;   size_t offsets_cap;
+    struct pq_bytes bytes;
+};
+
+struct pq_value_target {
+    const struct pq_leaf *leaf;
+    const struct pq_dictionary *dict;
+    struct pq_scratch *scratch;
+    struct fdata_error *err;
+};
+
+int pq_scratch_page(struct pq_scratch *s, size_t n, struct fdata_error *err);
+int pq_scratch_levels(struct pq_scratch *s, size_t n, struct fdata_error *err);
+void pq_scratch_free(struct pq_scratch *s);
+
+int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
+                       const uint8_t *body, size_t len, size_t count, struct fdata_error *err);
+void pq_dictionary_free(struct pq_dictionary *dict);
+
+/* k dense fixed-width physical values (INT32, INT64, INT96, FLOAT, DOUBLE, FLBA) to dst. */
+int pq_decode_fixed(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
+                    size_t k, uint8_t *dst);
+/* k dense BYTE_ARRAY values appended to sink; offsets[0] is the current end, offsets[1..k]
+ * are written. */
+int pq_decode_bytes(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
+                    size_t k, struct pq_bytes *sink, int32_t *offsets);
+/* k dense booleans, one byte each, into t->scratch->conv. */
+int pq_decode_bool(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
+                   size_t k);
+/* Types whose Arrow layout differs from the physical one: decoded densely into scratch,
+ * converted into rows pos..pos+n of `values` (levels NULL when all are valid). */
+int pq_decode_converted(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
+                        size_t k, const uint32_t *levels, size_t n, uint8_t *values, size_t pos);
+
+/* Moves k dense values at dst to their rows among n (levels[i] == max_def marks a value),
+ * zeroing the null slots. */
+void pq_spread_fixed(uint8_t *dst, int width, const uint32_t *levels, uint32_t max_def,
+                     size_t n, size_t k);
+/* The same for offsets: offsets[1..k] hold dense ends; afterwards offsets[1..n]. */
+void pq_spread_offsets(int32_t *offsets, const uint32_t *levels, uint32_t max_def, size_t n,
+                       size_t k);
+/* Sets bits pos.. of a bitmap from dense bytes (one per value) and levels. */
+void pq_place_bools(uint8_t *bits, size_t pos, const uint8_t *dense, const uint32_t *levels,
+                    uint32_t max_def, size_t n);
+
+#endif
