@@ -1,0 +1,44 @@
+# Thin wrapper over CMake.  `make` builds Release into build/ (CLI at build/fastdata);
+# `make test` installs what it needs, then runs every test in Release and in Debug with
+# AddressSanitizer + UndefinedBehaviorSanitizer (clang, with the libFuzzer run);
+# `make demo` shows the reader on the corpus; `make bench` runs bench/decode.
+JOBS ?= $(shell nproc)
+
+.PHONY: all build deps test test-release test-asan demo bench install clean
+
+all: build
+
+build:
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build -j$(JOBS)
+
+deps:
+	@scripts/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory test-release
+	@$(MAKE) --no-print-directory test-asan
+
+test-release: build
+	@echo "== Release tests"
+	@cd build && ctest --output-on-failure -j$(JOBS)
+
+test-asan:
+	@echo "== Debug + AddressSanitizer + UndefinedBehaviorSanitizer tests (clang, with fuzzing)"
+	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFDATA_SANITIZE=ON -DFDATA_FUZZ=ON >/dev/null
+	@cmake --build build-asan -j$(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
+
+demo: deps build
+	@scripts/demo.sh
+
+bench: build
+	@scripts/install-deps.sh --bench
+	@.venv/bin/python bench/decode/bench_decode.py
+
+install: build
+	@cmake --install build
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,188 @@
+/* Byte-array encodings, dictionaries and null spreading, through the page value decoders. */
+#include <stdlib.h>
+#include "check.h"
+#include "common/common.h"
+#include "parquet/metadata.h"
+#include "parquet/values.h"
+
+/* DELTA_BINARY_PACKED encoder for the tests: block 128, 4 miniblocks of 32. */
+static size_t put_uleb(uint8_t *p, uint64_t v) {
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+static uint64_t zz(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+
+static size_t encode_dbp(const int32_t *v, size_t count, uint8_t *out) {
+    size_t n = put_uleb(out, 128);
+    n += put_uleb(out + n, 4);
+    n += put_uleb(out + n, count);
+    n += put_uleb(out + n, zz(count ? v[0] : 0));
+    for (size_t start = 1; start < count; start += 128) {
+        size_t m = count - start < 128 ? count - start : 128;
+        int64_t min = INT64_MAX, deltas[128];
+        for (size_t i = 0; i < m; i++) {
+            deltas[i] = (int64_t)v[start + i] - v[start + i - 1];
+            min = deltas[i] < min ? deltas[i] : min;
+        }
+        n += put_uleb(out + n, zz(min));
+        uint8_t *widths = out + n;
+        memset(widths, 0, 4);
+        n += 4;
+        for (size_t mb = 0; mb * 32 < m; mb++) {
+            uint64_t maxv = 0;
+            for (size_t i = mb * 32; i < m && i < mb * 32 + 32; i++)
+                maxv |= (uint64_t)(deltas[i] - min);
+            int bw = 0;
+            while (bw < 64 && (maxv >> bw))
+                bw++;
+            widths[mb] = (uint8_t)bw;
+            memset(out + n, 0, 4 * (size_t)bw);
+            for (size_t i = 0; i < 32 && mb * 32 + i < m; i++) {
+                uint64_t d = (uint64_t)(deltas[mb * 32 + i] - min);
+                for (int b = 0; b < bw; b++)
+                    if ((d >> b) & 1) {
+                        size_t bit = i * (size_t)bw + (size_t)b;
+                        out[n + bit / 8] |= (uint8_t)(1u << (bit % 8));
+                    }
+            }
+            n += 4 * (size_t)bw;
+        }
+    }
+    return n;
+}
+
+struct fixture {
+    struct pq_leaf leaf;
+    struct pq_dictionary dict;
+    struct pq_scratch scratch;
+    struct fdata_error err;
+    struct pq_value_target t;
+    struct pq_bytes sink;
+    int32_t offsets[16];
+};
+
+static void fixture_init(struct fixture *f, int physical, int type_length) {
+    memset(f, 0, sizeof *f);
+    f->leaf.physical = physical;
+    f->leaf.type_length = type_length;
+    f->leaf.path = "c";
+    f->t = (struct pq_value_target){&f->leaf, &f->dict, &f->scratch, &f->err};
+}
+
+static void fixture_free(struct fixture *f) {
+    pq_dictionary_free(&f->dict);
+    pq_scratch_free(&f->scratch);
+    fdata_aligned_free(f->sink.data);
+}
+
+static int value_is(struct fixture *f, int i, const char *s) {
+    size_t n = (size_t)(f->offsets[i + 1] - f->offsets[i]);
+    return n == strlen(s) && memcmp(f->sink.data + f->offsets[i], s, n) == 0;
+}
+
+static void test_delta_length_byte_array(void) {
+    /* Encodings.md: "Hello", "World", "Foobar", "ABCDEF" */
+    struct fixture f;
+    fixture_init(&f, PQ_BYTE_ARRAY, 0);
+    const int32_t lens[] = {5, 5, 6, 6};
+    uint8_t page[256];
+    size_t n = encode_dbp(lens, 4, page);
+    memcpy(page + n, "HelloWorldFoobarABCDEF", 22);
+    CHECK(pq_decode_bytes(&f.t, PQ_DELTA_LENGTH_BYTE_ARRAY, page, n + 22, 4, &f.sink, f.offsets) == 0);
+    CHECK(value_is(&f, 0, "Hello") && value_is(&f, 3, "ABCDEF"));
+    /* data shorter than the lengths say */
+    CHECK(pq_decode_bytes(&f.t, PQ_DELTA_LENGTH_BYTE_ARRAY, page, n + 21, 4, &f.sink, f.offsets) ==
+          FDATA_ECORRUPT);
+    fixture_free(&f);
+}
+
+static void test_delta_byte_array(void) {
+    /* Encodings.md: "axis", "axle", "babble", "babyhood": prefixes 0,2,0,3 */
+    struct fixture f;
+    fixture_init(&f, PQ_BYTE_ARRAY, 0);
+    const int32_t prefixes[] = {0, 2, 0, 3}, suffixes[] = {4, 2, 6, 5};
+    uint8_t page[256];
+    size_t n = encode_dbp(prefixes, 4, page);
+    n += encode_dbp(suffixes, 4, page + n);
+    memcpy(page + n, "axislebabbleyhood", 17);
+    CHECK(pq_decode_bytes(&f.t, PQ_DELTA_BYTE_ARRAY, page, n + 17, 4, &f.sink, f.offsets) == 0);
+    CHECK(value_is(&f, 0, "axis") && value_is(&f, 1, "axle") && value_is(&f, 2, "babble") &&
+          value_is(&f, 3, "babyhood"));
+    /* a prefix longer than the previous value */
+    const int32_t bad_prefixes[] = {0, 5, 0, 3};
+    n = encode_dbp(bad_prefixes, 4, page);
+    n += encode_dbp(suffixes, 4, page + n);
+    memcpy(page + n, "axislebabbleyhood", 17);
+    f.sink.size = 0;
+    f.offsets[0] = 0;
+    CHECK(pq_decode_bytes(&f.t, PQ_DELTA_BYTE_ARRAY, page, n + 17, 4, &f.sink, f.offsets) ==
+          FDATA_ECORRUPT);
+    fixture_free(&f);
+}
+
+static void test_plain_bytes_bounds(void) {
+    struct fixture f;
+    fixture_init(&f, PQ_BYTE_ARRAY, 0);
+    const uint8_t page[] = {2, 0, 0, 0, 'h', 'i', 9, 0, 0, 0, 'x'};
+    CHECK(pq_decode_bytes(&f.t, PQ_PLAIN, page, 6, 1, &f.sink, f.offsets) == 0 && value_is(&f, 0, "hi"));
+    f.sink.size = 0;
+    CHECK(pq_decode_bytes(&f.t, PQ_PLAIN, page, sizeof page, 2, &f.sink, f.offsets) == FDATA_ECORRUPT);
+    CHECK(strstr(f.err.message, "value 1") != NULL);
+    fixture_free(&f);
+}
+
+static void test_dictionary(void) {
+    struct fixture f;
+    fixture_init(&f, PQ_INT32, 0);
+    const int32_t dict[] = {10, 20, 30};
+    CHECK(pq_dictionary_load(&f.dict, &f.leaf, (const uint8_t *)dict, sizeof dict, 3, &f.err) == 0);
+    /* indices at bit width 2: RLE run of 2 x 2, then bit-packed 8 values 0,1,2,0,1,2,0,1 */
+    const uint8_t page[] = {2, 0x04, 0x02, 0x03, 0x24, 0x49};
+    int32_t out[10];
+    CHECK(pq_decode_fixed(&f.t, PQ_RLE_DICTIONARY, page, sizeof page, 10, (uint8_t *)out) == 0);
+    const int32_t want[] = {30, 30, 10, 20, 30, 10, 20, 30, 10, 20};
+    CHECK(memcmp(out, want, sizeof want) == 0);
+    /* an index past the dictionary */
+    const uint8_t bad[] = {2, 0x02, 0x03};
+    CHECK(pq_decode_fixed(&f.t, PQ_RLE_DICTIONARY, bad, sizeof bad, 1, (uint8_t *)out) == FDATA_ECORRUPT);
+    CHECK(strstr(f.err.message, "out of range") != NULL);
+    /* a dictionary claiming more entries than its bytes hold */
+    CHECK(pq_dictionary_load(&f.dict, &f.leaf, (const uint8_t *)dict, sizeof dict, 4, &f.err) ==
+          FDATA_ECORRUPT);
+    /* data page without any dictionary */
+    CHECK(pq_decode_fixed(&f.t, PQ_RLE_DICTIONARY, page, sizeof page, 1, (uint8_t *)out) == FDATA_ECORRUPT);
+    fixture_free(&f);
+}
+
+static void test_spread(void) {
+    /* 3 dense int32 values spread over 6 rows with levels 1,0,1,0,0,1 */
+    int32_t slots[6] = {7, 8, 9, -1, -1, -1};
+    const uint32_t levels[] = {1, 0, 1, 0, 0, 1};
+    pq_spread_fixed((uint8_t *)slots, 4, levels, 1, 6, 3);
+    const int32_t want[] = {7, 0, 8, 0, 0, 9};
+    CHECK(memcmp(slots, want, sizeof want) == 0);
+    /* offsets: dense ends 2, 5, 9 after start 0; rows valid,null,valid,null,null,valid */
+    int32_t off[7] = {0, 2, 5, 9, -1, -1, -1};
+    pq_spread_offsets(off, levels, 1, 6, 3);
+    const int32_t want_off[] = {0, 2, 2, 5, 5, 5, 9};
+    CHECK(memcmp(off, want_off, sizeof want_off) == 0);
+    /* booleans */
+    uint8_t bits[2] = {0, 0};
+    const uint8_t dense[] = {1, 0, 1};
+    pq_place_bools(bits, 3, dense, levels, 1, 6);
+    CHECK(bits[0] == (1u << 3) && bits[1] == (1u << 0)); /* rows 3 and 8 true */
+}
+
+int main(void) {
+    test_delta_length_byte_array();
+    test_delta_byte_array();
+    test_plain_bytes_bounds();
+    test_dictionary();
+    test_spread();
+    return check_result("test_values");
+}
