@@ -1,0 +1,47 @@
+/* libFuzzer target: any bytes as a Parquet file.  Opens them, decodes every flat column of
+ * every row group, and prints the rows as JSONL, so the footer, page headers, every
+ * encoding and codec, and the text output all see hostile input. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fastdata/parquet.h"
+
+static FILE *sink;
+
+static void decode_all(fdata_parquet_file *f) {
+    int ncol = fdata_parquet_num_columns(f), k = 0;
+    const char **cols = calloc((size_t)ncol + 1, sizeof *cols);
+    for (int i = 0; i < ncol; i++) {
+        struct fdata_parquet_column_info ci;
+        fdata_parquet_column_info(f, i, &ci, NULL);
+        if (!ci.nested && ci.arrow_type[0] && !strchr(ci.path, '.'))
+            cols[k++] = ci.path;
+    }
+    struct fdata_parquet_read_options o = {.threads = 1, .columns = cols, .num_columns = (size_t)k};
+    struct ArrowArrayStream stream;
+    struct ArrowSchema schema;
+    if (k && fdata_parquet_stream(f, &o, &stream, NULL) == FDATA_OK) {
+        if (stream.get_schema(&stream, &schema) == 0) {
+            struct ArrowArray batch;
+            while (stream.get_next(&stream, &batch) == 0 && batch.release) {
+                fdata_arrow_write_batch(&schema, &batch, batch.length, FDATA_TEXT_JSONL, sink, NULL);
+                batch.release(&batch);
+            }
+            schema.release(&schema);
+        }
+        stream.release(&stream);
+    }
+    free(cols);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (!sink)
+        sink = fopen("/dev/null", "w");
+    fdata_parquet_file *f;
+    struct fdata_error err;
+    if (fdata_parquet_open_buffer(data, size, "fuzz", NULL, NULL, &f, &err) == FDATA_OK) {
+        decode_all(f);
+        fdata_parquet_close(f);
+    }
+    return 0;
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Every file in bad_data/ (invalid files from parquet-testing): `fastdata cat` must stop
+with exit status 1 and one line on stderr starting 'fastdata: ' that names the file, and
+print no rows; a file the corpus marks readable (bad-but-readable) must equal its expected
+dump.  Reading just the flat columns of each file must also end cleanly (0 or 1, never a
+signal).  usage: run_bad_data.py FASTDATA DATA_DIR"""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def flat_columns(schema_text):
+    lines = schema_text.splitlines()
+    start = next((i for i, l in enumerate(lines) if l.startswith("path ")), len(lines)) + 1
+    return [l.split()[0] for l in lines[start:]
+            if "(nested" not in l and "." not in l.split()[0]]
+
+
+def main():
+    fastdata, data = sys.argv[1], sys.argv[2]
+    with open(os.path.join(data, "MANIFEST.tsv"), newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t") if r["name"].startswith("bad_data/")]
+    passed = failed = 0
+    for row in rows:
+        path = os.path.join(data, row["name"])
+        p = subprocess.run([fastdata, "cat", path], capture_output=True)
+        err = p.stderr.decode("utf-8", "replace")
+        if row["status"].startswith("bad-but-readable"):
+            stem = os.path.basename(path)[: -len(".parquet")]
+            with tempfile.NamedTemporaryFile(suffix=".jsonl") as dump:
+                dump.write(p.stdout)
+                dump.flush()
+                c = subprocess.run([sys.executable, os.path.join(data, "compare.py"), dump.name,
+                                    os.path.join(data, "expected", stem + ".jsonl")],
+                                   capture_output=True)
+            ok = p.returncode == 0 and c.returncode == 0
+            why = "readable, equals its expected dump" if ok else (err + c.stdout.decode()).strip()
+        else:
+            ok = (p.returncode == 1 and p.stdout == b"" and err.startswith("fastdata: ")
+                  and err.count("\n") == 1 and os.path.basename(path) in err)
+            why = err.strip() if ok else "exit %d, stdout %d bytes, stderr %r" % (
+                p.returncode, len(p.stdout), err)
+        schema = subprocess.run([fastdata, "schema", path], capture_output=True)
+        if schema.returncode not in (0, 1):
+            ok, why = False, "schema ended with status %d" % schema.returncode
+        flat = flat_columns(schema.stdout.decode("utf-8", "replace"))
+        if flat:
+            q = subprocess.run([fastdata, "cat", "--columns", ",".join(flat), path],
+                               capture_output=True)
+            qerr = q.stderr.decode("utf-8", "replace")
+            if q.returncode not in (0, 1) or (q.returncode == 1 and qerr.count("\n") != 1):
+                ok, why = False, "flat columns: status %d, %r" % (q.returncode, qerr)
+            else:
+                why += "; %d flat columns: %s" % (len(flat), "read" if q.returncode == 0
+                                                  else qerr.strip())
+        print("%s %s: %s" % ("ok  " if ok else "FAIL", row["name"], why))
+        passed += ok
+        failed += not ok
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

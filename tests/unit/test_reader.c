@@ -1,0 +1,174 @@
+/* The public reader API: ownership of buffers and arrays, projection, schema export,
+ * streams, threads, alignment, and error codes.  argv[1] is tests/data/parquet. */
+#include <stdlib.h>
+#include "check.h"
+#include "fastdata/parquet.h"
+
+static char path_buf[4096];
+static const char *data_dir;
+
+static const char *corpus(const char *name) {
+    snprintf(path_buf, sizeof path_buf, "%s/%s", data_dir, name);
+    return path_buf;
+}
+
+static void *slurp(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    *size = 0;
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    *size = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *b = malloc(*size);
+    if (fread(b, 1, *size, f) != *size) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    return b;
+}
+
+static int released;
+static void count_release(void *ctx) {
+    released++;
+    free(ctx);
+}
+
+static void test_buffer_ownership(void) {
+    size_t n = 0;
+    void *buf = slurp(corpus("generated/duckdb_prim_v1_snappy.parquet"), &n);
+    fdata_parquet_file *f;
+    struct fdata_error err = {0};
+    CHECK(fdata_parquet_open_buffer(buf, n, "mem", count_release, buf, &f, &err) == FDATA_OK);
+    struct ArrowArrayStream s;
+    CHECK(fdata_parquet_stream(f, NULL, &s, &err) == FDATA_OK);
+    fdata_parquet_close(f);
+    CHECK(released == 0); /* the stream still holds the file */
+    struct ArrowArray batch;
+    CHECK(s.get_next(&s, &batch) == 0 && batch.release && batch.length == 1000);
+    batch.release(&batch);
+    CHECK(s.get_next(&s, &batch) == 0 && batch.release == NULL); /* end */
+    s.release(&s);
+    CHECK(released == 1 && s.release == NULL);
+    /* a failed open leaves the buffer with the caller: release is not called */
+    char junk[64] = "PAR1 not really";
+    memcpy(junk + 60, "PAR1", 4);
+    CHECK(fdata_parquet_open_buffer(junk, sizeof junk, "junk", count_release, NULL, &f, &err) ==
+          FDATA_ECORRUPT);
+    CHECK(f == NULL && released == 1 && strstr(err.message, "junk") == err.message);
+}
+
+static void test_schema_export(void) {
+    fdata_parquet_file *f;
+    struct fdata_error err = {0};
+    CHECK(fdata_parquet_open_path(corpus("generated/duckdb_prim_v1_snappy.parquet"), &f, &err) == 0);
+    const char *cols[] = {"c_uuid", "c_json", "c_dec38_10", "c_tstz", "c_uint8"};
+    struct fdata_parquet_read_options o = {.columns = cols, .num_columns = 5};
+    struct ArrowSchema s;
+    CHECK(fdata_parquet_get_schema(f, &o, &s, &err) == FDATA_OK);
+    CHECK_STR(s.format, "+s");
+    CHECK(s.n_children == 5);
+    CHECK_STR(s.children[0]->name, "c_uuid");
+    CHECK_STR(s.children[0]->format, "w:16");
+    CHECK(s.children[0]->metadata && memmem(s.children[0]->metadata, 60, "arrow.uuid", 10));
+    CHECK(memmem(s.children[1]->metadata, 60, "arrow.json", 10) != NULL);
+    CHECK_STR(s.children[2]->format, "d:38,10");
+    CHECK_STR(s.children[3]->format, "tsu:UTC");
+    CHECK_STR(s.children[4]->format, "C");
+    CHECK(s.children[4]->flags & ARROW_FLAG_NULLABLE);
+    s.release(&s);
+    CHECK(s.release == NULL);
+    fdata_parquet_close(f);
+}
+
+static void test_projection_errors(void) {
+    fdata_parquet_file *f;
+    struct fdata_error err = {0};
+    CHECK(fdata_parquet_open_path(corpus("generated/duckdb_nested_v1_snappy.parquet"), &f, &err) == 0);
+    struct ArrowSchema s;
+    const char *missing[] = {"no_such"};
+    struct fdata_parquet_read_options o = {.columns = missing, .num_columns = 1};
+    CHECK(fdata_parquet_get_schema(f, &o, &s, &err) == FDATA_ENOTFOUND && s.release == NULL);
+    CHECK(strstr(err.message, "no_such") != NULL);
+    CHECK(fdata_parquet_get_schema(f, NULL, &s, &err) == FDATA_EUNSUPPORTED);
+    CHECK(strstr(err.message, "nested") != NULL);
+    const char *twice[] = {"id", "id"};
+    o.columns = twice;
+    o.num_columns = 2;
+    CHECK(fdata_parquet_get_schema(f, &o, &s, &err) == FDATA_EINVAL);
+    struct ArrowArray a;
+    o.num_columns = 1;
+    CHECK(fdata_parquet_read_row_groups(f, 1, 1, &o, &a, &err) == FDATA_EINVAL && a.release == NULL);
+    fdata_parquet_close(f);
+}
+
+/* Reads the whole file as one batch per row group with `threads` threads. */
+static int read_all(fdata_parquet_file *f, int threads, struct ArrowArray *out) {
+    struct fdata_parquet_read_options o = {.threads = threads};
+    struct fdata_error err = {0};
+    int rc = fdata_parquet_read_row_groups(f, 0, fdata_parquet_num_row_groups(f), &o, out, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.message);
+    return rc;
+}
+
+static void test_threads_and_alignment(void) {
+    fdata_parquet_file *f;
+    struct fdata_error err = {0};
+    CHECK(fdata_parquet_open_path(corpus("generated/duckdb_rowgroups_v2_gzip.parquet"), &f, &err) == 0);
+    int nrg = fdata_parquet_num_row_groups(f);
+    CHECK(nrg == 10);
+    struct ArrowArray one[10], many[10];
+    CHECK(read_all(f, 1, one) == 0 && read_all(f, 7, many) == 0);
+    struct ArrowSchema s;
+    CHECK(fdata_parquet_get_schema(f, NULL, &s, &err) == 0);
+    for (int rg = 0; rg < nrg; rg++) {
+        CHECK(one[rg].length == fdata_parquet_row_group_num_rows(f, rg));
+        for (int64_t c = 0; c < one[rg].n_children; c++) {
+            const struct ArrowArray *x = one[rg].children[c], *y = many[rg].children[c];
+            CHECK(x->length == y->length && x->null_count == y->null_count);
+            for (int64_t b = 0; b < x->n_buffers; b++)
+                CHECK(x->buffers[b] == NULL || ((uintptr_t)x->buffers[b] & 63) == 0);
+            int fixed = strcmp(s.children[c]->format, "u") != 0 && strcmp(s.children[c]->format, "b") != 0;
+            size_t w = strcmp(s.children[c]->format, "l") == 0 ? 8 : strcmp(s.children[c]->format, "c") == 0 ? 1 : 4;
+            if (fixed)
+                CHECK(memcmp(x->buffers[1], y->buffers[1], (size_t)x->length * w) == 0);
+        }
+        one[rg].release(&one[rg]);
+        many[rg].release(&many[rg]);
+    }
+    s.release(&s);
+    fdata_parquet_close(f);
+}
+
+static void test_column_info(void) {
+    fdata_parquet_file *f;
+    struct fdata_error err = {0};
+    CHECK(fdata_parquet_open_path(corpus("data/alltypes_plain.parquet"), &f, &err) == 0);
+    CHECK(fdata_parquet_num_rows(f) == 8 && fdata_parquet_num_columns(f) == 11);
+    struct fdata_parquet_column_info ci;
+    CHECK(fdata_parquet_column_info(f, 10, &ci, &err) == 0);
+    CHECK_STR(ci.path, "timestamp_col");
+    CHECK_STR(ci.physical_type, "INT96");
+    CHECK_STR(ci.arrow_type, "timestamp[ns]");
+    CHECK(ci.encodings & (1u << 2)); /* PLAIN_DICTIONARY */
+    CHECK(fdata_parquet_column_info(f, 11, &ci, &err) == FDATA_EINVAL);
+    fdata_parquet_close(f);
+    CHECK(fdata_parquet_open_path(corpus("no/such/file.parquet"), &f, &err) == FDATA_EIO);
+    CHECK(strstr(err.message, "no/such/file.parquet") != NULL);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_reader DATA_DIR\n");
+        return 2;
+    }
+    data_dir = argv[1];
+    test_buffer_ownership();
+    test_schema_export();
+    test_projection_errors();
+    test_threads_and_alignment();
+    test_column_info();
+    return check_result("test_reader");
+}
