@@ -3,15 +3,20 @@
 #include <stdio.h>
 #include "datetime.h"
 
-static int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+/* Floor division for b > 0, with the remainder in [0, b); never overflows. */
+static int64_t floor_divmod(int64_t a, int64_t b, int64_t *rem) {
+    int64_t q = a / b, r = a % b;
+    if (r < 0) {
+        r += b;
+        q--;
+    }
+    *rem = r;
+    return q;
 }
 
 static int format_civil(char *buf, size_t size, int64_t days) {
-    int64_t z = days + 719468;
-    int64_t era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
+    int64_t z = days + 719468, doe;
+    int64_t era = floor_divmod(z, 146097, &doe);
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     int64_t mp = (5 * doy + 2) / 153;
@@ -31,7 +36,7 @@ static const int64_t pow10_table[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 
 
 static int format_clock(char *buf, size_t size, int64_t value, int digits) {
     int64_t scale = pow10_table[digits];
-    int64_t secs = floor_div(value, scale), frac = value - secs * scale;
+    int64_t frac, secs = floor_divmod(value, scale, &frac);
     int n = snprintf(buf, size, "%02lld:%02lld:%02lld", (long long)(secs / 3600),
                      (long long)(secs / 60 % 60), (long long)(secs % 60));
     if (digits > 0 && n > 0 && (size_t)n < size)
@@ -45,12 +50,12 @@ void fdata_format_time(char *buf, size_t size, int64_t value, int digits) {
 
 void fdata_format_timestamp(char *buf, size_t size, int64_t value, int digits, int utc) {
     int64_t per_day = 86400 * pow10_table[digits];
-    int64_t days = floor_div(value, per_day);
+    int64_t in_day, days = floor_divmod(value, per_day, &in_day);
     int n = format_civil(buf, size, days);
     if (n <= 0 || (size_t)n + 1 >= size)
         return;
     buf[n++] = 'T';
-    n += format_clock(buf + n, size - (size_t)n, value - days * per_day, digits);
+    n += format_clock(buf + n, size - (size_t)n, in_day, digits);
     if (utc && (size_t)n + 1 < size) {
         buf[n++] = 'Z';
         buf[n] = '\0';

@@ -46,6 +46,8 @@ static void text_reserve(struct text *t, size_t extra) {
 }
 
 static void put(struct text *t, const char *s, size_t n) {
+    if (n == 0)
+        return;
     text_reserve(t, n);
     if (!t->oom) {
         memcpy(t->buf + t->len, s, n);
