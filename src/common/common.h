@@ -52,12 +52,14 @@ static inline uint64_t fdata_load_u64le(const uint8_t *p) {
 int fdata_thread_count(int requested);
 
 /*
- * Runs fn(ctx, i) for every i in [0, n) on up to `threads` threads (the caller's thread is
- * one of them).  Tasks are handed out in increasing order.  Once a task returns non-zero,
+ * Runs fn(ctx, i, worker) for every i in [0, n) on up to `threads` threads (the caller's
+ * thread is one of them); `worker` in [0, threads) names the thread, so callers can keep
+ * per-thread scratch memory.  Tasks are handed out in increasing order.  Once a task returns non-zero,
  * tasks not yet started are skipped; the return value is the status of the failed task with
  * the lowest index, or FDATA_OK.  If threads cannot be created the caller's thread runs
  * every task itself, so this never fails on its own.
  */
-int fdata_parallel_for(size_t n, int threads, int (*fn)(void *ctx, size_t i), void *ctx);
+int fdata_parallel_for(size_t n, int threads, int (*fn)(void *ctx, size_t i, int worker),
+                       void *ctx);
 
 #endif

@@ -14,7 +14,7 @@ int fdata_thread_count(int requested) {
 }
 
 struct parallel_job {
-    int (*fn)(void *ctx, size_t i);
+    int (*fn)(void *ctx, size_t i, int worker);
     void *ctx;
     size_t n;
     atomic_size_t next;
@@ -24,15 +24,21 @@ struct parallel_job {
     int first_failed_status;
 };
 
+struct worker_arg {
+    struct parallel_job *job;
+    int id;
+};
+
 static void *parallel_worker(void *arg) {
-    struct parallel_job *job = arg;
+    struct parallel_job *job = ((struct worker_arg *)arg)->job;
+    int id = ((struct worker_arg *)arg)->id;
     for (;;) {
         if (atomic_load(&job->failed))
             break;
         size_t i = atomic_fetch_add(&job->next, 1);
         if (i >= job->n)
             break;
-        int status = job->fn(job->ctx, i);
+        int status = job->fn(job->ctx, i, id);
         if (status != FDATA_OK) {
             pthread_mutex_lock(&job->lock);
             if (i < job->first_failed_index) {
@@ -46,7 +52,8 @@ static void *parallel_worker(void *arg) {
     return NULL;
 }
 
-int fdata_parallel_for(size_t n, int threads, int (*fn)(void *ctx, size_t i), void *ctx) {
+int fdata_parallel_for(size_t n, int threads, int (*fn)(void *ctx, size_t i, int worker),
+                       void *ctx) {
     struct parallel_job job = {.fn = fn, .ctx = ctx, .n = n,
                                .first_failed_index = SIZE_MAX, .first_failed_status = FDATA_OK};
     atomic_init(&job.next, 0);
@@ -56,15 +63,21 @@ int fdata_parallel_for(size_t n, int threads, int (*fn)(void *ctx, size_t i), vo
     if (extra > n)
         extra = n > 0 ? n - 1 : 0;
     pthread_t *ids = extra ? calloc(extra, sizeof *ids) : NULL;
+    struct worker_arg *args = extra ? calloc(extra + 1, sizeof *args) : NULL;
+    struct worker_arg self = {&job, 0};
     size_t started = 0;
-    if (ids) {
-        while (started < extra && pthread_create(&ids[started], NULL, parallel_worker, &job) == 0)
-            started++;
+    if (ids && args) {
+        for (; started < extra; started++) {
+            args[started] = (struct worker_arg){&job, (int)started + 1};
+            if (pthread_create(&ids[started], NULL, parallel_worker, &args[started]) != 0)
+                break;
+        }
     }
-    parallel_worker(&job); /* the caller works too; with no helper thread it does it all */
+    parallel_worker(&self); /* the caller works too; with no helper thread it does it all */
     for (size_t t = 0; t < started; t++)
         pthread_join(ids[t], NULL);
     free(ids);
+    free(args);
     pthread_mutex_destroy(&job.lock);
     return job.first_failed_status;
 }

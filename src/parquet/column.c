@@ -27,7 +27,7 @@ struct chunk_decoder {
     int64_t pos;             /* rows decoded so far */
     struct col_out out;
     struct pq_dictionary dict;
-    struct pq_scratch scratch;
+    struct pq_scratch *scratch;  /* the calling worker's, reused across chunks */
     struct fdata_error *err;
 };
 
@@ -65,7 +65,9 @@ static int alloc_output(struct chunk_decoder *d) {
         bytes = (rows + 1) * 4;
     else
         bytes = rows * (size_t)d->at->width;
-    d->out.values = fdata_aligned_calloc(bytes);
+    /* Every value slot is written by the decoder (nulls included), so only bit-packed
+     * booleans, which are ORed in, start zeroed. */
+    d->out.values = d->at->kind == K_BOOL ? fdata_aligned_calloc(bytes) : fdata_aligned_alloc(bytes);
     if (!d->out.values)
         return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for %zu bytes of values", bytes);
     if (d->at->width == 0) {
@@ -75,20 +77,16 @@ static int alloc_output(struct chunk_decoder *d) {
     return FDATA_OK;
 }
 
-/* Definition levels of a page into scratch->levels; returns the count of non-null values
- * through *valid and the bytes consumed through *used. */
+/* Definition levels of a flat optional column (max level 1) go straight into the validity
+ * bitmap at rows pos..pos+n; *valid gets the count of non-null values, *used the bytes. */
 static int decode_levels(struct chunk_decoder *d, const struct pq_page_header *ph,
                          const uint8_t *p, size_t len, size_t n, int v2, size_t *used,
                          size_t *valid) {
-    int max_def = d->leaf->max_def;
-    int bw = 0;
-    while ((1 << bw) <= max_def)
-        bw++;
-    FDATA_RETURN_IF(pq_scratch_levels(&d->scratch, n, d->err));
-    uint32_t *lv = d->scratch.levels;
+    uint8_t *bits = d->out.validity;
+    size_t pos = (size_t)d->pos;
     const char *why;
     if (v2) {
-        why = pq_rle_decode(p, len, bw, lv, n);
+        why = pq_rle_decode_bits(p, len, bits, pos, n, valid);
         *used = len;
     } else if (ph->def_level_encoding == PQ_RLE) {
         if (len < 4)
@@ -96,10 +94,10 @@ static int decode_levels(struct chunk_decoder *d, const struct pq_page_header *p
         uint32_t rle_len = fdata_load_u32le(p);
         if (rle_len > len - 4)
             return fail(d, FDATA_ECORRUPT, "definition levels longer than the page");
-        why = pq_rle_decode(p + 4, rle_len, bw, lv, n);
+        why = pq_rle_decode_bits(p + 4, rle_len, bits, pos, n, valid);
         *used = 4 + (size_t)rle_len;
     } else if (ph->def_level_encoding == PQ_BIT_PACKED) {
-        why = pq_bit_packed_decode(p, len, bw, lv, n, used);
+        why = pq_bit_packed_decode_bits(p, len, bits, pos, n, used, valid);
     } else {
         return fdata_set_error(d->err, FDATA_EUNSUPPORTED,
                                "definition levels in unsupported encoding %d",
@@ -107,57 +105,37 @@ static int decode_levels(struct chunk_decoder *d, const struct pq_page_header *p
     }
     if (why)
         return fdata_set_error(d->err, FDATA_ECORRUPT, "definition levels: %s", why);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (lv[i] > (uint32_t)max_def)
-            return fdata_set_error(d->err, FDATA_ECORRUPT,
-                                   "definition level %u above the maximum %d", lv[i], max_def);
-        k += lv[i] == (uint32_t)max_def;
-    }
-    *valid = k;
     return FDATA_OK;
 }
 
-static void set_validity(struct chunk_decoder *d, const uint32_t *levels, size_t n) {
-    uint8_t *bits = d->out.validity;
-    uint32_t max_def = (uint32_t)d->leaf->max_def;
-    size_t base = (size_t)d->pos;
-    for (size_t i = 0; i < n; i++) {
-        size_t r = base + i;
-        if (levels[i] == max_def)
-            bits[r >> 3] |= (uint8_t)(1u << (r & 7));
-        else
-            d->out.null_count++;
-    }
-}
-
-/* Decodes k dense values of the page and places them at rows pos..pos+n. */
+/* Decodes k dense values of the page and places them at rows pos..pos+n; `valid` is the
+ * validity bitmap when some of those rows are null, else NULL. */
 static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p, size_t len,
-                         size_t n, size_t k, const uint32_t *levels) {
+                         size_t n, size_t k, const uint8_t *valid) {
     struct pq_value_target t = {
-        .leaf = d->leaf, .dict = &d->dict, .scratch = &d->scratch, .err = d->err,
+        .leaf = d->leaf, .dict = &d->dict, .scratch = d->scratch, .err = d->err,
     };
-    uint32_t max_def = (uint32_t)d->leaf->max_def;
+    size_t pos = (size_t)d->pos;
     if (d->at->kind == K_BOOL) {
         FDATA_RETURN_IF(pq_decode_bool(&t, encoding, p, len, k));
-        pq_place_bools(d->out.values, (size_t)d->pos, d->scratch.conv, levels, max_def, n);
+        pq_place_bools(d->out.values, pos, d->scratch->conv, valid, n);
         return FDATA_OK;
     }
     if (d->direct && d->at->width == 0) {
-        int32_t *offsets = d->out.bytes.offsets + d->pos;
+        int32_t *offsets = d->out.bytes.offsets + pos;
         FDATA_RETURN_IF(pq_decode_bytes(&t, encoding, p, len, k, &d->out.bytes, offsets));
-        if (levels)
-            pq_spread_offsets(offsets, levels, max_def, n, k);
+        if (valid)
+            pq_spread_offsets(offsets, valid, pos, n, k);
         return FDATA_OK;
     }
     if (d->direct) {
-        uint8_t *dst = d->out.values + (size_t)d->pos * (size_t)d->at->width;
+        uint8_t *dst = d->out.values + pos * (size_t)d->at->width;
         FDATA_RETURN_IF(pq_decode_fixed(&t, encoding, p, len, k, dst));
-        if (levels)
-            pq_spread_fixed(dst, d->at->width, levels, max_def, n, k);
+        if (valid)
+            pq_spread_fixed(dst, d->at->width, valid, pos, n, k);
         return FDATA_OK;
     }
-    return pq_decode_converted(&t, encoding, p, len, k, levels, n, d->out.values, (size_t)d->pos);
+    return pq_decode_converted(&t, encoding, p, len, k, valid, pos, n, d->out.values);
 }
 
 /* A data page's body (after decompression), v1 or v2. */
@@ -184,16 +162,15 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
     size_t values_len = body_len - levels_len;
     size_t raw_len = (size_t)ph->uncompressed_size - levels_len;
     if (d->in->codec != PQ_UNCOMPRESSED && (!v2 || ph->is_compressed)) {
-        FDATA_RETURN_IF(pq_scratch_page(&d->scratch, raw_len, d->err));
-        FDATA_RETURN_IF(pq_decompress(d->in->codec, values, values_len, d->scratch.page,
+        FDATA_RETURN_IF(pq_scratch_page(d->scratch, raw_len, d->err));
+        FDATA_RETURN_IF(pq_decompress(d->in->codec, values, values_len, d->scratch->page,
                                       raw_len, d->err));
-        values = d->scratch.page;
+        values = d->scratch->page;
         values_len = raw_len;
     }
     if ((size_t)ph->uncompressed_size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE < n)
         return fail(d, FDATA_ECORRUPT, "page claims more values than its bytes can hold");
     size_t k = n;
-    const uint32_t *levels = NULL;
     if (d->leaf->max_def > 0) {
         size_t used;
         const uint8_t *lp = v2 ? body + ph->rep_levels_length : values;
@@ -203,11 +180,10 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
             values += used;
             values_len -= used;
         }
-        levels = d->scratch.levels;
     }
-    FDATA_RETURN_IF(decode_values(d, ph->encoding, values, values_len, n, k, levels));
-    if (levels && d->out.validity)
-        set_validity(d, levels, n);
+    FDATA_RETURN_IF(decode_values(d, ph->encoding, values, values_len, n, k,
+                                  k < n ? d->out.validity : NULL));
+    d->out.null_count += (int64_t)(n - k);
     d->pos += (int64_t)n;
     return FDATA_OK;
 }
@@ -217,10 +193,10 @@ static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_
     const uint8_t *body = raw;
     size_t len = (size_t)ph->compressed_size;
     if (d->in->codec != PQ_UNCOMPRESSED) {
-        FDATA_RETURN_IF(pq_scratch_page(&d->scratch, (size_t)ph->uncompressed_size, d->err));
-        FDATA_RETURN_IF(pq_decompress(d->in->codec, body, len, d->scratch.page,
+        FDATA_RETURN_IF(pq_scratch_page(d->scratch, (size_t)ph->uncompressed_size, d->err));
+        FDATA_RETURN_IF(pq_decompress(d->in->codec, body, len, d->scratch->page,
                                       (size_t)ph->uncompressed_size, d->err));
-        body = d->scratch.page;
+        body = d->scratch->page;
         len = (size_t)ph->uncompressed_size;
     }
     if (ph->encoding != PQ_PLAIN && ph->encoding != PQ_PLAIN_DICTIONARY)
@@ -309,7 +285,7 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     struct chunk_decoder d = {
         .in = in, .leaf = in->leaf, .at = &in->leaf->arrow, .err = err,
         .phys_width = pq_physical_width(in->leaf->physical, in->leaf->type_length),
-        .direct = is_direct(in->leaf),
+        .direct = is_direct(in->leaf), .scratch = in->scratch,
     };
     out->release = NULL;
     int status = alloc_output(&d);
@@ -321,6 +297,5 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     fdata_aligned_free(d.out.values);
     fdata_aligned_free(d.out.bytes.data);
     pq_dictionary_free(&d.dict);
-    pq_scratch_free(&d.scratch);
     return status;
 }

@@ -4,6 +4,7 @@
 
 #include "fastdata/arrow.h"
 #include "schema.h"
+#include "values.h"
 
 struct pq_chunk_input {
     const struct pq_leaf *leaf;
@@ -12,6 +13,7 @@ struct pq_chunk_input {
     int64_t file_offset;   /* offset of data[0] in the file, for error messages */
     int codec;
     int64_t num_rows;      /* rows in the row group */
+    struct pq_scratch *scratch; /* working memory of the calling thread */
 };
 
 /* Decodes every page of the chunk into *out (released by the caller).  On failure

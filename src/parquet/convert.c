@@ -142,18 +142,19 @@ static int decode_dense(struct pq_value_target *t, struct convert_job *job, int 
 }
 
 int pq_decode_converted(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
-                        size_t k, const uint32_t *levels, size_t n, uint8_t *values, size_t pos) {
+                        size_t k, const uint8_t *valid, size_t pos, size_t n, uint8_t *values) {
     struct convert_job job = {
         .t = t, .values = values, .width = t->leaf->arrow.width,
         .phys_width = pq_physical_width(t->leaf->physical, t->leaf->type_length),
     };
     FDATA_RETURN_IF(decode_dense(t, &job, encoding, p, len, k));
-    uint32_t max_def = (uint32_t)t->leaf->max_def;
     size_t r = 0;
     for (size_t i = 0; i < n; i++) {
-        if (levels && levels[i] != max_def)
-            continue; /* the output was zero-filled: nulls need nothing */
-        FDATA_RETURN_IF(convert_one(&job, r++, pos + i));
+        size_t row = pos + i;
+        if (valid && !((valid[row >> 3] >> (row & 7)) & 1))
+            memset(values + row * (size_t)job.width, 0, (size_t)job.width);
+        else
+            FDATA_RETURN_IF(convert_one(&job, r++, row));
     }
     return FDATA_OK;
 }

@@ -11,10 +11,16 @@
 const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
                           size_t n);
 
-/* Legacy BIT_PACKED levels (most significant bit first): n values of bit_width bits.
- * *consumed gets the bytes used. */
-const char *pq_bit_packed_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
-                                 size_t n, size_t *consumed);
+/* Definition levels of bit width 1 (a flat optional column) decoded straight into a
+ * validity bitmap: sets bits [offset, offset + n) of `bits` (which start cleared) where the
+ * level is 1, and counts them in *ones. */
+const char *pq_rle_decode_bits(const uint8_t *data, size_t len, uint8_t *bits, size_t offset,
+                               size_t n, size_t *ones);
+
+/* Legacy BIT_PACKED definition levels of bit width 1 (most significant bit first) into a
+ * validity bitmap, as pq_rle_decode_bits; *consumed gets the bytes used. */
+const char *pq_bit_packed_decode_bits(const uint8_t *data, size_t len, uint8_t *bits,
+                                      size_t offset, size_t n, size_t *consumed, size_t *ones);
 
 /* LSB-first bit unpacking of n values of bit_width (0..64) bits starting at bit 0 of data;
  * the caller guarantees len >= ceil(n * bit_width / 8). */

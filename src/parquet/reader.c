@@ -14,6 +14,7 @@
 #include "column.h"
 #include "metadata.h"
 #include "schema.h"
+#include "values.h"
 
 struct fdata_parquet_file {
     atomic_int refs;
@@ -301,6 +302,7 @@ struct read_job {
     int first_rg;
     struct ArrowArray *cells;      /* [rg][column] */
     struct fdata_error *errors;    /* one per task */
+    struct pq_scratch *scratch;    /* one per worker thread */
 };
 
 static int chunk_input(const fdata_parquet_file *f, int rg, int leaf_index,
@@ -337,7 +339,7 @@ static int chunk_input(const fdata_parquet_file *f, int rg, int leaf_index,
     return FDATA_OK;
 }
 
-static int read_task(void *ctx, size_t i) {
+static int read_task(void *ctx, size_t i, int worker) {
     struct read_job *job = ctx;
     size_t ncol = (size_t)job->p->n;
     int rg = job->first_rg + (int)(i / ncol);
@@ -345,6 +347,7 @@ static int read_task(void *ctx, size_t i) {
     struct fdata_error *err = &job->errors[i];
     struct pq_chunk_input in;
     int status = chunk_input(job->f, rg, leaf_index, &in, err);
+    in.scratch = &job->scratch[worker];
     if (status == FDATA_OK)
         status = pq_decode_chunk(&in, &job->cells[i], err);
     if (status != FDATA_OK)
@@ -370,13 +373,15 @@ int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
     struct projection p;
     FDATA_RETURN_IF(projection_make(f, o, &p, err));
     size_t tasks = (size_t)count * (size_t)p.n;
+    int threads = fdata_thread_count(o ? o->threads : 0);
     struct read_job job = {.f = f, .p = &p, .first_rg = first,
                            .cells = calloc(tasks ? tasks : 1, sizeof *job.cells),
-                           .errors = calloc(tasks ? tasks : 1, sizeof *job.errors)};
-    int status = job.cells && job.errors ? FDATA_OK
-                                         : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+                           .errors = calloc(tasks ? tasks : 1, sizeof *job.errors),
+                           .scratch = calloc((size_t)threads, sizeof *job.scratch)};
+    int status = job.cells && job.errors && job.scratch
+                     ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK) {
-        status = fdata_parallel_for(tasks, fdata_thread_count(o ? o->threads : 0), read_task, &job);
+        status = fdata_parallel_for(tasks, threads, read_task, &job);
         for (size_t i = 0; status != FDATA_OK && i < tasks; i++) {
             if (job.errors[i].code != FDATA_OK) {
                 if (err)
@@ -396,6 +401,9 @@ int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
     }
     if (job.cells)
         release_all(job.cells, tasks);
+    for (int w = 0; job.scratch && w < threads; w++)
+        pq_scratch_free(&job.scratch[w]);
+    free(job.scratch);
     free(job.cells);
     free(job.errors);
     free(p.leaves);

@@ -115,20 +115,83 @@ const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32
     return NULL;
 }
 
-const char *pq_bit_packed_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
-                                 size_t n, size_t *consumed) {
-    if (bit_width < 0 || bit_width > 32)
-        return "bit width above 32";
-    size_t bytes = (n * (size_t)bit_width + 7) / 8;
-    if (bytes > len)
+const char *pq_bit_packed_decode_bits(const uint8_t *data, size_t len, uint8_t *bits,
+                                      size_t offset, size_t n, size_t *consumed, size_t *ones) {
+    if ((n + 7) / 8 > len)
         return "BIT_PACKED levels beyond the end of the page";
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t v = 0;
-        size_t bit = i * (size_t)bit_width;
-        for (int k = 0; k < bit_width; k++, bit++)
-            v = (v << 1) | ((data[bit >> 3] >> (7 - (bit & 7))) & 1);
-        out[i] = v;
+        if ((data[i >> 3] >> (7 - (i & 7))) & 1) {
+            bits[(offset + i) >> 3] |= (uint8_t)(1u << ((offset + i) & 7));
+            k++;
+        }
     }
-    *consumed = bytes;
+    *consumed = (n + 7) / 8;
+    *ones = k;
+    return NULL;
+}
+
+static void set_bit_range(uint8_t *bits, size_t start, size_t count) {
+    while (count && (start & 7)) {
+        bits[start >> 3] |= (uint8_t)(1u << (start & 7));
+        start++;
+        count--;
+    }
+    memset(bits + (start >> 3), 0xff, count >> 3);
+    start += count & ~(size_t)7;
+    for (count &= 7; count; count--, start++)
+        bits[start >> 3] |= (uint8_t)(1u << (start & 7));
+}
+
+/* ORs `count` LSB-first bits of src into dst from bit `at` on; returns how many were ones. */
+static size_t or_bits(const uint8_t *src, size_t count, uint8_t *dst, size_t at) {
+    size_t ones = 0, shift = at & 7;
+    uint8_t *d = dst + (at >> 3);
+    for (size_t i = 0; i < (count + 7) / 8; i++) {
+        uint8_t b = src[i];
+        if (i == count / 8)
+            b &= (uint8_t)((1u << (count & 7)) - 1); /* the last, partial byte */
+        ones += (size_t)__builtin_popcount(b);
+        d[i] |= (uint8_t)(b << shift);
+        if (shift && (b >> (8 - shift)))
+            d[i + 1] |= (uint8_t)(b >> (8 - shift));
+    }
+    return ones;
+}
+
+const char *pq_rle_decode_bits(const uint8_t *data, size_t len, uint8_t *bits, size_t offset,
+                               size_t n, size_t *ones) {
+    const uint8_t *p = data, *end = data + len;
+    size_t done = 0, set = 0;
+    while (done < n) {
+        uint32_t header;
+        const char *why = read_uleb32(&p, end, &header);
+        if (why)
+            return done ? "RLE data ends before the last value" : why;
+        size_t count;
+        if (header & 1) {
+            size_t bytes = header >> 1; /* one byte per group of 8 at bit width 1 */
+            if (bytes > (size_t)(end - p))
+                bytes = (size_t)(end - p); /* writers may cut the last group short */
+            count = bytes * 8 < n - done ? bytes * 8 : n - done;
+            if (count == 0)
+                return "bit-packed run beyond the end of the data";
+            set += or_bits(p, count, bits, offset + done);
+            p += bytes;
+        } else {
+            if (p >= end)
+                return "truncated RLE run value";
+            uint8_t v = *p++;
+            if (v > 1)
+                return "RLE run value wider than the bit width";
+            count = (header >> 1) < n - done ? (header >> 1) : n - done;
+            if (v) {
+                set_bit_range(bits, offset + done, count);
+                set += count;
+            }
+        }
+        done += count;
+    }
+    *ones = set;
     return NULL;
 }

@@ -49,13 +49,8 @@ int pq_scratch_page(struct pq_scratch *s, size_t n, struct fdata_error *err) {
     return grow((void **)&s->page, &s->page_cap, n ? n : 1, 1, err);
 }
 
-int pq_scratch_levels(struct pq_scratch *s, size_t n, struct fdata_error *err) {
-    return grow((void **)&s->levels, &s->levels_cap, n ? n : 1, sizeof *s->levels, err);
-}
-
 void pq_scratch_free(struct pq_scratch *s) {
     free(s->page);
-    free(s->levels);
     free(s->indices);
     free(s->conv);
     free(s->lengths);
@@ -379,11 +374,13 @@ void pq_dictionary_free(struct pq_dictionary *dict) {
     memset(dict, 0, sizeof *dict);
 }
 
-void pq_spread_fixed(uint8_t *dst, int width, const uint32_t *levels, uint32_t max_def,
-                     size_t n, size_t k) {
+static inline int bit_is_set(const uint8_t *bits, size_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
+
+void pq_spread_fixed(uint8_t *dst, int width, const uint8_t *valid, size_t pos, size_t n,
+                     size_t k) {
     size_t w = (size_t)width, r = k;
     for (size_t j = n; j-- > 0;) {
-        if (levels[j] == max_def) {
+        if (bit_is_set(valid, pos + j)) {
             r--;
             if (r != j)
                 memcpy(dst + j * w, dst + r * w, w); /* r < j: slots never overlap */
@@ -395,29 +392,26 @@ void pq_spread_fixed(uint8_t *dst, int width, const uint32_t *levels, uint32_t m
     }
 }
 
-void pq_spread_offsets(int32_t *offsets, const uint32_t *levels, uint32_t max_def, size_t n,
-                       size_t k) {
+void pq_spread_offsets(int32_t *offsets, const uint8_t *valid, size_t pos, size_t n, size_t k) {
     /* offsets[r] is the end of the r-th dense value, which is also where a null that
      * follows it ends; reads (index r) never pass writes (index j + 1). */
     size_t r = k;
     for (size_t j = n; j-- > 0;) {
-        if (r == j + 1 && levels[j] == max_def)
+        int v = bit_is_set(valid, pos + j);
+        if (r == j + 1 && v)
             break; /* rows 0..j are all valid and already in place */
         offsets[j + 1] = offsets[r];
-        if (levels[j] == max_def)
-            r--;
+        r -= (size_t)v;
     }
 }
 
-void pq_place_bools(uint8_t *bits, size_t pos, const uint8_t *dense, const uint32_t *levels,
-                    uint32_t max_def, size_t n) {
+void pq_place_bools(uint8_t *bits, size_t pos, const uint8_t *dense, const uint8_t *valid,
+                    size_t n) {
     size_t r = 0;
     for (size_t i = 0; i < n; i++) {
-        if (levels && levels[i] != max_def)
+        if (valid && !bit_is_set(valid, pos + i))
             continue;
-        if (dense[r++]) {
-            size_t b = pos + i;
-            bits[b >> 3] |= (uint8_t)(1u << (b & 7));
-        }
+        if (dense[r++])
+            bits[(pos + i) >> 3] |= (uint8_t)(1u << ((pos + i) & 7));
     }
 }

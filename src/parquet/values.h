@@ -30,7 +30,6 @@ struct pq_dictionary {
 
 struct pq_scratch {
     uint8_t *page;      size_t page_cap;
-    uint32_t *levels;   size_t levels_cap;
     uint32_t *indices;  size_t indices_cap;
     uint8_t *conv;      size_t conv_cap;
     int32_t *lengths;   size_t lengths_cap;
@@ -47,7 +46,6 @@ struct pq_value_target {
 };
 
 int pq_scratch_page(struct pq_scratch *s, size_t n, struct fdata_error *err);
-int pq_scratch_levels(struct pq_scratch *s, size_t n, struct fdata_error *err);
 void pq_scratch_free(struct pq_scratch *s);
 
 int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
@@ -65,19 +63,19 @@ int pq_decode_bytes(struct pq_value_target *t, int encoding, const uint8_t *p, s
 int pq_decode_bool(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
                    size_t k);
 /* Types whose Arrow layout differs from the physical one: decoded densely into scratch,
- * converted into rows pos..pos+n of `values` (levels NULL when all are valid). */
+ * converted into rows pos..pos+n of `values`; `valid` is the validity bitmap (bit = row),
+ * NULL when all n rows are valid.  Null slots are zeroed. */
 int pq_decode_converted(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
-                        size_t k, const uint32_t *levels, size_t n, uint8_t *values, size_t pos);
+                        size_t k, const uint8_t *valid, size_t pos, size_t n, uint8_t *values);
 
-/* Moves k dense values at dst to their rows among n (levels[i] == max_def marks a value),
- * zeroing the null slots. */
-void pq_spread_fixed(uint8_t *dst, int width, const uint32_t *levels, uint32_t max_def,
-                     size_t n, size_t k);
+/* Moves k dense values at dst (row pos's slot) to their rows among n, by the validity bits
+ * of rows pos..pos+n, zeroing the null slots. */
+void pq_spread_fixed(uint8_t *dst, int width, const uint8_t *valid, size_t pos, size_t n,
+                     size_t k);
 /* The same for offsets: offsets[1..k] hold dense ends; afterwards offsets[1..n]. */
-void pq_spread_offsets(int32_t *offsets, const uint32_t *levels, uint32_t max_def, size_t n,
-                       size_t k);
-/* Sets bits pos.. of a bitmap from dense bytes (one per value) and levels. */
-void pq_place_bools(uint8_t *bits, size_t pos, const uint8_t *dense, const uint32_t *levels,
-                    uint32_t max_def, size_t n);
+void pq_spread_offsets(int32_t *offsets, const uint8_t *valid, size_t pos, size_t n, size_t k);
+/* Sets bits pos.. of a bitmap from dense bytes (one per value); valid may be NULL. */
+void pq_place_bools(uint8_t *bits, size_t pos, const uint8_t *dense, const uint8_t *valid,
+                    size_t n);
 
 #endif

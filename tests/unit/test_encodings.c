@@ -64,14 +64,43 @@ static void test_unpack_all_widths(void) {
 }
 
 static void test_bit_packed_levels(void) {
-    /* legacy BIT_PACKED is MSB first: values 1,0,1,1,0,0,0,1 at width 1 = 0b10110001 */
+    /* legacy BIT_PACKED is MSB first: levels 1,0,1,1,0,0,0,1 = 0b10110001, placed at bit 3 */
     const uint8_t in[] = {0xb1};
-    uint32_t out[8];
-    size_t used;
-    CHECK(pq_bit_packed_decode(in, 1, 1, out, 8, &used) == NULL && used == 1);
-    const uint32_t want[] = {1, 0, 1, 1, 0, 0, 0, 1};
-    CHECK(memcmp(out, want, sizeof want) == 0);
-    CHECK(pq_bit_packed_decode(in, 1, 1, out, 9, &used) != NULL);
+    uint8_t bits[3] = {0};
+    size_t used, ones;
+    CHECK(pq_bit_packed_decode_bits(in, 1, bits, 3, 8, &used, &ones) == NULL);
+    CHECK(used == 1 && ones == 4);
+    CHECK(bits[0] == (uint8_t)((1 << 3) | (1 << 5) | (1 << 6)) && bits[1] == (1 << 2));
+    CHECK(pq_bit_packed_decode_bits(in, 1, bits, 0, 9, &used, &ones) != NULL);
+}
+
+static void test_levels_to_bitmap(void) {
+    /* RLE 11 x 1, bit-packed group 0b01100101, RLE 3 x 0, RLE 20 x 1 -> at bit offset 5 */
+    uint8_t buf[16];
+    size_t n = put_rle(buf, 11, 1);
+    buf[n++] = 0x03;
+    buf[n++] = 0x65;
+    n += put_rle(buf + n, 3, 0);
+    n += put_rle(buf + n, 20, 1);
+    uint8_t bits[8] = {0}, want[8] = {0};
+    int levels[42], k = 0;
+    for (int i = 0; i < 11; i++) levels[k++] = 1;
+    for (int i = 0; i < 8; i++) levels[k++] = (0x65 >> i) & 1;
+    for (int i = 0; i < 3; i++) levels[k++] = 0;
+    for (int i = 0; i < 20; i++) levels[k++] = 1;
+    size_t ones_want = 0;
+    for (int i = 0; i < 42; i++)
+        if (levels[i]) {
+            want[(5 + i) / 8] |= (uint8_t)(1u << ((5 + i) % 8));
+            ones_want++;
+        }
+    size_t ones;
+    CHECK(pq_rle_decode_bits(buf, n, bits, 5, 42, &ones) == NULL);
+    CHECK(ones == ones_want && memcmp(bits, want, sizeof bits) == 0);
+    /* a level above 1 is an error; so is running out of data */
+    size_t m = put_rle(buf, 4, 2);
+    CHECK(pq_rle_decode_bits(buf, m, bits, 0, 4, &ones) != NULL);
+    CHECK(pq_rle_decode_bits(buf, n, bits, 0, 43, &ones) != NULL);
 }
 
 static void test_delta_binary_packed(void) {
@@ -136,6 +165,7 @@ int main(void) {
     test_rle_hybrid();
     test_unpack_all_widths();
     test_bit_packed_levels();
+    test_levels_to_bitmap();
     test_delta_binary_packed();
     test_delta_wraps_int32();
     test_byte_stream_split();

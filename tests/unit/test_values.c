@@ -160,22 +160,22 @@ static void test_dictionary(void) {
 }
 
 static void test_spread(void) {
-    /* 3 dense int32 values spread over 6 rows with levels 1,0,1,0,0,1 */
+    /* 3 dense int32 values spread over rows 2..7 whose validity is 1,0,1,0,0,1 */
+    const uint8_t valid[] = {(1 << 2) | (1 << 4) | (1 << 7)};
     int32_t slots[6] = {7, 8, 9, -1, -1, -1};
-    const uint32_t levels[] = {1, 0, 1, 0, 0, 1};
-    pq_spread_fixed((uint8_t *)slots, 4, levels, 1, 6, 3);
+    pq_spread_fixed((uint8_t *)slots, 4, valid, 2, 6, 3);
     const int32_t want[] = {7, 0, 8, 0, 0, 9};
     CHECK(memcmp(slots, want, sizeof want) == 0);
-    /* offsets: dense ends 2, 5, 9 after start 0; rows valid,null,valid,null,null,valid */
+    /* offsets: dense ends 2, 5, 9 after start 0 */
     int32_t off[7] = {0, 2, 5, 9, -1, -1, -1};
-    pq_spread_offsets(off, levels, 1, 6, 3);
+    pq_spread_offsets(off, valid, 2, 6, 3);
     const int32_t want_off[] = {0, 2, 2, 5, 5, 5, 9};
     CHECK(memcmp(off, want_off, sizeof want_off) == 0);
-    /* booleans */
+    /* booleans true,false,true into rows 2, 4, 7 */
     uint8_t bits[2] = {0, 0};
     const uint8_t dense[] = {1, 0, 1};
-    pq_place_bools(bits, 3, dense, levels, 1, 6);
-    CHECK(bits[0] == (1u << 3) && bits[1] == (1u << 0)); /* rows 3 and 8 true */
+    pq_place_bools(bits, 2, dense, valid, 6);
+    CHECK(bits[0] == ((1u << 2) | (1u << 7)) && bits[1] == 0);
 }
 
 int main(void) {
