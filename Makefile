@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 all: build
 
 build:
-	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DFDATA_TEST_PYTHON=$(CURDIR)/.venv/bin/python >/dev/null
 	@cmake --build build -j$(JOBS)
 
 deps:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages fastdata builds and tests with. Idempotent and quiet when
-# everything is present already. Usage: scripts/install-deps.sh [--bench]
-#   --bench  also creates .venv/ with the PyPI peers the benchmarks compare against.
+# Installs what fastdata builds and tests with: Debian packages, and a venv in .venv/ with
+# pyarrow (the tests hand our Arrow C stream to it).  Idempotent and quiet when everything
+# is present already.  Usage: scripts/install-deps.sh [--bench]
+#   --bench  also installs the peers the benchmarks compare against (polars, duckdb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,12 +20,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--bench" ]; then
-  if [ ! -x .venv/bin/python ]; then
-    python3 -m venv .venv
-  fi
-  if ! .venv/bin/python -c 'import pyarrow, polars, duckdb' 2>/dev/null; then
-    echo "install-deps: pip install pyarrow polars duckdb into .venv/"
-    .venv/bin/pip install -q --disable-pip-version-check pyarrow polars duckdb
-  fi
+py_pkgs=(pyarrow)
+[ "${1:-}" = "--bench" ] && py_pkgs+=(polars duckdb)
+[ -x .venv/bin/python ] || python3 -m venv .venv
+if ! .venv/bin/python -c "import $(IFS=,; echo "${py_pkgs[*]}")" 2>/dev/null; then
+  echo "install-deps: pip install ${py_pkgs[*]} into .venv/"
+  .venv/bin/pip install -q --disable-pip-version-check "${py_pkgs[@]}"
 fi
