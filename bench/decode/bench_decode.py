@@ -46,6 +46,7 @@ def run():
     "duckdb-arrow": """
 import duckdb
 con = duckdb.connect(config={'threads': T})
+con.execute('SET enable_progress_bar = false')
 def run():
     rel = con.execute('SELECT * FROM read_parquet(?)', [FILES])
     getattr(rel, 'fetch_arrow_table', None) and rel.fetch_arrow_table() or rel.to_arrow_table()
@@ -53,6 +54,7 @@ def run():
     "duckdb-ctas": """
 import duckdb
 con = duckdb.connect(config={'threads': T})
+con.execute('SET enable_progress_bar = false')
 def run():
     con.execute('CREATE OR REPLACE TABLE t AS SELECT * FROM read_parquet(?)', [FILES])
 """,
@@ -103,7 +105,7 @@ def run_peer(name, paths, threads, repeat):
                        capture_output=True, text=True, env=env)
     if p.returncode != 0:
         return None, p.stderr.strip().splitlines()[-1]
-    return json.loads(p.stdout), None
+    return json.loads(p.stdout.strip().splitlines()[-1]), None
 
 
 def main():

@@ -28,11 +28,11 @@ static int decompress_snappy(const uint8_t *src, size_t n, uint8_t *dst, size_t 
 }
 
 /* A gzip stream may hold several members back to back; each decodes after the last. */
-static int decompress_gzip(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len,
-                           struct fdata_error *err) {
-    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-    if (!d)
+static int decompress_gzip(struct pq_codecs *ctx, const uint8_t *src, size_t n, uint8_t *dst,
+                           size_t dst_len, struct fdata_error *err) {
+    if (!ctx->gzip && !(ctx->gzip = libdeflate_alloc_decompressor()))
         return fdata_set_error(err, FDATA_ENOMEM, "cannot allocate a gzip decompressor");
+    struct libdeflate_decompressor *d = ctx->gzip;
     size_t in_pos = 0, out_pos = 0;
     int status = FDATA_OK;
     while (in_pos < n) {
@@ -52,15 +52,16 @@ static int decompress_gzip(const uint8_t *src, size_t n, uint8_t *dst, size_t ds
         in_pos += in_used;
         out_pos += out_made;
     }
-    libdeflate_free_decompressor(d);
     if (status == FDATA_OK && out_pos != dst_len)
         status = size_mismatch(err, "gzip", out_pos, dst_len);
     return status;
 }
 
-static int decompress_zstd(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len,
-                           struct fdata_error *err) {
-    size_t r = ZSTD_decompress(dst, dst_len, src, n);
+static int decompress_zstd(struct pq_codecs *ctx, const uint8_t *src, size_t n, uint8_t *dst,
+                           size_t dst_len, struct fdata_error *err) {
+    if (!ctx->zstd && !(ctx->zstd = ZSTD_createDCtx()))
+        return fdata_set_error(err, FDATA_ENOMEM, "cannot allocate a zstd decompressor");
+    size_t r = ZSTD_decompressDCtx(ctx->zstd, dst, dst_len, src, n);
     if (ZSTD_isError(r))
         return fdata_set_error(err, FDATA_ECORRUPT, "invalid zstd data: %s", ZSTD_getErrorName(r));
     if (r != dst_len)
@@ -119,8 +120,16 @@ static int decompress_brotli(const uint8_t *src, size_t n, uint8_t *dst, size_t 
     return FDATA_OK;
 }
 
-int pq_decompress(int codec, const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len,
-                  struct fdata_error *err) {
+void pq_codecs_free(struct pq_codecs *ctx) {
+    ZSTD_freeDCtx(ctx->zstd);
+    if (ctx->gzip)
+        libdeflate_free_decompressor(ctx->gzip);
+    ctx->zstd = NULL;
+    ctx->gzip = NULL;
+}
+
+int pq_decompress(struct pq_codecs *ctx, int codec, const uint8_t *src, size_t src_len,
+                  uint8_t *dst, size_t dst_len, struct fdata_error *err) {
     if (dst_len == 0 && src_len == 0)
         return FDATA_OK; /* writers emit empty pages with no codec frame at all */
     switch (codec) {
@@ -130,8 +139,8 @@ int pq_decompress(int codec, const uint8_t *src, size_t src_len, uint8_t *dst, s
         memcpy(dst, src, dst_len);
         return FDATA_OK;
     case PQ_SNAPPY: return decompress_snappy(src, src_len, dst, dst_len, err);
-    case PQ_GZIP: return decompress_gzip(src, src_len, dst, dst_len, err);
-    case PQ_ZSTD: return decompress_zstd(src, src_len, dst, dst_len, err);
+    case PQ_GZIP: return decompress_gzip(ctx, src, src_len, dst, dst_len, err);
+    case PQ_ZSTD: return decompress_zstd(ctx, src, src_len, dst, dst_len, err);
     case PQ_LZ4_RAW: return decompress_lz4(0, src, src_len, dst, dst_len, err);
     case PQ_LZ4: return decompress_lz4(1, src, src_len, dst, dst_len, err);
     case PQ_BROTLI: return decompress_brotli(src, src_len, dst, dst_len, err);

@@ -163,7 +163,7 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
     size_t raw_len = (size_t)ph->uncompressed_size - levels_len;
     if (d->in->codec != PQ_UNCOMPRESSED && (!v2 || ph->is_compressed)) {
         FDATA_RETURN_IF(pq_scratch_page(d->scratch, raw_len, d->err));
-        FDATA_RETURN_IF(pq_decompress(d->in->codec, values, values_len, d->scratch->page,
+        FDATA_RETURN_IF(pq_decompress(&d->scratch->codecs, d->in->codec, values, values_len, d->scratch->page,
                                       raw_len, d->err));
         values = d->scratch->page;
         values_len = raw_len;
@@ -194,7 +194,7 @@ static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_
     size_t len = (size_t)ph->compressed_size;
     if (d->in->codec != PQ_UNCOMPRESSED) {
         FDATA_RETURN_IF(pq_scratch_page(d->scratch, (size_t)ph->uncompressed_size, d->err));
-        FDATA_RETURN_IF(pq_decompress(d->in->codec, body, len, d->scratch->page,
+        FDATA_RETURN_IF(pq_decompress(&d->scratch->codecs, d->in->codec, body, len, d->scratch->page,
                                       (size_t)ph->uncompressed_size, d->err));
         body = d->scratch->page;
         len = (size_t)ph->uncompressed_size;

@@ -57,6 +57,7 @@ void pq_scratch_free(struct pq_scratch *s) {
     free(s->prefixes);
     free(s->offsets);
     fdata_aligned_free(s->bytes.data);
+    pq_codecs_free(&s->codecs);
     memset(s, 0, sizeof *s);
 }
 

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "codec.h"
 #include "schema.h"
 
 /* Variable-length values: offsets (int32, Arrow layout) and a growing data buffer. */
@@ -36,6 +37,7 @@ struct pq_scratch {
     int32_t *prefixes;  size_t prefixes_cap;
     int32_t *offsets;   size_t offsets_cap;
     struct pq_bytes bytes;
+    struct pq_codecs codecs;
 };
 
 struct pq_value_target {
