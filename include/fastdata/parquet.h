@@ -134,9 +134,11 @@ FDATA_API int fdata_parquet_read_row_groups(fdata_parquet_file *file, int first,
  * Makes an ArrowArrayStream that yields one record batch per row group, in file order,
  * each decoded with its columns in parallel.  The stream holds a reference to `file`.
  * The caller owns *out on success and must release it.  Errors as
- * fdata_parquet_get_schema.  A decoding error during get_next returns its fdata_code (a
- * positive errno-like int as the C Stream interface wants) and get_last_error gives the
- * message.
+ * fdata_parquet_get_schema.  get_schema and get_next return 0 or, as the C Stream
+ * interface wants, an errno value: EIO for corrupt input, ENOSYS for an unsupported feature,
+ * ERANGE for a value the Arrow type cannot hold, ENOMEM, EINVAL, ENOENT; get_last_error then
+ * gives the message (file, row group, column, page offset, why).  After an error the stream
+ * may only be released.
  */
 FDATA_API int fdata_parquet_stream(fdata_parquet_file *file,
                                    const struct fdata_parquet_read_options *opts,

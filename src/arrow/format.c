@@ -434,6 +434,7 @@ int fdata_arrow_write_batch(const struct ArrowSchema *schema, const struct Arrow
             status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     }
     int64_t rows = batch->length < max_rows ? batch->length : max_rows;
+    int64_t first = batch->offset; /* a sliced batch: its rows start at `offset` */
     for (int64_t r = 0; r < rows && status == FDATA_OK; r++) {
         if (json)
             putc_(&t, '{');
@@ -443,8 +444,8 @@ int fdata_arrow_write_batch(const struct ArrowSchema *schema, const struct Arrow
                 putc_(&t, ',');
             if (json)
                 puts_(&t, keys[c]);
-            if (is_valid(a, r))
-                put_value(&t, &cols[c], a, r, json);
+            if (is_valid(a, first + r))
+                put_value(&t, &cols[c], a, first + r, json);
             else if (json)
                 puts_(&t, "null");
         }

@@ -87,7 +87,7 @@ static int convert_one(struct convert_job *j, size_t r, size_t row) {
         if (__builtin_mul_overflow((int64_t)julian - JULIAN_UNIX_EPOCH, NANOS_PER_DAY, &ns) ||
             __builtin_add_overflow(ns, nanos, &ns))
             return fdata_set_error(j->t->err, FDATA_ERANGE,
-                                   "INT96 timestamp (Julian day %d, %lld ns) at row %zu is outside "
+                                   "INT96 timestamp (Julian day %d, %lld ns) in row %zu of the row group is outside "
                                    "the range of timestamp[ns] (years 1677-2262)",
                                    julian, (long long)nanos, row);
         memcpy(out, &ns, 8);
@@ -99,7 +99,7 @@ static int convert_one(struct convert_job *j, size_t r, size_t row) {
         int64_t ns = (int64_t)fdata_load_u32le(in + 8) * 1000000;
         if (months > INT32_MAX || days > INT32_MAX)
             return fdata_set_error(j->t->err, FDATA_ERANGE,
-                                   "INTERVAL at row %zu has more than 2^31 months or days", row);
+                                   "INTERVAL in row %zu of the row group has more than 2^31 months or days", row);
         memcpy(out, &months, 4);
         memcpy(out + 4, &days, 4);
         memcpy(out + 8, &ns, 8);

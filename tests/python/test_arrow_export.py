@@ -128,6 +128,15 @@ def main():
         print("%s %s %s" % ("ok  " if ok else "FAIL", name, msg))
         passed += ok
         failed += not ok
+    # an error inside the stream reaches the consumer as an exception with our message
+    try:
+        read_with_fastdata(os.path.join(DATA, "data/int96_from_spark.parquet"), 1)
+        ok, msg = False, "no error"
+    except Exception as e:
+        ok, msg = "outside the range of timestamp[ns]" in str(e), str(e)
+    print("%s stream error reaches pyarrow: %s" % ("ok  " if ok else "FAIL", msg))
+    passed += ok
+    failed += not ok
     print("columns compared: %d, of the same Arrow type as pyarrow's: %d" % (compared, same_type_columns))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -1,5 +1,6 @@
 /* The public reader API: ownership of buffers and arrays, projection, schema export,
  * streams, threads, alignment, and error codes.  argv[1] is tests/data/parquet. */
+#include <errno.h>
 #include <stdlib.h>
 #include "check.h"
 #include "fastdata/parquet.h"
@@ -159,6 +160,22 @@ static void test_column_info(void) {
     CHECK(strstr(err.message, "no/such/file.parquet") != NULL);
 }
 
+static void test_stream_errors(void) {
+    fdata_parquet_file *f;
+    struct fdata_error err = {0};
+    CHECK(fdata_parquet_open_path(corpus("data/int96_from_spark.parquet"), &f, &err) == 0);
+    struct ArrowArrayStream s;
+    CHECK(fdata_parquet_stream(f, NULL, &s, &err) == FDATA_OK);
+    fdata_parquet_close(f);
+    struct ArrowArray batch;
+    CHECK(s.get_last_error(&s) == NULL);
+    CHECK(s.get_next(&s, &batch) == ERANGE && batch.release == NULL);
+    const char *msg = s.get_last_error(&s);
+    CHECK(msg && strstr(msg, "int96_from_spark.parquet: row group 0, column 'a'") &&
+          strstr(msg, "outside the range of timestamp[ns]"));
+    s.release(&s);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: test_reader DATA_DIR\n");
@@ -170,5 +187,6 @@ int main(int argc, char **argv) {
     test_projection_errors();
     test_threads_and_alignment();
     test_column_info();
+    test_stream_errors();
     return check_result("test_reader");
 }
