@@ -17,6 +17,9 @@
  * bytes demand gigabytes. */
 #define MAX_VALUES_PER_PAGE_BYTE 65536
 #define MAX_PAGE_SIZE (1u << 30)
+/* Bytes past the last row slot of fixed-width output, so that a PLAIN page can be
+ * decompressed into the slots of its own rows even with its definition levels in front. */
+#define IN_PLACE_SLACK 16384
 
 struct chunk_decoder {
     const struct pq_chunk_input *in;
@@ -64,7 +67,7 @@ static int alloc_output(struct chunk_decoder *d) {
     else if (d->at->width == 0)
         bytes = (rows + 1) * 4;
     else
-        bytes = rows * (size_t)d->at->width;
+        bytes = rows * (size_t)d->at->width + (d->direct ? IN_PLACE_SLACK : 0);
     /* Every value slot is written by the decoder (nulls included), so only bit-packed
      * booleans, which are ORed in, start zeroed. */
     d->out.values = d->at->kind == K_BOOL ? fdata_aligned_calloc(bytes) : fdata_aligned_alloc(bytes);
@@ -138,6 +141,31 @@ static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p
     return pq_decode_converted(&t, encoding, p, len, k, valid, pos, n, d->out.values);
 }
 
+/* Where a compressed page may be decompressed straight into the output: PLAIN values of a
+ * type whose Arrow layout is the physical one go to the slots of the page's own rows (levels
+ * in front spill into later slots or the slack); NULL when the page must use scratch. */
+static uint8_t *in_place_target(struct chunk_decoder *d, int encoding, size_t raw_len) {
+    size_t w = (size_t)d->at->width;
+    if (!d->direct || w == 0 || encoding != PQ_PLAIN)
+        return NULL;
+    size_t room = (size_t)(d->in->num_rows - d->pos) * w + IN_PLACE_SLACK;
+    return raw_len <= room ? d->out.values + (size_t)d->pos * w : NULL;
+}
+
+/* The page's k values were decompressed at `values`, inside its own slots from `slots` on:
+ * move them to the front (past the levels), then to their rows. */
+static int finish_in_place(struct chunk_decoder *d, uint8_t *slots, const uint8_t *values,
+                           size_t values_len, size_t n, size_t k, const uint8_t *valid) {
+    size_t w = (size_t)d->at->width;
+    if (k > values_len / w)
+        return fail(d, FDATA_ECORRUPT, "PLAIN values: page shorter than its values");
+    if (values != slots)
+        memmove(slots, values, k * w);
+    if (valid)
+        pq_spread_fixed(slots, d->at->width, valid, (size_t)d->pos, n, k);
+    return FDATA_OK;
+}
+
 /* A data page's body (after decompression), v1 or v2. */
 static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header *ph,
                             const uint8_t *raw) {
@@ -161,11 +189,17 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
     const uint8_t *values = body + levels_len;
     size_t values_len = body_len - levels_len;
     size_t raw_len = (size_t)ph->uncompressed_size - levels_len;
+    uint8_t *in_place = NULL;
     if (d->in->codec != PQ_UNCOMPRESSED && (!v2 || ph->is_compressed)) {
-        FDATA_RETURN_IF(pq_scratch_page(d->scratch, raw_len, d->err));
-        FDATA_RETURN_IF(pq_decompress(&d->scratch->codecs, d->in->codec, values, values_len, d->scratch->page,
-                                      raw_len, d->err));
-        values = d->scratch->page;
+        in_place = in_place_target(d, ph->encoding, raw_len);
+        uint8_t *target = in_place;
+        if (!target) {
+            FDATA_RETURN_IF(pq_scratch_page(d->scratch, raw_len, d->err));
+            target = d->scratch->page;
+        }
+        FDATA_RETURN_IF(pq_decompress(&d->scratch->codecs, d->in->codec, values, values_len,
+                                      target, raw_len, d->err));
+        values = target;
         values_len = raw_len;
     }
     if ((size_t)ph->uncompressed_size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE < n)
@@ -181,8 +215,11 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
             values_len -= used;
         }
     }
-    FDATA_RETURN_IF(decode_values(d, ph->encoding, values, values_len, n, k,
-                                  k < n ? d->out.validity : NULL));
+    const uint8_t *valid = k < n ? d->out.validity : NULL;
+    if (in_place)
+        FDATA_RETURN_IF(finish_in_place(d, in_place, values, values_len, n, k, valid));
+    else
+        FDATA_RETURN_IF(decode_values(d, ph->encoding, values, values_len, n, k, valid));
     d->out.null_count += (int64_t)(n - k);
     d->pos += (int64_t)n;
     return FDATA_OK;
