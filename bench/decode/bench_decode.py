@@ -134,6 +134,7 @@ def main():
         lines.append("| threads | reader | best s | first s | Parquet MB/s | decoded MB/s | peer time / fastdata time |")
         lines.append("|---|---|---|---|---|---|---|")
         for t in [int(x) for x in args.threads.split(",")]:
+            start = len(lines)
             fd = run_fastdata(paths, t, args.repeat)
             pq_mb, dec_mb = fd["parquet_bytes"] / 1e6, fd["decoded_bytes"] / 1e6
             rows = [("fastdata", fd, None)]
@@ -157,7 +158,7 @@ def main():
                 lines.append("| %d | **fastest peer / fastdata** | **%.2fx** | **%.2fx** (first run) | | | |" % (
                     t, min(r["seconds"] for r in peers) / fd["seconds"],
                     min(r["first_seconds"] for r in peers) / fd["first_seconds"]))
-            print("\n".join(lines[-(len(rows) + 2):]), flush=True)
+            print("\n".join(lines[start:]), flush=True)
     report = "\n".join(lines)
     os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
     with open(os.path.join(ROOT, "bench", "out", "decode.md"), "w") as f:
