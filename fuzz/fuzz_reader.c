@@ -5,19 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fastdata/parquet.h"
+#include "test_util.h"
 
 static FILE *sink;
 
 static void decode_all(fdata_parquet_file *f) {
-    int ncol = fdata_parquet_num_columns(f), k = 0;
-    const char **cols = calloc((size_t)ncol + 1, sizeof *cols);
-    for (int i = 0; i < ncol; i++) {
-        struct fdata_parquet_column_info ci;
-        fdata_parquet_column_info(f, i, &ci, NULL);
-        if (!ci.nested && ci.arrow_type[0] && !strchr(ci.path, '.'))
-            cols[k++] = ci.path;
-    }
-    struct fdata_parquet_read_options o = {.threads = 1, .columns = cols, .num_columns = (size_t)k};
+    size_t k;
+    const char **cols = flat_columns(f, &k);
+    struct fdata_parquet_read_options o = {.threads = 1, .columns = cols, .num_columns = k};
     struct ArrowArrayStream stream;
     struct ArrowSchema schema;
     if (k && fdata_parquet_stream(f, &o, &stream, NULL) == FDATA_OK) {

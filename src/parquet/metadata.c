@@ -110,8 +110,9 @@ static void parse_logical_type(struct tc_reader *r, struct pq_logical_type *lt) 
     tc_struct_end(r);
 }
 
-static void parse_schema_element(struct md_parser *m, struct pq_schema_element *se) {
+static void parse_schema_element(struct md_parser *m, void *item) {
     struct tc_reader *r = &m->r;
+    struct pq_schema_element *se = item;
     int16_t last = 0, id;
     int type;
     se->type = -1;
@@ -171,7 +172,9 @@ static void parse_column_meta(struct tc_reader *r, struct pq_column_meta *cm) {
     tc_struct_end(r);
 }
 
-static void parse_column_chunk(struct tc_reader *r, struct pq_column_chunk *cc) {
+static void parse_column_chunk(struct md_parser *m, void *item) {
+    struct tc_reader *r = &m->r;
+    struct pq_column_chunk *cc = item;
     int16_t last = 0, id;
     int type;
     tc_struct_begin(r);
@@ -192,28 +195,36 @@ static void parse_column_chunk(struct tc_reader *r, struct pq_column_chunk *cc) 
     tc_struct_end(r);
 }
 
-static void parse_row_group(struct md_parser *m, struct pq_row_group *rg) {
+/* A list<struct> field: allocates the array from the arena and parses each element. */
+static void *parse_struct_list(struct md_parser *m, int type, size_t size, int *count,
+                               void (*parse)(struct md_parser *, void *), const char *what) {
+    int elem;
+    uint32_t n = tc_list_begin(&m->r, type, &elem);
+    unsigned char *items = md_alloc(m, n, size);
+    *count = items ? (int)n : 0;
+    for (uint32_t i = 0; items && i < n && !m->r.error; i++) {
+        if (elem != TC_STRUCT)
+            tc_fail(&m->r, what);
+        else
+            parse(m, items + i * size);
+    }
+    return items;
+}
+
+static void parse_row_group(struct md_parser *m, void *item) {
     struct tc_reader *r = &m->r;
+    struct pq_row_group *rg = item;
     int16_t last = 0, id;
-    int type, elem;
+    int type;
     tc_struct_begin(r);
     while (tc_next_field(r, &last, &type, &id)) {
-        if (id == 1) {
-            uint32_t n = tc_list_begin(r, type, &elem);
-            rg->columns = md_alloc(m, n, sizeof *rg->columns);
-            if (!rg->columns)
-                break;
-            rg->num_columns = (int)n;
-            for (uint32_t i = 0; i < n && !r->error; i++) {
-                if (elem != TC_STRUCT)
-                    tc_fail(r, "column chunk is not a struct");
-                parse_column_chunk(r, &rg->columns[i]);
-            }
-        } else if (id == 3) {
+        if (id == 1)
+            rg->columns = parse_struct_list(m, type, sizeof *rg->columns, &rg->num_columns,
+                                            parse_column_chunk, "column chunk is not a struct");
+        else if (id == 3)
             rg->num_rows = tc_i64(r, type);
-        } else {
+        else
             tc_skip(r, type);
-        }
     }
     tc_struct_end(r);
 }
@@ -221,39 +232,23 @@ static void parse_row_group(struct md_parser *m, struct pq_row_group *rg) {
 static void parse_file_metadata(struct md_parser *m, struct pq_metadata *md) {
     struct tc_reader *r = &m->r;
     int16_t last = 0, id;
-    int type, elem;
+    int type;
     md->created_by = "";
     tc_struct_begin(r);
     while (tc_next_field(r, &last, &type, &id)) {
-        if (id == 2) {
-            uint32_t n = tc_list_begin(r, type, &elem);
-            md->schema = md_alloc(m, n, sizeof *md->schema);
-            if (!md->schema)
-                break;
-            md->num_schema = (int)n;
-            for (uint32_t i = 0; i < n && !r->error; i++) {
-                if (elem != TC_STRUCT)
-                    tc_fail(r, "schema element is not a struct");
-                parse_schema_element(m, &md->schema[i]);
-            }
-        } else if (id == 3) {
+        if (id == 2)
+            md->schema = parse_struct_list(m, type, sizeof *md->schema, &md->num_schema,
+                                           parse_schema_element, "schema element is not a struct");
+        else if (id == 3)
             md->num_rows = tc_i64(r, type);
-        } else if (id == 4) {
-            uint32_t n = tc_list_begin(r, type, &elem);
-            md->row_groups = md_alloc(m, n, sizeof *md->row_groups);
-            if (!md->row_groups)
-                break;
-            md->num_row_groups = (int)n;
-            for (uint32_t i = 0; i < n && !r->error; i++) {
-                if (elem != TC_STRUCT)
-                    tc_fail(r, "row group is not a struct");
-                parse_row_group(m, &md->row_groups[i]);
-            }
-        } else if (id == 6) {
+        else if (id == 4)
+            md->row_groups = parse_struct_list(m, type, sizeof *md->row_groups,
+                                               &md->num_row_groups, parse_row_group,
+                                               "row group is not a struct");
+        else if (id == 6)
             md->created_by = md_string(m, type);
-        } else {
+        else
             tc_skip(r, type);
-        }
     }
     tc_struct_end(r);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "check.h"
 #include "fastdata/parquet.h"
+#include "test_util.h"
 
 static const char *files[] = {
     "data/alltypes_plain.parquet", "data/alltypes_dictionary.parquet",
@@ -41,15 +42,9 @@ static int try_variant(const uint8_t *bytes, size_t n) {
     if (rc != FDATA_OK) {
         CHECK(known_code(rc) && err.message[0] != '\0');
     } else {
-        int ncol = fdata_parquet_num_columns(f), k = 0;
-        const char **cols = calloc((size_t)ncol + 1, sizeof *cols);
-        for (int i = 0; i < ncol; i++) {
-            struct fdata_parquet_column_info ci;
-            fdata_parquet_column_info(f, i, &ci, NULL);
-            if (!ci.nested && ci.arrow_type[0] && !strchr(ci.path, '.'))
-                cols[k++] = ci.path;
-        }
-        struct fdata_parquet_read_options o = {.threads = 2, .columns = cols, .num_columns = (size_t)k};
+        size_t k;
+        const char **cols = flat_columns(f, &k);
+        struct fdata_parquet_read_options o = {.threads = 2, .columns = cols, .num_columns = k};
         int nrg = fdata_parquet_num_row_groups(f);
         struct ArrowArray *out = calloc((size_t)nrg + 1, sizeof *out);
         rc = k ? fdata_parquet_read_row_groups(f, 0, nrg, &o, out, &err) : FDATA_OK;
@@ -68,23 +63,6 @@ static int try_variant(const uint8_t *bytes, size_t n) {
     }
     free(copy);
     return ok;
-}
-
-static void *slurp(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    *size = 0;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *size = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *b = malloc(*size);
-    if (fread(b, 1, *size, f) != *size) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    return b;
 }
 
 static void damage_file(const char *path) {

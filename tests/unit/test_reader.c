@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include "check.h"
 #include "fastdata/parquet.h"
+#include "test_util.h"
 
 static char path_buf[4096];
 static const char *data_dir;
@@ -11,23 +12,6 @@ static const char *data_dir;
 static const char *corpus(const char *name) {
     snprintf(path_buf, sizeof path_buf, "%s/%s", data_dir, name);
     return path_buf;
-}
-
-static void *slurp(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    *size = 0;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *size = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *b = malloc(*size);
-    if (fread(b, 1, *size, f) != *size) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    return b;
 }
 
 static int released;
