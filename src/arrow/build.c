@@ -50,7 +50,8 @@ int fdata_array_make(struct ArrowArray *out, int64_t length, int64_t null_count,
     return FDATA_OK;
 }
 
-int fdata_array_make_struct(struct ArrowArray *out, int64_t length, struct ArrowArray *children,
+int fdata_array_make_parent(struct ArrowArray *out, int64_t length, int64_t null_count,
+                            int n_buffers, void *const *buffers, struct ArrowArray *children,
                             int64_t n) {
     struct array_private *p = calloc(1, sizeof *p);
     struct ArrowArray *kids = calloc((size_t)(n ? n : 1), sizeof *kids);
@@ -59,6 +60,8 @@ int fdata_array_make_struct(struct ArrowArray *out, int64_t length, struct Arrow
         free(p);
         free(kids);
         free(ptrs);
+        for (int i = 0; i < n_buffers; i++)
+            fdata_aligned_free(buffers[i]);
         for (int64_t i = 0; i < n; i++)
             if (children[i].release)
                 children[i].release(&children[i]);
@@ -70,13 +73,20 @@ int fdata_array_make_struct(struct ArrowArray *out, int64_t length, struct Arrow
         children[i].release = NULL;
         ptrs[i] = &kids[i];
     }
+    for (int i = 0; i < n_buffers; i++)
+        p->buffer_ptrs[i] = p->buffers[i] = buffers[i];
     p->children = kids;
     p->child_ptrs = ptrs;
-    p->buffer_ptrs[0] = NULL; /* no validity: a record batch has no null rows */
-    init_array(out, p, length, 0, 1);
+    init_array(out, p, length, null_count, n_buffers);
     out->n_children = n;
     out->children = ptrs;
     return FDATA_OK;
+}
+
+int fdata_array_make_struct(struct ArrowArray *out, int64_t length, struct ArrowArray *children,
+                            int64_t n) {
+    void *no_validity = NULL; /* a record batch has no null rows */
+    return fdata_array_make_parent(out, length, 0, 1, &no_validity, children, n);
 }
 
 struct schema_private {
@@ -146,10 +156,11 @@ int fdata_schema_make(struct ArrowSchema *out, const char *format, const char *n
     return FDATA_OK;
 }
 
-int fdata_schema_make_struct(struct ArrowSchema *out, struct ArrowSchema *children, int64_t n) {
+int fdata_schema_make_parent(struct ArrowSchema *out, const char *format, const char *name,
+                             int64_t flags, struct ArrowSchema *children, int64_t n) {
     struct ArrowSchema *kids = calloc((size_t)(n ? n : 1), sizeof *kids);
     struct ArrowSchema **ptrs = calloc((size_t)(n ? n : 1), sizeof *ptrs);
-    int status = (kids && ptrs) ? fdata_schema_make(out, "+s", "", 0, NULL) : FDATA_ENOMEM;
+    int status = (kids && ptrs) ? fdata_schema_make(out, format, name, flags, NULL) : FDATA_ENOMEM;
     if (status != FDATA_OK) {
         free(kids);
         free(ptrs);
@@ -169,6 +180,10 @@ int fdata_schema_make_struct(struct ArrowSchema *out, struct ArrowSchema *childr
     out->n_children = n;
     out->children = ptrs;
     return FDATA_OK;
+}
+
+int fdata_schema_make_struct(struct ArrowSchema *out, struct ArrowSchema *children, int64_t n) {
+    return fdata_schema_make_parent(out, "+s", "", 0, children, n);
 }
 
 static int32_t get_i32(const char *p) {

@@ -12,8 +12,14 @@
 int fdata_array_make(struct ArrowArray *out, int64_t length, int64_t null_count,
                      int n_buffers, void *const *buffers);
 
-/* Makes a struct array (no validity) that takes ownership of `n` child arrays, moved from
- * children[0..n) (their release set to NULL).  On failure the children are released. */
+/* Makes a parent array (struct, list, map: buffers are validity and, for lists, offsets)
+ * that takes ownership of its buffers and of `n` child arrays, moved from children[0..n)
+ * (their release set to NULL).  On failure buffers and children are released. */
+int fdata_array_make_parent(struct ArrowArray *out, int64_t length, int64_t null_count,
+                            int n_buffers, void *const *buffers, struct ArrowArray *children,
+                            int64_t n);
+
+/* A record batch: a struct array without validity over `n` columns moved from children. */
 int fdata_array_make_struct(struct ArrowArray *out, int64_t length, struct ArrowArray *children,
                             int64_t n);
 
@@ -22,7 +28,12 @@ int fdata_array_make_struct(struct ArrowArray *out, int64_t length, struct Arrow
 int fdata_schema_make(struct ArrowSchema *out, const char *format, const char *name,
                       int64_t flags, const char *extension);
 
-/* Makes a struct schema "+s" that takes ownership of n children moved from children[]. */
+/* Makes a parent schema ("+s", "+l", "+L", "+m") that takes ownership of n children moved
+ * from children[]; on failure they are released. */
+int fdata_schema_make_parent(struct ArrowSchema *out, const char *format, const char *name,
+                             int64_t flags, struct ArrowSchema *children, int64_t n);
+
+/* A record batch schema: "+s", no name, over n children moved from children[]. */
 int fdata_schema_make_struct(struct ArrowSchema *out, struct ArrowSchema *children, int64_t n);
 
 /* Reads the ARROW:extension:name value of a schema's metadata into buf ("" if none). */

@@ -13,7 +13,8 @@
 
 enum col_kind {
     C_BOOL, C_INT, C_UINT, C_F16, C_F32, C_F64, C_DECIMAL, C_DATE, C_TIME, C_TIMESTAMP,
-    C_INTERVAL, C_UTF8, C_BINARY, C_FIXED, C_UUID,
+    C_INTERVAL, C_UTF8, C_BINARY, C_FIXED, C_UUID, C_NULL, C_STRUCT, C_LIST, C_LARGE_LIST,
+    C_MAP,
 };
 
 struct col_printer {
@@ -22,6 +23,9 @@ struct col_printer {
     int scale;         /* decimal */
     int unit_digits;   /* time/timestamp: 0, 3, 6 or 9 fraction digits */
     int utc;           /* timestamp with a time zone: print "Z" */
+    int64_t n_children;
+    struct col_printer *children; /* struct fields, list element, map key and value */
+    char **keys;       /* struct field names as JSON object keys, with the colon */
 };
 
 struct text {
@@ -62,11 +66,15 @@ static void putc_(struct text *t, char c) { put(t, &c, 1); }
 
 static int unit_digits(char u) { return u == 's' ? 0 : u == 'm' ? 3 : u == 'u' ? 6 : 9; }
 
+static int parse_nested(const struct ArrowSchema *s, struct col_printer *c);
+
 static int parse_column(const struct ArrowSchema *s, struct col_printer *c) {
     const char *f = s->format;
     char ext[32];
     fdata_schema_extension(s, ext, sizeof ext);
     memset(c, 0, sizeof *c);
+    if (f[0] == '+' || strcmp(f, "n") == 0)
+        return parse_nested(s, c);
     static const struct { const char *fmt; int kind, width; } simple[] = {
         {"b", C_BOOL, 0}, {"c", C_INT, 1}, {"s", C_INT, 2}, {"i", C_INT, 4}, {"l", C_INT, 8},
         {"C", C_UINT, 1}, {"S", C_UINT, 2}, {"I", C_UINT, 4}, {"L", C_UINT, 8},
@@ -105,6 +113,46 @@ static int parse_column(const struct ArrowSchema *s, struct col_printer *c) {
         return FDATA_OK;
     }
     return FDATA_EUNSUPPORTED;
+}
+
+static void printer_free(struct col_printer *c) {
+    for (int64_t i = 0; i < c->n_children; i++) {
+        printer_free(&c->children[i]);
+        if (c->keys)
+            free(c->keys[i]);
+    }
+    free(c->children);
+    free(c->keys);
+}
+
+static void put_json_string(struct text *t, const uint8_t *s, size_t n);
+
+/* Struct, list, large list, map (printed as a list of its key/value entries), null. */
+static int parse_nested(const struct ArrowSchema *s, struct col_printer *c) {
+    const char *f = s->format;
+    c->kind = strcmp(f, "n") == 0 ? C_NULL : strcmp(f, "+s") == 0 ? C_STRUCT :
+              strcmp(f, "+l") == 0 ? C_LIST : strcmp(f, "+L") == 0 ? C_LARGE_LIST :
+              strcmp(f, "+m") == 0 ? C_MAP : -1;
+    if (c->kind < 0 || (c->kind != C_NULL && c->kind != C_STRUCT && s->n_children != 1))
+        return FDATA_EUNSUPPORTED;
+    if (c->kind == C_NULL)
+        return FDATA_OK;
+    c->n_children = s->n_children;
+    c->children = calloc((size_t)s->n_children + 1, sizeof *c->children);
+    c->keys = calloc((size_t)s->n_children + 1, sizeof *c->keys);
+    if (!c->children || !c->keys)
+        return FDATA_ENOMEM;
+    for (int64_t i = 0; i < s->n_children; i++) {
+        struct text key = {0};
+        const char *name = s->children[i]->name ? s->children[i]->name : "";
+        put_json_string(&key, (const uint8_t *)name, strlen(name));
+        put(&key, ":", 2); /* the colon and the terminating NUL */
+        c->keys[i] = key.buf;
+        if (key.oom)
+            return FDATA_ENOMEM;
+        FDATA_RETURN_IF(parse_column(s->children[i], &c->children[i]));
+    }
+    return FDATA_OK;
 }
 
 /* ---- value formatting ---- */
@@ -295,12 +343,74 @@ static uint64_t load_uint(const uint8_t *p, int width) {
     }
 }
 
+static void put_value(struct text *t, const struct col_printer *c, const struct ArrowArray *a,
+                      int64_t i, int json);
+
+static int is_valid(const struct ArrowArray *a, int64_t i) {
+    const uint8_t *bits = a->n_buffers > 0 ? a->buffers[0] : NULL;
+    int64_t idx = i + a->offset;
+    return !bits || a->null_count == 0 || ((bits[idx >> 3] >> (idx & 7)) & 1);
+}
+
+/* A JSON value, or null. */
+static void put_item(struct text *t, const struct col_printer *c, const struct ArrowArray *a,
+                     int64_t i) {
+    if (c->kind != C_NULL && is_valid(a, i))
+        put_value(t, c, a, i, 1);
+    else
+        puts_(t, "null");
+}
+
+static void put_struct_fields(struct text *t, const struct col_printer *c,
+                              const struct ArrowArray *a, int64_t idx) {
+    putc_(t, '{');
+    for (int64_t f = 0; f < c->n_children; f++) {
+        if (f)
+            putc_(t, ',');
+        puts_(t, c->keys[f]);
+        put_item(t, &c->children[f], a->children[f], idx);
+    }
+    putc_(t, '}');
+}
+
+/* Struct as an object, list as an array, map as an array of {"key","value"} objects;
+ * `idx` already includes the array's offset (children apply their own). */
+static void put_nested(struct text *t, const struct col_printer *c, const struct ArrowArray *a,
+                       int64_t idx) {
+    if (c->kind == C_STRUCT) {
+        put_struct_fields(t, c, a, idx);
+        return;
+    }
+    int64_t start, end;
+    if (c->kind == C_LARGE_LIST) {
+        const int64_t *off = a->buffers[1];
+        start = off[idx];
+        end = off[idx + 1];
+    } else {
+        const int32_t *off = a->buffers[1];
+        start = off[idx];
+        end = off[idx + 1];
+    }
+    const struct col_printer *elem = &c->children[0];
+    const struct ArrowArray *child = a->children[0];
+    putc_(t, '[');
+    for (int64_t j = start; j < end; j++) {
+        if (j > start)
+            putc_(t, ',');
+        if (c->kind == C_MAP) /* entries: a struct of key and value */
+            put_struct_fields(t, elem, child, j + child->offset);
+        else
+            put_item(t, elem, child, j);
+    }
+    putc_(t, ']');
+}
+
 /* Formats value `i` of `a` into t.  Text values are quoted for JSON only when `json`. */
 static void put_value(struct text *t, const struct col_printer *c, const struct ArrowArray *a,
                       int64_t i, int json) {
     int64_t idx = i + a->offset;
-    const uint8_t *values = a->buffers[1];
-    const uint8_t *p = c->width ? values + (size_t)idx * (size_t)c->width : NULL;
+    const uint8_t *values = a->n_buffers > 1 ? a->buffers[1] : NULL;
+    const uint8_t *p = c->width && values ? values + (size_t)idx * (size_t)c->width : NULL;
     char buf[64];
     switch (c->kind) {
     case C_BOOL:
@@ -329,6 +439,20 @@ static void put_value(struct text *t, const struct col_printer *c, const struct 
         put_shortest(t, d, 0, json);
         return;
     }
+    case C_NULL:
+        puts_(t, "null");
+        return;
+    case C_STRUCT: case C_LIST: case C_LARGE_LIST: case C_MAP:
+        if (json) {
+            put_nested(t, c, a, idx);
+        } else { /* CSV: the JSON text of the value, as one field */
+            struct text tmp = {0};
+            put_nested(&tmp, c, a, idx);
+            put_csv_field(t, tmp.buf ? tmp.buf : "", tmp.len);
+            t->oom |= tmp.oom;
+            free(tmp.buf);
+        }
+        return;
     default:
         break;
     }
@@ -376,12 +500,6 @@ static void put_value(struct text *t, const struct col_printer *c, const struct 
         t->oom |= tmp.oom;
         free(tmp.buf);
     }
-}
-
-static int is_valid(const struct ArrowArray *a, int64_t i) {
-    const uint8_t *bits = a->n_buffers > 0 ? a->buffers[0] : NULL;
-    int64_t idx = i + a->offset;
-    return !bits || a->null_count == 0 || ((bits[idx >> 3] >> (idx & 7)) & 1);
 }
 
 static int flush(struct text *t, FILE *out, struct fdata_error *err) {
@@ -455,8 +573,11 @@ int fdata_arrow_write_batch(const struct ArrowSchema *schema, const struct Arrow
     }
     if (status == FDATA_OK)
         status = flush(&t, out, err);
-    for (int64_t c = 0; keys && c < ncol; c++)
+    for (int64_t c = 0; keys && c < ncol; c++) {
         free(keys[c]);
+        if (cols)
+            printer_free(&cols[c]);
+    }
     free(keys);
     free(cols);
     free(t.buf);

@@ -10,7 +10,7 @@ static const char schema_usage[] =
     "\n"
     "Prints the row count, the row groups, and per leaf column: path, physical type,\n"
     "repetition, logical type, encodings, codec, compressed and uncompressed bytes, and\n"
-    "the Arrow type it is read as.\n";
+    "the Arrow type it is read as; then the Arrow schema as a tree (structs, lists, maps).\n";
 
 static void print_mask(uint32_t mask, const char *(*name)(int)) {
     int first = 1;
@@ -22,6 +22,42 @@ static void print_mask(uint32_t mask, const char *(*name)(int)) {
     }
     if (first)
         printf("-");
+}
+
+/* A readable name for an Arrow C Data Interface format string. */
+static void describe_format(const char *f, char *buf, size_t size) {
+    static const struct { const char *format, *name; } names[] = {
+        {"n", "null"}, {"b", "bool"}, {"c", "int8"}, {"s", "int16"}, {"i", "int32"},
+        {"l", "int64"}, {"C", "uint8"}, {"S", "uint16"}, {"I", "uint32"}, {"L", "uint64"},
+        {"e", "float16"}, {"f", "float"}, {"g", "double"}, {"u", "utf8"}, {"z", "binary"},
+        {"tdD", "date32"}, {"ttm", "time32[ms]"}, {"ttu", "time64[us]"}, {"ttn", "time64[ns]"},
+        {"tin", "interval[month_day_nano]"}, {"+s", "struct"}, {"+l", "list"},
+        {"+L", "large_list"}, {"+m", "map"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(f, names[i].format) == 0) {
+            snprintf(buf, size, "%s", names[i].name);
+            return;
+        }
+    }
+    if (strncmp(f, "ts", 2) == 0 && f[2] && f[3] == ':')
+        snprintf(buf, size, "timestamp[%s%s%s]", f[2] == 'm' ? "ms" : f[2] == 'u' ? "us" : "ns",
+                 f[4] ? ", tz=" : "", f + 4);
+    else if (f[0] == 'd' && f[1] == ':')
+        snprintf(buf, size, "decimal(%s)", f + 2);
+    else if (f[0] == 'w' && f[1] == ':')
+        snprintf(buf, size, "fixed_size_binary[%s]", f + 2);
+    else
+        snprintf(buf, size, "%s", f);
+}
+
+static void print_tree(const struct ArrowSchema *s, int depth) {
+    char type[64];
+    describe_format(s->format, type, sizeof type);
+    printf("%*s%s: %s%s\n", 2 * depth, "", s->name, type,
+           s->flags & ARROW_FLAG_NULLABLE ? "" : " not null");
+    for (int64_t i = 0; i < s->n_children; i++)
+        print_tree(s->children[i], depth + 1);
 }
 
 int cmd_schema(int argc, char **argv) {
@@ -58,7 +94,16 @@ int cmd_schema(int argc, char **argv) {
         printf(" ");
         print_mask(ci.codecs, fdata_parquet_codec_name);
         printf(" %12" PRId64 " %12" PRId64 "  %s\n", ci.compressed_size, ci.uncompressed_size,
-               ci.nested ? "(nested: not supported yet)" : ci.arrow_type);
+               ci.arrow_type);
+    }
+    struct ArrowSchema schema;
+    if (fdata_parquet_get_schema(f, NULL, &schema, &err) == FDATA_OK) {
+        printf("arrow schema:\n");
+        for (int64_t i = 0; i < schema.n_children; i++)
+            print_tree(schema.children[i], 1);
+        schema.release(&schema);
+    } else {
+        printf("arrow schema: %s\n", err.message);
     }
     fdata_parquet_close(f);
     return 0;

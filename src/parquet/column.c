@@ -27,7 +27,11 @@ struct chunk_decoder {
     const struct pq_arrow_type *at;
     int phys_width;
     int direct;              /* dense physical values are already the Arrow values */
-    int64_t pos;             /* rows decoded so far */
+    int nested;              /* levels are kept and values land in slots, not rows */
+    int64_t pos;             /* rows (flat) or slots (nested) decoded so far */
+    size_t cap;              /* slots the output buffers hold */
+    int64_t entries;         /* level entries decoded so far */
+    struct pq_levels *levels;
     struct col_out out;
     struct pq_dictionary dict;
     struct pq_scratch *scratch;  /* the calling worker's, reused across chunks */
@@ -53,30 +57,49 @@ static int is_direct(const struct pq_leaf *leaf) {
     }
 }
 
-static int alloc_output(struct chunk_decoder *d) {
-    int64_t n = d->in->num_rows;
-    size_t rows = (size_t)n;
-    if (d->leaf->repetition == PQ_OPTIONAL) {
-        d->out.validity = fdata_aligned_calloc(rows / 8 + 1);
-        if (!d->out.validity)
-            return fail(d, FDATA_ENOMEM, "out of memory for the validity bitmap");
-    }
-    size_t bytes;
+static size_t value_bytes(const struct chunk_decoder *d, size_t slots) {
     if (d->at->kind == K_BOOL)
-        bytes = rows / 8 + 1;
-    else if (d->at->width == 0)
-        bytes = (rows + 1) * 4;
-    else
-        bytes = rows * (size_t)d->at->width + (d->direct ? IN_PLACE_SLACK : 0);
-    /* Every value slot is written by the decoder (nulls included), so only bit-packed
-     * booleans, which are ORed in, start zeroed. */
-    d->out.values = d->at->kind == K_BOOL ? fdata_aligned_calloc(bytes) : fdata_aligned_alloc(bytes);
-    if (!d->out.values)
-        return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for %zu bytes of values", bytes);
-    if (d->at->width == 0) {
-        d->out.bytes.offsets = (int32_t *)d->out.values;
-        d->out.bytes.offsets[0] = 0;
+        return slots / 8 + 1;
+    if (d->at->width == 0)
+        return (slots + 1) * 4;
+    return slots * (size_t)d->at->width + (d->direct ? IN_PLACE_SLACK : 0);
+}
+
+/* Moves a buffer into a larger one; the new tail is zeroed when `zero`. */
+static void *regrow(void *old, size_t old_size, size_t size, int zero) {
+    void *p = zero ? fdata_aligned_calloc(size) : fdata_aligned_alloc(size);
+    if (p && old)
+        memcpy(p, old, old_size);
+    if (p)
+        fdata_aligned_free(old);
+    return p;
+}
+
+/* Makes the output hold `slots` values: all rows at once for a flat leaf; for a nested one
+ * it grows as pages reveal their slots.  Only the bitmaps (ORed into) start zeroed. */
+static int reserve_slots(struct chunk_decoder *d, size_t slots) {
+    if (slots <= d->cap && d->out.values)
+        return FDATA_OK;
+    size_t cap = d->nested && slots < d->cap * 2 ? d->cap * 2 : slots;
+    int optional = d->nested || d->leaf->repetition == PQ_OPTIONAL;
+    uint8_t *validity = optional ? regrow(d->out.validity, d->cap / 8 + 1, cap / 8 + 1, 1) : NULL;
+    uint8_t *values = regrow(d->out.values, d->out.values ? value_bytes(d, d->cap) : 0,
+                             value_bytes(d, cap), d->at->kind == K_BOOL);
+    if ((optional && !validity) || !values) {
+        if (validity)
+            d->out.validity = validity;
+        if (values)
+            d->out.values = values;
+        return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for %zu values", cap);
     }
+    d->out.validity = validity;
+    d->out.values = values;
+    if (d->at->width == 0 && d->at->kind != K_BOOL) {
+        d->out.bytes.offsets = (int32_t *)values;
+        if (d->cap == 0)
+            d->out.bytes.offsets[0] = 0;
+    }
+    d->cap = cap;
     return FDATA_OK;
 }
 
@@ -108,6 +131,108 @@ static int decode_levels(struct chunk_decoder *d, const struct pq_page_header *p
     }
     if (why)
         return fdata_set_error(d->err, FDATA_ECORRUPT, "definition levels: %s", why);
+    return FDATA_OK;
+}
+
+static int level_width(int max_level) {
+    int bw = 0;
+    while ((1 << bw) <= max_level)
+        bw++;
+    return bw;
+}
+
+/* One level stream of a nested leaf's page (v1: RLE with a length prefix, or BIT_PACKED;
+ * v2: RLE of the given length) appended to `dst` as bytes, each checked against the maximum. */
+static int decode_level_stream(struct chunk_decoder *d, int v1_encoding, int v2,
+                               const uint8_t *p, size_t len, size_t n, int max_level,
+                               uint8_t *dst, size_t *used, const char *what) {
+    struct pq_scratch *s = d->scratch;
+    FDATA_RETURN_IF(pq_scratch_u32(&s->indices, &s->indices_cap, n, d->err));
+    int bw = level_width(max_level);
+    const char *why;
+    if (v2) {
+        why = pq_rle_decode(p, len, bw, s->indices, n);
+        *used = len;
+    } else if (v1_encoding == PQ_RLE) {
+        if (len < 4 || fdata_load_u32le(p) > len - 4)
+            return fdata_set_error(d->err, FDATA_ECORRUPT, "%s levels: bad length prefix", what);
+        why = pq_rle_decode(p + 4, fdata_load_u32le(p), bw, s->indices, n);
+        *used = 4 + (size_t)fdata_load_u32le(p);
+    } else if (v1_encoding == PQ_BIT_PACKED) {
+        why = pq_bit_packed_decode(p, len, bw, s->indices, n, used);
+    } else {
+        return fdata_set_error(d->err, FDATA_EUNSUPPORTED, "%s levels in unsupported encoding %d",
+                               what, v1_encoding);
+    }
+    if (why)
+        return fdata_set_error(d->err, FDATA_ECORRUPT, "%s levels: %s", what, why);
+    for (size_t i = 0; i < n; i++) {
+        if (s->indices[i] > (uint32_t)max_level)
+            return fdata_set_error(d->err, FDATA_ECORRUPT, "%s level %u above the maximum %d",
+                                   what, s->indices[i], max_level);
+        dst[i] = (uint8_t)s->indices[i];
+    }
+    return FDATA_OK;
+}
+
+/* A nested leaf's page: its repetition and definition levels are appended to d->levels;
+ * *slots gets how many slots of the leaf the page fills and *valid how many hold a value,
+ * whose bits are set in the validity bitmap.  *used: the level bytes of a v1 page. */
+static int decode_nested_levels(struct chunk_decoder *d, const struct pq_page_header *ph,
+                                const uint8_t *rep_p, size_t rep_len, const uint8_t *def_p,
+                                size_t def_len, size_t n, int v2, size_t *used, size_t *slots,
+                                size_t *valid) {
+    struct pq_levels *lv = d->levels;
+    *used = *slots = *valid = 0;
+    if (n == 0)
+        return FDATA_OK; /* an empty page: nothing to keep */
+    if (lv->count + n > lv->cap) {
+        size_t cap = lv->count + n > 2 * lv->cap ? lv->count + n : 2 * lv->cap;
+        uint8_t *def = realloc(lv->def, cap), *rep = def ? realloc(lv->rep, cap) : NULL;
+        lv->def = def ? def : lv->def;
+        lv->rep = rep ? rep : lv->rep;
+        if (!def || !rep)
+            return fail(d, FDATA_ENOMEM, "out of memory for levels");
+        lv->cap = cap;
+    }
+    uint8_t *rep = lv->rep + lv->count, *def = lv->def + lv->count;
+    size_t rep_used = 0, def_used = 0;
+    if (d->leaf->max_rep > 0)
+        FDATA_RETURN_IF(decode_level_stream(d, ph->rep_level_encoding, v2, rep_p, rep_len, n,
+                                            d->leaf->max_rep, rep, &rep_used, "repetition"));
+    else
+        memset(rep, 0, n);
+    if (!v2) { /* v1: the definition levels follow the repetition levels */
+        def_p = rep_p + rep_used;
+        def_len = rep_len - rep_used;
+    }
+    if (d->leaf->max_def > 0)
+        FDATA_RETURN_IF(decode_level_stream(d, ph->def_level_encoding, v2, def_p, def_len, n,
+                                            d->leaf->max_def, def, &def_used, "definition"));
+    else
+        memset(def, 0, n);
+    if (lv->count == 0 && n > 0 && rep[0] != 0)
+        return fail(d, FDATA_ECORRUPT, "the column chunk starts in the middle of a record "
+                                       "(first repetition level is not 0)");
+    *used = rep_used + def_used;
+    const struct pq_node *node = d->leaf->node;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += rep[i] <= node->enc_rep && def[i] >= node->enc_def;
+    FDATA_RETURN_IF(reserve_slots(d, (size_t)d->pos + count));
+    size_t k = 0, slot = (size_t)d->pos;
+    for (size_t i = 0; i < n; i++) {
+        if (rep[i] > node->enc_rep || def[i] < node->enc_def)
+            continue;
+        if (def[i] == d->leaf->max_def) {
+            d->out.validity[slot >> 3] |= (uint8_t)(1u << (slot & 7));
+            k++;
+        }
+        slot++;
+    }
+    lv->count += n;
+    *slots = count;
+    *valid = k;
     return FDATA_OK;
 }
 
@@ -146,7 +271,7 @@ static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p
  * in front spill into later slots or the slack); NULL when the page must use scratch. */
 static uint8_t *in_place_target(struct chunk_decoder *d, int encoding, size_t raw_len) {
     size_t w = (size_t)d->at->width;
-    if (!d->direct || w == 0 || encoding != PQ_PLAIN)
+    if (!d->direct || w == 0 || encoding != PQ_PLAIN || d->nested)
         return NULL;
     size_t room = (size_t)(d->in->num_rows - d->pos) * w + IN_PLACE_SLACK;
     return raw_len <= room ? d->out.values + (size_t)d->pos * w : NULL;
@@ -171,10 +296,11 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
                             const uint8_t *raw) {
     int v2 = ph->type == PQ_DATA_PAGE_V2;
     size_t n = (size_t)ph->num_values;
-    if (ph->num_values < 0 || (int64_t)n > d->in->num_rows - d->pos)
+    int64_t left = d->nested ? d->in->num_values - d->entries : d->in->num_rows - d->pos;
+    if (ph->num_values < 0 || (int64_t)n > left)
         return fdata_set_error(d->err, FDATA_ECORRUPT,
-                               "page holds %d values but only %lld rows of the row group remain",
-                               ph->num_values, (long long)(d->in->num_rows - d->pos));
+                               "page holds %d values but only %lld %s of the column chunk remain",
+                               ph->num_values, (long long)left, d->nested ? "values" : "rows");
     const uint8_t *body = raw;
     size_t body_len = (size_t)ph->compressed_size;
     size_t levels_len = 0;
@@ -205,7 +331,20 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
     if ((size_t)ph->uncompressed_size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE < n)
         return fail(d, FDATA_ECORRUPT, "page claims more values than its bytes can hold");
     size_t k = n;
-    if (d->leaf->max_def > 0) {
+    if (d->nested) {
+        size_t used = 0, slots = 0;
+        FDATA_RETURN_IF(decode_nested_levels(d, ph, v2 ? body : values,
+                                             v2 ? (size_t)ph->rep_levels_length : values_len,
+                                             body + ph->rep_levels_length,
+                                             (size_t)ph->def_levels_length, n, v2, &used, &slots,
+                                             &k));
+        if (!v2) {
+            values += used;
+            values_len -= used;
+        }
+        n = slots; /* from here on n counts the leaf's slots, not level entries */
+        d->entries += ph->num_values;
+    } else if (d->leaf->max_def > 0) {
         size_t used;
         const uint8_t *lp = v2 ? body + ph->rep_levels_length : values;
         size_t ll = v2 ? (size_t)ph->def_levels_length : values_len;
@@ -222,6 +361,8 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
         FDATA_RETURN_IF(decode_values(d, ph->encoding, values, values_len, n, k, valid));
     d->out.null_count += (int64_t)(n - k);
     d->pos += (int64_t)n;
+    if (!d->nested)
+        d->entries = d->pos;
     return FDATA_OK;
 }
 
@@ -264,16 +405,30 @@ static int decode_page(struct chunk_decoder *d, const struct pq_page_header *ph,
     }
 }
 
+/* A nested leaf's chunk must hold exactly the row group's records. */
+static int check_records(struct chunk_decoder *d) {
+    int64_t records = 0;
+    for (size_t i = 0; i < d->levels->count; i++)
+        records += d->levels->rep[i] == 0;
+    if (records != d->in->num_rows)
+        return fdata_set_error(d->err, FDATA_ECORRUPT,
+                               "column chunk holds %lld records but the row group %lld rows",
+                               (long long)records, (long long)d->in->num_rows);
+    return FDATA_OK;
+}
+
 static int decode_pages(struct chunk_decoder *d) {
     size_t off = 0;
     const struct pq_chunk_input *in = d->in;
-    while (d->pos < in->num_rows) {
+    int64_t goal = d->nested ? in->num_values : in->num_rows;
+    while (d->entries < goal) {
         struct pq_page_header ph;
         size_t hlen;
         int status = off < in->size ? FDATA_OK
                                     : fdata_set_error(d->err, FDATA_ECORRUPT,
-                                                      "column chunk ends after %lld of %lld rows",
-                                                      (long long)d->pos, (long long)in->num_rows);
+                                                      "column chunk ends after %lld of %lld %s",
+                                                      (long long)d->entries, (long long)goal,
+                                                      d->nested ? "values" : "rows");
         if (status == FDATA_OK)
             status = pq_page_header_parse(in->data + off, in->size - off, &ph, &hlen, d->err);
         if (status == FDATA_OK && (size_t)ph.compressed_size > in->size - off - hlen)
@@ -288,11 +443,11 @@ static int decode_pages(struct chunk_decoder *d) {
         }
         off += hlen + (size_t)ph.compressed_size;
     }
-    return FDATA_OK;
+    return d->nested ? check_records(d) : FDATA_OK;
 }
 
 static int finish_array(struct chunk_decoder *d, struct ArrowArray *out) {
-    int64_t rows = d->in->num_rows;
+    int64_t rows = d->pos;
     void *buffers[3] = {NULL, NULL, NULL};
     if (d->out.null_count > 0)
         buffers[0] = d->out.validity;
@@ -317,15 +472,27 @@ static int finish_array(struct chunk_decoder *d, struct ArrowArray *out) {
     return FDATA_OK;
 }
 
+void pq_levels_free(struct pq_levels *lv) {
+    free(lv->def);
+    free(lv->rep);
+    memset(lv, 0, sizeof *lv);
+}
+
 int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
-                    struct fdata_error *err) {
+                    struct pq_levels *levels, struct fdata_error *err) {
     struct chunk_decoder d = {
         .in = in, .leaf = in->leaf, .at = &in->leaf->arrow, .err = err,
         .phys_width = pq_physical_width(in->leaf->physical, in->leaf->type_length),
         .direct = is_direct(in->leaf), .scratch = in->scratch,
+        .nested = in->leaf->nested, .levels = levels,
     };
     out->release = NULL;
-    int status = alloc_output(&d);
+    if (d.nested && !levels)
+        return fdata_set_error(err, FDATA_EINVAL, "nested column decoded without levels");
+    if (d.nested && (in->num_values < 0 || in->num_values > (int64_t)in->size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE))
+        return fdata_set_error(err, FDATA_ECORRUPT, "column chunk claims %lld values in %zu bytes",
+                               (long long)in->num_values, in->size);
+    int status = reserve_slots(&d, d.nested ? 0 : (size_t)in->num_rows);
     if (status == FDATA_OK)
         status = decode_pages(&d);
     if (status == FDATA_OK)
@@ -334,5 +501,7 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     fdata_aligned_free(d.out.values);
     fdata_aligned_free(d.out.bytes.data);
     pq_dictionary_free(&d.dict);
+    if (status != FDATA_OK && levels)
+        pq_levels_free(levels);
     return status;
 }

@@ -6,6 +6,15 @@
 #include "schema.h"
 #include "values.h"
 
+/* The repetition and definition level of every entry of a nested leaf's chunk, kept for
+ * assembling the lists, maps and structs above it. */
+struct pq_levels {
+    uint8_t *def, *rep;
+    size_t count, cap;
+};
+
+void pq_levels_free(struct pq_levels *lv);
+
 struct pq_chunk_input {
     const struct pq_leaf *leaf;
     const uint8_t *data;   /* the column chunk's bytes (first page header at data[0]) */
@@ -13,12 +22,16 @@ struct pq_chunk_input {
     int64_t file_offset;   /* offset of data[0] in the file, for error messages */
     int codec;
     int64_t num_rows;      /* rows in the row group */
+    int64_t num_values;    /* level entries in the chunk (column metadata), for nested leaves */
     struct pq_scratch *scratch; /* working memory of the calling thread */
 };
 
-/* Decodes every page of the chunk into *out (released by the caller).  On failure
- * out->release is NULL and err says which page (by file offset) and why. */
+/* Decodes every page of the chunk into *out (released by the caller): for a flat leaf one
+ * value per row; for a nested leaf one value per slot (see schema.h), with every entry's
+ * levels stored in *levels (freed by the caller with pq_levels_free; may be NULL for flat
+ * leaves).  On failure out->release is NULL, levels hold nothing, and err says which page
+ * (by file offset) and why. */
 int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
-                    struct fdata_error *err);
+                    struct pq_levels *levels, struct fdata_error *err);
 
 #endif

@@ -17,6 +17,11 @@ const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32
 const char *pq_rle_decode_bits(const uint8_t *data, size_t len, uint8_t *bits, size_t offset,
                                size_t n, size_t *ones);
 
+/* Legacy BIT_PACKED levels (most significant bit first): n values of bit_width bits.
+ * *consumed gets the bytes used. */
+const char *pq_bit_packed_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
+                                 size_t n, size_t *consumed);
+
 /* Legacy BIT_PACKED definition levels of bit width 1 (most significant bit first) into a
  * validity bitmap, as pq_rle_decode_bits; *consumed gets the bytes used. */
 const char *pq_bit_packed_decode_bits(const uint8_t *data, size_t len, uint8_t *bits,

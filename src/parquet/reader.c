@@ -11,7 +11,9 @@
 #include "fastdata/parquet.h"
 #include "../arrow/build.h"
 #include "../common/common.h"
+#include "assemble.h"
 #include "column.h"
+#include "projection.h"
 #include "metadata.h"
 #include "schema.h"
 #include "values.h"
@@ -195,7 +197,7 @@ int fdata_parquet_column_info(const fdata_parquet_file *f, int i,
     out->repetition = leaf->repetition >= 0 && leaf->repetition < 3 ? reps[leaf->repetition] : "?";
     out->logical_type = leaf->arrow.logical;
     out->nested = leaf->nested;
-    out->arrow_type = leaf->nested || leaf->type_status ? "" : leaf->arrow.display;
+    out->arrow_type = leaf->type_status ? "" : leaf->arrow.display;
     for (int rg = 0; rg < f->md.num_row_groups; rg++) {
         const struct pq_column_meta *m = &f->md.row_groups[rg].columns[i].meta;
         out->encodings |= m->encodings;
@@ -207,100 +209,45 @@ int fdata_parquet_column_info(const fdata_parquet_file *f, int i,
     return FDATA_OK;
 }
 
-/* ---- projection ---- */
+/* ---- projection and schema ---- */
 
-struct projection {
-    int n;
-    int *leaves;   /* leaf index of each output column */
-};
-
-static int find_field(const struct pq_schema *s, const char *name) {
-    for (int i = 0; i < s->num_fields; i++)
-        if (strcmp(s->fields[i].name, name) == 0)
-            return i;
-    return -1;
-}
-
-static int check_field(const fdata_parquet_file *f, int field, struct fdata_error *err) {
-    const struct pq_field *fl = &f->schema.fields[field];
-    if (fl->nested)
-        return fdata_set_error(err, FDATA_EUNSUPPORTED,
-                               "%s: column '%s' is nested (group or repeated); nested columns are "
-                               "not supported yet", f->name, fl->name);
-    const struct pq_leaf *leaf = &f->schema.leaves[fl->first_leaf];
-    if (leaf->type_status != FDATA_OK)
-        return fdata_set_error(err, leaf->type_status, "%s: %s", f->name, leaf->type_error);
-    return FDATA_OK;
-}
-
-static int projection_make(const fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
-                           struct projection *p, struct fdata_error *err) {
-    const struct pq_schema *s = &f->schema;
-    int all = !o || !o->columns || o->num_columns == 0;
-    p->n = all ? s->num_fields : (int)o->num_columns;
-    p->leaves = calloc((size_t)(p->n ? p->n : 1), sizeof *p->leaves);
-    if (!p->leaves)
-        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    for (int i = 0; i < p->n; i++) {
-        int field = all ? i : find_field(s, o->columns[i]);
-        int status = FDATA_OK;
-        if (field < 0)
-            status = fdata_set_error(err, FDATA_ENOTFOUND, "%s: no column named '%s'", f->name,
-                                     o->columns[i]);
-        for (int j = 0; j < i && status == FDATA_OK; j++)
-            if (p->leaves[j] == s->fields[field].first_leaf)
-                status = fdata_set_error(err, FDATA_EINVAL, "column '%s' is selected twice",
-                                         o->columns[i]);
-        if (status == FDATA_OK)
-            status = check_field(f, field, err);
-        if (status != FDATA_OK) {
-            free(p->leaves);
-            return status;
-        }
-        p->leaves[i] = s->fields[field].first_leaf;
-    }
-    return FDATA_OK;
-}
-
-static int schema_from_projection(const fdata_parquet_file *f, const struct projection *p,
-                                  struct ArrowSchema *out, struct fdata_error *err) {
-    struct ArrowSchema *kids = calloc((size_t)(p->n ? p->n : 1), sizeof *kids);
-    if (!kids)
-        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    int status = FDATA_OK;
-    for (int i = 0; i < p->n && status == FDATA_OK; i++) {
-        const struct pq_leaf *leaf = &f->schema.leaves[p->leaves[i]];
-        int64_t flags = leaf->repetition == PQ_REQUIRED ? 0 : ARROW_FLAG_NULLABLE;
-        status = fdata_schema_make(&kids[i], leaf->arrow.format, leaf->element->name, flags,
-                                   leaf->arrow.extension);
-    }
-    if (status == FDATA_OK)
-        status = fdata_schema_make_struct(out, kids, p->n);
-    else
-        for (int i = 0; i < p->n; i++)
-            if (kids[i].release)
-                kids[i].release(&kids[i]);
-    free(kids);
-    return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, status, "out of memory");
+static int make_projection(const fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
+                           struct pq_projection *p, struct fdata_error *err) {
+    return pq_projection_make(&f->schema, &f->md, o ? o->columns : NULL, o ? o->num_columns : 0,
+                              f->name, p, err);
 }
 
 int fdata_parquet_get_schema(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
                              struct ArrowSchema *out, struct fdata_error *err) {
-    struct projection p;
+    struct pq_projection p;
     out->release = NULL;
-    FDATA_RETURN_IF(projection_make(f, o, &p, err));
-    int status = schema_from_projection(f, &p, out, err);
-    free(p.leaves);
-    return status;
+    FDATA_RETURN_IF(make_projection(f, o, &p, err));
+    struct ArrowSchema *kids = calloc((size_t)p.num_fields + 1, sizeof *kids);
+    int status = kids ? FDATA_OK : FDATA_ENOMEM;
+    int made = 0;
+    for (; made < p.num_fields && status == FDATA_OK; made++)
+        status = pq_field_schema(&f->schema, &p, f->schema.fields[p.fields[made]], &kids[made]);
+    if (status == FDATA_OK) {
+        status = fdata_schema_make_struct(out, kids, p.num_fields);
+    } else {
+        for (int i = 0; i < made - 1; i++)
+            kids[i].release(&kids[i]);
+    }
+    free(kids);
+    pq_projection_free(&p);
+    return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, status, "out of memory");
 }
 
 /* ---- decoding ---- */
 
 struct read_job {
     fdata_parquet_file *f;
-    const struct projection *p;
+    const struct pq_projection *p;
     int first_rg;
-    struct ArrowArray *cells;      /* [rg][column] */
+    int *leaves;                   /* selected leaf indices */
+    int num_leaves;
+    struct pq_leaf_result *results; /* [rg][leaf], all leaves of the schema */
+    struct ArrowArray *fields;     /* [rg][output field] */
     struct fdata_error *errors;    /* one per task */
     struct pq_scratch *scratch;    /* one per worker thread */
 };
@@ -336,23 +283,57 @@ static int chunk_input(const fdata_parquet_file *f, int rg, int leaf_index,
     in->file_offset = start;
     in->codec = m->codec;
     in->num_rows = g->num_rows;
+    in->num_values = g->num_rows == 0 ? 0 : m->num_values;
     return FDATA_OK;
 }
 
-static int read_task(void *ctx, size_t i, int worker) {
+static int decode_task(void *ctx, size_t i, int worker) {
     struct read_job *job = ctx;
-    size_t ncol = (size_t)job->p->n;
-    int rg = job->first_rg + (int)(i / ncol);
-    int leaf_index = job->p->leaves[i % ncol];
+    size_t nleaf = (size_t)job->num_leaves;
+    int rg = job->first_rg + (int)(i / nleaf);
+    int leaf_index = job->leaves[i % nleaf];
+    struct pq_leaf_result *r =
+        &job->results[(i / nleaf) * (size_t)job->f->schema.num_leaves + (size_t)leaf_index];
     struct fdata_error *err = &job->errors[i];
     struct pq_chunk_input in;
     int status = chunk_input(job->f, rg, leaf_index, &in, err);
     in.scratch = &job->scratch[worker];
     if (status == FDATA_OK)
-        status = pq_decode_chunk(&in, &job->cells[i], err);
+        status = pq_decode_chunk(&in, &r->array, &r->levels, err);
     if (status != FDATA_OK)
         fdata_error_prefix(err, "%s: row group %d, column '%s'", job->f->name, rg,
                            job->f->schema.leaves[leaf_index].path);
+    return status;
+}
+
+static int assemble_task(void *ctx, size_t i, int worker) {
+    struct read_job *job = ctx;
+    (void)worker;
+    size_t nfield = (size_t)job->p->num_fields;
+    size_t rg = i / nfield;
+    const struct pq_schema *s = &job->f->schema;
+    const struct pq_node *field = s->fields[job->p->fields[i % nfield]];
+    int status = pq_assemble_field(s, job->p, field, job->results + rg * (size_t)s->num_leaves,
+                                   job->f->md.row_groups[job->first_rg + (int)rg].num_rows,
+                                   &job->fields[i], &job->errors[i]);
+    if (status != FDATA_OK)
+        fdata_error_prefix(&job->errors[i], "%s: row group %d", job->f->name,
+                           job->first_rg + (int)rg);
+    return status;
+}
+
+/* Runs one phase on every task; on failure copies the first failed task's error. */
+static int run_phase(struct read_job *job, size_t tasks, int threads,
+                     int (*fn)(void *, size_t, int), struct fdata_error *err) {
+    memset(job->errors, 0, tasks * sizeof *job->errors);
+    int status = fdata_parallel_for(tasks, threads, fn, job);
+    for (size_t i = 0; status != FDATA_OK && i < tasks; i++) {
+        if (job->errors[i].code != FDATA_OK) {
+            if (err)
+                *err = job->errors[i];
+            return job->errors[i].code;
+        }
+    }
     return status;
 }
 
@@ -360,6 +341,23 @@ static void release_all(struct ArrowArray *a, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (a[i].release)
             a[i].release(&a[i]);
+}
+
+static void free_job(struct read_job *job, size_t results, size_t fields, int threads) {
+    for (size_t i = 0; job->results && i < results; i++) {
+        if (job->results[i].array.release)
+            job->results[i].array.release(&job->results[i].array);
+        pq_levels_free(&job->results[i].levels);
+    }
+    if (job->fields)
+        release_all(job->fields, fields);
+    for (int w = 0; job->scratch && w < threads; w++)
+        pq_scratch_free(&job->scratch[w]);
+    free(job->scratch);
+    free(job->results);
+    free(job->fields);
+    free(job->errors);
+    free(job->leaves);
 }
 
 int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
@@ -370,43 +368,38 @@ int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
     if (first < 0 || count < 0 || first > f->md.num_row_groups - count)
         return fdata_set_error(err, FDATA_EINVAL, "row groups [%d, %d) out of range (file has %d)",
                                first, first + count, f->md.num_row_groups);
-    struct projection p;
-    FDATA_RETURN_IF(projection_make(f, o, &p, err));
-    size_t tasks = (size_t)count * (size_t)p.n;
+    struct pq_projection p;
+    FDATA_RETURN_IF(make_projection(f, o, &p, err));
+    const struct pq_schema *s = &f->schema;
     int threads = fdata_thread_count(o ? o->threads : 0);
+    size_t nresults = (size_t)count * (size_t)s->num_leaves;
+    size_t nfields = (size_t)count * (size_t)p.num_fields;
     struct read_job job = {.f = f, .p = &p, .first_rg = first,
-                           .cells = calloc(tasks ? tasks : 1, sizeof *job.cells),
-                           .errors = calloc(tasks ? tasks : 1, sizeof *job.errors),
+                           .leaves = calloc((size_t)s->num_leaves + 1, sizeof *job.leaves),
+                           .results = calloc(nresults + 1, sizeof *job.results),
+                           .fields = calloc(nfields + 1, sizeof *job.fields),
                            .scratch = calloc((size_t)threads, sizeof *job.scratch)};
-    int status = job.cells && job.errors && job.scratch
+    for (int i = 0; job.leaves && i < s->num_leaves; i++)
+        if (p.selected[i])
+            job.leaves[job.num_leaves++] = i;
+    size_t ntasks = (size_t)count * (size_t)job.num_leaves;
+    job.errors = calloc((ntasks > nfields ? ntasks : nfields) + 1, sizeof *job.errors);
+    int status = job.leaves && job.results && job.fields && job.scratch && job.errors
                      ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    if (status == FDATA_OK) {
-        status = fdata_parallel_for(tasks, threads, read_task, &job);
-        for (size_t i = 0; status != FDATA_OK && i < tasks; i++) {
-            if (job.errors[i].code != FDATA_OK) {
-                if (err)
-                    *err = job.errors[i];
-                status = job.errors[i].code;
-                break;
-            }
-        }
-    }
+    if (status == FDATA_OK)
+        status = run_phase(&job, ntasks, threads, decode_task, err);
+    if (status == FDATA_OK)
+        status = run_phase(&job, nfields, threads, assemble_task, err);
     for (int rg = 0; status == FDATA_OK && rg < count; rg++) {
         status = fdata_array_make_struct(&out[rg], f->md.row_groups[first + rg].num_rows,
-                                         job.cells + (size_t)rg * (size_t)p.n, p.n);
+                                         job.fields + (size_t)rg * (size_t)p.num_fields, p.num_fields);
         if (status != FDATA_OK) {
             fdata_set_error(err, status, "out of memory");
             release_all(out, (size_t)count);
         }
     }
-    if (job.cells)
-        release_all(job.cells, tasks);
-    for (int w = 0; job.scratch && w < threads; w++)
-        pq_scratch_free(&job.scratch[w]);
-    free(job.scratch);
-    free(job.cells);
-    free(job.errors);
-    free(p.leaves);
+    free_job(&job, nresults, nfields, threads);
+    pq_projection_free(&p);
     return status;
 }
 
@@ -490,9 +483,9 @@ static int copy_columns(struct stream_private *p, const struct fdata_parquet_rea
 int fdata_parquet_stream(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
                          struct ArrowArrayStream *out, struct fdata_error *err) {
     out->release = NULL;
-    struct projection proj;
-    FDATA_RETURN_IF(projection_make(f, o, &proj, err)); /* fail now, not at get_next */
-    free(proj.leaves);
+    struct pq_projection proj;
+    FDATA_RETURN_IF(make_projection(f, o, &proj, err)); /* fail now, not at get_next */
+    pq_projection_free(&proj);
     struct stream_private *p = calloc(1, sizeof *p);
     if (!p)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");

@@ -115,6 +115,24 @@ const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32
     return NULL;
 }
 
+const char *pq_bit_packed_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
+                                 size_t n, size_t *consumed) {
+    if (bit_width < 0 || bit_width > 32)
+        return "bit width above 32";
+    size_t bytes = (n * (size_t)bit_width + 7) / 8;
+    if (bytes > len)
+        return "BIT_PACKED levels beyond the end of the page";
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = 0;
+        size_t bit = i * (size_t)bit_width;
+        for (int k = 0; k < bit_width; k++, bit++)
+            v = (v << 1) | ((data[bit >> 3] >> (7 - (bit & 7))) & 1);
+        out[i] = v;
+    }
+    *consumed = bytes;
+    return NULL;
+}
+
 const char *pq_bit_packed_decode_bits(const uint8_t *data, size_t len, uint8_t *bits,
                                       size_t offset, size_t n, size_t *consumed, size_t *ones) {
     if ((n + 7) / 8 > len)

@@ -243,21 +243,42 @@ struct tree_walk {
     struct fdata_error *err;
 };
 
+static struct pq_node *new_node(struct tree_walk *w, int kind, const char *name) {
+    struct pq_node *n = &w->s->nodes[w->s->num_nodes++];
+    n->kind = kind;
+    n->name = name;
+    n->first_leaf = w->s->num_leaves;
+    return n;
+}
+
+static char *join_path(const char *parent, const char *name) {
+    size_t plen = parent ? strlen(parent) + 1 : 0, nlen = strlen(name);
+    char *path = malloc(plen + nlen + 1);
+    if (path && parent) {
+        memcpy(path, parent, plen - 1);
+        path[plen - 1] = '.';
+    }
+    if (path)
+        memcpy(path + plen, name, nlen + 1);
+    return path;
+}
+
 static int add_leaf(struct tree_walk *w, const struct pq_schema_element *se, const char *path,
-                    int max_def, int max_rep, int nested) {
+                    struct pq_node *node) {
     struct pq_schema *s = w->s;
-    struct pq_leaf *leaf = &s->leaves[s->num_leaves++];
+    struct pq_leaf *leaf = &s->leaves[s->num_leaves];
+    node->leaf = s->num_leaves++;
     leaf->element = se;
+    leaf->node = node;
     leaf->path = strdup(path);
     if (!leaf->path)
         return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
     leaf->physical = se->type;
     leaf->type_length = se->type_length;
     leaf->repetition = se->repetition;
-    leaf->max_def = max_def;
-    leaf->max_rep = max_rep;
-    leaf->nested = nested;
-    leaf->top_field = s->num_fields - 1;
+    leaf->max_def = node->def;
+    leaf->max_rep = node->enc_rep;
+    leaf->nested = node->enc_rep > 0 || strchr(path, '.') != NULL;
     if (se->type < PQ_BOOLEAN || se->type > PQ_FIXED_LEN_BYTE_ARRAY)
         return fdata_set_error(w->err, FDATA_ECORRUPT, "column '%s' has invalid physical type %d",
                                path, se->type);
@@ -269,49 +290,166 @@ static int add_leaf(struct tree_walk *w, const struct pq_schema_element *se, con
     return FDATA_OK;
 }
 
-/* Visits the element at w->next and its subtree. */
-static int walk(struct tree_walk *w, const char *parent_path, int max_def, int max_rep,
-                int nested) {
-    if (w->next >= w->md->num_schema)
+static int is_list(const struct pq_schema_element *se) {
+    return se->logical.kind == PQ_LT_LIST || (se->logical.kind == PQ_LT_NONE && se->converted == PQ_CT_LIST);
+}
+
+static int is_map(const struct pq_schema_element *se) {
+    return se->logical.kind == PQ_LT_MAP ||
+           (se->logical.kind == PQ_LT_NONE &&
+            (se->converted == PQ_CT_MAP || se->converted == PQ_CT_MAP_KEY_VALUE));
+}
+
+/* Where a node's levels stand: its parent's definition and repetition levels and the slot
+ * criterion it inherits. */
+struct levels {
+    int def, rep, enc_def, enc_rep;
+};
+
+static int convert(struct tree_walk *w, const char *parent_path, struct levels lv,
+                   int as_element, struct pq_node **out);
+
+/* The next element, which must exist: a group may not claim more children than there are. */
+static const struct pq_schema_element *peek(struct tree_walk *w) {
+    if (w->next >= w->md->num_schema) {
+        fdata_set_error(w->err, FDATA_ECORRUPT,
+                        "schema: a group claims more children than the schema holds");
+        return NULL;
+    }
+    return &w->md->schema[w->next];
+}
+
+/* The elements of a list or map start one repetition level deeper. */
+static struct levels element_levels(struct pq_node *n) {
+    n->elem_def = n->def + 1;
+    n->elem_rep = n->enc_rep + 1;
+    return (struct levels){n->elem_def, n->elem_rep, n->elem_def, n->elem_rep};
+}
+
+static int add_child(struct tree_walk *w, struct pq_node *parent, struct pq_node *child) {
+    struct pq_node **kids = realloc(parent->children, (size_t)(parent->num_children + 1) * sizeof *kids);
+    if (!kids)
+        return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
+    kids[parent->num_children++] = child;
+    parent->children = kids;
+    return FDATA_OK;
+}
+
+/* LIST: one repeated child.  Which node is the element follows LogicalTypes.md: a repeated
+ * primitive, a repeated group of several fields, or one named "array" or "<list>_tuple" is
+ * the element itself; otherwise the repeated group's single field is. */
+static int convert_list(struct tree_walk *w, const struct pq_schema_element *se,
+                        const char *path, struct pq_node *list) {
+    const struct pq_schema_element *r = peek(w);
+    if (!r)
+        return FDATA_ECORRUPT;
+    if (se->num_children != 1 || r->repetition != PQ_REPEATED)
         return fdata_set_error(w->err, FDATA_ECORRUPT,
-                               "schema: a group claims more children than the schema holds");
+                               "schema: LIST '%s' must hold one repeated field", path);
+    struct levels elv = element_levels(list);
+    char tuple[256];
+    snprintf(tuple, sizeof tuple, "%s_tuple", se->name);
+    struct pq_node *elem;
+    int status;
+    if (r->num_children != 1 || strcmp(r->name, "array") == 0 || strcmp(r->name, tuple) == 0) {
+        status = convert(w, path, elv, 1, &elem);
+    } else {
+        char *rpath = join_path(path, r->name);
+        if (!rpath)
+            return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
+        w->next++; /* the repeated group is only the list's level */
+        status = convert(w, rpath, elv, 0, &elem);
+        free(rpath);
+    }
+    return status == FDATA_OK ? add_child(w, list, elem) : status;
+}
+
+/* MAP: one repeated key_value group of a key and an optional value. */
+static int convert_map(struct tree_walk *w, const struct pq_schema_element *se,
+                       const char *path, struct pq_node *map) {
+    const struct pq_schema_element *kv = peek(w);
+    if (!kv)
+        return FDATA_ECORRUPT;
+    if (se->num_children != 1 || kv->repetition != PQ_REPEATED || kv->num_children < 1 ||
+        kv->num_children > 2)
+        return fdata_set_error(w->err, FDATA_ECORRUPT,
+                               "schema: MAP '%s' must hold one repeated group of a key and a value",
+                               path);
+    struct levels elv = element_levels(map);
+    char *kvpath = join_path(path, kv->name);
+    if (!kvpath)
+        return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
+    w->next++;
+    int status = FDATA_OK;
+    for (int i = 0; i < kv->num_children && status == FDATA_OK; i++) {
+        struct pq_node *child;
+        status = convert(w, kvpath, elv, 0, &child);
+        if (status == FDATA_OK)
+            status = add_child(w, map, child);
+    }
+    free(kvpath);
+    if (status == FDATA_OK)
+        map->children[0]->nullable = 0; /* Arrow map keys are never null */
+    return status;
+}
+
+static int convert_group(struct tree_walk *w, const struct pq_schema_element *se,
+                         const char *path, struct pq_node *node) {
+    if (is_list(se))
+        return convert_list(w, se, path, node);
+    if (is_map(se))
+        return convert_map(w, se, path, node);
+    int status = FDATA_OK;
+    struct levels lv = {node->def, node->enc_rep, node->enc_def, node->enc_rep};
+    for (int i = 0; i < se->num_children && status == FDATA_OK; i++) {
+        struct pq_node *child;
+        status = convert(w, path, lv, 0, &child);
+        if (status == FDATA_OK)
+            status = add_child(w, node, child);
+    }
+    return status;
+}
+
+/* Converts the element at w->next and its subtree.  `as_element`: the element is a list's
+ * element whose repetition the list already counted. */
+static int convert(struct tree_walk *w, const char *parent_path, struct levels lv,
+                   int as_element, struct pq_node **out) {
+    const struct pq_schema_element *se = peek(w);
+    if (!se)
+        return FDATA_ECORRUPT;
     if (++w->depth > 64)
         return fdata_set_error(w->err, FDATA_ECORRUPT, "schema nested more than 64 levels deep");
-    const struct pq_schema_element *se = &w->md->schema[w->next++];
-    size_t plen = parent_path ? strlen(parent_path) + 1 : 0, nlen = strlen(se->name);
-    char *path = malloc(plen + nlen + 1);
+    int repetition = as_element ? PQ_REQUIRED : se->repetition;
+    int status;
+    if (repetition == PQ_REPEATED) {
+        /* A repeated field outside a LIST is a required list of that field. */
+        struct pq_node *list = new_node(w, N_LIST, se->name);
+        list->def = lv.def;
+        list->enc_def = lv.enc_def;
+        list->enc_rep = lv.enc_rep;
+        struct pq_node *elem;
+        status = convert(w, parent_path, element_levels(list), 1, &elem);
+        if (status == FDATA_OK)
+            status = add_child(w, list, elem);
+        list->last_leaf = w->s->num_leaves - 1;
+        *out = list;
+        w->depth--;
+        return status;
+    }
+    w->next++;
+    char *path = join_path(parent_path, se->name);
     if (!path)
         return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
-    if (parent_path) {
-        memcpy(path, parent_path, plen - 1);
-        path[plen - 1] = '.';
-    }
-    memcpy(path + plen, se->name, nlen + 1);
-    if (se->repetition == PQ_OPTIONAL)
-        max_def++;
-    if (se->repetition == PQ_REPEATED) {
-        max_def++;
-        max_rep++;
-        nested = 1;
-    }
-    if (parent_path == NULL) {
-        struct pq_field *f = &w->s->fields[w->s->num_fields++];
-        f->name = se->name;
-        f->first_leaf = w->s->num_leaves;
-        f->nested = nested || se->num_children > 0;
-    }
-    int status = FDATA_OK;
-    if (se->num_children > 0) {
-        for (int i = 0; i < se->num_children && status == FDATA_OK; i++)
-            status = walk(w, path, max_def, max_rep, 1);
-    } else {
-        status = add_leaf(w, se, path, max_def, max_rep, nested);
-    }
-    if (parent_path == NULL) {
-        struct pq_field *f = &w->s->fields[w->s->num_fields - 1];
-        f->num_leaves = w->s->num_leaves - f->first_leaf;
-    }
+    int kind = se->num_children <= 0 ? N_LEAF : is_list(se) ? N_LIST : is_map(se) ? N_MAP : N_STRUCT;
+    struct pq_node *node = new_node(w, kind, se->name);
+    node->nullable = repetition == PQ_OPTIONAL;
+    node->def = lv.def + node->nullable;
+    node->enc_def = lv.enc_def;
+    node->enc_rep = lv.enc_rep;
+    status = kind == N_LEAF ? add_leaf(w, se, path, node) : convert_group(w, se, path, node);
+    node->last_leaf = w->s->num_leaves - 1;
     free(path);
+    *out = node;
     w->depth--;
     return status;
 }
@@ -324,16 +462,18 @@ int pq_schema_build(const struct pq_metadata *md, struct pq_schema *s, struct fd
     if (root->num_children < 0 || root->num_children > md->num_schema - 1)
         return fdata_set_error(err, FDATA_ECORRUPT, "schema root claims %d children of %d elements",
                                root->num_children, md->num_schema - 1);
-    s->leaves = calloc((size_t)md->num_schema, sizeof *s->leaves);
-    s->fields = calloc((size_t)md->num_schema, sizeof *s->fields);
-    if (!s->leaves || !s->fields) {
+    size_t n = (size_t)md->num_schema;
+    s->leaves = calloc(n, sizeof *s->leaves);
+    s->fields = calloc(n, sizeof *s->fields);
+    s->nodes = calloc(2 * n, sizeof *s->nodes); /* a bare repeated field makes two nodes */
+    if (!s->leaves || !s->fields || !s->nodes) {
         pq_schema_free(s);
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     }
     struct tree_walk w = {.md = md, .s = s, .next = 1, .err = err};
     int status = FDATA_OK;
     for (int i = 0; i < root->num_children && status == FDATA_OK; i++)
-        status = walk(&w, NULL, 0, 0, 0);
+        status = convert(&w, NULL, (struct levels){0, 0, 0, 0}, 0, &s->fields[s->num_fields++]);
     if (status == FDATA_OK && w.next != md->num_schema)
         status = fdata_set_error(err, FDATA_ECORRUPT,
                                  "schema has %d elements but its tree uses %d", md->num_schema,
@@ -347,7 +487,11 @@ void pq_schema_free(struct pq_schema *s) {
     if (s->leaves)
         for (int i = 0; i < s->num_leaves; i++)
             free(s->leaves[i].path);
+    if (s->nodes)
+        for (int i = 0; i < s->num_nodes; i++)
+            free(s->nodes[i].children);
     free(s->leaves);
     free(s->fields);
+    free(s->nodes);
     memset(s, 0, sizeof *s);
 }

@@ -22,33 +22,52 @@ struct pq_arrow_type {
     char logical[40];        /* the Parquet logical/converted type as text, "" if none */
 };
 
+/* A node of the Arrow-shaped schema tree.  Levels follow the Dremel encoding: an entry of
+ * a leaf's level stream is a slot of node N when rep <= N.enc_rep and def >= N.enc_def (the
+ * element criterion of N's nearest enclosing list, or "rep == 0" at the top), and N is
+ * non-null there when def >= N.def. */
+enum pq_node_kind { N_LEAF, N_STRUCT, N_LIST, N_MAP };
+
+struct pq_node {
+    int kind;
+    const char *name;           /* the Arrow field name */
+    int nullable;               /* the Arrow nullable flag */
+    int def;                    /* definition level at which this node is non-null */
+    int enc_def, enc_rep;       /* slot criterion, see above */
+    int elem_def, elem_rep;     /* LIST, MAP: an element exists at def >= elem_def; elements
+                                   start where rep <= elem_rep */
+    int num_children;           /* LIST: 1; MAP: key and, when present, value; STRUCT: fields */
+    struct pq_node **children;
+    int leaf;                   /* N_LEAF: index into pq_schema.leaves */
+    int first_leaf, last_leaf;  /* leaves below, [first, last] */
+};
+
 struct pq_leaf {
     const struct pq_schema_element *element;
-    char *path;              /* dotted path, owned */
+    const struct pq_node *node;
+    char *path;              /* dotted Parquet path (path_in_schema), owned */
     int physical, type_length, repetition;
     int max_def, max_rep;
-    int nested;              /* inside a group or repeated: not readable as a flat column */
-    int top_field;           /* index into pq_schema.fields */
+    int nested;              /* below a group or a repeated field */
     int type_status;         /* FDATA_OK, or why the type cannot be mapped */
     char type_error[160];
     struct pq_arrow_type arrow;
 };
 
-struct pq_field {            /* a top-level field of the schema */
-    const char *name;
-    int first_leaf, num_leaves;
-    int nested;
-};
-
 struct pq_schema {
     int num_leaves;
     struct pq_leaf *leaves;
-    int num_fields;
-    struct pq_field *fields;
+    int num_fields;          /* top-level fields */
+    struct pq_node **fields;
+    int num_nodes;
+    struct pq_node *nodes;   /* storage for every node */
 };
 
-/* Builds the leaf list from the flattened schema elements.  FDATA_ECORRUPT when the tree is
- * malformed (child counts that overrun the list, a leaf without a type, ...). */
+/* Builds the node tree and leaf list from the flattened schema elements, applying the
+ * LIST/MAP rules of LogicalTypes.md with their backward-compatibility cases (2-level lists,
+ * "array"/"_tuple" element groups, bare repeated fields, MAP_KEY_VALUE).  FDATA_ECORRUPT when
+ * the tree is malformed (child counts that overrun the list, a leaf without a type, a MAP
+ * without its repeated key_value group, ...). */
 int pq_schema_build(const struct pq_metadata *md, struct pq_schema *s, struct fdata_error *err);
 void pq_schema_free(struct pq_schema *s);
 

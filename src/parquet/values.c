@@ -45,6 +45,10 @@ static int grow(void **p, size_t *cap, size_t n, size_t elem, struct fdata_error
     return FDATA_OK;
 }
 
+int pq_scratch_u32(uint32_t **p, size_t *cap, size_t n, struct fdata_error *err) {
+    return grow((void **)p, cap, n ? n : 1, sizeof **p, err);
+}
+
 int pq_scratch_page(struct pq_scratch *s, size_t n, struct fdata_error *err) {
     return grow((void **)&s->page, &s->page_cap, n ? n : 1, 1, err);
 }

@@ -63,7 +63,16 @@ check("schema shows counts", rc == 0 and "rows: 1000" in out and "row_groups: 1"
 check("schema shows types", "c_dec38_10" in out and "DECIMAL(38,10)" in out and "decimal128(38, 10)" in out
       and "SNAPPY" in out and "FIXED_LEN_BYTE_ARRAY(16)" in out)
 rc, out, err = run("schema", DATA + "/generated/duckdb_nested_v1_snappy.parquet")
-check("schema marks nested columns", rc == 0 and "nested" in out)
+check("schema shows the nested tree", rc == 0 and "arrow schema:" in out
+      and "  m_int_list: map\n    entries: struct not null\n      key: int32 not null" in out, out[-400:])
+NESTED = DATA + "/generated/duckdb_nested_v1_snappy.parquet"
+rc, out, err = run("cat", "--columns", "s_mixed.c.y,id", "--limit", "3", NESTED)
+rows = [json.loads(l) for l in out.splitlines()]
+check("cat projects into a struct", rc == 0 and list(rows[2]) == ["s_mixed", "id"]
+      and rows[2]["s_mixed"] == {"c": {"y": [2]}}, out)
+rc, out, err = run("cat", "--format", "csv", "--columns", "id,l_int", "--limit", "3", NESTED)
+table = list(csv.reader(io.StringIO(out, newline="")))
+check("csv prints nested values as JSON", table[1:] == [["0", ""], ["1", "[]"], ["2", "[null]"]], out)
 
 print("%d passed, %d failed" % (results.count(True), results.count(False)))
 sys.exit(0 if all(results) else 1)

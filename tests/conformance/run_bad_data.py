@@ -2,20 +2,12 @@
 """Every file in bad_data/ (invalid files from parquet-testing): `fastdata cat` must stop
 with exit status 1 and one line on stderr starting 'fastdata: ' that names the file, and
 print no rows; a file the corpus marks readable (bad-but-readable) must equal its expected
-dump.  Reading just the flat columns of each file must also end cleanly (0 or 1, never a
-signal).  usage: run_bad_data.py FASTDATA DATA_DIR"""
+dump.  `fastdata schema` must end cleanly too (0 or 1, never a signal).  usage: run_bad_data.py FASTDATA DATA_DIR"""
 import csv
 import os
 import subprocess
 import sys
 import tempfile
-
-
-def flat_columns(schema_text):
-    lines = schema_text.splitlines()
-    start = next((i for i, l in enumerate(lines) if l.startswith("path ")), len(lines)) + 1
-    return [l.split()[0] for l in lines[start:]
-            if "(nested" not in l and "." not in l.split()[0]]
 
 
 def main():
@@ -45,16 +37,6 @@ def main():
         schema = subprocess.run([fastdata, "schema", path], capture_output=True)
         if schema.returncode not in (0, 1):
             ok, why = False, "schema ended with status %d" % schema.returncode
-        flat = flat_columns(schema.stdout.decode("utf-8", "replace"))
-        if flat:
-            q = subprocess.run([fastdata, "cat", "--columns", ",".join(flat), path],
-                               capture_output=True)
-            qerr = q.stderr.decode("utf-8", "replace")
-            if q.returncode not in (0, 1) or (q.returncode == 1 and qerr.count("\n") != 1):
-                ok, why = False, "flat columns: status %d, %r" % (q.returncode, qerr)
-            else:
-                why += "; %d flat columns: %s" % (len(flat), "read" if q.returncode == 0
-                                                  else qerr.strip())
         print("%s %s: %s" % ("ok  " if ok else "FAIL", row["name"], why))
         passed += ok
         failed += not ok

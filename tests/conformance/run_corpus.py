@@ -9,7 +9,6 @@ Prints one line per file and a closing 'N passed, N failed' line; exits 1 on any
 """
 import argparse
 import csv
-import json
 import os
 import subprocess
 import sys
@@ -50,29 +49,6 @@ def run(cmd, stdout_path=None):
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
-def flat_columns(fastdata, path):
-    """Top-level columns fastdata reads as flat, from `fastdata schema`."""
-    rc, out, err = run([fastdata, "schema", path])
-    if rc != 0:
-        raise RuntimeError("schema failed: " + err.strip())
-    lines = out.splitlines()
-    start = next(i for i, l in enumerate(lines) if l.startswith("path ")) + 1
-    cols = []
-    for line in lines[start:]:
-        name = line.split()[0]
-        if "(nested" not in line and "." not in name:
-            cols.append(name)
-    return cols
-
-
-def project(expected, cols, out_path):
-    with open(expected, encoding="utf-8") as f, open(out_path, "w", encoding="utf-8") as out:
-        for line in f:
-            row = json.loads(line)
-            out.write(json.dumps({c: row[c] for c in cols}, ensure_ascii=False,
-                                 separators=(",", ":")) + "\n")
-
-
 def compare(compare_py, mode, actual, expected):
     cmd = [sys.executable, compare_py] + ([mode] if mode else []) + [actual, expected]
     rc, out, err = run(cmd)
@@ -97,14 +73,6 @@ def check_file(args, row, excluded, tmp):
         want = action[len("reject:"):]
         ok = rc == 1 and err.startswith("fastdata: ") and want in err and err.count("\n") == 1
         return ok, "rejected: " + err.strip()
-    if action == "flat-only":
-        cols = flat_columns(args.fastdata, path)
-        if not cols:
-            return True, "no flat column to compare"
-        cmd[2:2] = ["--columns", ",".join(cols)]
-        projected = os.path.join(tmp, stem + ".expected.jsonl")
-        project(expected, cols, projected)
-        expected = projected
     rc, _, err = run(cmd, dump)
     if rc != 0:
         return False, "cat failed: " + err.strip()

@@ -1,12 +1,9 @@
-/* Helpers shared by the tests and the fuzz target: whole files into memory, and the
- * top-level flat columns of a Parquet file (the ones the reader decodes today). */
+/* Helpers shared by the tests and the benchmark driver: whole files into memory. */
 #ifndef FDATA_TEST_UTIL_H
 #define FDATA_TEST_UTIL_H
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include "fastdata/parquet.h"
 
 /* The file's bytes in an exact-size allocation (so ASan sees any overread); NULL on error. */
 static inline void *slurp(const char *path, size_t *size) {
@@ -25,22 +22,6 @@ static inline void *slurp(const char *path, size_t *size) {
     fclose(f);
     *size = b ? (size_t)n : 0;
     return b;
-}
-
-/* Names of the top-level flat columns (owned by the file); *count gets how many.  The
- * caller frees the array. */
-static inline const char **flat_columns(const fdata_parquet_file *f, size_t *count) {
-    int ncol = fdata_parquet_num_columns(f);
-    const char **cols = calloc((size_t)ncol + 1, sizeof *cols);
-    size_t k = 0;
-    for (int i = 0; cols && i < ncol; i++) {
-        struct fdata_parquet_column_info ci;
-        fdata_parquet_column_info(f, i, &ci, NULL);
-        if (!ci.nested && ci.arrow_type[0] && !strchr(ci.path, '.'))
-            cols[k++] = ci.path;
-    }
-    *count = k;
-    return cols;
 }
 
 #endif

@@ -1,0 +1,37 @@
+/* Record assembly: the lists, maps and structs of a nested field built from the levels of
+ * its decoded leaves, and the Arrow schema of a (projected) field. */
+#ifndef FDATA_PQ_ASSEMBLE_H
+#define FDATA_PQ_ASSEMBLE_H
+
+#include "column.h"
+#include "schema.h"
+
+/* One decoded column chunk of a row group. */
+struct pq_leaf_result {
+    struct ArrowArray array;   /* one value per slot of the leaf */
+    struct pq_levels levels;   /* every level entry (nested leaves only) */
+};
+
+/* What a read projects: which leaves, and the top-level fields to output in order. */
+struct pq_projection {
+    uint8_t *selected;         /* per leaf */
+    int num_fields;
+    int *fields;               /* indices into pq_schema.fields */
+    uint8_t *large;            /* per node: list offsets are int64 ("+L") */
+};
+
+/* Builds the Arrow array of one top-level field of a row group of `num_rows` rows, moving
+ * the leaf arrays out of `leaves` (indexed by leaf).  FDATA_ECORRUPT when the leaves'
+ * levels disagree with each other. */
+int pq_assemble_field(const struct pq_schema *s, const struct pq_projection *p,
+                      const struct pq_node *field, struct pq_leaf_result *leaves,
+                      int64_t num_rows, struct ArrowArray *out, struct fdata_error *err);
+
+/* The Arrow schema of a top-level field, pruned to the selected leaves. */
+int pq_field_schema(const struct pq_schema *s, const struct pq_projection *p,
+                    const struct pq_node *field, struct ArrowSchema *out);
+
+/* True when some leaf below `node` is selected. */
+int pq_node_selected(const struct pq_projection *p, const struct pq_node *node);
+
+#endif

@@ -1,0 +1,132 @@
+/* Column projection: which leaves a read decodes and which top-level fields it outputs,
+ * from names ("a"), Arrow paths through structs, lists and maps ("a.b.c"), or Parquet
+ * column paths ("a.list.element.b"). */
+#include <stdlib.h>
+#include "../common/common.h"
+#include "projection.h"
+
+static const struct pq_node *child_named(const struct pq_node *n, const char *name, size_t len) {
+    for (int c = 0; c < n->num_children; c++)
+        if (strlen(n->children[c]->name) == len && memcmp(n->children[c]->name, name, len) == 0)
+            return n->children[c];
+    /* lists are transparent: "a.b" reaches field b of the elements of list a */
+    if (n->kind == N_LIST && n->num_children == 1)
+        return child_named(n->children[0], name, len);
+    return NULL;
+}
+
+/* The node an Arrow path names, or NULL. */
+static const struct pq_node *find_path(const struct pq_schema *s, const char *path, int *field) {
+    const char *dot = strchr(path, '.');
+    size_t len = dot ? (size_t)(dot - path) : strlen(path);
+    const struct pq_node *n = NULL;
+    for (int i = 0; i < s->num_fields && !n; i++) {
+        if (strlen(s->fields[i]->name) == len && memcmp(s->fields[i]->name, path, len) == 0) {
+            n = s->fields[i];
+            *field = i;
+        }
+    }
+    while (n && dot) {
+        path = dot + 1;
+        dot = strchr(path, '.');
+        len = dot ? (size_t)(dot - path) : strlen(path);
+        n = child_named(n, path, len);
+    }
+    return n;
+}
+
+/* The node a Parquet column path names (a leaf), or NULL. */
+static const struct pq_node *find_leaf_path(const struct pq_schema *s, const char *path,
+                                            int *field) {
+    for (int i = 0; i < s->num_leaves; i++) {
+        if (strcmp(s->leaves[i].path, path) != 0)
+            continue;
+        for (int f = 0; f < s->num_fields; f++)
+            if (s->fields[f]->first_leaf <= i && i <= s->fields[f]->last_leaf)
+                *field = f;
+        return s->leaves[i].node;
+    }
+    return NULL;
+}
+
+static int select_node(const struct pq_schema *s, struct pq_projection *p,
+                       const struct pq_node *n, const char *file, struct fdata_error *err) {
+    for (int i = n->first_leaf; i <= n->last_leaf; i++) {
+        const struct pq_leaf *leaf = &s->leaves[i];
+        if (leaf->type_status != FDATA_OK)
+            return fdata_set_error(err, leaf->type_status, "%s: %s", file, leaf->type_error);
+        p->selected[i] = 1;
+    }
+    return FDATA_OK;
+}
+
+static int add_field(struct pq_projection *p, int field) {
+    for (int i = 0; i < p->num_fields; i++)
+        if (p->fields[i] == field)
+            return 0;
+    p->fields[p->num_fields++] = field;
+    return 1;
+}
+
+static int select_request(const struct pq_schema *s, struct pq_projection *p, const char *name,
+                          const char *file, struct fdata_error *err) {
+    int field = -1;
+    const struct pq_node *n = find_path(s, name, &field);
+    if (!n)
+        n = find_leaf_path(s, name, &field);
+    if (!n)
+        return fdata_set_error(err, FDATA_ENOTFOUND, "%s: no column named '%s'", file, name);
+    if (n == s->fields[field] && !add_field(p, field))
+        return fdata_set_error(err, FDATA_EINVAL, "column '%s' is selected twice", name);
+    add_field(p, field);
+    return select_node(s, p, n, file, err);
+}
+
+/* A list needs int64 offsets when one of its chunks may hold more than 2^31 elements:
+ * decided from the footer, so every batch of a read has the same schema. */
+static void mark_large_lists(const struct pq_schema *s, const struct pq_metadata *md,
+                             struct pq_projection *p) {
+    for (int i = 0; i < s->num_nodes; i++) {
+        const struct pq_node *n = &s->nodes[i];
+        if (n->kind != N_LIST)
+            continue;
+        for (int rg = 0; rg < md->num_row_groups; rg++)
+            if (md->row_groups[rg].columns[n->first_leaf].meta.num_values > INT32_MAX)
+                p->large[i] = 1;
+    }
+}
+
+int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
+                       const char *const *columns, size_t num_columns, const char *file,
+                       struct pq_projection *p, struct fdata_error *err) {
+    memset(p, 0, sizeof *p);
+    p->selected = calloc((size_t)s->num_leaves + 1, 1);
+    p->fields = calloc((size_t)s->num_fields + 1, sizeof *p->fields);
+    p->large = calloc((size_t)s->num_nodes + 1, 1);
+    if (!p->selected || !p->fields || !p->large) {
+        pq_projection_free(p);
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    int status = FDATA_OK;
+    if (!columns || num_columns == 0) {
+        for (int f = 0; f < s->num_fields && status == FDATA_OK; f++) {
+            add_field(p, f);
+            status = select_node(s, p, s->fields[f], file, err);
+        }
+    } else {
+        for (size_t i = 0; i < num_columns && status == FDATA_OK; i++)
+            status = select_request(s, p, columns[i], file, err);
+    }
+    if (status != FDATA_OK)
+        pq_projection_free(p);
+    else
+        mark_large_lists(s, md, p);
+    return status;
+}
+
+void pq_projection_free(struct pq_projection *p) {
+    free(p->selected);
+    free(p->fields);
+    free(p->large);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,16 @@
+/* Which leaves and top-level fields a read covers. */
+#ifndef FDATA_PQ_PROJECTION_H
+#define FDATA_PQ_PROJECTION_H
+
+#include "assemble.h"
+#include "metadata.h"
+
+/* Resolves the requested columns (NULL/0: all) against the schema.  Errors name `file`:
+ * FDATA_ENOTFOUND (no such column), FDATA_EINVAL (a field named twice), the type error of a
+ * selected leaf whose type cannot be mapped, FDATA_ENOMEM.  Free with pq_projection_free. */
+int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
+                       const char *const *columns, size_t num_columns, const char *file,
+                       struct pq_projection *p, struct fdata_error *err);
+void pq_projection_free(struct pq_projection *p);
+
+#endif
