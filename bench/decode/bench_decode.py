@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Decode benchmark: every column of a Ubiquant-like Parquet table, from memory, with
-fastdata and the readers its users would otherwise pick, at equal thread counts.
+"""Decode benchmark: every column of a Parquet table, from memory, with fastdata and the
+readers its users would otherwise pick, at equal thread counts.
 
-Data: row_id VARCHAR ('{time_id}_{investment_id}'), time_id INT, investment_id INT,
-target FLOAT, f_0..f_299 FLOAT; --files files of --rows rows each, written by DuckDB
-(PyPI) into a tmpfs folder, once per codec (snappy, zstd), reused by later runs.
+Data (--dataset), written by DuckDB (PyPI) into a tmpfs folder once per codec (snappy,
+zstd) and reused by later runs, --files files of --rows rows each:
+  ubiquant    row_id VARCHAR ('{time_id}_{investment_id}'), time_id INT, investment_id INT,
+              target FLOAT, f_0..f_299 FLOAT (the reference workload's table)
+  embeddings  id BIGINT, emb FLOAT[128] as a Parquet LIST (an embedding per row), and
+              meta STRUCT(a INT, b DOUBLE, c VARCHAR): the nested case
 
 Each reader runs in its own process, best of --repeat runs:
   fastdata  build/fdata_bench_decode (files read into memory first, then decoded)
@@ -73,22 +76,30 @@ print(json.dumps({{"seconds": best, "first_seconds": first}}))
 """
 
 
-def generate(folder, codec, files, rows):
+def table_sql(dataset, i, rows):
+    if dataset == "embeddings":
+        return f"""SELECT {i} * {rows} + r AS id,
+                   list_transform(range(128), lambda x: (random() * 2 - 1)::FLOAT) AS emb,
+                   {{'a': (r % 1000)::INT, 'b': random(), 'c': 'k' || (r % 100)}} AS meta
+            FROM range({rows}) t(r)"""
+    feats = ", ".join("(random() * 2 - 1)::FLOAT AS f_%d" % k for k in range(300))
+    return f"""SELECT time_id || '_' || investment_id AS row_id, time_id, investment_id,
+                   (random() * 4 - 2)::FLOAT AS target, {feats}
+            FROM (SELECT ({i} * {rows} + r) // 3000 AS time_id, (r * 7919) % 3000 AS investment_id
+                  FROM range({rows}) t(r))"""
+
+
+def generate(folder, dataset, codec, files, rows):
     os.makedirs(folder, exist_ok=True)
     paths = [os.path.join(folder, "part-%03d.parquet" % i) for i in range(files)]
     if all(os.path.exists(p) for p in paths):
         return paths
     import duckdb
     con = duckdb.connect()
-    feats = ", ".join("(random() * 2 - 1)::FLOAT AS f_%d" % i for i in range(300))
     for i, p in enumerate(paths):
         con.execute("SELECT setseed(?)", [0.001 * (i + 1)])
-        con.execute(f"""COPY (
-            SELECT time_id || '_' || investment_id AS row_id, time_id, investment_id,
-                   (random() * 4 - 2)::FLOAT AS target, {feats}
-            FROM (SELECT ({i} * {rows} + r) // 3000 AS time_id, (r * 7919) % 3000 AS investment_id
-                  FROM range({rows}) t(r))
-        ) TO '{p}' (FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE 16384)""")
+        con.execute(f"""COPY ({table_sql(dataset, i, rows)})
+            TO '{p}' (FORMAT parquet, COMPRESSION {codec}, ROW_GROUP_SIZE 16384)""")
     return paths
 
 
@@ -112,13 +123,16 @@ def run_peer(name, paths, threads, repeat):
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--dataset", choices=["ubiquant", "embeddings"], default="ubiquant")
     ap.add_argument("--files", type=int, default=24)
-    ap.add_argument("--rows", type=int, default=32768)
+    ap.add_argument("--rows", type=int, default=None, help="default 32768 (ubiquant), 65536 (embeddings)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--codecs", default="snappy,zstd")
     ap.add_argument("--dir", default="/dev/shm/fastdata-bench")
     args = ap.parse_args()
+    if args.rows is None:
+        args.rows = 65536 if args.dataset == "embeddings" else 32768
     lines = ["# bench/decode, %s, %s, %d cores, Python %s" % (
         datetime.date.today().isoformat(), platform.processor() or platform.machine(),
         os.cpu_count(), platform.python_version())]
@@ -126,10 +140,10 @@ def main():
     lines.append("peers: pyarrow %s, polars %s, duckdb %s" % (
         pyarrow.__version__, polars.__version__, duckdb.__version__))
     for codec in args.codecs.split(","):
-        folder = os.path.join(args.dir, "%s-%dx%d" % (codec, args.files, args.rows))
-        paths = generate(folder, codec, args.files, args.rows)
+        folder = os.path.join(args.dir, "%s-%s-%dx%d" % (args.dataset, codec, args.files, args.rows))
+        paths = generate(folder, args.dataset, codec, args.files, args.rows)
         lines.append("")
-        lines.append("## %s: %d files x %d rows x 304 columns" % (codec, args.files, args.rows))
+        lines.append("## %s, %s: %d files x %d rows" % (args.dataset, codec, args.files, args.rows))
         lines.append("")
         lines.append("| threads | reader | best s | first s | Parquet MB/s | decoded MB/s | peer time / fastdata time |")
         lines.append("|---|---|---|---|---|---|---|")
@@ -161,7 +175,7 @@ def main():
             print("\n".join(lines[start:]), flush=True)
     report = "\n".join(lines)
     os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench", "out", "decode.md"), "w") as f:
+    with open(os.path.join(ROOT, "bench", "out", "decode-%s.md" % args.dataset), "w") as f:
         f.write(report + "\n")
     print("\n" + report)
 

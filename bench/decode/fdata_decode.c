@@ -65,9 +65,18 @@ static int decompress_file(const uint8_t *data, size_t size, size_t *decoded) {
     return rc;
 }
 
-/* Sums the sizes of an array's buffers as Arrow lays them out. */
-static size_t array_bytes(const struct ArrowArray *a, const char *format) {
+/* Sums the sizes of an array's buffers (and its children's) as Arrow lays them out. */
+static size_t array_bytes(const struct ArrowArray *a, const struct ArrowSchema *s) {
+    const char *format = s->format;
     size_t n = (size_t)a->length, bytes = a->null_count ? (n + 7) / 8 : 0;
+    for (int64_t c = 0; c < a->n_children; c++)
+        bytes += array_bytes(a->children[c], s->children[c]);
+    if (strcmp(format, "+l") == 0 || strcmp(format, "+m") == 0)
+        return bytes + (n + 1) * 4;
+    if (strcmp(format, "+L") == 0)
+        return bytes + (n + 1) * 8;
+    if (format[0] == '+' || strcmp(format, "n") == 0)
+        return bytes;
     if (strcmp(format, "u") == 0 || strcmp(format, "z") == 0) {
         const int32_t *off = a->buffers[1];
         return bytes + (n + 1) * 4 + (size_t)off[n];
@@ -76,11 +85,15 @@ static size_t array_bytes(const struct ArrowArray *a, const char *format) {
         return bytes + (n + 7) / 8;
     static const struct { const char *f; size_t w; } widths[] = {
         {"c", 1}, {"C", 1}, {"s", 2}, {"S", 2}, {"e", 2}, {"i", 4}, {"I", 4}, {"f", 4},
-        {"tdD", 4}, {"ttm", 4},
+        {"tdD", 4}, {"ttm", 4}, {"tin", 16},
     };
     for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
         if (strcmp(format, widths[i].f) == 0)
             return bytes + n * widths[i].w;
+    if (format[0] == 'd')
+        return bytes + n * (strstr(format, ",256") ? 32 : 16);
+    if (format[0] == 'w')
+        return bytes + n * (size_t)atoi(format + 2);
     return bytes + n * 8;
 }
 
@@ -103,7 +116,7 @@ static int decode_file(const void *data, size_t size, const char *name, int thre
     } else {
         for (int rg = 0; rg < nrg; rg++) {
             for (int64_t c = 0; c < batches[rg].n_children; c++)
-                *decoded += array_bytes(batches[rg].children[c], schema.children[c]->format);
+                *decoded += array_bytes(batches[rg].children[c], schema.children[c]);
             batches[rg].release(&batches[rg]);
         }
         schema.release(&schema);

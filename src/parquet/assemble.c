@@ -31,32 +31,39 @@ static int is_slot(const struct pq_node *n, const struct pq_levels *lv, size_t i
     return lv->rep[i] <= n->enc_rep && lv->def[i] >= n->enc_def;
 }
 
-/* Validity of a node over its slots; *slots and *nulls are counted. */
-static uint8_t *slot_validity(const struct pq_node *n, const struct pq_levels *lv,
-                              int64_t *slots, int64_t *nulls) {
-    int64_t count = 0, null = 0;
-    for (size_t i = 0; i < lv->count; i++)
-        count += is_slot(n, lv, i);
-    uint8_t *bits = fdata_aligned_calloc((size_t)count / 8 + 1);
+static int64_t count_bits(const uint8_t *bits, int64_t n) {
+    int64_t ones = 0;
+    for (int64_t b = 0; b < n / 8; b++)
+        ones += __builtin_popcount(bits[b]);
+    for (int64_t i = n / 8 * 8; i < n; i++)
+        ones += (bits[i >> 3] >> (i & 7)) & 1;
+    return ones;
+}
+
+/* Validity of a node over its `slots` slots (known from its parent: the rows, or the
+ * elements of the enclosing list), counting nulls.  Returns FDATA_ECORRUPT when the levels
+ * hold another number of slots. */
+static int slot_validity(const struct pq_node *n, const struct pq_levels *lv, int64_t slots,
+                         uint8_t **out, int64_t *nulls) {
+    uint8_t *bits = fdata_aligned_calloc((size_t)slots / 8 + 1);
     if (!bits)
-        return NULL;
+        return FDATA_ENOMEM;
     int64_t k = 0;
     for (size_t i = 0; i < lv->count; i++) {
         if (!is_slot(n, lv, i))
             continue;
-        if (lv->def[i] >= n->def)
-            bits[k >> 3] |= (uint8_t)(1u << (k & 7));
-        else
-            null++;
+        if (k == slots)
+            break;
+        bits[k >> 3] |= (uint8_t)((lv->def[i] >= n->def) << (k & 7));
         k++;
     }
-    *slots = count;
-    *nulls = null;
-    return bits;
+    *out = bits;
+    *nulls = slots - count_bits(bits, slots);
+    return k == slots ? FDATA_OK : FDATA_ECORRUPT;
 }
 
 static int assemble_node(const struct pq_schema *s, const struct pq_projection *p,
-                         const struct pq_node *n, struct pq_leaf_result *leaves,
+                         const struct pq_node *n, struct pq_leaf_result *leaves, int64_t slots,
                          struct ArrowArray *out, struct fdata_error *err);
 
 static int length_mismatch(const struct pq_node *n, const struct pq_node *child, int64_t want,
@@ -77,7 +84,7 @@ static int assemble_children(const struct pq_schema *s, const struct pq_projecti
         const struct pq_node *child = n->children[c];
         if (!pq_node_selected(p, child))
             continue;
-        status = assemble_node(s, p, child, leaves, &kids[*count], err);
+        status = assemble_node(s, p, child, leaves, length, &kids[*count], err);
         if (status == FDATA_OK && kids[*count].length != length)
             status = length_mismatch(n, child, length, kids[*count].length, err);
         if (kids[*count].release)
@@ -89,15 +96,26 @@ static int assemble_children(const struct pq_schema *s, const struct pq_projecti
     return status;
 }
 
+static int levels_disagree(const struct pq_node *n, int64_t slots, struct fdata_error *err) {
+    return fdata_set_error(err, FDATA_ECORRUPT,
+                           "levels disagree: '%s' should have %lld slots (rows or list elements)",
+                           n->name, (long long)slots);
+}
+
 static int assemble_struct(const struct pq_schema *s, const struct pq_projection *p,
-                           const struct pq_node *n, struct pq_leaf_result *leaves,
+                           const struct pq_node *n, struct pq_leaf_result *leaves, int64_t slots,
                            struct ArrowArray *out, struct fdata_error *err) {
-    int64_t slots, nulls;
-    uint8_t *bits = slot_validity(n, node_levels(p, n, leaves), &slots, &nulls);
+    int64_t nulls = 0;
+    uint8_t *bits = NULL;
+    int status = slot_validity(n, node_levels(p, n, leaves), slots, &bits, &nulls);
     struct ArrowArray *kids = calloc((size_t)n->num_children + 1, sizeof *kids);
     int count = 0;
-    int status = bits && kids ? assemble_children(s, p, n, leaves, slots, kids, &count, err)
-                              : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status == FDATA_ECORRUPT)
+        status = levels_disagree(n, slots, err);
+    else if (status != FDATA_OK || !kids)
+        status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    else
+        status = assemble_children(s, p, n, leaves, slots, kids, &count, err);
     if (status == FDATA_OK) {
         void *buffers[1] = {nulls ? bits : NULL};
         if (!nulls)
@@ -111,31 +129,38 @@ static int assemble_struct(const struct pq_schema *s, const struct pq_projection
     return status;
 }
 
-/* Offsets (int32, or int64 for a large list) and validity of a list or map. */
-static int list_offsets(const struct pq_node *n, const struct pq_levels *lv, int large,
-                        void **offsets, uint8_t **bits, int64_t *slots, int64_t *nulls,
-                        int64_t *elements) {
-    *bits = slot_validity(n, lv, slots, nulls);
-    *offsets = fdata_aligned_alloc(((size_t)*slots + 1) * (large ? 8 : 4));
-    if (!*bits || !*offsets)
-        return FDATA_ENOMEM;
-    int64_t count = 0, k = 0;
-    for (size_t i = 0; i < lv->count; i++) {
-        if (is_slot(n, lv, i)) {
-            if (large)
-                ((int64_t *)*offsets)[k++] = count;
-            else
-                ((int32_t *)*offsets)[k++] = (int32_t)count;
-        }
-        count += lv->rep[i] <= n->elem_rep && lv->def[i] >= n->elem_def;
-        if (!large && count > INT32_MAX)
-            return FDATA_ERANGE;
+/* Offsets (int32, or int64 for a large list) and validity of a list or map over its slots,
+ * in one pass over the levels; *elements gets the element count. */
+#define LIST_OFFSETS_LOOP(T)                                                          \
+    for (size_t i = 0; i < lv->count; i++) {                                          \
+        uint8_t rep = lv->rep[i], def = lv->def[i];                                   \
+        if (rep <= n->enc_rep && def >= n->enc_def) {                                 \
+            if (k == slots)                                                           \
+                return FDATA_ECORRUPT;                                                \
+            ((T *)offsets)[k] = (T)count;                                             \
+            bits[k >> 3] |= (uint8_t)((def >= n->def) << (k & 7));                    \
+            k++;                                                                      \
+        }                                                                             \
+        count += rep <= n->elem_rep && def >= n->elem_def;                            \
     }
-    if (large)
-        ((int64_t *)*offsets)[k] = count;
-    else
-        ((int32_t *)*offsets)[k] = (int32_t)count;
+
+static int list_offsets(const struct pq_node *n, const struct pq_levels *lv, int large,
+                        int64_t slots, void *offsets, uint8_t *bits, int64_t *nulls,
+                        int64_t *elements) {
+    int64_t count = 0, k = 0;
+    if (large) {
+        LIST_OFFSETS_LOOP(int64_t)
+        ((int64_t *)offsets)[k] = count;
+    } else {
+        LIST_OFFSETS_LOOP(int32_t)
+        if (count > INT32_MAX) /* elements counted per entry: at most 2^32 here */
+            return FDATA_ERANGE;
+        ((int32_t *)offsets)[k] = (int32_t)count;
+    }
+    if (k != slots)
+        return FDATA_ECORRUPT;
     *elements = count;
+    *nulls = slots - count_bits(bits, slots);
     return FDATA_OK;
 }
 
@@ -159,24 +184,29 @@ static int assemble_entries(const struct pq_schema *s, const struct pq_projectio
 }
 
 static int assemble_list(const struct pq_schema *s, const struct pq_projection *p,
-                         const struct pq_node *n, struct pq_leaf_result *leaves,
+                         const struct pq_node *n, struct pq_leaf_result *leaves, int64_t slots,
                          struct ArrowArray *out, struct fdata_error *err) {
     void *offsets = NULL;
     uint8_t *bits = NULL;
-    int64_t slots = 0, nulls = 0, elements = 0;
+    int64_t nulls = 0, elements = 0;
     int large = p->large[n - s->nodes];
-    int status = list_offsets(n, node_levels(p, n, leaves), large, &offsets, &bits, &slots,
-                              &nulls, &elements);
+    offsets = fdata_aligned_alloc(((size_t)slots + 1) * (large ? 8 : 4));
+    bits = fdata_aligned_calloc((size_t)slots / 8 + 1);
+    int status = offsets && bits ? list_offsets(n, node_levels(p, n, leaves), large, slots,
+                                                offsets, bits, &nulls, &elements)
+                                 : FDATA_ENOMEM;
     struct ArrowArray child = {.release = NULL};
     if (status == FDATA_ERANGE)
         status = fdata_set_error(err, FDATA_ERANGE, "list '%s' holds more than 2^31 elements",
                                  n->name);
+    else if (status == FDATA_ECORRUPT)
+        status = levels_disagree(n, slots, err);
     else if (status != FDATA_OK)
         status = fdata_set_error(err, status, "out of memory");
     else if (n->kind == N_MAP)
         status = assemble_entries(s, p, n, leaves, elements, &child, err);
     else
-        status = assemble_node(s, p, n->children[0], leaves, &child, err);
+        status = assemble_node(s, p, n->children[0], leaves, elements, &child, err);
     if (status == FDATA_OK && child.length != elements)
         status = length_mismatch(n, n->children[0], elements, child.length, err);
     if (status == FDATA_OK) {
@@ -196,32 +226,27 @@ static int assemble_list(const struct pq_schema *s, const struct pq_projection *
 }
 
 static int assemble_node(const struct pq_schema *s, const struct pq_projection *p,
-                         const struct pq_node *n, struct pq_leaf_result *leaves,
+                         const struct pq_node *n, struct pq_leaf_result *leaves, int64_t slots,
                          struct ArrowArray *out, struct fdata_error *err) {
     out->release = NULL;
     switch (n->kind) {
     case N_LEAF:
+        if (leaves[n->leaf].array.length != slots)
+            return levels_disagree(n, slots, err);
         *out = leaves[n->leaf].array;
         leaves[n->leaf].array.release = NULL;
         return FDATA_OK;
     case N_STRUCT:
-        return assemble_struct(s, p, n, leaves, out, err);
+        return assemble_struct(s, p, n, leaves, slots, out, err);
     default:
-        return assemble_list(s, p, n, leaves, out, err);
+        return assemble_list(s, p, n, leaves, slots, out, err);
     }
 }
 
 int pq_assemble_field(const struct pq_schema *s, const struct pq_projection *p,
                       const struct pq_node *field, struct pq_leaf_result *leaves,
                       int64_t num_rows, struct ArrowArray *out, struct fdata_error *err) {
-    FDATA_RETURN_IF(assemble_node(s, p, field, leaves, out, err));
-    if (out->length != num_rows) {
-        int64_t got = out->length;
-        out->release(out);
-        return fdata_set_error(err, FDATA_ECORRUPT, "field '%s' has %lld values for %lld rows",
-                               field->name, (long long)got, (long long)num_rows);
-    }
-    return FDATA_OK;
+    return assemble_node(s, p, field, leaves, num_rows, out, err);
 }
 
 /* ---- schema ---- */

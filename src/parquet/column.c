@@ -31,6 +31,7 @@ struct chunk_decoder {
     int64_t pos;             /* rows (flat) or slots (nested) decoded so far */
     size_t cap;              /* slots the output buffers hold */
     int64_t entries;         /* level entries decoded so far */
+    int64_t records;         /* entries that start a record (nested) */
     struct pq_levels *levels;
     struct col_out out;
     struct pq_dictionary dict;
@@ -146,32 +147,31 @@ static int level_width(int max_level) {
 static int decode_level_stream(struct chunk_decoder *d, int v1_encoding, int v2,
                                const uint8_t *p, size_t len, size_t n, int max_level,
                                uint8_t *dst, size_t *used, const char *what) {
-    struct pq_scratch *s = d->scratch;
-    FDATA_RETURN_IF(pq_scratch_u32(&s->indices, &s->indices_cap, n, d->err));
     int bw = level_width(max_level);
     const char *why;
     if (v2) {
-        why = pq_rle_decode(p, len, bw, s->indices, n);
+        why = pq_rle_decode_levels(p, len, bw, dst, n, max_level);
         *used = len;
     } else if (v1_encoding == PQ_RLE) {
         if (len < 4 || fdata_load_u32le(p) > len - 4)
             return fdata_set_error(d->err, FDATA_ECORRUPT, "%s levels: bad length prefix", what);
-        why = pq_rle_decode(p + 4, fdata_load_u32le(p), bw, s->indices, n);
+        why = pq_rle_decode_levels(p + 4, fdata_load_u32le(p), bw, dst, n, max_level);
         *used = 4 + (size_t)fdata_load_u32le(p);
     } else if (v1_encoding == PQ_BIT_PACKED) {
+        struct pq_scratch *s = d->scratch;
+        FDATA_RETURN_IF(pq_scratch_u32(&s->indices, &s->indices_cap, n, d->err));
         why = pq_bit_packed_decode(p, len, bw, s->indices, n, used);
+        for (size_t i = 0; !why && i < n; i++) {
+            if (s->indices[i] > (uint32_t)max_level)
+                why = "level above the maximum";
+            dst[i] = (uint8_t)s->indices[i];
+        }
     } else {
         return fdata_set_error(d->err, FDATA_EUNSUPPORTED, "%s levels in unsupported encoding %d",
                                what, v1_encoding);
     }
     if (why)
         return fdata_set_error(d->err, FDATA_ECORRUPT, "%s levels: %s", what, why);
-    for (size_t i = 0; i < n; i++) {
-        if (s->indices[i] > (uint32_t)max_level)
-            return fdata_set_error(d->err, FDATA_ECORRUPT, "%s level %u above the maximum %d",
-                                   what, s->indices[i], max_level);
-        dst[i] = (uint8_t)s->indices[i];
-    }
     return FDATA_OK;
 }
 
@@ -215,23 +215,31 @@ static int decode_nested_levels(struct chunk_decoder *d, const struct pq_page_he
         return fail(d, FDATA_ECORRUPT, "the column chunk starts in the middle of a record "
                                        "(first repetition level is not 0)");
     *used = rep_used + def_used;
-    const struct pq_node *node = d->leaf->node;
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        count += rep[i] <= node->enc_rep && def[i] >= node->enc_def;
-    FDATA_RETURN_IF(reserve_slots(d, (size_t)d->pos + count));
+    /* Every entry's rep is <= the leaf's own repetition level (checked above), so an entry
+     * is a slot of the leaf when def >= enc_def, and holds a value when def == max_def. */
+    FDATA_RETURN_IF(reserve_slots(d, (size_t)d->pos + n));
+    uint8_t enc_def = (uint8_t)d->leaf->node->enc_def, max_def = (uint8_t)d->leaf->max_def;
+    size_t records = 0, full = 1;
+    for (size_t i = 0; i < n; i++) { /* simple reductions: vectorized */
+        records += rep[i] == 0;
+        full &= def[i] == max_def;
+    }
+    d->records += (int64_t)records;
+    lv->count += n;
+    if (full) { /* every entry holds a value: the common case of a list without nulls */
+        pq_set_bit_range(d->out.validity, (size_t)d->pos, n);
+        *slots = *valid = n;
+        return FDATA_OK;
+    }
+    uint8_t *bits = d->out.validity;
     size_t k = 0, slot = (size_t)d->pos;
     for (size_t i = 0; i < n; i++) {
-        if (rep[i] > node->enc_rep || def[i] < node->enc_def)
-            continue;
-        if (def[i] == d->leaf->max_def) {
-            d->out.validity[slot >> 3] |= (uint8_t)(1u << (slot & 7));
-            k++;
-        }
-        slot++;
+        unsigned has_value = def[i] == max_def;
+        bits[slot >> 3] |= (uint8_t)(has_value << (slot & 7));
+        k += has_value;
+        slot += def[i] >= enc_def;
     }
-    lv->count += n;
-    *slots = count;
+    *slots = slot - (size_t)d->pos;
     *valid = k;
     return FDATA_OK;
 }
@@ -268,13 +276,21 @@ static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p
 
 /* Where a compressed page may be decompressed straight into the output: PLAIN values of a
  * type whose Arrow layout is the physical one go to the slots of the page's own rows (levels
- * in front spill into later slots or the slack); NULL when the page must use scratch. */
-static uint8_t *in_place_target(struct chunk_decoder *d, int encoding, size_t raw_len) {
-    size_t w = (size_t)d->at->width;
-    if (!d->direct || w == 0 || encoding != PQ_PLAIN || d->nested)
-        return NULL;
-    size_t room = (size_t)(d->in->num_rows - d->pos) * w + IN_PLACE_SLACK;
-    return raw_len <= room ? d->out.values + (size_t)d->pos * w : NULL;
+ * in front spill into later slots or the slack); *target is NULL when the page must use
+ * scratch. */
+static int in_place_target(struct chunk_decoder *d, int encoding, size_t raw_len,
+                           size_t entries, uint8_t **target) {
+    size_t w = (size_t)d->at->width, pos = (size_t)d->pos;
+    *target = NULL;
+    if (!d->direct || w == 0 || encoding != PQ_PLAIN)
+        return FDATA_OK;
+    if (d->nested) { /* its slots are known only after its levels: room for the whole page */
+        size_t need = raw_len / w + 1 > entries ? raw_len / w + 1 : entries;
+        FDATA_RETURN_IF(reserve_slots(d, pos + need));
+    }
+    size_t room = (d->cap - pos) * w + IN_PLACE_SLACK;
+    *target = raw_len <= room ? d->out.values + pos * w : NULL;
+    return FDATA_OK;
 }
 
 /* The page's k values were decompressed at `values`, inside its own slots from `slots` on:
@@ -315,9 +331,11 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
     const uint8_t *values = body + levels_len;
     size_t values_len = body_len - levels_len;
     size_t raw_len = (size_t)ph->uncompressed_size - levels_len;
+    if ((size_t)ph->uncompressed_size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE < n)
+        return fail(d, FDATA_ECORRUPT, "page claims more values than its bytes can hold");
     uint8_t *in_place = NULL;
     if (d->in->codec != PQ_UNCOMPRESSED && (!v2 || ph->is_compressed)) {
-        in_place = in_place_target(d, ph->encoding, raw_len);
+        FDATA_RETURN_IF(in_place_target(d, ph->encoding, raw_len, n, &in_place));
         uint8_t *target = in_place;
         if (!target) {
             FDATA_RETURN_IF(pq_scratch_page(d->scratch, raw_len, d->err));
@@ -328,8 +346,6 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
         values = target;
         values_len = raw_len;
     }
-    if ((size_t)ph->uncompressed_size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE < n)
-        return fail(d, FDATA_ECORRUPT, "page claims more values than its bytes can hold");
     size_t k = n;
     if (d->nested) {
         size_t used = 0, slots = 0;
@@ -407,13 +423,10 @@ static int decode_page(struct chunk_decoder *d, const struct pq_page_header *ph,
 
 /* A nested leaf's chunk must hold exactly the row group's records. */
 static int check_records(struct chunk_decoder *d) {
-    int64_t records = 0;
-    for (size_t i = 0; i < d->levels->count; i++)
-        records += d->levels->rep[i] == 0;
-    if (records != d->in->num_rows)
+    if (d->records != d->in->num_rows)
         return fdata_set_error(d->err, FDATA_ECORRUPT,
                                "column chunk holds %lld records but the row group %lld rows",
-                               (long long)records, (long long)d->in->num_rows);
+                               (long long)d->records, (long long)d->in->num_rows);
     return FDATA_OK;
 }
 

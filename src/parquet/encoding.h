@@ -11,6 +11,14 @@
 const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
                           size_t n);
 
+/* Sets bits [start, start + count) of a bitmap. */
+void pq_set_bit_range(uint8_t *bits, size_t start, size_t count);
+
+/* Levels of a nested column (bit width <= 8) into bytes: n values, each checked against
+ * max_level. */
+const char *pq_rle_decode_levels(const uint8_t *data, size_t len, int bit_width, uint8_t *out,
+                                 size_t n, int max_level);
+
 /* Definition levels of bit width 1 (a flat optional column) decoded straight into a
  * validity bitmap: sets bits [offset, offset + n) of `bits` (which start cleared) where the
  * level is 1, and counts them in *ones. */

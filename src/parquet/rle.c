@@ -1,5 +1,6 @@
 /* The RLE / bit-packing hybrid (levels, dictionary indices, RLE booleans) and the legacy
  * BIT_PACKED level encoding.  Spec: Parquet Encodings.md. */
+#include <pthread.h>
 #include "../common/common.h"
 #include "encoding.h"
 
@@ -149,7 +150,7 @@ const char *pq_bit_packed_decode_bits(const uint8_t *data, size_t len, uint8_t *
     return NULL;
 }
 
-static void set_bit_range(uint8_t *bits, size_t start, size_t count) {
+void pq_set_bit_range(uint8_t *bits, size_t start, size_t count) {
     while (count && (start & 7)) {
         bits[start >> 3] |= (uint8_t)(1u << (start & 7));
         start++;
@@ -204,12 +205,93 @@ const char *pq_rle_decode_bits(const uint8_t *data, size_t len, uint8_t *bits, s
                 return "RLE run value wider than the bit width";
             count = (header >> 1) < n - done ? (header >> 1) : n - done;
             if (v) {
-                set_bit_range(bits, offset + done, count);
+                pq_set_bit_range(bits, offset + done, count);
                 set += count;
             }
         }
         done += count;
     }
     *ones = set;
+    return NULL;
+}
+
+/* A bit-packed run of small values into bytes. */
+static uint64_t spread_bits[256]; /* byte -> its 8 bits as 8 bytes */
+
+static void init_spread_bits(void) {
+    for (int b = 0; b < 256; b++) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++)
+            v |= (uint64_t)((b >> i) & 1) << (8 * i);
+        spread_bits[b] = v;
+    }
+}
+
+static void unpack8(const uint8_t *in, size_t bytes, int bw, uint8_t *out, size_t count) {
+    if (bw == 1) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, init_spread_bits);
+        size_t i = 0;
+        for (; i + 8 <= count; i += 8)
+            memcpy(out + i, &spread_bits[in[i >> 3]], 8);
+        for (; i < count; i++)
+            out[i] = (in[i >> 3] >> (i & 7)) & 1;
+    } else if (bw == 2) {
+        for (size_t i = 0; i < count; i++)
+            out[i] = (in[i >> 2] >> (2 * (i & 3))) & 3;
+    } else if (bw == 4) {
+        for (size_t i = 0; i < count; i++)
+            out[i] = (in[i >> 1] >> (4 * (i & 1))) & 15;
+    } else {
+        uint32_t tmp[64];
+        for (size_t i = 0; i < count; i += 64) { /* i is a multiple of 8: byte aligned */
+            size_t c = count - i < 64 ? count - i : 64, off = i * (size_t)bw / 8;
+            pq_unpack32(in + off, bytes - off, bw, tmp, c);
+            for (size_t j = 0; j < c; j++)
+                out[i + j] = (uint8_t)tmp[j];
+        }
+    }
+}
+
+const char *pq_rle_decode_levels(const uint8_t *data, size_t len, int bit_width, uint8_t *out,
+                                 size_t n, int max_level) {
+    if (bit_width < 0 || bit_width > 8)
+        return "level bit width above 8";
+    const uint8_t *p = data, *end = data + len;
+    size_t done = 0;
+    while (done < n) {
+        uint32_t header;
+        const char *why = read_uleb32(&p, end, &header);
+        if (why)
+            return done ? "RLE data ends before the last value" : why;
+        size_t count;
+        if (header & 1) {
+            size_t groups = header >> 1, bytes = groups * (size_t)bit_width;
+            if (bytes > (size_t)(end - p))
+                bytes = (size_t)(end - p); /* writers may cut the last group short */
+            count = bit_width ? bytes * 8 / (size_t)bit_width : groups * 8;
+            count = count < groups * 8 ? count : groups * 8;
+            count = count < n - done ? count : n - done;
+            if (count == 0)
+                return "bit-packed run beyond the end of the data";
+            unpack8(p, bytes, bit_width, out + done, count);
+            if (max_level < (1 << bit_width) - 1)
+                for (size_t i = 0; i < count; i++)
+                    if (out[done + i] > max_level)
+                        return "level above the maximum";
+            p += bytes;
+        } else {
+            size_t value_bytes = ((size_t)bit_width + 7) / 8;
+            if (value_bytes > (size_t)(end - p))
+                return "truncated RLE run value";
+            uint8_t v = value_bytes ? *p : 0;
+            p += value_bytes;
+            if (v > max_level)
+                return "level above the maximum";
+            count = (header >> 1) < n - done ? (header >> 1) : n - done;
+            memset(out + done, v, count);
+        }
+        done += count;
+    }
     return NULL;
 }
