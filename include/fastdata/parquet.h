@@ -7,13 +7,15 @@
  * that exist; a hostile file yields FDATA_ECORRUPT, never an out-of-bounds read, an
  * endless loop or an allocation larger than the file could need.
  *
- * Supported: flat schemas (top-level primitive columns, required or optional) of every
- * physical type, logical and legacy converted type, encoding (PLAIN, PLAIN_DICTIONARY,
- * RLE_DICTIONARY, RLE, BIT_PACKED, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY,
- * DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT), data page v1 and v2, and codec (UNCOMPRESSED,
- * SNAPPY, GZIP, ZSTD, LZ4_RAW, LZ4 with Hadoop framing or raw, BROTLI).
- * Nested columns (groups, repeated fields) are listed by fdata_parquet_column_info() but
- * reading them gives FDATA_EUNSUPPORTED.
+ * Supported: every physical type, logical and legacy converted type, encoding (PLAIN,
+ * PLAIN_DICTIONARY, RLE_DICTIONARY, RLE, BIT_PACKED, DELTA_BINARY_PACKED,
+ * DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT), data page v1 and v2, codec
+ * (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW, LZ4 with Hadoop framing or raw, BROTLI), and
+ * nesting of any depth: groups -> struct, LIST -> list (large_list when a column chunk may
+ * hold more than 2^31 elements), MAP -> map, with the backward-compatibility rules of the
+ * Parquet LogicalTypes spec (2-level lists, repeated fields without annotation, "array" and
+ * "_tuple" element groups, MAP_KEY_VALUE).  A null list, an empty list and a list of nulls
+ * stay distinct.
  *
  * Arrow mapping: BOOLEAN -> bool; INT(8/16/32/64, signed or not) -> int8..uint64; INT32
  * -> int32; INT64 -> int64; FLOAT -> float32; DOUBLE -> float64; FLOAT16 -> float16;
@@ -23,8 +25,10 @@
  * utf8 (JSON tagged with the arrow.json extension); other BYTE_ARRAY (BSON, unknown
  * logical types) -> binary; UUID -> fixed_size_binary(16) tagged arrow.uuid; INTERVAL ->
  * interval[month_day_nano]; other FIXED_LEN_BYTE_ARRAY -> fixed_size_binary(n).
- * Optional columns get a validity bitmap; required ones none.  String offsets are int32:
- * a column chunk with more than 2 GiB of string bytes gives FDATA_EUNSUPPORTED.
+ * Optional fields get a validity bitmap (none when a chunk holds no null); Arrow nullability
+ * follows the Parquet field's repetition; map keys are never nullable; a MAP without a value
+ * field gets an all-null "value" of Arrow type null.  String offsets are int32: a column chunk
+ * with more than 2 GiB of string bytes gives FDATA_EUNSUPPORTED.
  *
  * Thread safety: an fdata_parquet_file is immutable after it is opened, so any number of
  * threads may read from one file at once.  Close it once, when no call is using it;
@@ -84,7 +88,8 @@ struct fdata_parquet_column_info {
     int type_length;           /* FIXED_LEN_BYTE_ARRAY width, else 0 */
     const char *repetition;    /* "REQUIRED", "OPTIONAL" or "REPEATED" */
     const char *logical_type;  /* "STRING", "DECIMAL(10,2)", "TIMESTAMP(MICROS,UTC)", "" */
-    const char *arrow_type;    /* "int32", "timestamp[us, tz=UTC]", ...; "" when nested */
+    const char *arrow_type;    /* the leaf's "int32", "timestamp[us, tz=UTC]", ...; "" when its
+                                  type cannot be mapped (reading it gives the error) */
     int nested;                /* 1 when the column sits inside a group or list */
     uint32_t encodings;        /* bit (1 << e) for each Parquet encoding e in any chunk */
     uint32_t codecs;           /* bit (1 << c) for each Parquet codec c in any chunk */
@@ -104,15 +109,19 @@ FDATA_API const char *fdata_parquet_codec_name(int codec);
 /* Options for reading.  Zero-initialise, then set what you need: 0/NULL means default. */
 struct fdata_parquet_read_options {
     int threads;                  /* decoding threads; 0 = number of online CPUs */
-    const char *const *columns;   /* top-level column names to read, in output order; */
-    size_t num_columns;           /*   NULL/0 = every column, in schema order          */
+    const char *const *columns;   /* columns to read; NULL/0 = every column, in schema order */
+    size_t num_columns;
 };
+/* A column is named by its top-level name ("a"), by a path of Arrow field names through
+ * structs, list elements and map entries ("a.b.c": a struct keeps just the named fields, a
+ * list keeps its structure), or by a Parquet column path ("a.list.element.b").  Output
+ * top-level fields follow the order in which they are first named. */
 
 /*
  * Exports the Arrow schema of the projected columns: a struct ("+s") whose children are
  * the columns.  On success the caller owns *out and must release it.  Errors:
- * FDATA_ENOTFOUND (no column of that name), FDATA_EUNSUPPORTED (a nested column is
- * selected), FDATA_EINVAL (a column named twice), FDATA_ENOMEM.
+ * FDATA_ENOTFOUND (no column of that name), FDATA_EINVAL (a top-level column named twice),
+ * FDATA_ECORRUPT (a selected column's logical type is invalid), FDATA_ENOMEM.
  */
 FDATA_API int fdata_parquet_get_schema(fdata_parquet_file *file,
                                        const struct fdata_parquet_read_options *opts,
@@ -121,7 +130,8 @@ FDATA_API int fdata_parquet_get_schema(fdata_parquet_file *file,
 /*
  * Decodes row groups [first, first + count) into `count` record batches (struct arrays,
  * one per row group, columns as fdata_parquet_get_schema describes), every column chunk
- * of every row group in parallel on opts->threads threads.  Only the projected column
+ * of every row group in parallel on opts->threads threads; nested fields are then assembled
+ * from their leaves' levels without copying values.  Only the projected column
  * chunks are read.  On success out[0..count) are owned by the caller, who releases each.
  * On failure nothing is left allocated, every out[i].release is NULL, and the error names
  * the file, row group, column and page offset of the first failure.
