@@ -21,6 +21,51 @@ static const char *read_uleb32(const uint8_t **p, const uint8_t *end, uint32_t *
     return "run header longer than 5 bytes";
 }
 
+/* One run of the hybrid: `count` values, either bit-packed at `packed` or all `value`. */
+struct hybrid_run {
+    int packed_run;
+    size_t count;
+    const uint8_t *packed;
+    size_t packed_bytes;
+    uint32_t value;
+};
+
+/* Reads the next run from *p, clamped to the `left` values still wanted.  Bit-packed runs
+ * cut short at the end of the data keep the values whose bits are all there. */
+static const char *next_run(const uint8_t **p, const uint8_t *end, int bit_width, size_t done,
+                            size_t left, struct hybrid_run *run) {
+    uint32_t header;
+    const char *why = read_uleb32(p, end, &header);
+    if (why)
+        return done ? "RLE data ends before the last value" : why;
+    run->packed_run = header & 1;
+    if (run->packed_run) {
+        size_t groups = header >> 1, bytes = groups * (size_t)bit_width;
+        if (bytes > (size_t)(end - *p))
+            bytes = (size_t)(end - *p);
+        size_t count = bit_width ? bytes * 8 / (size_t)bit_width : groups * 8;
+        count = count < groups * 8 ? count : groups * 8;
+        run->count = count < left ? count : left;
+        if (run->count == 0 && groups)
+            return "bit-packed run beyond the end of the data";
+        run->packed = *p;
+        run->packed_bytes = bytes;
+        *p += bytes;
+        return NULL;
+    }
+    size_t value_bytes = ((size_t)bit_width + 7) / 8;
+    if (value_bytes > (size_t)(end - *p))
+        return "truncated RLE run value";
+    run->value = 0;
+    for (size_t k = 0; k < value_bytes; k++)
+        run->value |= (uint32_t)(*p)[k] << (8 * k);
+    *p += value_bytes;
+    if (bit_width < 32 && (run->value >> bit_width))
+        return "RLE run value wider than the bit width";
+    run->count = (header >> 1) < left ? (header >> 1) : left;
+    return NULL;
+}
+
 void pq_unpack32(const uint8_t *data, size_t len, int bit_width, uint32_t *out, size_t n) {
     if (bit_width == 0) {
         memset(out, 0, n * sizeof *out);
@@ -73,45 +118,17 @@ const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32
     if (bit_width < 0 || bit_width > 32)
         return "bit width above 32";
     const uint8_t *p = data, *end = data + len;
-    size_t value_bytes = ((size_t)bit_width + 7) / 8;
-    size_t done = 0;
-    while (done < n) {
-        uint32_t header;
-        const char *why = read_uleb32(&p, end, &header);
+    for (size_t done = 0; done < n;) {
+        struct hybrid_run run;
+        const char *why = next_run(&p, end, bit_width, done, n - done, &run);
         if (why)
-            return done ? "RLE data ends before the last value" : why;
-        if (header & 1) {
-            size_t groups = header >> 1;
-            size_t bytes = groups * (size_t)bit_width;
-            size_t avail = (size_t)(end - p);
-            if (bytes > avail)
-                bytes = avail; /* writers may cut the last group short */
-            size_t count = bit_width ? bytes * 8 / (size_t)bit_width : groups * 8;
-            if (count > groups * 8)
-                count = groups * 8;
-            if (count > n - done)
-                count = n - done;
-            if (count == 0 && groups)
-                return "bit-packed run beyond the end of the data";
-            pq_unpack32(p, bytes, bit_width, out + done, count);
-            p += bytes;
-            done += count;
-        } else {
-            size_t count = header >> 1;
-            if (value_bytes > (size_t)(end - p))
-                return "truncated RLE run value";
-            uint32_t v = 0;
-            for (size_t k = 0; k < value_bytes; k++)
-                v |= (uint32_t)p[k] << (8 * k);
-            p += value_bytes;
-            if (bit_width < 32 && (v >> bit_width))
-                return "RLE run value wider than the bit width";
-            if (count > n - done)
-                count = n - done;
-            for (size_t k = 0; k < count; k++)
-                out[done + k] = v;
-            done += count;
-        }
+            return why;
+        if (run.packed_run)
+            pq_unpack32(run.packed, run.packed_bytes, bit_width, out + done, run.count);
+        else
+            for (size_t k = 0; k < run.count; k++)
+                out[done + k] = run.value;
+        done += run.count;
     }
     return NULL;
 }
@@ -181,35 +198,19 @@ static size_t or_bits(const uint8_t *src, size_t count, uint8_t *dst, size_t at)
 const char *pq_rle_decode_bits(const uint8_t *data, size_t len, uint8_t *bits, size_t offset,
                                size_t n, size_t *ones) {
     const uint8_t *p = data, *end = data + len;
-    size_t done = 0, set = 0;
-    while (done < n) {
-        uint32_t header;
-        const char *why = read_uleb32(&p, end, &header);
+    size_t set = 0;
+    for (size_t done = 0; done < n;) {
+        struct hybrid_run run;
+        const char *why = next_run(&p, end, 1, done, n - done, &run);
         if (why)
-            return done ? "RLE data ends before the last value" : why;
-        size_t count;
-        if (header & 1) {
-            size_t bytes = header >> 1; /* one byte per group of 8 at bit width 1 */
-            if (bytes > (size_t)(end - p))
-                bytes = (size_t)(end - p); /* writers may cut the last group short */
-            count = bytes * 8 < n - done ? bytes * 8 : n - done;
-            if (count == 0)
-                return "bit-packed run beyond the end of the data";
-            set += or_bits(p, count, bits, offset + done);
-            p += bytes;
-        } else {
-            if (p >= end)
-                return "truncated RLE run value";
-            uint8_t v = *p++;
-            if (v > 1)
-                return "RLE run value wider than the bit width";
-            count = (header >> 1) < n - done ? (header >> 1) : n - done;
-            if (v) {
-                pq_set_bit_range(bits, offset + done, count);
-                set += count;
-            }
+            return why;
+        if (run.packed_run) {
+            set += or_bits(run.packed, run.count, bits, offset + done);
+        } else if (run.value) {
+            pq_set_bit_range(bits, offset + done, run.count);
+            set += run.count;
         }
-        done += count;
+        done += run.count;
     }
     *ones = set;
     return NULL;
@@ -258,40 +259,23 @@ const char *pq_rle_decode_levels(const uint8_t *data, size_t len, int bit_width,
     if (bit_width < 0 || bit_width > 8)
         return "level bit width above 8";
     const uint8_t *p = data, *end = data + len;
-    size_t done = 0;
-    while (done < n) {
-        uint32_t header;
-        const char *why = read_uleb32(&p, end, &header);
+    for (size_t done = 0; done < n;) {
+        struct hybrid_run run;
+        const char *why = next_run(&p, end, bit_width, done, n - done, &run);
         if (why)
-            return done ? "RLE data ends before the last value" : why;
-        size_t count;
-        if (header & 1) {
-            size_t groups = header >> 1, bytes = groups * (size_t)bit_width;
-            if (bytes > (size_t)(end - p))
-                bytes = (size_t)(end - p); /* writers may cut the last group short */
-            count = bit_width ? bytes * 8 / (size_t)bit_width : groups * 8;
-            count = count < groups * 8 ? count : groups * 8;
-            count = count < n - done ? count : n - done;
-            if (count == 0)
-                return "bit-packed run beyond the end of the data";
-            unpack8(p, bytes, bit_width, out + done, count);
+            return why;
+        if (run.packed_run) {
+            unpack8(run.packed, run.packed_bytes, bit_width, out + done, run.count);
             if (max_level < (1 << bit_width) - 1)
-                for (size_t i = 0; i < count; i++)
+                for (size_t i = 0; i < run.count; i++)
                     if (out[done + i] > max_level)
                         return "level above the maximum";
-            p += bytes;
         } else {
-            size_t value_bytes = ((size_t)bit_width + 7) / 8;
-            if (value_bytes > (size_t)(end - p))
-                return "truncated RLE run value";
-            uint8_t v = value_bytes ? *p : 0;
-            p += value_bytes;
-            if (v > max_level)
+            if (run.value > (uint32_t)max_level)
                 return "level above the maximum";
-            count = (header >> 1) < n - done ? (header >> 1) : n - done;
-            memset(out + done, v, count);
+            memset(out + done, (int)run.value, run.count);
         }
-        done += count;
+        done += run.count;
     }
     return NULL;
 }
