@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include "fastdata/arrow.h"
 #include "../common/common.h"
+#include "../common/strbuf.h"
 #include "build.h"
 #include "datetime.h"
 
@@ -27,40 +28,6 @@ struct col_printer {
     struct col_printer *children; /* struct fields, list element, map key and value */
     char **keys;       /* struct field names as JSON object keys, with the colon */
 };
-
-struct text {
-    char *buf;
-    size_t len, cap;
-    int oom;
-};
-
-static void text_reserve(struct text *t, size_t extra) {
-    if (t->oom || t->len + extra <= t->cap)
-        return;
-    size_t cap = t->cap ? t->cap * 2 : 65536;
-    while (cap < t->len + extra)
-        cap *= 2;
-    char *b = realloc(t->buf, cap);
-    if (!b) {
-        t->oom = 1;
-        return;
-    }
-    t->buf = b;
-    t->cap = cap;
-}
-
-static void put(struct text *t, const char *s, size_t n) {
-    if (n == 0)
-        return;
-    text_reserve(t, n);
-    if (!t->oom) {
-        memcpy(t->buf + t->len, s, n);
-        t->len += n;
-    }
-}
-
-static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
-static void putc_(struct text *t, char c) { put(t, &c, 1); }
 
 /* ---- type parsing ---- */
 
@@ -125,7 +92,7 @@ static void printer_free(struct col_printer *c) {
     free(c->keys);
 }
 
-static void put_json_string(struct text *t, const uint8_t *s, size_t n);
+static void put_json_string(struct fdata_strbuf *t, const uint8_t *s, size_t n);
 
 /* Struct, list, large list, map (printed as a list of its key/value entries), null. */
 static int parse_nested(const struct ArrowSchema *s, struct col_printer *c) {
@@ -143,10 +110,10 @@ static int parse_nested(const struct ArrowSchema *s, struct col_printer *c) {
     if (!c->children || !c->keys)
         return FDATA_ENOMEM;
     for (int64_t i = 0; i < s->n_children; i++) {
-        struct text key = {0};
+        struct fdata_strbuf key = {0};
         const char *name = s->children[i]->name ? s->children[i]->name : "";
         put_json_string(&key, (const uint8_t *)name, strlen(name));
-        put(&key, ":", 2); /* the colon and the terminating NUL */
+        fdata_sb_put(&key, ":", 2); /* the colon and the terminating NUL */
         c->keys[i] = key.buf;
         if (key.oom)
             return FDATA_ENOMEM;
@@ -157,15 +124,15 @@ static int parse_nested(const struct ArrowSchema *s, struct col_printer *c) {
 
 /* ---- value formatting ---- */
 
-static void put_shortest(struct text *t, double v, int is_float, int json) {
+static void put_shortest(struct fdata_strbuf *t, double v, int is_float, int json) {
     char buf[40];
     if (isnan(v) || isinf(v)) {
         const char *s = isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
         if (json)
-            putc_(t, '"');
-        puts_(t, s);
+            fdata_sb_putc(t, '"');
+        fdata_sb_puts(t, s);
         if (json)
-            putc_(t, '"');
+            fdata_sb_putc(t, '"');
         return;
     }
     /* The fewest significant digits that read back to the same value. */
@@ -174,9 +141,9 @@ static void put_shortest(struct text *t, double v, int is_float, int json) {
         if (is_float ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v)
             break;
     }
-    puts_(t, buf);
+    fdata_sb_puts(t, buf);
     if (!strpbrk(buf, ".e"))
-        puts_(t, ".0"); /* a float always shows it is one */
+        fdata_sb_puts(t, ".0"); /* a float always shows it is one */
 }
 
 static float half_to_float(uint16_t h) {
@@ -192,7 +159,7 @@ static float half_to_float(uint16_t h) {
 }
 
 /* Two's complement little-endian integer of `width` bytes -> decimal text with `scale`. */
-static void put_decimal(struct text *t, const uint8_t *le, int width, int scale) {
+static void put_decimal(struct fdata_strbuf *t, const uint8_t *le, int width, int scale) {
     uint32_t limbs[8];
     int n = width / 4;
     memcpy(limbs, le, (size_t)width);
@@ -226,16 +193,16 @@ static void put_decimal(struct text *t, const uint8_t *le, int width, int scale)
     while (nd < scale + 1)
         digits[nd++] = '0';
     if (neg)
-        putc_(t, '-');
+        fdata_sb_putc(t, '-');
     for (int i = nd - 1; i >= 0; i--) {
-        putc_(t, digits[i]);
+        fdata_sb_putc(t, digits[i]);
         if (i == scale && scale > 0)
-            putc_(t, '.');
+            fdata_sb_putc(t, '.');
     }
 }
 
-static void put_base64(struct text *t, const uint8_t *p, size_t n) {
-    text_reserve(t, 4 * ((n + 2) / 3) + 1);
+static void put_base64(struct fdata_strbuf *t, const uint8_t *p, size_t n) {
+    fdata_sb_reserve(t, 4 * ((n + 2) / 3) + 1);
     if (t->oom)
         return;
     /* EVP_EncodeBlock takes an int length; encode in slices of whole 3-byte groups. */
@@ -248,7 +215,7 @@ static void put_base64(struct text *t, const uint8_t *p, size_t n) {
     }
 }
 
-static void put_uuid(struct text *t, const uint8_t *p) {
+static void put_uuid(struct fdata_strbuf *t, const uint8_t *p) {
     char buf[40];
     int k = 0;
     for (int i = 0; i < 16; i++) {
@@ -256,7 +223,7 @@ static void put_uuid(struct text *t, const uint8_t *p) {
             buf[k++] = '-';
         k += snprintf(buf + k, sizeof buf - (size_t)k, "%02x", p[i]);
     }
-    put(t, buf, (size_t)k);
+    fdata_sb_put(t, buf, (size_t)k);
 }
 
 /* Length of the valid UTF-8 sequence at s (0 if invalid). */
@@ -278,14 +245,14 @@ static size_t utf8_seq(const uint8_t *s, size_t n) {
 }
 
 /* A JSON string (RFC 8259); invalid UTF-8 bytes become U+FFFD so the output stays valid. */
-static void put_json_string(struct text *t, const uint8_t *s, size_t n) {
-    putc_(t, '"');
+static void put_json_string(struct fdata_strbuf *t, const uint8_t *s, size_t n) {
+    fdata_sb_putc(t, '"');
     size_t i = 0;
     while (i < n) {
         uint8_t c = s[i];
         if (c == '"' || c == '\\') {
-            putc_(t, '\\');
-            putc_(t, (char)c);
+            fdata_sb_putc(t, '\\');
+            fdata_sb_putc(t, (char)c);
             i++;
         } else if (c < 0x20) {
             char buf[8];
@@ -295,34 +262,34 @@ static void put_json_string(struct text *t, const uint8_t *s, size_t n) {
                 snprintf(buf, sizeof buf, "\\u%04x", c);
                 esc = buf;
             }
-            puts_(t, esc);
+            fdata_sb_puts(t, esc);
             i++;
         } else {
             size_t len = utf8_seq(s + i, n - i);
             if (len == 0) {
-                puts_(t, "\xef\xbf\xbd");
+                fdata_sb_puts(t, "\xef\xbf\xbd");
                 i++;
             } else {
-                put(t, (const char *)s + i, len);
+                fdata_sb_put(t, (const char *)s + i, len);
                 i += len;
             }
         }
     }
-    putc_(t, '"');
+    fdata_sb_putc(t, '"');
 }
 
-static void put_csv_field(struct text *t, const char *s, size_t n) {
+static void put_csv_field(struct fdata_strbuf *t, const char *s, size_t n) {
     if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
-        put(t, s, n);
+        fdata_sb_put(t, s, n);
         return;
     }
-    putc_(t, '"');
+    fdata_sb_putc(t, '"');
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '"')
-            putc_(t, '"');
-        putc_(t, s[i]);
+            fdata_sb_putc(t, '"');
+        fdata_sb_putc(t, s[i]);
     }
-    putc_(t, '"');
+    fdata_sb_putc(t, '"');
 }
 
 static int64_t load_int(const uint8_t *p, int width) {
@@ -343,7 +310,7 @@ static uint64_t load_uint(const uint8_t *p, int width) {
     }
 }
 
-static void put_value(struct text *t, const struct col_printer *c, const struct ArrowArray *a,
+static void put_value(struct fdata_strbuf *t, const struct col_printer *c, const struct ArrowArray *a,
                       int64_t i, int json);
 
 static int is_valid(const struct ArrowArray *a, int64_t i) {
@@ -353,29 +320,29 @@ static int is_valid(const struct ArrowArray *a, int64_t i) {
 }
 
 /* A JSON value, or null. */
-static void put_item(struct text *t, const struct col_printer *c, const struct ArrowArray *a,
+static void put_item(struct fdata_strbuf *t, const struct col_printer *c, const struct ArrowArray *a,
                      int64_t i) {
     if (c->kind != C_NULL && is_valid(a, i))
         put_value(t, c, a, i, 1);
     else
-        puts_(t, "null");
+        fdata_sb_puts(t, "null");
 }
 
-static void put_struct_fields(struct text *t, const struct col_printer *c,
+static void put_struct_fields(struct fdata_strbuf *t, const struct col_printer *c,
                               const struct ArrowArray *a, int64_t idx) {
-    putc_(t, '{');
+    fdata_sb_putc(t, '{');
     for (int64_t f = 0; f < c->n_children; f++) {
         if (f)
-            putc_(t, ',');
-        puts_(t, c->keys[f]);
+            fdata_sb_putc(t, ',');
+        fdata_sb_puts(t, c->keys[f]);
         put_item(t, &c->children[f], a->children[f], idx);
     }
-    putc_(t, '}');
+    fdata_sb_putc(t, '}');
 }
 
 /* Struct as an object, list as an array, map as an array of {"key","value"} objects;
  * `idx` already includes the array's offset (children apply their own). */
-static void put_nested(struct text *t, const struct col_printer *c, const struct ArrowArray *a,
+static void put_nested(struct fdata_strbuf *t, const struct col_printer *c, const struct ArrowArray *a,
                        int64_t idx) {
     if (c->kind == C_STRUCT) {
         put_struct_fields(t, c, a, idx);
@@ -393,20 +360,20 @@ static void put_nested(struct text *t, const struct col_printer *c, const struct
     }
     const struct col_printer *elem = &c->children[0];
     const struct ArrowArray *child = a->children[0];
-    putc_(t, '[');
+    fdata_sb_putc(t, '[');
     for (int64_t j = start; j < end; j++) {
         if (j > start)
-            putc_(t, ',');
+            fdata_sb_putc(t, ',');
         if (c->kind == C_MAP) /* entries: a struct of key and value */
             put_struct_fields(t, elem, child, j + child->offset);
         else
             put_item(t, elem, child, j);
     }
-    putc_(t, ']');
+    fdata_sb_putc(t, ']');
 }
 
 /* Formats value `i` of `a` into t.  Text values are quoted for JSON only when `json`. */
-static void put_value(struct text *t, const struct col_printer *c, const struct ArrowArray *a,
+static void put_value(struct fdata_strbuf *t, const struct col_printer *c, const struct ArrowArray *a,
                       int64_t i, int json) {
     int64_t idx = i + a->offset;
     const uint8_t *values = a->n_buffers > 1 ? a->buffers[1] : NULL;
@@ -414,15 +381,15 @@ static void put_value(struct text *t, const struct col_printer *c, const struct 
     char buf[64];
     switch (c->kind) {
     case C_BOOL:
-        puts_(t, (values[idx >> 3] >> (idx & 7)) & 1 ? "true" : "false");
+        fdata_sb_puts(t, (values[idx >> 3] >> (idx & 7)) & 1 ? "true" : "false");
         return;
     case C_INT:
         snprintf(buf, sizeof buf, "%lld", (long long)load_int(p, c->width));
-        puts_(t, buf);
+        fdata_sb_puts(t, buf);
         return;
     case C_UINT:
         snprintf(buf, sizeof buf, "%llu", (unsigned long long)load_uint(p, c->width));
-        puts_(t, buf);
+        fdata_sb_puts(t, buf);
         return;
     case C_F16:
         put_shortest(t, half_to_float((uint16_t)load_uint(p, 2)), 1, json);
@@ -440,13 +407,13 @@ static void put_value(struct text *t, const struct col_printer *c, const struct 
         return;
     }
     case C_NULL:
-        puts_(t, "null");
+        fdata_sb_puts(t, "null");
         return;
     case C_STRUCT: case C_LIST: case C_LARGE_LIST: case C_MAP:
         if (json) {
             put_nested(t, c, a, idx);
         } else { /* CSV: the JSON text of the value, as one field */
-            struct text tmp = {0};
+            struct fdata_strbuf tmp = {0};
             put_nested(&tmp, c, a, idx);
             put_csv_field(t, tmp.buf ? tmp.buf : "", tmp.len);
             t->oom |= tmp.oom;
@@ -456,24 +423,24 @@ static void put_value(struct text *t, const struct col_printer *c, const struct 
     default:
         break;
     }
-    struct text tmp = {0};
-    struct text *o = json ? t : &tmp; /* CSV text values are quoted afterwards if needed */
+    struct fdata_strbuf tmp = {0};
+    struct fdata_strbuf *o = json ? t : &tmp; /* CSV text values are quoted afterwards if needed */
     if (json && c->kind != C_UTF8 && c->kind != C_INTERVAL)
-        putc_(t, '"');
+        fdata_sb_putc(t, '"');
     switch (c->kind) {
     case C_DECIMAL: put_decimal(o, p, c->width, c->scale); break;
-    case C_DATE: fdata_format_date(buf, sizeof buf, load_int(p, 4)); puts_(o, buf); break;
-    case C_TIME: fdata_format_time(buf, sizeof buf, load_int(p, c->width), c->unit_digits); puts_(o, buf); break;
+    case C_DATE: fdata_format_date(buf, sizeof buf, load_int(p, 4)); fdata_sb_puts(o, buf); break;
+    case C_TIME: fdata_format_time(buf, sizeof buf, load_int(p, c->width), c->unit_digits); fdata_sb_puts(o, buf); break;
     case C_TIMESTAMP:
         fdata_format_timestamp(buf, sizeof buf, load_int(p, 8), c->unit_digits, c->utc);
-        puts_(o, buf);
+        fdata_sb_puts(o, buf);
         break;
     case C_INTERVAL: {
         int64_t ns;
         memcpy(&ns, p + 8, 8);
         snprintf(buf, sizeof buf, "{\"months\":%d,\"days\":%d,\"millis\":%lld}",
                  (int32_t)load_int(p, 4), (int32_t)load_int(p + 4, 4), (long long)(ns / 1000000));
-        puts_(o, buf);
+        fdata_sb_puts(o, buf);
         break;
     }
     case C_UTF8: case C_BINARY: {
@@ -486,7 +453,7 @@ static void put_value(struct text *t, const struct col_printer *c, const struct 
         else if (json)
             put_json_string(o, s, n);
         else
-            put(o, (const char *)s, n);
+            fdata_sb_put(o, (const char *)s, n);
         break;
     }
     case C_FIXED: put_base64(o, p, (size_t)c->width); break;
@@ -494,7 +461,7 @@ static void put_value(struct text *t, const struct col_printer *c, const struct 
     default: break;
     }
     if (json && c->kind != C_UTF8 && c->kind != C_INTERVAL)
-        putc_(t, '"');
+        fdata_sb_putc(t, '"');
     if (!json) {
         put_csv_field(t, tmp.buf ? tmp.buf : "", tmp.len);
         t->oom |= tmp.oom;
@@ -502,7 +469,7 @@ static void put_value(struct text *t, const struct col_printer *c, const struct 
     }
 }
 
-static int flush(struct text *t, FILE *out, struct fdata_error *err) {
+static int flush(struct fdata_strbuf *t, FILE *out, struct fdata_error *err) {
     if (t->oom)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory while formatting rows");
     if (t->len && fwrite(t->buf, 1, t->len, out) != t->len)
@@ -515,14 +482,14 @@ int fdata_arrow_write_header(const struct ArrowSchema *schema, enum fdata_text_f
                              FILE *out, struct fdata_error *err) {
     if (format != FDATA_TEXT_CSV)
         return FDATA_OK;
-    struct text t = {0};
+    struct fdata_strbuf t = {0};
     for (int64_t c = 0; c < schema->n_children; c++) {
         if (c)
-            putc_(&t, ',');
+            fdata_sb_putc(&t, ',');
         const char *name = schema->children[c]->name;
         put_csv_field(&t, name, strlen(name));
     }
-    putc_(&t, '\n');
+    fdata_sb_putc(&t, '\n');
     int status = flush(&t, out, err);
     free(t.buf);
     return status;
@@ -534,7 +501,7 @@ int fdata_arrow_write_batch(const struct ArrowSchema *schema, const struct Arrow
     int64_t ncol = schema->n_children;
     struct col_printer *cols = calloc((size_t)(ncol ? ncol : 1), sizeof *cols);
     char **keys = calloc((size_t)(ncol ? ncol : 1), sizeof *keys);
-    struct text t = {0};
+    struct fdata_strbuf t = {0};
     int json = format == FDATA_TEXT_JSONL;
     int status = cols && keys ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (int64_t c = 0; c < ncol && status == FDATA_OK; c++) {
@@ -542,11 +509,11 @@ int fdata_arrow_write_batch(const struct ArrowSchema *schema, const struct Arrow
             status = fdata_set_error(err, FDATA_EUNSUPPORTED,
                                      "column '%s': cannot print Arrow type '%s'",
                                      schema->children[c]->name, schema->children[c]->format);
-        struct text key = {0};
+        struct fdata_strbuf key = {0};
         const char *name = schema->children[c]->name;
         put_json_string(&key, (const uint8_t *)name, strlen(name));
-        putc_(&key, ':');
-        putc_(&key, '\0');
+        fdata_sb_putc(&key, ':');
+        fdata_sb_putc(&key, '\0');
         keys[c] = key.buf;
         if (key.oom && status == FDATA_OK)
             status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
@@ -555,19 +522,19 @@ int fdata_arrow_write_batch(const struct ArrowSchema *schema, const struct Arrow
     int64_t first = batch->offset; /* a sliced batch: its rows start at `offset` */
     for (int64_t r = 0; r < rows && status == FDATA_OK; r++) {
         if (json)
-            putc_(&t, '{');
+            fdata_sb_putc(&t, '{');
         for (int64_t c = 0; c < ncol; c++) {
             const struct ArrowArray *a = batch->children[c];
             if (c)
-                putc_(&t, ',');
+                fdata_sb_putc(&t, ',');
             if (json)
-                puts_(&t, keys[c]);
+                fdata_sb_puts(&t, keys[c]);
             if (is_valid(a, first + r))
                 put_value(&t, &cols[c], a, first + r, json);
             else if (json)
-                puts_(&t, "null");
+                fdata_sb_puts(&t, "null");
         }
-        puts_(&t, json ? "}\n" : "\n");
+        fdata_sb_puts(&t, json ? "}\n" : "\n");
         if (t.len > (1u << 20) || t.oom)
             status = flush(&t, out, err);
     }
