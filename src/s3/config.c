@@ -1,0 +1,268 @@
+/* S3 URLs, endpoints, regions and static credentials (see config.h). */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "../common/common.h"
+#include "../common/strbuf.h"
+#include "config.h"
+#include "sigv4.h"
+
+static int valid_bucket(const char *b, size_t n) {
+    if (n < 3 || n > 63)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = b[i];
+        int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && !((c == '-' || c == '.') && i > 0 && i < n - 1))
+            return 0;
+    }
+    return 1;
+}
+
+int s3_parse_url(const char *url, struct s3_location *loc, struct fdata_error *err) {
+    memset(loc, 0, sizeof *loc);
+    if (strncmp(url, "s3://", 5) != 0)
+        return fdata_set_error(err, FDATA_EINVAL, "'%s' is not an s3:// URL", url);
+    const char *b = url + 5, *slash = strchr(b, '/');
+    size_t n = slash ? (size_t)(slash - b) : strlen(b);
+    if (!valid_bucket(b, n))
+        return fdata_set_error(err, FDATA_EINVAL,
+                               "'%s': invalid bucket name (3-63 characters of a-z, 0-9, '.', '-', "
+                               "starting and ending with a letter or digit)", url);
+    loc->bucket = strndup(b, n);
+    loc->key = strdup(slash ? slash + 1 : "");
+    if (!loc->bucket || !loc->key) {
+        s3_location_free(loc);
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    return FDATA_OK;
+}
+
+void s3_location_free(struct s3_location *loc) {
+    free(loc->bucket);
+    free(loc->key);
+    memset(loc, 0, sizeof *loc);
+}
+
+/* ---- shared config and credentials files (INI) ---- */
+
+static char *trim(char *s) {
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+/* The value of `key` in section `section` of an INI file, malloc'ed; NULL when absent. */
+static char *ini_get(const char *path, const char *section, const char *key) {
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (!f)
+        return NULL;
+    char line[4096], *value = NULL;
+    int in_section = 0;
+    while (!value && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *s = trim(line);
+        if (*s == '#' || *s == ';' || *s == '\0')
+            continue;
+        if (*s == '[') {
+            char *end = strchr(s, ']');
+            if (end)
+                *end = '\0';
+            in_section = strcmp(trim(s + 1), section) == 0;
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (in_section && eq) {
+            *eq = '\0';
+            if (strcmp(trim(s), key) == 0)
+                value = strdup(trim(eq + 1));
+        }
+    }
+    fclose(f);
+    return value;
+}
+
+struct files {
+    char credentials[4096], config[4096];
+    char profile[256];             /* name in the credentials file */
+    char config_section[264];      /* "default" or "profile NAME" in the config file */
+};
+
+static void locate_files(const struct s3_config_options *o, s3_getenv_fn env, void *ctx,
+                         struct files *f) {
+    const char *home = env("HOME", ctx), *cred = env("AWS_SHARED_CREDENTIALS_FILE", ctx);
+    const char *conf = env("AWS_CONFIG_FILE", ctx);
+    const char *profile = o->profile ? o->profile : env("AWS_PROFILE", ctx);
+    snprintf(f->profile, sizeof f->profile, "%s", profile && *profile ? profile : "default");
+    if (cred)
+        snprintf(f->credentials, sizeof f->credentials, "%s", cred);
+    else
+        snprintf(f->credentials, sizeof f->credentials, "%s/.aws/credentials", home ? home : "");
+    if (conf)
+        snprintf(f->config, sizeof f->config, "%s", conf);
+    else
+        snprintf(f->config, sizeof f->config, "%s/.aws/config", home ? home : "");
+    if (strcmp(f->profile, "default") == 0)
+        snprintf(f->config_section, sizeof f->config_section, "default");
+    else
+        snprintf(f->config_section, sizeof f->config_section, "profile %s", f->profile);
+}
+
+/* The first of: an option, environment variables (NULL-terminated list), the profile's key
+ * in the config file. */
+static char *first_of(const char *option, const char *const *vars, s3_getenv_fn env, void *ctx,
+                      const struct files *f, const char *config_key) {
+    if (option)
+        return strdup(option);
+    for (; *vars; vars++) {
+        const char *v = env(*vars, ctx);
+        if (v && *v)
+            return strdup(v);
+    }
+    return config_key ? ini_get(f->config, f->config_section, config_key) : NULL;
+}
+
+static int set_keys(struct s3_config *c, const char *ak, const char *sk, const char *token) {
+    c->access_key = strdup(ak);
+    c->secret_key = strdup(sk);
+    c->session_token = token && *token ? strdup(token) : NULL;
+    return c->access_key && c->secret_key && (!token || !*token || c->session_token)
+               ? FDATA_OK : FDATA_ENOMEM;
+}
+
+/* Static credentials from one INI section; 1 when both keys are there. */
+static int keys_from_file(struct s3_config *c, const char *path, const char *section,
+                          int *status) {
+    char *ak = ini_get(path, section, "aws_access_key_id");
+    char *sk = ini_get(path, section, "aws_secret_access_key");
+    char *token = ini_get(path, section, "aws_session_token");
+    int found = ak && sk && *ak && *sk;
+    if (found)
+        *status = set_keys(c, ak, sk, token);
+    free(ak);
+    free(sk);
+    free(token);
+    return found;
+}
+
+static int resolve_credentials(const struct s3_config_options *o, s3_getenv_fn env, void *ctx,
+                               const struct files *f, struct s3_config *c,
+                               struct fdata_error *err) {
+    int status = FDATA_OK;
+    const char *eak = env("AWS_ACCESS_KEY_ID", ctx), *esk = env("AWS_SECRET_ACCESS_KEY", ctx);
+    if (o->access_key && o->secret_key) {
+        status = set_keys(c, o->access_key, o->secret_key, o->session_token);
+        c->credential_source = "options";
+    } else if (eak && esk && *eak && *esk) {
+        status = set_keys(c, eak, esk, env("AWS_SESSION_TOKEN", ctx));
+        c->credential_source = "environment";
+    } else if (keys_from_file(c, f->credentials, f->profile, &status)) {
+        snprintf(c->source_buf, sizeof c->source_buf, "shared credentials file (profile %s)",
+                 f->profile);
+        c->credential_source = c->source_buf;
+    } else if (keys_from_file(c, f->config, f->config_section, &status)) {
+        snprintf(c->source_buf, sizeof c->source_buf, "shared config file (profile %s)",
+                 f->profile);
+        c->credential_source = c->source_buf;
+    } else {
+        return fdata_set_error(err, FDATA_ENOTFOUND,
+                               "no S3 credentials: none given as options, in AWS_ACCESS_KEY_ID/"
+                               "AWS_SECRET_ACCESS_KEY, or for profile '%s' in %s or %s (use "
+                               "--no-sign-request for public buckets)",
+                               f->profile, f->credentials, f->config);
+    }
+    return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, status, "out of memory");
+}
+
+static int set_endpoint(struct s3_config *c, char *endpoint, struct fdata_error *err) {
+    c->endpoint = endpoint;
+    if (!endpoint)
+        return FDATA_OK;
+    if (strncmp(endpoint, "http://", 7) != 0 && strncmp(endpoint, "https://", 8) != 0)
+        return fdata_set_error(err, FDATA_EINVAL,
+                               "endpoint '%s' must start with http:// or https://", endpoint);
+    size_t n = strlen(endpoint);
+    while (n > 8 && endpoint[n - 1] == '/')
+        endpoint[--n] = '\0';
+    return FDATA_OK;
+}
+
+int s3_config_resolve(const struct s3_config_options *o, s3_getenv_fn env, void *ctx,
+                      struct s3_config *c, struct fdata_error *err) {
+    memset(c, 0, sizeof *c);
+    struct files f;
+    locate_files(o, env, ctx, &f);
+    static const char *const region_vars[] = {"AWS_REGION", "AWS_DEFAULT_REGION", NULL};
+    static const char *const endpoint_vars[] = {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", NULL};
+    c->region = first_of(o->region, region_vars, env, ctx, &f, "region");
+    if (!c->region)
+        c->region = strdup("us-east-1");
+    int status = c->region ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status == FDATA_OK)
+        status = set_endpoint(c, first_of(o->endpoint, endpoint_vars, env, ctx, &f, "endpoint_url"),
+                              err);
+    c->path_style = o->path_style ? o->path_style > 0 : c->endpoint != NULL;
+    c->no_sign = o->no_sign;
+    if (status == FDATA_OK && !c->no_sign)
+        status = resolve_credentials(o, env, ctx, &f, c, err);
+    if (status != FDATA_OK)
+        s3_config_free(c);
+    return status;
+}
+
+void s3_config_free(struct s3_config *c) {
+    free(c->region);
+    free(c->endpoint);
+    free(c->access_key);
+    if (c->secret_key)
+        OPENSSL_cleanse(c->secret_key, strlen(c->secret_key)); /* no secret left in freed memory */
+    free(c->secret_key);
+    free(c->session_token);
+    memset(c, 0, sizeof *c);
+}
+
+int s3_request_url(const struct s3_config *c, const char *bucket, const char *key,
+                   char **url, char **host, char **path) {
+    char *ekey = s3_uri_encode(key, strlen(key), 1);
+    struct fdata_strbuf h = {0}, p = {0}, u = {0};
+    /* dotted bucket names break TLS host names: they always go path style */
+    int path_style = c->path_style || strchr(bucket, '.') != NULL;
+    const char *scheme = c->endpoint ? (strncmp(c->endpoint, "https", 5) == 0 ? "https://" : "http://")
+                                     : "https://";
+    const char *base = c->endpoint ? strstr(c->endpoint, "://") + 3 : NULL;
+    if (!path_style) {
+        fdata_sb_puts(&h, bucket);
+        fdata_sb_putc(&h, '.');
+    }
+    if (base) {
+        fdata_sb_puts(&h, base);
+    } else {
+        fdata_sb_puts(&h, "s3.");
+        fdata_sb_puts(&h, c->region);
+        fdata_sb_puts(&h, ".amazonaws.com");
+    }
+    fdata_sb_putc(&p, '/');
+    if (path_style) {
+        fdata_sb_puts(&p, bucket);
+        fdata_sb_putc(&p, '/');
+    }
+    fdata_sb_puts(&p, ekey ? ekey : "");
+    fdata_sb_puts(&u, scheme);
+    fdata_sb_puts(&u, fdata_sb_cstr(&h));
+    fdata_sb_puts(&u, fdata_sb_cstr(&p));
+    fdata_sb_cstr(&u);
+    free(ekey);
+    if (!ekey || h.oom || p.oom || u.oom) {
+        fdata_sb_free(&h);
+        fdata_sb_free(&p);
+        fdata_sb_free(&u);
+        return FDATA_ENOMEM;
+    }
+    *url = u.buf;
+    *host = h.buf;
+    *path = p.buf;
+    return FDATA_OK;
+}

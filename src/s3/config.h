@@ -1,0 +1,63 @@
+/* S3 addressing and configuration, resolved the way the AWS SDKs do: s3:// URLs, region,
+ * endpoint (AWS virtual-hosted style by default, path style for custom endpoints), and
+ * static credentials from options, the environment and the shared credentials/config
+ * files.  Environment access goes through a lookup function so that tests can supply
+ * their own. */
+#ifndef FDATA_S3_CONFIG_H
+#define FDATA_S3_CONFIG_H
+
+#include "fastdata/error.h"
+
+struct s3_location {
+    char *bucket;
+    char *key;        /* "" for a bucket or a prefix ending in '/'; owned */
+};
+
+/* Parses "s3://bucket/key" (key may be empty or a prefix).  FDATA_EINVAL naming the URL for
+ * another scheme or an invalid bucket name (3-63 of a-z 0-9 . -, starting and ending with a
+ * letter or digit).  Free with s3_location_free. */
+int s3_parse_url(const char *url, struct s3_location *loc, struct fdata_error *err);
+void s3_location_free(struct s3_location *loc);
+
+/* Everything optional (NULL / 0 = not given). */
+struct s3_config_options {
+    const char *region;
+    const char *endpoint;         /* e.g. "http://127.0.0.1:8080" */
+    const char *profile;
+    const char *access_key, *secret_key, *session_token;
+    int path_style;               /* 1 path style, -1 virtual-hosted, 0 = default */
+    int no_sign;                  /* anonymous requests (public buckets) */
+};
+
+/* Returns the value of an environment variable, or NULL. */
+typedef const char *(*s3_getenv_fn)(const char *name, void *ctx);
+
+struct s3_config {
+    char *region;
+    char *endpoint;               /* scheme://host[:port] without a trailing '/'; NULL = AWS */
+    int path_style;
+    int no_sign;
+    char *access_key, *secret_key, *session_token;
+    const char *credential_source; /* "options", "environment", "shared credentials file
+                                      (profile P)"... for messages; never the secret */
+    char source_buf[320];
+};
+
+/* Resolves the configuration: options first, then the environment (AWS_REGION,
+ * AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE,
+ * AWS_CONFIG_FILE, HOME), then the profile in ~/.aws/credentials and ~/.aws/config; the
+ * region defaults to us-east-1.  FDATA_ENOTFOUND when no credentials are found and
+ * signing is on (the message lists where it looked); FDATA_EINVAL for a bad endpoint.
+ * Free with s3_config_free. */
+int s3_config_resolve(const struct s3_config_options *o, s3_getenv_fn getenv_fn, void *env_ctx,
+                      struct s3_config *out, struct fdata_error *err);
+void s3_config_free(struct s3_config *c);
+
+/* The request URL for bucket/key and the Host header value; the key is URI-encoded once
+ * (slashes kept), as S3 signs it.  `*path` is the part of the URL the signer sees.
+ * All three are malloc'ed.  Returns FDATA_OK or FDATA_ENOMEM. */
+int s3_request_url(const struct s3_config *c, const char *bucket, const char *key,
+                   char **url, char **host, char **path);
+
+#endif

@@ -1,0 +1,153 @@
+/* S3 configuration: URL parsing, the order of credential and region sources (options,
+ * environment, shared credentials file, shared config file), profiles, endpoints and the
+ * request URLs of both addressing styles.  Uses a fake environment and temporary files. */
+#include <stdlib.h>
+#include <unistd.h>
+#include "check.h"
+#include "s3/config.h"
+
+struct fake_env {
+    const char *pairs[32];
+};
+
+static const char *fake_getenv(const char *name, void *ctx) {
+    struct fake_env *e = ctx;
+    for (int i = 0; e->pairs[i]; i += 2)
+        if (strcmp(e->pairs[i], name) == 0)
+            return e->pairs[i + 1];
+    return NULL;
+}
+
+static char dir[64];
+
+static void write_file(const char *name, const char *text) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_parse_url(void) {
+    struct s3_location loc;
+    struct fdata_error err;
+    CHECK(s3_parse_url("s3://my-bucket/a/b c.parquet", &loc, &err) == FDATA_OK);
+    CHECK_STR(loc.bucket, "my-bucket");
+    CHECK_STR(loc.key, "a/b c.parquet");
+    s3_location_free(&loc);
+    CHECK(s3_parse_url("s3://bucket.with.dots", &loc, &err) == FDATA_OK && loc.key[0] == '\0');
+    s3_location_free(&loc);
+    CHECK(s3_parse_url("http://bucket/key", &loc, &err) == FDATA_EINVAL);
+    CHECK(s3_parse_url("s3://ab/key", &loc, &err) == FDATA_EINVAL && strstr(err.message, "s3://ab/key"));
+    CHECK(s3_parse_url("s3://Upper/key", &loc, &err) == FDATA_EINVAL);
+    CHECK(s3_parse_url("s3://-dash/key", &loc, &err) == FDATA_EINVAL);
+}
+
+static void test_credential_order(void) {
+    char cred[128], conf[128];
+    snprintf(cred, sizeof cred, "%s/credentials", dir);
+    snprintf(conf, sizeof conf, "%s/config", dir);
+    write_file("credentials", "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = filesecret\n"
+                              "# a comment\n[work]\naws_access_key_id=WORKKEY\naws_secret_access_key=worksecret\n"
+                              "aws_session_token = worktoken\n");
+    write_file("config", "[default]\nregion = eu-west-1\n[profile work]\nregion = ap-south-1\n"
+                         "endpoint_url = http://127.0.0.1:8080/\n[profile cfgonly]\n"
+                         "aws_access_key_id = CFGKEY\naws_secret_access_key = cfgsecret\n");
+    struct fake_env env = {{"AWS_SHARED_CREDENTIALS_FILE", cred, "AWS_CONFIG_FILE", conf, NULL}};
+    struct s3_config c;
+    struct fdata_error err;
+    struct s3_config_options o = {0};
+    /* the default profile from the files */
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_OK);
+    CHECK_STR(c.access_key, "FILEKEY");
+    CHECK_STR(c.region, "eu-west-1");
+    CHECK(c.endpoint == NULL && !c.path_style && c.session_token == NULL);
+    CHECK(strstr(c.credential_source, "credentials file") != NULL);
+    s3_config_free(&c);
+    /* AWS_PROFILE picks another profile, with its endpoint and token */
+    struct fake_env env2 = {{"AWS_SHARED_CREDENTIALS_FILE", cred, "AWS_CONFIG_FILE", conf,
+                             "AWS_PROFILE", "work", NULL}};
+    CHECK(s3_config_resolve(&o, fake_getenv, &env2, &c, &err) == FDATA_OK);
+    CHECK_STR(c.access_key, "WORKKEY");
+    CHECK_STR(c.session_token, "worktoken");
+    CHECK_STR(c.region, "ap-south-1");
+    CHECK_STR(c.endpoint, "http://127.0.0.1:8080");
+    CHECK(c.path_style == 1);
+    s3_config_free(&c);
+    /* keys only in the config file */
+    o.profile = "cfgonly";
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_OK);
+    CHECK_STR(c.access_key, "CFGKEY");
+    CHECK_STR(c.region, "us-east-1");
+    s3_config_free(&c);
+    /* the environment beats the files; options beat the environment */
+    struct fake_env env3 = {{"AWS_SHARED_CREDENTIALS_FILE", cred, "AWS_CONFIG_FILE", conf,
+                             "AWS_ACCESS_KEY_ID", "ENVKEY", "AWS_SECRET_ACCESS_KEY", "envsecret",
+                             "AWS_REGION", "us-west-2", "AWS_DEFAULT_REGION", "ignored",
+                             "AWS_ENDPOINT_URL", "https://generic.example", "AWS_ENDPOINT_URL_S3",
+                             "https://s3only.example/", NULL}};
+    o.profile = NULL;
+    CHECK(s3_config_resolve(&o, fake_getenv, &env3, &c, &err) == FDATA_OK);
+    CHECK_STR(c.access_key, "ENVKEY");
+    CHECK_STR(c.region, "us-west-2");
+    CHECK_STR(c.endpoint, "https://s3only.example");
+    CHECK_STR(c.credential_source, "environment");
+    s3_config_free(&c);
+    o.access_key = "OPTKEY";
+    o.secret_key = "optsecret";
+    o.region = "sa-east-1";
+    o.path_style = -1;
+    CHECK(s3_config_resolve(&o, fake_getenv, &env3, &c, &err) == FDATA_OK);
+    CHECK_STR(c.access_key, "OPTKEY");
+    CHECK_STR(c.region, "sa-east-1");
+    CHECK(c.path_style == 0);
+    s3_config_free(&c);
+}
+
+static void test_missing_credentials(void) {
+    struct fake_env env = {{"HOME", "/nonexistent", NULL}};
+    struct s3_config c;
+    struct fdata_error err;
+    struct s3_config_options o = {0};
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_ENOTFOUND);
+    CHECK(strstr(err.message, "no-sign-request") != NULL);
+    o.no_sign = 1;
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_OK && c.access_key == NULL);
+    s3_config_free(&c);
+    o.endpoint = "127.0.0.1:8080";
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_EINVAL);
+}
+
+static void test_request_urls(void) {
+    struct s3_config c = {.region = "eu-west-1"};
+    char *url, *host, *path;
+    CHECK(s3_request_url(&c, "bucket", "dir/a b+c.parquet", &url, &host, &path) == FDATA_OK);
+    CHECK_STR(url, "https://bucket.s3.eu-west-1.amazonaws.com/dir/a%20b%2Bc.parquet");
+    CHECK_STR(host, "bucket.s3.eu-west-1.amazonaws.com");
+    CHECK_STR(path, "/dir/a%20b%2Bc.parquet");
+    free(url), free(host), free(path);
+    CHECK(s3_request_url(&c, "my.bucket", "k", &url, &host, &path) == FDATA_OK);
+    CHECK_STR(url, "https://s3.eu-west-1.amazonaws.com/my.bucket/k");
+    free(url), free(host), free(path);
+    c.endpoint = "http://127.0.0.1:8080";
+    c.path_style = 1;
+    CHECK(s3_request_url(&c, "bucket", "", &url, &host, &path) == FDATA_OK);
+    CHECK_STR(url, "http://127.0.0.1:8080/bucket/");
+    CHECK_STR(host, "127.0.0.1:8080");
+    free(url), free(host), free(path);
+}
+
+int main(void) {
+    snprintf(dir, sizeof dir, "/tmp/fdata-s3cfg-XXXXXX");
+    if (!mkdtemp(dir))
+        return 2;
+    test_parse_url();
+    test_credential_order();
+    test_missing_credentials();
+    test_request_urls();
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return check_result("test_s3_config");
+}
