@@ -2,8 +2,31 @@
 #ifndef FDATA_CLI_H
 #define FDATA_CLI_H
 
+#include "fastdata/parquet.h"
+#include "fastdata/s3.h"
+
 int cmd_cat(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_put(int argc, char **argv);
+
+/* getopt_long entries for the global S3 options (codes 1000..1005). */
+#define CLI_S3_LONGOPTS                                                              \
+    {"endpoint", required_argument, NULL, 1000}, {"region", required_argument, NULL, 1001}, \
+    {"profile", required_argument, NULL, 1002}, {"no-sign-request", no_argument, NULL, 1003}, \
+    {"path-style", no_argument, NULL, 1004}, {"retries", required_argument, NULL, 1005}
+
+extern const char cli_s3_usage[];
+/* Applies an S3 option: 1 when `c` was one, 0 when not, negative after an error message. */
+int cli_s3_option(int c, const char *arg, struct fdata_s3_options *o);
+int cli_is_s3(const char *path);
+/* Opens a local Parquet file (mmap) or an s3:// object (read into memory); prints the
+ * error and returns 1 on failure. */
+int cli_open_parquet(const char *path, const struct fdata_s3_options *o, fdata_parquet_file **out);
+/* Makes a client; prints the error and returns 1 on failure. */
+int cli_s3_client(const struct fdata_s3_options *o, fdata_s3_client **out);
 
 /* Prints "fastdata: <message>" on stderr; returns the exit status 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

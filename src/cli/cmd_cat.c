@@ -7,10 +7,12 @@
 #include "cli.h"
 
 static const char cat_usage[] =
-    "usage: fastdata cat FILE [--columns a,b] [--limit N] [--format jsonl|csv] [--threads N]\n"
+    "usage: fastdata cat FILE|s3://bucket/key [--columns a,b.c] [--limit N] [--format jsonl|csv]\n"
+    "                    [--threads N] [S3 options]\n"
     "\n"
     "Prints the rows of a Parquet file, row group by row group.\n"
-    "  --columns a,b   only these top-level columns, in this order\n"
+    "  --columns a,b   only these columns (top-level names, or paths into structs, lists and\n"
+    "                  maps such as s.c.y), in this order\n"
     "  --limit N       stop after N rows\n"
     "  --format F      jsonl (default; the row-dump format) or csv (RFC 4180 with a header)\n"
     "  --threads N     decoding threads (default: all cores)\n"
@@ -24,6 +26,7 @@ struct cat_options {
     long long limit;
     enum fdata_text_format format;
     int threads;
+    struct fdata_s3_options s3;
 };
 
 /* Splits "a,b,c" in place into *out (caller frees the array). */
@@ -46,13 +49,19 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
     static const struct option longopts[] = {
         {"columns", required_argument, NULL, 'c'}, {"limit", required_argument, NULL, 'n'},
         {"format", required_argument, NULL, 'f'},  {"threads", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},          CLI_S3_LONGOPTS,
+        {NULL, 0, NULL, 0},
     };
     int c;
     char *end;
     memset(o, 0, sizeof *o);
     o->limit = -1;
     while ((c = getopt_long(argc, argv, "c:n:f:t:h", longopts, NULL)) != -1) {
+        int s3 = cli_s3_option(c, optarg, &o->s3);
+        if (s3 < 0)
+            return 1;
+        if (s3 > 0)
+            continue;
         switch (c) {
         case 'c':
             if (split_columns(optarg, &o->columns, &o->num_columns) != 0)
@@ -78,6 +87,7 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
             break;
         case 'h':
             fputs(cat_usage, stdout);
+            fputs(cli_s3_usage, stdout);
             exit(0);
         default:
             fputs(cat_usage, stderr);
@@ -129,9 +139,9 @@ int cmd_cat(int argc, char **argv) {
     }
     struct fdata_error err = {0};
     fdata_parquet_file *file;
-    if (fdata_parquet_open_path(o.path, &file, &err) != FDATA_OK) {
+    if (cli_open_parquet(o.path, &o.s3, &file)) {
         free(o.columns);
-        return cli_fail("%s", err.message);
+        return 1;
     }
     struct fdata_parquet_read_options ro = {
         .threads = o.threads, .columns = (const char *const *)o.columns, .num_columns = o.num_columns,

@@ -1,4 +1,5 @@
 /* fastdata schema: what a Parquet file holds, column by column. */
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,7 +7,7 @@
 #include "cli.h"
 
 static const char schema_usage[] =
-    "usage: fastdata schema FILE\n"
+    "usage: fastdata schema FILE|s3://bucket/key [S3 options]\n"
     "\n"
     "Prints the row count, the row groups, and per leaf column: path, physical type,\n"
     "repetition, logical type, encodings, codec, compressed and uncompressed bytes, and\n"
@@ -61,19 +62,31 @@ static void print_tree(const struct ArrowSchema *s, int depth) {
 }
 
 int cmd_schema(int argc, char **argv) {
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(schema_usage, stdout);
-        return 0;
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
+    };
+    struct fdata_s3_options s3 = {0};
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int r = cli_s3_option(c, optarg, &s3);
+        if (r < 0)
+            return 1;
+        if (r > 0)
+            continue;
+        fputs(schema_usage, c == 'h' ? stdout : stderr);
+        fputs(cli_s3_usage, c == 'h' ? stdout : stderr);
+        return c == 'h' ? 0 : 1;
     }
-    if (argc != 2) {
+    if (optind != argc - 1) {
         fputs(schema_usage, stderr);
         return cli_fail("schema takes exactly one FILE");
     }
+    const char *path = argv[optind];
     struct fdata_error err = {0};
     fdata_parquet_file *f;
-    if (fdata_parquet_open_path(argv[1], &f, &err) != FDATA_OK)
-        return cli_fail("%s", err.message);
-    printf("file: %s\n", argv[1]);
+    if (cli_open_parquet(path, &s3, &f))
+        return 1;
+    printf("file: %s\n", path);
     printf("created_by: %s\n", fdata_parquet_created_by(f));
     printf("rows: %" PRId64 "\n", fdata_parquet_num_rows(f));
     printf("row_groups: %d\n", fdata_parquet_num_row_groups(f));

@@ -1,4 +1,4 @@
-/* fastdata: load Parquet tables (from files now; S3 next) into Arrow memory. */
+/* fastdata: load Parquet tables from files or S3 into Arrow memory. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +21,11 @@ static void usage(FILE *out) {
           "commands:\n"
           "  schema FILE      row count, row groups and every column's types, encodings, sizes\n"
           "  cat FILE         print the rows as JSONL (the row-dump format) or CSV\n"
+          "                   (FILE may be s3://bucket/key)\n"
+          "  ls URL           list s3://bucket/prefix\n"
+          "  stat URL         size, ETag, date and type of s3://bucket/key\n"
+          "  get URL...       download objects (or every object below a prefix/)\n"
+          "  put FILE... URL  upload files to s3://bucket/prefix/\n"
           "  version          print the version\n"
           "\n"
           "Run 'fastdata COMMAND --help' for a command's options.\n", out);
@@ -36,6 +41,12 @@ int main(int argc, char **argv) {
         return cmd_cat(argc - 1, argv + 1);
     if (strcmp(cmd, "schema") == 0)
         return cmd_schema(argc - 1, argv + 1);
+    static const struct { const char *name; int (*fn)(int, char **); } s3_cmds[] = {
+        {"ls", cmd_ls}, {"stat", cmd_stat}, {"get", cmd_get}, {"put", cmd_put},
+    };
+    for (size_t i = 0; i < sizeof s3_cmds / sizeof s3_cmds[0]; i++)
+        if (strcmp(cmd, s3_cmds[i].name) == 0)
+            return s3_cmds[i].fn(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("fastdata %s\n", fdata_version());
         return 0;

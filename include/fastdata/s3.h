@@ -1,0 +1,102 @@
+/*
+ * fastdata/s3.h - an S3 client: signed (SigV4) or anonymous requests to AWS S3 or any
+ * S3-compatible endpoint (MinIO, Ceph, R2, Swift s3api), objects read into memory.
+ *
+ * Configuration follows the AWS SDKs: options first, then AWS_REGION / AWS_DEFAULT_REGION,
+ * AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+ * AWS_SESSION_TOKEN, then the profile (AWS_PROFILE, default "default") of
+ * ~/.aws/credentials and ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE).
+ * AWS endpoints use virtual-hosted style, custom endpoints path style, unless told
+ * otherwise.  TLS peers are verified (AWS_CA_BUNDLE names a CA file).  Secrets never appear
+ * in any message.
+ *
+ * This first version makes one request at a time per client, with retries (exponential
+ * backoff, full jitter) on 500/502/503/504, SlowDown and transport failures.  Errors name
+ * the object's URL, the operation, the HTTP status, the S3 error code and message and the
+ * request id: FDATA_ENOTFOUND for a missing key or bucket, FDATA_EINVAL for a bad URL or
+ * option, FDATA_EIO for everything else (denied, server errors after retries, transport).
+ *
+ * Thread safety: a client is used by one thread at a time; use one client per thread.
+ */
+#ifndef FASTDATA_S3_H
+#define FASTDATA_S3_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fastdata/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fdata_s3_client fdata_s3_client;
+
+/* Zero-initialise; every field is optional (NULL / 0 = default). */
+struct fdata_s3_options {
+    const char *region;          /* default: environment, profile, then us-east-1 */
+    const char *endpoint;        /* "http://127.0.0.1:8080"; default: AWS */
+    const char *profile;
+    const char *access_key, *secret_key, *session_token;
+    int path_style;              /* 1 path style, -1 virtual-hosted, 0 = by endpoint */
+    int no_sign;                 /* anonymous requests, for public buckets */
+    int retries;                 /* attempts after the first; 0 = 4 */
+};
+
+/* Makes a client.  FDATA_ENOTFOUND when signing is on and no credentials are found (the
+ * message says where it looked), FDATA_EINVAL for a bad endpoint, FDATA_ENOMEM. */
+FDATA_API int fdata_s3_client_new(const struct fdata_s3_options *opts, fdata_s3_client **out,
+                                  struct fdata_error *err);
+/* Frees a client; NULL is a no-op. */
+FDATA_API void fdata_s3_client_free(fdata_s3_client *client);
+
+struct fdata_s3_object_info {
+    int64_t size;
+    char etag[128];
+    char last_modified[64];      /* as the server sent it */
+    char content_type[128];
+};
+
+/* HEAD s3://bucket/key. */
+FDATA_API int fdata_s3_stat(fdata_s3_client *client, const char *url,
+                            struct fdata_s3_object_info *out, struct fdata_error *err);
+
+/*
+ * GET s3://bucket/key into memory: the whole object when length < 0, else the bytes
+ * [offset, offset + length) (fewer when the object ends first).  On success *data is a
+ * malloc'ed buffer of *size bytes owned by the caller (free()); the size is checked against
+ * Content-Length, so a truncated body is an error, never a short result.
+ */
+FDATA_API int fdata_s3_get(fdata_s3_client *client, const char *url, int64_t offset,
+                           int64_t length, void **data, size_t *size, struct fdata_error *err);
+
+/* PUT `size` bytes at `data` as s3://bucket/key (one request; payload signed). */
+FDATA_API int fdata_s3_put(fdata_s3_client *client, const char *url, const void *data,
+                           size_t size, struct fdata_error *err);
+
+/* DELETE s3://bucket/key. */
+FDATA_API int fdata_s3_delete(fdata_s3_client *client, const char *url, struct fdata_error *err);
+
+struct fdata_s3_entry {
+    char *key;                   /* full key, or a common prefix ending in '/' */
+    int is_prefix;               /* 1 for a common prefix (non-recursive listing) */
+    int64_t size;
+    char *etag;
+    char *last_modified;
+};
+
+struct fdata_s3_listing {
+    struct fdata_s3_entry *entries;
+    size_t count;
+};
+
+/* ListObjectsV2 of s3://bucket/prefix, every page: all keys below the prefix when
+ * `recursive`, else one level (sub-"directories" as prefixes).  Free with
+ * fdata_s3_listing_free. */
+FDATA_API int fdata_s3_list(fdata_s3_client *client, const char *url, int recursive,
+                            struct fdata_s3_listing *out, struct fdata_error *err);
+FDATA_API void fdata_s3_listing_free(struct fdata_s3_listing *listing);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FASTDATA_S3_H */

@@ -1,0 +1,285 @@
+/* fastdata ls / stat / get / put: S3 objects from the command line. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "cli.h"
+
+struct s3_args {
+    struct fdata_s3_options s3;
+    int recursive, long_format;
+    const char *out_dir;          /* get: -o DIR, or "-" for stdout */
+    int first, argc;
+    char **argv;
+};
+
+/* Parses the command's own flags (given in `flags`: r, l, o) and the S3 options. */
+static int parse_args(int argc, char **argv, const char *usage, const char *flags,
+                      struct s3_args *a) {
+    static const struct option longopts[] = {
+        {"recursive", no_argument, NULL, 'r'}, {"long", no_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    int c;
+    while ((c = getopt_long(argc, argv, "rlo:h", longopts, NULL)) != -1) {
+        int s3 = cli_s3_option(c, optarg, &a->s3);
+        if (s3 < 0)
+            return 1;
+        if (s3 > 0)
+            continue;
+        if (c == 'h') {
+            printf("%s\n%s", usage, cli_s3_usage);
+            exit(0);
+        }
+        if (c == '?' || !strchr(flags, c)) {
+            fprintf(stderr, "%s\n%s", usage, cli_s3_usage);
+            return 1;
+        }
+        if (c == 'r')
+            a->recursive = 1;
+        else if (c == 'l')
+            a->long_format = 1;
+        else
+            a->out_dir = optarg;
+    }
+    a->first = optind;
+    a->argc = argc;
+    a->argv = argv;
+    return 0;
+}
+
+static const char ls_usage[] =
+    "usage: fastdata ls s3://bucket/prefix [-r|--recursive] [-l|--long] [S3 options]\n"
+    "Lists the keys below a prefix (one level unless -r); --long adds size, date and ETag.";
+
+int cmd_ls(int argc, char **argv) {
+    struct s3_args a;
+    if (parse_args(argc, argv, ls_usage, "rl", &a))
+        return 1;
+    if (a.argc - a.first != 1 || !cli_is_s3(argv[a.first]))
+        return cli_fail("ls takes one s3:// URL");
+    fdata_s3_client *client;
+    if (cli_s3_client(&a.s3, &client))
+        return 1;
+    struct fdata_s3_listing l;
+    struct fdata_error err = {0};
+    int rc = 0;
+    if (fdata_s3_list(client, argv[a.first], a.recursive, &l, &err) != FDATA_OK) {
+        rc = cli_fail("%s", err.message);
+    } else {
+        for (size_t i = 0; i < l.count; i++) {
+            const struct fdata_s3_entry *e = &l.entries[i];
+            if (a.long_format && !e->is_prefix)
+                printf("%12" PRId64 "  %s  %s  %s\n", e->size, e->last_modified ? e->last_modified : "-",
+                       e->etag ? e->etag : "-", e->key);
+            else if (a.long_format)
+                printf("%12s  %s\n", "PRE", e->key);
+            else
+                printf("%s\n", e->key);
+        }
+        fdata_s3_listing_free(&l);
+    }
+    fdata_s3_client_free(client);
+    return rc;
+}
+
+static const char stat_usage[] =
+    "usage: fastdata stat s3://bucket/key [S3 options]\n"
+    "Prints the object's size in bytes, ETag, last-modified time and content type.";
+
+int cmd_stat(int argc, char **argv) {
+    struct s3_args a;
+    if (parse_args(argc, argv, stat_usage, "", &a))
+        return 1;
+    if (a.argc - a.first != 1 || !cli_is_s3(argv[a.first]))
+        return cli_fail("stat takes one s3:// URL");
+    fdata_s3_client *client;
+    if (cli_s3_client(&a.s3, &client))
+        return 1;
+    struct fdata_s3_object_info info;
+    struct fdata_error err = {0};
+    int rc = 0;
+    if (fdata_s3_stat(client, argv[a.first], &info, &err) != FDATA_OK)
+        rc = cli_fail("%s", err.message);
+    else
+        printf("url: %s\nsize: %" PRId64 "\netag: %s\nlast_modified: %s\ncontent_type: %s\n",
+               argv[a.first], info.size, info.etag, info.last_modified, info.content_type);
+    fdata_s3_client_free(client);
+    return rc;
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Writes one downloaded object to DIR/<key relative to the prefix> (directories made). */
+static int write_object(const char *dir, const char *rel, const void *data, size_t size) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        mkdir(path, 0777);
+        *p = '/';
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return cli_fail("%s: cannot create: %s", path, strerror(errno));
+    int bad = size && fwrite(data, 1, size, f) != size;
+    bad |= fclose(f) != 0;
+    return bad ? cli_fail("%s: write error", path) : 0;
+}
+
+struct transfer_totals {
+    size_t objects, bytes;
+    double start;
+};
+
+static int get_one(fdata_s3_client *client, const char *url, const char *rel,
+                   const struct s3_args *a, struct transfer_totals *t) {
+    void *data;
+    size_t size;
+    struct fdata_error err = {0};
+    if (fdata_s3_get(client, url, 0, -1, &data, &size, &err) != FDATA_OK)
+        return cli_fail("%s", err.message);
+    int rc = 0;
+    if (strcmp(a->out_dir, "-") == 0)
+        rc = size && fwrite(data, 1, size, stdout) != size ? cli_fail("write error on stdout") : 0;
+    else
+        rc = write_object(a->out_dir, rel, data, size);
+    free(data);
+    t->objects++;
+    t->bytes += size;
+    return rc;
+}
+
+/* A URL ending in '/' is a prefix: every object below it, keys kept relative to it. */
+static int get_url(fdata_s3_client *client, const char *url, const struct s3_args *a,
+                   struct transfer_totals *t) {
+    size_t n = strlen(url);
+    if (url[n - 1] != '/') {
+        const char *base = strrchr(url + 5, '/');
+        return get_one(client, url, base ? base + 1 : url + 5, a, t);
+    }
+    struct fdata_s3_listing l;
+    struct fdata_error err = {0};
+    if (fdata_s3_list(client, url, 1, &l, &err) != FDATA_OK)
+        return cli_fail("%s", err.message);
+    const char *bucket_end = strchr(url + 5, '/');
+    size_t prefix_len = strlen(bucket_end + 1);
+    int rc = 0;
+    for (size_t i = 0; i < l.count && rc == 0; i++) {
+        char obj[4096];
+        snprintf(obj, sizeof obj, "%.*s%s", (int)(bucket_end + 1 - url), url, l.entries[i].key);
+        rc = get_one(client, obj, l.entries[i].key + prefix_len, a, t);
+    }
+    fdata_s3_listing_free(&l);
+    return rc;
+}
+
+static void summary(const char *what, const struct transfer_totals *t) {
+    double s = now() - t->start;
+    fprintf(stderr, "%s %zu objects, %zu bytes in %.3f s (%.3f Gbit/s, 10^9 bits/s)\n", what,
+            t->objects, t->bytes, s, s > 0 ? (double)t->bytes * 8 / s / 1e9 : 0.0);
+}
+
+static const char get_usage[] =
+    "usage: fastdata get s3://bucket/key|s3://bucket/prefix/ ... [-o DIR | -o -] [S3 options]\n"
+    "Downloads objects (a URL ending in '/' means every object below it) into DIR (default\n"
+    "the current directory, keys relative to the prefix) or, with -o -, to standard output.";
+
+int cmd_get(int argc, char **argv) {
+    struct s3_args a;
+    if (parse_args(argc, argv, get_usage, "o", &a))
+        return 1;
+    if (a.argc - a.first < 1)
+        return cli_fail("get takes one or more s3:// URLs");
+    for (int i = a.first; i < a.argc; i++)
+        if (!cli_is_s3(argv[i]))
+            return cli_fail("'%s' is not an s3:// URL", argv[i]);
+    if (!a.out_dir)
+        a.out_dir = ".";
+    fdata_s3_client *client;
+    if (cli_s3_client(&a.s3, &client))
+        return 1;
+    struct transfer_totals t = {.start = now()};
+    int rc = 0;
+    for (int i = a.first; i < a.argc && rc == 0; i++)
+        rc = get_url(client, argv[i], &a, &t);
+    if (rc == 0)
+        summary("got", &t);
+    fdata_s3_client_free(client);
+    return rc;
+}
+
+static const char put_usage[] =
+    "usage: fastdata put FILE... s3://bucket/prefix/ [S3 options]\n"
+    "Uploads files under the prefix (keys: prefix + file name), or one FILE to s3://bucket/key.";
+
+static int put_file(fdata_s3_client *client, const char *file, const char *dest,
+                    struct transfer_totals *t) {
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return cli_fail("%s: cannot open: %s", file, strerror(errno));
+    struct fdata_strbuf_local { char *p; size_t n; } buf = {NULL, 0};
+    char chunk[1 << 16];
+    size_t got;
+    int rc = 0;
+    while (rc == 0 && (got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        char *p = realloc(buf.p, buf.n + got);
+        if (!p) {
+            rc = cli_fail("%s: out of memory", file);
+            break;
+        }
+        memcpy(p + buf.n, chunk, got);
+        buf.p = p;
+        buf.n += got;
+    }
+    if (rc == 0 && ferror(f))
+        rc = cli_fail("%s: read error", file);
+    fclose(f);
+    struct fdata_error err = {0};
+    if (rc == 0 && fdata_s3_put(client, dest, buf.p, buf.n, &err) != FDATA_OK)
+        rc = cli_fail("%s", err.message);
+    if (rc == 0) {
+        t->objects++;
+        t->bytes += buf.n;
+    }
+    free(buf.p);
+    return rc;
+}
+
+int cmd_put(int argc, char **argv) {
+    struct s3_args a;
+    if (parse_args(argc, argv, put_usage, "", &a))
+        return 1;
+    int nfiles = a.argc - a.first - 1;
+    const char *dest = argv[a.argc - 1];
+    if (nfiles < 1 || !cli_is_s3(dest))
+        return cli_fail("put takes FILE... and an s3:// destination");
+    int to_prefix = dest[strlen(dest) - 1] == '/';
+    if (!to_prefix && nfiles > 1)
+        return cli_fail("several files need a destination prefix ending in '/'");
+    fdata_s3_client *client;
+    if (cli_s3_client(&a.s3, &client))
+        return 1;
+    struct transfer_totals t = {.start = now()};
+    int rc = 0;
+    for (int i = a.first; i < a.argc - 1 && rc == 0; i++) {
+        char url[4096];
+        const char *base = strrchr(argv[i], '/');
+        snprintf(url, sizeof url, "%s%s", dest, to_prefix ? (base ? base + 1 : argv[i]) : "");
+        rc = put_file(client, argv[i], url, &t);
+    }
+    if (rc == 0)
+        summary("put", &t);
+    fdata_s3_client_free(client);
+    return rc;
+}

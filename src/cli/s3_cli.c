@@ -1,0 +1,58 @@
+/* What the S3 commands share: the global S3 options and the client they configure. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+const char cli_s3_usage[] =
+    "S3 options: --endpoint URL  --region R  --profile P  --no-sign-request\n"
+    "            --path-style  --retries N\n"
+    "Credentials and defaults come from AWS_* variables and ~/.aws as in the AWS CLI.\n";
+
+int cli_s3_option(int c, const char *arg, struct fdata_s3_options *o) {
+    char *end;
+    switch (c) {
+    case 1000: o->endpoint = arg; return 1;
+    case 1001: o->region = arg; return 1;
+    case 1002: o->profile = arg; return 1;
+    case 1003: o->no_sign = 1; return 1;
+    case 1004: o->path_style = 1; return 1;
+    case 1005:
+        o->retries = (int)strtol(arg, &end, 10);
+        if (*end || o->retries < 0 || o->retries > 100)
+            return -cli_fail("--retries wants 0..100, not '%s'", arg);
+        return 1;
+    default: return 0;
+    }
+}
+
+int cli_is_s3(const char *path) { return strncmp(path, "s3://", 5) == 0; }
+
+int cli_s3_client(const struct fdata_s3_options *o, fdata_s3_client **out) {
+    struct fdata_error err = {0};
+    if (fdata_s3_client_new(o, out, &err) != FDATA_OK)
+        return cli_fail("%s", err.message);
+    return 0;
+}
+
+static void free_buffer(void *p) { free(p); }
+
+int cli_open_parquet(const char *path, const struct fdata_s3_options *o, fdata_parquet_file **out) {
+    struct fdata_error err = {0};
+    if (!cli_is_s3(path))
+        return fdata_parquet_open_path(path, out, &err) == FDATA_OK ? 0 : cli_fail("%s", err.message);
+    fdata_s3_client *client;
+    if (cli_s3_client(o, &client))
+        return 1;
+    void *data;
+    size_t size;
+    int rc = fdata_s3_get(client, path, 0, -1, &data, &size, &err) == FDATA_OK ? 0 : 1;
+    fdata_s3_client_free(client);
+    if (rc)
+        return cli_fail("%s", err.message);
+    if (fdata_parquet_open_buffer(data, size, path, free_buffer, data, out, &err) != FDATA_OK) {
+        free(data); /* on failure the buffer stays ours */
+        return cli_fail("%s", err.message);
+    }
+    return 0;
+}
