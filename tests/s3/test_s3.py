@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""The S3 client and commands against OpenStack Swift's s3api, which checks SigV4 like AWS:
+uploads and downloads byte-identical from 0 bytes to 20 MiB, ranged GETs, listing over
+several pages, Parquet read straight from S3, and clear errors for a missing key, a missing
+bucket, a wrong secret, missing credentials and bad URLs.
+usage: test_s3.py FASTDATA S3_RANGES DATA_DIR"""
+import hashlib
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+
+FASTDATA, S3_RANGES, DATA = sys.argv[1:4]
+HERE = os.path.dirname(os.path.abspath(__file__))
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append(bool(cond))
+    print("%s %s %s" % ("ok  " if cond else "FAIL", name, "" if cond else detail), flush=True)
+
+
+def free_ports(count):
+    """A base port with `count` free consecutive ports on 127.0.0.1."""
+    rnd = random.Random(os.getpid())
+    for _ in range(200):
+        base = rnd.randrange(20000, 60000)
+        socks = []
+        try:
+            for p in range(base, base + count):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return base
+        except OSError:
+            pass
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free ports")
+
+
+def run(*args, env=None, stdin=None):
+    p = subprocess.run([FASTDATA] + list(args), capture_output=True, env=env)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def main(tmp, env):
+    bucket = "fdata-test"
+    port = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    subprocess.run(["curl", "-sf", "-o", "/dev/null", "--aws-sigv4", "aws:amz:us-east-1:s3",
+                    "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-X", "PUT",
+                    "http://test%%3Atester:testing@127.0.0.1:%s/%s" % (port, bucket)], check=True)
+    rnd = random.Random(42)
+    files = {}
+    src = os.path.join(tmp, "src")
+    os.mkdir(src)
+    for name, size in (("empty.bin", 0), ("one.bin", 1), ("small.bin", 1000),
+                       ("mib.bin", (1 << 20) + 7), ("big file+name ü.bin", 20 << 20)):
+        data = rnd.randbytes(size)
+        with open(os.path.join(src, name), "wb") as f:
+            f.write(data)
+        files[name] = data
+    prefix = "s3://%s/objs/" % bucket
+    rc, out, err = run("put", *[os.path.join(src, n) for n in files], prefix, env=env)
+    check("put 5 objects from 0 B to 20 MiB", rc == 0 and "put 5 objects" in err, err)
+
+    rc, out, err = run("ls", "-r", "-l", prefix, env=env)
+    listed = {}
+    for line in out.decode().splitlines():
+        size, _, _, key = line.split(None, 3)
+        listed[key] = int(size)
+    check("ls -r -l lists every key with its size",
+          listed == {"objs/" + n: len(d) for n, d in files.items()}, out)
+    rc, out, err = run("ls", "s3://%s/" % bucket, env=env)
+    check("ls one level shows the prefix", rc == 0 and out.decode().split() == ["objs/"], out)
+
+    name = "big file+name ü.bin"
+    rc, out, err = run("stat", prefix + name, env=env)
+    check("stat gives the size", rc == 0 and ("size: %d" % len(files[name])).encode() in out, out)
+
+    dest = os.path.join(tmp, "dest")
+    os.mkdir(dest)
+    rc, out, err = run("get", prefix, "-o", dest, env=env)
+    same = all(sha(open(os.path.join(dest, n), "rb").read()) == sha(d) for n, d in files.items())
+    check("get of the prefix is byte-identical (sha256)", rc == 0 and same, err)
+    rc, out, err = run("get", prefix + "mib.bin", "-o", "-", env=env)
+    check("get to stdout is byte-identical", rc == 0 and out == files["mib.bin"], err)
+
+    p = subprocess.run([S3_RANGES, prefix + name, os.path.join(src, name)], env=env,
+                       capture_output=True, text=True)
+    check("ranged GETs equal the local bytes", p.returncode == 0, p.stdout + p.stderr)
+
+    for pq in ("generated/duckdb_prim_v1_snappy.parquet", "generated/duckdb_nested_v1_snappy.parquet"):
+        local = os.path.join(DATA, pq)
+        run("put", local, "s3://%s/parquet/" % bucket, env=env)
+        url = "s3://%s/parquet/%s" % (bucket, os.path.basename(pq))
+        rc1, a, e1 = run("cat", url, env=env)
+        rc2, b, e2 = run("cat", local)
+        check("cat of %s from S3 equals the local file" % os.path.basename(pq),
+              rc1 == 0 and rc2 == 0 and a == b and len(a) > 0, e1 + e2)
+        rc, out, err = run("schema", url, env=env)
+        check("schema of an s3:// object", rc == 0 and b"row_groups:" in out, err)
+
+    many = os.path.join(tmp, "many")
+    os.mkdir(many)
+    for i in range(1005):
+        with open(os.path.join(many, "k%04d" % i), "wb") as f:
+            f.write(b"x")
+    rc, out, err = run("put", *sorted(os.path.join(many, n) for n in os.listdir(many)),
+                       "s3://%s/many/" % bucket, env=env)
+    rc, out, err = run("ls", "-r", "s3://%s/many/" % bucket, env=env)
+    keys = out.decode().split()
+    check("a listing of 1005 keys spans pages and is complete and ordered",
+          rc == 0 and keys == ["many/k%04d" % i for i in range(1005)], "%d keys, %s" % (len(keys), err))
+
+    def error_case(name, args, words, env_override=None):
+        e = dict(env)
+        e.update(env_override or {})
+        rc, out, err = run(*args, env=e)
+        check(name, rc == 1 and err.startswith("fastdata: ") and err.count("\n") == 1 and
+              all(w in err for w in words) and "testing" not in err, err)
+
+    error_case("missing key: 404 named", ["get", prefix + "nope", "-o", "-"], ["nope", "404", "NoSuchKey"])
+    error_case("missing bucket", ["ls", "s3://no-such-bucket-x/"], ["NoSuchBucket"])
+    error_case("wrong secret: 403, secret not printed", ["stat", prefix + "one.bin"],
+               ["403"], {"AWS_SECRET_ACCESS_KEY": "wrongsecret"})
+    error_case("wrong secret on GET names the S3 code", ["get", prefix + "one.bin", "-o", "-"],
+               ["SignatureDoesNotMatch"], {"AWS_SECRET_ACCESS_KEY": "wrongsecret"})
+    no_creds = {k: v for k, v in env.items() if not k.startswith("AWS_ACCESS") and not k.startswith("AWS_SECRET")}
+    no_creds["HOME"] = tmp
+    rc, out, err = run("ls", prefix, env=no_creds)
+    check("no credentials: says where it looked", rc == 1 and "no S3 credentials" in err, err)
+    error_case("not an s3:// URL", ["stat", "http://x/y"], ["s3://"])
+    error_case("invalid bucket name", ["stat", "s3://A_B/k"], ["invalid bucket name"])
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        server = os.path.join(tmp, "server")
+        env = dict(os.environ, FDATA_SWIFT_PORT=str(free_ports(5)))
+        start = subprocess.run(["bash", os.path.join(HERE, "swift-server.sh"), "start", server],
+                               env=env, capture_output=True, text=True)
+        if start.returncode != 0:
+            print(start.stderr)
+            print("0 passed, 1 failed")
+            sys.exit(1)
+        for line in start.stdout.splitlines():
+            for assignment in line.replace("export ", "").split():
+                k, v = assignment.split("=", 1)
+                env[k] = v.strip("'")
+        for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION"):
+            env.pop(k, None)
+        try:
+            main(tmp, env)
+        except Exception as e:  # a test bug must fail the run
+            check("test run", False, repr(e))
+        finally:
+            subprocess.run(["bash", os.path.join(HERE, "swift-server.sh"), "stop", server])
+    print("%d passed, %d failed" % (results.count(True), results.count(False)))
+    sys.exit(0 if all(results) else 1)
