@@ -1,0 +1,197 @@
+/* Requests to S3: SigV4 headers on every request, S3 XML errors turned into messages,
+ * retries with exponential backoff and full jitter. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include "../common/common.h"
+#include "request.h"
+#include "sigv4.h"
+#include "xml.h"
+
+size_t s3_on_body(char *p, size_t size, size_t n, void *ud) {
+    struct response *r = ud;
+    fdata_sb_put(&r->body, p, size * n);
+    return r->body.oom ? 0 : size * n;
+}
+
+/* Copies a header value (trimmed) into dst if the line is `name: value`. */
+static void header_value(const char *line, size_t len, const char *name, char *dst, size_t cap) {
+    size_t n = strlen(name);
+    if (len <= n + 1 || strncasecmp(line, name, n) != 0 || line[n] != ':')
+        return;
+    const char *v = line + n + 1, *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    size_t m = (size_t)(end - v) < cap - 1 ? (size_t)(end - v) : cap - 1;
+    memcpy(dst, v, m);
+    dst[m] = '\0';
+}
+
+size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
+    struct response *r = ud;
+    size_t len = size * n;
+    char num[32] = "";
+    header_value(p, len, "Content-Length", num, sizeof num);
+    if (num[0])
+        r->content_length = strtoll(num, NULL, 10);
+    header_value(p, len, "ETag", r->info.etag, sizeof r->info.etag);
+    header_value(p, len, "Last-Modified", r->info.last_modified, sizeof r->info.last_modified);
+    header_value(p, len, "Content-Type", r->info.content_type, sizeof r->info.content_type);
+    header_value(p, len, "x-amz-request-id", r->request_id, sizeof r->request_id);
+    return len;
+}
+
+static struct curl_slist *append_header(struct curl_slist *l, const char *name, const char *value) {
+    char line[4096];
+    snprintf(line, sizeof line, "%s: %s", name, value);
+    return curl_slist_append(l, line);
+}
+
+/* The headers of a request, SigV4-signed unless the client is anonymous. */
+int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *host,
+                           const char *path, struct curl_slist **out, struct fdata_error *err) {
+    struct curl_slist *h = curl_slist_append(NULL, "Expect:"); /* no 100-continue round trip */
+    if (q->body)
+        h = append_header(h, "Content-Type", "application/octet-stream");
+    char range[64];
+    if (q->if_match)
+        h = append_header(h, "If-Match", q->if_match);
+    if (q->range_len >= 0) {
+        snprintf(range, sizeof range, "bytes=%lld-%lld", (long long)q->range_start,
+                 (long long)(q->range_start + q->range_len - 1));
+        h = append_header(h, "Range", range);
+    }
+    if (!c->cfg.no_sign) {
+        char hash[65];
+        s3_sha256_hex(q->body ? q->body : "", q->body_len, hash);
+        struct s3_header hs[1] = {{"host", host}};
+        struct s3_sign_request sr = {q->method, path, q->query, hs, 1, hash, 1};
+        struct s3_credentials cr = {c->cfg.access_key, c->cfg.secret_key, c->cfg.session_token};
+        struct s3_sign_options so = {.region = c->cfg.region, .service = "s3", .time = time(NULL)};
+        struct s3_signed sig;
+        int status = s3_sign_header(&sr, &cr, &so, &sig, err);
+        if (status != FDATA_OK) {
+            curl_slist_free_all(h);
+            return status;
+        }
+        h = append_header(h, "x-amz-date", sig.amz_date);
+        h = append_header(h, "x-amz-content-sha256", hash);
+        if (cr.session_token)
+            h = append_header(h, "x-amz-security-token", cr.session_token);
+        h = append_header(h, "Authorization", sig.authorization);
+        s3_signed_free(&sig);
+    }
+    *out = h;
+    return h ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+}
+
+void s3_setup_transfer(CURL *h, const struct request *q, const char *url,
+                       struct curl_slist *headers, struct response *r) {
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s3_on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, s3_on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* a stalled transfer fails... */
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);    /* ...and is retried */
+    const char *ca = getenv("AWS_CA_BUNDLE");
+    if (ca && *ca)
+        curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+    if (strcmp(q->method, "HEAD") == 0) {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(q->method, "PUT") == 0) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body ? q->body : "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+    } else if (strcmp(q->method, "GET") != 0) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
+    }
+}
+
+int s3_retryable(long status, const struct s3_error_doc *e) {
+    return status == 500 || status == 502 || status == 503 || status == 504 ||
+           strcmp(e->code, "SlowDown") == 0 || strcmp(e->code, "RequestTimeout") == 0 ||
+           strcmp(e->code, "InternalError") == 0;
+}
+
+/* The error of a response that is not 2xx, with the S3 code, message and request id. */
+int s3_http_error(const struct request *q, struct response *r, struct fdata_error *err) {
+    struct s3_error_doc e;
+    if (s3_parse_error(r->body.buf ? r->body.buf : "", r->body.len, &e) != 0)
+        memset(&e, 0, sizeof e);
+    const char *rid = e.request_id[0] ? e.request_id : r->request_id;
+    if (!e.code[0]) /* HEAD responses and some proxies carry no S3 error document */
+        snprintf(e.code, sizeof e.code, "%s",
+                 r->status == 404 ? "NotFound (no such key or bucket)" :
+                 r->status == 403 ? "Forbidden (check credentials, signature, permissions)" :
+                 r->status == 400 ? "BadRequest" : "");
+    int code = r->status == 404 ? FDATA_ENOTFOUND : FDATA_EIO;
+    char request_id[160] = "";
+    if (rid[0])
+        snprintf(request_id, sizeof request_id, " (request id %s)", rid);
+    return fdata_set_error(err, code, "%s: %s failed: HTTP %ld%s%s%s%s%s", q->url, q->op,
+                           r->status, e.code[0] ? " " : "", e.code, e.message[0] ? ": " : "",
+                           e.message, request_id);
+}
+
+unsigned s3_backoff_ms(fdata_s3_client *c, int attempt) {
+    /* full jitter: a random wait in [0, min(5 s, 100 ms * 2^attempt)) */
+    unsigned cap = 100u << (attempt < 6 ? attempt : 6);
+    cap = cap > 5000 ? 5000 : cap;
+    c->rng = c->rng * 1103515245u + 12345u;
+    return (c->rng >> 8) % cap;
+}
+
+int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
+                   struct fdata_error *err) {
+    char *url = NULL, *host = NULL, *path = NULL;
+    if (s3_request_url(&c->cfg, q->bucket, q->key, &url, &host, &path) != FDATA_OK)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    char *full = url;
+    if (q->query && *q->query && (full = malloc(strlen(url) + strlen(q->query) + 2)))
+        sprintf(full, "%s?%s", url, q->query);
+    int status = full ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (int attempt = 0; status == FDATA_OK; attempt++) {
+        struct curl_slist *headers = NULL;
+        status = s3_request_headers(c, q, host, path, &headers, err);
+        if (status != FDATA_OK)
+            break;
+        fdata_sb_free(&r->body);
+        memset(r, 0, sizeof *r);
+        r->content_length = -1;
+        s3_setup_transfer(c->curl, q, full, headers, r);
+        CURLcode rc = curl_easy_perform(c->curl);
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
+        curl_slist_free_all(headers);
+        struct s3_error_doc e = {0};
+        if (rc == CURLE_OK && r->status >= 200 && r->status < 300)
+            break;
+        if (rc == CURLE_OK)
+            s3_parse_error(r->body.buf ? r->body.buf : "", r->body.len, &e);
+        int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(r->status, &e);
+        if (again && attempt < c->retries) {
+            usleep(s3_backoff_ms(c, attempt) * 1000u);
+            continue;
+        }
+        if (rc != CURLE_OK)
+            status = fdata_set_error(err, FDATA_EIO, "%s: %s failed after %d attempts: %s", q->url,
+                                     q->op, attempt + 1, curl_easy_strerror(rc));
+        else
+            status = s3_http_error(q, r, err);
+    }
+    if (full != url)
+        free(full);
+    free(url);
+    free(host);
+    free(path);
+    return status;
+}
+

@@ -1,0 +1,59 @@
+/* One S3 request: what it is, what came back, and the machinery shared by the blocking
+ * client and the parallel downloader (signing, transfer set-up, errors, retries). */
+#ifndef FDATA_S3_REQUEST_H
+#define FDATA_S3_REQUEST_H
+
+#include <curl/curl.h>
+#include <stdint.h>
+#include "fastdata/s3.h"
+#include "../common/strbuf.h"
+#include "config.h"
+#include "xml.h"
+
+struct fdata_s3_client {
+    struct s3_config cfg;
+    CURL *curl;
+    int retries;
+    unsigned rng;
+};
+
+struct request {
+    const char *op;              /* "GET", "HEAD", ... for messages */
+    const char *method;
+    const char *url;             /* the s3:// URL, for messages */
+    const char *bucket, *key, *query;
+    const void *body;
+    size_t body_len;
+    int64_t range_start, range_len; /* range_len < 0: no Range header */
+    const char *if_match;        /* pins the object version (parts of one object), or NULL */
+};
+
+struct response {
+    long status;
+    struct fdata_strbuf body;
+    int64_t content_length;      /* -1 when absent */
+    struct fdata_s3_object_info info;
+    char request_id[128];
+};
+
+/* libcurl callbacks filling a struct response (body into r->body). */
+size_t s3_on_body(char *p, size_t size, size_t n, void *ud);
+size_t s3_on_header(char *p, size_t size, size_t n, void *ud);
+
+/* The request's headers, SigV4-signed unless the client is anonymous. */
+int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *host,
+                       const char *path, struct curl_slist **out, struct fdata_error *err);
+/* Resets `h` and sets it up for the request (callbacks filling `r`). */
+void s3_setup_transfer(CURL *h, const struct request *q, const char *url,
+                       struct curl_slist *headers, struct response *r);
+/* Whether a failed response is worth another attempt. */
+int s3_retryable(long status, const struct s3_error_doc *e);
+/* The error of a non-2xx response: URL, operation, status, S3 code, message, request id. */
+int s3_http_error(const struct request *q, struct response *r, struct fdata_error *err);
+/* Milliseconds to wait before retry `attempt` (full jitter, capped at 5 s). */
+unsigned s3_backoff_ms(fdata_s3_client *c, int attempt);
+/* Runs a request on the client's handle, with retries; r->body holds the body. */
+int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
+               struct fdata_error *err);
+
+#endif
