@@ -10,8 +10,9 @@
  * otherwise.  TLS peers are verified (AWS_CA_BUNDLE names a CA file).  Secrets never appear
  * in any message.
  *
- * This first version makes one request at a time per client, with retries (exponential
- * backoff, full jitter) on 500/502/503/504, SlowDown and transport failures.  Errors name
+ * Single operations make one request at a time on the client's connection;
+ * fdata_s3_get_many runs many in parallel.  Requests are retried (exponential backoff, full
+ * jitter) on 500/502/503/504, SlowDown, RequestTimeout, InternalError and transport failures.  Errors name
  * the object's URL, the operation, the HTTP status, the S3 error code and message and the
  * request id: FDATA_ENOTFOUND for a missing key or bucket, FDATA_EINVAL for a bad URL or
  * option, FDATA_EIO for everything else (denied, server errors after retries, transport).
@@ -68,6 +69,37 @@ FDATA_API int fdata_s3_stat(fdata_s3_client *client, const char *url,
  */
 FDATA_API int fdata_s3_get(fdata_s3_client *client, const char *url, int64_t offset,
                            int64_t length, void **data, size_t *size, struct fdata_error *err);
+
+/* Options of fdata_s3_get_many; zero-initialise (0 = default). */
+struct fdata_s3_get_options {
+    int connections;             /* concurrent requests; default 16 */
+    size_t part_size;            /* bytes per ranged GET; default 8 MiB */
+};
+
+/* One object of fdata_s3_get_many. */
+struct fdata_s3_get_result {
+    const char *url;             /* the caller's string */
+    void *data;                  /* malloc'ed bytes, owned by the caller (NULL on failure) */
+    size_t size;
+    char etag[128];
+    int status;                  /* FDATA_OK or this object's error code */
+    char error[FDATA_ERROR_MESSAGE_SIZE];
+};
+
+/*
+ * GETs `n` objects into memory in parallel over one connection pool: each object's first
+ * ranged GET reveals its size, the object's buffer is allocated once and every part is
+ * written straight into it; large objects are split into part_size ranges pinned to the
+ * object's ETag (If-Match: a changed object fails, it never mixes versions).  Parts are
+ * retried with backoff on throttling, server errors, resets, stalls and short bodies.
+ * results[0..n) are filled for every object, failed or not (free the data with
+ * fdata_s3_get_results_free).  Returns FDATA_OK when all arrived, else the code of the first
+ * failed object, whose message goes to err.
+ */
+FDATA_API int fdata_s3_get_many(fdata_s3_client *client, const char *const *urls, size_t n,
+                                const struct fdata_s3_get_options *opts,
+                                struct fdata_s3_get_result *results, struct fdata_error *err);
+FDATA_API void fdata_s3_get_results_free(struct fdata_s3_get_result *results, size_t n);
 
 /* PUT `size` bytes at `data` as s3://bucket/key (one request; payload signed). */
 FDATA_API int fdata_s3_put(fdata_s3_client *client, const char *url, const void *data,

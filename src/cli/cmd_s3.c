@@ -11,6 +11,7 @@
 
 struct s3_args {
     struct fdata_s3_options s3;
+    struct fdata_s3_get_options get;
     int recursive, long_format;
     const char *out_dir;          /* get: -o DIR, or "-" for stdout */
     int first, argc;
@@ -23,6 +24,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
     static const struct option longopts[] = {
         {"recursive", no_argument, NULL, 'r'}, {"long", no_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {"connections", required_argument, NULL, 'C'}, {"part-size", required_argument, NULL, 'P'},
         CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -41,12 +43,23 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
             fprintf(stderr, "%s\n%s", usage, cli_s3_usage);
             return 1;
         }
-        if (c == 'r')
+        char *end;
+        if (c == 'r') {
             a->recursive = 1;
-        else if (c == 'l')
+        } else if (c == 'l') {
             a->long_format = 1;
-        else
+        } else if (c == 'C') {
+            a->get.connections = (int)strtol(optarg, &end, 10);
+            if (*end || a->get.connections < 1 || a->get.connections > 1024)
+                return cli_fail("--connections wants 1..1024, not '%s'", optarg);
+        } else if (c == 'P') {
+            long long mib = strtoll(optarg, &end, 10);
+            if (*end || mib < 1 || mib > 4096)
+                return cli_fail("--part-size wants MiB, 1..4096, not '%s'", optarg);
+            a->get.part_size = (size_t)mib << 20;
+        } else {
             a->out_dir = optarg;
+        }
     }
     a->first = optind;
     a->argc = argc;
@@ -142,31 +155,46 @@ struct transfer_totals {
     double start;
 };
 
-static int get_one(fdata_s3_client *client, const char *url, const char *rel,
-                   const struct s3_args *a, struct transfer_totals *t) {
-    void *data;
-    size_t size;
-    struct fdata_error err = {0};
-    if (fdata_s3_get(client, url, 0, -1, &data, &size, &err) != FDATA_OK)
-        return cli_fail("%s", err.message);
-    int rc = 0;
-    if (strcmp(a->out_dir, "-") == 0)
-        rc = size && fwrite(data, 1, size, stdout) != size ? cli_fail("write error on stdout") : 0;
-    else
-        rc = write_object(a->out_dir, rel, data, size);
-    free(data);
-    t->objects++;
-    t->bytes += size;
-    return rc;
+struct url_list {
+    char **urls;
+    char **names;                 /* output file names: keys relative to the prefix */
+    size_t count, cap;
+};
+
+static int add_url(struct url_list *l, const char *url, const char *name) {
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        char **u = realloc(l->urls, cap * sizeof *u);
+        if (u)
+            l->urls = u;
+        char **n = u ? realloc(l->names, cap * sizeof *n) : NULL;
+        if (n)
+            l->names = n;
+        if (!u || !n)
+            return cli_fail("out of memory");
+        l->cap = cap;
+    }
+    l->urls[l->count] = strdup(url);
+    l->names[l->count] = strdup(name);
+    l->count++;
+    return l->urls[l->count - 1] && l->names[l->count - 1] ? 0 : cli_fail("out of memory");
 }
 
-/* A URL ending in '/' is a prefix: every object below it, keys kept relative to it. */
-static int get_url(fdata_s3_client *client, const char *url, const struct s3_args *a,
-                   struct transfer_totals *t) {
+static void free_urls(struct url_list *l) {
+    for (size_t i = 0; i < l->count; i++) {
+        free(l->urls[i]);
+        free(l->names[i]);
+    }
+    free(l->urls);
+    free(l->names);
+}
+
+/* A URL ending in '/' is a prefix: every object below it, names relative to it. */
+static int expand_url(fdata_s3_client *client, const char *url, struct url_list *out) {
     size_t n = strlen(url);
     if (url[n - 1] != '/') {
         const char *base = strrchr(url + 5, '/');
-        return get_one(client, url, base ? base + 1 : url + 5, a, t);
+        return add_url(out, url, base ? base + 1 : url + 5);
     }
     struct fdata_s3_listing l;
     struct fdata_error err = {0};
@@ -178,9 +206,32 @@ static int get_url(fdata_s3_client *client, const char *url, const struct s3_arg
     for (size_t i = 0; i < l.count && rc == 0; i++) {
         char obj[4096];
         snprintf(obj, sizeof obj, "%.*s%s", (int)(bucket_end + 1 - url), url, l.entries[i].key);
-        rc = get_one(client, obj, l.entries[i].key + prefix_len, a, t);
+        rc = add_url(out, obj, l.entries[i].key + prefix_len);
     }
     fdata_s3_listing_free(&l);
+    return rc;
+}
+
+/* Downloads every URL in parallel, then writes them out in order. */
+static int get_all(fdata_s3_client *client, const struct url_list *l, const struct s3_args *a,
+                   struct transfer_totals *t) {
+    struct fdata_s3_get_result *res = calloc(l->count + 1, sizeof *res);
+    if (!res)
+        return cli_fail("out of memory");
+    struct fdata_error err = {0};
+    int rc = fdata_s3_get_many(client, (const char *const *)l->urls, l->count, &a->get, res,
+                               &err) == FDATA_OK ? 0 : cli_fail("%s", err.message);
+    for (size_t i = 0; i < l->count && rc == 0; i++) {
+        if (strcmp(a->out_dir, "-") == 0)
+            rc = res[i].size && fwrite(res[i].data, 1, res[i].size, stdout) != res[i].size
+                     ? cli_fail("write error on stdout") : 0;
+        else
+            rc = write_object(a->out_dir, l->names[i], res[i].data, res[i].size);
+        t->objects++;
+        t->bytes += res[i].size;
+    }
+    fdata_s3_get_results_free(res, l->count);
+    free(res);
     return rc;
 }
 
@@ -191,13 +242,16 @@ static void summary(const char *what, const struct transfer_totals *t) {
 }
 
 static const char get_usage[] =
-    "usage: fastdata get s3://bucket/key|s3://bucket/prefix/ ... [-o DIR | -o -] [S3 options]\n"
-    "Downloads objects (a URL ending in '/' means every object below it) into DIR (default\n"
-    "the current directory, keys relative to the prefix) or, with -o -, to standard output.";
+    "usage: fastdata get s3://bucket/key|s3://bucket/prefix/ ... [-o DIR | -o -]\n"
+    "                    [--connections N] [--part-size MIB] [S3 options]\n"
+    "Downloads objects in parallel into memory (a URL ending in '/' means every object below\n"
+    "it; large objects in ranged parts, default 16 connections and 8 MiB parts), then writes\n"
+    "them into DIR (default: the current directory, keys relative to the prefix) or, with\n"
+    "-o -, to standard output in the order given.";
 
 int cmd_get(int argc, char **argv) {
     struct s3_args a;
-    if (parse_args(argc, argv, get_usage, "o", &a))
+    if (parse_args(argc, argv, get_usage, "oCP", &a))
         return 1;
     if (a.argc - a.first < 1)
         return cli_fail("get takes one or more s3:// URLs");
@@ -210,11 +264,15 @@ int cmd_get(int argc, char **argv) {
     if (cli_s3_client(&a.s3, &client))
         return 1;
     struct transfer_totals t = {.start = now()};
+    struct url_list urls = {0};
     int rc = 0;
     for (int i = a.first; i < a.argc && rc == 0; i++)
-        rc = get_url(client, argv[i], &a, &t);
+        rc = expand_url(client, argv[i], &urls);
+    if (rc == 0)
+        rc = get_all(client, &urls, &a, &t);
     if (rc == 0)
         summary("got", &t);
+    free_urls(&urls);
     fdata_s3_client_free(client);
     return rc;
 }

@@ -90,6 +90,11 @@ def main(tmp, env):
     rc, out, err = run("get", prefix, "-o", dest, env=env)
     same = all(sha(open(os.path.join(dest, n), "rb").read()) == sha(d) for n, d in files.items())
     check("get of the prefix is byte-identical (sha256)", rc == 0 and same, err)
+    dest2 = os.path.join(tmp, "dest2")
+    os.mkdir(dest2)
+    rc, out, err = run("get", prefix, "-o", dest2, "--part-size", "1", "--connections", "3", env=env)
+    same = all(sha(open(os.path.join(dest2, n), "rb").read()) == sha(d) for n, d in files.items())
+    check("get in 1 MiB parts over 3 connections is byte-identical", rc == 0 and same, err)
     rc, out, err = run("get", prefix + "mib.bin", "-o", "-", env=env)
     check("get to stdout is byte-identical", rc == 0 and out == files["mib.bin"], err)
 
@@ -119,6 +124,11 @@ def main(tmp, env):
     keys = out.decode().split()
     check("a listing of 1005 keys spans pages and is complete and ordered",
           rc == 0 and keys == ["many/k%04d" % i for i in range(1005)], "%d keys, %s" % (len(keys), err))
+    got_many = os.path.join(tmp, "got_many")
+    os.mkdir(got_many)
+    rc, out, err = run("get", "s3://%s/many/" % bucket, "-o", got_many, env=env)
+    check("get of 1005 objects in parallel", rc == 0 and sorted(os.listdir(got_many)) ==
+          ["k%04d" % i for i in range(1005)] and "got 1005 objects" in err, err)
 
     def error_case(name, args, words, env_override=None):
         e = dict(env)

@@ -1,0 +1,360 @@
+/* Many objects into memory at once, over libcurl's multi interface: every object's first
+ * part (a ranged GET) reveals its size and ETag through Content-Range; the object's buffer
+ * is then allocated once and every part, the first included, is written straight into it.
+ * The other parts are pinned to that ETag with If-Match, so an object replaced meanwhile
+ * fails instead of mixing versions.  Parts are retried with backoff; a retried part starts
+ * again from its first byte. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "../common/common.h"
+#include "request.h"
+
+#define DEFAULT_PART_SIZE ((size_t)8 << 20)
+#define DEFAULT_CONNECTIONS 16
+
+struct object {
+    struct s3_location loc;
+    const char *url;
+    uint8_t *data;
+    int64_t size;               /* -1 until the first part answers */
+    char etag[128];
+    int parts_left;
+    int failed;
+};
+
+struct part {
+    struct object *obj;
+    int64_t offset, len;        /* len < part size only for the last part */
+    int64_t written;
+    int attempt;
+    double not_before;          /* monotonic seconds: retry back-off */
+    CURL *easy;
+    struct curl_slist *headers;
+    struct response resp;
+    char *url;
+};
+
+struct downloader {
+    fdata_s3_client *c;
+    CURLM *multi;
+    struct object *objects;
+    size_t num_objects;
+    struct part **queue;        /* parts waiting to start */
+    size_t queued, queue_cap;
+    size_t part_size;
+    int connections, active;
+    struct fdata_error *errors; /* one per object */
+};
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int enqueue(struct downloader *d, struct part *p) {
+    if (d->queued == d->queue_cap) {
+        size_t cap = d->queue_cap ? 2 * d->queue_cap : 64;
+        struct part **q = realloc(d->queue, cap * sizeof *q);
+        if (!q)
+            return FDATA_ENOMEM;
+        d->queue = q;
+        d->queue_cap = cap;
+    }
+    d->queue[d->queued++] = p;
+    return FDATA_OK;
+}
+
+static struct part *new_part(struct object *o, int64_t offset, int64_t len) {
+    struct part *p = calloc(1, sizeof *p);
+    if (p) {
+        p->obj = o;
+        p->offset = offset;
+        p->len = len;
+    }
+    return p;
+}
+
+/* "bytes 0-99/1234" -> 1234; -1 when absent or malformed. */
+static int64_t content_range_total(const char *v) {
+    const char *slash = strchr(v, '/');
+    return slash && slash[1] != '*' ? strtoll(slash + 1, NULL, 10) : -1;
+}
+
+/* Headers of a part: the object's size arrives with the first part's Content-Range. */
+static size_t part_header(char *line, size_t size, size_t n, void *ud) {
+    struct part *p = ud;
+    size_t len = size * n;
+    s3_on_header(line, size, n, &p->resp);
+    if (len > 14 && strncasecmp(line, "Content-Range:", 14) == 0) {
+        char v[128];
+        size_t m = len - 14 < sizeof v - 1 ? len - 14 : sizeof v - 1;
+        memcpy(v, line + 14, m);
+        v[m] = '\0';
+        int64_t total = content_range_total(v);
+        if (p->obj->size < 0 && total >= 0)
+            p->obj->size = total;
+    }
+    return len;
+}
+
+/* Body bytes go straight into the object's buffer, allocated at the first byte. */
+static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
+    struct part *p = ud;
+    struct object *o = p->obj;
+    size_t len = size * n;
+    long status = 0;
+    curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200 || status >= 300) /* an error document: keep it for the message */
+        return s3_on_body(buf, size, n, &p->resp);
+    if (o->size < 0 && status == 200 && p->resp.content_length >= 0)
+        o->size = p->resp.content_length; /* a server that ignores Range */
+    if (o->size < 0)
+        return 0; /* neither Content-Range nor Content-Length: cannot place the bytes */
+    if (!o->data && !(o->data = malloc(o->size ? (size_t)o->size : 1)))
+        return 0;
+    if (p->offset + p->written + (int64_t)len > o->size)
+        return 0; /* more bytes than the object holds */
+    memcpy(o->data + p->offset + p->written, buf, len);
+    p->written += (int64_t)len;
+    return len;
+}
+
+static int start_part(struct downloader *d, struct part *p, struct fdata_error *err) {
+    struct object *o = p->obj;
+    char *url = NULL, *host = NULL, *path = NULL;
+    if (s3_request_url(&d->c->cfg, o->loc.bucket, o->loc.key, &url, &host, &path) != FDATA_OK)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    struct request q = {"GET", "GET", o->url, o->loc.bucket, o->loc.key, NULL, NULL, 0,
+                        p->offset, p->len, o->etag[0] ? o->etag : NULL};
+    int status = s3_request_headers(d->c, &q, host, path, &p->headers, err);
+    free(host);
+    free(path);
+    if (status != FDATA_OK) {
+        free(url);
+        return status;
+    }
+    if (!p->easy && !(p->easy = curl_easy_init())) {
+        free(url);
+        return fdata_set_error(err, FDATA_ENOMEM, "cannot create a libcurl handle");
+    }
+    fdata_sb_free(&p->resp.body);
+    memset(&p->resp, 0, sizeof p->resp);
+    p->resp.content_length = -1;
+    p->written = 0;
+    free(p->url);
+    p->url = url;
+    s3_setup_transfer(p->easy, &q, url, p->headers, &p->resp);
+    curl_easy_setopt(p->easy, CURLOPT_WRITEFUNCTION, part_body);
+    curl_easy_setopt(p->easy, CURLOPT_WRITEDATA, p);
+    curl_easy_setopt(p->easy, CURLOPT_HEADERFUNCTION, part_header);
+    curl_easy_setopt(p->easy, CURLOPT_HEADERDATA, p);
+    curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
+    curl_multi_add_handle(d->multi, p->easy);
+    d->active++;
+    return FDATA_OK;
+}
+
+static void free_part(struct part *p) {
+    if (p->easy)
+        curl_easy_cleanup(p->easy);
+    curl_slist_free_all(p->headers);
+    fdata_sb_free(&p->resp.body);
+    free(p->url);
+    free(p);
+}
+
+/* After the first part: the object's other parts, pinned to its ETag. */
+static int schedule_rest(struct downloader *d, struct object *o, int64_t first_len) {
+    for (int64_t off = first_len; off < o->size; off += (int64_t)d->part_size) {
+        int64_t len = o->size - off < (int64_t)d->part_size ? o->size - off : (int64_t)d->part_size;
+        struct part *p = new_part(o, off, len);
+        if (!p || enqueue(d, p) != FDATA_OK) {
+            free(p);
+            return FDATA_ENOMEM;
+        }
+        o->parts_left++;
+    }
+    return FDATA_OK;
+}
+
+static void fail_object(struct downloader *d, struct object *o, struct fdata_error *e) {
+    if (!o->failed)
+        d->errors[o - d->objects] = *e;
+    o->failed = 1;
+}
+
+/* A finished transfer: the part is done, retried, or its object fails. */
+static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
+    struct object *o = p->obj;
+    struct fdata_error e = {0};
+    long status = 0;
+    curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_multi_remove_handle(d->multi, p->easy);
+    curl_slist_free_all(p->headers);
+    p->headers = NULL;
+    d->active--;
+    p->resp.status = status;
+    int first = o->etag[0] == '\0' && p->offset == 0;
+    int empty = first && status == 416; /* a Range on a 0-byte object */
+    int ok = rc == CURLE_OK && ((status >= 200 && status < 300) || empty);
+    if (ok && empty)
+        o->size = 0;
+    /* a first part answered 200 (Range ignored) carried the whole object */
+    int64_t want = !first ? p->len : status == 200 || o->size < p->len ? o->size : p->len;
+    if (ok && p->written != want) {
+        fdata_set_error(&e, FDATA_EIO, "%s: part at byte %lld: %lld of %lld bytes arrived",
+                        o->url, (long long)p->offset, (long long)p->written, (long long)want);
+        ok = 0;
+        rc = CURLE_PARTIAL_FILE; /* a short body is retried like a reset */
+    }
+    if (ok) {
+        if (first) {
+            snprintf(o->etag, sizeof o->etag, "%s", p->resp.info.etag[0] ? p->resp.info.etag : "*");
+            if (!o->data && !(o->data = malloc(1)))
+                fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
+            else if (schedule_rest(d, o, want) != FDATA_OK)
+                fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
+        }
+        o->parts_left--;
+        free_part(p);
+        return;
+    }
+    struct s3_error_doc doc = {0};
+    if (rc == CURLE_OK)
+        s3_parse_error(p->resp.body.buf ? p->resp.body.buf : "", p->resp.body.len, &doc);
+    /* transport failures are retried, except our own refusal of unplaceable bytes */
+    int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(status, &doc);
+    if (!o->failed && again && p->attempt < d->c->retries) {
+        p->not_before = now() + s3_backoff_ms(d->c, p->attempt) / 1000.0;
+        p->attempt++;
+        if (enqueue(d, p) == FDATA_OK)
+            return;
+    }
+    if (!e.code) {
+        struct request q = {"GET", "GET", o->url, NULL, NULL, NULL, NULL, 0, 0, -1, NULL};
+        if (rc != CURLE_OK)
+            fdata_set_error(&e, FDATA_EIO, "%s: GET of bytes %lld+%lld failed after %d attempts: %s",
+                            o->url, (long long)p->offset, (long long)p->len, p->attempt + 1,
+                            curl_easy_strerror(rc));
+        else
+            s3_http_error(&q, &p->resp, &e);
+    }
+    fail_object(d, o, &e);
+    o->parts_left--;
+    free_part(p);
+}
+
+/* Starts queued parts whose back-off is over, up to the connection limit. */
+static int start_ready(struct downloader *d, struct fdata_error *err) {
+    double t = now();
+    size_t keep = 0;
+    for (size_t i = 0; i < d->queued; i++) {
+        struct part *p = d->queue[i];
+        if (p->obj->failed) {
+            p->obj->parts_left--;
+            free_part(p);
+        } else if (d->active < d->connections && p->not_before <= t) {
+            FDATA_RETURN_IF(start_part(d, p, err));
+        } else {
+            d->queue[keep++] = p;
+        }
+    }
+    d->queued = keep;
+    return FDATA_OK;
+}
+
+static int run(struct downloader *d, struct fdata_error *err) {
+    int running = 1;
+    while (d->queued > 0 || d->active > 0) {
+        FDATA_RETURN_IF(start_ready(d, err));
+        curl_multi_perform(d->multi, &running);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(d->multi, &left))) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            char *priv = NULL;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+            finish_part(d, (struct part *)priv, m->data.result);
+        }
+        if (d->active > 0)
+            curl_multi_poll(d->multi, NULL, 0, 50, NULL);
+        else if (d->queued > 0)
+            curl_multi_poll(d->multi, NULL, 0, 10, NULL); /* waiting out a back-off */
+    }
+    return FDATA_OK;
+}
+
+static void init_options(struct downloader *d, const struct fdata_s3_get_options *o) {
+    d->part_size = o && o->part_size ? o->part_size : DEFAULT_PART_SIZE;
+    d->connections = o && o->connections > 0 ? o->connections : DEFAULT_CONNECTIONS;
+}
+
+int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
+                      const struct fdata_s3_get_options *opts, struct fdata_s3_get_result *results,
+                      struct fdata_error *err) {
+    struct downloader d = {.c = c, .num_objects = n};
+    init_options(&d, opts);
+    memset(results, 0, n * sizeof *results);
+    d.objects = calloc(n + 1, sizeof *d.objects);
+    d.errors = calloc(n + 1, sizeof *d.errors);
+    d.multi = curl_multi_init();
+    int status = d.objects && d.errors && d.multi ? FDATA_OK
+                                                  : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status == FDATA_OK)
+        curl_multi_setopt(d.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)d.connections);
+    for (size_t i = 0; i < n && status == FDATA_OK; i++) {
+        struct object *o = &d.objects[i];
+        o->url = urls[i];
+        o->size = -1;
+        if (s3_parse_url(urls[i], &o->loc, &d.errors[i]) != FDATA_OK) {
+            o->failed = 1;
+            continue;
+        }
+        struct part *p = new_part(o, 0, (int64_t)d.part_size);
+        if (!p || enqueue(&d, p) != FDATA_OK) {
+            free(p);
+            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        }
+        o->parts_left = 1;
+    }
+    if (status == FDATA_OK)
+        status = run(&d, err);
+    for (size_t i = 0; i < d.queued; i++)
+        free_part(d.queue[i]);
+    free(d.queue);
+    int first_failure = FDATA_OK;
+    for (size_t i = 0; d.objects && i < n; i++) {
+        struct object *o = &d.objects[i];
+        results[i].url = urls[i];
+        if (status == FDATA_OK && !o->failed) {
+            results[i].data = o->data;
+            results[i].size = (size_t)o->size;
+            snprintf(results[i].etag, sizeof results[i].etag, "%s", o->etag);
+        } else {
+            free(o->data);
+            results[i].status = o->failed ? d.errors[i].code : status;
+            snprintf(results[i].error, sizeof results[i].error, "%s", d.errors[i].message);
+            if (first_failure == FDATA_OK && o->failed) {
+                first_failure = d.errors[i].code;
+                if (err)
+                    *err = d.errors[i];
+            }
+        }
+        s3_location_free(&o->loc);
+    }
+    if (d.multi)
+        curl_multi_cleanup(d.multi);
+    free(d.objects);
+    free(d.errors);
+    return status != FDATA_OK ? status : first_failure;
+}
+
+void fdata_s3_get_results_free(struct fdata_s3_get_result *results, size_t n) {
+    for (size_t i = 0; results && i < n; i++) {
+        free(results[i].data);
+        results[i].data = NULL;
+    }
+}
