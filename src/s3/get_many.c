@@ -27,6 +27,7 @@ struct part {
     struct object *obj;
     int64_t offset, len;        /* len < part size only for the last part */
     int64_t written;
+    long status;                /* the response status, read at the first body bytes */
     int attempt;
     double not_before;          /* monotonic seconds: retry back-off */
     CURL *easy;
@@ -104,8 +105,9 @@ static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
     struct part *p = ud;
     struct object *o = p->obj;
     size_t len = size * n;
-    long status = 0;
-    curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (!p->status)
+        curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &p->status);
+    long status = p->status;
     if (status < 200 || status >= 300) /* an error document: keep it for the message */
         return s3_on_body(buf, size, n, &p->resp);
     if (o->size < 0 && status == 200 && p->resp.content_length >= 0)
@@ -143,6 +145,7 @@ static int start_part(struct downloader *d, struct part *p, struct fdata_error *
     memset(&p->resp, 0, sizeof p->resp);
     p->resp.content_length = -1;
     p->written = 0;
+    p->status = 0;
     free(p->url);
     p->url = url;
     s3_setup_transfer(p->easy, &q, url, p->headers, &p->resp);
@@ -151,6 +154,7 @@ static int start_part(struct downloader *d, struct part *p, struct fdata_error *
     curl_easy_setopt(p->easy, CURLOPT_HEADERFUNCTION, part_header);
     curl_easy_setopt(p->easy, CURLOPT_HEADERDATA, p);
     curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
+    curl_easy_setopt(p->easy, CURLOPT_BUFFERSIZE, 512L * 1024); /* fewer, larger callbacks */
     curl_multi_add_handle(d->multi, p->easy);
     d->active++;
     return FDATA_OK;
