@@ -1,10 +1,11 @@
 # Thin wrapper over CMake.  `make` builds Release into build/ (CLI at build/fastdata);
 # `make test` installs what it needs, then runs every test in Release and in Debug with
 # AddressSanitizer + UndefinedBehaviorSanitizer (clang, with the libFuzzer run);
-# `make demo` shows the reader on the corpus; `make bench` runs bench/decode.
+# `make demo` shows the reader on the corpus; `make bench` runs bench/decode (flat and
+# nested), `make bench-get` bench/get.
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test test-release test-asan demo bench install clean
+.PHONY: all build deps test test-release test-asan demo bench bench-get install clean
 
 all: build
 
@@ -36,6 +37,11 @@ demo: deps build
 bench: build
 	@scripts/install-deps.sh --bench
 	@.venv/bin/python bench/decode/bench_decode.py
+	@.venv/bin/python bench/decode/bench_decode.py --dataset embeddings --files 8
+
+bench-get: build
+	@scripts/install-deps.sh --bench
+	@.venv/bin/python bench/get/bench_get.py
 
 install: build
 	@cmake --install build

@@ -2,7 +2,8 @@
 # Installs what fastdata builds and tests with: Debian packages, and a venv in .venv/ with
 # pyarrow (the tests hand our Arrow C stream to it).  Idempotent and quiet when everything
 # is present already.  Usage: scripts/install-deps.sh [--bench]
-#   --bench  also installs the peers the benchmarks compare against (polars, duckdb).
+#   --bench  also installs the peers the benchmarks compare against (polars, duckdb, boto3,
+#            awscrt, metaflow) and nginx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,11 @@ pkgs=(cmake make gcc pkg-config python3 python3-venv
       libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev libdeflate-dev libssl-dev
       libcurl4-openssl-dev libexpat1-dev
       clang libclang-rt-14-dev)
+py_pkgs=(pyarrow)
+if [ "${1:-}" = "--bench" ]; then
+  py_pkgs+=(polars duckdb boto3 awscrt metaflow)
+  pkgs+=(nginx curl)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -21,8 +27,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-py_pkgs=(pyarrow)
-[ "${1:-}" = "--bench" ] && py_pkgs+=(polars duckdb)
 [ -x .venv/bin/python ] || python3 -m venv .venv
 if ! .venv/bin/python -c "import $(IFS=,; echo "${py_pkgs[*]}")" 2>/dev/null; then
   echo "install-deps: pip install ${py_pkgs[*]} into .venv/"

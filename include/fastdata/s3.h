@@ -72,8 +72,10 @@ FDATA_API int fdata_s3_get(fdata_s3_client *client, const char *url, int64_t off
 
 /* Options of fdata_s3_get_many; zero-initialise (0 = default). */
 struct fdata_s3_get_options {
-    int connections;             /* concurrent requests; default 16 */
+    int connections;             /* concurrent requests in all; default 16 */
     size_t part_size;            /* bytes per ranged GET; default 8 MiB */
+    int threads;                 /* event loops, each on its own thread with its share of the
+                                    objects and connections; 0 = one per core */
 };
 
 /* One object of fdata_s3_get_many. */

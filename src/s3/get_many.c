@@ -37,7 +37,8 @@ struct part {
 };
 
 struct downloader {
-    fdata_s3_client *c;
+    fdata_s3_client *c;          /* shared read-only by the downloaders of one call */
+    unsigned rng;
     CURLM *multi;
     struct object *objects;
     size_t num_objects;
@@ -231,7 +232,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     /* transport failures are retried, except our own refusal of unplaceable bytes */
     int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(status, &doc);
     if (!o->failed && again && p->attempt < d->c->retries) {
-        p->not_before = now() + s3_backoff_ms(d->c, p->attempt) / 1000.0;
+        p->not_before = now() + s3_backoff_ms(&d->rng, p->attempt) / 1000.0;
         p->attempt++;
         if (enqueue(d, p) == FDATA_OK)
             return;
@@ -291,61 +292,64 @@ static int run(struct downloader *d, struct fdata_error *err) {
     return FDATA_OK;
 }
 
-static void init_options(struct downloader *d, const struct fdata_s3_get_options *o) {
-    d->part_size = o && o->part_size ? o->part_size : DEFAULT_PART_SIZE;
-    d->connections = o && o->connections > 0 ? o->connections : DEFAULT_CONNECTIONS;
-}
+/* One downloader: objects i, i + stride, i + 2 stride, ... of the call, on its own multi
+ * handle and connections, so that several run on several cores. */
+struct group_job {
+    fdata_s3_client *c;
+    const char *const *urls;
+    size_t n;
+    size_t stride;
+    size_t part_size;
+    int connections;
+    struct fdata_s3_get_result *results;
+    int status;                  /* FDATA_ENOMEM and the like; per-object errors are in results */
+};
 
-int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
-                      const struct fdata_s3_get_options *opts, struct fdata_s3_get_result *results,
-                      struct fdata_error *err) {
-    struct downloader d = {.c = c, .num_objects = n};
-    init_options(&d, opts);
-    memset(results, 0, n * sizeof *results);
-    d.objects = calloc(n + 1, sizeof *d.objects);
-    d.errors = calloc(n + 1, sizeof *d.errors);
+static int download_group(void *ctx, size_t g, int worker) {
+    struct group_job *job = ctx;
+    (void)worker;
+    size_t count = job->n > g ? (job->n - g + job->stride - 1) / job->stride : 0;
+    struct downloader d = {.c = job->c, .num_objects = count, .part_size = job->part_size,
+                           .connections = job->connections, .rng = (unsigned)(g * 2654435761u) ^ job->c->rng};
+    d.objects = calloc(count + 1, sizeof *d.objects);
+    d.errors = calloc(count + 1, sizeof *d.errors);
     d.multi = curl_multi_init();
-    int status = d.objects && d.errors && d.multi ? FDATA_OK
-                                                  : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    int status = d.objects && d.errors && d.multi ? FDATA_OK : FDATA_ENOMEM;
     if (status == FDATA_OK)
         curl_multi_setopt(d.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)d.connections);
-    for (size_t i = 0; i < n && status == FDATA_OK; i++) {
-        struct object *o = &d.objects[i];
-        o->url = urls[i];
+    for (size_t k = 0; k < count && status == FDATA_OK; k++) {
+        struct object *o = &d.objects[k];
+        o->url = job->urls[g + k * job->stride];
         o->size = -1;
-        if (s3_parse_url(urls[i], &o->loc, &d.errors[i]) != FDATA_OK) {
+        if (s3_parse_url(o->url, &o->loc, &d.errors[k]) != FDATA_OK) {
             o->failed = 1;
             continue;
         }
         struct part *p = new_part(o, 0, (int64_t)d.part_size);
         if (!p || enqueue(&d, p) != FDATA_OK) {
             free(p);
-            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+            status = FDATA_ENOMEM;
         }
         o->parts_left = 1;
     }
+    struct fdata_error err = {0};
     if (status == FDATA_OK)
-        status = run(&d, err);
+        status = run(&d, &err);
     for (size_t i = 0; i < d.queued; i++)
         free_part(d.queue[i]);
     free(d.queue);
-    int first_failure = FDATA_OK;
-    for (size_t i = 0; d.objects && i < n; i++) {
-        struct object *o = &d.objects[i];
-        results[i].url = urls[i];
+    for (size_t k = 0; d.objects && k < count; k++) {
+        struct object *o = &d.objects[k];
+        struct fdata_s3_get_result *r = &job->results[g + k * job->stride];
+        r->url = o->url;
         if (status == FDATA_OK && !o->failed) {
-            results[i].data = o->data;
-            results[i].size = (size_t)o->size;
-            snprintf(results[i].etag, sizeof results[i].etag, "%s", o->etag);
+            r->data = o->data;
+            r->size = (size_t)o->size;
+            snprintf(r->etag, sizeof r->etag, "%s", o->etag);
         } else {
             free(o->data);
-            results[i].status = o->failed ? d.errors[i].code : status;
-            snprintf(results[i].error, sizeof results[i].error, "%s", d.errors[i].message);
-            if (first_failure == FDATA_OK && o->failed) {
-                first_failure = d.errors[i].code;
-                if (err)
-                    *err = d.errors[i];
-            }
+            r->status = o->failed ? d.errors[k].code : status;
+            snprintf(r->error, sizeof r->error, "%s", o->failed ? d.errors[k].message : "out of memory");
         }
         s3_location_free(&o->loc);
     }
@@ -353,7 +357,40 @@ int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
         curl_multi_cleanup(d.multi);
     free(d.objects);
     free(d.errors);
-    return status != FDATA_OK ? status : first_failure;
+    job->status = status != FDATA_OK ? status : job->status;
+    return FDATA_OK; /* per-object outcomes are in results; keep the other groups going */
+}
+
+int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
+                      const struct fdata_s3_get_options *opts, struct fdata_s3_get_result *results,
+                      struct fdata_error *err) {
+    memset(results, 0, n * sizeof *results);
+    struct group_job job = {
+        .c = c, .urls = urls, .n = n,
+        .part_size = opts && opts->part_size ? opts->part_size : DEFAULT_PART_SIZE,
+        .connections = opts && opts->connections > 0 ? opts->connections : DEFAULT_CONNECTIONS,
+        .results = results,
+    };
+    /* one event loop per core (copying received bytes is the work), each with its share of
+     * the connections */
+    int groups = fdata_thread_count(opts ? opts->threads : 0);
+    groups = groups > job.connections ? job.connections : groups;
+    groups = (size_t)groups > n ? (int)(n ? n : 1) : groups;
+    job.stride = (size_t)groups;
+    job.connections = (job.connections + groups - 1) / groups;
+    fdata_parallel_for((size_t)groups, groups, download_group, &job);
+    if (job.status != FDATA_OK)
+        return fdata_set_error(err, job.status, "S3 downloads: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if (results[i].status != FDATA_OK) {
+            if (err) {
+                err->code = results[i].status;
+                snprintf(err->message, sizeof err->message, "%s", results[i].error);
+            }
+            return results[i].status;
+        }
+    }
+    return FDATA_OK;
 }
 
 void fdata_s3_get_results_free(struct fdata_s3_get_result *results, size_t n) {

@@ -142,12 +142,12 @@ int s3_http_error(const struct request *q, struct response *r, struct fdata_erro
                            e.message, request_id);
 }
 
-unsigned s3_backoff_ms(fdata_s3_client *c, int attempt) {
+unsigned s3_backoff_ms(unsigned *rng, int attempt) {
     /* full jitter: a random wait in [0, min(5 s, 100 ms * 2^attempt)) */
     unsigned cap = 100u << (attempt < 6 ? attempt : 6);
     cap = cap > 5000 ? 5000 : cap;
-    c->rng = c->rng * 1103515245u + 12345u;
-    return (c->rng >> 8) % cap;
+    *rng = *rng * 1103515245u + 12345u;
+    return (*rng >> 8) % cap;
 }
 
 int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
@@ -178,7 +178,7 @@ int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
             s3_parse_error(r->body.buf ? r->body.buf : "", r->body.len, &e);
         int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(r->status, &e);
         if (again && attempt < c->retries) {
-            usleep(s3_backoff_ms(c, attempt) * 1000u);
+            usleep(s3_backoff_ms(&c->rng, attempt) * 1000u);
             continue;
         }
         if (rc != CURLE_OK)

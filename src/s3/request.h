@@ -50,8 +50,9 @@ void s3_setup_transfer(CURL *h, const struct request *q, const char *url,
 int s3_retryable(long status, const struct s3_error_doc *e);
 /* The error of a non-2xx response: URL, operation, status, S3 code, message, request id. */
 int s3_http_error(const struct request *q, struct response *r, struct fdata_error *err);
-/* Milliseconds to wait before retry `attempt` (full jitter, capped at 5 s). */
-unsigned s3_backoff_ms(fdata_s3_client *c, int attempt);
+/* Milliseconds to wait before retry `attempt` (full jitter, capped at 5 s); `rng` is the
+ * caller's random state (one per thread). */
+unsigned s3_backoff_ms(unsigned *rng, int attempt);
 /* Runs a request on the client's handle, with retries; r->body holds the body. */
 int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
                struct fdata_error *err);
