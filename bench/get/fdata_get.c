@@ -21,6 +21,8 @@ int main(int argc, char **argv) {
             go.connections = atoi(argv[first + 1]);
         else if (strcmp(argv[first], "--part-mib") == 0)
             go.part_size = (size_t)atoi(argv[first + 1]) << 20;
+        else if (strcmp(argv[first], "--threads") == 0)
+            go.threads = atoi(argv[first + 1]);
         else if (strcmp(argv[first], "--repeat") == 0)
             repeat = atoi(argv[first + 1]);
         else
