@@ -4,9 +4,11 @@ uploads and downloads byte-identical from 0 bytes to 20 MiB, ranged GETs, listin
 several pages, Parquet read straight from S3, and clear errors for a missing key, a missing
 bucket, a wrong secret, missing credentials and bad URLs.
 usage: test_s3.py FASTDATA S3_RANGES DATA_DIR"""
+import ast
 import hashlib
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -130,6 +132,8 @@ def main(tmp, env):
     check("get of 1005 objects in parallel", rc == 0 and sorted(os.listdir(got_many)) ==
           ["k%04d" % i for i in range(1005)] and "got 1005 objects" in err, err)
 
+    fault_tests(tmp, env, bucket, rnd)
+
     def error_case(name, args, words, env_override=None):
         e = dict(env)
         e.update(env_override or {})
@@ -149,6 +153,51 @@ def main(tmp, env):
     check("no credentials: says where it looked", rc == 1 and "no S3 credentials" in err, err)
     error_case("not an s3:// URL", ["stat", "http://x/y"], ["s3://"])
     error_case("invalid bucket name", ["stat", "s3://A_B/k"], ["invalid bucket name"])
+
+
+def fault_tests(tmp, env, bucket, rnd):
+    """Downloads through tests/s3/fault_proxy.py, which injects 503 SlowDown, 500, resets
+    and truncated bodies: with retries every object arrives byte-identical; without them the
+    command fails with a clear error and writes nothing."""
+    src = os.path.join(tmp, "faultsrc")
+    os.mkdir(src)
+    objs = {}
+    for i in range(150):
+        objs["o%03d" % i] = rnd.randbytes(rnd.randrange(1, 200_000))
+    objs["big1"] = rnd.randbytes(3 << 20)
+    objs["big2"] = rnd.randbytes((2 << 20) + 12345)
+    for name, data in objs.items():
+        with open(os.path.join(src, name), "wb") as f:
+            f.write(data)
+    rc, out, err = run("put", *[os.path.join(src, n) for n in sorted(objs)],
+                       "s3://%s/faults/" % bucket, env=env)
+    check("put 152 objects for the fault tests", rc == 0, err)
+    upstream = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    for rate, retries, expect_ok in (("0.15", None, True), ("0.4", "0", False)):
+        port = free_ports(1)
+        proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), str(port),
+                                  upstream, rate, "7"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        proxy.stdout.readline()
+        dest = os.path.join(tmp, "faultdest" + rate)
+        os.mkdir(dest)
+        args = ["get", "s3://%s/faults/" % bucket, "-o", dest, "--part-size", "1",
+                "--connections", "8", "--endpoint", "http://127.0.0.1:%d" % port]
+        if retries is not None:
+            args += ["--retries", retries]
+        rc, out, err = run(*args, env=env)
+        proxy.send_signal(signal.SIGINT)  # the proxy then reports what it injected
+        _, injected = proxy.communicate()
+        counts = ast.literal_eval(injected.strip().split(": ", 1)[1]) if ": " in injected else {}
+        if expect_ok:
+            same = rc == 0 and all(
+                sha(open(os.path.join(dest, n), "rb").read()) == sha(d) for n, d in objs.items())
+            check("get through 15%% injected faults %s is byte-identical" % counts,
+                  same and len(counts) == 4 and all(v > 0 for v in counts.values()), err)
+        else:
+            check("without retries, faults give one clear error and no files",
+                  rc == 1 and err.startswith("fastdata: ") and err.count("\n") == 1 and
+                  os.listdir(dest) == [], err)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""A fault-injecting HTTP proxy (standard library only) between an S3 client and a server.
+It forwards requests unchanged (Host and signature headers included, so SigV4 still holds)
+and, for a seeded random share of GETs, answers instead with one of:
+  slowdown   503 SlowDown (S3 XML), as S3 throttling does
+  internal   500 InternalError
+  reset      the headers and half the body, then a TCP reset
+  truncate   the full Content-Length announced, half the body sent, then the connection closed
+usage: fault_proxy.py LISTEN_PORT UPSTREAM_PORT RATE SEED   (prints "ready" when listening)
+"""
+import http.client
+import http.server
+import random
+import socket
+import struct
+import sys
+import threading
+
+LISTEN, UPSTREAM, RATE, SEED = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+FAULTS = ("slowdown", "internal", "reset", "truncate")
+rng = random.Random(SEED)
+lock = threading.Lock()
+counts = {f: 0 for f in FAULTS}
+
+
+def pick_fault(method):
+    with lock:
+        if method != "GET" or rng.random() >= RATE:
+            return None
+        f = rng.choice(FAULTS)
+        counts[f] += 1
+        return f
+
+
+def error_xml(code, message):
+    return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code><Message>%s</Message>"
+            "<RequestId>fault-proxy</RequestId></Error>" % (code, message)).encode()
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def forward(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        conn = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=60)
+        headers = {k: v for k, v in self.headers.items()}
+        conn.request(self.command, self.path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp, data
+
+    def send_error_doc(self, status, code, message):
+        body = error_xml(code, message)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def handle_one(self):
+        fault = pick_fault(self.command)
+        if fault == "slowdown":
+            return self.send_error_doc(503, "SlowDown", "Please reduce your request rate.")
+        if fault == "internal":
+            return self.send_error_doc(500, "InternalError", "We encountered an internal error.")
+        resp, data = self.forward()
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if fault in ("reset", "truncate") and len(data) > 1:
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            if fault == "reset":  # SO_LINGER 0: close with a RST
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        self.wfile.write(data)
+
+    do_GET = do_HEAD = do_PUT = do_DELETE = handle_one
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", LISTEN), Proxy)
+server.daemon_threads = True
+print("ready", flush=True)
+try:
+    server.serve_forever()
+except KeyboardInterrupt:
+    pass
+finally:
+    print("faults injected: %s" % counts, file=sys.stderr, flush=True)
