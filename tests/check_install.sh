@@ -18,7 +18,10 @@ C
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 cc -Wall -Werror "$prefix/use.c" -o "$prefix/use" $(pkg-config --cflags --libs fastdata)
 LD_LIBRARY_PATH="$libdir" "$prefix/use" | grep -qx "$(LD_LIBRARY_PATH="$libdir" "$prefix/bin/fastdata" version | cut -d' ' -f2)"
+# the static library, with its dependencies' shared libraries (Debian ships no static
+# libcurl dependency chain)
+deps=$(sed -n 's/^Requires.private: //p' "$PKG_CONFIG_PATH/fastdata.pc")
 cc -Wall -Werror "$prefix/use.c" -o "$prefix/use_static" $(pkg-config --cflags fastdata) \
-   "$libdir/libfastdata.a" $(pkg-config --libs --static fastdata | sed 's/-lfastdata//')
+   "$libdir/libfastdata.a" $(pkg-config --libs $deps) -lpthread -lm
 "$prefix/use_static" >/dev/null
 echo "1 passed, 0 failed"
