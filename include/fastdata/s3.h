@@ -41,6 +41,10 @@ struct fdata_s3_options {
     int path_style;              /* 1 path style, -1 virtual-hosted, 0 = by endpoint */
     int no_sign;                 /* anonymous requests, for public buckets */
     int retries;                 /* attempts after the first; 0 = 4 */
+    size_t multipart_threshold;  /* fdata_s3_put uses a multipart upload above this size;
+                                    0 = 64 MiB */
+    size_t upload_part_size;     /* multipart part size; 0 = 8 MiB (S3's minimum is 5 MiB) */
+    int upload_threads;          /* parts uploaded in parallel; 0 = 4 */
 };
 
 /* Makes a client.  FDATA_ENOTFOUND when signing is on and no credentials are found (the
@@ -103,7 +107,9 @@ FDATA_API int fdata_s3_get_many(fdata_s3_client *client, const char *const *urls
                                 struct fdata_s3_get_result *results, struct fdata_error *err);
 FDATA_API void fdata_s3_get_results_free(struct fdata_s3_get_result *results, size_t n);
 
-/* PUT `size` bytes at `data` as s3://bucket/key (one request; payload signed). */
+/* PUT `size` bytes at `data` as s3://bucket/key: one signed request, or above the client's
+ * multipart threshold a multipart upload (create, parts in parallel, complete; aborted on
+ * failure so no parts are left behind). */
 FDATA_API int fdata_s3_put(fdata_s3_client *client, const char *url, const void *data,
                            size_t size, struct fdata_error *err);
 

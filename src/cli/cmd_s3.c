@@ -25,6 +25,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
         {"recursive", no_argument, NULL, 'r'}, {"long", no_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
         {"connections", required_argument, NULL, 'C'}, {"part-size", required_argument, NULL, 'P'},
+        {"multipart-threshold", required_argument, NULL, 'T'},
         CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -52,11 +53,15 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
             a->get.connections = (int)strtol(optarg, &end, 10);
             if (*end || a->get.connections < 1 || a->get.connections > 1024)
                 return cli_fail("--connections wants 1..1024, not '%s'", optarg);
-        } else if (c == 'P') {
+        } else if (c == 'P' || c == 'T') {
             long long mib = strtoll(optarg, &end, 10);
             if (*end || mib < 1 || mib > 4096)
-                return cli_fail("--part-size wants MiB, 1..4096, not '%s'", optarg);
-            a->get.part_size = (size_t)mib << 20;
+                return cli_fail("--%s wants MiB, 1..4096, not '%s'",
+                                c == 'P' ? "part-size" : "multipart-threshold", optarg);
+            if (c == 'T')
+                a->s3.multipart_threshold = (size_t)mib << 20;
+            else /* get: ranged parts; put: upload parts */
+                a->get.part_size = a->s3.upload_part_size = (size_t)mib << 20;
         } else {
             a->out_dir = optarg;
         }
@@ -278,8 +283,11 @@ int cmd_get(int argc, char **argv) {
 }
 
 static const char put_usage[] =
-    "usage: fastdata put FILE... s3://bucket/prefix/ [S3 options]\n"
-    "Uploads files under the prefix (keys: prefix + file name), or one FILE to s3://bucket/key.";
+    "usage: fastdata put FILE... s3://bucket/prefix/ [--part-size MIB]\n"
+    "                    [--multipart-threshold MIB] [S3 options]\n"
+    "Uploads files under the prefix (keys: prefix + file name), or one FILE to s3://bucket/key.\n"
+    "Files above the threshold (default 64 MiB) go as multipart uploads in parallel parts\n"
+    "(default 8 MiB; S3 wants at least 5 MiB).";
 
 static int put_file(fdata_s3_client *client, const char *file, const char *dest,
                     struct transfer_totals *t) {
@@ -316,7 +324,7 @@ static int put_file(fdata_s3_client *client, const char *file, const char *dest,
 
 int cmd_put(int argc, char **argv) {
     struct s3_args a;
-    if (parse_args(argc, argv, put_usage, "", &a))
+    if (parse_args(argc, argv, put_usage, "PT", &a))
         return 1;
     int nfiles = a.argc - a.first - 1;
     const char *dest = argv[a.argc - 1];

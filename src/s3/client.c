@@ -41,6 +41,9 @@ int fdata_s3_client_new(const struct fdata_s3_options *o, fdata_s3_client **out,
         return status;
     }
     c->retries = o->retries > 0 ? o->retries : 4;
+    c->multipart_threshold = o->multipart_threshold ? o->multipart_threshold : (size_t)64 << 20;
+    c->upload_part_size = o->upload_part_size ? o->upload_part_size : (size_t)8 << 20;
+    c->upload_threads = o->upload_threads > 0 ? o->upload_threads : 4;
     c->rng = (unsigned)time(NULL) ^ (unsigned)getpid();
     *out = c;
     return FDATA_OK;
@@ -118,7 +121,10 @@ int fdata_s3_put(fdata_s3_client *c, const char *url, const void *data, size_t s
                             : fdata_set_error(err, FDATA_EINVAL, "%s: PUT needs a key", url);
     struct request q = {"PUT", "PUT", url, loc.bucket, loc.key, NULL, data, size, 0, -1, NULL};
     struct response r = {0};
-    if (status == FDATA_OK)
+    if (status == FDATA_OK && size > c->multipart_threshold)
+        status = s3_multipart_put(c, url, loc.bucket, loc.key, data, size, c->upload_part_size,
+                                  c->upload_threads, err);
+    else if (status == FDATA_OK)
         status = s3_perform(c, &q, &r, err);
     fdata_sb_free(&r.body);
     s3_location_free(&loc);

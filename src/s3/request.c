@@ -107,8 +107,8 @@ void s3_setup_transfer(CURL *h, const struct request *q, const char *url,
         curl_easy_setopt(h, CURLOPT_CAINFO, ca);
     if (strcmp(q->method, "HEAD") == 0) {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (strcmp(q->method, "PUT") == 0) {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+    } else if (strcmp(q->method, "PUT") == 0 || strcmp(q->method, "POST") == 0) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body ? q->body : "");
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
     } else if (strcmp(q->method, "GET") != 0) {
@@ -151,7 +151,12 @@ unsigned s3_backoff_ms(unsigned *rng, int attempt) {
 }
 
 int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
-                   struct fdata_error *err) {
+               struct fdata_error *err) {
+    return s3_perform_on(c, c->curl, &c->rng, q, r, err);
+}
+
+int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct request *q,
+                  struct response *r, struct fdata_error *err) {
     char *url = NULL, *host = NULL, *path = NULL;
     if (s3_request_url(&c->cfg, q->bucket, q->key, &url, &host, &path) != FDATA_OK)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
@@ -167,9 +172,9 @@ int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
         fdata_sb_free(&r->body);
         memset(r, 0, sizeof *r);
         r->content_length = -1;
-        s3_setup_transfer(c->curl, q, full, headers, r);
-        CURLcode rc = curl_easy_perform(c->curl);
-        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
+        s3_setup_transfer(curl, q, full, headers, r);
+        CURLcode rc = curl_easy_perform(curl);
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
         curl_slist_free_all(headers);
         struct s3_error_doc e = {0};
         if (rc == CURLE_OK && r->status >= 200 && r->status < 300)
@@ -178,7 +183,7 @@ int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
             s3_parse_error(r->body.buf ? r->body.buf : "", r->body.len, &e);
         int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(r->status, &e);
         if (again && attempt < c->retries) {
-            usleep(s3_backoff_ms(&c->rng, attempt) * 1000u);
+            usleep(s3_backoff_ms(rng, attempt) * 1000u);
             continue;
         }
         if (rc != CURLE_OK)

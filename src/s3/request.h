@@ -15,6 +15,8 @@ struct fdata_s3_client {
     CURL *curl;
     int retries;
     unsigned rng;
+    size_t multipart_threshold, upload_part_size;
+    int upload_threads;
 };
 
 struct request {
@@ -56,5 +58,15 @@ unsigned s3_backoff_ms(unsigned *rng, int attempt);
 /* Runs a request on the client's handle, with retries; r->body holds the body. */
 int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
                struct fdata_error *err);
+/* The same on another thread's handle and random state (the client's config is shared
+ * read-only). */
+int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct request *q,
+                  struct response *r, struct fdata_error *err);
+
+/* A multipart upload of size bytes in part_size parts on `threads` threads; aborted on
+ * failure. */
+int s3_multipart_put(fdata_s3_client *c, const char *url, const char *bucket, const char *key,
+                     const void *data, size_t size, size_t part_size, int threads,
+                     struct fdata_error *err);
 
 #endif

@@ -144,3 +144,20 @@ int s3_parse_list_page(const char *xml, size_t n, struct fdata_s3_listing *listi
         return fdata_set_error(err, FDATA_ECORRUPT, "a truncated listing without a continuation token");
     return FDATA_OK;
 }
+
+static void upload_id_field(struct xml_walk *w, const char *parent, const char *name,
+                            const char *text) {
+    char **id = w->ctx;
+    if (strcmp(parent, "InitiateMultipartUploadResult") == 0 && strcmp(name, "UploadId") == 0)
+        set_string(w, id, text);
+}
+
+char *s3_parse_upload_id(const char *xml, size_t n) {
+    char *id = NULL;
+    struct xml_walk w = {.on_end = upload_id_field, .ctx = &id};
+    if (walk_xml(xml, n, &w) != 0 || w.oom) {
+        free(id);
+        return NULL;
+    }
+    return id;
+}

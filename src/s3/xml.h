@@ -21,4 +21,7 @@ int s3_parse_error(const char *xml, size_t n, struct s3_error_doc *out);
 int s3_parse_list_page(const char *xml, size_t n, struct fdata_s3_listing *listing,
                        int *truncated, char **next_token, struct fdata_error *err);
 
+/* The UploadId of an InitiateMultipartUploadResult, malloc'ed; NULL if absent. */
+char *s3_parse_upload_id(const char *xml, size_t n);
+
 #endif

@@ -100,6 +100,17 @@ def main(tmp, env):
     rc, out, err = run("get", prefix + "mib.bin", "-o", "-", env=env)
     check("get to stdout is byte-identical", rc == 0 and out == files["mib.bin"], err)
 
+    big = os.path.join(src, "big file+name ü.bin")
+    rc, out, err = run("put", big, "s3://%s/multipart/big.bin" % bucket, "--part-size", "5",
+                       "--multipart-threshold", "6", env=env)
+    rc2, out2, err2 = run("stat", "s3://%s/multipart/big.bin" % bucket, env=env)
+    rc3, body, err3 = run("get", "s3://%s/multipart/big.bin" % bucket, "-o", "-", env=env)
+    check("a multipart upload in 4 parallel parts reads back byte-identical",
+          rc == 0 and rc3 == 0 and sha(body) == sha(files[name]) and b"-4" in out2,
+          err + err2 + err3 + out2.decode())
+    rc, out, err = run("put", big, "s3://no-such-bucket-x/big.bin", "--part-size", "5",
+                       "--multipart-threshold", "6", env=env)
+    check("a multipart upload to a missing bucket fails clearly", rc == 1 and "NoSuchBucket" in err, err)
     p = subprocess.run([S3_RANGES, prefix + name, os.path.join(src, name)], env=env,
                        capture_output=True, text=True)
     check("ranged GETs equal the local bytes", p.returncode == 0, p.stdout + p.stderr)
