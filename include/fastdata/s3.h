@@ -40,7 +40,8 @@ struct fdata_s3_options {
     const char *access_key, *secret_key, *session_token;
     int path_style;              /* 1 path style, -1 virtual-hosted, 0 = by endpoint */
     int no_sign;                 /* anonymous requests, for public buckets */
-    int retries;                 /* attempts after the first; 0 = 4 */
+    int retries;                 /* attempts after the first; 0 = 4, negative = none */
+    int stall_seconds;           /* a transfer below 1 KiB/s for this long is retried; 0 = 30 */
     size_t multipart_threshold;  /* fdata_s3_put uses a multipart upload above this size;
                                     0 = 64 MiB */
     size_t upload_part_size;     /* multipart part size; 0 = 8 MiB (S3's minimum is 5 MiB) */

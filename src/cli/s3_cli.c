@@ -6,7 +6,7 @@
 
 const char cli_s3_usage[] =
     "S3 options: --endpoint URL  --region R  --profile P  --no-sign-request\n"
-    "            --path-style  --retries N\n"
+    "            --path-style  --retries N  --stall-timeout SECONDS\n"
     "Credentials and defaults come from AWS_* variables and ~/.aws as in the AWS CLI.\n";
 
 int cli_s3_option(int c, const char *arg, struct fdata_s3_options *o) {
@@ -21,6 +21,13 @@ int cli_s3_option(int c, const char *arg, struct fdata_s3_options *o) {
         o->retries = (int)strtol(arg, &end, 10);
         if (*end || o->retries < 0 || o->retries > 100)
             return -cli_fail("--retries wants 0..100, not '%s'", arg);
+        if (o->retries == 0)
+            o->retries = -1; /* the library reads 0 as its default */
+        return 1;
+    case 1006:
+        o->stall_seconds = (int)strtol(arg, &end, 10);
+        if (*end || o->stall_seconds < 1 || o->stall_seconds > 3600)
+            return -cli_fail("--stall-timeout wants 1..3600 seconds, not '%s'", arg);
         return 1;
     default: return 0;
     }

@@ -40,7 +40,8 @@ int fdata_s3_client_new(const struct fdata_s3_options *o, fdata_s3_client **out,
         fdata_s3_client_free(c);
         return status;
     }
-    c->retries = o->retries > 0 ? o->retries : 4;
+    c->retries = o->retries < 0 ? 0 : o->retries > 0 ? o->retries : 4;
+    c->stall_seconds = o->stall_seconds > 0 ? o->stall_seconds : 30;
     c->multipart_threshold = o->multipart_threshold ? o->multipart_threshold : (size_t)64 << 20;
     c->upload_part_size = o->upload_part_size ? o->upload_part_size : (size_t)8 << 20;
     c->upload_threads = o->upload_threads > 0 ? o->upload_threads : 4;

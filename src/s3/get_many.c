@@ -149,7 +149,7 @@ static int start_part(struct downloader *d, struct part *p, struct fdata_error *
     p->status = 0;
     free(p->url);
     p->url = url;
-    s3_setup_transfer(p->easy, &q, url, p->headers, &p->resp);
+    s3_setup_transfer(d->c, p->easy, &q, url, p->headers, &p->resp);
     curl_easy_setopt(p->easy, CURLOPT_WRITEFUNCTION, part_body);
     curl_easy_setopt(p->easy, CURLOPT_WRITEDATA, p);
     curl_easy_setopt(p->easy, CURLOPT_HEADERFUNCTION, part_header);
@@ -234,6 +234,10 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     if (!o->failed && again && p->attempt < d->c->retries) {
         p->not_before = now() + s3_backoff_ms(&d->rng, p->attempt) / 1000.0;
         p->attempt++;
+        if (!first && p->written > 0 && p->written < p->len) { /* resume after what arrived */
+            p->offset += p->written;
+            p->len -= p->written;
+        }
         if (enqueue(d, p) == FDATA_OK)
             return;
     }

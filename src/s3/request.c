@@ -89,7 +89,7 @@ int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *
     return h ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
 }
 
-void s3_setup_transfer(CURL *h, const struct request *q, const char *url,
+void s3_setup_transfer(fdata_s3_client *c, CURL *h, const struct request *q, const char *url,
                        struct curl_slist *headers, struct response *r) {
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, url);
@@ -101,7 +101,7 @@ void s3_setup_transfer(CURL *h, const struct request *q, const char *url,
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* a stalled transfer fails... */
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);    /* ...and is retried */
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->stall_seconds); /* ...and is retried */
     const char *ca = getenv("AWS_CA_BUNDLE");
     if (ca && *ca)
         curl_easy_setopt(h, CURLOPT_CAINFO, ca);
@@ -172,7 +172,7 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
         fdata_sb_free(&r->body);
         memset(r, 0, sizeof *r);
         r->content_length = -1;
-        s3_setup_transfer(curl, q, full, headers, r);
+        s3_setup_transfer(c, curl, q, full, headers, r);
         CURLcode rc = curl_easy_perform(curl);
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
         curl_slist_free_all(headers);

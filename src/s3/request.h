@@ -14,6 +14,7 @@ struct fdata_s3_client {
     struct s3_config cfg;
     CURL *curl;
     int retries;
+    long stall_seconds;
     unsigned rng;
     size_t multipart_threshold, upload_part_size;
     int upload_threads;
@@ -46,7 +47,7 @@ size_t s3_on_header(char *p, size_t size, size_t n, void *ud);
 int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *host,
                        const char *path, struct curl_slist **out, struct fdata_error *err);
 /* Resets `h` and sets it up for the request (callbacks filling `r`). */
-void s3_setup_transfer(CURL *h, const struct request *q, const char *url,
+void s3_setup_transfer(fdata_s3_client *c, CURL *h, const struct request *q, const char *url,
                        struct curl_slist *headers, struct response *r);
 /* Whether a failed response is worth another attempt. */
 int s3_retryable(long status, const struct s3_error_doc *e);

@@ -6,18 +6,22 @@ and, for a seeded random share of GETs, answers instead with one of:
   internal   500 InternalError
   reset      the headers and half the body, then a TCP reset
   truncate   the full Content-Length announced, half the body sent, then the connection closed
-usage: fault_proxy.py LISTEN_PORT UPSTREAM_PORT RATE SEED   (prints "ready" when listening)
+  stall      the headers, then nothing for STALL seconds, then the body
+usage: fault_proxy.py LISTEN_PORT UPSTREAM_PORT RATE SEED [STALL]  (prints "ready" when listening)
 """
 import http.client
 import http.server
 import random
+import select
 import socket
 import struct
 import sys
 import threading
+import time
 
 LISTEN, UPSTREAM, RATE, SEED = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-FAULTS = ("slowdown", "internal", "reset", "truncate")
+STALL = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+FAULTS = ("slowdown", "internal", "reset", "truncate") + (("stall",) if STALL else ())
 rng = random.Random(SEED)
 lock = threading.Lock()
 counts = {f: 0 for f in FAULTS}
@@ -30,6 +34,17 @@ def pick_fault(method):
         f = rng.choice(FAULTS)
         counts[f] += 1
         return f
+
+
+def peer_closed(sock):
+    """True when the client has closed its end (readable, and nothing to read)."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 def error_xml(code, message):
@@ -76,6 +91,16 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command == "HEAD":
+            return
+        if fault == "stall" and len(data) > 1:
+            self.wfile.flush()  # the headers go out, then nothing for STALL seconds
+            time.sleep(STALL)
+            if peer_closed(self.connection):  # the client gave up on the stalled transfer
+                with lock:
+                    counts["stall_abandoned"] = counts.get("stall_abandoned", 0) + 1
+                self.close_connection = True
+                return
+            self.wfile.write(data)
             return
         if fault in ("reset", "truncate") and len(data) > 1:
             self.wfile.write(data[: len(data) // 2])

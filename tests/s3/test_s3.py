@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 FASTDATA, S3_RANGES, DATA = sys.argv[1:4]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -167,9 +168,10 @@ def main(tmp, env):
 
 
 def fault_tests(tmp, env, bucket, rnd):
-    """Downloads through tests/s3/fault_proxy.py, which injects 503 SlowDown, 500, resets
-    and truncated bodies: with retries every object arrives byte-identical; without them the
-    command fails with a clear error and writes nothing."""
+    """Downloads through tests/s3/fault_proxy.py, which injects 503 SlowDown, 500, resets,
+    truncated bodies and stalls (which the client must detect and abandon): with retries every
+    object arrives byte-identical; without them the command fails with a clear error and
+    writes nothing."""
     src = os.path.join(tmp, "faultsrc")
     os.mkdir(src)
     objs = {}
@@ -187,16 +189,18 @@ def fault_tests(tmp, env, bucket, rnd):
     for rate, retries, expect_ok in (("0.15", None, True), ("0.4", "0", False)):
         port = free_ports(1)
         proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), str(port),
-                                  upstream, rate, "7"], stdout=subprocess.PIPE,
+                                  upstream, rate, "7", "3"], stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
         proxy.stdout.readline()
         dest = os.path.join(tmp, "faultdest" + rate)
         os.mkdir(dest)
         args = ["get", "s3://%s/faults/" % bucket, "-o", dest, "--part-size", "1",
-                "--connections", "8", "--endpoint", "http://127.0.0.1:%d" % port]
+                "--connections", "8", "--endpoint", "http://127.0.0.1:%d" % port,
+                "--stall-timeout", "1"]
         if retries is not None:
             args += ["--retries", retries]
         rc, out, err = run(*args, env=env)
+        time.sleep(3.5)  # let stalled handlers wake and see that the client left
         proxy.send_signal(signal.SIGINT)  # the proxy then reports what it injected
         _, injected = proxy.communicate()
         counts = ast.literal_eval(injected.strip().split(": ", 1)[1]) if ": " in injected else {}
@@ -204,7 +208,7 @@ def fault_tests(tmp, env, bucket, rnd):
             same = rc == 0 and all(
                 sha(open(os.path.join(dest, n), "rb").read()) == sha(d) for n, d in objs.items())
             check("get through 15%% injected faults %s is byte-identical" % counts,
-                  same and len(counts) == 4 and all(v > 0 for v in counts.values()), err)
+                  same and len(counts) == 6 and all(v > 0 for v in counts.values()), err)
         else:
             check("without retries, faults give one clear error and no files",
                   rc == 1 and err.startswith("fastdata: ") and err.count("\n") == 1 and
