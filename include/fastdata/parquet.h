@@ -60,7 +60,10 @@ FDATA_API int fdata_parquet_open_path(const char *path, fdata_parquet_file **out
 /*
  * Opens a Parquet file held in memory: `size` bytes at `data`.  `name` (may be NULL) is
  * used in error messages, e.g. the object's URL.  The bytes are not copied: they must stay
- * valid and unchanged until `release(release_ctx)` is called, which happens when the file
+ * valid until `release(release_ctx)` is called, and unchanged once read; only the footer and
+ * the leading magic are read here, so a caller may pass a buffer that holds just those and
+ * fill in the column chunks later, before reading them (see fdata_parquet_read_ranges).  The
+ * buffer is released when the file
  * and every stream and array that points into it are gone.  `release` may be NULL when the
  * caller keeps the bytes alive longer itself.  If this call fails, `release` is NOT called:
  * the buffer still belongs to the caller.  Errors as fdata_parquet_open_path.
@@ -139,6 +142,23 @@ FDATA_API int fdata_parquet_get_schema(fdata_parquet_file *file,
 FDATA_API int fdata_parquet_read_row_groups(fdata_parquet_file *file, int first, int count,
                                             const struct fdata_parquet_read_options *opts,
                                             struct ArrowArray *out, struct fdata_error *err);
+
+/* A byte range of the file. */
+struct fdata_byte_range {
+    int64_t offset, length;
+};
+
+/*
+ * The byte ranges a read with `opts` touches: the projected column chunks of every row
+ * group, sorted, with ranges closer than `merge_gap` bytes merged.  Lets a caller holding
+ * only the footer (e.g. from one ranged GET) fetch just those bytes into a buffer of the
+ * file's size before decoding.  On success *ranges (free()) holds *count ranges.  Errors as
+ * fdata_parquet_get_schema, and FDATA_ECORRUPT for a chunk outside the file.
+ */
+FDATA_API int fdata_parquet_read_ranges(fdata_parquet_file *file,
+                                        const struct fdata_parquet_read_options *opts,
+                                        int64_t merge_gap, struct fdata_byte_range **ranges,
+                                        size_t *count, struct fdata_error *err);
 
 /*
  * Makes an ArrowArrayStream that yields one record batch per row group, in file order,

@@ -23,9 +23,11 @@ extern const char cli_s3_usage[];
 /* Applies an S3 option: 1 when `c` was one, 0 when not, negative after an error message. */
 int cli_s3_option(int c, const char *arg, struct fdata_s3_options *o);
 int cli_is_s3(const char *path);
-/* Opens a local Parquet file (mmap) or an s3:// object (read into memory); prints the
- * error and returns 1 on failure. */
-int cli_open_parquet(const char *path, const struct fdata_s3_options *o, fdata_parquet_file **out);
+/* Opens a local Parquet file (mmap) or an s3:// object: its footer, plus the column chunks
+ * `ro` projects (none when ro is NULL); FDATA_VERBOSE=1 reports the bytes fetched.  Prints
+ * the error and returns 1 on failure. */
+int cli_open_parquet(const char *path, const struct fdata_s3_options *o,
+                     const struct fdata_parquet_read_options *ro, fdata_parquet_file **out);
 /* Makes a client; prints the error and returns 1 on failure. */
 int cli_s3_client(const struct fdata_s3_options *o, fdata_s3_client **out);
 

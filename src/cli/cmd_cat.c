@@ -138,14 +138,14 @@ int cmd_cat(int argc, char **argv) {
         return 1;
     }
     struct fdata_error err = {0};
-    fdata_parquet_file *file;
-    if (cli_open_parquet(o.path, &o.s3, &file)) {
-        free(o.columns);
-        return 1;
-    }
     struct fdata_parquet_read_options ro = {
         .threads = o.threads, .columns = (const char *const *)o.columns, .num_columns = o.num_columns,
     };
+    fdata_parquet_file *file;
+    if (cli_open_parquet(o.path, &o.s3, &ro, &file)) {
+        free(o.columns);
+        return 1;
+    }
     struct ArrowArrayStream stream;
     int rc;
     if (fdata_parquet_stream(file, &ro, &stream, &err) != FDATA_OK) {

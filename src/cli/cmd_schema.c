@@ -84,7 +84,7 @@ int cmd_schema(int argc, char **argv) {
     const char *path = argv[optind];
     struct fdata_error err = {0};
     fdata_parquet_file *f;
-    if (cli_open_parquet(path, &s3, &f))
+    if (cli_open_parquet(path, &s3, NULL, &f))
         return 1;
     printf("file: %s\n", path);
     printf("created_by: %s\n", fdata_parquet_created_by(f));

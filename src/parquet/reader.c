@@ -403,6 +403,55 @@ int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
     return status;
 }
 
+/* ---- byte ranges ---- */
+
+static int range_cmp(const void *a, const void *b) {
+    const struct fdata_byte_range *x = a, *y = b;
+    return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+int fdata_parquet_read_ranges(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
+                              int64_t merge_gap, struct fdata_byte_range **out, size_t *count,
+                              struct fdata_error *err) {
+    *out = NULL;
+    *count = 0;
+    struct pq_projection p;
+    FDATA_RETURN_IF(make_projection(f, o, &p, err));
+    size_t cap = (size_t)f->md.num_row_groups * (size_t)f->schema.num_leaves + 1;
+    struct fdata_byte_range *r = calloc(cap, sizeof *r);
+    int status = r ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    size_t n = 0;
+    for (int rg = 0; status == FDATA_OK && rg < f->md.num_row_groups; rg++) {
+        for (int leaf = 0; status == FDATA_OK && leaf < f->schema.num_leaves; leaf++) {
+            struct pq_chunk_input in = {0};
+            if (!p.selected[leaf])
+                continue;
+            status = chunk_input(f, rg, leaf, &in, err);
+            if (status == FDATA_OK && in.size > 0)
+                r[n++] = (struct fdata_byte_range){in.file_offset, (int64_t)in.size};
+        }
+    }
+    pq_projection_free(&p);
+    if (status != FDATA_OK) {
+        free(r);
+        return status;
+    }
+    qsort(r, n, sizeof *r, range_cmp);
+    size_t m = 0; /* merge ranges that overlap or lie within merge_gap of each other */
+    for (size_t i = 0; i < n; i++) {
+        if (m > 0 && r[i].offset <= r[m - 1].offset + r[m - 1].length + merge_gap) {
+            int64_t end = r[i].offset + r[i].length;
+            if (end > r[m - 1].offset + r[m - 1].length)
+                r[m - 1].length = end - r[m - 1].offset;
+        } else {
+            r[m++] = r[i];
+        }
+    }
+    *out = r;
+    *count = m;
+    return FDATA_OK;
+}
+
 /* ---- stream ---- */
 
 struct stream_private {
