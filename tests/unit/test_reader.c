@@ -191,6 +191,68 @@ static void test_stream_errors(void) {
     s.release(&s);
 }
 
+/* JSONL text of every row group of `f` with the columns of `o`. */
+static char *dump(fdata_parquet_file *f, const struct fdata_parquet_read_options *o) {
+    struct ArrowArrayStream st;
+    struct ArrowSchema schema;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (fdata_parquet_stream(f, o, &st, NULL) == FDATA_OK) {
+        if (st.get_schema(&st, &schema) == 0) {
+            struct ArrowArray b;
+            while (st.get_next(&st, &b) == 0 && b.release) {
+                fdata_arrow_write_batch(&schema, &b, b.length, FDATA_TEXT_JSONL, out, NULL);
+                b.release(&b);
+            }
+            schema.release(&schema);
+        }
+        st.release(&st);
+    }
+    fclose(out);
+    return text;
+}
+
+/* A buffer holding only the footer, the magic and the ranges fdata_parquet_read_ranges names
+ * reads exactly like the whole file. */
+static void test_sparse_read(void) {
+    size_t n;
+    uint8_t *whole = slurp(corpus("generated/duckdb_rowgroups_v2_gzip.parquet"), &n);
+    fdata_parquet_file *full, *sparse;
+    struct fdata_error err = {0};
+    CHECK(fdata_parquet_open_buffer(whole, n, "full", NULL, NULL, &full, &err) == FDATA_OK);
+    uint32_t footer;
+    memcpy(&footer, whole + n - 8, 4);
+    uint8_t *buf = calloc(n, 1);
+    memcpy(buf, whole, 4);
+    memcpy(buf + n - 8 - footer, whole + n - 8 - footer, footer + 8);
+    CHECK(fdata_parquet_open_buffer(buf, n, "sparse", free, buf, &sparse, &err) == FDATA_OK);
+    const char *cols[] = {"run_int"};
+    struct fdata_parquet_read_options o = {.columns = cols, .num_columns = 1};
+    struct fdata_byte_range *r;
+    size_t count;
+    CHECK(fdata_parquet_read_ranges(sparse, &o, 0, &r, &count, &err) == FDATA_OK);
+    CHECK(count == 10); /* one chunk per row group, not adjacent */
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        CHECK(r[i].offset >= 4 && r[i].offset + r[i].length <= (int64_t)n);
+        CHECK(i == 0 || r[i].offset > r[i - 1].offset + r[i - 1].length);
+        memcpy(buf + r[i].offset, whole + r[i].offset, (size_t)r[i].length);
+        total += (size_t)r[i].length;
+    }
+    CHECK(total < n / 3);
+    free(r);
+    CHECK(fdata_parquet_read_ranges(sparse, &o, (int64_t)n, &r, &count, &err) == FDATA_OK && count == 1);
+    free(r);
+    char *a = dump(full, &o), *b = dump(sparse, &o);
+    CHECK(a && b && strlen(a) > 1000 && strcmp(a, b) == 0);
+    free(a);
+    free(b);
+    fdata_parquet_close(sparse);
+    fdata_parquet_close(full);
+    free(whole);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: test_reader DATA_DIR\n");
@@ -204,5 +266,6 @@ int main(int argc, char **argv) {
     test_threads_and_alignment();
     test_column_info();
     test_stream_errors();
+    test_sparse_read();
     return check_result("test_reader");
 }
