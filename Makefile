@@ -28,7 +28,7 @@ test-asan:
 	@echo "== Debug + AddressSanitizer + UndefinedBehaviorSanitizer tests (clang, with fuzzing)"
 	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFDATA_SANITIZE=ON -DFDATA_FUZZ=ON >/dev/null
 	@cmake --build build-asan -j$(JOBS)
-	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
 
 demo: deps build

@@ -17,6 +17,12 @@
  * bytes demand gigabytes. */
 #define MAX_VALUES_PER_PAGE_BYTE 65536
 #define MAX_PAGE_SIZE (1u << 30)
+/* No writer puts more values in one page (parquet-cpp's old 64M-row row groups of nulls
+ * come closest); the cap keeps a page's claim from demanding gigabytes. */
+#define MAX_PAGE_VALUES ((size_t)1 << 27)
+/* A flat chunk's output is sized for its row group's rows up to this many at once, and
+ * grows with its pages beyond: the footer's row count alone cannot allocate memory. */
+#define FLAT_INITIAL_ROWS ((size_t)1 << 22)
 /* Bytes past the last row slot of fixed-width output, so that a PLAIN page can be
  * decompressed into the slots of its own rows even with its definition levels in front. */
 #define IN_PLACE_SLACK 16384
@@ -81,7 +87,9 @@ static void *regrow(void *old, size_t old_size, size_t size, int zero) {
 static int reserve_slots(struct chunk_decoder *d, size_t slots) {
     if (slots <= d->cap && d->out.values)
         return FDATA_OK;
-    size_t cap = d->nested && slots < d->cap * 2 ? d->cap * 2 : slots;
+    size_t cap = slots < d->cap * 2 ? d->cap * 2 : slots;
+    if (!d->nested && cap > (size_t)d->in->num_rows)
+        cap = slots > (size_t)d->in->num_rows ? slots : (size_t)d->in->num_rows;
     int optional = d->nested || d->leaf->repetition == PQ_OPTIONAL;
     uint8_t *validity = optional ? regrow(d->out.validity, d->cap / 8 + 1, cap / 8 + 1, 1) : NULL;
     uint8_t *values = regrow(d->out.values, d->out.values ? value_bytes(d, d->cap) : 0,
@@ -317,6 +325,12 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
         return fdata_set_error(d->err, FDATA_ECORRUPT,
                                "page holds %d values but only %lld %s of the column chunk remain",
                                ph->num_values, (long long)left, d->nested ? "values" : "rows");
+    if (n > MAX_PAGE_VALUES)
+        return fdata_set_error(d->err, FDATA_EUNSUPPORTED,
+                               "page claims %zu values, more than the %zu fastdata accepts", n,
+                               MAX_PAGE_VALUES);
+    if (!d->nested)
+        FDATA_RETURN_IF(reserve_slots(d, (size_t)d->pos + n));
     const uint8_t *body = raw;
     size_t body_len = (size_t)ph->compressed_size;
     size_t levels_len = 0;
@@ -505,7 +519,8 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     if (d.nested && (in->num_values < 0 || in->num_values > (int64_t)in->size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE))
         return fdata_set_error(err, FDATA_ECORRUPT, "column chunk claims %lld values in %zu bytes",
                                (long long)in->num_values, in->size);
-    int status = reserve_slots(&d, d.nested ? 0 : (size_t)in->num_rows);
+    size_t initial = d.nested ? 0 : (size_t)in->num_rows;
+    int status = reserve_slots(&d, initial < FLAT_INITIAL_ROWS ? initial : FLAT_INITIAL_ROWS);
     if (status == FDATA_OK)
         status = decode_pages(&d);
     if (status == FDATA_OK)
