@@ -72,18 +72,24 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
     return 0;
 }
 
+/* Parses a command that takes exactly one s3:// URL, and makes its client. */
+static int one_url_command(int argc, char **argv, const char *usage, const char *flags,
+                           const char *name, struct s3_args *a, fdata_s3_client **client) {
+    if (parse_args(argc, argv, usage, flags, a))
+        return 1;
+    if (a->argc - a->first != 1 || !cli_is_s3(argv[a->first]))
+        return cli_fail("%s takes one s3:// URL", name);
+    return cli_s3_client(&a->s3, client);
+}
+
 static const char ls_usage[] =
     "usage: fastdata ls s3://bucket/prefix [-r|--recursive] [-l|--long] [S3 options]\n"
     "Lists the keys below a prefix (one level unless -r); --long adds size, date and ETag.";
 
 int cmd_ls(int argc, char **argv) {
     struct s3_args a;
-    if (parse_args(argc, argv, ls_usage, "rl", &a))
-        return 1;
-    if (a.argc - a.first != 1 || !cli_is_s3(argv[a.first]))
-        return cli_fail("ls takes one s3:// URL");
     fdata_s3_client *client;
-    if (cli_s3_client(&a.s3, &client))
+    if (one_url_command(argc, argv, ls_usage, "rl", "ls", &a, &client))
         return 1;
     struct fdata_s3_listing l;
     struct fdata_error err = {0};
@@ -113,12 +119,8 @@ static const char stat_usage[] =
 
 int cmd_stat(int argc, char **argv) {
     struct s3_args a;
-    if (parse_args(argc, argv, stat_usage, "", &a))
-        return 1;
-    if (a.argc - a.first != 1 || !cli_is_s3(argv[a.first]))
-        return cli_fail("stat takes one s3:// URL");
     fdata_s3_client *client;
-    if (cli_s3_client(&a.s3, &client))
+    if (one_url_command(argc, argv, stat_usage, "", "stat", &a, &client))
         return 1;
     struct fdata_s3_object_info info;
     struct fdata_error err = {0};
