@@ -33,15 +33,18 @@ int fdata_s3_client_new(const struct fdata_s3_options *o, fdata_s3_client **out,
         .access_key = o->access_key, .secret_key = o->secret_key,
         .session_token = o->session_token, .path_style = o->path_style, .no_sign = o->no_sign,
     };
+    pthread_mutex_init(&c->lock, NULL);
+    c->stall_seconds = o->stall_seconds > 0 ? o->stall_seconds : 30;
     int status = s3_config_resolve(&co, real_getenv, NULL, &c->cfg, err);
     if (status == FDATA_OK && !(c->curl = curl_easy_init()))
         status = fdata_set_error(err, FDATA_ENOMEM, "cannot create a libcurl handle");
+    if (status == FDATA_OK && c->cfg.role_arn)
+        status = s3_refresh_credentials(c, err); /* fail now, with the STS error */
     if (status != FDATA_OK) {
         fdata_s3_client_free(c);
         return status;
     }
     c->retries = o->retries < 0 ? 0 : o->retries > 0 ? o->retries : 4;
-    c->stall_seconds = o->stall_seconds > 0 ? o->stall_seconds : 30;
     c->multipart_threshold = o->multipart_threshold ? o->multipart_threshold : (size_t)64 << 20;
     c->upload_part_size = o->upload_part_size ? o->upload_part_size : (size_t)8 << 20;
     c->upload_threads = o->upload_threads > 0 ? o->upload_threads : 4;
@@ -56,6 +59,7 @@ void fdata_s3_client_free(fdata_s3_client *c) {
     if (c->curl)
         curl_easy_cleanup(c->curl);
     s3_config_free(&c->cfg);
+    pthread_mutex_destroy(&c->lock);
     free(c);
 }
 

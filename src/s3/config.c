@@ -2,6 +2,7 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "../common/common.h"
 #include "../common/strbuf.h"
 #include "config.h"
@@ -148,6 +149,20 @@ static int keys_from_file(struct s3_config *c, const char *path, const char *sec
     return found;
 }
 
+/* Records where STS web-identity credentials come from (fetched by the client). */
+static int web_identity(struct s3_config *c, s3_getenv_fn env, void *ctx) {
+    const char *session = env("AWS_ROLE_SESSION_NAME", ctx), *sts = env("AWS_ENDPOINT_URL_STS", ctx);
+    char name[64], url[256];
+    snprintf(name, sizeof name, "fastdata-%ld", (long)getpid());
+    snprintf(url, sizeof url, "https://sts.%s.amazonaws.com", c->region);
+    c->web_token_file = strdup(env("AWS_WEB_IDENTITY_TOKEN_FILE", ctx));
+    c->role_arn = strdup(env("AWS_ROLE_ARN", ctx));
+    c->role_session = strdup(session && *session ? session : name);
+    c->sts_endpoint = strdup(sts && *sts ? sts : url);
+    return c->web_token_file && c->role_arn && c->role_session && c->sts_endpoint ? FDATA_OK
+                                                                                   : FDATA_ENOMEM;
+}
+
 static int resolve_credentials(const struct s3_config_options *o, s3_getenv_fn env, void *ctx,
                                const struct files *f, struct s3_config *c,
                                struct fdata_error *err) {
@@ -167,12 +182,15 @@ static int resolve_credentials(const struct s3_config_options *o, s3_getenv_fn e
         snprintf(c->source_buf, sizeof c->source_buf, "shared config file (profile %s)",
                  f->profile);
         c->credential_source = c->source_buf;
+    } else if (env("AWS_WEB_IDENTITY_TOKEN_FILE", ctx) && env("AWS_ROLE_ARN", ctx)) {
+        status = web_identity(c, env, ctx);
+        c->credential_source = "web identity (STS AssumeRoleWithWebIdentity)";
     } else {
         return fdata_set_error(err, FDATA_ENOTFOUND,
                                "no S3 credentials: none given as options, in AWS_ACCESS_KEY_ID/"
-                               "AWS_SECRET_ACCESS_KEY, or for profile '%s' in %s or %s (use "
-                               "--no-sign-request for public buckets)",
-                               f->profile, f->credentials, f->config);
+                               "AWS_SECRET_ACCESS_KEY, for profile '%s' in %s or %s, or by "
+                               "AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN (use --no-sign-request for "
+                               "public buckets)", f->profile, f->credentials, f->config);
     }
     return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, status, "out of memory");
 }
@@ -221,6 +239,10 @@ void s3_config_free(struct s3_config *c) {
         OPENSSL_cleanse(c->secret_key, strlen(c->secret_key)); /* no secret left in freed memory */
     free(c->secret_key);
     free(c->session_token);
+    free(c->web_token_file);
+    free(c->role_arn);
+    free(c->role_session);
+    free(c->sts_endpoint);
     memset(c, 0, sizeof *c);
 }
 

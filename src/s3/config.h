@@ -41,13 +41,18 @@ struct s3_config {
     const char *credential_source; /* "options", "environment", "shared credentials file
                                       (profile P)"... for messages; never the secret */
     char source_buf[320];
+    /* Web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN): the keys come from STS
+     * AssumeRoleWithWebIdentity at client creation, and again before they expire. */
+    char *web_token_file, *role_arn, *role_session, *sts_endpoint;
 };
 
 /* Resolves the configuration: options first, then the environment (AWS_REGION,
  * AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE,
- * AWS_CONFIG_FILE, HOME), then the profile in ~/.aws/credentials and ~/.aws/config; the
- * region defaults to us-east-1.  FDATA_ENOTFOUND when no credentials are found and
+ * AWS_CONFIG_FILE, HOME), then the profile in ~/.aws/credentials and ~/.aws/config, then
+ * web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME,
+ * AWS_ENDPOINT_URL_STS), which only records what to ask STS for; the region defaults to
+ * us-east-1.  FDATA_ENOTFOUND when no credentials are found and
  * signing is on (the message lists where it looked); FDATA_EINVAL for a bad endpoint.
  * Free with s3_config_free. */
 int s3_config_resolve(const struct s3_config_options *o, s3_getenv_fn getenv_fn, void *env_ctx,

@@ -58,7 +58,7 @@ int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *
     if (q->body)
         h = append_header(h, "Content-Type", "application/octet-stream");
     char range[64];
-    if (q->if_match)
+    if (q->if_match && h)
         h = append_header(h, "If-Match", q->if_match);
     if (q->range_len >= 0) {
         snprintf(range, sizeof range, "bytes=%lld-%lld", (long long)q->range_start,
@@ -70,11 +70,15 @@ int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *
         s3_sha256_hex(q->body ? q->body : "", q->body_len, hash);
         struct s3_header hs[1] = {{"host", host}};
         struct s3_sign_request sr = {q->method, path, q->query, hs, 1, hash, 1};
-        struct s3_credentials cr = {c->cfg.access_key, c->cfg.secret_key, c->cfg.session_token};
+        struct s3_credentials cr;
+        char *keys[3] = {NULL, NULL, NULL};
         struct s3_sign_options so = {.region = c->cfg.region, .service = "s3", .time = time(NULL)};
         struct s3_signed sig;
-        int status = s3_sign_header(&sr, &cr, &so, &sig, err);
+        int status = s3_current_credentials(c, &cr, keys, err);
+        if (status == FDATA_OK)
+            status = s3_sign_header(&sr, &cr, &so, &sig, err);
         if (status != FDATA_OK) {
+            s3_free_credential_copies(keys);
             curl_slist_free_all(h);
             return status;
         }
@@ -84,6 +88,7 @@ int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *
             h = append_header(h, "x-amz-security-token", cr.session_token);
         h = append_header(h, "Authorization", sig.authorization);
         s3_signed_free(&sig);
+        s3_free_credential_copies(keys);
     }
     *out = h;
     return h ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");

@@ -4,7 +4,9 @@
 #define FDATA_S3_REQUEST_H
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 #include "fastdata/s3.h"
 #include "../common/strbuf.h"
 #include "config.h"
@@ -18,6 +20,8 @@ struct fdata_s3_client {
     unsigned rng;
     size_t multipart_threshold, upload_part_size;
     int upload_threads;
+    pthread_mutex_t lock;        /* guards refreshing credentials */
+    time_t expires;              /* web-identity credentials: when they expire */
 };
 
 struct request {
@@ -69,5 +73,14 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
 int s3_multipart_put(fdata_s3_client *c, const char *url, const char *bucket, const char *key,
                      const void *data, size_t size, size_t part_size, int threads,
                      struct fdata_error *err);
+
+/* Web identity: (re)fetches the client's keys from STS. */
+int s3_refresh_credentials(fdata_s3_client *c, struct fdata_error *err);
+/* The keys to sign with now (refreshed when close to expiry), as copies[0..3) that the
+ * caller frees with s3_free_credential_copies. */
+struct s3_credentials;
+int s3_current_credentials(fdata_s3_client *c, struct s3_credentials *out, char **copies,
+                           struct fdata_error *err);
+void s3_free_credential_copies(char **copies);
 
 #endif

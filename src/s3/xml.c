@@ -161,3 +161,35 @@ char *s3_parse_upload_id(const char *xml, size_t n) {
     }
     return id;
 }
+
+static void sts_field(struct xml_walk *w, const char *parent, const char *name, const char *text) {
+    struct s3_sts_credentials *c = w->ctx;
+    if (strcmp(parent, "Credentials") != 0)
+        return;
+    if (strcmp(name, "AccessKeyId") == 0)
+        set_string(w, &c->access_key, text);
+    else if (strcmp(name, "SecretAccessKey") == 0)
+        set_string(w, &c->secret_key, text);
+    else if (strcmp(name, "SessionToken") == 0)
+        set_string(w, &c->session_token, text);
+    else if (strcmp(name, "Expiration") == 0)
+        set_string(w, &c->expiration, text);
+}
+
+int s3_parse_sts_credentials(const char *xml, size_t n, struct s3_sts_credentials *out) {
+    memset(out, 0, sizeof *out);
+    struct xml_walk w = {.on_end = sts_field, .ctx = out};
+    if (walk_xml(xml, n, &w) != 0 || w.oom || !out->access_key || !out->secret_key) {
+        s3_sts_credentials_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void s3_sts_credentials_free(struct s3_sts_credentials *c) {
+    free(c->access_key);
+    free(c->secret_key);
+    free(c->session_token);
+    free(c->expiration);
+    memset(c, 0, sizeof *c);
+}

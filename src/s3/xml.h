@@ -24,4 +24,12 @@ int s3_parse_list_page(const char *xml, size_t n, struct fdata_s3_listing *listi
 /* The UploadId of an InitiateMultipartUploadResult, malloc'ed; NULL if absent. */
 char *s3_parse_upload_id(const char *xml, size_t n);
 
+/* The Credentials of an AssumeRoleWithWebIdentity answer; 0, or -1 when incomplete.  The
+ * strings are malloc'ed. */
+struct s3_sts_credentials {
+    char *access_key, *secret_key, *session_token, *expiration;
+};
+int s3_parse_sts_credentials(const char *xml, size_t n, struct s3_sts_credentials *out);
+void s3_sts_credentials_free(struct s3_sts_credentials *c);
+
 #endif

@@ -163,6 +163,8 @@ def main(tmp, env):
 
     fault_tests(tmp, env, bucket, rnd)
 
+    web_identity_tests(tmp, env, prefix)
+
     def error_case(name, args, words, env_override=None):
         e = dict(env)
         e.update(env_override or {})
@@ -182,6 +184,59 @@ def main(tmp, env):
     check("no credentials: says where it looked", rc == 1 and "no S3 credentials" in err, err)
     error_case("not an s3:// URL", ["stat", "http://x/y"], ["s3://"])
     error_case("invalid bucket name", ["stat", "s3://A_B/k"], ["invalid bucket name"])
+
+
+def web_identity_tests(tmp, env, prefix):
+    """Credentials from a (fake, local) STS AssumeRoleWithWebIdentity: the token file and the
+    role go to STS, the keys it returns sign the requests; STS refusing says so."""
+    import http.server
+    import threading
+    import urllib.parse
+    seen = []
+    key, secret = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+
+    class Sts(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            q = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
+            seen.append(q)
+            if q.get("RoleArn", "").endswith("denied"):
+                body = ("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                        "<Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message>"
+                        "</Error><RequestId>sts-1</RequestId></ErrorResponse>").encode()
+                self.send_response(403)
+            else:
+                body = ("<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
+                        "<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s"
+                        "</SecretAccessKey><SessionToken>tok</SessionToken><Expiration>"
+                        "2099-01-01T00:00:00Z</Expiration></Credentials>"
+                        "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
+                        % (key, secret)).encode()
+                self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sts)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    token_file = os.path.join(tmp, "token")
+    with open(token_file, "w") as f:
+        f.write("eyJ.the-token.sig\n")
+    wenv = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    wenv.update(HOME=tmp, AWS_WEB_IDENTITY_TOKEN_FILE=token_file,
+                AWS_ROLE_ARN="arn:aws:iam::123456789012:role/reader",
+                AWS_ENDPOINT_URL_STS="http://127.0.0.1:%d" % server.server_port)
+    rc, out, err = run("ls", prefix, env=wenv)
+    check("web identity: STS keys sign the requests", rc == 0 and b"objs/" in out and seen and
+          seen[0].get("WebIdentityToken") == "eyJ.the-token.sig" and
+          seen[0].get("Action") == "AssumeRoleWithWebIdentity", err + str(seen))
+    wenv["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/denied"
+    rc, out, err = run("ls", prefix, env=wenv)
+    check("web identity refused: one clear error", rc == 1 and "AccessDenied" in err and
+          "the-token" not in err and err.count("\n") == 1, err)
+    server.shutdown()
 
 
 def fault_tests(tmp, env, bucket, rnd):
