@@ -163,6 +163,45 @@ static int web_identity(struct s3_config *c, s3_getenv_fn env, void *ctx) {
                                                                                    : FDATA_ENOMEM;
 }
 
+/* The SDKs' rule: a full URI must be HTTPS, or HTTP to the loopback or the container
+ * agents' link-local addresses, so that the token never crosses a network in clear. */
+static int allowed_container_uri(const char *uri) {
+    static const char *const hosts[] = {"http://127.0.0.1", "http://localhost", "http://[::1]",
+                                        "http://169.254.170.2", "http://169.254.170.23"};
+    if (strncmp(uri, "https://", 8) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        size_t n = strlen(hosts[i]);
+        if (strncmp(uri, hosts[i], n) == 0 && (uri[n] == ':' || uri[n] == '/' || uri[n] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Records where container credentials come from (fetched by the client). */
+static int container(struct s3_config *c, s3_getenv_fn env, void *ctx, struct fdata_error *err) {
+    const char *full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI", ctx);
+    const char *rel = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", ctx);
+    const char *token = env("AWS_CONTAINER_AUTHORIZATION_TOKEN", ctx);
+    const char *token_file = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", ctx);
+    char uri[2048];
+    if (rel && *rel)
+        snprintf(uri, sizeof uri, "http://169.254.170.2%s", rel);
+    else
+        snprintf(uri, sizeof uri, "%s", full ? full : "");
+    if (!allowed_container_uri(uri))
+        return fdata_set_error(err, FDATA_EINVAL,
+                               "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https:// or http:// to "
+                               "the loopback or the container agent's address");
+    c->container_uri = strdup(uri);
+    c->container_auth = token && *token ? strdup(token) : NULL;
+    c->container_auth_file = token_file && *token_file ? strdup(token_file) : NULL;
+    if (!c->container_uri || (token && *token && !c->container_auth) ||
+        (token_file && *token_file && !c->container_auth_file))
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    return FDATA_OK;
+}
+
 static int resolve_credentials(const struct s3_config_options *o, s3_getenv_fn env, void *ctx,
                                const struct files *f, struct s3_config *c,
                                struct fdata_error *err) {
@@ -185,12 +224,19 @@ static int resolve_credentials(const struct s3_config_options *o, s3_getenv_fn e
     } else if (env("AWS_WEB_IDENTITY_TOKEN_FILE", ctx) && env("AWS_ROLE_ARN", ctx)) {
         status = web_identity(c, env, ctx);
         c->credential_source = "web identity (STS AssumeRoleWithWebIdentity)";
+    } else if (env("AWS_CONTAINER_CREDENTIALS_FULL_URI", ctx) ||
+               env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", ctx)) {
+        status = container(c, env, ctx, err);
+        c->credential_source = "container credentials endpoint";
+        if (status != FDATA_OK)
+            return status;
     } else {
         return fdata_set_error(err, FDATA_ENOTFOUND,
                                "no S3 credentials: none given as options, in AWS_ACCESS_KEY_ID/"
-                               "AWS_SECRET_ACCESS_KEY, for profile '%s' in %s or %s, or by "
-                               "AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN (use --no-sign-request for "
-                               "public buckets)", f->profile, f->credentials, f->config);
+                               "AWS_SECRET_ACCESS_KEY, for profile '%s' in %s or %s, by "
+                               "AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN or by "
+                               "AWS_CONTAINER_CREDENTIALS_*_URI (use --no-sign-request for public "
+                               "buckets)", f->profile, f->credentials, f->config);
     }
     return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, status, "out of memory");
 }
@@ -243,6 +289,11 @@ void s3_config_free(struct s3_config *c) {
     free(c->role_arn);
     free(c->role_session);
     free(c->sts_endpoint);
+    free(c->container_uri);
+    if (c->container_auth)
+        OPENSSL_cleanse(c->container_auth, strlen(c->container_auth));
+    free(c->container_auth);
+    free(c->container_auth_file);
     memset(c, 0, sizeof *c);
 }
 

@@ -44,6 +44,9 @@ struct s3_config {
     /* Web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN): the keys come from STS
      * AssumeRoleWithWebIdentity at client creation, and again before they expire. */
     char *web_token_file, *role_arn, *role_session, *sts_endpoint;
+    /* Container credentials (ECS, EKS Pod Identity): GET container_uri, with the
+     * Authorization token from container_auth or the file container_auth_file. */
+    char *container_uri, *container_auth, *container_auth_file;
 };
 
 /* Resolves the configuration: options first, then the environment (AWS_REGION,
@@ -51,8 +54,9 @@ struct s3_config {
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE,
  * AWS_CONFIG_FILE, HOME), then the profile in ~/.aws/credentials and ~/.aws/config, then
  * web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME,
- * AWS_ENDPOINT_URL_STS), which only records what to ask STS for; the region defaults to
- * us-east-1.  FDATA_ENOTFOUND when no credentials are found and
+ * AWS_ENDPOINT_URL_STS), then container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI or
+ * _RELATIVE_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE); for those two it only
+ * records what to ask, the client fetches.  The region defaults to us-east-1.  FDATA_ENOTFOUND when no credentials are found and
  * signing is on (the message lists where it looked); FDATA_EINVAL for a bad endpoint.
  * Free with s3_config_free. */
 int s3_config_resolve(const struct s3_config_options *o, s3_getenv_fn getenv_fn, void *env_ctx,

@@ -1,6 +1,8 @@
-/* Credentials that expire: STS AssumeRoleWithWebIdentity (IRSA on EKS and the like), fetched
- * when the client is made and again shortly before they expire, under the client's lock so
- * that the threads of fdata_s3_get_many never sign with half-replaced keys. */
+/* Credentials that expire: STS AssumeRoleWithWebIdentity (IRSA on EKS and the like) and the
+ * container credentials endpoint (ECS, EKS Pod Identity), fetched when the client is made and
+ * again shortly before they expire, under the client's lock so that the threads of
+ * fdata_s3_get_many never sign with half-replaced keys. */
+#include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +94,83 @@ static void replace(char **field, char *value) {
     *field = value;
 }
 
+static int set_keys(fdata_s3_client *c, const char *ak, const char *sk, const char *token,
+                    const char *expiration, struct fdata_error *err) {
+    char *a = strdup(ak), *s = strdup(sk), *t = token ? strdup(token) : NULL;
+    if (!a || !s || (token && !t)) {
+        free(a), free(s), free(t);
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    replace(&c->cfg.access_key, a);
+    replace(&c->cfg.secret_key, s);
+    replace(&c->cfg.session_token, t);
+    c->expires = parse_iso8601(expiration);
+    return FDATA_OK;
+}
+
+static const char *json_string(struct json_object *o, const char *key) {
+    struct json_object *v;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v) : NULL;
+}
+
+/* GET the container credentials endpoint: JSON AccessKeyId, SecretAccessKey, Token,
+ * Expiration. */
+static int container_credentials(fdata_s3_client *c, struct fdata_error *err) {
+    char *auth = c->cfg.container_auth_file ? read_token(c->cfg.container_auth_file, err) : NULL;
+    if (c->cfg.container_auth_file && !auth)
+        return err ? err->code : FDATA_ENOTFOUND;
+    const char *token = auth ? auth : c->cfg.container_auth;
+    struct curl_slist *h = NULL;
+    if (token) {
+        struct fdata_strbuf line = {0};
+        fdata_sb_puts(&line, "Authorization: ");
+        fdata_sb_puts(&line, token);
+        h = curl_slist_append(NULL, fdata_sb_cstr(&line));
+        OPENSSL_cleanse(line.buf ? line.buf : "", line.buf ? line.len : 0);
+        fdata_sb_free(&line);
+    }
+    struct request q = {"container credentials", "GET", c->cfg.container_uri, NULL, NULL, NULL,
+                        NULL, 0, 0, -1, NULL};
+    struct response r = {0};
+    CURL *e = curl_easy_init();
+    int status = e && (!token || h) ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status == FDATA_OK) {
+        s3_setup_transfer(c, e, &q, c->cfg.container_uri, h, &r);
+        CURLcode rc = curl_easy_perform(e);
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
+        if (rc != CURLE_OK)
+            status = fdata_set_error(err, FDATA_EIO, "container credentials at %s: %s",
+                                     c->cfg.container_uri, curl_easy_strerror(rc));
+        else if (r.status != 200)
+            status = fdata_set_error(err, FDATA_EIO, "container credentials at %s: HTTP %ld",
+                                     c->cfg.container_uri, r.status);
+    }
+    struct json_object *o = status == FDATA_OK ? json_tokener_parse(fdata_sb_cstr(&r.body)) : NULL;
+    const char *ak = o ? json_string(o, "AccessKeyId") : NULL, *sk = o ? json_string(o, "SecretAccessKey") : NULL;
+    if (status == FDATA_OK && (!ak || !sk))
+        status = fdata_set_error(err, FDATA_EIO, "container credentials at %s: no AccessKeyId and "
+                                 "SecretAccessKey in the answer", c->cfg.container_uri);
+    if (status == FDATA_OK)
+        status = set_keys(c, ak, sk, json_string(o, "Token"), json_string(o, "Expiration"), err);
+    if (o)
+        json_object_put(o);
+    if (r.body.buf)
+        OPENSSL_cleanse(r.body.buf, r.body.len);
+    fdata_sb_free(&r.body);
+    curl_slist_free_all(h);
+    if (e)
+        curl_easy_cleanup(e);
+    if (auth) {
+        OPENSSL_cleanse(auth, strlen(auth));
+        free(auth);
+    }
+    return status;
+}
+
 int s3_refresh_credentials(fdata_s3_client *c, struct fdata_error *err) {
+    if (c->cfg.container_uri)
+        return container_credentials(c, err);
     char *token = read_token(c->cfg.web_token_file, err);
     if (!token)
         return err ? err->code : FDATA_ENOTFOUND;
@@ -104,11 +182,8 @@ int s3_refresh_credentials(fdata_s3_client *c, struct fdata_error *err) {
     if (status == FDATA_OK && s3_parse_sts_credentials(r.body.buf ? r.body.buf : "", r.body.len, &sc) != 0)
         status = fdata_set_error(err, FDATA_EIO, "web identity: STS answer without credentials");
     if (status == FDATA_OK) {
-        replace(&c->cfg.access_key, sc.access_key);
-        replace(&c->cfg.secret_key, sc.secret_key);
-        replace(&c->cfg.session_token, sc.session_token);
-        c->expires = parse_iso8601(sc.expiration);
-        free(sc.expiration);
+        status = set_keys(c, sc.access_key, sc.secret_key, sc.session_token, sc.expiration, err);
+        s3_sts_credentials_free(&sc);
     }
     fdata_sb_free(&r.body);
     return status;
@@ -118,7 +193,7 @@ int s3_current_credentials(fdata_s3_client *c, struct s3_credentials *out, char 
                            struct fdata_error *err) {
     int status = FDATA_OK;
     pthread_mutex_lock(&c->lock);
-    if (c->cfg.role_arn && time(NULL) > c->expires - REFRESH_MARGIN)
+    if ((c->cfg.role_arn || c->cfg.container_uri) && time(NULL) > c->expires - REFRESH_MARGIN)
         status = s3_refresh_credentials(c, err);
     /* copies, so that a refresh on another thread cannot pull the strings away */
     copies[0] = c->cfg.access_key ? strdup(c->cfg.access_key) : NULL;

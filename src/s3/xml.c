@@ -1,6 +1,7 @@
 /* S3 XML with expat: element text is collected and handed over at each end tag, keyed by
  * the element name and its parent's. */
 #include <expat.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "../common/common.h"
@@ -188,6 +189,8 @@ int s3_parse_sts_credentials(const char *xml, size_t n, struct s3_sts_credential
 
 void s3_sts_credentials_free(struct s3_sts_credentials *c) {
     free(c->access_key);
+    if (c->secret_key)
+        OPENSSL_cleanse(c->secret_key, strlen(c->secret_key));
     free(c->secret_key);
     free(c->session_token);
     free(c->expiration);

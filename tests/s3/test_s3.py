@@ -6,6 +6,7 @@ bucket, a wrong secret, missing credentials and bad URLs.
 usage: test_s3.py FASTDATA S3_RANGES DATA_DIR"""
 import ast
 import hashlib
+import json
 import os
 import random
 import signal
@@ -164,6 +165,7 @@ def main(tmp, env):
     fault_tests(tmp, env, bucket, rnd)
 
     web_identity_tests(tmp, env, prefix)
+    container_tests(tmp, env, prefix)
 
     def error_case(name, args, words, env_override=None):
         e = dict(env)
@@ -236,6 +238,49 @@ def web_identity_tests(tmp, env, prefix):
     rc, out, err = run("ls", prefix, env=wenv)
     check("web identity refused: one clear error", rc == 1 and "AccessDenied" in err and
           "the-token" not in err and err.count("\n") == 1, err)
+    server.shutdown()
+
+
+def container_tests(tmp, env, prefix):
+    """Credentials from a (fake, local) container credentials endpoint, with the
+    Authorization token read from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE."""
+    import http.server
+    import threading
+    seen = []
+    key, secret = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+
+    class Agent(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            seen.append((self.path, self.headers.get("Authorization")))
+            ok = self.headers.get("Authorization") == "agent-token"
+            body = json.dumps({"AccessKeyId": key, "SecretAccessKey": secret, "Token": "t",
+                               "Expiration": "2099-01-01T00:00:00Z"}).encode() if ok else b"{}"
+            self.send_response(200 if ok else 401)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Agent)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    token_file = os.path.join(tmp, "agent-token")
+    with open(token_file, "w") as f:
+        f.write("agent-token\n")
+    cenv = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    cenv.update(HOME=tmp, AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:%d/creds" % server.server_port,
+                AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=token_file)
+    rc, out, err = run("ls", prefix, env=cenv)
+    check("container credentials sign the requests", rc == 0 and b"objs/" in out and
+          seen and seen[0] == ("/creds", "agent-token"), err + str(seen))
+    cenv["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = "/nonexistent/token"
+    rc, out, err = run("ls", prefix, env=cenv)
+    check("a missing container token file: one clear error", rc == 1 and "token" in err, err)
+    cenv["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://192.0.2.1/creds"
+    rc, out, err = run("ls", prefix, env=cenv)
+    check("a container URI off the loopback over plain HTTP is refused", rc == 1 and
+          "https://" in err, err)
     server.shutdown()
 
 
