@@ -188,48 +188,66 @@ def main(tmp, env):
     error_case("invalid bucket name", ["stat", "s3://A_B/k"], ["invalid bucket name"])
 
 
-def web_identity_tests(tmp, env, prefix):
-    """Credentials from a (fake, local) STS AssumeRoleWithWebIdentity: the token file and the
-    role go to STS, the keys it returns sign the requests; STS refusing says so."""
+def fake_service(respond):
+    """A local HTTP service whose GETs answer respond(handler) -> (status, body)."""
     import http.server
     import threading
-    import urllib.parse
-    seen = []
-    key, secret = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
 
-    class Sts(http.server.BaseHTTPRequestHandler):
+    class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, *a):
             pass
 
         def do_GET(self):
-            q = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
-            seen.append(q)
-            if q.get("RoleArn", "").endswith("denied"):
-                body = ("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
-                        "<Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message>"
-                        "</Error><RequestId>sts-1</RequestId></ErrorResponse>").encode()
-                self.send_response(403)
-            else:
-                body = ("<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
-                        "<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s"
-                        "</SecretAccessKey><SessionToken>tok</SessionToken><Expiration>"
-                        "2099-01-01T00:00:00Z</Expiration></Credentials>"
-                        "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
-                        % (key, secret)).encode()
-                self.send_response(200)
+            status, body = respond(self)
+            self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sts)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    token_file = os.path.join(tmp, "token")
-    with open(token_file, "w") as f:
-        f.write("eyJ.the-token.sig\n")
-    wenv = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    wenv.update(HOME=tmp, AWS_WEB_IDENTITY_TOKEN_FILE=token_file,
-                AWS_ROLE_ARN="arn:aws:iam::123456789012:role/reader",
-                AWS_ENDPOINT_URL_STS="http://127.0.0.1:%d" % server.server_port)
+    return server
+
+
+def keyless_env(env, tmp, **extra):
+    """The test environment without static keys (and no ~/.aws), plus `extra`."""
+    e = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    e.update(HOME=tmp, **extra)
+    return e
+
+
+def write_token(tmp, name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text + "\n")
+    return path
+
+
+def web_identity_tests(tmp, env, prefix):
+    """Credentials from a (fake, local) STS AssumeRoleWithWebIdentity: the token file and the
+    role go to STS, the keys it returns sign the requests; STS refusing says so."""
+    import urllib.parse
+    seen = []
+    key, secret = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+
+    def sts(handler):
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(handler.path).query))
+        seen.append(q)
+        if q.get("RoleArn", "").endswith("denied"):
+            return 403, ("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                         "<Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message>"
+                         "</Error><RequestId>sts-1</RequestId></ErrorResponse>").encode()
+        return 200, ("<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
+                     "<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s"
+                     "</SecretAccessKey><SessionToken>tok</SessionToken><Expiration>"
+                     "2099-01-01T00:00:00Z</Expiration></Credentials>"
+                     "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
+                     % (key, secret)).encode()
+
+    server = fake_service(sts)
+    wenv = keyless_env(env, tmp, AWS_WEB_IDENTITY_TOKEN_FILE=write_token(tmp, "token", "eyJ.the-token.sig"),
+                       AWS_ROLE_ARN="arn:aws:iam::123456789012:role/reader",
+                       AWS_ENDPOINT_URL_STS="http://127.0.0.1:%d" % server.server_port)
     rc, out, err = run("ls", prefix, env=wenv)
     check("web identity: STS keys sign the requests", rc == 0 and b"objs/" in out and seen and
           seen[0].get("WebIdentityToken") == "eyJ.the-token.sig" and
@@ -244,33 +262,20 @@ def web_identity_tests(tmp, env, prefix):
 def container_tests(tmp, env, prefix):
     """Credentials from a (fake, local) container credentials endpoint, with the
     Authorization token read from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE."""
-    import http.server
-    import threading
     seen = []
     key, secret = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
 
-    class Agent(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
+    def agent(handler):
+        seen.append((handler.path, handler.headers.get("Authorization")))
+        if handler.headers.get("Authorization") != "agent-token":
+            return 401, b"{}"
+        return 200, json.dumps({"AccessKeyId": key, "SecretAccessKey": secret, "Token": "t",
+                                "Expiration": "2099-01-01T00:00:00Z"}).encode()
 
-        def do_GET(self):
-            seen.append((self.path, self.headers.get("Authorization")))
-            ok = self.headers.get("Authorization") == "agent-token"
-            body = json.dumps({"AccessKeyId": key, "SecretAccessKey": secret, "Token": "t",
-                               "Expiration": "2099-01-01T00:00:00Z"}).encode() if ok else b"{}"
-            self.send_response(200 if ok else 401)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Agent)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    token_file = os.path.join(tmp, "agent-token")
-    with open(token_file, "w") as f:
-        f.write("agent-token\n")
-    cenv = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    cenv.update(HOME=tmp, AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:%d/creds" % server.server_port,
-                AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=token_file)
+    server = fake_service(agent)
+    cenv = keyless_env(env, tmp,
+                       AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:%d/creds" % server.server_port,
+                       AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=write_token(tmp, "agent-token", "agent-token"))
     rc, out, err = run("ls", prefix, env=cenv)
     check("container credentials sign the requests", rc == 0 and b"objs/" in out and
           seen and seen[0] == ("/creds", "agent-token"), err + str(seen))
