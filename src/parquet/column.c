@@ -167,7 +167,8 @@ static int decode_level_stream(struct chunk_decoder *d, int v1_encoding, int v2,
         *used = 4 + (size_t)fdata_load_u32le(p);
     } else if (v1_encoding == PQ_BIT_PACKED) {
         struct pq_scratch *s = d->scratch;
-        FDATA_RETURN_IF(pq_scratch_u32(&s->indices, &s->indices_cap, n, d->err));
+        FDATA_RETURN_IF(pq_scratch_grow((void **)&s->indices, &s->indices_cap, n ? n : 1,
+                                        sizeof *s->indices, d->err));
         why = pq_bit_packed_decode(p, len, bw, s->indices, n, used);
         for (size_t i = 0; !why && i < n; i++) {
             if (s->indices[i] > (uint32_t)max_level)

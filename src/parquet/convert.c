@@ -115,28 +115,15 @@ static int decode_dense(struct pq_value_target *t, struct convert_job *job, int 
                         const uint8_t *p, size_t len, size_t k) {
     struct pq_scratch *s = t->scratch;
     if (t->leaf->physical == PQ_BYTE_ARRAY) {
-        if (k + 1 > s->offsets_cap) {
-            free(s->offsets);
-            s->offsets_cap = 0;
-            s->offsets = malloc((k + 1) * sizeof(int32_t));
-            if (!s->offsets)
-                return fdata_set_error(t->err, FDATA_ENOMEM, "out of memory for scratch");
-            s->offsets_cap = k + 1;
-        }
+        FDATA_RETURN_IF(pq_scratch_grow((void **)&s->offsets, &s->offsets_cap, k + 1,
+                                        sizeof *s->offsets, t->err));
         s->offsets[0] = 0;
         s->bytes.size = 0;
         job->offsets = s->offsets;
         return pq_decode_bytes(t, encoding, p, len, k, &s->bytes, s->offsets);
     }
     size_t bytes = k * (size_t)job->phys_width;
-    if (bytes + 1 > s->conv_cap) {
-        free(s->conv);
-        s->conv_cap = 0;
-        s->conv = malloc(bytes + 1);
-        if (!s->conv)
-            return fdata_set_error(t->err, FDATA_ENOMEM, "out of memory for scratch");
-        s->conv_cap = bytes + 1;
-    }
+    FDATA_RETURN_IF(pq_scratch_grow((void **)&s->conv, &s->conv_cap, bytes + 1, 1, t->err));
     job->dense = s->conv;
     return pq_decode_fixed(t, encoding, p, len, k, s->conv);
 }

@@ -30,8 +30,7 @@ static int corrupt(struct pq_value_target *t, int encoding, const char *why) {
     return fdata_set_error(t->err, FDATA_ECORRUPT, "%s values: %s", encoding_label(encoding), why);
 }
 
-/* Grows a scratch array to hold n elements of `elem` bytes (contents not kept). */
-static int grow(void **p, size_t *cap, size_t n, size_t elem, struct fdata_error *err) {
+int pq_scratch_grow(void **p, size_t *cap, size_t n, size_t elem, struct fdata_error *err) {
     if (n <= *cap)
         return FDATA_OK;
     if (n > SIZE_MAX / elem / 2)
@@ -45,12 +44,8 @@ static int grow(void **p, size_t *cap, size_t n, size_t elem, struct fdata_error
     return FDATA_OK;
 }
 
-int pq_scratch_u32(uint32_t **p, size_t *cap, size_t n, struct fdata_error *err) {
-    return grow((void **)p, cap, n ? n : 1, sizeof **p, err);
-}
-
 int pq_scratch_page(struct pq_scratch *s, size_t n, struct fdata_error *err) {
-    return grow((void **)&s->page, &s->page_cap, n ? n : 1, 1, err);
+    return pq_scratch_grow((void **)&s->page, &s->page_cap, n ? n : 1, 1, err);
 }
 
 void pq_scratch_free(struct pq_scratch *s) {
@@ -92,7 +87,7 @@ static int decode_indices(struct pq_value_target *t, int enc, const uint8_t *p, 
     if (!dict->loaded)
         return fdata_set_error(t->err, FDATA_ECORRUPT,
                                "dictionary-encoded page but the chunk has no dictionary page");
-    FDATA_RETURN_IF(grow((void **)&t->scratch->indices, &t->scratch->indices_cap, k ? k : 1,
+    FDATA_RETURN_IF(pq_scratch_grow((void **)&t->scratch->indices, &t->scratch->indices_cap, k ? k : 1,
                          sizeof(uint32_t), t->err));
     if (k == 0)
         return FDATA_OK;
@@ -179,7 +174,7 @@ static int decode_dict_bytes(struct pq_value_target *t, int enc, const uint8_t *
 /* k lengths encoded DELTA_BINARY_PACKED into `out`; *used gets the encoded size. */
 static int decode_lengths(struct pq_value_target *t, int enc, const uint8_t *p, size_t len,
                           size_t k, int32_t **out, size_t *cap, size_t *used, size_t *sum) {
-    FDATA_RETURN_IF(grow((void **)out, cap, k ? k : 1, sizeof(int32_t), t->err));
+    FDATA_RETURN_IF(pq_scratch_grow((void **)out, cap, k ? k : 1, sizeof(int32_t), t->err));
     const char *why = pq_delta_binary_decode(p, len, k, 4, *out, used);
     if (why)
         return corrupt(t, enc, why);
@@ -268,7 +263,7 @@ int pq_decode_bytes(struct pq_value_target *t, int encoding, const uint8_t *p, s
 static int decode_fixed_via_bytes(struct pq_value_target *t, int enc, const uint8_t *p,
                                   size_t len, size_t k, int w, uint8_t *dst) {
     struct pq_scratch *s = t->scratch;
-    FDATA_RETURN_IF(grow((void **)&s->offsets, &s->offsets_cap, k + 1, sizeof(int32_t), t->err));
+    FDATA_RETURN_IF(pq_scratch_grow((void **)&s->offsets, &s->offsets_cap, k + 1, sizeof(int32_t), t->err));
     s->bytes.size = 0;
     s->offsets[0] = 0;
     FDATA_RETURN_IF(decode_delta_bytes(t, enc, p, len, k, &s->bytes, s->offsets));
@@ -320,7 +315,7 @@ int pq_decode_fixed(struct pq_value_target *t, int encoding, const uint8_t *p, s
 int pq_decode_bool(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
                    size_t k) {
     struct pq_scratch *s = t->scratch;
-    FDATA_RETURN_IF(grow((void **)&s->conv, &s->conv_cap, k ? k : 1, 1, t->err));
+    FDATA_RETURN_IF(pq_scratch_grow((void **)&s->conv, &s->conv_cap, k ? k : 1, 1, t->err));
     if (encoding == PQ_PLAIN) {
         if (k > len * 8)
             return corrupt(t, encoding, "page shorter than its values");
@@ -333,7 +328,7 @@ int pq_decode_bool(struct pq_value_target *t, int encoding, const uint8_t *p, si
     /* RLE booleans carry a 4-byte length prefix, like v1 levels. */
     if (len < 4 || fdata_load_u32le(p) > len - 4)
         return corrupt(t, encoding, "bad length prefix");
-    FDATA_RETURN_IF(grow((void **)&s->indices, &s->indices_cap, k ? k : 1, sizeof(uint32_t), t->err));
+    FDATA_RETURN_IF(pq_scratch_grow((void **)&s->indices, &s->indices_cap, k ? k : 1, sizeof(uint32_t), t->err));
     const char *why = pq_rle_decode(p + 4, fdata_load_u32le(p), 1, s->indices, k);
     if (why)
         return corrupt(t, encoding, why);

@@ -48,8 +48,8 @@ struct pq_value_target {
 };
 
 int pq_scratch_page(struct pq_scratch *s, size_t n, struct fdata_error *err);
-/* Grows a uint32 scratch array to n elements (contents not kept). */
-int pq_scratch_u32(uint32_t **p, size_t *cap, size_t n, struct fdata_error *err);
+/* Grows a scratch array to hold n elements of `elem` bytes (contents not kept). */
+int pq_scratch_grow(void **p, size_t *cap, size_t n, size_t elem, struct fdata_error *err);
 void pq_scratch_free(struct pq_scratch *s);
 
 int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,

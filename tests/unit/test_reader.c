@@ -193,22 +193,10 @@ static void test_stream_errors(void) {
 
 /* JSONL text of every row group of `f` with the columns of `o`. */
 static char *dump(fdata_parquet_file *f, const struct fdata_parquet_read_options *o) {
-    struct ArrowArrayStream st;
-    struct ArrowSchema schema;
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    if (fdata_parquet_stream(f, o, &st, NULL) == FDATA_OK) {
-        if (st.get_schema(&st, &schema) == 0) {
-            struct ArrowArray b;
-            while (st.get_next(&st, &b) == 0 && b.release) {
-                fdata_arrow_write_batch(&schema, &b, b.length, FDATA_TEXT_JSONL, out, NULL);
-                b.release(&b);
-            }
-            schema.release(&schema);
-        }
-        st.release(&st);
-    }
+    write_rows_jsonl(f, o, out);
     fclose(out);
     return text;
 }

@@ -1,9 +1,11 @@
-/* Helpers shared by the tests and the benchmark driver: whole files into memory. */
+/* Helpers shared by the tests, the fuzz target and the benchmark driver: whole files into
+ * memory, and a file's rows as JSONL. */
 #ifndef FDATA_TEST_UTIL_H
 #define FDATA_TEST_UTIL_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include "fastdata/parquet.h"
 
 /* The file's bytes in an exact-size allocation (so ASan sees any overread); NULL on error. */
 static inline void *slurp(const char *path, size_t *size) {
@@ -22,6 +24,25 @@ static inline void *slurp(const char *path, size_t *size) {
     fclose(f);
     *size = b ? (size_t)n : 0;
     return b;
+}
+
+/* Streams every row group of `f` with the columns of `o` to `out` as JSONL (stopping
+ * quietly at the first error). */
+static inline void write_rows_jsonl(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
+                                    FILE *out) {
+    struct ArrowArrayStream st;
+    struct ArrowSchema schema;
+    if (fdata_parquet_stream(f, o, &st, NULL) != FDATA_OK)
+        return;
+    if (st.get_schema(&st, &schema) == 0) {
+        struct ArrowArray b;
+        while (st.get_next(&st, &b) == 0 && b.release) {
+            fdata_arrow_write_batch(&schema, &b, b.length, FDATA_TEXT_JSONL, out, NULL);
+            b.release(&b);
+        }
+        schema.release(&schema);
+    }
+    st.release(&st);
 }
 
 #endif
