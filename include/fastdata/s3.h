@@ -5,7 +5,12 @@
  * Configuration follows the AWS SDKs: options first, then AWS_REGION / AWS_DEFAULT_REGION,
  * AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
  * AWS_SESSION_TOKEN, then the profile (AWS_PROFILE, default "default") of
- * ~/.aws/credentials and ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE).
+ * ~/.aws/credentials and ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), then
+ * web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, via STS), container credentials
+ * (AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI) and last EC2 instance metadata
+ * (IMDSv2; AWS_EC2_METADATA_SERVICE_ENDPOINT, skipped when AWS_EC2_METADATA_DISABLED=true).
+ * Keys from those providers are refreshed before they expire; instance metadata is asked
+ * once per process, whatever the number of clients and requests.
  * AWS endpoints use virtual-hosted style, custom endpoints path style, unless told
  * otherwise.  TLS peers are verified (AWS_CA_BUNDLE names a CA file).  Secrets never appear
  * in any message.

@@ -38,7 +38,7 @@ int fdata_s3_client_new(const struct fdata_s3_options *o, fdata_s3_client **out,
     int status = s3_config_resolve(&co, real_getenv, NULL, &c->cfg, err);
     if (status == FDATA_OK && !(c->curl = curl_easy_init()))
         status = fdata_set_error(err, FDATA_ENOMEM, "cannot create a libcurl handle");
-    if (status == FDATA_OK && (c->cfg.role_arn || c->cfg.container_uri))
+    if (status == FDATA_OK && s3_credentials_expire(c))
         status = s3_refresh_credentials(c, err); /* fail now, with the STS error */
     if (status != FDATA_OK) {
         fdata_s3_client_free(c);

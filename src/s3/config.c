@@ -2,6 +2,7 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <unistd.h>
 #include "../common/common.h"
 #include "../common/strbuf.h"
@@ -202,6 +203,11 @@ static int container(struct s3_config *c, s3_getenv_fn env, void *ctx, struct fd
     return FDATA_OK;
 }
 
+static int metadata_disabled(s3_getenv_fn env, void *ctx) {
+    const char *v = env("AWS_EC2_METADATA_DISABLED", ctx);
+    return v && strcasecmp(v, "true") == 0;
+}
+
 static int resolve_credentials(const struct s3_config_options *o, s3_getenv_fn env, void *ctx,
                                const struct files *f, struct s3_config *c,
                                struct fdata_error *err) {
@@ -230,13 +236,19 @@ static int resolve_credentials(const struct s3_config_options *o, s3_getenv_fn e
         c->credential_source = "container credentials endpoint";
         if (status != FDATA_OK)
             return status;
+    } else if (!metadata_disabled(env, ctx)) {
+        const char *imds = env("AWS_EC2_METADATA_SERVICE_ENDPOINT", ctx);
+        status = (c->imds_endpoint = strdup(imds && *imds ? imds : "http://169.254.169.254"))
+                     ? FDATA_OK : FDATA_ENOMEM;
+        c->credential_source = "EC2 instance metadata (IMDSv2)";
     } else {
         return fdata_set_error(err, FDATA_ENOTFOUND,
                                "no S3 credentials: none given as options, in AWS_ACCESS_KEY_ID/"
                                "AWS_SECRET_ACCESS_KEY, for profile '%s' in %s or %s, by "
                                "AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN or by "
-                               "AWS_CONTAINER_CREDENTIALS_*_URI (use --no-sign-request for public "
-                               "buckets)", f->profile, f->credentials, f->config);
+                               "AWS_CONTAINER_CREDENTIALS_*_URI, and EC2 instance metadata is "
+                               "disabled (use --no-sign-request for public buckets)",
+                               f->profile, f->credentials, f->config);
     }
     return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, status, "out of memory");
 }
@@ -294,6 +306,7 @@ void s3_config_free(struct s3_config *c) {
         OPENSSL_cleanse(c->container_auth, strlen(c->container_auth));
     free(c->container_auth);
     free(c->container_auth_file);
+    free(c->imds_endpoint);
     memset(c, 0, sizeof *c);
 }
 

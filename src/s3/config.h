@@ -47,6 +47,9 @@ struct s3_config {
     /* Container credentials (ECS, EKS Pod Identity): GET container_uri, with the
      * Authorization token from container_auth or the file container_auth_file. */
     char *container_uri, *container_auth, *container_auth_file;
+    /* EC2 instance metadata (IMDSv2), the last resort: AWS_EC2_METADATA_SERVICE_ENDPOINT or
+     * http://169.254.169.254, unless AWS_EC2_METADATA_DISABLED=true. */
+    char *imds_endpoint;
 };
 
 /* Resolves the configuration: options first, then the environment (AWS_REGION,
@@ -55,8 +58,9 @@ struct s3_config {
  * AWS_CONFIG_FILE, HOME), then the profile in ~/.aws/credentials and ~/.aws/config, then
  * web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME,
  * AWS_ENDPOINT_URL_STS), then container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI or
- * _RELATIVE_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE); for those two it only
- * records what to ask, the client fetches.  The region defaults to us-east-1.  FDATA_ENOTFOUND when no credentials are found and
+ * _RELATIVE_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE), then EC2 instance
+ * metadata (AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED); for those three it
+ * only records what to ask, the client fetches.  The region defaults to us-east-1.  FDATA_ENOTFOUND when no credentials are found and
  * signing is on (the message lists where it looked); FDATA_EINVAL for a bad endpoint.
  * Free with s3_config_free. */
 int s3_config_resolve(const struct s3_config_options *o, s3_getenv_fn getenv_fn, void *env_ctx,

@@ -1,5 +1,5 @@
-/* Credentials that expire: STS AssumeRoleWithWebIdentity (IRSA on EKS and the like) and the
- * container credentials endpoint (ECS, EKS Pod Identity), fetched when the client is made and
+/* Credentials that expire: STS AssumeRoleWithWebIdentity (IRSA on EKS and the like), the
+ * container credentials endpoint (ECS, EKS Pod Identity) and EC2 instance metadata, fetched when the client is made and
  * again shortly before they expire, under the client's lock so that the threads of
  * fdata_s3_get_many never sign with half-replaced keys. */
 #include <json-c/json.h>
@@ -57,6 +57,37 @@ static time_t parse_iso8601(const char *s) {
     return timegm(&tm);
 }
 
+/* One plain request to a credential provider (no signing: these are what signing needs).
+ * q->url is the address shown in messages, never one that carries a token.  A positive
+ * timeout_ms bounds the connection (and five times it the whole exchange), for providers
+ * that may simply not exist here. */
+static int fetch(fdata_s3_client *c, const struct request *q, const char *url,
+                 struct curl_slist *headers, long timeout_ms, struct response *r,
+                 struct fdata_error *err) {
+    CURL *h = curl_easy_init();
+    if (!h)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    s3_setup_transfer(c, h, q, url, headers, r);
+    if (timeout_ms > 0) {
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5 * timeout_ms);
+    }
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_cleanup(h);
+    if (rc != CURLE_OK)
+        return fdata_set_error(err, FDATA_EIO, "%s at %s: %s", q->op, q->url,
+                               curl_easy_strerror(rc));
+    return r->status >= 200 && r->status < 300 ? FDATA_OK : s3_http_error(q, r, err);
+}
+
+static void response_free(struct response *r) {
+    if (r->body.buf)
+        OPENSSL_cleanse(r->body.buf, r->body.len); /* it may hold keys */
+    fdata_sb_free(&r->body);
+    memset(r, 0, sizeof *r);
+}
+
 /* GET the STS query API; the answer's body in r. */
 static int ask_sts(fdata_s3_client *c, const char *token, struct response *r,
                    struct fdata_error *err) {
@@ -66,22 +97,10 @@ static int ask_sts(fdata_s3_client *c, const char *token, struct response *r,
     put_param(&url, "RoleArn", c->cfg.role_arn);
     put_param(&url, "RoleSessionName", c->cfg.role_session);
     put_param(&url, "WebIdentityToken", token);
-    CURL *h = curl_easy_init();
-    int status = h && !url.oom ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    if (status == FDATA_OK) {
-        struct request q = {"AssumeRoleWithWebIdentity", "GET", c->cfg.sts_endpoint, NULL, NULL,
-                            NULL, NULL, 0, 0, -1, NULL};
-        s3_setup_transfer(c, h, &q, fdata_sb_cstr(&url), NULL, r);
-        CURLcode rc = curl_easy_perform(h);
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-        if (rc != CURLE_OK)
-            status = fdata_set_error(err, FDATA_EIO, "web identity: STS at %s: %s",
-                                     c->cfg.sts_endpoint, curl_easy_strerror(rc));
-        else if (r->status < 200 || r->status >= 300)
-            status = s3_http_error(&q, r, err);
-    }
-    if (h)
-        curl_easy_cleanup(h);
+    struct request q = {"AssumeRoleWithWebIdentity", "GET", c->cfg.sts_endpoint, NULL, NULL,
+                        NULL, NULL, 0, 0, -1, NULL};
+    int status = url.oom ? fdata_set_error(err, FDATA_ENOMEM, "out of memory")
+                         : fetch(c, &q, fdata_sb_cstr(&url), NULL, 0, r, err);
     OPENSSL_cleanse(url.buf ? url.buf : "", url.buf ? url.len : 0); /* it held the token */
     fdata_sb_free(&url);
     return status;
@@ -92,6 +111,18 @@ static void replace(char **field, char *value) {
         OPENSSL_cleanse(*field, strlen(*field));
     free(*field);
     *field = value;
+}
+
+/* Keys as the JSON credential providers (container agent, instance metadata) give them. */
+struct keyset {
+    char *access_key, *secret_key, *token;
+    char expiration[64];
+};
+
+static void keyset_free(struct keyset *k) {
+    replace(&k->access_key, NULL);
+    replace(&k->secret_key, NULL);
+    replace(&k->token, NULL);
 }
 
 static int set_keys(fdata_s3_client *c, const char *ak, const char *sk, const char *token,
@@ -114,8 +145,40 @@ static const char *json_string(struct json_object *o, const char *key) {
                ? json_object_get_string(v) : NULL;
 }
 
-/* GET the container credentials endpoint: JSON AccessKeyId, SecretAccessKey, Token,
- * Expiration. */
+static char *dup_or_null(const char *s) {
+    return s ? strdup(s) : NULL;
+}
+
+/* Parses {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}; FDATA_EIO naming
+ * `where` when the keys are not there. */
+static int keyset_from_json(const struct response *r, const char *where, struct keyset *k,
+                            struct fdata_error *err) {
+    memset(k, 0, sizeof *k);
+    struct json_object *o = json_tokener_parse(r->body.buf ? r->body.buf : "");
+    const char *ak = o ? json_string(o, "AccessKeyId") : NULL;
+    const char *sk = o ? json_string(o, "SecretAccessKey") : NULL;
+    const char *code = o ? json_string(o, "Code") : NULL;
+    int status = FDATA_OK;
+    if (!ak || !sk || (code && strcmp(code, "Success") != 0)) {
+        status = fdata_set_error(err, FDATA_EIO, "%s: no AccessKeyId and SecretAccessKey in the "
+                                 "answer%s%s", where, code ? ", code " : "", code ? code : "");
+    } else {
+        const char *token = json_string(o, "Token"), *exp = json_string(o, "Expiration");
+        k->access_key = strdup(ak);
+        k->secret_key = strdup(sk);
+        k->token = dup_or_null(token);
+        snprintf(k->expiration, sizeof k->expiration, "%s", exp ? exp : "");
+        if (!k->access_key || !k->secret_key || (token && !k->token)) {
+            keyset_free(k);
+            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        }
+    }
+    if (o)
+        json_object_put(o);
+    return status;
+}
+
+/* GET the container credentials endpoint, with its Authorization token if one is set. */
 static int container_credentials(fdata_s3_client *c, struct fdata_error *err) {
     char *auth = c->cfg.container_auth_file ? read_token(c->cfg.container_auth_file, err) : NULL;
     if (c->cfg.container_auth_file && !auth)
@@ -133,34 +196,17 @@ static int container_credentials(fdata_s3_client *c, struct fdata_error *err) {
     struct request q = {"container credentials", "GET", c->cfg.container_uri, NULL, NULL, NULL,
                         NULL, 0, 0, -1, NULL};
     struct response r = {0};
-    CURL *e = curl_easy_init();
-    int status = e && (!token || h) ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    if (status == FDATA_OK) {
-        s3_setup_transfer(c, e, &q, c->cfg.container_uri, h, &r);
-        CURLcode rc = curl_easy_perform(e);
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
-        if (rc != CURLE_OK)
-            status = fdata_set_error(err, FDATA_EIO, "container credentials at %s: %s",
-                                     c->cfg.container_uri, curl_easy_strerror(rc));
-        else if (r.status != 200)
-            status = fdata_set_error(err, FDATA_EIO, "container credentials at %s: HTTP %ld",
-                                     c->cfg.container_uri, r.status);
-    }
-    struct json_object *o = status == FDATA_OK ? json_tokener_parse(fdata_sb_cstr(&r.body)) : NULL;
-    const char *ak = o ? json_string(o, "AccessKeyId") : NULL, *sk = o ? json_string(o, "SecretAccessKey") : NULL;
-    if (status == FDATA_OK && (!ak || !sk))
-        status = fdata_set_error(err, FDATA_EIO, "container credentials at %s: no AccessKeyId and "
-                                 "SecretAccessKey in the answer", c->cfg.container_uri);
+    struct keyset k;
+    int status = !token || h ? fetch(c, &q, c->cfg.container_uri, h, 0, &r, err)
+                             : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK)
-        status = set_keys(c, ak, sk, json_string(o, "Token"), json_string(o, "Expiration"), err);
-    if (o)
-        json_object_put(o);
-    if (r.body.buf)
-        OPENSSL_cleanse(r.body.buf, r.body.len);
-    fdata_sb_free(&r.body);
+        status = keyset_from_json(&r, c->cfg.container_uri, &k, err);
+    if (status == FDATA_OK) {
+        status = set_keys(c, k.access_key, k.secret_key, k.token, k.expiration, err);
+        keyset_free(&k);
+    }
+    response_free(&r);
     curl_slist_free_all(h);
-    if (e)
-        curl_easy_cleanup(e);
     if (auth) {
         OPENSSL_cleanse(auth, strlen(auth));
         free(auth);
@@ -168,7 +214,112 @@ static int container_credentials(fdata_s3_client *c, struct fdata_error *err) {
     return status;
 }
 
+/* ---- EC2 instance metadata (IMDSv2) ---- */
+
+#define IMDS_TOKEN_TTL 21600 /* seconds, the SDKs' choice */
+#define IMDS_TIMEOUT_MS 1000 /* off EC2 nothing answers: give up soon */
+#define IMDS_ROLES "/latest/meta-data/iam/security-credentials/"
+
+/* The process's metadata session token and keys, shared by every client, so that the
+ * service is asked once per process (and again before expiry), not per client or request. */
+static pthread_mutex_t imds_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char *endpoint, *token;
+    time_t token_expires, expires;
+    struct keyset keys;
+} imds;
+
+/* One IMDSv2 request: PUT asks for a session token, GET presents it. */
+static int imds_request(fdata_s3_client *c, const char *method, const char *path,
+                        struct response *r, struct fdata_error *err) {
+    char url[1024], header[1024];
+    snprintf(url, sizeof url, "%s%s", imds.endpoint, path);
+    int n = strcmp(method, "PUT") == 0
+                ? snprintf(header, sizeof header, "X-aws-ec2-metadata-token-ttl-seconds: %d",
+                           IMDS_TOKEN_TTL)
+                : snprintf(header, sizeof header, "X-aws-ec2-metadata-token: %s", imds.token);
+    struct curl_slist *h = n < (int)sizeof header ? curl_slist_append(NULL, header) : NULL;
+    OPENSSL_cleanse(header, sizeof header);
+    struct request q = {"EC2 instance metadata", method, url, NULL, NULL, NULL, NULL, 0, 0, -1,
+                        NULL};
+    int status = h ? fetch(c, &q, url, h, IMDS_TIMEOUT_MS, r, err)
+                   : fdata_set_error(err, FDATA_EIO, "%s: metadata token too long", url);
+    curl_slist_free_all(h);
+    return status;
+}
+
+/* The body of r as a string without trailing blanks, and only its first line. */
+static char *first_line(const struct response *r) {
+    const char *b = r->body.buf ? r->body.buf : "";
+    size_t n = strcspn(b, "\r\n");
+    while (n && b[n - 1] == ' ')
+        n--;
+    return strndup(b, n);
+}
+
+static int imds_fetch(fdata_s3_client *c, struct fdata_error *err) {
+    time_t now = time(NULL);
+    struct response r = {0};
+    int status = FDATA_OK;
+    if (!imds.token || now > imds.token_expires - 60) {
+        status = imds_request(c, "PUT", "/latest/api/token", &r, err);
+        if (status == FDATA_OK) {
+            replace(&imds.token, first_line(&r));
+            imds.token_expires = now + IMDS_TOKEN_TTL;
+        }
+        response_free(&r);
+    }
+    char *role = NULL;
+    if (status == FDATA_OK && (status = imds_request(c, "GET", IMDS_ROLES, &r, err)) == FDATA_OK &&
+        (!(role = first_line(&r)) || !*role))
+        status = fdata_set_error(err, FDATA_ENOTFOUND, "EC2 instance metadata at %s: no IAM "
+                                 "role attached to this instance", imds.endpoint);
+    response_free(&r);
+    char path[512];
+    snprintf(path, sizeof path, IMDS_ROLES "%s", role ? role : "");
+    free(role);
+    if (status == FDATA_OK && (status = imds_request(c, "GET", path, &r, err)) == FDATA_OK) {
+        keyset_free(&imds.keys);
+        status = keyset_from_json(&r, "EC2 instance metadata", &imds.keys, err);
+        imds.expires = parse_iso8601(imds.keys.expiration);
+    }
+    response_free(&r);
+    return status;
+}
+
+static int imds_credentials(fdata_s3_client *c, struct fdata_error *err) {
+    struct fdata_error why = {0};
+    pthread_mutex_lock(&imds_lock);
+    int status = FDATA_OK;
+    if (!imds.endpoint || strcmp(imds.endpoint, c->cfg.imds_endpoint) != 0) {
+        replace(&imds.endpoint, strdup(c->cfg.imds_endpoint));
+        replace(&imds.token, NULL);
+        keyset_free(&imds.keys);
+    }
+    if (!imds.endpoint)
+        status = fdata_set_error(&why, FDATA_ENOMEM, "out of memory");
+    else if (!imds.keys.access_key || time(NULL) > imds.expires - REFRESH_MARGIN)
+        status = imds_fetch(c, &why);
+    if (status == FDATA_OK)
+        status = set_keys(c, imds.keys.access_key, imds.keys.secret_key, imds.keys.token,
+                          imds.keys.expiration, &why);
+    pthread_mutex_unlock(&imds_lock);
+    if (status != FDATA_OK)
+        status = fdata_set_error(err, status == FDATA_ENOMEM ? FDATA_ENOMEM : FDATA_ENOTFOUND,
+                                 "no S3 credentials in options, environment, shared files, web "
+                                 "identity or container settings, and none from EC2 instance "
+                                 "metadata: %s (AWS_EC2_METADATA_DISABLED=true skips it; "
+                                 "--no-sign-request for public buckets)", why.message);
+    return status;
+}
+
+int s3_credentials_expire(const fdata_s3_client *c) {
+    return c->cfg.role_arn || c->cfg.container_uri || c->cfg.imds_endpoint;
+}
+
 int s3_refresh_credentials(fdata_s3_client *c, struct fdata_error *err) {
+    if (c->cfg.imds_endpoint)
+        return imds_credentials(c, err);
     if (c->cfg.container_uri)
         return container_credentials(c, err);
     char *token = read_token(c->cfg.web_token_file, err);
@@ -193,7 +344,7 @@ int s3_current_credentials(fdata_s3_client *c, struct s3_credentials *out, char 
                            struct fdata_error *err) {
     int status = FDATA_OK;
     pthread_mutex_lock(&c->lock);
-    if ((c->cfg.role_arn || c->cfg.container_uri) && time(NULL) > c->expires - REFRESH_MARGIN)
+    if (s3_credentials_expire(c) && time(NULL) > c->expires - REFRESH_MARGIN)
         status = s3_refresh_credentials(c, err);
     /* copies, so that a refresh on another thread cannot pull the strings away */
     copies[0] = c->cfg.access_key ? strdup(c->cfg.access_key) : NULL;

@@ -21,7 +21,7 @@ struct fdata_s3_client {
     size_t multipart_threshold, upload_part_size;
     int upload_threads;
     pthread_mutex_t lock;        /* guards refreshing credentials */
-    time_t expires;              /* web-identity credentials: when they expire */
+    time_t expires;              /* provider credentials: when they expire */
 };
 
 struct request {
@@ -74,7 +74,10 @@ int s3_multipart_put(fdata_s3_client *c, const char *url, const char *bucket, co
                      const void *data, size_t size, size_t part_size, int threads,
                      struct fdata_error *err);
 
-/* Web identity: (re)fetches the client's keys from STS. */
+/* Whether the client's keys come from a provider and expire (web identity, container,
+ * instance metadata). */
+int s3_credentials_expire(const fdata_s3_client *c);
+/* (Re)fetches the client's keys from their provider. */
 int s3_refresh_credentials(fdata_s3_client *c, struct fdata_error *err);
 /* The keys to sign with now (refreshed when close to expiry), as copies[0..3) that the
  * caller frees with s3_free_credential_copies. */

@@ -166,6 +166,7 @@ def main(tmp, env):
 
     web_identity_tests(tmp, env, prefix)
     container_tests(tmp, env, prefix)
+    imds_tests(tmp, env, bucket, prefix)
 
     def error_case(name, args, words, env_override=None):
         e = dict(env)
@@ -181,7 +182,7 @@ def main(tmp, env):
     error_case("wrong secret on GET names the S3 code", ["get", prefix + "one.bin", "-o", "-"],
                ["SignatureDoesNotMatch"], {"AWS_SECRET_ACCESS_KEY": "wrongsecret"})
     no_creds = {k: v for k, v in env.items() if not k.startswith("AWS_ACCESS") and not k.startswith("AWS_SECRET")}
-    no_creds["HOME"] = tmp
+    no_creds.update(HOME=tmp, AWS_EC2_METADATA_DISABLED="true")
     rc, out, err = run("ls", prefix, env=no_creds)
     check("no credentials: says where it looked", rc == 1 and "no S3 credentials" in err, err)
     error_case("not an s3:// URL", ["stat", "http://x/y"], ["s3://"])
@@ -189,7 +190,7 @@ def main(tmp, env):
 
 
 def fake_service(respond):
-    """A local HTTP service whose GETs answer respond(handler) -> (status, body)."""
+    """A local HTTP service whose GETs and PUTs answer respond(handler) -> (status, body)."""
     import http.server
     import threading
 
@@ -203,6 +204,8 @@ def fake_service(respond):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        do_PUT = do_GET
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -289,6 +292,49 @@ def container_tests(tmp, env, prefix):
     server.shutdown()
 
 
+def imds_tests(tmp, env, bucket, prefix):
+    """Credentials from a (fake, local) EC2 instance metadata service, IMDSv2: a session token
+    from PUT /latest/api/token, presented on every GET; the service is asked once per process
+    however many objects are fetched in parallel.  Never the real 169.254.169.254."""
+    seen = []
+    key, secret = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+    roles = "/latest/meta-data/iam/security-credentials/"
+
+    def imds(handler):
+        token = handler.headers.get("X-aws-ec2-metadata-token")
+        seen.append((handler.command, handler.path, token))
+        if handler.command == "PUT" and handler.path == "/latest/api/token":
+            ttl = handler.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
+            return (200, b"session-token") if ttl else (400, b"")
+        if token != "session-token":
+            return 401, b""
+        if handler.path == roles:
+            return 200, b"reader-role\n"
+        if handler.path == roles + "reader-role":
+            return 200, json.dumps({"Code": "Success", "AccessKeyId": key, "SecretAccessKey": secret,
+                                    "Token": "t", "Expiration": "2099-01-01T00:00:00Z"}).encode()
+        return 404, b""
+
+    server = fake_service(imds)
+    ienv = keyless_env(env, tmp, AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:%d" % server.server_port)
+    del ienv["AWS_EC2_METADATA_DISABLED"]
+    got = os.path.join(tmp, "imds-got")
+    os.mkdir(got)
+    rc, out, err = run("get", "s3://%s/many/" % bucket, "-o", got, "--connections", "8", env=ienv)
+    check("instance metadata (IMDSv2) keys sign 1005 parallel GETs, asked once per process",
+          rc == 0 and len(os.listdir(got)) == 1005 and [s[:2] for s in seen] ==
+          [("PUT", "/latest/api/token"), ("GET", roles), ("GET", roles + "reader-role")],
+          err + str(seen))
+    server.shutdown()
+    dead = free_ports(1)
+    ienv["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:%d" % dead
+    t0 = time.time()
+    rc, out, err = run("ls", prefix, env=ienv)
+    check("no instance metadata service: a prompt 'no S3 credentials' naming it", rc == 1 and
+          "no S3 credentials" in err and "EC2 instance metadata" in err and
+          time.time() - t0 < 8, err)
+
+
 def fault_tests(tmp, env, bucket, rnd):
     """Downloads through tests/s3/fault_proxy.py, which injects 503 SlowDown, 500, resets,
     truncated bodies and stalls (which the client must detect and abandon): with retries every
@@ -351,6 +397,7 @@ if __name__ == "__main__":
             for assignment in line.replace("export ", "").split():
                 k, v = assignment.split("=", 1)
                 env[k] = v.strip("'")
+        env["AWS_EC2_METADATA_DISABLED"] = "true"  # never the real 169.254.169.254
         for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION"):
             env.pop(k, None)
         try:

@@ -105,12 +105,21 @@ static void test_credential_order(void) {
 }
 
 static void test_missing_credentials(void) {
-    struct fake_env env = {{"HOME", "/nonexistent", NULL}};
+    struct fake_env env = {{"HOME", "/nonexistent", "AWS_EC2_METADATA_DISABLED", "TRUE", NULL}};
     struct s3_config c;
     struct fdata_error err;
     struct s3_config_options o = {0};
     CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_ENOTFOUND);
     CHECK(strstr(err.message, "no-sign-request") != NULL);
+    struct fake_env ec2 = {{"HOME", "/nonexistent", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                            "http://127.0.0.1:1", NULL}};
+    CHECK(s3_config_resolve(&o, fake_getenv, &ec2, &c, &err) == FDATA_OK);
+    CHECK_STR(c.imds_endpoint, "http://127.0.0.1:1"); /* last in the chain, fetched later */
+    s3_config_free(&c);
+    ec2.pairs[2] = NULL; /* no override: the link-local address */
+    CHECK(s3_config_resolve(&o, fake_getenv, &ec2, &c, &err) == FDATA_OK);
+    CHECK_STR(c.imds_endpoint, "http://169.254.169.254");
+    s3_config_free(&c);
     o.no_sign = 1;
     CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_OK && c.access_key == NULL);
     s3_config_free(&c);
