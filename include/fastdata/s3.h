@@ -51,6 +51,8 @@ struct fdata_s3_options {
                                     0 = 64 MiB */
     size_t upload_part_size;     /* multipart part size; 0 = 8 MiB (S3's minimum is 5 MiB) */
     int upload_threads;          /* parts uploaded in parallel; 0 = 4 */
+    int no_checksums;            /* 1: do not ask for whole-object checksums
+                                    (x-amz-checksum-mode) nor verify them */
 };
 
 /* Makes a client.  FDATA_ENOTFOUND when signing is on and no credentials are found (the

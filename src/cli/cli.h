@@ -12,12 +12,12 @@ int cmd_stat(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_put(int argc, char **argv);
 
-/* getopt_long entries for the global S3 options (codes 1000..1006). */
+/* getopt_long entries for the global S3 options (codes 1000..1007). */
 #define CLI_S3_LONGOPTS                                                              \
     {"endpoint", required_argument, NULL, 1000}, {"region", required_argument, NULL, 1001}, \
     {"profile", required_argument, NULL, 1002}, {"no-sign-request", no_argument, NULL, 1003}, \
     {"path-style", no_argument, NULL, 1004}, {"retries", required_argument, NULL, 1005}, \
-    {"stall-timeout", required_argument, NULL, 1006}
+    {"stall-timeout", required_argument, NULL, 1006}, {"no-checksums", no_argument, NULL, 1007}
 
 extern const char cli_s3_usage[];
 /* Applies an S3 option: 1 when `c` was one, 0 when not, negative after an error message. */

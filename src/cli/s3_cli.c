@@ -7,7 +7,7 @@
 
 const char cli_s3_usage[] =
     "S3 options: --endpoint URL  --region R  --profile P  --no-sign-request\n"
-    "            --path-style  --retries N  --stall-timeout SECONDS\n"
+    "            --path-style  --retries N  --stall-timeout SECONDS  --no-checksums\n"
     "Credentials and defaults come from AWS_* variables and ~/.aws as in the AWS CLI.\n";
 
 int cli_s3_option(int c, const char *arg, struct fdata_s3_options *o) {
@@ -30,6 +30,7 @@ int cli_s3_option(int c, const char *arg, struct fdata_s3_options *o) {
         if (*end || o->stall_seconds < 1 || o->stall_seconds > 3600)
             return -cli_fail("--stall-timeout wants 1..3600 seconds, not '%s'", arg);
         return 1;
+    case 1007: o->no_checksums = 1; return 1;
     default: return 0;
     }
 }

@@ -48,6 +48,7 @@ int fdata_s3_client_new(const struct fdata_s3_options *o, fdata_s3_client **out,
     c->multipart_threshold = o->multipart_threshold ? o->multipart_threshold : (size_t)64 << 20;
     c->upload_part_size = o->upload_part_size ? o->upload_part_size : (size_t)8 << 20;
     c->upload_threads = o->upload_threads > 0 ? o->upload_threads : 4;
+    c->checksums = !o->no_checksums;
     c->rng = (unsigned)time(NULL) ^ (unsigned)getpid();
     *out = c;
     return FDATA_OK;
@@ -106,6 +107,10 @@ int fdata_s3_get(fdata_s3_client *c, const char *url, int64_t offset, int64_t le
         r.body.len = (size_t)length; /* a server that ignores Range sends the whole object */
     else if (status == FDATA_OK && length >= 0 && r.status != 206 && offset > 0)
         status = fdata_set_error(err, FDATA_EIO, "%s: the server ignored the byte range", url);
+    int whole = r.status == 200 ? length < 0 || r.body.len == (size_t)r.content_length
+                                : r.object_size >= 0 && r.body.len == (size_t)r.object_size;
+    if (status == FDATA_OK && whole && c->checksums)
+        status = s3_checksum_verify(&r.checksum, r.body.buf, r.body.len, url, err);
     if (status == FDATA_OK) {
         *data = r.body.buf ? r.body.buf : malloc(1);
         *size = r.body.len;

@@ -19,6 +19,7 @@ struct object {
     uint8_t *data;
     int64_t size;               /* -1 until the first part answers */
     char etag[128];
+    struct s3_checksum checksum; /* the whole object's, from any part's headers */
     int parts_left;
     int failed;
 };
@@ -78,26 +79,12 @@ static struct part *new_part(struct object *o, int64_t offset, int64_t len) {
     return p;
 }
 
-/* "bytes 0-99/1234" -> 1234; -1 when absent or malformed. */
-static int64_t content_range_total(const char *v) {
-    const char *slash = strchr(v, '/');
-    return slash && slash[1] != '*' ? strtoll(slash + 1, NULL, 10) : -1;
-}
-
 /* Headers of a part: the object's size arrives with the first part's Content-Range. */
 static size_t part_header(char *line, size_t size, size_t n, void *ud) {
     struct part *p = ud;
-    size_t len = size * n;
-    s3_on_header(line, size, n, &p->resp);
-    if (len > 14 && strncasecmp(line, "Content-Range:", 14) == 0) {
-        char v[128];
-        size_t m = len - 14 < sizeof v - 1 ? len - 14 : sizeof v - 1;
-        memcpy(v, line + 14, m);
-        v[m] = '\0';
-        int64_t total = content_range_total(v);
-        if (p->obj->size < 0 && total >= 0)
-            p->obj->size = total;
-    }
+    size_t len = s3_on_header(line, size, n, &p->resp);
+    if (p->obj->size < 0 && p->resp.object_size >= 0)
+        p->obj->size = p->resp.object_size;
     return len;
 }
 
@@ -142,9 +129,7 @@ static int start_part(struct downloader *d, struct part *p, struct fdata_error *
         free(url);
         return fdata_set_error(err, FDATA_ENOMEM, "cannot create a libcurl handle");
     }
-    fdata_sb_free(&p->resp.body);
-    memset(&p->resp, 0, sizeof p->resp);
-    p->resp.content_length = -1;
+    s3_response_reset(&p->resp);
     p->written = 0;
     p->status = 0;
     free(p->url);
@@ -222,7 +207,11 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
             else if (schedule_rest(d, o, want) != FDATA_OK)
                 fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
         }
-        o->parts_left--;
+        if (p->resp.checksum.algo != S3_CK_NONE)
+            o->checksum = p->resp.checksum;
+        if (--o->parts_left == 0 && !o->failed && d->c->checksums &&
+            s3_checksum_verify(&o->checksum, o->data, (size_t)o->size, o->url, &e) != FDATA_OK)
+            fail_object(d, o, &e);
         free_part(p);
         return;
     }

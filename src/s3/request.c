@@ -31,13 +31,25 @@ static void header_value(const char *line, size_t len, const char *name, char *d
     dst[m] = '\0';
 }
 
+void s3_response_reset(struct response *r) {
+    fdata_sb_free(&r->body);
+    memset(r, 0, sizeof *r);
+    r->content_length = -1;
+    r->object_size = -1;
+}
+
 size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
     struct response *r = ud;
     size_t len = size * n;
-    char num[32] = "";
+    char num[32] = "", range[128] = "";
     header_value(p, len, "Content-Length", num, sizeof num);
     if (num[0])
         r->content_length = strtoll(num, NULL, 10);
+    header_value(p, len, "Content-Range", range, sizeof range); /* "bytes 0-99/1234" */
+    const char *slash = strchr(range, '/');
+    if (slash && slash[1] != '*')
+        r->object_size = strtoll(slash + 1, NULL, 10);
+    s3_checksum_from_header(&r->checksum, p, len);
     header_value(p, len, "ETag", r->info.etag, sizeof r->info.etag);
     header_value(p, len, "Last-Modified", r->info.last_modified, sizeof r->info.last_modified);
     header_value(p, len, "Content-Type", r->info.content_type, sizeof r->info.content_type);
@@ -65,11 +77,16 @@ int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *
                  (long long)(q->range_start + q->range_len - 1));
         h = append_header(h, "Range", range);
     }
+    /* object reads ask for the stored checksum (S3 wants every x-amz-* header signed) */
+    int checksum_mode = c->checksums && q->key && q->key[0] && !q->query &&
+                        (strcmp(q->method, "GET") == 0 || strcmp(q->method, "HEAD") == 0);
+    if (checksum_mode)
+        h = append_header(h, "x-amz-checksum-mode", "ENABLED");
     if (!c->cfg.no_sign) {
         char hash[65];
         s3_sha256_hex(q->body ? q->body : "", q->body_len, hash);
-        struct s3_header hs[1] = {{"host", host}};
-        struct s3_sign_request sr = {q->method, path, q->query, hs, 1, hash, 1};
+        struct s3_header hs[2] = {{"host", host}, {"x-amz-checksum-mode", "ENABLED"}};
+        struct s3_sign_request sr = {q->method, path, q->query, hs, checksum_mode ? 2 : 1, hash, 1};
         struct s3_credentials cr;
         char *keys[3] = {NULL, NULL, NULL};
         struct s3_sign_options so = {.region = c->cfg.region, .service = "s3", .time = time(NULL)};
@@ -174,9 +191,7 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
         status = s3_request_headers(c, q, host, path, &headers, err);
         if (status != FDATA_OK)
             break;
-        fdata_sb_free(&r->body);
-        memset(r, 0, sizeof *r);
-        r->content_length = -1;
+        s3_response_reset(r);
         s3_setup_transfer(c, curl, q, full, headers, r);
         CURLcode rc = curl_easy_perform(curl);
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include "fastdata/s3.h"
 #include "../common/strbuf.h"
+#include "checksum.h"
 #include "config.h"
 #include "xml.h"
 
@@ -20,6 +21,7 @@ struct fdata_s3_client {
     unsigned rng;
     size_t multipart_threshold, upload_part_size;
     int upload_threads;
+    int checksums;               /* ask for (x-amz-checksum-mode) and verify checksums */
     pthread_mutex_t lock;        /* guards refreshing credentials */
     time_t expires;              /* provider credentials: when they expire */
 };
@@ -39,10 +41,14 @@ struct response {
     long status;
     struct fdata_strbuf body;
     int64_t content_length;      /* -1 when absent */
+    int64_t object_size;         /* the total of Content-Range ("bytes a-b/total"), or -1 */
+    struct s3_checksum checksum; /* a whole-object checksum the server sent, if any */
     struct fdata_s3_object_info info;
     char request_id[128];
 };
 
+/* Resets a response before a transfer (sizes unknown, no body). */
+void s3_response_reset(struct response *r);
 /* libcurl callbacks filling a struct response (body into r->body). */
 size_t s3_on_body(char *p, size_t size, size_t n, void *ud);
 size_t s3_on_header(char *p, size_t size, size_t n, void *ud);

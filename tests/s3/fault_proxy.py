@@ -7,10 +7,15 @@ and, for a seeded random share of GETs, answers instead with one of:
   reset      the headers and half the body, then a TCP reset
   truncate   the full Content-Length announced, half the body sent, then the connection closed
   stall      the headers, then nothing for STALL seconds, then the body
+With FDATA_PROXY_CHECKSUMS naming a JSON file {"/bucket/key": ["x-amz-checksum-ALGO", value]},
+responses to requests that ask for checksums (x-amz-checksum-mode: ENABLED) carry that header,
+as S3 sends the checksum stored with an object.
 usage: fault_proxy.py LISTEN_PORT UPSTREAM_PORT RATE SEED [STALL]  (prints "ready" when listening)
 """
 import http.client
 import http.server
+import json
+import os
 import random
 import select
 import socket
@@ -21,6 +26,10 @@ import time
 
 LISTEN, UPSTREAM, RATE, SEED = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 STALL = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+CHECKSUMS = {}
+if os.environ.get("FDATA_PROXY_CHECKSUMS"):
+    with open(os.environ["FDATA_PROXY_CHECKSUMS"]) as f:
+        CHECKSUMS = json.load(f)
 FAULTS = ("slowdown", "internal", "reset", "truncate") + (("stall",) if STALL else ())
 rng = random.Random(SEED)
 lock = threading.Lock()
@@ -88,6 +97,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         for k, v in resp.getheaders():
             if k.lower() not in ("transfer-encoding", "connection", "content-length"):
                 self.send_header(k, v)
+        stored = CHECKSUMS.get(self.path.split("?")[0])
+        if stored and self.headers.get("x-amz-checksum-mode") == "ENABLED":
+            self.send_header(*stored)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command == "HEAD":
