@@ -82,18 +82,52 @@ FDATA_API int fdata_s3_stat(fdata_s3_client *client, const char *url,
 FDATA_API int fdata_s3_get(fdata_s3_client *client, const char *url, int64_t offset,
                            int64_t length, void **data, size_t *size, struct fdata_error *err);
 
+/*
+ * A memory budget: the bytes of downloaded objects held at once, from the moment a download
+ * starts until its consumer gives them back with fdata_s3_budget_release.  Downloads wait
+ * while the budget is spent, except that one object always may start when nothing is held
+ * (so an object larger than the limit still arrives).  Thread-safe: downloads and consumers
+ * share one budget from any threads.
+ */
+typedef struct fdata_s3_budget fdata_s3_budget;
+/* NULL when out of memory; limit 0 means no limit (the budget then only counts). */
+FDATA_API fdata_s3_budget *fdata_s3_budget_new(size_t limit);
+FDATA_API void fdata_s3_budget_release(fdata_s3_budget *b, size_t bytes);
+/* Bytes held now, and the most ever held at once. */
+FDATA_API size_t fdata_s3_budget_held(const fdata_s3_budget *b);
+FDATA_API size_t fdata_s3_budget_peak(const fdata_s3_budget *b);
+/* Frees the budget (after every download and consumer is done with it); NULL is a no-op. */
+FDATA_API void fdata_s3_budget_free(fdata_s3_budget *b);
+
+struct fdata_s3_get_result;
+
 /* Options of fdata_s3_get_many; zero-initialise (0 = default). */
 struct fdata_s3_get_options {
     int connections;             /* concurrent requests in all; default 16 */
     size_t part_size;            /* bytes per ranged GET; default 8 MiB */
     int threads;                 /* event loops, each on its own thread with its share of the
                                     objects and connections; 0 = one per core */
+    /* Streaming delivery: each object is handed to on_object as soon as it has arrived (or
+     * failed), on one of the download threads, in no particular order; `index` is its
+     * position in urls.  The callback owns result->data from then on (it may keep the
+     * pointer past the call) and must not block for long. */
+    void (*on_object)(void *ctx, size_t index, struct fdata_s3_get_result *result);
+    void *ctx;
+    /* With on_object only: the budget that bounds the bytes of objects started and not yet
+     * released; the consumer calls fdata_s3_budget_release(budget, result->size) when it has
+     * freed an object's bytes (failed objects are released here).  NULL: no bound. */
+    fdata_s3_budget *budget;
+    /* Optional: sizes[i] is the size of object i if known (from a listing), else -1; with it
+     * the budget is exact, without it an object reserves part_size until its first part
+     * reveals the size. */
+    const int64_t *sizes;
 };
 
 /* One object of fdata_s3_get_many. */
 struct fdata_s3_get_result {
     const char *url;             /* the caller's string */
-    void *data;                  /* malloc'ed bytes, owned by the caller (NULL on failure) */
+    void *data;                  /* malloc'ed bytes, owned by the caller (NULL on failure, and
+                                    in `results` once on_object has taken them) */
     size_t size;
     char etag[128];
     int status;                  /* FDATA_OK or this object's error code */
@@ -108,7 +142,8 @@ struct fdata_s3_get_result {
  * retried with backoff on throttling, server errors, resets, stalls and short bodies.
  * results[0..n) are filled for every object, failed or not (free the data with
  * fdata_s3_get_results_free).  Returns FDATA_OK when all arrived, else the code of the first
- * failed object, whose message goes to err.
+ * failed object, whose message goes to err; FDATA_EINVAL for a budget without on_object
+ * (objects kept until the call returns could never be given back).
  */
 FDATA_API int fdata_s3_get_many(fdata_s3_client *client, const char *const *urls, size_t n,
                                 const struct fdata_s3_get_options *opts,

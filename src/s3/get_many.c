@@ -2,12 +2,14 @@
  * part (a ranged GET) reveals its size and ETag through Content-Range; the object's buffer
  * is then allocated once and every part, the first included, is written straight into it.
  * The other parts are pinned to that ETag with If-Match, so an object replaced meanwhile
- * fails instead of mixing versions.  Parts are retried with backoff; a retried part starts
- * again from its first byte. */
+ * fails instead of mixing versions.  Parts are retried with backoff; a retried part resumes
+ * after the bytes it already received.  Objects start as the memory budget allows, and
+ * with on_object each is handed over the moment its last part is in. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include "../common/common.h"
+#include "budget.h"
 #include "request.h"
 
 #define DEFAULT_PART_SIZE ((size_t)8 << 20)
@@ -16,15 +18,19 @@
 struct object {
     struct s3_location loc;
     const char *url;
+    size_t index;               /* in the caller's urls */
     uint8_t *data;
     int64_t size;               /* -1 until the first part answers */
+    size_t reserved;            /* bytes taken from the budget for this object */
     char etag[128];
     struct s3_checksum checksum; /* the whole object's, from any part's headers */
     int parts_left;
     int failed;
+    int delivered;              /* handed to on_object */
 };
 
 struct part {
+    struct downloader *d;
     struct object *obj;
     int64_t offset, len;        /* len < part size only for the last part */
     int64_t written;
@@ -42,12 +48,14 @@ struct downloader {
     unsigned rng;
     CURLM *multi;
     struct object *objects;
-    size_t num_objects;
+    size_t num_objects, admitted; /* objects[0..admitted) have started */
+    const struct fdata_s3_get_options *opts;
     struct part **queue;        /* parts waiting to start */
     size_t queued, queue_cap;
     size_t part_size;
     int connections, active;
     struct fdata_error *errors; /* one per object */
+    struct fdata_s3_get_result *results; /* the caller's, indexed by object index */
 };
 
 static double now(void) {
@@ -69,9 +77,11 @@ static int enqueue(struct downloader *d, struct part *p) {
     return FDATA_OK;
 }
 
-static struct part *new_part(struct object *o, int64_t offset, int64_t len) {
+static struct part *new_part(struct downloader *d, struct object *o, int64_t offset,
+                             int64_t len) {
     struct part *p = calloc(1, sizeof *p);
     if (p) {
+        p->d = d;
         p->obj = o;
         p->offset = offset;
         p->len = len;
@@ -79,12 +89,24 @@ static struct part *new_part(struct object *o, int64_t offset, int64_t len) {
     return p;
 }
 
+/* The object's size is known: its reservation becomes exactly that. */
+static void set_size(struct downloader *d, struct object *o, int64_t size) {
+    o->size = size;
+    if (!d->opts->budget)
+        return;
+    if ((size_t)size > o->reserved)
+        s3_budget_reserve(d->opts->budget, (size_t)size - o->reserved, 1);
+    else
+        fdata_s3_budget_release(d->opts->budget, o->reserved - (size_t)size);
+    o->reserved = (size_t)size;
+}
+
 /* Headers of a part: the object's size arrives with the first part's Content-Range. */
 static size_t part_header(char *line, size_t size, size_t n, void *ud) {
     struct part *p = ud;
     size_t len = s3_on_header(line, size, n, &p->resp);
     if (p->obj->size < 0 && p->resp.object_size >= 0)
-        p->obj->size = p->resp.object_size;
+        set_size(p->d, p->obj, p->resp.object_size);
     return len;
 }
 
@@ -99,7 +121,7 @@ static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
     if (status < 200 || status >= 300) /* an error document: keep it for the message */
         return s3_on_body(buf, size, n, &p->resp);
     if (o->size < 0 && status == 200 && p->resp.content_length >= 0)
-        o->size = p->resp.content_length; /* a server that ignores Range */
+        set_size(p->d, o, p->resp.content_length); /* a server that ignores Range */
     if (o->size < 0)
         return 0; /* neither Content-Range nor Content-Length: cannot place the bytes */
     if (!o->data && !(o->data = malloc(o->size ? (size_t)o->size : 1)))
@@ -159,7 +181,7 @@ static void free_part(struct part *p) {
 static int schedule_rest(struct downloader *d, struct object *o, int64_t first_len) {
     for (int64_t off = first_len; off < o->size; off += (int64_t)d->part_size) {
         int64_t len = o->size - off < (int64_t)d->part_size ? o->size - off : (int64_t)d->part_size;
-        struct part *p = new_part(o, off, len);
+        struct part *p = new_part(d, o, off, len);
         if (!p || enqueue(d, p) != FDATA_OK) {
             free(p);
             return FDATA_ENOMEM;
@@ -173,6 +195,42 @@ static void fail_object(struct downloader *d, struct object *o, struct fdata_err
     if (!o->failed)
         d->errors[o - d->objects] = *e;
     o->failed = 1;
+}
+
+/* The outcome of an object as the caller sees it; the data moves into r. */
+static void take_result(struct downloader *d, struct object *o, struct fdata_s3_get_result *r) {
+    r->url = o->url;
+    if (!o->failed) {
+        r->data = o->data;
+        r->size = (size_t)o->size;
+        snprintf(r->etag, sizeof r->etag, "%s", o->etag);
+    } else {
+        free(o->data);
+        r->status = d->errors[o - d->objects].code;
+        snprintf(r->error, sizeof r->error, "%s", d->errors[o - d->objects].message);
+        fdata_s3_budget_release(d->opts->budget, o->reserved); /* nothing to hand over */
+    }
+    o->data = NULL;
+}
+
+/* An object with no part left: verified, then handed over at once when streaming. */
+static void object_done(struct downloader *d, struct object *o) {
+    struct fdata_error e = {0};
+    if (!o->failed && d->c->checksums &&
+        s3_checksum_verify(&o->checksum, o->data, (size_t)o->size, o->url, &e) != FDATA_OK)
+        fail_object(d, o, &e);
+    if (!d->opts->on_object)
+        return;
+    struct fdata_s3_get_result *r = &d->results[o->index];
+    take_result(d, o, r);
+    o->delivered = 1;
+    d->opts->on_object(d->opts->ctx, o->index, r);
+    r->data = NULL; /* the callback's now */
+}
+
+static void part_done(struct downloader *d, struct object *o) {
+    if (--o->parts_left == 0)
+        object_done(d, o);
 }
 
 /* A finished transfer: the part is done, retried, or its object fails. */
@@ -209,10 +267,8 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
         }
         if (p->resp.checksum.algo != S3_CK_NONE)
             o->checksum = p->resp.checksum;
-        if (--o->parts_left == 0 && !o->failed && d->c->checksums &&
-            s3_checksum_verify(&o->checksum, o->data, (size_t)o->size, o->url, &e) != FDATA_OK)
-            fail_object(d, o, &e);
         free_part(p);
+        part_done(d, o);
         return;
     }
     struct s3_error_doc doc = {0};
@@ -240,19 +296,45 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
             s3_http_error(&q, &p->resp, &e);
     }
     fail_object(d, o, &e);
-    o->parts_left--;
     free_part(p);
+    part_done(d, o);
+}
+
+/* Queues the first parts of further objects while the budget allows (all at once without
+ * one): an object reserves its known size, or a part until its size is known. */
+static int admit(struct downloader *d) {
+    const struct fdata_s3_get_options *o = d->opts;
+    for (; d->admitted < d->num_objects; d->admitted++) {
+        struct object *obj = &d->objects[d->admitted];
+        int64_t known = o->sizes ? o->sizes[obj->index] : -1;
+        size_t want = known >= 0 ? (size_t)known : d->part_size;
+        if (o->budget && !s3_budget_reserve(o->budget, want, 0))
+            return FDATA_OK; /* again when a consumer gives bytes back */
+        obj->reserved = o->budget ? want : 0;
+        obj->parts_left = 1;
+        struct part *p = obj->failed ? NULL : new_part(d, obj, 0, (int64_t)d->part_size);
+        if (obj->failed) /* a bad URL: its outcome is known already */
+            part_done(d, obj);
+        else if (!p || enqueue(d, p) != FDATA_OK) {
+            free(p);
+            return FDATA_ENOMEM;
+        }
+    }
+    return FDATA_OK;
 }
 
 /* Starts queued parts whose back-off is over, up to the connection limit. */
 static int start_ready(struct downloader *d, struct fdata_error *err) {
+    if (admit(d) != FDATA_OK)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     double t = now();
     size_t keep = 0;
     for (size_t i = 0; i < d->queued; i++) {
         struct part *p = d->queue[i];
         if (p->obj->failed) {
-            p->obj->parts_left--;
+            struct object *o = p->obj;
             free_part(p);
+            part_done(d, o);
         } else if (d->active < d->connections && p->not_before <= t) {
             FDATA_RETURN_IF(start_part(d, p, err));
         } else {
@@ -265,7 +347,7 @@ static int start_ready(struct downloader *d, struct fdata_error *err) {
 
 static int run(struct downloader *d, struct fdata_error *err) {
     int running = 1;
-    while (d->queued > 0 || d->active > 0) {
+    while (d->queued > 0 || d->active > 0 || d->admitted < d->num_objects) {
         FDATA_RETURN_IF(start_ready(d, err));
         curl_multi_perform(d->multi, &running);
         CURLMsg *m;
@@ -279,8 +361,8 @@ static int run(struct downloader *d, struct fdata_error *err) {
         }
         if (d->active > 0)
             curl_multi_poll(d->multi, NULL, 0, 50, NULL);
-        else if (d->queued > 0)
-            curl_multi_poll(d->multi, NULL, 0, 10, NULL); /* waiting out a back-off */
+        else if (d->queued > 0 || d->admitted < d->num_objects)
+            curl_multi_poll(d->multi, NULL, 0, 10, NULL); /* a back-off, or the budget */
     }
     return FDATA_OK;
 }
@@ -294,58 +376,64 @@ struct group_job {
     size_t stride;
     size_t part_size;
     int connections;
+    const struct fdata_s3_get_options *opts;
     struct fdata_s3_get_result *results;
     int status;                  /* FDATA_ENOMEM and the like; per-object errors are in results */
 };
+
+/* The group's objects, each with its URL parsed (a bad one fails that object alone). */
+static int prepare_objects(struct downloader *d, const struct group_job *job, size_t g) {
+    d->objects = calloc(d->num_objects + 1, sizeof *d->objects);
+    d->errors = calloc(d->num_objects + 1, sizeof *d->errors);
+    d->multi = curl_multi_init();
+    if (!d->objects || !d->errors || !d->multi)
+        return FDATA_ENOMEM;
+    curl_multi_setopt(d->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)d->connections);
+    for (size_t k = 0; k < d->num_objects; k++) {
+        struct object *o = &d->objects[k];
+        o->index = g + k * job->stride;
+        o->url = job->urls[o->index];
+        o->size = -1;
+        o->failed = s3_parse_url(o->url, &o->loc, &d->errors[k]) != FDATA_OK;
+    }
+    return FDATA_OK;
+}
+
+/* After the event loop: every object not yet handed over gets its outcome. */
+static void settle_objects(struct downloader *d, int status) {
+    for (size_t k = 0; d->objects && k < d->num_objects; k++) {
+        struct object *o = &d->objects[k];
+        if (status != FDATA_OK && !o->failed) {
+            struct fdata_error e;
+            fdata_set_error(&e, status, "%s: out of memory", o->url);
+            fail_object(d, o, &e);
+        }
+        if (d->opts->on_object && !o->delivered) {
+            o->parts_left = 1;
+            part_done(d, o);
+        } else if (!o->delivered) {
+            take_result(d, o, &d->results[o->index]);
+        }
+        s3_location_free(&o->loc);
+    }
+}
 
 static int download_group(void *ctx, size_t g, int worker) {
     struct group_job *job = ctx;
     (void)worker;
     size_t count = job->n > g ? (job->n - g + job->stride - 1) / job->stride : 0;
     struct downloader d = {.c = job->c, .num_objects = count, .part_size = job->part_size,
-                           .connections = job->connections, .rng = (unsigned)(g * 2654435761u) ^ job->c->rng};
-    d.objects = calloc(count + 1, sizeof *d.objects);
-    d.errors = calloc(count + 1, sizeof *d.errors);
-    d.multi = curl_multi_init();
-    int status = d.objects && d.errors && d.multi ? FDATA_OK : FDATA_ENOMEM;
-    if (status == FDATA_OK)
-        curl_multi_setopt(d.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)d.connections);
-    for (size_t k = 0; k < count && status == FDATA_OK; k++) {
-        struct object *o = &d.objects[k];
-        o->url = job->urls[g + k * job->stride];
-        o->size = -1;
-        if (s3_parse_url(o->url, &o->loc, &d.errors[k]) != FDATA_OK) {
-            o->failed = 1;
-            continue;
-        }
-        struct part *p = new_part(o, 0, (int64_t)d.part_size);
-        if (!p || enqueue(&d, p) != FDATA_OK) {
-            free(p);
-            status = FDATA_ENOMEM;
-        }
-        o->parts_left = 1;
-    }
+                           .connections = job->connections, .opts = job->opts,
+                           .results = job->results,
+                           .rng = (unsigned)(g * 2654435761u) ^ job->c->rng};
     struct fdata_error err = {0};
+    int status = prepare_objects(&d, job, g);
     if (status == FDATA_OK)
         status = run(&d, &err);
     for (size_t i = 0; i < d.queued; i++)
         free_part(d.queue[i]);
     free(d.queue);
-    for (size_t k = 0; d.objects && k < count; k++) {
-        struct object *o = &d.objects[k];
-        struct fdata_s3_get_result *r = &job->results[g + k * job->stride];
-        r->url = o->url;
-        if (status == FDATA_OK && !o->failed) {
-            r->data = o->data;
-            r->size = (size_t)o->size;
-            snprintf(r->etag, sizeof r->etag, "%s", o->etag);
-        } else {
-            free(o->data);
-            r->status = o->failed ? d.errors[k].code : status;
-            snprintf(r->error, sizeof r->error, "%s", o->failed ? d.errors[k].message : "out of memory");
-        }
-        s3_location_free(&o->loc);
-    }
+    settle_objects(&d, status);
     if (d.multi)
         curl_multi_cleanup(d.multi);
     free(d.objects);
@@ -357,16 +445,21 @@ static int download_group(void *ctx, size_t g, int worker) {
 int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
                       const struct fdata_s3_get_options *opts, struct fdata_s3_get_result *results,
                       struct fdata_error *err) {
+    static const struct fdata_s3_get_options defaults;
+    opts = opts ? opts : &defaults;
     memset(results, 0, n * sizeof *results);
+    if (opts->budget && !opts->on_object)
+        return fdata_set_error(err, FDATA_EINVAL, "S3 downloads: a memory budget needs on_object "
+                               "(objects kept until the end could never be given back)");
     struct group_job job = {
-        .c = c, .urls = urls, .n = n,
-        .part_size = opts && opts->part_size ? opts->part_size : DEFAULT_PART_SIZE,
-        .connections = opts && opts->connections > 0 ? opts->connections : DEFAULT_CONNECTIONS,
+        .c = c, .urls = urls, .n = n, .opts = opts,
+        .part_size = opts->part_size ? opts->part_size : DEFAULT_PART_SIZE,
+        .connections = opts->connections > 0 ? opts->connections : DEFAULT_CONNECTIONS,
         .results = results,
     };
     /* one event loop per core (copying received bytes is the work), each with its share of
      * the connections */
-    int groups = fdata_thread_count(opts ? opts->threads : 0);
+    int groups = fdata_thread_count(opts->threads);
     groups = groups > job.connections ? job.connections : groups;
     groups = (size_t)groups > n ? (int)(n ? n : 1) : groups;
     job.stride = (size_t)groups;

@@ -3,7 +3,7 @@
 uploads and downloads byte-identical from 0 bytes to 20 MiB, ranged GETs, listing over
 several pages, Parquet read straight from S3, and clear errors for a missing key, a missing
 bucket, a wrong secret, missing credentials and bad URLs.
-usage: test_s3.py FASTDATA S3_RANGES DATA_DIR"""
+usage: test_s3.py FASTDATA S3_RANGES S3_BUDGET DATA_DIR"""
 import ast
 import hashlib
 import json
@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-FASTDATA, S3_RANGES, DATA = sys.argv[1:4]
+FASTDATA, S3_RANGES, S3_BUDGET, DATA = sys.argv[1:5]
 HERE = os.path.dirname(os.path.abspath(__file__))
 results = []
 
@@ -164,6 +164,7 @@ def main(tmp, env):
 
     fault_tests(tmp, env, bucket, rnd)
     checksum_tests(tmp, env, bucket)
+    budget_tests(tmp, env, bucket)
 
     web_identity_tests(tmp, env, prefix)
     container_tests(tmp, env, prefix)
@@ -382,6 +383,19 @@ def fault_tests(tmp, env, bucket, rnd):
             check("without retries, faults give one clear error and no files",
                   rc == 1 and err.startswith("fastdata: ") and err.count("\n") == 1 and
                   os.listdir(dest) == [], err)
+
+
+def budget_tests(tmp, env, bucket):
+    """Streaming get_many under a 4 MiB budget with a slow consumer (tests/s3/s3_budget.c):
+    every object once and intact, the peak within the budget."""
+    src = os.path.join(tmp, "faultsrc")
+    urls = ["s3://%s/faults/%s" % (bucket, n) for n in sorted(os.listdir(src))]
+    for known in ("1", "0"):
+        p = subprocess.run([S3_BUDGET, str(4 << 20), known, src] + urls, env=env,
+                           capture_output=True, text=True)
+        check("streamed download under a memory budget (sizes %s): %s" %
+              ("known" if known == "1" else "unknown", p.stdout.strip()), p.returncode == 0,
+              p.stderr[-2000:])
 
 
 def reflected_crc(poly, width):

@@ -1,0 +1,13 @@
+/* Reserving from a download budget (see fdata_s3_budget in fastdata/s3.h). */
+#ifndef FDATA_S3_BUDGET_H
+#define FDATA_S3_BUDGET_H
+
+#include <stddef.h>
+#include "fastdata/s3.h"
+
+/* Takes `bytes` from the budget: 1 when taken, 0 when that would pass the limit while
+ * something is held.  `force` takes them regardless (an object already under way whose size
+ * turned out larger than reserved). */
+int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, int force);
+
+#endif
