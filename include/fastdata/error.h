@@ -41,6 +41,7 @@ enum fdata_code {
     FDATA_EUNSUPPORTED = 5, /* valid input using a feature fastdata does not implement */
     FDATA_ENOTFOUND = 6,    /* a named thing (file, column) does not exist */
     FDATA_ERANGE = 7,       /* a value does not fit the output type */
+    FDATA_ECANCELED = 8,    /* the caller cancelled the operation */
 };
 
 #define FDATA_ERROR_MESSAGE_SIZE 512

@@ -121,6 +121,9 @@ struct fdata_s3_get_options {
      * the budget is exact, without it an object reserves part_size until its first part
      * reveals the size. */
     const int64_t *sizes;
+    /* Cancellation: once *cancel is non-zero no further request starts; transfers under
+     * way finish and every object not yet complete fails with FDATA_ECANCELED. */
+    const volatile int *cancel;
 };
 
 /* One object of fdata_s3_get_many. */

@@ -214,3 +214,69 @@ void fdata_schema_extension(const struct ArrowSchema *schema, char *buf, size_t 
         p = val + vlen;
     }
 }
+
+int fdata_schema_copy(const struct ArrowSchema *src, struct ArrowSchema *out) {
+    char ext[256];
+    fdata_schema_extension(src, ext, sizeof ext);
+    const char *name = src->name ? src->name : "";
+    if (src->n_children == 0)
+        return fdata_schema_make(out, src->format, name, src->flags, ext[0] ? ext : NULL);
+    struct ArrowSchema *children = calloc((size_t)src->n_children, sizeof *children);
+    int status = children ? FDATA_OK : FDATA_ENOMEM;
+    int64_t made = 0;
+    for (; status == FDATA_OK && made < src->n_children; made++)
+        status = fdata_schema_copy(src->children[made], &children[made]);
+    if (status != FDATA_OK) {
+        for (int64_t i = 0; i < made; i++)
+            if (children[i].release)
+                children[i].release(&children[i]);
+        free(children);
+        out->release = NULL;
+        return status;
+    }
+    status = fdata_schema_make_parent(out, src->format, name, src->flags, children,
+                                      src->n_children);
+    free(children);
+    return status;
+}
+
+/* Bytes per value of a fixed-width format, 0 for others. */
+static size_t fixed_width(const char *f) {
+    switch (f[0]) {
+    case 'c': case 'C': return 1;
+    case 's': case 'S': case 'e': return 2;
+    case 'i': case 'I': case 'f': return 4;
+    case 'l': case 'L': case 'g': return 8;
+    case 'd': return strstr(f, ",256") ? 32 : 16;
+    case 'w': return (size_t)atoi(f + 2);
+    case 't':
+        if (f[1] == 'd' || f[1] == 't') /* date32/64, time32/64 */
+            return f[2] == 'D' || f[2] == 's' || f[2] == 'm' ? 4 : 8;
+        if (f[1] == 'i') /* intervals: months, day-time, month-day-nano */
+            return f[2] == 'M' ? 4 : f[2] == 'D' ? 8 : 16;
+        return 8; /* timestamps, durations */
+    default: return 0;
+    }
+}
+
+uint64_t fdata_array_bytes(const struct ArrowSchema *schema, const struct ArrowArray *array) {
+    const char *f = schema->format;
+    uint64_t n = (uint64_t)(array->length + array->offset);
+    uint64_t bytes = array->n_buffers > 0 && array->buffers[0] ? (n + 7) / 8 : 0;
+    if (f[0] == 'b') {
+        bytes += (n + 7) / 8;
+    } else if (f[0] == 'u' || f[0] == 'z') {
+        const int32_t *off = array->buffers[1];
+        bytes += 4 * (n + 1) + (n && off ? (uint64_t)off[n] : 0);
+    } else if (f[0] == 'U' || f[0] == 'Z') {
+        const int64_t *off = array->buffers[1];
+        bytes += 8 * (n + 1) + (n && off ? (uint64_t)off[n] : 0);
+    } else if (f[0] == '+') {
+        bytes += f[1] == 'l' || f[1] == 'm' ? 4 * (n + 1) : f[1] == 'L' ? 8 * (n + 1) : 0;
+        for (int64_t i = 0; i < array->n_children; i++)
+            bytes += fdata_array_bytes(schema->children[i], array->children[i]);
+    } else {
+        bytes += fixed_width(f) * n;
+    }
+    return bytes;
+}

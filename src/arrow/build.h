@@ -4,6 +4,7 @@
 #define FDATA_ARROW_BUILD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "fastdata/arrow.h"
 
 /* Makes a leaf array that takes ownership of n_buffers (1..3) buffers allocated with
@@ -35,6 +36,14 @@ int fdata_schema_make_parent(struct ArrowSchema *out, const char *format, const 
 
 /* A record batch schema: "+s", no name, over n children moved from children[]. */
 int fdata_schema_make_struct(struct ArrowSchema *out, struct ArrowSchema *children, int64_t n);
+
+/* A deep copy of a schema made by the functions above (format, name, flags, extension
+ * name, children).  Returns FDATA_OK or FDATA_ENOMEM (out->release NULL). */
+int fdata_schema_copy(const struct ArrowSchema *src, struct ArrowSchema *out);
+
+/* The bytes of an array's buffers (validity, offsets, values, children), from its schema
+ * and lengths: what decoding produced. */
+uint64_t fdata_array_bytes(const struct ArrowSchema *schema, const struct ArrowArray *array);
 
 /* Reads the ARROW:extension:name value of a schema's metadata into buf ("" if none). */
 void fdata_schema_extension(const struct ArrowSchema *schema, char *buf, size_t size);

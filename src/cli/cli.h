@@ -11,6 +11,10 @@ int cmd_ls(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_put(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+
+/* Splits "a,b,c" in place into *out (the caller frees the array); -1 when out of memory. */
+int cli_split_columns(char *list, char ***out, size_t *n);
 
 /* getopt_long entries for the global S3 options (codes 1000..1007). */
 #define CLI_S3_LONGOPTS                                                              \

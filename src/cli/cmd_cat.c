@@ -29,8 +29,7 @@ struct cat_options {
     struct fdata_s3_options s3;
 };
 
-/* Splits "a,b,c" in place into *out (caller frees the array). */
-static int split_columns(char *list, char ***out, size_t *n) {
+int cli_split_columns(char *list, char ***out, size_t *n) {
     size_t count = 1;
     for (char *p = list; *p; p++)
         count += *p == ',';
@@ -64,7 +63,7 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
             continue;
         switch (c) {
         case 'c':
-            if (split_columns(optarg, &o->columns, &o->num_columns) != 0)
+            if (cli_split_columns(optarg, &o->columns, &o->num_columns) != 0)
                 return cli_fail("out of memory");
             break;
         case 'n':

@@ -323,8 +323,27 @@ static int admit(struct downloader *d) {
     return FDATA_OK;
 }
 
+/* After cancellation: every object not yet admitted fails, and so do the admitted ones
+ * (their queued parts are then dropped by start_ready, transfers under way finish). */
+static void cancel_all(struct downloader *d) {
+    for (size_t k = 0; k < d->num_objects; k++) {
+        struct object *o = &d->objects[k];
+        if (k >= d->admitted || o->parts_left != 0) { /* not complete */
+            struct fdata_error e;
+            fdata_set_error(&e, FDATA_ECANCELED, "%s: download cancelled", o->url);
+            fail_object(d, o, &e);
+        }
+    }
+    for (; d->admitted < d->num_objects; d->admitted++) {
+        d->objects[d->admitted].parts_left = 1;
+        part_done(d, &d->objects[d->admitted]);
+    }
+}
+
 /* Starts queued parts whose back-off is over, up to the connection limit. */
 static int start_ready(struct downloader *d, struct fdata_error *err) {
+    if (d->opts->cancel && *d->opts->cancel)
+        cancel_all(d);
     if (admit(d) != FDATA_OK)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     double t = now();

@@ -3,7 +3,7 @@
 uploads and downloads byte-identical from 0 bytes to 20 MiB, ranged GETs, listing over
 several pages, Parquet read straight from S3, and clear errors for a missing key, a missing
 bucket, a wrong secret, missing credentials and bad URLs.
-usage: test_s3.py FASTDATA S3_RANGES S3_BUDGET DATA_DIR"""
+usage: test_s3.py FASTDATA S3_RANGES S3_BUDGET LOAD_DUMP DATA_DIR"""
 import ast
 import hashlib
 import json
@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-FASTDATA, S3_RANGES, S3_BUDGET, DATA = sys.argv[1:5]
+FASTDATA, S3_RANGES, S3_BUDGET, LOAD_DUMP, DATA = sys.argv[1:6]
 HERE = os.path.dirname(os.path.abspath(__file__))
 results = []
 
@@ -144,6 +144,8 @@ def main(tmp, env):
     check("a 2-column projection from S3 equals the local read and fetches %.1f%% of the object"
           % (100.0 * fetched[0] / fetched[1]),
           rc1 == 0 and a == b and len(a) > 0 and fetched[0] < fetched[1] / 20, e1 + e2)
+
+    load_tests(tmp, env, bucket)
 
     many = os.path.join(tmp, "many")
     os.mkdir(many)
@@ -383,6 +385,63 @@ def fault_tests(tmp, env, bucket, rnd):
             check("without retries, faults give one clear error and no files",
                   rc == 1 and err.startswith("fastdata: ") and err.count("\n") == 1 and
                   os.listdir(dest) == [], err)
+
+
+def load_dump(*args, env):
+    p = subprocess.run([LOAD_DUMP] + list(args), capture_output=True, env=env)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+
+def load_tests(tmp, env, bucket):
+    """fdata_load from Swift: a 14-file dataset (every codec and page version DuckDB writes)
+    under a prefix with a _SUCCESS marker gives the rows of the local files in key order;
+    globs, projections, a 1-byte memory budget, local and S3 sources mixed; clear errors for
+    an empty prefix, a non-Parquet object, different schemas; the CLI's JSON report."""
+    gen = os.path.join(DATA, "generated")
+    names = sorted(n for n in os.listdir(gen) if n.startswith("duckdb_prim_"))
+    prefix = "s3://%s/dataset/" % bucket
+    marker = os.path.join(tmp, "_SUCCESS")
+    open(marker, "w").close()
+    run("put", *[os.path.join(gen, n) for n in names], marker, prefix, env=env)
+    local = b"".join(run("cat", os.path.join(gen, n))[1] for n in names)
+    rc, out, err = load_dump(prefix, env=env)
+    check("load of a 14-file prefix equals the local files' rows in key order (%s)" % err.strip(),
+          rc == 0 and out == local and "files 14 rows 14000" in err, err[-500:])
+    rc, out, err = load_dump("--memory-limit", "1", prefix, env=env)
+    check("the same under a 1-byte memory budget (one file at a time)", rc == 0 and out == local,
+          err[-500:])
+    snappy = [n for n in names if "snappy" in n]
+    rc, out, err = load_dump(prefix + "duckdb_prim_*snappy.parquet", env=env)
+    check("a glob picks its keys", rc == 0 and out == b"".join(
+        run("cat", os.path.join(gen, n))[1] for n in snappy), err[-500:])
+    rc, out, err = load_dump("--columns", "c_int64,c_string", prefix, env=env)
+    check("a projection", rc == 0 and out == b"".join(
+        run("cat", "--columns", "c_int64,c_string", os.path.join(gen, n))[1] for n in names),
+        err[-500:])
+    rc, out, err = load_dump(os.path.join(gen, names[0]), prefix + names[1], env=env)
+    check("local and S3 sources in one load", rc == 0 and out == b"".join(
+        run("cat", os.path.join(gen, n))[1] for n in names[:2]), err[-500:])
+    rc, out, err = load_dump("s3://%s/nothing-here/" % bucket, env=env)
+    check("an empty prefix: a clear error", rc == 1 and "no Parquet files" in err, err)
+    run("put", os.path.join(gen, "duckdb_nested_v1_snappy.parquet"), prefix, env=env)
+    rc, out, err = load_dump(prefix, env=env)
+    check("files with other columns: an error naming both", rc == 1 and
+          "duckdb_nested_v1_snappy.parquet has 11" in err and "duckdb_prim_v1_gzip.parquet has 31"
+          in err and err.count("\n") == 1, err)
+    run("put", marker, "s3://%s/dataset2/" % bucket, env=env)
+    notpq = os.path.join(tmp, "notes.txt")
+    with open(notpq, "w") as f:
+        f.write("not parquet\n" * 100)
+    run("put", os.path.join(gen, names[0]), notpq, "s3://%s/dataset2/" % bucket, env=env)
+    rc, out, err = load_dump("s3://%s/dataset2/" % bucket, env=env)
+    check("a non-Parquet object: an error naming it", rc == 1 and "dataset2/notes.txt" in err and
+          err.count("\n") == 1, err)
+    rc, out, err = run("load", "--json", prefix + "duckdb_prim_v1*", env=env)
+    report = json.loads(out) if rc == 0 else {}
+    keys = ("files", "rows", "columns", "bytes_fetched", "bytes_decoded", "seconds",
+            "first_batch_seconds", "download_gbit_s", "decode_gb_s", "peak_rss_bytes")
+    check("fastdata load --json reports every key", rc == 0 and all(k in report for k in keys)
+          and report["files"] == 6 and report["rows"] == 6000, err + out.decode())
 
 
 def budget_tests(tmp, env, bucket):

@@ -26,23 +26,27 @@ static inline void *slurp(const char *path, size_t *size) {
     return b;
 }
 
-/* Streams every row group of `f` with the columns of `o` to `out` as JSONL (stopping
- * quietly at the first error). */
-static inline void write_rows_jsonl(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
-                                    FILE *out) {
-    struct ArrowArrayStream st;
+/* Every row of an Arrow stream as JSONL (stopping quietly at the first error); the stream
+ * is released. */
+static inline void write_stream_jsonl(struct ArrowArrayStream *st, FILE *out) {
     struct ArrowSchema schema;
-    if (fdata_parquet_stream(f, o, &st, NULL) != FDATA_OK)
-        return;
-    if (st.get_schema(&st, &schema) == 0) {
+    if (st->get_schema(st, &schema) == 0) {
         struct ArrowArray b;
-        while (st.get_next(&st, &b) == 0 && b.release) {
+        while (st->get_next(st, &b) == 0 && b.release) {
             fdata_arrow_write_batch(&schema, &b, b.length, FDATA_TEXT_JSONL, out, NULL);
             b.release(&b);
         }
         schema.release(&schema);
     }
-    st.release(&st);
+    st->release(st);
+}
+
+/* Every row group of `f` with the columns of `o` as JSONL. */
+static inline void write_rows_jsonl(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
+                                    FILE *out) {
+    struct ArrowArrayStream st;
+    if (fdata_parquet_stream(f, o, &st, NULL) == FDATA_OK)
+        write_stream_jsonl(&st, out);
 }
 
 #endif

@@ -1,0 +1,88 @@
+/*
+ * fastdata/load.h - the whole job: Parquet files from S3 (or local disk) into one Arrow
+ * table in memory, downloading and decoding at once.
+ *
+ * Sources: "s3://bucket/prefix/" (every object below it), "s3://bucket/dir/part-*" (a
+ * glob on the last path segment: * ? [...]), "s3://bucket/key", a local directory (its
+ * files, not recursive) or a local file.  Under a prefix or directory, names whose last
+ * segment starts with '_' or '.' (_SUCCESS, .crc files) are skipped, as Spark and pyarrow
+ * do; any other object must be Parquet, or the load fails naming it.  Files load in the
+ * order given, each prefix or directory sorted by key.
+ *
+ * Pipeline: S3 objects are fetched in parallel (fdata_s3_get_many, ranged parts straight
+ * into memory) and each is decoded, its row groups' column chunks on all cores, as soon as
+ * it has arrived, while the others still arrive; a memory budget bounds the downloaded bytes
+ * waiting to be decoded.  Local files are mapped and decoded the same way.  A file's
+ * compressed bytes are released as soon as it is decoded, so the table is never held twice.
+ *
+ * Every file must have the projected columns with the same Arrow types; columns are taken in
+ * the order of opts->columns, or of the first file when none are named (so files whose
+ * columns only differ in order load as one table).
+ *
+ * Thread safety: fdata_load may run on several threads at once; a progress callback is
+ * called on the calling thread.
+ */
+#ifndef FASTDATA_LOAD_H
+#define FASTDATA_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fastdata/arrow.h"
+#include "fastdata/error.h"
+#include "fastdata/s3.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a load did.  Rates: download_gbit_s in 10^9 bits per second of wall time from the
+ * first request to the last byte; decode_gb_s in 10^9 bytes of Arrow output per second of
+ * wall time spent decoding. */
+struct fdata_load_report {
+    size_t files;
+    int64_t rows;
+    int columns;                 /* top-level columns of the table */
+    int64_t row_groups;          /* = record batches */
+    uint64_t bytes_fetched;      /* bytes read from S3 or local files */
+    uint64_t bytes_decoded;      /* bytes of Arrow buffers produced */
+    double seconds;              /* wall time of the whole load */
+    double first_batch_seconds;  /* until the first file's batches were decoded */
+    double download_seconds, decode_seconds;
+    double download_gbit_s, decode_gb_s;
+};
+
+/* Options; zero-initialise (0 / NULL = default). */
+struct fdata_load_options {
+    const char *const *columns;  /* projection, as fdata_parquet_read_options; NULL = all */
+    size_t num_columns;
+    int threads;                 /* decoding threads; 0 = one per core */
+    int connections;             /* concurrent S3 requests; 0 = 16 */
+    size_t part_size;            /* bytes per ranged GET; 0 = 8 MiB */
+    size_t memory_limit;         /* downloaded bytes not yet decoded; 0 = 2 GiB */
+    const struct fdata_s3_options *s3; /* client options for s3:// sources; NULL = defaults */
+    /* Called after each decoded file with the totals so far (rows, bytes, seconds). */
+    void (*progress)(void *ctx, const struct fdata_load_report *so_far, size_t files_total);
+    void *progress_ctx;
+    /* Cancellation: the load stops with FDATA_ECANCELED soon after *cancel becomes non-zero
+     * (e.g. from a signal handler). */
+    const volatile int *cancel;
+};
+
+/*
+ * Loads the `n` sources into one table.  On success *out is a stream over the record batches
+ * (one per row group, in file then row-group order, whatever the arrival order), all already
+ * in memory; the caller owns it and releases it; each batch taken from it is the caller's
+ * and owns its buffers.  *report (may be NULL) is filled.  On failure nothing is returned
+ * (out->release is NULL), nothing stays allocated, and err names the file and the cause:
+ * FDATA_ENOTFOUND (no such file/object, no Parquet file under a prefix, a column missing),
+ * FDATA_ECORRUPT (not Parquet, a corrupt file), FDATA_EINVAL (schemas that differ, bad
+ * options), FDATA_EIO (S3 or file system), FDATA_ECANCELED, and the decoder's codes.
+ */
+FDATA_API int fdata_load(const char *const *sources, size_t n, const struct fdata_load_options *opts,
+                         struct ArrowArrayStream *out, struct fdata_load_report *report,
+                         struct fdata_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FASTDATA_LOAD_H */

@@ -1,0 +1,124 @@
+/* Expanding load sources into files: S3 listings and globs, local directories. */
+#include <dirent.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "../common/common.h"
+#include "sources.h"
+
+static int add(struct load_files *f, const char *name, int is_s3, int64_t size) {
+    if (f->count == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 16;
+        struct load_file *items = realloc(f->items, cap * sizeof *items);
+        if (!items)
+            return FDATA_ENOMEM;
+        f->items = items;
+        f->cap = cap;
+    }
+    char *copy = strdup(name);
+    if (!copy)
+        return FDATA_ENOMEM;
+    f->items[f->count++] = (struct load_file){copy, is_s3, size};
+    return FDATA_OK;
+}
+
+/* Hidden and marker files (_SUCCESS, _metadata, .crc): skipped under a prefix, as Spark and
+ * pyarrow do. */
+static int skipped(const char *key) {
+    const char *base = strrchr(key, '/');
+    base = base ? base + 1 : key;
+    return base[0] == '_' || base[0] == '.' || base[0] == '\0';
+}
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp(((const struct load_file *)a)->name, ((const struct load_file *)b)->name);
+}
+
+/* s3://bucket/prefix/ (every key below) or s3://bucket/dir/pattern (keys in dir matching). */
+static int expand_s3(const char *src, fdata_s3_client *s3, struct load_files *out,
+                     struct fdata_error *err) {
+    const char *slash = strrchr(src + 5, '/');
+    const char *pattern = slash && strpbrk(slash + 1, "*?[") ? slash + 1 : NULL;
+    if (!pattern && src[strlen(src) - 1] != '/')
+        return add(out, src, 1, -1) == FDATA_OK ? FDATA_OK
+                                                 : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    char *dir = strndup(src, pattern ? (size_t)(pattern - src) : strlen(src));
+    if (!dir)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    struct fdata_s3_listing l;
+    int status = fdata_s3_list(s3, dir, 1, &l, err), listed = status == FDATA_OK;
+    size_t bucket_len = (size_t)(strchr(src + 5, '/') - src) + 1, first = out->count;
+    for (size_t i = 0; status == FDATA_OK && i < l.count; i++) {
+        const char *key = l.entries[i].key, *rel = key + strlen(dir) - bucket_len;
+        if (l.entries[i].is_prefix || skipped(key) ||
+            (pattern && (strchr(rel, '/') || fnmatch(pattern, rel, 0) != 0)))
+            continue;
+        char url[4096];
+        snprintf(url, sizeof url, "%.*s%s", (int)bucket_len, src, key);
+        if (add(out, url, 1, l.entries[i].size) != FDATA_OK)
+            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    if (listed)
+        fdata_s3_listing_free(&l);
+    free(dir);
+    if (status == FDATA_OK && out->count == first)
+        status = fdata_set_error(err, FDATA_ENOTFOUND, "%s: no Parquet files there", src);
+    qsort(out->items + first, out->count - first, sizeof *out->items, cmp_names);
+    return status;
+}
+
+/* A local directory's regular files (sorted), or the file itself. */
+static int expand_local(const char *src, struct load_files *out, struct fdata_error *err) {
+    struct stat st;
+    if (stat(src, &st) != 0)
+        return fdata_set_error(err, FDATA_ENOTFOUND, "%s: no such file or directory", src);
+    if (!S_ISDIR(st.st_mode))
+        return add(out, src, 0, (int64_t)st.st_size) == FDATA_OK
+                   ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    DIR *d = opendir(src);
+    if (!d)
+        return fdata_set_error(err, FDATA_EIO, "%s: cannot read the directory", src);
+    size_t first = out->count;
+    int status = FDATA_OK;
+    for (struct dirent *e; status == FDATA_OK && (e = readdir(d));) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", src, e->d_name);
+        if (skipped(e->d_name) || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (add(out, path, 0, (int64_t)st.st_size) != FDATA_OK)
+            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    closedir(d);
+    if (status == FDATA_OK && out->count == first)
+        status = fdata_set_error(err, FDATA_ENOTFOUND, "%s: no Parquet files there", src);
+    qsort(out->items + first, out->count - first, sizeof *out->items, cmp_names);
+    return status;
+}
+
+int load_sources_use_s3(const char *const *sources, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(sources[i], "s3://", 5) == 0)
+            return 1;
+    return 0;
+}
+
+int load_files_expand(const char *const *sources, size_t n, fdata_s3_client *s3,
+                      struct load_files *out, struct fdata_error *err) {
+    memset(out, 0, sizeof *out);
+    int status = n ? FDATA_OK : fdata_set_error(err, FDATA_EINVAL, "no source to load");
+    for (size_t i = 0; i < n && status == FDATA_OK; i++)
+        status = strncmp(sources[i], "s3://", 5) == 0 ? expand_s3(sources[i], s3, out, err)
+                                                      : expand_local(sources[i], out, err);
+    if (status != FDATA_OK)
+        load_files_free(out);
+    return status;
+}
+
+void load_files_free(struct load_files *f) {
+    for (size_t i = 0; i < f->count; i++)
+        free(f->items[i].name);
+    free(f->items);
+    memset(f, 0, sizeof *f);
+}

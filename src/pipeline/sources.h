@@ -1,0 +1,29 @@
+/* The files a load reads: sources (s3:// prefixes, globs, keys, local directories and
+ * files) expanded into one ordered list (see fastdata/load.h for the rules). */
+#ifndef FDATA_PIPELINE_SOURCES_H
+#define FDATA_PIPELINE_SOURCES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fastdata/s3.h"
+
+struct load_file {
+    char *name;                  /* s3:// URL or local path; owned */
+    int is_s3;
+    int64_t size;                /* from the listing; -1 when not known */
+};
+
+struct load_files {
+    struct load_file *items;
+    size_t count, cap;
+};
+
+/* Expands the sources; s3 is needed only when a source is an s3:// prefix or glob (NULL
+ * otherwise is fine).  FDATA_ENOTFOUND naming a source that matches nothing. */
+int load_files_expand(const char *const *sources, size_t n, fdata_s3_client *s3,
+                      struct load_files *out, struct fdata_error *err);
+void load_files_free(struct load_files *f);
+/* Whether any source is an s3:// URL. */
+int load_sources_use_s3(const char *const *sources, size_t n);
+
+#endif

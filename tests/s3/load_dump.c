@@ -1,0 +1,37 @@
+/* The load pipeline as a test sees it: load_dump [--columns a,b] [--memory-limit BYTES]
+ * SOURCE... loads the sources with fdata_load (S3 settings from the environment) and prints
+ * every row as JSONL on stdout, then the report's files, rows and bytes on stderr; on
+ * failure, the error on stderr and status 1. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fastdata/load.h"
+#include "test_util.h"
+
+int main(int argc, char **argv) {
+    struct fdata_load_options o = {0};
+    const char *cols[64];
+    int first = 1;
+    while (first + 1 < argc && strncmp(argv[first], "--", 2) == 0) {
+        if (strcmp(argv[first], "--columns") == 0) {
+            for (char *t = strtok(argv[first + 1], ","); t && o.num_columns < 64; t = strtok(NULL, ","))
+                cols[o.num_columns++] = t;
+            o.columns = cols;
+        } else if (strcmp(argv[first], "--memory-limit") == 0) {
+            o.memory_limit = strtoull(argv[first + 1], NULL, 10);
+        }
+        first += 2;
+    }
+    struct ArrowArrayStream table;
+    struct fdata_load_report r;
+    struct fdata_error err = {0};
+    if (fdata_load((const char *const *)argv + first, (size_t)(argc - first), &o, &table, &r,
+                   &err) != FDATA_OK) {
+        fprintf(stderr, "%s\n", err.message);
+        return 1;
+    }
+    write_stream_jsonl(&table, stdout);
+    fprintf(stderr, "files %zu rows %lld fetched %llu\n", r.files, (long long)r.rows,
+            (unsigned long long)r.bytes_fetched);
+    return 0;
+}
