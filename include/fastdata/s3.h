@@ -101,6 +101,19 @@ FDATA_API void fdata_s3_budget_free(fdata_s3_budget *b);
 
 struct fdata_s3_get_result;
 
+/* A part of an object for fdata_s3_get_many, instead of the whole object. */
+struct fdata_s3_range {
+    int64_t offset;              /* >= 0: the bytes [offset, offset + length); < 0: the last
+                                    -offset bytes (fewer if the object is smaller; at most
+                                    part_size) */
+    int64_t length;              /* with offset >= 0: the exact length; the object must hold
+                                    it (a shorter answer is an error, not a short result) */
+    const char *etag;            /* or NULL: If-Match on every request, so that ranges of one
+                                    object taken at different times come from one version */
+    void *dest;                  /* or NULL: write the bytes here (length bytes) instead of a
+                                    new buffer; result->data then points at dest */
+};
+
 /* Options of fdata_s3_get_many; zero-initialise (0 = default). */
 struct fdata_s3_get_options {
     int connections;             /* concurrent requests in all; default 16 */
@@ -121,6 +134,8 @@ struct fdata_s3_get_options {
      * the budget is exact, without it an object reserves part_size until its first part
      * reveals the size. */
     const int64_t *sizes;
+    /* Optional: ranges[i] says which bytes of object i to get (whole objects when NULL). */
+    const struct fdata_s3_range *ranges;
     /* Cancellation: once *cancel is non-zero no further request starts; transfers under
      * way finish and every object not yet complete fails with FDATA_ECANCELED. */
     const volatile int *cancel;
@@ -132,6 +147,8 @@ struct fdata_s3_get_result {
     void *data;                  /* malloc'ed bytes, owned by the caller (NULL on failure, and
                                     in `results` once on_object has taken them) */
     size_t size;
+    int64_t offset;              /* where the bytes start in the object (ranges) */
+    int64_t object_size;         /* the whole object's size, -1 when not known */
     char etag[128];
     int status;                  /* FDATA_OK or this object's error code */
     char error[FDATA_ERROR_MESSAGE_SIZE];

@@ -20,7 +20,11 @@ struct object {
     const char *url;
     size_t index;               /* in the caller's urls */
     uint8_t *data;
-    int64_t size;               /* -1 until the first part answers */
+    uint8_t *dest;              /* the caller's buffer for the bytes, or NULL */
+    int64_t base;               /* the object's byte where data starts (ranges) */
+    int64_t suffix;             /* > 0: the last `suffix` bytes, base found by the answer */
+    int64_t size;               /* bytes wanted; -1 until the first part answers */
+    int64_t object_size;        /* the whole object's, once an answer says; else -1 */
     size_t reserved;            /* bytes taken from the budget for this object */
     char etag[128];
     struct s3_checksum checksum; /* the whole object's, from any part's headers */
@@ -101,12 +105,18 @@ static void set_size(struct downloader *d, struct object *o, int64_t size) {
     o->reserved = (size_t)size;
 }
 
-/* Headers of a part: the object's size arrives with the first part's Content-Range. */
+/* Headers of a part: the object's size arrives with the first part's Content-Range (and a
+ * suffix's first byte with it). */
 static size_t part_header(char *line, size_t size, size_t n, void *ud) {
     struct part *p = ud;
+    struct object *o = p->obj;
     size_t len = s3_on_header(line, size, n, &p->resp);
-    if (p->obj->size < 0 && p->resp.object_size >= 0)
-        set_size(p->d, p->obj, p->resp.object_size);
+    if (p->resp.object_size >= 0)
+        o->object_size = p->resp.object_size;
+    if (o->size < 0 && p->resp.object_size >= 0 && (!o->suffix || p->resp.range_first >= 0)) {
+        o->base = o->suffix ? p->resp.range_first : 0;
+        set_size(p->d, o, p->resp.object_size - o->base);
+    }
     return len;
 }
 
@@ -124,7 +134,7 @@ static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
         set_size(p->d, o, p->resp.content_length); /* a server that ignores Range */
     if (o->size < 0)
         return 0; /* neither Content-Range nor Content-Length: cannot place the bytes */
-    if (!o->data && !(o->data = malloc(o->size ? (size_t)o->size : 1)))
+    if (!o->data && !(o->data = o->dest ? o->dest : malloc(o->size ? (size_t)o->size : 1)))
         return 0;
     if (p->offset + p->written + (int64_t)len > o->size)
         return 0; /* more bytes than the object holds */
@@ -138,8 +148,10 @@ static int start_part(struct downloader *d, struct part *p, struct fdata_error *
     char *url = NULL, *host = NULL, *path = NULL;
     if (s3_request_url(&d->c->cfg, o->loc.bucket, o->loc.key, &url, &host, &path) != FDATA_OK)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    /* a suffix asks for the object's last bytes until an answer has said where they start */
+    int64_t start = o->suffix && o->size < 0 ? -o->suffix : o->base + p->offset;
     struct request q = {"GET", "GET", o->url, o->loc.bucket, o->loc.key, NULL, NULL, 0,
-                        p->offset, p->len, o->etag[0] ? o->etag : NULL};
+                        start, p->len, o->etag[0] ? o->etag : NULL};
     int status = s3_request_headers(d->c, &q, host, path, &p->headers, err);
     free(host);
     free(path);
@@ -200,12 +212,15 @@ static void fail_object(struct downloader *d, struct object *o, struct fdata_err
 /* The outcome of an object as the caller sees it; the data moves into r. */
 static void take_result(struct downloader *d, struct object *o, struct fdata_s3_get_result *r) {
     r->url = o->url;
+    r->offset = o->base;
+    r->object_size = o->object_size;
     if (!o->failed) {
         r->data = o->data;
         r->size = (size_t)o->size;
         snprintf(r->etag, sizeof r->etag, "%s", o->etag);
     } else {
-        free(o->data);
+        if (o->data != o->dest)
+            free(o->data);
         r->status = d->errors[o - d->objects].code;
         snprintf(r->error, sizeof r->error, "%s", d->errors[o - d->objects].message);
         fdata_s3_budget_release(d->opts->budget, o->reserved); /* nothing to hand over */
@@ -216,7 +231,8 @@ static void take_result(struct downloader *d, struct object *o, struct fdata_s3_
 /* An object with no part left: verified, then handed over at once when streaming. */
 static void object_done(struct downloader *d, struct object *o) {
     struct fdata_error e = {0};
-    if (!o->failed && d->c->checksums &&
+    int whole = o->base == 0 && o->size == o->object_size; /* a checksum covers the object */
+    if (!o->failed && d->c->checksums && whole &&
         s3_checksum_verify(&o->checksum, o->data, (size_t)o->size, o->url, &e) != FDATA_OK)
         fail_object(d, o, &e);
     if (!d->opts->on_object)
@@ -247,8 +263,10 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     int first = o->etag[0] == '\0' && p->offset == 0;
     int empty = first && status == 416; /* a Range on a 0-byte object */
     int ok = rc == CURLE_OK && ((status >= 200 && status < 300) || empty);
-    if (ok && empty)
-        o->size = 0;
+    if (ok && empty) {
+        o->object_size = 0;
+        set_size(d, o, 0);
+    }
     /* a first part answered 200 (Range ignored) carried the whole object */
     int64_t want = !first ? p->len : status == 200 || o->size < p->len ? o->size : p->len;
     if (ok && p->written != want) {
@@ -300,25 +318,45 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     part_done(d, o);
 }
 
+/* Queues an admitted object's first part, or all its parts when its range and version are
+ * known; an empty range or a bad URL is done at once. */
+static int start_object(struct downloader *d, struct object *o) {
+    o->parts_left = 1;
+    if (o->failed || o->size == 0) {
+        if (!o->failed && !o->data && !(o->data = o->dest ? o->dest : malloc(1))) {
+            struct fdata_error e;
+            fail_object(d, o, (fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), &e));
+        }
+        part_done(d, o);
+        return FDATA_OK;
+    }
+    if (o->size > 0 && o->etag[0]) { /* pinned by the caller: every part now */
+        o->parts_left = 0;
+        return schedule_rest(d, o, 0);
+    }
+    int64_t first = o->suffix ? o->suffix : (int64_t)d->part_size;
+    if (o->size > 0 && o->size < first)
+        first = o->size;
+    struct part *p = new_part(d, o, 0, first);
+    if (!p || enqueue(d, p) != FDATA_OK) {
+        free(p);
+        return FDATA_ENOMEM;
+    }
+    return FDATA_OK;
+}
+
 /* Queues the first parts of further objects while the budget allows (all at once without
  * one): an object reserves its known size, or a part until its size is known. */
 static int admit(struct downloader *d) {
     const struct fdata_s3_get_options *o = d->opts;
     for (; d->admitted < d->num_objects; d->admitted++) {
         struct object *obj = &d->objects[d->admitted];
-        int64_t known = o->sizes ? o->sizes[obj->index] : -1;
-        size_t want = known >= 0 ? (size_t)known : d->part_size;
+        int64_t known = obj->size >= 0 ? obj->size : o->sizes ? o->sizes[obj->index] : -1;
+        size_t want = known >= 0 ? (size_t)known : obj->suffix ? (size_t)obj->suffix : d->part_size;
         if (o->budget && !s3_budget_reserve(o->budget, want, 0))
             return FDATA_OK; /* again when a consumer gives bytes back */
         obj->reserved = o->budget ? want : 0;
-        obj->parts_left = 1;
-        struct part *p = obj->failed ? NULL : new_part(d, obj, 0, (int64_t)d->part_size);
-        if (obj->failed) /* a bad URL: its outcome is known already */
-            part_done(d, obj);
-        else if (!p || enqueue(d, p) != FDATA_OK) {
-            free(p);
-            return FDATA_ENOMEM;
-        }
+        FDATA_RETURN_IF(start_object(d, obj));
     }
     return FDATA_OK;
 }
@@ -412,8 +450,19 @@ static int prepare_objects(struct downloader *d, const struct group_job *job, si
         struct object *o = &d->objects[k];
         o->index = g + k * job->stride;
         o->url = job->urls[o->index];
-        o->size = -1;
+        o->size = o->object_size = -1;
         o->failed = s3_parse_url(o->url, &o->loc, &d->errors[k]) != FDATA_OK;
+        const struct fdata_s3_range *r = job->opts->ranges ? &job->opts->ranges[o->index] : NULL;
+        if (r && r->offset >= 0) {
+            o->base = r->offset;
+            o->size = r->length > 0 ? r->length : 0;
+        } else if (r) {
+            o->suffix = -r->offset < (int64_t)d->part_size ? -r->offset : (int64_t)d->part_size;
+        }
+        if (r) {
+            o->dest = r->dest;
+            snprintf(o->etag, sizeof o->etag, "%s", r->etag ? r->etag : "");
+        }
     }
     return FDATA_OK;
 }

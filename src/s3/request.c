@@ -36,6 +36,7 @@ void s3_response_reset(struct response *r) {
     memset(r, 0, sizeof *r);
     r->content_length = -1;
     r->object_size = -1;
+    r->range_first = -1;
 }
 
 size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
@@ -49,6 +50,8 @@ size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
     const char *slash = strchr(range, '/');
     if (slash && slash[1] != '*')
         r->object_size = strtoll(slash + 1, NULL, 10);
+    if (strncmp(range, "bytes ", 6) == 0 && range[6] >= '0' && range[6] <= '9')
+        r->range_first = strtoll(range + 6, NULL, 10);
     s3_checksum_from_header(&r->checksum, p, len);
     header_value(p, len, "ETag", r->info.etag, sizeof r->info.etag);
     header_value(p, len, "Last-Modified", r->info.last_modified, sizeof r->info.last_modified);
@@ -73,8 +76,11 @@ int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *
     if (q->if_match && h)
         h = append_header(h, "If-Match", q->if_match);
     if (q->range_len >= 0) {
-        snprintf(range, sizeof range, "bytes=%lld-%lld", (long long)q->range_start,
-                 (long long)(q->range_start + q->range_len - 1));
+        if (q->range_start < 0)
+            snprintf(range, sizeof range, "bytes=%lld", (long long)q->range_start);
+        else
+            snprintf(range, sizeof range, "bytes=%lld-%lld", (long long)q->range_start,
+                     (long long)(q->range_start + q->range_len - 1));
         h = append_header(h, "Range", range);
     }
     /* object reads ask for the stored checksum (S3 wants every x-amz-* header signed) */

@@ -33,7 +33,8 @@ struct request {
     const char *bucket, *key, *query;
     const void *body;
     size_t body_len;
-    int64_t range_start, range_len; /* range_len < 0: no Range header */
+    int64_t range_start, range_len; /* range_len < 0: no Range header; range_start < 0: the
+                                       last -range_start bytes */
     const char *if_match;        /* pins the object version (parts of one object), or NULL */
 };
 
@@ -42,6 +43,7 @@ struct response {
     struct fdata_strbuf body;
     int64_t content_length;      /* -1 when absent */
     int64_t object_size;         /* the total of Content-Range ("bytes a-b/total"), or -1 */
+    int64_t range_first;         /* its first byte a, or -1 */
     struct s3_checksum checksum; /* a whole-object checksum the server sent, if any */
     struct fdata_s3_object_info info;
     char request_id[128];
