@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include "fastdata/arrow.h"
 #include "fastdata/error.h"
+#include "fastdata/parquet.h"
 #include "fastdata/s3.h"
 
 #ifdef __cplusplus
@@ -81,6 +82,19 @@ struct fdata_load_options {
 FDATA_API int fdata_load(const char *const *sources, size_t n, const struct fdata_load_options *opts,
                          struct ArrowArrayStream *out, struct fdata_load_report *report,
                          struct fdata_error *err);
+
+/*
+ * Opens one s3:// Parquet object the way fdata_load reads it: its footer with one ranged GET
+ * of the tail (a second only when the footer is larger), then only the column chunks `ro`
+ * projects (ro NULL: none; read only the footer), into a buffer of the object's size whose
+ * other pages are never touched.  Reading columns outside the projection from *out then
+ * reads zeros: decode only what was projected.  *fetched (may be NULL) gets the bytes
+ * transferred.  Errors name the URL.
+ */
+FDATA_API int fdata_load_open_s3(fdata_s3_client *client, const char *url,
+                                 const struct fdata_parquet_read_options *ro,
+                                 fdata_parquet_file **out, int64_t *fetched,
+                                 struct fdata_error *err);
 
 #ifdef __cplusplus
 }

@@ -75,6 +75,8 @@ FDATA_API int fdata_parquet_open_buffer(const void *data, size_t size, const cha
 /* Drops the caller's reference; the file is freed once no stream uses it.  NULL is a no-op. */
 FDATA_API void fdata_parquet_close(fdata_parquet_file *file);
 
+/* The file's size in bytes. */
+FDATA_API int64_t fdata_parquet_file_size(const fdata_parquet_file *file);
 /* Counts from the footer. */
 FDATA_API int64_t fdata_parquet_num_rows(const fdata_parquet_file *file);
 FDATA_API int fdata_parquet_num_row_groups(const fdata_parquet_file *file);

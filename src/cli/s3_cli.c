@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fastdata/load.h"
 #include "cli.h"
 
 const char cli_s3_usage[] =
@@ -44,73 +45,17 @@ int cli_s3_client(const struct fdata_s3_options *o, fdata_s3_client **out) {
     return 0;
 }
 
-static void free_buffer(void *p) { free(p); }
-
-/* Copies bytes [off, off + len) of the object into buf + off with one ranged GET. */
-static int fetch_range(fdata_s3_client *c, const char *url, uint8_t *buf, int64_t off,
-                       int64_t len, int64_t *fetched) {
-    void *data;
-    size_t size;
-    struct fdata_error err = {0};
-    if (fdata_s3_get(c, url, off, len, &data, &size, &err) != FDATA_OK)
-        return cli_fail("%s", err.message);
-    int rc = (int64_t)size == len ? 0 : cli_fail("%s: short ranged GET at byte %lld", url, (long long)off);
-    if (rc == 0)
-        memcpy(buf + off, data, size);
-    free(data);
-    *fetched += len;
-    return rc;
-}
-
-#define TAIL_GUESS ((int64_t)64 << 10)
-
-/* An s3:// Parquet object read sparsely: the footer with one ranged GET of the tail (a
- * second only when the footer is larger), then just the column chunks `ro` projects, into
- * a zero-filled buffer of the object's size (untouched pages cost no memory). */
+/* An s3:// Parquet object read sparsely (footer, then the projected column chunks only). */
 static int open_s3_parquet(fdata_s3_client *c, const char *url,
                            const struct fdata_parquet_read_options *ro, fdata_parquet_file **out) {
-    struct fdata_s3_object_info info;
     struct fdata_error err = {0};
-    if (fdata_s3_stat(c, url, &info, &err) != FDATA_OK)
+    int64_t fetched = 0;
+    if (fdata_load_open_s3(c, url, ro, out, &fetched, &err) != FDATA_OK)
         return cli_fail("%s", err.message);
-    int64_t size = info.size, fetched = 0;
-    if (size < 12)
-        return cli_fail("%s: not a Parquet file: only %lld bytes", url, (long long)size);
-    uint8_t *buf = calloc((size_t)size, 1);
-    if (!buf)
-        return cli_fail("%s: out of memory for %lld bytes", url, (long long)size);
-    int64_t tail = size < TAIL_GUESS ? size : TAIL_GUESS;
-    int rc = fetch_range(c, url, buf, size - tail, tail, &fetched);
-    uint32_t footer = 0;
-    if (rc == 0)
-        memcpy(&footer, buf + size - 8, 4);
-    if (rc == 0 && (int64_t)footer + 8 > tail && (int64_t)footer + 12 <= size)
-        rc = fetch_range(c, url, buf, size - 8 - footer, footer + 8 - tail, &fetched);
-    if (rc == 0 && size - tail > 0)
-        rc = fetch_range(c, url, buf, 0, 4, &fetched); /* the leading magic */
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    if (fdata_parquet_open_buffer(buf, (size_t)size, url, free_buffer, buf, out, &err) != FDATA_OK) {
-        free(buf); /* on failure the buffer stays ours */
-        return cli_fail("%s", err.message);
-    }
-    struct fdata_byte_range *ranges = NULL;
-    size_t n = 0;
-    if (ro && fdata_parquet_read_ranges(*out, ro, 1 << 20, &ranges, &n, &err) != FDATA_OK)
-        rc = cli_fail("%s", err.message);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = fetch_range(c, url, buf, ranges[i].offset, ranges[i].length, &fetched);
-    free(ranges);
-    if (rc) {
-        fdata_parquet_close(*out);
-        *out = NULL;
-    } else if (getenv("FDATA_VERBOSE")) {
+    if (getenv("FDATA_VERBOSE"))
         fprintf(stderr, "fastdata: %s: fetched %lld of %lld bytes\n", url, (long long)fetched,
-                (long long)size);
-    }
-    return rc;
+                (long long)fdata_parquet_file_size(*out));
+    return 0;
 }
 
 int cli_open_parquet(const char *path, const struct fdata_s3_options *o,

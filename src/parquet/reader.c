@@ -164,6 +164,7 @@ void fdata_parquet_close(fdata_parquet_file *f) {
 int64_t fdata_parquet_num_rows(const fdata_parquet_file *f) { return f->md.num_rows; }
 int fdata_parquet_num_row_groups(const fdata_parquet_file *f) { return f->md.num_row_groups; }
 int fdata_parquet_num_columns(const fdata_parquet_file *f) { return f->schema.num_leaves; }
+int64_t fdata_parquet_file_size(const fdata_parquet_file *f) { return (int64_t)f->size; }
 const char *fdata_parquet_created_by(const fdata_parquet_file *f) { return f->md.created_by; }
 
 int64_t fdata_parquet_row_group_num_rows(const fdata_parquet_file *f, int rg) {

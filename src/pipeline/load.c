@@ -10,6 +10,7 @@
 #include "fastdata/parquet.h"
 #include "../arrow/build.h"
 #include "../common/common.h"
+#include "remote.h"
 #include "sources.h"
 #include "table.h"
 
@@ -26,20 +27,25 @@ struct loader {
     struct fdata_parquet_read_options ro;
     struct load_files files;
     struct decoded *out;          /* per file */
-    /* the S3 files, the download thread and what it has delivered */
+    /* the S3 files, read sparsely on the download thread */
     fdata_s3_client *s3;
     fdata_s3_budget *budget;
-    const char **urls;
-    int64_t *sizes;
+    struct remote_file *remote;   /* per S3 file */
     size_t *file_of;              /* S3 index -> file index */
+    size_t *outstanding;          /* per S3 file: ranges not yet in */
     size_t n_s3;
-    struct fdata_s3_get_result *results;
-    void **data;                  /* per S3 index: its bytes, taken from on_object */
-    pthread_mutex_t lock;
+    const char **req_urls;        /* every range request of every S3 file */
+    struct fdata_s3_range *req_ranges;
+    size_t *req_owner, n_req;
+    struct fdata_s3_get_result *req_results;
+    pthread_mutex_t lock;         /* guards what follows */
     pthread_cond_t arrived_cond;
-    size_t *arrived;              /* S3 indexes in arrival order */
+    size_t *arrived;              /* S3 indexes of complete files, in arrival order */
     size_t n_arrived, n_taken;
-    int download_done, failed;
+    int download_done;
+    int dl_status;                /* the first download failure */
+    struct fdata_error dl_err;
+    uint64_t s3_fetched;
     volatile int stop;            /* tells the downloads to stop */
     double t0, download_end;
     struct fdata_load_report rep;
@@ -53,31 +59,73 @@ static double now(void) {
 
 /* ---- downloads ---- */
 
-/* On a download thread: queue the object for decoding, or drop it after a failure. */
-static void on_object(void *ctx, size_t index, struct fdata_s3_get_result *r) {
+/* Under the lock: the first failure wins, and the downloads stop. */
+static void download_failed(struct loader *l, int status, const char *message) {
+    if (!l->dl_status) {
+        l->dl_status = status;
+        l->dl_err.code = status;
+        snprintf(l->dl_err.message, sizeof l->dl_err.message, "%s", message);
+    }
+    l->stop = 1;
+    pthread_cond_signal(&l->arrived_cond);
+}
+
+/* Under the lock: S3 file k is complete. */
+static void file_arrived(struct loader *l, size_t k) {
+    l->arrived[l->n_arrived++] = k;
+    pthread_cond_signal(&l->arrived_cond);
+}
+
+/* On a download thread: one range is in (written into its file's buffer) or failed. */
+static void on_range(void *ctx, size_t index, struct fdata_s3_get_result *r) {
     struct loader *l = ctx;
     pthread_mutex_lock(&l->lock);
-    if (l->failed && r->data) {
-        free(r->data);
-        r->data = NULL;
-        fdata_s3_budget_release(l->budget, r->size);
+    if (r->status != FDATA_OK) {
+        download_failed(l, r->status, r->error);
     } else {
-        l->data[index] = r->data;
-        l->arrived[l->n_arrived++] = index;
+        l->s3_fetched += r->size;
+        if (--l->outstanding[l->req_owner[index]] == 0)
+            file_arrived(l, l->req_owner[index]);
     }
-    pthread_cond_signal(&l->arrived_cond);
     pthread_mutex_unlock(&l->lock);
+}
+
+/* Every S3 file's footer, then all their projected ranges, streamed as they arrive. */
+static int fetch_s3(struct loader *l, struct fdata_error *err) {
+    struct fdata_s3_get_options go = {.connections = l->o->connections,
+                                      .part_size = l->o->part_size, .cancel = &l->stop};
+    FDATA_RETURN_IF(remote_open(l->s3, l->remote, l->n_s3, &l->ro, &go, err));
+    FDATA_RETURN_IF(remote_plan(l->remote, l->n_s3, &l->req_urls, &l->req_ranges, &l->req_owner,
+                                &l->n_req, err));
+    size_t limit = l->o->memory_limit ? l->o->memory_limit : DEFAULT_MEMORY_LIMIT;
+    for (size_t k = 0; k < l->n_s3; k++) { /* one file always fits: no deadlock */
+        limit = (size_t)l->remote[k].range_bytes > limit ? (size_t)l->remote[k].range_bytes : limit;
+        l->s3_fetched += (uint64_t)l->remote[k].footer_bytes;
+    }
+    l->req_results = calloc(l->n_req ? l->n_req : 1, sizeof *l->req_results);
+    if (!l->req_results || !(l->budget = fdata_s3_budget_new(limit)))
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    pthread_mutex_lock(&l->lock);
+    for (size_t k = 0; k < l->n_s3; k++)
+        if ((l->outstanding[k] = l->remote[k].num_ranges) == 0)
+            file_arrived(l, k);
+    pthread_mutex_unlock(&l->lock);
+    go.ranges = l->req_ranges;
+    go.on_object = on_range;
+    go.ctx = l;
+    go.budget = l->budget;
+    struct fdata_error ignored; /* each range's outcome reaches on_range */
+    fdata_s3_get_many(l->s3, l->req_urls, l->n_req, &go, l->req_results, &ignored);
+    return FDATA_OK;
 }
 
 static void *download(void *arg) {
     struct loader *l = arg;
-    struct fdata_s3_get_options go = {
-        .connections = l->o->connections, .part_size = l->o->part_size, .on_object = on_object,
-        .ctx = l, .budget = l->budget, .sizes = l->sizes, .cancel = &l->stop,
-    };
-    struct fdata_error err;
-    fdata_s3_get_many(l->s3, l->urls, l->n_s3, &go, l->results, &err); /* outcomes: results */
+    struct fdata_error err = {0};
+    int status = fetch_s3(l, &err);
     pthread_mutex_lock(&l->lock);
+    if (status != FDATA_OK)
+        download_failed(l, status, err.message);
     l->download_done = 1;
     l->download_end = now();
     pthread_cond_signal(&l->arrived_cond);
@@ -90,41 +138,22 @@ static int prepare_downloads(struct loader *l, struct fdata_error *err) {
         l->n_s3 += l->files.items[i].is_s3;
     if (l->n_s3 == 0)
         return FDATA_OK;
-    l->urls = calloc(l->n_s3, sizeof *l->urls);
-    l->sizes = calloc(l->n_s3, sizeof *l->sizes);
+    l->remote = calloc(l->n_s3, sizeof *l->remote);
     l->file_of = calloc(l->n_s3, sizeof *l->file_of);
+    l->outstanding = calloc(l->n_s3, sizeof *l->outstanding);
     l->arrived = calloc(l->n_s3, sizeof *l->arrived);
-    l->results = calloc(l->n_s3, sizeof *l->results);
-    l->data = calloc(l->n_s3, sizeof *l->data);
-    l->budget = fdata_s3_budget_new(l->o->memory_limit ? l->o->memory_limit : DEFAULT_MEMORY_LIMIT);
-    if (!l->urls || !l->sizes || !l->file_of || !l->arrived || !l->results || !l->data ||
-        !l->budget)
+    if (!l->remote || !l->file_of || !l->outstanding || !l->arrived)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t i = 0, k = 0; i < l->files.count; i++) {
         if (!l->files.items[i].is_s3)
             continue;
-        l->urls[k] = l->files.items[i].name;
-        l->sizes[k] = l->files.items[i].size;
+        l->remote[k].url = l->files.items[i].name;
         l->file_of[k++] = i;
     }
     return FDATA_OK;
 }
 
 /* ---- decoding ---- */
-
-struct held_bytes {
-    void *data;
-    size_t size;
-    fdata_s3_budget *budget;
-};
-
-/* The decoder is done with a downloaded file: its bytes go, the budget gets them back. */
-static void release_bytes(void *ctx) {
-    struct held_bytes *h = ctx;
-    free(h->data);
-    fdata_s3_budget_release(h->budget, h->size);
-    free(h);
-}
 
 /* Decodes every row group of an opened file into l->out[i]. */
 static int decode_opened(struct loader *l, size_t i, fdata_parquet_file *f,
@@ -147,31 +176,27 @@ static int decode_opened(struct loader *l, size_t i, fdata_parquet_file *f,
     return FDATA_OK;
 }
 
-/* Opens file i from memory (S3: `data`, handed over) or from disk (data NULL) and decodes it. */
-static int decode_file(struct loader *l, size_t i, void *data, size_t size,
-                       struct fdata_error *err) {
+/* Decodes file i: S3 file k (its ranges all in) when k >= 0, else a local file.  An S3
+ * file's buffer goes, and its bytes return to the budget, as soon as it is decoded. */
+static int decode_file(struct loader *l, size_t i, long k, struct fdata_error *err) {
     const char *name = l->files.items[i].name;
     double t = now();
     fdata_parquet_file *f = NULL;
     int status;
-    if (l->files.items[i].is_s3) {
-        struct held_bytes *h = malloc(sizeof *h);
-        if (!h) {
-            free(data);
-            fdata_s3_budget_release(l->budget, size);
-            return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-        }
-        *h = (struct held_bytes){data, size, l->budget};
-        status = fdata_parquet_open_buffer(data, size, name, release_bytes, h, &f, err);
-        if (status != FDATA_OK)
-            release_bytes(h); /* a failed open leaves the bytes with us */
+    if (k >= 0) {
+        status = remote_check_magic(&l->remote[k], err);
+        if (status == FDATA_OK)
+            status = decode_opened(l, i, l->remote[k].pq, err);
+        fdata_parquet_close(l->remote[k].pq);
+        l->remote[k].pq = NULL;
+        fdata_s3_budget_release(l->budget, (size_t)l->remote[k].range_bytes);
     } else {
         status = fdata_parquet_open_path(name, &f, err);
         l->rep.bytes_fetched += (uint64_t)l->files.items[i].size;
+        if (status == FDATA_OK)
+            status = decode_opened(l, i, f, err);
+        fdata_parquet_close(f);
     }
-    if (status == FDATA_OK)
-        status = decode_opened(l, i, f, err);
-    fdata_parquet_close(f);
     if (status == FDATA_OK && l->rep.first_batch_seconds == 0)
         l->rep.first_batch_seconds = now() - l->t0;
     l->rep.decode_seconds += now() - t;
@@ -180,11 +205,12 @@ static int decode_file(struct loader *l, size_t i, void *data, size_t size,
     return status;
 }
 
-/* The next S3 file that has arrived, waiting for one; -1 when none will come. */
-static long next_arrival(struct loader *l, int wait) {
+/* The next complete S3 file, waiting for one when `wait`; -1 when there is none (yet), -2
+ * when the downloads failed (the error in err). */
+static long next_arrival(struct loader *l, int wait, struct fdata_error *err) {
     long k = -1;
     pthread_mutex_lock(&l->lock);
-    while (wait && l->n_taken == l->n_arrived && !l->download_done &&
+    while (wait && l->n_taken == l->n_arrived && !l->download_done && !l->dl_status &&
            !(l->o->cancel && *l->o->cancel)) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -193,13 +219,18 @@ static long next_arrival(struct loader *l, int wait) {
         ts.tv_nsec %= 1000000000;
         pthread_cond_timedwait(&l->arrived_cond, &l->lock, &ts);
     }
-    if (l->n_taken < l->n_arrived)
+    if (l->dl_status) {
+        k = -2;
+        if (err)
+            *err = l->dl_err;
+    } else if (l->n_taken < l->n_arrived) {
         k = (long)l->arrived[l->n_taken++];
+    }
     pthread_mutex_unlock(&l->lock);
     return k;
 }
 
-/* Decodes the files as they become available: arrived S3 objects first, local files while
+/* Decodes the files as they become available: complete S3 files first, local files while
  * the network is busy. */
 static int decode_all(struct loader *l, struct fdata_error *err) {
     size_t local_next = 0, done = 0;
@@ -208,20 +239,16 @@ static int decode_all(struct loader *l, struct fdata_error *err) {
             return fdata_set_error(err, FDATA_ECANCELED, "load cancelled");
         while (local_next < l->files.count && l->files.items[local_next].is_s3)
             local_next++;
-        long k = next_arrival(l, local_next == l->files.count);
+        long k = next_arrival(l, local_next == l->files.count, err);
         int status;
-        if (k >= 0) {
-            struct fdata_s3_get_result *r = &l->results[k];
-            l->rep.bytes_fetched += r->size;
-            status = r->status != FDATA_OK
-                         ? fdata_set_error(err, r->status, "%s", r->error)
-                         : decode_file(l, l->file_of[k], l->data[k], r->size, err);
-            l->data[k] = NULL;
-        } else if (local_next < l->files.count) {
-            status = decode_file(l, local_next++, NULL, 0, err);
-        } else {
+        if (k == -2)
+            return l->dl_status;
+        if (k >= 0)
+            status = decode_file(l, l->file_of[k], k, err);
+        else if (local_next < l->files.count)
+            status = decode_file(l, local_next++, -1, err);
+        else
             status = fdata_set_error(err, FDATA_EIO, "S3 downloads ended with files missing");
-        }
         if (status != FDATA_OK)
             return status;
         done++;
@@ -347,17 +374,15 @@ static void loader_free(struct loader *l) {
             l->out[i].schema.release(&l->out[i].schema);
     }
     free(l->out);
-    for (size_t k = 0; l->data && k < l->n_s3; k++)
-        if (l->data[k]) { /* arrived, never decoded (the load failed first) */
-            free(l->data[k]);
-            fdata_s3_budget_release(l->budget, l->results[k].size);
-        }
-    free(l->data);
-    free(l->results);
-    free(l->urls);
-    free(l->sizes);
+    remote_files_free(l->remote, l->n_s3);
+    free(l->remote);
     free(l->file_of);
+    free(l->outstanding);
     free(l->arrived);
+    free(l->req_urls);
+    free(l->req_ranges);
+    free(l->req_owner);
+    free(l->req_results);
     fdata_s3_budget_free(l->budget);
     fdata_s3_client_free(l->s3);
     load_files_free(&l->files);
@@ -367,6 +392,7 @@ static void loader_free(struct loader *l) {
 
 static void finish_report(struct loader *l, struct fdata_load_report *report) {
     l->rep.files = l->files.count;
+    l->rep.bytes_fetched += l->s3_fetched;
     l->rep.seconds = now() - l->t0;
     l->rep.download_seconds = l->n_s3 ? l->download_end - l->t0 : 0;
     if (l->rep.download_seconds > 0)
@@ -404,10 +430,7 @@ int fdata_load(const char *const *sources, size_t n, const struct fdata_load_opt
         status = decode_all(&l, err);
     if (started) {
         if (status != FDATA_OK) {
-            pthread_mutex_lock(&l.lock);
-            l.failed = 1; /* objects still arriving are dropped */
-            pthread_mutex_unlock(&l.lock);
-            l.stop = 1;
+            l.stop = 1; /* transfers under way finish into buffers freed below */
         }
         pthread_join(downloader, NULL);
     }

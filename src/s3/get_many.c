@@ -5,6 +5,7 @@
  * fails instead of mixing versions.  Parts are retried with backoff; a retried part resumes
  * after the bytes it already received.  Objects start as the memory budget allows, and
  * with on_object each is handed over the moment its last part is in. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -60,6 +61,7 @@ struct downloader {
     int connections, active;
     struct fdata_error *errors; /* one per object */
     struct fdata_s3_get_result *results; /* the caller's, indexed by object index */
+    atomic_size_t *next_admit;  /* shared by the call's downloaders: the next object to start */
 };
 
 static double now(void) {
@@ -351,11 +353,16 @@ static int admit(struct downloader *d) {
     const struct fdata_s3_get_options *o = d->opts;
     for (; d->admitted < d->num_objects; d->admitted++) {
         struct object *obj = &d->objects[d->admitted];
+        /* under a budget objects start in the callers' order across the event loops, so
+         * that bytes held belong to the earliest objects (which a consumer waits for) */
+        if (o->budget && atomic_load(d->next_admit) != obj->index)
+            return FDATA_OK;
         int64_t known = obj->size >= 0 ? obj->size : o->sizes ? o->sizes[obj->index] : -1;
         size_t want = known >= 0 ? (size_t)known : obj->suffix ? (size_t)obj->suffix : d->part_size;
         if (o->budget && !s3_budget_reserve(o->budget, want, 0))
             return FDATA_OK; /* again when a consumer gives bytes back */
         obj->reserved = o->budget ? want : 0;
+        atomic_fetch_add(d->next_admit, 1);
         FDATA_RETURN_IF(start_object(d, obj));
     }
     return FDATA_OK;
@@ -435,6 +442,7 @@ struct group_job {
     int connections;
     const struct fdata_s3_get_options *opts;
     struct fdata_s3_get_result *results;
+    atomic_size_t next_admit;
     int status;                  /* FDATA_ENOMEM and the like; per-object errors are in results */
 };
 
@@ -492,7 +500,7 @@ static int download_group(void *ctx, size_t g, int worker) {
     size_t count = job->n > g ? (job->n - g + job->stride - 1) / job->stride : 0;
     struct downloader d = {.c = job->c, .num_objects = count, .part_size = job->part_size,
                            .connections = job->connections, .opts = job->opts,
-                           .results = job->results,
+                           .results = job->results, .next_admit = &job->next_admit,
                            .rng = (unsigned)(g * 2654435761u) ^ job->c->rng};
     struct fdata_error err = {0};
     int status = prepare_objects(&d, job, g);
@@ -531,6 +539,7 @@ int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
     groups = groups > job.connections ? job.connections : groups;
     groups = (size_t)groups > n ? (int)(n ? n : 1) : groups;
     job.stride = (size_t)groups;
+    atomic_init(&job.next_admit, 0);
     job.connections = (job.connections + groups - 1) / groups;
     fdata_parallel_for((size_t)groups, groups, download_group, &job);
     if (job.status != FDATA_OK)

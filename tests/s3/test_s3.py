@@ -418,6 +418,14 @@ def load_tests(tmp, env, bucket):
     check("a projection", rc == 0 and out == b"".join(
         run("cat", "--columns", "c_int64,c_string", os.path.join(gen, n))[1] for n in names),
         err[-500:])
+    wide = "s3://%s/parquet/ubiquant_like_zstd.parquet" % bucket
+    rc, out, err = load_dump("--columns", "f_7,row_id", wide, env=env)
+    rc2, local_wide, _ = run("cat", "--columns", "f_7,row_id", os.path.join(tmp, "ubiquant_like_zstd.parquet"))
+    fetched = int(err.split("fetched ")[1]) if rc == 0 else 0
+    size = os.path.getsize(os.path.join(tmp, "ubiquant_like_zstd.parquet"))
+    check("a 2-of-304-column load fetches %.1f%% of the object (footer + 2 column chunks)" %
+          (100.0 * fetched / size), rc == 0 and out == local_wide and 0 < fetched < size / 20,
+          err[-500:])
     rc, out, err = load_dump(os.path.join(gen, names[0]), prefix + names[1], env=env)
     check("local and S3 sources in one load", rc == 0 and out == b"".join(
         run("cat", os.path.join(gen, n))[1] for n in names[:2]), err[-500:])

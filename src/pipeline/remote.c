@@ -1,0 +1,230 @@
+/* Sparse reads of Parquet objects on S3 (see remote.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fastdata/load.h"
+#include "../common/common.h"
+#include "remote.h"
+
+#define TAIL_GUESS ((int64_t)64 << 10) /* holds the footer of all but very wide files */
+#define MERGE_GAP ((int64_t)1 << 20)   /* a smaller hole is cheaper fetched than a request */
+
+static void free_buffer(void *p) { free(p); }
+
+/* The object's tail is in: the buffer is made, the tail put at its end.  Returns the bytes of
+ * footer still missing before the tail (0 when it holds the whole footer). */
+static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r, int64_t *missing,
+                     struct fdata_error *err) {
+    if (r->status != FDATA_OK)
+        return fdata_set_error(err, r->status, "%s", r->error);
+    f->size = r->object_size >= 0 ? r->object_size : (int64_t)r->size;
+    snprintf(f->etag, sizeof f->etag, "%s", r->etag);
+    const uint8_t *t = r->data;
+    if (f->size < 12 || r->size < 8 || memcmp(t + r->size - 4, "PAR1", 4) != 0)
+        return fdata_set_error(err, FDATA_ECORRUPT, "%s: not a Parquet file (no PAR1 at its end)",
+                               f->url);
+    uint32_t footer = fdata_load_u32le(t + r->size - 8);
+    if ((int64_t)footer + 12 > f->size)
+        return fdata_set_error(err, FDATA_ECORRUPT, "%s: footer of %u bytes in a %lld-byte file",
+                               f->url, footer, (long long)f->size);
+    if (!(f->buf = calloc((size_t)f->size, 1)))
+        return fdata_set_error(err, FDATA_ENOMEM, "%s: out of memory for %lld bytes", f->url,
+                               (long long)f->size);
+    memcpy(f->buf + r->offset, t, r->size);
+    f->footer_bytes = (int64_t)r->size;
+    *missing = (int64_t)footer + 8 > (int64_t)r->size ? (int64_t)footer + 8 - (int64_t)r->size : 0;
+    return FDATA_OK;
+}
+
+/* Footer bytes before the tail, for the files whose footer is larger than the guess. */
+static int fetch_missing(fdata_s3_client *c, struct remote_file *files, const int64_t *missing,
+                         size_t n, const struct fdata_s3_get_options *go, struct fdata_error *err) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += missing[i] > 0;
+    if (m == 0)
+        return FDATA_OK;
+    const char **urls = calloc(m, sizeof *urls);
+    struct fdata_s3_range *ranges = calloc(m, sizeof *ranges);
+    struct fdata_s3_get_result *res = calloc(m, sizeof *res);
+    int status = urls && ranges && res ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0, k = 0; status == FDATA_OK && i < n; i++) {
+        if (missing[i] <= 0)
+            continue;
+        int64_t start = files[i].size - files[i].footer_bytes - missing[i];
+        urls[k] = files[i].url;
+        ranges[k++] = (struct fdata_s3_range){start, missing[i], files[i].etag, files[i].buf + start};
+        files[i].footer_bytes += missing[i];
+    }
+    struct fdata_s3_get_options o = *go;
+    o.ranges = ranges;
+    o.on_object = NULL;
+    o.budget = NULL;
+    o.sizes = NULL;
+    if (status == FDATA_OK)
+        status = fdata_s3_get_many(c, urls, m, &o, res, err);
+    free(urls), free(ranges), free(res); /* data went into the buffers */
+    return status;
+}
+
+/* The projection's ranges, with the leading magic (merged into the first range when near). */
+static int open_one(struct remote_file *f, const struct fdata_parquet_read_options *ro,
+                    struct fdata_error *err) {
+    int fetched_start = f->footer_bytes >= f->size;
+    if (!fetched_start)
+        memcpy(f->buf, "PAR1", 4); /* checked for real once the ranges are in */
+    if (fdata_parquet_open_buffer(f->buf, (size_t)f->size, f->url, free_buffer, f->buf, &f->pq,
+                                  err) != FDATA_OK) {
+        free(f->buf); /* a failed open leaves the buffer with us */
+        f->buf = NULL;
+        return err ? err->code : FDATA_ECORRUPT;
+    }
+    FDATA_RETURN_IF(fdata_parquet_read_ranges(f->pq, ro, MERGE_GAP, &f->ranges, &f->num_ranges, err));
+    if (fetched_start) /* the tail was the whole object */
+        f->num_ranges = 0;
+    else {
+        if (f->num_ranges && f->ranges[0].offset <= MERGE_GAP) {
+            f->ranges[0].length += f->ranges[0].offset;
+            f->ranges[0].offset = 0;
+        } else {
+            struct fdata_byte_range *r = realloc(f->ranges, (f->num_ranges + 1) * sizeof *r);
+            if (!r)
+                return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+            memmove(r + 1, r, f->num_ranges * sizeof *r);
+            r[0] = (struct fdata_byte_range){0, 4};
+            f->ranges = r;
+            f->num_ranges++;
+        }
+    }
+    /* the tail is here already: ranges stop where it starts */
+    int64_t have = f->size - f->footer_bytes;
+    size_t kept = 0;
+    for (size_t i = 0; i < f->num_ranges; i++) {
+        struct fdata_byte_range r = f->ranges[i];
+        if (r.offset + r.length > have)
+            r.length = have > r.offset ? have - r.offset : 0;
+        if (r.length > 0) {
+            f->ranges[kept++] = r;
+            f->range_bytes += r.length;
+        }
+    }
+    f->num_ranges = kept;
+    return FDATA_OK;
+}
+
+int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
+                const struct fdata_parquet_read_options *ro, const struct fdata_s3_get_options *go,
+                struct fdata_error *err) {
+    const char **urls = calloc(n ? n : 1, sizeof *urls);
+    struct fdata_s3_range *tails = calloc(n ? n : 1, sizeof *tails);
+    struct fdata_s3_get_result *res = calloc(n ? n : 1, sizeof *res);
+    int64_t *missing = calloc(n ? n : 1, sizeof *missing);
+    int status = urls && tails && res && missing ? FDATA_OK
+                                                 : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        urls[i] = files[i].url;
+        tails[i].offset = -TAIL_GUESS;
+    }
+    struct fdata_s3_get_options o = *go;
+    o.ranges = tails;
+    o.on_object = NULL;
+    o.budget = NULL;
+    o.sizes = NULL;
+    if (status == FDATA_OK)
+        status = fdata_s3_get_many(c, urls, n, &o, res, err);
+    for (size_t i = 0; status == FDATA_OK && i < n; i++)
+        status = take_tail(&files[i], &res[i], &missing[i], err);
+    if (res)
+        fdata_s3_get_results_free(res, n);
+    if (status == FDATA_OK)
+        status = fetch_missing(c, files, missing, n, go, err);
+    for (size_t i = 0; status == FDATA_OK && i < n; i++)
+        status = open_one(&files[i], ro, err);
+    for (size_t i = 0; status != FDATA_OK && i < n; i++)
+        if (!files[i].pq) { /* not handed to an open file: still ours */
+            free(files[i].buf);
+            files[i].buf = NULL;
+        }
+    free(urls), free(tails), free(res), free(missing);
+    return status;
+}
+
+int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
+                struct fdata_s3_range **ranges, size_t **owner, size_t *count,
+                struct fdata_error *err) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += files[i].num_ranges;
+    *urls = calloc(m ? m : 1, sizeof **urls);
+    *ranges = calloc(m ? m : 1, sizeof **ranges);
+    *owner = calloc(m ? m : 1, sizeof **owner);
+    *count = m;
+    if (!*urls || !*ranges || !*owner)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0, k = 0; i < n; i++)
+        for (size_t j = 0; j < files[i].num_ranges; j++, k++) {
+            const struct fdata_byte_range *r = &files[i].ranges[j];
+            (*urls)[k] = files[i].url;
+            (*ranges)[k] = (struct fdata_s3_range){r->offset, r->length, files[i].etag,
+                                                    files[i].buf + r->offset};
+            (*owner)[k] = i;
+        }
+    return FDATA_OK;
+}
+
+int remote_check_magic(const struct remote_file *f, struct fdata_error *err) {
+    return memcmp(f->buf, "PAR1", 4) == 0
+               ? FDATA_OK
+               : fdata_set_error(err, FDATA_ECORRUPT, "%s: not a Parquet file (no PAR1 at its "
+                                 "start)", f->url);
+}
+
+void remote_files_free(struct remote_file *files, size_t n) {
+    for (size_t i = 0; files && i < n; i++) {
+        fdata_parquet_close(files[i].pq);
+        free(files[i].ranges);
+        files[i].pq = NULL;
+        files[i].ranges = NULL;
+    }
+}
+
+/* Keeps just the leading magic of f's ranges. */
+static void footer_only(struct remote_file *f) {
+    int magic = f->num_ranges > 0 && f->ranges[0].offset == 0;
+    f->num_ranges = magic;
+    f->range_bytes = magic ? 4 : 0;
+    if (magic)
+        f->ranges[0].length = 4;
+}
+
+int fdata_load_open_s3(fdata_s3_client *client, const char *url,
+                       const struct fdata_parquet_read_options *ro, fdata_parquet_file **out,
+                       int64_t *fetched, struct fdata_error *err) {
+    struct remote_file f = {.url = url};
+    struct fdata_s3_get_options go = {0};
+    const char **urls = NULL;
+    struct fdata_s3_range *ranges = NULL;
+    size_t *owner = NULL, n = 0;
+    *out = NULL;
+    int status = remote_open(client, &f, 1, ro, &go, err);
+    if (status == FDATA_OK && !ro) /* the footer only, and the leading magic to check */
+        footer_only(&f);
+    if (status == FDATA_OK)
+        status = remote_plan(&f, 1, &urls, &ranges, &owner, &n, err);
+    struct fdata_s3_get_result *res = status == FDATA_OK ? calloc(n ? n : 1, sizeof *res) : NULL;
+    go.ranges = ranges;
+    if (status == FDATA_OK)
+        status = res ? fdata_s3_get_many(client, urls, n, &go, res, err)
+                     : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status == FDATA_OK && n)
+        status = remote_check_magic(&f, err);
+    if (fetched)
+        *fetched = f.footer_bytes + f.range_bytes;
+    if (status == FDATA_OK) {
+        *out = f.pq;
+        f.pq = NULL;
+    }
+    remote_files_free(&f, 1);
+    free(urls), free(ranges), free(owner), free(res);
+    return status;
+}

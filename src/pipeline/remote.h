@@ -1,0 +1,43 @@
+/* Parquet objects read sparsely from S3: one suffix GET per object for the footer (a second
+ * only when the footer is larger), then just the byte ranges a projection needs, written
+ * into a buffer of the object's size whose other pages are never touched (so never take
+ * memory). */
+#ifndef FDATA_PIPELINE_REMOTE_H
+#define FDATA_PIPELINE_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fastdata/parquet.h"
+#include "fastdata/s3.h"
+
+struct remote_file {
+    const char *url;              /* the caller's string */
+    int64_t size;                 /* the object's */
+    char etag[128];               /* the version every later range is pinned to */
+    uint8_t *buf;                 /* size bytes, zeroed; the open file owns it */
+    fdata_parquet_file *pq;
+    struct fdata_byte_range *ranges; /* what the projection needs (the leading magic too) */
+    size_t num_ranges;
+    int64_t range_bytes, footer_bytes;
+};
+
+/* Fetches the footers of files[0..n) in parallel and opens each over its buffer, with the
+ * ranges `ro` projects.  The error names the object. */
+int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
+                const struct fdata_parquet_read_options *ro, const struct fdata_s3_get_options *go,
+                struct fdata_error *err);
+
+/* The range requests of every file as fdata_s3_get_many arguments (each written straight
+ * into its file's buffer, pinned to its ETag); owner[k] is request k's file.  Arrays are
+ * malloc'ed (free each). */
+int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
+                struct fdata_s3_range **ranges, size_t **owner, size_t *count,
+                struct fdata_error *err);
+
+/* Once a file's ranges are in: its leading magic is checked (it was not there at open). */
+int remote_check_magic(const struct remote_file *f, struct fdata_error *err);
+
+/* Closes the files (their buffers go with the last user) and frees the range lists. */
+void remote_files_free(struct remote_file *files, size_t n);
+
+#endif
