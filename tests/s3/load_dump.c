@@ -1,5 +1,5 @@
 /* The load pipeline as a test sees it: load_dump [--columns a,b] [--memory-limit BYTES]
- * SOURCE... loads the sources with fdata_load (S3 settings from the environment) and prints
+ * [--retries N] SOURCE... loads the sources with fdata_load (S3 settings from the environment) and prints
  * every row as JSONL on stdout, then the report's files, rows and bytes on stderr; on
  * failure, the error on stderr and status 1. */
 #include <stdio.h>
@@ -9,7 +9,8 @@
 #include "test_util.h"
 
 int main(int argc, char **argv) {
-    struct fdata_load_options o = {0};
+    struct fdata_s3_options s3 = {0};
+    struct fdata_load_options o = {.s3 = &s3};
     const char *cols[64];
     int first = 1;
     while (first + 1 < argc && strncmp(argv[first], "--", 2) == 0) {
@@ -17,6 +18,8 @@ int main(int argc, char **argv) {
             for (char *t = strtok(argv[first + 1], ","); t && o.num_columns < 64; t = strtok(NULL, ","))
                 cols[o.num_columns++] = t;
             o.columns = cols;
+        } else if (strcmp(argv[first], "--retries") == 0) {
+            s3.retries = atoi(argv[first + 1]) ? atoi(argv[first + 1]) : -1;
         } else if (strcmp(argv[first], "--memory-limit") == 0) {
             o.memory_limit = strtoull(argv[first + 1], NULL, 10);
         }

@@ -418,6 +418,24 @@ def load_tests(tmp, env, bucket):
     check("a projection", rc == 0 and out == b"".join(
         run("cat", "--columns", "c_int64,c_string", os.path.join(gen, n))[1] for n in names),
         err[-500:])
+    upstream = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    for rate, retries in (("0.2", "6"), ("0.5", "0")):
+        port = free_ports(1)
+        proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), str(port),
+                                  upstream, rate, "11", "1"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True)
+        proxy.stdout.readline()
+        penv = dict(env, AWS_ENDPOINT_URL="http://127.0.0.1:%d" % port)
+        rc, out, err = load_dump("--retries", retries, prefix, env=penv)
+        proxy.kill()
+        proxy.wait()
+        if retries != "0":
+            check("load through %d%% injected faults gives the same rows" % (float(rate) * 100), rc == 0 and
+                  out == local, err[-500:])
+        else:
+            check("load without retries through faults: one error naming the file, no table",
+                  rc == 1 and out == b"" and "s3://%s/dataset/" % bucket in err and
+                  err.count("\n") == 1, err)
     wide = "s3://%s/parquet/ubiquant_like_zstd.parquet" % bucket
     rc, out, err = load_dump("--columns", "f_7,row_id", wide, env=env)
     rc2, local_wide, _ = run("cat", "--columns", "f_7,row_id", os.path.join(tmp, "ubiquant_like_zstd.parquet"))
