@@ -84,6 +84,22 @@ FDATA_API int fdata_load(const char *const *sources, size_t n, const struct fdat
                          struct fdata_error *err);
 
 /*
+ * The same as a stream that yields each batch as soon as it and all before it are decoded,
+ * while later files still download and decode: the way to load tables larger than memory.
+ * Listing and footers are read before this returns (their errors come back here); a later
+ * failure makes get_next return an errno (EIO, ENOMEM, EINVAL, ENOSYS, ENOENT, ERANGE,
+ * ECANCELED) with get_last_error naming the file and the cause, and no further batches.
+ * Peak memory: the budget's downloaded bytes, plus decoded files not yet taken (at most
+ * memory_limit bytes of them, and always the one the consumer waits for), plus what the
+ * consumer keeps.  *report (may be NULL) is filled when the stream ends, so it must stay
+ * valid until then.  Releasing the stream early stops the downloads and decoding.
+ */
+FDATA_API int fdata_load_stream(const char *const *sources, size_t n,
+                                const struct fdata_load_options *opts,
+                                struct ArrowArrayStream *out, struct fdata_load_report *report,
+                                struct fdata_error *err);
+
+/*
  * Opens one s3:// Parquet object the way fdata_load reads it: its footer with one ranged GET
  * of the tail (a second only when the footer is larger), then only the column chunks `ro`
  * projects (ro NULL: none; read only the footer), into a buffer of the object's size whose

@@ -20,6 +20,9 @@
 
 /* Sets err (if not NULL) to code + formatted message; returns code. */
 int fdata_set_error(struct fdata_error *err, int code, const char *fmt, ...) FDATA_PRINTF(3, 4);
+/* The errno value the Arrow C Stream interface wants for a code: consumers map EINVAL,
+ * ENOMEM, ENOSYS to their own exception types, and anything else to an I/O error. */
+int fdata_errno_of(int code);
 
 /* Prepends "prefix: " to err->message (keeps the code). */
 void fdata_error_prefix(struct fdata_error *err, const char *fmt, ...) FDATA_PRINTF(2, 3);

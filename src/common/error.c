@@ -1,4 +1,5 @@
 /* The error model: codes, their names, and message formatting. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include "common.h"
@@ -13,7 +14,21 @@ const char *fdata_code_str(int code) {
     case FDATA_EUNSUPPORTED: return "unsupported feature";
     case FDATA_ENOTFOUND: return "not found";
     case FDATA_ERANGE: return "value out of range";
+    case FDATA_ECANCELED: return "cancelled";
     default: return "unknown error";
+    }
+}
+
+int fdata_errno_of(int code) {
+    switch (code) {
+    case FDATA_OK: return 0;
+    case FDATA_EINVAL: return EINVAL;
+    case FDATA_ENOMEM: return ENOMEM;
+    case FDATA_EUNSUPPORTED: return ENOSYS;
+    case FDATA_ENOTFOUND: return ENOENT;
+    case FDATA_ERANGE: return ERANGE;
+    case FDATA_ECANCELED: return ECANCELED;
+    default: return EIO;
     }
 }
 

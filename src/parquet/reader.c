@@ -463,27 +463,13 @@ struct stream_private {
     char last_error[FDATA_ERROR_MESSAGE_SIZE];
 };
 
-/* The C Stream interface speaks errno: consumers map EINVAL, ENOMEM, ENOSYS to their own
- * exception types, and anything else to an I/O error. */
-static int errno_of(int code) {
-    switch (code) {
-    case FDATA_OK: return 0;
-    case FDATA_EINVAL: return EINVAL;
-    case FDATA_ENOMEM: return ENOMEM;
-    case FDATA_EUNSUPPORTED: return ENOSYS;
-    case FDATA_ENOTFOUND: return ENOENT;
-    case FDATA_ERANGE: return ERANGE;
-    default: return EIO;
-    }
-}
-
 static int stream_get_schema(struct ArrowArrayStream *s, struct ArrowSchema *out) {
     struct stream_private *p = s->private_data;
     struct fdata_error err = {0};
     int status = fdata_parquet_get_schema(p->f, &p->opts, out, &err);
     if (status != FDATA_OK)
         snprintf(p->last_error, sizeof p->last_error, "%s", err.message);
-    return errno_of(status);
+    return fdata_errno_of(status);
 }
 
 static int stream_get_next(struct ArrowArrayStream *s, struct ArrowArray *out) {
@@ -495,7 +481,7 @@ static int stream_get_next(struct ArrowArrayStream *s, struct ArrowArray *out) {
     int status = fdata_parquet_read_row_groups(p->f, p->next_rg, 1, &p->opts, out, &err);
     if (status != FDATA_OK) {
         snprintf(p->last_error, sizeof p->last_error, "%s", err.message);
-        return errno_of(status);
+        return fdata_errno_of(status);
     }
     p->next_rg++;
     return 0;

@@ -1,7 +1,11 @@
-/* fdata_load: sources expanded into files; S3 files downloaded on a thread of their own
- * (fdata_s3_get_many, streaming each object as it completes, under a memory budget) while
- * this thread decodes every file the moment its bytes are in, all cores on its column
- * chunks; then the files' columns are put in one order and the batches become a stream. */
+/* fdata_load and fdata_load_stream.  The caller's thread lists the sources and reads every
+ * footer (S3: one tail GET each, in parallel), so that a missing file, a non-Parquet object
+ * or a schema that differs fails before any data moves, and the table's schema is known.
+ * Then a download thread fetches the projected ranges of the S3 files (in file order, under
+ * the memory budget) and a decode thread decodes each file as soon as its bytes are in,
+ * lowest file first; the consumer takes the batches in file order.  Decoded files waiting for
+ * the consumer count against the memory limit too, except the one it waits for. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,39 +20,45 @@
 
 #define DEFAULT_MEMORY_LIMIT ((size_t)2 << 30)
 
-struct decoded {
-    struct ArrowSchema schema;
+enum slot_state { WAITING, AVAILABLE, DECODING, DECODED, DONE };
+
+struct slot {
+    fdata_parquet_file *pq;       /* footer read; until decoded */
+    long remote;                  /* index in loader.remote, or -1 for a local file */
+    long *pos;                    /* the table's column c is this file's pos[c] */
     struct ArrowArray *batches;
-    int count;
+    int count, taken;
+    int64_t rows;
+    uint64_t bytes;               /* decoded */
+    int state;
 };
 
 struct loader {
-    const struct fdata_load_options *o;
+    struct fdata_load_options o;
     struct fdata_parquet_read_options ro;
     struct load_files files;
-    struct decoded *out;          /* per file */
-    /* the S3 files, read sparsely on the download thread */
+    struct slot *slots;
+    struct ArrowSchema schema;    /* the table's */
+    size_t limit;
     fdata_s3_client *s3;
     fdata_s3_budget *budget;
     struct remote_file *remote;   /* per S3 file */
-    size_t *file_of;              /* S3 index -> file index */
-    size_t *outstanding;          /* per S3 file: ranges not yet in */
-    size_t n_s3;
+    size_t *file_of, *outstanding, n_s3;
     const char **req_urls;        /* every range request of every S3 file */
     struct fdata_s3_range *req_ranges;
     size_t *req_owner, n_req;
     struct fdata_s3_get_result *req_results;
+    pthread_t downloader, decoder;
+    int downloading, decoding;    /* threads started */
     pthread_mutex_t lock;         /* guards what follows */
-    pthread_cond_t arrived_cond;
-    size_t *arrived;              /* S3 indexes of complete files, in arrival order */
-    size_t n_arrived, n_taken;
-    int download_done;
-    int dl_status;                /* the first download failure */
-    struct fdata_error dl_err;
-    uint64_t s3_fetched;
-    volatile int stop;            /* tells the downloads to stop */
+    pthread_cond_t changed;
+    size_t next_out;              /* the file the consumer waits for */
+    uint64_t held;                /* decoded bytes not yet taken */
+    int status;                   /* the first failure, with err */
+    struct fdata_error err;
+    volatile int stop;
+    struct fdata_load_report rep, *report_out;
     double t0, download_end;
-    struct fdata_load_report rep;
 };
 
 static double now(void) {
@@ -57,208 +67,133 @@ static double now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* ---- downloads ---- */
-
-/* Under the lock: the first failure wins, and the downloads stop. */
-static void download_failed(struct loader *l, int status, const char *message) {
-    if (!l->dl_status) {
-        l->dl_status = status;
-        l->dl_err.code = status;
-        snprintf(l->dl_err.message, sizeof l->dl_err.message, "%s", message);
+/* Under the lock: the first failure wins; everything stops. */
+static void fail(struct loader *l, int status, const char *message) {
+    if (!l->status) {
+        l->status = status;
+        l->err.code = status;
+        snprintf(l->err.message, sizeof l->err.message, "%s", message);
     }
     l->stop = 1;
-    pthread_cond_signal(&l->arrived_cond);
+    pthread_cond_broadcast(&l->changed);
 }
 
-/* Under the lock: S3 file k is complete. */
-static void file_arrived(struct loader *l, size_t k) {
-    l->arrived[l->n_arrived++] = k;
-    pthread_cond_signal(&l->arrived_cond);
-}
+/* ---- downloads (the download thread) ---- */
 
-/* On a download thread: one range is in (written into its file's buffer) or failed. */
+/* One range is in (written into its file's buffer), or failed. */
 static void on_range(void *ctx, size_t index, struct fdata_s3_get_result *r) {
     struct loader *l = ctx;
     pthread_mutex_lock(&l->lock);
+    size_t k = l->req_owner[index];
     if (r->status != FDATA_OK) {
-        download_failed(l, r->status, r->error);
+        fail(l, r->status, r->error);
     } else {
-        l->s3_fetched += r->size;
-        if (--l->outstanding[l->req_owner[index]] == 0)
-            file_arrived(l, l->req_owner[index]);
+        l->rep.bytes_fetched += r->size;
+        if (--l->outstanding[k] == 0) {
+            l->slots[l->file_of[k]].state = AVAILABLE;
+            pthread_cond_broadcast(&l->changed);
+        }
     }
     pthread_mutex_unlock(&l->lock);
-}
-
-/* Every S3 file's footer, then all their projected ranges, streamed as they arrive. */
-static int fetch_s3(struct loader *l, struct fdata_error *err) {
-    struct fdata_s3_get_options go = {.connections = l->o->connections,
-                                      .part_size = l->o->part_size, .cancel = &l->stop};
-    FDATA_RETURN_IF(remote_open(l->s3, l->remote, l->n_s3, &l->ro, &go, err));
-    FDATA_RETURN_IF(remote_plan(l->remote, l->n_s3, &l->req_urls, &l->req_ranges, &l->req_owner,
-                                &l->n_req, err));
-    size_t limit = l->o->memory_limit ? l->o->memory_limit : DEFAULT_MEMORY_LIMIT;
-    for (size_t k = 0; k < l->n_s3; k++) { /* one file always fits: no deadlock */
-        limit = (size_t)l->remote[k].range_bytes > limit ? (size_t)l->remote[k].range_bytes : limit;
-        l->s3_fetched += (uint64_t)l->remote[k].footer_bytes;
-    }
-    l->req_results = calloc(l->n_req ? l->n_req : 1, sizeof *l->req_results);
-    if (!l->req_results || !(l->budget = fdata_s3_budget_new(limit)))
-        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    pthread_mutex_lock(&l->lock);
-    for (size_t k = 0; k < l->n_s3; k++)
-        if ((l->outstanding[k] = l->remote[k].num_ranges) == 0)
-            file_arrived(l, k);
-    pthread_mutex_unlock(&l->lock);
-    go.ranges = l->req_ranges;
-    go.on_object = on_range;
-    go.ctx = l;
-    go.budget = l->budget;
-    struct fdata_error ignored; /* each range's outcome reaches on_range */
-    fdata_s3_get_many(l->s3, l->req_urls, l->n_req, &go, l->req_results, &ignored);
-    return FDATA_OK;
 }
 
 static void *download(void *arg) {
     struct loader *l = arg;
-    struct fdata_error err = {0};
-    int status = fetch_s3(l, &err);
+    struct fdata_s3_get_options go = {
+        .connections = l->o.connections, .part_size = l->o.part_size, .ranges = l->req_ranges,
+        .on_object = on_range, .ctx = l, .budget = l->budget, .cancel = &l->stop,
+    };
+    struct fdata_error ignored; /* each range's outcome reaches on_range */
+    fdata_s3_get_many(l->s3, l->req_urls, l->n_req, &go, l->req_results, &ignored);
     pthread_mutex_lock(&l->lock);
-    if (status != FDATA_OK)
-        download_failed(l, status, err.message);
-    l->download_done = 1;
     l->download_end = now();
-    pthread_cond_signal(&l->arrived_cond);
     pthread_mutex_unlock(&l->lock);
     return NULL;
 }
 
-static int prepare_downloads(struct loader *l, struct fdata_error *err) {
-    for (size_t i = 0; i < l->files.count; i++)
-        l->n_s3 += l->files.items[i].is_s3;
-    if (l->n_s3 == 0)
-        return FDATA_OK;
-    l->remote = calloc(l->n_s3, sizeof *l->remote);
-    l->file_of = calloc(l->n_s3, sizeof *l->file_of);
-    l->outstanding = calloc(l->n_s3, sizeof *l->outstanding);
-    l->arrived = calloc(l->n_s3, sizeof *l->arrived);
-    if (!l->remote || !l->file_of || !l->outstanding || !l->arrived)
-        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    for (size_t i = 0, k = 0; i < l->files.count; i++) {
-        if (!l->files.items[i].is_s3)
-            continue;
-        l->remote[k].url = l->files.items[i].name;
-        l->file_of[k++] = i;
-    }
-    return FDATA_OK;
-}
+/* ---- decoding (the decode thread) ---- */
 
-/* ---- decoding ---- */
-
-/* Decodes every row group of an opened file into l->out[i]. */
-static int decode_opened(struct loader *l, size_t i, fdata_parquet_file *f,
-                         struct fdata_error *err) {
-    struct decoded *d = &l->out[i];
-    int n = fdata_parquet_num_row_groups(f);
-    d->batches = calloc((size_t)(n ? n : 1), sizeof *d->batches);
-    int status = d->batches ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+/* Decodes slot i's row groups, its columns put in the table's order. */
+static int decode_slot(struct loader *l, struct slot *s, struct fdata_error *err) {
+    int n = fdata_parquet_num_row_groups(s->pq);
+    s->batches = calloc((size_t)(n ? n : 1), sizeof *s->batches);
+    int status = s->batches ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status == FDATA_OK && s->remote >= 0)
+        status = remote_check_magic(&l->remote[s->remote], err);
     if (status == FDATA_OK)
-        status = fdata_parquet_get_schema(f, &l->ro, &d->schema, err);
-    if (status == FDATA_OK)
-        status = fdata_parquet_read_row_groups(f, 0, n, &l->ro, d->batches, err);
+        status = fdata_parquet_read_row_groups(s->pq, 0, n, &l->ro, s->batches, err);
     if (status != FDATA_OK)
         return status;
-    d->count = n;
-    l->rep.rows += fdata_parquet_num_rows(f);
-    l->rep.row_groups += n;
-    for (int b = 0; b < n; b++)
-        l->rep.bytes_decoded += fdata_array_bytes(&d->schema, &d->batches[b]);
+    s->count = n;
+    size_t width = (size_t)l->schema.n_children;
+    struct ArrowArray **moved = s->pos ? malloc(width * sizeof *moved + 1) : NULL;
+    if (s->pos && !moved)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (int b = 0; b < n; b++) {
+        struct ArrowArray **kids = s->batches[b].children;
+        for (size_t c = 0; moved && c < width; c++)
+            moved[c] = kids[s->pos[c]];
+        if (moved)
+            memcpy(kids, moved, width * sizeof *kids);
+        s->bytes += fdata_array_bytes(&l->schema, &s->batches[b]);
+        s->rows += s->batches[b].length;
+    }
+    free(moved);
     return FDATA_OK;
 }
 
-/* Decodes file i: S3 file k (its ranges all in) when k >= 0, else a local file.  An S3
- * file's buffer goes, and its bytes return to the budget, as soon as it is decoded. */
-static int decode_file(struct loader *l, size_t i, long k, struct fdata_error *err) {
-    const char *name = l->files.items[i].name;
-    double t = now();
-    fdata_parquet_file *f = NULL;
-    int status;
-    if (k >= 0) {
-        status = remote_check_magic(&l->remote[k], err);
-        if (status == FDATA_OK)
-            status = decode_opened(l, i, l->remote[k].pq, err);
-        fdata_parquet_close(l->remote[k].pq);
-        l->remote[k].pq = NULL;
-        fdata_s3_budget_release(l->budget, (size_t)l->remote[k].range_bytes);
-    } else {
-        status = fdata_parquet_open_path(name, &f, err);
-        l->rep.bytes_fetched += (uint64_t)l->files.items[i].size;
-        if (status == FDATA_OK)
-            status = decode_opened(l, i, f, err);
-        fdata_parquet_close(f);
-    }
-    if (status == FDATA_OK && l->rep.first_batch_seconds == 0)
-        l->rep.first_batch_seconds = now() - l->t0;
-    l->rep.decode_seconds += now() - t;
-    if (status != FDATA_OK && err && !strstr(err->message, name))
-        fdata_error_prefix(err, "%s", name);
-    return status;
+/* Under the lock: the lowest file whose bytes are in, if the consumer waits for it or
+ * decoded files waiting take less than the limit; -1 if none. */
+static long pick(struct loader *l) {
+    for (size_t i = l->next_out; i < l->files.count; i++)
+        if (l->slots[i].state == AVAILABLE)
+            return i == l->next_out || l->held < l->limit ? (long)i : -1;
+    return -1;
 }
 
-/* The next complete S3 file, waiting for one when `wait`; -1 when there is none (yet), -2
- * when the downloads failed (the error in err). */
-static long next_arrival(struct loader *l, int wait, struct fdata_error *err) {
-    long k = -1;
+static void *decode(void *arg) {
+    struct loader *l = arg;
     pthread_mutex_lock(&l->lock);
-    while (wait && l->n_taken == l->n_arrived && !l->download_done && !l->dl_status &&
-           !(l->o->cancel && *l->o->cancel)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 50000000; /* wake to notice cancellation */
-        ts.tv_sec += ts.tv_nsec / 1000000000;
-        ts.tv_nsec %= 1000000000;
-        pthread_cond_timedwait(&l->arrived_cond, &l->lock, &ts);
-    }
-    if (l->dl_status) {
-        k = -2;
-        if (err)
-            *err = l->dl_err;
-    } else if (l->n_taken < l->n_arrived) {
-        k = (long)l->arrived[l->n_taken++];
+    for (size_t done = 0; done < l->files.count && !l->stop; done++) {
+        long i;
+        while ((i = pick(l)) < 0 && !l->stop)
+            pthread_cond_wait(&l->changed, &l->lock);
+        if (i < 0)
+            break;
+        struct slot *s = &l->slots[i];
+        s->state = DECODING;
+        pthread_mutex_unlock(&l->lock);
+        double t = now();
+        struct fdata_error err = {0};
+        int status = decode_slot(l, s, &err);
+        fdata_parquet_close(s->pq); /* an S3 file's buffer goes now... */
+        s->pq = NULL;
+        if (s->remote >= 0) {      /* ...and its bytes return to the budget */
+            l->remote[s->remote].pq = NULL;
+            fdata_s3_budget_release(l->budget, (size_t)l->remote[s->remote].range_bytes);
+        }
+        pthread_mutex_lock(&l->lock);
+        l->rep.decode_seconds += now() - t;
+        if (status != FDATA_OK) {
+            if (!strstr(err.message, l->files.items[i].name))
+                fdata_error_prefix(&err, "%s", l->files.items[i].name);
+            fail(l, status, err.message);
+            break;
+        }
+        s->state = DECODED;
+        l->held += s->bytes;
+        l->rep.bytes_decoded += s->bytes;
+        l->rep.rows += s->rows;
+        l->rep.row_groups += s->count;
+        if (l->rep.first_batch_seconds == 0)
+            l->rep.first_batch_seconds = now() - l->t0;
+        pthread_cond_broadcast(&l->changed);
     }
     pthread_mutex_unlock(&l->lock);
-    return k;
+    return NULL;
 }
 
-/* Decodes the files as they become available: complete S3 files first, local files while
- * the network is busy. */
-static int decode_all(struct loader *l, struct fdata_error *err) {
-    size_t local_next = 0, done = 0;
-    while (done < l->files.count) {
-        if (l->o->cancel && *l->o->cancel)
-            return fdata_set_error(err, FDATA_ECANCELED, "load cancelled");
-        while (local_next < l->files.count && l->files.items[local_next].is_s3)
-            local_next++;
-        long k = next_arrival(l, local_next == l->files.count, err);
-        int status;
-        if (k == -2)
-            return l->dl_status;
-        if (k >= 0)
-            status = decode_file(l, l->file_of[k], k, err);
-        else if (local_next < l->files.count)
-            status = decode_file(l, local_next++, -1, err);
-        else
-            status = fdata_set_error(err, FDATA_EIO, "S3 downloads ended with files missing");
-        if (status != FDATA_OK)
-            return status;
-        done++;
-        if (l->o->progress)
-            l->o->progress(l->o->progress_ctx, &l->rep, l->files.count);
-    }
-    return FDATA_OK;
-}
-
-/* ---- one table ---- */
+/* ---- opening: every footer, one schema (the caller's thread) ---- */
 
 /* Whether two fields have the same Arrow type (format, extension, children by name and
  * type); nullability may differ. */
@@ -290,153 +225,314 @@ static long child_named(const struct ArrowSchema *s, const char *name) {
     return -1;
 }
 
-/* Puts file i's columns in the order of `ref` (file 0's), or says how they differ.  A
- * column nullable in any file is nullable in the table. */
-static int conform(struct loader *l, size_t i, struct ArrowSchema *ref, struct fdata_error *err) {
-    struct decoded *d = &l->out[i];
+/* Maps file i's columns (schema `own`) onto the table's, or says how they differ.  A column
+ * nullable in any file is nullable in the table. */
+static int conform(struct loader *l, size_t i, const struct ArrowSchema *own,
+                   struct fdata_error *err) {
+    struct ArrowSchema *ref = &l->schema;
     const char *name = l->files.items[i].name, *first = l->files.items[0].name;
-    if (d->schema.n_children != ref->n_children)
+    if (own->n_children != ref->n_children)
         return fdata_set_error(err, FDATA_EINVAL, "%s has %lld columns, %s has %lld: the files "
                                "of one load must have the same columns", name,
-                               (long long)d->schema.n_children, first, (long long)ref->n_children);
-    int64_t n = ref->n_children;
-    long *pos = calloc((size_t)(n ? n : 1), sizeof *pos);
+                               (long long)own->n_children, first, (long long)ref->n_children);
+    long *pos = calloc((size_t)ref->n_children + 1, sizeof *pos);
     if (!pos)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    int status = FDATA_OK;
+    int identity = 1;
     char a[320], b[320];
-    for (int64_t c = 0; c < n && status == FDATA_OK; c++) {
+    for (int64_t c = 0; c < ref->n_children; c++) {
         const struct ArrowSchema *want = ref->children[c];
-        pos[c] = child_named(&d->schema, want->name);
-        if (pos[c] < 0)
-            status = fdata_set_error(err, FDATA_EINVAL, "%s has no column '%s' (%s has)", name,
-                                     want->name, first);
-        else if (!same_type(d->schema.children[pos[c]], want))
-            status = fdata_set_error(err, FDATA_EINVAL, "column '%s' is %s in %s but %s in %s",
-                                     want->name, describe(d->schema.children[pos[c]], a, sizeof a),
-                                     name, describe(want, b, sizeof b), first);
-        else
-            ref->children[c]->flags |= d->schema.children[pos[c]]->flags & ARROW_FLAG_NULLABLE;
-    }
-    for (int b = 0; b < d->count && status == FDATA_OK; b++) {
-        struct ArrowArray **kids = d->batches[b].children, **moved = malloc((size_t)n * sizeof *moved + 1);
-        if (!moved) {
-            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-            break;
+        long p = pos[c] = child_named(own, want->name);
+        if (p < 0 || !same_type(own->children[p], want)) {
+            free(pos);
+            return p < 0 ? fdata_set_error(err, FDATA_EINVAL, "%s has no column '%s' (%s has)",
+                                           name, want->name, first)
+                         : fdata_set_error(err, FDATA_EINVAL, "column '%s' is %s in %s but %s "
+                                           "in %s", want->name, describe(own->children[p], a,
+                                           sizeof a), name, describe(want, b, sizeof b), first);
         }
-        for (int64_t c = 0; c < n; c++)
-            moved[c] = kids[pos[c]];
-        memcpy(kids, moved, (size_t)n * sizeof *kids);
-        free(moved);
+        ref->children[c]->flags |= own->children[p]->flags & ARROW_FLAG_NULLABLE;
+        identity &= p == c;
     }
-    free(pos);
-    return status;
+    if (identity)
+        free(pos);
+    else
+        l->slots[i].pos = pos;
+    return FDATA_OK;
 }
 
-/* Every file's batches, in file order, behind file 0's schema. */
-static int make_table(struct loader *l, struct ArrowArrayStream *out, struct fdata_error *err) {
-    struct ArrowSchema schema;
-    FDATA_RETURN_IF(fdata_schema_copy(&l->out[0].schema, &schema) == FDATA_OK ? FDATA_OK
-                    : fdata_set_error(err, FDATA_ENOMEM, "out of memory"));
+/* Every file's footer: local files mapped, S3 files by one tail GET each (in parallel). */
+static int open_all(struct loader *l, struct fdata_error *err) {
+    for (size_t i = 0; i < l->files.count; i++)
+        l->n_s3 += l->files.items[i].is_s3;
+    l->slots = calloc(l->files.count, sizeof *l->slots);
+    l->remote = calloc(l->n_s3 + 1, sizeof *l->remote);
+    l->file_of = calloc(l->n_s3 + 1, sizeof *l->file_of);
+    l->outstanding = calloc(l->n_s3 + 1, sizeof *l->outstanding);
+    if (!l->slots || !l->remote || !l->file_of || !l->outstanding)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0, k = 0; i < l->files.count; i++) {
+        struct slot *s = &l->slots[i];
+        s->remote = l->files.items[i].is_s3 ? (long)k : -1;
+        if (s->remote < 0) {
+            FDATA_RETURN_IF(fdata_parquet_open_path(l->files.items[i].name, &s->pq, err));
+            s->state = AVAILABLE;
+            l->rep.bytes_fetched += (uint64_t)l->files.items[i].size;
+        } else {
+            l->remote[k].url = l->files.items[i].name;
+            l->file_of[k++] = i;
+        }
+    }
+    struct fdata_s3_get_options go = {.connections = l->o.connections, .part_size = l->o.part_size,
+                                      .cancel = l->o.cancel};
+    if (l->n_s3)
+        FDATA_RETURN_IF(remote_open(l->s3, l->remote, l->n_s3, &l->ro, &go, err));
+    for (size_t k = 0; k < l->n_s3; k++) { /* the files own their pq now; the slots use it */
+        l->slots[l->file_of[k]].pq = l->remote[k].pq;
+        l->rep.bytes_fetched += (uint64_t)l->remote[k].footer_bytes;
+    }
+    return FDATA_OK;
+}
+
+/* The table's schema: file 0's, every other file conformed to it. */
+static int make_schema(struct loader *l, struct fdata_error *err) {
+    FDATA_RETURN_IF(fdata_parquet_get_schema(l->slots[0].pq, &l->ro, &l->schema, err));
     int status = FDATA_OK;
-    size_t total = 0;
-    for (size_t i = 0; i < l->files.count && status == FDATA_OK; i++) {
-        status = i ? conform(l, i, &schema, err) : FDATA_OK;
-        total += (size_t)l->out[i].count;
-    }
-    struct ArrowArray *all = status == FDATA_OK ? calloc(total ? total : 1, sizeof *all) : NULL;
-    if (status == FDATA_OK && !all)
-        status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    if (status != FDATA_OK) {
-        schema.release(&schema);
-        return status;
-    }
-    for (size_t i = 0, k = 0; i < l->files.count; i++)
-        for (int b = 0; b < l->out[i].count; b++) {
-            all[k++] = l->out[i].batches[b];
-            l->out[i].batches[b].release = NULL;
+    for (size_t i = 1; i < l->files.count && status == FDATA_OK; i++) {
+        struct ArrowSchema own;
+        status = fdata_parquet_get_schema(l->slots[i].pq, &l->ro, &own, err);
+        if (status == FDATA_OK) {
+            status = conform(l, i, &own, err);
+            own.release(&own);
         }
-    l->rep.columns = (int)schema.n_children;
-    status = table_stream_make(&schema, all, total, out, err);
-    free(all);
+    }
+    l->rep.columns = (int)l->schema.n_children;
     return status;
 }
 
-/* ---- the load ---- */
-
-static void loader_free(struct loader *l) {
-    for (size_t i = 0; l->out && i < l->files.count; i++) {
-        for (int b = 0; b < l->out[i].count; b++)
-            if (l->out[i].batches[b].release)
-                l->out[i].batches[b].release(&l->out[i].batches[b]);
-        free(l->out[i].batches);
-        if (l->out[i].schema.release)
-            l->out[i].schema.release(&l->out[i].schema);
+/* The S3 range requests, each file available once its ranges are in; the budget holds at
+ * least the largest file, so that one always fits. */
+static int plan_downloads(struct loader *l, struct fdata_error *err) {
+    if (l->n_s3 == 0)
+        return FDATA_OK;
+    FDATA_RETURN_IF(remote_plan(l->remote, l->n_s3, &l->req_urls, &l->req_ranges, &l->req_owner,
+                                &l->n_req, err));
+    size_t limit = l->limit;
+    for (size_t k = 0; k < l->n_s3; k++) {
+        limit = (size_t)l->remote[k].range_bytes > limit ? (size_t)l->remote[k].range_bytes : limit;
+        if ((l->outstanding[k] = l->remote[k].num_ranges) == 0)
+            l->slots[l->file_of[k]].state = AVAILABLE;
     }
-    free(l->out);
-    remote_files_free(l->remote, l->n_s3);
-    free(l->remote);
-    free(l->file_of);
-    free(l->outstanding);
-    free(l->arrived);
-    free(l->req_urls);
-    free(l->req_ranges);
-    free(l->req_owner);
-    free(l->req_results);
-    fdata_s3_budget_free(l->budget);
-    fdata_s3_client_free(l->s3);
-    load_files_free(&l->files);
-    pthread_mutex_destroy(&l->lock);
-    pthread_cond_destroy(&l->arrived_cond);
+    l->req_results = calloc(l->n_req + 1, sizeof *l->req_results);
+    l->budget = fdata_s3_budget_new(limit);
+    return l->req_results && l->budget ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
 }
 
-static void finish_report(struct loader *l, struct fdata_load_report *report) {
+/* ---- the stream (the consumer's thread) ---- */
+
+static void finish_report(struct loader *l) {
     l->rep.files = l->files.count;
-    l->rep.bytes_fetched += l->s3_fetched;
     l->rep.seconds = now() - l->t0;
-    l->rep.download_seconds = l->n_s3 ? l->download_end - l->t0 : 0;
+    l->rep.download_seconds = l->n_s3 && l->download_end > 0 ? l->download_end - l->t0 : 0;
     if (l->rep.download_seconds > 0)
         l->rep.download_gbit_s = (double)l->rep.bytes_fetched * 8 / l->rep.download_seconds / 1e9;
     if (l->rep.decode_seconds > 0)
         l->rep.decode_gb_s = (double)l->rep.bytes_decoded / l->rep.decode_seconds / 1e9;
-    if (report)
-        *report = l->rep;
+    if (l->report_out)
+        *l->report_out = l->rep;
+}
+
+/* Under the lock: the next batch in file order, waiting for it; release NULL at the end. */
+static int next_batch(struct loader *l, struct ArrowArray *out) {
+    out->release = NULL;
+    while (!l->status && l->next_out < l->files.count) {
+        if (l->o.cancel && *l->o.cancel)
+            fail(l, FDATA_ECANCELED, "load cancelled");
+        struct slot *s = &l->slots[l->next_out];
+        if (s->state != DECODED) {
+            struct timespec ts; /* wake to notice cancellation */
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 50000000;
+            ts.tv_sec += ts.tv_nsec / 1000000000;
+            ts.tv_nsec %= 1000000000;
+            pthread_cond_timedwait(&l->changed, &l->lock, &ts);
+            continue;
+        }
+        if (s->taken < s->count) {
+            *out = s->batches[s->taken];
+            s->batches[s->taken++].release = NULL;
+            return 0;
+        }
+        l->held -= s->bytes; /* the file is handed over */
+        free(s->batches);
+        s->batches = NULL;
+        s->state = DONE;
+        l->next_out++;
+        pthread_cond_broadcast(&l->changed);
+        if (l->o.progress) {
+            struct fdata_load_report so_far = l->rep;
+            so_far.files = l->next_out;
+            l->o.progress(l->o.progress_ctx, &so_far, l->files.count);
+        }
+    }
+    if (l->status)
+        return fdata_errno_of(l->status);
+    finish_report(l);
+    return 0;
+}
+
+static int load_get_next(struct ArrowArrayStream *st, struct ArrowArray *out) {
+    struct loader *l = st->private_data;
+    pthread_mutex_lock(&l->lock);
+    int rc = next_batch(l, out);
+    pthread_mutex_unlock(&l->lock);
+    return rc;
+}
+
+static int load_get_schema(struct ArrowArrayStream *st, struct ArrowSchema *out) {
+    struct loader *l = st->private_data;
+    return fdata_schema_copy(&l->schema, out) == FDATA_OK ? 0 : ENOMEM;
+}
+
+static const char *load_last_error(struct ArrowArrayStream *st) {
+    struct loader *l = st->private_data;
+    return l->status ? l->err.message : NULL;
+}
+
+/* Stops the threads and frees everything. */
+static void loader_free(struct loader *l) {
+    pthread_mutex_lock(&l->lock);
+    l->stop = 1;
+    pthread_cond_broadcast(&l->changed);
+    pthread_mutex_unlock(&l->lock);
+    if (l->decoding)
+        pthread_join(l->decoder, NULL);
+    if (l->downloading)
+        pthread_join(l->downloader, NULL);
+    for (size_t i = 0; l->slots && i < l->files.count; i++) {
+        struct slot *s = &l->slots[i];
+        for (int b = s->taken; s->batches && b < s->count; b++)
+            if (s->batches[b].release)
+                s->batches[b].release(&s->batches[b]);
+        free(s->batches);
+        free(s->pos);
+        if (s->remote < 0)
+            fdata_parquet_close(s->pq); /* S3 files are closed by remote_files_free */
+    }
+    free(l->slots);
+    remote_files_free(l->remote, l->n_s3);
+    free(l->remote), free(l->file_of), free(l->outstanding);
+    free(l->req_urls), free(l->req_ranges), free(l->req_owner), free(l->req_results);
+    if (l->schema.release)
+        l->schema.release(&l->schema);
+    fdata_s3_budget_free(l->budget);
+    fdata_s3_client_free(l->s3);
+    load_files_free(&l->files);
+    pthread_mutex_destroy(&l->lock);
+    pthread_cond_destroy(&l->changed);
+    free(l);
+}
+
+static void load_release(struct ArrowArrayStream *st) {
+    loader_free(st->private_data);
+    st->release = NULL;
+}
+
+/* Everything up to the threads: sources, footers, schema, the download plan. */
+static int loader_start(struct loader *l, const char *const *sources, size_t n,
+                        struct fdata_error *err) {
+    if (load_sources_use_s3(sources, n))
+        FDATA_RETURN_IF(fdata_s3_client_new(l->o.s3, &l->s3, err));
+    FDATA_RETURN_IF(load_files_expand(sources, n, l->s3, &l->files, err));
+    FDATA_RETURN_IF(open_all(l, err));
+    FDATA_RETURN_IF(make_schema(l, err));
+    FDATA_RETURN_IF(plan_downloads(l, err));
+    if (l->n_s3 && !(l->downloading = pthread_create(&l->downloader, NULL, download, l) == 0))
+        return fdata_set_error(err, FDATA_ENOMEM, "cannot start the download thread");
+    if (!(l->decoding = pthread_create(&l->decoder, NULL, decode, l) == 0))
+        return fdata_set_error(err, FDATA_ENOMEM, "cannot start the decode thread");
+    return FDATA_OK;
+}
+
+int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_load_options *opts,
+                      struct ArrowArrayStream *out, struct fdata_load_report *report,
+                      struct fdata_error *err) {
+    static const struct fdata_load_options defaults;
+    out->release = NULL;
+    struct loader *l = calloc(1, sizeof *l);
+    if (!l)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    l->o = opts ? *opts : defaults;
+    l->ro = (struct fdata_parquet_read_options){l->o.threads, l->o.columns, l->o.num_columns};
+    l->limit = l->o.memory_limit ? l->o.memory_limit : DEFAULT_MEMORY_LIMIT;
+    l->report_out = report;
+    l->t0 = now();
+    pthread_mutex_init(&l->lock, NULL);
+    pthread_cond_init(&l->changed, NULL);
+    int status = loader_start(l, sources, n, err);
+    if (status != FDATA_OK) {
+        if (report) {
+            l->rep.files = l->files.count;
+            *report = l->rep;
+        }
+        loader_free(l);
+        return status;
+    }
+    out->get_schema = load_get_schema;
+    out->get_next = load_get_next;
+    out->get_last_error = load_last_error;
+    out->release = load_release;
+    out->private_data = l;
+    return FDATA_OK;
+}
+
+/* Takes every batch of a load stream: a table. */
+static int drain(struct ArrowArrayStream *st, struct ArrowArray **batches, size_t *count,
+                 struct fdata_error *err) {
+    size_t cap = 0;
+    *batches = NULL;
+    *count = 0;
+    for (;;) {
+        struct ArrowArray b;
+        int rc = st->get_next(st, &b);
+        if (rc != 0) {
+            struct loader *l = st->private_data;
+            return fdata_set_error(err, l->status, "%s", l->err.message);
+        }
+        if (!b.release)
+            return FDATA_OK;
+        if (*count == cap) {
+            cap = cap ? 2 * cap : 64;
+            struct ArrowArray *more = realloc(*batches, cap * sizeof *more);
+            if (!more) {
+                b.release(&b);
+                return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+            }
+            *batches = more;
+        }
+        (*batches)[(*count)++] = b;
+    }
 }
 
 int fdata_load(const char *const *sources, size_t n, const struct fdata_load_options *opts,
                struct ArrowArrayStream *out, struct fdata_load_report *report,
                struct fdata_error *err) {
-    static const struct fdata_load_options defaults;
-    struct loader l = {.o = opts ? opts : &defaults, .t0 = now()};
-    l.ro = (struct fdata_parquet_read_options){l.o->threads, l.o->columns, l.o->num_columns};
-    pthread_mutex_init(&l.lock, NULL);
-    pthread_cond_init(&l.arrived_cond, NULL);
+    struct ArrowArrayStream st;
     out->release = NULL;
-    int status = FDATA_OK;
-    if (load_sources_use_s3(sources, n))
-        status = fdata_s3_client_new(l.o->s3, &l.s3, err);
-    if (status == FDATA_OK)
-        status = load_files_expand(sources, n, l.s3, &l.files, err);
-    if (status == FDATA_OK && !(l.out = calloc(l.files.count, sizeof *l.out)))
+    FDATA_RETURN_IF(fdata_load_stream(sources, n, opts, &st, report, err));
+    struct ArrowArray *batches;
+    size_t count;
+    struct ArrowSchema schema;
+    int status = drain(&st, &batches, &count, err);
+    if (status == FDATA_OK && st.get_schema(&st, &schema) != 0)
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    if (status == FDATA_OK)
-        status = prepare_downloads(&l, err);
-    pthread_t downloader;
-    int started = status == FDATA_OK && l.n_s3 > 0 &&
-                  pthread_create(&downloader, NULL, download, &l) == 0;
-    if (status == FDATA_OK && l.n_s3 > 0 && !started)
-        status = fdata_set_error(err, FDATA_ENOMEM, "cannot start the download thread");
-    if (status == FDATA_OK)
-        status = decode_all(&l, err);
-    if (started) {
-        if (status != FDATA_OK) {
-            l.stop = 1; /* transfers under way finish into buffers freed below */
-        }
-        pthread_join(downloader, NULL);
+    st.release(&st);
+    if (status == FDATA_OK) {
+        status = table_stream_make(&schema, batches, count, out, err); /* moves the batches */
+    } else {
+        for (size_t i = 0; i < count; i++)
+            batches[i].release(&batches[i]);
     }
-    if (status == FDATA_OK)
-        status = make_table(&l, out, err);
-    finish_report(&l, report);
-    loader_free(&l);
+    free(batches);
     return status;
 }
