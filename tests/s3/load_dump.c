@@ -1,10 +1,13 @@
 /* The load pipeline as a test sees it: load_dump [--columns a,b] [--memory-limit BYTES]
- * [--retries N] SOURCE... loads the sources with fdata_load (S3 settings from the environment) and prints
- * every row as JSONL on stdout, then the report's files, rows and bytes on stderr; on
- * failure, the error on stderr and status 1. */
+ * [--retries N] [--stream] SOURCE... loads the sources with fdata_load (S3 settings from the
+ * environment) and prints every row as JSONL on stdout, then the report's files, rows and
+ * bytes on stderr; on failure, the error on stderr and status 1.  With --stream it takes the
+ * batches from fdata_load_stream, releasing each at once, and prints no rows but the peak
+ * RSS. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "fastdata/load.h"
 #include "test_util.h"
 
@@ -12,12 +15,15 @@ int main(int argc, char **argv) {
     struct fdata_s3_options s3 = {0};
     struct fdata_load_options o = {.s3 = &s3};
     const char *cols[64];
-    int first = 1;
+    int first = 1, stream = 0;
     while (first + 1 < argc && strncmp(argv[first], "--", 2) == 0) {
         if (strcmp(argv[first], "--columns") == 0) {
             for (char *t = strtok(argv[first + 1], ","); t && o.num_columns < 64; t = strtok(NULL, ","))
                 cols[o.num_columns++] = t;
             o.columns = cols;
+        } else if (strcmp(argv[first], "--stream") == 0) {
+            stream = 1;
+            first--; /* no value */
         } else if (strcmp(argv[first], "--retries") == 0) {
             s3.retries = atoi(argv[first + 1]) ? atoi(argv[first + 1]) : -1;
         } else if (strcmp(argv[first], "--memory-limit") == 0) {
@@ -28,12 +34,31 @@ int main(int argc, char **argv) {
     struct ArrowArrayStream table;
     struct fdata_load_report r;
     struct fdata_error err = {0};
-    if (fdata_load((const char *const *)argv + first, (size_t)(argc - first), &o, &table, &r,
-                   &err) != FDATA_OK) {
+    int (*load)(const char *const *, size_t, const struct fdata_load_options *,
+                struct ArrowArrayStream *, struct fdata_load_report *, struct fdata_error *) =
+        stream ? fdata_load_stream : fdata_load;
+    if (load((const char *const *)argv + first, (size_t)(argc - first), &o, &table, &r, &err) !=
+        FDATA_OK) {
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }
-    write_stream_jsonl(&table, stdout);
+    if (stream) {
+        struct ArrowArray b;
+        int rc;
+        while ((rc = table.get_next(&table, &b)) == 0 && b.release)
+            b.release(&b);
+        if (rc != 0)
+            fprintf(stderr, "%s\n", table.get_last_error(&table));
+        table.release(&table);
+        struct rusage u;
+        getrusage(RUSAGE_SELF, &u);
+        fprintf(stderr, "peak_rss %ld decoded %llu ", u.ru_maxrss * 1024L,
+                (unsigned long long)r.bytes_decoded);
+        if (rc != 0)
+            return 1;
+    } else {
+        write_stream_jsonl(&table, stdout);
+    }
     fprintf(stderr, "files %zu rows %lld fetched %llu\n", r.files, (long long)r.rows,
             (unsigned long long)r.bytes_fetched);
     return 0;

@@ -437,6 +437,22 @@ def load_tests(tmp, env, bucket):
                   rc == 1 and out == b"" and "s3://%s/dataset/" % bucket in err and
                   err.count("\n") == 1, err)
     wide = "s3://%s/parquet/ubiquant_like_zstd.parquet" % bucket
+    wide_local = os.path.join(tmp, "ubiquant_like_zstd.parquet")
+    copies = ["%s/u%02d.parquet" % (tmp, i) for i in range(12)]
+    for c in copies:
+        os.link(wide_local, c)
+    run("put", *copies[:3], "s3://%s/big3/" % bucket, env=env)
+    run("put", *copies, "s3://%s/big12/" % bucket, env=env)
+    peaks = []
+    for n in (3, 12):
+        rc, out, err = load_dump("--stream", "--memory-limit", str(32 << 20),
+                                 "s3://%s/big%d/" % (bucket, n), env=env)
+        words = err.split()
+        peaks.append((int(words[1]), int(words[3])) if rc == 0 and words[0] == "peak_rss" else (0, 1))
+    (p3, d3), (p12, d12) = peaks
+    check("streamed loads under a 32 MiB limit: %d MB of Arrow data peak at %d MB RSS, 4x as "
+          "much at %d MB" % (d3 >> 20, p3 >> 20, p12 >> 20),
+          0 < p12 < p3 * 1.25 and p12 < d12 / 2, err[-500:])
     rc, out, err = load_dump("--columns", "f_7,row_id", wide, env=env)
     rc2, local_wide, _ = run("cat", "--columns", "f_7,row_id", os.path.join(tmp, "ubiquant_like_zstd.parquet"))
     fetched = int(err.split("fetched ")[1]) if rc == 0 else 0
