@@ -12,6 +12,15 @@ int cmd_stat(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_put(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+
+struct fdata_parquet_write_options;
+/* Codec names (snappy, zstd, ...) to enum fdata_parquet_codec; prints the error, returns 1. */
+int cli_parse_codec(const char *name, int *codec);
+/* The writer's options, getopt codes z L V R G D X T: 0 when applied, 1 after an error
+ * message, 2 when `c` is not one of them. */
+int cli_write_option(int c, const char *arg, struct fdata_parquet_write_options *o);
 
 /* Splits "a,b,c" in place into *out (the caller frees the array); -1 when out of memory. */
 int cli_split_columns(char *list, char ***out, size_t *n);

@@ -74,7 +74,9 @@ int main(int argc, char **argv) {
     }
     size_t limit = strtoull(argv[1], NULL, 10), n = (size_t)argc - 4, largest = 0;
     int known = atoi(argv[2]);
-    struct run run = {.q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER}, .dir = argv[3]};
+    struct run run = {.dir = argv[3]};
+    pthread_mutex_init(&run.q.lock, NULL);
+    pthread_cond_init(&run.q.cond, NULL);
     const char **urls = (const char **)argv + 4;
     run.names = calloc(n, sizeof *run.names);
     run.seen = calloc(n, sizeof *run.seen);

@@ -1,0 +1,86 @@
+/*
+ * fastdata/parquet_write.h - writing Arrow record batches as a Parquet file.
+ *
+ * Types (flat columns): bool -> BOOLEAN; int8/16/32 -> INT32 and uint8/16/32 -> INT32 with
+ * the INTEGER logical type; int64/uint64 -> INT64 (INTEGER); float16 -> FIXED_LEN_BYTE_ARRAY(2)
+ * FLOAT16; float32 -> FLOAT; float64 -> DOUBLE; utf8/large_utf8 -> BYTE_ARRAY STRING;
+ * binary/large_binary -> BYTE_ARRAY; fixed_size_binary(n) -> FIXED_LEN_BYTE_ARRAY(n) (UUID
+ * when tagged arrow.uuid); date32 -> INT32 DATE; time32 -> INT32 TIME(MILLIS) (seconds
+ * scaled); time64 -> INT64 TIME(MICROS/NANOS); timestamp -> INT64 TIMESTAMP (seconds scaled
+ * to millis; isAdjustedToUTC when the Arrow type has a time zone); decimal128(p, s) -> INT32
+ * (p <= 9), INT64 (p <= 18) or FIXED_LEN_BYTE_ARRAY DECIMAL.  Nullable fields are OPTIONAL,
+ * the others REQUIRED.  Nested types and other Arrow types give FDATA_EUNSUPPORTED.
+ *
+ * Each column chunk is PLAIN or, when the dictionary is on and its distinct values take at
+ * most half the values' count and at most dictionary_limit bytes, RLE_DICTIONARY with a
+ * PLAIN dictionary page.  Chunk statistics: min_value/max_value in the type's sort order
+ * (signed, unsigned or bytewise; NaN ignored; -0/+0 as the spec says; byte strings longer
+ * than 64 bytes truncated, the max rounded up) and null_count.
+ *
+ * Thread safety: one writer is used by one thread; it encodes a row group's column chunks
+ * on opts->threads threads.
+ */
+#ifndef FASTDATA_PARQUET_WRITE_H
+#define FASTDATA_PARQUET_WRITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fastdata/arrow.h"
+#include "fastdata/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Codecs, numbered as Parquet's CompressionCodec. */
+enum fdata_parquet_codec {
+    FDATA_CODEC_UNCOMPRESSED = 0, FDATA_CODEC_SNAPPY = 1, FDATA_CODEC_GZIP = 2,
+    FDATA_CODEC_BROTLI = 4, FDATA_CODEC_ZSTD = 6, FDATA_CODEC_LZ4_RAW = 7,
+};
+
+/* Zero-initialise; 0 means the default. */
+struct fdata_parquet_write_options {
+    int codec;                   /* enum fdata_parquet_codec (0: uncompressed) */
+    int level;                   /* zstd 1..22, gzip 1..12, brotli 0..11; 0 = the codec's default */
+    int page_version;            /* 1 (default) or 2 */
+    int dictionary;              /* -1 off; default on */
+    size_t dictionary_limit;     /* default 1 MiB */
+    int64_t row_group_rows;      /* rows per row group; default 1,048,576 */
+    size_t page_size;            /* bytes of values per data page; default 1 MiB */
+    int statistics;              /* -1 off; default on */
+    int threads;                 /* encoding threads; 0 = one per core */
+};
+
+/* Receives the file's bytes in order; returns 0, or non-zero to fail the write. */
+typedef int (*fdata_parquet_sink)(void *ctx, const void *data, size_t size);
+
+typedef struct fdata_parquet_writer fdata_parquet_writer;
+
+/*
+ * Starts a file for record batches of `schema` (a struct "+s" of the columns; copied).  Bytes
+ * go to sink(sink_ctx, ...) as row groups complete.  FDATA_EUNSUPPORTED for a column type
+ * (named) that cannot be written, FDATA_EINVAL for bad options.
+ */
+FDATA_API int fdata_parquet_writer_new(const struct ArrowSchema *schema,
+                                       const struct fdata_parquet_write_options *opts,
+                                       fdata_parquet_sink sink, void *sink_ctx,
+                                       fdata_parquet_writer **out, struct fdata_error *err);
+/* Takes a record batch (moved: the writer releases it once written).  A row group is
+ * encoded and written each time row_group_rows rows are buffered. */
+FDATA_API int fdata_parquet_writer_write(fdata_parquet_writer *w, struct ArrowArray *batch,
+                                         struct fdata_error *err);
+/* Writes the buffered rows and the footer, then frees the writer (also on failure). */
+FDATA_API int fdata_parquet_writer_close(fdata_parquet_writer *w, struct fdata_error *err);
+/* Frees a writer without finishing the file (after an error); NULL is a no-op. */
+FDATA_API void fdata_parquet_writer_free(fdata_parquet_writer *w);
+
+/* Writes every batch of a stream to the file `path` (created or truncated; removed on
+ * failure).  The stream is released. */
+FDATA_API int fdata_parquet_write_file(struct ArrowArrayStream *in, const char *path,
+                                       const struct fdata_parquet_write_options *opts,
+                                       struct fdata_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FASTDATA_PARQUET_WRITE_H */

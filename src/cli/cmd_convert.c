@@ -1,0 +1,102 @@
+/* fastdata convert: Parquet re-encoded with other options (CSV and JSONL input to come). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fastdata/parquet_write.h"
+#include "cli.h"
+
+static const char convert_usage[] =
+    "usage: fastdata convert IN.parquet OUT.parquet [--codec C] [--level N] [--page-version 1|2]\n"
+    "                        [--row-group-size ROWS] [--page-size BYTES] [--dictionary on|off]\n"
+    "                        [--statistics on|off] [--threads N] [--columns a,b]\n"
+    "Writes IN's rows to OUT as Parquet with the options given. Codecs: uncompressed, snappy,\n"
+    "gzip, brotli, zstd, lz4_raw.";
+
+int cli_parse_codec(const char *name, int *codec) {
+    static const struct { const char *name; int codec; } codecs[] = {
+        {"uncompressed", FDATA_CODEC_UNCOMPRESSED}, {"none", FDATA_CODEC_UNCOMPRESSED},
+        {"snappy", FDATA_CODEC_SNAPPY}, {"gzip", FDATA_CODEC_GZIP},
+        {"brotli", FDATA_CODEC_BROTLI}, {"zstd", FDATA_CODEC_ZSTD}, {"lz4_raw", FDATA_CODEC_LZ4_RAW},
+        {"lz4", FDATA_CODEC_LZ4_RAW},
+    };
+    for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++)
+        if (strcmp(name, codecs[i].name) == 0) {
+            *codec = codecs[i].codec;
+            return 0;
+        }
+    return cli_fail("unknown codec '%s' (uncompressed, snappy, gzip, brotli, zstd, lz4_raw)", name);
+}
+
+static int on_off(const char *opt, const char *v, int *out) {
+    if (strcmp(v, "on") == 0 || strcmp(v, "off") == 0) {
+        *out = strcmp(v, "on") == 0 ? 1 : -1;
+        return 0;
+    }
+    return cli_fail("--%s wants on or off, not '%s'", opt, v);
+}
+
+int cli_write_option(int c, const char *arg, struct fdata_parquet_write_options *o) {
+    char *end;
+    long long v = c == 'z' || c == 'D' || c == 'X' ? 0 : strtoll(arg, &end, 10);
+    if (c != 'z' && c != 'D' && c != 'X' && (*end || v < 0))
+        return cli_fail("'%s' is not a number", arg);
+    switch (c) {
+    case 'z': return cli_parse_codec(arg, &o->codec);
+    case 'L': o->level = (int)v; return 0;
+    case 'V': o->page_version = (int)v; return 0;
+    case 'R': o->row_group_rows = v; return 0;
+    case 'G': o->page_size = (size_t)v; return 0;
+    case 'D': return on_off("dictionary", arg, &o->dictionary);
+    case 'X': return on_off("statistics", arg, &o->statistics);
+    case 'T': o->threads = (int)v; return 0;
+    default: return 2;
+    }
+}
+
+int cmd_convert(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"codec", required_argument, NULL, 'z'}, {"level", required_argument, NULL, 'L'},
+        {"page-version", required_argument, NULL, 'V'}, {"row-group-size", required_argument, NULL, 'R'},
+        {"page-size", required_argument, NULL, 'G'}, {"dictionary", required_argument, NULL, 'D'},
+        {"statistics", required_argument, NULL, 'X'}, {"threads", required_argument, NULL, 'T'},
+        {"columns", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct fdata_parquet_write_options o = {0};
+    struct fdata_parquet_read_options ro = {0};
+    char **columns = NULL;
+    int c, rc = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            puts(convert_usage);
+            free(columns);
+            return 0;
+        }
+        if (c == 'c') {
+            free(columns);
+            rc = cli_split_columns(optarg, &columns, &ro.num_columns) ? cli_fail("out of memory") : 0;
+            ro.columns = (const char *const *)columns;
+            continue;
+        }
+        rc = c == '?' ? 2 : cli_write_option(c, optarg, &o);
+    }
+    if (rc == 0 && argc - optind != 2)
+        rc = 2;
+    if (rc == 2)
+        fprintf(stderr, "%s\n", convert_usage);
+    fdata_parquet_file *in = NULL;
+    if (rc || cli_open_parquet(argv[optind], NULL, NULL, &in)) {
+        free(columns);
+        return rc ? rc : 1;
+    }
+    struct ArrowArrayStream st;
+    struct fdata_error err = {0};
+    ro.threads = o.threads;
+    int status = fdata_parquet_stream(in, &ro, &st, &err);
+    fdata_parquet_close(in);
+    if (status == FDATA_OK)
+        status = fdata_parquet_write_file(&st, argv[optind + 1], &o, &err);
+    free(columns);
+    return status == FDATA_OK ? 0 : cli_fail("%s", err.message);
+}

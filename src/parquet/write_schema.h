@@ -1,0 +1,47 @@
+/* How the writer maps an Arrow field to a Parquet column: physical type, logical and
+ * converted types, the conversion of values, and their sort order for statistics. */
+#ifndef FDATA_PQ_WRITE_SCHEMA_H
+#define FDATA_PQ_WRITE_SCHEMA_H
+
+#include <stdint.h>
+#include "fastdata/arrow.h"
+#include "fastdata/error.h"
+#include "thrift_write.h"
+
+/* How Arrow values become physical ones. */
+enum wconv {
+    WC_COPY,          /* same bytes (int32, int64, float, double, fixed-size binary) */
+    WC_BOOL,          /* Arrow bits */
+    WC_I8, WC_U8, WC_I16, WC_U16, /* widened to int32 */
+    WC_MUL1000_32,    /* time32[s] -> millis */
+    WC_MUL1000_64,    /* timestamp[s] -> millis */
+    WC_DEC32, WC_DEC64, WC_DECFLBA, /* decimal128 -> int32 / int64 / big-endian bytes */
+    WC_STR32, WC_STR64, /* (large) utf8/binary */
+};
+
+/* Sort orders for min/max. */
+enum wsort { WS_NONE, WS_BOOL, WS_I32, WS_I64, WS_U32, WS_U64, WS_FLOAT, WS_DOUBLE, WS_BYTES,
+             WS_SIGNED_BYTES };
+
+struct wcolumn {
+    const char *name;            /* the Arrow field's (owned by the writer's schema copy) */
+    int physical;                /* parquet.thrift Type */
+    int type_length;             /* FIXED_LEN_BYTE_ARRAY width */
+    int width;                   /* bytes per physical value; 0 for BYTE_ARRAY, booleans */
+    int optional;
+    int conv, sort;
+    int converted;               /* ConvertedType, -1 none */
+    int scale, precision;
+    int logical;                 /* LogicalType union field, 0 none */
+    int time_unit;               /* 1 MILLIS, 2 MICROS, 3 NANOS */
+    int utc, int_bits, int_signed;
+    int src_width;               /* bytes per Arrow value (fixed-width sources) */
+};
+
+/* Maps a field; FDATA_EUNSUPPORTED naming it when it cannot be written. */
+int pq_wcolumn_from_arrow(const struct ArrowSchema *field, struct wcolumn *out,
+                          struct fdata_error *err);
+/* The column's SchemaElement, as a list element. */
+void pq_wcolumn_schema_element(struct tw *w, const struct wcolumn *c);
+
+#endif

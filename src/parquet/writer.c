@@ -1,0 +1,786 @@
+/* The Parquet writer: batches buffered into row groups; each row group's column chunks
+ * encoded in parallel (values gathered in physical form, statistics, dictionary or PLAIN,
+ * pages of page_size bytes, compressed); then written in order, and the footer at the end. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "fastdata/parquet_write.h"
+#include "../arrow/build.h"
+#include "../common/common.h"
+#include "compress.h"
+#include "encode.h"
+#include "thrift_write.h"
+#include "write_schema.h"
+
+#define STAT_MAX 64 /* bytes of a byte-string min/max */
+
+enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_RLE_DICTIONARY = 8 };
+enum { PAGE_DATA = 0, PAGE_DICTIONARY = 2, PAGE_DATA_V2 = 3 };
+
+/* One column chunk, encoded. */
+struct chunk {
+    struct fdata_strbuf bytes;   /* page headers and pages */
+    int64_t dict_offset;         /* within bytes; -1 without a dictionary page */
+    int64_t data_offset;
+    int64_t uncompressed, num_values;
+    int dictionary;
+    int64_t null_count;
+    int has_stats;
+    uint8_t min[STAT_MAX], max[STAT_MAX];
+    size_t min_len, max_len;
+    int max_exact, min_exact;
+    struct fdata_error err;      /* why encoding failed */
+};
+
+/* What the chunk's values look like once gathered: fixed-width physical values, or
+ * (pointer, length) byte strings; booleans as one byte each. */
+struct gathered {
+    int64_t rows, count;         /* rows, and non-null values */
+    uint32_t *defs;              /* per row, when optional */
+    uint8_t *fixed;              /* count * width bytes */
+    const uint8_t **ptrs;        /* byte arrays */
+    uint32_t *lens;
+};
+
+struct fdata_parquet_writer {
+    struct fdata_parquet_write_options o;
+    struct ArrowSchema schema;
+    struct wcolumn *cols;
+    int ncols;
+    fdata_parquet_sink sink;
+    void *sink_ctx;
+    int64_t offset;              /* bytes written so far */
+    struct ArrowArray *pending;  /* batches of the row group being filled */
+    size_t npending, cap;
+    int64_t pending_rows, total_rows;
+    struct tw groups;            /* the footer's row_groups list elements, as they complete */
+    int ngroups;
+    struct pq_compressor *comp;  /* one per thread */
+    int threads;
+    int failed;
+};
+
+/* ---- gathering Arrow values ---- */
+
+static int valid(const struct ArrowArray *a, int64_t i) {
+    const uint8_t *v = a->n_buffers > 0 ? a->buffers[0] : NULL;
+    int64_t j = i + a->offset;
+    return !v || (v[j >> 3] >> (j & 7) & 1);
+}
+
+static void put_fixed(const struct wcolumn *c, const struct ArrowArray *a, int64_t i, uint8_t *dst) {
+    int64_t j = i + a->offset;
+    const uint8_t *src = a->buffers[1];
+    int32_t v32;
+    int64_t v64;
+    switch (c->conv) {
+    case WC_I8: v32 = ((const int8_t *)src)[j]; memcpy(dst, &v32, 4); break;
+    case WC_U8: v32 = ((const uint8_t *)src)[j]; memcpy(dst, &v32, 4); break;
+    case WC_I16: v32 = ((const int16_t *)src)[j]; memcpy(dst, &v32, 4); break;
+    case WC_U16: v32 = ((const uint16_t *)src)[j]; memcpy(dst, &v32, 4); break;
+    case WC_MUL1000_32: memcpy(&v32, src + 4 * j, 4); v32 = (int32_t)((uint32_t)v32 * 1000u); memcpy(dst, &v32, 4); break;
+    case WC_MUL1000_64: memcpy(&v64, src + 8 * j, 8); v64 = (int64_t)((uint64_t)v64 * 1000u); memcpy(dst, &v64, 8); break;
+    case WC_DEC32: memcpy(dst, src + 16 * j, 4); break; /* low bytes of the little-endian 128 */
+    case WC_DEC64: memcpy(dst, src + 16 * j, 8); break;
+    case WC_DECFLBA:
+        for (int k = 0; k < c->width; k++) /* big-endian, the low `width` bytes */
+            dst[k] = src[16 * j + c->width - 1 - k];
+        break;
+    default: memcpy(dst, src + (size_t)c->src_width * (size_t)j, (size_t)c->width);
+    }
+}
+
+static void put_bytes(const struct wcolumn *c, const struct ArrowArray *a, int64_t i,
+                      const uint8_t **ptr, uint32_t *len) {
+    int64_t j = i + a->offset;
+    const uint8_t *data = a->buffers[2];
+    int64_t start, end;
+    if (c->conv == WC_STR32) {
+        start = ((const int32_t *)a->buffers[1])[j];
+        end = ((const int32_t *)a->buffers[1])[j + 1];
+    } else {
+        start = ((const int64_t *)a->buffers[1])[j];
+        end = ((const int64_t *)a->buffers[1])[j + 1];
+    }
+    *ptr = data + start;
+    *len = (uint32_t)(end - start);
+}
+
+/* Column `c` of the pending batches, in physical form. */
+static int gather(const fdata_parquet_writer *w, int c, struct gathered *g, struct fdata_error *err) {
+    const struct wcolumn *col = &w->cols[c];
+    int64_t rows = 0;
+    for (size_t b = 0; b < w->npending; b++)
+        rows += w->pending[b].length;
+    memset(g, 0, sizeof *g);
+    g->rows = rows;
+    size_t n = (size_t)rows + 1;
+    g->defs = col->optional ? malloc(n * sizeof *g->defs) : NULL;
+    if (col->physical == 6) {
+        g->ptrs = malloc(n * sizeof *g->ptrs);
+        g->lens = malloc(n * sizeof *g->lens);
+    } else {
+        g->fixed = malloc(n * (size_t)(col->width ? col->width : 1));
+    }
+    if ((col->optional && !g->defs) || (col->physical == 6 ? !g->ptrs || !g->lens : !g->fixed))
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    int64_t r = 0;
+    for (size_t b = 0; b < w->npending; b++) {
+        const struct ArrowArray *a = w->pending[b].children[c];
+        for (int64_t i = 0; i < a->length; i++, r++) {
+            int ok = a->null_count == 0 || valid(a, i);
+            if (!ok && !col->optional)
+                return fdata_set_error(err, FDATA_EINVAL, "column '%s': a null in a field "
+                                       "declared not nullable", col->name);
+            if (g->defs)
+                g->defs[r] = (uint32_t)ok;
+            if (!ok)
+                continue;
+            if (col->conv == WC_BOOL) {
+                const uint8_t *bits = a->buffers[1];
+                int64_t j = i + a->offset;
+                g->fixed[g->count] = bits[j >> 3] >> (j & 7) & 1;
+            } else if (col->physical == 6) {
+                put_bytes(col, a, i, &g->ptrs[g->count], &g->lens[g->count]);
+            } else {
+                put_fixed(col, a, i, g->fixed + (size_t)g->count * (size_t)col->width);
+            }
+            g->count++;
+        }
+    }
+    return FDATA_OK;
+}
+
+static void gathered_free(struct gathered *g) {
+    free(g->defs);
+    free(g->fixed);
+    free(g->ptrs);
+    free(g->lens);
+}
+
+/* Value k as bytes (fixed or byte string). */
+static const uint8_t *value_at(const struct wcolumn *c, const struct gathered *g, int64_t k,
+                               uint32_t *len) {
+    if (c->physical == 6) {
+        *len = g->lens[k];
+        return g->ptrs[k];
+    }
+    *len = (uint32_t)(c->width ? c->width : 1);
+    return g->fixed + (size_t)k * *len;
+}
+
+/* ---- statistics ---- */
+
+/* <0, 0, >0 as a precedes, equals, follows b in the column's sort order. */
+static int compare(int sort, const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen) {
+    int32_t i32a, i32b;
+    int64_t i64a, i64b;
+    float fa, fb;
+    double da, db;
+    switch (sort) {
+    case WS_BOOL: return (int)a[0] - (int)b[0];
+    case WS_I32: memcpy(&i32a, a, 4); memcpy(&i32b, b, 4); return (i32a > i32b) - (i32a < i32b);
+    case WS_U32: memcpy(&i32a, a, 4); memcpy(&i32b, b, 4);
+        return ((uint32_t)i32a > (uint32_t)i32b) - ((uint32_t)i32a < (uint32_t)i32b);
+    case WS_I64: memcpy(&i64a, a, 8); memcpy(&i64b, b, 8); return (i64a > i64b) - (i64a < i64b);
+    case WS_U64: memcpy(&i64a, a, 8); memcpy(&i64b, b, 8);
+        return ((uint64_t)i64a > (uint64_t)i64b) - ((uint64_t)i64a < (uint64_t)i64b);
+    case WS_FLOAT: memcpy(&fa, a, 4); memcpy(&fb, b, 4); return (fa > fb) - (fa < fb);
+    case WS_DOUBLE: memcpy(&da, a, 8); memcpy(&db, b, 8); return (da > db) - (da < db);
+    case WS_SIGNED_BYTES: /* two's complement big-endian of equal widths */
+        if ((a[0] ^ b[0]) & 0x80)
+            return a[0] & 0x80 ? -1 : 1;
+        return memcmp(a, b, alen);
+    default: {
+        int r = memcmp(a, b, alen < blen ? alen : blen);
+        return r ? r : (alen > blen) - (alen < blen);
+    }
+    }
+}
+
+static int is_nan(int sort, const uint8_t *v) {
+    float f;
+    double d;
+    if (sort == WS_FLOAT)
+        return memcpy(&f, v, 4), isnan(f);
+    if (sort == WS_DOUBLE)
+        return memcpy(&d, v, 8), isnan(d);
+    return 0;
+}
+
+/* The spec's zero rule: a min of +0 is written -0, a max of -0 is written +0. */
+static void fix_zeros(int sort, uint8_t *min, uint8_t *max) {
+    if (sort == WS_FLOAT) {
+        float a, b;
+        memcpy(&a, min, 4), memcpy(&b, max, 4);
+        if (a == 0)
+            a = -0.0f;
+        if (b == 0)
+            b = 0.0f;
+        memcpy(min, &a, 4), memcpy(max, &b, 4);
+    } else if (sort == WS_DOUBLE) {
+        double a, b;
+        memcpy(&a, min, 8), memcpy(&b, max, 8);
+        if (a == 0)
+            a = -0.0;
+        if (b == 0)
+            b = 0.0;
+        memcpy(min, &a, 8), memcpy(max, &b, 8);
+    }
+}
+
+/* A max byte string cut to STAT_MAX bytes must still be >= every value: the last byte that
+ * can be is incremented, the rest dropped; none can when all are 0xFF. */
+static int round_up_max(uint8_t *max, size_t *len) {
+    for (size_t n = STAT_MAX; n > 0; n--)
+        if (max[n - 1] != 0xFF) {
+            max[n - 1]++;
+            *len = n;
+            return 1;
+        }
+    return 0;
+}
+
+static void statistics(const struct wcolumn *c, const struct gathered *g, struct chunk *ch) {
+    ch->null_count = g->rows - g->count;
+    if (c->sort == WS_NONE)
+        return;
+    const uint8_t *min = NULL, *max = NULL;
+    uint32_t min_len = 0, max_len = 0;
+    for (int64_t k = 0; k < g->count; k++) {
+        uint32_t len;
+        const uint8_t *v = value_at(c, g, k, &len);
+        if (is_nan(c->sort, v))
+            continue;
+        if (!min || compare(c->sort, v, len, min, min_len) < 0)
+            min = v, min_len = len;
+        if (!max || compare(c->sort, v, len, max, max_len) > 0)
+            max = v, max_len = len;
+    }
+    if (!min)
+        return;
+    ch->min_exact = ch->max_exact = 1;
+    ch->min_len = min_len < STAT_MAX ? min_len : STAT_MAX;
+    ch->max_len = max_len < STAT_MAX ? max_len : STAT_MAX;
+    memcpy(ch->min, min, ch->min_len);
+    memcpy(ch->max, max, ch->max_len);
+    ch->min_exact = min_len <= STAT_MAX; /* a prefix is still <= the value */
+    ch->has_stats = 1;
+    if (max_len > STAT_MAX) {
+        ch->max_exact = 0;
+        ch->has_stats = round_up_max(ch->max, &ch->max_len);
+    }
+    fix_zeros(c->sort, ch->min, ch->max);
+}
+
+/* ---- pages ---- */
+
+/* PLAIN values [from, to) of the gathered chunk. */
+static void plain(const struct wcolumn *c, const struct gathered *g, int64_t from, int64_t to,
+                  struct fdata_strbuf *out) {
+    if (c->conv == WC_BOOL) {
+        size_t bytes = (size_t)(to - from + 7) / 8, base = out->len;
+        fdata_sb_reserve(out, bytes);
+        if (out->oom)
+            return;
+        memset(out->buf + base, 0, bytes);
+        for (int64_t k = from; k < to; k++)
+            if (g->fixed[k])
+                out->buf[base + (size_t)(k - from) / 8] |= (char)(1 << ((k - from) & 7));
+        out->len += bytes;
+    } else if (c->physical == 6) {
+        for (int64_t k = from; k < to; k++) {
+            uint32_t len = g->lens[k];
+            fdata_sb_put(out, (const char *)&len, 4);
+            fdata_sb_put(out, (const char *)g->ptrs[k], len);
+        }
+    } else {
+        fdata_sb_put(out, (const char *)g->fixed + (size_t)from * (size_t)c->width,
+                     (size_t)(to - from) * (size_t)c->width);
+    }
+}
+
+struct page_job {
+    const fdata_parquet_writer *w;
+    const struct wcolumn *c;
+    const struct gathered *g;
+    const uint32_t *indices;     /* dictionary indices per value, or NULL */
+    int index_bits;
+    struct pq_compressor *comp;
+    struct chunk *ch;
+    struct fdata_strbuf body, packed;
+};
+
+static void page_header(struct tw *t, int type, size_t raw, size_t packed) {
+    tw_struct_begin(t);
+    tw_field_i32(t, 1, type);
+    tw_field_i32(t, 2, (int32_t)raw);
+    tw_field_i32(t, 3, (int32_t)packed);
+}
+
+/* Compresses j->body after its first `keep` bytes (v2 levels stay uncompressed) into
+ * j->packed. */
+static int compress_body(struct page_job *j, size_t keep, struct fdata_error *err) {
+    size_t raw = j->body.len - keep, out_len;
+    j->packed.len = 0;
+    fdata_sb_reserve(&j->packed, keep + pq_compress_bound(j->comp->codec, raw));
+    if (j->packed.oom || j->body.oom)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    memcpy(j->packed.buf, j->body.buf, keep);
+    FDATA_RETURN_IF(pq_compress(j->comp, (const uint8_t *)j->body.buf + keep, raw,
+                                (uint8_t *)j->packed.buf + keep, &out_len, err));
+    j->packed.len = keep + out_len;
+    return FDATA_OK;
+}
+
+/* Appends the page's header (finished in t, freed here) and compressed body to the chunk. */
+static int append_page(struct page_job *j, struct tw *t, struct fdata_error *err) {
+    fdata_sb_put(&j->ch->bytes, t->out.buf, t->out.len);
+    fdata_sb_put(&j->ch->bytes, j->packed.buf, j->packed.len);
+    j->ch->uncompressed += (int64_t)(t->out.len + j->body.len);
+    int oom = t->out.oom || j->ch->bytes.oom;
+    fdata_sb_free(&t->out);
+    return oom ? fdata_set_error(err, FDATA_ENOMEM, "out of memory") : FDATA_OK;
+}
+
+/* The encoded values of rows [r0, r1) (non-null values [v0, v1)) into j->body. */
+static void page_values(struct page_job *j, int64_t v0, int64_t v1) {
+    if (!j->indices) {
+        plain(j->c, j->g, v0, v1, &j->body);
+        return;
+    }
+    fdata_sb_putc(&j->body, (char)j->index_bits);
+    pq_rle_encode(&j->body, j->indices + v0, (size_t)(v1 - v0), j->index_bits);
+}
+
+/* One data page of rows [r0, r1) holding values [v0, v1). */
+static int data_page(struct page_job *j, int64_t r0, int64_t r1, int64_t v0, int64_t v1,
+                     struct fdata_error *err) {
+    int v2 = j->w->o.page_version == 2;
+    struct fdata_strbuf levels = {0};
+    if (j->g->defs)
+        pq_rle_encode(&levels, j->g->defs + r0, (size_t)(r1 - r0), 1);
+    j->body.len = 0;
+    if (j->g->defs && !v2) {
+        uint32_t n = (uint32_t)levels.len;
+        fdata_sb_put(&j->body, (const char *)&n, 4);
+    }
+    fdata_sb_put(&j->body, levels.buf, levels.len);
+    size_t keep = v2 ? levels.len : 0;
+    page_values(j, v0, v1);
+    fdata_sb_free(&levels);
+    FDATA_RETURN_IF(compress_body(j, keep, err)); /* the header carries the compressed size */
+    struct tw t = {0};
+    page_header(&t, v2 ? PAGE_DATA_V2 : PAGE_DATA, j->body.len, j->packed.len);
+    int encoding = j->indices ? ENC_RLE_DICTIONARY : ENC_PLAIN;
+    if (v2) {
+        tw_field_struct(&t, 8);
+        tw_field_i32(&t, 1, (int32_t)(r1 - r0));
+        tw_field_i32(&t, 2, (int32_t)((r1 - r0) - (v1 - v0)));
+        tw_field_i32(&t, 3, (int32_t)(r1 - r0));
+        tw_field_i32(&t, 4, encoding);
+        tw_field_i32(&t, 5, (int32_t)keep);
+        tw_field_i32(&t, 6, 0);
+        tw_field_bool(&t, 7, j->comp->codec != PQ_UNCOMPRESSED);
+    } else {
+        tw_field_struct(&t, 5);
+        tw_field_i32(&t, 1, (int32_t)(r1 - r0));
+        tw_field_i32(&t, 2, encoding);
+        tw_field_i32(&t, 3, ENC_RLE);
+        tw_field_i32(&t, 4, ENC_RLE);
+    }
+    tw_struct_end(&t);
+    tw_struct_end(&t);
+    return append_page(j, &t, err);
+}
+
+/* The dictionary page: the distinct values, PLAIN. */
+static int dictionary_page(struct page_job *j, const struct pq_dict *d, struct fdata_error *err) {
+    j->body.len = 0;
+    for (size_t k = 0; k < d->count; k++) {
+        if (j->c->physical == 6)
+            fdata_sb_put(&j->body, (const char *)&d->lengths[k], 4);
+        fdata_sb_put(&j->body, (const char *)d->values[k], d->lengths[k]);
+    }
+    FDATA_RETURN_IF(compress_body(j, 0, err));
+    struct tw t = {0};
+    page_header(&t, PAGE_DICTIONARY, j->body.len, j->packed.len);
+    tw_field_struct(&t, 7);
+    tw_field_i32(&t, 1, (int32_t)d->count);
+    tw_field_i32(&t, 2, ENC_PLAIN);
+    tw_struct_end(&t);
+    tw_struct_end(&t);
+    return append_page(j, &t, err);
+}
+
+/* Dictionary indices for every value, when a dictionary pays: at most half as many distinct
+ * values as values, within the byte limit.  NULL (and d emptied) otherwise. */
+static uint32_t *try_dictionary(const fdata_parquet_writer *w, const struct wcolumn *c,
+                                const struct gathered *g, struct pq_dict *d) {
+    if (w->o.dictionary < 0 || c->conv == WC_BOOL || g->count < 2)
+        return NULL;
+    d->limit = w->o.dictionary_limit;
+    d->fixed = c->physical != 6;
+    uint32_t *idx = malloc((size_t)g->count * sizeof *idx);
+    for (int64_t k = 0; idx && k < g->count; k++) {
+        uint32_t len;
+        const uint8_t *v = value_at(c, g, k, &len);
+        long i = pq_dict_add(d, v, len);
+        if (i < 0 || (int64_t)d->count > g->count / 2) {
+            free(idx);
+            idx = NULL;
+        } else {
+            idx[k] = (uint32_t)i;
+        }
+    }
+    if (!idx)
+        pq_dict_free(d);
+    return idx;
+}
+
+/* Rows per page: about page_size bytes of values. */
+static int64_t page_rows(const fdata_parquet_writer *w, const struct wcolumn *c,
+                         const struct gathered *g, int dictionary) {
+    int64_t bytes = dictionary ? g->count * 2 : c->physical == 6 ? 0 : g->count * (c->width ? c->width : 1) / (c->conv == WC_BOOL ? 8 : 1);
+    for (int64_t k = 0; !dictionary && c->physical == 6 && k < g->count; k++)
+        bytes += 4 + g->lens[k];
+    int64_t pages = bytes / (int64_t)w->o.page_size + 1;
+    return (g->rows + pages - 1) / pages;
+}
+
+/* Encodes the gathered column into ch: dictionary page (maybe), then data pages. */
+static int encode_chunk(struct page_job *j, struct fdata_error *err) {
+    const struct gathered *g = j->g;
+    struct pq_dict d = {0};
+    uint32_t *idx = try_dictionary(j->w, j->c, g, &d);
+    int status = FDATA_OK;
+    j->ch->dict_offset = -1;
+    if (idx) {
+        j->ch->dict_offset = (int64_t)j->ch->bytes.len;
+        j->ch->dictionary = 1;
+        j->indices = idx;
+        j->index_bits = pq_bit_width(d.count > 1 ? (uint32_t)d.count - 1 : 1);
+        status = dictionary_page(j, &d, err);
+    }
+    j->ch->data_offset = (int64_t)j->ch->bytes.len;
+    int64_t per_page = page_rows(j->w, j->c, g, idx != NULL), v = 0;
+    for (int64_t r = 0; status == FDATA_OK && (r < g->rows || r == 0); r += per_page) {
+        int64_t end = r + per_page < g->rows ? r + per_page : g->rows, v_end = v;
+        for (int64_t k = r; k < end; k++)
+            v_end += g->defs ? g->defs[k] : 1;
+        status = data_page(j, r, end, v, v_end, err);
+        v = v_end;
+        if (end == g->rows)
+            break;
+    }
+    j->ch->num_values = g->rows;
+    free(idx);
+    pq_dict_free(&d);
+    return status;
+}
+
+/* ---- row groups ---- */
+
+struct group_job {
+    fdata_parquet_writer *w;
+    struct chunk *chunks;
+};
+
+static int encode_column(void *ctx, size_t c, int worker) {
+    struct group_job *gj = ctx;
+    fdata_parquet_writer *w = gj->w;
+    struct gathered g;
+    struct chunk *ch = &gj->chunks[c];
+    int status = gather(w, (int)c, &g, &ch->err);
+    struct page_job j = {.w = w, .c = &w->cols[c], .g = &g, .comp = &w->comp[worker], .ch = ch};
+    if (status == FDATA_OK) {
+        if (w->o.statistics >= 0)
+            statistics(&w->cols[c], &g, ch);
+        status = encode_chunk(&j, &ch->err);
+    }
+    fdata_sb_free(&j.body);
+    fdata_sb_free(&j.packed);
+    gathered_free(&g);
+    return status;
+}
+
+/* The ColumnChunk of the footer, its pages now at file offset `at`. */
+static void column_meta(struct tw *t, const struct wcolumn *c, const struct chunk *ch, int64_t at,
+                        int codec) {
+    tw_list_struct(t);
+    tw_field_i64(t, 2, at + (int64_t)ch->bytes.len); /* file_offset: the metadata's (none) */
+    tw_field_struct(t, 3);
+    tw_field_i32(t, 1, c->physical);
+    tw_field_list(t, 2, TW_I32, ch->dictionary ? 3 : 2);
+    tw_i32(t, ENC_PLAIN);
+    tw_i32(t, ENC_RLE);
+    if (ch->dictionary)
+        tw_i32(t, ENC_RLE_DICTIONARY);
+    tw_field_list(t, 3, TW_BINARY, 1);
+    tw_string(t, c->name);
+    tw_field_i32(t, 4, codec);
+    tw_field_i64(t, 5, ch->num_values);
+    tw_field_i64(t, 6, ch->uncompressed);
+    tw_field_i64(t, 7, (int64_t)ch->bytes.len);
+    tw_field_i64(t, 9, at + ch->data_offset);
+    if (ch->dict_offset >= 0)
+        tw_field_i64(t, 11, at + ch->dict_offset);
+    tw_field_struct(t, 12);
+    tw_field_i64(t, 3, ch->null_count);
+    if (ch->has_stats) {
+        tw_field_binary(t, 5, ch->max, ch->max_len);
+        tw_field_binary(t, 6, ch->min, ch->min_len);
+        tw_field_bool(t, 7, ch->max_exact);
+        tw_field_bool(t, 8, ch->min_exact);
+    }
+    tw_struct_end(t);
+    tw_struct_end(t);
+    tw_struct_end(t);
+}
+
+static int sink_write(fdata_parquet_writer *w, const void *data, size_t n, struct fdata_error *err) {
+    if (w->sink(w->sink_ctx, data, n) != 0)
+        return fdata_set_error(err, FDATA_EIO, "writing %zu bytes at offset %lld failed", n,
+                               (long long)w->offset);
+    w->offset += (int64_t)n;
+    return FDATA_OK;
+}
+
+/* Encodes the pending batches as one row group, writes it, and records its metadata. */
+static int flush_group(fdata_parquet_writer *w, struct fdata_error *err) {
+    if (w->pending_rows == 0)
+        return FDATA_OK;
+    struct group_job gj = {w, calloc((size_t)w->ncols, sizeof *gj.chunks)};
+    if (!gj.chunks)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    int status = fdata_parallel_for((size_t)w->ncols, w->threads, encode_column, &gj);
+    for (int c = 0; status != FDATA_OK && c < w->ncols; c++)
+        if (gj.chunks[c].err.code) {
+            fdata_set_error(err, status, "%s", gj.chunks[c].err.message);
+            break;
+        }
+    struct tw *t = &w->groups;
+    int64_t start = w->offset, total = 0;
+    if (status == FDATA_OK) {
+        tw_list_struct(t);
+        tw_field_list(t, 1, TW_STRUCT, (uint32_t)w->ncols);
+    }
+    for (int c = 0; status == FDATA_OK && c < w->ncols; c++) {
+        column_meta(t, &w->cols[c], &gj.chunks[c], w->offset, w->o.codec);
+        total += gj.chunks[c].uncompressed;
+        status = sink_write(w, gj.chunks[c].bytes.buf, gj.chunks[c].bytes.len, err);
+    }
+    if (status == FDATA_OK) {
+        tw_field_i64(t, 2, total);
+        tw_field_i64(t, 3, w->pending_rows);
+        tw_field_i64(t, 5, start);
+        tw_field_i64(t, 6, w->offset - start);
+        tw_field_i16(t, 7, (int16_t)w->ngroups++);
+        tw_struct_end(t);
+    }
+    for (int c = 0; c < w->ncols; c++)
+        fdata_sb_free(&gj.chunks[c].bytes);
+    free(gj.chunks);
+    return status;
+}
+
+/* ---- the file ---- */
+
+static int write_footer(fdata_parquet_writer *w, struct fdata_error *err) {
+    struct tw t = {0};
+    tw_struct_begin(&t);
+    tw_field_i32(&t, 1, 2); /* version: 2 for the logical types and v2 pages */
+    tw_field_list(&t, 2, TW_STRUCT, (uint32_t)w->ncols + 1);
+    tw_list_struct(&t);
+    tw_field_string(&t, 4, "schema");
+    tw_field_i32(&t, 5, w->ncols);
+    tw_struct_end(&t);
+    for (int c = 0; c < w->ncols; c++)
+        pq_wcolumn_schema_element(&t, &w->cols[c]);
+    tw_field_i64(&t, 3, w->total_rows);
+    tw_field_list(&t, 4, TW_STRUCT, (uint32_t)w->ngroups);
+    fdata_sb_put(&t.out, w->groups.out.buf, w->groups.out.len);
+    tw_field_string(&t, 6, "fastdata version " FDATA_VERSION_STRING);
+    tw_field_list(&t, 7, TW_STRUCT, (uint32_t)w->ncols); /* column orders: the types' own */
+    for (int c = 0; c < w->ncols; c++) {
+        tw_list_struct(&t);
+        tw_field_struct(&t, 1);
+        tw_struct_end(&t);
+        tw_struct_end(&t);
+    }
+    tw_struct_end(&t);
+    uint32_t len = (uint32_t)t.out.len;
+    fdata_sb_put(&t.out, (const char *)&len, 4);
+    fdata_sb_put(&t.out, "PAR1", 4);
+    int status = t.out.oom || w->groups.out.oom ? fdata_set_error(err, FDATA_ENOMEM, "out of memory")
+                                                 : sink_write(w, t.out.buf, t.out.len, err);
+    fdata_sb_free(&t.out);
+    return status;
+}
+
+void fdata_parquet_writer_free(fdata_parquet_writer *w) {
+    if (!w)
+        return;
+    for (size_t b = 0; b < w->npending; b++)
+        if (w->pending[b].release)
+            w->pending[b].release(&w->pending[b]);
+    free(w->pending);
+    for (int t = 0; w->comp && t < w->threads; t++)
+        pq_compressor_free(&w->comp[t]);
+    free(w->comp);
+    free(w->cols);
+    fdata_sb_free(&w->groups.out);
+    if (w->schema.release)
+        w->schema.release(&w->schema);
+    free(w);
+}
+
+static int check_options(const struct fdata_parquet_write_options *o, struct fdata_error *err) {
+    if (!pq_codec_writable(o->codec))
+        return fdata_set_error(err, FDATA_EINVAL, "codec %d cannot be written (uncompressed, "
+                               "snappy, gzip, brotli, zstd, lz4_raw can)", o->codec);
+    if (o->page_version != 1 && o->page_version != 2)
+        return fdata_set_error(err, FDATA_EINVAL, "page version %d: 1 or 2", o->page_version);
+    if (o->row_group_rows < 1 || o->page_size < 1)
+        return fdata_set_error(err, FDATA_EINVAL, "row group rows and page size must be positive");
+    return FDATA_OK;
+}
+
+int fdata_parquet_writer_new(const struct ArrowSchema *schema,
+                             const struct fdata_parquet_write_options *opts,
+                             fdata_parquet_sink sink, void *sink_ctx, fdata_parquet_writer **out,
+                             struct fdata_error *err) {
+    *out = NULL;
+    if (strcmp(schema->format, "+s") != 0)
+        return fdata_set_error(err, FDATA_EINVAL, "a record batch schema (struct) is needed, "
+                               "not '%s'", schema->format);
+    fdata_parquet_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    w->o = opts ? *opts : (struct fdata_parquet_write_options){0};
+    w->o.page_version = w->o.page_version ? w->o.page_version : 1;
+    w->o.dictionary_limit = w->o.dictionary_limit ? w->o.dictionary_limit : (size_t)1 << 20;
+    w->o.row_group_rows = w->o.row_group_rows ? w->o.row_group_rows : (int64_t)1 << 20;
+    w->o.page_size = w->o.page_size ? w->o.page_size : (size_t)1 << 20;
+    w->sink = sink;
+    w->sink_ctx = sink_ctx;
+    w->threads = fdata_thread_count(w->o.threads);
+    w->ncols = (int)schema->n_children;
+    w->cols = calloc((size_t)w->ncols + 1, sizeof *w->cols);
+    w->comp = calloc((size_t)w->threads, sizeof *w->comp);
+    int status = check_options(&w->o, err);
+    if (status == FDATA_OK && (!w->cols || !w->comp || fdata_schema_copy(schema, &w->schema) != FDATA_OK))
+        status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (int t = 0; status == FDATA_OK && t < w->threads; t++)
+        w->comp[t] = (struct pq_compressor){.codec = w->o.codec, .level = w->o.level};
+    for (int c = 0; status == FDATA_OK && c < w->ncols; c++)
+        status = pq_wcolumn_from_arrow(w->schema.children[c], &w->cols[c], err);
+    if (status == FDATA_OK)
+        status = sink_write(w, "PAR1", 4, err);
+    if (status != FDATA_OK) {
+        fdata_parquet_writer_free(w);
+        return status;
+    }
+    *out = w;
+    return FDATA_OK;
+}
+
+int fdata_parquet_writer_write(fdata_parquet_writer *w, struct ArrowArray *batch,
+                               struct fdata_error *err) {
+    if (batch->n_children != w->ncols) {
+        batch->release(batch);
+        return fdata_set_error(err, FDATA_EINVAL, "a batch of %lld columns for a schema of %d",
+                               (long long)batch->n_children, w->ncols);
+    }
+    if (w->npending == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 16;
+        struct ArrowArray *p = realloc(w->pending, cap * sizeof *p);
+        if (!p) {
+            batch->release(batch);
+            return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        }
+        w->pending = p;
+        w->cap = cap;
+    }
+    w->pending[w->npending++] = *batch;
+    batch->release = NULL;
+    w->pending_rows += w->pending[w->npending - 1].length;
+    w->total_rows += w->pending[w->npending - 1].length;
+    if (w->pending_rows < w->o.row_group_rows)
+        return FDATA_OK;
+    int status = flush_group(w, err);
+    for (size_t b = 0; b < w->npending; b++)
+        w->pending[b].release(&w->pending[b]);
+    w->npending = 0;
+    w->pending_rows = 0;
+    return status;
+}
+
+int fdata_parquet_writer_close(fdata_parquet_writer *w, struct fdata_error *err) {
+    int status = flush_group(w, err);
+    if (status == FDATA_OK)
+        status = write_footer(w, err);
+    fdata_parquet_writer_free(w);
+    return status;
+}
+
+static int write_fd(void *ctx, const void *data, size_t size) {
+    int fd = *(int *)ctx;
+    for (const char *p = data; size > 0;) {
+        ssize_t n = write(fd, p, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        size -= (size_t)n;
+    }
+    return 0;
+}
+
+int fdata_parquet_write_file(struct ArrowArrayStream *in, const char *path,
+                             const struct fdata_parquet_write_options *opts,
+                             struct fdata_error *err) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0) {
+        in->release(in);
+        return fdata_set_error(err, FDATA_EIO, "%s: cannot create: %s", path, strerror(errno));
+    }
+    struct ArrowSchema schema;
+    fdata_parquet_writer *w = NULL;
+    int status = in->get_schema(in, &schema) == 0 ? FDATA_OK
+                 : fdata_set_error(err, FDATA_EIO, "reading the input's schema failed");
+    if (status == FDATA_OK) {
+        status = fdata_parquet_writer_new(&schema, opts, write_fd, &fd, &w, err);
+        schema.release(&schema);
+    }
+    while (status == FDATA_OK) {
+        struct ArrowArray b;
+        if (in->get_next(in, &b) != 0) {
+            const char *why = in->get_last_error(in);
+            status = fdata_set_error(err, FDATA_EIO, "reading the input failed: %s", why ? why : "");
+        } else if (!b.release) {
+            break;
+        } else {
+            status = fdata_parquet_writer_write(w, &b, err);
+        }
+    }
+    if (status == FDATA_OK) {
+        status = fdata_parquet_writer_close(w, err);
+        w = NULL;
+    }
+    fdata_parquet_writer_free(w);
+    in->release(in);
+    if (close(fd) != 0 && status == FDATA_OK)
+        status = fdata_set_error(err, FDATA_EIO, "%s: %s", path, strerror(errno));
+    if (status != FDATA_OK) {
+        unlink(path);
+        if (err && !strstr(err->message, path))
+            fdata_error_prefix(err, "%s", path);
+    }
+    return status;
+}
