@@ -26,6 +26,7 @@ static void usage(FILE *out) {
           "  stat URL         size, ETag, date and type of s3://bucket/key\n"
           "  get URL...       download objects (or every object below a prefix/)\n"
           "  put FILE... URL  upload files to s3://bucket/prefix/\n"
+          "  gen ubiquant OUT make a Ubiquant-like dataset (local or s3://) for demos and benchmarks\n"
           "  convert IN OUT   write a Parquet file again with other codec, pages, encodings\n"
           "  load SOURCE...   load Parquet files (s3:// prefix, glob, keys, local files) into\n"
           "                   one in-memory table, downloading and decoding at once; report\n"
@@ -46,7 +47,7 @@ int main(int argc, char **argv) {
         return cmd_schema(argc - 1, argv + 1);
     static const struct { const char *name; int (*fn)(int, char **); } s3_cmds[] = {
         {"ls", cmd_ls}, {"stat", cmd_stat}, {"get", cmd_get}, {"put", cmd_put},
-        {"load", cmd_load}, {"convert", cmd_convert},
+        {"load", cmd_load}, {"convert", cmd_convert}, {"gen", cmd_gen},
     };
     for (size_t i = 0; i < sizeof s3_cmds / sizeof s3_cmds[0]; i++)
         if (strcmp(cmd, s3_cmds[i].name) == 0)

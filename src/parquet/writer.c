@@ -430,7 +430,8 @@ static uint32_t *try_dictionary(const fdata_parquet_writer *w, const struct wcol
         uint32_t len;
         const uint8_t *v = value_at(c, g, k, &len);
         long i = pq_dict_add(d, v, len);
-        if (i < 0 || (int64_t)d->count > g->count / 2) {
+        /* give up as soon as the values look mostly distinct, not after hashing them all */
+        if (i < 0 || (int64_t)d->count > g->count / 2 || (k >= 8192 && (int64_t)d->count > k / 2)) {
             free(idx);
             idx = NULL;
         } else {

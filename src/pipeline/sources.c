@@ -65,7 +65,8 @@ static int expand_s3(const char *src, fdata_s3_client *s3, struct load_files *ou
     free(dir);
     if (status == FDATA_OK && out->count == first)
         status = fdata_set_error(err, FDATA_ENOTFOUND, "%s: no Parquet files there", src);
-    qsort(out->items + first, out->count - first, sizeof *out->items, cmp_names);
+    if (out->count > first)
+        qsort(out->items + first, out->count - first, sizeof *out->items, cmp_names);
     return status;
 }
 
@@ -93,7 +94,8 @@ static int expand_local(const char *src, struct load_files *out, struct fdata_er
     closedir(d);
     if (status == FDATA_OK && out->count == first)
         status = fdata_set_error(err, FDATA_ENOTFOUND, "%s: no Parquet files there", src);
-    qsort(out->items + first, out->count - first, sizeof *out->items, cmp_names);
+    if (out->count > first)
+        qsort(out->items + first, out->count - first, sizeof *out->items, cmp_names);
     return status;
 }
 

@@ -151,10 +151,10 @@ static char *dup_or_null(const char *s) {
 
 /* Parses {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}; FDATA_EIO naming
  * `where` when the keys are not there. */
-static int keyset_from_json(const struct response *r, const char *where, struct keyset *k,
+static int keyset_from_json(struct response *r, const char *where, struct keyset *k,
                             struct fdata_error *err) {
     memset(k, 0, sizeof *k);
-    struct json_object *o = json_tokener_parse(r->body.buf ? r->body.buf : "");
+    struct json_object *o = json_tokener_parse(fdata_sb_cstr(&r->body));
     const char *ak = o ? json_string(o, "AccessKeyId") : NULL;
     const char *sk = o ? json_string(o, "SecretAccessKey") : NULL;
     const char *code = o ? json_string(o, "Code") : NULL;
@@ -249,8 +249,8 @@ static int imds_request(fdata_s3_client *c, const char *method, const char *path
 }
 
 /* The body of r as a string without trailing blanks, and only its first line. */
-static char *first_line(const struct response *r) {
-    const char *b = r->body.buf ? r->body.buf : "";
+static char *first_line(struct response *r) {
+    const char *b = fdata_sb_cstr(&r->body);
     size_t n = strcspn(b, "\r\n");
     while (n && b[n - 1] == ' ')
         n--;
