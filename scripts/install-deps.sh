@@ -11,7 +11,7 @@ pkgs=(cmake make gcc pkg-config python3 python3-venv
       libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev libdeflate-dev libssl-dev
       libcurl4-openssl-dev libexpat1-dev libjson-c-dev
       clang libclang-rt-14-dev)
-py_pkgs=(pyarrow)
+py_pkgs=(pyarrow duckdb)
 if [ "${1:-}" = "--bench" ]; then
   py_pkgs+=(polars duckdb boto3 awscrt metaflow)
   pkgs+=(nginx curl)

