@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what fastdata builds and tests with: Debian packages, and a venv in .venv/ with
-# pyarrow (the tests hand our Arrow C stream to it).  Idempotent and quiet when everything
+# pyarrow and duckdb (the tests hand our Arrow C stream to pyarrow, and read the files we
+# write with both).  Idempotent and quiet when everything
 # is present already.  Usage: scripts/install-deps.sh [--bench]
 #   --bench  also installs the peers the benchmarks compare against (polars, duckdb, boto3,
 #            awscrt, metaflow) and nginx.
