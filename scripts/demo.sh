@@ -1,48 +1,43 @@
 #!/usr/bin/env bash
-# `make demo`, until the load pipeline lands: the Ubiquant-like table of the corpus (20,000
-# rows x 304 columns, written by DuckDB) read locally, then put into a local S3 server that
-# checks signatures (OpenStack Swift, started here and stopped at the end), listed, fetched in
-# parallel, and read back sparsely: only the footer and the projected columns move.
+# `make demo`: the main job end to end on this machine.  A local S3 server that checks
+# signatures (OpenStack Swift, started here and stopped at the end) gets a Ubiquant-like
+# dataset made by `fastdata gen` (~1 GB in 24 files; kept under build/demo, so a second run
+# reuses it), then `fastdata load` pulls every file into memory with many connections while
+# decoding on all cores, and reports; a 10-column projection shows that only those bytes move.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FD=build/fastdata
-gen=tests/data/parquet/generated
+FILES=${FDATA_DEMO_FILES:-24}
+ROWS=${FDATA_DEMO_ROWS:-32768}
 mkdir -p build/demo
-table=build/demo/ubiquant_like_zstd.parquet
-[ -f "$table" ] || cat "$gen"/duckdb_ubiquant_like_zstd.parquet.part-* > "$table"
 
-echo "== fastdata schema (first columns)"
-$FD schema "$table" > build/demo/schema.txt
-head -12 build/demo/schema.txt
-echo
-echo "== decoding every column of every row group, from memory, all cores"
-build/fdata_bench_decode --repeat 5 "$table" | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-print("%.1f MB of Parquet -> %.1f MB of Arrow in %.1f ms: %.2f GB/s decoded (best of 5; first run %.1f ms)" % (
-    r["parquet_bytes"] / 1e6, r["decoded_bytes"] / 1e6, r["seconds"] * 1e3,
-    r["decoded_bytes"] / r["seconds"] / 1e9, r["first_seconds"] * 1e3))'
-echo
 echo "== a local S3 server (Swift s3api, checks SigV4)"
 server=build/demo/s3
 trap 'tests/s3/swift-server.sh stop "$server" 2>/dev/null || true' EXIT
 eval "$(FDATA_SWIFT_PORT=${FDATA_SWIFT_PORT:-18080} tests/s3/swift-server.sh start "$server")"
 curl -s -o /dev/null --aws-sigv4 "aws:amz:$AWS_REGION:s3" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
     -X PUT "http://${AWS_ACCESS_KEY_ID//:/%3A}:$AWS_SECRET_ACCESS_KEY@${AWS_ENDPOINT_URL#http://}/demo"
-for i in 1 2 3 4; do cp "$table" "build/demo/part-$i.parquet"; done
+
+prefix=s3://demo/ubiquant-$FILES-$ROWS/
+have=$($FD ls "$prefix" 2>/dev/null | grep -c 'part-.*\.parquet' || true)
 echo
-echo "== fastdata put build/demo/part-*.parquet s3://demo/ubiquant/"
-$FD put build/demo/part-*.parquet s3://demo/ubiquant/
+if [ "$have" -eq "$FILES" ]; then
+    echo "== $prefix holds the dataset already ($FILES files): reused"
+else
+    echo "== fastdata gen ubiquant $prefix --files $FILES --rows-per-file $ROWS (snappy)"
+    $FD gen ubiquant "$prefix" --files "$FILES" --rows-per-file "$ROWS"
+fi
 echo
-echo "== fastdata ls -l s3://demo/ubiquant/"
-$FD ls -l s3://demo/ubiquant/
+echo "== fastdata ls -l $prefix (first files)"
+$FD ls -l "$prefix" | head -4
 echo
-echo "== fastdata get s3://demo/ubiquant/ -o /dev/shm/fastdata-demo (parallel ranged GETs)"
-mkdir -p /dev/shm/fastdata-demo
-$FD get s3://demo/ubiquant/ -o /dev/shm/fastdata-demo --part-size 4
-rm -rf /dev/shm/fastdata-demo
+echo "== fastdata load $prefix: every column, downloads and decoding overlapped"
+$FD load "$prefix"
 echo
-echo "== FDATA_VERBOSE=1 fastdata cat --columns row_id,time_id,target,f_0 --limit 3 s3://demo/ubiquant/part-1.parquet"
-FDATA_VERBOSE=1 $FD cat --columns row_id,time_id,target,f_0 --limit 3 s3://demo/ubiquant/part-1.parquet
+cols=row_id,time_id,investment_id,target,f_0,f_1,f_2,f_3,f_4,f_5
+echo "== fastdata load $prefix --columns $cols"
+echo "   (one tail GET per file for the footer, then only those 10 column chunks)"
+$FD load "$prefix" --columns "$cols"
 echo
-echo "The load pipeline (fastdata load s3://..., decode overlapped with download) is next."
+echo "== fastdata cat --columns time_id,investment_id,target,f_0 --limit 3 ${prefix}part-00000.parquet"
+$FD cat --columns time_id,investment_id,target,f_0 --limit 3 "${prefix}part-00000.parquet"
