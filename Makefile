@@ -1,11 +1,11 @@
 # Thin wrapper over CMake.  `make` builds Release into build/ (CLI at build/fastdata);
 # `make test` installs what it needs, then runs every test in Release and in Debug with
 # AddressSanitizer + UndefinedBehaviorSanitizer (clang, with the libFuzzer run);
-# `make demo` shows the reader on the corpus; `make bench` runs bench/decode (flat and
-# nested), `make bench-get` bench/get.
+# `make demo` generates a dataset into a local S3 server and loads it; `make bench` runs bench/decode (flat and
+# nested), `make bench-get` bench/get, `make bench-load` bench/load.
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test test-release test-asan demo bench bench-get install clean
+.PHONY: all build deps test test-release test-asan demo bench bench-get bench-load install clean
 
 all: build
 
@@ -38,6 +38,10 @@ bench: build
 	@scripts/install-deps.sh --bench
 	@.venv/bin/python bench/decode/bench_decode.py
 	@.venv/bin/python bench/decode/bench_decode.py --dataset embeddings --files 8
+
+bench-load: build
+	@scripts/install-deps.sh --bench
+	@.venv/bin/python bench/load/bench_load.py
 
 bench-get: build
 	@scripts/install-deps.sh --bench

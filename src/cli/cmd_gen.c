@@ -232,8 +232,21 @@ static int write_part(const struct gen_args *a, int i, fdata_parquet_sink sink, 
     return status == FDATA_OK ? 0 : cli_fail("%s", err.code ? err.message : "out of memory");
 }
 
+/* mkdir -p */
+static void make_dirs(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0777);
+            *p = '/';
+        }
+    mkdir(path, 0777);
+}
+
 static int gen_local(const struct gen_args *a) {
-    mkdir(a->out, 0777);
+    make_dirs(a->out);
     for (int i = 0; i < a->files; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/part-%05d.parquet", a->out, i);

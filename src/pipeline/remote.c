@@ -13,8 +13,8 @@ static void free_buffer(void *p) { free(p); }
 
 /* The object's tail is in: the buffer is made, the tail put at its end.  Returns the bytes of
  * footer still missing before the tail (0 when it holds the whole footer). */
-static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r, int64_t *missing,
-                     struct fdata_error *err) {
+static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r, int zero,
+                     int64_t *missing, struct fdata_error *err) {
     if (r->status != FDATA_OK)
         return fdata_set_error(err, r->status, "%s", r->error);
     f->size = r->object_size >= 0 ? r->object_size : (int64_t)r->size;
@@ -27,7 +27,8 @@ static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r,
     if ((int64_t)footer + 12 > f->size)
         return fdata_set_error(err, FDATA_ECORRUPT, "%s: footer of %u bytes in a %lld-byte file",
                                f->url, footer, (long long)f->size);
-    if (!(f->buf = calloc((size_t)f->size, 1)))
+    /* zeroing a buffer the heap reuses costs a pass over all of it: only when asked */
+    if (!(f->buf = zero ? calloc((size_t)f->size, 1) : malloc((size_t)f->size)))
         return fdata_set_error(err, FDATA_ENOMEM, "%s: out of memory for %lld bytes", f->url,
                                (long long)f->size);
     memcpy(f->buf + r->offset, t, r->size);
@@ -114,7 +115,7 @@ static int open_one(struct remote_file *f, const struct fdata_parquet_read_optio
 
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
                 const struct fdata_parquet_read_options *ro, const struct fdata_s3_get_options *go,
-                struct fdata_error *err) {
+                int zero, struct fdata_error *err) {
     const char **urls = calloc(n ? n : 1, sizeof *urls);
     struct fdata_s3_range *tails = calloc(n ? n : 1, sizeof *tails);
     struct fdata_s3_get_result *res = calloc(n ? n : 1, sizeof *res);
@@ -133,7 +134,7 @@ int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
     if (status == FDATA_OK)
         status = fdata_s3_get_many(c, urls, n, &o, res, err);
     for (size_t i = 0; status == FDATA_OK && i < n; i++)
-        status = take_tail(&files[i], &res[i], &missing[i], err);
+        status = take_tail(&files[i], &res[i], zero, &missing[i], err);
     if (res)
         fdata_s3_get_results_free(res, n);
     if (status == FDATA_OK)
@@ -206,7 +207,7 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
     struct fdata_s3_range *ranges = NULL;
     size_t *owner = NULL, n = 0;
     *out = NULL;
-    int status = remote_open(client, &f, 1, ro, &go, err);
+    int status = remote_open(client, &f, 1, ro, &go, 1, err);
     if (status == FDATA_OK && !ro) /* the footer only, and the leading magic to check */
         footer_only(&f);
     if (status == FDATA_OK)

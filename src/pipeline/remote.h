@@ -22,10 +22,12 @@ struct remote_file {
 };
 
 /* Fetches the footers of files[0..n) in parallel and opens each over its buffer, with the
- * ranges `ro` projects.  The error names the object. */
+ * ranges `ro` projects.  Bytes outside the footer and the ranges are zero when `zero`, else
+ * unspecified (a caller that decodes only the projection never reads them).  The error
+ * names the object. */
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
                 const struct fdata_parquet_read_options *ro, const struct fdata_s3_get_options *go,
-                struct fdata_error *err);
+                int zero, struct fdata_error *err);
 
 /* The range requests of every file as fdata_s3_get_many arguments (each written straight
  * into its file's buffer, pinned to its ETag); owner[k] is request k's file.  Arrays are
