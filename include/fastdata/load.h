@@ -100,6 +100,18 @@ FDATA_API int fdata_load_stream(const char *const *sources, size_t n,
                                 struct fdata_error *err);
 
 /*
+ * The tmpfs mode: the S3 sources' objects (expanded as above, not required to be Parquet)
+ * downloaded in parallel and written as files under `dir` (a tmpfs such as /dev/shm keeps
+ * them in memory), each as soon as it has arrived, with opts->memory_limit bounding the bytes
+ * held; a file is named by its key below the source's prefix (a lone key by its last
+ * segment), written under a temporary name and renamed when complete.  On failure the files
+ * this call wrote are removed.  report->files and bytes_fetched are filled.
+ */
+FDATA_API int fdata_load_to_dir(const char *const *sources, size_t n,
+                                const struct fdata_load_options *opts, const char *dir,
+                                struct fdata_load_report *report, struct fdata_error *err);
+
+/*
  * Opens one s3:// Parquet object the way fdata_load reads it: its footer with one ranged GET
  * of the tail (a second only when the footer is larger), then only the column chunks `ro`
  * projects (ro NULL: none; read only the footer), into a buffer of the object's size whose

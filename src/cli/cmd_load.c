@@ -11,7 +11,7 @@
 
 static const char load_usage[] =
     "usage: fastdata load SOURCE... [--columns a,b] [--threads N] [--connections N]\n"
-    "                     [--part-size MIB] [--memory-limit MIB] [--json] [S3 options]\n"
+    "                     [--part-size MIB] [--memory-limit MIB] [--to DIR] [--json] [S3 options]\n"
     "Loads Parquet files into one Arrow table in memory and reports what it took. SOURCE is\n"
     "s3://bucket/prefix/ (every object below), s3://bucket/dir/part-* (a glob), s3://bucket/key,\n"
     "a local directory or a file; names starting with '_' or '.' under a prefix are skipped.\n"
@@ -20,6 +20,8 @@ static const char load_usage[] =
     "  --connections N   concurrent S3 requests (default 16)\n"
     "  --part-size MIB   bytes per ranged GET (default 8)\n"
     "  --memory-limit MIB  downloaded bytes waiting to be decoded (default 2048)\n"
+    "  --to DIR          instead write the objects as files under DIR (a tmpfs such as\n"
+    "                    /dev/shm keeps them in memory), each as soon as it has arrived\n"
     "  --json            the report as one JSON object on stdout";
 
 static volatile int cancelled;
@@ -77,11 +79,13 @@ int cmd_load(int argc, char **argv) {
         {"columns", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 't'},
         {"connections", required_argument, NULL, 'C'}, {"part-size", required_argument, NULL, 'P'},
         {"memory-limit", required_argument, NULL, 'M'}, {"json", no_argument, NULL, 'j'},
+        {"to", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
     };
     struct fdata_s3_options s3 = {0};
     struct fdata_load_options o = {.s3 = &s3, .cancel = &cancelled};
     char **columns = NULL;
+    const char *to = NULL;
     int json = 0, c, rc = 0;
     long v;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -106,6 +110,8 @@ int cmd_load(int argc, char **argv) {
             o.memory_limit = (size_t)v << 20;
         } else if (c == 'j') {
             json = 1;
+        } else if (c == 'o') {
+            to = optarg;
         } else if (c == '?') {
             fprintf(stderr, "%s\n%s", load_usage, cli_s3_usage);
             rc = 2;
@@ -122,17 +128,20 @@ int cmd_load(int argc, char **argv) {
     if (isatty(STDERR_FILENO))
         o.progress = progress;
     signal(SIGINT, on_sigint);
-    struct ArrowArrayStream table;
+    struct ArrowArrayStream table = {0};
     struct fdata_load_report report;
     struct fdata_error err = {0};
-    int status = fdata_load((const char *const *)argv + optind, (size_t)(argc - optind), &o,
-                            &table, &report, &err);
+    const char *const *sources = (const char *const *)argv + optind;
+    size_t n = (size_t)(argc - optind);
+    int status = to ? fdata_load_to_dir(sources, n, &o, to, &report, &err)
+                    : fdata_load(sources, n, &o, &table, &report, &err);
     if (o.progress)
         fputc('\n', stderr);
     free(columns);
     if (status != FDATA_OK)
         return cli_fail("%s", err.message);
     print_report(&report, json);
-    table.release(&table);
+    if (table.release)
+        table.release(&table);
     return 0;
 }

@@ -8,7 +8,7 @@
 #include "../common/common.h"
 #include "sources.h"
 
-static int add(struct load_files *f, const char *name, int is_s3, int64_t size) {
+static int add(struct load_files *f, const char *name, size_t rel_at, int is_s3, int64_t size) {
     if (f->count == f->cap) {
         size_t cap = f->cap ? 2 * f->cap : 16;
         struct load_file *items = realloc(f->items, cap * sizeof *items);
@@ -20,7 +20,7 @@ static int add(struct load_files *f, const char *name, int is_s3, int64_t size) 
     char *copy = strdup(name);
     if (!copy)
         return FDATA_ENOMEM;
-    f->items[f->count++] = (struct load_file){copy, is_s3, size};
+    f->items[f->count++] = (struct load_file){copy, copy + rel_at, is_s3, size};
     return FDATA_OK;
 }
 
@@ -42,8 +42,8 @@ static int expand_s3(const char *src, fdata_s3_client *s3, struct load_files *ou
     const char *slash = strrchr(src + 5, '/');
     const char *pattern = slash && strpbrk(slash + 1, "*?[") ? slash + 1 : NULL;
     if (!pattern && src[strlen(src) - 1] != '/')
-        return add(out, src, 1, -1) == FDATA_OK ? FDATA_OK
-                                                 : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        return add(out, src, slash ? (size_t)(slash + 1 - src) : strlen(src), 1, -1) == FDATA_OK
+                   ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     char *dir = strndup(src, pattern ? (size_t)(pattern - src) : strlen(src));
     if (!dir)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
@@ -57,7 +57,7 @@ static int expand_s3(const char *src, fdata_s3_client *s3, struct load_files *ou
             continue;
         char url[4096];
         snprintf(url, sizeof url, "%.*s%s", (int)bucket_len, src, key);
-        if (add(out, url, 1, l.entries[i].size) != FDATA_OK)
+        if (add(out, url, strlen(dir), 1, l.entries[i].size) != FDATA_OK)
             status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     }
     if (listed)
@@ -75,8 +75,9 @@ static int expand_local(const char *src, struct load_files *out, struct fdata_er
     struct stat st;
     if (stat(src, &st) != 0)
         return fdata_set_error(err, FDATA_ENOTFOUND, "%s: no such file or directory", src);
+    const char *base = strrchr(src, '/');
     if (!S_ISDIR(st.st_mode))
-        return add(out, src, 0, (int64_t)st.st_size) == FDATA_OK
+        return add(out, src, base ? (size_t)(base + 1 - src) : 0, 0, (int64_t)st.st_size) == FDATA_OK
                    ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     DIR *d = opendir(src);
     if (!d)
@@ -88,7 +89,7 @@ static int expand_local(const char *src, struct load_files *out, struct fdata_er
         snprintf(path, sizeof path, "%s/%s", src, e->d_name);
         if (skipped(e->d_name) || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (add(out, path, 0, (int64_t)st.st_size) != FDATA_OK)
+        if (add(out, path, strlen(src) + 1, 0, (int64_t)st.st_size) != FDATA_OK)
             status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     }
     closedir(d);

@@ -9,6 +9,9 @@
 
 struct load_file {
     char *name;                  /* s3:// URL or local path; owned */
+    const char *rel;             /* within name: the part below the source's prefix or
+                                    directory (a key's or file's last segment when given
+                                    alone) */
     int is_s3;
     int64_t size;                /* from the listing; -1 when not known */
 };
