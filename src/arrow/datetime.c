@@ -1,4 +1,4 @@
-/* Days since 1970-01-01 -> civil date, after Howard Hinnant's days_from_civil inverse
+/* Days since 1970-01-01 <-> civil dates, after Howard Hinnant's days_from_civil and its inverse
  * ("chrono-Compatible Low-Level Date Algorithms"): exact for every int64 day count we meet. */
 #include <stdio.h>
 #include "datetime.h"
@@ -60,4 +60,12 @@ void fdata_format_timestamp(char *buf, size_t size, int64_t value, int digits, i
         buf[n++] = 'Z';
         buf[n] = '\0';
     }
+}
+
+int64_t fdata_days_from_civil(int64_t y, int m, int d) {
+    y -= m <= 2;
+    int64_t yoe, era = floor_divmod(y, 400, &yoe);
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
 }

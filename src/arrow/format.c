@@ -226,8 +226,7 @@ static void put_uuid(struct fdata_strbuf *t, const uint8_t *p) {
     fdata_sb_put(t, buf, (size_t)k);
 }
 
-/* Length of the valid UTF-8 sequence at s (0 if invalid). */
-static size_t utf8_seq(const uint8_t *s, size_t n) {
+size_t fdata_utf8_seq(const uint8_t *s, size_t n) {
     uint8_t c = s[0];
     size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     if (len == 0 || len > n)
@@ -242,6 +241,13 @@ static size_t utf8_seq(const uint8_t *s, size_t n) {
     if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
         return 0;
     return len;
+}
+
+int fdata_utf8_valid(const uint8_t *s, size_t n) {
+    for (size_t i = 0, len; i < n; i += len)
+        if ((len = s[i] < 0x80 ? 1 : fdata_utf8_seq(s + i, n - i)) == 0)
+            return 0;
+    return 1;
 }
 
 /* A JSON string (RFC 8259); invalid UTF-8 bytes become U+FFFD so the output stays valid. */
@@ -265,7 +271,7 @@ static void put_json_string(struct fdata_strbuf *t, const uint8_t *s, size_t n) 
             fdata_sb_puts(t, esc);
             i++;
         } else {
-            size_t len = utf8_seq(s + i, n - i);
+            size_t len = fdata_utf8_seq(s + i, n - i);
             if (len == 0) {
                 fdata_sb_puts(t, "\xef\xbf\xbd");
                 i++;

@@ -1,17 +1,22 @@
-/* fastdata convert: Parquet re-encoded with other options (CSV and JSONL input to come). */
+/* fastdata convert: CSV, JSONL or Parquet in, Parquet out. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fastdata/parquet_write.h"
+#include "fastdata/text.h"
 #include "cli.h"
 
 static const char convert_usage[] =
-    "usage: fastdata convert IN.parquet OUT.parquet [--codec C] [--level N] [--page-version 1|2]\n"
+    "usage: fastdata convert IN OUT.parquet [--codec C] [--level N] [--page-version 1|2]\n"
     "                        [--row-group-size ROWS] [--page-size BYTES] [--dictionary on|off]\n"
     "                        [--statistics on|off] [--threads N] [--columns a,b]\n"
-    "Writes IN's rows to OUT as Parquet with the options given. Codecs: uncompressed, snappy,\n"
-    "gzip, brotli, zstd, lz4_raw.";
+    "                        [--schema name:type,...] [--delimiter C]\n"
+    "Writes IN's rows to OUT as Parquet with the options given. IN is Parquet, CSV (*.csv,\n"
+    "RFC 4180 with a header line) or JSONL (*.jsonl, *.ndjson: one object per line); text\n"
+    "column types are inferred unless --schema declares them (bool, int32, int64, float32,\n"
+    "float64, string, date32, timestamp[ms|us|ns]). Codecs: uncompressed, snappy, gzip,\n"
+    "brotli, zstd, lz4_raw.";
 
 int cli_parse_codec(const char *name, int *codec) {
     static const struct { const char *name; int codec; } codecs[] = {
@@ -54,6 +59,27 @@ int cli_write_option(int c, const char *arg, struct fdata_parquet_write_options 
     }
 }
 
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The input's rows as a stream: text by its extension, else Parquet. */
+static int open_input(const char *path, const struct fdata_parquet_read_options *ro,
+                      const struct fdata_text_read_options *to, struct ArrowArrayStream *st,
+                      struct fdata_error *err) {
+    if (ends_with(path, ".csv") || ends_with(path, ".tsv"))
+        return fdata_read_csv(path, to, st, err);
+    if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson") || ends_with(path, ".json"))
+        return fdata_read_jsonl(path, to, st, err);
+    fdata_parquet_file *in = NULL;
+    int status = fdata_parquet_open_path(path, &in, err);
+    if (status == FDATA_OK)
+        status = fdata_parquet_stream(in, ro, st, err);
+    fdata_parquet_close(in);
+    return status;
+}
+
 int cmd_convert(int argc, char **argv) {
     static const struct option longopts[] = {
         {"codec", required_argument, NULL, 'z'}, {"level", required_argument, NULL, 'L'},
@@ -61,10 +87,12 @@ int cmd_convert(int argc, char **argv) {
         {"page-size", required_argument, NULL, 'G'}, {"dictionary", required_argument, NULL, 'D'},
         {"statistics", required_argument, NULL, 'X'}, {"threads", required_argument, NULL, 'T'},
         {"columns", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {"schema", required_argument, NULL, 'S'}, {"delimiter", required_argument, NULL, 'd'},
         {NULL, 0, NULL, 0},
     };
     struct fdata_parquet_write_options o = {0};
     struct fdata_parquet_read_options ro = {0};
+    struct fdata_text_read_options to = {0};
     char **columns = NULL;
     int c, rc = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -79,22 +107,25 @@ int cmd_convert(int argc, char **argv) {
             ro.columns = (const char *const *)columns;
             continue;
         }
-        rc = c == '?' ? 2 : cli_write_option(c, optarg, &o);
+        if (c == 'S')
+            to.schema = optarg;
+        else if (c == 'd')
+            to.delimiter = optarg[0] == '\\' && optarg[1] == 't' ? '\t' : optarg[0];
+        else
+            rc = c == '?' ? 2 : cli_write_option(c, optarg, &o);
     }
     if (rc == 0 && argc - optind != 2)
         rc = 2;
     if (rc == 2)
         fprintf(stderr, "%s\n", convert_usage);
-    fdata_parquet_file *in = NULL;
-    if (rc || cli_open_parquet(argv[optind], NULL, NULL, &in)) {
+    if (rc) {
         free(columns);
-        return rc ? rc : 1;
+        return rc;
     }
     struct ArrowArrayStream st;
     struct fdata_error err = {0};
     ro.threads = o.threads;
-    int status = fdata_parquet_stream(in, &ro, &st, &err);
-    fdata_parquet_close(in);
+    int status = open_input(argv[optind], &ro, &to, &st, &err);
     if (status == FDATA_OK)
         status = fdata_parquet_write_file(&st, argv[optind + 1], &o, &err);
     free(columns);

@@ -16,7 +16,7 @@
 #include "../common/common.h"
 #include "remote.h"
 #include "sources.h"
-#include "table.h"
+#include "../arrow/table_stream.h"
 
 #define DEFAULT_MEMORY_LIMIT ((size_t)2 << 30)
 
@@ -528,7 +528,7 @@ int fdata_load(const char *const *sources, size_t n, const struct fdata_load_opt
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     st.release(&st);
     if (status == FDATA_OK) {
-        status = table_stream_make(&schema, batches, count, out, err); /* moves the batches */
+        status = fdata_table_stream_make(&schema, batches, count, out, err); /* moves the batches */
     } else {
         for (size_t i = 0; i < count; i++)
             batches[i].release(&batches[i]);

@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """The CLI's contract: --help for each command, exit codes, one-line errors, --columns,
---limit, --format csv (RFC 4180, checked with Python's csv reader), --threads, schema output.
+--limit, --format csv (RFC 4180, checked with Python's csv reader), --threads, schema output;
+`convert` from CSV and JSONL (types inferred or declared, RFC 4180 quoting) and its errors
+naming line and column; `gen` deterministic from its seed.
 usage: test_cli.py FASTDATA DATA_DIR"""
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
+import tempfile
 
 FASTDATA, DATA = sys.argv[1], sys.argv[2]
 PRIM = DATA + "/generated/duckdb_prim_v1_snappy.parquet"
@@ -15,7 +19,7 @@ results = []
 
 def run(*args):
     p = subprocess.run([FASTDATA] + list(args), capture_output=True)
-    return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
+    return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
 
 
 def check(name, cond, detail=""):
@@ -23,7 +27,7 @@ def check(name, cond, detail=""):
     print("%s %s %s" % ("ok  " if cond else "FAIL", name, "" if cond else detail))
 
 
-for cmd in ("cat", "schema"):
+for cmd in ("cat", "schema", "load", "convert", "gen"):
     rc, out, _ = run(cmd, "--help")
     check(cmd + " --help", rc == 0 and out.startswith("usage: fastdata " + cmd))
 rc, out, err = run()
@@ -73,6 +77,67 @@ check("cat projects into a struct", rc == 0 and list(rows[2]) == ["s_mixed", "id
 rc, out, err = run("cat", "--format", "csv", "--columns", "id,l_int", "--limit", "3", NESTED)
 table = list(csv.reader(io.StringIO(out, newline="")))
 check("csv prints nested values as JSON", table[1:] == [["0", ""], ["1", "[]"], ["2", "[null]"]], out)
+
+tmp = tempfile.mkdtemp()
+
+
+def write(name, text, mode="w"):
+    path = os.path.join(tmp, name)
+    with open(path, mode) as f:
+        f.write(text)
+    return path
+
+
+src = write("t.csv", 'id,name,score,ok,day,ts,note\n1,"a, b",1.5,true,2024-01-02,2024-01-02T03:04:05.5,\n'
+            '2,"two\nlines ""q""",2,false,2024-02-29,2024-02-29 00:00:00,x\n3,,-3e5,TRUE,,,\n')
+out = os.path.join(tmp, "t.parquet")
+rc, _, err = run("convert", src, out, "--codec", "zstd")
+rc2, text, _ = run("cat", out)
+rc3, schema, _ = run("schema", out)
+rows = [json.loads(l) for l in text.splitlines()]
+check("convert CSV: RFC 4180 fields, nulls and inferred types", rc == 0 and rows == [
+    {"id": 1, "name": "a, b", "score": 1.5, "ok": True, "day": "2024-01-02",
+     "ts": "2024-01-02T03:04:05.500000", "note": None},
+    {"id": 2, "name": 'two\nlines "q"', "score": 2.0, "ok": False, "day": "2024-02-29",
+     "ts": "2024-02-29T00:00:00.000000", "note": "x"},
+    {"id": 3, "name": None, "score": -300000.0, "ok": True, "day": None, "ts": None, "note": None}]
+    and "id: int64" in schema and "day: date32" in schema and "ts: timestamp[us]" in schema, err + text)
+rc, _, err = run("convert", src, out, "--schema", "id:int32,score:float32")
+rc2, schema, _ = run("schema", out)
+check("convert --schema declares types", rc == 0 and "id: int32" in schema and "score: float" in schema, err)
+jl = write("t.jsonl", '{"a":1,"b":"x"}\n{"b":"y","c":2.5}\n\n{"a":null,"c":"NaN"}\n')
+rc, _, err = run("convert", jl, out)
+rc2, text, _ = run("cat", out)
+check("convert JSONL: keys in first-seen order, missing keys null, NaN kept", rc == 0 and text ==
+      '{"a":1,"b":"x","c":null}\n{"a":null,"b":"y","c":2.5}\n{"a":null,"b":null,"c":"NaN"}\n', err + text)
+bad_cases = [
+    ("ragged.csv", "a,b\n1,2\n3\n", [], "line 3", "1 fields, the header has 2"),
+    ("badint.csv", "a,b\n1,2\n\"x\ny\",3\nz,4\n", ["--schema", "a:int64"], "line 3, column 'a'",
+     "not a valid int64"),
+    ("utf8.csv", b"a\nok\n\xff\xfe\n", [], "line 3, column 'a'", "invalid UTF-8"),
+    ("bad.jsonl", '{"a":1}\n{"a":\n', [], "line 2", "not a JSON object"),
+    ("quote.csv", 'a\n"open\n', [], "", "unterminated"),
+    ("schema.csv", "a\n1\n", ["--schema", "a:int128"], "a:int128", "unknown type"),
+]
+for name, text, opts, where, why in bad_cases:
+    path = write(name, text, "wb" if isinstance(text, bytes) else "w")
+    target = os.path.join(tmp, "never.parquet")
+    rc, o, err = run("convert", path, target, *opts)
+    check("convert error: " + why, rc == 1 and err.startswith("fastdata: ") and where in err and
+          why in err and err.count("\n") == 1 and name in err and not os.path.exists(target), err)
+
+g1, g2 = os.path.join(tmp, "g1"), os.path.join(tmp, "g2")
+run("gen", "ubiquant", g1, "--files", "2", "--rows-per-file", "100", "--seed", "7")
+run("gen", "ubiquant", g2, "--files", "2", "--rows-per-file", "100", "--seed", "7")
+same = all(open(os.path.join(g1, f), "rb").read() == open(os.path.join(g2, f), "rb").read()
+           for f in ("part-00000.parquet", "part-00001.parquet"))
+rc, text, _ = run("cat", "--columns", "row_id,time_id,investment_id", "--limit", "2",
+                  os.path.join(g1, "part-00001.parquet"))
+check("gen: the same seed gives the same bytes; row_id is time_id_investment_id", same and
+      text == '{"row_id":"0_100","time_id":0,"investment_id":100}\n'
+              '{"row_id":"0_101","time_id":0,"investment_id":101}\n', text)
+rc, text, _ = run("load", "--json", g1)
+check("load of a local directory", rc == 0 and json.loads(text)["rows"] == 200, text)
 
 print("%d passed, %d failed" % (results.count(True), results.count(False)))
 sys.exit(0 if all(results) else 1)

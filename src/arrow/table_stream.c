@@ -1,10 +1,10 @@
-/* The loaded table's stream: get_schema copies the schema, get_next moves out the next
+/* A table held in memory as a stream: get_schema copies the schema, get_next moves out the next
  * batch; releasing the stream releases the batches nobody took. */
 #include <errno.h>
 #include <stdlib.h>
-#include "../arrow/build.h"
+#include "build.h"
 #include "../common/common.h"
-#include "table.h"
+#include "table_stream.h"
 
 struct table {
     struct ArrowSchema schema;
@@ -44,7 +44,7 @@ static void table_release(struct ArrowArrayStream *s) {
     s->release = NULL;
 }
 
-int table_stream_make(struct ArrowSchema *schema, struct ArrowArray *batches, size_t n,
+int fdata_table_stream_make(struct ArrowSchema *schema, struct ArrowArray *batches, size_t n,
                       struct ArrowArrayStream *out, struct fdata_error *err) {
     struct table *t = calloc(1, sizeof *t);
     struct ArrowArray *copy = calloc(n ? n : 1, sizeof *copy);
