@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(cmake make gcc pkg-config python3 python3-venv
       libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev libdeflate-dev libssl-dev
-      libcurl4-openssl-dev libexpat1-dev libjson-c-dev
+      libcurl4-openssl-dev libexpat1-dev libjson-c-dev libcsv-dev
       clang libclang-rt-14-dev)
 py_pkgs=(pyarrow duckdb)
 if [ "${1:-}" = "--bench" ]; then
