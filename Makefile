@@ -2,10 +2,10 @@
 # `make test` installs what it needs, then runs every test in Release and in Debug with
 # AddressSanitizer + UndefinedBehaviorSanitizer (clang, with the libFuzzer run);
 # `make demo` generates a dataset into a local S3 server and loads it; `make bench` runs bench/decode (flat and
-# nested), `make bench-get` bench/get, `make bench-load` bench/load.
+# nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write.
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test test-release test-asan demo bench bench-get bench-load install clean
+.PHONY: all build deps test test-release test-asan demo bench bench-get bench-load bench-write install clean
 
 all: build
 
@@ -42,6 +42,10 @@ bench: build
 bench-load: build
 	@scripts/install-deps.sh --bench
 	@.venv/bin/python bench/load/bench_load.py
+
+bench-write: build
+	@scripts/install-deps.sh --bench
+	@.venv/bin/python bench/write/bench_write.py
 
 bench-get: build
 	@scripts/install-deps.sh --bench

@@ -42,6 +42,7 @@ struct gathered {
     int64_t rows, count;         /* rows, and non-null values */
     uint32_t *defs;              /* per row, when optional */
     uint8_t *fixed;              /* count * width bytes */
+    int borrowed;                /* fixed points into the caller's Arrow buffer */
     const uint8_t **ptrs;        /* byte arrays */
     uint32_t *lens;
 };
@@ -120,6 +121,17 @@ static int gather(const fdata_parquet_writer *w, int c, struct gathered *g, stru
     g->rows = rows;
     size_t n = (size_t)rows + 1;
     g->defs = col->optional ? malloc(n * sizeof *g->defs) : NULL;
+    const struct ArrowArray *only = w->npending == 1 ? w->pending[0].children[c] : NULL;
+    if (only && only->null_count == 0 && col->conv == WC_COPY && col->physical != 6 &&
+        col->width == col->src_width) { /* one batch of plain values: used where they are */
+        g->fixed = (uint8_t *)only->buffers[1] + (size_t)only->offset * (size_t)col->width;
+        g->borrowed = 1;
+        g->count = rows;
+        for (int64_t i = 0; g->defs && i < rows; i++)
+            g->defs[i] = 1;
+        return col->optional && !g->defs ? fdata_set_error(err, FDATA_ENOMEM, "out of memory")
+                                         : FDATA_OK;
+    }
     if (col->physical == 6) {
         g->ptrs = malloc(n * sizeof *g->ptrs);
         g->lens = malloc(n * sizeof *g->lens);
@@ -131,6 +143,17 @@ static int gather(const fdata_parquet_writer *w, int c, struct gathered *g, stru
     int64_t r = 0;
     for (size_t b = 0; b < w->npending; b++) {
         const struct ArrowArray *a = w->pending[b].children[c];
+        if (a->null_count == 0 && col->conv == WC_COPY && col->physical != 6 &&
+            col->width == col->src_width) { /* the values as they are: one copy */
+            memcpy(g->fixed + (size_t)g->count * (size_t)col->width,
+                   (const uint8_t *)a->buffers[1] + (size_t)a->offset * (size_t)col->width,
+                   (size_t)a->length * (size_t)col->width);
+            for (int64_t i = 0; g->defs && i < a->length; i++)
+                g->defs[r + i] = 1;
+            g->count += a->length;
+            r += a->length;
+            continue;
+        }
         for (int64_t i = 0; i < a->length; i++, r++) {
             int ok = a->null_count == 0 || valid(a, i);
             if (!ok && !col->optional)
@@ -157,7 +180,8 @@ static int gather(const fdata_parquet_writer *w, int c, struct gathered *g, stru
 
 static void gathered_free(struct gathered *g) {
     free(g->defs);
-    free(g->fixed);
+    if (!g->borrowed)
+        free(g->fixed);
     free(g->ptrs);
     free(g->lens);
 }
@@ -245,9 +269,62 @@ static int round_up_max(uint8_t *max, size_t *len) {
     return 0;
 }
 
+/* Min and max of n numbers, NaN skipped: once lo and hi hold a number, a NaN loses every
+ * comparison, so the loop is branch-free (and vectorises). */
+#define MINMAX(name, T)                                                              \
+    static int name(const uint8_t *data, int64_t n, uint8_t *min, uint8_t *max) {    \
+        const T *v = (const T *)(const void *)data;                                  \
+        int64_t k = 0;                                                               \
+        while (k < n && v[k] != v[k]) /* leading NaNs */                             \
+            k++;                                                                     \
+        if (k == n)                                                                  \
+            return 0;                                                                \
+        T lo = v[k], hi = v[k], lo8[8], hi8[8];                                      \
+        for (int l = 0; l < 8; l++) /* eight lanes: the compiler makes them SIMD */  \
+            lo8[l] = hi8[l] = lo;                                                    \
+        for (; k + 8 <= n; k += 8)                                                   \
+            for (int l = 0; l < 8; l++) {                                            \
+                lo8[l] = v[k + l] < lo8[l] ? v[k + l] : lo8[l];                      \
+                hi8[l] = v[k + l] > hi8[l] ? v[k + l] : hi8[l];                      \
+            }                                                                        \
+        for (; k < n; k++) {                                                         \
+            lo = v[k] < lo ? v[k] : lo;                                              \
+            hi = v[k] > hi ? v[k] : hi;                                              \
+        }                                                                            \
+        for (int l = 0; l < 8; l++) {                                                \
+            lo = lo8[l] < lo ? lo8[l] : lo;                                          \
+            hi = hi8[l] > hi ? hi8[l] : hi;                                          \
+        }                                                                            \
+        memcpy(min, &lo, sizeof lo);                                                 \
+        memcpy(max, &hi, sizeof hi);                                                 \
+        return 1;                                                                    \
+    }
+MINMAX(minmax_i32, int32_t)
+MINMAX(minmax_u32, uint32_t)
+MINMAX(minmax_i64, int64_t)
+MINMAX(minmax_u64, uint64_t)
+MINMAX(minmax_f32, float)
+MINMAX(minmax_f64, double)
+
+/* Numeric columns: the typed loops above; 0 when the column is not numeric. */
+static int numeric_stats(const struct wcolumn *c, const struct gathered *g, struct chunk *ch) {
+    int (*fn)(const uint8_t *, int64_t, uint8_t *, uint8_t *) =
+        c->sort == WS_I32 ? minmax_i32 : c->sort == WS_U32 ? minmax_u32 :
+        c->sort == WS_I64 ? minmax_i64 : c->sort == WS_U64 ? minmax_u64 :
+        c->sort == WS_FLOAT ? minmax_f32 : c->sort == WS_DOUBLE ? minmax_f64 : NULL;
+    if (!fn)
+        return 0;
+    if (fn(g->fixed, g->count, ch->min, ch->max)) {
+        ch->min_len = ch->max_len = (size_t)c->width;
+        ch->has_stats = ch->min_exact = ch->max_exact = 1;
+        fix_zeros(c->sort, ch->min, ch->max);
+    }
+    return 1;
+}
+
 static void statistics(const struct wcolumn *c, const struct gathered *g, struct chunk *ch) {
     ch->null_count = g->rows - g->count;
-    if (c->sort == WS_NONE)
+    if (c->sort == WS_NONE || numeric_stats(c, g, ch))
         return;
     const uint8_t *min = NULL, *max = NULL;
     uint32_t min_len = 0, max_len = 0;
@@ -322,26 +399,27 @@ static void page_header(struct tw *t, int type, size_t raw, size_t packed) {
     tw_field_i32(t, 3, (int32_t)packed);
 }
 
-/* Compresses j->body after its first `keep` bytes (v2 levels stay uncompressed) into
- * j->packed. */
-static int compress_body(struct page_job *j, size_t keep, struct fdata_error *err) {
-    size_t raw = j->body.len - keep, out_len;
+/* j->packed gets the first `keep` bytes of j->body as they are (v2 levels) and `raw`
+ * bytes at src compressed. */
+static int compress_body(struct page_job *j, size_t keep, const uint8_t *src, size_t raw,
+                         struct fdata_error *err) {
+    size_t out_len;
     j->packed.len = 0;
     fdata_sb_reserve(&j->packed, keep + pq_compress_bound(j->comp->codec, raw));
     if (j->packed.oom || j->body.oom)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     memcpy(j->packed.buf, j->body.buf, keep);
-    FDATA_RETURN_IF(pq_compress(j->comp, (const uint8_t *)j->body.buf + keep, raw,
-                                (uint8_t *)j->packed.buf + keep, &out_len, err));
+    FDATA_RETURN_IF(pq_compress(j->comp, src, raw, (uint8_t *)j->packed.buf + keep, &out_len, err));
     j->packed.len = keep + out_len;
     return FDATA_OK;
 }
 
-/* Appends the page's header (finished in t, freed here) and compressed body to the chunk. */
-static int append_page(struct page_job *j, struct tw *t, struct fdata_error *err) {
+/* Appends the page's header (finished in t, freed here) and compressed body (raw bytes
+ * uncompressed) to the chunk. */
+static int append_page(struct page_job *j, struct tw *t, size_t raw, struct fdata_error *err) {
     fdata_sb_put(&j->ch->bytes, t->out.buf, t->out.len);
     fdata_sb_put(&j->ch->bytes, j->packed.buf, j->packed.len);
-    j->ch->uncompressed += (int64_t)(t->out.len + j->body.len);
+    j->ch->uncompressed += (int64_t)(t->out.len + raw);
     int oom = t->out.oom || j->ch->bytes.oom;
     fdata_sb_free(&t->out);
     return oom ? fdata_set_error(err, FDATA_ENOMEM, "out of memory") : FDATA_OK;
@@ -371,11 +449,19 @@ static int data_page(struct page_job *j, int64_t r0, int64_t r1, int64_t v0, int
     }
     fdata_sb_put(&j->body, levels.buf, levels.len);
     size_t keep = v2 ? levels.len : 0;
-    page_values(j, v0, v1);
     fdata_sb_free(&levels);
-    FDATA_RETURN_IF(compress_body(j, keep, err)); /* the header carries the compressed size */
+    /* PLAIN fixed-width values without levels before them are compressed where they lie */
+    int in_place = !j->g->defs && !j->indices && j->c->width && j->c->conv != WC_BOOL;
+    size_t raw_len = in_place ? (size_t)(v1 - v0) * (size_t)j->c->width : 0;
+    if (!in_place)
+        page_values(j, v0, v1);
+    const uint8_t *raw = in_place ? j->g->fixed + (size_t)v0 * (size_t)j->c->width
+                                  : (const uint8_t *)j->body.buf + keep;
+    raw_len = in_place ? raw_len : j->body.len - keep;
+    FDATA_RETURN_IF(compress_body(j, keep, raw, raw_len, err)); /* the header needs the size */
+    size_t page_raw = in_place ? raw_len : j->body.len;
     struct tw t = {0};
-    page_header(&t, v2 ? PAGE_DATA_V2 : PAGE_DATA, j->body.len, j->packed.len);
+    page_header(&t, v2 ? PAGE_DATA_V2 : PAGE_DATA, page_raw, j->packed.len);
     int encoding = j->indices ? ENC_RLE_DICTIONARY : ENC_PLAIN;
     if (v2) {
         tw_field_struct(&t, 8);
@@ -395,7 +481,7 @@ static int data_page(struct page_job *j, int64_t r0, int64_t r1, int64_t v0, int
     }
     tw_struct_end(&t);
     tw_struct_end(&t);
-    return append_page(j, &t, err);
+    return append_page(j, &t, page_raw, err);
 }
 
 /* The dictionary page: the distinct values, PLAIN. */
@@ -406,7 +492,7 @@ static int dictionary_page(struct page_job *j, const struct pq_dict *d, struct f
             fdata_sb_put(&j->body, (const char *)&d->lengths[k], 4);
         fdata_sb_put(&j->body, (const char *)d->values[k], d->lengths[k]);
     }
-    FDATA_RETURN_IF(compress_body(j, 0, err));
+    FDATA_RETURN_IF(compress_body(j, 0, (const uint8_t *)j->body.buf, j->body.len, err));
     struct tw t = {0};
     page_header(&t, PAGE_DICTIONARY, j->body.len, j->packed.len);
     tw_field_struct(&t, 7);
@@ -414,14 +500,36 @@ static int dictionary_page(struct page_job *j, const struct pq_dict *d, struct f
     tw_field_i32(&t, 2, ENC_PLAIN);
     tw_struct_end(&t);
     tw_struct_end(&t);
-    return append_page(j, &t, err);
+    return append_page(j, &t, j->body.len, err);
+}
+
+/* Whether 1024 values at pseudo-random places of a large chunk are nearly all distinct
+ * (random floats, unique ids): then no dictionary is tried, which would hash every value in
+ * vain.  Repeats among s samples from d distinct values number about s^2 / 2d: fewer than 24
+ * means more distinct values than a dictionary could pay for (about half the values). */
+static int looks_distinct(const struct wcolumn *c, const struct gathered *g) {
+    enum { SAMPLE = 1024 };
+    if (g->count <= 16 * SAMPLE)
+        return 0;
+    struct pq_dict s = {.limit = SIZE_MAX, .fixed = c->physical != 6};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int k = 0; k < SAMPLE; k++) {
+        uint32_t len;
+        x = x * 6364136223846793005ull + 1442695040888963407ull; /* not strided: no aliasing */
+        const uint8_t *v = value_at(c, g, (int64_t)((x >> 33) % (uint64_t)g->count), &len);
+        if (pq_dict_add(&s, v, len) < 0)
+            break;
+    }
+    int distinct = s.count > SAMPLE - 24;
+    pq_dict_free(&s);
+    return distinct;
 }
 
 /* Dictionary indices for every value, when a dictionary pays: at most half as many distinct
  * values as values, within the byte limit.  NULL (and d emptied) otherwise. */
 static uint32_t *try_dictionary(const fdata_parquet_writer *w, const struct wcolumn *c,
                                 const struct gathered *g, struct pq_dict *d) {
-    if (w->o.dictionary < 0 || c->conv == WC_BOOL || g->count < 2)
+    if (w->o.dictionary < 0 || c->conv == WC_BOOL || g->count < 2 || looks_distinct(c, g))
         return NULL;
     d->limit = w->o.dictionary_limit;
     d->fixed = c->physical != 6;
@@ -460,6 +568,11 @@ static int encode_chunk(struct page_job *j, struct fdata_error *err) {
     uint32_t *idx = try_dictionary(j->w, j->c, g, &d);
     int status = FDATA_OK;
     j->ch->dict_offset = -1;
+    /* room for the pages at once: growing the chunk by doubling would copy it repeatedly */
+    size_t estimate = j->c->width ? (size_t)g->count * (size_t)j->c->width : 4 * (size_t)g->count;
+    for (int64_t k = 0; j->c->physical == 6 && k < g->count; k++)
+        estimate += g->lens[k];
+    fdata_sb_reserve(&j->ch->bytes, pq_compress_bound(j->comp->codec, estimate) + 4096);
     if (idx) {
         j->ch->dict_offset = (int64_t)j->ch->bytes.len;
         j->ch->dictionary = 1;
