@@ -5,7 +5,7 @@
 # nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write.
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps test test-release test-asan demo bench bench-get bench-load bench-write install clean
+.PHONY: all build deps python test test-release test-asan demo bench bench-get bench-load bench-write install clean
 
 all: build
 
@@ -20,9 +20,13 @@ test: deps
 	@$(MAKE) --no-print-directory test-release
 	@$(MAKE) --no-print-directory test-asan
 
-test-release: build
+test-release: build python
 	@echo "== Release tests"
 	@cd build && ctest --output-on-failure -j$(JOBS)
+
+# The Python package, built by pip (scikit-build-core over our CMake) into the venv.
+python:
+	@.venv/bin/pip install -q --disable-pip-version-check --no-build-isolation .
 
 test-asan:
 	@echo "== Debug + AddressSanitizer + UndefinedBehaviorSanitizer tests (clang, with fuzzing)"

@@ -100,6 +100,21 @@ FDATA_API int fdata_arrow_write_batch(const struct ArrowSchema *schema,
                                       enum fdata_text_format format, FILE *out,
                                       struct fdata_error *err);
 
+/* A deep copy of a schema (format, name, flags, metadata's extension name, children) that
+ * owns its strings.  FDATA_OK or FDATA_ENOMEM (out->release NULL). */
+FDATA_API int fdata_arrow_schema_copy(const struct ArrowSchema *src, struct ArrowSchema *out);
+
+/*
+ * Shares an array without copying its buffers: *out views src (same buffers, a view of
+ * each child), and releasing the view calls done(ctx) instead of freeing anything.  The
+ * caller keeps src alive until every view's done has run (e.g. with a reference count it
+ * raises before each call).  Lets one table be handed to many consumers (pyarrow, Polars,
+ * DuckDB), each owning its views.  FDATA_OK, FDATA_ENOMEM, or FDATA_EUNSUPPORTED for a
+ * dictionary-encoded array (then done is not called).
+ */
+FDATA_API int fdata_arrow_array_view(const struct ArrowArray *src, void (*done)(void *ctx),
+                                     void *ctx, struct ArrowArray *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,311 @@
+/* The CPython extension behind the `fastdata` package: load() runs fdata_load without the
+ * GIL and returns a _Table, which hands its batches out through the Arrow PyCapsule
+ * interface (__arrow_c_stream__, __arrow_c_schema__) as views of its own buffers: pyarrow,
+ * Polars, DuckDB and NumPy (through pyarrow) all read the same memory, which lives until the
+ * table and every view of it are gone. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fastdata/load.h"
+
+static PyObject *Error;
+
+/* The loaded table, shared by the Python object and every exported view. */
+struct shared {
+    atomic_long refs;
+    struct ArrowSchema schema;
+    struct ArrowArray *batches;
+    size_t n;
+};
+
+static void shared_release(void *p) {
+    struct shared *s = p;
+    if (atomic_fetch_sub(&s->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->batches[i].release)
+            s->batches[i].release(&s->batches[i]);
+    free(s->batches);
+    if (s->schema.release)
+        s->schema.release(&s->schema);
+    free(s);
+}
+
+/* ---- a stream of views ---- */
+
+struct view_stream {
+    struct shared *s;
+    size_t next;
+};
+
+static int vs_schema(struct ArrowArrayStream *st, struct ArrowSchema *out) {
+    struct view_stream *v = st->private_data;
+    return fdata_arrow_schema_copy(&v->s->schema, out) == FDATA_OK ? 0 : ENOMEM;
+}
+
+static int vs_next(struct ArrowArrayStream *st, struct ArrowArray *out) {
+    struct view_stream *v = st->private_data;
+    out->release = NULL;
+    if (v->next == v->s->n)
+        return 0;
+    atomic_fetch_add(&v->s->refs, 1);
+    if (fdata_arrow_array_view(&v->s->batches[v->next], shared_release, v->s, out) != FDATA_OK) {
+        shared_release(v->s);
+        return ENOMEM;
+    }
+    v->next++;
+    return 0;
+}
+
+static const char *vs_error(struct ArrowArrayStream *st) {
+    (void)st;
+    return NULL;
+}
+
+static void vs_release(struct ArrowArrayStream *st) {
+    struct view_stream *v = st->private_data;
+    shared_release(v->s);
+    free(v);
+    st->release = NULL;
+}
+
+/* PyCapsule destructors: a consumer that never imported the struct leaves it to us. */
+static void stream_capsule_free(PyObject *cap) {
+    struct ArrowArrayStream *st = PyCapsule_GetPointer(cap, "arrow_array_stream");
+    if (st && st->release)
+        st->release(st);
+    free(st);
+}
+
+static void schema_capsule_free(PyObject *cap) {
+    struct ArrowSchema *s = PyCapsule_GetPointer(cap, "arrow_schema");
+    if (s && s->release)
+        s->release(s);
+    free(s);
+}
+
+/* ---- _Table ---- */
+
+typedef struct {
+    PyObject_HEAD
+    struct shared *s;
+    int64_t rows;
+    struct fdata_load_report report;
+} TableObject;
+
+static void table_dealloc(TableObject *self) {
+    if (self->s)
+        shared_release(self->s);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *table_stream(TableObject *self, PyObject *args, PyObject *kw) {
+    static char *names[] = {"requested_schema", NULL};
+    PyObject *requested = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", names, &requested))
+        return NULL;
+    struct ArrowArrayStream *st = calloc(1, sizeof *st);
+    struct view_stream *v = calloc(1, sizeof *v);
+    if (!st || !v) {
+        free(st), free(v);
+        return PyErr_NoMemory();
+    }
+    atomic_fetch_add(&self->s->refs, 1);
+    v->s = self->s;
+    *st = (struct ArrowArrayStream){vs_schema, vs_next, vs_error, vs_release, v};
+    PyObject *cap = PyCapsule_New(st, "arrow_array_stream", stream_capsule_free);
+    if (!cap)
+        vs_release(st), free(st);
+    return cap;
+}
+
+static PyObject *table_schema_capsule(TableObject *self, PyObject *unused) {
+    (void)unused;
+    struct ArrowSchema *s = calloc(1, sizeof *s);
+    if (!s || fdata_arrow_schema_copy(&self->s->schema, s) != FDATA_OK) {
+        free(s);
+        return PyErr_NoMemory();
+    }
+    PyObject *cap = PyCapsule_New(s, "arrow_schema", schema_capsule_free);
+    if (!cap)
+        s->release(s), free(s);
+    return cap;
+}
+
+static PyObject *table_num_rows(TableObject *self, void *c) {
+    (void)c;
+    return PyLong_FromLongLong(self->rows);
+}
+
+static PyObject *table_column_names(TableObject *self, void *c) {
+    (void)c;
+    PyObject *list = PyList_New(self->s->schema.n_children);
+    for (int64_t i = 0; list && i < self->s->schema.n_children; i++)
+        PyList_SET_ITEM(list, i, PyUnicode_FromString(self->s->schema.children[i]->name));
+    return list;
+}
+
+static PyObject *table_report(TableObject *self, void *c) {
+    (void)c;
+    const struct fdata_load_report *r = &self->report;
+    return Py_BuildValue("{s:n,s:L,s:i,s:L,s:K,s:K,s:d,s:d,s:d,s:d,s:d,s:d}", "files",
+                         (Py_ssize_t)r->files, "rows", (long long)r->rows, "columns", r->columns,
+                         "row_groups", (long long)r->row_groups, "bytes_fetched",
+                         (unsigned long long)r->bytes_fetched, "bytes_decoded",
+                         (unsigned long long)r->bytes_decoded, "seconds", r->seconds,
+                         "first_batch_seconds", r->first_batch_seconds, "download_seconds",
+                         r->download_seconds, "decode_seconds", r->decode_seconds,
+                         "download_gbit_s", r->download_gbit_s, "decode_gb_s", r->decode_gb_s);
+}
+
+static PyMethodDef table_methods[] = {
+    {"__arrow_c_stream__", (PyCFunction)(void (*)(void))table_stream, METH_VARARGS | METH_KEYWORDS,
+     "The table as an Arrow C stream capsule (views of its buffers, no copy)."},
+    {"__arrow_c_schema__", (PyCFunction)table_schema_capsule, METH_NOARGS,
+     "The table's schema as an Arrow C schema capsule."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef table_getset[] = {
+    {"num_rows", (getter)table_num_rows, NULL, "rows", NULL},
+    {"column_names", (getter)table_column_names, NULL, "top-level column names", NULL},
+    {"report", (getter)table_report, NULL, "what the load did (dict)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject TableType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "fastdata._fastdata._Table",
+    .tp_basicsize = sizeof(TableObject),
+    .tp_dealloc = (destructor)table_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A table loaded by fastdata (its batches, in memory).",
+    .tp_methods = table_methods,
+    .tp_getset = table_getset,
+};
+
+/* ---- load() ---- */
+
+/* A list of str (or one str) as a NULL-terminated array of UTF-8 pointers owned by the list's
+ * objects; *n gets the count.  NULL with an exception set on a wrong type. */
+static const char **strings(PyObject *obj, const char *what, size_t *n) {
+    PyObject *seq = PyUnicode_Check(obj) ? PyTuple_Pack(1, obj) : PySequence_Fast(obj, what);
+    if (!seq)
+        return NULL;
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+    const char **out = calloc((size_t)len + 1, sizeof *out);
+    for (Py_ssize_t i = 0; out && i < len; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(item) || !(out[i] = PyUnicode_AsUTF8(item))) {
+            PyErr_Format(PyExc_TypeError, "%s must be strings", what);
+            free(out);
+            out = NULL;
+        }
+    }
+    Py_DECREF(seq); /* the strings live in the caller's objects, which outlive the call */
+    if (!out && !PyErr_Occurred())
+        PyErr_NoMemory();
+    *n = (size_t)len;
+    return out;
+}
+
+/* The stream's batches, all in memory already, moved into a shared table. */
+static int take_batches(struct ArrowArrayStream *st, struct shared *s) {
+    if (st->get_schema(st, &s->schema) != 0)
+        return -1;
+    size_t cap = 16;
+    s->batches = malloc(cap * sizeof *s->batches);
+    while (s->batches && st->get_next(st, &s->batches[s->n]) == 0 && s->batches[s->n].release) {
+        if (++s->n == cap) {
+            struct ArrowArray *more = realloc(s->batches, (cap *= 2) * sizeof *more);
+            if (!more)
+                return -1;
+            s->batches = more;
+        }
+    }
+    return s->batches ? 0 : -1;
+}
+
+static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
+    (void)module;
+    static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
+                            "part_size", "endpoint", "region", "profile", "no_sign_request", NULL};
+    PyObject *src, *cols = Py_None;
+    int threads = 0, connections = 0, no_sign = 0;
+    unsigned long long memory_limit = 0, part_size = 0;
+    const char *endpoint = NULL, *region = NULL, *profile = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzp", names, &src, &cols, &threads,
+                                     &connections, &memory_limit, &part_size, &endpoint, &region,
+                                     &profile, &no_sign))
+        return NULL;
+    size_t n = 0, ncols = 0;
+    const char **sources = strings(src, "sources", &n);
+    const char **columns = cols == Py_None ? NULL : strings(cols, "columns", &ncols);
+    if (!sources || (cols != Py_None && !columns)) {
+        free(sources);
+        return NULL;
+    }
+    struct fdata_s3_options s3 = {.endpoint = endpoint, .region = region, .profile = profile,
+                                  .no_sign = no_sign};
+    struct fdata_load_options o = {.columns = columns, .num_columns = ncols, .threads = threads,
+                                   .connections = connections, .memory_limit = memory_limit,
+                                   .part_size = part_size, .s3 = &s3};
+    TableObject *t = PyObject_New(TableObject, &TableType);
+    struct shared *s = calloc(1, sizeof *s);
+    if (!t || !s) {
+        Py_XDECREF(t);
+        free(s), free(sources), free(columns);
+        return PyErr_NoMemory();
+    }
+    atomic_init(&s->refs, 1);
+    t->s = s;
+    struct ArrowArrayStream st;
+    struct fdata_error err = {0};
+    int status, taken = 0;
+    Py_BEGIN_ALLOW_THREADS /* the whole load runs without the GIL */
+    status = fdata_load(sources, n, &o, &st, &t->report, &err);
+    if (status == FDATA_OK) {
+        taken = take_batches(&st, s) == 0;
+        st.release(&st);
+    }
+    Py_END_ALLOW_THREADS
+    free(sources), free(columns);
+    t->rows = t->report.rows;
+    if (status != FDATA_OK || !taken) {
+        Py_DECREF(t);
+        PyErr_SetString(status == FDATA_OK ? PyExc_MemoryError : Error,
+                        status == FDATA_OK ? "out of memory" : err.message);
+        return NULL;
+    }
+    return (PyObject *)t;
+}
+
+static PyMethodDef methods[] = {
+    {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
+     "load(sources, columns=None, threads=0, connections=0, memory_limit=0, part_size=0, "
+     "endpoint=None, region=None, profile=None, no_sign_request=False) -> _Table"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastdata",
+                                    "The C core of the fastdata package.", -1, methods,
+                                    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__fastdata(void) {
+    if (PyType_Ready(&TableType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m)
+        return NULL;
+    Error = PyErr_NewException("fastdata.Error", PyExc_RuntimeError, NULL);
+    Py_INCREF(&TableType);
+    if (PyModule_AddObject(m, "Error", Error) < 0 ||
+        PyModule_AddObject(m, "_Table", (PyObject *)&TableType) < 0 ||
+        PyModule_AddStringConstant(m, "version", fdata_version()) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

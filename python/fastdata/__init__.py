@@ -1,0 +1,116 @@
+"""fastdata: Parquet from S3 (or local files) into Arrow memory at line rate, handed to
+pyarrow, Polars, DuckDB, pandas and NumPy without copies.
+
+    import fastdata
+    t = fastdata.load("s3://bucket/table/", columns=["time_id", "target", "f_0"])
+    t.to_arrow()          # pyarrow.Table over fastdata's buffers (no copy)
+    pl.DataFrame(t)       # Polars, DuckDB, pyarrow take `t` itself (Arrow PyCapsule interface)
+    t.column("f_0")       # NumPy view (no copy when the column is one chunk without nulls)
+    t.to_numpy(["f_0", "f_1"])  # one contiguous float32 feature matrix
+    t.sql("SELECT time_id, avg(target) FROM t GROUP BY 1")  # DuckDB over the table
+
+S3 settings come from the usual AWS variables and files, or the keyword arguments.
+"""
+from ._fastdata import Error, _Table, version
+from ._fastdata import load as _load
+
+__all__ = ["load", "Table", "Error", "version"]
+__version__ = version
+
+
+class Table:
+    """A table loaded by fastdata.  Its buffers live as long as this object or any view of
+    them (a pyarrow table, a Polars frame, a NumPy array) does."""
+
+    def __init__(self, core):
+        self._core = core
+
+    @property
+    def num_rows(self):
+        return self._core.num_rows
+
+    @property
+    def column_names(self):
+        return self._core.column_names
+
+    @property
+    def num_columns(self):
+        return len(self._core.column_names)
+
+    @property
+    def report(self):
+        """What the load did: files, rows, bytes fetched and decoded, seconds, Gbit/s..."""
+        return self._core.report
+
+    @property
+    def schema(self):
+        import pyarrow as pa
+        return pa.schema(self._core)
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self._core.__arrow_c_stream__(requested_schema)
+
+    def __arrow_c_schema__(self):
+        return self._core.__arrow_c_schema__()
+
+    def __len__(self):
+        return self.num_rows
+
+    def __repr__(self):
+        return "fastdata.Table(%d rows, %d columns: %s)" % (
+            self.num_rows, self.num_columns, ", ".join(self.column_names[:8]) +
+            (", ..." if self.num_columns > 8 else ""))
+
+    def to_arrow(self):
+        """A pyarrow.Table over the same buffers (no copy)."""
+        import pyarrow as pa
+        return pa.table(self)
+
+    def to_pandas(self, **kwargs):
+        """pandas, through pyarrow (zero-copy where pyarrow can: numeric columns without
+        nulls in one chunk)."""
+        return self.to_arrow().to_pandas(**kwargs)
+
+    def column(self, name):
+        """Column `name` as a NumPy array: a view of fastdata's buffer when the column is one
+        chunk without nulls (one row group), else a copy (nulls as NaN / None)."""
+        col = self.to_arrow().column(name)
+        if col.num_chunks == 1:
+            return col.chunk(0).to_numpy(zero_copy_only=False)
+        return col.to_numpy()
+
+    def to_numpy(self, columns=None, dtype="float32", order="C"):
+        """The numeric `columns` (default: every column) as one contiguous 2-D array of
+        `dtype` (rows x columns), C or Fortran order: one copy, straight from each chunk."""
+        import numpy as np
+        table = self.to_arrow()
+        columns = list(columns) if columns is not None else self.column_names
+        out = np.empty((self.num_rows, len(columns)), dtype=dtype, order=order)
+        for j, name in enumerate(columns):
+            row = 0
+            for chunk in table.column(name).chunks:
+                n = len(chunk)
+                out[row:row + n, j] = chunk.to_numpy(zero_copy_only=False)
+                row += n
+        return out
+
+    def sql(self, query):
+        """Runs `query` in DuckDB with this table as `t`; returns a pyarrow.Table."""
+        try:
+            import duckdb
+        except ImportError as e:
+            raise ImportError("Table.sql needs DuckDB: pip install duckdb") from e
+        con = duckdb.connect()
+        con.register("t", self.to_arrow())
+        return con.sql(query).to_arrow_table()
+
+
+def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
+         part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False):
+    """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
+    an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
+    and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
+    fastdata.Error naming the file and the cause."""
+    core = _load(sources, columns, threads or 0, connections or 0, memory_limit or 0,
+                 part_size or 0, endpoint, region, profile, bool(no_sign_request))
+    return Table(core)
