@@ -66,10 +66,7 @@ int fdata_table_stream_make(struct ArrowSchema *schema, struct ArrowArray *batch
     }
     t->batches = copy;
     t->count = n;
-    out->get_schema = table_get_schema;
-    out->get_next = table_get_next;
-    out->get_last_error = table_last_error;
-    out->release = table_release;
-    out->private_data = t;
+    *out = (struct ArrowArrayStream){table_get_schema, table_get_next, table_last_error,
+                                     table_release, t};
     return FDATA_OK;
 }

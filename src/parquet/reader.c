@@ -536,10 +536,7 @@ int fdata_parquet_stream(fdata_parquet_file *f, const struct fdata_parquet_read_
     }
     file_ref(f);
     p->f = f;
-    out->get_schema = stream_get_schema;
-    out->get_next = stream_get_next;
-    out->get_last_error = stream_last_error;
-    out->release = stream_release;
-    out->private_data = p;
+    *out = (struct ArrowArrayStream){stream_get_schema, stream_get_next, stream_last_error,
+                                     stream_release, p};
     return FDATA_OK;
 }

@@ -478,11 +478,8 @@ int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_l
         loader_free(l);
         return status;
     }
-    out->get_schema = load_get_schema;
-    out->get_next = load_get_next;
-    out->get_last_error = load_last_error;
-    out->release = load_release;
-    out->private_data = l;
+    *out = (struct ArrowArrayStream){load_get_schema, load_get_next, load_last_error,
+                                     load_release, l};
     return FDATA_OK;
 }
 

@@ -11,6 +11,16 @@
 
 static void free_buffer(void *p) { free(p); }
 
+/* fdata_s3_get_many of n ranges with the caller's connection settings, results kept. */
+static int get_ranges(fdata_s3_client *c, const char **urls, const struct fdata_s3_range *ranges,
+                      size_t n, const struct fdata_s3_get_options *go,
+                      struct fdata_s3_get_result *res, struct fdata_error *err) {
+    struct fdata_s3_get_options o = {.connections = go->connections, .part_size = go->part_size,
+                                     .threads = go->threads, .cancel = go->cancel,
+                                     .ranges = ranges};
+    return fdata_s3_get_many(c, urls, n, &o, res, err);
+}
+
 /* The object's tail is in: the buffer is made, the tail put at its end.  Returns the bytes of
  * footer still missing before the tail (0 when it holds the whole footer). */
 static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r, int zero,
@@ -57,13 +67,8 @@ static int fetch_missing(fdata_s3_client *c, struct remote_file *files, const in
         ranges[k++] = (struct fdata_s3_range){start, missing[i], files[i].etag, files[i].buf + start};
         files[i].footer_bytes += missing[i];
     }
-    struct fdata_s3_get_options o = *go;
-    o.ranges = ranges;
-    o.on_object = NULL;
-    o.budget = NULL;
-    o.sizes = NULL;
     if (status == FDATA_OK)
-        status = fdata_s3_get_many(c, urls, m, &o, res, err);
+        status = get_ranges(c, urls, ranges, m, go, res, err);
     free(urls), free(ranges), free(res); /* data went into the buffers */
     return status;
 }
@@ -126,13 +131,8 @@ int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
         urls[i] = files[i].url;
         tails[i].offset = -TAIL_GUESS;
     }
-    struct fdata_s3_get_options o = *go;
-    o.ranges = tails;
-    o.on_object = NULL;
-    o.budget = NULL;
-    o.sizes = NULL;
     if (status == FDATA_OK)
-        status = fdata_s3_get_many(c, urls, n, &o, res, err);
+        status = get_ranges(c, urls, tails, n, go, res, err);
     for (size_t i = 0; status == FDATA_OK && i < n; i++)
         status = take_tail(&files[i], &res[i], zero, &missing[i], err);
     if (res)
@@ -213,9 +213,8 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
     if (status == FDATA_OK)
         status = remote_plan(&f, 1, &urls, &ranges, &owner, &n, err);
     struct fdata_s3_get_result *res = status == FDATA_OK ? calloc(n ? n : 1, sizeof *res) : NULL;
-    go.ranges = ranges;
     if (status == FDATA_OK)
-        status = res ? fdata_s3_get_many(client, urls, n, &go, res, err)
+        status = res ? get_ranges(client, urls, ranges, n, &go, res, err)
                      : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK && n)
         status = remote_check_magic(&f, err);
