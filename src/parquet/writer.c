@@ -408,7 +408,8 @@ static int compress_body(struct page_job *j, size_t keep, const uint8_t *src, si
     fdata_sb_reserve(&j->packed, keep + pq_compress_bound(j->comp->codec, raw));
     if (j->packed.oom || j->body.oom)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    memcpy(j->packed.buf, j->body.buf, keep);
+    if (keep)
+        memcpy(j->packed.buf, j->body.buf, keep);
     FDATA_RETURN_IF(pq_compress(j->comp, src, raw, (uint8_t *)j->packed.buf + keep, &out_len, err));
     j->packed.len = keep + out_len;
     return FDATA_OK;

@@ -126,11 +126,27 @@ for name, text, opts, where, why in bad_cases:
     check("convert error: " + why, rc == 1 and err.startswith("fastdata: ") and where in err and
           why in err and err.count("\n") == 1 and name in err and not os.path.exists(target), err)
 
+# the writer's paths (also run under the sanitizers): Parquet to Parquet, every codec, v1/v2
+# pages, dictionary on/off, small pages and row groups, nulls in every type
+cols = ("id,c_bool,c_int8,c_uint16,c_int32,c_uint64,c_float,c_double,c_dec4_2,c_dec18_3,"
+        "c_dec38_10,c_date,c_time,c_ts_ms,c_ts_s,c_tstz,c_string,c_blob,c_uuid,c_json,c_lowcard_str")
+_, want, _ = run("cat", "--columns", cols, PRIM)
+for opts in (["--codec", "snappy"], ["--codec", "zstd", "--page-version", "2", "--dictionary", "off"],
+             ["--codec", "gzip", "--page-size", "300", "--row-group-size", "64"],
+             ["--codec", "brotli", "--page-version", "2", "--page-size", "1000"],
+             ["--codec", "lz4_raw", "--statistics", "off"], ["--codec", "uncompressed"]):
+    copy = os.path.join(tmp, "copy.parquet")
+    rc, _, err = run("convert", PRIM, copy, "--columns", cols, *opts)
+    rc2, got, err2 = run("cat", copy)
+    check("convert Parquet %s: the same rows" % " ".join(opts), rc == 0 and got == want, err + err2)
+
 g1, g2 = os.path.join(tmp, "g1"), os.path.join(tmp, "g2")
-run("gen", "ubiquant", g1, "--files", "2", "--rows-per-file", "100", "--seed", "7")
-run("gen", "ubiquant", g2, "--files", "2", "--rows-per-file", "100", "--seed", "7")
-same = all(open(os.path.join(g1, f), "rb").read() == open(os.path.join(g2, f), "rb").read()
-           for f in ("part-00000.parquet", "part-00001.parquet"))
+rc1, _, err1 = run("gen", "ubiquant", g1, "--files", "2", "--rows-per-file", "100", "--seed", "7")
+rc2, _, err2 = run("gen", "ubiquant", g2, "--files", "2", "--rows-per-file", "100", "--seed", "7")
+check("gen writes the files", rc1 == 0 and rc2 == 0, err1 + err2)
+same = rc1 == 0 and rc2 == 0 and all(
+    open(os.path.join(g1, f), "rb").read() == open(os.path.join(g2, f), "rb").read()
+    for f in ("part-00000.parquet", "part-00001.parquet"))
 rc, text, _ = run("cat", "--columns", "row_id,time_id,investment_id", "--limit", "2",
                   os.path.join(g1, "part-00001.parquet"))
 check("gen: the same seed gives the same bytes; row_id is time_id_investment_id", same and
