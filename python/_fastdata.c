@@ -2,13 +2,16 @@
  * GIL and returns a _Table, which hands its batches out through the Arrow PyCapsule
  * interface (__arrow_c_stream__, __arrow_c_schema__) as views of its own buffers: pyarrow,
  * Polars, DuckDB and NumPy (through pyarrow) all read the same memory, which lives until the
- * table and every view of it are gone. */
+ * table and every view of it are gone.  _S3 fetches objects into memory the same way and lends
+ * each one's bytes to Python through the buffer protocol. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pythread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fastdata/load.h"
+#include "fastdata/s3.h"
 
 static PyObject *Error;
 
@@ -186,7 +189,7 @@ static PyTypeObject TableType = {
     .tp_getset = table_getset,
 };
 
-/* ---- load() ---- */
+/* ---- arguments ---- */
 
 /* A list of str (or one str) as a NULL-terminated array of UTF-8 pointers owned by the list's
  * objects; *n gets the count.  NULL with an exception set on a wrong type. */
@@ -227,6 +230,197 @@ static int take_batches(struct ArrowArrayStream *st, struct shared *s) {
     }
     return s->batches ? 0 : -1;
 }
+
+/* ---- S3: objects into memory, exposed through the buffer protocol ---- */
+
+/* One downloaded object: its bytes (ours, malloc'ed) lent to Python as a read-only buffer. */
+typedef struct {
+    PyObject_HEAD
+    void *data;
+    Py_ssize_t size;
+    PyObject *url, *etag;
+} BlobObject;
+
+static void blob_dealloc(BlobObject *self) {
+    free(self->data);
+    Py_XDECREF(self->url);
+    Py_XDECREF(self->etag);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int blob_getbuffer(BlobObject *self, Py_buffer *view, int flags) {
+    return PyBuffer_FillInfo(view, (PyObject *)self, self->data, self->size, 1, flags);
+}
+
+static PyBufferProcs blob_buffer = {(getbufferproc)blob_getbuffer, NULL};
+
+static PyObject *blob_url(BlobObject *self, void *c) { (void)c; Py_INCREF(self->url); return self->url; }
+static PyObject *blob_etag(BlobObject *self, void *c) { (void)c; Py_INCREF(self->etag); return self->etag; }
+static PyObject *blob_size(BlobObject *self, void *c) { (void)c; return PyLong_FromSsize_t(self->size); }
+
+static PyGetSetDef blob_getset[] = {
+    {"url", (getter)blob_url, NULL, "the object's s3:// URL", NULL},
+    {"etag", (getter)blob_etag, NULL, "its ETag", NULL},
+    {"size", (getter)blob_size, NULL, "bytes", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject BlobType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "fastdata._fastdata._Blob",
+    .tp_basicsize = sizeof(BlobObject),
+    .tp_dealloc = (destructor)blob_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "An object's bytes in fastdata's memory (buffer protocol: memoryview(blob)).",
+    .tp_as_buffer = &blob_buffer,
+    .tp_getset = blob_getset,
+};
+
+typedef struct {
+    PyObject_HEAD
+    fdata_s3_client *client;
+    PyThread_type_lock lock;     /* a client serves one call at a time */
+} S3Object;
+
+static void s3_dealloc(S3Object *self) {
+    fdata_s3_client_free(self->client);
+    if (self->lock)
+        PyThread_free_lock(self->lock);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int s3_init(S3Object *self, PyObject *args, PyObject *kw) {
+    static char *names[] = {"endpoint", "region", "profile", "no_sign_request", "retries", NULL};
+    const char *endpoint = NULL, *region = NULL, *profile = NULL;
+    int no_sign = 0, retries = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zzzpi", names, &endpoint, &region, &profile,
+                                     &no_sign, &retries))
+        return -1;
+    struct fdata_s3_options o = {.endpoint = endpoint, .region = region, .profile = profile,
+                                 .no_sign = no_sign, .retries = retries};
+    struct fdata_error err = {0};
+    if (!(self->lock = PyThread_allocate_lock())) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (fdata_s3_client_new(&o, &self->client, &err) != FDATA_OK) {
+        PyErr_SetString(Error, err.message);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs fn on the client without the GIL, one call at a time. */
+#define WITHOUT_GIL(self, stmt)                              \
+    do {                                                     \
+        Py_BEGIN_ALLOW_THREADS                               \
+        PyThread_acquire_lock((self)->lock, WAIT_LOCK);      \
+        stmt;                                                \
+        PyThread_release_lock((self)->lock);                 \
+        Py_END_ALLOW_THREADS                                 \
+    } while (0)
+
+static PyObject *s3_get_many(S3Object *self, PyObject *args, PyObject *kw) {
+    static char *names[] = {"urls", "connections", "part_size", NULL};
+    PyObject *urls_obj;
+    int connections = 0;
+    unsigned long long part_size = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|iK", names, &urls_obj, &connections, &part_size))
+        return NULL;
+    size_t n = 0;
+    const char **urls = strings(urls_obj, "urls", &n);
+    struct fdata_s3_get_result *res = urls ? calloc(n + 1, sizeof *res) : NULL;
+    if (!urls || !res) {
+        free(urls);
+        return res ? NULL : PyErr_NoMemory();
+    }
+    struct fdata_s3_get_options o = {.connections = connections, .part_size = part_size};
+    struct fdata_error err = {0};
+    int status;
+    WITHOUT_GIL(self, status = fdata_s3_get_many(self->client, urls, n, &o, res, &err));
+    PyObject *list = status == FDATA_OK ? PyList_New((Py_ssize_t)n) : NULL;
+    for (size_t i = 0; list && i < n; i++) {
+        BlobObject *b = PyObject_New(BlobObject, &BlobType);
+        if (!b) {
+            Py_CLEAR(list);
+            break;
+        }
+        b->data = res[i].data; /* the blob owns the bytes from here */
+        b->size = (Py_ssize_t)res[i].size;
+        res[i].data = NULL;
+        b->url = PyUnicode_FromString(urls[i]);
+        b->etag = PyUnicode_FromString(res[i].etag);
+        PyList_SET_ITEM(list, (Py_ssize_t)i, (PyObject *)b);
+    }
+    fdata_s3_get_results_free(res, n);
+    free(res);
+    free(urls);
+    if (status != FDATA_OK)
+        PyErr_SetString(Error, err.message);
+    return list;
+}
+
+static PyObject *s3_list(S3Object *self, PyObject *args) {
+    const char *url;
+    int recursive = 1;
+    if (!PyArg_ParseTuple(args, "s|p", &url, &recursive))
+        return NULL;
+    struct fdata_s3_listing l;
+    struct fdata_error err = {0};
+    int status;
+    WITHOUT_GIL(self, status = fdata_s3_list(self->client, url, recursive, &l, &err));
+    if (status != FDATA_OK) {
+        PyErr_SetString(Error, err.message);
+        return NULL;
+    }
+    PyObject *list = PyList_New((Py_ssize_t)l.count);
+    for (size_t i = 0; list && i < l.count; i++)
+        PyList_SET_ITEM(list, (Py_ssize_t)i,
+                        Py_BuildValue("(sLsO)", l.entries[i].key, (long long)l.entries[i].size,
+                                      l.entries[i].etag ? l.entries[i].etag : "",
+                                      l.entries[i].is_prefix ? Py_True : Py_False));
+    fdata_s3_listing_free(&l);
+    return list;
+}
+
+static PyObject *s3_put(S3Object *self, PyObject *args) {
+    const char *url;
+    Py_buffer data;
+    if (!PyArg_ParseTuple(args, "sy*", &url, &data))
+        return NULL;
+    struct fdata_error err = {0};
+    int status;
+    WITHOUT_GIL(self, status = fdata_s3_put(self->client, url, data.buf, (size_t)data.len, &err));
+    PyBuffer_Release(&data);
+    if (status != FDATA_OK) {
+        PyErr_SetString(Error, err.message);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef s3_methods[] = {
+    {"get_many", (PyCFunction)(void (*)(void))s3_get_many, METH_VARARGS | METH_KEYWORDS,
+     "get_many(urls, connections=0, part_size=0) -> [_Blob]: objects into memory, in parallel"},
+    {"list", (PyCFunction)s3_list, METH_VARARGS,
+     "list(url, recursive=True) -> [(key, size, etag, is_prefix)]"},
+    {"put", (PyCFunction)s3_put, METH_VARARGS, "put(url, bytes-like): one object (multipart when large)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject S3Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "fastdata._fastdata._S3",
+    .tp_basicsize = sizeof(S3Object),
+    .tp_dealloc = (destructor)s3_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "An S3 client (fastdata/s3.h).",
+    .tp_methods = s3_methods,
+    .tp_init = (initproc)s3_init,
+    .tp_new = PyType_GenericNew,
+};
+
+/* ---- load() ---- */
 
 static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     (void)module;
@@ -294,7 +488,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastdata",
                                     NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__fastdata(void) {
-    if (PyType_Ready(&TableType) < 0)
+    if (PyType_Ready(&TableType) < 0 || PyType_Ready(&BlobType) < 0 || PyType_Ready(&S3Type) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m)
@@ -303,6 +497,8 @@ PyMODINIT_FUNC PyInit__fastdata(void) {
     Py_INCREF(&TableType);
     if (PyModule_AddObject(m, "Error", Error) < 0 ||
         PyModule_AddObject(m, "_Table", (PyObject *)&TableType) < 0 ||
+        PyModule_AddObject(m, "_S3", (PyObject *)(Py_INCREF(&S3Type), &S3Type)) < 0 ||
+        PyModule_AddObject(m, "_Blob", (PyObject *)(Py_INCREF(&BlobType), &BlobType)) < 0 ||
         PyModule_AddStringConstant(m, "version", fdata_version()) < 0) {
         Py_DECREF(m);
         return NULL;

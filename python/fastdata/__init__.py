@@ -11,10 +11,10 @@ pyarrow, Polars, DuckDB, pandas and NumPy without copies.
 
 S3 settings come from the usual AWS variables and files, or the keyword arguments.
 """
-from ._fastdata import Error, _Table, version
+from ._fastdata import Error, _S3, _Table, version
 from ._fastdata import load as _load
 
-__all__ = ["load", "Table", "Error", "version"]
+__all__ = ["load", "Table", "S3", "S3Object", "Error", "version"]
 __version__ = version
 
 
@@ -114,3 +114,59 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     core = _load(sources, columns, threads or 0, connections or 0, memory_limit or 0,
                  part_size or 0, endpoint, region, profile, bool(no_sign_request))
     return Table(core)
+
+
+class S3Object:
+    """One object of S3.get_many: `blob` is a memoryview over fastdata's buffer (no copy),
+    alive as long as the view or this object is."""
+
+    def __init__(self, blob):
+        self._blob = blob
+        self.url = blob.url
+        self.key = blob.url.split("/", 3)[3] if blob.url.count("/") >= 3 else ""
+        self.size = blob.size
+        self.etag = blob.etag
+
+    @property
+    def blob(self):
+        return memoryview(self._blob)
+
+    def __repr__(self):
+        return "S3Object(%r, %d bytes)" % (self.url, self.size)
+
+
+class S3:
+    """Objects to and from S3 in memory, no temporary files: the in-memory part of what
+    metaflow.S3 does.  Settings as for load(); `s3root` prefixes relative keys."""
+
+    def __init__(self, s3root=None, endpoint=None, region=None, profile=None,
+                 no_sign_request=False, retries=0):
+        self._core = _S3(endpoint, region, profile, bool(no_sign_request), retries)
+        self._root = s3root.rstrip("/") + "/" if s3root else None
+
+    def _url(self, key):
+        if key.startswith("s3://") or not self._root:
+            return key
+        return self._root + key
+
+    def get_many(self, keys, connections=None, part_size=None):
+        """Downloads the objects in parallel into memory; a list of S3Object in order."""
+        blobs = self._core.get_many([self._url(k) for k in keys], connections or 0, part_size or 0)
+        return [S3Object(b) for b in blobs]
+
+    def get(self, key):
+        return self.get_many([key])[0]
+
+    def list_recursive(self, prefixes=None):
+        """Every object below the prefixes (default: s3root): [(url, size, etag)]."""
+        out = []
+        for p in prefixes or [self._root]:
+            url = self._url(p)
+            bucket = url[:url.index("/", 5) + 1]
+            out += [(bucket + key, size, etag) for key, size, etag, _ in self._core.list(url, True)]
+        return out
+
+    def put_many(self, items):
+        """Uploads (key, bytes-like) pairs; large ones as parallel multipart uploads."""
+        for key, data in items:
+            self._core.put(self._url(key), data)

@@ -146,6 +146,7 @@ def main(tmp, env):
           rc1 == 0 and a == b and len(a) > 0 and fetched[0] < fetched[1] / 20, e1 + e2)
 
     load_tests(tmp, env, bucket)
+    python_tests(tmp, env, bucket)
 
     many = os.path.join(tmp, "many")
     os.mkdir(many)
@@ -385,6 +386,51 @@ def fault_tests(tmp, env, bucket, rnd):
             check("without retries, faults give one clear error and no files",
                   rc == 1 and err.startswith("fastdata: ") and err.count("\n") == 1 and
                   os.listdir(dest) == [], err)
+
+
+PYTHON_S3 = r"""
+import hashlib, json, sys
+import fastdata
+bucket, names, want = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+s3 = fastdata.S3(s3root="s3://%s/objs/" % bucket)
+objs = s3.get_many(names)
+ok_get = [hashlib.sha256(o.blob).hexdigest() for o in objs] == want
+listed = sorted(u.rsplit("/", 1)[1] for u, size, etag in s3.list_recursive())
+s3.put_many([("py/one.bin", b"x" * 10), ("py/two.bin", bytearray(b"yz"))])
+back = [bytes(o.blob) for o in s3.get_many(["py/one.bin", "py/two.bin"])]
+t = fastdata.load("s3://%s/dataset/duckdb_prim_*" % bucket, columns=["id", "c_string"])
+try:
+    s3.get("nope")
+    missing = "no error"
+except fastdata.Error as e:
+    missing = str(e)
+print(json.dumps({"get": ok_get, "listed": listed, "back": [b.decode() for b in back],
+                  "rows": t.num_rows, "cols": t.column_names, "missing": missing}))
+"""
+
+
+def python_tests(tmp, env, bucket):
+    """The Python package against the same server (when the tests' venv has it installed):
+    fastdata.S3 get_many (memoryviews over our buffers), list_recursive, put_many, and
+    fastdata.load of an s3:// prefix."""
+    py = os.environ.get("FDATA_TEST_PYTHON")
+    if not py:  # the sanitizer build: the package is tested with the Release build
+        return
+    if subprocess.run([py, "-c", "import fastdata"], capture_output=True).returncode:
+        check("the Python package is installed in the test venv (make python)", False, py)
+        return
+    src = os.path.join(tmp, "src")
+    names = sorted(os.listdir(src))
+    want = [sha(open(os.path.join(src, n), "rb").read()) for n in names]
+    p = subprocess.run([py, "-c", PYTHON_S3, bucket, json.dumps(names), json.dumps(want)],
+                       env=env, capture_output=True, text=True)
+    r = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("python: S3.get_many gives every object byte-identical", r.get("get") is True, p.stderr[-800:])
+    check("python: list_recursive, put_many", r.get("listed") == sorted(names)
+          and r.get("back") == ["x" * 10, "yz"], r)
+    check("python: load of an s3:// prefix", r.get("rows") == 14000 and r.get("cols") == ["id", "c_string"], r)
+    check("python: a missing key raises fastdata.Error naming it", "nope" in r.get("missing", "") and
+          "404" in r.get("missing", ""), r)
 
 
 def load_dump(*args, env):
