@@ -41,3 +41,35 @@ $FD load "$prefix" --columns "$cols"
 echo
 echo "== fastdata cat --columns time_id,investment_id,target,f_0 --limit 3 ${prefix}part-00000.parquet"
 $FD cat --columns time_id,investment_id,target,f_0 --limit 3 "${prefix}part-00000.parquet"
+echo
+echo "== the table handed to pandas, DuckDB, Polars and LightGBM without copies (python/)"
+PREFIX="$prefix" .venv/bin/python - <<'PY'
+import os, time
+import duckdb, lightgbm as lgb, polars as pl
+import fastdata
+
+def timed(what, fn):
+    t0 = time.perf_counter()
+    out = fn()
+    print("%-58s %7.3f s" % (what, time.perf_counter() - t0))
+    return out
+
+features = ["f_%d" % i for i in range(20)]
+t = timed("fastdata.load(time_id, investment_id, target, f_0..f_19)",
+          lambda: fastdata.load(os.environ["PREFIX"], columns=["time_id", "investment_id", "target"] + features))
+print("   ", t, "| %.2f Gbit/s download" % t.report["download_gbit_s"])
+df = timed("pandas: t.to_pandas()", t.to_pandas)
+print(df[["time_id", "target", "f_0"]].describe().loc[["mean", "std"]].round(4).to_string())
+agg = timed("DuckDB: mean target per time_id over the table in place",
+            lambda: duckdb.sql("SELECT time_id, avg(target) AS mean_target FROM t "
+                               "GROUP BY time_id ORDER BY time_id").fetchall())
+print("    %d time_ids, first %s" % (len(agg), agg[0]))
+frame = timed("Polars: pl.DataFrame(t)", lambda: pl.DataFrame(t))
+print("    %d rows x %d columns" % frame.shape)
+x = timed("feature matrix: t.to_numpy(f_0..f_19, float32)", lambda: t.to_numpy(features))
+y = t.column("target")
+model = timed("LightGBM: 20 boosting rounds on it", lambda: lgb.train(
+    {"objective": "regression", "verbose": -1, "num_threads": os.cpu_count()},
+    lgb.Dataset(x, y, free_raw_data=False), num_boost_round=20))
+print("    trained %d trees" % model.num_trees())
+PY

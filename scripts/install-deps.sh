@@ -2,9 +2,10 @@
 # Installs what fastdata builds and tests with: Debian packages, and a venv in .venv/ with
 # pyarrow and duckdb (the tests hand our Arrow C stream to pyarrow, and read the files we
 # write with both).  Idempotent and quiet when everything
-# is present already.  Usage: scripts/install-deps.sh [--bench]
+# is present already.  Usage: scripts/install-deps.sh [--bench | --demo]
 #   --bench  also installs the peers the benchmarks compare against (polars, duckdb, boto3,
 #            awscrt, metaflow) and nginx.
+#   --demo   also installs lightgbm, which `make demo` trains on the loaded table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +15,11 @@ pkgs=(cmake make gcc pkg-config python3 python3-venv python3-dev
       clang libclang-rt-14-dev)
 py_pkgs=(pyarrow duckdb numpy pandas polars scikit-build-core)
 if [ "${1:-}" = "--bench" ]; then
-  py_pkgs+=(polars duckdb boto3 awscrt metaflow)
+  py_pkgs+=(boto3 awscrt metaflow)
   pkgs+=(nginx curl)
+fi
+if [ "${1:-}" = "--demo" ]; then
+  py_pkgs+=(lightgbm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -29,7 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-if ! .venv/bin/python -c "import $(IFS=,; echo "${py_pkgs[*]}")" 2>/dev/null; then
+modules=("${py_pkgs[@]//-/_}") # scikit-build-core is imported as scikit_build_core
+if ! .venv/bin/python -c "import $(IFS=,; echo "${modules[*]}")" 2>/dev/null; then
   echo "install-deps: pip install ${py_pkgs[*]} into .venv/"
   .venv/bin/pip install -q --disable-pip-version-check "${py_pkgs[@]}"
 fi

@@ -89,6 +89,7 @@ static void on_range(void *ctx, size_t index, struct fdata_s3_get_result *r) {
         fail(l, r->status, r->error);
     } else {
         l->rep.bytes_fetched += r->size;
+        l->download_end = now(); /* the last byte so far: read by the report under the lock */
         if (--l->outstanding[k] == 0) {
             l->slots[l->file_of[k]].state = AVAILABLE;
             pthread_cond_broadcast(&l->changed);
@@ -105,9 +106,6 @@ static void *download(void *arg) {
     };
     struct fdata_error ignored; /* each range's outcome reaches on_range */
     fdata_s3_get_many(l->s3, l->req_urls, l->n_req, &go, l->req_results, &ignored);
-    pthread_mutex_lock(&l->lock);
-    l->download_end = now();
-    pthread_mutex_unlock(&l->lock);
     return NULL;
 }
 
