@@ -9,7 +9,10 @@
  * scaled); time64 -> INT64 TIME(MICROS/NANOS); timestamp -> INT64 TIMESTAMP (seconds scaled
  * to millis; isAdjustedToUTC when the Arrow type has a time zone); decimal128(p, s) -> INT32
  * (p <= 9), INT64 (p <= 18) or FIXED_LEN_BYTE_ARRAY DECIMAL.  Nullable fields are OPTIONAL,
- * the others REQUIRED.  Nested types and other Arrow types give FDATA_EUNSUPPORTED.
+ * the others REQUIRED.  Nested types: struct -> group; list / large_list -> the three-level
+ * LIST layout (group LIST { repeated group list { element } }); map -> group MAP { repeated
+ * group key_value { required key; value } }; definition and repetition levels from the
+ * arrays' validity and offsets (Dremel).  Other Arrow types give FDATA_EUNSUPPORTED.
  *
  * Each column chunk is PLAIN or, when the dictionary is on and its distinct values take at
  * most half the values' count and at most dictionary_limit bytes, RLE_DICTIONARY with a

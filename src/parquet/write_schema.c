@@ -1,6 +1,7 @@
 /* Arrow fields as Parquet columns (see write_schema.h and fastdata/parquet_write.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include "../arrow/build.h"
 #include "../common/common.h"
@@ -100,8 +101,9 @@ static int simple(struct wcolumn *c, const char *f) {
     }
 }
 
-int pq_wcolumn_from_arrow(const struct ArrowSchema *field, struct wcolumn *out,
-                          struct fdata_error *err) {
+/* The physical mapping of a leaf field's type. */
+static int leaf_from_arrow(const struct ArrowSchema *field, struct wcolumn *out,
+                           struct fdata_error *err) {
     const char *f = field->format;
     memset(out, 0, sizeof *out);
     int ok = f[0] == 't' ? temporal(out, f) : f[0] == 'd' ? decimal(out, f) : simple(out, f);
@@ -116,8 +118,111 @@ int pq_wcolumn_from_arrow(const struct ArrowSchema *field, struct wcolumn *out,
         out->logical = LT_JSON;
         out->converted = CT_JSON;
     }
-    out->name = field->name ? field->name : "";
-    out->optional = (field->flags & ARROW_FLAG_NULLABLE) != 0;
+    return FDATA_OK;
+}
+
+/* The leaves below a field, found depth first; `cur` carries the path walked so far. */
+struct walk {
+    struct wcolumn *cols;
+    int count, cap;
+    struct wcolumn cur;
+    struct fdata_error *err;
+};
+
+static int add_leaf(struct walk *wk, const struct ArrowSchema *f, int level, int def, int rep) {
+    struct wcolumn c;
+    FDATA_RETURN_IF(leaf_from_arrow(f, &c, wk->err));
+    struct wcolumn *slot;
+    if (wk->count == wk->cap) {
+        int cap = wk->cap ? 2 * wk->cap : 16;
+        struct wcolumn *more = realloc(wk->cols, (size_t)cap * sizeof *more);
+        if (!more)
+            return fdata_set_error(wk->err, FDATA_ENOMEM, "out of memory");
+        wk->cols = more;
+        wk->cap = cap;
+    }
+    slot = &wk->cols[wk->count++];
+    *slot = wk->cur;
+    memcpy(slot, &c, offsetof(struct wcolumn, top)); /* the type; the path is cur's */
+    slot->depth = level;
+    slot->max_def = def;
+    slot->max_rep = rep;
+    slot->name = slot->path[slot->path_len - 1];
+    slot->optional = slot->nullable[level];
+    return FDATA_OK;
+}
+
+static int walk(struct walk *wk, const struct ArrowSchema *f, int level, int def, int rep,
+                int nullable, const char *name);
+
+/* The children of a nested node at `level`: a struct's fields, a list's element, a map's
+ * key and value (under its repeated key_value group). */
+static int walk_children(struct walk *wk, const struct ArrowSchema *f, int level, int d, int rep) {
+    struct wcolumn *c = &wk->cur;
+    char kind = f->format[1] == 's' ? 's' : f->format[1] == 'l' ? 'l' : f->format[1] == 'L' ? 'L' : 'm';
+    c->kind[level] = kind;
+    if (kind == 's') {
+        int status = FDATA_OK;
+        for (int64_t i = 0; status == FDATA_OK && i < f->n_children; i++) {
+            c->child[level] = (int)i;
+            status = walk(wk, f->children[i], level + 1, d, rep,
+                          (f->children[i]->flags & ARROW_FLAG_NULLABLE) != 0, f->children[i]->name);
+        }
+        return status;
+    }
+    c->child[level] = 0;
+    const struct ArrowSchema *item = f->children[0];
+    c->path[c->path_len++] = kind == 'm' ? "key_value" : "list";
+    int status = FDATA_OK;
+    if (kind != 'm') {
+        status = walk(wk, item, level + 1, d + 1, rep + 1,
+                      (item->flags & ARROW_FLAG_NULLABLE) != 0, "element");
+    } else { /* the entries struct: the repeated group itself, never null */
+        c->nullable[level + 1] = 0;
+        c->kind[level + 1] = 's';
+        for (int i = 0; status == FDATA_OK && i < 2 && i < item->n_children; i++) {
+            c->child[level + 1] = i;
+            status = walk(wk, item->children[i], level + 2, d + 1, rep + 1,
+                          i == 1 && (item->children[i]->flags & ARROW_FLAG_NULLABLE), i ? "value" : "key");
+        }
+    }
+    c->path_len--;
+    return status;
+}
+
+static int walk(struct walk *wk, const struct ArrowSchema *f, int level, int def, int rep,
+                int nullable, const char *name) {
+    struct wcolumn *c = &wk->cur;
+    if (level + 2 >= WMAX_DEPTH)
+        return fdata_set_error(wk->err, FDATA_EUNSUPPORTED, "column '%s': nested deeper than "
+                               "%d levels", c->path[0], WMAX_DEPTH - 2);
+    c->nullable[level] = nullable;
+    c->path[c->path_len++] = name;
+    int d = def + nullable, status;
+    if (f->format[0] == '+' && strchr("slLm", f->format[1]) && f->format[2] == '\0')
+        status = walk_children(wk, f, level, d, rep);
+    else
+        status = add_leaf(wk, f, level, d, rep);
+    c->path_len--;
+    return status;
+}
+
+int pq_wcolumns_from_schema(const struct ArrowSchema *schema, struct wcolumn **out, int *count,
+                            struct fdata_error *err) {
+    struct walk wk = {.err = err};
+    int status = FDATA_OK;
+    for (int64_t i = 0; status == FDATA_OK && i < schema->n_children; i++) {
+        memset(&wk.cur, 0, sizeof wk.cur);
+        wk.cur.top = (int)i;
+        const struct ArrowSchema *f = schema->children[i];
+        status = walk(&wk, f, 0, 0, 0, (f->flags & ARROW_FLAG_NULLABLE) != 0, f->name ? f->name : "");
+    }
+    if (status != FDATA_OK) {
+        free(wk.cols);
+        return status;
+    }
+    *out = wk.cols;
+    *count = wk.count;
     return FDATA_OK;
 }
 
@@ -141,13 +246,14 @@ static void logical_type(struct tw *w, const struct wcolumn *c) {
     tw_struct_end(w);
 }
 
-void pq_wcolumn_schema_element(struct tw *w, const struct wcolumn *c) {
+/* A leaf's SchemaElement (as a list element). */
+static void leaf_element(struct tw *w, const struct wcolumn *c, const char *name, int repetition) {
     tw_list_struct(w);
     tw_field_i32(w, 1, c->physical);
     if (c->physical == T_FLBA)
         tw_field_i32(w, 2, c->type_length);
-    tw_field_i32(w, 3, c->optional ? 1 : 0);
-    tw_field_string(w, 4, c->name);
+    tw_field_i32(w, 3, repetition);
+    tw_field_string(w, 4, name);
     if (c->converted >= 0)
         tw_field_i32(w, 6, c->converted);
     if (c->logical == LT_DECIMAL) {
@@ -157,4 +263,76 @@ void pq_wcolumn_schema_element(struct tw *w, const struct wcolumn *c) {
     if (c->logical)
         logical_type(w, c);
     tw_struct_end(w);
+}
+
+enum { REQUIRED = 0, OPTIONAL = 1, REPEATED = 2 };
+enum { CT_MAP = 1, CT_LIST = 3, LT_MAP = 2, LT_LIST = 3 };
+
+/* A group's SchemaElement, annotated LIST or MAP when `annotation` is one of those. */
+static void group_element(struct tw *w, const char *name, int repetition, int children,
+                          int annotation) {
+    tw_list_struct(w);
+    tw_field_i32(w, 3, repetition);
+    tw_field_string(w, 4, name);
+    tw_field_i32(w, 5, children);
+    if (annotation) {
+        tw_field_i32(w, 6, annotation == LT_LIST ? CT_LIST : CT_MAP);
+        tw_field_struct(w, 10);
+        tw_field_struct(w, (int16_t)annotation); /* ListType / MapType: empty */
+        tw_struct_end(w);
+        tw_struct_end(w);
+    }
+    tw_struct_end(w);
+}
+
+static int nullable(const struct ArrowSchema *f) { return (f->flags & ARROW_FLAG_NULLABLE) != 0; }
+
+static void tree(struct tw *w, const struct ArrowSchema *f, const char *name, int repetition,
+                 int *elements) {
+    const char *fmt = f->format;
+    ++*elements;
+    if (strcmp(fmt, "+s") == 0) {
+        group_element(w, name, repetition, (int)f->n_children, 0);
+        for (int64_t i = 0; i < f->n_children; i++)
+            tree(w, f->children[i], f->children[i]->name, nullable(f->children[i]), elements);
+    } else if (strcmp(fmt, "+l") == 0 || strcmp(fmt, "+L") == 0) {
+        group_element(w, name, repetition, 1, LT_LIST);
+        group_element(w, "list", REPEATED, 1, 0);
+        ++*elements;
+        tree(w, f->children[0], "element", nullable(f->children[0]), elements);
+    } else if (strcmp(fmt, "+m") == 0) {
+        const struct ArrowSchema *e = f->children[0];
+        group_element(w, name, repetition, 1, LT_MAP);
+        group_element(w, "key_value", REPEATED, (int)e->n_children, 0);
+        ++*elements;
+        for (int64_t i = 0; i < e->n_children && i < 2; i++)
+            tree(w, e->children[i], i ? "value" : "key", i ? nullable(e->children[i]) : REQUIRED,
+                 elements);
+    } else {
+        struct wcolumn c;
+        leaf_from_arrow(f, &c, NULL);
+        leaf_element(w, &c, name, repetition);
+    }
+}
+
+void pq_write_schema_tree(struct tw *w, const struct ArrowSchema *field, int *elements) {
+    tree(w, field, field->name ? field->name : "", nullable(field), elements);
+}
+
+int pq_schema_tree_size(const struct ArrowSchema *f) {
+    if (strcmp(f->format, "+s") == 0) {
+        int n = 1;
+        for (int64_t i = 0; i < f->n_children; i++)
+            n += pq_schema_tree_size(f->children[i]);
+        return n;
+    }
+    if (strcmp(f->format, "+l") == 0 || strcmp(f->format, "+L") == 0)
+        return 2 + pq_schema_tree_size(f->children[0]);
+    if (strcmp(f->format, "+m") == 0) {
+        int n = 2;
+        for (int64_t i = 0; i < f->children[0]->n_children && i < 2; i++)
+            n += pq_schema_tree_size(f->children[0]->children[i]);
+        return n;
+    }
+    return 1;
 }

@@ -23,6 +23,8 @@ enum wconv {
 enum wsort { WS_NONE, WS_BOOL, WS_I32, WS_I64, WS_U32, WS_U64, WS_FLOAT, WS_DOUBLE, WS_BYTES,
              WS_SIGNED_BYTES };
 
+#define WMAX_DEPTH 16
+
 struct wcolumn {
     const char *name;            /* the Arrow field's (owned by the writer's schema copy) */
     int physical;                /* parquet.thrift Type */
@@ -36,12 +38,28 @@ struct wcolumn {
     int time_unit;               /* 1 MILLIS, 2 MICROS, 3 NANOS */
     int utc, int_bits, int_signed;
     int src_width;               /* bytes per Arrow value (fixed-width sources) */
+    /* Where the leaf sits: column `top` of a batch, then `depth` steps down (0: flat).
+     * Node k of the path (0: the top-level field) is a struct, list, large list or map
+     * (kind 's', 'l', 'L', 'm') whose child `child[k]` leads on; nullable[k] says whether
+     * it is OPTIONAL.  A map's step goes to its entries struct, whose step picks key or value. */
+    int top, depth;
+    char kind[WMAX_DEPTH];
+    int child[WMAX_DEPTH];
+    int nullable[WMAX_DEPTH + 1];
+    int max_def, max_rep;
+    const char *path[2 * WMAX_DEPTH + 1]; /* the Parquet column path */
+    int path_len;
 };
 
-/* Maps a field; FDATA_EUNSUPPORTED naming it when it cannot be written. */
-int pq_wcolumn_from_arrow(const struct ArrowSchema *field, struct wcolumn *out,
-                          struct fdata_error *err);
-/* The column's SchemaElement, as a list element. */
-void pq_wcolumn_schema_element(struct tw *w, const struct wcolumn *c);
+/* The leaf columns of record-batch schema `schema` ("+s"), depth first: *out (free()) gets
+ * *count leaves.  FDATA_EUNSUPPORTED naming a field that cannot be written. */
+int pq_wcolumns_from_schema(const struct ArrowSchema *schema, struct wcolumn **out, int *count,
+                            struct fdata_error *err);
+/* The SchemaElements of the tree under a top-level field, as list elements (groups with
+ * LIST / MAP annotations in the three-level layouts the spec recommends); *elements is
+ * increased by their count. */
+void pq_write_schema_tree(struct tw *w, const struct ArrowSchema *field, int *elements);
+/* How many SchemaElements pq_write_schema_tree writes for a field. */
+int pq_schema_tree_size(const struct ArrowSchema *field);
 
 #endif

@@ -39,8 +39,10 @@ struct chunk {
 /* What the chunk's values look like once gathered: fixed-width physical values, or
  * (pointer, length) byte strings; booleans as one byte each. */
 struct gathered {
-    int64_t rows, count;         /* rows, and non-null values */
-    uint32_t *defs;              /* per row, when optional */
+    int64_t rows, count;         /* level entries (rows when flat), and non-null values */
+    uint32_t *defs;              /* definition level per entry, when max_def > 0 */
+    uint32_t *reps;              /* repetition level per entry, when max_rep > 0 */
+    int64_t cap;                 /* entries allocated (nested columns grow) */
     uint8_t *fixed;              /* count * width bytes */
     int borrowed;                /* fixed points into the caller's Arrow buffer */
     const uint8_t **ptrs;        /* byte arrays */
@@ -111,9 +113,119 @@ static void put_bytes(const struct wcolumn *c, const struct ArrowArray *a, int64
     *len = (uint32_t)(end - start);
 }
 
+/* Value i of leaf array a appended to the gathered values (room made by the caller). */
+static void put_value(const struct wcolumn *col, const struct ArrowArray *a, int64_t i,
+                      struct gathered *g) {
+    if (col->conv == WC_BOOL) {
+        const uint8_t *bits = a->buffers[1];
+        int64_t j = i + a->offset;
+        g->fixed[g->count] = bits[j >> 3] >> (j & 7) & 1;
+    } else if (col->physical == 6) {
+        put_bytes(col, a, i, &g->ptrs[g->count], &g->lens[g->count]);
+    } else {
+        put_fixed(col, a, i, g->fixed + (size_t)g->count * (size_t)col->width);
+    }
+    g->count++;
+}
+
+/* Room for one more level entry and value in a nested gather. */
+static int grow_entries(const struct wcolumn *col, struct gathered *g) {
+    if (g->rows < g->cap)
+        return 0;
+    int64_t cap = g->cap ? 2 * g->cap : 1024;
+    uint32_t *d = realloc(g->defs, (size_t)cap * sizeof *d);
+    if (d)
+        g->defs = d;
+    uint32_t *r = d && col->max_rep ? realloc(g->reps, (size_t)cap * sizeof *r) : g->reps;
+    if (r)
+        g->reps = r;
+    int ok = d && (r || !col->max_rep);
+    if (ok && col->physical == 6) {
+        const uint8_t **p = realloc(g->ptrs, (size_t)cap * sizeof *p);
+        uint32_t *l = p ? realloc(g->lens, (size_t)cap * sizeof *l) : NULL;
+        if (p)
+            g->ptrs = p;
+        if (l)
+            g->lens = l;
+        ok = p && l;
+    } else if (ok) {
+        uint8_t *f = realloc(g->fixed, (size_t)cap * (size_t)(col->width ? col->width : 1));
+        if (f)
+            g->fixed = f;
+        ok = f != NULL;
+    }
+    if (ok)
+        g->cap = cap;
+    return ok ? 0 : -1;
+}
+
+/* One level entry: the leaf's value when def reaches max_def. */
+static int emit(const struct wcolumn *col, struct gathered *g, int def, int rep,
+                const struct ArrowArray *leaf, int64_t i) {
+    if (grow_entries(col, g))
+        return FDATA_ENOMEM;
+    g->defs[g->rows] = (uint32_t)def;
+    if (g->reps)
+        g->reps[g->rows] = (uint32_t)rep;
+    g->rows++;
+    if (leaf)
+        put_value(col, leaf, i, g);
+    return FDATA_OK;
+}
+
+/* Dremel striping of one leaf: element i of array a at node `level` of the leaf's path,
+ * with the definition and repetition levels reached so far; `depth_rep` is the repetition
+ * level of the innermost list above. */
+static int visit(const struct wcolumn *col, int level, const struct ArrowArray *a, int64_t i,
+                 int def, int rep, int depth_rep, struct gathered *g) {
+    int64_t j = i + a->offset;
+    if (col->nullable[level] && a->null_count != 0 && !valid(a, i))
+        return emit(col, g, def, rep, NULL, 0);
+    int d = def + col->nullable[level];
+    if (level == col->depth)
+        return emit(col, g, d, rep, a, i);
+    char kind = col->kind[level];
+    if (kind == 's')
+        return visit(col, level + 1, a->children[col->child[level]], j, d, rep, depth_rep, g);
+    int64_t start, end;
+    if (kind == 'L') {
+        start = ((const int64_t *)a->buffers[1])[j];
+        end = ((const int64_t *)a->buffers[1])[j + 1];
+    } else {
+        start = ((const int32_t *)a->buffers[1])[j];
+        end = ((const int32_t *)a->buffers[1])[j + 1];
+    }
+    if (start == end) /* an empty list or map: defined up to here, nothing below */
+        return emit(col, g, d, rep, NULL, 0);
+    int status = FDATA_OK;
+    for (int64_t k = start; status == FDATA_OK && k < end; k++)
+        status = visit(col, level + 1, a->children[0], k, d + 1, k == start ? rep : depth_rep + 1,
+                       depth_rep + 1, g);
+    return status;
+}
+
+static int gather_nested(const fdata_parquet_writer *w, const struct wcolumn *col,
+                         struct gathered *g, struct fdata_error *err) {
+    memset(g, 0, sizeof *g);
+    int status = FDATA_OK;
+    int64_t records = 0;
+    for (size_t b = 0; b < w->npending && status == FDATA_OK; b++) {
+        const struct ArrowArray *a = w->pending[b].children[col->top];
+        for (int64_t i = 0; i < a->length && status == FDATA_OK; i++, records++)
+            status = visit(col, 0, a, i, 0, 0, 0, g);
+    }
+    if (status == FDATA_OK && !g->defs && grow_entries(col, g)) /* no entries at all */
+        status = FDATA_ENOMEM;
+    (void)records;
+    return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, status, "out of memory");
+}
+
 /* Column `c` of the pending batches, in physical form. */
 static int gather(const fdata_parquet_writer *w, int c, struct gathered *g, struct fdata_error *err) {
     const struct wcolumn *col = &w->cols[c];
+    if (col->depth > 0)
+        return gather_nested(w, col, g, err);
+    c = col->top;
     int64_t rows = 0;
     for (size_t b = 0; b < w->npending; b++)
         rows += w->pending[b].length;
@@ -161,18 +273,8 @@ static int gather(const fdata_parquet_writer *w, int c, struct gathered *g, stru
                                        "declared not nullable", col->name);
             if (g->defs)
                 g->defs[r] = (uint32_t)ok;
-            if (!ok)
-                continue;
-            if (col->conv == WC_BOOL) {
-                const uint8_t *bits = a->buffers[1];
-                int64_t j = i + a->offset;
-                g->fixed[g->count] = bits[j >> 3] >> (j & 7) & 1;
-            } else if (col->physical == 6) {
-                put_bytes(col, a, i, &g->ptrs[g->count], &g->lens[g->count]);
-            } else {
-                put_fixed(col, a, i, g->fixed + (size_t)g->count * (size_t)col->width);
-            }
-            g->count++;
+            if (ok)
+                put_value(col, a, i, g);
         }
     }
     return FDATA_OK;
@@ -180,6 +282,7 @@ static int gather(const fdata_parquet_writer *w, int c, struct gathered *g, stru
 
 static void gathered_free(struct gathered *g) {
     free(g->defs);
+    free(g->reps);
     if (!g->borrowed)
         free(g->fixed);
     free(g->ptrs);
@@ -436,23 +539,38 @@ static void page_values(struct page_job *j, int64_t v0, int64_t v1) {
     pq_rle_encode(&j->body, j->indices + v0, (size_t)(v1 - v0), j->index_bits);
 }
 
-/* One data page of rows [r0, r1) holding values [v0, v1). */
+/* Levels n of them, RLE at the width of max; a v1 page prefixes their byte length.  Returns
+ * the bytes written without the prefix. */
+static size_t put_levels(struct fdata_strbuf *body, const uint32_t *levels, int64_t n, int max,
+                         int v2) {
+    struct fdata_strbuf l = {0};
+    pq_rle_encode(&l, levels, (size_t)n, pq_bit_width((uint32_t)max));
+    uint32_t len = (uint32_t)l.len;
+    if (!v2)
+        fdata_sb_put(body, (const char *)&len, 4);
+    fdata_sb_put(body, l.buf, l.len);
+    body->oom |= l.oom;
+    fdata_sb_free(&l);
+    return len;
+}
+
+/* One data page of level entries [r0, r1) (whole records) holding values [v0, v1). */
 static int data_page(struct page_job *j, int64_t r0, int64_t r1, int64_t v0, int64_t v1,
                      struct fdata_error *err) {
     int v2 = j->w->o.page_version == 2;
-    struct fdata_strbuf levels = {0};
-    if (j->g->defs)
-        pq_rle_encode(&levels, j->g->defs + r0, (size_t)(r1 - r0), 1);
+    const struct wcolumn *c = j->c;
     j->body.len = 0;
-    if (j->g->defs && !v2) {
-        uint32_t n = (uint32_t)levels.len;
-        fdata_sb_put(&j->body, (const char *)&n, 4);
-    }
-    fdata_sb_put(&j->body, levels.buf, levels.len);
-    size_t keep = v2 ? levels.len : 0;
-    fdata_sb_free(&levels);
+    size_t rep_bytes = 0, keep = 0;
+    if (c->max_rep)
+        rep_bytes = put_levels(&j->body, j->g->reps + r0, r1 - r0, c->max_rep, v2);
+    if (c->max_def)
+        keep = put_levels(&j->body, j->g->defs + r0, r1 - r0, c->max_def, v2) + rep_bytes;
+    keep = v2 ? keep : 0; /* v2 levels stay out of the compressed part */
+    int64_t records = r1 - r0;
+    for (int64_t k = r0; j->g->reps && k < r1; k++)
+        records -= j->g->reps[k] != 0;
     /* PLAIN fixed-width values without levels before them are compressed where they lie */
-    int in_place = !j->g->defs && !j->indices && j->c->width && j->c->conv != WC_BOOL;
+    int in_place = !c->max_def && !j->indices && c->width && c->conv != WC_BOOL;
     size_t raw_len = in_place ? (size_t)(v1 - v0) * (size_t)j->c->width : 0;
     if (!in_place)
         page_values(j, v0, v1);
@@ -468,10 +586,10 @@ static int data_page(struct page_job *j, int64_t r0, int64_t r1, int64_t v0, int
         tw_field_struct(&t, 8);
         tw_field_i32(&t, 1, (int32_t)(r1 - r0));
         tw_field_i32(&t, 2, (int32_t)((r1 - r0) - (v1 - v0)));
-        tw_field_i32(&t, 3, (int32_t)(r1 - r0));
+        tw_field_i32(&t, 3, (int32_t)records);
         tw_field_i32(&t, 4, encoding);
-        tw_field_i32(&t, 5, (int32_t)keep);
-        tw_field_i32(&t, 6, 0);
+        tw_field_i32(&t, 5, (int32_t)(keep - rep_bytes));
+        tw_field_i32(&t, 6, (int32_t)rep_bytes);
         tw_field_bool(&t, 7, j->comp->codec != PQ_UNCOMPRESSED);
     } else {
         tw_field_struct(&t, 5);
@@ -583,14 +701,17 @@ static int encode_chunk(struct page_job *j, struct fdata_error *err) {
     }
     j->ch->data_offset = (int64_t)j->ch->bytes.len;
     int64_t per_page = page_rows(j->w, j->c, g, idx != NULL), v = 0;
-    for (int64_t r = 0; status == FDATA_OK && (r < g->rows || r == 0); r += per_page) {
+    for (int64_t r = 0; status == FDATA_OK && (r < g->rows || r == 0);) {
         int64_t end = r + per_page < g->rows ? r + per_page : g->rows, v_end = v;
+        while (g->reps && end < g->rows && g->reps[end] != 0) /* pages hold whole records */
+            end++;
         for (int64_t k = r; k < end; k++)
-            v_end += g->defs ? g->defs[k] : 1;
+            v_end += j->c->max_def ? g->defs[k] == (uint32_t)j->c->max_def : 1;
         status = data_page(j, r, end, v, v_end, err);
         v = v_end;
         if (end == g->rows)
             break;
+        r = end;
     }
     j->ch->num_values = g->rows;
     free(idx);
@@ -635,8 +756,9 @@ static void column_meta(struct tw *t, const struct wcolumn *c, const struct chun
     tw_i32(t, ENC_RLE);
     if (ch->dictionary)
         tw_i32(t, ENC_RLE_DICTIONARY);
-    tw_field_list(t, 3, TW_BINARY, 1);
-    tw_string(t, c->name);
+    tw_field_list(t, 3, TW_BINARY, (uint32_t)c->path_len);
+    for (int k = 0; k < c->path_len; k++)
+        tw_string(t, c->path[k]);
     tw_field_i32(t, 4, codec);
     tw_field_i64(t, 5, ch->num_values);
     tw_field_i64(t, 6, ch->uncompressed);
@@ -709,13 +831,17 @@ static int write_footer(fdata_parquet_writer *w, struct fdata_error *err) {
     struct tw t = {0};
     tw_struct_begin(&t);
     tw_field_i32(&t, 1, 2); /* version: 2 for the logical types and v2 pages */
-    tw_field_list(&t, 2, TW_STRUCT, (uint32_t)w->ncols + 1);
+    int elements = 1;
+    for (int64_t c = 0; c < w->schema.n_children; c++)
+        elements += pq_schema_tree_size(w->schema.children[c]);
+    tw_field_list(&t, 2, TW_STRUCT, (uint32_t)elements);
     tw_list_struct(&t);
     tw_field_string(&t, 4, "schema");
-    tw_field_i32(&t, 5, w->ncols);
+    tw_field_i32(&t, 5, (int32_t)w->schema.n_children);
     tw_struct_end(&t);
-    for (int c = 0; c < w->ncols; c++)
-        pq_wcolumn_schema_element(&t, &w->cols[c]);
+    elements = 1;
+    for (int64_t c = 0; c < w->schema.n_children; c++)
+        pq_write_schema_tree(&t, w->schema.children[c], &elements);
     tw_field_i64(&t, 3, w->total_rows);
     tw_field_list(&t, 4, TW_STRUCT, (uint32_t)w->ngroups);
     fdata_sb_put(&t.out, w->groups.out.buf, w->groups.out.len);
@@ -784,16 +910,14 @@ int fdata_parquet_writer_new(const struct ArrowSchema *schema,
     w->sink = sink;
     w->sink_ctx = sink_ctx;
     w->threads = fdata_thread_count(w->o.threads);
-    w->ncols = (int)schema->n_children;
-    w->cols = calloc((size_t)w->ncols + 1, sizeof *w->cols);
     w->comp = calloc((size_t)w->threads, sizeof *w->comp);
     int status = check_options(&w->o, err);
-    if (status == FDATA_OK && (!w->cols || !w->comp || fdata_schema_copy(schema, &w->schema) != FDATA_OK))
+    if (status == FDATA_OK && (!w->comp || fdata_schema_copy(schema, &w->schema) != FDATA_OK))
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (int t = 0; status == FDATA_OK && t < w->threads; t++)
         w->comp[t] = (struct pq_compressor){.codec = w->o.codec, .level = w->o.level};
-    for (int c = 0; status == FDATA_OK && c < w->ncols; c++)
-        status = pq_wcolumn_from_arrow(w->schema.children[c], &w->cols[c], err);
+    if (status == FDATA_OK) /* the leaves: the column chunks of every row group */
+        status = pq_wcolumns_from_schema(&w->schema, &w->cols, &w->ncols, err);
     if (status == FDATA_OK)
         status = sink_write(w, "PAR1", 4, err);
     if (status != FDATA_OK) {
@@ -806,10 +930,10 @@ int fdata_parquet_writer_new(const struct ArrowSchema *schema,
 
 int fdata_parquet_writer_write(fdata_parquet_writer *w, struct ArrowArray *batch,
                                struct fdata_error *err) {
-    if (batch->n_children != w->ncols) {
+    if (batch->n_children != w->schema.n_children) {
         batch->release(batch);
-        return fdata_set_error(err, FDATA_EINVAL, "a batch of %lld columns for a schema of %d",
-                               (long long)batch->n_children, w->ncols);
+        return fdata_set_error(err, FDATA_EINVAL, "a batch of %lld columns for a schema of %lld",
+                               (long long)batch->n_children, (long long)w->schema.n_children);
     }
     if (w->npending == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 16;

@@ -140,6 +140,15 @@ for opts in (["--codec", "snappy"], ["--codec", "zstd", "--page-version", "2", "
     rc2, got, err2 = run("cat", copy)
     check("convert Parquet %s: the same rows" % " ".join(opts), rc == 0 and got == want, err + err2)
 
+_, want, _ = run("cat", NESTED)
+for opts in (["--codec", "snappy"], ["--codec", "zstd", "--page-version", "2", "--page-size", "150"],
+             ["--dictionary", "off", "--row-group-size", "7"]):
+    copy = os.path.join(tmp, "nested.parquet")
+    rc, _, err = run("convert", NESTED, copy, *opts)
+    rc2, got, err2 = run("cat", copy)
+    check("convert nested (lists, maps, structs) %s: the same rows" % " ".join(opts),
+          rc == 0 and got == want, err + err2)
+
 g1, g2 = os.path.join(tmp, "g1"), os.path.join(tmp, "g2")
 rc1, _, err1 = run("gen", "ubiquant", g1, "--files", "2", "--rows-per-file", "100", "--seed", "7")
 rc2, _, err2 = run("gen", "ubiquant", g2, "--files", "2", "--rows-per-file", "100", "--seed", "7")
