@@ -77,6 +77,13 @@ FDATA_API int fdata_parquet_writer_close(fdata_parquet_writer *w, struct fdata_e
 /* Frees a writer without finishing the file (after an error); NULL is a no-op. */
 FDATA_API void fdata_parquet_writer_free(fdata_parquet_writer *w);
 
+/* Writes every batch of a stream as one Parquet file to the sink (e.g. an S3 upload with
+ * fdata_s3_upload_write).  The stream is released. */
+FDATA_API int fdata_parquet_write_stream(struct ArrowArrayStream *in,
+                                         const struct fdata_parquet_write_options *opts,
+                                         fdata_parquet_sink sink, void *sink_ctx,
+                                         struct fdata_error *err);
+
 /* Writes every batch of a stream to the file `path` (created or truncated; removed on
  * failure).  The stream is released. */
 FDATA_API int fdata_parquet_write_file(struct ArrowArrayStream *in, const char *path,

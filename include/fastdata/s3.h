@@ -176,6 +176,23 @@ FDATA_API void fdata_s3_get_results_free(struct fdata_s3_get_result *results, si
 FDATA_API int fdata_s3_put(fdata_s3_client *client, const char *url, const void *data,
                            size_t size, struct fdata_error *err);
 
+/*
+ * A streamed upload of s3://bucket/key, for writers that produce a file piece by piece:
+ * bytes given to fdata_s3_upload_write are sent as multipart-upload parts of the client's
+ * upload_part_size as soon as a part is full, so at most one part is held; an object smaller
+ * than a part becomes one PUT at finish.  fdata_s3_upload_finish completes the upload (the
+ * object appears only then, whole) and frees it; on any failure, and by
+ * fdata_s3_upload_abort, the upload is aborted so no parts are left behind.  One upload is
+ * driven by one thread, on the client's connection.
+ */
+typedef struct fdata_s3_upload fdata_s3_upload;
+FDATA_API int fdata_s3_upload_new(fdata_s3_client *client, const char *url,
+                                  fdata_s3_upload **out, struct fdata_error *err);
+FDATA_API int fdata_s3_upload_write(fdata_s3_upload *upload, const void *data, size_t size,
+                                    struct fdata_error *err);
+FDATA_API int fdata_s3_upload_finish(fdata_s3_upload *upload, struct fdata_error *err);
+FDATA_API void fdata_s3_upload_abort(fdata_s3_upload *upload);
+
 /* DELETE s3://bucket/key. */
 FDATA_API int fdata_s3_delete(fdata_s3_client *client, const char *url, struct fdata_error *err);
 

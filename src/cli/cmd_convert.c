@@ -8,15 +8,16 @@
 #include "cli.h"
 
 static const char convert_usage[] =
-    "usage: fastdata convert IN OUT.parquet [--codec C] [--level N] [--page-version 1|2]\n"
+    "usage: fastdata convert IN OUT.parquet|s3://bucket/key [--codec C] [--level N] [--page-version 1|2]\n"
     "                        [--row-group-size ROWS] [--page-size BYTES] [--dictionary on|off]\n"
     "                        [--statistics on|off] [--threads N] [--columns a,b]\n"
-    "                        [--schema name:type,...] [--delimiter C]\n"
+    "                        [--schema name:type,...] [--delimiter C] [S3 options]\n"
     "Writes IN's rows to OUT as Parquet with the options given. IN is Parquet, CSV (*.csv,\n"
     "RFC 4180 with a header line) or JSONL (*.jsonl, *.ndjson: one object per line); text\n"
     "column types are inferred unless --schema declares them (bool, int32, int64, float32,\n"
     "float64, string, date32, timestamp[ms|us|ns]). Codecs: uncompressed, snappy, gzip,\n"
-    "brotli, zstd, lz4_raw.";
+    "brotli, zstd, lz4_raw. An s3:// OUT is uploaded part by part while it is written (one\n"
+    "part in memory at a time); the object appears only when the file is complete.";
 
 int cli_parse_codec(const char *name, int *codec) {
     static const struct { const char *name; int codec; } codecs[] = {
@@ -80,6 +81,38 @@ static int open_input(const char *path, const struct fdata_parquet_read_options 
     return status;
 }
 
+struct upload_sink {
+    fdata_s3_upload *up;
+    struct fdata_error err;      /* why S3 refused, rather than the writer's "write failed" */
+};
+
+static int to_upload(void *ctx, const void *data, size_t size) {
+    struct upload_sink *s = ctx;
+    return fdata_s3_upload_write(s->up, data, size, &s->err) == FDATA_OK ? 0 : -1;
+}
+
+/* The stream written as Parquet straight into a streamed S3 upload. */
+static int write_s3(struct ArrowArrayStream *st, const char *url,
+                    const struct fdata_parquet_write_options *o, const struct fdata_s3_options *s3,
+                    struct fdata_error *err) {
+    fdata_s3_client *client = NULL;
+    struct upload_sink sink = {0};
+    int status = fdata_s3_client_new(s3, &client, err);
+    if (status == FDATA_OK)
+        status = fdata_s3_upload_new(client, url, &sink.up, err);
+    if (status != FDATA_OK) {
+        st->release(st);
+    } else if ((status = fdata_parquet_write_stream(st, o, to_upload, &sink, err)) == FDATA_OK) {
+        status = fdata_s3_upload_finish(sink.up, err); /* frees the upload either way */
+        sink.up = NULL;
+    } else if (sink.err.code && err) {
+        *err = sink.err;
+    }
+    fdata_s3_upload_abort(sink.up);
+    fdata_s3_client_free(client);
+    return status;
+}
+
 int cmd_convert(int argc, char **argv) {
     static const struct option longopts[] = {
         {"codec", required_argument, NULL, 'z'}, {"level", required_argument, NULL, 'L'},
@@ -88,11 +121,13 @@ int cmd_convert(int argc, char **argv) {
         {"statistics", required_argument, NULL, 'X'}, {"threads", required_argument, NULL, 'T'},
         {"columns", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
         {"schema", required_argument, NULL, 'S'}, {"delimiter", required_argument, NULL, 'd'},
+        CLI_S3_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     struct fdata_parquet_write_options o = {0};
     struct fdata_parquet_read_options ro = {0};
     struct fdata_text_read_options to = {0};
+    struct fdata_s3_options s3 = {0};
     char **columns = NULL;
     int c, rc = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -105,6 +140,11 @@ int cmd_convert(int argc, char **argv) {
             free(columns);
             rc = cli_split_columns(optarg, &columns, &ro.num_columns) ? cli_fail("out of memory") : 0;
             ro.columns = (const char *const *)columns;
+            continue;
+        }
+        int s = cli_s3_option(c, optarg, &s3);
+        if (s) {
+            rc = s < 0;
             continue;
         }
         if (c == 'S')
@@ -126,8 +166,10 @@ int cmd_convert(int argc, char **argv) {
     struct fdata_error err = {0};
     ro.threads = o.threads;
     int status = open_input(argv[optind], &ro, &to, &st, &err);
+    const char *out = argv[optind + 1];
     if (status == FDATA_OK)
-        status = fdata_parquet_write_file(&st, argv[optind + 1], &o, &err);
+        status = cli_is_s3(out) ? write_s3(&st, out, &o, &s3, &err)
+                                : fdata_parquet_write_file(&st, out, &o, &err);
     free(columns);
     return status == FDATA_OK ? 0 : cli_fail("%s", err.message);
 }

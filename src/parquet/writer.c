@@ -981,20 +981,15 @@ static int write_fd(void *ctx, const void *data, size_t size) {
     return 0;
 }
 
-int fdata_parquet_write_file(struct ArrowArrayStream *in, const char *path,
-                             const struct fdata_parquet_write_options *opts,
-                             struct fdata_error *err) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0) {
-        in->release(in);
-        return fdata_set_error(err, FDATA_EIO, "%s: cannot create: %s", path, strerror(errno));
-    }
+int fdata_parquet_write_stream(struct ArrowArrayStream *in,
+                               const struct fdata_parquet_write_options *opts,
+                               fdata_parquet_sink sink, void *sink_ctx, struct fdata_error *err) {
     struct ArrowSchema schema;
     fdata_parquet_writer *w = NULL;
     int status = in->get_schema(in, &schema) == 0 ? FDATA_OK
                  : fdata_set_error(err, FDATA_EIO, "reading the input's schema failed");
     if (status == FDATA_OK) {
-        status = fdata_parquet_writer_new(&schema, opts, write_fd, &fd, &w, err);
+        status = fdata_parquet_writer_new(&schema, opts, sink, sink_ctx, &w, err);
         schema.release(&schema);
     }
     while (status == FDATA_OK) {
@@ -1014,6 +1009,18 @@ int fdata_parquet_write_file(struct ArrowArrayStream *in, const char *path,
     }
     fdata_parquet_writer_free(w);
     in->release(in);
+    return status;
+}
+
+int fdata_parquet_write_file(struct ArrowArrayStream *in, const char *path,
+                             const struct fdata_parquet_write_options *opts,
+                             struct fdata_error *err) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0) {
+        in->release(in);
+        return fdata_set_error(err, FDATA_EIO, "%s: cannot create: %s", path, strerror(errno));
+    }
+    int status = fdata_parquet_write_stream(in, opts, write_fd, &fd, err);
     if (close(fd) != 0 && status == FDATA_OK)
         status = fdata_set_error(err, FDATA_EIO, "%s: %s", path, strerror(errno));
     if (status != FDATA_OK) {

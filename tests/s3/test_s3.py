@@ -464,6 +464,22 @@ def load_tests(tmp, env, bucket):
     check("a projection", rc == 0 and out == b"".join(
         run("cat", "--columns", "c_int64,c_string", os.path.join(gen, n))[1] for n in names),
         err[-500:])
+    wide_local = os.path.join(tmp, "ubiquant_like_zstd.parquet")
+    for name, opts in (("wide.parquet", ["--codec", "snappy"]), ("small.parquet", ["--columns", "f_1"])):
+        url = "s3://%s/written/%s" % (bucket, name)
+        rc, _, err = run("convert", wide_local, url, *opts, env=env)
+        rc2, remote, err2 = run("cat", "--columns", "row_id,f_1", url, env=env) if "--columns" not in opts \
+            else run("cat", url, env=env)
+        local_rows = run("cat", "--columns", "row_id,f_1" if "--columns" not in opts else "f_1", wide_local)[1]
+        size = run("stat", url, env=env)[1].decode()
+        multipart = "-" in size.split("etag: ")[1].split("\n")[0]  # a multipart ETag ends in -N
+        check("convert to %s (%s) streams a Parquet file into S3 that reads back the same" % (
+            url, "multipart, 8 MiB parts" if name == "wide.parquet" else "one PUT"),
+            rc == 0 and remote == local_rows and len(remote) > 0 and
+            multipart == (name == "wide.parquet"), err + err2 + size)
+    rc, _, err = run("convert", wide_local, "s3://no-such-bucket-x/w.parquet", env=env)
+    check("convert to a missing bucket: one clear error", rc == 1 and "NoSuchBucket" in err and
+          err.count("\n") == 1, err)
     upstream = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
     for rate, retries in (("0.2", "6"), ("0.5", "0")):
         port = free_ports(1)
