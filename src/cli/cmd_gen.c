@@ -173,26 +173,8 @@ static int make_batch(int64_t first, int64_t n, uint64_t seed, struct ArrowArray
 
 /* ---- the files ---- */
 
-struct memory_sink {
-    uint8_t *data;
-    size_t len, cap;
-};
-
-static int to_memory(void *ctx, const void *data, size_t size) {
-    struct memory_sink *m = ctx;
-    if (m->len + size > m->cap) {
-        size_t cap = m->cap ? m->cap : 1 << 20;
-        while (cap < m->len + size)
-            cap *= 2;
-        uint8_t *d = realloc(m->data, cap);
-        if (!d)
-            return -1;
-        m->data = d;
-        m->cap = cap;
-    }
-    memcpy(m->data + m->len, data, size);
-    m->len += size;
-    return 0;
+static int to_upload(void *ctx, const void *data, size_t size) {
+    return fdata_s3_upload_write(ctx, data, size, NULL) == FDATA_OK ? 0 : -1;
 }
 
 static int to_file(void *ctx, const void *data, size_t size) {
@@ -269,16 +251,18 @@ static int gen_s3(const struct gen_args *a) {
     if (cli_s3_client(&a->s3, &client))
         return 1;
     int rc = 0;
-    for (int i = 0; i < a->files && rc == 0; i++) {
-        struct memory_sink m = {0};
+    for (int i = 0; i < a->files && rc == 0; i++) { /* each file streamed up as it is written */
         char url[4096];
         snprintf(url, sizeof url, "%s%spart-%05d.parquet", a->out,
                  a->out[strlen(a->out) - 1] == '/' ? "" : "/", i);
-        rc = write_part(a, i, to_memory, &m);
+        fdata_s3_upload *up;
         struct fdata_error err = {0};
-        if (rc == 0 && fdata_s3_put(client, url, m.data, m.len, &err) != FDATA_OK)
+        if (fdata_s3_upload_new(client, url, &up, &err) != FDATA_OK)
             rc = cli_fail("%s", err.message);
-        free(m.data);
+        else if ((rc = write_part(a, i, to_upload, up)) != 0)
+            fdata_s3_upload_abort(up);
+        else if (fdata_s3_upload_finish(up, &err) != FDATA_OK)
+            rc = cli_fail("%s", err.message);
     }
     fdata_s3_client_free(client);
     return rc;

@@ -477,6 +477,15 @@ def load_tests(tmp, env, bucket):
             url, "multipart, 8 MiB parts" if name == "wide.parquet" else "one PUT"),
             rc == 0 and remote == local_rows and len(remote) > 0 and
             multipart == (name == "wide.parquet"), err + err2 + size)
+    gen_local = os.path.join(tmp, "gen-local")
+    rc1, _, e1 = run("gen", "ubiquant", gen_local, "--files", "2", "--rows-per-file", "30000", env=env)
+    rc2, _, e2 = run("gen", "ubiquant", "s3://%s/gen/" % bucket, "--files", "2", "--rows-per-file",
+                     "30000", env=env)
+    same = rc1 == 0 and rc2 == 0 and all(
+        run("get", "s3://%s/gen/%s" % (bucket, n), "-o", "-", env=env)[1] ==
+        open(os.path.join(gen_local, n), "rb").read() for n in ("part-00000.parquet", "part-00001.parquet"))
+    check("gen into s3:// streams files byte-identical to a local gen (multipart above 8 MiB)",
+          same, e1 + e2)
     rc, _, err = run("convert", wide_local, "s3://no-such-bucket-x/w.parquet", env=env)
     check("convert to a missing bucket: one clear error", rc == 1 and "NoSuchBucket" in err and
           err.count("\n") == 1, err)
