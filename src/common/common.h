@@ -39,6 +39,11 @@ void fdata_error_prefix(struct fdata_error *err, const char *fmt, ...) FDATA_PRI
 void *fdata_aligned_alloc(size_t size);
 void *fdata_aligned_calloc(size_t size);
 void fdata_aligned_free(void *p);
+/* A zeroed buffer of `size` bytes mapped from the kernel: pages take memory only once
+ * touched, and fdata_unmap_zeroed returns them all at once (sparse file buffers, where most
+ * pages may never be written).  NULL when the mapping fails. */
+void *fdata_map_zeroed(size_t size);
+void fdata_unmap_zeroed(void *p);
 
 static inline uint32_t fdata_load_u32le(const uint8_t *p) {
     uint32_t v;

@@ -1,5 +1,7 @@
 /* 64-byte aligned buffers, as the Arrow C Data Interface recommends. */
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include "common.h"
 
 static size_t round_up_64(size_t size) { return (size + 63) & ~(size_t)63; }
@@ -18,3 +20,23 @@ void *fdata_aligned_calloc(size_t size) {
 }
 
 void fdata_aligned_free(void *p) { free(p); }
+
+#define MAP_HEADER ((size_t)4096) /* the first page keeps the mapping's size */
+
+void *fdata_map_zeroed(size_t size) {
+    if (size > SIZE_MAX - MAP_HEADER)
+        return NULL;
+    void *m = mmap(NULL, size + MAP_HEADER, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    *(size_t *)m = size + MAP_HEADER;
+    return (uint8_t *)m + MAP_HEADER;
+}
+
+void fdata_unmap_zeroed(void *p) {
+    if (!p)
+        return;
+    void *m = (uint8_t *)p - MAP_HEADER;
+    munmap(m, *(size_t *)m);
+}

@@ -284,7 +284,7 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     struct fdata_s3_get_options go = {.connections = l->o.connections, .part_size = l->o.part_size,
                                       .cancel = l->o.cancel};
     if (l->n_s3)
-        FDATA_RETURN_IF(remote_open(l->s3, l->remote, l->n_s3, &l->ro, &go, 0, err));
+        FDATA_RETURN_IF(remote_open(l->s3, l->remote, l->n_s3, &l->ro, &go, err));
     for (size_t k = 0; k < l->n_s3; k++) { /* the files own their pq now; the slots use it */
         l->slots[l->file_of[k]].pq = l->remote[k].pq;
         l->rep.bytes_fetched += (uint64_t)l->remote[k].footer_bytes;

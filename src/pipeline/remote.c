@@ -9,7 +9,7 @@
 #define TAIL_GUESS ((int64_t)64 << 10) /* holds the footer of all but very wide files */
 #define MERGE_GAP ((int64_t)1 << 20)   /* a smaller hole is cheaper fetched than a request */
 
-static void free_buffer(void *p) { free(p); }
+static void free_buffer(void *p) { fdata_unmap_zeroed(p); }
 
 /* fdata_s3_get_many of n ranges with the caller's connection settings, results kept. */
 static int get_ranges(fdata_s3_client *c, const char **urls, const struct fdata_s3_range *ranges,
@@ -23,7 +23,7 @@ static int get_ranges(fdata_s3_client *c, const char **urls, const struct fdata_
 
 /* The object's tail is in: the buffer is made, the tail put at its end.  Returns the bytes of
  * footer still missing before the tail (0 when it holds the whole footer). */
-static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r, int zero,
+static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r,
                      int64_t *missing, struct fdata_error *err) {
     if (r->status != FDATA_OK)
         return fdata_set_error(err, r->status, "%s", r->error);
@@ -37,8 +37,8 @@ static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r,
     if ((int64_t)footer + 12 > f->size)
         return fdata_set_error(err, FDATA_ECORRUPT, "%s: footer of %u bytes in a %lld-byte file",
                                f->url, footer, (long long)f->size);
-    /* zeroing a buffer the heap reuses costs a pass over all of it: only when asked */
-    if (!(f->buf = zero ? calloc((size_t)f->size, 1) : malloc((size_t)f->size)))
+    /* mapped: pages never fetched take no memory, and all return to the kernel at once */
+    if (!(f->buf = fdata_map_zeroed((size_t)f->size)))
         return fdata_set_error(err, FDATA_ENOMEM, "%s: out of memory for %lld bytes", f->url,
                                (long long)f->size);
     memcpy(f->buf + r->offset, t, r->size);
@@ -81,7 +81,7 @@ static int open_one(struct remote_file *f, const struct fdata_parquet_read_optio
         memcpy(f->buf, "PAR1", 4); /* checked for real once the ranges are in */
     if (fdata_parquet_open_buffer(f->buf, (size_t)f->size, f->url, free_buffer, f->buf, &f->pq,
                                   err) != FDATA_OK) {
-        free(f->buf); /* a failed open leaves the buffer with us */
+        fdata_unmap_zeroed(f->buf); /* a failed open leaves the buffer with us */
         f->buf = NULL;
         return err ? err->code : FDATA_ECORRUPT;
     }
@@ -120,7 +120,7 @@ static int open_one(struct remote_file *f, const struct fdata_parquet_read_optio
 
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
                 const struct fdata_parquet_read_options *ro, const struct fdata_s3_get_options *go,
-                int zero, struct fdata_error *err) {
+                struct fdata_error *err) {
     const char **urls = calloc(n ? n : 1, sizeof *urls);
     struct fdata_s3_range *tails = calloc(n ? n : 1, sizeof *tails);
     struct fdata_s3_get_result *res = calloc(n ? n : 1, sizeof *res);
@@ -134,7 +134,7 @@ int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
     if (status == FDATA_OK)
         status = get_ranges(c, urls, tails, n, go, res, err);
     for (size_t i = 0; status == FDATA_OK && i < n; i++)
-        status = take_tail(&files[i], &res[i], zero, &missing[i], err);
+        status = take_tail(&files[i], &res[i], &missing[i], err);
     if (res)
         fdata_s3_get_results_free(res, n);
     if (status == FDATA_OK)
@@ -143,7 +143,7 @@ int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
         status = open_one(&files[i], ro, err);
     for (size_t i = 0; status != FDATA_OK && i < n; i++)
         if (!files[i].pq) { /* not handed to an open file: still ours */
-            free(files[i].buf);
+            fdata_unmap_zeroed(files[i].buf);
             files[i].buf = NULL;
         }
     free(urls), free(tails), free(res), free(missing);
@@ -207,7 +207,7 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
     struct fdata_s3_range *ranges = NULL;
     size_t *owner = NULL, n = 0;
     *out = NULL;
-    int status = remote_open(client, &f, 1, ro, &go, 1, err);
+    int status = remote_open(client, &f, 1, ro, &go, err);
     if (status == FDATA_OK && !ro) /* the footer only, and the leading magic to check */
         footer_only(&f);
     if (status == FDATA_OK)

@@ -21,13 +21,12 @@ struct remote_file {
     int64_t range_bytes, footer_bytes;
 };
 
-/* Fetches the footers of files[0..n) in parallel and opens each over its buffer, with the
- * ranges `ro` projects.  Bytes outside the footer and the ranges are zero when `zero`, else
- * unspecified (a caller that decodes only the projection never reads them).  The error
- * names the object. */
+/* Fetches the footers of files[0..n) in parallel and opens each over its buffer (bytes
+ * outside the footer and the ranges read as zeros), with the ranges `ro` projects.  The
+ * error names the object. */
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
                 const struct fdata_parquet_read_options *ro, const struct fdata_s3_get_options *go,
-                int zero, struct fdata_error *err);
+                struct fdata_error *err);
 
 /* The range requests of every file as fdata_s3_get_many arguments (each written straight
  * into its file's buffer, pinned to its ETag); owner[k] is request k's file.  Arrays are
