@@ -41,6 +41,22 @@ enum fdata_parquet_codec {
     FDATA_CODEC_BROTLI = 4, FDATA_CODEC_ZSTD = 6, FDATA_CODEC_LZ4_RAW = 7,
 };
 
+/* Parquet encodings a column can be asked for (parquet.thrift Encoding numbers). */
+enum fdata_parquet_encoding {
+    FDATA_ENCODING_PLAIN = 0, FDATA_ENCODING_DELTA_BINARY_PACKED = 5,
+    FDATA_ENCODING_DELTA_LENGTH_BYTE_ARRAY = 6, FDATA_ENCODING_DELTA_BYTE_ARRAY = 7,
+    FDATA_ENCODING_RLE_DICTIONARY = 8, FDATA_ENCODING_BYTE_STREAM_SPLIT = 9,
+};
+
+/* One column's encoding: `column` is a top-level name or a leaf's dotted Parquet path
+ * ("a.list.element").  DELTA_BINARY_PACKED takes INT32/INT64 columns, BYTE_STREAM_SPLIT
+ * fixed-width ones (FLOAT, DOUBLE, INT32, INT64, FIXED_LEN_BYTE_ARRAY), the two DELTA byte
+ * encodings BYTE_ARRAY; RLE_DICTIONARY asks for a dictionary whatever the heuristics say. */
+struct fdata_parquet_column_encoding {
+    const char *column;
+    int encoding;                /* enum fdata_parquet_encoding */
+};
+
 /* Zero-initialise; 0 means the default. */
 struct fdata_parquet_write_options {
     int codec;                   /* enum fdata_parquet_codec (0: uncompressed) */
@@ -52,6 +68,8 @@ struct fdata_parquet_write_options {
     size_t page_size;            /* bytes of values per data page; default 1 MiB */
     int statistics;              /* -1 off; default on */
     int threads;                 /* encoding threads; 0 = one per core */
+    const struct fdata_parquet_column_encoding *encodings; /* per column, instead of the */
+    size_t num_encodings;        /* default (dictionary when it pays, else PLAIN) */
 };
 
 /* Receives the file's bytes in order; returns 0, or non-zero to fail the write. */

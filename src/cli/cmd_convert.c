@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "fastdata/parquet_write.h"
 #include "fastdata/text.h"
 #include "cli.h"
@@ -12,11 +13,14 @@ static const char convert_usage[] =
     "                        [--row-group-size ROWS] [--page-size BYTES] [--dictionary on|off]\n"
     "                        [--statistics on|off] [--threads N] [--columns a,b]\n"
     "                        [--schema name:type,...] [--delimiter C] [S3 options]\n"
+    "                        [--encoding COLUMN=ENCODING]...\n"
     "Writes IN's rows to OUT as Parquet with the options given. IN is Parquet, CSV (*.csv,\n"
     "RFC 4180 with a header line) or JSONL (*.jsonl, *.ndjson: one object per line); text\n"
     "column types are inferred unless --schema declares them (bool, int32, int64, float32,\n"
     "float64, string, date32, timestamp[ms|us|ns]). Codecs: uncompressed, snappy, gzip,\n"
-    "brotli, zstd, lz4_raw. An s3:// OUT is uploaded part by part while it is written (one\n"
+    "brotli, zstd, lz4_raw. Encodings: plain, rle_dictionary, delta_binary_packed (int),\n"
+    "byte_stream_split (fixed width), delta_length_byte_array, delta_byte_array (strings).\n"
+    "An s3:// OUT is uploaded part by part while it is written (one\n"
     "part in memory at a time); the object appears only when the file is complete.";
 
 int cli_parse_codec(const char *name, int *codec) {
@@ -58,6 +62,30 @@ int cli_write_option(int c, const char *arg, struct fdata_parquet_write_options 
     case 'T': o->threads = (int)v; return 0;
     default: return 2;
     }
+}
+
+/* "COLUMN=ENCODING" into the options' list (kept in `store`). */
+static int add_encoding(char *arg, struct fdata_parquet_column_encoding *store,
+                        struct fdata_parquet_write_options *o) {
+    static const struct { const char *name; int encoding; } names[] = {
+        {"plain", FDATA_ENCODING_PLAIN}, {"rle_dictionary", FDATA_ENCODING_RLE_DICTIONARY},
+        {"delta_binary_packed", FDATA_ENCODING_DELTA_BINARY_PACKED},
+        {"delta_length_byte_array", FDATA_ENCODING_DELTA_LENGTH_BYTE_ARRAY},
+        {"delta_byte_array", FDATA_ENCODING_DELTA_BYTE_ARRAY},
+        {"byte_stream_split", FDATA_ENCODING_BYTE_STREAM_SPLIT},
+    };
+    char *eq = strrchr(arg, '=');
+    if (!eq || eq == arg || o->num_encodings == 64)
+        return cli_fail("--encoding wants COLUMN=ENCODING, not '%s'", arg);
+    *eq = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(eq + 1, names[i].name) == 0) {
+            store[o->num_encodings++] = (struct fdata_parquet_column_encoding){arg, names[i].encoding};
+            o->encodings = store;
+            return 0;
+        }
+    return cli_fail("unknown encoding '%s' (plain, rle_dictionary, delta_binary_packed, "
+                    "byte_stream_split, delta_length_byte_array, delta_byte_array)", eq + 1);
 }
 
 static int ends_with(const char *s, const char *suffix) {
@@ -121,6 +149,7 @@ int cmd_convert(int argc, char **argv) {
         {"statistics", required_argument, NULL, 'X'}, {"threads", required_argument, NULL, 'T'},
         {"columns", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
         {"schema", required_argument, NULL, 'S'}, {"delimiter", required_argument, NULL, 'd'},
+        {"encoding", required_argument, NULL, 'E'},
         CLI_S3_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -128,6 +157,7 @@ int cmd_convert(int argc, char **argv) {
     struct fdata_parquet_read_options ro = {0};
     struct fdata_text_read_options to = {0};
     struct fdata_s3_options s3 = {0};
+    static struct fdata_parquet_column_encoding encodings[64];
     char **columns = NULL;
     int c, rc = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -145,6 +175,10 @@ int cmd_convert(int argc, char **argv) {
         int s = cli_s3_option(c, optarg, &s3);
         if (s) {
             rc = s < 0;
+            continue;
+        }
+        if (c == 'E') {
+            rc = add_encoding(optarg, encodings, &o);
             continue;
         }
         if (c == 'S')

@@ -151,3 +151,105 @@ void pq_dict_free(struct pq_dict *d) {
     free(d->slots);
     memset(d, 0, sizeof *d);
 }
+
+/* ---- DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT ---- */
+
+static uint64_t zigzag64(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+
+/* `count` values of `width` bits, LSB first. */
+static void put_bits(struct fdata_strbuf *out, const uint64_t *v, size_t count, int width) {
+    size_t bytes = (count * (size_t)width + 7) / 8, base = out->len;
+    fdata_sb_reserve(out, bytes);
+    if (out->oom)
+        return;
+    memset(out->buf + base, 0, bytes);
+    uint8_t *p = (uint8_t *)out->buf + base;
+    for (size_t i = 0; i < count; i++)
+        for (int b = 0; b < width; b++)
+            if (v[i] >> b & 1) {
+                size_t bit = i * (size_t)width + (size_t)b;
+                p[bit >> 3] |= (uint8_t)(1u << (bit & 7));
+            }
+    out->len += bytes;
+}
+
+void pq_delta_encode(struct fdata_strbuf *out, const int64_t *v, size_t n, int bits) {
+    enum { BLOCK = 128, MINIBLOCKS = 4, MINI = BLOCK / MINIBLOCKS };
+    put_uleb(out, BLOCK);
+    put_uleb(out, MINIBLOCKS);
+    put_uleb(out, n);
+    put_uleb(out, zigzag64(n ? v[0] : 0));
+    for (size_t start = 1; start < n; start += BLOCK) {
+        size_t count = n - start < BLOCK ? n - start : BLOCK;
+        int64_t delta[BLOCK], min = INT64_MAX;
+        for (size_t i = 0; i < count; i++) { /* wrapping in the column's width, as the spec says */
+            uint64_t d = (uint64_t)v[start + i] - (uint64_t)v[start + i - 1];
+            delta[i] = bits == 32 ? (int64_t)(int32_t)(uint32_t)d : (int64_t)d;
+            min = delta[i] < min ? delta[i] : min;
+        }
+        put_uleb(out, zigzag64(min));
+        uint64_t packed[BLOCK] = {0};
+        int width[MINIBLOCKS] = {0};
+        for (size_t i = 0; i < count; i++) {
+            packed[i] = (uint64_t)delta[i] - (uint64_t)min;
+            if (bits == 32)
+                packed[i] &= 0xFFFFFFFFu;
+            int w = 64 - (packed[i] ? __builtin_clzll(packed[i]) : 64);
+            width[i / MINI] = w > width[i / MINI] ? w : width[i / MINI];
+        }
+        for (int m = 0; m < MINIBLOCKS; m++)
+            fdata_sb_putc(out, (char)width[m]);
+        for (size_t m = 0; m * MINI < count; m++) /* whole miniblocks, zero-padded */
+            put_bits(out, packed + m * MINI, MINI, width[m]);
+    }
+}
+
+void pq_delta_length_encode(struct fdata_strbuf *out, const uint8_t *const *ptrs,
+                            const uint32_t *lens, size_t n) {
+    int64_t *l = calloc(n ? n : 1, sizeof *l);
+    if (!l) {
+        out->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        l[i] = lens[i];
+    pq_delta_encode(out, l, n, 32);
+    free(l);
+    for (size_t i = 0; i < n; i++)
+        fdata_sb_put(out, (const char *)ptrs[i], lens[i]);
+}
+
+void pq_delta_byte_array_encode(struct fdata_strbuf *out, const uint8_t *const *ptrs,
+                                const uint32_t *lens, size_t n) {
+    int64_t *prefix = calloc(n ? n : 1, sizeof *prefix);
+    const uint8_t **suffix = malloc((n ? n : 1) * sizeof *suffix);
+    uint32_t *suffix_len = malloc((n ? n : 1) * sizeof *suffix_len);
+    if (!prefix || !suffix || !suffix_len) {
+        free(prefix), free(suffix), free(suffix_len);
+        out->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) { /* the bytes shared with the previous value */
+        uint32_t p = 0;
+        while (i && p < lens[i] && p < lens[i - 1] && ptrs[i][p] == ptrs[i - 1][p])
+            p++;
+        prefix[i] = p;
+        suffix[i] = ptrs[i] + p;
+        suffix_len[i] = lens[i] - p;
+    }
+    pq_delta_encode(out, prefix, n, 32);
+    pq_delta_length_encode(out, suffix, suffix_len, n);
+    free(prefix), free(suffix), free(suffix_len);
+}
+
+void pq_byte_stream_split(struct fdata_strbuf *out, const uint8_t *v, size_t n, int width) {
+    size_t base = out->len, total = n * (size_t)width;
+    fdata_sb_reserve(out, total);
+    if (out->oom)
+        return;
+    uint8_t *p = (uint8_t *)out->buf + base;
+    for (int k = 0; k < width; k++) /* stream k: byte k of every value */
+        for (size_t i = 0; i < n; i++)
+            p[(size_t)k * n + i] = v[i * (size_t)width + (size_t)k];
+    out->len += total;
+}

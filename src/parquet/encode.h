@@ -11,6 +11,17 @@
  * equal values as RLE runs, the rest bit-packed in groups of 8. */
 void pq_rle_encode(struct fdata_strbuf *out, const uint32_t *values, size_t n, int bit_width);
 
+/* DELTA_BINARY_PACKED of n values (blocks of 128 in 4 miniblocks), deltas wrapping in
+ * `bits` (32 or 64) as the column's type does. */
+void pq_delta_encode(struct fdata_strbuf *out, const int64_t *values, size_t n, int bits);
+/* DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY (front coding) of n byte strings. */
+void pq_delta_length_encode(struct fdata_strbuf *out, const uint8_t *const *ptrs,
+                            const uint32_t *lens, size_t n);
+void pq_delta_byte_array_encode(struct fdata_strbuf *out, const uint8_t *const *ptrs,
+                                const uint32_t *lens, size_t n);
+/* BYTE_STREAM_SPLIT of n values of `width` bytes. */
+void pq_byte_stream_split(struct fdata_strbuf *out, const uint8_t *values, size_t n, int width);
+
 /* Bits needed for values 0..max. */
 int pq_bit_width(uint32_t max);
 

@@ -149,6 +149,7 @@ static int add_leaf(struct walk *wk, const struct ArrowSchema *f, int level, int
     slot->max_rep = rep;
     slot->name = slot->path[slot->path_len - 1];
     slot->optional = slot->nullable[level];
+    slot->encoding = -1;
     return FDATA_OK;
 }
 

@@ -47,6 +47,7 @@ struct wcolumn {
     int child[WMAX_DEPTH];
     int nullable[WMAX_DEPTH + 1];
     int max_def, max_rep;
+    int encoding;                /* asked for, or -1: dictionary when it pays, else PLAIN */
     const char *path[2 * WMAX_DEPTH + 1]; /* the Parquet column path */
     int path_len;
 };

@@ -18,7 +18,8 @@
 
 #define STAT_MAX 64 /* bytes of a byte-string min/max */
 
-enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_RLE_DICTIONARY = 8 };
+enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_DELTA_BINARY_PACKED = 5, ENC_DELTA_LENGTH_BYTE_ARRAY = 6,
+       ENC_DELTA_BYTE_ARRAY = 7, ENC_RLE_DICTIONARY = 8, ENC_BYTE_STREAM_SPLIT = 9 };
 enum { PAGE_DATA = 0, PAGE_DICTIONARY = 2, PAGE_DATA_V2 = 3 };
 
 /* One column chunk, encoded. */
@@ -529,8 +530,39 @@ static int append_page(struct page_job *j, struct tw *t, size_t raw, struct fdat
     return oom ? fdata_set_error(err, FDATA_ENOMEM, "out of memory") : FDATA_OK;
 }
 
+/* Values [v0, v1) in the column's requested encoding, into j->body. */
+static void encoded_values(struct page_job *j, int64_t v0, int64_t v1) {
+    const struct wcolumn *c = j->c;
+    const struct gathered *g = j->g;
+    size_t n = (size_t)(v1 - v0);
+    if (c->encoding == ENC_BYTE_STREAM_SPLIT) {
+        pq_byte_stream_split(&j->body, g->fixed + (size_t)v0 * (size_t)c->width, n, c->width);
+    } else if (c->encoding == ENC_DELTA_BINARY_PACKED) {
+        int64_t *v = malloc((n ? n : 1) * sizeof *v);
+        for (size_t i = 0; v && i < n; i++) {
+            int32_t x32;
+            if (c->width == 4)
+                memcpy(&x32, g->fixed + (size_t)(v0 + (int64_t)i) * 4, 4), v[i] = x32;
+            else
+                memcpy(&v[i], g->fixed + (size_t)(v0 + (int64_t)i) * 8, 8);
+        }
+        if (v)
+            pq_delta_encode(&j->body, v, n, c->width * 8);
+        j->body.oom |= v == NULL;
+        free(v);
+    } else if (c->encoding == ENC_DELTA_LENGTH_BYTE_ARRAY) {
+        pq_delta_length_encode(&j->body, g->ptrs + v0, g->lens + v0, n);
+    } else {
+        pq_delta_byte_array_encode(&j->body, g->ptrs + v0, g->lens + v0, n);
+    }
+}
+
 /* The encoded values of rows [r0, r1) (non-null values [v0, v1)) into j->body. */
 static void page_values(struct page_job *j, int64_t v0, int64_t v1) {
+    if (!j->indices && j->c->encoding > 0 && j->c->encoding != ENC_RLE_DICTIONARY) {
+        encoded_values(j, v0, v1);
+        return;
+    }
     if (!j->indices) {
         plain(j->c, j->g, v0, v1, &j->body);
         return;
@@ -570,7 +602,7 @@ static int data_page(struct page_job *j, int64_t r0, int64_t r1, int64_t v0, int
     for (int64_t k = r0; j->g->reps && k < r1; k++)
         records -= j->g->reps[k] != 0;
     /* PLAIN fixed-width values without levels before them are compressed where they lie */
-    int in_place = !c->max_def && !j->indices && c->width && c->conv != WC_BOOL;
+    int in_place = !c->max_def && !j->indices && c->width && c->conv != WC_BOOL && c->encoding <= 0;
     size_t raw_len = in_place ? (size_t)(v1 - v0) * (size_t)j->c->width : 0;
     if (!in_place)
         page_values(j, v0, v1);
@@ -581,7 +613,7 @@ static int data_page(struct page_job *j, int64_t r0, int64_t r1, int64_t v0, int
     size_t page_raw = in_place ? raw_len : j->body.len;
     struct tw t = {0};
     page_header(&t, v2 ? PAGE_DATA_V2 : PAGE_DATA, page_raw, j->packed.len);
-    int encoding = j->indices ? ENC_RLE_DICTIONARY : ENC_PLAIN;
+    int encoding = j->indices ? ENC_RLE_DICTIONARY : c->encoding > 0 ? c->encoding : ENC_PLAIN;
     if (v2) {
         tw_field_struct(&t, 8);
         tw_field_i32(&t, 1, (int32_t)(r1 - r0));
@@ -648,7 +680,9 @@ static int looks_distinct(const struct wcolumn *c, const struct gathered *g) {
  * values as values, within the byte limit.  NULL (and d emptied) otherwise. */
 static uint32_t *try_dictionary(const fdata_parquet_writer *w, const struct wcolumn *c,
                                 const struct gathered *g, struct pq_dict *d) {
-    if (w->o.dictionary < 0 || c->conv == WC_BOOL || g->count < 2 || looks_distinct(c, g))
+    int forced = c->encoding == ENC_RLE_DICTIONARY;
+    if ((!forced && (w->o.dictionary < 0 || c->encoding >= 0)) || c->conv == WC_BOOL ||
+        g->count < 2 || (!forced && looks_distinct(c, g)))
         return NULL;
     d->limit = w->o.dictionary_limit;
     d->fixed = c->physical != 6;
@@ -751,11 +785,14 @@ static void column_meta(struct tw *t, const struct wcolumn *c, const struct chun
     tw_field_i64(t, 2, at + (int64_t)ch->bytes.len); /* file_offset: the metadata's (none) */
     tw_field_struct(t, 3);
     tw_field_i32(t, 1, c->physical);
-    tw_field_list(t, 2, TW_I32, ch->dictionary ? 3 : 2);
+    int other = c->encoding > 0 && c->encoding != ENC_RLE_DICTIONARY && !ch->dictionary;
+    tw_field_list(t, 2, TW_I32, 2 + (uint32_t)ch->dictionary + (uint32_t)other);
     tw_i32(t, ENC_PLAIN);
     tw_i32(t, ENC_RLE);
     if (ch->dictionary)
         tw_i32(t, ENC_RLE_DICTIONARY);
+    if (other)
+        tw_i32(t, c->encoding);
     tw_field_list(t, 3, TW_BINARY, (uint32_t)c->path_len);
     for (int k = 0; k < c->path_len; k++)
         tw_string(t, c->path[k]);
@@ -880,6 +917,43 @@ void fdata_parquet_writer_free(fdata_parquet_writer *w) {
     free(w);
 }
 
+/* Whether leaf c is the column `name`: its top-level name when flat, or its dotted path. */
+static int leaf_named(const struct wcolumn *c, const char *name) {
+    if (c->depth == 0 && strcmp(c->path[0], name) == 0)
+        return 1;
+    size_t at = 0;
+    for (int k = 0; k < c->path_len; k++) {
+        size_t n = strlen(c->path[k]);
+        if (strncmp(name + at, c->path[k], n) != 0)
+            return 0;
+        at += n;
+        if (k + 1 < c->path_len && name[at++] != '.')
+            return 0;
+    }
+    return name[at] == '\0';
+}
+
+static int set_encoding(fdata_parquet_writer *w, const struct fdata_parquet_column_encoding *e,
+                        struct fdata_error *err) {
+    for (int i = 0; i < w->ncols; i++) {
+        struct wcolumn *c = &w->cols[i];
+        if (!leaf_named(c, e->column))
+            continue;
+        int ok = e->encoding == ENC_PLAIN || e->encoding == ENC_RLE_DICTIONARY ||
+                 (e->encoding == ENC_DELTA_BINARY_PACKED && (c->physical == 1 || c->physical == 2)) ||
+                 (e->encoding == ENC_BYTE_STREAM_SPLIT && c->width > 0 && c->conv != WC_BOOL) ||
+                 ((e->encoding == ENC_DELTA_LENGTH_BYTE_ARRAY || e->encoding == ENC_DELTA_BYTE_ARRAY) &&
+                  c->physical == 6);
+        if (!ok)
+            return fdata_set_error(err, FDATA_EINVAL, "column '%s': encoding %d does not fit its "
+                                   "type", e->column, e->encoding);
+        c->encoding = e->encoding;
+        return FDATA_OK;
+    }
+    return fdata_set_error(err, FDATA_EINVAL, "encoding for column '%s': no such column",
+                           e->column);
+}
+
 static int check_options(const struct fdata_parquet_write_options *o, struct fdata_error *err) {
     if (!pq_codec_writable(o->codec))
         return fdata_set_error(err, FDATA_EINVAL, "codec %d cannot be written (uncompressed, "
@@ -918,6 +992,8 @@ int fdata_parquet_writer_new(const struct ArrowSchema *schema,
         w->comp[t] = (struct pq_compressor){.codec = w->o.codec, .level = w->o.level};
     if (status == FDATA_OK) /* the leaves: the column chunks of every row group */
         status = pq_wcolumns_from_schema(&w->schema, &w->cols, &w->ncols, err);
+    for (size_t e = 0; status == FDATA_OK && e < w->o.num_encodings; e++)
+        status = set_encoding(w, &w->o.encodings[e], err);
     if (status == FDATA_OK)
         status = sink_write(w, "PAR1", 4, err);
     if (status != FDATA_OK) {

@@ -140,6 +140,17 @@ for opts in (["--codec", "snappy"], ["--codec", "zstd", "--page-version", "2", "
     rc2, got, err2 = run("cat", copy)
     check("convert Parquet %s: the same rows" % " ".join(opts), rc == 0 and got == want, err + err2)
 
+enc = ["--encoding", "c_int32=delta_binary_packed", "--encoding", "c_uint64=delta_binary_packed",
+       "--encoding", "c_float=byte_stream_split",
+       "--encoding", "c_string=delta_byte_array", "--encoding", "c_blob=delta_length_byte_array",
+       "--encoding", "c_uuid=byte_stream_split", "--page-size", "900"]
+rc, _, err = run("convert", PRIM, copy, "--columns", cols, *enc)
+rc2, got, err2 = run("cat", copy)
+_, want, _ = run("cat", "--columns", cols, PRIM)
+check("convert with DELTA_* and BYTE_STREAM_SPLIT encodings: the same rows", rc == 0 and got == want,
+      err + err2)
+rc, _, err = run("convert", PRIM, copy, "--columns", cols, "--encoding", "c_string=delta_binary_packed")
+check("an encoding that does not fit the column: a clear error", rc == 1 and "c_string" in err, err)
 _, want, _ = run("cat", NESTED)
 for opts in (["--codec", "snappy"], ["--codec", "zstd", "--page-version", "2", "--page-size", "150"],
              ["--dictionary", "off", "--row-group-size", "7"]):

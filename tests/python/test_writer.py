@@ -32,6 +32,15 @@ OPTION_SETS = [
     ["--codec", "brotli", "--dictionary", "off", "--page-size", "1000"],
     ["--codec", "lz4_raw", "--page-version", "2", "--page-size", "500", "--row-group-size", "7"],
 ]
+ENCODING_SETS = [  # every encoding a column can ask for, read back by all three readers
+    ["--encoding", "c_int64=delta_binary_packed", "--encoding", "c_int32=delta_binary_packed",
+     "--encoding", "c_float=byte_stream_split", "--encoding", "c_double=byte_stream_split",
+     "--encoding", "c_string=delta_byte_array", "--encoding", "c_dec18_3=delta_binary_packed",
+     "--page-size", "3000"],
+    ["--encoding", "c_string=delta_length_byte_array", "--encoding", "c_uuid=byte_stream_split",
+     "--encoding", "c_lowcard_int=rle_dictionary", "--encoding", "id=plain", "--page-version", "2",
+     "--page-size", "1500"],
+]
 UNWRITABLE = ("+", "tin", "tiD", "tiM", "tdm", "tD", "n")  # nested, intervals, date64, durations
 
 
@@ -130,7 +139,8 @@ def main():
         cols = writable_columns(orig)
         if not os.path.exists(expected) or not cols:
             continue
-        option_sets = OPTION_SETS if "duckdb_prim_v1_snappy" in name else [OPTION_SETS[k % len(OPTION_SETS)]]
+        option_sets = OPTION_SETS + ENCODING_SETS if "duckdb_prim_v1_snappy" in name \
+            else [OPTION_SETS[k % len(OPTION_SETS)]]
         for opts in option_sets:
             copy = os.path.join(tmp, "copy.parquet")
             label = "%s %s" % (name, " ".join(opts))
