@@ -7,6 +7,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pythread.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +164,109 @@ static PyObject *table_report(TableObject *self, void *c) {
                          "download_gbit_s", r->download_gbit_s, "decode_gb_s", r->decode_gb_s);
 }
 
+static const char **strings(PyObject *obj, const char *what, size_t *n);
+
+/* Value k of a numeric leaf array as a double (NaN when null); 0 when the type is not one. */
+static double number_at(const struct ArrowArray *a, char f, int64_t k) {
+    int64_t j = k + a->offset;
+    const uint8_t *valid = a->n_buffers > 0 ? a->buffers[0] : NULL;
+    if (valid && a->null_count != 0 && !(valid[j >> 3] >> (j & 7) & 1))
+        return NAN;
+    const void *v = a->buffers[1];
+    switch (f) {
+    case 'f': return ((const float *)v)[j];
+    case 'g': return ((const double *)v)[j];
+    case 'c': return ((const int8_t *)v)[j];
+    case 'C': return ((const uint8_t *)v)[j];
+    case 's': return ((const int16_t *)v)[j];
+    case 'S': return ((const uint16_t *)v)[j];
+    case 'i': return ((const int32_t *)v)[j];
+    case 'I': return ((const uint32_t *)v)[j];
+    case 'l': return (double)((const int64_t *)v)[j];
+    case 'L': return (double)((const uint64_t *)v)[j];
+    case 'b': return ((const uint8_t *)v)[j >> 3] >> (j & 7) & 1;
+    default: return 0;
+    }
+}
+
+/* Column c of every batch into column `col` of a rows x ncols matrix of float32 or float64
+ * (`wide`), Fortran order (columns contiguous) or C order.  float32 without nulls into a
+ * float32 Fortran matrix is a straight copy of each batch's buffer. */
+static void fill_column(const struct shared *s, int64_t c, char *out, int64_t rows, int64_t ncols,
+                        int64_t col, int wide, int fortran) {
+    char f = s->schema.children[c]->format[0];
+    size_t elem = wide ? 8 : 4;
+    int64_t row = 0;
+    for (size_t b = 0; b < s->n; b++) {
+        const struct ArrowArray *a = s->batches[b].children[c];
+        char *dst = out + (size_t)(fortran ? col * rows + row : row * ncols + col) * elem;
+        if (f == 'f' && !wide && fortran && a->null_count == 0) {
+            memcpy(dst, (const float *)a->buffers[1] + a->offset, (size_t)a->length * 4);
+        } else {
+            size_t stride = (fortran ? 1 : (size_t)ncols) * elem;
+            for (int64_t k = 0; k < a->length; k++, dst += stride) {
+                double v = number_at(a, f, k);
+                if (wide)
+                    memcpy(dst, &v, 8);
+                else {
+                    float x = (float)v;
+                    memcpy(dst, &x, 4);
+                }
+            }
+        }
+        row += a->length;
+    }
+}
+
+/* _fill_matrix(out, columns, fortran): `out` a writable rows x len(columns) float32/float64
+ * buffer; each named numeric column copied in without the GIL. */
+static PyObject *table_fill_matrix(TableObject *self, PyObject *args) {
+    Py_buffer out;
+    PyObject *names;
+    int fortran, wide;
+    if (!PyArg_ParseTuple(args, "w*Opp", &out, &names, &fortran, &wide))
+        return NULL;
+    size_t n = 0;
+    const char **cols = strings(names, "columns", &n);
+    int64_t *index = cols ? calloc(n + 1, sizeof *index) : NULL;
+    const struct ArrowSchema *sc = &self->s->schema;
+    PyObject *result = NULL;
+    if (!index)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        index[i] = -1;
+        for (int64_t c = 0; c < sc->n_children; c++)
+            if (strcmp(sc->children[c]->name, cols[i]) == 0)
+                index[i] = c;
+        if (index[i] < 0 || !strchr("fgcCsSiIlLb", sc->children[index[i]]->format[0]) ||
+            sc->children[index[i]]->format[1]) {
+            PyErr_Format(PyExc_ValueError, "column '%s': %s", cols[i],
+                         index[i] < 0 ? "no such column" : "not a numeric column");
+            goto done;
+        }
+    }
+    if ((size_t)out.len != (size_t)self->rows * n * (wide ? 8 : 4)) {
+        PyErr_SetString(PyExc_ValueError, "the matrix does not have rows x columns elements");
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (size_t i = 0; i < n; i++)
+        fill_column(self->s, index[i], out.buf, self->rows, (int64_t)n, (int64_t)i, wide, fortran);
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    if (!index && !PyErr_Occurred())
+        PyErr_NoMemory();
+    PyBuffer_Release(&out);
+    free(cols);
+    free(index);
+    return result;
+}
+
 static PyMethodDef table_methods[] = {
+    {"_fill_matrix", (PyCFunction)table_fill_matrix, METH_VARARGS,
+     "_fill_matrix(out, columns, fortran, wide): numeric columns into a float matrix."},
     {"__arrow_c_stream__", (PyCFunction)(void (*)(void))table_stream, METH_VARARGS | METH_KEYWORDS,
      "The table as an Arrow C stream capsule (views of its buffers, no copy)."},
     {"__arrow_c_schema__", (PyCFunction)table_schema_capsule, METH_NOARGS,

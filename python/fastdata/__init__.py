@@ -79,19 +79,19 @@ class Table:
             return col.chunk(0).to_numpy(zero_copy_only=False)
         return col.to_numpy()
 
-    def to_numpy(self, columns=None, dtype="float32", order="C"):
-        """The numeric `columns` (default: every column) as one contiguous 2-D array of
-        `dtype` (rows x columns), C or Fortran order: one copy, straight from each chunk."""
+    def to_numpy(self, columns=None, dtype="float32", order="F"):
+        """The numeric `columns` (default: every column) as one contiguous 2-D float32 or
+        float64 array (rows x columns, nulls as NaN), Fortran order (each column contiguous,
+        what LightGBM and XGBoost read fastest) or C order: filled in C without the GIL, one
+        copy straight from fastdata's buffers."""
         import numpy as np
-        table = self.to_arrow()
         columns = list(columns) if columns is not None else self.column_names
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64) or order not in ("C", "F"):
+            raise ValueError("to_numpy makes float32 or float64 matrices in C or F order")
         out = np.empty((self.num_rows, len(columns)), dtype=dtype, order=order)
-        for j, name in enumerate(columns):
-            row = 0
-            for chunk in table.column(name).chunks:
-                n = len(chunk)
-                out[row:row + n, j] = chunk.to_numpy(zero_copy_only=False)
-                row += n
+        self._core._fill_matrix(out.reshape(-1, order=order).view(np.uint8), columns,
+                                order == "F", dtype == np.float64)
         return out
 
     def sql(self, query):
