@@ -21,6 +21,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-asan
 
 test-release: build python
+	@scripts/install-duckdb.sh
 	@echo "== Release tests"
 	@cd build && ctest --output-on-failure -j$(JOBS)
 

@@ -14,6 +14,7 @@ int cmd_put(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_sql(int argc, char **argv);
 
 struct fdata_parquet_write_options;
 /* Codec names (snappy, zstd, ...) to enum fdata_parquet_codec; prints the error, returns 1. */

@@ -26,6 +26,7 @@ static void usage(FILE *out) {
           "  stat URL         size, ETag, date and type of s3://bucket/key\n"
           "  get URL...       download objects (or every object below a prefix/)\n"
           "  put FILE... URL  upload files to s3://bucket/prefix/\n"
+          "  sql SOURCE... Q  run the SQL query Q in DuckDB over the loaded table (named t)\n"
           "  gen ubiquant OUT make a Ubiquant-like dataset (local or s3://) for demos and benchmarks\n"
           "  convert IN OUT   write a Parquet file again with other codec, pages, encodings\n"
           "  load SOURCE...   load Parquet files (s3:// prefix, glob, keys, local files) into\n"
@@ -47,7 +48,7 @@ int main(int argc, char **argv) {
         return cmd_schema(argc - 1, argv + 1);
     static const struct { const char *name; int (*fn)(int, char **); } s3_cmds[] = {
         {"ls", cmd_ls}, {"stat", cmd_stat}, {"get", cmd_get}, {"put", cmd_put},
-        {"load", cmd_load}, {"convert", cmd_convert}, {"gen", cmd_gen},
+        {"load", cmd_load}, {"convert", cmd_convert}, {"gen", cmd_gen}, {"sql", cmd_sql},
     };
     for (size_t i = 0; i < sizeof s3_cmds / sizeof s3_cmds[0]; i++)
         if (strcmp(cmd, s3_cmds[i].name) == 0)

@@ -160,6 +160,39 @@ for opts in (["--codec", "snappy"], ["--codec", "zstd", "--page-version", "2", "
     check("convert nested (lists, maps, structs) %s: the same rows" % " ".join(opts),
           rc == 0 and got == want, err + err2)
 
+# fastdata sql: DuckDB's library from npm (scripts/install-duckdb.sh, run by make test)
+query = "SELECT c_bool, count(*) AS n, sum(c_int32) AS s, max(c_string) AS m FROM t GROUP BY 1 ORDER BY 1"
+rc, out, err = run("sql", PRIM, query)
+groups = {}  # the same aggregate computed here from our own dump of the file
+for line in run("cat", "--columns", "c_bool,c_int32,c_string", PRIM)[1].splitlines():
+    row = json.loads(line)
+    g = groups.setdefault(row["c_bool"], [0, 0, None])
+    g[0] += 1
+    g[1] += row["c_int32"] or 0
+    if row["c_string"] is not None and (g[2] is None or row["c_string"] > g[2]):
+        g[2] = row["c_string"]
+buf = io.StringIO()
+w = csv.writer(buf, lineterminator="\n")
+w.writerow(["c_bool", "n", "s", "m"])
+for key in (False, True, None):  # ORDER BY c_bool: NULLS LAST
+    if key in groups:
+        n, s, m = groups[key]
+        w.writerow(["" if key is None else str(key).lower(), n, s, "" if m is None else m])
+ref_csv = buf.getvalue()
+check("sql: DuckDB over the loaded table gives DuckDB's own answer", rc == 0 and ref_csv is not None
+      and out == ref_csv, err + out + str(ref_csv))
+rc, out, err = run("sql", PRIM, "SELECT nope FROM t")
+check("sql: a bad query is one line naming DuckDB's error", rc == 1 and "nope" in err and
+      err.count("\n") == 1, err)
+lone = os.path.join(tmp, "lone")
+os.mkdir(lone)
+import shutil
+shutil.copy(FASTDATA, os.path.join(lone, "fastdata"))
+p = subprocess.run([os.path.join(lone, "fastdata"), "sql", PRIM, "SELECT 1"], capture_output=True,
+                   text=True, env={k: v for k, v in os.environ.items() if k not in ("FDATA_LIBDUCKDB", "LD_LIBRARY_PATH")})
+check("sql without DuckDB's library says how to get it", p.returncode == 1 and
+      "install-duckdb.sh" in p.stderr, p.stderr)
+
 g1, g2 = os.path.join(tmp, "g1"), os.path.join(tmp, "g2")
 rc1, _, err1 = run("gen", "ubiquant", g1, "--files", "2", "--rows-per-file", "100", "--seed", "7")
 rc2, _, err2 = run("gen", "ubiquant", g2, "--files", "2", "--rows-per-file", "100", "--seed", "7")
