@@ -22,6 +22,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from report import publish  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -180,11 +183,7 @@ def main():
         lines.append("| %s | %.3f | %.3f | %.0f | %.2f | %s |" % (
             name, s, res["first_seconds"], total / s / 2**20, total * 8 / s / 1e9,
             "" if res is fd or fd is None else "%.2fx" % (s / fd["seconds"])))
-    report = "\n".join(lines)
-    os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench", "out", "get.md"), "w") as f:
-        f.write(report + "\n")
-    print(report)
+    publish("get", lines)
 
 
 if __name__ == "__main__":

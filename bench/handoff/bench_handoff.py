@@ -24,6 +24,10 @@ import pyarrow.parquet as pq
 
 import fastdata
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from report import publish  # noqa: E402
+
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FEATURES = ["f_%d" % i for i in range(300)]
 
@@ -79,11 +83,7 @@ def main():
               "(target >= 3)" % (big["fastdata.load + to_numpy(f_0..f_299)"] / big["fastdata.load"],
                                  big["pyarrow: read_table -> to_pandas -> to_numpy(float32)"] /
                                  big["fastdata.load + to_numpy(f_0..f_299)"])]
-    report = "\n".join(lines)
-    os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench", "out", "handoff.md"), "w") as f:
-        f.write(report + "\n")
-    print(report)
+    publish("handoff", lines)
 
 
 if __name__ == "__main__":

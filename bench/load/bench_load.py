@@ -29,6 +29,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from report import publish  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 spec = importlib.util.spec_from_file_location("bench_get", os.path.join(ROOT, "bench", "get", "bench_get.py"))
 bench_get = importlib.util.module_from_spec(spec)
@@ -154,11 +157,7 @@ def main():
     a, b = rows[0][1], rows[1][1]
     if c and a and b:
         lines += ["", "(c) / max((a), (b)) = %.2f (target <= 1.15)" % (c / max(a["seconds"], b["seconds"]))]
-    report = "\n".join(lines)
-    os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench", "out", "load.md"), "w") as f:
-        f.write(report + "\n")
-    print(report)
+    publish("load", lines)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ import platform
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from report import publish  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PEERS = {
     "duckdb COPY": """
@@ -35,6 +38,7 @@ def run(): df.write_parquet(OUT, compression='snappy')
 }
 TIMER = """
 import json, os, sys, time
+
 SRC, OUT, R = sys.argv[1], sys.argv[2], int(sys.argv[3])
 {setup}
 best, first = 1e30, None
@@ -80,11 +84,7 @@ def main():
         lines.append("| %s | %.3f | %.3f | %.0f | %s |" % (
             name, res["seconds"], res["first_seconds"], res["bytes"] / 1e6,
             "" if res is fd or not fd else "%.2fx" % (res["seconds"] / fd["seconds"])))
-    report = "\n".join(lines)
-    os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench", "out", "write.md"), "w") as f:
-        f.write(report + "\n")
-    print(report)
+    publish("write", lines)
 
 
 if __name__ == "__main__":
