@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "fastdata/parquet_write.h"
 #include "../arrow/build.h"
 #include "../common/common.h"
@@ -23,8 +26,18 @@ enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_DELTA_BINARY_PACKED = 5, ENC_DELTA_LENGTH
 enum { PAGE_DATA = 0, PAGE_DICTIONARY = 2, PAGE_DATA_V2 = 3 };
 
 /* One column chunk, encoded. */
+/* One page's header or body, kept as it was made until the chunk is written (assembling the
+ * chunk in one buffer would copy every page once more). */
+struct segment {
+    char *data;                  /* malloc'ed, owned */
+    size_t size;
+};
+
 struct chunk {
-    struct fdata_strbuf bytes;   /* page headers and pages */
+    struct segment *segs;        /* page headers and pages, in file order */
+    size_t nsegs, cap;
+    int64_t size;                /* their bytes */
+    int oom;
     int64_t dict_offset;         /* within bytes; -1 without a dictionary page */
     int64_t data_offset;
     int64_t uncompressed, num_values;
@@ -64,6 +77,7 @@ struct fdata_parquet_writer {
     struct tw groups;            /* the footer's row_groups list elements, as they complete */
     int ngroups;
     struct pq_compressor *comp;  /* one per thread */
+    uint8_t *distinct;           /* per column: the last sample found it nearly distinct */
     int threads;
     int failed;
 };
@@ -407,8 +421,68 @@ MINMAX(minmax_i32, int32_t)
 MINMAX(minmax_u32, uint32_t)
 MINMAX(minmax_i64, int64_t)
 MINMAX(minmax_u64, uint64_t)
+#ifdef __SSE2__
+/* SSE's min/max return their second operand when either is NaN: with the running minimum
+ * second, NaNs are skipped exactly as the scalar loop skips them. */
+static int minmax_f32(const uint8_t *data, int64_t n, uint8_t *min, uint8_t *max) {
+    const float *v = (const float *)(const void *)data;
+    int64_t k = 0;
+    while (k < n && v[k] != v[k])
+        k++;
+    if (k == n)
+        return 0;
+    __m128 lo = _mm_set1_ps(v[k]), hi = lo;
+    for (; k + 4 <= n; k += 4) {
+        __m128 x = _mm_loadu_ps(v + k);
+        lo = _mm_min_ps(x, lo);
+        hi = _mm_max_ps(x, hi);
+    }
+    float l[4], h[4];
+    _mm_storeu_ps(l, lo);
+    _mm_storeu_ps(h, hi);
+    for (int i = 1; i < 4; i++) {
+        l[0] = l[i] < l[0] ? l[i] : l[0];
+        h[0] = h[i] > h[0] ? h[i] : h[0];
+    }
+    for (; k < n; k++) {
+        l[0] = v[k] < l[0] ? v[k] : l[0];
+        h[0] = v[k] > h[0] ? v[k] : h[0];
+    }
+    memcpy(min, &l[0], 4);
+    memcpy(max, &h[0], 4);
+    return 1;
+}
+
+static int minmax_f64(const uint8_t *data, int64_t n, uint8_t *min, uint8_t *max) {
+    const double *v = (const double *)(const void *)data;
+    int64_t k = 0;
+    while (k < n && v[k] != v[k])
+        k++;
+    if (k == n)
+        return 0;
+    __m128d lo = _mm_set1_pd(v[k]), hi = lo;
+    for (; k + 2 <= n; k += 2) {
+        __m128d x = _mm_loadu_pd(v + k);
+        lo = _mm_min_pd(x, lo);
+        hi = _mm_max_pd(x, hi);
+    }
+    double l[2], h[2];
+    _mm_storeu_pd(l, lo);
+    _mm_storeu_pd(h, hi);
+    l[0] = l[1] < l[0] ? l[1] : l[0];
+    h[0] = h[1] > h[0] ? h[1] : h[0];
+    for (; k < n; k++) {
+        l[0] = v[k] < l[0] ? v[k] : l[0];
+        h[0] = v[k] > h[0] ? v[k] : h[0];
+    }
+    memcpy(min, &l[0], 8);
+    memcpy(max, &h[0], 8);
+    return 1;
+}
+#else
 MINMAX(minmax_f32, float)
 MINMAX(minmax_f64, double)
+#endif
 
 /* Numeric columns: the typed loops above; 0 when the column is not numeric. */
 static int numeric_stats(const struct wcolumn *c, const struct gathered *g, struct chunk *ch) {
@@ -519,15 +593,38 @@ static int compress_body(struct page_job *j, size_t keep, const uint8_t *src, si
     return FDATA_OK;
 }
 
-/* Appends the page's header (finished in t, freed here) and compressed body (raw bytes
- * uncompressed) to the chunk. */
+/* Takes buffer b's bytes into the chunk as a segment (b starts empty again). */
+static void take_segment(struct chunk *ch, struct fdata_strbuf *b) {
+    if (ch->nsegs == ch->cap) {
+        size_t cap = ch->cap ? 2 * ch->cap : 16;
+        struct segment *s = realloc(ch->segs, cap * sizeof *s);
+        if (!s) {
+            ch->oom = 1;
+            fdata_sb_free(b);
+            return;
+        }
+        ch->segs = s;
+        ch->cap = cap;
+    }
+    ch->segs[ch->nsegs++] = (struct segment){b->buf, b->len};
+    ch->size += (int64_t)b->len;
+    ch->oom |= b->oom;
+    memset(b, 0, sizeof *b);
+}
+
+static void chunk_free(struct chunk *ch) {
+    for (size_t i = 0; i < ch->nsegs; i++)
+        free(ch->segs[i].data);
+    free(ch->segs);
+}
+
+/* Appends the page's header (finished in t) and compressed body (raw bytes uncompressed) to
+ * the chunk; both buffers move into it. */
 static int append_page(struct page_job *j, struct tw *t, size_t raw, struct fdata_error *err) {
-    fdata_sb_put(&j->ch->bytes, t->out.buf, t->out.len);
-    fdata_sb_put(&j->ch->bytes, j->packed.buf, j->packed.len);
     j->ch->uncompressed += (int64_t)(t->out.len + raw);
-    int oom = t->out.oom || j->ch->bytes.oom;
-    fdata_sb_free(&t->out);
-    return oom ? fdata_set_error(err, FDATA_ENOMEM, "out of memory") : FDATA_OK;
+    take_segment(j->ch, &t->out);
+    take_segment(j->ch, &j->packed);
+    return j->ch->oom ? fdata_set_error(err, FDATA_ENOMEM, "out of memory") : FDATA_OK;
 }
 
 /* Values [v0, v1) in the column's requested encoding, into j->body. */
@@ -681,8 +778,13 @@ static int looks_distinct(const struct wcolumn *c, const struct gathered *g) {
 static uint32_t *try_dictionary(const fdata_parquet_writer *w, const struct wcolumn *c,
                                 const struct gathered *g, struct pq_dict *d) {
     int forced = c->encoding == ENC_RLE_DICTIONARY;
-    if ((!forced && (w->o.dictionary < 0 || c->encoding >= 0)) || c->conv == WC_BOOL ||
-        g->count < 2 || (!forced && looks_distinct(c, g)))
+    if ((!forced && (w->o.dictionary < 0 || c->encoding >= 0)) || c->conv == WC_BOOL || g->count < 2)
+        return NULL;
+    /* a column found nearly distinct stays so: sampled again every 16th row group only */
+    uint8_t *verdict = &w->distinct[c - w->cols];
+    if (!forced && *verdict && w->ngroups % 16 != 0)
+        return NULL;
+    if (!forced && (*verdict = (uint8_t)looks_distinct(c, g)))
         return NULL;
     d->limit = w->o.dictionary_limit;
     d->fixed = c->physical != 6;
@@ -721,19 +823,14 @@ static int encode_chunk(struct page_job *j, struct fdata_error *err) {
     uint32_t *idx = try_dictionary(j->w, j->c, g, &d);
     int status = FDATA_OK;
     j->ch->dict_offset = -1;
-    /* room for the pages at once: growing the chunk by doubling would copy it repeatedly */
-    size_t estimate = j->c->width ? (size_t)g->count * (size_t)j->c->width : 4 * (size_t)g->count;
-    for (int64_t k = 0; j->c->physical == 6 && k < g->count; k++)
-        estimate += g->lens[k];
-    fdata_sb_reserve(&j->ch->bytes, pq_compress_bound(j->comp->codec, estimate) + 4096);
     if (idx) {
-        j->ch->dict_offset = (int64_t)j->ch->bytes.len;
+        j->ch->dict_offset = j->ch->size;
         j->ch->dictionary = 1;
         j->indices = idx;
         j->index_bits = pq_bit_width(d.count > 1 ? (uint32_t)d.count - 1 : 1);
         status = dictionary_page(j, &d, err);
     }
-    j->ch->data_offset = (int64_t)j->ch->bytes.len;
+    j->ch->data_offset = j->ch->size;
     int64_t per_page = page_rows(j->w, j->c, g, idx != NULL), v = 0;
     for (int64_t r = 0; status == FDATA_OK && (r < g->rows || r == 0);) {
         int64_t end = r + per_page < g->rows ? r + per_page : g->rows, v_end = v;
@@ -782,7 +879,7 @@ static int encode_column(void *ctx, size_t c, int worker) {
 static void column_meta(struct tw *t, const struct wcolumn *c, const struct chunk *ch, int64_t at,
                         int codec) {
     tw_list_struct(t);
-    tw_field_i64(t, 2, at + (int64_t)ch->bytes.len); /* file_offset: the metadata's (none) */
+    tw_field_i64(t, 2, at + ch->size); /* file_offset: the metadata's (none) */
     tw_field_struct(t, 3);
     tw_field_i32(t, 1, c->physical);
     int other = c->encoding > 0 && c->encoding != ENC_RLE_DICTIONARY && !ch->dictionary;
@@ -799,7 +896,7 @@ static void column_meta(struct tw *t, const struct wcolumn *c, const struct chun
     tw_field_i32(t, 4, codec);
     tw_field_i64(t, 5, ch->num_values);
     tw_field_i64(t, 6, ch->uncompressed);
-    tw_field_i64(t, 7, (int64_t)ch->bytes.len);
+    tw_field_i64(t, 7, ch->size);
     tw_field_i64(t, 9, at + ch->data_offset);
     if (ch->dict_offset >= 0)
         tw_field_i64(t, 11, at + ch->dict_offset);
@@ -846,7 +943,8 @@ static int flush_group(fdata_parquet_writer *w, struct fdata_error *err) {
     for (int c = 0; status == FDATA_OK && c < w->ncols; c++) {
         column_meta(t, &w->cols[c], &gj.chunks[c], w->offset, w->o.codec);
         total += gj.chunks[c].uncompressed;
-        status = sink_write(w, gj.chunks[c].bytes.buf, gj.chunks[c].bytes.len, err);
+        for (size_t k = 0; status == FDATA_OK && k < gj.chunks[c].nsegs; k++)
+            status = sink_write(w, gj.chunks[c].segs[k].data, gj.chunks[c].segs[k].size, err);
     }
     if (status == FDATA_OK) {
         tw_field_i64(t, 2, total);
@@ -857,7 +955,7 @@ static int flush_group(fdata_parquet_writer *w, struct fdata_error *err) {
         tw_struct_end(t);
     }
     for (int c = 0; c < w->ncols; c++)
-        fdata_sb_free(&gj.chunks[c].bytes);
+        chunk_free(&gj.chunks[c]);
     free(gj.chunks);
     return status;
 }
@@ -911,6 +1009,7 @@ void fdata_parquet_writer_free(fdata_parquet_writer *w) {
         pq_compressor_free(&w->comp[t]);
     free(w->comp);
     free(w->cols);
+    free(w->distinct);
     fdata_sb_free(&w->groups.out);
     if (w->schema.release)
         w->schema.release(&w->schema);
@@ -992,6 +1091,8 @@ int fdata_parquet_writer_new(const struct ArrowSchema *schema,
         w->comp[t] = (struct pq_compressor){.codec = w->o.codec, .level = w->o.level};
     if (status == FDATA_OK) /* the leaves: the column chunks of every row group */
         status = pq_wcolumns_from_schema(&w->schema, &w->cols, &w->ncols, err);
+    if (status == FDATA_OK && !(w->distinct = calloc((size_t)w->ncols + 1, 1)))
+        status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t e = 0; status == FDATA_OK && e < w->o.num_encodings; e++)
         status = set_encoding(w, &w->o.encodings[e], err);
     if (status == FDATA_OK)
