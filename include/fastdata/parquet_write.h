@@ -72,7 +72,9 @@ struct fdata_parquet_write_options {
     size_t num_encodings;        /* default (dictionary when it pays, else PLAIN) */
 };
 
-/* Receives the file's bytes in order; returns 0, or non-zero to fail the write. */
+/* Receives the file's bytes in order; returns 0, or non-zero to fail the write.  It is
+ * called by one thread at a time, but not always the caller's: a row group is written by a
+ * worker while the next one is encoded. */
 typedef int (*fdata_parquet_sink)(void *ctx, const void *data, size_t size);
 
 typedef struct fdata_parquet_writer fdata_parquet_writer;
@@ -86,8 +88,9 @@ FDATA_API int fdata_parquet_writer_new(const struct ArrowSchema *schema,
                                        const struct fdata_parquet_write_options *opts,
                                        fdata_parquet_sink sink, void *sink_ctx,
                                        fdata_parquet_writer **out, struct fdata_error *err);
-/* Takes a record batch (moved: the writer releases it once written).  A row group is
- * encoded and written each time row_group_rows rows are buffered. */
+/* Takes a record batch (moved: the writer releases it once encoded).  A row group is
+ * encoded each time row_group_rows rows are buffered, and written while the next one is
+ * encoded (so at most two row groups are held, one of them encoded). */
 FDATA_API int fdata_parquet_writer_write(fdata_parquet_writer *w, struct ArrowArray *batch,
                                          struct fdata_error *err);
 /* Writes the buffered rows and the footer, then frees the writer (also on failure). */

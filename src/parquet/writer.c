@@ -78,6 +78,9 @@ struct fdata_parquet_writer {
     int ngroups;
     struct pq_compressor *comp;  /* one per thread */
     uint8_t *distinct;           /* per column: the last sample found it nearly distinct */
+    int encoded_groups;          /* row groups encoded so far */
+    struct chunk *prev;          /* the last row group encoded, not yet written (ncols chunks) */
+    int64_t prev_rows;
     int threads;
     int failed;
 };
@@ -782,7 +785,7 @@ static uint32_t *try_dictionary(const fdata_parquet_writer *w, const struct wcol
         return NULL;
     /* a column found nearly distinct stays so: sampled again every 16th row group only */
     uint8_t *verdict = &w->distinct[c - w->cols];
-    if (!forced && *verdict && w->ngroups % 16 != 0)
+    if (!forced && *verdict && w->encoded_groups % 16 != 0)
         return NULL;
     if (!forced && (*verdict = (uint8_t)looks_distinct(c, g)))
         return NULL;
@@ -854,12 +857,20 @@ static int encode_chunk(struct page_job *j, struct fdata_error *err) {
 
 struct group_job {
     fdata_parquet_writer *w;
-    struct chunk *chunks;
+    struct chunk *chunks;        /* the row group being encoded */
+    int writing;                 /* task 0 writes the previous row group meanwhile */
+    int write_status;
+    struct fdata_error write_err;
 };
+
+static int write_group(fdata_parquet_writer *w, struct chunk *chunks, int64_t rows,
+                       struct fdata_error *err);
 
 static int encode_column(void *ctx, size_t c, int worker) {
     struct group_job *gj = ctx;
     fdata_parquet_writer *w = gj->w;
+    if (gj->writing && c-- == 0) /* the sink works while the other threads encode */
+        return gj->write_status = write_group(w, w->prev, w->prev_rows, &gj->write_err);
     struct gathered g;
     struct chunk *ch = &gj->chunks[c];
     int status = gather(w, (int)c, &g, &ch->err);
@@ -921,43 +932,67 @@ static int sink_write(fdata_parquet_writer *w, const void *data, size_t n, struc
     return FDATA_OK;
 }
 
-/* Encodes the pending batches as one row group, writes it, and records its metadata. */
-static int flush_group(fdata_parquet_writer *w, struct fdata_error *err) {
-    if (w->pending_rows == 0)
-        return FDATA_OK;
-    struct group_job gj = {w, calloc((size_t)w->ncols, sizeof *gj.chunks)};
-    if (!gj.chunks)
-        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    int status = fdata_parallel_for((size_t)w->ncols, w->threads, encode_column, &gj);
-    for (int c = 0; status != FDATA_OK && c < w->ncols; c++)
-        if (gj.chunks[c].err.code) {
-            fdata_set_error(err, status, "%s", gj.chunks[c].err.message);
-            break;
-        }
+static void chunks_free(struct chunk *chunks, int n) {
+    for (int c = 0; chunks && c < n; c++)
+        chunk_free(&chunks[c]);
+    free(chunks);
+}
+
+/* Writes an encoded row group to the sink and records its metadata; frees its chunks. */
+static int write_group(fdata_parquet_writer *w, struct chunk *chunks, int64_t rows,
+                       struct fdata_error *err) {
     struct tw *t = &w->groups;
     int64_t start = w->offset, total = 0;
-    if (status == FDATA_OK) {
-        tw_list_struct(t);
-        tw_field_list(t, 1, TW_STRUCT, (uint32_t)w->ncols);
-    }
+    int status = FDATA_OK;
+    tw_list_struct(t);
+    tw_field_list(t, 1, TW_STRUCT, (uint32_t)w->ncols);
     for (int c = 0; status == FDATA_OK && c < w->ncols; c++) {
-        column_meta(t, &w->cols[c], &gj.chunks[c], w->offset, w->o.codec);
-        total += gj.chunks[c].uncompressed;
-        for (size_t k = 0; status == FDATA_OK && k < gj.chunks[c].nsegs; k++)
-            status = sink_write(w, gj.chunks[c].segs[k].data, gj.chunks[c].segs[k].size, err);
+        column_meta(t, &w->cols[c], &chunks[c], w->offset, w->o.codec);
+        total += chunks[c].uncompressed;
+        for (size_t k = 0; status == FDATA_OK && k < chunks[c].nsegs; k++)
+            status = sink_write(w, chunks[c].segs[k].data, chunks[c].segs[k].size, err);
     }
     if (status == FDATA_OK) {
         tw_field_i64(t, 2, total);
-        tw_field_i64(t, 3, w->pending_rows);
+        tw_field_i64(t, 3, rows);
         tw_field_i64(t, 5, start);
         tw_field_i64(t, 6, w->offset - start);
         tw_field_i16(t, 7, (int16_t)w->ngroups++);
         tw_struct_end(t);
     }
-    for (int c = 0; c < w->ncols; c++)
-        chunk_free(&gj.chunks[c]);
-    free(gj.chunks);
+    chunks_free(chunks, w->ncols);
     return status;
+}
+
+/* Encodes the pending batches as one row group (its column chunks in parallel) while the
+ * previous one is written; the new one waits for the next call, or for close. */
+static int flush_group(fdata_parquet_writer *w, struct fdata_error *err) {
+    if (w->pending_rows == 0)
+        return FDATA_OK;
+    struct group_job gj = {w, calloc((size_t)w->ncols, sizeof *gj.chunks), w->prev != NULL, 0, {0}};
+    if (!gj.chunks)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    int status = fdata_parallel_for((size_t)w->ncols + (size_t)gj.writing, w->threads,
+                                    encode_column, &gj);
+    w->prev = NULL; /* written, or freed by the writing task */
+    if (gj.write_status) {
+        status = gj.write_status;
+        if (err)
+            *err = gj.write_err;
+    }
+    for (int c = 0; status != FDATA_OK && !gj.write_status && c < w->ncols; c++)
+        if (gj.chunks[c].err.code) {
+            fdata_set_error(err, status, "%s", gj.chunks[c].err.message);
+            break;
+        }
+    if (status != FDATA_OK) {
+        chunks_free(gj.chunks, w->ncols);
+        return status;
+    }
+    w->prev = gj.chunks;
+    w->prev_rows = w->pending_rows;
+    w->encoded_groups++;
+    return FDATA_OK;
 }
 
 /* ---- the file ---- */
@@ -1008,6 +1043,7 @@ void fdata_parquet_writer_free(fdata_parquet_writer *w) {
     for (int t = 0; w->comp && t < w->threads; t++)
         pq_compressor_free(&w->comp[t]);
     free(w->comp);
+    chunks_free(w->prev, w->ncols);
     free(w->cols);
     free(w->distinct);
     fdata_sb_free(&w->groups.out);
@@ -1138,6 +1174,10 @@ int fdata_parquet_writer_write(fdata_parquet_writer *w, struct ArrowArray *batch
 
 int fdata_parquet_writer_close(fdata_parquet_writer *w, struct fdata_error *err) {
     int status = flush_group(w, err);
+    if (status == FDATA_OK && w->prev) { /* the last row group */
+        status = write_group(w, w->prev, w->prev_rows, err);
+        w->prev = NULL;
+    }
     if (status == FDATA_OK)
         status = write_footer(w, err);
     fdata_parquet_writer_free(w);
