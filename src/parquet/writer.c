@@ -14,6 +14,7 @@
 #include "fastdata/parquet_write.h"
 #include "../arrow/build.h"
 #include "../common/common.h"
+#include "arrow_schema.h"
 #include "compress.h"
 #include "encode.h"
 #include "thrift_write.h"
@@ -1015,6 +1016,15 @@ static int write_footer(fdata_parquet_writer *w, struct fdata_error *err) {
     tw_field_i64(&t, 3, w->total_rows);
     tw_field_list(&t, 4, TW_STRUCT, (uint32_t)w->ngroups);
     fdata_sb_put(&t.out, w->groups.out.buf, w->groups.out.len);
+    char *arrow = pq_arrow_schema_ipc_base64(&w->schema); /* so Arrow readers get the types */
+    if (arrow) {
+        tw_field_list(&t, 5, TW_STRUCT, 1);
+        tw_list_struct(&t);
+        tw_field_string(&t, 1, "ARROW:schema");
+        tw_field_string(&t, 2, arrow);
+        tw_struct_end(&t);
+        free(arrow);
+    }
     tw_field_string(&t, 6, "fastdata version " FDATA_VERSION_STRING);
     tw_field_list(&t, 7, TW_STRUCT, (uint32_t)w->ncols); /* column orders: the types' own */
     for (int c = 0; c < w->ncols; c++) {

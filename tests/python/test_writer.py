@@ -11,6 +11,7 @@ Then every such expected dump (JSONL) is itself converted to Parquet with inferr
 dumped back: the values must survive (compare.py against the dump itself); dumps with
 nested values (INTERVAL is a JSON object there) or no rows are skipped, and counted.
 usage: test_writer.py FASTDATA DATA_DIR"""
+import base64
 import json
 import math
 import os
@@ -19,6 +20,7 @@ import sys
 import tempfile
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 FASTDATA, DATA = sys.argv[1], sys.argv[2]
@@ -158,6 +160,14 @@ def main():
             check(label + ": our dump equals the expected dump", c.returncode == 0, c.stdout + c.stderr)
             ok, why = pyarrow_equal(copy, orig, cols)
             check(label + ": pyarrow reads the same values", ok, why)
+            meta = pq.ParquetFile(copy).metadata.metadata or {}
+            try:
+                stored = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(meta[b"ARROW:schema"])))
+                ok = stored.names == cols and stored.types == pq.read_schema(copy).types
+                why = "%s\n%s" % (stored, pq.read_schema(copy))
+            except (KeyError, pa.ArrowException) as e:
+                ok, why = False, repr(e)
+            check(label + ": ARROW:schema holds the columns' Arrow types", ok, why)
             try:
                 n_copy = con.execute("SELECT count(*) FROM read_parquet(?)", [copy]).fetchone()[0]
                 ok, why = stats_match(con, copy, cols)
