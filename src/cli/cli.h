@@ -22,6 +22,9 @@ int cli_parse_codec(const char *name, int *codec);
 /* The writer's options, getopt codes z L V R G D X T: 0 when applied, 1 after an error
  * message, 2 when `c` is not one of them. */
 int cli_write_option(int c, const char *arg, struct fdata_parquet_write_options *o);
+/* IN (Parquet, CSV or JSONL) as a snappy Parquet file at OUT (a path or an s3:// URL, then
+ * streamed up part by part); prints the error and returns 1 on failure. */
+int cli_convert_to_parquet(const char *in, const char *out, const struct fdata_s3_options *s3);
 
 /* Splits "a,b,c" in place into *out (the caller frees the array); -1 when out of memory. */
 int cli_split_columns(char *list, char ***out, size_t *n);

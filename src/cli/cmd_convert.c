@@ -141,6 +141,19 @@ static int write_s3(struct ArrowArrayStream *st, const char *url,
     return status;
 }
 
+int cli_convert_to_parquet(const char *in, const char *out, const struct fdata_s3_options *s3) {
+    struct fdata_parquet_write_options o = {.codec = FDATA_CODEC_SNAPPY};
+    struct fdata_parquet_read_options ro = {0};
+    struct fdata_text_read_options to = {0};
+    struct ArrowArrayStream st;
+    struct fdata_error err = {0};
+    int status = open_input(in, &ro, &to, &st, &err);
+    if (status == FDATA_OK)
+        status = cli_is_s3(out) ? write_s3(&st, out, &o, s3, &err)
+                                : fdata_parquet_write_file(&st, out, &o, &err);
+    return status == FDATA_OK ? 0 : cli_fail("%s", err.message);
+}
+
 int cmd_convert(int argc, char **argv) {
     static const struct option longopts[] = {
         {"codec", required_argument, NULL, 'z'}, {"level", required_argument, NULL, 'L'},

@@ -12,7 +12,7 @@
 struct s3_args {
     struct fdata_s3_options s3;
     struct fdata_s3_get_options get;
-    int recursive, long_format;
+    int recursive, long_format, parquet;
     const char *out_dir;          /* get: -o DIR, or "-" for stdout */
     int first, argc;
     char **argv;
@@ -25,7 +25,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
         {"recursive", no_argument, NULL, 'r'}, {"long", no_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
         {"connections", required_argument, NULL, 'C'}, {"part-size", required_argument, NULL, 'P'},
-        {"multipart-threshold", required_argument, NULL, 'T'},
+        {"multipart-threshold", required_argument, NULL, 'T'}, {"parquet", no_argument, NULL, 'Q'},
         CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -49,6 +49,8 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
             a->recursive = 1;
         } else if (c == 'l') {
             a->long_format = 1;
+        } else if (c == 'Q') {
+            a->parquet = 1;
         } else if (c == 'C') {
             a->get.connections = (int)strtol(optarg, &end, 10);
             if (*end || a->get.connections < 1 || a->get.connections > 1024)
@@ -286,8 +288,10 @@ int cmd_get(int argc, char **argv) {
 
 static const char put_usage[] =
     "usage: fastdata put FILE... s3://bucket/prefix/ [--part-size MIB]\n"
-    "                    [--multipart-threshold MIB] [S3 options]\n"
+    "                    [--multipart-threshold MIB] [--parquet] [S3 options]\n"
     "Uploads files under the prefix (keys: prefix + file name), or one FILE to s3://bucket/key.\n"
+    "With --parquet each FILE (CSV, JSONL or Parquet) is written as snappy Parquet, streamed up\n"
+    "part by part while it is written, as NAME.parquet under the prefix.\n"
     "Files above the threshold (default 64 MiB) go as multipart uploads in parallel parts\n"
     "(default 8 MiB; S3 wants at least 5 MiB).";
 
@@ -326,7 +330,7 @@ static int put_file(fdata_s3_client *client, const char *file, const char *dest,
 
 int cmd_put(int argc, char **argv) {
     struct s3_args a;
-    if (parse_args(argc, argv, put_usage, "PT", &a))
+    if (parse_args(argc, argv, put_usage, "PTQ", &a))
         return 1;
     int nfiles = a.argc - a.first - 1;
     const char *dest = argv[a.argc - 1];
@@ -343,8 +347,15 @@ int cmd_put(int argc, char **argv) {
     for (int i = a.first; i < a.argc - 1 && rc == 0; i++) {
         char url[4096];
         const char *base = strrchr(argv[i], '/');
-        snprintf(url, sizeof url, "%s%s", dest, to_prefix ? (base ? base + 1 : argv[i]) : "");
-        rc = put_file(client, argv[i], url, &t);
+        base = base ? base + 1 : argv[i];
+        if (a.parquet && to_prefix) { /* NAME.csv -> NAME.parquet */
+            const char *dot = strrchr(base, '.');
+            snprintf(url, sizeof url, "%s%.*s.parquet", dest, dot ? (int)(dot - base) : (int)strlen(base), base);
+        } else {
+            snprintf(url, sizeof url, "%s%s", dest, to_prefix ? base : "");
+        }
+        rc = a.parquet ? cli_convert_to_parquet(argv[i], url, &a.s3) : put_file(client, argv[i], url, &t);
+        t.objects += a.parquet && rc == 0;
     }
     if (rc == 0)
         summary("put", &t);

@@ -486,6 +486,13 @@ def load_tests(tmp, env, bucket):
         open(os.path.join(gen_local, n), "rb").read() for n in ("part-00000.parquet", "part-00001.parquet"))
     check("gen into s3:// streams files byte-identical to a local gen (multipart above 8 MiB)",
           same, e1 + e2)
+    csv_path = os.path.join(tmp, "rows.csv")
+    with open(csv_path, "w") as f:
+        f.write("a,b\n1,x\n2,y\n")
+    rc, _, err = run("put", "--parquet", csv_path, "s3://%s/put-parquet/" % bucket, env=env)
+    rc2, out, err2 = run("cat", "s3://%s/put-parquet/rows.parquet" % bucket, env=env)
+    check("put --parquet writes a CSV as Parquet into S3", rc == 0 and
+          out == b'{"a":1,"b":"x"}\n{"a":2,"b":"y"}\n', err + err2 + out.decode())
     rc, _, err = run("convert", wide_local, "s3://no-such-bucket-x/w.parquet", env=env)
     check("convert to a missing bucket: one clear error", rc == 1 and "NoSuchBucket" in err and
           err.count("\n") == 1, err)
