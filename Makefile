@@ -36,9 +36,9 @@ test-asan:
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
 
-demo: build
+demo:
 	@scripts/install-deps.sh --demo
-	@$(MAKE) --no-print-directory python
+	@$(MAKE) --no-print-directory build python
 	@scripts/demo.sh
 
 bench: build
