@@ -514,6 +514,26 @@ def load_tests(tmp, env, bucket):
             check("load without retries through faults: one error naming the file, no table",
                   rc == 1 and out == b"" and "s3://%s/dataset/" % bucket in err and
                   err.count("\n") == 1, err)
+    # every corpus file the reader reads, loaded from S3 alone, equals its local reading
+    corpus = sorted(os.path.join(DATA, "data", n) for n in os.listdir(os.path.join(DATA, "data"))
+                    if os.path.isfile(os.path.join(DATA, "data", n)))
+    corpus += sorted(os.path.join(gen, n) for n in os.listdir(gen) if n.endswith(".parquet"))
+    run("put", *corpus, "s3://%s/corpus/" % bucket, env=env)
+    same, compared, refused = [], 0, 0
+    for path in corpus:
+        rc_local, local_rows, _ = run("cat", path)
+        rc, rows, err = load_dump("s3://%s/corpus/%s" % (bucket, os.path.basename(path)), env=env)
+        if rc_local != 0:  # a broken file (the fuzz corpus): refused from S3 too, in one line
+            refused += 1
+            if rc == 0 or rows or err.count("\n") != 1:
+                same.append(os.path.basename(path) + ": loaded from S3 but refused locally")
+            continue
+        compared += 1
+        if rc != 0 or rows != local_rows:
+            same.append(os.path.basename(path) + ": " + err[-200:])
+    check("each of %d corpus files loaded from S3 equals its local reading; the %d broken ones "
+          "are refused with one line" % (compared, refused), compared > 80 and refused > 40 and
+          not same, "\n".join(same[:5]))
     wide = "s3://%s/parquet/ubiquant_like_zstd.parquet" % bucket
     wide_local = os.path.join(tmp, "ubiquant_like_zstd.parquet")
     copies = ["%s/u%02d.parquet" % (tmp, i) for i in range(12)]
