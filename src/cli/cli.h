@@ -25,6 +25,13 @@ int cli_write_option(int c, const char *arg, struct fdata_parquet_write_options 
 /* IN (Parquet, CSV or JSONL) as a snappy Parquet file at OUT (a path or an s3:// URL, then
  * streamed up part by part); prints the error and returns 1 on failure. */
 int cli_convert_to_parquet(const char *in, const char *out, const struct fdata_s3_options *s3);
+/* A Parquet writer sink into a streamed S3 upload (cli_to_upload's ctx): keeps why S3
+ * refused a part, which says more than the writer's "write failed". */
+struct cli_upload_sink {
+    fdata_s3_upload *up;
+    struct fdata_error err;
+};
+int cli_to_upload(void *ctx, const void *data, size_t size);
 
 /* Splits "a,b,c" in place into *out (the caller frees the array); -1 when out of memory. */
 int cli_split_columns(char *list, char ***out, size_t *n);

@@ -109,13 +109,8 @@ static int open_input(const char *path, const struct fdata_parquet_read_options 
     return status;
 }
 
-struct upload_sink {
-    fdata_s3_upload *up;
-    struct fdata_error err;      /* why S3 refused, rather than the writer's "write failed" */
-};
-
-static int to_upload(void *ctx, const void *data, size_t size) {
-    struct upload_sink *s = ctx;
+int cli_to_upload(void *ctx, const void *data, size_t size) {
+    struct cli_upload_sink *s = ctx;
     return fdata_s3_upload_write(s->up, data, size, &s->err) == FDATA_OK ? 0 : -1;
 }
 
@@ -124,13 +119,13 @@ static int write_s3(struct ArrowArrayStream *st, const char *url,
                     const struct fdata_parquet_write_options *o, const struct fdata_s3_options *s3,
                     struct fdata_error *err) {
     fdata_s3_client *client = NULL;
-    struct upload_sink sink = {0};
+    struct cli_upload_sink sink = {0};
     int status = fdata_s3_client_new(s3, &client, err);
     if (status == FDATA_OK)
         status = fdata_s3_upload_new(client, url, &sink.up, err);
     if (status != FDATA_OK) {
         st->release(st);
-    } else if ((status = fdata_parquet_write_stream(st, o, to_upload, &sink, err)) == FDATA_OK) {
+    } else if ((status = fdata_parquet_write_stream(st, o, cli_to_upload, &sink, err)) == FDATA_OK) {
         status = fdata_s3_upload_finish(sink.up, err); /* frees the upload either way */
         sink.up = NULL;
     } else if (sink.err.code && err) {

@@ -173,10 +173,6 @@ static int make_batch(int64_t first, int64_t n, uint64_t seed, struct ArrowArray
 
 /* ---- the files ---- */
 
-static int to_upload(void *ctx, const void *data, size_t size) {
-    return fdata_s3_upload_write(ctx, data, size, NULL) == FDATA_OK ? 0 : -1;
-}
-
 static int to_file(void *ctx, const void *data, size_t size) {
     return fwrite(data, 1, size, ctx) == size ? 0 : -1;
 }
@@ -191,27 +187,29 @@ struct gen_args {
 };
 
 /* File i: its rows in batches of 8192, one row group. */
-static int write_part(const struct gen_args *a, int i, fdata_parquet_sink sink, void *ctx) {
+static int write_part(const struct gen_args *a, int i, fdata_parquet_sink sink, void *ctx,
+                      struct fdata_error *err) {
     struct ArrowSchema schema;
     fdata_parquet_writer *w = NULL;
-    struct fdata_error err = {0};
     struct fdata_parquet_write_options o = a->w;
     o.row_group_rows = a->rows;
-    int status = make_schema(&schema) == 0 ? fdata_parquet_writer_new(&schema, &o, sink, ctx, &w, &err)
+    int status = make_schema(&schema) == 0 ? fdata_parquet_writer_new(&schema, &o, sink, ctx, &w, err)
                                            : FDATA_ENOMEM;
     schema.release(&schema);
     for (int64_t r = 0; status == FDATA_OK && r < a->rows; r += 8192) {
         struct ArrowArray b;
         int64_t n = a->rows - r < 8192 ? a->rows - r : 8192;
         status = make_batch((int64_t)i * a->rows + r, n, a->seed, &b) == 0
-                     ? fdata_parquet_writer_write(w, &b, &err) : FDATA_ENOMEM;
+                     ? fdata_parquet_writer_write(w, &b, err) : FDATA_ENOMEM;
     }
     if (status == FDATA_OK) {
-        status = fdata_parquet_writer_close(w, &err);
+        status = fdata_parquet_writer_close(w, err);
         w = NULL;
     }
     fdata_parquet_writer_free(w);
-    return status == FDATA_OK ? 0 : cli_fail("%s", err.code ? err.message : "out of memory");
+    if (status != FDATA_OK && !err->code)
+        snprintf(err->message, sizeof err->message, "out of memory");
+    return status;
 }
 
 /* mkdir -p */
@@ -235,7 +233,8 @@ static int gen_local(const struct gen_args *a) {
         FILE *f = fopen(path, "wb");
         if (!f)
             return cli_fail("%s: cannot create", path);
-        int rc = write_part(a, i, to_file, f);
+        struct fdata_error err = {0};
+        int rc = write_part(a, i, to_file, f, &err) == FDATA_OK ? 0 : cli_fail("%s", err.message);
         if (fclose(f) != 0 && rc == 0)
             rc = cli_fail("%s: write error", path);
         if (rc) {
@@ -255,14 +254,16 @@ static int gen_s3(const struct gen_args *a) {
         char url[4096];
         snprintf(url, sizeof url, "%s%spart-%05d.parquet", a->out,
                  a->out[strlen(a->out) - 1] == '/' ? "" : "/", i);
-        fdata_s3_upload *up;
+        struct cli_upload_sink sink = {0};
         struct fdata_error err = {0};
-        if (fdata_s3_upload_new(client, url, &up, &err) != FDATA_OK)
+        if (fdata_s3_upload_new(client, url, &sink.up, &err) != FDATA_OK) {
             rc = cli_fail("%s", err.message);
-        else if ((rc = write_part(a, i, to_upload, up)) != 0)
-            fdata_s3_upload_abort(up);
-        else if (fdata_s3_upload_finish(up, &err) != FDATA_OK)
+        } else if (write_part(a, i, cli_to_upload, &sink, &err) != FDATA_OK) {
+            rc = cli_fail("%s", sink.err.code ? sink.err.message : err.message);
+            fdata_s3_upload_abort(sink.up);
+        } else if (fdata_s3_upload_finish(sink.up, &err) != FDATA_OK) {
             rc = cli_fail("%s", err.message);
+        }
     }
     fdata_s3_client_free(client);
     return rc;
