@@ -18,8 +18,6 @@
 #include "sources.h"
 #include "../arrow/table_stream.h"
 
-#define DEFAULT_MEMORY_LIMIT ((size_t)2 << 30)
-
 enum slot_state { WAITING, AVAILABLE, DECODING, DECODED, DONE };
 
 struct slot {
@@ -462,7 +460,7 @@ int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_l
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     l->o = opts ? *opts : defaults;
     l->ro = (struct fdata_parquet_read_options){l->o.threads, l->o.columns, l->o.num_columns};
-    l->limit = l->o.memory_limit ? l->o.memory_limit : DEFAULT_MEMORY_LIMIT;
+    l->limit = l->o.memory_limit ? l->o.memory_limit : LOAD_DEFAULT_MEMORY_LIMIT;
     l->report_out = report;
     l->t0 = now();
     pthread_mutex_init(&l->lock, NULL);

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include "fastdata/s3.h"
 
+/* What fdata_load_options.memory_limit = 0 means, for every pipeline that downloads. */
+#define LOAD_DEFAULT_MEMORY_LIMIT ((size_t)2 << 30)
+
 struct load_file {
     char *name;                  /* s3:// URL or local path; owned */
     const char *rel;             /* within name: the part below the source's prefix or

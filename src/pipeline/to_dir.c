@@ -121,7 +121,7 @@ int fdata_load_to_dir(const char *const *sources, size_t n, const struct fdata_l
         status = load_files_expand(sources, n, c, &files, err);
     t.files = &files;
     t.written = calloc(files.count + 1, 1);
-    t.budget = fdata_s3_budget_new(o->memory_limit ? o->memory_limit : (size_t)2 << 30);
+    t.budget = fdata_s3_budget_new(o->memory_limit ? o->memory_limit : LOAD_DEFAULT_MEMORY_LIMIT);
     if (status == FDATA_OK && (!t.written || !t.budget))
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK)
