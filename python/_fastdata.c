@@ -2,12 +2,12 @@
  * GIL and returns a _Table, which hands its batches out through the Arrow PyCapsule
  * interface (__arrow_c_stream__, __arrow_c_schema__) as views of its own buffers: pyarrow,
  * Polars, DuckDB and NumPy (through pyarrow) all read the same memory, which lives until the
- * table and every view of it are gone.  _S3 fetches objects into memory the same way and lends
+ * table and every view of it are gone.  With matrix=, load() also returns the feature matrix
+ * the decoders wrote (a _Matrix lending it through the buffer protocol).  _S3 fetches objects into memory the same way and lends
  * each one's bytes to Python through the buffer protocol. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pythread.h>
-#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,60 +166,8 @@ static PyObject *table_report(TableObject *self, void *c) {
 
 static const char **strings(PyObject *obj, const char *what, size_t *n);
 
-/* Value k of a numeric leaf array as a double (NaN when null); 0 when the type is not one. */
-static double number_at(const struct ArrowArray *a, char f, int64_t k) {
-    int64_t j = k + a->offset;
-    const uint8_t *valid = a->n_buffers > 0 ? a->buffers[0] : NULL;
-    if (valid && a->null_count != 0 && !(valid[j >> 3] >> (j & 7) & 1))
-        return NAN;
-    const void *v = a->buffers[1];
-    switch (f) {
-    case 'f': return ((const float *)v)[j];
-    case 'g': return ((const double *)v)[j];
-    case 'c': return ((const int8_t *)v)[j];
-    case 'C': return ((const uint8_t *)v)[j];
-    case 's': return ((const int16_t *)v)[j];
-    case 'S': return ((const uint16_t *)v)[j];
-    case 'i': return ((const int32_t *)v)[j];
-    case 'I': return ((const uint32_t *)v)[j];
-    case 'l': return (double)((const int64_t *)v)[j];
-    case 'L': return (double)((const uint64_t *)v)[j];
-    case 'b': return ((const uint8_t *)v)[j >> 3] >> (j & 7) & 1;
-    default: return 0;
-    }
-}
-
-/* Column c of every batch into column `col` of a rows x ncols matrix of float32 or float64
- * (`wide`), Fortran order (columns contiguous) or C order.  float32 without nulls into a
- * float32 Fortran matrix is a straight copy of each batch's buffer. */
-static void fill_column(const struct shared *s, int64_t c, char *out, int64_t rows, int64_t ncols,
-                        int64_t col, int wide, int fortran) {
-    char f = s->schema.children[c]->format[0];
-    size_t elem = wide ? 8 : 4;
-    int64_t row = 0;
-    for (size_t b = 0; b < s->n; b++) {
-        const struct ArrowArray *a = s->batches[b].children[c];
-        char *dst = out + (size_t)(fortran ? col * rows + row : row * ncols + col) * elem;
-        if (f == 'f' && !wide && fortran && a->null_count == 0) {
-            memcpy(dst, (const float *)a->buffers[1] + a->offset, (size_t)a->length * 4);
-        } else {
-            size_t stride = (fortran ? 1 : (size_t)ncols) * elem;
-            for (int64_t k = 0; k < a->length; k++, dst += stride) {
-                double v = number_at(a, f, k);
-                if (wide)
-                    memcpy(dst, &v, 8);
-                else {
-                    float x = (float)v;
-                    memcpy(dst, &x, 4);
-                }
-            }
-        }
-        row += a->length;
-    }
-}
-
-/* _fill_matrix(out, columns, fortran): `out` a writable rows x len(columns) float32/float64
- * buffer; each named numeric column copied in without the GIL. */
+/* _fill_matrix(out, columns, fortran, wide): `out` a writable rows x len(columns)
+ * float32/float64 buffer; each named numeric column put in without the GIL. */
 static PyObject *table_fill_matrix(TableObject *self, PyObject *args) {
     Py_buffer out;
     PyObject *names;
@@ -230,6 +178,9 @@ static PyObject *table_fill_matrix(TableObject *self, PyObject *args) {
     const char **cols = strings(names, "columns", &n);
     int64_t *index = cols ? calloc(n + 1, sizeof *index) : NULL;
     const struct ArrowSchema *sc = &self->s->schema;
+    struct fdata_matrix m = {cols, n, wide ? FDATA_MATRIX_FLOAT64 : FDATA_MATRIX_FLOAT32,
+                             fortran ? FDATA_MATRIX_COLUMN_MAJOR : FDATA_MATRIX_ROW_MAJOR,
+                             out.buf, self->rows};
     PyObject *result = NULL;
     if (!index)
         goto done;
@@ -238,20 +189,25 @@ static PyObject *table_fill_matrix(TableObject *self, PyObject *args) {
         for (int64_t c = 0; c < sc->n_children; c++)
             if (strcmp(sc->children[c]->name, cols[i]) == 0)
                 index[i] = c;
-        if (index[i] < 0 || !strchr("fgcCsSiIlLb", sc->children[index[i]]->format[0]) ||
-            sc->children[index[i]]->format[1]) {
+        if (index[i] < 0 || !fdata_matrix_accepts(sc->children[index[i]]->format)) {
             PyErr_Format(PyExc_ValueError, "column '%s': %s", cols[i],
                          index[i] < 0 ? "no such column" : "not a numeric column");
             goto done;
         }
     }
-    if ((size_t)out.len != (size_t)self->rows * n * (wide ? 8 : 4)) {
+    if ((size_t)out.len != (size_t)self->rows * n * fdata_matrix_element_size(&m)) {
         PyErr_SetString(PyExc_ValueError, "the matrix does not have rows x columns elements");
         goto done;
     }
     Py_BEGIN_ALLOW_THREADS
-    for (size_t i = 0; i < n; i++)
-        fill_column(self->s, index[i], out.buf, self->rows, (int64_t)n, (int64_t)i, wide, fortran);
+    int64_t row = 0;
+    for (size_t b = 0; b < self->s->n; b++) {
+        const struct ArrowArray *batch = &self->s->batches[b];
+        for (size_t i = 0; i < n; i++)
+            fdata_matrix_put(&m, i, row, sc->children[index[i]]->format,
+                             batch->children[index[i]], 0, batch->length);
+        row += batch->length;
+    }
     Py_END_ALLOW_THREADS
     result = Py_None;
     Py_INCREF(result);
@@ -332,6 +288,68 @@ static int take_batches(struct ArrowArrayStream *st, struct shared *s) {
         }
     }
     return s->batches ? 0 : -1;
+}
+
+/* ---- _Matrix: a feature matrix the decoder wrote, lent through the buffer protocol ---- */
+
+typedef struct {
+    PyObject_HEAD
+    struct fdata_matrix m;
+    Py_ssize_t shape[2], strides[2];
+} MatrixObject;
+
+static void matrix_dealloc(MatrixObject *self) {
+    fdata_matrix_free(&self->m);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* A 2-D buffer (rows x columns) with the matrix's strides: np.asarray takes it as it is. */
+static int matrix_getbuffer(MatrixObject *self, Py_buffer *view, int flags) {
+    int f64 = self->m.dtype == FDATA_MATRIX_FLOAT64;
+    view->obj = (PyObject *)self;
+    Py_INCREF(self);
+    view->buf = self->m.data;
+    view->itemsize = f64 ? 8 : 4;
+    view->len = self->shape[0] * self->shape[1] * view->itemsize;
+    view->readonly = 0;
+    view->format = (flags & PyBUF_FORMAT) ? (f64 ? "d" : "f") : NULL;
+    view->ndim = 2;
+    view->shape = self->shape;
+    view->strides = self->strides;
+    view->suboffsets = NULL;
+    view->internal = NULL;
+    return 0;
+}
+
+static PyBufferProcs matrix_buffer = {(getbufferproc)matrix_getbuffer, NULL};
+
+static PyTypeObject MatrixType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "fastdata._fastdata._Matrix",
+    .tp_basicsize = sizeof(MatrixObject),
+    .tp_dealloc = (destructor)matrix_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A feature matrix decoded by fastdata (buffer protocol: numpy.asarray(m)).",
+    .tp_as_buffer = &matrix_buffer,
+};
+
+/* Takes the loaded matrix over (NULL with an exception when out of memory). */
+static PyObject *matrix_object(struct fdata_matrix *m) {
+    MatrixObject *o = PyObject_New(MatrixObject, &MatrixType);
+    if (!o) {
+        fdata_matrix_free(m);
+        return NULL;
+    }
+    o->m = *m;
+    o->m.columns = NULL; /* the caller's strings are gone after the call */
+    m->data = NULL;
+    Py_ssize_t elem = (Py_ssize_t)fdata_matrix_element_size(&o->m);
+    o->shape[0] = (Py_ssize_t)o->m.rows;
+    o->shape[1] = (Py_ssize_t)o->m.num_columns;
+    int column_major = o->m.order == FDATA_MATRIX_COLUMN_MAJOR;
+    o->strides[0] = column_major ? elem : elem * o->shape[1];
+    o->strides[1] = column_major ? elem * o->shape[0] : elem;
+    return (PyObject *)o;
 }
 
 /* ---- S3: objects into memory, exposed through the buffer protocol ---- */
@@ -528,32 +546,38 @@ static PyTypeObject S3Type = {
 static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     (void)module;
     static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
-                            "part_size", "endpoint", "region", "profile", "no_sign_request", NULL};
-    PyObject *src, *cols = Py_None;
-    int threads = 0, connections = 0, no_sign = 0;
+                            "part_size", "endpoint", "region", "profile", "no_sign_request",
+                            "matrix", "matrix_wide", "matrix_fortran", NULL};
+    PyObject *src, *cols = Py_None, *mcols = Py_None;
+    int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1;
     unsigned long long memory_limit = 0, part_size = 0;
     const char *endpoint = NULL, *region = NULL, *profile = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzp", names, &src, &cols, &threads,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpp", names, &src, &cols, &threads,
                                      &connections, &memory_limit, &part_size, &endpoint, &region,
-                                     &profile, &no_sign))
+                                     &profile, &no_sign, &mcols, &wide, &fortran))
         return NULL;
-    size_t n = 0, ncols = 0;
+    size_t n = 0, ncols = 0, nm = 0;
     const char **sources = strings(src, "sources", &n);
     const char **columns = cols == Py_None ? NULL : strings(cols, "columns", &ncols);
-    if (!sources || (cols != Py_None && !columns)) {
-        free(sources);
+    const char **matrix_cols = mcols == Py_None ? NULL : strings(mcols, "matrix", &nm);
+    if (!sources || (cols != Py_None && !columns) || (mcols != Py_None && !matrix_cols)) {
+        free(sources), free(columns), free(matrix_cols);
         return NULL;
     }
     struct fdata_s3_options s3 = {.endpoint = endpoint, .region = region, .profile = profile,
                                   .no_sign = no_sign};
+    struct fdata_matrix m = {matrix_cols, nm, wide ? FDATA_MATRIX_FLOAT64 : FDATA_MATRIX_FLOAT32,
+                             fortran ? FDATA_MATRIX_COLUMN_MAJOR : FDATA_MATRIX_ROW_MAJOR,
+                             NULL, 0};
     struct fdata_load_options o = {.columns = columns, .num_columns = ncols, .threads = threads,
                                    .connections = connections, .memory_limit = memory_limit,
-                                   .part_size = part_size, .s3 = &s3};
+                                   .part_size = part_size, .s3 = &s3,
+                                   .matrix = matrix_cols ? &m : NULL};
     TableObject *t = PyObject_New(TableObject, &TableType);
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {
         Py_XDECREF(t);
-        free(s), free(sources), free(columns);
+        free(s), free(sources), free(columns), free(matrix_cols);
         return PyErr_NoMemory();
     }
     atomic_init(&s->refs, 1);
@@ -568,21 +592,32 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
         st.release(&st);
     }
     Py_END_ALLOW_THREADS
-    free(sources), free(columns);
+    free(sources), free(columns), free(matrix_cols);
     t->rows = t->report.rows;
     if (status != FDATA_OK || !taken) {
         Py_DECREF(t);
+        fdata_matrix_free(&m);
         PyErr_SetString(status == FDATA_OK ? PyExc_MemoryError : Error,
                         status == FDATA_OK ? "out of memory" : err.message);
         return NULL;
     }
-    return (PyObject *)t;
+    PyObject *matrix = Py_None;
+    Py_INCREF(matrix);
+    if (o.matrix) {
+        Py_DECREF(matrix);
+        if (!(matrix = matrix_object(&m))) {
+            Py_DECREF(t);
+            return NULL;
+        }
+    }
+    return Py_BuildValue("(NN)", (PyObject *)t, matrix);
 }
 
 static PyMethodDef methods[] = {
     {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
      "load(sources, columns=None, threads=0, connections=0, memory_limit=0, part_size=0, "
-     "endpoint=None, region=None, profile=None, no_sign_request=False) -> _Table"},
+     "endpoint=None, region=None, profile=None, no_sign_request=False, matrix=None, "
+     "matrix_wide=False, matrix_fortran=True) -> (_Table, _Matrix or None)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -591,7 +626,8 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastdata",
                                     NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__fastdata(void) {
-    if (PyType_Ready(&TableType) < 0 || PyType_Ready(&BlobType) < 0 || PyType_Ready(&S3Type) < 0)
+    if (PyType_Ready(&TableType) < 0 || PyType_Ready(&BlobType) < 0 || PyType_Ready(&S3Type) < 0 ||
+        PyType_Ready(&MatrixType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m)

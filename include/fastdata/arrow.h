@@ -1,6 +1,7 @@
 /*
- * fastdata/arrow.h - Apache Arrow C Data Interface structures and the text output of
- * Arrow record batches (the `fastdata cat` formats).
+ * fastdata/arrow.h - Apache Arrow C Data Interface structures, the text output of Arrow
+ * record batches (the `fastdata cat` formats), and dense feature matrices filled from
+ * Arrow columns.
  *
  * The three structures below are the ABI of the Arrow C Data / C Stream interface,
  * exactly as specified by Apache Arrow; any consumer (pyarrow, Polars, DuckDB,
@@ -114,6 +115,55 @@ FDATA_API int fdata_arrow_schema_copy(const struct ArrowSchema *src, struct Arro
  */
 FDATA_API int fdata_arrow_array_view(const struct ArrowArray *src, void (*done)(void *ctx),
                                      void *ctx, struct ArrowArray *out);
+
+/* ---- Dense feature matrices, the layout ML libraries take (NumPy, XGBoost, LightGBM) ---- */
+
+enum fdata_matrix_dtype { FDATA_MATRIX_FLOAT32 = 0, FDATA_MATRIX_FLOAT64 = 1 };
+enum fdata_matrix_order {
+    FDATA_MATRIX_COLUMN_MAJOR = 0, /* Fortran order: each column's rows contiguous */
+    FDATA_MATRIX_ROW_MAJOR = 1,    /* C order: each row's columns contiguous */
+};
+
+/*
+ * A rows x num_columns matrix of float32 or float64, one matrix column per named numeric
+ * column (bool, int8..uint64, float32, float64), nulls as NaN.  The caller fills in
+ * columns, num_columns, dtype and order; data and rows are set by fdata_matrix_alloc, or by
+ * a reader that decodes into the matrix (fdata_parquet_read_options.matrix,
+ * fdata_load_options.matrix).  Element (r, c) is at index c * rows + r (column-major) or
+ * r * num_columns + c (row-major).  The column names are not copied: they must outlive the
+ * calls that use them.
+ */
+struct fdata_matrix {
+    const char *const *columns;
+    size_t num_columns;
+    int dtype;                   /* enum fdata_matrix_dtype */
+    int order;                   /* enum fdata_matrix_order */
+    void *data;                  /* 64-byte aligned; free with fdata_matrix_free */
+    int64_t rows;
+};
+
+/* Bytes per element: 4 or 8. */
+FDATA_API size_t fdata_matrix_element_size(const struct fdata_matrix *m);
+
+/* Allocates m->data for `rows` rows (uninitialised, 64-byte aligned) and sets m->rows.
+ * FDATA_OK, FDATA_EINVAL (bad dtype/order, no columns, negative rows), FDATA_ENOMEM. */
+FDATA_API int fdata_matrix_alloc(struct fdata_matrix *m, int64_t rows, struct fdata_error *err);
+
+/* Frees m->data (NULL is a no-op) and sets it to NULL. */
+FDATA_API void fdata_matrix_free(struct fdata_matrix *m);
+
+/* Whether a column of Arrow format `format` can go into a matrix (numeric or bool). */
+FDATA_API int fdata_matrix_accepts(const char *format);
+
+/*
+ * Writes values [first, first + count) of `a` (a flat array of Arrow format `format`, one
+ * fdata_matrix_accepts takes) into matrix column `col`, rows row .. row + count - 1,
+ * converted to the matrix's dtype (nulls as NaN).  The caller checks the bounds.  Threads
+ * may fill different parts of one matrix at once.  FDATA_OK or FDATA_EUNSUPPORTED (format).
+ */
+FDATA_API int fdata_matrix_put(struct fdata_matrix *m, size_t col, int64_t row,
+                               const char *format, const struct ArrowArray *a, int64_t first,
+                               int64_t count);
 
 #ifdef __cplusplus
 }

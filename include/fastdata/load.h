@@ -67,6 +67,15 @@ struct fdata_load_options {
     /* Cancellation: the load stops with FDATA_ECANCELED soon after *cancel becomes non-zero
      * (e.g. from a signal handler). */
     const volatile int *cancel;
+    /* Optional: a feature matrix (fastdata/arrow.h) that the decoders fill straight from the
+     * pages (see fdata_parquet_read_options.matrix).  Set its columns, num_columns, dtype and
+     * order; once the footers are read the load allocates data for every row of every file
+     * and sets rows.  Its columns are left out of the table (with `columns` NULL the table
+     * holds every other column).  When fdata_load succeeds, or fdata_load_stream's stream has
+     * ended without error, the matrix is complete and the caller owns data
+     * (fdata_matrix_free); when fdata_load fails, data is NULL; a stream that fails or is
+     * released early leaves data to the caller, incomplete. */
+    struct fdata_matrix *matrix;
 };
 
 /*

@@ -116,6 +116,18 @@ struct fdata_parquet_read_options {
     int threads;                  /* decoding threads; 0 = number of online CPUs */
     const char *const *columns;   /* columns to read; NULL/0 = every column, in schema order */
     size_t num_columns;
+    /* Optional: a matrix (fastdata/arrow.h) the read decodes the matrix's columns into, the
+     * read's first row going to row matrix_row (the stream: its first batch's).  The caller
+     * allocates it (fdata_matrix_alloc) with room for every row the read covers and keeps it
+     * until the read (or stream) is done.  Its columns must be top-level numeric or boolean
+     * columns; they are left out of the batches and the schema, even when `columns` names
+     * them (with `columns` NULL the batches hold every other column).  A float32 or float64
+     * column going into a column-major matrix of its own type is decoded in place: its pages
+     * go straight into the matrix, no array is made.  Other columns are decoded per column
+     * chunk and converted into the matrix, a row-major one in blocks of rows that stay in
+     * cache.  Nulls become NaN. */
+    struct fdata_matrix *matrix;
+    int64_t matrix_row;
 };
 /* A column is named by its top-level name ("a"), by a path of Arrow field names through
  * structs, list elements and map entries ("a.b.c": a struct keeps just the named fields, a

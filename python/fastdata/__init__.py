@@ -6,7 +6,9 @@ pyarrow, Polars, DuckDB, pandas and NumPy without copies.
     t.to_arrow()          # pyarrow.Table over fastdata's buffers (no copy)
     pl.DataFrame(t)       # Polars, DuckDB, pyarrow take `t` itself (Arrow PyCapsule interface)
     t.column("f_0")       # NumPy view (no copy when the column is one chunk without nulls)
-    t.to_numpy(["f_0", "f_1"])  # one contiguous float32 feature matrix
+    t.to_numpy(["f_0", "f_1"])  # one contiguous float32 feature matrix (one copy)
+    t = fastdata.load("s3://bucket/table/", matrix=["f_0", "f_1"])
+    t.matrix              # the same matrix written by the decoders themselves (no copy)
     t.sql("SELECT time_id, avg(target) FROM t GROUP BY 1")  # DuckDB over the table
 
 S3 settings come from the usual AWS variables and files, or the keyword arguments.
@@ -22,8 +24,18 @@ class Table:
     """A table loaded by fastdata.  Its buffers live as long as this object or any view of
     them (a pyarrow table, a Polars frame, a NumPy array) does."""
 
-    def __init__(self, core):
+    def __init__(self, core, matrix=None):
         self._core = core
+        self._matrix = matrix
+
+    @property
+    def matrix(self):
+        """The feature matrix asked for with load(..., matrix=[...]): a NumPy array
+        (rows x columns) over the memory the decoders wrote, or None."""
+        if self._matrix is None:
+            return None
+        import numpy as np
+        return np.asarray(self._matrix)
 
     @property
     def num_rows(self):
@@ -106,14 +118,26 @@ class Table:
 
 
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
-         part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False):
+         part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
+         matrix=None, matrix_dtype="float32", matrix_order="F"):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
     and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
-    fastdata.Error naming the file and the cause."""
-    core = _load(sources, columns, threads or 0, connections or 0, memory_limit or 0,
-                 part_size or 0, endpoint, region, profile, bool(no_sign_request))
-    return Table(core)
+    fastdata.Error naming the file and the cause.
+
+    matrix: numeric columns that the decoders write straight into one float32 or float64
+    matrix (`matrix_dtype`), Fortran (`matrix_order="F"`, each column contiguous) or C order,
+    nulls as NaN: `Table.matrix`.  float32 columns into a float32 Fortran matrix go from the
+    pages into it with no copy at all.  Those columns are not in the table itself."""
+    if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
+        raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
+    if isinstance(matrix, str):
+        matrix = [matrix]
+    core, mat = _load(sources, columns, threads or 0, connections or 0, memory_limit or 0,
+                      part_size or 0, endpoint, region, profile, bool(no_sign_request),
+                      list(matrix) if matrix is not None else None,
+                      matrix_dtype == "float64", matrix_order == "F")
+    return Table(core, mat)
 
 
 class S3Object:

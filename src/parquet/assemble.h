@@ -13,8 +13,11 @@ struct pq_leaf_result {
 };
 
 /* What a read projects: which leaves, and the top-level fields to output in order. */
+enum { PQ_INTO_BATCH = 1, PQ_INTO_MATRIX = 2 };
+
 struct pq_projection {
-    uint8_t *selected;         /* per leaf */
+    uint8_t *selected;         /* per leaf: PQ_INTO_BATCH, PQ_INTO_MATRIX or 0 */
+    int *matrix_col;           /* per leaf: its column of the read's matrix, or -1 */
     int num_fields;
     int *fields;               /* indices into pq_schema.fields */
     uint8_t *large;            /* per node: list offsets are int64 ("+L") */

@@ -3,6 +3,7 @@
  * the page covers, then moved backwards into their row positions (nulls zeroed), so no
  * intermediate copy of the values is made.  Types that need a conversion (narrow
  * integers, decimals, INT96, INTERVAL, booleans) decode densely into scratch first. */
+#include <math.h>
 #include <stdlib.h>
 #include "../arrow/build.h"
 #include "../common/common.h"
@@ -49,8 +50,7 @@ static int fail(struct chunk_decoder *d, int code, const char *why) {
     return fdata_set_error(d->err, code, "%s", why);
 }
 
-/* True when the Arrow buffer holds the physical values unchanged. */
-static int is_direct(const struct pq_leaf *leaf) {
+int pq_leaf_is_direct(const struct pq_leaf *leaf) {
     switch (leaf->arrow.kind) {
     case K_INT32: case K_UINT32: case K_DATE32: case K_TIME32:
         return leaf->physical == PQ_INT32;
@@ -297,7 +297,7 @@ static int in_place_target(struct chunk_decoder *d, int encoding, size_t raw_len
         size_t need = raw_len / w + 1 > entries ? raw_len / w + 1 : entries;
         FDATA_RETURN_IF(reserve_slots(d, pos + need));
     }
-    size_t room = (d->cap - pos) * w + IN_PLACE_SLACK;
+    size_t room = (d->cap - pos) * w + (d->in->dest ? 0 : IN_PLACE_SLACK);
     *target = raw_len <= room ? d->out.values + pos * w : NULL;
     return FDATA_OK;
 }
@@ -500,6 +500,30 @@ static int finish_array(struct chunk_decoder *d, struct ArrowArray *out) {
     return FDATA_OK;
 }
 
+/* Output straight into the caller's buffer of num_rows values (only the bitmap is ours):
+ * pages never hold more rows than the chunk, so it never grows. */
+static int borrow_dest(struct chunk_decoder *d) {
+    size_t rows = (size_t)d->in->num_rows;
+    if (d->leaf->repetition == PQ_OPTIONAL && !(d->out.validity = fdata_aligned_calloc(rows / 8 + 1)))
+        return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for %zu values", rows);
+    d->out.values = d->in->dest;
+    d->cap = rows;
+    return FDATA_OK;
+}
+
+/* Null rows of a float or double chunk decoded in place (zeroed so far) become NaN. */
+static void nulls_to_nan(struct chunk_decoder *d) {
+    const uint8_t *valid = d->out.validity;
+    for (size_t i = 0; d->out.null_count > 0 && i < (size_t)d->pos; i++) {
+        if (valid[i >> 3] >> (i & 7) & 1)
+            continue;
+        if (d->at->kind == K_FLOAT)
+            ((float *)d->out.values)[i] = NAN;
+        else
+            ((double *)d->out.values)[i] = NAN;
+    }
+}
+
 void pq_levels_free(struct pq_levels *lv) {
     free(lv->def);
     free(lv->rep);
@@ -511,7 +535,7 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     struct chunk_decoder d = {
         .in = in, .leaf = in->leaf, .at = &in->leaf->arrow, .err = err,
         .phys_width = pq_physical_width(in->leaf->physical, in->leaf->type_length),
-        .direct = is_direct(in->leaf), .scratch = in->scratch,
+        .direct = pq_leaf_is_direct(in->leaf), .scratch = in->scratch,
         .nested = in->leaf->nested, .levels = levels,
     };
     out->release = NULL;
@@ -520,12 +544,20 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     if (d.nested && (in->num_values < 0 || in->num_values > (int64_t)in->size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE))
         return fdata_set_error(err, FDATA_ECORRUPT, "column chunk claims %lld values in %zu bytes",
                                (long long)in->num_values, in->size);
+    if (in->dest && (d.nested || !d.direct || (d.at->kind != K_FLOAT && d.at->kind != K_DOUBLE)))
+        return fdata_set_error(err, FDATA_EINVAL, "column '%s' cannot be decoded in place",
+                               in->leaf->path);
     size_t initial = d.nested ? 0 : (size_t)in->num_rows;
-    int status = reserve_slots(&d, initial < FLAT_INITIAL_ROWS ? initial : FLAT_INITIAL_ROWS);
+    int status = in->dest ? borrow_dest(&d)
+                          : reserve_slots(&d, initial < FLAT_INITIAL_ROWS ? initial : FLAT_INITIAL_ROWS);
     if (status == FDATA_OK)
         status = decode_pages(&d);
-    if (status == FDATA_OK)
+    if (status == FDATA_OK && in->dest)
+        nulls_to_nan(&d);
+    else if (status == FDATA_OK)
         status = finish_array(&d, out);
+    if (in->dest)
+        d.out.values = NULL; /* the caller's */
     fdata_aligned_free(d.out.validity);
     fdata_aligned_free(d.out.values);
     fdata_aligned_free(d.out.bytes.data);

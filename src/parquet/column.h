@@ -24,9 +24,17 @@ struct pq_chunk_input {
     int64_t num_rows;      /* rows in the row group */
     int64_t num_values;    /* level entries in the chunk (column metadata), for nested leaves */
     struct pq_scratch *scratch; /* working memory of the calling thread */
+    /* NULL, or where a flat leaf whose values are the Arrow ones (pq_leaf_is_direct) of
+     * float or double type writes its num_rows values instead of an array of its own: the
+     * decoder writes straight into it (no slack past the last row), nulls as NaN. */
+    uint8_t *dest;
 };
 
-/* Decodes every page of the chunk into *out (released by the caller): for a flat leaf one
+/* True when the leaf's decoded physical values are its Arrow values unchanged. */
+int pq_leaf_is_direct(const struct pq_leaf *leaf);
+
+/* Decodes every page of the chunk into *out (released by the caller), or into in->dest
+ * (then out->release stays NULL): for a flat leaf one
  * value per row; for a nested leaf one value per slot (see schema.h), with every entry's
  * levels stored in *levels (freed by the caller with pq_levels_free; may be NULL for flat
  * leaves).  On failure out->release is NULL, levels hold nothing, and err says which page

@@ -55,7 +55,7 @@ static int select_node(const struct pq_schema *s, struct pq_projection *p,
         const struct pq_leaf *leaf = &s->leaves[i];
         if (leaf->type_status != FDATA_OK)
             return fdata_set_error(err, leaf->type_status, "%s: %s", file, leaf->type_error);
-        p->selected[i] = 1;
+        p->selected[i] = PQ_INTO_BATCH;
     }
     return FDATA_OK;
 }
@@ -68,6 +68,35 @@ static int add_field(struct pq_projection *p, int field) {
     return 1;
 }
 
+static int into_matrix(const struct pq_projection *p, const struct pq_node *n) {
+    return n->kind == N_LEAF && p->selected[n->leaf] == PQ_INTO_MATRIX;
+}
+
+/* The matrix's columns: each a top-level numeric leaf, named once. */
+static int select_matrix(const struct pq_schema *s, const struct fdata_matrix *m,
+                         const char *file, struct pq_projection *p, struct fdata_error *err) {
+    for (size_t k = 0; m && k < m->num_columns; k++) {
+        const struct pq_node *n = NULL;
+        for (int f = 0; f < s->num_fields && !n; f++)
+            if (strcmp(s->fields[f]->name, m->columns[k]) == 0)
+                n = s->fields[f];
+        if (!n)
+            return fdata_set_error(err, FDATA_ENOTFOUND, "%s: no column named '%s' for the matrix",
+                                   file, m->columns[k]);
+        const struct pq_leaf *leaf = n->kind == N_LEAF ? &s->leaves[n->leaf] : NULL;
+        if (!leaf || leaf->type_status != FDATA_OK || !fdata_matrix_accepts(leaf->arrow.format))
+            return fdata_set_error(err, FDATA_EINVAL, "%s: column '%s' (%s) cannot go into a "
+                                   "matrix: it takes numeric and boolean columns", file,
+                                   m->columns[k], leaf ? leaf->arrow.display : "nested");
+        if (p->selected[n->leaf])
+            return fdata_set_error(err, FDATA_EINVAL, "column '%s' is named twice for the matrix",
+                                   m->columns[k]);
+        p->selected[n->leaf] = PQ_INTO_MATRIX;
+        p->matrix_col[n->leaf] = (int)k;
+    }
+    return FDATA_OK;
+}
+
 static int select_request(const struct pq_schema *s, struct pq_projection *p, const char *name,
                           const char *file, struct fdata_error *err) {
     int field = -1;
@@ -76,6 +105,8 @@ static int select_request(const struct pq_schema *s, struct pq_projection *p, co
         n = find_leaf_path(s, name, &field);
     if (!n)
         return fdata_set_error(err, FDATA_ENOTFOUND, "%s: no column named '%s'", file, name);
+    if (into_matrix(p, n))
+        return FDATA_OK; /* the matrix has it; batches leave it out */
     if (n == s->fields[field] && !add_field(p, field))
         return fdata_set_error(err, FDATA_EINVAL, "column '%s' is selected twice", name);
     add_field(p, field);
@@ -97,23 +128,29 @@ static void mark_large_lists(const struct pq_schema *s, const struct pq_metadata
 }
 
 int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
-                       const char *const *columns, size_t num_columns, const char *file,
+                       const char *const *columns, size_t num_columns,
+                       const struct fdata_matrix *matrix, const char *file,
                        struct pq_projection *p, struct fdata_error *err) {
     memset(p, 0, sizeof *p);
     p->selected = calloc((size_t)s->num_leaves + 1, 1);
+    p->matrix_col = malloc(((size_t)s->num_leaves + 1) * sizeof *p->matrix_col);
     p->fields = calloc((size_t)s->num_fields + 1, sizeof *p->fields);
     p->large = calloc((size_t)s->num_nodes + 1, 1);
-    if (!p->selected || !p->fields || !p->large) {
+    if (!p->selected || !p->matrix_col || !p->fields || !p->large) {
         pq_projection_free(p);
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     }
-    int status = FDATA_OK;
-    if (!columns || num_columns == 0) {
+    for (int i = 0; i < s->num_leaves; i++)
+        p->matrix_col[i] = -1;
+    int status = select_matrix(s, matrix, file, p, err);
+    if (status == FDATA_OK && (!columns || num_columns == 0)) {
         for (int f = 0; f < s->num_fields && status == FDATA_OK; f++) {
+            if (into_matrix(p, s->fields[f]))
+                continue;
             add_field(p, f);
             status = select_node(s, p, s->fields[f], file, err);
         }
-    } else {
+    } else if (status == FDATA_OK) {
         for (size_t i = 0; i < num_columns && status == FDATA_OK; i++)
             status = select_request(s, p, columns[i], file, err);
     }
@@ -126,6 +163,7 @@ int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
 
 void pq_projection_free(struct pq_projection *p) {
     free(p->selected);
+    free(p->matrix_col);
     free(p->fields);
     free(p->large);
     memset(p, 0, sizeof *p);

@@ -215,7 +215,7 @@ int fdata_parquet_column_info(const fdata_parquet_file *f, int i,
 static int make_projection(const fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
                            struct pq_projection *p, struct fdata_error *err) {
     return pq_projection_make(&f->schema, &f->md, o ? o->columns : NULL, o ? o->num_columns : 0,
-                              f->name, p, err);
+                              o ? o->matrix : NULL, f->name, p, err);
 }
 
 int fdata_parquet_get_schema(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
@@ -251,7 +251,13 @@ struct read_job {
     struct ArrowArray *fields;     /* [rg][output field] */
     struct fdata_error *errors;    /* one per task */
     struct pq_scratch *scratch;    /* one per worker thread */
+    struct fdata_matrix *matrix;   /* or NULL */
+    int64_t *matrix_row;           /* [rg]: where the row group's rows go in the matrix */
 };
+
+/* Rows per task when the matrix is filled from decoded arrays: a block of a row-major
+ * matrix stays in cache while every column writes its part. */
+#define MATRIX_BLOCK_ROWS 512
 
 static int chunk_input(const fdata_parquet_file *f, int rg, int leaf_index,
                        struct pq_chunk_input *in, struct fdata_error *err) {
@@ -288,6 +294,22 @@ static int chunk_input(const fdata_parquet_file *f, int rg, int leaf_index,
     return FDATA_OK;
 }
 
+/* Where a matrix leaf's chunk can be decoded straight into the matrix (a column-major one
+ * of its own float type), else NULL (it is decoded as an array, then put in). */
+static uint8_t *matrix_dest(const struct read_job *job, int rg, int leaf_index) {
+    const struct fdata_matrix *m = job->matrix;
+    const struct pq_leaf *leaf = &job->f->schema.leaves[leaf_index];
+    if (job->p->selected[leaf_index] != PQ_INTO_MATRIX || m->order != FDATA_MATRIX_COLUMN_MAJOR ||
+        !pq_leaf_is_direct(leaf))
+        return NULL;
+    int f32 = m->dtype == FDATA_MATRIX_FLOAT32;
+    if (!(leaf->arrow.kind == K_FLOAT && f32) && !(leaf->arrow.kind == K_DOUBLE && !f32))
+        return NULL;
+    size_t col = (size_t)job->p->matrix_col[leaf_index];
+    return (uint8_t *)m->data +
+           (col * (size_t)m->rows + (size_t)job->matrix_row[rg]) * fdata_matrix_element_size(m);
+}
+
 static int decode_task(void *ctx, size_t i, int worker) {
     struct read_job *job = ctx;
     size_t nleaf = (size_t)job->num_leaves;
@@ -299,12 +321,39 @@ static int decode_task(void *ctx, size_t i, int worker) {
     struct pq_chunk_input in;
     int status = chunk_input(job->f, rg, leaf_index, &in, err);
     in.scratch = &job->scratch[worker];
+    in.dest = matrix_dest(job, rg - job->first_rg, leaf_index);
     if (status == FDATA_OK)
         status = pq_decode_chunk(&in, &r->array, &r->levels, err);
     if (status != FDATA_OK)
         fdata_error_prefix(err, "%s: row group %d, column '%s'", job->f->name, rg,
                            job->f->schema.leaves[leaf_index].path);
     return status;
+}
+
+/* Task i: a block of rows of one row group, from every matrix leaf decoded as an array. */
+static int matrix_task(void *ctx, size_t i, int worker) {
+    struct read_job *job = ctx;
+    (void)worker;
+    const struct pq_schema *s = &job->f->schema;
+    int64_t blocks = 0, rg = 0;
+    for (;; rg++, i -= (size_t)blocks) { /* which row group: few, so a walk will do */
+        int64_t rows = job->f->md.row_groups[job->first_rg + rg].num_rows;
+        blocks = (rows + MATRIX_BLOCK_ROWS - 1) / MATRIX_BLOCK_ROWS;
+        if ((int64_t)i < blocks)
+            break;
+    }
+    int64_t rows = job->f->md.row_groups[job->first_rg + rg].num_rows;
+    int64_t first = (int64_t)i * MATRIX_BLOCK_ROWS;
+    int64_t count = rows - first < MATRIX_BLOCK_ROWS ? rows - first : MATRIX_BLOCK_ROWS;
+    for (int k = 0; k < job->num_leaves; k++) {
+        int leaf = job->leaves[k];
+        const struct ArrowArray *a = &job->results[rg * s->num_leaves + leaf].array;
+        if (job->p->selected[leaf] == PQ_INTO_MATRIX && a->release)
+            fdata_matrix_put(job->matrix, (size_t)job->p->matrix_col[leaf],
+                             job->matrix_row[rg] + first, s->leaves[leaf].arrow.format, a, first,
+                             count);
+    }
+    return FDATA_OK;
 }
 
 static int assemble_task(void *ctx, size_t i, int worker) {
@@ -338,6 +387,22 @@ static int run_phase(struct read_job *job, size_t tasks, int threads,
     return status;
 }
 
+/* The matrix leaves decoded as arrays go into the matrix, and their arrays go. */
+static int fill_matrix(struct read_job *job, int count, int threads, struct fdata_error *err) {
+    size_t tasks = 0;
+    for (int rg = 0; rg < count; rg++)
+        tasks += (size_t)((job->f->md.row_groups[job->first_rg + rg].num_rows +
+                           MATRIX_BLOCK_ROWS - 1) / MATRIX_BLOCK_ROWS);
+    int status = run_phase(job, tasks, threads, matrix_task, err);
+    size_t nleaves = (size_t)job->f->schema.num_leaves;
+    for (size_t r = 0; r < (size_t)count * nleaves; r++) {
+        struct ArrowArray *a = &job->results[r].array;
+        if (job->p->selected[r % nleaves] == PQ_INTO_MATRIX && a->release)
+            a->release(a);
+    }
+    return status;
+}
+
 static void release_all(struct ArrowArray *a, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (a[i].release)
@@ -359,6 +424,22 @@ static void free_job(struct read_job *job, size_t results, size_t fields, int th
     free(job->fields);
     free(job->errors);
     free(job->leaves);
+    free(job->matrix_row);
+}
+
+/* Each row group's first row in the matrix, which must have room for all of them. */
+static int place_in_matrix(struct read_job *job, int64_t row, int count, struct fdata_error *err) {
+    const struct fdata_matrix *m = job->matrix;
+    int64_t start = row;
+    for (int rg = 0; rg < count; rg++) {
+        job->matrix_row[rg] = row;
+        row += job->f->md.row_groups[job->first_rg + rg].num_rows;
+    }
+    if (!m->data || start < 0 || row > m->rows)
+        return fdata_set_error(err, FDATA_EINVAL, "%s: matrix rows [%lld, %lld) outside the "
+                               "matrix of %lld rows", job->f->name, (long long)start,
+                               (long long)row, (long long)(m->data ? m->rows : 0));
+    return FDATA_OK;
 }
 
 int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
@@ -379,16 +460,27 @@ int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
                            .leaves = calloc((size_t)s->num_leaves + 1, sizeof *job.leaves),
                            .results = calloc(nresults + 1, sizeof *job.results),
                            .fields = calloc(nfields + 1, sizeof *job.fields),
-                           .scratch = calloc((size_t)threads, sizeof *job.scratch)};
+                           .scratch = calloc((size_t)threads, sizeof *job.scratch),
+                           .matrix = o ? o->matrix : NULL,
+                           .matrix_row = calloc((size_t)count + 1, sizeof *job.matrix_row)};
     for (int i = 0; job.leaves && i < s->num_leaves; i++)
         if (p.selected[i])
             job.leaves[job.num_leaves++] = i;
     size_t ntasks = (size_t)count * (size_t)job.num_leaves;
-    job.errors = calloc((ntasks > nfields ? ntasks : nfields) + 1, sizeof *job.errors);
-    int status = job.leaves && job.results && job.fields && job.scratch && job.errors
-                     ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    size_t rows = 0; /* also bounds the matrix tasks */
+    for (int rg = 0; rg < count; rg++)
+        rows += (size_t)f->md.row_groups[first + rg].num_rows;
+    size_t nerrors = ntasks > nfields ? ntasks : nfields;
+    nerrors = job.matrix && rows > nerrors ? rows : nerrors;
+    job.errors = calloc(nerrors + 1, sizeof *job.errors);
+    int status = job.leaves && job.results && job.fields && job.scratch && job.errors &&
+                 job.matrix_row ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status == FDATA_OK && job.matrix)
+        status = place_in_matrix(&job, o->matrix_row, count, err);
     if (status == FDATA_OK)
         status = run_phase(&job, ntasks, threads, decode_task, err);
+    if (status == FDATA_OK && job.matrix)
+        status = fill_matrix(&job, count, threads, err);
     if (status == FDATA_OK)
         status = run_phase(&job, nfields, threads, assemble_task, err);
     for (int rg = 0; status == FDATA_OK && rg < count; rg++) {
@@ -483,6 +575,7 @@ static int stream_get_next(struct ArrowArrayStream *s, struct ArrowArray *out) {
         snprintf(p->last_error, sizeof p->last_error, "%s", err.message);
         return fdata_errno_of(status);
     }
+    p->opts.matrix_row += p->f->md.row_groups[p->next_rg].num_rows;
     p->next_rg++;
     return 0;
 }
@@ -526,6 +619,8 @@ int fdata_parquet_stream(fdata_parquet_file *f, const struct fdata_parquet_read_
     if (!p)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     p->opts.threads = o ? o->threads : 0;
+    p->opts.matrix = o ? o->matrix : NULL;
+    p->opts.matrix_row = o ? o->matrix_row : 0;
     if (copy_columns(p, o) != FDATA_OK) {
         p->f = NULL;
         for (size_t i = 0; i < p->opts.num_columns; i++)

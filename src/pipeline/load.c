@@ -27,6 +27,7 @@ struct slot {
     struct ArrowArray *batches;
     int count, taken;
     int64_t rows;
+    int64_t matrix_row;           /* where its rows go in the matrix */
     uint64_t bytes;               /* decoded */
     int state;
 };
@@ -116,8 +117,10 @@ static int decode_slot(struct loader *l, struct slot *s, struct fdata_error *err
     int status = s->batches ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK && s->remote >= 0)
         status = remote_check_magic(&l->remote[s->remote], err);
+    struct fdata_parquet_read_options ro = l->ro;
+    ro.matrix_row = s->matrix_row;
     if (status == FDATA_OK)
-        status = fdata_parquet_read_row_groups(s->pq, 0, n, &l->ro, s->batches, err);
+        status = fdata_parquet_read_row_groups(s->pq, 0, n, &ro, s->batches, err);
     if (status != FDATA_OK)
         return status;
     s->count = n;
@@ -135,6 +138,9 @@ static int decode_slot(struct loader *l, struct slot *s, struct fdata_error *err
         s->rows += s->batches[b].length;
     }
     free(moved);
+    if (l->ro.matrix) /* the matrix is allocated already: not held for the consumer */
+        l->rep.bytes_decoded += (uint64_t)s->rows * l->ro.matrix->num_columns *
+                                fdata_matrix_element_size(l->ro.matrix);
     return FDATA_OK;
 }
 
@@ -306,6 +312,16 @@ static int make_schema(struct loader *l, struct fdata_error *err) {
     return status;
 }
 
+/* The matrix, for every row of every file (the footers say how many). */
+static int make_matrix(struct loader *l, struct fdata_error *err) {
+    int64_t rows = 0;
+    for (size_t i = 0; i < l->files.count; i++) {
+        l->slots[i].matrix_row = rows;
+        rows += fdata_parquet_num_rows(l->slots[i].pq);
+    }
+    return fdata_matrix_alloc(l->ro.matrix, rows, err);
+}
+
 /* The S3 range requests, each file available once its ranges are in; the budget holds at
  * least the largest file, so that one always fits. */
 static int plan_downloads(struct loader *l, struct fdata_error *err) {
@@ -442,6 +458,8 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
     FDATA_RETURN_IF(load_files_expand(sources, n, l->s3, &l->files, err));
     FDATA_RETURN_IF(open_all(l, err));
     FDATA_RETURN_IF(make_schema(l, err));
+    if (l->ro.matrix)
+        FDATA_RETURN_IF(make_matrix(l, err));
     FDATA_RETURN_IF(plan_downloads(l, err));
     if (l->n_s3 && !(l->downloading = pthread_create(&l->downloader, NULL, download, l) == 0))
         return fdata_set_error(err, FDATA_ENOMEM, "cannot start the download thread");
@@ -459,7 +477,10 @@ int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_l
     if (!l)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     l->o = opts ? *opts : defaults;
-    l->ro = (struct fdata_parquet_read_options){l->o.threads, l->o.columns, l->o.num_columns};
+    l->ro = (struct fdata_parquet_read_options){l->o.threads, l->o.columns, l->o.num_columns,
+                                                l->o.matrix, 0};
+    if (l->o.matrix)
+        l->o.matrix->data = NULL;
     l->limit = l->o.memory_limit ? l->o.memory_limit : LOAD_DEFAULT_MEMORY_LIMIT;
     l->report_out = report;
     l->t0 = now();
@@ -471,7 +492,10 @@ int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_l
             l->rep.files = l->files.count;
             *report = l->rep;
         }
+        struct fdata_matrix *m = l->o.matrix;
         loader_free(l);
+        if (m)
+            fdata_matrix_free(m);
         return status;
     }
     *out = (struct ArrowArrayStream){load_get_schema, load_get_next, load_last_error,
@@ -526,6 +550,8 @@ int fdata_load(const char *const *sources, size_t n, const struct fdata_load_opt
         for (size_t i = 0; i < count; i++)
             batches[i].release(&batches[i]);
     }
+    if (status != FDATA_OK && opts && opts->matrix)
+        fdata_matrix_free(opts->matrix); /* nothing is returned on failure */
     free(batches);
     return status;
 }

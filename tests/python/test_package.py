@@ -3,11 +3,15 @@
 values equal pyarrow's own reading of corpus files (flat and nested), through pyarrow,
 Polars, DuckDB and pandas; the handoff is zero-copy (two exports share buffer addresses, NumPy
 views share memory with them); buffers outlive the Table while views exist; to_numpy builds
-one contiguous matrix; errors are fastdata.Error naming the file.
-usage: test_package.py DATA_DIR"""
+one contiguous matrix; load(matrix=...) has the decoders write the same matrix themselves
+(values equal pyarrow's, every dtype and order, nulls as NaN; allocated once: peak RSS);
+errors are fastdata.Error naming the file.
+usage: test_package.py DATA_DIR FASTDATA_CLI"""
 import gc
 import os
+import subprocess
 import sys
+import tempfile
 
 import duckdb
 import numpy as np
@@ -18,6 +22,7 @@ import pyarrow.parquet as pq
 import fastdata
 
 DATA = sys.argv[1]
+CLI = sys.argv[2]
 GEN = os.path.join(DATA, "generated")
 results = []
 
@@ -94,6 +99,66 @@ expect = np.column_stack([ref.column(c).to_numpy(zero_copy_only=False).astype("f
                           for c in ("c_float", "c_int32")])
 check("to_numpy: one contiguous matrix, the values (NaN-aware)", m.flags["F_CONTIGUOUS"] and
       m.shape == (1000, 2) and np.array_equal(m, expect, equal_nan=True))
+
+
+def pyarrow_matrix(path, cols, dtype):
+    """The matrix a user would build from pyarrow: nulls as NaN."""
+    t = pq.read_table(path, columns=cols)
+    with np.errstate(over="ignore"):  # doubles beyond float32 become inf, as ours do
+        return np.column_stack([t.column(c).to_numpy(zero_copy_only=False).astype(dtype)
+                                for c in cols])
+
+
+# the feature matrix written by the decoders (load(matrix=...))
+for name, cols in [("generated/duckdb_prim_v1_snappy.parquet", ["c_float", "c_double", "c_int32", "c_int8"]),
+                   ("data/alltypes_tiny_pages.parquet", ["float_col", "double_col", "int_col", "bool_col", "id"]),
+                   ("generated/arrowrs_prim_v2_delta_lz4_raw.parquet", None)]:
+    path = os.path.join(DATA, name)
+    if cols is None:  # every numeric column pyarrow reads
+        cols = [f.name for f in pq.read_schema(path) if pa.types.is_floating(f.type) or
+                pa.types.is_integer(f.type)]
+    for dtype in ("float32", "float64"):
+        for order in ("F", "C"):
+            t = fastdata.load([path, path], matrix=cols, matrix_dtype=dtype, matrix_order=order)
+            got, want = t.matrix, pyarrow_matrix(path, cols, dtype)
+            layout = got.flags["F_CONTIGUOUS" if order == "F" else "C_CONTIGUOUS"]
+            check("load(matrix=) %s %s %s: pyarrow's values, both files, nulls as NaN" % (name, dtype, order),
+                  layout and got.dtype == dtype and np.array_equal(got, np.vstack([want, want]), equal_nan=True)
+                  and not set(cols) & set(t.column_names), (got.shape, want.shape, t.column_names))
+t = fastdata.load(prim, matrix=["c_double"], columns=["c_double", "c_int32"])
+mat = t.matrix
+expect = mat.copy()
+check("load(matrix=): named in columns too, the column is in the matrix only", t.column_names == ["c_int32"],
+      t.column_names)
+del t
+gc.collect()
+check("the matrix outlives its Table", np.array_equal(mat, expect, equal_nan=True))
+try:
+    fastdata.load(prim, matrix=["c_string"])
+    check("a string column for the matrix raises", False)
+except fastdata.Error as e:
+    check("a string column for the matrix raises fastdata.Error naming it", "c_string" in str(e), e)
+
+# allocated once: the decoders fill the matrix, no table of the features exists beside it
+PEAK = """
+import sys, fastdata, numpy
+def hwm():  # this process's peak RSS (ru_maxrss would include the parent's, from before exec)
+    return int([l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]) * 1024
+feats = ["f_%d" % i for i in range(300)]
+base = hwm()
+if sys.argv[2] == "matrix":
+    m = fastdata.load(sys.argv[1], matrix=feats).matrix
+else:
+    m = fastdata.load(sys.argv[1]).to_numpy(feats)
+print((hwm() - base) / m.nbytes)
+"""
+with tempfile.TemporaryDirectory() as d:
+    subprocess.run([CLI, "gen", "ubiquant", d, "--files", "8", "--rows-per-file", "16384"], check=True,
+                   stderr=subprocess.DEVNULL)
+    ratio = {k: float(subprocess.run([sys.executable, "-c", PEAK, d, k], check=True, capture_output=True,
+                                     text=True).stdout) for k in ("matrix", "to_numpy")}
+check("load(matrix=) peak memory ~ the matrix once (< 1.4x), to_numpy needs the table too (> 1.8x)",
+      ratio["matrix"] < 1.4 and ratio["to_numpy"] > 1.8, ratio)
 
 try:
     fastdata.load(os.path.join(DATA, "no-such-file.parquet"))
