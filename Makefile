@@ -2,10 +2,10 @@
 # `make test` installs what it needs, then runs every test in Release and in Debug with
 # AddressSanitizer + UndefinedBehaviorSanitizer (clang, with the libFuzzer run);
 # `make demo` generates a dataset into a local S3 server and loads it; `make bench` runs bench/decode (flat and
-# nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write.
+# nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write, `make bench-handoff` bench/handoff.
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps python test test-release test-asan demo bench bench-get bench-load bench-write install clean
+.PHONY: all build deps python test test-release test-asan demo bench bench-get bench-load bench-write bench-handoff install clean
 
 all: build
 
@@ -53,6 +53,10 @@ bench-load: build
 bench-write: build
 	@scripts/install-deps.sh --bench
 	@.venv/bin/python bench/write/bench_write.py
+
+bench-handoff: build python
+	@scripts/install-deps.sh --bench
+	@.venv/bin/python bench/handoff/bench_handoff.py
 
 bench-get: build
 	@scripts/install-deps.sh --bench

@@ -43,6 +43,10 @@ void fdata_aligned_free(void *p);
  * touched, and fdata_unmap_zeroed returns them all at once (sparse file buffers, where most
  * pages may never be written).  NULL when the mapping fails. */
 void *fdata_map_zeroed(size_t size);
+/* Asks the kernel to back the whole pages inside [p, p + size) with memory now, in one call
+ * (MADV_POPULATE_WRITE), instead of one page fault per 4 KiB page as they are first written:
+ * for buffers about to be filled.  A kernel without it (before 5.14) just faults as usual. */
+void fdata_prefault(void *p, size_t size);
 void fdata_unmap_zeroed(void *p);
 
 static inline uint32_t fdata_load_u32le(const uint8_t *p) {

@@ -21,6 +21,17 @@ void *fdata_aligned_calloc(size_t size) {
 
 void fdata_aligned_free(void *p) { free(p); }
 
+void fdata_prefault(void *p, size_t size) {
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t first = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+    uintptr_t end = ((uintptr_t)p + size) & ~(uintptr_t)4095;
+    if (end > first)
+        madvise((void *)first, end - first, MADV_POPULATE_WRITE);
+#else
+    (void)p, (void)size;
+#endif
+}
+
 #define MAP_HEADER ((size_t)4096) /* the first page keeps the mapping's size */
 
 void *fdata_map_zeroed(size_t size) {

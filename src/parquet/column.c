@@ -508,6 +508,7 @@ static int borrow_dest(struct chunk_decoder *d) {
         return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for %zu values", rows);
     d->out.values = d->in->dest;
     d->cap = rows;
+    fdata_prefault(d->out.values, rows * (size_t)d->at->width); /* a fresh matrix, most often */
     return FDATA_OK;
 }
 

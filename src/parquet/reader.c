@@ -330,6 +330,15 @@ static int decode_task(void *ctx, size_t i, int worker) {
     return status;
 }
 
+/* The matrix tasks: blocks of rows of each row group. */
+static size_t matrix_blocks(const struct read_job *job, int count) {
+    size_t blocks = 0;
+    for (int rg = 0; rg < count; rg++)
+        blocks += (size_t)((job->f->md.row_groups[job->first_rg + rg].num_rows +
+                            MATRIX_BLOCK_ROWS - 1) / MATRIX_BLOCK_ROWS);
+    return blocks;
+}
+
 /* Task i: a block of rows of one row group, from every matrix leaf decoded as an array. */
 static int matrix_task(void *ctx, size_t i, int worker) {
     struct read_job *job = ctx;
@@ -345,11 +354,12 @@ static int matrix_task(void *ctx, size_t i, int worker) {
     int64_t rows = job->f->md.row_groups[job->first_rg + rg].num_rows;
     int64_t first = (int64_t)i * MATRIX_BLOCK_ROWS;
     int64_t count = rows - first < MATRIX_BLOCK_ROWS ? rows - first : MATRIX_BLOCK_ROWS;
+    struct fdata_matrix *m = job->matrix;
     for (int k = 0; k < job->num_leaves; k++) {
         int leaf = job->leaves[k];
         const struct ArrowArray *a = &job->results[rg * s->num_leaves + leaf].array;
         if (job->p->selected[leaf] == PQ_INTO_MATRIX && a->release)
-            fdata_matrix_put(job->matrix, (size_t)job->p->matrix_col[leaf],
+            fdata_matrix_put(m, (size_t)job->p->matrix_col[leaf],
                              job->matrix_row[rg] + first, s->leaves[leaf].arrow.format, a, first,
                              count);
     }
@@ -389,11 +399,7 @@ static int run_phase(struct read_job *job, size_t tasks, int threads,
 
 /* The matrix leaves decoded as arrays go into the matrix, and their arrays go. */
 static int fill_matrix(struct read_job *job, int count, int threads, struct fdata_error *err) {
-    size_t tasks = 0;
-    for (int rg = 0; rg < count; rg++)
-        tasks += (size_t)((job->f->md.row_groups[job->first_rg + rg].num_rows +
-                           MATRIX_BLOCK_ROWS - 1) / MATRIX_BLOCK_ROWS);
-    int status = run_phase(job, tasks, threads, matrix_task, err);
+    int status = run_phase(job, matrix_blocks(job, count), threads, matrix_task, err);
     size_t nleaves = (size_t)job->f->schema.num_leaves;
     for (size_t r = 0; r < (size_t)count * nleaves; r++) {
         struct ArrowArray *a = &job->results[r].array;
@@ -467,11 +473,9 @@ int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
         if (p.selected[i])
             job.leaves[job.num_leaves++] = i;
     size_t ntasks = (size_t)count * (size_t)job.num_leaves;
-    size_t rows = 0; /* also bounds the matrix tasks */
-    for (int rg = 0; rg < count; rg++)
-        rows += (size_t)f->md.row_groups[first + rg].num_rows;
     size_t nerrors = ntasks > nfields ? ntasks : nfields;
-    nerrors = job.matrix && rows > nerrors ? rows : nerrors;
+    size_t nblocks = job.matrix ? matrix_blocks(&job, count) : 0;
+    nerrors = nblocks > nerrors ? nblocks : nerrors;
     job.errors = calloc(nerrors + 1, sizeof *job.errors);
     int status = job.leaves && job.results && job.fields && job.scratch && job.errors &&
                  job.matrix_row ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
