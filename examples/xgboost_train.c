@@ -1,8 +1,9 @@
 /* Trains XGBoost (its C API, Debian's libxgboost-dev) on a table loaded by fastdata:
  *   xgboost_train SOURCE [FEATURES [ROUNDS]]
- * loads `target` and f_0..f_{FEATURES-1} of a Ubiquant-like table (fastdata gen ubiquant),
- * lays the features out row-major as XGDMatrixCreateFromMat wants, and prints the training
- * RMSE of each round. */
+ * loads f_0..f_{FEATURES-1} of a Ubiquant-like table (fastdata gen ubiquant) as the row-major
+ * float32 matrix XGDMatrixCreateFromMat wants, written by fastdata's decoders themselves
+ * (fdata_load_options.matrix), and `target` as the one column of the table; then prints the
+ * training RMSE of each round. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,15 +19,6 @@
         }                                                                     \
     } while (0)
 
-/* Value k of a float32 column (NaN when null). */
-static float value(const struct ArrowArray *a, int64_t k) {
-    int64_t j = k + a->offset;
-    const uint8_t *valid = a->buffers[0];
-    if (valid && !(valid[j >> 3] >> (j & 7) & 1))
-        return NAN;
-    return ((const float *)a->buffers[1])[j];
-}
-
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: xgboost_train SOURCE [FEATURES [ROUNDS]]\n");
@@ -34,12 +26,14 @@ int main(int argc, char **argv) {
     }
     int features = argc > 2 ? atoi(argv[2]) : 20, rounds = argc > 3 ? atoi(argv[3]) : 10;
     char **names = calloc((size_t)features + 1, sizeof *names);
-    names[0] = "target";
     for (int f = 0; f < features; f++) {
-        names[f + 1] = malloc(16);
-        snprintf(names[f + 1], 16, "f_%d", f);
+        names[f] = malloc(16);
+        snprintf(names[f], 16, "f_%d", f);
     }
-    struct fdata_load_options o = {.columns = (const char *const *)names, .num_columns = (size_t)features + 1};
+    const char *label[] = {"target"};
+    struct fdata_matrix x = {(const char *const *)names, (size_t)features, FDATA_MATRIX_FLOAT32,
+                             FDATA_MATRIX_ROW_MAJOR, NULL, 0};
+    struct fdata_load_options o = {.columns = label, .num_columns = 1, .matrix = &x};
     struct ArrowArrayStream table;
     struct fdata_load_report r;
     struct fdata_error err;
@@ -47,25 +41,26 @@ int main(int argc, char **argv) {
         fprintf(stderr, "fastdata: %s\n", err.message);
         return 1;
     }
-    float *x = malloc((size_t)r.rows * (size_t)features * sizeof *x), *y = malloc((size_t)r.rows * sizeof *y);
+    /* the labels: the table's one column, put into a one-column matrix of our own buffer */
+    struct fdata_matrix y = {label, 1, FDATA_MATRIX_FLOAT32, FDATA_MATRIX_COLUMN_MAJOR,
+                             malloc((size_t)r.rows * sizeof(float) + 1), r.rows};
     int64_t row = 0;
     struct ArrowArray b;
+    struct ArrowSchema schema;
+    table.get_schema(&table, &schema);
     while (table.get_next(&table, &b) == 0 && b.release) {
-        for (int64_t k = 0; k < b.length; k++) {
-            y[row + k] = value(b.children[0], k);
-            for (int f = 0; f < features; f++)
-                x[(row + k) * features + f] = value(b.children[f + 1], k);
-        }
+        fdata_matrix_put(&y, 0, row, schema.children[0]->format, b.children[0], 0, b.length);
         row += b.length;
         b.release(&b);
     }
+    schema.release(&schema);
     table.release(&table);
     printf("loaded %lld rows x %d features in %.3f s (%.2f Gbit/s)\n", (long long)r.rows, features,
            r.seconds, r.download_gbit_s);
     DMatrixHandle train;
     BoosterHandle booster;
-    CHECK_XGB(XGDMatrixCreateFromMat(x, (bst_ulong)row, (bst_ulong)features, NAN, &train));
-    CHECK_XGB(XGDMatrixSetFloatInfo(train, "label", y, (bst_ulong)row));
+    CHECK_XGB(XGDMatrixCreateFromMat(x.data, (bst_ulong)row, (bst_ulong)features, NAN, &train));
+    CHECK_XGB(XGDMatrixSetFloatInfo(train, "label", y.data, (bst_ulong)row));
     CHECK_XGB(XGBoosterCreate(&train, 1, &booster));
     CHECK_XGB(XGBoosterSetParam(booster, "objective", "reg:squarederror"));
     CHECK_XGB(XGBoosterSetParam(booster, "max_depth", "6"));
@@ -78,8 +73,9 @@ int main(int argc, char **argv) {
     }
     XGBoosterFree(booster);
     XGDMatrixFree(train);
-    free(x), free(y);
-    for (int f = 1; f <= features; f++)
+    fdata_matrix_free(&x);
+    free(y.data);
+    for (int f = 0; f < features; f++)
         free(names[f]);
     free(names);
     return 0;

@@ -67,7 +67,9 @@ print("    %d time_ids, first %s" % (len(agg), agg[0]))
 frame = timed("Polars: pl.DataFrame(t)", lambda: pl.DataFrame(t))
 print("    %d rows x %d columns" % frame.shape)
 x = timed("feature matrix: t.to_numpy(f_0..f_19, float32)", lambda: t.to_numpy(features))
-y = t.column("target")
+m = timed("fastdata.load(matrix=f_0..f_19): the decoders write it",
+          lambda: fastdata.load(os.environ["PREFIX"], columns=["target"], matrix=features))
+x, y = m.matrix, m.column("target")
 model = timed("LightGBM: 20 boosting rounds on it", lambda: lgb.train(
     {"objective": "regression", "verbose": -1, "num_threads": os.cpu_count()},
     lgb.Dataset(x, y, free_raw_data=False), num_boost_round=20))

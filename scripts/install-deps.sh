@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Installs what fastdata builds and tests with: Debian packages, and a venv in .venv/ with
 # pyarrow and duckdb (the tests hand our Arrow C stream to pyarrow, and read the files we
-# write with both).  Idempotent and quiet when everything
-# is present already.  Usage: scripts/install-deps.sh [--bench | --demo]
+# write with both), and the ML libraries the examples train (lightgbm, xgboost-cpu).  Idempotent and quiet when everything
+# is present already.  Usage: scripts/install-deps.sh [--bench | --demo] (--demo: the same as none)
 #   --bench  also installs the peers the benchmarks compare against (polars, duckdb, boto3,
 #            awscrt, metaflow) and nginx.
-#   --demo   also installs lightgbm, which `make demo` trains on the loaded table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,13 +12,10 @@ pkgs=(cmake make gcc pkg-config python3 python3-venv python3-dev
       libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev libdeflate-dev libssl-dev
       libcurl4-openssl-dev libexpat1-dev libjson-c-dev libcsv-dev
       clang libclang-rt-14-dev libxgboost-dev)
-py_pkgs=(pyarrow duckdb numpy pandas polars scikit-build-core)
+py_pkgs=(pyarrow duckdb numpy pandas polars scikit-build-core lightgbm xgboost-cpu)
 if [ "${1:-}" = "--bench" ]; then
   py_pkgs+=(boto3 awscrt metaflow)
   pkgs+=(nginx curl)
-fi
-if [ "${1:-}" = "--demo" ]; then
-  py_pkgs+=(lightgbm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -34,6 +30,7 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 modules=("${py_pkgs[@]//-/_}") # scikit-build-core is imported as scikit_build_core
+modules=("${modules[@]/xgboost_cpu/xgboost}")
 if ! .venv/bin/python -c "import $(IFS=,; echo "${modules[*]}")" 2>/dev/null; then
   echo "install-deps: pip install ${py_pkgs[*]} into .venv/"
   .venv/bin/pip install -q --disable-pip-version-check "${py_pkgs[@]}"
