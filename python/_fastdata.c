@@ -543,18 +543,25 @@ static PyTypeObject S3Type = {
 
 /* ---- load() ---- */
 
+/* progress=True: a line on stderr after each decoded file (called without the GIL). */
+static void print_progress(void *ctx, const struct fdata_load_report *r, size_t total) {
+    (void)ctx;
+    fprintf(stderr, "\rfastdata.load: %zu/%zu files, %lld rows, %.1f MB fetched%s", r->files, total,
+            (long long)r->rows, (double)r->bytes_fetched / 1e6, r->files == total ? "\n" : "");
+}
+
 static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     (void)module;
     static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
                             "part_size", "endpoint", "region", "profile", "no_sign_request",
-                            "matrix", "matrix_wide", "matrix_fortran", NULL};
+                            "matrix", "matrix_wide", "matrix_fortran", "progress", NULL};
     PyObject *src, *cols = Py_None, *mcols = Py_None;
-    int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1;
+    int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1, progress = 0;
     unsigned long long memory_limit = 0, part_size = 0;
     const char *endpoint = NULL, *region = NULL, *profile = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpp", names, &src, &cols, &threads,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOppp", names, &src, &cols, &threads,
                                      &connections, &memory_limit, &part_size, &endpoint, &region,
-                                     &profile, &no_sign, &mcols, &wide, &fortran))
+                                     &profile, &no_sign, &mcols, &wide, &fortran, &progress))
         return NULL;
     size_t n = 0, ncols = 0, nm = 0;
     const char **sources = strings(src, "sources", &n);
@@ -572,7 +579,8 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     struct fdata_load_options o = {.columns = columns, .num_columns = ncols, .threads = threads,
                                    .connections = connections, .memory_limit = memory_limit,
                                    .part_size = part_size, .s3 = &s3,
-                                   .matrix = matrix_cols ? &m : NULL};
+                                   .matrix = matrix_cols ? &m : NULL,
+                                   .progress = progress ? print_progress : NULL};
     TableObject *t = PyObject_New(TableObject, &TableType);
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {
@@ -617,7 +625,7 @@ static PyMethodDef methods[] = {
     {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
      "load(sources, columns=None, threads=0, connections=0, memory_limit=0, part_size=0, "
      "endpoint=None, region=None, profile=None, no_sign_request=False, matrix=None, "
-     "matrix_wide=False, matrix_fortran=True) -> (_Table, _Matrix or None)"},
+     "matrix_wide=False, matrix_fortran=True, progress=False) -> (_Table, _Matrix or None)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -13,6 +13,8 @@ pyarrow, Polars, DuckDB, pandas and NumPy without copies.
 
 S3 settings come from the usual AWS variables and files, or the keyword arguments.
 """
+import sys
+
 from ._fastdata import Error, _S3, _Table, version
 from ._fastdata import load as _load
 
@@ -117,9 +119,16 @@ class Table:
         return con.sql(query).to_arrow_table()
 
 
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
-         matrix=None, matrix_dtype="float32", matrix_order="F"):
+         matrix=None, matrix_dtype="float32", matrix_order="F", progress=None):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
     and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
@@ -128,7 +137,9 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     matrix: numeric columns that the decoders write straight into one float32 or float64
     matrix (`matrix_dtype`), Fortran (`matrix_order="F"`, each column contiguous) or C order,
     nulls as NaN: `Table.matrix`.  float32 columns into a float32 Fortran matrix go from the
-    pages into it with no copy at all.  Those columns are not in the table itself."""
+    pages into it with no copy at all.  Those columns are not in the table itself.
+
+    progress: a line on stderr after each file (default: when stderr is a terminal)."""
     if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
         raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
     if isinstance(matrix, str):
@@ -136,7 +147,8 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     core, mat = _load(sources, columns, threads or 0, connections or 0, memory_limit or 0,
                       part_size or 0, endpoint, region, profile, bool(no_sign_request),
                       list(matrix) if matrix is not None else None,
-                      matrix_dtype == "float64", matrix_order == "F")
+                      matrix_dtype == "float64", matrix_order == "F",
+                      _is_terminal(sys.stderr) if progress is None else bool(progress))
     return Table(core, mat)
 
 

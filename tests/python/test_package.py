@@ -160,6 +160,11 @@ with tempfile.TemporaryDirectory() as d:
 check("load(matrix=) peak memory ~ the matrix once (< 1.4x), to_numpy needs the table too (> 1.8x)",
       ratio["matrix"] < 1.4 and ratio["to_numpy"] > 1.8, ratio)
 
+run = subprocess.run([sys.executable, "-c", "import fastdata, sys; fastdata.load(sys.argv[1:], progress=True)",
+                      prim, prim], capture_output=True, text=True)
+check("progress=True: a line per file on stderr", run.returncode == 0 and "2/2 files" in run.stderr,
+      run.stderr)
+
 try:
     fastdata.load(os.path.join(DATA, "no-such-file.parquet"))
     check("a missing file raises fastdata.Error", False)
