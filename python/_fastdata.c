@@ -273,13 +273,26 @@ static const char **strings(PyObject *obj, const char *what, size_t *n) {
     return out;
 }
 
-/* The stream's batches, all in memory already, moved into a shared table. */
-static int take_batches(struct ArrowArrayStream *st, struct shared *s) {
-    if (st->get_schema(st, &s->schema) != 0)
+/* The stream's batches moved into a shared table; -1 (and *why) when the stream fails or
+ * memory runs out: never a partial table. */
+static int take_batches(struct ArrowArrayStream *st, struct shared *s, const char **why) {
+    *why = "out of memory";
+    if (st->get_schema(st, &s->schema) != 0) {
+        *why = st->get_last_error(st) ? st->get_last_error(st) : "the stream has no schema";
         return -1;
+    }
     size_t cap = 16;
     s->batches = malloc(cap * sizeof *s->batches);
-    while (s->batches && st->get_next(st, &s->batches[s->n]) == 0 && s->batches[s->n].release) {
+    for (;;) {
+        if (!s->batches)
+            return -1;
+        if (st->get_next(st, &s->batches[s->n]) != 0) {
+            s->batches[s->n].release = NULL;
+            *why = st->get_last_error(st) ? st->get_last_error(st) : "the stream failed";
+            return -1;
+        }
+        if (!s->batches[s->n].release)
+            return 0;
         if (++s->n == cap) {
             struct ArrowArray *more = realloc(s->batches, (cap *= 2) * sizeof *more);
             if (!more)
@@ -287,7 +300,6 @@ static int take_batches(struct ArrowArrayStream *st, struct shared *s) {
             s->batches = more;
         }
     }
-    return s->batches ? 0 : -1;
 }
 
 /* ---- _Matrix: a feature matrix the decoder wrote, lent through the buffer protocol ---- */
@@ -595,8 +607,9 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     int status, taken = 0;
     Py_BEGIN_ALLOW_THREADS /* the whole load runs without the GIL */
     status = fdata_load(sources, n, &o, &st, &t->report, &err);
+    const char *why = NULL;
     if (status == FDATA_OK) {
-        taken = take_batches(&st, s) == 0;
+        taken = take_batches(&st, s, &why) == 0;
         st.release(&st);
     }
     Py_END_ALLOW_THREADS
@@ -621,7 +634,55 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     return Py_BuildValue("(NN)", (PyObject *)t, matrix);
 }
 
+/* _from_stream(capsule): a _Table that owns the batches of any Arrow C stream (a DuckDB
+ * result, a pyarrow reader), moved out of the capsule. */
+static PyObject *from_stream(PyObject *module, PyObject *capsule) {
+    (void)module;
+    struct ArrowArrayStream *src = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (!src)
+        return NULL;
+    if (!src->release) {
+        PyErr_SetString(PyExc_ValueError, "the Arrow stream was consumed already");
+        return NULL;
+    }
+    struct ArrowArrayStream st = *src;
+    src->release = NULL; /* moved: ours to release */
+    TableObject *t = PyObject_New(TableObject, &TableType);
+    struct shared *s = calloc(1, sizeof *s);
+    if (!t || !s) {
+        Py_XDECREF(t);
+        free(s);
+        st.release(&st);
+        return PyErr_NoMemory();
+    }
+    atomic_init(&s->refs, 1);
+    t->s = s;
+    memset(&t->report, 0, sizeof t->report);
+    const char *why = NULL;
+    int ok = take_batches(&st, s, &why) == 0;
+    for (int64_t c = 0; ok && c < s->schema.n_children; c++)
+        if (s->schema.children[c]->dictionary) {
+            ok = 0;
+            why = "dictionary-encoded columns are not supported";
+        }
+    if (!ok)
+        PyErr_Format(Error, "Arrow stream: %s", why);
+    st.release(&st);
+    if (!ok) {
+        Py_DECREF(t);
+        return NULL;
+    }
+    t->rows = 0;
+    for (size_t b = 0; b < s->n; b++)
+        t->rows += s->batches[b].length;
+    t->report.rows = t->rows;
+    t->report.columns = (int)s->schema.n_children;
+    return (PyObject *)t;
+}
+
 static PyMethodDef methods[] = {
+    {"_from_stream", (PyCFunction)from_stream, METH_O,
+     "_from_stream(arrow_array_stream capsule) -> _Table owning the stream's batches"},
     {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
      "load(sources, columns=None, threads=0, connections=0, memory_limit=0, part_size=0, "
      "endpoint=None, region=None, profile=None, no_sign_request=False, matrix=None, "

@@ -15,7 +15,7 @@ S3 settings come from the usual AWS variables and files, or the keyword argument
 """
 import sys
 
-from ._fastdata import Error, _S3, _Table, version
+from ._fastdata import Error, _S3, _Table, _from_stream, version
 from ._fastdata import load as _load
 
 __all__ = ["load", "Table", "S3", "S3Object", "Error", "version"]
@@ -109,14 +109,18 @@ class Table:
         return out
 
     def sql(self, query):
-        """Runs `query` in DuckDB with this table as `t`; returns a pyarrow.Table."""
+        """Runs `query` in DuckDB with this table as `t` (DuckDB scans fastdata's buffers in
+        place); the result comes back as a fastdata Table."""
         try:
             import duckdb
         except ImportError as e:
             raise ImportError("Table.sql needs DuckDB: pip install duckdb") from e
         con = duckdb.connect()
         con.register("t", self.to_arrow())
-        return con.sql(query).to_arrow_table()
+        result = con.sql(query)
+        if result is None:
+            raise ValueError("Table.sql: the statement returns no rows")
+        return Table(_from_stream(result.__arrow_c_stream__()))  # DuckDB streams its result
 
 
 def _is_terminal(stream):

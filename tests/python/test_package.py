@@ -72,7 +72,14 @@ got = duckdb.sql("SELECT count(*), sum(c_int64 % 1000), min(c_string) FROM t").f
 ref = duckdb.sql("SELECT count(*), sum(c_int64 %% 1000), min(c_string) FROM read_parquet(['%s','%s'])"
                  % (prim, prim)).fetchall()
 check("DuckDB queries the table in place, same answer as from the files", got == ref, (got, ref))
-check("Table.sql returns a pyarrow table", t.sql("SELECT count(*) AS n FROM t").column("n")[0].as_py() == 2000)
+res = t.sql("SELECT c_int64 % 7 AS k, count(*) AS n, sum(id) AS s FROM t GROUP BY 1 ORDER BY 1")
+want = duckdb.sql("SELECT c_int64 %% 7 AS k, count(*) AS n, sum(id) AS s FROM read_parquet(['%s','%s']) "
+                  "GROUP BY 1 ORDER BY 1" % (prim, prim)).to_arrow_table()
+check("Table.sql returns a fastdata.Table equal to DuckDB reading the files",
+      isinstance(res, fastdata.Table) and res.num_rows == want.num_rows and res.to_arrow().equals(want),
+      (res, want))
+check("Table.sql: its result takes further SQL", res.sql("SELECT sum(n) AS total FROM t").to_arrow()
+      .column("total")[0].as_py() == 2000)
 df, ref_df = t.to_pandas(), pa.concat_tables([pq.read_table(prim, columns=t.column_names)] * 2).to_pandas()
 check("to_pandas equals pyarrow's", df.equals(ref_df))
 
