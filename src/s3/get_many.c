@@ -136,8 +136,12 @@ static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
         set_size(p->d, o, p->resp.content_length); /* a server that ignores Range */
     if (o->size < 0)
         return 0; /* neither Content-Range nor Content-Length: cannot place the bytes */
-    if (!o->data && !(o->data = o->dest ? o->dest : malloc(o->size ? (size_t)o->size : 1)))
-        return 0;
+    if (!o->data) {
+        if (!(o->data = o->dest ? o->dest : malloc(o->size ? (size_t)o->size : 1)))
+            return 0;
+        if (!o->dest) /* every byte is written next: its pages now, not a fault each */
+            fdata_prefault(o->data, (size_t)o->size);
+    }
     if (p->offset + p->written + (int64_t)len > o->size)
         return 0; /* more bytes than the object holds */
     memcpy(o->data + p->offset + p->written, buf, len);
