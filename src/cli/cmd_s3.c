@@ -2,17 +2,20 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "cli.h"
 
 struct s3_args {
     struct fdata_s3_options s3;
     struct fdata_s3_get_options get;
     int recursive, long_format, parquet;
+    size_t memory_limit;          /* get: bytes of objects held at once */
     const char *out_dir;          /* get: -o DIR, or "-" for stdout */
     int first, argc;
     char **argv;
@@ -26,6 +29,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
         {"connections", required_argument, NULL, 'C'}, {"part-size", required_argument, NULL, 'P'},
         {"multipart-threshold", required_argument, NULL, 'T'}, {"parquet", no_argument, NULL, 'Q'},
+        {"memory-limit", required_argument, NULL, 'M'},
         CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -55,12 +59,15 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
             a->get.connections = (int)strtol(optarg, &end, 10);
             if (*end || a->get.connections < 1 || a->get.connections > 1024)
                 return cli_fail("--connections wants 1..1024, not '%s'", optarg);
-        } else if (c == 'P' || c == 'T') {
+        } else if (c == 'P' || c == 'T' || c == 'M') {
             long long mib = strtoll(optarg, &end, 10);
-            if (*end || mib < 1 || mib > 4096)
-                return cli_fail("--%s wants MiB, 1..4096, not '%s'",
-                                c == 'P' ? "part-size" : "multipart-threshold", optarg);
-            if (c == 'T')
+            if (*end || mib < 1 || mib > (c == 'M' ? 1 << 24 : 4096))
+                return cli_fail("--%s wants MiB, 1..%d, not '%s'", c == 'P' ? "part-size" :
+                                c == 'T' ? "multipart-threshold" : "memory-limit",
+                                c == 'M' ? 1 << 24 : 4096, optarg);
+            if (c == 'M')
+                a->memory_limit = (size_t)mib << 20;
+            else if (c == 'T')
                 a->s3.multipart_threshold = (size_t)mib << 20;
             else /* get: ranged parts; put: upload parts */
                 a->get.part_size = a->s3.upload_part_size = (size_t)mib << 20;
@@ -167,10 +174,11 @@ struct transfer_totals {
 struct url_list {
     char **urls;
     char **names;                 /* output file names: keys relative to the prefix */
+    int64_t *sizes;               /* from the listing, or -1 */
     size_t count, cap;
 };
 
-static int add_url(struct url_list *l, const char *url, const char *name) {
+static int add_url(struct url_list *l, const char *url, const char *name, int64_t size) {
     if (l->count == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 64;
         char **u = realloc(l->urls, cap * sizeof *u);
@@ -179,12 +187,16 @@ static int add_url(struct url_list *l, const char *url, const char *name) {
         char **n = u ? realloc(l->names, cap * sizeof *n) : NULL;
         if (n)
             l->names = n;
-        if (!u || !n)
+        int64_t *z = n ? realloc(l->sizes, cap * sizeof *z) : NULL;
+        if (z)
+            l->sizes = z;
+        if (!u || !n || !z)
             return cli_fail("out of memory");
         l->cap = cap;
     }
     l->urls[l->count] = strdup(url);
     l->names[l->count] = strdup(name);
+    l->sizes[l->count] = size;
     l->count++;
     return l->urls[l->count - 1] && l->names[l->count - 1] ? 0 : cli_fail("out of memory");
 }
@@ -196,6 +208,7 @@ static void free_urls(struct url_list *l) {
     }
     free(l->urls);
     free(l->names);
+    free(l->sizes);
 }
 
 /* A URL ending in '/' is a prefix: every object below it, names relative to it. */
@@ -203,7 +216,7 @@ static int expand_url(fdata_s3_client *client, const char *url, struct url_list 
     size_t n = strlen(url);
     if (url[n - 1] != '/') {
         const char *base = strrchr(url + 5, '/');
-        return add_url(out, url, base ? base + 1 : url + 5);
+        return add_url(out, url, base ? base + 1 : url + 5, -1);
     }
     struct fdata_s3_listing l;
     struct fdata_error err = {0};
@@ -215,31 +228,108 @@ static int expand_url(fdata_s3_client *client, const char *url, struct url_list 
     for (size_t i = 0; i < l.count && rc == 0; i++) {
         char obj[4096];
         snprintf(obj, sizeof obj, "%.*s%s", (int)(bucket_end + 1 - url), url, l.entries[i].key);
-        rc = add_url(out, obj, l.entries[i].key + prefix_len);
+        rc = add_url(out, obj, l.entries[i].key + prefix_len, l.entries[i].size);
     }
     fdata_s3_listing_free(&l);
     return rc;
 }
 
-/* Downloads every URL in parallel, then writes them out in order. */
+/* The bytes of downloaded objects `get` holds at once by default (more when one object is
+ * larger). */
+#define GET_MEMORY_LIMIT ((size_t)1 << 30)
+
+/* Where objects go as they arrive, on the download threads: into DIR at once, or to
+ * standard output in the order given (an object that arrives early waits, held, until those
+ * before it are out).  The budget bounds the bytes held, so a prefix larger than memory
+ * streams through. */
+struct get_sink {
+    const struct url_list *l;
+    const char *out_dir;
+    fdata_s3_budget *budget;
+    struct fdata_s3_get_result *held; /* stdout: arrived, not yet written */
+    uint8_t *arrived;             /* stdout: arrived; DIR: written (removed on failure) */
+    size_t next;                  /* stdout: the next object to write */
+    struct transfer_totals *t;
+    pthread_mutex_t lock;
+    volatile int failed;          /* a write failed (or an object): the rest is cancelled */
+};
+
+/* Under the lock: writes object i (unless something failed) and gives its bytes back. */
+static void emit(struct get_sink *s, size_t i, struct fdata_s3_get_result *r) {
+    if (r->status != FDATA_OK) {
+        s->failed = 1; /* fdata_s3_get_many reports it */
+    } else if (!s->failed) {
+        int rc = strcmp(s->out_dir, "-") == 0
+                     ? (r->size && fwrite(r->data, 1, r->size, stdout) != r->size
+                            ? cli_fail("write error on stdout") : 0)
+                     : write_object(s->out_dir, s->l->names[i], r->data, r->size);
+        s->failed = rc != 0;
+        s->t->objects += rc == 0;
+        s->t->bytes += rc == 0 ? r->size : 0;
+    }
+    free(r->data);
+    r->data = NULL;
+    if (r->status == FDATA_OK)
+        fdata_s3_budget_release(s->budget, r->size);
+}
+
+static void on_object(void *ctx, size_t i, struct fdata_s3_get_result *r) {
+    struct get_sink *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    if (strcmp(s->out_dir, "-") != 0) {
+        s->arrived[i] = r->status == FDATA_OK && !s->failed;
+        emit(s, i, r);
+    } else {
+        s->held[i] = *r;
+        r->data = NULL;
+        s->arrived[i] = 1;
+        for (; s->next < s->l->count && s->arrived[s->next]; s->next++)
+            emit(s, s->next, &s->held[s->next]);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Downloads every URL in parallel, each written out as soon as it (and, to standard
+ * output, every one before it) has arrived. */
 static int get_all(fdata_s3_client *client, const struct url_list *l, const struct s3_args *a,
                    struct transfer_totals *t) {
+    struct get_sink s = {.l = l, .out_dir = a->out_dir, .t = t,
+                         .budget = fdata_s3_budget_new(a->memory_limit ? a->memory_limit
+                                                                       : GET_MEMORY_LIMIT),
+                         .held = calloc(l->count + 1, sizeof *s.held),
+                         .arrived = calloc(l->count + 1, 1)};
     struct fdata_s3_get_result *res = calloc(l->count + 1, sizeof *res);
-    if (!res)
-        return cli_fail("out of memory");
+    struct fdata_s3_get_options go = a->get;
+    go.on_object = on_object;
+    go.ctx = &s;
+    go.budget = s.budget;
+    go.sizes = l->sizes;
+    go.cancel = &s.failed;
+    pthread_mutex_init(&s.lock, NULL);
+    int rc = res && s.budget && s.held && s.arrived ? 0 : cli_fail("out of memory");
     struct fdata_error err = {0};
-    int rc = fdata_s3_get_many(client, (const char *const *)l->urls, l->count, &a->get, res,
-                               &err) == FDATA_OK ? 0 : cli_fail("%s", err.message);
-    for (size_t i = 0; i < l->count && rc == 0; i++) {
-        if (strcmp(a->out_dir, "-") == 0)
-            rc = res[i].size && fwrite(res[i].data, 1, res[i].size, stdout) != res[i].size
-                     ? cli_fail("write error on stdout") : 0;
-        else
-            rc = write_object(a->out_dir, l->names[i], res[i].data, res[i].size);
-        t->objects++;
-        t->bytes += res[i].size;
+    if (rc == 0 && fdata_s3_get_many(client, (const char *const *)l->urls, l->count, &go, res,
+                                     &err) != FDATA_OK)
+        rc = 1;
+    for (size_t i = 0; rc == 1 && i < l->count; i++) /* the failure, not what it cancelled */
+        if (res[i].status != FDATA_OK && res[i].status != FDATA_ECANCELED) {
+            cli_fail("%s", res[i].error);
+            break;
+        }
+    if (s.failed)
+        rc = 1; /* a write failed (and said so), or an object did */
+    for (size_t i = 0; rc && s.arrived && strcmp(a->out_dir, "-") != 0 && i < l->count; i++) {
+        char path[4096]; /* no partial download passed off as complete: its files go */
+        snprintf(path, sizeof path, "%s/%s", a->out_dir, l->names[i]);
+        if (s.arrived[i])
+            unlink(path);
     }
-    fdata_s3_get_results_free(res, l->count);
+    for (size_t i = 0; s.held && i < l->count; i++)
+        free(s.held[i].data); /* stdout: those after a failure */
+    pthread_mutex_destroy(&s.lock);
+    fdata_s3_budget_free(s.budget);
+    free(s.held);
+    free(s.arrived);
     free(res);
     return rc;
 }
@@ -252,15 +342,17 @@ static void summary(const char *what, const struct transfer_totals *t) {
 
 static const char get_usage[] =
     "usage: fastdata get s3://bucket/key|s3://bucket/prefix/ ... [-o DIR | -o -]\n"
-    "                    [--connections N] [--part-size MIB] [S3 options]\n"
+    "                    [--connections N] [--part-size MIB] [--memory-limit MIB] [S3 options]\n"
     "Downloads objects in parallel into memory (a URL ending in '/' means every object below\n"
-    "it; large objects in ranged parts, default 16 connections and 8 MiB parts), then writes\n"
-    "them into DIR (default: the current directory, keys relative to the prefix) or, with\n"
-    "-o -, to standard output in the order given.";
+    "it; large objects in ranged parts, default 16 connections and 8 MiB parts) and writes\n"
+    "each as soon as it is in into DIR (default: the current directory, keys relative to the\n"
+    "prefix) or, with -o -, to standard output in the order given; at most --memory-limit\n"
+    "of objects (default 1024 MiB, or the largest object) is held at once.  When an object\n"
+    "fails, the files this call wrote are removed.";
 
 int cmd_get(int argc, char **argv) {
     struct s3_args a;
-    if (parse_args(argc, argv, get_usage, "oCP", &a))
+    if (parse_args(argc, argv, get_usage, "oCPM", &a))
         return 1;
     if (a.argc - a.first < 1)
         return cli_fail("get takes one or more s3:// URLs");

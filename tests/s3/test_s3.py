@@ -5,6 +5,7 @@ several pages, Parquet read straight from S3, and clear errors for a missing key
 bucket, a wrong secret, missing credentials and bad URLs.
 usage: test_s3.py FASTDATA S3_RANGES S3_BUDGET LOAD_DUMP DATA_DIR"""
 import ast
+import filecmp
 import hashlib
 import json
 import os
@@ -101,6 +102,14 @@ def main(tmp, env):
     check("get in 1 MiB parts over 3 connections is byte-identical", rc == 0 and same, err)
     rc, out, err = run("get", prefix + "mib.bin", "-o", "-", env=env)
     check("get to stdout is byte-identical", rc == 0 and out == files["mib.bin"], err)
+    order = sorted(files, key=lambda n: -len(files[n]))  # the largest first: later ones wait
+    rc, out, err = run("get", *[prefix + n for n in order], "-o", "-", "--memory-limit", "1",
+                       "--part-size", "1", env=env)
+    check("get of 5 objects to stdout, streamed under a 1 MiB limit: in the order given",
+          rc == 0 and out == b"".join(files[n] for n in order), err)
+    rc, out, err = run("get", prefix + "mib.bin", prefix + "nope", prefix + "one.bin", "-o", "-", env=env)
+    check("get with a missing key among others: one error naming it, not the cancelled ones",
+          rc == 1 and "nope" in err and "cancelled" not in err and len(err.splitlines()) == 1, err)
 
     big = os.path.join(src, "big file+name ü.bin")
     rc, out, err = run("put", big, "s3://%s/multipart/big.bin" % bucket, "--part-size", "5",
@@ -553,6 +562,19 @@ def load_tests(tmp, env, bucket):
     check("streamed loads under a 32 MiB limit: %d MB of Arrow data peak at %d MB RSS, 4x as "
           "much at %d MB" % (d3 >> 20, p3 >> 20, p12 >> 20),
           0 < p12 < p3 * 1.25 and p12 < d12 * 3 / 4, err[-500:])
+    got12 = os.path.join(tmp, "got12")
+    os.mkdir(got12)
+    peak = subprocess.run([sys.executable, "-c", "import resource, subprocess, sys; "
+                           "r = subprocess.run(sys.argv[1:]).returncode; "
+                           "print(r, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)",
+                           FASTDATA, "get", "s3://%s/big12/" % bucket, "-o", got12,
+                           "--memory-limit", "16"], env=senv, capture_output=True, text=True)
+    rc, rss = (int(w) for w in (peak.stdout.split() or ["1", "0"]))
+    total = 12 * os.path.getsize(wide_local)
+    check("get of a %d MB prefix under a 16 MiB limit streams to files: peak RSS %d MB, every "
+          "file identical" % (total >> 20, rss >> 20), rc == 0 and 0 < rss < total / 2 and
+          all(filecmp.cmp(wide_local, os.path.join(got12, "u%02d.parquet" % i), shallow=False)
+              for i in range(12)), peak.stderr[-500:])
     rc, out, err = load_dump("--columns", "f_7,row_id", wide, env=env)
     rc2, local_wide, _ = run("cat", "--columns", "f_7,row_id", os.path.join(tmp, "ubiquant_like_zstd.parquet"))
     fetched = int(err.split("fetched ")[1]) if rc == 0 else 0
