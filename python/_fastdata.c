@@ -177,12 +177,14 @@ static PyObject *table_fill_matrix(TableObject *self, PyObject *args) {
     size_t n = 0;
     const char **cols = strings(names, "columns", &n);
     int64_t *index = cols ? calloc(n + 1, sizeof *index) : NULL;
+    const struct ArrowArray **arrays = calloc(n + 1, sizeof *arrays);
+    const char **formats = calloc(n + 1, sizeof *formats);
     const struct ArrowSchema *sc = &self->s->schema;
     struct fdata_matrix m = {cols, n, wide ? FDATA_MATRIX_FLOAT64 : FDATA_MATRIX_FLOAT32,
                              fortran ? FDATA_MATRIX_COLUMN_MAJOR : FDATA_MATRIX_ROW_MAJOR,
                              out.buf, self->rows};
     PyObject *result = NULL;
-    if (!index)
+    if (!index || !arrays || !formats)
         goto done;
     for (size_t i = 0; i < n; i++) {
         index[i] = -1;
@@ -201,22 +203,28 @@ static PyObject *table_fill_matrix(TableObject *self, PyObject *args) {
     }
     Py_BEGIN_ALLOW_THREADS
     int64_t row = 0;
+    for (size_t i = 0; i < n; i++)
+        formats[i] = sc->children[index[i]]->format;
     for (size_t b = 0; b < self->s->n; b++) {
         const struct ArrowArray *batch = &self->s->batches[b];
         for (size_t i = 0; i < n; i++)
-            fdata_matrix_put(&m, i, row, sc->children[index[i]]->format,
-                             batch->children[index[i]], 0, batch->length);
+            arrays[i] = batch->children[index[i]];
+        for (int64_t first = 0; first < batch->length; first += 512) /* blocks that stay in cache */
+            fdata_matrix_put_rows(&m, row + first, formats, arrays, first,
+                                  batch->length - first < 512 ? batch->length - first : 512);
         row += batch->length;
     }
     Py_END_ALLOW_THREADS
     result = Py_None;
     Py_INCREF(result);
 done:
-    if (!index && !PyErr_Occurred())
+    if ((!index || !arrays || !formats) && !PyErr_Occurred())
         PyErr_NoMemory();
     PyBuffer_Release(&out);
     free(cols);
     free(index);
+    free(arrays);
+    free(formats);
     return result;
 }
 

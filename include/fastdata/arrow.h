@@ -165,6 +165,18 @@ FDATA_API int fdata_matrix_put(struct fdata_matrix *m, size_t col, int64_t row,
                                const char *format, const struct ArrowArray *a, int64_t first,
                                int64_t count);
 
+/*
+ * The same for every column at once: values [first, first + count) of arrays[c] (of Arrow
+ * format formats[c]) into matrix column c, rows row .. row + count - 1; a NULL arrays[c]
+ * leaves column c alone.  Faster than column by column for a row-major matrix: each row's
+ * stretch is written while it is in cache, float32 columns four by four (4x4 blocks moved
+ * at once).  Call it with blocks of a few hundred rows.  FDATA_OK or FDATA_EUNSUPPORTED.
+ */
+FDATA_API int fdata_matrix_put_rows(struct fdata_matrix *m, int64_t row,
+                                    const char *const *formats,
+                                    const struct ArrowArray *const *arrays, int64_t first,
+                                    int64_t count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,9 @@
  * when the stride is 1. */
 #include <math.h>
 #include <stdlib.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 #include "fastdata/arrow.h"
 #include "../common/common.h"
 
@@ -88,5 +91,59 @@ int fdata_matrix_put(struct fdata_matrix *m, size_t col, int64_t row, const char
         PUT_TYPED(double)
     else
         PUT_TYPED(float)
+    return FDATA_OK;
+}
+
+/* Whether arrays[c] is a float32 column without nulls (its values can move as a block). */
+static int plain_f32(const char *const *formats, const struct ArrowArray *const *arrays, size_t c) {
+    return arrays[c] && formats[c][0] == 'f' && arrays[c]->null_count == 0;
+}
+
+#if defined(__SSE__)
+/* Four float32 columns into four adjacent matrix columns of a row-major float32 matrix:
+ * 4x4 blocks transposed in registers, each row's four values stored at once. */
+static void put_four_f32(float *out, size_t stride, const struct ArrowArray *const *a,
+                         int64_t first, int64_t count) {
+    const float *c0 = (const float *)a[0]->buffers[1] + a[0]->offset + first;
+    const float *c1 = (const float *)a[1]->buffers[1] + a[1]->offset + first;
+    const float *c2 = (const float *)a[2]->buffers[1] + a[2]->offset + first;
+    const float *c3 = (const float *)a[3]->buffers[1] + a[3]->offset + first;
+    int64_t r = 0;
+    for (; r + 4 <= count; r += 4) {
+        __m128 x0 = _mm_loadu_ps(c0 + r), x1 = _mm_loadu_ps(c1 + r);
+        __m128 x2 = _mm_loadu_ps(c2 + r), x3 = _mm_loadu_ps(c3 + r);
+        _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+        float *o = out + (size_t)r * stride;
+        _mm_storeu_ps(o, x0);
+        _mm_storeu_ps(o + stride, x1);
+        _mm_storeu_ps(o + 2 * stride, x2);
+        _mm_storeu_ps(o + 3 * stride, x3);
+    }
+    for (; r < count; r++) {
+        float *o = out + (size_t)r * stride;
+        o[0] = c0[r], o[1] = c1[r], o[2] = c2[r], o[3] = c3[r];
+    }
+}
+#endif
+
+int fdata_matrix_put_rows(struct fdata_matrix *m, int64_t row, const char *const *formats,
+                          const struct ArrowArray *const *arrays, int64_t first, int64_t count) {
+    size_t n = m->num_columns, c = 0;
+    int blocks = m->order == FDATA_MATRIX_ROW_MAJOR && m->dtype == FDATA_MATRIX_FLOAT32;
+    while (c < n) {
+#if defined(__SSE__)
+        if (blocks && c + 4 <= n && plain_f32(formats, arrays, c) && plain_f32(formats, arrays, c + 1) &&
+            plain_f32(formats, arrays, c + 2) && plain_f32(formats, arrays, c + 3)) {
+            put_four_f32((float *)m->data + (size_t)row * n + c, n, arrays + c, first, count);
+            c += 4;
+            continue;
+        }
+#else
+        (void)blocks;
+#endif
+        if (arrays[c] && fdata_matrix_put(m, c, row, formats[c], arrays[c], first, count) != FDATA_OK)
+            return FDATA_EUNSUPPORTED;
+        c++;
+    }
     return FDATA_OK;
 }

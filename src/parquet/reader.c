@@ -253,6 +253,8 @@ struct read_job {
     struct pq_scratch *scratch;    /* one per worker thread */
     struct fdata_matrix *matrix;   /* or NULL */
     int64_t *matrix_row;           /* [rg]: where the row group's rows go in the matrix */
+    const struct ArrowArray **matrix_arrays; /* [rg][matrix column]: decoded as arrays */
+    const char **matrix_formats;   /* [matrix column] */
 };
 
 /* Rows per task when the matrix is filled from decoded arrays: a block of a row-major
@@ -343,7 +345,6 @@ static size_t matrix_blocks(const struct read_job *job, int count) {
 static int matrix_task(void *ctx, size_t i, int worker) {
     struct read_job *job = ctx;
     (void)worker;
-    const struct pq_schema *s = &job->f->schema;
     int64_t blocks = 0, rg = 0;
     for (;; rg++, i -= (size_t)blocks) { /* which row group: few, so a walk will do */
         int64_t rows = job->f->md.row_groups[job->first_rg + rg].num_rows;
@@ -354,15 +355,9 @@ static int matrix_task(void *ctx, size_t i, int worker) {
     int64_t rows = job->f->md.row_groups[job->first_rg + rg].num_rows;
     int64_t first = (int64_t)i * MATRIX_BLOCK_ROWS;
     int64_t count = rows - first < MATRIX_BLOCK_ROWS ? rows - first : MATRIX_BLOCK_ROWS;
-    struct fdata_matrix *m = job->matrix;
-    for (int k = 0; k < job->num_leaves; k++) {
-        int leaf = job->leaves[k];
-        const struct ArrowArray *a = &job->results[rg * s->num_leaves + leaf].array;
-        if (job->p->selected[leaf] == PQ_INTO_MATRIX && a->release)
-            fdata_matrix_put(m, (size_t)job->p->matrix_col[leaf],
-                             job->matrix_row[rg] + first, s->leaves[leaf].arrow.format, a, first,
-                             count);
-    }
+    size_t ncols = job->matrix->num_columns;
+    fdata_matrix_put_rows(job->matrix, job->matrix_row[rg] + first, job->matrix_formats,
+                          job->matrix_arrays + (size_t)rg * ncols, first, count);
     return FDATA_OK;
 }
 
@@ -399,8 +394,21 @@ static int run_phase(struct read_job *job, size_t tasks, int threads,
 
 /* The matrix leaves decoded as arrays go into the matrix, and their arrays go. */
 static int fill_matrix(struct read_job *job, int count, int threads, struct fdata_error *err) {
-    int status = run_phase(job, matrix_blocks(job, count), threads, matrix_task, err);
-    size_t nleaves = (size_t)job->f->schema.num_leaves;
+    size_t ncols = job->matrix->num_columns, nleaves = (size_t)job->f->schema.num_leaves;
+    job->matrix_arrays = calloc((size_t)count * ncols + 1, sizeof *job->matrix_arrays);
+    job->matrix_formats = calloc(ncols + 1, sizeof *job->matrix_formats);
+    int status = job->matrix_arrays && job->matrix_formats
+                     ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t r = 0; status == FDATA_OK && r < (size_t)count * nleaves; r++) {
+        const struct ArrowArray *a = &job->results[r].array;
+        int col = job->p->matrix_col[r % nleaves];
+        if (col >= 0 && a->release) { /* decoded as an array, not in place */
+            job->matrix_arrays[r / nleaves * ncols + (size_t)col] = a;
+            job->matrix_formats[col] = job->f->schema.leaves[r % nleaves].arrow.format;
+        }
+    }
+    if (status == FDATA_OK)
+        status = run_phase(job, matrix_blocks(job, count), threads, matrix_task, err);
     for (size_t r = 0; r < (size_t)count * nleaves; r++) {
         struct ArrowArray *a = &job->results[r].array;
         if (job->p->selected[r % nleaves] == PQ_INTO_MATRIX && a->release)
@@ -431,6 +439,8 @@ static void free_job(struct read_job *job, size_t results, size_t fields, int th
     free(job->errors);
     free(job->leaves);
     free(job->matrix_row);
+    free(job->matrix_arrays);
+    free(job->matrix_formats);
 }
 
 /* Each row group's first row in the matrix, which must have room for all of them. */

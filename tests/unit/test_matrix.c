@@ -214,6 +214,59 @@ static void check_file(const char *rel) {
     fdata_parquet_close(f);
 }
 
+/* fdata_matrix_put_rows (float32 columns four by four in row-major float32 matrices) puts
+ * exactly what fdata_matrix_put does column by column, whatever the offsets, counts, nulls
+ * and types in between. */
+static void check_put_rows(void) {
+    enum { ROWS = 37, COLS = 11 };
+    static float f[COLS][ROWS + 8];
+    static int32_t i32[ROWS + 8];
+    static uint8_t valid[(ROWS + 8) / 8 + 1];
+    struct ArrowArray arrays[COLS];
+    const struct ArrowArray *ptrs[COLS];
+    const char *formats[COLS];
+    for (int c = 0; c < COLS; c++) {
+        for (int r = 0; r < ROWS + 8; r++)
+            f[c][r] = (float)(c * 1000 + r) + 0.25f;
+        const void *bufs[2] = {c == 8 ? valid : NULL, c == 9 ? (const void *)i32 : f[c]};
+        arrays[c] = (struct ArrowArray){.length = ROWS, .null_count = c == 8 ? 1 : 0,
+                                        .offset = c % 3, .n_buffers = 2, .buffers = NULL};
+        arrays[c].buffers = malloc(sizeof bufs);
+        memcpy(arrays[c].buffers, bufs, sizeof bufs);
+        ptrs[c] = c == 2 ? NULL : &arrays[c]; /* column 2: left alone (written in place) */
+        formats[c] = c == 9 ? "i" : "f";
+    }
+    for (int r = 0; r < ROWS + 8; r++)
+        i32[r] = r * 7 - 40;
+    memset(valid, 0xff, sizeof valid);
+    valid[1] &= (uint8_t)~(1 << 3); /* column 8, index 11: null; columns 3-6 go as a block */
+    const char *names[COLS];
+    for (int c = 0; c < COLS; c++)
+        names[c] = "x";
+    for (int dtype = 0; dtype < 2; dtype++) {
+        for (int order = 0; order < 2; order++) {
+            struct fdata_matrix a = {names, COLS, dtype, order, NULL, 0}, b = a;
+            CHECK(fdata_matrix_alloc(&a, ROWS + 2, NULL) == FDATA_OK);
+            CHECK(fdata_matrix_alloc(&b, ROWS + 2, NULL) == FDATA_OK);
+            size_t bytes = (size_t)(ROWS + 2) * COLS * fdata_matrix_element_size(&a);
+            memset(a.data, SENTINEL, bytes);
+            memset(b.data, SENTINEL, bytes);
+            for (int64_t first = 0; first < ROWS - 3; first += 13) { /* blocks of 13 rows */
+                int64_t count = ROWS - 3 - first < 13 ? ROWS - 3 - first : 13;
+                CHECK(fdata_matrix_put_rows(&a, 2 + first, formats, ptrs, 3 + first, count) == FDATA_OK);
+                for (int c = 0; c < COLS; c++)
+                    if (ptrs[c])
+                        fdata_matrix_put(&b, (size_t)c, 2 + first, formats[c], ptrs[c], 3 + first, count);
+            }
+            CHECK(memcmp(a.data, b.data, bytes) == 0);
+            fdata_matrix_free(&a);
+            fdata_matrix_free(&b);
+        }
+    }
+    for (int c = 0; c < COLS; c++)
+        free(arrays[c].buffers);
+}
+
 static void check_errors(void) {
     char path[2048];
     snprintf(path, sizeof path, "%s/data/alltypes_plain.parquet", data_dir);
@@ -274,6 +327,7 @@ int main(int argc, char **argv) {
     if (mf)
         fclose(mf);
     CHECK(files > 50);
+    check_put_rows();
     check_errors();
     return check_result("test_matrix");
 }
