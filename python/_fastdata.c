@@ -8,6 +8,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pythread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +373,35 @@ static PyObject *matrix_object(struct fdata_matrix *m) {
     return (PyObject *)o;
 }
 
+/* Ctrl-C during a load or a download: they run without the GIL, so Python's own handler
+ * could only act once they returned.  On the main thread a handler of ours stands in
+ * meanwhile and asks them to stop; Python then gets the interrupt as if it came after. */
+static volatile sig_atomic_t interrupted;
+static unsigned long main_thread;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupted = 1;
+}
+
+static int hook_sigint(struct sigaction *old) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    return PyThread_get_thread_ident() == main_thread && sigaction(SIGINT, &sa, old) == 0;
+}
+
+/* Puts Python's handler back; an interrupt that came meanwhile is Python's now. */
+static void unhook_sigint(int hooked, const struct sigaction *old) {
+    if (!hooked)
+        return;
+    sigaction(SIGINT, old, NULL);
+    if (interrupted)
+        PyErr_SetInterrupt(); /* its handler runs at the next check: KeyboardInterrupt */
+}
+
 /* ---- S3: objects into memory, exposed through the buffer protocol ---- */
 
 /* One downloaded object: its bytes (ours, malloc'ed) lent to Python as a read-only buffer. */
@@ -475,10 +505,14 @@ static PyObject *s3_get_many(S3Object *self, PyObject *args, PyObject *kw) {
         free(urls);
         return res ? NULL : PyErr_NoMemory();
     }
-    struct fdata_s3_get_options o = {.connections = connections, .part_size = part_size};
+    struct fdata_s3_get_options o = {.connections = connections, .part_size = part_size,
+                                     .cancel = &interrupted};
     struct fdata_error err = {0};
     int status;
+    struct sigaction old_sigint;
+    int hooked = hook_sigint(&old_sigint);
     WITHOUT_GIL(self, status = fdata_s3_get_many(self->client, urls, n, &o, res, &err));
+    unhook_sigint(hooked, &old_sigint);
     PyObject *list = status == FDATA_OK ? PyList_New((Py_ssize_t)n) : NULL;
     for (size_t i = 0; list && i < n; i++) {
         BlobObject *b = PyObject_New(BlobObject, &BlobType);
@@ -496,7 +530,7 @@ static PyObject *s3_get_many(S3Object *self, PyObject *args, PyObject *kw) {
     fdata_s3_get_results_free(res, n);
     free(res);
     free(urls);
-    if (status != FDATA_OK)
+    if (status != FDATA_OK && PyErr_CheckSignals() == 0) /* else KeyboardInterrupt */
         PyErr_SetString(Error, err.message);
     return list;
 }
@@ -600,7 +634,8 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
                                    .connections = connections, .memory_limit = memory_limit,
                                    .part_size = part_size, .s3 = &s3,
                                    .matrix = matrix_cols ? &m : NULL,
-                                   .progress = progress ? print_progress : NULL};
+                                   .progress = progress ? print_progress : NULL,
+                                   .cancel = &interrupted};
     TableObject *t = PyObject_New(TableObject, &TableType);
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {
@@ -613,19 +648,24 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     struct ArrowArrayStream st;
     struct fdata_error err = {0};
     int status, taken = 0;
+    const char *why = NULL;
+    struct sigaction old_sigint;
+    int hooked = hook_sigint(&old_sigint);
     Py_BEGIN_ALLOW_THREADS /* the whole load runs without the GIL */
     status = fdata_load(sources, n, &o, &st, &t->report, &err);
-    const char *why = NULL;
     if (status == FDATA_OK) {
         taken = take_batches(&st, s, &why) == 0;
         st.release(&st);
     }
     Py_END_ALLOW_THREADS
+    unhook_sigint(hooked, &old_sigint);
     free(sources), free(columns), free(matrix_cols);
     t->rows = t->report.rows;
     if (status != FDATA_OK || !taken) {
         Py_DECREF(t);
         fdata_matrix_free(&m);
+        if (PyErr_CheckSignals() < 0) /* interrupted: the handler's exception */
+            return NULL;
         PyErr_SetString(status == FDATA_OK ? PyExc_MemoryError : Error,
                         status == FDATA_OK ? "out of memory" : err.message);
         return NULL;
@@ -703,6 +743,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastdata",
                                     NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__fastdata(void) {
+    main_thread = PyThread_get_thread_ident(); /* imports run on the main thread */
     if (PyType_Ready(&TableType) < 0 || PyType_Ready(&BlobType) < 0 || PyType_Ready(&S3Type) < 0 ||
         PyType_Ready(&MatrixType) < 0)
         return NULL;

@@ -136,8 +136,9 @@ struct fdata_s3_get_options {
     const int64_t *sizes;
     /* Optional: ranges[i] says which bytes of object i to get (whole objects when NULL). */
     const struct fdata_s3_range *ranges;
-    /* Cancellation: once *cancel is non-zero no further request starts; transfers under
-     * way finish and every object not yet complete fails with FDATA_ECANCELED. */
+    /* Cancellation: once *cancel is non-zero no further request starts, transfers under
+     * way stop within about a second (a stalled one too), and every object not yet complete
+     * fails with FDATA_ECANCELED. */
     const volatile int *cancel;
 };
 

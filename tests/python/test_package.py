@@ -9,9 +9,12 @@ errors are fastdata.Error naming the file.
 usage: test_package.py DATA_DIR FASTDATA_CLI"""
 import gc
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 import duckdb
 import numpy as np
@@ -171,6 +174,43 @@ run = subprocess.run([sys.executable, "-c", "import fastdata, sys; fastdata.load
                       prim, prim], capture_output=True, text=True)
 check("progress=True: a line per file on stderr", run.returncode == 0 and "2/2 files" in run.stderr,
       run.stderr)
+
+# Ctrl-C: a server that accepts connections and never answers; the load (and a download)
+# must end at once with KeyboardInterrupt, not when the stall timeout gives up
+hole = socket.socket()
+hole.bind(("127.0.0.1", 0))
+hole.listen(64)
+INTERRUPTED = """
+import fastdata, sys
+print("go", flush=True)
+try:
+    if sys.argv[1] == "load":
+        fastdata.load("s3://bucket/key.parquet", endpoint=sys.argv[2], no_sign_request=True)
+    else:
+        fastdata.S3(endpoint=sys.argv[2]).get_many(["s3://bucket/key"])
+    print("finished")
+except KeyboardInterrupt:
+    print("interrupted")
+except fastdata.Error as e:
+    print(e)
+"""
+for what in ("load", "S3.get_many"):
+    p = subprocess.Popen([sys.executable, "-c", INTERRUPTED, what.split(".")[0].lower(),
+                          "http://127.0.0.1:%d" % hole.getsockname()[1]],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x"))
+    p.stdout.readline()
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    t0 = time.time()
+    try:
+        out, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    check("Ctrl-C during %s from a server that never answers: KeyboardInterrupt in %.1f s" % (
+        what, time.time() - t0), out.strip() == "interrupted" and time.time() - t0 < 3, out + err[-300:])
+hole.close()
 
 try:
     fastdata.load(os.path.join(DATA, "no-such-file.parquet"))
