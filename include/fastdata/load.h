@@ -10,9 +10,10 @@
  * order given, each prefix or directory sorted by key.
  *
  * Pipeline: S3 objects are fetched in parallel (fdata_s3_get_many, ranged parts straight
- * into memory) and each is decoded, its row groups' column chunks on all cores, as soon as
- * it has arrived, while the others still arrive; a memory budget bounds the downloaded bytes
- * waiting to be decoded.  Local files are mapped and decoded the same way.  A file's
+ * into memory, the ranges of each row group apart) and each row group is decoded, its column
+ * chunks on all cores, as soon as its own bytes (and those of the row groups before it in its
+ * file) have arrived, while the rest still arrives; a memory budget bounds the downloaded
+ * bytes waiting to be decoded.  Local files are mapped and decoded the same way.  A file's
  * compressed bytes are released as soon as it is decoded, so the table is never held twice.
  *
  * Every file must have the projected columns with the same Arrow types; columns are taken in

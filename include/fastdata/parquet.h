@@ -174,6 +174,15 @@ FDATA_API int fdata_parquet_read_ranges(fdata_parquet_file *file,
                                         int64_t merge_gap, struct fdata_byte_range **ranges,
                                         size_t *count, struct fdata_error *err);
 
+/* The same for row groups [first, first + num_row_groups) alone: ranges never reach into
+ * other row groups' chunks, so a caller can decode each row group as soon as its own ranges
+ * are in.  FDATA_EINVAL for row groups out of range. */
+FDATA_API int fdata_parquet_row_group_ranges(fdata_parquet_file *file, int first,
+                                             int num_row_groups,
+                                             const struct fdata_parquet_read_options *opts,
+                                             int64_t merge_gap, struct fdata_byte_range **ranges,
+                                             size_t *count, struct fdata_error *err);
+
 /*
  * Makes an ArrowArrayStream that yields one record batch per row group, in file order,
  * each decoded with its columns in parallel.  The stream holds a reference to `file`.

@@ -520,15 +520,26 @@ static int range_cmp(const void *a, const void *b) {
 int fdata_parquet_read_ranges(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
                               int64_t merge_gap, struct fdata_byte_range **out, size_t *count,
                               struct fdata_error *err) {
+    return fdata_parquet_row_group_ranges(f, 0, f->md.num_row_groups, o, merge_gap, out, count,
+                                          err);
+}
+
+int fdata_parquet_row_group_ranges(fdata_parquet_file *f, int first, int num_row_groups,
+                                   const struct fdata_parquet_read_options *o, int64_t merge_gap,
+                                   struct fdata_byte_range **out, size_t *count,
+                                   struct fdata_error *err) {
     *out = NULL;
     *count = 0;
+    if (first < 0 || num_row_groups < 0 || first > f->md.num_row_groups - num_row_groups)
+        return fdata_set_error(err, FDATA_EINVAL, "row groups [%d, %d) out of range (file has %d)",
+                               first, first + num_row_groups, f->md.num_row_groups);
     struct pq_projection p;
     FDATA_RETURN_IF(make_projection(f, o, &p, err));
-    size_t cap = (size_t)f->md.num_row_groups * (size_t)f->schema.num_leaves + 1;
+    size_t cap = (size_t)num_row_groups * (size_t)f->schema.num_leaves + 1;
     struct fdata_byte_range *r = calloc(cap, sizeof *r);
     int status = r ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     size_t n = 0;
-    for (int rg = 0; status == FDATA_OK && rg < f->md.num_row_groups; rg++) {
+    for (int rg = first; status == FDATA_OK && rg < first + num_row_groups; rg++) {
         for (int leaf = 0; status == FDATA_OK && leaf < f->schema.num_leaves; leaf++) {
             struct pq_chunk_input in = {0};
             if (!p.selected[leaf])

@@ -2,9 +2,11 @@
  * footer (S3: one tail GET each, in parallel), so that a missing file, a non-Parquet object
  * or a schema that differs fails before any data moves, and the table's schema is known.
  * Then a download thread fetches the projected ranges of the S3 files (in file order, under
- * the memory budget) and a decode thread decodes each file as soon as its bytes are in,
- * lowest file first; the consumer takes the batches in file order.  Decoded files waiting for
- * the consumer count against the memory limit too, except the one it waits for. */
+ * the memory budget, row group by row group) and a decode thread decodes the row groups whose
+ * bytes are in, lowest file first, each file's in order, as many at once as are ready; the
+ * consumer takes the batches in file and row-group order as soon as they are decoded.
+ * Decoded files waiting for the consumer count against the memory limit too, except the one
+ * it waits for. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,14 +20,16 @@
 #include "sources.h"
 #include "../arrow/table_stream.h"
 
-enum slot_state { WAITING, AVAILABLE, DECODING, DECODED, DONE };
+enum slot_state { WAITING, DECODING, DECODED, DONE };
 
 struct slot {
     fdata_parquet_file *pq;       /* footer read; until decoded */
     long remote;                  /* index in loader.remote, or -1 for a local file */
     long *pos;                    /* the table's column c is this file's pos[c] */
-    struct ArrowArray *batches;
+    struct ArrowArray *batches;   /* [count]: one per row group */
     int count, taken;
+    int decoded;                  /* row groups decoded (the first ones) */
+    int *left;                    /* [count]: range requests of each row group still to come */
     int64_t rows;
     int64_t matrix_row;           /* where its rows go in the matrix */
     uint64_t bytes;               /* decoded */
@@ -42,10 +46,11 @@ struct loader {
     fdata_s3_client *s3;
     fdata_s3_budget *budget;
     struct remote_file *remote;   /* per S3 file */
-    size_t *file_of, *outstanding, n_s3;
+    size_t *file_of, n_s3;
     const char **req_urls;        /* every range request of every S3 file */
     struct fdata_s3_range *req_ranges;
     size_t *req_owner, n_req;
+    int *req_rg;                  /* the row group each request serves */
     struct fdata_s3_get_result *req_results;
     pthread_t downloader, decoder;
     int downloading, decoding;    /* threads started */
@@ -89,10 +94,8 @@ static void on_range(void *ctx, size_t index, struct fdata_s3_get_result *r) {
     } else {
         l->rep.bytes_fetched += r->size;
         l->download_end = now(); /* the last byte so far: read by the report under the lock */
-        if (--l->outstanding[k] == 0) {
-            l->slots[l->file_of[k]].state = AVAILABLE;
+        if (--l->slots[l->file_of[k]].left[l->req_rg[index]] == 0)
             pthread_cond_broadcast(&l->changed);
-        }
     }
     pthread_mutex_unlock(&l->lock);
 }
@@ -110,70 +113,109 @@ static void *download(void *arg) {
 
 /* ---- decoding (the decode thread) ---- */
 
-/* Decodes slot i's row groups, its columns put in the table's order. */
-static int decode_slot(struct loader *l, struct slot *s, struct fdata_error *err) {
-    int n = fdata_parquet_num_row_groups(s->pq);
-    s->batches = calloc((size_t)(n ? n : 1), sizeof *s->batches);
-    int status = s->batches ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    if (status == FDATA_OK && s->remote >= 0)
+/* Decodes row groups [from, from + n) of a slot, their columns put in the table's order. */
+static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
+                             struct fdata_error *err) {
+    int status = FDATA_OK;
+    if (from == 0 && s->remote >= 0)
         status = remote_check_magic(&l->remote[s->remote], err);
     struct fdata_parquet_read_options ro = l->ro;
     ro.matrix_row = s->matrix_row;
+    for (int b = 0; b < from; b++)
+        ro.matrix_row += fdata_parquet_row_group_num_rows(s->pq, b);
     if (status == FDATA_OK)
-        status = fdata_parquet_read_row_groups(s->pq, 0, n, &ro, s->batches, err);
+        status = fdata_parquet_read_row_groups(s->pq, from, n, &ro, s->batches + from, err);
     if (status != FDATA_OK)
         return status;
-    s->count = n;
     size_t width = (size_t)l->schema.n_children;
     struct ArrowArray **moved = s->pos ? malloc(width * sizeof *moved + 1) : NULL;
     if (s->pos && !moved)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    for (int b = 0; b < n; b++) {
+    uint64_t bytes = 0;
+    for (int b = from; b < from + n; b++) {
         struct ArrowArray **kids = s->batches[b].children;
         for (size_t c = 0; moved && c < width; c++)
             moved[c] = kids[s->pos[c]];
         if (moved)
             memcpy(kids, moved, width * sizeof *kids);
-        s->bytes += fdata_array_bytes(&l->schema, &s->batches[b]);
+        bytes += fdata_array_bytes(&l->schema, &s->batches[b]);
         s->rows += s->batches[b].length;
     }
+    s->bytes += bytes;
     free(moved);
-    if (l->ro.matrix) /* the matrix is allocated already: not held for the consumer */
-        l->rep.bytes_decoded += (uint64_t)s->rows * l->ro.matrix->num_columns *
-                                fdata_matrix_element_size(l->ro.matrix);
     return FDATA_OK;
 }
 
-/* Under the lock: the lowest file whose bytes are in, if the consumer waits for it or
+/* Under the lock: how many row groups of a slot, from its first undecoded one, have their
+ * bytes in. */
+static int ready(const struct slot *s) {
+    if (s->state != WAITING)
+        return 0;
+    if (s->count == 0) /* no row group: just the magic to check */
+        return s->left[0] == 0;
+    int n = 0;
+    while (s->decoded + n < s->count && s->left[s->decoded + n] == 0)
+        n++;
+    return n;
+}
+
+/* Under the lock: the lowest file with row groups ready, if the consumer waits for it or
  * decoded files waiting take less than the limit; -1 if none. */
 static long pick(struct loader *l) {
     for (size_t i = l->next_out; i < l->files.count; i++)
-        if (l->slots[i].state == AVAILABLE)
+        if (ready(&l->slots[i]) > 0)
             return i == l->next_out || l->held < l->limit ? (long)i : -1;
     return -1;
+}
+
+/* A file fully decoded: an S3 file's buffer goes now, and its bytes return to the budget. */
+static void close_file(struct loader *l, struct slot *s) {
+    fdata_parquet_close(s->pq);
+    s->pq = NULL;
+    if (s->remote >= 0) {
+        l->remote[s->remote].pq = NULL;
+        fdata_s3_budget_release(l->budget, (size_t)l->remote[s->remote].range_bytes);
+    }
+}
+
+/* Under the lock: row groups [from, from + n) of slot s are decoded (rows and bytes added
+ * since `rows` and `bytes`). */
+static void decoded(struct loader *l, struct slot *s, int from, int n, int64_t rows,
+                    uint64_t bytes) {
+    s->decoded = from + n;
+    s->state = s->decoded == s->count ? DECODED : WAITING;
+    l->held += s->bytes - bytes;
+    l->rep.bytes_decoded += s->bytes - bytes;
+    if (l->ro.matrix) /* the matrix is allocated already: not held for the consumer */
+        l->rep.bytes_decoded += (uint64_t)(s->rows - rows) * l->ro.matrix->num_columns *
+                                fdata_matrix_element_size(l->ro.matrix);
+    l->rep.rows += s->rows - rows;
+    l->rep.row_groups += n;
+    if (l->rep.first_batch_seconds == 0)
+        l->rep.first_batch_seconds = now() - l->t0;
+    pthread_cond_broadcast(&l->changed);
 }
 
 static void *decode(void *arg) {
     struct loader *l = arg;
     pthread_mutex_lock(&l->lock);
-    for (size_t done = 0; done < l->files.count && !l->stop; done++) {
+    for (size_t finished = 0; finished < l->files.count && !l->stop;) {
         long i;
         while ((i = pick(l)) < 0 && !l->stop)
             pthread_cond_wait(&l->changed, &l->lock);
         if (i < 0)
             break;
         struct slot *s = &l->slots[i];
+        int from = s->decoded, n = s->count ? ready(s) : 0;
+        int64_t rows = s->rows;
+        uint64_t bytes = s->bytes;
         s->state = DECODING;
         pthread_mutex_unlock(&l->lock);
         double t = now();
         struct fdata_error err = {0};
-        int status = decode_slot(l, s, &err);
-        fdata_parquet_close(s->pq); /* an S3 file's buffer goes now... */
-        s->pq = NULL;
-        if (s->remote >= 0) {      /* ...and its bytes return to the budget */
-            l->remote[s->remote].pq = NULL;
-            fdata_s3_budget_release(l->budget, (size_t)l->remote[s->remote].range_bytes);
-        }
+        int status = decode_row_groups(l, s, from, n, &err);
+        if (status == FDATA_OK && from + n == s->count)
+            close_file(l, s);
         pthread_mutex_lock(&l->lock);
         l->rep.decode_seconds += now() - t;
         if (status != FDATA_OK) {
@@ -182,14 +224,8 @@ static void *decode(void *arg) {
             fail(l, status, err.message);
             break;
         }
-        s->state = DECODED;
-        l->held += s->bytes;
-        l->rep.bytes_decoded += s->bytes;
-        l->rep.rows += s->rows;
-        l->rep.row_groups += s->count;
-        if (l->rep.first_batch_seconds == 0)
-            l->rep.first_batch_seconds = now() - l->t0;
-        pthread_cond_broadcast(&l->changed);
+        decoded(l, s, from, n, rows, bytes);
+        finished += s->state == DECODED;
     }
     pthread_mutex_unlock(&l->lock);
     return NULL;
@@ -270,15 +306,13 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     l->slots = calloc(l->files.count, sizeof *l->slots);
     l->remote = calloc(l->n_s3 + 1, sizeof *l->remote);
     l->file_of = calloc(l->n_s3 + 1, sizeof *l->file_of);
-    l->outstanding = calloc(l->n_s3 + 1, sizeof *l->outstanding);
-    if (!l->slots || !l->remote || !l->file_of || !l->outstanding)
+    if (!l->slots || !l->remote || !l->file_of)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t i = 0, k = 0; i < l->files.count; i++) {
         struct slot *s = &l->slots[i];
         s->remote = l->files.items[i].is_s3 ? (long)k : -1;
         if (s->remote < 0) {
             FDATA_RETURN_IF(fdata_parquet_open_path(l->files.items[i].name, &s->pq, err));
-            s->state = AVAILABLE;
             l->rep.bytes_fetched += (uint64_t)l->files.items[i].size;
         } else {
             l->remote[k].url = l->files.items[i].name;
@@ -292,6 +326,14 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     for (size_t k = 0; k < l->n_s3; k++) { /* the files own their pq now; the slots use it */
         l->slots[l->file_of[k]].pq = l->remote[k].pq;
         l->rep.bytes_fetched += (uint64_t)l->remote[k].footer_bytes;
+    }
+    for (size_t i = 0; i < l->files.count; i++) { /* a batch and a counter per row group */
+        struct slot *s = &l->slots[i];
+        s->count = fdata_parquet_num_row_groups(s->pq);
+        s->batches = calloc((size_t)s->count + 1, sizeof *s->batches);
+        s->left = calloc((size_t)s->count + 1, sizeof *s->left);
+        if (!s->batches || !s->left)
+            return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     }
     return FDATA_OK;
 }
@@ -322,19 +364,18 @@ static int make_matrix(struct loader *l, struct fdata_error *err) {
     return fdata_matrix_alloc(l->ro.matrix, rows, err);
 }
 
-/* The S3 range requests, each file available once its ranges are in; the budget holds at
+/* The S3 range requests, each row group ready once its own are in; the budget holds at
  * least the largest file, so that one always fits. */
 static int plan_downloads(struct loader *l, struct fdata_error *err) {
     if (l->n_s3 == 0)
         return FDATA_OK;
     FDATA_RETURN_IF(remote_plan(l->remote, l->n_s3, &l->req_urls, &l->req_ranges, &l->req_owner,
-                                &l->n_req, err));
+                                &l->req_rg, &l->n_req, err));
+    for (size_t q = 0; q < l->n_req; q++)
+        l->slots[l->file_of[l->req_owner[q]]].left[l->req_rg[q]]++;
     size_t limit = l->limit;
-    for (size_t k = 0; k < l->n_s3; k++) {
+    for (size_t k = 0; k < l->n_s3; k++)
         limit = (size_t)l->remote[k].range_bytes > limit ? (size_t)l->remote[k].range_bytes : limit;
-        if ((l->outstanding[k] = l->remote[k].num_ranges) == 0)
-            l->slots[l->file_of[k]].state = AVAILABLE;
-    }
     l->req_results = calloc(l->n_req + 1, sizeof *l->req_results);
     l->budget = fdata_s3_budget_new(limit);
     return l->req_results && l->budget ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
@@ -361,6 +402,11 @@ static int next_batch(struct loader *l, struct ArrowArray *out) {
         if (l->o.cancel && *l->o.cancel)
             fail(l, FDATA_ECANCELED, "load cancelled");
         struct slot *s = &l->slots[l->next_out];
+        if (s->taken < s->decoded) { /* row groups go out as soon as they are decoded */
+            *out = s->batches[s->taken];
+            s->batches[s->taken++].release = NULL;
+            return 0;
+        }
         if (s->state != DECODED) {
             struct timespec ts; /* wake to notice cancellation */
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -370,14 +416,11 @@ static int next_batch(struct loader *l, struct ArrowArray *out) {
             pthread_cond_timedwait(&l->changed, &l->lock, &ts);
             continue;
         }
-        if (s->taken < s->count) {
-            *out = s->batches[s->taken];
-            s->batches[s->taken++].release = NULL;
-            return 0;
-        }
         l->held -= s->bytes; /* the file is handed over */
         free(s->batches);
+        free(s->left);
         s->batches = NULL;
+        s->left = NULL;
         s->state = DONE;
         l->next_out++;
         pthread_cond_broadcast(&l->changed);
@@ -427,14 +470,16 @@ static void loader_free(struct loader *l) {
             if (s->batches[b].release)
                 s->batches[b].release(&s->batches[b]);
         free(s->batches);
+        free(s->left);
         free(s->pos);
         if (s->remote < 0)
             fdata_parquet_close(s->pq); /* S3 files are closed by remote_files_free */
     }
     free(l->slots);
     remote_files_free(l->remote, l->n_s3);
-    free(l->remote), free(l->file_of), free(l->outstanding);
-    free(l->req_urls), free(l->req_ranges), free(l->req_owner), free(l->req_results);
+    free(l->remote), free(l->file_of);
+    free(l->req_urls), free(l->req_ranges), free(l->req_owner), free(l->req_rg);
+    free(l->req_results);
     if (l->schema.release)
         l->schema.release(&l->schema);
     fdata_s3_budget_free(l->budget);

@@ -73,6 +73,38 @@ static int fetch_missing(fdata_s3_client *c, struct remote_file *files, const in
     return status;
 }
 
+static int add_range(struct remote_file *f, struct fdata_byte_range r, int rg,
+                     struct fdata_error *err) {
+    struct fdata_byte_range *ranges = realloc(f->ranges, (f->num_ranges + 1) * sizeof *ranges);
+    if (ranges)
+        f->ranges = ranges;
+    int *rgs = ranges ? realloc(f->range_rg, (f->num_ranges + 1) * sizeof *rgs) : NULL;
+    if (rgs)
+        f->range_rg = rgs;
+    if (!rgs)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    f->ranges[f->num_ranges] = r;
+    f->range_rg[f->num_ranges++] = rg;
+    return FDATA_OK;
+}
+
+/* The projection's ranges row group by row group, so that each can be decoded as soon as
+ * its own bytes are in. */
+static int plan_ranges(struct remote_file *f, const struct fdata_parquet_read_options *ro,
+                       struct fdata_error *err) {
+    for (int g = 0; g < fdata_parquet_num_row_groups(f->pq); g++) {
+        struct fdata_byte_range *r;
+        size_t n;
+        FDATA_RETURN_IF(fdata_parquet_row_group_ranges(f->pq, g, 1, ro, MERGE_GAP, &r, &n, err));
+        int status = FDATA_OK;
+        for (size_t i = 0; i < n && status == FDATA_OK; i++)
+            status = add_range(f, r[i], g, err);
+        free(r);
+        FDATA_RETURN_IF(status);
+    }
+    return FDATA_OK;
+}
+
 /* The projection's ranges, with the leading magic (merged into the first range when near). */
 static int open_one(struct remote_file *f, const struct fdata_parquet_read_options *ro,
                     struct fdata_error *err) {
@@ -85,22 +117,18 @@ static int open_one(struct remote_file *f, const struct fdata_parquet_read_optio
         f->buf = NULL;
         return err ? err->code : FDATA_ECORRUPT;
     }
-    FDATA_RETURN_IF(fdata_parquet_read_ranges(f->pq, ro, MERGE_GAP, &f->ranges, &f->num_ranges, err));
+    FDATA_RETURN_IF(plan_ranges(f, ro, err));
     if (fetched_start) /* the tail was the whole object */
         f->num_ranges = 0;
-    else {
-        if (f->num_ranges && f->ranges[0].offset <= MERGE_GAP) {
-            f->ranges[0].length += f->ranges[0].offset;
-            f->ranges[0].offset = 0;
-        } else {
-            struct fdata_byte_range *r = realloc(f->ranges, (f->num_ranges + 1) * sizeof *r);
-            if (!r)
-                return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-            memmove(r + 1, r, f->num_ranges * sizeof *r);
-            r[0] = (struct fdata_byte_range){0, 4};
-            f->ranges = r;
-            f->num_ranges++;
-        }
+    else if (f->num_ranges && f->range_rg[0] == 0 && f->ranges[0].offset <= MERGE_GAP) {
+        f->ranges[0].length += f->ranges[0].offset;
+        f->ranges[0].offset = 0;
+    } else {
+        FDATA_RETURN_IF(add_range(f, (struct fdata_byte_range){0, 4}, 0, err));
+        memmove(f->ranges + 1, f->ranges, (f->num_ranges - 1) * sizeof *f->ranges);
+        memmove(f->range_rg + 1, f->range_rg, (f->num_ranges - 1) * sizeof *f->range_rg);
+        f->ranges[0] = (struct fdata_byte_range){0, 4};
+        f->range_rg[0] = 0;
     }
     /* the tail is here already: ranges stop where it starts */
     int64_t have = f->size - f->footer_bytes;
@@ -110,6 +138,7 @@ static int open_one(struct remote_file *f, const struct fdata_parquet_read_optio
         if (r.offset + r.length > have)
             r.length = have > r.offset ? have - r.offset : 0;
         if (r.length > 0) {
+            f->range_rg[kept] = f->range_rg[i];
             f->ranges[kept++] = r;
             f->range_bytes += r.length;
         }
@@ -151,7 +180,7 @@ int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
 }
 
 int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
-                struct fdata_s3_range **ranges, size_t **owner, size_t *count,
+                struct fdata_s3_range **ranges, size_t **owner, int **rg, size_t *count,
                 struct fdata_error *err) {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
@@ -159,8 +188,9 @@ int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
     *urls = calloc(m ? m : 1, sizeof **urls);
     *ranges = calloc(m ? m : 1, sizeof **ranges);
     *owner = calloc(m ? m : 1, sizeof **owner);
+    *rg = calloc(m ? m : 1, sizeof **rg);
     *count = m;
-    if (!*urls || !*ranges || !*owner)
+    if (!*urls || !*ranges || !*owner || !*rg)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t i = 0, k = 0; i < n; i++)
         for (size_t j = 0; j < files[i].num_ranges; j++, k++) {
@@ -169,6 +199,7 @@ int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
             (*ranges)[k] = (struct fdata_s3_range){r->offset, r->length, files[i].etag,
                                                     files[i].buf + r->offset};
             (*owner)[k] = i;
+            (*rg)[k] = files[i].range_rg[j];
         }
     return FDATA_OK;
 }
@@ -184,8 +215,10 @@ void remote_files_free(struct remote_file *files, size_t n) {
     for (size_t i = 0; files && i < n; i++) {
         fdata_parquet_close(files[i].pq);
         free(files[i].ranges);
+        free(files[i].range_rg);
         files[i].pq = NULL;
         files[i].ranges = NULL;
+        files[i].range_rg = NULL;
     }
 }
 
@@ -195,7 +228,7 @@ static void footer_only(struct remote_file *f) {
     f->num_ranges = magic;
     f->range_bytes = magic ? 4 : 0;
     if (magic)
-        f->ranges[0].length = 4;
+        f->ranges[0].length = 4, f->range_rg[0] = 0;
 }
 
 int fdata_load_open_s3(fdata_s3_client *client, const char *url,
@@ -206,12 +239,13 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
     const char **urls = NULL;
     struct fdata_s3_range *ranges = NULL;
     size_t *owner = NULL, n = 0;
+    int *rg = NULL;
     *out = NULL;
     int status = remote_open(client, &f, 1, ro, &go, err);
     if (status == FDATA_OK && !ro) /* the footer only, and the leading magic to check */
         footer_only(&f);
     if (status == FDATA_OK)
-        status = remote_plan(&f, 1, &urls, &ranges, &owner, &n, err);
+        status = remote_plan(&f, 1, &urls, &ranges, &owner, &rg, &n, err);
     struct fdata_s3_get_result *res = status == FDATA_OK ? calloc(n ? n : 1, sizeof *res) : NULL;
     if (status == FDATA_OK)
         status = res ? get_ranges(client, urls, ranges, n, &go, res, err)
@@ -225,6 +259,6 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
         f.pq = NULL;
     }
     remote_files_free(&f, 1);
-    free(urls), free(ranges), free(owner), free(res);
+    free(urls), free(ranges), free(owner), free(rg), free(res);
     return status;
 }

@@ -16,7 +16,9 @@ struct remote_file {
     char etag[128];               /* the version every later range is pinned to */
     uint8_t *buf;                 /* size bytes, zeroed; the open file owns it */
     fdata_parquet_file *pq;
-    struct fdata_byte_range *ranges; /* what the projection needs (the leading magic too) */
+    struct fdata_byte_range *ranges; /* what the projection needs (the leading magic too),
+                                        row group by row group, never merged across two */
+    int *range_rg;                /* the row group each range serves (the magic: 0) */
     size_t num_ranges;
     int64_t range_bytes, footer_bytes;
 };
@@ -29,10 +31,10 @@ int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
                 struct fdata_error *err);
 
 /* The range requests of every file as fdata_s3_get_many arguments (each written straight
- * into its file's buffer, pinned to its ETag); owner[k] is request k's file.  Arrays are
- * malloc'ed (free each). */
+ * into its file's buffer, pinned to its ETag); owner[k] is request k's file and rg[k] the
+ * row group it serves.  Arrays are malloc'ed (free each). */
 int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
-                struct fdata_s3_range **ranges, size_t **owner, size_t *count,
+                struct fdata_s3_range **ranges, size_t **owner, int **rg, size_t *count,
                 struct fdata_error *err);
 
 /* Once a file's ranges are in: its leading magic is checked (it was not there at open). */
