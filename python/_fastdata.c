@@ -400,6 +400,7 @@ static void unhook_sigint(int hooked, const struct sigaction *old) {
     sigaction(SIGINT, old, NULL);
     if (interrupted)
         PyErr_SetInterrupt(); /* its handler runs at the next check: KeyboardInterrupt */
+    interrupted = 0;
 }
 
 /* ---- S3: objects into memory, exposed through the buffer protocol ---- */
@@ -468,7 +469,8 @@ static int s3_init(S3Object *self, PyObject *args, PyObject *kw) {
                                      &no_sign, &retries))
         return -1;
     struct fdata_s3_options o = {.endpoint = endpoint, .region = region, .profile = profile,
-                                 .no_sign = no_sign, .retries = retries};
+                                 .no_sign = no_sign, .retries = retries,
+                                 .cancel = &interrupted}; /* set only while a call is hooked */
     struct fdata_error err = {0};
     if (!(self->lock = PyThread_allocate_lock())) {
         PyErr_NoMemory();
@@ -543,9 +545,13 @@ static PyObject *s3_list(S3Object *self, PyObject *args) {
     struct fdata_s3_listing l;
     struct fdata_error err = {0};
     int status;
+    struct sigaction old_sigint;
+    int hooked = hook_sigint(&old_sigint);
     WITHOUT_GIL(self, status = fdata_s3_list(self->client, url, recursive, &l, &err));
+    unhook_sigint(hooked, &old_sigint);
     if (status != FDATA_OK) {
-        PyErr_SetString(Error, err.message);
+        if (PyErr_CheckSignals() == 0) /* else KeyboardInterrupt */
+            PyErr_SetString(Error, err.message);
         return NULL;
     }
     PyObject *list = PyList_New((Py_ssize_t)l.count);

@@ -53,6 +53,10 @@ struct fdata_s3_options {
     int upload_threads;          /* parts uploaded in parallel; 0 = 4 */
     int no_checksums;            /* 1: do not ask for whole-object checksums
                                     (x-amz-checksum-mode) nor verify them */
+    /* Optional: once *cancel is non-zero, the client's one-request calls (stat, get, put,
+     * listing, ...) stop within about a second, a transfer under way included, with
+     * FDATA_ECANCELED (fdata_s3_get_many has its own flag in its options). */
+    const volatile int *cancel;
 };
 
 /* Makes a client.  FDATA_ENOTFOUND when signing is on and no credentials are found (the

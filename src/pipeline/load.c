@@ -498,8 +498,11 @@ static void load_release(struct ArrowArrayStream *st) {
 /* Everything up to the threads: sources, footers, schema, the download plan. */
 static int loader_start(struct loader *l, const char *const *sources, size_t n,
                         struct fdata_error *err) {
-    if (load_sources_use_s3(sources, n))
-        FDATA_RETURN_IF(fdata_s3_client_new(l->o.s3, &l->s3, err));
+    if (load_sources_use_s3(sources, n)) {
+        struct fdata_s3_options so = l->o.s3 ? *l->o.s3 : (struct fdata_s3_options){0};
+        so.cancel = so.cancel ? so.cancel : l->o.cancel; /* listings and footers stop too */
+        FDATA_RETURN_IF(fdata_s3_client_new(&so, &l->s3, err));
+    }
     FDATA_RETURN_IF(load_files_expand(sources, n, l->s3, &l->files, err));
     FDATA_RETURN_IF(open_all(l, err));
     FDATA_RETURN_IF(make_schema(l, err));

@@ -35,6 +35,7 @@ int fdata_s3_client_new(const struct fdata_s3_options *o, fdata_s3_client **out,
     };
     pthread_mutex_init(&c->lock, NULL);
     c->stall_seconds = o->stall_seconds > 0 ? o->stall_seconds : 30;
+    c->cancel = o->cancel;
     int status = s3_config_resolve(&co, real_getenv, NULL, &c->cfg, err);
     if (status == FDATA_OK && !(c->curl = curl_easy_init()))
         status = fdata_set_error(err, FDATA_ENOMEM, "cannot create a libcurl handle");

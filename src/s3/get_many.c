@@ -149,15 +149,6 @@ static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
     return len;
 }
 
-/* libcurl asks about once a second, and as bytes move: a cancelled download stops its
- * transfers under way too, a stalled one included. */
-static int abort_if_cancelled(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                              curl_off_t ulnow) {
-    const struct downloader *d = ud;
-    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-    return d->opts->cancel && *d->opts->cancel;
-}
-
 static int start_part(struct downloader *d, struct part *p, struct fdata_error *err) {
     struct object *o = p->obj;
     char *url = NULL, *host = NULL, *path = NULL;
@@ -190,11 +181,7 @@ static int start_part(struct downloader *d, struct part *p, struct fdata_error *
     curl_easy_setopt(p->easy, CURLOPT_HEADERDATA, p);
     curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
     curl_easy_setopt(p->easy, CURLOPT_BUFFERSIZE, 512L * 1024); /* fewer, larger callbacks */
-    if (d->opts->cancel) {
-        curl_easy_setopt(p->easy, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(p->easy, CURLOPT_XFERINFOFUNCTION, abort_if_cancelled);
-        curl_easy_setopt(p->easy, CURLOPT_XFERINFODATA, d);
-    }
+    s3_cancel_with(p->easy, d->opts->cancel); /* stalled transfers stop too */
     curl_multi_add_handle(d->multi, p->easy);
     d->active++;
     return FDATA_OK;

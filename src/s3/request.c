@@ -144,6 +144,30 @@ void s3_setup_transfer(fdata_s3_client *c, CURL *h, const struct request *q, con
     }
 }
 
+int s3_abort_if_set(void *flag, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                    curl_off_t ulnow) {
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return *(const volatile int *)flag != 0;
+}
+
+void s3_cancel_with(CURL *h, const volatile int *flag) {
+    if (!flag)
+        return;
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, s3_abort_if_set);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)flag);
+}
+
+/* Waits ms milliseconds, in short naps so that a cancellation is seen; 1 when cancelled. */
+static int nap(const volatile int *cancel, unsigned ms) {
+    for (unsigned slept = 0; slept < ms; slept += 20) {
+        if (cancel && *cancel)
+            return 1;
+        usleep((ms - slept < 20 ? ms - slept : 20) * 1000u);
+    }
+    return cancel && *cancel;
+}
+
 int s3_retryable(long status, const struct s3_error_doc *e) {
     return status == 500 || status == 502 || status == 503 || status == 504 ||
            strcmp(e->code, "SlowDown") == 0 || strcmp(e->code, "RequestTimeout") == 0 ||
@@ -199,6 +223,7 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
             break;
         s3_response_reset(r);
         s3_setup_transfer(c, curl, q, full, headers, r);
+        s3_cancel_with(curl, c->cancel);
         CURLcode rc = curl_easy_perform(curl);
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
         curl_slist_free_all(headers);
@@ -208,10 +233,13 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
         if (rc == CURLE_OK)
             s3_parse_error(r->body.buf ? r->body.buf : "", r->body.len, &e);
         int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(r->status, &e);
-        if (again && attempt < c->retries) {
-            usleep(s3_backoff_ms(rng, attempt) * 1000u);
-            continue;
+        if (rc == CURLE_ABORTED_BY_CALLBACK || (again && attempt < c->retries &&
+                                                nap(c->cancel, s3_backoff_ms(rng, attempt)))) {
+            status = fdata_set_error(err, FDATA_ECANCELED, "%s: %s cancelled", q->url, q->op);
+            break;
         }
+        if (again && attempt < c->retries)
+            continue;
         if (rc != CURLE_OK)
             status = fdata_set_error(err, FDATA_EIO, "%s: %s failed after %d attempts: %s", q->url,
                                      q->op, attempt + 1, curl_easy_strerror(rc));

@@ -22,6 +22,7 @@ struct fdata_s3_client {
     size_t multipart_threshold, upload_part_size;
     int upload_threads;
     int checksums;               /* ask for (x-amz-checksum-mode) and verify checksums */
+    const volatile int *cancel;  /* the caller's, or NULL */
     pthread_mutex_t lock;        /* guards refreshing credentials */
     time_t expires;              /* provider credentials: when they expire */
 };
@@ -61,6 +62,12 @@ int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *
 /* Resets `h` and sets it up for the request (callbacks filling `r`). */
 void s3_setup_transfer(fdata_s3_client *c, CURL *h, const struct request *q, const char *url,
                        struct curl_slist *headers, struct response *r);
+/* libcurl's progress callback for a transfer that stops once *flag (its user data, a
+ * `const volatile int *`) is non-zero: asked about once a second, and as bytes move. */
+int s3_abort_if_set(void *flag, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                    curl_off_t ulnow);
+/* Makes a transfer stop when *flag becomes non-zero (flag NULL: no effect). */
+void s3_cancel_with(CURL *h, const volatile int *flag);
 /* Whether a failed response is worth another attempt. */
 int s3_retryable(long status, const struct s3_error_doc *e);
 /* The error of a non-2xx response: URL, operation, status, S3 code, message, request id. */

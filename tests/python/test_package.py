@@ -186,6 +186,10 @@ print("go", flush=True)
 try:
     if sys.argv[1] == "load":
         fastdata.load("s3://bucket/key.parquet", endpoint=sys.argv[2], no_sign_request=True)
+    elif sys.argv[1] == "prefix":  # the listing hangs
+        fastdata.load("s3://bucket/table/", endpoint=sys.argv[2], no_sign_request=True)
+    elif sys.argv[1] == "list":
+        fastdata.S3("s3://bucket/p/", endpoint=sys.argv[2]).list_recursive()
     else:
         fastdata.S3(endpoint=sys.argv[2]).get_many(["s3://bucket/key"])
     print("finished")
@@ -194,8 +198,9 @@ except KeyboardInterrupt:
 except fastdata.Error as e:
     print(e)
 """
-for what in ("load", "S3.get_many"):
-    p = subprocess.Popen([sys.executable, "-c", INTERRUPTED, what.split(".")[0].lower(),
+for what, mode in (("load", "load"), ("load of a prefix (listing)", "prefix"),
+                   ("S3.get_many", "get"), ("S3.list_recursive", "list")):
+    p = subprocess.Popen([sys.executable, "-c", INTERRUPTED, mode,
                           "http://127.0.0.1:%d" % hole.getsockname()[1]],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x"))
