@@ -60,7 +60,8 @@ struct fdata_load_options {
     int threads;                 /* decoding threads; 0 = one per core */
     int connections;             /* concurrent S3 requests; 0 = 16 */
     size_t part_size;            /* bytes per ranged GET; 0 = 8 MiB */
-    size_t memory_limit;         /* downloaded bytes not yet decoded; 0 = 2 GiB */
+    size_t memory_limit;         /* downloaded bytes not yet decoded (raised to the largest
+                                    row group's, which must fit); 0 = 2 GiB */
     const struct fdata_s3_options *s3; /* client options for s3:// sources; NULL = defaults */
     /* Called after each decoded file with the totals so far (rows, bytes, seconds). */
     void (*progress)(void *ctx, const struct fdata_load_report *so_far, size_t files_total);

@@ -47,6 +47,9 @@ void *fdata_map_zeroed(size_t size);
  * (MADV_POPULATE_WRITE), instead of one page fault per 4 KiB page as they are first written:
  * for buffers about to be filled.  A kernel without it (before 5.14) just faults as usual. */
 void fdata_prefault(void *p, size_t size);
+/* Gives the whole pages inside [p, p + size) of a private anonymous mapping back to the
+ * kernel (MADV_DONTNEED): they read as zeros afterwards. */
+void fdata_discard(void *p, size_t size);
 void fdata_unmap_zeroed(void *p);
 
 static inline uint32_t fdata_load_u32le(const uint8_t *p) {

@@ -21,16 +21,23 @@ void *fdata_aligned_calloc(size_t size) {
 
 void fdata_aligned_free(void *p) { free(p); }
 
-void fdata_prefault(void *p, size_t size) {
-#ifdef MADV_POPULATE_WRITE
+/* madvise over the whole 4 KiB pages inside [p, p + size). */
+static void advise_pages(void *p, size_t size, int advice) {
     uintptr_t first = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
     uintptr_t end = ((uintptr_t)p + size) & ~(uintptr_t)4095;
     if (end > first)
-        madvise((void *)first, end - first, MADV_POPULATE_WRITE);
+        madvise((void *)first, end - first, advice);
+}
+
+void fdata_prefault(void *p, size_t size) {
+#ifdef MADV_POPULATE_WRITE
+    advise_pages(p, size, MADV_POPULATE_WRITE);
 #else
     (void)p, (void)size;
 #endif
 }
+
+void fdata_discard(void *p, size_t size) { advise_pages(p, size, MADV_DONTNEED); }
 
 #define MAP_HEADER ((size_t)4096) /* the first page keeps the mapping's size */
 

@@ -168,13 +168,15 @@ static long pick(struct loader *l) {
     return -1;
 }
 
-/* A file fully decoded: an S3 file's buffer goes now, and its bytes return to the budget. */
+/* A file fully decoded: an S3 file's buffer goes now, and its bytes still held return to
+ * the budget. */
 static void close_file(struct loader *l, struct slot *s) {
     fdata_parquet_close(s->pq);
     s->pq = NULL;
     if (s->remote >= 0) {
-        l->remote[s->remote].pq = NULL;
-        fdata_s3_budget_release(l->budget, (size_t)l->remote[s->remote].range_bytes);
+        struct remote_file *f = &l->remote[s->remote];
+        f->pq = NULL;
+        fdata_s3_budget_release(l->budget, (size_t)(f->range_bytes - f->discarded));
     }
 }
 
@@ -214,6 +216,9 @@ static void *decode(void *arg) {
         double t = now();
         struct fdata_error err = {0};
         int status = decode_row_groups(l, s, from, n, &err);
+        if (status == FDATA_OK && s->remote >= 0) /* their bytes go at once, not with the file */
+            fdata_s3_budget_release(l->budget, (size_t)remote_discard_row_groups(
+                                                   &l->remote[s->remote], from, n));
         if (status == FDATA_OK && from + n == s->count)
             close_file(l, s);
         pthread_mutex_lock(&l->lock);
@@ -365,7 +370,7 @@ static int make_matrix(struct loader *l, struct fdata_error *err) {
 }
 
 /* The S3 range requests, each row group ready once its own are in; the budget holds at
- * least the largest file, so that one always fits. */
+ * least the largest row group, so that one always fits. */
 static int plan_downloads(struct loader *l, struct fdata_error *err) {
     if (l->n_s3 == 0)
         return FDATA_OK;
@@ -373,9 +378,11 @@ static int plan_downloads(struct loader *l, struct fdata_error *err) {
                                 &l->req_rg, &l->n_req, err));
     for (size_t q = 0; q < l->n_req; q++)
         l->slots[l->file_of[l->req_owner[q]]].left[l->req_rg[q]]++;
-    size_t limit = l->limit;
-    for (size_t k = 0; k < l->n_s3; k++)
-        limit = (size_t)l->remote[k].range_bytes > limit ? (size_t)l->remote[k].range_bytes : limit;
+    size_t limit = l->limit; /* the largest row group must fit, or it never could be decoded */
+    for (size_t k = 0; k < l->n_s3; k++) {
+        size_t largest = (size_t)remote_largest_row_group(&l->remote[k]);
+        limit = largest > limit ? largest : limit;
+    }
     l->req_results = calloc(l->n_req + 1, sizeof *l->req_results);
     l->budget = fdata_s3_budget_new(limit);
     return l->req_results && l->budget ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");

@@ -204,6 +204,28 @@ int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
     return FDATA_OK;
 }
 
+int64_t remote_largest_row_group(const struct remote_file *f) {
+    int64_t largest = 0, sum = 0;
+    for (size_t j = 0; j < f->num_ranges; j++) { /* ranges come row group by row group */
+        sum = j > 0 && f->range_rg[j] == f->range_rg[j - 1] ? sum + f->ranges[j].length
+                                                            : f->ranges[j].length;
+        largest = sum > largest ? sum : largest;
+    }
+    return largest;
+}
+
+int64_t remote_discard_row_groups(struct remote_file *f, int first, int n) {
+    int64_t bytes = 0;
+    for (size_t j = 0; j < f->num_ranges; j++) {
+        if (f->range_rg[j] < first || f->range_rg[j] >= first + n)
+            continue;
+        fdata_discard(f->buf + f->ranges[j].offset, (size_t)f->ranges[j].length);
+        bytes += f->ranges[j].length;
+    }
+    f->discarded += bytes;
+    return bytes;
+}
+
 int remote_check_magic(const struct remote_file *f, struct fdata_error *err) {
     return memcmp(f->buf, "PAR1", 4) == 0
                ? FDATA_OK

@@ -21,6 +21,7 @@ struct remote_file {
     int *range_rg;                /* the row group each range serves (the magic: 0) */
     size_t num_ranges;
     int64_t range_bytes, footer_bytes;
+    int64_t discarded;            /* range bytes given back after their row groups decoded */
 };
 
 /* Fetches the footers of files[0..n) in parallel and opens each over its buffer (bytes
@@ -36,6 +37,15 @@ int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
 int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
                 struct fdata_s3_range **ranges, size_t **owner, int **rg, size_t *count,
                 struct fdata_error *err);
+
+/* The bytes of the row group whose ranges hold the most: what must be in memory at once to
+ * decode it. */
+int64_t remote_largest_row_group(const struct remote_file *f);
+
+/* Once row groups [first, first + n) are decoded, nothing reads their ranges again: the
+ * pages only they fill go back to the kernel.  Returns the bytes of those ranges (for the
+ * caller's memory budget). */
+int64_t remote_discard_row_groups(struct remote_file *f, int first, int n);
 
 /* Once a file's ranges are in: its leading magic is checked (it was not there at open). */
 int remote_check_magic(const struct remote_file *f, struct fdata_error *err);
