@@ -59,9 +59,14 @@ def sha(b):
 def main(tmp, env):
     bucket = "fdata-test"
     port = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
-    subprocess.run(["curl", "-sf", "-o", "/dev/null", "--aws-sigv4", "aws:amz:us-east-1:s3",
-                    "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-X", "PUT",
-                    "http://test%%3Atester:testing@127.0.0.1:%s/%s" % (port, bucket)], check=True)
+    for attempt in range(20):  # Swift's services may still be settling just after start
+        made = subprocess.run(["curl", "-sf", "-o", "/dev/null", "--aws-sigv4", "aws:amz:us-east-1:s3",
+                               "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-X", "PUT",
+                               "http://test%%3Atester:testing@127.0.0.1:%s/%s" % (port, bucket)])
+        if made.returncode == 0:
+            break
+        time.sleep(0.5)
+    made.check_returncode()
     rnd = random.Random(42)
     files = {}
     src = os.path.join(tmp, "src")
@@ -559,9 +564,11 @@ def load_tests(tmp, env, bucket):
         words = err.split()
         peaks.append((int(words[1]), int(words[3])) if rc == 0 and words[0] == "peak_rss" else (0, 1))
     (p3, d3), (p12, d12) = peaks
+    # bounded: 4x the data (210 MB more) raises the peak by less than 1.5 limits, and the
+    # peak stays a fraction of the data (downloads and decoded batches both within the limit)
     check("streamed loads under a 32 MiB limit: %d MB of Arrow data peak at %d MB RSS, 4x as "
           "much at %d MB" % (d3 >> 20, p3 >> 20, p12 >> 20),
-          0 < p12 < p3 * 1.25 and p12 < d12 * 3 / 4, err[-500:])
+          0 < p3 and 0 < p12 < d12 / 3 and p12 - p3 < (48 << 20), err[-500:])
     # a file of 4 row groups (DuckDB's), streamed under a 1-byte limit: each row group's bytes
     # are given back once it is decoded, so the whole file is never held
     peaks = {}
