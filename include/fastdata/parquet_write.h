@@ -89,8 +89,9 @@ FDATA_API int fdata_parquet_writer_new(const struct ArrowSchema *schema,
                                        fdata_parquet_sink sink, void *sink_ctx,
                                        fdata_parquet_writer **out, struct fdata_error *err);
 /* Takes a record batch (moved: the writer releases it once encoded).  A row group is
- * encoded each time row_group_rows rows are buffered, and written while the next one is
- * encoded (so at most two row groups are held, one of them encoded). */
+ * encoded each time row_group_rows rows are buffered (a batch that crosses that line is cut
+ * there, its slices sharing its buffers), and written while the next one is encoded (so at
+ * most two row groups are held, one of them encoded). */
 FDATA_API int fdata_parquet_writer_write(fdata_parquet_writer *w, struct ArrowArray *batch,
                                          struct fdata_error *err);
 /* Writes the buffered rows and the footer, then frees the writer (also on failure). */

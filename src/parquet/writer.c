@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1151,6 +1152,37 @@ int fdata_parquet_writer_new(const struct ArrowSchema *schema,
     return FDATA_OK;
 }
 
+/* A batch cut into slices (views sharing its buffers); released with the last slice. */
+struct shared_batch {
+    struct ArrowArray batch;
+    atomic_int refs;
+};
+
+static void shared_batch_done(void *ctx) {
+    struct shared_batch *sb = ctx;
+    if (atomic_fetch_sub(&sb->refs, 1) == 1) {
+        sb->batch.release(&sb->batch);
+        free(sb);
+    }
+}
+
+/* Rows [at, at + n) of sb's batch as a batch of their own, without copying. */
+static int slice_batch(struct shared_batch *sb, int64_t at, int64_t n, struct ArrowArray *out) {
+    atomic_fetch_add(&sb->refs, 1);
+    if (fdata_arrow_array_view(&sb->batch, shared_batch_done, sb, out) != FDATA_OK) {
+        atomic_fetch_sub(&sb->refs, 1);
+        return FDATA_ENOMEM;
+    }
+    out->length = n;
+    for (int64_t c = 0; c < out->n_children; c++) { /* columns are read from their own offset */
+        out->children[c]->offset += at;
+        out->children[c]->length = n;
+    }
+    return FDATA_OK;
+}
+
+static int take_batch(fdata_parquet_writer *w, struct ArrowArray *batch, struct fdata_error *err);
+
 int fdata_parquet_writer_write(fdata_parquet_writer *w, struct ArrowArray *batch,
                                struct fdata_error *err) {
     if (batch->n_children != w->schema.n_children) {
@@ -1158,6 +1190,33 @@ int fdata_parquet_writer_write(fdata_parquet_writer *w, struct ArrowArray *batch
         return fdata_set_error(err, FDATA_EINVAL, "a batch of %lld columns for a schema of %lld",
                                (long long)batch->n_children, (long long)w->schema.n_children);
     }
+    if (batch->length <= w->o.row_group_rows - w->pending_rows)
+        return take_batch(w, batch, err);
+    /* it overflows the row group: cut at the row group's end, so every group has its rows */
+    struct shared_batch *sb = malloc(sizeof *sb);
+    if (!sb) {
+        batch->release(batch);
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    sb->batch = *batch;
+    batch->release = NULL;
+    atomic_init(&sb->refs, 1); /* ours while slicing */
+    int status = FDATA_OK;
+    for (int64_t at = 0; status == FDATA_OK && at < sb->batch.length;) {
+        int64_t room = w->o.row_group_rows - w->pending_rows;
+        int64_t n = sb->batch.length - at < room ? sb->batch.length - at : room;
+        struct ArrowArray slice;
+        status = slice_batch(sb, at, n, &slice) == FDATA_OK
+                     ? take_batch(w, &slice, err)
+                     : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        at += n;
+    }
+    shared_batch_done(sb);
+    return status;
+}
+
+/* Buffers a batch that fits in the row group under way; encodes the group once full. */
+static int take_batch(fdata_parquet_writer *w, struct ArrowArray *batch, struct fdata_error *err) {
     if (w->npending == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 16;
         struct ArrowArray *p = realloc(w->pending, cap * sizeof *p);

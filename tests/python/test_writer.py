@@ -29,10 +29,10 @@ results = []
 OPTION_SETS = [
     ["--codec", "snappy"],
     ["--codec", "zstd", "--page-version", "2", "--dictionary", "off"],
-    ["--codec", "uncompressed", "--page-size", "200", "--row-group-size", "3"],
+    ["--codec", "uncompressed", "--page-size", "200", "--row-group-size", "97"],
     ["--codec", "gzip", "--page-version", "2", "--row-group-size", "1000"],
     ["--codec", "brotli", "--dictionary", "off", "--page-size", "1000"],
-    ["--codec", "lz4_raw", "--page-version", "2", "--page-size", "500", "--row-group-size", "7"],
+    ["--codec", "lz4_raw", "--page-version", "2", "--page-size", "500", "--row-group-size", "250"],
 ]
 ENCODING_SETS = [  # every encoding a column can ask for, read back by all three readers
     ["--encoding", "c_int64=delta_binary_packed", "--encoding", "c_int32=delta_binary_packed",
@@ -168,6 +168,12 @@ def main():
             except (KeyError, pa.ArrowException) as e:
                 ok, why = False, repr(e)
             check(label + ": ARROW:schema holds the columns' Arrow types", ok, why)
+            if "--row-group-size" in opts:  # batches are cut: every group but the last is full
+                size = int(opts[opts.index("--row-group-size") + 1])
+                md = pq.ParquetFile(copy).metadata
+                groups = [md.row_group(g).num_rows for g in range(md.num_row_groups)]
+                check(label + ": row groups of %d rows" % size, all(n == size for n in groups[:-1])
+                      and (not groups or 0 < groups[-1] <= size), groups[:20])
             try:
                 n_copy = con.execute("SELECT count(*) FROM read_parquet(?)", [copy]).fetchone()[0]
                 ok, why = stats_match(con, copy, cols)
