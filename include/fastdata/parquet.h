@@ -174,14 +174,14 @@ FDATA_API int fdata_parquet_read_ranges(fdata_parquet_file *file,
                                         int64_t merge_gap, struct fdata_byte_range **ranges,
                                         size_t *count, struct fdata_error *err);
 
-/* The same for row groups [first, first + num_row_groups) alone: ranges never reach into
- * other row groups' chunks, so a caller can decode each row group as soon as its own ranges
- * are in.  FDATA_EINVAL for row groups out of range. */
-FDATA_API int fdata_parquet_row_group_ranges(fdata_parquet_file *file, int first,
-                                             int num_row_groups,
+/* The same row group by row group: ranges are merged only within a row group, so that a
+ * caller can decode each as soon as its own ranges are in; sorted by row group, then
+ * offset, (*row_groups)[k] (free()) being range k's row group.  Errors as above. */
+FDATA_API int fdata_parquet_row_group_ranges(fdata_parquet_file *file,
                                              const struct fdata_parquet_read_options *opts,
                                              int64_t merge_gap, struct fdata_byte_range **ranges,
-                                             size_t *count, struct fdata_error *err);
+                                             int **row_groups, size_t *count,
+                                             struct fdata_error *err);
 
 /*
  * Makes an ArrowArrayStream that yields one record batch per row group, in file order,

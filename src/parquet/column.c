@@ -64,6 +64,12 @@ int pq_leaf_is_direct(const struct pq_leaf *leaf) {
     }
 }
 
+int pq_leaf_fills(const struct pq_leaf *leaf, size_t width) {
+    int kind = leaf->arrow.kind;
+    return !leaf->nested && pq_leaf_is_direct(leaf) &&
+           ((kind == K_FLOAT && width == 4) || (kind == K_DOUBLE && width == 8));
+}
+
 static size_t value_bytes(const struct chunk_decoder *d, size_t slots) {
     if (d->at->kind == K_BOOL)
         return slots / 8 + 1;
@@ -545,7 +551,7 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     if (d.nested && (in->num_values < 0 || in->num_values > (int64_t)in->size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE))
         return fdata_set_error(err, FDATA_ECORRUPT, "column chunk claims %lld values in %zu bytes",
                                (long long)in->num_values, in->size);
-    if (in->dest && (d.nested || !d.direct || (d.at->kind != K_FLOAT && d.at->kind != K_DOUBLE)))
+    if (in->dest && !pq_leaf_fills(in->leaf, (size_t)d.at->width))
         return fdata_set_error(err, FDATA_EINVAL, "column '%s' cannot be decoded in place",
                                in->leaf->path);
     size_t initial = d.nested ? 0 : (size_t)in->num_rows;

@@ -24,14 +24,17 @@ struct pq_chunk_input {
     int64_t num_rows;      /* rows in the row group */
     int64_t num_values;    /* level entries in the chunk (column metadata), for nested leaves */
     struct pq_scratch *scratch; /* working memory of the calling thread */
-    /* NULL, or where a flat leaf whose values are the Arrow ones (pq_leaf_is_direct) of
-     * float or double type writes its num_rows values instead of an array of its own: the
-     * decoder writes straight into it (no slack past the last row), nulls as NaN. */
+    /* NULL, or where a leaf pq_leaf_fills writes its num_rows values instead of an array of
+     * its own: the decoder writes straight into it (no slack past the last row), nulls as
+     * NaN. */
     uint8_t *dest;
 };
 
 /* True when the leaf's decoded physical values are its Arrow values unchanged. */
 int pq_leaf_is_direct(const struct pq_leaf *leaf);
+/* True when the leaf can be decoded into a caller's buffer of `width`-byte floats
+ * (pq_chunk_input.dest): a flat float32 (width 4) or float64 (width 8) leaf stored as such. */
+int pq_leaf_fills(const struct pq_leaf *leaf, size_t width);
 
 /* Decodes every page of the chunk into *out (released by the caller), or into in->dest
  * (then out->release stays NULL): for a flat leaf one

@@ -301,15 +301,13 @@ static int chunk_input(const fdata_parquet_file *f, int rg, int leaf_index,
 static uint8_t *matrix_dest(const struct read_job *job, int rg, int leaf_index) {
     const struct fdata_matrix *m = job->matrix;
     const struct pq_leaf *leaf = &job->f->schema.leaves[leaf_index];
-    if (job->p->selected[leaf_index] != PQ_INTO_MATRIX || m->order != FDATA_MATRIX_COLUMN_MAJOR ||
-        !pq_leaf_is_direct(leaf))
+    if (job->p->selected[leaf_index] != PQ_INTO_MATRIX) /* (then there is a matrix) */
         return NULL;
-    int f32 = m->dtype == FDATA_MATRIX_FLOAT32;
-    if (!(leaf->arrow.kind == K_FLOAT && f32) && !(leaf->arrow.kind == K_DOUBLE && !f32))
+    size_t elem = fdata_matrix_element_size(m);
+    if (m->order != FDATA_MATRIX_COLUMN_MAJOR || !pq_leaf_fills(leaf, elem))
         return NULL;
     size_t col = (size_t)job->p->matrix_col[leaf_index];
-    return (uint8_t *)m->data +
-           (col * (size_t)m->rows + (size_t)job->matrix_row[rg]) * fdata_matrix_element_size(m);
+    return (uint8_t *)m->data + (col * (size_t)m->rows + (size_t)job->matrix_row[rg]) * elem;
 }
 
 static int decode_task(void *ctx, size_t i, int worker) {
@@ -517,57 +515,92 @@ static int range_cmp(const void *a, const void *b) {
     return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
-int fdata_parquet_read_ranges(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
-                              int64_t merge_gap, struct fdata_byte_range **out, size_t *count,
-                              struct fdata_error *err) {
-    return fdata_parquet_row_group_ranges(f, 0, f->md.num_row_groups, o, merge_gap, out, count,
-                                          err);
-}
-
-int fdata_parquet_row_group_ranges(fdata_parquet_file *f, int first, int num_row_groups,
-                                   const struct fdata_parquet_read_options *o, int64_t merge_gap,
-                                   struct fdata_byte_range **out, size_t *count,
-                                   struct fdata_error *err) {
-    *out = NULL;
-    *count = 0;
-    if (first < 0 || num_row_groups < 0 || first > f->md.num_row_groups - num_row_groups)
-        return fdata_set_error(err, FDATA_EINVAL, "row groups [%d, %d) out of range (file has %d)",
-                               first, first + num_row_groups, f->md.num_row_groups);
-    struct pq_projection p;
-    FDATA_RETURN_IF(make_projection(f, o, &p, err));
-    size_t cap = (size_t)num_row_groups * (size_t)f->schema.num_leaves + 1;
-    struct fdata_byte_range *r = calloc(cap, sizeof *r);
-    int status = r ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    size_t n = 0;
-    for (int rg = first; status == FDATA_OK && rg < first + num_row_groups; rg++) {
-        for (int leaf = 0; status == FDATA_OK && leaf < f->schema.num_leaves; leaf++) {
+/* Appends to r[*n..] the projected chunks of row groups [first, end), sorted, with ranges
+ * closer than merge_gap merged (only among these row groups). */
+static int chunk_ranges(const fdata_parquet_file *f, const struct pq_projection *p, int first,
+                        int end, int64_t merge_gap, struct fdata_byte_range *r, size_t *n,
+                        struct fdata_error *err) {
+    size_t start = *n, k = *n;
+    for (int rg = first; rg < end; rg++) {
+        for (int leaf = 0; leaf < f->schema.num_leaves; leaf++) {
             struct pq_chunk_input in = {0};
-            if (!p.selected[leaf])
+            if (!p->selected[leaf])
                 continue;
-            status = chunk_input(f, rg, leaf, &in, err);
-            if (status == FDATA_OK && in.size > 0)
-                r[n++] = (struct fdata_byte_range){in.file_offset, (int64_t)in.size};
+            FDATA_RETURN_IF(chunk_input(f, rg, leaf, &in, err));
+            if (in.size > 0)
+                r[k++] = (struct fdata_byte_range){in.file_offset, (int64_t)in.size};
         }
     }
-    pq_projection_free(&p);
-    if (status != FDATA_OK) {
-        free(r);
-        return status;
-    }
-    qsort(r, n, sizeof *r, range_cmp);
-    size_t m = 0; /* merge ranges that overlap or lie within merge_gap of each other */
-    for (size_t i = 0; i < n; i++) {
-        if (m > 0 && r[i].offset <= r[m - 1].offset + r[m - 1].length + merge_gap) {
-            int64_t end = r[i].offset + r[i].length;
-            if (end > r[m - 1].offset + r[m - 1].length)
-                r[m - 1].length = end - r[m - 1].offset;
+    qsort(r + start, k - start, sizeof *r, range_cmp);
+    size_t m = start; /* merge ranges that overlap or lie within merge_gap of each other */
+    for (size_t i = start; i < k; i++) {
+        if (m > start && r[i].offset <= r[m - 1].offset + r[m - 1].length + merge_gap) {
+            int64_t last = r[i].offset + r[i].length;
+            if (last > r[m - 1].offset + r[m - 1].length)
+                r[m - 1].length = last - r[m - 1].offset;
         } else {
             r[m++] = r[i];
         }
     }
-    *out = r;
-    *count = m;
+    *n = m;
     return FDATA_OK;
+}
+
+/* The projection and room for every chunk of the file's projected columns. */
+static int ranges_begin(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
+                        struct pq_projection *p, struct fdata_byte_range **r,
+                        struct fdata_error *err) {
+    FDATA_RETURN_IF(make_projection(f, o, p, err));
+    *r = calloc((size_t)f->md.num_row_groups * (size_t)f->schema.num_leaves + 1, sizeof **r);
+    if (*r)
+        return FDATA_OK;
+    pq_projection_free(p);
+    return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+}
+
+int fdata_parquet_read_ranges(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
+                              int64_t merge_gap, struct fdata_byte_range **out, size_t *count,
+                              struct fdata_error *err) {
+    struct pq_projection p;
+    *out = NULL;
+    *count = 0;
+    FDATA_RETURN_IF(ranges_begin(f, o, &p, out, err));
+    int status = chunk_ranges(f, &p, 0, f->md.num_row_groups, merge_gap, *out, count, err);
+    pq_projection_free(&p);
+    if (status != FDATA_OK) {
+        free(*out);
+        *out = NULL;
+        *count = 0;
+    }
+    return status;
+}
+
+int fdata_parquet_row_group_ranges(fdata_parquet_file *f,
+                                   const struct fdata_parquet_read_options *o, int64_t merge_gap,
+                                   struct fdata_byte_range **out, int **row_groups, size_t *count,
+                                   struct fdata_error *err) {
+    struct pq_projection p;
+    *out = NULL;
+    *row_groups = NULL;
+    *count = 0;
+    FDATA_RETURN_IF(ranges_begin(f, o, &p, out, err));
+    size_t cap = (size_t)f->md.num_row_groups * (size_t)f->schema.num_leaves + 1;
+    int status = (*row_groups = malloc(cap * sizeof **row_groups))
+                     ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (int rg = 0; status == FDATA_OK && rg < f->md.num_row_groups; rg++) {
+        size_t before = *count;
+        status = chunk_ranges(f, &p, rg, rg + 1, merge_gap, *out, count, err);
+        for (size_t k = before; k < *count; k++)
+            (*row_groups)[k] = rg;
+    }
+    pq_projection_free(&p);
+    if (status != FDATA_OK) {
+        free(*out), free(*row_groups);
+        *out = NULL;
+        *row_groups = NULL;
+        *count = 0;
+    }
+    return status;
 }
 
 /* ---- stream ---- */

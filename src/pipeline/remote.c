@@ -73,38 +73,6 @@ static int fetch_missing(fdata_s3_client *c, struct remote_file *files, const in
     return status;
 }
 
-static int add_range(struct remote_file *f, struct fdata_byte_range r, int rg,
-                     struct fdata_error *err) {
-    struct fdata_byte_range *ranges = realloc(f->ranges, (f->num_ranges + 1) * sizeof *ranges);
-    if (ranges)
-        f->ranges = ranges;
-    int *rgs = ranges ? realloc(f->range_rg, (f->num_ranges + 1) * sizeof *rgs) : NULL;
-    if (rgs)
-        f->range_rg = rgs;
-    if (!rgs)
-        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    f->ranges[f->num_ranges] = r;
-    f->range_rg[f->num_ranges++] = rg;
-    return FDATA_OK;
-}
-
-/* The projection's ranges row group by row group, so that each can be decoded as soon as
- * its own bytes are in. */
-static int plan_ranges(struct remote_file *f, const struct fdata_parquet_read_options *ro,
-                       struct fdata_error *err) {
-    for (int g = 0; g < fdata_parquet_num_row_groups(f->pq); g++) {
-        struct fdata_byte_range *r;
-        size_t n;
-        FDATA_RETURN_IF(fdata_parquet_row_group_ranges(f->pq, g, 1, ro, MERGE_GAP, &r, &n, err));
-        int status = FDATA_OK;
-        for (size_t i = 0; i < n && status == FDATA_OK; i++)
-            status = add_range(f, r[i], g, err);
-        free(r);
-        FDATA_RETURN_IF(status);
-    }
-    return FDATA_OK;
-}
-
 /* The projection's ranges, with the leading magic (merged into the first range when near). */
 static int open_one(struct remote_file *f, const struct fdata_parquet_read_options *ro,
                     struct fdata_error *err) {
@@ -117,18 +85,28 @@ static int open_one(struct remote_file *f, const struct fdata_parquet_read_optio
         f->buf = NULL;
         return err ? err->code : FDATA_ECORRUPT;
     }
-    FDATA_RETURN_IF(plan_ranges(f, ro, err));
+    /* row group by row group, so that each can be decoded as soon as its own bytes are in */
+    FDATA_RETURN_IF(fdata_parquet_row_group_ranges(f->pq, ro, MERGE_GAP, &f->ranges, &f->range_rg,
+                                                   &f->num_ranges, err));
     if (fetched_start) /* the tail was the whole object */
         f->num_ranges = 0;
     else if (f->num_ranges && f->range_rg[0] == 0 && f->ranges[0].offset <= MERGE_GAP) {
         f->ranges[0].length += f->ranges[0].offset;
         f->ranges[0].offset = 0;
-    } else {
-        FDATA_RETURN_IF(add_range(f, (struct fdata_byte_range){0, 4}, 0, err));
-        memmove(f->ranges + 1, f->ranges, (f->num_ranges - 1) * sizeof *f->ranges);
-        memmove(f->range_rg + 1, f->range_rg, (f->num_ranges - 1) * sizeof *f->range_rg);
+    } else { /* the magic alone, with row group 0 */
+        struct fdata_byte_range *r = realloc(f->ranges, (f->num_ranges + 1) * sizeof *r);
+        if (r)
+            f->ranges = r;
+        int *g = r ? realloc(f->range_rg, (f->num_ranges + 1) * sizeof *g) : NULL;
+        if (g)
+            f->range_rg = g;
+        if (!g)
+            return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        memmove(f->ranges + 1, f->ranges, f->num_ranges * sizeof *f->ranges);
+        memmove(f->range_rg + 1, f->range_rg, f->num_ranges * sizeof *f->range_rg);
         f->ranges[0] = (struct fdata_byte_range){0, 4};
         f->range_rg[0] = 0;
+        f->num_ranges++;
     }
     /* the tail is here already: ranges stop where it starts */
     int64_t have = f->size - f->footer_bytes;
