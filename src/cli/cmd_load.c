@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #include "fastdata/load.h"
+#include "../common/common.h"
 #include "cli.h"
 
 static const char load_usage[] =
@@ -37,25 +37,8 @@ static void progress(void *ctx, const struct fdata_load_report *r, size_t total)
             total, (long long)r->rows, (double)r->bytes_fetched / 1e6);
 }
 
-/* This process's peak resident memory: VmHWM, which starts afresh at exec (getrusage's
- * ru_maxrss keeps the peak of the process that forked us, e.g. a large Python). */
-static long peak_rss_bytes(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && kb < 0 && fgets(line, sizeof line, f))
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    struct rusage u;
-    if (kb < 0) /* no /proc: the portable figure */
-        kb = getrusage(RUSAGE_SELF, &u) == 0 ? u.ru_maxrss : 0;
-    return kb * 1024L;
-}
-
 static void print_report(const struct fdata_load_report *r, int json) {
-    long rss = peak_rss_bytes();
+    long rss = fdata_peak_rss_bytes();
     if (json) {
         printf("{\"files\": %zu, \"rows\": %lld, \"columns\": %d, \"row_groups\": %lld, "
                "\"bytes_fetched\": %llu, \"bytes_decoded\": %llu, \"seconds\": %.6f, "

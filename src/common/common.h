@@ -50,6 +50,10 @@ void fdata_prefault(void *p, size_t size);
 /* Gives the whole pages inside [p, p + size) of a private anonymous mapping back to the
  * kernel (MADV_DONTNEED): they read as zeros afterwards. */
 void fdata_discard(void *p, size_t size);
+/* This process's peak resident memory in bytes: VmHWM, which starts afresh at exec
+ * (getrusage's ru_maxrss keeps the peak of the process that forked us, e.g. a large Python);
+ * ru_maxrss where there is no /proc. */
+long fdata_peak_rss_bytes(void);
 void fdata_unmap_zeroed(void *p);
 
 static inline uint32_t fdata_load_u32le(const uint8_t *p) {

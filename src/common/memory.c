@@ -1,6 +1,8 @@
 /* 64-byte aligned buffers, as the Arrow C Data Interface recommends. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include "common.h"
 
@@ -57,4 +59,19 @@ void fdata_unmap_zeroed(void *p) {
         return;
     void *m = (uint8_t *)p - MAP_HEADER;
     munmap(m, *(size_t *)m);
+}
+
+long fdata_peak_rss_bytes(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && kb < 0 && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    struct rusage u;
+    if (kb < 0)
+        kb = getrusage(RUSAGE_SELF, &u) == 0 ? u.ru_maxrss : 0;
+    return kb * 1024L;
 }

@@ -8,20 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fastdata/load.h"
+#include "common/common.h"
 #include "test_util.h"
-
-/* VmHWM: this process's peak since exec (ru_maxrss would keep the forking test's). */
-static long peak_rss(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = 0;
-    while (f && !kb && fgets(line, sizeof line, f))
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return kb * 1024L;
-}
 
 int main(int argc, char **argv) {
     struct fdata_s3_options s3 = {0};
@@ -62,7 +50,7 @@ int main(int argc, char **argv) {
         if (rc != 0)
             fprintf(stderr, "%s\n", table.get_last_error(&table));
         table.release(&table);
-        fprintf(stderr, "peak_rss %ld decoded %llu ", peak_rss(),
+        fprintf(stderr, "peak_rss %ld decoded %llu ", fdata_peak_rss_bytes(),
                 (unsigned long long)r.bytes_decoded);
         if (rc != 0)
             return 1;
