@@ -9,6 +9,7 @@ struct array_private {
     const void *buffer_ptrs[3];
     struct ArrowArray *children;  /* n_children structs, one allocation */
     struct ArrowArray **child_ptrs;
+    void *slab;                   /* holds buffer 1 when not NULL (a reference of ours) */
 };
 
 static void array_release(struct ArrowArray *a) {
@@ -18,6 +19,7 @@ static void array_release(struct ArrowArray *a) {
             p->children[i].release(&p->children[i]);
     for (int i = 0; i < 3; i++)
         fdata_aligned_free(p->buffers[i]);
+    fdata_slab_unref(p->slab);
     free(p->children);
     free(p->child_ptrs);
     free(p);
@@ -47,6 +49,17 @@ int fdata_array_make(struct ArrowArray *out, int64_t length, int64_t null_count,
     for (int i = 0; i < n_buffers; i++)
         p->buffer_ptrs[i] = p->buffers[i] = buffers[i];
     init_array(out, p, length, null_count, n_buffers);
+    return FDATA_OK;
+}
+
+int fdata_array_make_in_slab(struct ArrowArray *out, int64_t length, int64_t null_count,
+                             int n_buffers, void *const *buffers, void *slab) {
+    void *owned[3] = {buffers[0], NULL, n_buffers > 2 ? buffers[2] : NULL};
+    FDATA_RETURN_IF(fdata_array_make(out, length, null_count, n_buffers, owned));
+    struct array_private *p = out->private_data;
+    p->buffer_ptrs[1] = buffers[1];
+    p->slab = slab;
+    fdata_slab_ref(slab);
     return FDATA_OK;
 }
 

@@ -13,6 +13,12 @@
 int fdata_array_make(struct ArrowArray *out, int64_t length, int64_t null_count,
                      int n_buffers, void *const *buffers);
 
+/* As fdata_array_make, except that buffers[1] lies inside `slab` (fdata_slab_new) and is
+ * not the array's to free: the array holds a reference on the slab instead, dropped by its
+ * release.  On failure the other buffers are freed and the slab is left as it was. */
+int fdata_array_make_in_slab(struct ArrowArray *out, int64_t length, int64_t null_count,
+                             int n_buffers, void *const *buffers, void *slab);
+
 /* Makes a parent array (struct, list, map: buffers are validity and, for lists, offsets)
  * that takes ownership of its buffers and of `n` child arrays, moved from children[0..n)
  * (their release set to NULL).  On failure buffers and children are released. */

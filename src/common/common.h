@@ -43,9 +43,21 @@ void fdata_aligned_free(void *p);
  * touched, and fdata_unmap_zeroed returns them all at once (sparse file buffers, where most
  * pages may never be written).  NULL when the mapping fails. */
 void *fdata_map_zeroed(size_t size);
+/* Asks for transparent huge pages (2 MiB: one fault and one page-table entry where there
+ * were 512) for the aligned 2 MiB blocks inside [p, p + size), when the kernel leaves that
+ * to madvise.  Only for memory that is soon written whole: a huge page is resident whole. */
+void fdata_advise_huge(void *p, size_t size);
+/* A reference-counted, 64-byte aligned buffer that several arrays can share (large ones
+ * mapped, huge pages advised; small ones from malloc, not zeroed): fdata_slab_new returns it
+ * with one reference or NULL, fdata_slab_ref adds one (any thread), fdata_slab_unref drops
+ * one and frees it with the last (NULL: no-op). */
+void *fdata_slab_new(size_t size);
+void fdata_slab_ref(void *slab);
+void fdata_slab_unref(void *slab);
 /* Asks the kernel to back the whole pages inside [p, p + size) with memory now, in one call
  * (MADV_POPULATE_WRITE), instead of one page fault per 4 KiB page as they are first written:
- * for buffers about to be filled.  A kernel without it (before 5.14) just faults as usual. */
+ * for buffers about to be filled (huge pages advised first, see fdata_advise_huge).  A
+ * kernel without it (before 5.14) just faults as usual. */
 void fdata_prefault(void *p, size_t size);
 /* Gives the whole pages inside [p, p + size) of a private anonymous mapping back to the
  * kernel (MADV_DONTNEED): they read as zeros afterwards. */

@@ -26,7 +26,7 @@
 #define FLAT_INITIAL_ROWS ((size_t)1 << 22)
 /* Bytes past the last row slot of fixed-width output, so that a PLAIN page can be
  * decompressed into the slots of its own rows even with its definition levels in front. */
-#define IN_PLACE_SLACK 16384
+#define IN_PLACE_SLACK PQ_SLAB_SLACK
 
 struct chunk_decoder {
     const struct pq_chunk_input *in;
@@ -64,9 +64,14 @@ int pq_leaf_is_direct(const struct pq_leaf *leaf) {
     }
 }
 
+int pq_leaf_fixed_direct(const struct pq_leaf *leaf) {
+    return !leaf->nested && pq_leaf_is_direct(leaf) && leaf->arrow.width > 0 &&
+           leaf->arrow.kind != K_BOOL;
+}
+
 int pq_leaf_fills(const struct pq_leaf *leaf, size_t width) {
     int kind = leaf->arrow.kind;
-    return !leaf->nested && pq_leaf_is_direct(leaf) &&
+    return pq_leaf_fixed_direct(leaf) &&
            ((kind == K_FLOAT && width == 4) || (kind == K_DOUBLE && width == 8));
 }
 
@@ -303,7 +308,7 @@ static int in_place_target(struct chunk_decoder *d, int encoding, size_t raw_len
         size_t need = raw_len / w + 1 > entries ? raw_len / w + 1 : entries;
         FDATA_RETURN_IF(reserve_slots(d, pos + need));
     }
-    size_t room = (d->cap - pos) * w + (d->in->dest ? 0 : IN_PLACE_SLACK);
+    size_t room = (d->cap - pos) * w + (d->in->dest && !d->in->slab ? 0 : IN_PLACE_SLACK);
     *target = raw_len <= room ? d->out.values + pos * w : NULL;
     return FDATA_OK;
 }
@@ -501,7 +506,10 @@ static int finish_array(struct chunk_decoder *d, struct ArrowArray *out) {
             return fail(d, FDATA_ENOMEM, "out of memory");
         }
     }
-    if (fdata_array_make(out, rows, d->out.null_count, n_buffers, buffers) != FDATA_OK)
+    int status = d->in->slab ? fdata_array_make_in_slab(out, rows, d->out.null_count, n_buffers,
+                                                         buffers, d->in->slab)
+                             : fdata_array_make(out, rows, d->out.null_count, n_buffers, buffers);
+    if (status != FDATA_OK)
         return fail(d, FDATA_ENOMEM, "out of memory");
     return FDATA_OK;
 }
@@ -514,7 +522,8 @@ static int borrow_dest(struct chunk_decoder *d) {
         return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for %zu values", rows);
     d->out.values = d->in->dest;
     d->cap = rows;
-    fdata_prefault(d->out.values, rows * (size_t)d->at->width); /* a fresh matrix, most often */
+    if (!d->in->slab) /* a fresh matrix, most often (a slab's huge pages fault as written) */
+        fdata_prefault(d->out.values, rows * (size_t)d->at->width);
     return FDATA_OK;
 }
 
@@ -551,7 +560,8 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     if (d.nested && (in->num_values < 0 || in->num_values > (int64_t)in->size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE))
         return fdata_set_error(err, FDATA_ECORRUPT, "column chunk claims %lld values in %zu bytes",
                                (long long)in->num_values, in->size);
-    if (in->dest && !pq_leaf_fills(in->leaf, (size_t)d.at->width))
+    if (in->dest && !(in->slab ? pq_leaf_fixed_direct(in->leaf)
+                               : pq_leaf_fills(in->leaf, (size_t)d.at->width)))
         return fdata_set_error(err, FDATA_EINVAL, "column '%s' cannot be decoded in place",
                                in->leaf->path);
     size_t initial = d.nested ? 0 : (size_t)in->num_rows;
@@ -559,7 +569,7 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
                           : reserve_slots(&d, initial < FLAT_INITIAL_ROWS ? initial : FLAT_INITIAL_ROWS);
     if (status == FDATA_OK)
         status = decode_pages(&d);
-    if (status == FDATA_OK && in->dest)
+    if (status == FDATA_OK && in->dest && !in->slab)
         nulls_to_nan(&d);
     else if (status == FDATA_OK)
         status = finish_array(&d, out);

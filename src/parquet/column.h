@@ -26,18 +26,26 @@ struct pq_chunk_input {
     struct pq_scratch *scratch; /* working memory of the calling thread */
     /* NULL, or where a leaf pq_leaf_fills writes its num_rows values instead of an array of
      * its own: the decoder writes straight into it (no slack past the last row), nulls as
-     * NaN. */
+     * NaN.  With `slab` set instead: where a pq_leaf_fixed_direct leaf's values go, with
+     * PQ_SLAB_SLACK bytes of room past the last row, inside that slab (fdata_slab_new),
+     * and the chunk becomes an array whose values buffer it is (nulls left as they fall). */
     uint8_t *dest;
+    void *slab;
 };
 
 /* True when the leaf's decoded physical values are its Arrow values unchanged. */
 int pq_leaf_is_direct(const struct pq_leaf *leaf);
+/* True when the leaf is flat and its values are fixed-width Arrow values as stored: a
+ * chunk of n rows takes exactly n * width bytes (decodable into a slab). */
+int pq_leaf_fixed_direct(const struct pq_leaf *leaf);
+/* Bytes past a slab chunk's last row that its decoder may write into (see dest). */
+#define PQ_SLAB_SLACK 16384
 /* True when the leaf can be decoded into a caller's buffer of `width`-byte floats
  * (pq_chunk_input.dest): a flat float32 (width 4) or float64 (width 8) leaf stored as such. */
 int pq_leaf_fills(const struct pq_leaf *leaf, size_t width);
 
 /* Decodes every page of the chunk into *out (released by the caller), or into in->dest
- * (then out->release stays NULL): for a flat leaf one
+ * (then out->release stays NULL, unless in->slab): for a flat leaf one
  * value per row; for a nested leaf one value per slot (see schema.h), with every entry's
  * levels stored in *levels (freed by the caller with pq_levels_free; may be NULL for flat
  * leaves).  On failure out->release is NULL, levels hold nothing, and err says which page

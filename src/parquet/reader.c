@@ -244,7 +244,7 @@ int fdata_parquet_get_schema(fdata_parquet_file *f, const struct fdata_parquet_r
 struct read_job {
     fdata_parquet_file *f;
     const struct pq_projection *p;
-    int first_rg;
+    int first_rg, count;
     int *leaves;                   /* selected leaf indices */
     int num_leaves;
     struct pq_leaf_result *results; /* [rg][leaf], all leaves of the schema */
@@ -255,7 +255,11 @@ struct read_job {
     int64_t *matrix_row;           /* [rg]: where the row group's rows go in the matrix */
     const struct ArrowArray **matrix_arrays; /* [rg][matrix column]: decoded as arrays */
     const char **matrix_formats;   /* [matrix column] */
+    void **slabs;                  /* [rg]: the row group's fixed-width values, or NULL */
+    uint8_t **slab_dest;           /* [rg][leaf]: where in the slab the leaf's values go */
 };
+
+
 
 /* Rows per task when the matrix is filled from decoded arrays: a block of a row-major
  * matrix stays in cache while every column writes its part. */
@@ -315,13 +319,16 @@ static int decode_task(void *ctx, size_t i, int worker) {
     size_t nleaf = (size_t)job->num_leaves;
     int rg = job->first_rg + (int)(i / nleaf);
     int leaf_index = job->leaves[i % nleaf];
-    struct pq_leaf_result *r =
-        &job->results[(i / nleaf) * (size_t)job->f->schema.num_leaves + (size_t)leaf_index];
+    size_t at = (i / nleaf) * (size_t)job->f->schema.num_leaves + (size_t)leaf_index;
+    struct pq_leaf_result *r = &job->results[at];
     struct fdata_error *err = &job->errors[i];
     struct pq_chunk_input in;
     int status = chunk_input(job->f, rg, leaf_index, &in, err);
     in.scratch = &job->scratch[worker];
     in.dest = matrix_dest(job, rg - job->first_rg, leaf_index);
+    in.slab = in.dest || !job->slab_dest[at] ? NULL : job->slabs[rg - job->first_rg];
+    if (in.slab)
+        in.dest = job->slab_dest[at];
     if (status == FDATA_OK)
         status = pq_decode_chunk(&in, &r->array, &r->levels, err);
     if (status != FDATA_OK)
@@ -415,6 +422,36 @@ static int fill_matrix(struct read_job *job, int count, int threads, struct fdat
     return status;
 }
 
+/* Bytes of a row group's slab that leaf i takes, 0 when its values do not go into one. */
+static size_t slab_share(const struct read_job *job, int i, size_t rows) {
+    const struct pq_leaf *leaf = &job->f->schema.leaves[i];
+    if (job->p->selected[i] == PQ_INTO_MATRIX || !pq_leaf_fixed_direct(leaf))
+        return 0;
+    return (rows * (size_t)leaf->arrow.width + PQ_SLAB_SLACK + 63) & ~(size_t)63;
+}
+
+/* One slab per row group for the values of its fixed-width leaves that become arrays: one
+ * allocation, and for large row groups a few huge pages instead of thousands of 4 KiB faults
+ * over many small buffers.  A slab that cannot be had leaves its leaves to allocate their own
+ * buffers. */
+static void plan_slabs(struct read_job *job, int count) {
+    size_t nleaves = (size_t)job->f->schema.num_leaves;
+    for (int rg = 0; rg < count; rg++) {
+        size_t rows = (size_t)job->f->md.row_groups[job->first_rg + rg].num_rows, size = 0;
+        for (int k = 0; k < job->num_leaves; k++)
+            size += slab_share(job, job->leaves[k], rows);
+        uint8_t *slab = rows && size ? fdata_slab_new(size) : NULL;
+        job->slabs[rg] = slab;
+        size_t at = 0;
+        for (int k = 0; slab && k < job->num_leaves; k++) {
+            size_t share = slab_share(job, job->leaves[k], rows);
+            if (share)
+                job->slab_dest[(size_t)rg * nleaves + (size_t)job->leaves[k]] = slab + at;
+            at += share;
+        }
+    }
+}
+
 static void release_all(struct ArrowArray *a, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (a[i].release)
@@ -439,6 +476,10 @@ static void free_job(struct read_job *job, size_t results, size_t fields, int th
     free(job->matrix_row);
     free(job->matrix_arrays);
     free(job->matrix_formats);
+    for (int rg = 0; job->slabs && rg < job->count; rg++)
+        fdata_slab_unref(job->slabs[rg]); /* the arrays hold their own references */
+    free(job->slabs);
+    free(job->slab_dest);
 }
 
 /* Each row group's first row in the matrix, which must have room for all of them. */
@@ -470,13 +511,15 @@ int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
     int threads = fdata_thread_count(o ? o->threads : 0);
     size_t nresults = (size_t)count * (size_t)s->num_leaves;
     size_t nfields = (size_t)count * (size_t)p.num_fields;
-    struct read_job job = {.f = f, .p = &p, .first_rg = first,
+    struct read_job job = {.f = f, .p = &p, .first_rg = first, .count = count,
                            .leaves = calloc((size_t)s->num_leaves + 1, sizeof *job.leaves),
                            .results = calloc(nresults + 1, sizeof *job.results),
                            .fields = calloc(nfields + 1, sizeof *job.fields),
                            .scratch = calloc((size_t)threads, sizeof *job.scratch),
                            .matrix = o ? o->matrix : NULL,
-                           .matrix_row = calloc((size_t)count + 1, sizeof *job.matrix_row)};
+                           .matrix_row = calloc((size_t)count + 1, sizeof *job.matrix_row),
+                           .slabs = calloc((size_t)count + 1, sizeof *job.slabs),
+                           .slab_dest = calloc(nresults + 1, sizeof *job.slab_dest)};
     for (int i = 0; job.leaves && i < s->num_leaves; i++)
         if (p.selected[i])
             job.leaves[job.num_leaves++] = i;
@@ -486,7 +529,10 @@ int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
     nerrors = nblocks > nerrors ? nblocks : nerrors;
     job.errors = calloc(nerrors + 1, sizeof *job.errors);
     int status = job.leaves && job.results && job.fields && job.scratch && job.errors &&
-                 job.matrix_row ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+                 job.matrix_row && job.slabs && job.slab_dest
+                 ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status == FDATA_OK)
+        plan_slabs(&job, count);
     if (status == FDATA_OK && job.matrix)
         status = place_in_matrix(&job, o->matrix_row, count, err);
     if (status == FDATA_OK)

@@ -178,6 +178,7 @@ int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
                                                     files[i].buf + r->offset};
             (*owner)[k] = i;
             (*rg)[k] = files[i].range_rg[j];
+            fdata_advise_huge(files[i].buf + r->offset, (size_t)r->length); /* all written */
         }
     return FDATA_OK;
 }
