@@ -31,6 +31,7 @@ int fdata_matrix_alloc(struct fdata_matrix *m, int64_t rows, struct fdata_error 
     if (!m->data)
         return fdata_set_error(err, FDATA_ENOMEM, "matrix: out of memory for %lld x %zu",
                                (long long)rows, m->num_columns);
+    fdata_advise_huge(m->data, (size_t)rows * m->num_columns * elem); /* every byte is written */
     return FDATA_OK;
 }
 
