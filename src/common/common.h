@@ -47,11 +47,13 @@ void *fdata_map_zeroed(size_t size);
  * were 512) for the aligned 2 MiB blocks inside [p, p + size), when the kernel leaves that
  * to madvise.  Only for memory that is soon written whole: a huge page is resident whole. */
 void fdata_advise_huge(void *p, size_t size);
-/* A reference-counted, 64-byte aligned buffer that several arrays can share (large ones
- * mapped, huge pages advised; small ones from malloc, not zeroed): fdata_slab_new returns it
- * with one reference or NULL, fdata_slab_ref adds one (any thread), fdata_slab_unref drops
- * one and frees it with the last (NULL: no-op). */
-void *fdata_slab_new(size_t size);
+/* A reference-counted, 64-byte aligned buffer that several arrays can share, its bytes
+ * undefined (large ones mapped, huge pages advised, with pages from `pool` when it is not
+ * NULL, see pages.h; small ones from malloc): fdata_slab_new returns it with one reference or
+ * NULL, fdata_slab_ref adds one (any thread), fdata_slab_unref drops one and frees it with
+ * the last (NULL: no-op). */
+struct fdata_pages;
+void *fdata_slab_new(size_t size, struct fdata_pages *pool);
 void fdata_slab_ref(void *slab);
 void fdata_slab_unref(void *slab);
 /* Asks the kernel to back the whole pages inside [p, p + size) with memory now, in one call

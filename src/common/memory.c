@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <sys/mman.h>
 #include "common.h"
+#include "pages.h"
 
 static size_t round_up_64(size_t size) { return (size + 63) & ~(size_t)63; }
 
@@ -89,13 +90,14 @@ static struct slab_header *slab_header(void *slab) {
     return (struct slab_header *)((uint8_t *)slab - SLAB_HEADER);
 }
 
-void *fdata_slab_new(size_t size) {
+void *fdata_slab_new(size_t size, struct fdata_pages *pool) {
     uint8_t *p;
     if (size >= SLAB_MAP_MIN) {
         if (!(p = fdata_map_zeroed(size)))
             return NULL;
         slab_header(p)->map_size = *(size_t *)(p - MAP_HEADER);
         fdata_advise_huge(p, size); /* written whole, soon: 2 MiB at a fault, not 4 KiB */
+        fdata_pages_take(pool, p, size); /* better still: pages in use already */
     } else {
         if (size > SIZE_MAX - SLAB_HEADER || !(p = fdata_aligned_alloc(size + SLAB_HEADER)))
             return NULL;

@@ -26,7 +26,7 @@
 #define FLAT_INITIAL_ROWS ((size_t)1 << 22)
 /* Bytes past the last row slot of fixed-width output, so that a PLAIN page can be
  * decompressed into the slots of its own rows even with its definition levels in front. */
-#define IN_PLACE_SLACK PQ_SLAB_SLACK
+#define IN_PLACE_SLACK 16384
 
 struct chunk_decoder {
     const struct pq_chunk_input *in;
@@ -67,6 +67,10 @@ int pq_leaf_is_direct(const struct pq_leaf *leaf) {
 int pq_leaf_fixed_direct(const struct pq_leaf *leaf) {
     return !leaf->nested && pq_leaf_is_direct(leaf) && leaf->arrow.width > 0 &&
            leaf->arrow.kind != K_BOOL;
+}
+
+size_t pq_slab_slack(const struct pq_leaf *leaf) {
+    return leaf->repetition == PQ_OPTIONAL ? IN_PLACE_SLACK : 0;
 }
 
 int pq_leaf_fills(const struct pq_leaf *leaf, size_t width) {
@@ -308,7 +312,8 @@ static int in_place_target(struct chunk_decoder *d, int encoding, size_t raw_len
         size_t need = raw_len / w + 1 > entries ? raw_len / w + 1 : entries;
         FDATA_RETURN_IF(reserve_slots(d, pos + need));
     }
-    size_t room = (d->cap - pos) * w + (d->in->dest && !d->in->slab ? 0 : IN_PLACE_SLACK);
+    size_t slack = !d->in->dest ? IN_PLACE_SLACK : d->in->slab ? pq_slab_slack(d->leaf) : 0;
+    size_t room = (d->cap - pos) * w + slack;
     *target = raw_len <= room ? d->out.values + pos * w : NULL;
     return FDATA_OK;
 }

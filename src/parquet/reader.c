@@ -13,6 +13,7 @@
 #include "../common/common.h"
 #include "assemble.h"
 #include "column.h"
+#include "reader.h"
 #include "projection.h"
 #include "metadata.h"
 #include "schema.h"
@@ -255,6 +256,7 @@ struct read_job {
     int64_t *matrix_row;           /* [rg]: where the row group's rows go in the matrix */
     const struct ArrowArray **matrix_arrays; /* [rg][matrix column]: decoded as arrays */
     const char **matrix_formats;   /* [matrix column] */
+    struct fdata_pages *pages;     /* where slabs take their pages, or NULL */
     void **slabs;                  /* [rg]: the row group's fixed-width values, or NULL */
     uint8_t **slab_dest;           /* [rg][leaf]: where in the slab the leaf's values go */
 };
@@ -427,7 +429,7 @@ static size_t slab_share(const struct read_job *job, int i, size_t rows) {
     const struct pq_leaf *leaf = &job->f->schema.leaves[i];
     if (job->p->selected[i] == PQ_INTO_MATRIX || !pq_leaf_fixed_direct(leaf))
         return 0;
-    return (rows * (size_t)leaf->arrow.width + PQ_SLAB_SLACK + 63) & ~(size_t)63;
+    return (rows * (size_t)leaf->arrow.width + pq_slab_slack(leaf) + 63) & ~(size_t)63;
 }
 
 /* One slab per row group for the values of its fixed-width leaves that become arrays: one
@@ -440,7 +442,7 @@ static void plan_slabs(struct read_job *job, int count) {
         size_t rows = (size_t)job->f->md.row_groups[job->first_rg + rg].num_rows, size = 0;
         for (int k = 0; k < job->num_leaves; k++)
             size += slab_share(job, job->leaves[k], rows);
-        uint8_t *slab = rows && size ? fdata_slab_new(size) : NULL;
+        uint8_t *slab = rows && size ? fdata_slab_new(size, job->pages) : NULL;
         job->slabs[rg] = slab;
         size_t at = 0;
         for (int k = 0; slab && k < job->num_leaves; k++) {
@@ -500,6 +502,12 @@ static int place_in_matrix(struct read_job *job, int64_t row, int count, struct 
 int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
                                   const struct fdata_parquet_read_options *o,
                                   struct ArrowArray *out, struct fdata_error *err) {
+    return pq_read_row_groups(f, first, count, o, NULL, out, err);
+}
+
+int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
+                       const struct fdata_parquet_read_options *o, struct fdata_pages *pages,
+                       struct ArrowArray *out, struct fdata_error *err) {
     for (int i = 0; i < count; i++)
         out[i].release = NULL;
     if (first < 0 || count < 0 || first > f->md.num_row_groups - count)
@@ -511,7 +519,7 @@ int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
     int threads = fdata_thread_count(o ? o->threads : 0);
     size_t nresults = (size_t)count * (size_t)s->num_leaves;
     size_t nfields = (size_t)count * (size_t)p.num_fields;
-    struct read_job job = {.f = f, .p = &p, .first_rg = first, .count = count,
+    struct read_job job = {.f = f, .p = &p, .first_rg = first, .count = count, .pages = pages,
                            .leaves = calloc((size_t)s->num_leaves + 1, sizeof *job.leaves),
                            .results = calloc(nresults + 1, sizeof *job.results),
                            .fields = calloc(nfields + 1, sizeof *job.fields),

@@ -16,6 +16,7 @@
 #include "fastdata/parquet.h"
 #include "../arrow/build.h"
 #include "../common/common.h"
+#include "../parquet/reader.h"
 #include "remote.h"
 #include "sources.h"
 #include "../arrow/table_stream.h"
@@ -45,6 +46,7 @@ struct loader {
     size_t limit;
     fdata_s3_client *s3;
     fdata_s3_budget *budget;
+    struct fdata_pages *pages;    /* decoded ranges' pages, for the next row groups' values */
     struct remote_file *remote;   /* per S3 file */
     size_t *file_of, n_s3;
     const char **req_urls;        /* every range request of every S3 file */
@@ -124,7 +126,7 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
     for (int b = 0; b < from; b++)
         ro.matrix_row += fdata_parquet_row_group_num_rows(s->pq, b);
     if (status == FDATA_OK)
-        status = fdata_parquet_read_row_groups(s->pq, from, n, &ro, s->batches + from, err);
+        status = pq_read_row_groups(s->pq, from, n, &ro, l->pages, s->batches + from, err);
     if (status != FDATA_OK)
         return status;
     size_t width = (size_t)l->schema.n_children;
@@ -218,7 +220,7 @@ static void *decode(void *arg) {
         int status = decode_row_groups(l, s, from, n, &err);
         if (status == FDATA_OK && s->remote >= 0) /* their bytes go at once, not with the file */
             fdata_s3_budget_release(l->budget, (size_t)remote_discard_row_groups(
-                                                   &l->remote[s->remote], from, n));
+                                                   &l->remote[s->remote], from, n, l->pages));
         if (status == FDATA_OK && from + n == s->count)
             close_file(l, s);
         pthread_mutex_lock(&l->lock);
@@ -378,11 +380,16 @@ static int plan_downloads(struct loader *l, struct fdata_error *err) {
                                 &l->req_rg, &l->n_req, err));
     for (size_t q = 0; q < l->n_req; q++)
         l->slots[l->file_of[l->req_owner[q]]].left[l->req_rg[q]]++;
-    size_t limit = l->limit; /* the largest row group must fit, or it never could be decoded */
+    size_t limit = l->limit, largest = 0;
     for (size_t k = 0; k < l->n_s3; k++) {
-        size_t largest = (size_t)remote_largest_row_group(&l->remote[k]);
-        limit = largest > limit ? largest : limit;
+        size_t rg = (size_t)remote_largest_row_group(&l->remote[k]);
+        largest = rg > largest ? rg : largest;
     }
+    limit = largest > limit ? largest : limit; /* or the largest row group could never go */
+    /* a decoded row group's pages serve the next one's values (a matrix has its own memory):
+     * room for two row groups' worth, within a quarter of the limit */
+    size_t pooled = 2 * largest < l->limit / 4 ? 2 * largest : l->limit / 4;
+    l->pages = l->ro.matrix ? NULL : fdata_pages_new(pooled);
     l->req_results = calloc(l->n_req + 1, sizeof *l->req_results);
     l->budget = fdata_s3_budget_new(limit);
     return l->req_results && l->budget ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
@@ -490,6 +497,7 @@ static void loader_free(struct loader *l) {
     if (l->schema.release)
         l->schema.release(&l->schema);
     fdata_s3_budget_free(l->budget);
+    fdata_pages_free(l->pages);
     fdata_s3_client_free(l->s3);
     load_files_free(&l->files);
     pthread_mutex_destroy(&l->lock);

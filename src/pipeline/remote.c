@@ -4,6 +4,7 @@
 #include <string.h>
 #include "fastdata/load.h"
 #include "../common/common.h"
+#include "../common/pages.h"
 #include "remote.h"
 
 #define TAIL_GUESS ((int64_t)64 << 10) /* holds the footer of all but very wide files */
@@ -193,12 +194,13 @@ int64_t remote_largest_row_group(const struct remote_file *f) {
     return largest;
 }
 
-int64_t remote_discard_row_groups(struct remote_file *f, int first, int n) {
+int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
+                                  struct fdata_pages *pages) {
     int64_t bytes = 0;
     for (size_t j = 0; j < f->num_ranges; j++) {
         if (f->range_rg[j] < first || f->range_rg[j] >= first + n)
             continue;
-        fdata_discard(f->buf + f->ranges[j].offset, (size_t)f->ranges[j].length);
+        fdata_pages_give(pages, f->buf + f->ranges[j].offset, (size_t)f->ranges[j].length);
         bytes += f->ranges[j].length;
     }
     f->discarded += bytes;

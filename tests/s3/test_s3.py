@@ -500,6 +500,14 @@ def load_tests(tmp, env, bucket):
         open(os.path.join(gen_local, n), "rb").read() for n in ("part-00000.parquet", "part-00001.parquet"))
     check("gen into s3:// streams files byte-identical to a local gen (multipart above 8 MiB)",
           same, e1 + e2)
+    # ~10 MB row groups: each one's values go into pages that held the one decoded before
+    pooled = os.path.join(tmp, "pooled")
+    run("gen", "ubiquant", pooled, "--files", "3", "--rows-per-file", "8000", env=env)
+    files = [os.path.join(pooled, n) for n in sorted(os.listdir(pooled))]
+    run("put", *files, "s3://%s/pooled/" % bucket, env=env)
+    rc, out, err = load_dump("s3://%s/pooled/" % bucket, env=env)
+    check("a load of 3 files whose row groups reuse the decoded ones' pages equals their local rows",
+          rc == 0 and out == b"".join(run("cat", f)[1] for f in files), err[-500:])
     csv_path = os.path.join(tmp, "rows.csv")
     with open(csv_path, "w") as f:
         f.write("a,b\n1,x\n2,y\n")

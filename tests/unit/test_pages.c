@@ -1,0 +1,146 @@
+/* The page pool (src/common/pages.h): given blocks move into it with their bytes (nothing is
+ * copied or zeroed) and the given range reads as zeros; taken blocks arrive with those bytes;
+ * the cap holds; no pool means a plain discard; slabs take their pages from a pool; many
+ * threads at once lose no block. */
+#include <pthread.h>
+#include <stdint.h>
+#include "check.h"
+#include "common/common.h"
+#include "common/pages.h"
+
+#define BLOCK ((size_t)2 << 20)
+
+/* A mapped buffer of n blocks and a bit, and its first block boundary. */
+static uint8_t *blocks_in(uint8_t *map, size_t *first) {
+    uint8_t *b = (uint8_t *)(((uintptr_t)map + BLOCK - 1) & ~(uintptr_t)(BLOCK - 1));
+    *first = (size_t)(b - map);
+    return b;
+}
+
+static int all_bytes(const uint8_t *p, size_t n, uint8_t v) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != v)
+            return 0;
+    return 1;
+}
+
+static void test_give_then_take(void) {
+    struct fdata_pages *pool = fdata_pages_new(8 * BLOCK);
+    CHECK(pool != NULL);
+    uint8_t *a = fdata_map_zeroed(6 * BLOCK), *b = fdata_map_zeroed(6 * BLOCK);
+    size_t fa, fb;
+    uint8_t *ba = blocks_in(a, &fa), *bb = blocks_in(b, &fb);
+    for (int k = 0; k < 4; k++) /* block k of a holds the byte k + 1 */
+        memset(ba + k * BLOCK, k + 1, BLOCK);
+    memset(a, 9, fa); /* the part before the first boundary */
+    fdata_pages_give(pool, a, fa + 4 * BLOCK);
+    CHECK(all_bytes(a, fa + 4 * BLOCK, 0)); /* reads as zeros, moved or discarded */
+    CHECK(fdata_pages_take(pool, b, 6 * BLOCK) == 4 * BLOCK); /* the whole blocks only */
+    int seen = 0;
+    for (int k = 0; k < 4; k++) /* every block of a arrived whole, in some order */
+        for (int v = 1; v <= 4; v++)
+            if (all_bytes(bb + k * BLOCK, BLOCK, (uint8_t)v))
+                seen |= 1 << v;
+    CHECK(seen == 0x1e);
+    CHECK(all_bytes(b, fb, 0)); /* before b's first boundary: untouched */
+    CHECK(fdata_pages_take(pool, b, 6 * BLOCK) == 0); /* empty now */
+    memset(ba, 7, BLOCK); /* the giver's mapping is whole: it can be written again */
+    CHECK(ba[BLOCK - 1] == 7);
+    fdata_unmap_zeroed(a);
+    fdata_unmap_zeroed(b);
+    fdata_pages_free(pool);
+}
+
+static void test_cap_and_no_pool(void) {
+    CHECK(fdata_pages_new(BLOCK - 1) == NULL); /* not one block of room */
+    struct fdata_pages *pool = fdata_pages_new(2 * BLOCK);
+    uint8_t *a = fdata_map_zeroed(5 * BLOCK), *b = fdata_map_zeroed(5 * BLOCK);
+    size_t f;
+    memset(a, 3, 5 * BLOCK);
+    fdata_pages_give(pool, a, 5 * BLOCK); /* 4 whole blocks, room for 2 */
+    CHECK(all_bytes(a, 5 * BLOCK, 0));
+    CHECK(fdata_pages_take(pool, b, 5 * BLOCK) == 2 * BLOCK);
+    CHECK(all_bytes(blocks_in(b, &f), 2 * BLOCK, 3));
+    memset(a, 4, BLOCK);
+    fdata_pages_give(NULL, a, BLOCK); /* no pool: discarded */
+    CHECK(all_bytes(a, BLOCK, 0) && fdata_pages_take(NULL, b, 5 * BLOCK) == 0);
+    fdata_unmap_zeroed(a);
+    fdata_unmap_zeroed(b);
+    fdata_pages_free(pool);
+    fdata_pages_free(NULL);
+}
+
+static void test_slab_takes_pages(void) {
+    struct fdata_pages *pool = fdata_pages_new(4 * BLOCK);
+    uint8_t *a = fdata_map_zeroed(5 * BLOCK);
+    memset(a, 5, 5 * BLOCK);
+    fdata_pages_give(pool, a, 5 * BLOCK);
+    uint8_t *s = fdata_slab_new(5 * BLOCK, pool); /* large: mapped, fed from the pool */
+    CHECK(s && ((uintptr_t)s & 63) == 0);
+    size_t f;
+    CHECK(all_bytes(blocks_in(s, &f), 4 * BLOCK, 5)); /* the pool's pages, not fresh ones */
+    CHECK(fdata_pages_take(pool, a, 5 * BLOCK) == 0);
+    memset(s, 1, 5 * BLOCK);
+    fdata_slab_ref(s);
+    fdata_slab_unref(s);
+    CHECK(s[5 * BLOCK - 1] == 1); /* one reference left */
+    fdata_slab_unref(s);
+    uint8_t *small = fdata_slab_new(100, pool); /* small: from malloc, the pool unused */
+    CHECK(small && ((uintptr_t)small & 63) == 0);
+    fdata_slab_unref(small);
+    fdata_unmap_zeroed(a);
+    fdata_pages_free(pool);
+}
+
+/* Threads give their own buffers' blocks and take into others, all at once. */
+struct worker {
+    struct fdata_pages *pool;
+    size_t taken;
+};
+
+static void *churn(void *arg) {
+    struct worker *w = arg;
+    uint8_t *a = fdata_map_zeroed(9 * BLOCK), *b = fdata_map_zeroed(9 * BLOCK);
+    for (int round = 0; round < 20; round++) {
+        memset(a, round, 9 * BLOCK);
+        fdata_pages_give(w->pool, a, 9 * BLOCK);
+        w->taken += fdata_pages_take(w->pool, b, 9 * BLOCK);
+        fdata_pages_give(w->pool, b, 9 * BLOCK); /* b is written whole before each take */
+    }
+    fdata_unmap_zeroed(a);
+    fdata_unmap_zeroed(b);
+    return NULL;
+}
+
+static void test_threads(void) {
+    struct fdata_pages *pool = fdata_pages_new(12 * BLOCK);
+    struct worker w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){pool, 0};
+        CHECK(pthread_create(&t[i], NULL, churn, &w[i]) == 0);
+    }
+    size_t taken = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        taken += w[i].taken;
+    }
+    CHECK(taken > 0);
+    uint8_t *a = fdata_map_zeroed(14 * BLOCK), *b = fdata_map_zeroed(14 * BLOCK);
+    size_t left = fdata_pages_take(pool, b, 14 * BLOCK);
+    CHECK(left > 0 && left <= 12 * BLOCK);
+    memset(a, 1, 14 * BLOCK);
+    fdata_pages_give(pool, a, 14 * BLOCK);
+    CHECK(fdata_pages_take(pool, b, 14 * BLOCK) == 12 * BLOCK); /* every slot still usable */
+    fdata_unmap_zeroed(a);
+    fdata_unmap_zeroed(b);
+    fdata_pages_free(pool);
+}
+
+int main(void) {
+    test_give_then_take();
+    test_cap_and_no_pool();
+    test_slab_takes_pages();
+    test_threads();
+    return check_result("test_pages");
+}
