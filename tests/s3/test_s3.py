@@ -573,10 +573,12 @@ def load_tests(tmp, env, bucket):
         peaks.append((int(words[1]), int(words[3])) if rc == 0 and words[0] == "peak_rss" else (0, 1))
     (p3, d3), (p12, d12) = peaks
     # bounded: 4x the data (210 MB more) raises the peak by less than 1.5 limits, and the
-    # peak stays a fraction of the data (downloads and decoded batches both within the limit)
+    # peak stays a fraction of the data (downloads and decoded batches both within the limit;
+    # AddressSanitizer's shadow memory and allocator add ~20 MB of their own)
+    fraction = 2 if "ASAN_OPTIONS" in env else 3
     check("streamed loads under a 32 MiB limit: %d MB of Arrow data peak at %d MB RSS, 4x as "
           "much at %d MB" % (d3 >> 20, p3 >> 20, p12 >> 20),
-          0 < p3 and 0 < p12 < d12 / 3 and p12 - p3 < (48 << 20), err[-500:])
+          0 < p3 and 0 < p12 < d12 / fraction and p12 - p3 < (48 << 20), err[-500:])
     # a file of 4 row groups (DuckDB's), streamed under a 1-byte limit: each row group's bytes
     # are given back once it is decoded, so the whole file is never held
     peaks = {}
