@@ -3,7 +3,9 @@
 nginx-server.sh), into memory, with fastdata and the clients its users would otherwise pick,
 in the same run, each in its own process, best of --repeat runs:
 
-  fastdata   build/fdata_bench_get: fdata_s3_get_many, ranged parts straight into memory
+  fastdata   build/fdata_bench_get: fdata_s3_get_many, ranged parts straight into memory, every
+             object kept (1 GB resident at the end, as the CRT row); and --stream, each object
+             handed over as it arrives and freed (as boto3's read() rows and curl's /dev/null)
   curl       curl --parallel (-Z) to /dev/null: the same HTTP work in C, the ceiling here
   awscrt     the AWS CRT S3 client (PyPI awscrt), bodies collected in memory
   boto3      get_object().read() on a thread pool (PyPI boto3)
@@ -104,9 +106,9 @@ def make_objects(root, bucket, count, mib):
     return keys
 
 
-def run_fastdata(urls, conns, repeat):
+def run_fastdata(urls, conns, repeat, *opts):
     exe = os.path.join(ROOT, "build", "fdata_bench_get")
-    out = subprocess.run([exe, "--connections", str(conns), "--repeat", str(repeat)] + urls,
+    out = subprocess.run([exe, "--connections", str(conns), "--repeat", str(repeat), *opts] + urls,
                          capture_output=True, text=True)
     if out.returncode:
         return None, out.stderr.strip()[-200:]
@@ -161,6 +163,8 @@ def main():
     rows = []
     try:
         rows.append(("fastdata get_many",) + run_fastdata(urls_s3, args.connections, args.repeat))
+        rows.append(("fastdata get_many, streamed (each object freed on arrival)",) +
+                    run_fastdata(urls_s3, args.connections, args.repeat, "--stream"))
         rows.append(("curl --parallel",) + run_curl(urls_http, args.connections, args.repeat))
         for name, code in PEERS.items():
             rows.append((name,) + run_peer(code, endpoint, bucket, keys, args.connections,

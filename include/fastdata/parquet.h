@@ -150,6 +150,10 @@ FDATA_API int fdata_parquet_get_schema(fdata_parquet_file *file,
  * of every row group in parallel on opts->threads threads; nested fields are then assembled
  * from their leaves' levels without copying values.  Only the projected column
  * chunks are read.  On success out[0..count) are owned by the caller, who releases each.
+ * The values of a batch's flat fixed-width columns (ints, floats, dates, timestamps...)
+ * share one allocation per row group (large ones mapped, transparent huge pages advised):
+ * any child array may be moved out and released on its own, and the allocation goes with
+ * the last of them, so a column kept alive keeps its row group's fixed-width values too.
  * On failure nothing is left allocated, every out[i].release is NULL, and the error names
  * the file, row group, column and page offset of the first failure.
  */

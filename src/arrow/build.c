@@ -293,3 +293,5 @@ uint64_t fdata_array_bytes(const struct ArrowSchema *schema, const struct ArrowA
     }
     return bytes;
 }
+
+size_t fdata_release_cached_memory(void) { return fdata_slab_cache_drop(); }

@@ -56,6 +56,9 @@ struct fdata_pages;
 void *fdata_slab_new(size_t size, struct fdata_pages *pool);
 void fdata_slab_ref(void *slab);
 void fdata_slab_unref(void *slab);
+/* Released mapped slabs leave their pages (up to 256 MiB) in a process-wide cache that new
+ * slabs take first; this gives them back to the kernel and returns their bytes. */
+size_t fdata_slab_cache_drop(void);
 /* Asks the kernel to back the whole pages inside [p, p + size) with memory now, in one call
  * (MADV_POPULATE_WRITE), instead of one page fault per 4 KiB page as they are first written:
  * for buffers about to be filled (huge pages advised first, see fdata_advise_huge).  A

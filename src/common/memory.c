@@ -1,12 +1,10 @@
 /* 64-byte aligned buffers, as the Arrow C Data Interface recommends. */
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
 #include "common.h"
-#include "pages.h"
 
 static size_t round_up_64(size_t size) { return (size + 63) & ~(size_t)63; }
 
@@ -75,51 +73,6 @@ void fdata_unmap_zeroed(void *p) {
         return;
     void *m = (uint8_t *)p - MAP_HEADER;
     munmap(m, *(size_t *)m);
-}
-
-/* A slab's header sits just before its bytes: its mapping's size (0 when malloc'ed) and its
- * reference count. */
-struct slab_header {
-    size_t map_size;
-    atomic_size_t refs;
-};
-#define SLAB_HEADER ((size_t)64) /* keeps the bytes 64-byte aligned */
-#define SLAB_MAP_MIN ((size_t)4 << 20) /* from here on a slab is mapped, in huge pages */
-
-static struct slab_header *slab_header(void *slab) {
-    return (struct slab_header *)((uint8_t *)slab - SLAB_HEADER);
-}
-
-void *fdata_slab_new(size_t size, struct fdata_pages *pool) {
-    uint8_t *p;
-    if (size >= SLAB_MAP_MIN) {
-        if (!(p = fdata_map_zeroed(size)))
-            return NULL;
-        slab_header(p)->map_size = *(size_t *)(p - MAP_HEADER);
-        fdata_advise_huge(p, size); /* written whole, soon: 2 MiB at a fault, not 4 KiB */
-        fdata_pages_take(pool, p, size); /* better still: pages in use already */
-    } else {
-        if (size > SIZE_MAX - SLAB_HEADER || !(p = fdata_aligned_alloc(size + SLAB_HEADER)))
-            return NULL;
-        p += SLAB_HEADER;
-        slab_header(p)->map_size = 0;
-    }
-    atomic_init(&slab_header(p)->refs, 1);
-    return p;
-}
-
-void fdata_slab_ref(void *slab) {
-    atomic_fetch_add_explicit(&slab_header(slab)->refs, 1, memory_order_relaxed);
-}
-
-void fdata_slab_unref(void *slab) {
-    if (!slab || atomic_fetch_sub_explicit(&slab_header(slab)->refs, 1, memory_order_acq_rel) != 1)
-        return;
-    size_t map_size = slab_header(slab)->map_size;
-    if (map_size)
-        munmap((uint8_t *)slab - MAP_HEADER, map_size);
-    else
-        fdata_aligned_free((uint8_t *)slab - SLAB_HEADER);
 }
 
 long fdata_peak_rss_bytes(void) {

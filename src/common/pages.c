@@ -121,3 +121,13 @@ size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size) {
     }
     return filled;
 }
+
+size_t fdata_pages_drop(struct fdata_pages *pool) {
+    size_t slot, dropped = 0;
+    while (pool && (slot = pop(pool, pool->full_slots, &pool->n_full)) != SIZE_MAX) {
+        fdata_discard(pool->base + slot * BLOCK, BLOCK);
+        push(pool, pool->free_slots, &pool->n_free, slot);
+        dropped += BLOCK;
+    }
+    return dropped;
+}

@@ -26,4 +26,7 @@ void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size);
  * filled (0 with a NULL pool). */
 size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size);
 
+/* Discards every page the pool holds; returns their bytes (0 with a NULL pool). */
+size_t fdata_pages_drop(struct fdata_pages *pool);
+
 #endif

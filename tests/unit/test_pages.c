@@ -1,7 +1,7 @@
 /* The page pool (src/common/pages.h): given blocks move into it with their bytes (nothing is
  * copied or zeroed) and the given range reads as zeros; taken blocks arrive with those bytes;
- * the cap holds; no pool means a plain discard; slabs take their pages from a pool; many
- * threads at once lose no block. */
+ * the cap holds; no pool means a plain discard; slabs take their pages from a pool, and
+ * released slabs leave theirs to the next; many threads at once lose no block. */
 #include <pthread.h>
 #include <stdint.h>
 #include "check.h"
@@ -92,6 +92,23 @@ static void test_slab_takes_pages(void) {
     fdata_pages_free(pool);
 }
 
+/* A released large slab leaves its pages to the next one, until the cache is dropped. */
+static void test_released_slabs_cached(void) {
+    fdata_slab_cache_drop(); /* what the tests before left */
+    uint8_t *s = fdata_slab_new(6 * BLOCK, NULL);
+    CHECK(s && ((uintptr_t)s & (BLOCK - 1)) == 0); /* whole blocks from the first byte */
+    memset(s, 8, 6 * BLOCK);
+    fdata_slab_unref(s);
+    uint8_t *t = fdata_slab_new(5 * BLOCK + 1, NULL); /* spans 6 blocks too */
+    CHECK(t && all_bytes(t, 6 * BLOCK, 8)); /* the released pages, not fresh ones */
+    fdata_slab_unref(t);
+    CHECK(fdata_slab_cache_drop() == 6 * BLOCK && fdata_slab_cache_drop() == 0);
+    uint8_t *u = fdata_slab_new(6 * BLOCK, NULL);
+    CHECK(u && all_bytes(u, 6 * BLOCK, 0)); /* fresh again */
+    fdata_slab_unref(u);
+    fdata_slab_cache_drop();
+}
+
 /* Threads give their own buffers' blocks and take into others, all at once. */
 struct worker {
     struct fdata_pages *pool;
@@ -141,6 +158,7 @@ int main(void) {
     test_give_then_take();
     test_cap_and_no_pool();
     test_slab_takes_pages();
+    test_released_slabs_cached();
     test_threads();
     return check_result("test_pages");
 }

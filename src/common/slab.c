@@ -1,0 +1,87 @@
+/* Reference-counted buffers shared by the arrays of a row group (see common.h), and the
+ * process's cache of the pages of released ones: a consumer that releases each batch before
+ * taking the next (a streamed load, a decode loop) then decodes into the same pages again
+ * instead of fresh ones the kernel must zero. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include "common.h"
+#include "pages.h"
+
+/* A slab's header sits just before its bytes: its mapping (NULL when malloc'ed), the whole
+ * blocks its bytes span, and its reference count. */
+struct slab_header {
+    void *map;
+    size_t map_size, span;
+    atomic_size_t refs;
+};
+#define SLAB_HEADER ((size_t)64) /* keeps the bytes 64-byte aligned */
+#define SLAB_MAP_MIN ((size_t)4 << 20) /* from here on a slab is mapped, in huge pages */
+#define BLOCK ((size_t)2 << 20)
+#define CACHE_BYTES ((size_t)256 << 20) /* a few row groups' worth */
+
+static struct fdata_pages *cache;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_init(void) { cache = fdata_pages_new(CACHE_BYTES); }
+
+static struct fdata_pages *released_pages(void) {
+    pthread_once(&cache_once, cache_init);
+    return cache;
+}
+
+static struct slab_header *slab_header(void *slab) {
+    return (struct slab_header *)((uint8_t *)slab - SLAB_HEADER);
+}
+
+/* A mapped slab whose bytes start on a block boundary and span whole blocks, so that every
+ * page of it can come from a pool and go back to one (the header sits in the page before). */
+static uint8_t *map_slab(size_t size) {
+    if (size > SIZE_MAX - 3 * BLOCK)
+        return NULL;
+    size_t span = (size + BLOCK - 1) & ~(BLOCK - 1), map_size = span + BLOCK + 4096;
+    uint8_t *m = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    uint8_t *p = (uint8_t *)(((uintptr_t)m + SLAB_HEADER + BLOCK - 1) & ~(uintptr_t)(BLOCK - 1));
+    *slab_header(p) = (struct slab_header){.map = m, .map_size = map_size, .span = span};
+    fdata_advise_huge(p, span); /* written whole, soon: 2 MiB at a fault, not 4 KiB */
+    return p;
+}
+
+void *fdata_slab_new(size_t size, struct fdata_pages *pool) {
+    uint8_t *p;
+    if (size >= SLAB_MAP_MIN) {
+        if (!(p = map_slab(size)))
+            return NULL;
+        /* better still: pages in use already, released slabs' first */
+        size_t span = slab_header(p)->span, filled = fdata_pages_take(released_pages(), p, span);
+        fdata_pages_take(pool, p + filled, span - filled);
+    } else {
+        if (size > SIZE_MAX - SLAB_HEADER || !(p = fdata_aligned_alloc(size + SLAB_HEADER)))
+            return NULL;
+        p += SLAB_HEADER;
+        slab_header(p)->map = NULL;
+    }
+    atomic_init(&slab_header(p)->refs, 1);
+    return p;
+}
+
+void fdata_slab_ref(void *slab) {
+    atomic_fetch_add_explicit(&slab_header(slab)->refs, 1, memory_order_relaxed);
+}
+
+void fdata_slab_unref(void *slab) {
+    if (!slab || atomic_fetch_sub_explicit(&slab_header(slab)->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    struct slab_header *h = slab_header(slab);
+    if (h->map) {
+        fdata_pages_give(released_pages(), slab, h->span);
+        munmap(h->map, h->map_size);
+    } else {
+        fdata_aligned_free((uint8_t *)slab - SLAB_HEADER);
+    }
+}
+
+size_t fdata_slab_cache_drop(void) { return fdata_pages_drop(released_pages()); }
