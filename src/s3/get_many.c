@@ -256,6 +256,19 @@ static void part_done(struct downloader *d, struct object *o) {
         object_done(d, o);
 }
 
+/* A first part cut short after some of its bytes: once its answer has told the object's
+ * size and version (206 with an ETag), it becomes an ordinary part pinned to that version and
+ * the object's other parts are scheduled, so that its retry resumes after the bytes received
+ * instead of starting over.  Returns 1 when pinned, 0 when it must start over, -1 on ENOMEM. */
+static int pin_first_part(struct downloader *d, struct part *p) {
+    struct object *o = p->obj;
+    if (p->written <= 0 || p->resp.status != 206 || o->size < 0 || !p->resp.info.etag[0])
+        return 0;
+    snprintf(o->etag, sizeof o->etag, "%s", p->resp.info.etag);
+    p->len = o->size < p->len ? o->size : p->len;
+    return schedule_rest(d, o, p->len) == FDATA_OK ? 1 : -1;
+}
+
 /* A finished transfer: the part is done, retried, or its object fails. */
 static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     struct object *o = p->obj;
@@ -304,7 +317,10 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     if (!o->failed && again && p->attempt < d->c->retries) {
         p->not_before = now() + s3_backoff_ms(&d->rng, p->attempt) / 1000.0;
         p->attempt++;
-        if (!first && p->written > 0 && p->written < p->len) { /* resume after what arrived */
+        int pinned = first ? pin_first_part(d, p) : 0;
+        if (pinned < 0)
+            fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
+        if ((!first || pinned > 0) && p->written > 0 && p->written < p->len) { /* resume */
             p->offset += p->written;
             p->len -= p->written;
         }

@@ -9,7 +9,8 @@ and, for a seeded random share of GETs, answers instead with one of:
   stall      the headers, then nothing for STALL seconds, then the body
 With FDATA_PROXY_CHECKSUMS naming a JSON file {"/bucket/key": ["x-amz-checksum-ALGO", value]},
 responses to requests that ask for checksums (x-amz-checksum-mode: ENABLED) carry that header,
-as S3 sends the checksum stored with an object.
+as S3 sends the checksum stored with an object.  With FDATA_PROXY_LOG naming a file, every GET
+appends a JSON line there: its start time, path, Range header, fault and body bytes sent.
 usage: fault_proxy.py LISTEN_PORT UPSTREAM_PORT RATE SEED [STALL]  (prints "ready" when listening)
 """
 import http.client
@@ -31,6 +32,7 @@ if os.environ.get("FDATA_PROXY_CHECKSUMS"):
     with open(os.environ["FDATA_PROXY_CHECKSUMS"]) as f:
         CHECKSUMS = json.load(f)
 FAULTS = ("slowdown", "internal", "reset", "truncate") + (("stall",) if STALL else ())
+LOG = open(os.environ["FDATA_PROXY_LOG"], "a") if os.environ.get("FDATA_PROXY_LOG") else None
 rng = random.Random(SEED)
 lock = threading.Lock()
 counts = {f: 0 for f in FAULTS}
@@ -87,11 +89,20 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def handle_one(self):
-        fault = pick_fault(self.command)
+        start, fault = time.monotonic(), pick_fault(self.command)
+        sent = self.respond(fault)
+        if LOG and self.command == "GET":
+            with lock:
+                LOG.write(json.dumps({"t": start, "path": self.path.split("?")[0], "fault": fault,
+                                      "range": self.headers.get("Range"), "sent": sent}) + "\n")
+                LOG.flush()
+
+    def respond(self, fault):
+        """Answers the request with `fault` injected; returns the body bytes sent."""
         if fault == "slowdown":
-            return self.send_error_doc(503, "SlowDown", "Please reduce your request rate.")
+            return self.send_error_doc(503, "SlowDown", "Please reduce your request rate.") or 0
         if fault == "internal":
-            return self.send_error_doc(500, "InternalError", "We encountered an internal error.")
+            return self.send_error_doc(500, "InternalError", "We encountered an internal error.") or 0
         resp, data = self.forward()
         self.send_response(resp.status)
         for k, v in resp.getheaders():
@@ -103,7 +114,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command == "HEAD":
-            return
+            return 0
         if fault == "stall" and len(data) > 1:
             self.wfile.flush()  # the headers go out, then nothing for STALL seconds
             time.sleep(STALL)
@@ -111,17 +122,18 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                 with lock:
                     counts["stall_abandoned"] = counts.get("stall_abandoned", 0) + 1
                 self.close_connection = True
-                return
+                return 0
             self.wfile.write(data)
-            return
+            return len(data)
         if fault in ("reset", "truncate") and len(data) > 1:
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             if fault == "reset":  # SO_LINGER 0: close with a RST
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
-            return
+            return len(data) // 2
         self.wfile.write(data)
+        return len(data)
 
     do_GET = do_HEAD = do_PUT = do_DELETE = handle_one
 

@@ -354,6 +354,21 @@ def imds_tests(tmp, env, bucket, prefix):
           time.time() - t0 < 8, err)
 
 
+def first_parts_cut(log):
+    """From the proxy's log: the first parts (Range from byte 0) cut mid-body by a reset or a
+    truncation, and those whose next GET asked for the bytes after the ones sent."""
+    gets = sorted((json.loads(line) for line in open(log)), key=lambda g: g["t"])
+    cut, resumed = [], []
+    for i, g in enumerate(gets):
+        if g["fault"] in ("reset", "truncate") and (g["range"] or "").startswith("bytes=0-") \
+                and g["sent"] > 0:
+            cut.append((g["path"], g["t"]))
+            after = [h for h in gets[i + 1:] if h["path"] == g["path"]]
+            if after and (after[0]["range"] or "").startswith("bytes=%d-" % g["sent"]):
+                resumed.append((g["path"], g["t"]))
+    return cut, resumed
+
+
 def fault_tests(tmp, env, bucket, rnd):
     """Downloads through tests/s3/fault_proxy.py, which injects 503 SlowDown, 500, resets,
     truncated bodies and stalls (which the client must detect and abandon): with retries every
@@ -375,9 +390,11 @@ def fault_tests(tmp, env, bucket, rnd):
     upstream = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
     for rate, retries, expect_ok in (("0.15", None, True), ("0.4", "0", False)):
         port = free_ports(1)
+        log = os.path.join(tmp, "proxy%s.log" % rate)
         proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), str(port),
                                   upstream, rate, "7", "3"], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+                                 stderr=subprocess.PIPE, text=True,
+                                 env=dict(os.environ, FDATA_PROXY_LOG=log))
         proxy.stdout.readline()
         dest = os.path.join(tmp, "faultdest" + rate)
         os.mkdir(dest)
@@ -396,6 +413,10 @@ def fault_tests(tmp, env, bucket, rnd):
                 sha(open(os.path.join(dest, n), "rb").read()) == sha(d) for n, d in objs.items())
             check("get through 15%% injected faults %s is byte-identical" % counts,
                   same and len(counts) == 6 and all(v > 0 for v in counts.values()), err)
+            cut, resumed = first_parts_cut(log)
+            check("each of the %d first parts cut mid-body is resumed after the bytes received, "
+                  "not fetched again whole" % len(cut), len(cut) >= 3 and resumed == cut,
+                  sorted(set(cut) - set(resumed))[:5])
         else:
             check("without retries, faults give one clear error and no files",
                   rc == 1 and err.startswith("fastdata: ") and err.count("\n") == 1 and
