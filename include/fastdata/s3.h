@@ -140,6 +140,11 @@ struct fdata_s3_get_options {
     const int64_t *sizes;
     /* Optional: ranges[i] says which bytes of object i to get (whole objects when NULL). */
     const struct fdata_s3_range *ranges;
+    /* Optional: called on a download thread when object `index` starts (under a budget: once
+     * its bytes are reserved), before its first request; with ranges[].dest the caller may
+     * prepare that memory then (the load pipeline moves pages it has done with into it).
+     * Must not block for long. */
+    void (*on_start)(void *ctx, size_t index);
     /* Cancellation: once *cancel is non-zero no further request starts, transfers under
      * way stop within about a second (a stalled one too), and every object not yet complete
      * fails with FDATA_ECANCELED. */

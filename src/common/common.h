@@ -59,6 +59,10 @@ void fdata_slab_unref(void *slab);
 /* Released mapped slabs leave their pages (up to 256 MiB) in a process-wide cache that new
  * slabs take first; this gives them back to the kernel and returns their bytes. */
 size_t fdata_slab_cache_drop(void);
+/* Fills the whole 2 MiB blocks of [p, p + size), a private anonymous mapping not yet written,
+ * with pages in use already: released slabs' first, then `pool`'s (see pages.h); returns the
+ * bytes filled.  New slabs get their pages so; so may any buffer about to be written whole. */
+size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool);
 /* Asks the kernel to back the whole pages inside [p, p + size) with memory now, in one call
  * (MADV_POPULATE_WRITE), instead of one page fault per 4 KiB page as they are first written:
  * for buffers about to be filled (huge pages advised first, see fdata_advise_huge).  A

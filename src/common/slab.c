@@ -55,9 +55,7 @@ void *fdata_slab_new(size_t size, struct fdata_pages *pool) {
     if (size >= SLAB_MAP_MIN) {
         if (!(p = map_slab(size)))
             return NULL;
-        /* better still: pages in use already, released slabs' first */
-        size_t span = slab_header(p)->span, filled = fdata_pages_take(released_pages(), p, span);
-        fdata_pages_take(pool, p + filled, span - filled);
+        fdata_pages_reuse(p, slab_header(p)->span, pool); /* better still: pages in use */
     } else {
         if (size > SIZE_MAX - SLAB_HEADER || !(p = fdata_aligned_alloc(size + SLAB_HEADER)))
             return NULL;
@@ -66,6 +64,15 @@ void *fdata_slab_new(size_t size, struct fdata_pages *pool) {
     }
     atomic_init(&slab_header(p)->refs, 1);
     return p;
+}
+
+size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool) {
+    uint8_t *first = (uint8_t *)(((uintptr_t)p + BLOCK - 1) & ~(uintptr_t)(BLOCK - 1));
+    if (first >= (uint8_t *)p + size)
+        return 0;
+    size_t rest = size - (size_t)(first - (uint8_t *)p);
+    size_t filled = fdata_pages_take(released_pages(), first, rest);
+    return filled + fdata_pages_take(pool, first + filled, rest - filled);
 }
 
 void fdata_slab_ref(void *slab) {

@@ -102,11 +102,20 @@ static void on_range(void *ctx, size_t index, struct fdata_s3_get_result *r) {
     pthread_mutex_unlock(&l->lock);
 }
 
+/* A range is about to be downloaded into its file's buffer: pages that decoded row groups
+ * (or released batches) are done with take the place of fresh ones there. */
+static void on_range_start(void *ctx, size_t index) {
+    struct loader *l = ctx;
+    const struct fdata_s3_range *r = &l->req_ranges[index];
+    fdata_pages_reuse(r->dest, (size_t)r->length, l->pages);
+}
+
 static void *download(void *arg) {
     struct loader *l = arg;
     struct fdata_s3_get_options go = {
         .connections = l->o.connections, .part_size = l->o.part_size, .ranges = l->req_ranges,
         .on_object = on_range, .ctx = l, .budget = l->budget, .cancel = &l->stop,
+        .on_start = on_range_start,
     };
     struct fdata_error ignored; /* each range's outcome reaches on_range */
     fdata_s3_get_many(l->s3, l->req_urls, l->n_req, &go, l->req_results, &ignored);

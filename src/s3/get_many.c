@@ -384,6 +384,8 @@ static int admit(struct downloader *d) {
             return FDATA_OK; /* again when a consumer gives bytes back */
         obj->reserved = o->budget ? want : 0;
         atomic_fetch_add(d->next_admit, 1);
+        if (o->on_start)
+            o->on_start(o->ctx, obj->index);
         FDATA_RETURN_IF(start_object(d, obj));
     }
     return FDATA_OK;
