@@ -182,7 +182,7 @@ FDATA_API int fdata_matrix_put_rows(struct fdata_matrix *m, int64_t row,
 #endif
 /*
  * The large value buffers of arrays that fastdata decodes (one per row group, see
- * fdata_parquet_read_row_groups) keep their pages once released: up to 256 MiB of them stay
+ * fdata_parquet_read_row_groups) keep their pages once released: up to 64 MiB of them stay
  * with the process and go to the next such buffers, which then need no fresh pages from the
  * kernel (it zeroes each one; on virtual machines that is often the largest cost of
  * decoding into memory).  This gives them back to the kernel now and returns their bytes.

@@ -56,7 +56,7 @@ struct fdata_pages;
 void *fdata_slab_new(size_t size, struct fdata_pages *pool);
 void fdata_slab_ref(void *slab);
 void fdata_slab_unref(void *slab);
-/* Released mapped slabs leave their pages (up to 256 MiB) in a process-wide cache that new
+/* Released mapped slabs leave their pages (up to 64 MiB) in a process-wide cache that new
  * slabs take first; this gives them back to the kernel and returns their bytes. */
 size_t fdata_slab_cache_drop(void);
 /* Fills the whole 2 MiB blocks of [p, p + size), a private anonymous mapping not yet written,

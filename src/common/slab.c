@@ -19,7 +19,7 @@ struct slab_header {
 #define SLAB_HEADER ((size_t)64) /* keeps the bytes 64-byte aligned */
 #define SLAB_MAP_MIN ((size_t)4 << 20) /* from here on a slab is mapped, in huge pages */
 #define BLOCK ((size_t)2 << 20)
-#define CACHE_BYTES ((size_t)256 << 20) /* a few row groups' worth */
+#define CACHE_BYTES ((size_t)64 << 20) /* a row group or two */
 
 static struct fdata_pages *cache;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
