@@ -4,10 +4,13 @@
 `convert` from CSV and JSONL (types inferred or declared, RFC 4180 quoting) and its errors
 naming line and column; `gen` deterministic from its seed.
 usage: test_cli.py FASTDATA DATA_DIR"""
+import ast
 import csv
 import io
 import json
+import math
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -207,6 +210,42 @@ check("gen: the same seed gives the same bytes; row_id is time_id_investment_id"
               '{"row_id":"0_101","time_id":0,"investment_id":101}\n', text)
 rc, text, _ = run("load", "--json", g1)
 check("load of a local directory", rc == 0 and json.loads(text)["rows"] == 200, text)
+
+
+def read_npy(path):
+    """A .npy file (version 1.0) as (header dict, raw element bytes), standard library only."""
+    data = open(path, "rb").read()
+    n = struct.unpack("<H", data[8:10])[0]
+    return ast.literal_eval(data[10:10 + n].decode()), data[10 + n:], (10 + n) % 64
+
+
+# the feature matrix, written by the decoders, as NumPy's .npy: the values `cat` prints
+cols = ["c_int32", "c_double"]
+want = [[math.nan if r[c] is None else float(r[c]) for c in cols]
+        for r in map(json.loads, run("cat", "--columns", ",".join(cols), PRIM)[1].splitlines())]
+for dtype, order, fmt in (("float64", "C", "d"), ("float32", "F", "f")):
+    out = os.path.join(tmp, "m-%s-%s.npy" % (dtype, order))
+    rc, text, err = run("load", "--json", "--matrix", ",".join(cols), "--matrix-dtype", dtype,
+                        "--matrix-order", order, "--matrix-out", out, PRIM)
+    head, raw, pad = read_npy(out) if rc == 0 else ({}, b"", 1)
+    flat = struct.unpack("<%d%s" % (len(raw) // struct.calcsize(fmt), fmt), raw)
+    got = [[flat[i * 2 + j] if order == "C" else flat[j * len(want) + i] for j in range(2)]
+           for i in range(len(flat) // 2)]
+    expect = [[struct.unpack(fmt, struct.pack(fmt, v))[0] for v in row] for row in want]
+    same = len(got) == len(expect) == 1000 and all(
+        (math.isnan(a) and math.isnan(b)) or a == b
+        for r1, r2 in zip(got, expect) for a, b in zip(r1, r2))
+    check("load --matrix %s %s-order --matrix-out: a .npy with the rows cat prints (nulls NaN)" % (
+        dtype, order), rc == 0 and same and pad == 0 and head.get("shape") == (1000, 2) and
+        head.get("fortran_order") == (order == "F") and
+        head.get("descr") == ("<f8" if dtype == "float64" else "<f4") and
+        json.loads(text).get("matrix_columns") == 2, err + text)
+rc, _, err = run("load", "--matrix", "c_string", PRIM)
+check("load --matrix of a string column: one clear error naming it", rc == 1 and "c_string" in err and
+      err.count("\n") == 1, err)
+rc, _, err = run("load", "--matrix-out", os.path.join(tmp, "x.npy"), PRIM)
+check("--matrix-out without --matrix: a clear error, no file", rc == 1 and "--matrix" in err and
+      not os.path.exists(os.path.join(tmp, "x.npy")), err)
 
 print("%d passed, %d failed" % (results.count(True), results.count(False)))
 sys.exit(0 if all(results) else 1)

@@ -135,6 +135,15 @@ for name, cols in [("generated/duckdb_prim_v1_snappy.parquet", ["c_float", "c_do
             check("load(matrix=) %s %s %s: pyarrow's values, both files, nulls as NaN" % (name, dtype, order),
                   layout and got.dtype == dtype and np.array_equal(got, np.vstack([want, want]), equal_nan=True)
                   and not set(cols) & set(t.column_names), (got.shape, want.shape, t.column_names))
+with tempfile.TemporaryDirectory() as d:  # the CLI's .npy, read by NumPy itself
+    path, cols = os.path.join(DATA, "data/alltypes_tiny_pages.parquet"), ["float_col", "double_col", "int_col"]
+    for order in ("F", "C"):
+        rc = subprocess.run([CLI, "load", "--matrix", ",".join(cols), "--matrix-order", order,
+                             "--matrix-out", os.path.join(d, "m.npy"), path], capture_output=True).returncode
+        got = np.load(os.path.join(d, "m.npy")) if rc == 0 else np.zeros(0)
+        check("fastdata load --matrix-out (%s order): numpy.load gives pyarrow's values" % order,
+              got.flags["F_CONTIGUOUS" if order == "F" else "C_CONTIGUOUS"] and
+              np.array_equal(got, pyarrow_matrix(path, cols, "float32"), equal_nan=True), got.shape)
 t = fastdata.load(prim, matrix=["c_double"], columns=["c_double", "c_int32"])
 mat = t.matrix
 expect = mat.copy()
