@@ -15,10 +15,10 @@ S3 settings come from the usual AWS variables and files, or the keyword argument
 """
 import sys
 
-from ._fastdata import Error, _S3, _Table, _from_stream, version
+from ._fastdata import Error, _S3, _Table, _from_stream, release_cached_memory, version
 from ._fastdata import load as _load
 
-__all__ = ["load", "Table", "S3", "S3Object", "Error", "version"]
+__all__ = ["load", "Table", "S3", "S3Object", "Error", "version", "release_cached_memory"]
 __version__ = version
 
 

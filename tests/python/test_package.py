@@ -226,6 +226,14 @@ for what, mode in (("load", "load"), ("load of a prefix (listing)", "prefix"),
         what, time.time() - t0), out.strip() == "interrupted" and time.time() - t0 < 3, out + err[-300:])
 hole.close()
 
+# a released table's large value buffers keep their pages for the next load, until given back
+big = fastdata.load(os.path.join(DATA, "large/large_row_groups.parquet"))
+check("a table of large row groups loads", big.num_rows == 600000)
+del big
+gc.collect()
+kept = fastdata.release_cached_memory()
+check("release_cached_memory gives back the released table's pages (%d bytes), then none" % kept,
+      kept >= 4 << 20 and fastdata.release_cached_memory() == 0, kept)
 try:
     fastdata.load(os.path.join(DATA, "no-such-file.parquet"))
     check("a missing file raises fastdata.Error", False)
