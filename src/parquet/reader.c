@@ -262,7 +262,6 @@ struct read_job {
 };
 
 
-
 /* Rows per task when the matrix is filled from decoded arrays: a block of a row-major
  * matrix stays in cache while every column writes its part. */
 #define MATRIX_BLOCK_ROWS 512
@@ -424,10 +423,15 @@ static int fill_matrix(struct read_job *job, int count, int threads, struct fdat
     return status;
 }
 
+/* Row groups of more rows get no slab: their chunks' outputs grow with their pages, so that
+ * a footer's row count alone never makes the reader reserve memory (the decoder's rule). */
+#define SLAB_MAX_ROWS ((size_t)1 << 22)
+
 /* Bytes of a row group's slab that leaf i takes, 0 when its values do not go into one. */
 static size_t slab_share(const struct read_job *job, int i, size_t rows) {
     const struct pq_leaf *leaf = &job->f->schema.leaves[i];
-    if (job->p->selected[i] == PQ_INTO_MATRIX || !pq_leaf_fixed_direct(leaf))
+    if (job->p->selected[i] == PQ_INTO_MATRIX || !pq_leaf_fixed_direct(leaf) ||
+        rows > SLAB_MAX_ROWS || (size_t)leaf->arrow.width > SIZE_MAX / 4 / SLAB_MAX_ROWS)
         return 0;
     return (rows * (size_t)leaf->arrow.width + pq_slab_slack(leaf) + 63) & ~(size_t)63;
 }
@@ -440,9 +444,10 @@ static void plan_slabs(struct read_job *job, int count) {
     size_t nleaves = (size_t)job->f->schema.num_leaves;
     for (int rg = 0; rg < count; rg++) {
         size_t rows = (size_t)job->f->md.row_groups[job->first_rg + rg].num_rows, size = 0;
-        for (int k = 0; k < job->num_leaves; k++)
-            size += slab_share(job, job->leaves[k], rows);
-        uint8_t *slab = rows && size ? fdata_slab_new(size, job->pages) : NULL;
+        for (int k = 0; k < job->num_leaves && size < SIZE_MAX / 2; k++)
+            size += slab_share(job, job->leaves[k], rows); /* each share < SIZE_MAX / 4 */
+        int fits = rows && size && size < SIZE_MAX / 2;
+        uint8_t *slab = fits ? fdata_slab_new(size, job->pages) : NULL;
         job->slabs[rg] = slab;
         size_t at = 0;
         for (int k = 0; slab && k < job->num_leaves; k++) {
