@@ -65,8 +65,10 @@ size_t fdata_slab_cache_drop(void);
 size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool);
 /* Asks the kernel to back the whole pages inside [p, p + size) with memory now, in one call
  * (MADV_POPULATE_WRITE), instead of one page fault per 4 KiB page as they are first written:
- * for buffers about to be filled (huge pages advised first, see fdata_advise_huge).  A
- * kernel without it (before 5.14) just faults as usual. */
+ * for buffers about to be filled.  4 KiB pages unless huge ones were advised: on a VM whose
+ * host backs memory lazily, the first touch of never-used huge pages can stall for seconds,
+ * so buffers filled once from the network (get_many's) do not ask for them.  A kernel
+ * without it (before 5.14) just faults as usual. */
 void fdata_prefault(void *p, size_t size);
 /* Gives the whole pages inside [p, p + size) of a private anonymous mapping back to the
  * kernel (MADV_DONTNEED): they read as zeros afterwards. */

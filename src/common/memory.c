@@ -45,7 +45,6 @@ void fdata_advise_huge(void *p, size_t size) {
 }
 
 void fdata_prefault(void *p, size_t size) {
-    fdata_advise_huge(p, size);
 #ifdef MADV_POPULATE_WRITE
     advise_pages(p, size, MADV_POPULATE_WRITE);
 #else
