@@ -43,6 +43,13 @@ void fdata_aligned_free(void *p);
  * touched, and fdata_unmap_zeroed returns them all at once (sparse file buffers, where most
  * pages may never be written).  NULL when the mapping fails. */
 void *fdata_map_zeroed(size_t size);
+/* The unit of huge pages and of pages moved between buffers (pages.h): 2 MiB, a transparent
+ * huge page; and an address rounded up or down to it. */
+#define FDATA_BLOCK ((size_t)2 << 20)
+static inline uintptr_t fdata_block_up(uintptr_t a) {
+    return (a + FDATA_BLOCK - 1) & ~(uintptr_t)(FDATA_BLOCK - 1);
+}
+static inline uintptr_t fdata_block_down(uintptr_t a) { return a & ~(uintptr_t)(FDATA_BLOCK - 1); }
 /* Asks for transparent huge pages (2 MiB: one fault and one page-table entry where there
  * were 512) for the aligned 2 MiB blocks inside [p, p + size), when the kernel leaves that
  * to madvise.  Only for memory that is soon written whole: a huge page is resident whole. */

@@ -31,12 +31,9 @@ static void advise_pages(void *p, size_t size, int advice) {
         madvise((void *)first, end - first, advice);
 }
 
-#define HUGE_PAGE ((uintptr_t)2 << 20)
-
 void fdata_advise_huge(void *p, size_t size) {
 #ifdef MADV_HUGEPAGE
-    uintptr_t first = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    uintptr_t end = ((uintptr_t)p + size) & ~(HUGE_PAGE - 1);
+    uintptr_t first = fdata_block_up((uintptr_t)p), end = fdata_block_down((uintptr_t)p + size);
     if (end > first)
         madvise((void *)first, end - first, MADV_HUGEPAGE);
 #else

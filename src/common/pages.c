@@ -14,7 +14,7 @@
 #define MREMAP_DONTUNMAP 4
 #endif
 
-#define BLOCK ((uintptr_t)2 << 20)
+#define BLOCK FDATA_BLOCK
 
 struct fdata_pages {
     pthread_mutex_t lock;
@@ -42,7 +42,7 @@ struct fdata_pages *fdata_pages_new(size_t cap) {
         fdata_pages_free(pool);
         return NULL;
     }
-    pool->base = (uint8_t *)(((uintptr_t)pool->map + BLOCK - 1) & ~(BLOCK - 1));
+    pool->base = (uint8_t *)fdata_block_up((uintptr_t)pool->map);
     for (size_t i = 0; i < slots; i++)
         pool->free_slots[pool->n_free++] = slots - 1 - i;
     return pool;
@@ -81,7 +81,7 @@ static int move_block(void *from, void *to) {
 
 void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
     uintptr_t start = (uintptr_t)p, end = start + size;
-    uintptr_t first = (start + BLOCK - 1) & ~(BLOCK - 1), last = end & ~(BLOCK - 1);
+    uintptr_t first = fdata_block_up(start), last = fdata_block_down(end);
     if (!pool || last <= first) {
         fdata_discard(p, size);
         return;
@@ -104,8 +104,7 @@ void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
 }
 
 size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size) {
-    uintptr_t first = ((uintptr_t)p + BLOCK - 1) & ~(BLOCK - 1);
-    uintptr_t last = ((uintptr_t)p + size) & ~(BLOCK - 1);
+    uintptr_t first = fdata_block_up((uintptr_t)p), last = fdata_block_down((uintptr_t)p + size);
     size_t filled = 0;
     for (uintptr_t b = first; pool && b < last; b += BLOCK) {
         size_t slot = pop(pool, pool->full_slots, &pool->n_full);

@@ -18,7 +18,7 @@ struct slab_header {
 };
 #define SLAB_HEADER ((size_t)64) /* keeps the bytes 64-byte aligned */
 #define SLAB_MAP_MIN ((size_t)4 << 20) /* from here on a slab is mapped, in huge pages */
-#define BLOCK ((size_t)2 << 20)
+#define BLOCK FDATA_BLOCK
 #define CACHE_BYTES ((size_t)64 << 20) /* a row group or two */
 
 static struct fdata_pages *cache;
@@ -40,11 +40,11 @@ static struct slab_header *slab_header(void *slab) {
 static uint8_t *map_slab(size_t size) {
     if (size > SIZE_MAX - 3 * BLOCK)
         return NULL;
-    size_t span = (size + BLOCK - 1) & ~(BLOCK - 1), map_size = span + BLOCK + 4096;
+    size_t span = fdata_block_up(size), map_size = span + BLOCK + 4096;
     uint8_t *m = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
-    uint8_t *p = (uint8_t *)(((uintptr_t)m + SLAB_HEADER + BLOCK - 1) & ~(uintptr_t)(BLOCK - 1));
+    uint8_t *p = (uint8_t *)fdata_block_up((uintptr_t)m + SLAB_HEADER);
     *slab_header(p) = (struct slab_header){.map = m, .map_size = map_size, .span = span};
     fdata_advise_huge(p, span); /* written whole, soon: 2 MiB at a fault, not 4 KiB */
     return p;
@@ -67,7 +67,7 @@ void *fdata_slab_new(size_t size, struct fdata_pages *pool) {
 }
 
 size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool) {
-    uint8_t *first = (uint8_t *)(((uintptr_t)p + BLOCK - 1) & ~(uintptr_t)(BLOCK - 1));
+    uint8_t *first = (uint8_t *)fdata_block_up((uintptr_t)p);
     if (first >= (uint8_t *)p + size)
         return 0;
     size_t rest = size - (size_t)(first - (uint8_t *)p);

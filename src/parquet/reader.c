@@ -261,7 +261,6 @@ struct read_job {
     uint8_t **slab_dest;           /* [rg][leaf]: where in the slab the leaf's values go */
 };
 
-
 /* Rows per task when the matrix is filled from decoded arrays: a block of a row-major
  * matrix stays in cache while every column writes its part. */
 #define MATRIX_BLOCK_ROWS 512

@@ -8,11 +8,11 @@
 #include "common/common.h"
 #include "common/pages.h"
 
-#define BLOCK ((size_t)2 << 20)
+#define BLOCK FDATA_BLOCK
 
 /* A mapped buffer of n blocks and a bit, and its first block boundary. */
 static uint8_t *blocks_in(uint8_t *map, size_t *first) {
-    uint8_t *b = (uint8_t *)(((uintptr_t)map + BLOCK - 1) & ~(uintptr_t)(BLOCK - 1));
+    uint8_t *b = (uint8_t *)fdata_block_up((uintptr_t)map);
     *first = (size_t)(b - map);
     return b;
 }
