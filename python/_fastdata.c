@@ -414,7 +414,7 @@ typedef struct {
 } BlobObject;
 
 static void blob_dealloc(BlobObject *self) {
-    free(self->data);
+    fdata_s3_data_free(self->data);
     Py_XDECREF(self->url);
     Py_XDECREF(self->etag);
     Py_TYPE(self)->tp_free((PyObject *)self);

@@ -3,7 +3,6 @@
  * until the run ends, or with --stream handed over as it arrives and freed at once (what a
  * consumer that processes objects one by one does, as boto3's read() in a loop). */
 #include <stdatomic.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,7 @@ static atomic_size_t streamed;
 static void take_object(void *ctx, size_t index, struct fdata_s3_get_result *r) {
     (void)ctx, (void)index;
     atomic_fetch_add(&streamed, r->status == FDATA_OK ? r->size : 0);
-    free(r->data);
+    fdata_s3_data_free(r->data);
     r->data = NULL;
 }
 
@@ -54,8 +53,6 @@ int main(int argc, char **argv) {
                         "[--stream] URL... %s\n", err.message);
         return 2;
     }
-    mallopt(M_MMAP_THRESHOLD, 1 << 30); /* keep freed memory, like the peers' allocators */
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     struct fdata_s3_get_result *res = calloc(n, sizeof *res);
     double best = 1e30, first_run = 0;
     size_t bytes = 0;

@@ -177,17 +177,18 @@ FDATA_API int fdata_matrix_put_rows(struct fdata_matrix *m, int64_t row,
                                     const struct ArrowArray *const *arrays, int64_t first,
                                     int64_t count);
 
+/*
+ * The large value buffers of arrays that fastdata decodes (one per row group, see
+ * fdata_parquet_read_row_groups) and of objects it downloads (fdata_s3_get_many) keep their
+ * pages once released: up to 64 MiB of them stay with the process and go to the next such
+ * buffers, which then need no fresh pages from the kernel (it zeroes and maps each one; on
+ * virtual machines that is often the largest cost of filling memory).  This gives them back
+ * to the kernel now and returns their bytes.  Thread-safe; never needed for correctness.
+ */
+FDATA_API size_t fdata_release_cached_memory(void);
+
 #ifdef __cplusplus
 }
 #endif
-/*
- * The large value buffers of arrays that fastdata decodes (one per row group, see
- * fdata_parquet_read_row_groups) keep their pages once released: up to 64 MiB of them stay
- * with the process and go to the next such buffers, which then need no fresh pages from the
- * kernel (it zeroes each one; on virtual machines that is often the largest cost of
- * decoding into memory).  This gives them back to the kernel now and returns their bytes.
- * Thread-safe; never needed for correctness.
- */
-FDATA_API size_t fdata_release_cached_memory(void);
 
 #endif /* FASTDATA_ARROW_H */

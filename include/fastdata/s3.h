@@ -127,7 +127,7 @@ struct fdata_s3_get_options {
     /* Streaming delivery: each object is handed to on_object as soon as it has arrived (or
      * failed), on one of the download threads, in no particular order; `index` is its
      * position in urls.  The callback owns result->data from then on (it may keep the
-     * pointer past the call) and must not block for long. */
+     * pointer past the call; fdata_s3_data_free releases it) and must not block for long. */
     void (*on_object)(void *ctx, size_t index, struct fdata_s3_get_result *result);
     void *ctx;
     /* With on_object only: the budget that bounds the bytes of objects started and not yet
@@ -154,8 +154,10 @@ struct fdata_s3_get_options {
 /* One object of fdata_s3_get_many. */
 struct fdata_s3_get_result {
     const char *url;             /* the caller's string */
-    void *data;                  /* malloc'ed bytes, owned by the caller (NULL on failure, and
-                                    in `results` once on_object has taken them) */
+    void *data;                  /* the bytes, owned by the caller: fdata_s3_data_free (not
+                                    free()) releases them, unless they are a range's dest;
+                                    NULL on failure, and in `results` once on_object has
+                                    taken them */
     size_t size;
     int64_t offset;              /* where the bytes start in the object (ranges) */
     int64_t object_size;         /* the whole object's size, -1 when not known */
@@ -171,7 +173,7 @@ struct fdata_s3_get_result {
  * object's ETag (If-Match: a changed object fails, it never mixes versions).  Parts are
  * retried with backoff on throttling, server errors, resets, stalls and short bodies.
  * results[0..n) are filled for every object, failed or not (free the data with
- * fdata_s3_get_results_free).  Returns FDATA_OK when all arrived, else the code of the first
+ * fdata_s3_get_results_free, or each object's with fdata_s3_data_free).  Returns FDATA_OK when all arrived, else the code of the first
  * failed object, whose message goes to err; FDATA_EINVAL for a budget without on_object
  * (objects kept until the call returns could never be given back).
  */
@@ -179,6 +181,12 @@ FDATA_API int fdata_s3_get_many(fdata_s3_client *client, const char *const *urls
                                 const struct fdata_s3_get_options *opts,
                                 struct fdata_s3_get_result *results, struct fdata_error *err);
 FDATA_API void fdata_s3_get_results_free(struct fdata_s3_get_result *results, size_t n);
+/* Releases one object's bytes from fdata_s3_get_many (NULL: no-op), from any thread.  Their
+ * pages stay with the process for the next objects to arrive (up to 64 MiB, shared with the
+ * decoder's buffers; fdata_release_cached_memory in arrow.h gives them back), so a consumer
+ * that releases each object before the next arrive downloads into memory already in use
+ * instead of fresh pages the kernel must zero and map one by one. */
+FDATA_API void fdata_s3_data_free(void *data);
 
 /* PUT `size` bytes at `data` as s3://bucket/key: one signed request, or above the client's
  * multipart threshold a multipart upload (create, parts in parallel, complete; aborted on

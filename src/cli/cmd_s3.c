@@ -267,7 +267,7 @@ static void emit(struct get_sink *s, size_t i, struct fdata_s3_get_result *r) {
         s->t->objects += rc == 0;
         s->t->bytes += rc == 0 ? r->size : 0;
     }
-    free(r->data);
+    fdata_s3_data_free(r->data);
     r->data = NULL;
     if (r->status == FDATA_OK)
         fdata_s3_budget_release(s->budget, r->size);
@@ -325,7 +325,7 @@ static int get_all(fdata_s3_client *client, const struct url_list *l, const stru
             unlink(path);
     }
     for (size_t i = 0; s.held && i < l->count; i++)
-        free(s.held[i].data); /* stdout: those after a failure */
+        fdata_s3_data_free(s.held[i].data); /* stdout: those after a failure */
     pthread_mutex_destroy(&s.lock);
     fdata_s3_budget_free(s.budget);
     free(s.held);

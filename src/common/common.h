@@ -61,11 +61,20 @@ void fdata_advise_huge(void *p, size_t size);
  * the last (NULL: no-op). */
 struct fdata_pages;
 void *fdata_slab_new(size_t size, struct fdata_pages *pool);
+/* As fdata_slab_new without a pool, for a buffer about to be filled once from the network:
+ * the pages that released slabs do not supply are 4 KiB ones populated at once (see
+ * fdata_prefault for why not huge ones). */
+void *fdata_slab_new_populated(size_t size);
 void fdata_slab_ref(void *slab);
 void fdata_slab_unref(void *slab);
 /* Released mapped slabs leave their pages (up to 64 MiB) in a process-wide cache that new
  * slabs take first; this gives them back to the kernel and returns their bytes. */
 size_t fdata_slab_cache_drop(void);
+/* While buffers come and go faster than 64 MiB at a time (a download hands objects over as
+ * they arrive and the consumer frees them), the cache may hold `bytes` more: widen = 1 adds
+ * them, widen = 0 takes them away again (and the pages above the limit then go back to the
+ * kernel).  Every widening is undone by one narrowing of the same bytes. */
+void fdata_slab_cache_widen(size_t bytes, int widen);
 /* Fills the whole 2 MiB blocks of [p, p + size), a private anonymous mapping not yet written,
  * with pages in use already: released slabs' first, then `pool`'s (see pages.h); returns the
  * bytes filled.  New slabs get their pages so; so may any buffer about to be written whole. */

@@ -29,4 +29,8 @@ size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size);
 /* Discards every page the pool holds; returns their bytes (0 with a NULL pool). */
 size_t fdata_pages_drop(struct fdata_pages *pool);
 
+/* Lets the pool hold at most `bytes` (rounded down to blocks, at most its cap) from now on,
+ * discarding pooled pages above that; returns the limit in effect (0 with a NULL pool). */
+size_t fdata_pages_set_limit(struct fdata_pages *pool, size_t bytes);
+
 #endif

@@ -20,11 +20,18 @@ struct slab_header {
 #define SLAB_MAP_MIN ((size_t)4 << 20) /* from here on a slab is mapped, in huge pages */
 #define BLOCK FDATA_BLOCK
 #define CACHE_BYTES ((size_t)64 << 20) /* a row group or two */
+/* the most that widening lets the cache hold: 4 GiB (256 MiB with 32-bit addresses) */
+#define CACHE_MAX ((size_t)1 << (sizeof(size_t) > 4 ? 32 : 28))
 
 static struct fdata_pages *cache;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t widen_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t widened; /* the sum of the widenings in effect */
 
-static void cache_init(void) { cache = fdata_pages_new(CACHE_BYTES); }
+static void cache_init(void) {
+    cache = fdata_pages_new(CACHE_MAX); /* address space only: the limit bounds its pages */
+    fdata_pages_set_limit(cache, CACHE_BYTES);
+}
 
 static struct fdata_pages *released_pages(void) {
     pthread_once(&cache_once, cache_init);
@@ -37,7 +44,7 @@ static struct slab_header *slab_header(void *slab) {
 
 /* A mapped slab whose bytes start on a block boundary and span whole blocks, so that every
  * page of it can come from a pool and go back to one (the header sits in the page before). */
-static uint8_t *map_slab(size_t size) {
+static uint8_t *map_slab(size_t size, int huge) {
     if (size > SIZE_MAX - 3 * BLOCK)
         return NULL;
     size_t span = fdata_block_up(size), map_size = span + BLOCK + 4096;
@@ -46,16 +53,22 @@ static uint8_t *map_slab(size_t size) {
         return NULL;
     uint8_t *p = (uint8_t *)fdata_block_up((uintptr_t)m + SLAB_HEADER);
     *slab_header(p) = (struct slab_header){.map = m, .map_size = map_size, .span = span};
-    fdata_advise_huge(p, span); /* written whole, soon: 2 MiB at a fault, not 4 KiB */
+    if (huge)
+        fdata_advise_huge(p, span); /* written whole, soon: 2 MiB at a fault, not 4 KiB */
     return p;
 }
 
-void *fdata_slab_new(size_t size, struct fdata_pages *pool) {
+/* A new slab: mapped from SLAB_MAP_MIN on, its pages from the released slabs and `pool`
+ * first; the rest in huge pages faulted as they are written, or in 4 KiB pages populated now. */
+static void *slab_new(size_t size, struct fdata_pages *pool, int huge) {
     uint8_t *p;
     if (size >= SLAB_MAP_MIN) {
-        if (!(p = map_slab(size)))
+        if (!(p = map_slab(size, huge)))
             return NULL;
-        fdata_pages_reuse(p, slab_header(p)->span, pool); /* better still: pages in use */
+        size_t span = slab_header(p)->span;
+        size_t reused = fdata_pages_reuse(p, span, pool); /* better still: pages in use */
+        if (!huge)
+            fdata_prefault(p + reused, span - reused);
     } else {
         if (size > SIZE_MAX - SLAB_HEADER || !(p = fdata_aligned_alloc(size + SLAB_HEADER)))
             return NULL;
@@ -65,6 +78,10 @@ void *fdata_slab_new(size_t size, struct fdata_pages *pool) {
     atomic_init(&slab_header(p)->refs, 1);
     return p;
 }
+
+void *fdata_slab_new(size_t size, struct fdata_pages *pool) { return slab_new(size, pool, 1); }
+
+void *fdata_slab_new_populated(size_t size) { return slab_new(size, NULL, 0); }
 
 size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool) {
     uint8_t *first = (uint8_t *)fdata_block_up((uintptr_t)p);
@@ -92,3 +109,12 @@ void fdata_slab_unref(void *slab) {
 }
 
 size_t fdata_slab_cache_drop(void) { return fdata_pages_drop(released_pages()); }
+
+void fdata_slab_cache_widen(size_t bytes, int widen) {
+    struct fdata_pages *c = released_pages();
+    bytes = bytes < CACHE_MAX ? bytes : CACHE_MAX; /* so that no sum overflows */
+    pthread_mutex_lock(&widen_lock);
+    widened = widen ? widened + bytes : widened - bytes;
+    fdata_pages_set_limit(c, CACHE_BYTES + (widened < CACHE_MAX ? widened : CACHE_MAX));
+    pthread_mutex_unlock(&widen_lock);
+}

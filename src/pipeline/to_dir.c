@@ -61,7 +61,7 @@ static void on_object(void *ctx, size_t i, struct fdata_s3_get_result *r) {
         status = fdata_set_error(&e, FDATA_EINVAL, "%s: no file name under %s for it", r->url, t->dir);
     else if (status == FDATA_OK && write_file(path, tmp, r->data, r->size) != 0)
         status = fdata_set_error(&e, FDATA_EIO, "%s: cannot write: %s", path, strerror(errno));
-    free(r->data);
+    fdata_s3_data_free(r->data);
     fdata_s3_budget_release(t->budget, r->size);
     pthread_mutex_lock(&t->lock);
     if (status == FDATA_OK) {

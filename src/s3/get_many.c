@@ -122,6 +122,15 @@ static size_t part_header(char *line, size_t size, size_t n, void *ud) {
     return len;
 }
 
+/* The object's buffer once its size is known: the caller's, or a new one whose pages are
+ * those of released buffers where there are some (fdata_s3_data_free gives them back), else
+ * fresh ones populated at once: every byte is written next, so not a fault each. */
+static uint8_t *object_buffer(struct object *o) {
+    if (!o->data)
+        o->data = o->dest ? o->dest : fdata_slab_new_populated((size_t)o->size);
+    return o->data;
+}
+
 /* Body bytes go straight into the object's buffer, allocated at the first byte. */
 static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
     struct part *p = ud;
@@ -136,12 +145,8 @@ static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
         set_size(p->d, o, p->resp.content_length); /* a server that ignores Range */
     if (o->size < 0)
         return 0; /* neither Content-Range nor Content-Length: cannot place the bytes */
-    if (!o->data) {
-        if (!(o->data = o->dest ? o->dest : malloc(o->size ? (size_t)o->size : 1)))
-            return 0;
-        if (!o->dest) /* every byte is written next: its pages now, not a fault each */
-            fdata_prefault(o->data, (size_t)o->size);
-    }
+    if (!object_buffer(o))
+        return 0;
     if (p->offset + p->written + (int64_t)len > o->size)
         return 0; /* more bytes than the object holds */
     memcpy(o->data + p->offset + p->written, buf, len);
@@ -227,7 +232,7 @@ static void take_result(struct downloader *d, struct object *o, struct fdata_s3_
         snprintf(r->etag, sizeof r->etag, "%s", o->etag);
     } else {
         if (o->data != o->dest)
-            free(o->data);
+            fdata_slab_unref(o->data);
         r->status = d->errors[o - d->objects].code;
         snprintf(r->error, sizeof r->error, "%s", d->errors[o - d->objects].message);
         fdata_s3_budget_release(d->opts->budget, o->reserved); /* nothing to hand over */
@@ -298,7 +303,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     if (ok) {
         if (first) {
             snprintf(o->etag, sizeof o->etag, "%s", p->resp.info.etag[0] ? p->resp.info.etag : "*");
-            if (!o->data && !(o->data = malloc(1)))
+            if (!object_buffer(o))
                 fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
             else if (schedule_rest(d, o, want) != FDATA_OK)
                 fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
@@ -346,7 +351,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
 static int start_object(struct downloader *d, struct object *o) {
     o->parts_left = 1;
     if (o->failed || o->size == 0) {
-        if (!o->failed && !o->data && !(o->data = o->dest ? o->dest : malloc(1))) {
+        if (!o->failed && !object_buffer(o)) {
             struct fdata_error e;
             fail_object(d, o, (fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), &e));
         }
@@ -368,12 +373,16 @@ static int start_object(struct downloader *d, struct object *o) {
     return FDATA_OK;
 }
 
-/* Queues the first parts of further objects while the budget allows (all at once without
- * one): an object reserves its known size, or a part until its size is known. */
+/* Queues the first parts of further objects while a connection would otherwise idle and
+ * the budget allows: an object reserves its known size, or a part until its size is known.
+ * Started objects' parts go first, so that objects complete (and can be handed over and
+ * freed) one after the other instead of all being half there at once. */
 static int admit(struct downloader *d) {
     const struct fdata_s3_get_options *o = d->opts;
     for (; d->admitted < d->num_objects; d->admitted++) {
         struct object *obj = &d->objects[d->admitted];
+        if (d->queued + (size_t)d->active >= (size_t)d->connections)
+            return FDATA_OK;
         /* under a budget objects start in the callers' order across the event loops, so
          * that bytes held belong to the earliest objects (which a consumer waits for) */
         if (o->budget && atomic_load(d->next_admit) != obj->index)
@@ -563,8 +572,16 @@ int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
     groups = (size_t)groups > n ? (int)(n ? n : 1) : groups;
     job.stride = (size_t)groups;
     atomic_init(&job.next_admit, 0);
+    /* objects handed over are often freed while others arrive: their pages serve the next
+     * ones if the cache can hold about what is in flight (objects complete in bursts) */
+    size_t in_flight = job.part_size < SIZE_MAX / 2 / (size_t)job.connections
+                           ? (size_t)job.connections * job.part_size * 2 : SIZE_MAX;
+    if (opts->on_object)
+        fdata_slab_cache_widen(in_flight, 1);
     job.connections = (job.connections + groups - 1) / groups;
     fdata_parallel_for((size_t)groups, groups, download_group, &job);
+    if (opts->on_object)
+        fdata_slab_cache_widen(in_flight, 0);
     if (job.status != FDATA_OK)
         return fdata_set_error(err, job.status, "S3 downloads: out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -579,9 +596,11 @@ int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
     return FDATA_OK;
 }
 
+void fdata_s3_data_free(void *data) { fdata_slab_unref(data); }
+
 void fdata_s3_get_results_free(struct fdata_s3_get_result *results, size_t n) {
     for (size_t i = 0; results && i < n; i++) {
-        free(results[i].data);
+        fdata_s3_data_free(results[i].data);
         results[i].data = NULL;
     }
 }

@@ -36,7 +36,8 @@ static int get_many_ranges(fdata_s3_client *c, const char *url, const unsigned c
            memcmp(res[1].data, local + n - tail, tail) != 0;
     bad += res[2].status || res[2].data != dest || memcmp(dest, local, n) != 0;
     bad += res[3].status || res[3].size != cap || memcmp(res[3].data, local + n - cap, cap) != 0;
-    free(res[0].data), free(res[1].data), free(res[3].data), free(dest);
+    fdata_s3_data_free(res[0].data), fdata_s3_data_free(res[1].data);
+    fdata_s3_data_free(res[3].data), free(dest);
     struct fdata_s3_range wrong[2] = {{0, 10, "\"0123456789abcdef\"", NULL}, {(int64_t)n - 5, 10, NULL, NULL}};
     o.ranges = wrong;
     int rc = fdata_s3_get_many(c, urls, 2, &o, res, &err);

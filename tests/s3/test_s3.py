@@ -697,7 +697,8 @@ def load_tests(tmp, env, bucket):
 
 def budget_tests(tmp, env, bucket):
     """Streaming get_many under a 4 MiB budget with a slow consumer (tests/s3/s3_budget.c):
-    every object once and intact, the peak within the budget."""
+    every object once and intact, the peak within the budget; and without a budget, no more
+    objects under way at once than connections."""
     src = os.path.join(tmp, "faultsrc")
     urls = ["s3://%s/faults/%s" % (bucket, n) for n in sorted(os.listdir(src))]
     for known in ("1", "0"):
@@ -706,6 +707,9 @@ def budget_tests(tmp, env, bucket):
         check("streamed download under a memory budget (sizes %s): %s" %
               ("known" if known == "1" else "unknown", p.stdout.strip()), p.returncode == 0,
               p.stderr[-2000:])
+    p = subprocess.run([S3_BUDGET, "0", "0", src] + urls, env=env, capture_output=True, text=True)
+    check("streamed download without a budget starts objects as connections free up: %s"
+          % p.stdout.strip(), p.returncode == 0, p.stderr[-2000:])
 
 
 def reflected_crc(poly, width):

@@ -1,7 +1,8 @@
 /* The page pool (src/common/pages.h): given blocks move into it with their bytes (nothing is
  * copied or zeroed) and the given range reads as zeros; taken blocks arrive with those bytes;
- * the cap holds; no pool means a plain discard; slabs take their pages from a pool, and
- * released slabs leave theirs to the next; many threads at once lose no block. */
+ * the cap and a lower limit hold; no pool means a plain discard; slabs take their pages from
+ * a pool, and released slabs leave theirs to the next (download buffers too, and a widened
+ * cache keeps more until the widening ends); many threads at once lose no block. */
 #include <pthread.h>
 #include <stdint.h>
 #include "check.h"
@@ -109,6 +110,69 @@ static void test_released_slabs_cached(void) {
     fdata_slab_cache_drop();
 }
 
+/* A limit below the cap bounds what gives keep; lowering it drops pooled pages above it. */
+static void test_limit(void) {
+    struct fdata_pages *pool = fdata_pages_new(8 * BLOCK);
+    CHECK(fdata_pages_set_limit(pool, 3 * BLOCK + 5) == 3 * BLOCK); /* whole blocks */
+    CHECK(fdata_pages_set_limit(pool, 100 * BLOCK) == 8 * BLOCK);   /* at most the cap */
+    CHECK(fdata_pages_set_limit(pool, 3 * BLOCK) == 3 * BLOCK);
+    uint8_t *a = fdata_map_zeroed(7 * BLOCK), *b = fdata_map_zeroed(7 * BLOCK);
+    size_t f;
+    uint8_t *ba = blocks_in(a, &f);
+    memset(a, 4, 7 * BLOCK);
+    fdata_pages_give(pool, ba, 6 * BLOCK); /* 6 blocks, room for 3 */
+    CHECK(all_bytes(ba, 6 * BLOCK, 0));
+    CHECK(fdata_pages_set_limit(pool, 1 * BLOCK) == BLOCK); /* 2 of them go */
+    CHECK(fdata_pages_take(pool, b, 7 * BLOCK) == BLOCK);
+    CHECK(fdata_pages_set_limit(NULL, BLOCK) == 0);
+    fdata_unmap_zeroed(a);
+    fdata_unmap_zeroed(b);
+    fdata_pages_free(pool);
+}
+
+/* Download buffers (fdata_slab_new_populated) take released pages first, whatever the
+ * kind; beyond the cache's 64 MiB a widening keeps more, and its end gives them back. */
+static void test_populated_slabs_and_widening(void) {
+    fdata_slab_cache_drop();
+    uint8_t *s = fdata_slab_new(4 * BLOCK, NULL);
+    memset(s, 5, 4 * BLOCK);
+    fdata_slab_unref(s);
+    uint8_t *d = fdata_slab_new_populated(3 * BLOCK + 7);
+    CHECK(d && ((uintptr_t)d & (BLOCK - 1)) == 0);
+    CHECK(all_bytes(d, 2 * BLOCK, 5));                 /* taken from the cache (4 blocks) */
+    CHECK(fdata_slab_cache_drop() == 0);                 /* all 4: it spans 4 blocks */
+    fdata_slab_unref(d);
+    uint8_t *small = fdata_slab_new_populated(1000);   /* small: from malloc */
+    CHECK(small != NULL);
+    memset(small, 1, 1000);
+    fdata_slab_unref(small);
+    CHECK(fdata_slab_cache_drop() == 4 * BLOCK);
+    enum { N = 20 }; /* 20 slabs of 4 blocks: 160 MiB, more than 64 MiB */
+    uint8_t *many[N];
+    for (int i = 0; i < N; i++) {
+        CHECK((many[i] = fdata_slab_new_populated(4 * BLOCK)) != NULL);
+        memset(many[i], 6, 4 * BLOCK);
+    }
+    fdata_slab_cache_widen((size_t)N * 4 * BLOCK, 1);
+    for (int i = 0; i < N; i++)
+        fdata_slab_unref(many[i]);
+    int reused = 0;
+    for (int i = 0; i < N; i++) {
+        CHECK((many[i] = fdata_slab_new_populated(4 * BLOCK)) != NULL);
+        reused += all_bytes(many[i], 4 * BLOCK, 6);
+    }
+    CHECK(reused == N); /* every one: the widened cache kept them all */
+    for (int i = 0; i < N; i++)
+        fdata_slab_unref(many[i]);
+    fdata_slab_cache_widen((size_t)N * 4 * BLOCK, 0); /* back to 64 MiB: the rest goes */
+    CHECK(fdata_slab_cache_drop() == (size_t)64 << 20);
+    for (int i = 0; i < N; i++)
+        CHECK((many[i] = fdata_slab_new_populated(4 * BLOCK)) != NULL);
+    for (int i = 0; i < N; i++) /* without a widening */
+        fdata_slab_unref(many[i]);
+    CHECK(fdata_slab_cache_drop() == (size_t)64 << 20);
+}
+
 /* Threads give their own buffers' blocks and take into others, all at once. */
 struct worker {
     struct fdata_pages *pool;
@@ -159,6 +223,8 @@ int main(void) {
     test_cap_and_no_pool();
     test_slab_takes_pages();
     test_released_slabs_cached();
+    test_limit();
+    test_populated_slabs_and_widening();
     test_threads();
     return check_result("test_pages");
 }
