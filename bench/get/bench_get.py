@@ -5,7 +5,8 @@ in the same run, each in its own process, best of --repeat runs:
 
   fastdata   build/fdata_bench_get: fdata_s3_get_many, ranged parts straight into memory, every
              object kept (1 GB resident at the end, as the CRT row); and --stream, each object
-             handed over as it arrives and freed (as boto3's read() rows and curl's /dev/null)
+             handed over as it arrives and freed (as boto3's read() rows and curl's /dev/null).
+             Each peer's ratio is against the fastdata row that does the same with the bytes.
   curl       curl --parallel (-Z) to /dev/null: the same HTTP work in C, the ceiling here
   awscrt     the AWS CRT S3 client (PyPI awscrt), bodies collected in memory
   boto3      get_object().read() on a thread pool (PyPI boto3)
@@ -172,21 +173,27 @@ def main():
     finally:
         subprocess.run(["bash", os.path.join(HERE, "nginx-server.sh"), "stop", server])
         shutil.rmtree(tmpfs, ignore_errors=True)
-    fd = rows[0][1]
+    # each peer against the fastdata row that does the same with the bytes: curl (to
+    # /dev/null) and boto3 (read(), then dropped) against the streamed one, the CRT (bodies
+    # collected) and metaflow (files kept) against the one that keeps every object
+    kept, streamed = rows[0][1], rows[1][1]
+    peer_of = {"curl --parallel": streamed, "boto3 (thread pool)": streamed}
     lines = ["# bench/get, %s, %s, %d cores: %d objects x %d MiB from nginx on 127.0.0.1, "
              "%d connections" % (datetime.date.today().isoformat(), platform.machine(),
                                  os.cpu_count(), args.objects, args.mib, args.connections),
              "",
-             "| client | best s | first s | MiB/s | Gbit/s | fastdata speed / this |",
+             "| client | best s | first s | MiB/s | Gbit/s | fastdata speed / this (best, first) |",
              "|---|---|---|---|---|---|"]
-    for name, res, err in rows:
+    for i, (name, res, err) in enumerate(rows):
         if res is None:
             lines.append("| %s | error: %s | | | | |" % (name, err))
             continue
-        s = res["seconds"]
+        s, f = res["seconds"], res["first_seconds"]
+        fd = peer_of.get(name, kept)
+        ratio = "" if i < 2 or fd is None else "%.2fx, %.2fx vs %s" % (
+            s / fd["seconds"], f / fd["first_seconds"], "streamed" if fd is streamed else "kept")
         lines.append("| %s | %.3f | %.3f | %.0f | %.2f | %s |" % (
-            name, s, res["first_seconds"], total / s / 2**20, total * 8 / s / 1e9,
-            "" if res is fd or fd is None else "%.2fx" % (s / fd["seconds"])))
+            name, s, f, total / s / 2**20, total * 8 / s / 1e9, ratio))
     publish("get", lines)
 
 
