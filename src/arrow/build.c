@@ -294,4 +294,4 @@ uint64_t fdata_array_bytes(const struct ArrowSchema *schema, const struct ArrowA
     return bytes;
 }
 
-size_t fdata_release_cached_memory(void) { return fdata_slab_cache_drop(); }
+size_t fdata_release_cached_memory(void) { return fdata_page_cache_drop(); }

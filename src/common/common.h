@@ -67,14 +67,15 @@ void *fdata_slab_new(size_t size, struct fdata_pages *pool);
 void *fdata_slab_new_populated(size_t size);
 void fdata_slab_ref(void *slab);
 void fdata_slab_unref(void *slab);
-/* Released mapped slabs leave their pages (up to 64 MiB) in a process-wide cache that new
- * slabs take first; this gives them back to the kernel and returns their bytes. */
-size_t fdata_slab_cache_drop(void);
-/* While buffers come and go faster than 64 MiB at a time (a download hands objects over as
- * they arrive and the consumer frees them), the cache may hold `bytes` more: widen = 1 adds
- * them, widen = 0 takes them away again (and the pages above the limit then go back to the
- * kernel).  Every widening is undone by one narrowing of the same bytes. */
-void fdata_slab_cache_widen(size_t bytes, int widen);
+/* The process's cache of pages of released buffers (mapped slabs, download buffers), for the
+ * next buffers to take instead of fresh pages: 64 MiB stay; above that, up to a quarter of
+ * physical memory, pages go back to the kernel once the cache has been idle for a second.
+ * Give and take as fdata_pages_give/take (pages.h); drop gives every page back and returns
+ * their bytes; held says how many bytes it holds now.  Thread-safe. */
+void fdata_page_cache_give(void *p, size_t size);
+size_t fdata_page_cache_take(void *p, size_t size);
+size_t fdata_page_cache_drop(void);
+size_t fdata_page_cache_held(void);
 /* Fills the whole 2 MiB blocks of [p, p + size), a private anonymous mapping not yet written,
  * with pages in use already: released slabs' first, then `pool`'s (see pages.h); returns the
  * bytes filled.  New slabs get their pages so; so may any buffer about to be written whole. */

@@ -20,7 +20,6 @@ struct fdata_pages {
     pthread_mutex_t lock;
     uint8_t *map, *base; /* the reservation; base is its first block boundary */
     size_t map_size, slots;
-    size_t limit;               /* slots that may hold pages or be on their way to (<= slots) */
     size_t *free_slots, n_free; /* stacks of slot numbers */
     size_t *full_slots, n_full;
 };
@@ -31,7 +30,7 @@ struct fdata_pages *fdata_pages_new(size_t cap) {
     if (!pool)
         return NULL;
     pthread_mutex_init(&pool->lock, NULL);
-    pool->slots = pool->limit = slots;
+    pool->slots = slots;
     pool->map_size = (slots + 1) * BLOCK;
     pool->map = mmap(NULL, pool->map_size, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -68,15 +67,6 @@ static size_t pop(struct fdata_pages *pool, size_t *stack, size_t *n) {
     return slot;
 }
 
-/* Pops a free slot while fewer than `limit` slots are taken; SIZE_MAX otherwise. */
-static size_t pop_free(struct fdata_pages *pool) {
-    pthread_mutex_lock(&pool->lock);
-    size_t taken = pool->slots - pool->n_free;
-    size_t slot = taken < pool->limit ? pool->free_slots[--pool->n_free] : SIZE_MAX;
-    pthread_mutex_unlock(&pool->lock);
-    return slot;
-}
-
 static void push(struct fdata_pages *pool, size_t *stack, size_t *n, size_t slot) {
     pthread_mutex_lock(&pool->lock);
     stack[(*n)++] = slot;
@@ -99,7 +89,7 @@ void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
     fdata_discard(p, first - start); /* the partial blocks at both ends */
     fdata_discard((void *)last, end - last);
     for (uintptr_t b = first; b < last; b += BLOCK) {
-        size_t slot = pop_free(pool);
+        size_t slot = pop(pool, pool->free_slots, &pool->n_free);
         if (slot == SIZE_MAX) { /* full: the rest goes to the kernel */
             fdata_discard((void *)b, last - b);
             return;
@@ -131,31 +121,29 @@ size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size) {
     return filled;
 }
 
-/* Discards pooled blocks until at most `keep` slots are taken; returns the bytes dropped. */
-static size_t drop_above(struct fdata_pages *pool, size_t keep) {
-    size_t slot, dropped = 0;
-    for (;;) {
+size_t fdata_pages_trim(struct fdata_pages *pool, size_t keep) {
+    size_t slot, dropped = 0, keep_slots = keep / BLOCK;
+    while (pool) {
         pthread_mutex_lock(&pool->lock);
-        int over = pool->slots - pool->n_free > keep && pool->n_full > 0;
+        int over = pool->slots - pool->n_free > keep_slots && pool->n_full > 0;
         slot = over ? pool->full_slots[--pool->n_full] : SIZE_MAX;
         pthread_mutex_unlock(&pool->lock);
         if (slot == SIZE_MAX)
-            return dropped;
+            break;
         fdata_discard(pool->base + slot * BLOCK, BLOCK);
         push(pool, pool->free_slots, &pool->n_free, slot);
         dropped += BLOCK;
     }
+    return dropped;
 }
 
-size_t fdata_pages_drop(struct fdata_pages *pool) { return pool ? drop_above(pool, 0) : 0; }
+size_t fdata_pages_drop(struct fdata_pages *pool) { return fdata_pages_trim(pool, 0); }
 
-size_t fdata_pages_set_limit(struct fdata_pages *pool, size_t bytes) {
+size_t fdata_pages_held(struct fdata_pages *pool) {
     if (!pool)
         return 0;
-    size_t limit = bytes / BLOCK < pool->slots ? bytes / BLOCK : pool->slots;
     pthread_mutex_lock(&pool->lock);
-    pool->limit = limit;
+    size_t held = (pool->slots - pool->n_free) * BLOCK;
     pthread_mutex_unlock(&pool->lock);
-    drop_above(pool, limit);
-    return limit * BLOCK;
+    return held;
 }

@@ -29,8 +29,11 @@ size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size);
 /* Discards every page the pool holds; returns their bytes (0 with a NULL pool). */
 size_t fdata_pages_drop(struct fdata_pages *pool);
 
-/* Lets the pool hold at most `bytes` (rounded down to blocks, at most its cap) from now on,
- * discarding pooled pages above that; returns the limit in effect (0 with a NULL pool). */
-size_t fdata_pages_set_limit(struct fdata_pages *pool, size_t bytes);
+/* Discards pooled pages until the pool holds at most `keep` bytes (rounded down to blocks);
+ * returns the bytes discarded (0 with a NULL pool). */
+size_t fdata_pages_trim(struct fdata_pages *pool, size_t keep);
+
+/* The bytes of pages the pool holds now, blocks on their way in or out included. */
+size_t fdata_pages_held(struct fdata_pages *pool);
 
 #endif

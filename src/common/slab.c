@@ -1,8 +1,7 @@
-/* Reference-counted buffers shared by the arrays of a row group (see common.h), and the
- * process's cache of the pages of released ones: a consumer that releases each batch before
- * taking the next (a streamed load, a decode loop) then decodes into the same pages again
- * instead of fresh ones the kernel must zero. */
-#include <pthread.h>
+/* Reference-counted buffers shared by the arrays of a row group (see common.h).  Released
+ * mapped ones leave their pages to the process's page cache (page_cache.c): a consumer that
+ * releases each batch before taking the next (a streamed load, a decode loop) then decodes
+ * into the same pages again instead of fresh ones the kernel must zero. */
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -19,25 +18,6 @@ struct slab_header {
 #define SLAB_HEADER ((size_t)64) /* keeps the bytes 64-byte aligned */
 #define SLAB_MAP_MIN ((size_t)4 << 20) /* from here on a slab is mapped, in huge pages */
 #define BLOCK FDATA_BLOCK
-#define CACHE_BYTES ((size_t)64 << 20) /* a row group or two */
-/* the most that widening lets the cache hold: 4 GiB (256 MiB with 32-bit addresses) */
-#define CACHE_MAX ((size_t)1 << (sizeof(size_t) > 4 ? 32 : 28))
-
-static struct fdata_pages *cache;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t widen_lock = PTHREAD_MUTEX_INITIALIZER;
-static size_t widened; /* the sum of the widenings in effect */
-
-static void cache_init(void) {
-    cache = fdata_pages_new(CACHE_MAX); /* address space only: the limit bounds its pages */
-    fdata_pages_set_limit(cache, CACHE_BYTES);
-}
-
-static struct fdata_pages *released_pages(void) {
-    pthread_once(&cache_once, cache_init);
-    return cache;
-}
-
 static struct slab_header *slab_header(void *slab) {
     return (struct slab_header *)((uint8_t *)slab - SLAB_HEADER);
 }
@@ -88,7 +68,7 @@ size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool) {
     if (first >= (uint8_t *)p + size)
         return 0;
     size_t rest = size - (size_t)(first - (uint8_t *)p);
-    size_t filled = fdata_pages_take(released_pages(), first, rest);
+    size_t filled = fdata_page_cache_take(first, rest);
     return filled + fdata_pages_take(pool, first + filled, rest - filled);
 }
 
@@ -101,20 +81,10 @@ void fdata_slab_unref(void *slab) {
         return;
     struct slab_header *h = slab_header(slab);
     if (h->map) {
-        fdata_pages_give(released_pages(), slab, h->span);
+        fdata_page_cache_give(slab, h->span);
         munmap(h->map, h->map_size);
     } else {
         fdata_aligned_free((uint8_t *)slab - SLAB_HEADER);
     }
 }
 
-size_t fdata_slab_cache_drop(void) { return fdata_pages_drop(released_pages()); }
-
-void fdata_slab_cache_widen(size_t bytes, int widen) {
-    struct fdata_pages *c = released_pages();
-    bytes = bytes < CACHE_MAX ? bytes : CACHE_MAX; /* so that no sum overflows */
-    pthread_mutex_lock(&widen_lock);
-    widened = widen ? widened + bytes : widened - bytes;
-    fdata_pages_set_limit(c, CACHE_BYTES + (widened < CACHE_MAX ? widened : CACHE_MAX));
-    pthread_mutex_unlock(&widen_lock);
-}

@@ -572,16 +572,8 @@ int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
     groups = (size_t)groups > n ? (int)(n ? n : 1) : groups;
     job.stride = (size_t)groups;
     atomic_init(&job.next_admit, 0);
-    /* objects handed over are often freed while others arrive: their pages serve the next
-     * ones if the cache can hold about what is in flight (objects complete in bursts) */
-    size_t in_flight = job.part_size < SIZE_MAX / 2 / (size_t)job.connections
-                           ? (size_t)job.connections * job.part_size * 2 : SIZE_MAX;
-    if (opts->on_object)
-        fdata_slab_cache_widen(in_flight, 1);
     job.connections = (job.connections + groups - 1) / groups;
     fdata_parallel_for((size_t)groups, groups, download_group, &job);
-    if (opts->on_object)
-        fdata_slab_cache_widen(in_flight, 0);
     if (job.status != FDATA_OK)
         return fdata_set_error(err, job.status, "S3 downloads: out of memory");
     for (size_t i = 0; i < n; i++) {

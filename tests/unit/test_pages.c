@@ -1,10 +1,12 @@
 /* The page pool (src/common/pages.h): given blocks move into it with their bytes (nothing is
  * copied or zeroed) and the given range reads as zeros; taken blocks arrive with those bytes;
- * the cap and a lower limit hold; no pool means a plain discard; slabs take their pages from
- * a pool, and released slabs leave theirs to the next (download buffers too, and a widened
- * cache keeps more until the widening ends); many threads at once lose no block. */
+ * the cap holds, trimming keeps what it is asked to; no pool means a plain discard; slabs
+ * take their pages from a pool, and released slabs leave theirs to the next (download buffers
+ * too); the process's cache keeps more than 64 MiB only while in use; many threads at once
+ * lose no block. */
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 #include "check.h"
 #include "common/common.h"
 #include "common/pages.h"
@@ -95,7 +97,7 @@ static void test_slab_takes_pages(void) {
 
 /* A released large slab leaves its pages to the next one, until the cache is dropped. */
 static void test_released_slabs_cached(void) {
-    fdata_slab_cache_drop(); /* what the tests before left */
+    fdata_page_cache_drop(); /* what the tests before left */
     uint8_t *s = fdata_slab_new(6 * BLOCK, NULL);
     CHECK(s && ((uintptr_t)s & (BLOCK - 1)) == 0); /* whole blocks from the first byte */
     memset(s, 8, 6 * BLOCK);
@@ -103,74 +105,75 @@ static void test_released_slabs_cached(void) {
     uint8_t *t = fdata_slab_new(5 * BLOCK + 1, NULL); /* spans 6 blocks too */
     CHECK(t && all_bytes(t, 6 * BLOCK, 8)); /* the released pages, not fresh ones */
     fdata_slab_unref(t);
-    CHECK(fdata_slab_cache_drop() == 6 * BLOCK && fdata_slab_cache_drop() == 0);
+    CHECK(fdata_page_cache_drop() == 6 * BLOCK && fdata_page_cache_drop() == 0);
     uint8_t *u = fdata_slab_new(6 * BLOCK, NULL);
     CHECK(u && all_bytes(u, 6 * BLOCK, 0)); /* fresh again */
     fdata_slab_unref(u);
-    fdata_slab_cache_drop();
+    fdata_page_cache_drop();
 }
 
-/* A limit below the cap bounds what gives keep; lowering it drops pooled pages above it. */
-static void test_limit(void) {
+/* Trimming keeps whole blocks up to the bytes asked for; held counts what the pool has. */
+static void test_trim_and_held(void) {
     struct fdata_pages *pool = fdata_pages_new(8 * BLOCK);
-    CHECK(fdata_pages_set_limit(pool, 3 * BLOCK + 5) == 3 * BLOCK); /* whole blocks */
-    CHECK(fdata_pages_set_limit(pool, 100 * BLOCK) == 8 * BLOCK);   /* at most the cap */
-    CHECK(fdata_pages_set_limit(pool, 3 * BLOCK) == 3 * BLOCK);
     uint8_t *a = fdata_map_zeroed(7 * BLOCK), *b = fdata_map_zeroed(7 * BLOCK);
     size_t f;
     uint8_t *ba = blocks_in(a, &f);
     memset(a, 4, 7 * BLOCK);
-    fdata_pages_give(pool, ba, 6 * BLOCK); /* 6 blocks, room for 3 */
-    CHECK(all_bytes(ba, 6 * BLOCK, 0));
-    CHECK(fdata_pages_set_limit(pool, 1 * BLOCK) == BLOCK); /* 2 of them go */
-    CHECK(fdata_pages_take(pool, b, 7 * BLOCK) == BLOCK);
-    CHECK(fdata_pages_set_limit(NULL, BLOCK) == 0);
+    fdata_pages_give(pool, ba, 6 * BLOCK);
+    CHECK(fdata_pages_held(pool) == 6 * BLOCK);
+    CHECK(fdata_pages_trim(pool, 2 * BLOCK + 5) == 4 * BLOCK); /* down to 2 whole blocks */
+    CHECK(fdata_pages_held(pool) == 2 * BLOCK && fdata_pages_trim(pool, 2 * BLOCK) == 0);
+    CHECK(fdata_pages_take(pool, b, 7 * BLOCK) == 2 * BLOCK);
+    CHECK(fdata_pages_held(pool) == 0);
+    CHECK(fdata_pages_trim(NULL, 0) == 0 && fdata_pages_held(NULL) == 0);
     fdata_unmap_zeroed(a);
     fdata_unmap_zeroed(b);
     fdata_pages_free(pool);
 }
 
-/* Download buffers (fdata_slab_new_populated) take released pages first, whatever the
- * kind; beyond the cache's 64 MiB a widening keeps more, and its end gives them back. */
-static void test_populated_slabs_and_widening(void) {
-    fdata_slab_cache_drop();
+/* Download buffers (fdata_slab_new_populated) take released pages first, whatever the kind. */
+static void test_populated_slabs(void) {
+    fdata_page_cache_drop();
     uint8_t *s = fdata_slab_new(4 * BLOCK, NULL);
     memset(s, 5, 4 * BLOCK);
     fdata_slab_unref(s);
     uint8_t *d = fdata_slab_new_populated(3 * BLOCK + 7);
     CHECK(d && ((uintptr_t)d & (BLOCK - 1)) == 0);
-    CHECK(all_bytes(d, 2 * BLOCK, 5));                 /* taken from the cache (4 blocks) */
-    CHECK(fdata_slab_cache_drop() == 0);                 /* all 4: it spans 4 blocks */
+    CHECK(all_bytes(d, 3 * BLOCK + 7, 5));   /* taken from the cache */
+    CHECK(fdata_page_cache_held() == 0);      /* all 4 blocks: it spans 4 */
     fdata_slab_unref(d);
-    uint8_t *small = fdata_slab_new_populated(1000);   /* small: from malloc */
+    uint8_t *small = fdata_slab_new_populated(1000); /* small: from malloc */
     CHECK(small != NULL);
     memset(small, 1, 1000);
     fdata_slab_unref(small);
-    CHECK(fdata_slab_cache_drop() == 4 * BLOCK);
-    enum { N = 20 }; /* 20 slabs of 4 blocks: 160 MiB, more than 64 MiB */
+    CHECK(fdata_page_cache_drop() == 4 * BLOCK);
+}
+
+/* Pages above 64 MiB stay in the cache while it is in use, and go back to the kernel once it
+ * has been idle for a second (the reaper thread), down to 64 MiB. */
+static void test_cache_decay(void) {
+    fdata_page_cache_drop();
+    enum { N = 20 }; /* 20 slabs of 4 blocks: 160 MiB */
     uint8_t *many[N];
     for (int i = 0; i < N; i++) {
         CHECK((many[i] = fdata_slab_new_populated(4 * BLOCK)) != NULL);
         memset(many[i], 6, 4 * BLOCK);
     }
-    fdata_slab_cache_widen((size_t)N * 4 * BLOCK, 1);
     for (int i = 0; i < N; i++)
         fdata_slab_unref(many[i]);
+    CHECK(fdata_page_cache_held() == (size_t)N * 4 * BLOCK); /* all kept, for now */
     int reused = 0;
     for (int i = 0; i < N; i++) {
         CHECK((many[i] = fdata_slab_new_populated(4 * BLOCK)) != NULL);
         reused += all_bytes(many[i], 4 * BLOCK, 6);
     }
-    CHECK(reused == N); /* every one: the widened cache kept them all */
+    CHECK(reused == N);
     for (int i = 0; i < N; i++)
         fdata_slab_unref(many[i]);
-    fdata_slab_cache_widen((size_t)N * 4 * BLOCK, 0); /* back to 64 MiB: the rest goes */
-    CHECK(fdata_slab_cache_drop() == (size_t)64 << 20);
-    for (int i = 0; i < N; i++)
-        CHECK((many[i] = fdata_slab_new_populated(4 * BLOCK)) != NULL);
-    for (int i = 0; i < N; i++) /* without a widening */
-        fdata_slab_unref(many[i]);
-    CHECK(fdata_slab_cache_drop() == (size_t)64 << 20);
+    for (int t = 0; t < 100 && fdata_page_cache_held() > ((size_t)64 << 20); t++)
+        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL); /* up to 5 s */
+    CHECK(fdata_page_cache_held() == (size_t)64 << 20);
+    CHECK(fdata_page_cache_drop() == (size_t)64 << 20);
 }
 
 /* Threads give their own buffers' blocks and take into others, all at once. */
@@ -223,8 +226,9 @@ int main(void) {
     test_cap_and_no_pool();
     test_slab_takes_pages();
     test_released_slabs_cached();
-    test_limit();
-    test_populated_slabs_and_widening();
+    test_trim_and_held();
+    test_populated_slabs();
+    test_cache_decay();
     test_threads();
     return check_result("test_pages");
 }
