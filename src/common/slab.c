@@ -16,7 +16,7 @@ struct slab_header {
     atomic_size_t refs;
 };
 #define SLAB_HEADER ((size_t)64) /* keeps the bytes 64-byte aligned */
-#define SLAB_MAP_MIN ((size_t)4 << 20) /* from here on a slab is mapped, in huge pages */
+#define SLAB_MAP_MIN ((size_t)4 << 20) /* from here on a slab is mapped */
 #define BLOCK FDATA_BLOCK
 static struct slab_header *slab_header(void *slab) {
     return (struct slab_header *)((uint8_t *)slab - SLAB_HEADER);
@@ -38,8 +38,8 @@ static uint8_t *map_slab(size_t size, int huge) {
     return p;
 }
 
-/* A new slab: mapped from SLAB_MAP_MIN on, its pages from the released slabs and `pool`
- * first; the rest in huge pages faulted as they are written, or in 4 KiB pages populated now. */
+/* A new slab: mapped from SLAB_MAP_MIN on, its pages from the page cache and `pool` first;
+ * the rest in huge pages faulted as they are written, or in 4 KiB pages populated now. */
 static void *slab_new(size_t size, struct fdata_pages *pool, int huge) {
     uint8_t *p;
     if (size >= SLAB_MAP_MIN) {
