@@ -739,7 +739,20 @@ static PyObject *release_cached_memory(PyObject *self, PyObject *noargs) {
     return PyLong_FromSize_t(fdata_release_cached_memory());
 }
 
+static PyObject *set_huge_pages(PyObject *self, PyObject *enable) {
+    (void)self;
+    int on = PyObject_IsTrue(enable);
+    if (on < 0)
+        return NULL;
+    fdata_set_huge_pages(on);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"set_huge_pages", set_huge_pages, METH_O,
+     "set_huge_pages(enable): transparent huge pages for the large buffers fastdata fills "
+     "(on by default; FASTDATA_HUGE_PAGES=0 in the environment turns them off); off suits "
+     "VMs whose host backs memory lazily, where a first touch of huge pages stalls"},
     {"release_cached_memory", release_cached_memory, METH_NOARGS,
      "release_cached_memory() -> int: gives the pages of released tables' value buffers that "
      "fastdata keeps for reuse (64 MiB, more for a second after use) back to the system; "

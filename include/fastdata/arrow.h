@@ -183,11 +183,23 @@ FDATA_API int fdata_matrix_put_rows(struct fdata_matrix *m, int64_t row,
  * pages, once released, to the next such buffers, which then need no fresh pages from the
  * kernel (it zeroes and maps each one; on virtual machines that is often the largest cost of
  * filling memory).  64 MiB of them stay with the process; more, up to a quarter of physical
- * memory, only while buffers keep being released and taken: once none has been for a second,
+ * memory and at most 4 GiB, only while buffers keep being released and taken: once none has been for a second,
  * a background thread (started and ended as needed) gives the surplus back.  This gives them
  * all back now and returns their bytes.  Thread-safe; never needed for correctness.
  */
 FDATA_API size_t fdata_release_cached_memory(void);
+
+/*
+ * Transparent huge pages for the large buffers fastdata fills whole (value slabs, a load's
+ * download ranges, the feature matrix): on by default, where the kernel leaves them to
+ * madvise (one 2 MiB fault where there were 512; a profile of a load had 45% of its CPU time
+ * in 4 KiB page faults).  Turn them off (enable = 0, or FASTDATA_HUGE_PAGES=0 in the
+ * environment before the first load) on virtual machines whose host backs guest memory
+ * lazily (Firecracker and the like): there the first touch of huge pages the guest has not
+ * used lately stalls, and a one-shot load took 2.0 s instead of 1.0 s without them (0.7 s
+ * with them once memory is warm).  Affects buffers allocated afterwards; thread-safe.
+ */
+FDATA_API void fdata_set_huge_pages(int enable);
 
 #ifdef __cplusplus
 }

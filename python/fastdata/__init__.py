@@ -15,10 +15,11 @@ S3 settings come from the usual AWS variables and files, or the keyword argument
 """
 import sys
 
-from ._fastdata import Error, _S3, _Table, _from_stream, release_cached_memory, version
+from ._fastdata import Error, _S3, _Table, _from_stream, release_cached_memory, set_huge_pages, version
 from ._fastdata import load as _load
 
-__all__ = ["load", "Table", "S3", "S3Object", "Error", "version", "release_cached_memory"]
+__all__ = ["load", "Table", "S3", "S3Object", "Error", "version", "release_cached_memory",
+           "set_huge_pages"]
 __version__ = version
 
 

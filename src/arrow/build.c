@@ -295,3 +295,5 @@ uint64_t fdata_array_bytes(const struct ArrowSchema *schema, const struct ArrowA
 }
 
 size_t fdata_release_cached_memory(void) { return fdata_page_cache_drop(); }
+
+void fdata_set_huge_pages(int enable) { fdata_huge_pages_set(enable); }

@@ -54,6 +54,11 @@ static inline uintptr_t fdata_block_down(uintptr_t a) { return a & ~(uintptr_t)(
  * were 512) for the aligned 2 MiB blocks inside [p, p + size), when the kernel leaves that
  * to madvise.  Only for memory that is soon written whole: a huge page is resident whole. */
 void fdata_advise_huge(void *p, size_t size);
+/* Whether fdata_advise_huge asks for huge pages: fdata_huge_pages_set decides (the public
+ * fdata_set_huge_pages, arrow.h), else the environment (FASTDATA_HUGE_PAGES=0 turns them
+ * off), read once. */
+int fdata_huge_pages(void);
+void fdata_huge_pages_set(int enable);
 /* A reference-counted, 64-byte aligned buffer that several arrays can share, its bytes
  * undefined (large ones mapped, huge pages advised, with pages from `pool` when it is not
  * NULL, see pages.h; small ones from malloc): fdata_slab_new returns it with one reference or
@@ -69,7 +74,7 @@ void fdata_slab_ref(void *slab);
 void fdata_slab_unref(void *slab);
 /* The process's cache of pages of released buffers (mapped slabs, download buffers), for the
  * next buffers to take instead of fresh pages: 64 MiB stay; above that, up to a quarter of
- * physical memory, pages go back to the kernel once the cache has been idle for a second.
+ * physical memory and 4 GiB, pages go back to the kernel once the cache has been idle for a second.
  * Give and take as fdata_pages_give/take (pages.h); drop gives every page back and returns
  * their bytes; held says how many bytes it holds now.  Thread-safe. */
 void fdata_page_cache_give(void *p, size_t size);

@@ -1,4 +1,5 @@
 /* 64-byte aligned buffers, as the Arrow C Data Interface recommends. */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,26 @@ static void advise_pages(void *p, size_t size, int advice) {
         madvise((void *)first, end - first, advice);
 }
 
+/* -1 until decided: by fdata_huge_pages_set, else by FASTDATA_HUGE_PAGES at the first use */
+static atomic_int huge_pages = -1;
+
+void fdata_huge_pages_set(int enable) { atomic_store(&huge_pages, enable != 0); }
+
+int fdata_huge_pages(void) {
+    int on = atomic_load(&huge_pages);
+    if (on < 0) {
+        const char *env = getenv("FASTDATA_HUGE_PAGES");
+        int want = !(env && strcmp(env, "0") == 0);
+        atomic_compare_exchange_strong(&huge_pages, &on, want);
+        on = atomic_load(&huge_pages);
+    }
+    return on;
+}
+
 void fdata_advise_huge(void *p, size_t size) {
 #ifdef MADV_HUGEPAGE
+    if (!fdata_huge_pages())
+        return;
     uintptr_t first = fdata_block_up((uintptr_t)p), end = fdata_block_down((uintptr_t)p + size);
     if (end > first)
         madvise((void *)first, end - first, MADV_HUGEPAGE);

@@ -1,9 +1,9 @@
 /* The process's cache of released buffers' pages (see common.h).  Up to CACHE_KEPT stays for
- * good; above that, up to a quarter of the machine's memory, pages stay only while buffers
- * keep coming and going: a reaper thread, started when the cache first holds more than
- * CACHE_KEPT and ending when it no longer does, gives the surplus back to the kernel once
- * the cache has not been used for CACHE_DECAY_MS.  (Allocators such as jemalloc keep freed
- * pages for a while the same way; ours are 2 MiB blocks moved by mremap, never copied.) */
+ * good; above that, up to a quarter of the machine's memory and CACHE_SPACE, pages stay only
+ * while buffers keep coming and going: a reaper thread, started when the cache first holds
+ * more than CACHE_KEPT and ending when it no longer does, gives the surplus back to the kernel
+ * once the cache has not been used for CACHE_DECAY_MS.  (Allocators such as jemalloc keep
+ * freed pages for a while the same way; ours are 2 MiB blocks moved by mremap, never copied.) */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -15,8 +15,11 @@
 #define CACHE_KEPT ((size_t)64 << 20) /* a row group or two, kept however long */
 #define CACHE_DECAY_MS 1000
 #define REAPER_TICK_MS 250
-/* address space reserved for the cache: 16 GiB (256 MiB with 32-bit addresses) */
-#define CACHE_SPACE ((size_t)1 << (sizeof(size_t) > 4 ? 34 : 28))
+/* The most the cache holds, whatever the machine: 4 GiB (256 MiB with 32-bit addresses).
+ * Every block a buffer takes from it becomes a mapping of its own in that buffer (a moved
+ * block keeps its origin's), and a process may have only so many (vm.max_map_count, 65530
+ * by default): 2048 blocks at a time leave ample room. */
+#define CACHE_SPACE ((size_t)1 << (sizeof(size_t) > 4 ? 32 : 28))
 
 static struct fdata_pages *cache;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;

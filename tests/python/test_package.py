@@ -234,6 +234,36 @@ gc.collect()
 kept = fastdata.release_cached_memory()
 check("release_cached_memory gives back the released table's pages (%d bytes), then none" % kept,
       kept >= 4 << 20 and fastdata.release_cached_memory() == 0, kept)
+
+
+def advised_huge(addr):
+    """Whether the mapping holding addr has huge pages advised (VmFlags hg), None if unknown."""
+    inside = False
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            head = line.split(" ", 1)[0]
+            if "-" in head and ":" not in head:
+                lo, hi = (int(x, 16) for x in head.split("-"))
+                inside = lo <= addr < hi
+            elif inside and line.startswith("VmFlags:"):
+                return " hg" in line
+    return None
+
+
+# the huge-page switch decides what the value buffers of a load ask the kernel for
+for enable in (False, True):
+    fastdata.set_huge_pages(enable)
+    fastdata.release_cached_memory()  # fresh mappings (reused pages keep their own flags)
+    t = fastdata.load(os.path.join(DATA, "large/large_row_groups.parquet"))  # 4.8 MB slabs
+    col = t.to_arrow().column("i64").chunk(0)  # fastdata's buffer itself (NumPy advises its own)
+    addr = col.buffers()[1].address
+    want = enable and os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled")
+    check("set_huge_pages(%s): the values' mapping %s huge pages advised" % (
+        enable, "has" if want else "has no"), addr is not None and advised_huge(addr) == want,
+        (addr, advised_huge(addr) if addr else None))
+    del col, t
+    gc.collect()
+fastdata.release_cached_memory()
 try:
     fastdata.load(os.path.join(DATA, "no-such-file.parquet"))
     check("a missing file raises fastdata.Error", False)

@@ -3,9 +3,11 @@
  * the cap holds, trimming keeps what it is asked to; no pool means a plain discard; slabs
  * take their pages from a pool, and released slabs leave theirs to the next (download buffers
  * too); the process's cache keeps more than 64 MiB only while in use; many threads at once
- * lose no block. */
+ * lose no block; the huge-page switch (environment, then call) decides what slabs advise. */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include "check.h"
 #include "common/common.h"
@@ -176,6 +178,42 @@ static void test_cache_decay(void) {
     CHECK(fdata_page_cache_drop() == (size_t)64 << 20);
 }
 
+/* Whether the mapping holding p has huge pages advised (VmFlags "hg" in /proc/self/smaps);
+ * -1 when it cannot be told. */
+static int advised_huge(const void *p) {
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int inside = 0, found = -1;
+    while (f && found < 0 && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's first line */
+            inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+        else if (inside && strncmp(line, "VmFlags:", 8) == 0)
+            found = strstr(line, " hg") != NULL;
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* FASTDATA_HUGE_PAGES=0 turns huge pages off until fdata_huge_pages_set turns them on. */
+static void test_huge_page_switch(void) {
+    setenv("FASTDATA_HUGE_PAGES", "0", 1); /* before anything asked: read at the first use */
+    CHECK(fdata_huge_pages() == 0);
+    uint8_t *off = fdata_slab_new(3 * BLOCK, NULL);
+    CHECK(off && advised_huge(off) == 0);
+    fdata_huge_pages_set(1);
+    CHECK(fdata_huge_pages() == 1);
+    uint8_t *on = fdata_slab_new(3 * BLOCK, NULL);
+    FILE *thp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    CHECK(on && (advised_huge(on) == 1 || !thp)); /* a kernel without THP cannot advise */
+    if (thp)
+        fclose(thp);
+    fdata_slab_unref(off);
+    fdata_slab_unref(on);
+    fdata_page_cache_drop();
+}
+
 /* Threads give their own buffers' blocks and take into others, all at once. */
 struct worker {
     struct fdata_pages *pool;
@@ -222,6 +260,7 @@ static void test_threads(void) {
 }
 
 int main(void) {
+    test_huge_page_switch(); /* first: the environment is read once */
     test_give_then_take();
     test_cap_and_no_pool();
     test_slab_takes_pages();
