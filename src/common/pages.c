@@ -79,21 +79,20 @@ static int move_block(void *from, void *to) {
                    MAP_FAILED ? -1 : 0;
 }
 
-void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
+size_t fdata_pages_give_while_room(struct fdata_pages *pool, void *p, size_t size) {
     uintptr_t start = (uintptr_t)p, end = start + size;
     uintptr_t first = fdata_block_up(start), last = fdata_block_down(end);
-    if (!pool || last <= first) {
+    if (last <= first) {
         fdata_discard(p, size);
-        return;
+        return 0;
     }
     fdata_discard(p, first - start); /* the partial blocks at both ends */
     fdata_discard((void *)last, end - last);
-    for (uintptr_t b = first; b < last; b += BLOCK) {
+    uintptr_t b = first;
+    for (; pool && b < last; b += BLOCK) {
         size_t slot = pop(pool, pool->free_slots, &pool->n_free);
-        if (slot == SIZE_MAX) { /* full: the rest goes to the kernel */
-            fdata_discard((void *)b, last - b);
-            return;
-        }
+        if (slot == SIZE_MAX)
+            break; /* full */
         if (move_block((void *)b, pool->base + slot * BLOCK) == 0) {
             push(pool, pool->full_slots, &pool->n_full, slot);
         } else {
@@ -101,6 +100,13 @@ void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
             fdata_discard((void *)b, BLOCK);
         }
     }
+    return (size_t)(last - b);
+}
+
+void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
+    size_t left = fdata_pages_give_while_room(pool, p, size);
+    uintptr_t last = fdata_block_down((uintptr_t)p + size);
+    fdata_discard((void *)(last - left), left); /* no room: to the kernel */
 }
 
 size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size) {

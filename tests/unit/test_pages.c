@@ -133,6 +133,25 @@ static void test_trim_and_held(void) {
     fdata_pages_free(pool);
 }
 
+/* A full pool leaves the rest to its caller (give_while_room), or to the page cache (spill). */
+static void test_give_while_room_and_spill(void) {
+    fdata_page_cache_drop();
+    struct fdata_pages *pool = fdata_pages_new(2 * BLOCK);
+    uint8_t *a = fdata_map_zeroed(7 * BLOCK);
+    size_t f;
+    uint8_t *ba = blocks_in(a, &f);
+    memset(a, 3, 7 * BLOCK);
+    CHECK(fdata_pages_give_while_room(pool, ba, 5 * BLOCK) == 3 * BLOCK); /* room for 2 */
+    CHECK(all_bytes(ba, 2 * BLOCK, 0) && all_bytes(ba + 2 * BLOCK, 3 * BLOCK, 3)); /* kept */
+    fdata_pages_drop(pool);
+    fdata_page_cache_give_spill(pool, ba, 5 * BLOCK + 100); /* 2 blocks pooled, 3 cached */
+    CHECK(fdata_pages_held(pool) == 2 * BLOCK && fdata_page_cache_held() == 3 * BLOCK);
+    CHECK(all_bytes(ba, 5 * BLOCK, 0)); /* (the 100 bytes after: not a whole page) */
+    CHECK(fdata_page_cache_drop() == 3 * BLOCK);
+    fdata_unmap_zeroed(a);
+    fdata_pages_free(pool);
+}
+
 /* Download buffers (fdata_slab_new_populated) take released pages first, whatever the kind. */
 static void test_populated_slabs(void) {
     fdata_page_cache_drop();
@@ -266,6 +285,7 @@ int main(void) {
     test_slab_takes_pages();
     test_released_slabs_cached();
     test_trim_and_held();
+    test_give_while_room_and_spill();
     test_populated_slabs();
     test_cache_decay();
     test_threads();
