@@ -72,6 +72,12 @@ void *fdata_slab_new(size_t size, struct fdata_pages *pool);
 void *fdata_slab_new_populated(size_t size);
 void fdata_slab_ref(void *slab);
 void fdata_slab_unref(void *slab);
+/* Whether pages may still move between buffers (pages.h): a moved block becomes a mapping
+ * of its own, and past half of vm.max_map_count mappings moves stop (buffers take fresh
+ * pages) so that mmap keeps working; counted from /proc/self/maps every 64 calls.
+ * fdata_maps_set_limit(n) stands n for vm.max_map_count (0: the kernel's again), for tests. */
+int fdata_maps_have_room(void);
+void fdata_maps_set_limit(size_t max);
 /* The process's cache of pages of released buffers (mapped slabs, download buffers), for the
  * next buffers to take instead of fresh pages: 64 MiB stay; above that, up to a quarter of
  * physical memory and 4 GiB, pages go back to the kernel once the cache has been idle for a second.

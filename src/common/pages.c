@@ -89,7 +89,7 @@ size_t fdata_pages_give_while_room(struct fdata_pages *pool, void *p, size_t siz
     fdata_discard(p, first - start); /* the partial blocks at both ends */
     fdata_discard((void *)last, end - last);
     uintptr_t b = first;
-    for (; pool && b < last; b += BLOCK) {
+    for (; pool && b < last && fdata_maps_have_room(); b += BLOCK) {
         size_t slot = pop(pool, pool->free_slots, &pool->n_free);
         if (slot == SIZE_MAX)
             break; /* full */
@@ -112,7 +112,7 @@ void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
 size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size) {
     uintptr_t first = fdata_block_up((uintptr_t)p), last = fdata_block_down((uintptr_t)p + size);
     size_t filled = 0;
-    for (uintptr_t b = first; pool && b < last; b += BLOCK) {
+    for (uintptr_t b = first; pool && b < last && fdata_maps_have_room(); b += BLOCK) {
         size_t slot = pop(pool, pool->full_slots, &pool->n_full);
         if (slot == SIZE_MAX)
             break;

@@ -3,7 +3,8 @@
  * the cap holds, trimming keeps what it is asked to; no pool means a plain discard; slabs
  * take their pages from a pool, and released slabs leave theirs to the next (download buffers
  * too); the process's cache keeps more than 64 MiB only while in use; many threads at once
- * lose no block; the huge-page switch (environment, then call) decides what slabs advise. */
+ * lose no block; past half the mapping limit nothing moves; the huge-page switch
+ * (environment, then call) decides what slabs advise. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -152,6 +153,29 @@ static void test_give_while_room_and_spill(void) {
     fdata_pages_free(pool);
 }
 
+/* Past half the process's mapping limit no block moves either way (fresh pages instead). */
+static void test_map_limit(void) {
+    struct fdata_pages *pool = fdata_pages_new(4 * BLOCK);
+    uint8_t *a = fdata_map_zeroed(4 * BLOCK), *b = fdata_map_zeroed(4 * BLOCK);
+    size_t f;
+    uint8_t *ba = blocks_in(a, &f);
+    memset(a, 2, 4 * BLOCK);
+    fdata_maps_set_limit(8); /* far fewer than this process has: no room */
+    fdata_pages_give(pool, ba, 3 * BLOCK);
+    CHECK(fdata_pages_held(pool) == 0 && all_bytes(ba, 3 * BLOCK, 0)); /* discarded */
+    fdata_maps_set_limit(0); /* the kernel's limit again */
+    memset(ba, 2, 3 * BLOCK);
+    fdata_pages_give(pool, ba, 3 * BLOCK);
+    CHECK(fdata_pages_held(pool) == 3 * BLOCK);
+    fdata_maps_set_limit(8);
+    CHECK(fdata_pages_take(pool, b, 4 * BLOCK) == 0);
+    fdata_maps_set_limit(0);
+    CHECK(fdata_pages_take(pool, b, 4 * BLOCK) == 3 * BLOCK);
+    fdata_unmap_zeroed(a);
+    fdata_unmap_zeroed(b);
+    fdata_pages_free(pool);
+}
+
 /* Download buffers (fdata_slab_new_populated) take released pages first, whatever the kind. */
 static void test_populated_slabs(void) {
     fdata_page_cache_drop();
@@ -286,6 +310,7 @@ int main(void) {
     test_released_slabs_cached();
     test_trim_and_held();
     test_give_while_room_and_spill();
+    test_map_limit();
     test_populated_slabs();
     test_cache_decay();
     test_threads();
