@@ -115,33 +115,48 @@ static void test_released_slabs_cached(void) {
     fdata_page_cache_drop();
 }
 
+/* A pool of `cap` blocks, two buffers of `blocks` blocks and a bit (a filled with `fill`),
+ * and a's first block boundary. */
+struct fixture {
+    struct fdata_pages *pool;
+    uint8_t *a, *b, *ba;
+};
+
+static struct fixture fixture_new(size_t cap, size_t blocks, int fill) {
+    struct fixture x = {fdata_pages_new(cap * BLOCK), fdata_map_zeroed(blocks * BLOCK),
+                        fdata_map_zeroed(blocks * BLOCK), NULL};
+    size_t f;
+    x.ba = blocks_in(x.a, &f);
+    memset(x.a, fill, blocks * BLOCK);
+    return x;
+}
+
+static void fixture_free(struct fixture *x) {
+    fdata_unmap_zeroed(x->a);
+    fdata_unmap_zeroed(x->b);
+    fdata_pages_free(x->pool);
+}
+
 /* Trimming keeps whole blocks up to the bytes asked for; held counts what the pool has. */
 static void test_trim_and_held(void) {
-    struct fdata_pages *pool = fdata_pages_new(8 * BLOCK);
-    uint8_t *a = fdata_map_zeroed(7 * BLOCK), *b = fdata_map_zeroed(7 * BLOCK);
-    size_t f;
-    uint8_t *ba = blocks_in(a, &f);
-    memset(a, 4, 7 * BLOCK);
-    fdata_pages_give(pool, ba, 6 * BLOCK);
+    struct fixture x = fixture_new(8, 7, 4);
+    struct fdata_pages *pool = x.pool;
+    fdata_pages_give(pool, x.ba, 6 * BLOCK);
     CHECK(fdata_pages_held(pool) == 6 * BLOCK);
     CHECK(fdata_pages_trim(pool, 2 * BLOCK + 5) == 4 * BLOCK); /* down to 2 whole blocks */
     CHECK(fdata_pages_held(pool) == 2 * BLOCK && fdata_pages_trim(pool, 2 * BLOCK) == 0);
-    CHECK(fdata_pages_take(pool, b, 7 * BLOCK) == 2 * BLOCK);
+    CHECK(fdata_pages_take(pool, x.b, 7 * BLOCK) == 2 * BLOCK);
     CHECK(fdata_pages_held(pool) == 0);
     CHECK(fdata_pages_trim(NULL, 0) == 0 && fdata_pages_held(NULL) == 0);
-    fdata_unmap_zeroed(a);
-    fdata_unmap_zeroed(b);
-    fdata_pages_free(pool);
+    fixture_free(&x);
 }
 
 /* A full pool leaves the rest to its caller (give_while_room), or to the page cache (spill). */
 static void test_give_while_room_and_spill(void) {
     fdata_page_cache_drop();
-    struct fdata_pages *pool = fdata_pages_new(2 * BLOCK);
-    uint8_t *a = fdata_map_zeroed(7 * BLOCK);
-    size_t f;
-    uint8_t *ba = blocks_in(a, &f);
-    memset(a, 3, 7 * BLOCK);
+    struct fixture x = fixture_new(2, 7, 3);
+    struct fdata_pages *pool = x.pool;
+    uint8_t *ba = x.ba;
     CHECK(fdata_pages_give_while_room(pool, ba, 5 * BLOCK) == 3 * BLOCK); /* room for 2 */
     CHECK(all_bytes(ba, 2 * BLOCK, 0) && all_bytes(ba + 2 * BLOCK, 3 * BLOCK, 3)); /* kept */
     fdata_pages_drop(pool);
@@ -149,17 +164,14 @@ static void test_give_while_room_and_spill(void) {
     CHECK(fdata_pages_held(pool) == 2 * BLOCK && fdata_page_cache_held() == 3 * BLOCK);
     CHECK(all_bytes(ba, 5 * BLOCK, 0)); /* (the 100 bytes after: not a whole page) */
     CHECK(fdata_page_cache_drop() == 3 * BLOCK);
-    fdata_unmap_zeroed(a);
-    fdata_pages_free(pool);
+    fixture_free(&x);
 }
 
 /* Past half the process's mapping limit no block moves either way (fresh pages instead). */
 static void test_map_limit(void) {
-    struct fdata_pages *pool = fdata_pages_new(4 * BLOCK);
-    uint8_t *a = fdata_map_zeroed(4 * BLOCK), *b = fdata_map_zeroed(4 * BLOCK);
-    size_t f;
-    uint8_t *ba = blocks_in(a, &f);
-    memset(a, 2, 4 * BLOCK);
+    struct fixture x = fixture_new(4, 4, 2);
+    struct fdata_pages *pool = x.pool;
+    uint8_t *ba = x.ba;
     fdata_maps_set_limit(8); /* far fewer than this process has: no room */
     fdata_pages_give(pool, ba, 3 * BLOCK);
     CHECK(fdata_pages_held(pool) == 0 && all_bytes(ba, 3 * BLOCK, 0)); /* discarded */
@@ -168,12 +180,10 @@ static void test_map_limit(void) {
     fdata_pages_give(pool, ba, 3 * BLOCK);
     CHECK(fdata_pages_held(pool) == 3 * BLOCK);
     fdata_maps_set_limit(8);
-    CHECK(fdata_pages_take(pool, b, 4 * BLOCK) == 0);
+    CHECK(fdata_pages_take(pool, x.b, 4 * BLOCK) == 0);
     fdata_maps_set_limit(0);
-    CHECK(fdata_pages_take(pool, b, 4 * BLOCK) == 3 * BLOCK);
-    fdata_unmap_zeroed(a);
-    fdata_unmap_zeroed(b);
-    fdata_pages_free(pool);
+    CHECK(fdata_pages_take(pool, x.b, 4 * BLOCK) == 3 * BLOCK);
+    fixture_free(&x);
 }
 
 /* Download buffers (fdata_slab_new_populated) take released pages first, whatever the kind. */
