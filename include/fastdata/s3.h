@@ -170,8 +170,11 @@ struct fdata_s3_get_result {
  * GETs `n` objects into memory in parallel over one connection pool: each object's first
  * ranged GET reveals its size, the object's buffer is allocated once and every part is
  * written straight into it; large objects are split into part_size ranges pinned to the
- * object's ETag (If-Match: a changed object fails, it never mixes versions).  Parts are
- * retried with backoff on throttling, server errors, resets, stalls and short bodies.
+ * object's ETag (If-Match: a changed object fails, it never mixes versions).  Objects start
+ * in order as connections free up, the parts of started ones first, so they complete one
+ * after another (with on_object, about a connection's worth are held at once even without a
+ * budget).  Parts are retried with backoff on throttling, server errors, resets, stalls and
+ * short bodies.
  * results[0..n) are filled for every object, failed or not (free the data with
  * fdata_s3_get_results_free, or each object's with fdata_s3_data_free).  Returns FDATA_OK when all arrived, else the code of the first
  * failed object, whose message goes to err; FDATA_EINVAL for a budget without on_object
