@@ -84,8 +84,6 @@ void fdata_maps_set_limit(size_t max);
  * Give and take as fdata_pages_give/take (pages.h); drop gives every page back and returns
  * their bytes; held says how many bytes it holds now.  Thread-safe. */
 void fdata_page_cache_give(void *p, size_t size);
-/* Gives [p, p + size) to `pool` (pages.h) while it has room, the rest to the page cache. */
-void fdata_page_cache_give_spill(struct fdata_pages *pool, void *p, size_t size);
 size_t fdata_page_cache_take(void *p, size_t size);
 size_t fdata_page_cache_drop(void);
 size_t fdata_page_cache_held(void);

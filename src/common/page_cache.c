@@ -91,13 +91,6 @@ void fdata_page_cache_give(void *p, size_t size) {
     start_reaper_if_needed();
 }
 
-void fdata_page_cache_give_spill(struct fdata_pages *pool, void *p, size_t size) {
-    size_t left = fdata_pages_give_while_room(pool, p, size);
-    uintptr_t last = fdata_block_down((uintptr_t)p + size);
-    if (left)
-        fdata_page_cache_give((void *)(last - left), left);
-}
-
 size_t fdata_page_cache_take(void *p, size_t size) {
     struct fdata_pages *c = page_cache();
     atomic_store(&last_use_ms, now_ms());

@@ -79,12 +79,12 @@ static int move_block(void *from, void *to) {
                    MAP_FAILED ? -1 : 0;
 }
 
-size_t fdata_pages_give_while_room(struct fdata_pages *pool, void *p, size_t size) {
+void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
     uintptr_t start = (uintptr_t)p, end = start + size;
     uintptr_t first = fdata_block_up(start), last = fdata_block_down(end);
     if (last <= first) {
         fdata_discard(p, size);
-        return 0;
+        return;
     }
     fdata_discard(p, first - start); /* the partial blocks at both ends */
     fdata_discard((void *)last, end - last);
@@ -100,13 +100,7 @@ size_t fdata_pages_give_while_room(struct fdata_pages *pool, void *p, size_t siz
             fdata_discard((void *)b, BLOCK);
         }
     }
-    return (size_t)(last - b);
-}
-
-void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
-    size_t left = fdata_pages_give_while_room(pool, p, size);
-    uintptr_t last = fdata_block_down((uintptr_t)p + size);
-    fdata_discard((void *)(last - left), left); /* no room: to the kernel */
+    fdata_discard((void *)b, last - b); /* no room (or no pool): to the kernel */
 }
 
 size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size) {

@@ -20,11 +20,6 @@ void fdata_pages_free(struct fdata_pages *pool);
  * way the range reads as zeros afterwards.  With a NULL pool: fdata_discard. */
 void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size);
 
-/* As fdata_pages_give, except that the whole blocks the pool has no room for stay as they
- * are: returns their bytes, the end of [p, p + size)'s last whole block minus them being
- * where they start (0: everything handled). */
-size_t fdata_pages_give_while_room(struct fdata_pages *pool, void *p, size_t size);
-
 /* Fills the whole 2 MiB blocks of [p, p + size), which lie in a private anonymous mapping
  * nobody has written yet, with pooled pages while there are any: their bytes are then
  * whatever was there before, for a buffer about to be written whole.  Returns the bytes

@@ -200,8 +200,7 @@ int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
     for (size_t j = 0; j < f->num_ranges; j++) {
         if (f->range_rg[j] < first || f->range_rg[j] >= first + n)
             continue;
-        fdata_page_cache_give_spill(pages, f->buf + f->ranges[j].offset,
-                                    (size_t)f->ranges[j].length);
+        fdata_pages_give(pages, f->buf + f->ranges[j].offset, (size_t)f->ranges[j].length);
         bytes += f->ranges[j].length;
     }
     f->discarded += bytes;

@@ -151,22 +151,6 @@ static void test_trim_and_held(void) {
     fixture_free(&x);
 }
 
-/* A full pool leaves the rest to its caller (give_while_room), or to the page cache (spill). */
-static void test_give_while_room_and_spill(void) {
-    fdata_page_cache_drop();
-    struct fixture x = fixture_new(2, 7, 3);
-    struct fdata_pages *pool = x.pool;
-    uint8_t *ba = x.ba;
-    CHECK(fdata_pages_give_while_room(pool, ba, 5 * BLOCK) == 3 * BLOCK); /* room for 2 */
-    CHECK(all_bytes(ba, 2 * BLOCK, 0) && all_bytes(ba + 2 * BLOCK, 3 * BLOCK, 3)); /* kept */
-    fdata_pages_drop(pool);
-    fdata_page_cache_give_spill(pool, ba, 5 * BLOCK + 100); /* 2 blocks pooled, 3 cached */
-    CHECK(fdata_pages_held(pool) == 2 * BLOCK && fdata_page_cache_held() == 3 * BLOCK);
-    CHECK(all_bytes(ba, 5 * BLOCK, 0)); /* (the 100 bytes after: not a whole page) */
-    CHECK(fdata_page_cache_drop() == 3 * BLOCK);
-    fixture_free(&x);
-}
-
 /* Past half the process's mapping limit no block moves either way (fresh pages instead). */
 static void test_map_limit(void) {
     struct fixture x = fixture_new(4, 4, 2);
@@ -319,7 +303,6 @@ int main(void) {
     test_slab_takes_pages();
     test_released_slabs_cached();
     test_trim_and_held();
-    test_give_while_room_and_spill();
     test_map_limit();
     test_populated_slabs();
     test_cache_decay();
