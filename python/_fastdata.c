@@ -755,7 +755,8 @@ static PyMethodDef methods[] = {
      "VMs whose host backs memory lazily, where a first touch of huge pages stalls"},
     {"release_cached_memory", release_cached_memory, METH_NOARGS,
      "release_cached_memory() -> int: gives the pages of released tables' value buffers that "
-     "fastdata keeps for reuse (64 MiB, more for a second after use) back to the system; "
+     "fastdata keeps for reuse (64 MiB; downloads' more, for a second after use) back to the "
+     "system; "
      "returns their bytes"},
     {"_from_stream", (PyCFunction)from_stream, METH_O,
      "_from_stream(arrow_array_stream capsule) -> _Table owning the stream's batches"},

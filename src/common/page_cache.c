@@ -84,10 +84,10 @@ static void start_reaper_if_needed(void) {
     pthread_mutex_unlock(&reaper_lock);
 }
 
-void fdata_page_cache_give(void *p, size_t size) {
+void fdata_page_cache_give(void *p, size_t size, int surplus) {
     struct fdata_pages *c = page_cache();
     atomic_store(&last_use_ms, now_ms());
-    fdata_pages_give(c, p, size);
+    fdata_pages_give_upto(c, p, size, surplus ? SIZE_MAX : CACHE_KEPT);
     start_reaper_if_needed();
 }
 

@@ -80,6 +80,10 @@ static int move_block(void *from, void *to) {
 }
 
 void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
+    fdata_pages_give_upto(pool, p, size, SIZE_MAX);
+}
+
+void fdata_pages_give_upto(struct fdata_pages *pool, void *p, size_t size, size_t most) {
     uintptr_t start = (uintptr_t)p, end = start + size;
     uintptr_t first = fdata_block_up(start), last = fdata_block_down(end);
     if (last <= first) {
@@ -90,7 +94,8 @@ void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
     fdata_discard((void *)last, end - last);
     uintptr_t b = first;
     for (; pool && b < last && fdata_maps_have_room(); b += BLOCK) {
-        size_t slot = pop(pool, pool->free_slots, &pool->n_free);
+        size_t slot = fdata_pages_held(pool) < most ? pop(pool, pool->free_slots, &pool->n_free)
+                                                    : SIZE_MAX;
         if (slot == SIZE_MAX)
             break; /* full */
         if (move_block((void *)b, pool->base + slot * BLOCK) == 0) {

@@ -19,6 +19,8 @@ void fdata_pages_free(struct fdata_pages *pool);
  * move into the pool while it has room, everything else is discarded (fdata_discard).  Either
  * way the range reads as zeros afterwards.  With a NULL pool: fdata_discard. */
 void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size);
+/* The same while the pool holds fewer than `most` bytes. */
+void fdata_pages_give_upto(struct fdata_pages *pool, void *p, size_t size, size_t most);
 
 /* Fills the whole 2 MiB blocks of [p, p + size), which lie in a private anonymous mapping
  * nobody has written yet, with pooled pages while there are any: their bytes are then

@@ -14,6 +14,7 @@ struct slab_header {
     void *map;
     size_t map_size, span;
     atomic_size_t refs;
+    int surplus; /* its pages may stay in the page cache beyond 64 MiB (download buffers) */
 };
 #define SLAB_HEADER ((size_t)64) /* keeps the bytes 64-byte aligned */
 #define SLAB_MAP_MIN ((size_t)4 << 20) /* from here on a slab is mapped */
@@ -32,7 +33,8 @@ static uint8_t *map_slab(size_t size, int huge) {
     if (m == MAP_FAILED)
         return NULL;
     uint8_t *p = (uint8_t *)fdata_block_up((uintptr_t)m + SLAB_HEADER);
-    *slab_header(p) = (struct slab_header){.map = m, .map_size = map_size, .span = span};
+    *slab_header(p) = (struct slab_header){.map = m, .map_size = map_size, .span = span,
+                                           .surplus = !huge};
     if (huge)
         fdata_advise_huge(p, span); /* written whole, soon: 2 MiB at a fault, not 4 KiB */
     return p;
@@ -81,7 +83,7 @@ void fdata_slab_unref(void *slab) {
         return;
     struct slab_header *h = slab_header(slab);
     if (h->map) {
-        fdata_page_cache_give(slab, h->span);
+        fdata_page_cache_give(slab, h->span, h->surplus);
         munmap(h->map, h->map_size);
     } else {
         fdata_aligned_free((uint8_t *)slab - SLAB_HEADER);
