@@ -155,14 +155,15 @@ static PyObject *table_column_names(TableObject *self, void *c) {
 static PyObject *table_report(TableObject *self, void *c) {
     (void)c;
     const struct fdata_load_report *r = &self->report;
-    return Py_BuildValue("{s:n,s:L,s:i,s:L,s:K,s:K,s:d,s:d,s:d,s:d,s:d,s:d}", "files",
+    return Py_BuildValue("{s:n,s:L,s:i,s:L,s:K,s:K,s:d,s:d,s:d,s:d,s:d,s:d,s:K}", "files",
                          (Py_ssize_t)r->files, "rows", (long long)r->rows, "columns", r->columns,
                          "row_groups", (long long)r->row_groups, "bytes_fetched",
                          (unsigned long long)r->bytes_fetched, "bytes_decoded",
                          (unsigned long long)r->bytes_decoded, "seconds", r->seconds,
                          "first_batch_seconds", r->first_batch_seconds, "download_seconds",
                          r->download_seconds, "decode_seconds", r->decode_seconds,
-                         "download_gbit_s", r->download_gbit_s, "decode_gb_s", r->decode_gb_s);
+                         "download_gbit_s", r->download_gbit_s, "decode_gb_s", r->decode_gb_s,
+                         "peak_bytes_held", (unsigned long long)r->peak_bytes_held);
 }
 
 static const char **strings(PyObject *obj, const char *what, size_t *n);

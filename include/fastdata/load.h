@@ -51,6 +51,8 @@ struct fdata_load_report {
     double first_batch_seconds;  /* until the first file's batches were decoded */
     double download_seconds, decode_seconds;
     double download_gbit_s, decode_gb_s;
+    uint64_t peak_bytes_held;    /* the most downloaded bytes held at once not yet decoded
+                                    (S3 sources; what memory_limit bounds) */
 };
 
 /* Options; zero-initialise (0 / NULL = default). */

@@ -82,12 +82,13 @@ static void print_report(const struct fdata_load_report *r, const struct fdata_m
                "\"bytes_fetched\": %llu, \"bytes_decoded\": %llu, \"seconds\": %.6f, "
                "\"first_batch_seconds\": %.6f, \"download_seconds\": %.6f, "
                "\"decode_seconds\": %.6f, \"download_gbit_s\": %.3f, \"decode_gb_s\": %.3f, "
-               "\"peak_rss_bytes\": %ld, \"matrix_rows\": %lld, \"matrix_columns\": %zu}\n",
+               "\"peak_rss_bytes\": %ld, \"peak_bytes_held\": %llu, \"matrix_rows\": %lld, "
+               "\"matrix_columns\": %zu}\n",
                r->files, (long long)r->rows, r->columns,
                (long long)r->row_groups, (unsigned long long)r->bytes_fetched,
                (unsigned long long)r->bytes_decoded, r->seconds, r->first_batch_seconds,
                r->download_seconds, r->decode_seconds, r->download_gbit_s, r->decode_gb_s, rss,
-               mrows, mcols);
+               (unsigned long long)r->peak_bytes_held, mrows, mcols);
         return;
     }
 

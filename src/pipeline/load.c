@@ -414,6 +414,7 @@ static void finish_report(struct loader *l) {
         l->rep.download_gbit_s = (double)l->rep.bytes_fetched * 8 / l->rep.download_seconds / 1e9;
     if (l->rep.decode_seconds > 0)
         l->rep.decode_gb_s = (double)l->rep.bytes_decoded / l->rep.decode_seconds / 1e9;
+    l->rep.peak_bytes_held = l->budget ? fdata_s3_budget_peak(l->budget) : 0;
     if (l->report_out)
         *l->report_out = l->rep;
 }

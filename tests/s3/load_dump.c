@@ -50,8 +50,8 @@ int main(int argc, char **argv) {
         if (rc != 0)
             fprintf(stderr, "%s\n", table.get_last_error(&table));
         table.release(&table);
-        fprintf(stderr, "peak_rss %ld decoded %llu ", fdata_peak_rss_bytes(),
-                (unsigned long long)r.bytes_decoded);
+        fprintf(stderr, "peak_rss %ld decoded %llu held %llu ", fdata_peak_rss_bytes(),
+                (unsigned long long)r.bytes_decoded, (unsigned long long)r.peak_bytes_held);
         if (rc != 0)
             return 1;
     } else {
