@@ -757,8 +757,7 @@ static PyMethodDef methods[] = {
     {"release_cached_memory", release_cached_memory, METH_NOARGS,
      "release_cached_memory() -> int: gives the pages of released tables' value buffers that "
      "fastdata keeps for reuse (64 MiB; downloads' more, for a second after use) back to the "
-     "system; "
-     "returns their bytes"},
+     "system; returns their bytes"},
     {"_from_stream", (PyCFunction)from_stream, METH_O,
      "_from_stream(arrow_array_stream capsule) -> _Table owning the stream's batches"},
     {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,

@@ -105,10 +105,10 @@ FDATA_API int fdata_load(const char *const *sources, size_t n, const struct fdat
  * Peak memory: the budget's downloaded bytes, plus decoded files not yet taken (at most
  * memory_limit bytes of them, and always the one the consumer waits for), plus what the
  * consumer keeps, plus pages kept for reuse instead of fresh ones: up to two row groups'
- * worth (at most a quarter of memory_limit) of decoded ranges, and the released batches' value
- * slabs (the process's page cache, see fdata_release_cached_memory).  *report (may be NULL) is filled
- * when the stream ends, so it must stay
- * valid until then.  Releasing the stream early stops the downloads and decoding.
+ * worth (at most a quarter of memory_limit) of decoded ranges, and the released batches'
+ * value slabs (the process's page cache, 64 MiB, see fdata_release_cached_memory).  *report
+ * (may be NULL) is filled when the stream ends, so it must stay valid until then.  Releasing
+ * the stream early stops the downloads and decoding.
  */
 FDATA_API int fdata_load_stream(const char *const *sources, size_t n,
                                 const struct fdata_load_options *opts,

@@ -176,9 +176,10 @@ struct fdata_s3_get_result {
  * budget).  Parts are retried with backoff on throttling, server errors, resets, stalls and
  * short bodies.
  * results[0..n) are filled for every object, failed or not (free the data with
- * fdata_s3_get_results_free, or each object's with fdata_s3_data_free).  Returns FDATA_OK when all arrived, else the code of the first
- * failed object, whose message goes to err; FDATA_EINVAL for a budget without on_object
- * (objects kept until the call returns could never be given back).
+ * fdata_s3_get_results_free, or each object's with fdata_s3_data_free).  Returns FDATA_OK
+ * when all arrived, else the code of the first failed object, whose message goes to err;
+ * FDATA_EINVAL for a budget without on_object (objects kept until the call returns could
+ * never be given back).
  */
 FDATA_API int fdata_s3_get_many(fdata_s3_client *client, const char *const *urls, size_t n,
                                 const struct fdata_s3_get_options *opts,

@@ -97,6 +97,15 @@ size_t fdata_page_cache_take(void *p, size_t size) {
     return fdata_pages_take(c, p, size);
 }
 
+size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool) {
+    uint8_t *first = (uint8_t *)fdata_block_up((uintptr_t)p);
+    if (first >= (uint8_t *)p + size)
+        return 0;
+    size_t rest = size - (size_t)(first - (uint8_t *)p);
+    size_t filled = fdata_page_cache_take(first, rest);
+    return filled + fdata_pages_take(pool, first + filled, rest - filled);
+}
+
 size_t fdata_page_cache_drop(void) { return fdata_pages_drop(page_cache()); }
 
 size_t fdata_page_cache_held(void) { return fdata_pages_held(page_cache()); }

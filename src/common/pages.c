@@ -67,6 +67,15 @@ static size_t pop(struct fdata_pages *pool, size_t *stack, size_t *n) {
     return slot;
 }
 
+/* Pops a free slot while fewer than `most` slots hold pages; SIZE_MAX otherwise. */
+static size_t pop_free_below(struct fdata_pages *pool, size_t most) {
+    pthread_mutex_lock(&pool->lock);
+    size_t held = pool->slots - pool->n_free;
+    size_t slot = pool->n_free && held < most ? pool->free_slots[--pool->n_free] : SIZE_MAX;
+    pthread_mutex_unlock(&pool->lock);
+    return slot;
+}
+
 static void push(struct fdata_pages *pool, size_t *stack, size_t *n, size_t slot) {
     pthread_mutex_lock(&pool->lock);
     stack[(*n)++] = slot;
@@ -94,8 +103,7 @@ void fdata_pages_give_upto(struct fdata_pages *pool, void *p, size_t size, size_
     fdata_discard((void *)last, end - last);
     uintptr_t b = first;
     for (; pool && b < last && fdata_maps_have_room(); b += BLOCK) {
-        size_t slot = fdata_pages_held(pool) < most ? pop(pool, pool->free_slots, &pool->n_free)
-                                                    : SIZE_MAX;
+        size_t slot = pop_free_below(pool, most / BLOCK);
         if (slot == SIZE_MAX)
             break; /* full */
         if (move_block((void *)b, pool->base + slot * BLOCK) == 0) {

@@ -12,29 +12,34 @@
  * blocks its bytes span, and its reference count. */
 struct slab_header {
     void *map;
-    size_t map_size, span;
+    size_t span;
     atomic_size_t refs;
     int surplus; /* its pages may stay in the page cache beyond 64 MiB (download buffers) */
 };
 #define SLAB_HEADER ((size_t)64) /* keeps the bytes 64-byte aligned */
 #define SLAB_MAP_MIN ((size_t)4 << 20) /* from here on a slab is mapped */
 #define BLOCK FDATA_BLOCK
+
 static struct slab_header *slab_header(void *slab) {
     return (struct slab_header *)((uint8_t *)slab - SLAB_HEADER);
 }
+
+/* The mapping of a slab spanning `span` bytes: room to start on a block boundary with the
+ * header in the page before. */
+static size_t map_bytes(size_t span) { return span + BLOCK + 4096; }
 
 /* A mapped slab whose bytes start on a block boundary and span whole blocks, so that every
  * page of it can come from a pool and go back to one (the header sits in the page before). */
 static uint8_t *map_slab(size_t size, int huge) {
     if (size > SIZE_MAX - 3 * BLOCK)
         return NULL;
-    size_t span = fdata_block_up(size), map_size = span + BLOCK + 4096;
-    uint8_t *m = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t span = fdata_block_up(size);
+    uint8_t *m = mmap(NULL, map_bytes(span), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
     if (m == MAP_FAILED)
         return NULL;
     uint8_t *p = (uint8_t *)fdata_block_up((uintptr_t)m + SLAB_HEADER);
-    *slab_header(p) = (struct slab_header){.map = m, .map_size = map_size, .span = span,
-                                           .surplus = !huge};
+    *slab_header(p) = (struct slab_header){.map = m, .span = span, .surplus = !huge};
     if (huge)
         fdata_advise_huge(p, span); /* written whole, soon: 2 MiB at a fault, not 4 KiB */
     return p;
@@ -65,15 +70,6 @@ void *fdata_slab_new(size_t size, struct fdata_pages *pool) { return slab_new(si
 
 void *fdata_slab_new_populated(size_t size) { return slab_new(size, NULL, 0); }
 
-size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool) {
-    uint8_t *first = (uint8_t *)fdata_block_up((uintptr_t)p);
-    if (first >= (uint8_t *)p + size)
-        return 0;
-    size_t rest = size - (size_t)(first - (uint8_t *)p);
-    size_t filled = fdata_page_cache_take(first, rest);
-    return filled + fdata_pages_take(pool, first + filled, rest - filled);
-}
-
 void fdata_slab_ref(void *slab) {
     atomic_fetch_add_explicit(&slab_header(slab)->refs, 1, memory_order_relaxed);
 }
@@ -84,9 +80,8 @@ void fdata_slab_unref(void *slab) {
     struct slab_header *h = slab_header(slab);
     if (h->map) {
         fdata_page_cache_give(slab, h->span, h->surplus);
-        munmap(h->map, h->map_size);
+        munmap(h->map, map_bytes(h->span));
     } else {
         fdata_aligned_free((uint8_t *)slab - SLAB_HEADER);
     }
 }
-
