@@ -46,7 +46,9 @@ static uint8_t *map_slab(size_t size, int huge) {
 }
 
 /* A new slab: mapped from SLAB_MAP_MIN on, its pages from the page cache and `pool` first;
- * the rest in huge pages faulted as they are written, or in 4 KiB pages populated now. */
+ * the rest in huge pages faulted as they are written, or in 4 KiB pages populated now (a
+ * smaller one is malloc'ed, and populated now too unless huge: one call, not a fault a page,
+ * for a download buffer that malloc has just mapped). */
 static void *slab_new(size_t size, struct fdata_pages *pool, int huge) {
     uint8_t *p;
     if (size >= SLAB_MAP_MIN) {
@@ -61,6 +63,8 @@ static void *slab_new(size_t size, struct fdata_pages *pool, int huge) {
             return NULL;
         p += SLAB_HEADER;
         slab_header(p)->map = NULL;
+        if (!huge)
+            fdata_prefault(p, size);
     }
     atomic_init(&slab_header(p)->refs, 1);
     return p;

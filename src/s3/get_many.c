@@ -447,14 +447,17 @@ static int run(struct downloader *d, struct fdata_error *err) {
         FDATA_RETURN_IF(start_ready(d, err));
         curl_multi_perform(d->multi, &running);
         CURLMsg *m;
-        int left;
+        int left, finished = 0;
         while ((m = curl_multi_info_read(d->multi, &left))) {
             if (m->msg != CURLMSG_DONE)
                 continue;
             char *priv = NULL;
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
             finish_part(d, (struct part *)priv, m->data.result);
+            finished++;
         }
+        if (finished)
+            continue; /* their connections take the next parts now, not after a poll */
         if (d->active > 0)
             curl_multi_poll(d->multi, NULL, 0, 50, NULL);
         else if (d->queued > 0 || d->admitted < d->num_objects)
