@@ -61,6 +61,7 @@ bench-handoff: build python
 bench-get: build
 	@scripts/install-deps.sh --bench
 	@.venv/bin/python bench/get/bench_get.py
+	@.venv/bin/python bench/get/bench_get.py --objects 1024 --mib 1 --dir /dev/shm/fastdata-bench-get-small
 
 install: build
 	@cmake --install build

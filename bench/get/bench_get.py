@@ -12,7 +12,9 @@ in the same run, each in its own process, best of --repeat runs:
   boto3      get_object().read() on a thread pool (PyPI boto3)
   metaflow   metaflow.S3.get_many into a tmpfs folder (PyPI metaflow), the reference workload
 
-usage: bench_get.py [--objects 64] [--mib 16] [--connections 16] [--repeat 3]
+usage: bench_get.py [--objects 64] [--mib 16] [--connections 16] [--repeat 3] [--dir DIR]
+(`make bench-get` also runs 1024 objects x 1 MiB: many small objects, where a client's cost
+per request shows; its table goes to bench/out/get-1024x1MiB.md)
 """
 import argparse
 import datetime
@@ -194,7 +196,8 @@ def main():
             s / fd["seconds"], f / fd["first_seconds"], "streamed" if fd is streamed else "kept")
         lines.append("| %s | %.3f | %.3f | %.0f | %.2f | %s |" % (
             name, s, f, total / s / 2**20, total * 8 / s / 1e9, ratio))
-    publish("get", lines)
+    default = (args.objects, args.mib) == (64, 16)
+    publish("get" if default else "get-%dx%dMiB" % (args.objects, args.mib), lines)
 
 
 if __name__ == "__main__":
