@@ -463,14 +463,16 @@ static void s3_dealloc(S3Object *self) {
 }
 
 static int s3_init(S3Object *self, PyObject *args, PyObject *kw) {
-    static char *names[] = {"endpoint", "region", "profile", "no_sign_request", "retries", NULL};
+    static char *names[] = {"endpoint", "region", "profile", "no_sign_request", "retries",
+                            "target_gbps", NULL};
     const char *endpoint = NULL, *region = NULL, *profile = NULL;
     int no_sign = 0, retries = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zzzpi", names, &endpoint, &region, &profile,
-                                     &no_sign, &retries))
+    double target = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zzzpid", names, &endpoint, &region, &profile,
+                                     &no_sign, &retries, &target))
         return -1;
     struct fdata_s3_options o = {.endpoint = endpoint, .region = region, .profile = profile,
-                                 .no_sign = no_sign, .retries = retries,
+                                 .no_sign = no_sign, .retries = retries, .target_gbit_s = target,
                                  .cancel = &interrupted}; /* set only while a call is hooked */
     struct fdata_error err = {0};
     if (!(self->lock = PyThread_allocate_lock())) {
@@ -615,14 +617,17 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     (void)module;
     static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
                             "part_size", "endpoint", "region", "profile", "no_sign_request",
-                            "matrix", "matrix_wide", "matrix_fortran", "progress", NULL};
+                            "matrix", "matrix_wide", "matrix_fortran", "progress", "target_gbps",
+                            NULL};
     PyObject *src, *cols = Py_None, *mcols = Py_None;
     int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1, progress = 0;
     unsigned long long memory_limit = 0, part_size = 0;
     const char *endpoint = NULL, *region = NULL, *profile = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOppp", names, &src, &cols, &threads,
+    double target = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppd", names, &src, &cols, &threads,
                                      &connections, &memory_limit, &part_size, &endpoint, &region,
-                                     &profile, &no_sign, &mcols, &wide, &fortran, &progress))
+                                     &profile, &no_sign, &mcols, &wide, &fortran, &progress,
+                                     &target))
         return NULL;
     size_t n = 0, ncols = 0, nm = 0;
     const char **sources = strings(src, "sources", &n);
@@ -633,7 +638,7 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
         return NULL;
     }
     struct fdata_s3_options s3 = {.endpoint = endpoint, .region = region, .profile = profile,
-                                  .no_sign = no_sign};
+                                  .no_sign = no_sign, .target_gbit_s = target};
     struct fdata_matrix m = {matrix_cols, nm, wide ? FDATA_MATRIX_FLOAT64 : FDATA_MATRIX_FLOAT32,
                              fortran ? FDATA_MATRIX_COLUMN_MAJOR : FDATA_MATRIX_ROW_MAJOR,
                              NULL, 0};
@@ -763,7 +768,8 @@ static PyMethodDef methods[] = {
     {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
      "load(sources, columns=None, threads=0, connections=0, memory_limit=0, part_size=0, "
      "endpoint=None, region=None, profile=None, no_sign_request=False, matrix=None, "
-     "matrix_wide=False, matrix_fortran=True, progress=False) -> (_Table, _Matrix or None)"},
+     "matrix_wide=False, matrix_fortran=True, progress=False, target_gbps=0) -> "
+     "(_Table, _Matrix or None)"},
     {NULL, NULL, 0, NULL},
 };
 

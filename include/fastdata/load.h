@@ -60,7 +60,8 @@ struct fdata_load_options {
     const char *const *columns;  /* projection, as fdata_parquet_read_options; NULL = all */
     size_t num_columns;
     int threads;                 /* decoding threads; 0 = one per core */
-    int connections;             /* concurrent S3 requests; 0 = 16 */
+    int connections;             /* concurrent S3 requests; 0 = sized from the S3 client's
+                                    target_gbit_s (fastdata/s3.h; 16 by default) */
     size_t part_size;            /* bytes per ranged GET; 0 = 8 MiB */
     size_t memory_limit;         /* downloaded bytes not yet decoded (raised to the largest
                                     row group's, which must fit); 0 = 2 GiB */

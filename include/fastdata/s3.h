@@ -53,6 +53,12 @@ struct fdata_s3_options {
     int upload_threads;          /* parts uploaded in parallel; 0 = 4 */
     int no_checksums;            /* 1: do not ask for whole-object checksums
                                     (x-amz-checksum-mode) nor verify them */
+    /* The download throughput that fdata_s3_get_many sizes its connections for when the call
+     * does not set them: one connection per 0.625 Gbit/s (about what one S3 connection
+     * delivers, 80 MB/s), 1 to 1024.  0 = the profile's `s3 = target_bandwidth` setting in
+     * the config file (as the AWS CLI writes it: "10Gb/s", "200MB/s", bytes per second),
+     * else 10 Gbit/s, i.e. 16 connections.  A machine with a 100 Gbit/s NIC wants 100. */
+    double target_gbit_s;
     /* Optional: once *cancel is non-zero, the client's one-request calls (stat, get, put,
      * listing, ...) stop within about a second, a transfer under way included, with
      * FDATA_ECANCELED (fdata_s3_get_many has its own flag in its options). */
@@ -60,7 +66,8 @@ struct fdata_s3_options {
 };
 
 /* Makes a client.  FDATA_ENOTFOUND when signing is on and no credentials are found (the
- * message says where it looked), FDATA_EINVAL for a bad endpoint, FDATA_ENOMEM. */
+ * message says where it looked), FDATA_EINVAL for a bad endpoint or target throughput (the
+ * option or the profile's, named), FDATA_ENOMEM. */
 FDATA_API int fdata_s3_client_new(const struct fdata_s3_options *opts, fdata_s3_client **out,
                                   struct fdata_error *err);
 /* Frees a client; NULL is a no-op. */
@@ -120,7 +127,8 @@ struct fdata_s3_range {
 
 /* Options of fdata_s3_get_many; zero-initialise (0 = default). */
 struct fdata_s3_get_options {
-    int connections;             /* concurrent requests in all; default 16 */
+    int connections;             /* concurrent requests in all; 0 = sized from the client's
+                                    target_gbit_s (16 by default) */
     size_t part_size;            /* bytes per ranged GET; default 8 MiB */
     int threads;                 /* event loops, each on its own thread with its share of the
                                     objects and connections; 0 = one per core */

@@ -133,7 +133,7 @@ def _is_terminal(stream):
 
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
-         matrix=None, matrix_dtype="float32", matrix_order="F", progress=None):
+         matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
     and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
@@ -144,7 +144,10 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     nulls as NaN: `Table.matrix`.  float32 columns into a float32 Fortran matrix go from the
     pages into it with no copy at all.  Those columns are not in the table itself.
 
-    progress: a line on stderr after each file (default: when stderr is a terminal)."""
+    progress: a line on stderr after each file (default: when stderr is a terminal).
+
+    target_gbps: the download rate that sizes the connections when `connections` is not given,
+    one per 0.625 Gbit/s (default: the profile's `s3 = target_bandwidth`, else 10: 16)."""
     if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
         raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
     if isinstance(matrix, str):
@@ -153,7 +156,8 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
                       part_size or 0, endpoint, region, profile, bool(no_sign_request),
                       list(matrix) if matrix is not None else None,
                       matrix_dtype == "float64", matrix_order == "F",
-                      _is_terminal(sys.stderr) if progress is None else bool(progress))
+                      _is_terminal(sys.stderr) if progress is None else bool(progress),
+                      float(target_gbps or 0))
     return Table(core, mat)
 
 
@@ -181,8 +185,9 @@ class S3:
     metaflow.S3 does.  Settings as for load(); `s3root` prefixes relative keys."""
 
     def __init__(self, s3root=None, endpoint=None, region=None, profile=None,
-                 no_sign_request=False, retries=0):
-        self._core = _S3(endpoint, region, profile, bool(no_sign_request), retries)
+                 no_sign_request=False, retries=0, target_gbps=None):
+        self._core = _S3(endpoint, region, profile, bool(no_sign_request), retries,
+                         float(target_gbps or 0))
         self._root = s3root.rstrip("/") + "/" if s3root else None
 
     def _url(self, key):

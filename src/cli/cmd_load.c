@@ -20,7 +20,7 @@ static const char load_usage[] =
     "a local directory or a file; names starting with '_' or '.' under a prefix are skipped.\n"
     "  --columns a,b     only these columns (names or paths, as in cat)\n"
     "  --threads N       decoding threads (default: all cores)\n"
-    "  --connections N   concurrent S3 requests (default 16)\n"
+    "  --connections N   concurrent S3 requests (default: from --target-gbps, 16)\n"
     "  --part-size MIB   bytes per ranged GET (default 8)\n"
     "  --memory-limit MIB  downloaded bytes waiting to be decoded (default 2048)\n"
     "  --to DIR          instead write the objects as files under DIR (a tmpfs such as\n"

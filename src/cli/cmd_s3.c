@@ -344,11 +344,12 @@ static const char get_usage[] =
     "usage: fastdata get s3://bucket/key|s3://bucket/prefix/ ... [-o DIR | -o -]\n"
     "                    [--connections N] [--part-size MIB] [--memory-limit MIB] [S3 options]\n"
     "Downloads objects in parallel into memory (a URL ending in '/' means every object below\n"
-    "it; large objects in ranged parts, default 16 connections and 8 MiB parts) and writes\n"
-    "each as soon as it is in into DIR (default: the current directory, keys relative to the\n"
-    "prefix) or, with -o -, to standard output in the order given; at most --memory-limit\n"
-    "of objects (default 1024 MiB, or the largest object) is held at once.  When an object\n"
-    "fails, the files this call wrote are removed.";
+    "it; large objects in ranged parts of 8 MiB by default, over as many connections as\n"
+    "--target-gbps asks for, 16 by default) and writes each as soon as it is in into DIR\n"
+    "(default: the current directory, keys relative to the prefix) or, with -o -, to standard\n"
+    "output in the order given; at most --memory-limit of objects (default 1024 MiB, or the\n"
+    "largest object) is held at once.  When an object fails, the files this call wrote are\n"
+    "removed.";
 
 int cmd_get(int argc, char **argv) {
     struct s3_args a;

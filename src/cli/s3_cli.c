@@ -9,7 +9,10 @@
 const char cli_s3_usage[] =
     "S3 options: --endpoint URL  --region R  --profile P  --no-sign-request\n"
     "            --path-style  --retries N  --stall-timeout SECONDS  --no-checksums\n"
-    "Credentials and defaults come from AWS_* variables and ~/.aws as in the AWS CLI.\n";
+    "            --target-gbps G  (the download rate that sizes the default connections,\n"
+    "                              one per 0.625 Gbit/s; default 10: 16 connections)\n"
+    "Credentials and defaults come from AWS_* variables and ~/.aws as in the AWS CLI\n"
+    "(and the profile's s3 target_bandwidth, as the AWS CLI's CRT client reads it).\n";
 
 int cli_s3_option(int c, const char *arg, struct fdata_s3_options *o) {
     char *end;
@@ -32,6 +35,11 @@ int cli_s3_option(int c, const char *arg, struct fdata_s3_options *o) {
             return -cli_fail("--stall-timeout wants 1..3600 seconds, not '%s'", arg);
         return 1;
     case 1007: o->no_checksums = 1; return 1;
+    case 1008:
+        o->target_gbit_s = strtod(arg, &end);
+        if (*end || !(o->target_gbit_s >= 0.001 && o->target_gbit_s <= 10000))
+            return -cli_fail("--target-gbps wants 0.001..10000 Gbit/s, not '%s'", arg);
+        return 1;
     default: return 0;
     }
 }

@@ -32,6 +32,7 @@ int fdata_s3_client_new(const struct fdata_s3_options *o, fdata_s3_client **out,
         .region = o->region, .endpoint = o->endpoint, .profile = o->profile,
         .access_key = o->access_key, .secret_key = o->secret_key,
         .session_token = o->session_token, .path_style = o->path_style, .no_sign = o->no_sign,
+        .target_gbit_s = o->target_gbit_s,
     };
     pthread_mutex_init(&c->lock, NULL);
     c->stall_seconds = o->stall_seconds > 0 ? o->stall_seconds : 30;
@@ -50,6 +51,7 @@ int fdata_s3_client_new(const struct fdata_s3_options *o, fdata_s3_client **out,
     c->upload_part_size = o->upload_part_size ? o->upload_part_size : (size_t)8 << 20;
     c->upload_threads = o->upload_threads > 0 ? o->upload_threads : 4;
     c->checksums = !o->no_checksums;
+    c->connections = s3_connections_for(c->cfg.target_gbit_s);
     c->rng = (unsigned)time(NULL) ^ (unsigned)getpid();
     *out = c;
     return FDATA_OK;

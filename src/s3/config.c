@@ -1,4 +1,5 @@
 /* S3 URLs, endpoints, regions and static credentials (see config.h). */
+#include <ctype.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,15 +58,19 @@ static char *trim(char *s) {
     return s;
 }
 
-/* The value of `key` in section `section` of an INI file, malloc'ed; NULL when absent. */
+/* The value of `key` in section `section` of an INI file, malloc'ed; NULL when absent.  The
+ * AWS config file nests a service's settings in indented lines under a line with no value
+ * ("s3 =" then "  target_bandwidth = 10Gb/s"): such a key is asked for as
+ * "s3.target_bandwidth". */
 static char *ini_get(const char *path, const char *section, const char *key) {
     FILE *f = path ? fopen(path, "r") : NULL;
     if (!f)
         return NULL;
-    char line[4096], *value = NULL;
+    char line[4096], parent[64] = "", name[192], *value = NULL;
     int in_section = 0;
     while (!value && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
+        int indented = line[0] == ' ' || line[0] == '\t';
         char *s = trim(line);
         if (*s == '#' || *s == ';' || *s == '\0')
             continue;
@@ -74,14 +79,22 @@ static char *ini_get(const char *path, const char *section, const char *key) {
             if (end)
                 *end = '\0';
             in_section = strcmp(trim(s + 1), section) == 0;
+            parent[0] = '\0';
             continue;
         }
         char *eq = strchr(s, '=');
-        if (in_section && eq) {
-            *eq = '\0';
-            if (strcmp(trim(s), key) == 0)
-                value = strdup(trim(eq + 1));
-        }
+        if (!in_section || !eq)
+            continue;
+        *eq = '\0';
+        char *k = trim(s), *v = trim(eq + 1);
+        if (indented && parent[0])
+            snprintf(name, sizeof name, "%s.%s", parent, k);
+        else
+            snprintf(name, sizeof name, "%s", k);
+        if (!indented)
+            snprintf(parent, sizeof parent, "%s", *v ? "" : k);
+        if (strcmp(name, key) == 0)
+            value = strdup(v);
     }
     fclose(f);
     return value;
@@ -266,6 +279,55 @@ static int set_endpoint(struct s3_config *c, char *endpoint, struct fdata_error 
     return FDATA_OK;
 }
 
+int s3_parse_bandwidth(const char *text, double *gbit_s) {
+    char *end;
+    double v = strtod(text, &end), scale = 8; /* bytes per second unless a suffix says bits */
+    if (end == text || !(v > 0))
+        return FDATA_EINVAL;
+    if (*end) {
+        const char *units = "KMGT", *u = strchr(units, toupper((unsigned char)*end));
+        for (int i = 0; u && i <= u - units; i++)
+            scale *= 1024;
+        end += u != NULL;
+        if (*end != 'B' && *end != 'b')
+            return FDATA_EINVAL;
+        scale = *end == 'b' ? scale / 8 : scale;
+        if (strcmp(end + 1, "/s") != 0)
+            return FDATA_EINVAL;
+    }
+    *gbit_s = v * scale / 1e9;
+    return *gbit_s < 1e12 ? FDATA_OK : FDATA_EINVAL; /* finite, and below a petabit */
+}
+
+int s3_connections_for(double gbit_s) {
+    double n = gbit_s / S3_GBIT_PER_CONNECTION;
+    if (!(n > 1))
+        return 1;
+    if (n >= S3_MAX_CONNECTIONS)
+        return S3_MAX_CONNECTIONS;
+    int k = (int)n;
+    return k < n ? k + 1 : k;
+}
+
+/* The throughput downloads aim at: the option, else the profile's s3 target_bandwidth (as
+ * the AWS CLI reads it), else 10 Gbit/s. */
+static int set_target(struct s3_config *c, double option, const struct files *f,
+                      struct fdata_error *err) {
+    if (!(option >= 0) || option >= 1e12)
+        return fdata_set_error(err, FDATA_EINVAL, "target throughput %g Gbit/s: not a rate",
+                               option);
+    c->target_gbit_s = option > 0 ? option : 10;
+    char *text = option > 0 ? NULL : ini_get(f->config, f->config_section, "s3.target_bandwidth");
+    int status = FDATA_OK;
+    if (text && s3_parse_bandwidth(text, &c->target_gbit_s) != FDATA_OK)
+        status = fdata_set_error(err, FDATA_EINVAL,
+                                 "%s [%s]: s3 target_bandwidth '%s' is not a rate (e.g. 10Gb/s, "
+                                 "200MB/s, or bytes per second)", f->config, f->config_section,
+                                 text);
+    free(text);
+    return status;
+}
+
 int s3_config_resolve(const struct s3_config_options *o, s3_getenv_fn env, void *ctx,
                       struct s3_config *c, struct fdata_error *err) {
     memset(c, 0, sizeof *c);
@@ -282,6 +344,8 @@ int s3_config_resolve(const struct s3_config_options *o, s3_getenv_fn env, void 
                               err);
     c->path_style = o->path_style ? o->path_style > 0 : c->endpoint != NULL;
     c->no_sign = o->no_sign;
+    if (status == FDATA_OK)
+        status = set_target(c, o->target_gbit_s, &f, err);
     if (status == FDATA_OK && !c->no_sign)
         status = resolve_credentials(o, env, ctx, &f, c, err);
     if (status != FDATA_OK)

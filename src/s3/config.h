@@ -27,6 +27,7 @@ struct s3_config_options {
     const char *access_key, *secret_key, *session_token;
     int path_style;               /* 1 path style, -1 virtual-hosted, 0 = default */
     int no_sign;                  /* anonymous requests (public buckets) */
+    double target_gbit_s;         /* the download throughput to size connections for */
 };
 
 /* Returns the value of an environment variable, or NULL. */
@@ -37,6 +38,7 @@ struct s3_config {
     char *endpoint;               /* scheme://host[:port] without a trailing '/'; NULL = AWS */
     int path_style;
     int no_sign;
+    double target_gbit_s;         /* the option, the profile's s3 target_bandwidth, or 10 */
     char *access_key, *secret_key, *session_token;
     const char *credential_source; /* "options", "environment", "shared credentials file
                                       (profile P)"... for messages; never the secret */
@@ -66,6 +68,18 @@ struct s3_config {
 int s3_config_resolve(const struct s3_config_options *o, s3_getenv_fn getenv_fn, void *env_ctx,
                       struct s3_config *out, struct fdata_error *err);
 void s3_config_free(struct s3_config *c);
+
+/* "10Gb/s", "200MB/s", "1073741824": a rate as the AWS CLI's s3 target_bandwidth setting
+ * writes it (a number of bytes per second, or with a suffix: B bytes, b bits, K M G T in
+ * powers of 2, then "/s"), in Gbit/s (10^9).  FDATA_EINVAL for anything else. */
+int s3_parse_bandwidth(const char *text, double *gbit_s);
+
+/* Connections that a download aiming at gbit_s opens by default: one per
+ * S3_GBIT_PER_CONNECTION (what one S3 connection delivers, about 80 MB/s), 1 to
+ * S3_MAX_CONNECTIONS. */
+#define S3_GBIT_PER_CONNECTION 0.625
+#define S3_MAX_CONNECTIONS 1024
+int s3_connections_for(double gbit_s);
 
 /* The request URL for bucket/key and the Host header value; the key is URI-encoded once
  * (slashes kept), as S3 signs it.  `*path` is the part of the URL the signer sees.

@@ -14,7 +14,6 @@
 #include "request.h"
 
 #define DEFAULT_PART_SIZE ((size_t)8 << 20)
-#define DEFAULT_CONNECTIONS 16
 
 struct object {
     struct s3_location loc;
@@ -565,7 +564,7 @@ int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
     struct group_job job = {
         .c = c, .urls = urls, .n = n, .opts = opts,
         .part_size = opts->part_size ? opts->part_size : DEFAULT_PART_SIZE,
-        .connections = opts->connections > 0 ? opts->connections : DEFAULT_CONNECTIONS,
+        .connections = opts->connections > 0 ? opts->connections : c->connections,
         .results = results,
     };
     /* one event loop per core (copying received bytes is the work), each with its share of

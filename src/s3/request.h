@@ -21,6 +21,7 @@ struct fdata_s3_client {
     unsigned rng;
     size_t multipart_threshold, upload_part_size;
     int upload_threads;
+    int connections;             /* get_many's default: sized from cfg.target_gbit_s */
     int checksums;               /* ask for (x-amz-checksum-mode) and verify checksums */
     const volatile int *cancel;  /* the caller's, or NULL */
     pthread_mutex_t lock;        /* guards refreshing credentials */

@@ -6,7 +6,9 @@
  * the limit (with KNOWN_SIZES=1, sizes passed as from a listing; else within the limit plus
  * one largest object per connection, the reservations of objects not yet sized).  LIMIT 0:
  * no budget; then objects still start only as connections free up, so that no more are under
- * way at once (started, not yet handed over) than there are connections. */
+ * way at once (started, not yet handed over) than there are connections: 8, or with
+ * --default-connections N none asked for, and N expected (the client's default, sized from
+ * the target throughput in the caller's AWS config). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,7 +19,7 @@
 #include "fastdata/s3.h"
 #include "test_util.h"
 
-#define CONNECTIONS 8
+static int connections = 8, asked = 8;
 
 struct queue {
     pthread_mutex_t lock;
@@ -83,8 +85,14 @@ static void *consume(void *arg) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 2 && strcmp(argv[1], "--default-connections") == 0) {
+        connections = atoi(argv[2]);
+        asked = 0;
+        argc -= 2, argv += 2;
+    }
     if (argc < 5) {
-        fprintf(stderr, "usage: s3_budget LIMIT KNOWN_SIZES LOCAL_DIR URL...\n");
+        fprintf(stderr, "usage: s3_budget [--default-connections N] LIMIT KNOWN_SIZES LOCAL_DIR "
+                        "URL...\n");
         return 2;
     }
     size_t limit = strtoull(argv[1], NULL, 10), n = (size_t)argc - 4, largest = 0;
@@ -116,7 +124,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     struct fdata_s3_get_result *results = calloc(n, sizeof *results);
-    struct fdata_s3_get_options o = {.connections = CONNECTIONS, .part_size = 1 << 20,
+    struct fdata_s3_get_options o = {.connections = asked, .part_size = 1 << 20,
                                      .on_object = on_object, .ctx = &run, .budget = run.budget,
                                      .sizes = known ? sizes : NULL, .on_start = on_start};
     pthread_t consumer;
@@ -128,12 +136,13 @@ int main(int argc, char **argv) {
         failed += run.seen[i] != 1 || results[i].data != NULL;
     if (limit) {
         size_t peak = fdata_s3_budget_peak(run.budget);
-        size_t bound = known ? (limit > largest ? limit : largest) : limit + CONNECTIONS * largest;
+        size_t bound = known ? (limit > largest ? limit : largest) : limit + connections * largest;
         failed += fdata_s3_budget_held(run.budget) != 0 || peak > bound;
         printf("peak %zu of limit %zu (bound %zu): ", peak, limit, bound);
     } else { /* each event loop has its share of the connections, rounded up */
-        long cores = sysconf(_SC_NPROCESSORS_ONLN), loops = cores < CONNECTIONS ? cores : CONNECTIONS;
-        int bound = (int)(loops * ((CONNECTIONS + loops - 1) / loops));
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        long loops = cores < connections ? cores : connections;
+        int bound = (int)(loops * ((connections + loops - 1) / loops));
         failed += run.most_under_way > bound || run.under_way != 0;
         printf("at most %d objects under way (bound %d): ", run.most_under_way, bound);
     }

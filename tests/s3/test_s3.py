@@ -206,6 +206,7 @@ def main(tmp, env):
     check("no credentials: says where it looked", rc == 1 and "no S3 credentials" in err, err)
     error_case("not an s3:// URL", ["stat", "http://x/y"], ["s3://"])
     error_case("invalid bucket name", ["stat", "s3://A_B/k"], ["invalid bucket name"])
+    error_case("a bad --target-gbps", ["get", "--target-gbps", "0", prefix], ["--target-gbps"])
 
 
 def fake_service(respond):
@@ -427,20 +428,27 @@ PYTHON_S3 = r"""
 import hashlib, json, sys
 import fastdata
 bucket, names, want = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-s3 = fastdata.S3(s3root="s3://%s/objs/" % bucket)
+s3 = fastdata.S3(s3root="s3://%s/objs/" % bucket, target_gbps=2.5)
 objs = s3.get_many(names)
 ok_get = [hashlib.sha256(o.blob).hexdigest() for o in objs] == want
 listed = sorted(u.rsplit("/", 1)[1] for u, size, etag in s3.list_recursive())
 s3.put_many([("py/one.bin", b"x" * 10), ("py/two.bin", bytearray(b"yz"))])
 back = [bytes(o.blob) for o in s3.get_many(["py/one.bin", "py/two.bin"])]
-t = fastdata.load("s3://%s/dataset/duckdb_prim_*" % bucket, columns=["id", "c_string"])
+t = fastdata.load("s3://%s/dataset/duckdb_prim_*" % bucket, columns=["id", "c_string"],
+                  target_gbps=1.25)
+try:
+    fastdata.S3(target_gbps=-1)
+    bad_target = "no error"
+except fastdata.Error as e:
+    bad_target = str(e)
 try:
     s3.get("nope")
     missing = "no error"
 except fastdata.Error as e:
     missing = str(e)
 print(json.dumps({"get": ok_get, "listed": listed, "back": [b.decode() for b in back],
-                  "rows": t.num_rows, "cols": t.column_names, "missing": missing}))
+                  "rows": t.num_rows, "cols": t.column_names, "missing": missing,
+                  "bad_target": bad_target}))
 """
 
 
@@ -466,6 +474,8 @@ def python_tests(tmp, env, bucket):
     check("python: load of an s3:// prefix", r.get("rows") == 14000 and r.get("cols") == ["id", "c_string"], r)
     check("python: a missing key raises fastdata.Error naming it", "nope" in r.get("missing", "") and
           "404" in r.get("missing", ""), r)
+    check("python: target_gbps sizes the connections; a negative one raises fastdata.Error",
+          "not a rate" in r.get("bad_target", ""), r)
 
 
 def load_dump(*args, env):
@@ -715,6 +725,16 @@ def budget_tests(tmp, env, bucket):
     p = subprocess.run([S3_BUDGET, "0", "0", src] + urls, env=env, capture_output=True, text=True)
     check("streamed download without a budget starts objects as connections free up: %s"
           % p.stdout.strip(), p.returncode == 0, p.stderr[-2000:])
+    # no connections asked for: the client sizes them from the profile's s3 target_bandwidth
+    # (1.25 Gbit/s in bytes per second: 2 connections of 0.625)
+    conf = os.path.join(tmp, "aws-config-target")
+    with open(conf, "w") as f:
+        f.write("[profile slow]\nregion = us-east-1\ns3 =\n  target_bandwidth = 156250000\n")
+    tenv = dict(env, AWS_CONFIG_FILE=conf, AWS_PROFILE="slow")
+    p = subprocess.run([S3_BUDGET, "--default-connections", "2", "0", "0", src] + urls, env=tenv,
+                       capture_output=True, text=True)
+    check("connections sized from the profile's target_bandwidth: %s" % p.stdout.strip(),
+          p.returncode == 0, p.stderr[-2000:])
 
 
 def reflected_crc(poly, width):

@@ -1,6 +1,7 @@
 /* S3 configuration: URL parsing, the order of credential and region sources (options,
  * environment, shared credentials file, shared config file), profiles, endpoints and the
  * request URLs of both addressing styles.  Uses a fake environment and temporary files. */
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "check.h"
@@ -146,6 +147,67 @@ static void test_request_urls(void) {
     free(url), free(host), free(path);
 }
 
+/* Rates as the AWS CLI's s3 target_bandwidth writes them: bytes per second, or a suffix in
+ * powers of 2 with B for bytes and b for bits. */
+static void test_bandwidth(void) {
+    double g = 0;
+    CHECK(s3_parse_bandwidth("1250000000", &g) == FDATA_OK && fabs(g - 10.0) < 1e-9);
+    CHECK(s3_parse_bandwidth("10Gb/s", &g) == FDATA_OK && fabs(g - 10.737418240) < 1e-9);
+    CHECK(s3_parse_bandwidth("200MB/s", &g) == FDATA_OK && fabs(g - 1.6777216) < 1e-9);
+    CHECK(s3_parse_bandwidth("1KB/s", &g) == FDATA_OK && fabs(g - 8192e-9) < 1e-15);
+    CHECK(s3_parse_bandwidth("2.5kb/s", &g) == FDATA_OK && fabs(g - 2560e-9) < 1e-15);
+    CHECK(s3_parse_bandwidth("8b/s", &g) == FDATA_OK && fabs(g - 8e-9) < 1e-15);
+    static const char *const bad[] = {"", "fast", "10Gb", "10 Gb/s", "10Xb/s", "10Gb/sec",
+                                      "0", "-5MB/s", "nan", "inf", "1e300", NULL};
+    for (int i = 0; bad[i]; i++)
+        CHECK(s3_parse_bandwidth(bad[i], &g) == FDATA_EINVAL);
+    /* one connection per 0.625 Gbit/s, rounded up, 1..1024 */
+    CHECK(s3_connections_for(10) == 16);
+    CHECK(s3_connections_for(1.25) == 2);
+    CHECK(s3_connections_for(1.26) == 3);
+    CHECK(s3_connections_for(0.001) == 1);
+    CHECK(s3_connections_for(100) == 160);
+    CHECK(s3_connections_for(1e9) == 1024);
+}
+
+/* The target throughput: the option, else the profile's nested `s3 =` setting (indented
+ * lines under it belong to it, not to the profile), else 10 Gbit/s; a bad one is named. */
+static void test_target_throughput(void) {
+    char conf[128];
+    snprintf(conf, sizeof conf, "%s/config-target", dir);
+    write_file("config-target", "[default]\nregion = eu-west-1\n[profile fast]\ns3 =\n"
+                                "  max_concurrent_requests = 20\n  target_bandwidth = 25Gb/s\n"
+                                "  region = us-west-2\nregion = ap-south-1\n"
+                                "[profile bad]\ns3 =\n\ttarget_bandwidth = quick\n"
+                                "[profile flat]\ntarget_bandwidth = 1Gb/s\n");
+    struct fake_env env = {{"AWS_CONFIG_FILE", conf, NULL}};
+    struct s3_config c;
+    struct fdata_error err = {0};
+    struct s3_config_options o = {.no_sign = 1};
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_OK);
+    CHECK(c.target_gbit_s == 10);
+    s3_config_free(&c);
+    o.profile = "fast";
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_OK);
+    CHECK(fabs(c.target_gbit_s - 25 * 1.073741824) < 1e-9);
+    CHECK_STR(c.region, "ap-south-1"); /* the nested region is s3's, not the profile's */
+    s3_config_free(&c);
+    o.target_gbit_s = 2.5;
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_OK && c.target_gbit_s == 2.5);
+    s3_config_free(&c);
+    o.target_gbit_s = 0;
+    o.profile = "flat"; /* not nested under s3 =: not the setting */
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_OK && c.target_gbit_s == 10);
+    s3_config_free(&c);
+    o.profile = "bad";
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_EINVAL);
+    CHECK(strstr(err.message, "'quick'") && strstr(err.message, "profile bad") &&
+          strstr(err.message, "config-target"));
+    o.profile = NULL;
+    o.target_gbit_s = -1;
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_EINVAL);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/fdata-s3cfg-XXXXXX");
     if (!mkdtemp(dir))
@@ -154,6 +216,8 @@ int main(void) {
     test_credential_order();
     test_missing_credentials();
     test_request_urls();
+    test_bandwidth();
+    test_target_throughput();
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
