@@ -35,6 +35,7 @@ int fdata_s3_client_new(const struct fdata_s3_options *o, fdata_s3_client **out,
         .target_gbit_s = o->target_gbit_s,
     };
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->region_lock, NULL);
     c->stall_seconds = o->stall_seconds > 0 ? o->stall_seconds : 30;
     c->cancel = o->cancel;
     int status = s3_config_resolve(&co, real_getenv, NULL, &c->cfg, err);
@@ -64,6 +65,7 @@ void fdata_s3_client_free(fdata_s3_client *c) {
         curl_easy_cleanup(c->curl);
     s3_config_free(&c->cfg);
     pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->region_lock);
     free(c);
 }
 

@@ -374,8 +374,8 @@ void s3_config_free(struct s3_config *c) {
     memset(c, 0, sizeof *c);
 }
 
-int s3_request_url(const struct s3_config *c, const char *bucket, const char *key,
-                   char **url, char **host, char **path) {
+int s3_request_url(const struct s3_config *c, const char *region, const char *bucket,
+                   const char *key, char **url, char **host, char **path) {
     char *ekey = s3_uri_encode(key, strlen(key), 1);
     struct fdata_strbuf h = {0}, p = {0}, u = {0};
     /* dotted bucket names break TLS host names: they always go path style */
@@ -391,7 +391,7 @@ int s3_request_url(const struct s3_config *c, const char *bucket, const char *ke
         fdata_sb_puts(&h, base);
     } else {
         fdata_sb_puts(&h, "s3.");
-        fdata_sb_puts(&h, c->region);
+        fdata_sb_puts(&h, region);
         fdata_sb_puts(&h, ".amazonaws.com");
     }
     fdata_sb_putc(&p, '/');

@@ -81,10 +81,10 @@ int s3_parse_bandwidth(const char *text, double *gbit_s);
 #define S3_MAX_CONNECTIONS 1024
 int s3_connections_for(double gbit_s);
 
-/* The request URL for bucket/key and the Host header value; the key is URI-encoded once
- * (slashes kept), as S3 signs it.  `*path` is the part of the URL the signer sees.
- * All three are malloc'ed.  Returns FDATA_OK or FDATA_ENOMEM. */
-int s3_request_url(const struct s3_config *c, const char *bucket, const char *key,
-                   char **url, char **host, char **path);
+/* The request URL for bucket/key in `region` (AWS endpoints name it) and the Host header
+ * value; the key is URI-encoded once (slashes kept), as S3 signs it.  `*path` is the part of
+ * the URL the signer sees.  All three are malloc'ed.  Returns FDATA_OK or FDATA_ENOMEM. */
+int s3_request_url(const struct s3_config *c, const char *region, const char *bucket,
+                   const char *key, char **url, char **host, char **path);
 
 #endif

@@ -40,6 +40,8 @@ struct part {
     int64_t written;
     long status;                /* the response status, read at the first body bytes */
     int attempt;
+    int redirected;             /* sent again to the bucket's region once already */
+    char region[S3_REGION_SIZE]; /* the region of its request under way */
     double not_before;          /* monotonic seconds: retry back-off */
     CURL *easy;
     struct curl_slist *headers;
@@ -156,13 +158,15 @@ static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
 static int start_part(struct downloader *d, struct part *p, struct fdata_error *err) {
     struct object *o = p->obj;
     char *url = NULL, *host = NULL, *path = NULL;
-    if (s3_request_url(&d->c->cfg, o->loc.bucket, o->loc.key, &url, &host, &path) != FDATA_OK)
+    s3_bucket_region(d->c, o->loc.bucket, p->region);
+    if (s3_request_url(&d->c->cfg, p->region, o->loc.bucket, o->loc.key, &url, &host, &path) !=
+        FDATA_OK)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     /* a suffix asks for the object's last bytes until an answer has said where they start */
     int64_t start = o->suffix && o->size < 0 ? -o->suffix : o->base + p->offset;
     struct request q = {"GET", "GET", o->url, o->loc.bucket, o->loc.key, NULL, NULL, 0,
                         start, p->len, o->etag[0] ? o->etag : NULL};
-    int status = s3_request_headers(d->c, &q, host, path, &p->headers, err);
+    int status = s3_request_headers(d->c, &q, p->region, host, path, &p->headers, err);
     free(host);
     free(path);
     if (status != FDATA_OK) {
@@ -316,6 +320,12 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     struct s3_error_doc doc = {0};
     if (rc == CURLE_OK)
         s3_parse_error(p->resp.body.buf ? p->resp.body.buf : "", p->resp.body.len, &doc);
+    if (rc == CURLE_OK && !p->redirected &&
+        s3_learn_region(d->c, o->loc.bucket, p->region, &p->resp, &doc)) {
+        p->redirected = 1; /* the bucket's region, not a fault: again at once, not counted */
+        if (enqueue(d, p) == FDATA_OK)
+            return;
+    }
     /* transport failures are retried, except our own refusal of unplaceable bytes */
     int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(status, &doc);
     if (!o->failed && again && p->attempt < d->c->retries) {

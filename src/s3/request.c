@@ -57,6 +57,7 @@ size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
     header_value(p, len, "Last-Modified", r->info.last_modified, sizeof r->info.last_modified);
     header_value(p, len, "Content-Type", r->info.content_type, sizeof r->info.content_type);
     header_value(p, len, "x-amz-request-id", r->request_id, sizeof r->request_id);
+    header_value(p, len, "x-amz-bucket-region", r->bucket_region, sizeof r->bucket_region);
     return len;
 }
 
@@ -67,8 +68,9 @@ static struct curl_slist *append_header(struct curl_slist *l, const char *name, 
 }
 
 /* The headers of a request, SigV4-signed unless the client is anonymous. */
-int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *host,
-                           const char *path, struct curl_slist **out, struct fdata_error *err) {
+int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *region,
+                       const char *host, const char *path, struct curl_slist **out,
+                       struct fdata_error *err) {
     struct curl_slist *h = curl_slist_append(NULL, "Expect:"); /* no 100-continue round trip */
     if (q->body)
         h = append_header(h, "Content-Type", "application/octet-stream");
@@ -95,7 +97,7 @@ int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *
         struct s3_sign_request sr = {q->method, path, q->query, hs, checksum_mode ? 2 : 1, hash, 1};
         struct s3_credentials cr;
         char *keys[3] = {NULL, NULL, NULL};
-        struct s3_sign_options so = {.region = c->cfg.region, .service = "s3", .time = time(NULL)};
+        struct s3_sign_options so = {.region = region, .service = "s3", .time = time(NULL)};
         struct s3_signed sig;
         int status = s3_current_credentials(c, &cr, keys, err);
         if (status == FDATA_OK)
@@ -185,6 +187,9 @@ int s3_http_error(const struct request *q, struct response *r, struct fdata_erro
                  r->status == 404 ? "NotFound (no such key or bucket)" :
                  r->status == 403 ? "Forbidden (check credentials, signature, permissions)" :
                  r->status == 400 ? "BadRequest" : "");
+    if (r->status == 400 && !e.message[0]) /* a HEAD to a bucket elsewhere, on other servers */
+        snprintf(e.message, sizeof e.message, "no error document; a region other than the "
+                 "bucket's is a common cause (--region)");
     int code = r->status == 404 ? FDATA_ENOTFOUND : FDATA_EIO;
     char request_id[160] = "";
     if (rid[0])
@@ -207,31 +212,52 @@ int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
     return s3_perform_on(c, c->curl, &c->rng, q, r, err);
 }
 
+/* One attempt at a request, signed for `region`: FDATA_OK with *rc the transfer's outcome
+ * and r filled, or an error before anything was sent. */
+static int attempt_once(fdata_s3_client *c, CURL *curl, const struct request *q,
+                        const char *region, struct response *r, CURLcode *rc,
+                        struct fdata_error *err) {
+    char *url = NULL, *host = NULL, *path = NULL, *full = NULL;
+    struct curl_slist *headers = NULL;
+    int query = q->query && *q->query;
+    int status = s3_request_url(&c->cfg, region, q->bucket, q->key, &url, &host, &path);
+    if (status == FDATA_OK && query && (full = malloc(strlen(url) + strlen(q->query) + 2)))
+        sprintf(full, "%s?%s", url, q->query);
+    if (status != FDATA_OK || (query && !full))
+        status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status == FDATA_OK)
+        status = s3_request_headers(c, q, region, host, path, &headers, err);
+    if (status == FDATA_OK) {
+        s3_response_reset(r);
+        s3_setup_transfer(c, curl, q, full ? full : url, headers, r);
+        s3_cancel_with(curl, c->cancel);
+        *rc = curl_easy_perform(curl);
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
+    }
+    curl_slist_free_all(headers);
+    free(full), free(url), free(host), free(path);
+    return status;
+}
+
 int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct request *q,
                   struct response *r, struct fdata_error *err) {
-    char *url = NULL, *host = NULL, *path = NULL;
-    if (s3_request_url(&c->cfg, q->bucket, q->key, &url, &host, &path) != FDATA_OK)
-        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    char *full = url;
-    if (q->query && *q->query && (full = malloc(strlen(url) + strlen(q->query) + 2)))
-        sprintf(full, "%s?%s", url, q->query);
-    int status = full ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    int status = FDATA_OK, redirected = 0;
     for (int attempt = 0; status == FDATA_OK; attempt++) {
-        struct curl_slist *headers = NULL;
-        status = s3_request_headers(c, q, host, path, &headers, err);
-        if (status != FDATA_OK)
+        char region[S3_REGION_SIZE];
+        CURLcode rc = CURLE_OK;
+        s3_bucket_region(c, q->bucket, region);
+        if ((status = attempt_once(c, curl, q, region, r, &rc, err)) != FDATA_OK)
             break;
-        s3_response_reset(r);
-        s3_setup_transfer(c, curl, q, full, headers, r);
-        s3_cancel_with(curl, c->cancel);
-        CURLcode rc = curl_easy_perform(curl);
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
-        curl_slist_free_all(headers);
         struct s3_error_doc e = {0};
         if (rc == CURLE_OK && r->status >= 200 && r->status < 300)
             break;
         if (rc == CURLE_OK)
             s3_parse_error(r->body.buf ? r->body.buf : "", r->body.len, &e);
+        if (rc == CURLE_OK && !redirected && s3_learn_region(c, q->bucket, region, r, &e)) {
+            redirected = 1;
+            attempt--; /* the bucket's region, not a fault: again at once, not counted */
+            continue;
+        }
         int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(r->status, &e);
         if (rc == CURLE_ABORTED_BY_CALLBACK || (again && attempt < c->retries &&
                                                 nap(c->cancel, s3_backoff_ms(rng, attempt)))) {
@@ -246,11 +272,5 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
         else
             status = s3_http_error(q, r, err);
     }
-    if (full != url)
-        free(full);
-    free(url);
-    free(host);
-    free(path);
     return status;
 }
-

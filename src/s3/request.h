@@ -13,6 +13,15 @@
 #include "config.h"
 #include "xml.h"
 
+#define S3_REGION_SIZE 32
+#define S3_REGIONS_KEPT 16
+
+/* A bucket whose region differs from the client's, as a redirect said. */
+struct s3_bucket_region {
+    char bucket[64];
+    char region[S3_REGION_SIZE];
+};
+
 struct fdata_s3_client {
     struct s3_config cfg;
     CURL *curl;
@@ -26,6 +35,9 @@ struct fdata_s3_client {
     const volatile int *cancel;  /* the caller's, or NULL */
     pthread_mutex_t lock;        /* guards refreshing credentials */
     time_t expires;              /* provider credentials: when they expire */
+    pthread_mutex_t region_lock; /* guards regions */
+    struct s3_bucket_region regions[S3_REGIONS_KEPT]; /* learned from redirects (region.c) */
+    unsigned regions_learned;    /* beyond S3_REGIONS_KEPT the oldest entry is replaced */
 };
 
 struct request {
@@ -49,7 +61,18 @@ struct response {
     struct s3_checksum checksum; /* a whole-object checksum the server sent, if any */
     struct fdata_s3_object_info info;
     char request_id[128];
+    char bucket_region[S3_REGION_SIZE]; /* x-amz-bucket-region: where a redirect points */
 };
+
+/* The region requests for `bucket` go to: the one a redirect reported for it, else the
+ * client's (bucket NULL: the client's).  Thread-safe. */
+void s3_bucket_region(fdata_s3_client *c, const char *bucket, char region[S3_REGION_SIZE]);
+/* After a failed response to a request for `bucket` signed for region `used`: 1 when the
+ * response names another region for the bucket (a 301 PermanentRedirect, a 307, or a 400
+ * AuthorizationHeaderMalformed, through x-amz-bucket-region or the error's <Region>), which
+ * is then kept for the bucket's next requests; the caller retries at once.  Else 0. */
+int s3_learn_region(fdata_s3_client *c, const char *bucket, const char *used,
+                    const struct response *r, const struct s3_error_doc *e);
 
 /* Resets a response before a transfer (sizes unknown, no body). */
 void s3_response_reset(struct response *r);
@@ -57,9 +80,10 @@ void s3_response_reset(struct response *r);
 size_t s3_on_body(char *p, size_t size, size_t n, void *ud);
 size_t s3_on_header(char *p, size_t size, size_t n, void *ud);
 
-/* The request's headers, SigV4-signed unless the client is anonymous. */
-int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *host,
-                       const char *path, struct curl_slist **out, struct fdata_error *err);
+/* The request's headers, SigV4-signed for `region` unless the client is anonymous. */
+int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *region,
+                       const char *host, const char *path, struct curl_slist **out,
+                       struct fdata_error *err);
 /* Resets `h` and sets it up for the request (callbacks filling `r`). */
 void s3_setup_transfer(fdata_s3_client *c, CURL *h, const struct request *q, const char *url,
                        struct curl_slist *headers, struct response *r);

@@ -65,6 +65,8 @@ static void error_field(struct xml_walk *w, const char *parent, const char *name
         snprintf(e->message, sizeof e->message, "%s", text);
     else if (strcmp(name, "RequestId") == 0)
         snprintf(e->request_id, sizeof e->request_id, "%s", text);
+    else if (strcmp(name, "Region") == 0)
+        snprintf(e->region, sizeof e->region, "%s", text);
 }
 
 int s3_parse_error(const char *xml, size_t n, struct s3_error_doc *out) {

@@ -10,6 +10,7 @@ struct s3_error_doc {
     char code[64];
     char message[256];
     char request_id[128];
+    char region[32];             /* AuthorizationHeaderMalformed: the bucket's region */
 };
 
 /* Fills *out from an <Error> document; returns 0, or -1 when the body is not S3 XML. */

@@ -182,6 +182,7 @@ def main(tmp, env):
     fault_tests(tmp, env, bucket, rnd)
     checksum_tests(tmp, env, bucket)
     budget_tests(tmp, env, bucket)
+    region_tests(tmp, env, bucket)
 
     web_identity_tests(tmp, env, prefix)
     container_tests(tmp, env, prefix)
@@ -735,6 +736,26 @@ def budget_tests(tmp, env, bucket):
                        capture_output=True, text=True)
     check("connections sized from the profile's target_bandwidth: %s" % p.stdout.strip(),
           p.returncode == 0, p.stderr[-2000:])
+
+
+def region_tests(tmp, env, bucket):
+    """A region other than the bucket's (Swift's is us-east-1): Swift refuses the request with
+    AuthorizationHeaderMalformed naming its region, and every request is sent again there,
+    signed for it, as the AWS SDKs do: listing, GET, ranged parts, PUT and a load all work."""
+    wrong = dict(env, AWS_REGION="eu-west-1")
+    path = os.path.join(tmp, "region.bin")
+    with open(path, "wb") as f:
+        f.write(os.urandom(3 << 20) + b"end")
+    rc, out, err = run("put", path, "s3://%s/region/" % bucket, env=wrong)
+    rc2, listed, err2 = run("ls", "s3://%s/region/" % bucket, env=wrong)
+    rc3, body, err3 = run("get", "s3://%s/region/region.bin" % bucket, "-o", "-",
+                          "--part-size", "1", env=wrong)
+    check("a bucket in another region than the client's: put, ls and a get in 1 MiB parts "
+          "go to the bucket's region", rc == 0 and rc2 == 0 and listed.split() == [b"region/region.bin"]
+          and rc3 == 0 and body == open(path, "rb").read(), err + err2 + err3 + repr(listed))
+    rc, out, err = load_dump("s3://%s/dataset/duckdb_prim_*" % bucket, env=wrong)
+    check("a load from a bucket in another region", rc == 0 and "files 14 rows 14000" in err,
+          err[-500:])
 
 
 def reflected_crc(poly, width):

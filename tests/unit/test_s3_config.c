@@ -131,17 +131,17 @@ static void test_missing_credentials(void) {
 static void test_request_urls(void) {
     struct s3_config c = {.region = "eu-west-1"};
     char *url, *host, *path;
-    CHECK(s3_request_url(&c, "bucket", "dir/a b+c.parquet", &url, &host, &path) == FDATA_OK);
+    CHECK(s3_request_url(&c, c.region, "bucket", "dir/a b+c.parquet", &url, &host, &path) == FDATA_OK);
     CHECK_STR(url, "https://bucket.s3.eu-west-1.amazonaws.com/dir/a%20b%2Bc.parquet");
     CHECK_STR(host, "bucket.s3.eu-west-1.amazonaws.com");
     CHECK_STR(path, "/dir/a%20b%2Bc.parquet");
     free(url), free(host), free(path);
-    CHECK(s3_request_url(&c, "my.bucket", "k", &url, &host, &path) == FDATA_OK);
+    CHECK(s3_request_url(&c, c.region, "my.bucket", "k", &url, &host, &path) == FDATA_OK);
     CHECK_STR(url, "https://s3.eu-west-1.amazonaws.com/my.bucket/k");
     free(url), free(host), free(path);
     c.endpoint = "http://127.0.0.1:8080";
     c.path_style = 1;
-    CHECK(s3_request_url(&c, "bucket", "", &url, &host, &path) == FDATA_OK);
+    CHECK(s3_request_url(&c, c.region, "bucket", "", &url, &host, &path) == FDATA_OK);
     CHECK_STR(url, "http://127.0.0.1:8080/bucket/");
     CHECK_STR(host, "127.0.0.1:8080");
     free(url), free(host), free(path);
