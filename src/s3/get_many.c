@@ -157,22 +157,13 @@ static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
 
 static int start_part(struct downloader *d, struct part *p, struct fdata_error *err) {
     struct object *o = p->obj;
-    char *url = NULL, *host = NULL, *path = NULL;
-    s3_bucket_region(d->c, o->loc.bucket, p->region);
-    if (s3_request_url(&d->c->cfg, p->region, o->loc.bucket, o->loc.key, &url, &host, &path) !=
-        FDATA_OK)
-        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     /* a suffix asks for the object's last bytes until an answer has said where they start */
     int64_t start = o->suffix && o->size < 0 ? -o->suffix : o->base + p->offset;
     struct request q = {"GET", "GET", o->url, o->loc.bucket, o->loc.key, NULL, NULL, 0,
                         start, p->len, o->etag[0] ? o->etag : NULL};
-    int status = s3_request_headers(d->c, &q, p->region, host, path, &p->headers, err);
-    free(host);
-    free(path);
-    if (status != FDATA_OK) {
-        free(url);
-        return status;
-    }
+    char *url;
+    s3_bucket_region(d->c, o->loc.bucket, p->region);
+    FDATA_RETURN_IF(s3_request_target(d->c, &q, p->region, &url, &p->headers, err));
     if (!p->easy && !(p->easy = curl_easy_init())) {
         free(url);
         return fdata_set_error(err, FDATA_ENOMEM, "cannot create a libcurl handle");

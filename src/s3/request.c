@@ -67,10 +67,10 @@ static struct curl_slist *append_header(struct curl_slist *l, const char *name, 
     return curl_slist_append(l, line);
 }
 
-/* The headers of a request, SigV4-signed unless the client is anonymous. */
-int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *region,
-                       const char *host, const char *path, struct curl_slist **out,
-                       struct fdata_error *err) {
+/* The headers of a request, SigV4-signed for `region` unless the client is anonymous. */
+static int request_headers(fdata_s3_client *c, const struct request *q, const char *region,
+                           const char *host, const char *path, struct curl_slist **out,
+                           struct fdata_error *err) {
     struct curl_slist *h = curl_slist_append(NULL, "Expect:"); /* no 100-continue round trip */
     if (q->body)
         h = append_header(h, "Content-Type", "application/octet-stream");
@@ -212,31 +212,45 @@ int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
     return s3_perform_on(c, c->curl, &c->rng, q, r, err);
 }
 
+int s3_request_target(fdata_s3_client *c, const struct request *q, const char *region,
+                      char **url, struct curl_slist **headers, struct fdata_error *err) {
+    char *base = NULL, *host = NULL, *path = NULL;
+    *url = NULL;
+    *headers = NULL;
+    int status = s3_request_url(&c->cfg, region, q->bucket, q->key, &base, &host, &path);
+    if (status == FDATA_OK && q->query && *q->query) {
+        if ((*url = malloc(strlen(base) + strlen(q->query) + 2)))
+            sprintf(*url, "%s?%s", base, q->query);
+    } else if (status == FDATA_OK) {
+        *url = base;
+        base = NULL;
+    }
+    status = *url ? request_headers(c, q, region, host, path, headers, err)
+                  : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status != FDATA_OK) {
+        free(*url);
+        *url = NULL;
+    }
+    free(base), free(host), free(path);
+    return status;
+}
+
 /* One attempt at a request, signed for `region`: FDATA_OK with *rc the transfer's outcome
  * and r filled, or an error before anything was sent. */
 static int attempt_once(fdata_s3_client *c, CURL *curl, const struct request *q,
                         const char *region, struct response *r, CURLcode *rc,
                         struct fdata_error *err) {
-    char *url = NULL, *host = NULL, *path = NULL, *full = NULL;
-    struct curl_slist *headers = NULL;
-    int query = q->query && *q->query;
-    int status = s3_request_url(&c->cfg, region, q->bucket, q->key, &url, &host, &path);
-    if (status == FDATA_OK && query && (full = malloc(strlen(url) + strlen(q->query) + 2)))
-        sprintf(full, "%s?%s", url, q->query);
-    if (status != FDATA_OK || (query && !full))
-        status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    if (status == FDATA_OK)
-        status = s3_request_headers(c, q, region, host, path, &headers, err);
-    if (status == FDATA_OK) {
-        s3_response_reset(r);
-        s3_setup_transfer(c, curl, q, full ? full : url, headers, r);
-        s3_cancel_with(curl, c->cancel);
-        *rc = curl_easy_perform(curl);
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
-    }
+    char *url;
+    struct curl_slist *headers;
+    FDATA_RETURN_IF(s3_request_target(c, q, region, &url, &headers, err));
+    s3_response_reset(r);
+    s3_setup_transfer(c, curl, q, url, headers, r);
+    s3_cancel_with(curl, c->cancel);
+    *rc = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
     curl_slist_free_all(headers);
-    free(full), free(url), free(host), free(path);
-    return status;
+    free(url);
+    return FDATA_OK;
 }
 
 int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct request *q,

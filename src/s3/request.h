@@ -80,10 +80,11 @@ void s3_response_reset(struct response *r);
 size_t s3_on_body(char *p, size_t size, size_t n, void *ud);
 size_t s3_on_header(char *p, size_t size, size_t n, void *ud);
 
-/* The request's headers, SigV4-signed for `region` unless the client is anonymous. */
-int s3_request_headers(fdata_s3_client *c, const struct request *q, const char *region,
-                       const char *host, const char *path, struct curl_slist **out,
-                       struct fdata_error *err);
+/* The URL of a request to q's bucket in `region` (q->query appended) and its headers,
+ * SigV4-signed for that region unless the client is anonymous; the caller frees both.  On
+ * failure both are NULL. */
+int s3_request_target(fdata_s3_client *c, const struct request *q, const char *region,
+                      char **url, struct curl_slist **headers, struct fdata_error *err);
 /* Resets `h` and sets it up for the request (callbacks filling `r`). */
 void s3_setup_transfer(fdata_s3_client *c, CURL *h, const struct request *q, const char *url,
                        struct curl_slist *headers, struct response *r);
