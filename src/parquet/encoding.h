@@ -25,12 +25,15 @@ const char *pq_rle_decode_levels(const uint8_t *data, size_t len, int bit_width,
 const char *pq_rle_decode_bits(const uint8_t *data, size_t len, uint8_t *bits, size_t offset,
                                size_t n, size_t *ones);
 
-/* Legacy BIT_PACKED levels (most significant bit first): n values of bit_width bits.
+/* Legacy BIT_PACKED levels: n values of bit_width bits.  Encodings.md says most significant
+ * bit first, but the one writer known to use it for levels (Impala, IMPALA-3006) packs least
+ * significant bit first, and every other reader (parquet-cpp/pyarrow, arrow-rs, DuckDB,
+ * Impala) decodes them so: we do the same, to return the values they return.
  * *consumed gets the bytes used. */
 const char *pq_bit_packed_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
                                  size_t n, size_t *consumed);
 
-/* Legacy BIT_PACKED definition levels of bit width 1 (most significant bit first) into a
+/* Legacy BIT_PACKED definition levels of bit width 1 (least significant bit first, as above) into a
  * validity bitmap, as pq_rle_decode_bits; *consumed gets the bytes used. */
 const char *pq_bit_packed_decode_bits(const uint8_t *data, size_t len, uint8_t *bits,
                                       size_t offset, size_t n, size_t *consumed, size_t *ones);

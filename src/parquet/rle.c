@@ -140,13 +140,7 @@ const char *pq_bit_packed_decode(const uint8_t *data, size_t len, int bit_width,
     size_t bytes = (n * (size_t)bit_width + 7) / 8;
     if (bytes > len)
         return "BIT_PACKED levels beyond the end of the page";
-    for (size_t i = 0; i < n; i++) {
-        uint32_t v = 0;
-        size_t bit = i * (size_t)bit_width;
-        for (int k = 0; k < bit_width; k++, bit++)
-            v = (v << 1) | ((data[bit >> 3] >> (7 - (bit & 7))) & 1);
-        out[i] = v;
-    }
+    pq_unpack32(data, bytes, bit_width, out, n);
     *consumed = bytes;
     return NULL;
 }
@@ -157,7 +151,7 @@ const char *pq_bit_packed_decode_bits(const uint8_t *data, size_t len, uint8_t *
         return "BIT_PACKED levels beyond the end of the page";
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if ((data[i >> 3] >> (7 - (i & 7))) & 1) {
+        if ((data[i >> 3] >> (i & 7)) & 1) {
             bits[(offset + i) >> 3] |= (uint8_t)(1u << ((offset + i) & 7));
             k++;
         }

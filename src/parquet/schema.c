@@ -122,7 +122,9 @@ static int map_decimal(const struct pq_logical_type *lt, int physical, struct pq
     if (physical != PQ_INT32 && physical != PQ_INT64 && physical != PQ_BYTE_ARRAY &&
         physical != PQ_FIXED_LEN_BYTE_ARRAY)
         return FDATA_ECORRUPT;
-    if (lt->precision < 1 || lt->precision > 76 || lt->scale < 0 || lt->scale > lt->precision)
+    if (lt->precision > 76)
+        return FDATA_EUNSUPPORTED;
+    if (lt->precision < 1 || lt->scale < 0 || lt->scale > lt->precision)
         return FDATA_ECORRUPT;
     int wide = lt->precision > 38;
     set_type(t, K_DECIMAL, wide ? 32 : 16, "", "");
@@ -225,8 +227,16 @@ static void resolve_leaf_type(struct pq_leaf *leaf) {
     }
     if (lt.kind == PQ_LT_NONE)
         lt = from_converted(se);
-    if (map_logical(se, &lt, t) == FDATA_OK)
+    int status = map_logical(se, &lt, t);
+    if (status == FDATA_OK)
         return;
+    if (status == FDATA_EUNSUPPORTED) { /* only a decimal too wide for decimal256 */
+        leaf->type_status = status;
+        snprintf(leaf->type_error, sizeof leaf->type_error,
+                 "column '%s': DECIMAL(%d,%d) exceeds the 76 digits of Arrow's decimal256",
+                 leaf->path, lt.precision, lt.scale);
+        return;
+    }
 invalid:
     leaf->type_status = FDATA_ECORRUPT;
     snprintf(leaf->type_error, sizeof leaf->type_error,
@@ -388,8 +398,15 @@ static int convert_map(struct tree_walk *w, const struct pq_schema_element *se,
             status = add_child(w, map, child);
     }
     free(kvpath);
-    if (status == FDATA_OK)
-        map->children[0]->nullable = 0; /* Arrow map keys are never null */
+    if (status != FDATA_OK)
+        return status;
+    /* The first field is the key, whatever its name (a writer may list "value" first, as
+     * Impala's switched_map does; DuckDB, pyarrow and arrow-rs all take the first): Arrow's
+     * map entries are named key and value.  Arrow map keys are never null. */
+    map->children[0]->name = "key";
+    map->children[0]->nullable = 0;
+    if (map->num_children > 1)
+        map->children[1]->name = "value";
     return status;
 }
 
@@ -417,8 +434,9 @@ static int convert(struct tree_walk *w, const char *parent_path, struct levels l
     const struct pq_schema_element *se = peek(w);
     if (!se)
         return FDATA_ECORRUPT;
-    if (++w->depth > 64)
-        return fdata_set_error(w->err, FDATA_ECORRUPT, "schema nested more than 64 levels deep");
+    if (++w->depth > PQ_MAX_DEPTH)
+        return fdata_set_error(w->err, FDATA_ECORRUPT, "schema nested more than %d levels deep",
+                               PQ_MAX_DEPTH);
     int repetition = as_element ? PQ_REQUIRED : se->repetition;
     int status;
     if (repetition == PQ_REPEATED) {

@@ -12,6 +12,10 @@ enum pq_kind {
     K_INT96, K_UTF8, K_BINARY, K_FIXED, K_INTERVAL,
 };
 
+/* The deepest schema tree read.  Impala writes up to 100 levels (its limit, as DuckDB's) and
+ * levels are stored in a byte; recursion over the tree stays far within a thread's stack. */
+#define PQ_MAX_DEPTH 128
+
 struct pq_arrow_type {
     int kind;                /* enum pq_kind */
     int width;               /* bytes per value in the Arrow values buffer; 0 for utf8/binary */

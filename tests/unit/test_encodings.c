@@ -64,14 +64,20 @@ static void test_unpack_all_widths(void) {
 }
 
 static void test_bit_packed_levels(void) {
-    /* legacy BIT_PACKED is MSB first: levels 1,0,1,1,0,0,0,1 = 0b10110001, placed at bit 3 */
-    const uint8_t in[] = {0xb1};
+    /* legacy BIT_PACKED levels are read LSB first, as Impala writes them and pyarrow, arrow-rs
+     * and DuckDB read them: levels 1,0,1,1,0,0,0,1 = 0b10001101, placed at bit 3 */
+    const uint8_t in[] = {0x8d};
     uint8_t bits[3] = {0};
     size_t used, ones;
     CHECK(pq_bit_packed_decode_bits(in, 1, bits, 3, 8, &used, &ones) == NULL);
     CHECK(used == 1 && ones == 4);
     CHECK(bits[0] == (uint8_t)((1 << 3) | (1 << 5) | (1 << 6)) && bits[1] == (1 << 2));
     CHECK(pq_bit_packed_decode_bits(in, 1, bits, 0, 9, &used, &ones) != NULL);
+    /* two-bit levels 1,2,3,0 packed LSB first: 0b00111001 */
+    const uint8_t two[] = {0x39};
+    uint32_t lv[4];
+    CHECK(pq_bit_packed_decode(two, 1, 2, lv, 4, &used) == NULL && used == 1);
+    CHECK(lv[0] == 1 && lv[1] == 2 && lv[2] == 3 && lv[3] == 0);
 }
 
 static void test_levels_to_bitmap(void) {
