@@ -81,6 +81,8 @@ struct fdata_load_options {
      * (fdata_matrix_free); when fdata_load fails, data is NULL; a stream that fails or is
      * released early leaves data to the caller, incomplete. */
     struct fdata_matrix *matrix;
+    int invalid_utf8;            /* enum fdata_invalid_utf8 (fastdata/parquet.h); 0 = error */
+    int int96_unit;              /* enum fdata_int96_unit (fastdata/parquet.h); 0 = us */
 };
 
 /*

@@ -21,8 +21,9 @@
  * -> int32; INT64 -> int64; FLOAT -> float32; DOUBLE -> float64; FLOAT16 -> float16;
  * DECIMAL(p,s) -> decimal128 (p <= 38) or decimal256; DATE -> date32; TIME(MILLIS) ->
  * time32[ms]; TIME(MICROS/NANOS) -> time64[us/ns]; TIMESTAMP(unit) -> timestamp[unit],
- * time zone "UTC" when isAdjustedToUTC; INT96 -> timestamp[ns]; STRING, ENUM, JSON ->
- * utf8 (JSON tagged with the arrow.json extension); other BYTE_ARRAY (BSON, unknown
+ * time zone "UTC" when isAdjustedToUTC; INT96 -> timestamp[us] (see fdata_int96_unit);
+ * STRING, ENUM, JSON -> utf8 (JSON tagged with the arrow.json extension; values checked to
+ * be UTF-8, see fdata_invalid_utf8); other BYTE_ARRAY (BSON, unknown
  * logical types) -> binary; UUID -> fixed_size_binary(16) tagged arrow.uuid; INTERVAL ->
  * interval[month_day_nano]; other FIXED_LEN_BYTE_ARRAY -> fixed_size_binary(n).
  * Optional fields get a validity bitmap (none when a chunk holds no null); Arrow nullability
@@ -111,6 +112,29 @@ FDATA_API int fdata_parquet_column_info(const fdata_parquet_file *file, int i,
 FDATA_API const char *fdata_parquet_encoding_name(int encoding);
 FDATA_API const char *fdata_parquet_codec_name(int codec);
 
+/* What a read does with STRING, ENUM and JSON values that are not valid UTF-8 (Arrow's utf8
+ * type requires valid UTF-8). */
+enum fdata_invalid_utf8 {
+    FDATA_UTF8_ERROR = 0,   /* default: the read fails (FDATA_ECORRUPT) naming the column, the
+                               row (the value's slot for a nested column) and the byte offset
+                               within the value, as DuckDB and pyarrow refuse such files */
+    FDATA_UTF8_BINARY = 1,  /* such columns are read as Arrow binary, every value unchecked */
+    FDATA_UTF8_REPLACE = 2, /* each invalid sequence becomes U+FFFD (as Python's "replace") */
+};
+
+/* The unit INT96 timestamps are read in (Arrow timestamp[unit], no time zone).  A value the
+ * unit's int64 cannot hold fails the read (FDATA_ERANGE); a finer fraction than the unit is
+ * truncated towards the past, as pyarrow's coerce_int96_timestamp_unit does. */
+enum fdata_int96_unit {
+    FDATA_INT96_DEFAULT = 0, /* microseconds: Spark's own precision, and years 0001-9999 (and
+                                far beyond) fit, so the old and far-future dates that Spark,
+                                Hive and Impala write load; nanoseconds hold only 1677-2262 */
+    FDATA_INT96_S = 1,
+    FDATA_INT96_MS = 2,
+    FDATA_INT96_US = 3,
+    FDATA_INT96_NS = 4,
+};
+
 /* Options for reading.  Zero-initialise, then set what you need: 0/NULL means default. */
 struct fdata_parquet_read_options {
     int threads;                  /* decoding threads; 0 = number of online CPUs */
@@ -128,6 +152,8 @@ struct fdata_parquet_read_options {
      * cache.  Nulls become NaN. */
     struct fdata_matrix *matrix;
     int64_t matrix_row;
+    int invalid_utf8;             /* enum fdata_invalid_utf8; 0 = FDATA_UTF8_ERROR */
+    int int96_unit;               /* enum fdata_int96_unit; 0 = microseconds */
 };
 /* A column is named by its top-level name ("a"), by a path of Arrow field names through
  * structs, list elements and map entries ("a.b.c": a struct keeps just the named fields, a

@@ -301,7 +301,7 @@ static int map_schema(const struct pq_schema *s, const struct pq_projection *p,
 static int node_schema(const struct pq_schema *s, const struct pq_projection *p,
                        const struct pq_node *n, const char *name, struct ArrowSchema *out) {
     if (n->kind == N_LEAF) {
-        const struct pq_leaf *leaf = &s->leaves[n->leaf];
+        const struct pq_leaf *leaf = &p->leaves[n->leaf];
         return fdata_schema_make(out, leaf->arrow.format, name, node_flags(n), leaf->arrow.extension);
     }
     if (n->kind == N_MAP)

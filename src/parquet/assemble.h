@@ -21,6 +21,8 @@ struct pq_projection {
     int num_fields;
     int *fields;               /* indices into pq_schema.fields */
     uint8_t *large;            /* per node: list offsets are int64 ("+L") */
+    struct pq_leaf *leaves;    /* per leaf: the schema's, with the read's types applied
+                                  (pq_arrow_type_apply); what the read decodes and exports */
 };
 
 /* Builds the Arrow array of one top-level field of a row group of `num_rows` rows, moving

@@ -79,18 +79,20 @@ static int convert_one(struct convert_job *j, size_t r, size_t row) {
         }
         return FDATA_OK;
     case K_INT96: {
-        /* 8 bytes of nanoseconds in the day, then 4 bytes of Julian day number. */
-        int64_t nanos, ns;
+        /* 8 bytes of nanoseconds in the day, then 4 bytes of Julian day number; the
+         * nanoseconds are floored to the unit (as pyarrow truncates), then the days added. */
+        int64_t nanos, v, unit = leaf->arrow.ns_per_unit;
         int32_t julian;
         memcpy(&nanos, in, 8);
         memcpy(&julian, in + 8, 4);
-        if (__builtin_mul_overflow((int64_t)julian - JULIAN_UNIX_EPOCH, NANOS_PER_DAY, &ns) ||
-            __builtin_add_overflow(ns, nanos, &ns))
+        int64_t in_unit = nanos / unit - (nanos % unit < 0);
+        if (__builtin_mul_overflow((int64_t)julian - JULIAN_UNIX_EPOCH, NANOS_PER_DAY / unit, &v) ||
+            __builtin_add_overflow(v, in_unit, &v))
             return fdata_set_error(j->t->err, FDATA_ERANGE,
-                                   "INT96 timestamp (Julian day %d, %lld ns) in row %zu of the row group is outside "
-                                   "the range of timestamp[ns] (years 1677-2262)",
-                                   julian, (long long)nanos, row);
-        memcpy(out, &ns, 8);
+                                   "INT96 timestamp (Julian day %d, %lld ns) in row %zu of the row "
+                                   "group is outside the range of %s (--int96-unit)",
+                                   julian, (long long)nanos, row, leaf->arrow.display);
+        memcpy(out, &v, 8);
         return FDATA_OK;
     }
     case K_INTERVAL: {

@@ -128,20 +128,26 @@ static void mark_large_lists(const struct pq_schema *s, const struct pq_metadata
 }
 
 int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
-                       const char *const *columns, size_t num_columns,
-                       const struct fdata_matrix *matrix, const char *file,
+                       const struct fdata_parquet_read_options *o, const char *file,
                        struct pq_projection *p, struct fdata_error *err) {
+    const char *const *columns = o ? o->columns : NULL;
+    size_t num_columns = o ? o->num_columns : 0;
+    const struct fdata_matrix *matrix = o ? o->matrix : NULL;
     memset(p, 0, sizeof *p);
     p->selected = calloc((size_t)s->num_leaves + 1, 1);
     p->matrix_col = malloc(((size_t)s->num_leaves + 1) * sizeof *p->matrix_col);
     p->fields = calloc((size_t)s->num_fields + 1, sizeof *p->fields);
     p->large = calloc((size_t)s->num_nodes + 1, 1);
-    if (!p->selected || !p->matrix_col || !p->fields || !p->large) {
+    p->leaves = malloc(((size_t)s->num_leaves + 1) * sizeof *p->leaves);
+    if (!p->selected || !p->matrix_col || !p->fields || !p->large || !p->leaves) {
         pq_projection_free(p);
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     }
-    for (int i = 0; i < s->num_leaves; i++)
+    for (int i = 0; i < s->num_leaves; i++) {
         p->matrix_col[i] = -1;
+        p->leaves[i] = s->leaves[i];
+        pq_arrow_type_apply(&p->leaves[i].arrow, o ? o->int96_unit : 0, o ? o->invalid_utf8 : 0);
+    }
     int status = select_matrix(s, matrix, file, p, err);
     if (status == FDATA_OK && (!columns || num_columns == 0)) {
         for (int f = 0; f < s->num_fields && status == FDATA_OK; f++) {
@@ -166,5 +172,6 @@ void pq_projection_free(struct pq_projection *p) {
     free(p->matrix_col);
     free(p->fields);
     free(p->large);
+    free(p->leaves);
     memset(p, 0, sizeof *p);
 }

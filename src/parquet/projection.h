@@ -3,16 +3,16 @@
 #define FDATA_PQ_PROJECTION_H
 
 #include "assemble.h"
+#include "fastdata/parquet.h"
 #include "metadata.h"
 
-/* Resolves the requested columns (NULL/0: all) against the schema; the matrix's columns
- * (matrix may be NULL) are marked PQ_INTO_MATRIX and left out of the fields.  Errors name
+/* Resolves the requested columns (o NULL, or its columns NULL/0: all) against the schema,
+ * and applies o's types to every leaf (p->leaves); the matrix's columns (o->matrix may be NULL) are marked PQ_INTO_MATRIX and left out of the fields.  Errors name
  * `file`: FDATA_ENOTFOUND (no such column), FDATA_EINVAL (a field named twice, a matrix
  * column that is not a top-level numeric one), the type error of a selected leaf whose
  * type cannot be mapped, FDATA_ENOMEM.  Free with pq_projection_free. */
 int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
-                       const char *const *columns, size_t num_columns,
-                       const struct fdata_matrix *matrix, const char *file,
+                       const struct fdata_parquet_read_options *o, const char *file,
                        struct pq_projection *p, struct fdata_error *err);
 void pq_projection_free(struct pq_projection *p);
 

@@ -215,8 +215,7 @@ int fdata_parquet_column_info(const fdata_parquet_file *f, int i,
 
 static int make_projection(const fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
                            struct pq_projection *p, struct fdata_error *err) {
-    return pq_projection_make(&f->schema, &f->md, o ? o->columns : NULL, o ? o->num_columns : 0,
-                              o ? o->matrix : NULL, f->name, p, err);
+    return pq_projection_make(&f->schema, &f->md, o, f->name, p, err);
 }
 
 int fdata_parquet_get_schema(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
@@ -265,11 +264,11 @@ struct read_job {
  * matrix stays in cache while every column writes its part. */
 #define MATRIX_BLOCK_ROWS 512
 
-static int chunk_input(const fdata_parquet_file *f, int rg, int leaf_index,
-                       struct pq_chunk_input *in, struct fdata_error *err) {
+static int chunk_input(const fdata_parquet_file *f, const struct pq_projection *p, int rg,
+                       int leaf_index, struct pq_chunk_input *in, struct fdata_error *err) {
     const struct pq_row_group *g = &f->md.row_groups[rg];
     const struct pq_column_chunk *cc = &g->columns[leaf_index];
-    const struct pq_leaf *leaf = &f->schema.leaves[leaf_index];
+    const struct pq_leaf *leaf = &p->leaves[leaf_index];
     const struct pq_column_meta *m = &cc->meta;
     if (cc->encrypted)
         return fdata_set_error(err, FDATA_EUNSUPPORTED, "encrypted column chunk");
@@ -323,7 +322,7 @@ static int decode_task(void *ctx, size_t i, int worker) {
     struct pq_leaf_result *r = &job->results[at];
     struct fdata_error *err = &job->errors[i];
     struct pq_chunk_input in;
-    int status = chunk_input(job->f, rg, leaf_index, &in, err);
+    int status = chunk_input(job->f, job->p, rg, leaf_index, &in, err);
     in.scratch = &job->scratch[worker];
     in.dest = matrix_dest(job, rg - job->first_rg, leaf_index);
     in.slab = in.dest || !job->slab_dest[at] ? NULL : job->slabs[rg - job->first_rg];
@@ -409,7 +408,7 @@ static int fill_matrix(struct read_job *job, int count, int threads, struct fdat
         int col = job->p->matrix_col[r % nleaves];
         if (col >= 0 && a->release) { /* decoded as an array, not in place */
             job->matrix_arrays[r / nleaves * ncols + (size_t)col] = a;
-            job->matrix_formats[col] = job->f->schema.leaves[r % nleaves].arrow.format;
+            job->matrix_formats[col] = job->p->leaves[r % nleaves].arrow.format;
         }
     }
     if (status == FDATA_OK)
@@ -584,7 +583,7 @@ static int chunk_ranges(const fdata_parquet_file *f, const struct pq_projection 
             struct pq_chunk_input in = {0};
             if (!p->selected[leaf])
                 continue;
-            FDATA_RETURN_IF(chunk_input(f, rg, leaf, &in, err));
+            FDATA_RETURN_IF(chunk_input(f, p, rg, leaf, &in, err));
             if (in.size > 0)
                 r[k++] = (struct fdata_byte_range){in.file_offset, (int64_t)in.size};
         }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "../common/common.h"
+#include "fastdata/parquet.h"
 #include "schema.h"
 
 const char *pq_type_name(int physical) {
@@ -35,7 +36,7 @@ static int map_physical(const struct pq_schema_element *se, struct pq_arrow_type
     case PQ_BOOLEAN: set_type(t, K_BOOL, 0, "b", "bool"); break;
     case PQ_INT32: set_type(t, K_INT32, 4, "i", "int32"); break;
     case PQ_INT64: set_type(t, K_INT64, 8, "l", "int64"); break;
-    case PQ_INT96: set_type(t, K_INT96, 8, "tsn:", "timestamp[ns]"); break;
+    case PQ_INT96: set_type(t, K_INT96, 8, "", ""); pq_arrow_type_apply(t, 0, 0); break;
     case PQ_FLOAT: set_type(t, K_FLOAT, 4, "f", "float"); break;
     case PQ_DOUBLE: set_type(t, K_DOUBLE, 8, "g", "double"); break;
     case PQ_BYTE_ARRAY: set_type(t, K_BINARY, 0, "z", "binary"); break;
@@ -47,6 +48,27 @@ static int map_physical(const struct pq_schema_element *se, struct pq_arrow_type
     default: return FDATA_ECORRUPT;
     }
     return FDATA_OK;
+}
+
+void pq_arrow_type_apply(struct pq_arrow_type *t, int int96_unit, int invalid_utf8) {
+    static const struct { const char *format, *display; int64_t ns; } units[] = {
+        [FDATA_INT96_S] = {"tss:", "timestamp[s]", 1000000000},
+        [FDATA_INT96_MS] = {"tsm:", "timestamp[ms]", 1000000},
+        [FDATA_INT96_US] = {"tsu:", "timestamp[us]", 1000},
+        [FDATA_INT96_NS] = {"tsn:", "timestamp[ns]", 1},
+    };
+    if (t->kind == K_INT96) {
+        int u = int96_unit >= FDATA_INT96_S && int96_unit <= FDATA_INT96_NS ? int96_unit
+                                                                              : FDATA_INT96_US;
+        snprintf(t->format, sizeof t->format, "%s", units[u].format);
+        snprintf(t->display, sizeof t->display, "%s", units[u].display);
+        t->ns_per_unit = units[u].ns;
+    } else if (t->kind == K_UTF8 && invalid_utf8 == FDATA_UTF8_BINARY) {
+        set_type(t, K_BINARY, 0, "z", "binary");
+        t->extension = NULL;
+    } else if (t->kind == K_UTF8) {
+        t->replace_invalid = invalid_utf8 == FDATA_UTF8_REPLACE;
+    }
 }
 
 /* Legacy ConvertedType -> the LogicalType it stands for (LogicalTypes.md, compatibility). */
