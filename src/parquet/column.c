@@ -11,6 +11,7 @@
 #include "column.h"
 #include "encoding.h"
 #include "metadata.h"
+#include "utf8.h"
 #include "values.h"
 
 /* A page may claim at most this many values per byte of its body: RLE runs make very high
@@ -42,6 +43,7 @@ struct chunk_decoder {
     struct pq_levels *levels;
     struct col_out out;
     struct pq_dictionary dict;
+    int dict_invalid_utf8;   /* a STRING dictionary holds invalid UTF-8: check its pages */
     struct pq_scratch *scratch;  /* the calling worker's, reused across chunks */
     struct fdata_error *err;
 };
@@ -268,6 +270,35 @@ static int decode_nested_levels(struct chunk_decoder *d, const struct pq_page_he
     return FDATA_OK;
 }
 
+/* The page's n string values at offsets[0..n] (rows or slots from d->pos on) must be UTF-8:
+ * checked at once over their bytes; an invalid one fails naming its row and byte, or with
+ * replace_invalid is rewritten. */
+static int check_utf8(struct chunk_decoder *d, int32_t *offsets, size_t n) {
+    size_t start = (size_t)offsets[0], len = (size_t)offsets[n] - start;
+    size_t bad = len ? pq_utf8_valid_prefix(d->out.bytes.data + start, len) : 0;
+    if (bad == len)
+        return FDATA_OK;
+    if (d->at->replace_invalid)
+        return pq_utf8_replace(&d->out.bytes, offsets, n, d->err);
+    size_t lo = 0, hi = n, at = start + bad; /* the value holding byte `at` */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((size_t)offsets[mid] <= at)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return fdata_set_error(d->err, FDATA_ECORRUPT,
+                           "invalid UTF-8 in %s %lld, byte %zu of the value (a STRING column; "
+                           "--invalid-utf8 binary or replace reads it)",
+                           d->nested ? "value" : "row", (long long)(d->pos + (int64_t)lo),
+                           at - (size_t)offsets[lo]);
+}
+
+static int is_dictionary_encoding(int encoding) {
+    return encoding == PQ_PLAIN_DICTIONARY || encoding == PQ_RLE_DICTIONARY;
+}
+
 /* Decodes k dense values of the page and places them at rows pos..pos+n; `valid` is the
  * validity bitmap when some of those rows are null, else NULL. */
 static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p, size_t len,
@@ -286,6 +317,8 @@ static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p
         FDATA_RETURN_IF(pq_decode_bytes(&t, encoding, p, len, k, &d->out.bytes, offsets));
         if (valid)
             pq_spread_offsets(offsets, valid, pos, n, k);
+        if (d->at->kind == K_UTF8 && (!is_dictionary_encoding(encoding) || d->dict_invalid_utf8))
+            return check_utf8(d, offsets, n); /* a valid dictionary's values are valid */
         return FDATA_OK;
     }
     if (d->direct) {
@@ -413,6 +446,18 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
     return FDATA_OK;
 }
 
+/* A STRING dictionary is checked once, not its values on every page: when it holds invalid
+ * UTF-8 it is rewritten (replace_invalid), or the pages that use it are checked, so that the
+ * error names a row that holds such a value (an entry no row uses is no error). */
+static int check_dictionary_utf8(struct chunk_decoder *d) {
+    struct pq_bytes *b = &d->dict.bytes;
+    d->dict_invalid_utf8 = b->size && pq_utf8_valid_prefix(b->data, b->size) != b->size;
+    if (!d->dict_invalid_utf8 || !d->at->replace_invalid)
+        return FDATA_OK;
+    d->dict_invalid_utf8 = 0;
+    return pq_utf8_replace(b, b->offsets, d->dict.count, d->err);
+}
+
 static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_header *ph,
                                   const uint8_t *raw) {
     const uint8_t *body = raw;
@@ -429,7 +474,8 @@ static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_
                                "dictionary page in unsupported encoding %d", ph->encoding);
     if (ph->num_values < 0)
         return fail(d, FDATA_ECORRUPT, "dictionary page with a negative value count");
-    return pq_dictionary_load(&d->dict, d->leaf, body, len, (size_t)ph->num_values, d->err);
+    FDATA_RETURN_IF(pq_dictionary_load(&d->dict, d->leaf, body, len, (size_t)ph->num_values, d->err));
+    return d->at->kind == K_UTF8 ? check_dictionary_utf8(d) : FDATA_OK;
 }
 
 static int decode_page(struct chunk_decoder *d, const struct pq_page_header *ph,

@@ -367,6 +367,10 @@ int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
     return FDATA_OK;
 }
 
+int pq_bytes_reserve(struct pq_bytes *b, size_t extra, struct fdata_error *err) {
+    return bytes_reserve(b, extra, err);
+}
+
 void pq_dictionary_free(struct pq_dictionary *dict) {
     free(dict->values);
     free(dict->bytes.offsets);

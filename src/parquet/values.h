@@ -47,6 +47,9 @@ struct pq_value_target {
     struct fdata_error *err;
 };
 
+/* Makes room for `extra` more bytes in b (offsets stay int32: 2 GiB at most). */
+int pq_bytes_reserve(struct pq_bytes *b, size_t extra, struct fdata_error *err);
+
 int pq_scratch_page(struct pq_scratch *s, size_t n, struct fdata_error *err);
 /* Grows a scratch array to hold n elements of `elem` bytes (contents not kept). */
 int pq_scratch_grow(void **p, size_t *cap, size_t n, size_t elem, struct fdata_error *err);
