@@ -135,6 +135,11 @@ enum fdata_int96_unit {
     FDATA_INT96_NS = 4,
 };
 
+/* The option values by name, as the CLI and Python take them: "error", "binary", "replace";
+ * "s", "ms", "us", "ns".  FDATA_EINVAL (and *out untouched) for another name. */
+FDATA_API int fdata_parquet_invalid_utf8_from_name(const char *name, int *out);
+FDATA_API int fdata_parquet_int96_unit_from_name(const char *name, int *out);
+
 /* Options for reading.  Zero-initialise, then set what you need: 0/NULL means default. */
 struct fdata_parquet_read_options {
     int threads;                  /* decoding threads; 0 = number of online CPUs */

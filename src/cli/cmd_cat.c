@@ -8,7 +8,7 @@
 
 static const char cat_usage[] =
     "usage: fastdata cat FILE|s3://bucket/key [--columns a,b.c] [--limit N] [--format jsonl|csv]\n"
-    "                    [--threads N] [S3 options]\n"
+    "                    [--threads N] [--invalid-utf8 M] [--int96-unit U] [S3 options]\n"
     "\n"
     "Prints the rows of a Parquet file, row group by row group.\n"
     "  --columns a,b   only these columns (top-level names, or paths into structs, lists and\n"
@@ -26,6 +26,7 @@ struct cat_options {
     long long limit;
     enum fdata_text_format format;
     int threads;
+    int invalid_utf8, int96_unit;
     struct fdata_s3_options s3;
 };
 
@@ -44,12 +45,25 @@ int cli_split_columns(char *list, char ***out, size_t *n) {
     return 0;
 }
 
+const char cli_read_usage[] =
+    "  --invalid-utf8 M  STRING values that are not UTF-8: error (default; names the row and\n"
+    "                  byte), binary (such columns read as binary) or replace (by U+FFFD)\n"
+    "  --int96-unit U  INT96 timestamps as timestamp[U]: s, ms, us (default) or ns\n";
+
+int cli_read_option(int c, const char *arg, int *invalid_utf8, int *int96_unit) {
+    if (c == 1100 && fdata_parquet_invalid_utf8_from_name(arg, invalid_utf8) != FDATA_OK)
+        return cli_fail("--invalid-utf8 is error, binary or replace, not '%s'", arg), -1;
+    if (c == 1101 && fdata_parquet_int96_unit_from_name(arg, int96_unit) != FDATA_OK)
+        return cli_fail("--int96-unit is s, ms, us or ns, not '%s'", arg), -1;
+    return c == 1100 || c == 1101;
+}
+
 static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
     static const struct option longopts[] = {
         {"columns", required_argument, NULL, 'c'}, {"limit", required_argument, NULL, 'n'},
         {"format", required_argument, NULL, 'f'},  {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},          CLI_S3_LONGOPTS,
-        {NULL, 0, NULL, 0},
+        CLI_READ_LONGOPTS,                         {NULL, 0, NULL, 0},
     };
     int c;
     char *end;
@@ -57,9 +71,10 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
     o->limit = -1;
     while ((c = getopt_long(argc, argv, "c:n:f:t:h", longopts, NULL)) != -1) {
         int s3 = cli_s3_option(c, optarg, &o->s3);
-        if (s3 < 0)
+        int read = s3 ? 0 : cli_read_option(c, optarg, &o->invalid_utf8, &o->int96_unit);
+        if (s3 < 0 || read < 0)
             return 1;
-        if (s3 > 0)
+        if (s3 > 0 || read > 0)
             continue;
         switch (c) {
         case 'c':
@@ -86,6 +101,7 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
             break;
         case 'h':
             fputs(cat_usage, stdout);
+            fputs(cli_read_usage, stdout);
             fputs(cli_s3_usage, stdout);
             exit(0);
         default:
@@ -139,6 +155,7 @@ int cmd_cat(int argc, char **argv) {
     struct fdata_error err = {0};
     struct fdata_parquet_read_options ro = {
         .threads = o.threads, .columns = (const char *const *)o.columns, .num_columns = o.num_columns,
+        .invalid_utf8 = o.invalid_utf8, .int96_unit = o.int96_unit,
     };
     fdata_parquet_file *file;
     if (cli_open_parquet(o.path, &o.s3, &ro, &file)) {

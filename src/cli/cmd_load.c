@@ -14,7 +14,8 @@ static const char load_usage[] =
     "usage: fastdata load SOURCE... [--columns a,b] [--threads N] [--connections N]\n"
     "                     [--part-size MIB] [--memory-limit MIB] [--to DIR] [--json]\n"
     "                     [--matrix a,b [--matrix-dtype float32|float64] [--matrix-order F|C]\n"
-    "                      [--matrix-out FILE.npy]] [S3 options]\n"
+    "                      [--matrix-out FILE.npy]] [--invalid-utf8 M] [--int96-unit U]\n"
+    "                     [S3 options]\n"
     "Loads Parquet files into one Arrow table in memory and reports what it took. SOURCE is\n"
     "s3://bucket/prefix/ (every object below), s3://bucket/dir/part-* (a glob), s3://bucket/key,\n"
     "a local directory or a file; names starting with '_' or '.' under a prefix are skipped.\n"
@@ -155,7 +156,7 @@ int cmd_load(int argc, char **argv) {
         {"matrix-dtype", required_argument, NULL, 'D'},
         {"matrix-order", required_argument, NULL, 'O'},
         {"matrix-out", required_argument, NULL, 'X'},
-        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, CLI_READ_LONGOPTS, {NULL, 0, NULL, 0},
     };
     struct matrix_request mq = {.m = {.dtype = FDATA_MATRIX_FLOAT32,
                                       .order = FDATA_MATRIX_COLUMN_MAJOR}};
@@ -167,10 +168,12 @@ int cmd_load(int argc, char **argv) {
     long v;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         int s = cli_s3_option(c, optarg, &s3);
+        if (s == 0)
+            s = cli_read_option(c, optarg, &o.invalid_utf8, &o.int96_unit);
         if (s != 0) {
             rc = s < 0;
         } else if (c == 'h') {
-            printf("%s\n%s", load_usage, cli_s3_usage);
+            printf("%s\n%s%s", load_usage, cli_read_usage, cli_s3_usage);
             free(columns);
             free(mq.columns);
             return 0;

@@ -7,7 +7,7 @@
 #include "cli.h"
 
 static const char schema_usage[] =
-    "usage: fastdata schema FILE|s3://bucket/key [S3 options]\n"
+    "usage: fastdata schema FILE|s3://bucket/key [--invalid-utf8 M] [--int96-unit U] [S3 options]\n"
     "\n"
     "Prints the row count, the row groups, and per leaf column: path, physical type,\n"
     "repetition, logical type, encodings, codec, compressed and uncompressed bytes, and\n"
@@ -42,7 +42,8 @@ static void describe_format(const char *f, char *buf, size_t size) {
         }
     }
     if (strncmp(f, "ts", 2) == 0 && f[2] && f[3] == ':')
-        snprintf(buf, size, "timestamp[%s%s%s]", f[2] == 'm' ? "ms" : f[2] == 'u' ? "us" : "ns",
+        snprintf(buf, size, "timestamp[%s%s%s]",
+                 f[2] == 's' ? "s" : f[2] == 'm' ? "ms" : f[2] == 'u' ? "us" : "ns",
                  f[4] ? ", tz=" : "", f + 4);
     else if (f[0] == 'd' && f[1] == ':')
         snprintf(buf, size, "decimal(%s)", f + 2);
@@ -63,17 +64,21 @@ static void print_tree(const struct ArrowSchema *s, int depth) {
 
 int cmd_schema(int argc, char **argv) {
     static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, CLI_READ_LONGOPTS, {NULL, 0, NULL, 0},
     };
     struct fdata_s3_options s3 = {0};
+    struct fdata_parquet_read_options ro = {0};
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         int r = cli_s3_option(c, optarg, &s3);
+        if (r == 0)
+            r = cli_read_option(c, optarg, &ro.invalid_utf8, &ro.int96_unit);
         if (r < 0)
             return 1;
         if (r > 0)
             continue;
         fputs(schema_usage, c == 'h' ? stdout : stderr);
+        fputs(cli_read_usage, c == 'h' ? stdout : stderr);
         fputs(cli_s3_usage, c == 'h' ? stdout : stderr);
         return c == 'h' ? 0 : 1;
     }
@@ -110,7 +115,7 @@ int cmd_schema(int argc, char **argv) {
                ci.arrow_type);
     }
     struct ArrowSchema schema;
-    if (fdata_parquet_get_schema(f, NULL, &schema, &err) == FDATA_OK) {
+    if (fdata_parquet_get_schema(f, &ro, &schema, &err) == FDATA_OK) {
         printf("arrow schema:\n");
         for (int64_t i = 0; i < schema.n_children; i++)
             print_tree(schema.children[i], 1);

@@ -14,7 +14,8 @@
 #include "cli.h"
 
 static const char sql_usage[] =
-    "usage: fastdata sql SOURCE... \"QUERY\" [--columns a,b] [--threads N] [S3 options]\n"
+    "usage: fastdata sql SOURCE... \"QUERY\" [--columns a,b] [--threads N] [--invalid-utf8 M]\n"
+    "                    [--int96-unit U] [S3 options]\n"
     "Loads the sources (as fastdata load does) and runs QUERY in DuckDB over the table, named t\n"
     "(handed over through the Arrow C stream); prints the result as CSV with a header line.\n"
     "DuckDB's library is\n"
@@ -167,7 +168,7 @@ static int run_query(struct duckdb_api *d, struct ArrowArrayStream *table, const
 int cmd_sql(int argc, char **argv) {
     static const struct option longopts[] = {
         {"columns", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, CLI_READ_LONGOPTS, {NULL, 0, NULL, 0},
     };
     struct fdata_s3_options s3 = {0};
     struct fdata_load_options o = {.s3 = &s3};
@@ -175,10 +176,12 @@ int cmd_sql(int argc, char **argv) {
     int c, rc = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         int s = cli_s3_option(c, optarg, &s3);
+        if (s == 0)
+            s = cli_read_option(c, optarg, &o.invalid_utf8, &o.int96_unit);
         if (s)
             rc = s < 0;
         else if (c == 'h')
-            return puts(sql_usage), free(columns), 0;
+            return printf("%s\n%s", sql_usage, cli_read_usage), free(columns), 0;
         else if (c == 'c') {
             free(columns);
             rc = cli_split_columns(optarg, &columns, &o.num_columns) ? cli_fail("out of memory") : 0;
@@ -191,7 +194,7 @@ int cmd_sql(int argc, char **argv) {
     if (rc == 0 && argc - optind < 2)
         rc = 2;
     if (rc == 2)
-        fprintf(stderr, "%s\n%s", sql_usage, cli_s3_usage);
+        fprintf(stderr, "%s\n%s%s", sql_usage, cli_read_usage, cli_s3_usage);
     struct duckdb_api d = {0};
     if (rc == 0)
         rc = load_api(&d);

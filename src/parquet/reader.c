@@ -185,6 +185,36 @@ const char *fdata_parquet_codec_name(int c) {
     return c >= 0 && c < 8 ? names[c] : "?";
 }
 
+/* The index of `name` in names[0..n), or -1. */
+static int name_index(const char *name, const char *const *names, int n) {
+    for (int i = 0; name && i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int fdata_parquet_invalid_utf8_from_name(const char *name, int *out) {
+    static const char *const names[] = {
+        [FDATA_UTF8_ERROR] = "error", [FDATA_UTF8_BINARY] = "binary", [FDATA_UTF8_REPLACE] = "replace",
+    };
+    int i = name_index(name, names, 3);
+    if (i < 0)
+        return FDATA_EINVAL;
+    *out = i;
+    return FDATA_OK;
+}
+
+int fdata_parquet_int96_unit_from_name(const char *name, int *out) {
+    static const char *const names[] = {
+        [FDATA_INT96_S] = "s", [FDATA_INT96_MS] = "ms", [FDATA_INT96_US] = "us", [FDATA_INT96_NS] = "ns",
+    };
+    int i = name_index(name, names + 1, 4);
+    if (i < 0)
+        return FDATA_EINVAL;
+    *out = i + 1;
+    return FDATA_OK;
+}
+
 int fdata_parquet_column_info(const fdata_parquet_file *f, int i,
                               struct fdata_parquet_column_info *out, struct fdata_error *err) {
     if (i < 0 || i >= f->schema.num_leaves)
@@ -736,6 +766,8 @@ int fdata_parquet_stream(fdata_parquet_file *f, const struct fdata_parquet_read_
     p->opts.threads = o ? o->threads : 0;
     p->opts.matrix = o ? o->matrix : NULL;
     p->opts.matrix_row = o ? o->matrix_row : 0;
+    p->opts.invalid_utf8 = o ? o->invalid_utf8 : 0;
+    p->opts.int96_unit = o ? o->int96_unit : 0;
     if (copy_columns(p, o) != FDATA_OK) {
         p->f = NULL;
         for (size_t i = 0; i < p->opts.num_columns; i++)
