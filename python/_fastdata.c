@@ -618,17 +618,25 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
                             "part_size", "endpoint", "region", "profile", "no_sign_request",
                             "matrix", "matrix_wide", "matrix_fortran", "progress", "target_gbps",
-                            NULL};
+                            "invalid_utf8", "int96_unit", NULL};
     PyObject *src, *cols = Py_None, *mcols = Py_None;
     int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1, progress = 0;
     unsigned long long memory_limit = 0, part_size = 0;
     const char *endpoint = NULL, *region = NULL, *profile = NULL;
+    const char *invalid_utf8 = "error", *int96_unit = "us";
     double target = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppd", names, &src, &cols, &threads,
+    int utf8_mode = 0, unit = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppdss", names, &src, &cols, &threads,
                                      &connections, &memory_limit, &part_size, &endpoint, &region,
                                      &profile, &no_sign, &mcols, &wide, &fortran, &progress,
-                                     &target))
+                                     &target, &invalid_utf8, &int96_unit))
         return NULL;
+    if (fdata_parquet_invalid_utf8_from_name(invalid_utf8, &utf8_mode) != FDATA_OK)
+        return PyErr_Format(PyExc_ValueError,
+                            "invalid_utf8 is 'error', 'binary' or 'replace', not '%s'", invalid_utf8);
+    if (fdata_parquet_int96_unit_from_name(int96_unit, &unit) != FDATA_OK)
+        return PyErr_Format(PyExc_ValueError, "int96_unit is 's', 'ms', 'us' or 'ns', not '%s'",
+                            int96_unit);
     size_t n = 0, ncols = 0, nm = 0;
     const char **sources = strings(src, "sources", &n);
     const char **columns = cols == Py_None ? NULL : strings(cols, "columns", &ncols);
@@ -647,7 +655,8 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
                                    .part_size = part_size, .s3 = &s3,
                                    .matrix = matrix_cols ? &m : NULL,
                                    .progress = progress ? print_progress : NULL,
-                                   .cancel = &interrupted};
+                                   .cancel = &interrupted, .invalid_utf8 = utf8_mode,
+                                   .int96_unit = unit};
     TableObject *t = PyObject_New(TableObject, &TableType);
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {
@@ -768,7 +777,8 @@ static PyMethodDef methods[] = {
     {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
      "load(sources, columns=None, threads=0, connections=0, memory_limit=0, part_size=0, "
      "endpoint=None, region=None, profile=None, no_sign_request=False, matrix=None, "
-     "matrix_wide=False, matrix_fortran=True, progress=False, target_gbps=0) -> "
+     "matrix_wide=False, matrix_fortran=True, progress=False, target_gbps=0, "
+     "invalid_utf8='error', int96_unit='us') -> "
      "(_Table, _Matrix or None)"},
     {NULL, NULL, 0, NULL},
 };

@@ -133,7 +133,8 @@ def _is_terminal(stream):
 
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
-         matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None):
+         matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
+         invalid_utf8="error", int96_unit="us"):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
     and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
@@ -147,7 +148,13 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     progress: a line on stderr after each file (default: when stderr is a terminal).
 
     target_gbps: the download rate that sizes the connections when `connections` is not given,
-    one per 0.625 Gbit/s (default: the profile's `s3 = target_bandwidth`, else 10: 16)."""
+    one per 0.625 Gbit/s (default: the profile's `s3 = target_bandwidth`, else 10: 16).
+
+    invalid_utf8: what STRING values that are not valid UTF-8 do: "error" (fastdata.Error
+    naming the column, row and byte), "binary" (such columns come as binary) or "replace"
+    (U+FFFD).  int96_unit: INT96 timestamps as timestamp[s|ms|us|ns] ("us": every year
+    Spark, Hive and Impala write fits; "ns" holds only 1677-2262); a value that does not fit
+    raises fastdata.Error.  Both as the CLI's --invalid-utf8 and --int96-unit."""
     if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
         raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
     if isinstance(matrix, str):
@@ -157,7 +164,7 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
                       list(matrix) if matrix is not None else None,
                       matrix_dtype == "float64", matrix_order == "F",
                       _is_terminal(sys.stderr) if progress is None else bool(progress),
-                      float(target_gbps or 0))
+                      float(target_gbps or 0), invalid_utf8, int96_unit)
     return Table(core, mat)
 
 

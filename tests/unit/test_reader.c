@@ -168,7 +168,7 @@ static void test_column_info(void) {
     CHECK(fdata_parquet_column_info(f, 10, &ci, &err) == 0);
     CHECK_STR(ci.path, "timestamp_col");
     CHECK_STR(ci.physical_type, "INT96");
-    CHECK_STR(ci.arrow_type, "timestamp[ns]");
+    CHECK_STR(ci.arrow_type, "timestamp[us]"); /* INT96: microseconds by default */
     CHECK(ci.encodings & (1u << 2)); /* PLAIN_DICTIONARY */
     CHECK(fdata_parquet_column_info(f, 11, &ci, &err) == FDATA_EINVAL);
     fdata_parquet_close(f);
@@ -188,7 +188,7 @@ static void test_stream_errors(void) {
     CHECK(s.get_next(&s, &batch) == ERANGE && batch.release == NULL);
     const char *msg = s.get_last_error(&s);
     CHECK(msg && strstr(msg, "int96_from_spark.parquet: row group 0, column 'a'") &&
-          strstr(msg, "outside the range of timestamp[ns]"));
+          strstr(msg, "outside the range of timestamp[us]"));
     s.release(&s);
 }
 

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "common/common.h"
 #include "parquet/metadata.h"
+#include "parquet/utf8.h"
 #include "parquet/values.h"
 
 /* DELTA_BINARY_PACKED encoder for the tests: block 128, 4 miniblocks of 32. */
@@ -178,7 +179,35 @@ static void test_spread(void) {
     CHECK(bits[0] == ((1u << 2) | (1u << 7)) && bits[1] == 0);
 }
 
+static void test_utf8(void) {
+    /* valid: ASCII runs longer than the 32-byte fast path, 2-, 3- and 4-byte sequences */
+    const char *ok = "0123456789abcdef0123456789abcdef0123456789 \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 end";
+    CHECK(pq_utf8_valid_prefix((const uint8_t *)ok, strlen(ok)) == strlen(ok));
+    static const struct { const char *s; size_t bad; } cases[] = {
+        {"abc\x80", 3},                 /* stray continuation byte */
+        {"abc\xc0\xaf", 3},             /* overlong */
+        {"\xed\xa0\x80", 0},           /* surrogate */
+        {"\xf4\x90\x80\x80", 0},       /* above U+10FFFF */
+        {"0123456789abcdef0123456789abcdef01\xe2\x82", 34}, /* truncated, after the fast path */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK(pq_utf8_valid_prefix((const uint8_t *)cases[i].s, strlen(cases[i].s)) == cases[i].bad);
+    /* replacement: each maximal invalid subpart becomes one U+FFFD, per value */
+    struct pq_bytes b = {0};
+    int32_t offsets[3] = {0, 6, 8};
+    struct fdata_error err = {0};
+    CHECK(pq_bytes_reserve(&b, 8, &err) == FDATA_OK);
+    memcpy(b.data, "a\xe2\x82z\xff" "bc" "\xc3", 8);
+    b.size = 8;
+    CHECK(pq_utf8_replace(&b, offsets, 2, &err) == FDATA_OK);
+    const char *want = "a\xef\xbf\xbdz\xef\xbf\xbd" "b" "c\xef\xbf\xbd";
+    CHECK(b.size == strlen(want) && memcmp(b.data, want, b.size) == 0);
+    CHECK(offsets[0] == 0 && offsets[1] == 9 && offsets[2] == 13);
+    fdata_aligned_free(b.data);
+}
+
 int main(void) {
+    test_utf8();
     test_delta_length_byte_array();
     test_delta_byte_array();
     test_plain_bytes_bounds();
