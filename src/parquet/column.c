@@ -370,11 +370,16 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
                             const uint8_t *raw) {
     int v2 = ph->type == PQ_DATA_PAGE_V2;
     size_t n = (size_t)ph->num_values;
-    int64_t left = d->nested ? d->in->num_values - d->entries : d->in->num_rows - d->pos;
-    if (ph->num_values < 0 || (int64_t)n > left)
-        return fdata_set_error(d->err, FDATA_ECORRUPT,
-                               "page holds %d values but only %lld %s of the column chunk remain",
-                               ph->num_values, (long long)left, d->nested ? "values" : "rows");
+    if (ph->num_values < 0)
+        return fail(d, FDATA_ECORRUPT, "page with a negative value count");
+    /* A page may hold more values than the chunk's metadata counts (Impala's
+     * bad_column_metadata) or entries past the row group's last row (cuDF's
+     * nested-unsigned-malformed): read, as pyarrow does, the row group's rows and ignore what
+     * lies beyond, counted by position, which needs no repetition levels; a leaf below a list
+     * must end on its last record (check_records). */
+    int64_t rows_left = d->in->num_rows - (d->nested ? d->records : d->pos);
+    if ((!d->nested || d->leaf->max_rep == 0) && (int64_t)n > rows_left)
+        n = (size_t)rows_left;
     if (n > MAX_PAGE_VALUES)
         return fdata_set_error(d->err, FDATA_EUNSUPPORTED,
                                "page claims %zu values, more than the %zu fastdata accepts", n,

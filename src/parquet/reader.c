@@ -294,6 +294,19 @@ struct read_job {
  * matrix stays in cache while every column writes its part. */
 #define MATRIX_BLOCK_ROWS 512
 
+/* parquet-mr before 1.2.9 left the dictionary page's header out of a chunk's
+ * total_compressed_size (PARQUET-816, IMPALA-694): as parquet-cpp does, such a chunk may run
+ * up to 100 bytes past its declared end (every page header is still checked). */
+#define PARQUET_816_PADDING 100
+
+static int written_before_parquet_816_fix(const char *created_by) {
+    int major = 0, minor = 0, patch = 0; /* "parquet-mr" with no version: as old (parquet-cpp) */
+    if (strncmp(created_by, "parquet-mr", 10) != 0 || (created_by[10] && created_by[10] != ' '))
+        return 0;
+    sscanf(created_by, "parquet-mr version %d.%d.%d", &major, &minor, &patch);
+    return major < 1 || (major == 1 && (minor < 2 || (minor == 2 && patch < 9)));
+}
+
 static int chunk_input(const fdata_parquet_file *f, const struct pq_projection *p, int rg,
                        int leaf_index, struct pq_chunk_input *in, struct fdata_error *err) {
     const struct pq_row_group *g = &f->md.row_groups[rg];
@@ -319,6 +332,9 @@ static int chunk_input(const fdata_parquet_file *f, const struct pq_projection *
         return fdata_set_error(err, FDATA_ECORRUPT,
                                "chunk range [%lld, +%lld) lies outside the file of %zu bytes",
                                (long long)start, (long long)len, f->size);
+    if (len > 0 && written_before_parquet_816_fix(f->md.created_by))
+        len += (int64_t)f->size - (start + len) < PARQUET_816_PADDING
+                   ? (int64_t)f->size - (start + len) : PARQUET_816_PADDING;
     in->leaf = leaf;
     in->data = f->data + start;
     in->size = (size_t)len;
