@@ -35,6 +35,7 @@ static const int64_t pow10_table[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 
                                       100000000, 1000000000};
 
 static int format_clock(char *buf, size_t size, int64_t value, int digits) {
+    digits = digits < 0 ? 0 : digits > 9 ? 9 : digits;
     int64_t scale = pow10_table[digits];
     int64_t frac, secs = floor_divmod(value, scale, &frac);
     int n = snprintf(buf, size, "%02lld:%02lld:%02lld", (long long)(secs / 3600),
@@ -45,6 +46,9 @@ static int format_clock(char *buf, size_t size, int64_t value, int digits) {
 }
 
 void fdata_format_time(char *buf, size_t size, int64_t value, int digits) {
+    if (value < 0) /* a time before midnight (TIME WITH TIME ZONE shifted to UTC, as DuckDB
+                      writes them): the previous day's clock time, as pyarrow and DuckDB show */
+        floor_divmod(value, 86400 * pow10_table[digits], &value);
     format_clock(buf, size, value, digits);
 }
 

@@ -1,6 +1,9 @@
 /* Text output of Arrow record batches: JSONL (the row-dump format) and CSV (RFC 4180).
  * Values are formatted from the Arrow layout alone (format string + extension name), so
  * this proves what consumers of our arrays will see. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <errno.h>
 #include <math.h>
 #include <openssl/evp.h>
@@ -94,6 +97,51 @@ static void printer_free(struct col_printer *c) {
 
 static void put_json_string(struct fdata_strbuf *t, const uint8_t *s, size_t n);
 
+/* Whether `name` is among names[0..n) or, when `s`, any child's name of s. */
+static int name_taken(char **names, int64_t n, const struct ArrowSchema *s, const char *name) {
+    for (int64_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    for (int64_t i = 0; s && i < s->n_children; i++)
+        if (s->children[i]->name && strcmp(s->children[i]->name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* keys[i]: child i's name as a JSON object key with its colon.  A JSON object must not
+ * repeat a key, but Arrow (and Parquet) fields may share a name: a repeated name becomes
+ * name_1, name_2... (the first not taken), as DuckDB names such columns, so no value is
+ * lost (pyarrow's to_pylist keeps only the last). */
+static int make_json_keys(const struct ArrowSchema *s, char **keys) {
+    char **names = calloc((size_t)s->n_children + 1, sizeof *names);
+    int status = names ? FDATA_OK : FDATA_ENOMEM;
+    for (int64_t i = 0; i < s->n_children && status == FDATA_OK; i++) {
+        const char *name = s->children[i]->name ? s->children[i]->name : "";
+        size_t cap = strlen(name) + 24;
+        names[i] = malloc(cap);
+        if (!names[i]) {
+            status = FDATA_ENOMEM;
+            break;
+        }
+        snprintf(names[i], cap, "%s", name);
+        for (long k = 1; name_taken(names, i, NULL, names[i]); k++) {
+            snprintf(names[i], cap, "%s_%ld", name, k);
+            while (name_taken(names, i, s, names[i]))
+                snprintf(names[i], cap, "%s_%ld", name, ++k);
+        }
+        struct fdata_strbuf key = {0};
+        put_json_string(&key, (const uint8_t *)names[i], strlen(names[i]));
+        fdata_sb_put(&key, ":", 2); /* the colon and the terminating NUL */
+        keys[i] = key.buf;
+        if (key.oom)
+            status = FDATA_ENOMEM;
+    }
+    for (int64_t i = 0; names && i < s->n_children; i++)
+        free(names[i]);
+    free(names);
+    return status;
+}
+
 /* Struct, list, large list, map (printed as a list of its key/value entries), null. */
 static int parse_nested(const struct ArrowSchema *s, struct col_printer *c) {
     const char *f = s->format;
@@ -109,16 +157,9 @@ static int parse_nested(const struct ArrowSchema *s, struct col_printer *c) {
     c->keys = calloc((size_t)s->n_children + 1, sizeof *c->keys);
     if (!c->children || !c->keys)
         return FDATA_ENOMEM;
-    for (int64_t i = 0; i < s->n_children; i++) {
-        struct fdata_strbuf key = {0};
-        const char *name = s->children[i]->name ? s->children[i]->name : "";
-        put_json_string(&key, (const uint8_t *)name, strlen(name));
-        fdata_sb_put(&key, ":", 2); /* the colon and the terminating NUL */
-        c->keys[i] = key.buf;
-        if (key.oom)
-            return FDATA_ENOMEM;
+    FDATA_RETURN_IF(make_json_keys(s, c->keys));
+    for (int64_t i = 0; i < s->n_children; i++)
         FDATA_RETURN_IF(parse_column(s->children[i], &c->children[i]));
-    }
     return FDATA_OK;
 }
 
@@ -243,12 +284,43 @@ size_t fdata_utf8_seq(const uint8_t *s, size_t n) {
     return len;
 }
 
-int fdata_utf8_valid(const uint8_t *s, size_t n) {
-    for (size_t i = 0, len; i < n; i += len)
-        if ((len = s[i] < 0x80 ? 1 : fdata_utf8_seq(s + i, n - i)) == 0)
-            return 0;
-    return 1;
+/* Bytes of ASCII at the start of s[0..n). */
+static size_t ascii_prefix(const uint8_t *s, size_t n) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 32 <= n; i += 32) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
+        if (_mm_movemask_epi8(_mm_or_si128(a, b)))
+            break;
+    }
+#endif
+    for (; i + 16 <= n; i += 16) {
+        uint64_t a, b;
+        memcpy(&a, s + i, 8);
+        memcpy(&b, s + i + 8, 8);
+        if ((a | b) & 0x8080808080808080ull)
+            break;
+    }
+    while (i < n && s[i] < 0x80)
+        i++;
+    return i;
 }
+
+size_t fdata_utf8_valid_prefix(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    for (;;) {
+        i += ascii_prefix(s + i, n - i);
+        if (i >= n)
+            return n;
+        size_t len = fdata_utf8_seq(s + i, n - i);
+        if (len == 0)
+            return i;
+        i += len;
+    }
+}
+
+int fdata_utf8_valid(const uint8_t *s, size_t n) { return fdata_utf8_valid_prefix(s, n) == n; }
 
 /* A JSON string (RFC 8259); invalid UTF-8 bytes become U+FFFD so the output stays valid. */
 static void put_json_string(struct fdata_strbuf *t, const uint8_t *s, size_t n) {
@@ -515,15 +587,9 @@ int fdata_arrow_write_batch(const struct ArrowSchema *schema, const struct Arrow
             status = fdata_set_error(err, FDATA_EUNSUPPORTED,
                                      "column '%s': cannot print Arrow type '%s'",
                                      schema->children[c]->name, schema->children[c]->format);
-        struct fdata_strbuf key = {0};
-        const char *name = schema->children[c]->name;
-        put_json_string(&key, (const uint8_t *)name, strlen(name));
-        fdata_sb_putc(&key, ':');
-        fdata_sb_putc(&key, '\0');
-        keys[c] = key.buf;
-        if (key.oom && status == FDATA_OK)
-            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     }
+    if (status == FDATA_OK && make_json_keys(schema, keys) != FDATA_OK)
+        status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     int64_t rows = batch->length < max_rows ? batch->length : max_rows;
     int64_t first = batch->offset; /* a sliced batch: its rows start at `offset` */
     for (int64_t r = 0; r < rows && status == FDATA_OK; r++) {

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "../arrow/build.h"
+#include "../arrow/datetime.h"
 #include "../common/common.h"
 #include "codec.h"
 #include "column.h"
@@ -275,7 +276,7 @@ static int decode_nested_levels(struct chunk_decoder *d, const struct pq_page_he
  * replace_invalid is rewritten. */
 static int check_utf8(struct chunk_decoder *d, int32_t *offsets, size_t n) {
     size_t start = (size_t)offsets[0], len = (size_t)offsets[n] - start;
-    size_t bad = len ? pq_utf8_valid_prefix(d->out.bytes.data + start, len) : 0;
+    size_t bad = len ? fdata_utf8_valid_prefix(d->out.bytes.data + start, len) : 0;
     if (bad == len)
         return FDATA_OK;
     if (d->at->replace_invalid)
@@ -456,7 +457,7 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
  * error names a row that holds such a value (an entry no row uses is no error). */
 static int check_dictionary_utf8(struct chunk_decoder *d) {
     struct pq_bytes *b = &d->dict.bytes;
-    d->dict_invalid_utf8 = b->size && pq_utf8_valid_prefix(b->data, b->size) != b->size;
+    d->dict_invalid_utf8 = b->size && fdata_utf8_valid_prefix(b->data, b->size) != b->size;
     if (!d->dict_invalid_utf8 || !d->at->replace_invalid)
         return FDATA_OK;
     d->dict_invalid_utf8 = 0;

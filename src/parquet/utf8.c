@@ -1,17 +1,13 @@
-/* UTF-8 validation of STRING values (Arrow's utf8 must hold valid UTF-8), and the
- * replacement of invalid sequences by U+FFFD.  The check runs over a page's values at
- * once: ASCII, by far the most common text, is skipped 32 bytes (SSE2) or 16 bytes at a
- * time; only the bytes of a multi-byte sequence are looked at one by one. */
+/* The replacement of invalid UTF-8 in STRING values by U+FFFD (the check itself is
+ * fdata_utf8_valid_prefix, run over a page's values at once). */
 #include <stdlib.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "../arrow/datetime.h"
 #include "../common/common.h"
 #include "utf8.h"
 
 /* The length of the valid sequence at s[0] (n > 0 bytes left, s[0] >= 0x80), or minus the
  * length of its maximal invalid subpart (at least 1 byte; Unicode's "best practice" for
- * U+FFFD substitution, as Python's "replace" does). */
+ * U+FFFD substitution, as Python's "replace" does): how much one U+FFFD replaces. */
 static int sequence(const uint8_t *s, size_t n) {
     uint8_t c = s[0], lo = 0x80, hi = 0xbf;
     int len;
@@ -40,47 +36,11 @@ static int sequence(const uint8_t *s, size_t n) {
     return len;
 }
 
-/* Bytes of ASCII at the start of s[0..n). */
-static size_t ascii_prefix(const uint8_t *s, size_t n) {
-    size_t i = 0;
-#if defined(__SSE2__)
-    for (; i + 32 <= n; i += 32) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));
-        __m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
-        if (_mm_movemask_epi8(_mm_or_si128(a, b)))
-            break;
-    }
-#endif
-    for (; i + 16 <= n; i += 16) {
-        uint64_t a, b;
-        memcpy(&a, s + i, 8);
-        memcpy(&b, s + i + 8, 8);
-        if ((a | b) & 0x8080808080808080ull)
-            break;
-    }
-    while (i < n && s[i] < 0x80)
-        i++;
-    return i;
-}
-
-size_t pq_utf8_valid_prefix(const uint8_t *s, size_t n) {
-    size_t i = 0;
-    for (;;) {
-        i += ascii_prefix(s + i, n - i);
-        if (i >= n)
-            return n;
-        int len = sequence(s + i, n - i);
-        if (len < 0)
-            return i;
-        i += (size_t)len;
-    }
-}
-
 /* Bytes s[0..n) takes once its invalid sequences are replaced. */
 static size_t replaced_size(const uint8_t *s, size_t n) {
     size_t size = 0, i = 0;
     while (i < n) {
-        size_t ok = pq_utf8_valid_prefix(s + i, n - i);
+        size_t ok = fdata_utf8_valid_prefix(s + i, n - i);
         size += ok;
         i += ok;
         if (i < n) {
@@ -94,7 +54,7 @@ static size_t replaced_size(const uint8_t *s, size_t n) {
 static uint8_t *put_replaced(uint8_t *out, const uint8_t *s, size_t n) {
     size_t i = 0;
     while (i < n) {
-        size_t ok = pq_utf8_valid_prefix(s + i, n - i);
+        size_t ok = fdata_utf8_valid_prefix(s + i, n - i);
         memcpy(out, s + i, ok);
         out += ok;
         i += ok;

@@ -1,14 +1,10 @@
-/* UTF-8 validation and replacement of STRING values. */
+/* Replacement of invalid UTF-8 in STRING values. */
 #ifndef FDATA_PQ_UTF8_H
 #define FDATA_PQ_UTF8_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "values.h"
-
-/* The length of the longest valid UTF-8 prefix of s[0..n): n when all of it is valid, else
- * the offset of the first byte of the first invalid sequence. */
-size_t pq_utf8_valid_prefix(const uint8_t *s, size_t n);
 
 /* Rewrites values 0..n of `b` (offsets[0..n], the last values of b, offsets[n] == b->size)
  * with every invalid sequence replaced by U+FFFD (Unicode's maximal-subpart rule, as

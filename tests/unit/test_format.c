@@ -101,6 +101,8 @@ static void test_dates_and_times(void) {
     EXPECT_JSONL("ttn", NULL, ns, 8, 1, "{\"v\":\"23:59:59.999999999\"}\n");
     const int32_t ms[] = {3723004};
     EXPECT_JSONL("ttm", NULL, ms, 4, 1, "{\"v\":\"01:02:03.004\"}\n");
+    const int32_t before_midnight[] = {-13899000}; /* -3:51:39, DuckDB's negative TIMETZ */
+    EXPECT_JSONL("ttm", NULL, before_midnight, 4, 1, "{\"v\":\"20:08:21.000\"}\n");
     EXPECT_JSONL("tsm:", NULL, ns, 8, 1, "{\"v\":\"4707-11-28T23:59:59.999\"}\n");
 }
 

@@ -1,5 +1,6 @@
 /* Byte-array encodings, dictionaries and null spreading, through the page value decoders. */
 #include <stdlib.h>
+#include "arrow/datetime.h"
 #include "check.h"
 #include "common/common.h"
 #include "parquet/metadata.h"
@@ -182,7 +183,7 @@ static void test_spread(void) {
 static void test_utf8(void) {
     /* valid: ASCII runs longer than the 32-byte fast path, 2-, 3- and 4-byte sequences */
     const char *ok = "0123456789abcdef0123456789abcdef0123456789 \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 end";
-    CHECK(pq_utf8_valid_prefix((const uint8_t *)ok, strlen(ok)) == strlen(ok));
+    CHECK(fdata_utf8_valid_prefix((const uint8_t *)ok, strlen(ok)) == strlen(ok));
     static const struct { const char *s; size_t bad; } cases[] = {
         {"abc\x80", 3},                 /* stray continuation byte */
         {"abc\xc0\xaf", 3},             /* overlong */
@@ -191,7 +192,7 @@ static void test_utf8(void) {
         {"0123456789abcdef0123456789abcdef01\xe2\x82", 34}, /* truncated, after the fast path */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        CHECK(pq_utf8_valid_prefix((const uint8_t *)cases[i].s, strlen(cases[i].s)) == cases[i].bad);
+        CHECK(fdata_utf8_valid_prefix((const uint8_t *)cases[i].s, strlen(cases[i].s)) == cases[i].bad);
     /* replacement: each maximal invalid subpart becomes one U+FFFD, per value */
     struct pq_bytes b = {0};
     int32_t offsets[3] = {0, 6, 8};
