@@ -38,7 +38,8 @@ struct part {
     struct object *obj;
     int64_t offset, len;        /* len < part size only for the last part */
     int64_t written;
-    long status;                /* the response status, read at the first body bytes */
+    int64_t expect;             /* the body bytes its checked answer carries */
+    struct fdata_error refusal; /* an answer that contradicts the object's: not retried */
     int attempt;
     int redirected;             /* sent again to the bucket's region once already */
     char region[S3_REGION_SIZE]; /* the region of its request under way */
@@ -108,19 +109,85 @@ static void set_size(struct downloader *d, struct object *o, int64_t size) {
     o->reserved = (size_t)size;
 }
 
-/* Headers of a part: the object's size arrives with the first part's Content-Range (and a
- * suffix's first byte with it). */
+/* The bytes at `first` this part asks for: where they start, and their count when the
+ * object holds `total` bytes. */
+static int64_t asked_first(const struct part *p, int64_t total) {
+    const struct object *o = p->obj;
+    if (o->suffix && o->size < 0) /* the first answer says where the last bytes start */
+        return total > o->suffix ? total - o->suffix : 0;
+    return o->base + p->offset;
+}
+
+/* A 2xx answer's headers, checked against what the object's earlier answers (or the
+ * listing) said: exactly one Content-Range, for the bytes asked, of the same total, and a
+ * Content-Length that agrees; a 200 (Range ignored) only where the object starts.  The
+ * first answer fixes the object's size.  Every number here is the server's claim, so none
+ * is believed before it agrees with the others. */
+static int check_answer(struct part *p, struct fdata_error *e) {
+    struct object *o = p->obj;
+    const struct response *r = &p->resp;
+    int64_t first = 0, last, total = r->content_length;
+    if (r->status == 206 && r->content_ranges != 1)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: %d Content-Range headers in one answer "
+                               "(the first: '%s')", o->url, r->content_ranges, r->content_range);
+    if (r->status == 206 && (r->range_bad || r->object_size < 0))
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: unusable Content-Range '%s'", o->url,
+                               r->content_range);
+    if (r->status == 206) {
+        first = r->range_first, total = r->object_size;
+    } else if (total < 0) {
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: a %ld answer without Content-Length or "
+                               "Content-Range", o->url, r->status);
+    }
+    int64_t listed = p->d->opts->sizes ? p->d->opts->sizes[o->index] : -1;
+    if (o->object_size >= 0 && total != o->object_size)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: the object's size changed between "
+                               "answers: %lld bytes, then %lld", o->url,
+                               (long long)o->object_size, (long long)total);
+    if (listed >= 0 && total != listed)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: listed as %lld bytes, but the answer "
+                               "says %lld", o->url, (long long)listed, (long long)total);
+    if (r->status == 206 && r->range_last >= total)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: unusable Content-Range '%s'", o->url,
+                               r->content_range);
+    int64_t want = asked_first(p, total);
+    if (r->status != 206 && want > 0 && !(o->suffix && o->size < 0))
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: the server ignored the byte range "
+                               "(asked from byte %lld, a %ld answer)", o->url, (long long)want,
+                               r->status);
+    int64_t want_last = (want + p->len < total ? want + p->len : total) - 1;
+    last = r->status == 206 ? r->range_last : total - 1;
+    if (r->status == 206 && (first != want || last != want_last))
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: asked for bytes %lld-%lld of %lld, the "
+                               "answer has '%s'", o->url, (long long)want, (long long)want_last,
+                               (long long)total, r->content_range);
+    if (r->content_length >= 0 && r->content_length != last - first + 1)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: Content-Length %lld for %lld bytes of "
+                               "range", o->url, (long long)r->content_length,
+                               (long long)(last - first + 1));
+    if (o->size >= 0 && p->offset + (last - first + 1) > o->size)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: the server ignored the byte range (%lld "
+                               "bytes for the %lld asked)", o->url, (long long)(last - first + 1),
+                               (long long)(o->size - p->offset));
+    if (o->object_size < 0)
+        o->object_size = total;
+    if (o->size < 0) {
+        o->base = first;
+        set_size(p->d, o, total - first);
+    }
+    p->expect = last - first + 1;
+    return FDATA_OK;
+}
+
+/* Headers of a part; at their end (the empty line) a 2xx answer is checked before any of
+ * its body is believed. */
 static size_t part_header(char *line, size_t size, size_t n, void *ud) {
     struct part *p = ud;
-    struct object *o = p->obj;
     size_t len = s3_on_header(line, size, n, &p->resp);
-    if (p->resp.object_size >= 0)
-        o->object_size = p->resp.object_size;
-    if (o->size < 0 && p->resp.object_size >= 0 && (!o->suffix || p->resp.range_first >= 0)) {
-        o->base = o->suffix ? p->resp.range_first : 0;
-        set_size(p->d, o, p->resp.object_size - o->base);
-    }
-    return len;
+    int end = len <= 2 && (len == 0 || line[0] == '\r' || line[0] == '\n');
+    if (!end || p->resp.status < 200 || p->resp.status >= 300)
+        return len;
+    return check_answer(p, &p->refusal) == FDATA_OK ? len : 0;
 }
 
 /* The object's buffer once its size is known: the caller's, or a new one whose pages are
@@ -132,24 +199,22 @@ static uint8_t *object_buffer(struct object *o) {
     return o->data;
 }
 
-/* Body bytes go straight into the object's buffer, allocated at the first byte. */
+/* Body bytes of a checked answer go straight into the object's buffer, allocated at the
+ * first byte; never more than the answer's range. */
 static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
     struct part *p = ud;
     struct object *o = p->obj;
     size_t len = size * n;
-    if (!p->status)
-        curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &p->status);
-    long status = p->status;
-    if (status < 200 || status >= 300) /* an error document: keep it for the message */
+    if (p->resp.status < 200 || p->resp.status >= 300) /* an error document: for the message */
         return s3_on_body(buf, size, n, &p->resp);
-    if (o->size < 0 && status == 200 && p->resp.content_length >= 0)
-        set_size(p->d, o, p->resp.content_length); /* a server that ignores Range */
-    if (o->size < 0)
-        return 0; /* neither Content-Range nor Content-Length: cannot place the bytes */
+    if (p->written + (int64_t)len > p->expect) {
+        fdata_set_error(&p->refusal, FDATA_ECORRUPT, "%s: more body bytes than the %lld of "
+                        "its range (from byte %lld)", o->url, (long long)p->expect,
+                        (long long)(o->base + p->offset));
+        return 0;
+    }
     if (!object_buffer(o))
         return 0;
-    if (p->offset + p->written + (int64_t)len > o->size)
-        return 0; /* more bytes than the object holds */
     memcpy(o->data + p->offset + p->written, buf, len);
     p->written += (int64_t)len;
     return len;
@@ -169,8 +234,7 @@ static int start_part(struct downloader *d, struct part *p, struct fdata_error *
         return fdata_set_error(err, FDATA_ENOMEM, "cannot create a libcurl handle");
     }
     s3_response_reset(&p->resp);
-    p->written = 0;
-    p->status = 0;
+    p->written = p->expect = 0;
     free(p->url);
     p->url = url;
     s3_setup_transfer(d->c, p->easy, &q, url, p->headers, &p->resp);
@@ -286,13 +350,18 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
         o->object_size = 0;
         set_size(d, o, 0);
     }
-    /* a first part answered 200 (Range ignored) carried the whole object */
-    int64_t want = !first ? p->len : status == 200 || o->size < p->len ? o->size : p->len;
+    int64_t want = p->expect;
     if (ok && p->written != want) {
         fdata_set_error(&e, FDATA_EIO, "%s: part at byte %lld: %lld of %lld bytes arrived",
                         o->url, (long long)p->offset, (long long)p->written, (long long)want);
         ok = 0;
         rc = CURLE_PARTIAL_FILE; /* a short body is retried like a reset */
+    }
+    if (p->refusal.code) { /* the answer contradicted the object's: no retry believes it */
+        fail_object(d, o, &p->refusal);
+        free_part(p);
+        part_done(d, o);
+        return;
     }
     if (ok) {
         if (first) {

@@ -16,11 +16,11 @@ size_t s3_on_body(char *p, size_t size, size_t n, void *ud) {
     return r->body.oom ? 0 : size * n;
 }
 
-/* Copies a header value (trimmed) into dst if the line is `name: value`. */
-static void header_value(const char *line, size_t len, const char *name, char *dst, size_t cap) {
+/* Copies a header value (trimmed) into dst if the line is `name: value`; 1 when it is. */
+static int header_value(const char *line, size_t len, const char *name, char *dst, size_t cap) {
     size_t n = strlen(name);
     if (len <= n + 1 || strncasecmp(line, name, n) != 0 || line[n] != ':')
-        return;
+        return 0;
     const char *v = line + n + 1, *end = line + len;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
@@ -29,6 +29,39 @@ static void header_value(const char *line, size_t len, const char *name, char *d
     size_t m = (size_t)(end - v) < cap - 1 ? (size_t)(end - v) : cap - 1;
     memcpy(dst, v, m);
     dst[m] = '\0';
+    return 1;
+}
+
+/* A decimal number of 1 to 18 digits at *s (so that it fits, and sums of two do): its value,
+ * *s moved past it; -1 when there is none. */
+static int64_t take_number(const char **s) {
+    int64_t v = 0;
+    int digits = 0;
+    for (; **s >= '0' && **s <= '9' && digits < 19; (*s)++, digits++)
+        v = v * 10 + (**s - '0');
+    return digits >= 1 && digits <= 18 ? v : -1;
+}
+
+/* "bytes FIRST-LAST/TOTAL" (TOTAL may be "*"), as RFC 9110 writes it, FIRST <= LAST (LAST
+ * < TOTAL is the caller's to check); anything else leaves range_first -1 and marks the header
+ * unusable. */
+static void parse_content_range(const char *v, struct response *r) {
+    const char *s = v;
+    int64_t first = -1, last = -1, total = -1;
+    if (strncmp(s, "bytes ", 6) == 0 && (s += 6, first = take_number(&s)) >= 0 && *s++ == '-' &&
+        (last = take_number(&s)) >= first && *s++ == '/') {
+        if (*s == '*')
+            s++;
+        else if ((total = take_number(&s)) < 0)
+            first = -1;
+        if (*s == '\0' && first >= 0) {
+            r->range_first = first;
+            r->range_last = last;
+            r->object_size = total;
+            return;
+        }
+    }
+    r->range_bad = 1;
 }
 
 void s3_response_reset(struct response *r) {
@@ -36,22 +69,29 @@ void s3_response_reset(struct response *r) {
     memset(r, 0, sizeof *r);
     r->content_length = -1;
     r->object_size = -1;
-    r->range_first = -1;
+    r->range_first = r->range_last = -1;
 }
 
 size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
     struct response *r = ud;
     size_t len = size * n;
-    char num[32] = "", range[128] = "";
-    header_value(p, len, "Content-Length", num, sizeof num);
-    if (num[0])
-        r->content_length = strtoll(num, NULL, 10);
-    header_value(p, len, "Content-Range", range, sizeof range); /* "bytes 0-99/1234" */
-    const char *slash = strchr(range, '/');
-    if (slash && slash[1] != '*')
-        r->object_size = strtoll(slash + 1, NULL, 10);
-    if (strncmp(range, "bytes ", 6) == 0 && range[6] >= '0' && range[6] <= '9')
-        r->range_first = strtoll(range + 6, NULL, 10);
+    char num[32] = "", range[sizeof r->content_range];
+    if (len > 9 && strncmp(p, "HTTP/", 5) == 0) { /* a status line: a new answer's headers */
+        const char *sp = memchr(p, ' ', len);
+        s3_response_reset(r);
+        r->status = sp && sp + 4 <= p + len ? strtol(sp + 1, NULL, 10) : 0;
+        return len;
+    }
+    if (header_value(p, len, "Content-Length", num, sizeof num)) {
+        const char *s = num;
+        r->content_length = take_number(&s);
+        r->content_length = *s ? -1 : r->content_length;
+    }
+    if (header_value(p, len, "Content-Range", range, sizeof range)) {
+        if (r->content_ranges++ == 0) /* a second one is a lie the caller refuses */
+            memcpy(r->content_range, range, sizeof range);
+        parse_content_range(range, r);
+    }
     s3_checksum_from_header(&r->checksum, p, len);
     header_value(p, len, "ETag", r->info.etag, sizeof r->info.etag);
     header_value(p, len, "Last-Modified", r->info.last_modified, sizeof r->info.last_modified);

@@ -57,7 +57,10 @@ struct response {
     struct fdata_strbuf body;
     int64_t content_length;      /* -1 when absent */
     int64_t object_size;         /* the total of Content-Range ("bytes a-b/total"), or -1 */
-    int64_t range_first;         /* its first byte a, or -1 */
+    int64_t range_first, range_last; /* its bytes a and b, or -1 */
+    int content_ranges;          /* Content-Range headers seen (more than one: a lie) */
+    int range_bad;               /* a Content-Range that is not "bytes a-b/total" with a <= b */
+    char content_range[96];      /* the first one's text, for messages */
     struct s3_checksum checksum; /* a whole-object checksum the server sent, if any */
     struct fdata_s3_object_info info;
     char request_id[128];
@@ -76,7 +79,10 @@ int s3_learn_region(fdata_s3_client *c, const char *bucket, const char *used,
 
 /* Resets a response before a transfer (sizes unknown, no body). */
 void s3_response_reset(struct response *r);
-/* libcurl callbacks filling a struct response (body into r->body). */
+/* libcurl callbacks filling a struct response (body into r->body).  The header callback
+ * also takes the status line (libcurl passes it first), which resets the response: headers
+ * of a 1xx or redirect answer never mix with the final one's.  Numbers are parsed strictly
+ * (digits only, at most 18): a malformed one reads as absent (-1). */
 size_t s3_on_body(char *p, size_t size, size_t n, void *ud);
 size_t s3_on_header(char *p, size_t size, size_t n, void *ud);
 
