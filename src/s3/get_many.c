@@ -192,10 +192,18 @@ static size_t part_header(char *line, size_t size, size_t n, void *ud) {
 
 /* The object's buffer once its size is known: the caller's, or a new one whose pages are
  * those of released buffers where there are some (fdata_s3_data_free gives them back), else
- * fresh ones populated at once: every byte is written next, so not a fault each. */
-static uint8_t *object_buffer(struct object *o) {
-    if (!o->data)
-        o->data = o->dest ? o->dest : fdata_slab_new_populated((size_t)o->size);
+ * fresh ones, populated at once when the size is one the budget holds or the listing
+ * confirmed (every byte is written next, so not a fault each); a larger size, the server's
+ * claim alone, takes memory only as its bytes arrive. */
+static uint8_t *object_buffer(struct downloader *d, struct object *o) {
+    const struct fdata_s3_get_options *opts = d->opts;
+    int confirmed = (opts->budget && (size_t)o->size <= s3_budget_limit(opts->budget)) ||
+                    (opts->sizes && opts->sizes[o->index] == o->size);
+    if (!o->data && !o->dest && o->size >= 0 && (uint64_t)o->size < SIZE_MAX / 2)
+        o->data = confirmed ? fdata_slab_new_populated((size_t)o->size)
+                            : fdata_slab_new((size_t)o->size, NULL);
+    else if (!o->data)
+        o->data = o->dest;
     return o->data;
 }
 
@@ -213,8 +221,11 @@ static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
                         (long long)(o->base + p->offset));
         return 0;
     }
-    if (!object_buffer(o))
+    if (!object_buffer(p->d, o)) {
+        fdata_set_error(&p->refusal, FDATA_ENOMEM, "%s: no memory for the %lld bytes the answer "
+                        "says the object holds", o->url, (long long)o->size);
         return 0;
+    }
     memcpy(o->data + p->offset + p->written, buf, len);
     p->written += (int64_t)len;
     return len;
@@ -366,7 +377,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     if (ok) {
         if (first) {
             snprintf(o->etag, sizeof o->etag, "%s", p->resp.info.etag[0] ? p->resp.info.etag : "*");
-            if (!object_buffer(o))
+            if (!object_buffer(d, o))
                 fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
             else if (schedule_rest(d, o, want) != FDATA_OK)
                 fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
@@ -387,7 +398,8 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
             return;
     }
     /* transport failures are retried, except our own refusal of unplaceable bytes */
-    int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(status, &doc);
+    int again = rc != CURLE_OK ? s3_transfer_retryable(d->c, rc)
+                               : s3_retryable(status, &doc) && !s3_deadline_passed(d->c);
     if (!o->failed && again && p->attempt < d->c->retries) {
         p->not_before = now() + s3_backoff_ms(&d->rng, p->attempt) / 1000.0;
         p->attempt++;
@@ -403,10 +415,8 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     }
     if (!e.code) {
         struct request q = {"GET", "GET", o->url, NULL, NULL, NULL, NULL, 0, 0, -1, NULL};
-        if (rc != CURLE_OK)
-            fdata_set_error(&e, FDATA_EIO, "%s: GET of bytes %lld+%lld failed after %d attempts: %s",
-                            o->url, (long long)p->offset, (long long)p->len, p->attempt + 1,
-                            curl_easy_strerror(rc));
+        if (rc != CURLE_OK || s3_deadline_passed(d->c))
+            s3_transfer_error(d->c, &q, &p->resp, rc, p->attempt + 1, &e);
         else
             s3_http_error(&q, &p->resp, &e);
     }
@@ -420,7 +430,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
 static int start_object(struct downloader *d, struct object *o) {
     o->parts_left = 1;
     if (o->failed || o->size == 0) {
-        if (!o->failed && !object_buffer(o)) {
+        if (!o->failed && !object_buffer(d, o)) {
             struct fdata_error e;
             fail_object(d, o, (fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), &e));
         }
@@ -469,14 +479,19 @@ static int admit(struct downloader *d) {
     return FDATA_OK;
 }
 
-/* After cancellation: every object not yet admitted fails, and so do the admitted ones
- * (their queued parts are then dropped by start_ready, transfers under way finish). */
+/* After cancellation or the client's deadline: every object not yet admitted fails, and so
+ * do the admitted ones (their queued parts are then dropped by start_ready, transfers under
+ * way finish). */
 static void cancel_all(struct downloader *d) {
     for (size_t k = 0; k < d->num_objects; k++) {
         struct object *o = &d->objects[k];
         if (k >= d->admitted || o->parts_left != 0) { /* not complete */
             struct fdata_error e;
-            fdata_set_error(&e, FDATA_ECANCELED, "%s: download cancelled", o->url);
+            if (s3_deadline_passed(d->c))
+                fdata_set_error(&e, FDATA_EIO, "%s: GET stopped: the deadline of %g s "
+                                "(--timeout) passed", o->url, d->c->timeout_seconds);
+            else
+                fdata_set_error(&e, FDATA_ECANCELED, "%s: download cancelled", o->url);
             fail_object(d, o, &e);
         }
     }
@@ -488,7 +503,7 @@ static void cancel_all(struct downloader *d) {
 
 /* Starts queued parts whose back-off is over, up to the connection limit. */
 static int start_ready(struct downloader *d, struct fdata_error *err) {
-    if (d->opts->cancel && *d->opts->cancel)
+    if ((d->opts->cancel && *d->opts->cancel) || s3_deadline_passed(d->c))
         cancel_all(d);
     if (admit(d) != FDATA_OK)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");

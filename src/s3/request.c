@@ -12,8 +12,24 @@
 
 size_t s3_on_body(char *p, size_t size, size_t n, void *ud) {
     struct response *r = ud;
+    size_t cap = r->status >= 200 && r->status < 300 ? r->body_cap : S3_ERROR_BODY_CAP;
+    if (cap && r->body.len + size * n > cap) { /* an endless body must not become memory */
+        r->body_over = cap;
+        return 0;
+    }
     fdata_sb_put(&r->body, p, size * n);
     return r->body.oom ? 0 : size * n;
+}
+
+void s3_escape(const char *in, char *out, size_t cap) {
+    size_t k = 0;
+    for (const unsigned char *s = (const unsigned char *)in; *s && k + 5 < cap; s++) {
+        if (*s < 0x20 || *s == 0x7f)
+            k += (size_t)snprintf(out + k, cap - k, "\\x%02x", *s);
+        else
+            out[k++] = (char)*s;
+    }
+    out[k] = '\0';
 }
 
 /* Copies a header value (trimmed) into dst if the line is `name: value`; 1 when it is. */
@@ -64,12 +80,21 @@ static void parse_content_range(const char *v, struct response *r) {
     r->range_bad = 1;
 }
 
+/* What one answer's headers said, forgotten at the next answer's status line. */
+static void forget_headers(struct response *r) {
+    fdata_sb_free(&r->body);
+    r->status = 0;
+    r->content_length = r->object_size = r->range_first = r->range_last = -1;
+    r->content_ranges = r->range_bad = 0;
+    r->content_range[0] = r->request_id[0] = r->bucket_region[0] = '\0';
+    memset(&r->checksum, 0, sizeof r->checksum);
+    memset(&r->info, 0, sizeof r->info);
+}
+
 void s3_response_reset(struct response *r) {
     fdata_sb_free(&r->body);
     memset(r, 0, sizeof *r);
-    r->content_length = -1;
-    r->object_size = -1;
-    r->range_first = r->range_last = -1;
+    forget_headers(r);
 }
 
 size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
@@ -78,7 +103,7 @@ size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
     char num[32] = "", range[sizeof r->content_range];
     if (len > 9 && strncmp(p, "HTTP/", 5) == 0) { /* a status line: a new answer's headers */
         const char *sp = memchr(p, ' ', len);
-        s3_response_reset(r);
+        forget_headers(r);
         r->status = sp && sp + 4 <= p + len ? strtol(sp + 1, NULL, 10) : 0;
         return len;
     }
@@ -170,6 +195,14 @@ void s3_setup_transfer(fdata_s3_client *c, CURL *h, const struct request *q, con
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->curl_error);
+    long left_ms = s3_deadline_left_ms(c);
+    if (left_ms >= 0)
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms > 0 ? left_ms : 1L);
+    r->body_cap = strcmp(q->op, "LIST") == 0 ? S3_LIST_BODY_CAP : 0; /* objects: as they come */
+    const char *host = strstr(url, "://"), *path = host ? strchr(host + 3, '/') : NULL;
+    snprintf(r->endpoint, sizeof r->endpoint, "%.*s",
+             (int)(path ? (size_t)(path - url) : strlen(url)), url);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* a stalled transfer fails... */
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->stall_seconds); /* ...and is retried */
     const char *ca = getenv("AWS_CA_BUNDLE");
@@ -216,6 +249,63 @@ int s3_retryable(long status, const struct s3_error_doc *e) {
            strcmp(e->code, "InternalError") == 0;
 }
 
+/* Failures of the TLS handshake's checks: the same the next time, so never retried. */
+static int tls_refused(CURLcode rc) {
+    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+           rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_ISSUER_ERROR ||
+           rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_SSL_INVALIDCERTSTATUS;
+}
+
+int s3_transfer_retryable(fdata_s3_client *c, CURLcode rc) {
+    return rc != CURLE_WRITE_ERROR && rc != CURLE_ABORTED_BY_CALLBACK && !tls_refused(rc) &&
+           !s3_deadline_passed(c);
+}
+
+/* How to fix a refused certificate, from libcurl's detail. */
+static const char *tls_hint(CURLcode rc, const char *detail) {
+    if (!tls_refused(rc))
+        return "";
+    if (strstr(detail, "self-signed") || strstr(detail, "self signed") || strstr(detail, "issuer"))
+        return " (a self-signed or private CA certificate: set AWS_CA_BUNDLE to the PEM file of "
+               "the CA that signed it)";
+    if (strstr(detail, "name"))
+        return " (the certificate is for another host name: use the name it was issued for in "
+               "the endpoint)";
+    return " (set AWS_CA_BUNDLE to a PEM file of the CAs to trust)";
+}
+
+int s3_transfer_error(fdata_s3_client *c, const struct request *q, const struct response *r,
+                      CURLcode rc, int attempts, struct fdata_error *err) {
+    char detail[CURL_ERROR_SIZE * 4 + 16];
+    s3_escape(r->curl_error[0] ? r->curl_error : curl_easy_strerror(rc), detail, sizeof detail);
+    if (r->body_over)
+        return fdata_set_error(err, FDATA_EIO, "%s: %s failed: the answer's body passed %zu %s "
+                               "(HTTP %ld from %s)", q->url, q->op,
+                               r->body_over >> (r->body_over >= (1u << 20) ? 20 : 10),
+                               r->body_over >= (1u << 20) ? "MiB" : "KiB", r->status, r->endpoint);
+    if (s3_deadline_passed(c))
+        return fdata_set_error(err, FDATA_EIO, "%s: %s stopped: the deadline of %g s "
+                               "(--timeout) passed", q->url, q->op, c->timeout_seconds);
+    return fdata_set_error(err, FDATA_EIO, "%s: %s via %s failed after %d attempt%s: %s%s",
+                           q->url, q->op, r->endpoint, attempts, attempts == 1 ? "" : "s",
+                           detail, tls_hint(rc, detail));
+}
+
+double s3_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+long s3_deadline_left_ms(const fdata_s3_client *c) {
+    if (c->timeout_seconds <= 0)
+        return -1;
+    double left = c->deadline - s3_now();
+    return left > 0 ? (long)(left * 1000) + 1 : 0;
+}
+
+int s3_deadline_passed(const fdata_s3_client *c) { return s3_deadline_left_ms(c) == 0; }
+
 /* The error of a response that is not 2xx, with the S3 code, message and request id. */
 int s3_http_error(const struct request *q, struct response *r, struct fdata_error *err) {
     struct s3_error_doc e;
@@ -234,9 +324,13 @@ int s3_http_error(const struct request *q, struct response *r, struct fdata_erro
     char request_id[160] = "";
     if (rid[0])
         snprintf(request_id, sizeof request_id, " (request id %s)", rid);
+    char code_text[sizeof e.code * 4], message[sizeof e.message * 4], id[sizeof request_id * 4];
+    s3_escape(e.code, code_text, sizeof code_text); /* the server's text, never raw */
+    s3_escape(e.message, message, sizeof message);
+    s3_escape(request_id, id, sizeof id);
     return fdata_set_error(err, code, "%s: %s failed: HTTP %ld%s%s%s%s%s", q->url, q->op,
-                           r->status, e.code[0] ? " " : "", e.code, e.message[0] ? ": " : "",
-                           e.message, request_id);
+                           r->status, code_text[0] ? " " : "", code_text, message[0] ? ": " : "",
+                           message, id);
 }
 
 unsigned s3_backoff_ms(unsigned *rng, int attempt) {
@@ -312,7 +406,8 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
             attempt--; /* the bucket's region, not a fault: again at once, not counted */
             continue;
         }
-        int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(r->status, &e);
+        int again = rc != CURLE_OK ? s3_transfer_retryable(c, rc)
+                                   : s3_retryable(r->status, &e) && !s3_deadline_passed(c);
         if (rc == CURLE_ABORTED_BY_CALLBACK || (again && attempt < c->retries &&
                                                 nap(c->cancel, s3_backoff_ms(rng, attempt)))) {
             status = fdata_set_error(err, FDATA_ECANCELED, "%s: %s cancelled", q->url, q->op);
@@ -320,9 +415,8 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
         }
         if (again && attempt < c->retries)
             continue;
-        if (rc != CURLE_OK)
-            status = fdata_set_error(err, FDATA_EIO, "%s: %s failed after %d attempts: %s", q->url,
-                                     q->op, attempt + 1, curl_easy_strerror(rc));
+        if (rc != CURLE_OK || s3_deadline_passed(c))
+            status = s3_transfer_error(c, q, r, rc, attempt + 1, err);
         else
             status = s3_http_error(q, r, err);
     }
