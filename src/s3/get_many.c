@@ -11,66 +11,10 @@
 #include <time.h>
 #include "../common/common.h"
 #include "budget.h"
+#include "part.h"
 #include "request.h"
 
 #define DEFAULT_PART_SIZE ((size_t)8 << 20)
-
-struct object {
-    struct s3_location loc;
-    const char *url;
-    size_t index;               /* in the caller's urls */
-    uint8_t *data;
-    uint8_t *dest;              /* the caller's buffer for the bytes, or NULL */
-    int64_t base;               /* the object's byte where data starts (ranges) */
-    int64_t suffix;             /* > 0: the last `suffix` bytes, base found by the answer */
-    int64_t size;               /* bytes wanted; -1 until the first part answers */
-    int64_t object_size;        /* the whole object's, once an answer says; else -1 */
-    size_t reserved;            /* bytes taken from the budget for this object */
-    char etag[128];
-    struct s3_checksum checksum; /* the whole object's, from any part's headers */
-    int parts_left;
-    int failed;
-    int delivered;              /* handed to on_object */
-};
-
-struct part {
-    struct downloader *d;
-    struct object *obj;
-    int64_t offset, len;        /* len < part size only for the last part */
-    int64_t written;
-    int64_t expect;             /* the body bytes its checked answer carries */
-    struct fdata_error refusal; /* an answer that contradicts the object's: not retried */
-    int attempt;
-    int redirected;             /* sent again to the bucket's region once already */
-    char region[S3_REGION_SIZE]; /* the region of its request under way */
-    double not_before;          /* monotonic seconds: retry back-off */
-    CURL *easy;
-    struct curl_slist *headers;
-    struct response resp;
-    char *url;
-};
-
-struct downloader {
-    fdata_s3_client *c;          /* shared read-only by the downloaders of one call */
-    unsigned rng;
-    CURLM *multi;
-    struct object *objects;
-    size_t num_objects, admitted; /* objects[0..admitted) have started */
-    const struct fdata_s3_get_options *opts;
-    struct part **queue;        /* parts waiting to start */
-    size_t queued, queue_cap;
-    size_t part_size;
-    int connections, active;
-    struct fdata_error *errors; /* one per object */
-    struct fdata_s3_get_result *results; /* the caller's, indexed by object index */
-    atomic_size_t *next_admit;  /* shared by the call's downloaders: the next object to start */
-};
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int enqueue(struct downloader *d, struct part *p) {
     if (d->queued == d->queue_cap) {
@@ -97,140 +41,6 @@ static struct part *new_part(struct downloader *d, struct object *o, int64_t off
     return p;
 }
 
-/* The object's size is known: its reservation becomes exactly that. */
-static void set_size(struct downloader *d, struct object *o, int64_t size) {
-    o->size = size;
-    if (!d->opts->budget)
-        return;
-    if ((size_t)size > o->reserved)
-        s3_budget_reserve(d->opts->budget, (size_t)size - o->reserved, 1);
-    else
-        fdata_s3_budget_release(d->opts->budget, o->reserved - (size_t)size);
-    o->reserved = (size_t)size;
-}
-
-/* The bytes at `first` this part asks for: where they start, and their count when the
- * object holds `total` bytes. */
-static int64_t asked_first(const struct part *p, int64_t total) {
-    const struct object *o = p->obj;
-    if (o->suffix && o->size < 0) /* the first answer says where the last bytes start */
-        return total > o->suffix ? total - o->suffix : 0;
-    return o->base + p->offset;
-}
-
-/* A 2xx answer's headers, checked against what the object's earlier answers (or the
- * listing) said: exactly one Content-Range, for the bytes asked, of the same total, and a
- * Content-Length that agrees; a 200 (Range ignored) only where the object starts.  The
- * first answer fixes the object's size.  Every number here is the server's claim, so none
- * is believed before it agrees with the others. */
-static int check_answer(struct part *p, struct fdata_error *e) {
-    struct object *o = p->obj;
-    const struct response *r = &p->resp;
-    int64_t first = 0, last, total = r->content_length;
-    if (r->status == 206 && r->content_ranges != 1)
-        return fdata_set_error(e, FDATA_ECORRUPT, "%s: %d Content-Range headers in one answer "
-                               "(the first: '%s')", o->url, r->content_ranges, r->content_range);
-    if (r->status == 206 && (r->range_bad || r->object_size < 0))
-        return fdata_set_error(e, FDATA_ECORRUPT, "%s: unusable Content-Range '%s'", o->url,
-                               r->content_range);
-    if (r->status == 206) {
-        first = r->range_first, total = r->object_size;
-    } else if (total < 0) {
-        return fdata_set_error(e, FDATA_ECORRUPT, "%s: a %ld answer without Content-Length or "
-                               "Content-Range", o->url, r->status);
-    }
-    int64_t listed = p->d->opts->sizes ? p->d->opts->sizes[o->index] : -1;
-    if (o->object_size >= 0 && total != o->object_size)
-        return fdata_set_error(e, FDATA_ECORRUPT, "%s: the object's size changed between "
-                               "answers: %lld bytes, then %lld", o->url,
-                               (long long)o->object_size, (long long)total);
-    if (listed >= 0 && total != listed)
-        return fdata_set_error(e, FDATA_ECORRUPT, "%s: listed as %lld bytes, but the answer "
-                               "says %lld", o->url, (long long)listed, (long long)total);
-    if (r->status == 206 && r->range_last >= total)
-        return fdata_set_error(e, FDATA_ECORRUPT, "%s: unusable Content-Range '%s'", o->url,
-                               r->content_range);
-    int64_t want = asked_first(p, total);
-    if (r->status != 206 && want > 0 && !(o->suffix && o->size < 0))
-        return fdata_set_error(e, FDATA_ECORRUPT, "%s: the server ignored the byte range "
-                               "(asked from byte %lld, a %ld answer)", o->url, (long long)want,
-                               r->status);
-    int64_t want_last = (want + p->len < total ? want + p->len : total) - 1;
-    last = r->status == 206 ? r->range_last : total - 1;
-    if (r->status == 206 && (first != want || last != want_last))
-        return fdata_set_error(e, FDATA_ECORRUPT, "%s: asked for bytes %lld-%lld of %lld, the "
-                               "answer has '%s'", o->url, (long long)want, (long long)want_last,
-                               (long long)total, r->content_range);
-    if (r->content_length >= 0 && r->content_length != last - first + 1)
-        return fdata_set_error(e, FDATA_ECORRUPT, "%s: Content-Length %lld for %lld bytes of "
-                               "range", o->url, (long long)r->content_length,
-                               (long long)(last - first + 1));
-    if (o->size >= 0 && p->offset + (last - first + 1) > o->size)
-        return fdata_set_error(e, FDATA_ECORRUPT, "%s: the server ignored the byte range (%lld "
-                               "bytes for the %lld asked)", o->url, (long long)(last - first + 1),
-                               (long long)(o->size - p->offset));
-    if (o->object_size < 0)
-        o->object_size = total;
-    if (o->size < 0) {
-        o->base = first;
-        set_size(p->d, o, total - first);
-    }
-    p->expect = last - first + 1;
-    return FDATA_OK;
-}
-
-/* Headers of a part; at their end (the empty line) a 2xx answer is checked before any of
- * its body is believed. */
-static size_t part_header(char *line, size_t size, size_t n, void *ud) {
-    struct part *p = ud;
-    size_t len = s3_on_header(line, size, n, &p->resp);
-    int end = len <= 2 && (len == 0 || line[0] == '\r' || line[0] == '\n');
-    if (!end || p->resp.status < 200 || p->resp.status >= 300)
-        return len;
-    return check_answer(p, &p->refusal) == FDATA_OK ? len : 0;
-}
-
-/* The object's buffer once its size is known: the caller's, or a new one whose pages are
- * those of released buffers where there are some (fdata_s3_data_free gives them back), else
- * fresh ones, populated at once when the size is one the budget holds or the listing
- * confirmed (every byte is written next, so not a fault each); a larger size, the server's
- * claim alone, takes memory only as its bytes arrive. */
-static uint8_t *object_buffer(struct downloader *d, struct object *o) {
-    const struct fdata_s3_get_options *opts = d->opts;
-    int confirmed = (opts->budget && (size_t)o->size <= s3_budget_limit(opts->budget)) ||
-                    (opts->sizes && opts->sizes[o->index] == o->size);
-    if (!o->data && !o->dest && o->size >= 0 && (uint64_t)o->size < SIZE_MAX / 2)
-        o->data = confirmed ? fdata_slab_new_populated((size_t)o->size)
-                            : fdata_slab_new((size_t)o->size, NULL);
-    else if (!o->data)
-        o->data = o->dest;
-    return o->data;
-}
-
-/* Body bytes of a checked answer go straight into the object's buffer, allocated at the
- * first byte; never more than the answer's range. */
-static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
-    struct part *p = ud;
-    struct object *o = p->obj;
-    size_t len = size * n;
-    if (p->resp.status < 200 || p->resp.status >= 300) /* an error document: for the message */
-        return s3_on_body(buf, size, n, &p->resp);
-    if (p->written + (int64_t)len > p->expect) {
-        fdata_set_error(&p->refusal, FDATA_ECORRUPT, "%s: more body bytes than the %lld of "
-                        "its range (from byte %lld)", o->url, (long long)p->expect,
-                        (long long)(o->base + p->offset));
-        return 0;
-    }
-    if (!object_buffer(p->d, o)) {
-        fdata_set_error(&p->refusal, FDATA_ENOMEM, "%s: no memory for the %lld bytes the answer "
-                        "says the object holds", o->url, (long long)o->size);
-        return 0;
-    }
-    memcpy(o->data + p->offset + p->written, buf, len);
-    p->written += (int64_t)len;
-    return len;
-}
-
 static int start_part(struct downloader *d, struct part *p, struct fdata_error *err) {
     struct object *o = p->obj;
     /* a suffix asks for the object's last bytes until an answer has said where they start */
@@ -245,13 +55,14 @@ static int start_part(struct downloader *d, struct part *p, struct fdata_error *
         return fdata_set_error(err, FDATA_ENOMEM, "cannot create a libcurl handle");
     }
     s3_response_reset(&p->resp);
+    s3_part_set_state(p, PART_SENT);
     p->written = p->expect = 0;
     free(p->url);
     p->url = url;
     s3_setup_transfer(d->c, p->easy, &q, url, p->headers, &p->resp);
-    curl_easy_setopt(p->easy, CURLOPT_WRITEFUNCTION, part_body);
+    curl_easy_setopt(p->easy, CURLOPT_WRITEFUNCTION, s3_part_body);
     curl_easy_setopt(p->easy, CURLOPT_WRITEDATA, p);
-    curl_easy_setopt(p->easy, CURLOPT_HEADERFUNCTION, part_header);
+    curl_easy_setopt(p->easy, CURLOPT_HEADERFUNCTION, s3_part_header);
     curl_easy_setopt(p->easy, CURLOPT_HEADERDATA, p);
     curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
     curl_easy_setopt(p->easy, CURLOPT_BUFFERSIZE, 512L * 1024); /* fewer, larger callbacks */
@@ -359,7 +170,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     int ok = rc == CURLE_OK && ((status >= 200 && status < 300) || empty);
     if (ok && empty) {
         o->object_size = 0;
-        set_size(d, o, 0);
+        s3_object_set_size(d, o, 0);
     }
     int64_t want = p->expect;
     if (ok && p->written != want) {
@@ -377,13 +188,14 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     if (ok) {
         if (first) {
             snprintf(o->etag, sizeof o->etag, "%s", p->resp.info.etag[0] ? p->resp.info.etag : "*");
-            if (!object_buffer(d, o))
+            if (!s3_object_buffer(d, o))
                 fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
             else if (schedule_rest(d, o, want) != FDATA_OK)
                 fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
         }
         if (p->resp.checksum.algo != S3_CK_NONE)
             o->checksum = p->resp.checksum;
+        s3_part_set_state(p, PART_DONE);
         free_part(p);
         part_done(d, o);
         return;
@@ -394,6 +206,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     if (rc == CURLE_OK && !p->redirected &&
         s3_learn_region(d->c, o->loc.bucket, p->region, &p->resp, &doc)) {
         p->redirected = 1; /* the bucket's region, not a fault: again at once, not counted */
+        s3_part_set_state(p, PART_QUEUED);
         if (enqueue(d, p) == FDATA_OK)
             return;
     }
@@ -401,7 +214,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     int again = rc != CURLE_OK ? s3_transfer_retryable(d->c, rc)
                                : s3_retryable(status, &doc) && !s3_deadline_passed(d->c);
     if (!o->failed && again && p->attempt < d->c->retries) {
-        p->not_before = now() + s3_backoff_ms(&d->rng, p->attempt) / 1000.0;
+        p->not_before = s3_now() + s3_backoff_ms(&d->rng, p->attempt) / 1000.0;
         p->attempt++;
         int pinned = first ? pin_first_part(d, p) : 0;
         if (pinned < 0)
@@ -410,6 +223,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
             p->offset += p->written;
             p->len -= p->written;
         }
+        s3_part_set_state(p, PART_QUEUED);
         if (enqueue(d, p) == FDATA_OK)
             return;
     }
@@ -430,7 +244,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
 static int start_object(struct downloader *d, struct object *o) {
     o->parts_left = 1;
     if (o->failed || o->size == 0) {
-        if (!o->failed && !object_buffer(d, o)) {
+        if (!o->failed && !s3_object_buffer(d, o)) {
             struct fdata_error e;
             fail_object(d, o, (fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), &e));
         }
@@ -488,8 +302,7 @@ static void cancel_all(struct downloader *d) {
         if (k >= d->admitted || o->parts_left != 0) { /* not complete */
             struct fdata_error e;
             if (s3_deadline_passed(d->c))
-                fdata_set_error(&e, FDATA_EIO, "%s: GET stopped: the deadline of %g s "
-                                "(--timeout) passed", o->url, d->c->timeout_seconds);
+                s3_deadline_error(d->c, o->url, "GET", &e);
             else
                 fdata_set_error(&e, FDATA_ECANCELED, "%s: download cancelled", o->url);
             fail_object(d, o, &e);
@@ -507,7 +320,7 @@ static int start_ready(struct downloader *d, struct fdata_error *err) {
         cancel_all(d);
     if (admit(d) != FDATA_OK)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    double t = now();
+    double t = s3_now();
     size_t keep = 0;
     for (size_t i = 0; i < d->queued; i++) {
         struct part *p = d->queue[i];

@@ -284,8 +284,7 @@ int s3_transfer_error(fdata_s3_client *c, const struct request *q, const struct 
                                r->body_over >> (r->body_over >= (1u << 20) ? 20 : 10),
                                r->body_over >= (1u << 20) ? "MiB" : "KiB", r->status, r->endpoint);
     if (s3_deadline_passed(c))
-        return fdata_set_error(err, FDATA_EIO, "%s: %s stopped: the deadline of %g s "
-                               "(--timeout) passed", q->url, q->op, c->timeout_seconds);
+        return s3_deadline_error(c, q->url, q->op, err);
     return fdata_set_error(err, FDATA_EIO, "%s: %s via %s failed after %d attempt%s: %s%s",
                            q->url, q->op, r->endpoint, attempts, attempts == 1 ? "" : "s",
                            detail, tls_hint(rc, detail));
@@ -305,6 +304,12 @@ long s3_deadline_left_ms(const fdata_s3_client *c) {
 }
 
 int s3_deadline_passed(const fdata_s3_client *c) { return s3_deadline_left_ms(c) == 0; }
+
+int s3_deadline_error(const fdata_s3_client *c, const char *url, const char *op,
+                      struct fdata_error *err) {
+    return fdata_set_error(err, FDATA_EIO, "%s: %s stopped: the deadline of %g s (--timeout) "
+                           "passed", url, op, c->timeout_seconds);
+}
 
 /* The error of a response that is not 2xx, with the S3 code, message and request id. */
 int s3_http_error(const struct request *q, struct response *r, struct fdata_error *err) {

@@ -126,6 +126,9 @@ void s3_escape(const char *in, char *out, size_t cap);
 double s3_now(void);
 long s3_deadline_left_ms(const fdata_s3_client *c);
 int s3_deadline_passed(const fdata_s3_client *c);
+/* The error of a request `op` on `url` stopped by the deadline. */
+int s3_deadline_error(const fdata_s3_client *c, const char *url, const char *op,
+                      struct fdata_error *err);
 /* The error of a non-2xx response: URL, operation, status, S3 code, message, request id. */
 int s3_http_error(const struct request *q, struct response *r, struct fdata_error *err);
 /* Milliseconds to wait before retry `attempt` (full jitter, capped at 5 s); `rng` is the
