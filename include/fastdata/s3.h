@@ -47,6 +47,10 @@ struct fdata_s3_options {
     int no_sign;                 /* anonymous requests, for public buckets */
     int retries;                 /* attempts after the first; 0 = 4, negative = none */
     int stall_seconds;           /* a transfer below 1 KiB/s for this long is retried; 0 = 30 */
+    /* > 0: a deadline for everything the client does, counted from its creation (a CLI
+     * command's client lives as long as the command): requests, retries and downloads under
+     * way stop when it passes, with FDATA_ECANCELED and a message saying so.  0 = none. */
+    double timeout_seconds;
     size_t multipart_threshold;  /* fdata_s3_put uses a multipart upload above this size;
                                     0 = 64 MiB */
     size_t upload_part_size;     /* multipart part size; 0 = 8 MiB (S3's minimum is 5 MiB) */

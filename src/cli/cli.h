@@ -36,13 +36,13 @@ int cli_to_upload(void *ctx, const void *data, size_t size);
 /* Splits "a,b,c" in place into *out (the caller frees the array); -1 when out of memory. */
 int cli_split_columns(char *list, char ***out, size_t *n);
 
-/* getopt_long entries for the global S3 options (codes 1000..1008). */
+/* getopt_long entries for the global S3 options (codes 1000..1009). */
 #define CLI_S3_LONGOPTS                                                              \
     {"endpoint", required_argument, NULL, 1000}, {"region", required_argument, NULL, 1001}, \
     {"profile", required_argument, NULL, 1002}, {"no-sign-request", no_argument, NULL, 1003}, \
     {"path-style", no_argument, NULL, 1004}, {"retries", required_argument, NULL, 1005}, \
     {"stall-timeout", required_argument, NULL, 1006}, {"no-checksums", no_argument, NULL, 1007}, \
-    {"target-gbps", required_argument, NULL, 1008}
+    {"target-gbps", required_argument, NULL, 1008}, {"timeout", required_argument, NULL, 1009}
 
 /* getopt_long entries for the options of how values are read (codes 1100, 1101), the
  * usage lines, and how they apply: 1 when `c` was one, 0 when not, -1 after an error. */

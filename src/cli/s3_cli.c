@@ -9,6 +9,7 @@
 const char cli_s3_usage[] =
     "S3 options: --endpoint URL  --region R  --profile P  --no-sign-request\n"
     "            --path-style  --retries N  --stall-timeout SECONDS  --no-checksums\n"
+    "            --timeout SECONDS  (a deadline for the whole command's S3 requests)\n"
     "            --target-gbps G  (the download rate that sizes the default connections,\n"
     "                              one per 0.625 Gbit/s; default 10: 16 connections)\n"
     "Credentials and defaults come from AWS_* variables and ~/.aws as in the AWS CLI\n"
@@ -39,6 +40,11 @@ int cli_s3_option(int c, const char *arg, struct fdata_s3_options *o) {
         o->target_gbit_s = strtod(arg, &end);
         if (*end || !(o->target_gbit_s >= 0.001 && o->target_gbit_s <= 10000))
             return -cli_fail("--target-gbps wants 0.001..10000 Gbit/s, not '%s'", arg);
+        return 1;
+    case 1009:
+        o->timeout_seconds = strtod(arg, &end);
+        if (*end || !(o->timeout_seconds >= 0.1 && o->timeout_seconds <= 1e6))
+            return -cli_fail("--timeout wants 0.1..1000000 seconds, not '%s'", arg);
         return 1;
     default: return 0;
     }

@@ -29,6 +29,10 @@ static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r,
     if (r->status != FDATA_OK)
         return fdata_set_error(err, r->status, "%s", r->error);
     f->size = r->object_size >= 0 ? r->object_size : (int64_t)r->size;
+    if (r->offset < 0 || r->offset + (int64_t)r->size != f->size) /* the buffer is f->size */
+        return fdata_set_error(err, FDATA_ECORRUPT, "%s: the tail's bytes %lld-%lld do not end "
+                               "the object's %lld", f->url, (long long)r->offset,
+                               (long long)(r->offset + (int64_t)r->size), (long long)f->size);
     snprintf(f->etag, sizeof f->etag, "%s", r->etag);
     const uint8_t *t = r->data;
     if (f->size < 12 || r->size < 8 || memcmp(t + r->size - 4, "PAR1", 4) != 0)

@@ -39,6 +39,8 @@ int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, int force) {
     return 1;
 }
 
+size_t s3_budget_limit(const fdata_s3_budget *b) { return b->limit; }
+
 void fdata_s3_budget_release(fdata_s3_budget *b, size_t bytes) {
     if (b)
         atomic_fetch_sub(&b->held, bytes);

@@ -9,5 +9,7 @@
  * something is held.  `force` takes them regardless (an object already under way whose size
  * turned out larger than reserved). */
 int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, int force);
+/* The budget's limit (SIZE_MAX when it has none). */
+size_t s3_budget_limit(const fdata_s3_budget *b);
 
 #endif

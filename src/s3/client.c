@@ -38,6 +38,8 @@ int fdata_s3_client_new(const struct fdata_s3_options *o, fdata_s3_client **out,
     pthread_mutex_init(&c->region_lock, NULL);
     c->stall_seconds = o->stall_seconds > 0 ? o->stall_seconds : 30;
     c->cancel = o->cancel;
+    c->timeout_seconds = o->timeout_seconds > 0 ? o->timeout_seconds : 0;
+    c->deadline = s3_now() + c->timeout_seconds;
     int status = s3_config_resolve(&co, real_getenv, NULL, &c->cfg, err);
     if (status == FDATA_OK && !(c->curl = curl_easy_init()))
         status = fdata_set_error(err, FDATA_ENOMEM, "cannot create a libcurl handle");
@@ -157,6 +159,11 @@ int fdata_s3_delete(fdata_s3_client *c, const char *url, struct fdata_error *err
     return status;
 }
 
+/* A listing stops with an error past these: a server that never ends it would otherwise
+ * grow memory without bound (S3 pages hold 1000 keys). */
+#define S3_LIST_MAX_PAGES 100000
+#define S3_LIST_MAX_KEYS 10000000
+
 /* The ListObjectsV2 query of one page (values URI-encoded). */
 static char *list_query(const char *prefix, int recursive, const char *token) {
     char *p = s3_uri_encode(prefix, strlen(prefix), 0);
@@ -176,24 +183,35 @@ int fdata_s3_list(fdata_s3_client *c, const char *url, int recursive,
     memset(out, 0, sizeof *out);
     struct s3_location loc;
     FDATA_RETURN_IF(locate(url, &loc, err));
-    char *token = NULL;
+    char *token = NULL, *previous = NULL;
     int status = FDATA_OK, truncated = 1;
     for (int page = 0; status == FDATA_OK && truncated; page++) {
+        if (page == S3_LIST_MAX_PAGES || out->count > S3_LIST_MAX_KEYS) {
+            status = fdata_set_error(err, FDATA_ECORRUPT, "%s: more than %d listing pages or %d "
+                                     "keys: refused (a listing that never ends)", url,
+                                     S3_LIST_MAX_PAGES, S3_LIST_MAX_KEYS);
+            break;
+        }
         char *query = list_query(loc.key, recursive, token);
         struct request q = {"LIST", "GET", url, loc.bucket, "", query, NULL, 0, 0, -1, NULL};
         struct response r = {0};
         status = query ? s3_perform(c, &q, &r, err) : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-        free(token);
+        free(previous);
+        previous = token;
         token = NULL;
         if (status == FDATA_OK)
             status = s3_parse_list_page(r.body.buf ? r.body.buf : "", r.body.len, out,
                                         &truncated, &token, err);
+        if (status == FDATA_OK && truncated && previous && strcmp(previous, token) == 0)
+            status = fdata_set_error(err, FDATA_ECORRUPT, "%s: LIST page %d repeats the "
+                                     "continuation token of the page before", url, page + 1);
         if (status != FDATA_OK && status != FDATA_ENOMEM && err && strstr(err->message, url) == NULL)
             fdata_error_prefix(err, "%s: LIST page %d", url, page + 1);
         fdata_sb_free(&r.body);
         free(query);
     }
     free(token);
+    free(previous);
     s3_location_free(&loc);
     if (status != FDATA_OK)
         fdata_s3_listing_free(out);

@@ -11,65 +11,10 @@
 #include <time.h>
 #include "../common/common.h"
 #include "budget.h"
+#include "part.h"
 #include "request.h"
 
 #define DEFAULT_PART_SIZE ((size_t)8 << 20)
-
-struct object {
-    struct s3_location loc;
-    const char *url;
-    size_t index;               /* in the caller's urls */
-    uint8_t *data;
-    uint8_t *dest;              /* the caller's buffer for the bytes, or NULL */
-    int64_t base;               /* the object's byte where data starts (ranges) */
-    int64_t suffix;             /* > 0: the last `suffix` bytes, base found by the answer */
-    int64_t size;               /* bytes wanted; -1 until the first part answers */
-    int64_t object_size;        /* the whole object's, once an answer says; else -1 */
-    size_t reserved;            /* bytes taken from the budget for this object */
-    char etag[128];
-    struct s3_checksum checksum; /* the whole object's, from any part's headers */
-    int parts_left;
-    int failed;
-    int delivered;              /* handed to on_object */
-};
-
-struct part {
-    struct downloader *d;
-    struct object *obj;
-    int64_t offset, len;        /* len < part size only for the last part */
-    int64_t written;
-    long status;                /* the response status, read at the first body bytes */
-    int attempt;
-    int redirected;             /* sent again to the bucket's region once already */
-    char region[S3_REGION_SIZE]; /* the region of its request under way */
-    double not_before;          /* monotonic seconds: retry back-off */
-    CURL *easy;
-    struct curl_slist *headers;
-    struct response resp;
-    char *url;
-};
-
-struct downloader {
-    fdata_s3_client *c;          /* shared read-only by the downloaders of one call */
-    unsigned rng;
-    CURLM *multi;
-    struct object *objects;
-    size_t num_objects, admitted; /* objects[0..admitted) have started */
-    const struct fdata_s3_get_options *opts;
-    struct part **queue;        /* parts waiting to start */
-    size_t queued, queue_cap;
-    size_t part_size;
-    int connections, active;
-    struct fdata_error *errors; /* one per object */
-    struct fdata_s3_get_result *results; /* the caller's, indexed by object index */
-    atomic_size_t *next_admit;  /* shared by the call's downloaders: the next object to start */
-};
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int enqueue(struct downloader *d, struct part *p) {
     if (d->queued == d->queue_cap) {
@@ -96,65 +41,6 @@ static struct part *new_part(struct downloader *d, struct object *o, int64_t off
     return p;
 }
 
-/* The object's size is known: its reservation becomes exactly that. */
-static void set_size(struct downloader *d, struct object *o, int64_t size) {
-    o->size = size;
-    if (!d->opts->budget)
-        return;
-    if ((size_t)size > o->reserved)
-        s3_budget_reserve(d->opts->budget, (size_t)size - o->reserved, 1);
-    else
-        fdata_s3_budget_release(d->opts->budget, o->reserved - (size_t)size);
-    o->reserved = (size_t)size;
-}
-
-/* Headers of a part: the object's size arrives with the first part's Content-Range (and a
- * suffix's first byte with it). */
-static size_t part_header(char *line, size_t size, size_t n, void *ud) {
-    struct part *p = ud;
-    struct object *o = p->obj;
-    size_t len = s3_on_header(line, size, n, &p->resp);
-    if (p->resp.object_size >= 0)
-        o->object_size = p->resp.object_size;
-    if (o->size < 0 && p->resp.object_size >= 0 && (!o->suffix || p->resp.range_first >= 0)) {
-        o->base = o->suffix ? p->resp.range_first : 0;
-        set_size(p->d, o, p->resp.object_size - o->base);
-    }
-    return len;
-}
-
-/* The object's buffer once its size is known: the caller's, or a new one whose pages are
- * those of released buffers where there are some (fdata_s3_data_free gives them back), else
- * fresh ones populated at once: every byte is written next, so not a fault each. */
-static uint8_t *object_buffer(struct object *o) {
-    if (!o->data)
-        o->data = o->dest ? o->dest : fdata_slab_new_populated((size_t)o->size);
-    return o->data;
-}
-
-/* Body bytes go straight into the object's buffer, allocated at the first byte. */
-static size_t part_body(char *buf, size_t size, size_t n, void *ud) {
-    struct part *p = ud;
-    struct object *o = p->obj;
-    size_t len = size * n;
-    if (!p->status)
-        curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &p->status);
-    long status = p->status;
-    if (status < 200 || status >= 300) /* an error document: keep it for the message */
-        return s3_on_body(buf, size, n, &p->resp);
-    if (o->size < 0 && status == 200 && p->resp.content_length >= 0)
-        set_size(p->d, o, p->resp.content_length); /* a server that ignores Range */
-    if (o->size < 0)
-        return 0; /* neither Content-Range nor Content-Length: cannot place the bytes */
-    if (!object_buffer(o))
-        return 0;
-    if (p->offset + p->written + (int64_t)len > o->size)
-        return 0; /* more bytes than the object holds */
-    memcpy(o->data + p->offset + p->written, buf, len);
-    p->written += (int64_t)len;
-    return len;
-}
-
 static int start_part(struct downloader *d, struct part *p, struct fdata_error *err) {
     struct object *o = p->obj;
     /* a suffix asks for the object's last bytes until an answer has said where they start */
@@ -169,14 +55,14 @@ static int start_part(struct downloader *d, struct part *p, struct fdata_error *
         return fdata_set_error(err, FDATA_ENOMEM, "cannot create a libcurl handle");
     }
     s3_response_reset(&p->resp);
-    p->written = 0;
-    p->status = 0;
+    s3_part_set_state(p, PART_SENT);
+    p->written = p->expect = 0;
     free(p->url);
     p->url = url;
     s3_setup_transfer(d->c, p->easy, &q, url, p->headers, &p->resp);
-    curl_easy_setopt(p->easy, CURLOPT_WRITEFUNCTION, part_body);
+    curl_easy_setopt(p->easy, CURLOPT_WRITEFUNCTION, s3_part_body);
     curl_easy_setopt(p->easy, CURLOPT_WRITEDATA, p);
-    curl_easy_setopt(p->easy, CURLOPT_HEADERFUNCTION, part_header);
+    curl_easy_setopt(p->easy, CURLOPT_HEADERFUNCTION, s3_part_header);
     curl_easy_setopt(p->easy, CURLOPT_HEADERDATA, p);
     curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
     curl_easy_setopt(p->easy, CURLOPT_BUFFERSIZE, 512L * 1024); /* fewer, larger callbacks */
@@ -284,26 +170,32 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     int ok = rc == CURLE_OK && ((status >= 200 && status < 300) || empty);
     if (ok && empty) {
         o->object_size = 0;
-        set_size(d, o, 0);
+        s3_object_set_size(d, o, 0);
     }
-    /* a first part answered 200 (Range ignored) carried the whole object */
-    int64_t want = !first ? p->len : status == 200 || o->size < p->len ? o->size : p->len;
+    int64_t want = p->expect;
     if (ok && p->written != want) {
         fdata_set_error(&e, FDATA_EIO, "%s: part at byte %lld: %lld of %lld bytes arrived",
                         o->url, (long long)p->offset, (long long)p->written, (long long)want);
         ok = 0;
         rc = CURLE_PARTIAL_FILE; /* a short body is retried like a reset */
     }
+    if (p->refusal.code) { /* the answer contradicted the object's: no retry believes it */
+        fail_object(d, o, &p->refusal);
+        free_part(p);
+        part_done(d, o);
+        return;
+    }
     if (ok) {
         if (first) {
             snprintf(o->etag, sizeof o->etag, "%s", p->resp.info.etag[0] ? p->resp.info.etag : "*");
-            if (!object_buffer(o))
+            if (!s3_object_buffer(d, o))
                 fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
             else if (schedule_rest(d, o, want) != FDATA_OK)
                 fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), fail_object(d, o, &e);
         }
         if (p->resp.checksum.algo != S3_CK_NONE)
             o->checksum = p->resp.checksum;
+        s3_part_set_state(p, PART_DONE);
         free_part(p);
         part_done(d, o);
         return;
@@ -314,13 +206,15 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     if (rc == CURLE_OK && !p->redirected &&
         s3_learn_region(d->c, o->loc.bucket, p->region, &p->resp, &doc)) {
         p->redirected = 1; /* the bucket's region, not a fault: again at once, not counted */
+        s3_part_set_state(p, PART_QUEUED);
         if (enqueue(d, p) == FDATA_OK)
             return;
     }
     /* transport failures are retried, except our own refusal of unplaceable bytes */
-    int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(status, &doc);
+    int again = rc != CURLE_OK ? s3_transfer_retryable(d->c, rc)
+                               : s3_retryable(status, &doc) && !s3_deadline_passed(d->c);
     if (!o->failed && again && p->attempt < d->c->retries) {
-        p->not_before = now() + s3_backoff_ms(&d->rng, p->attempt) / 1000.0;
+        p->not_before = s3_now() + s3_backoff_ms(&d->rng, p->attempt) / 1000.0;
         p->attempt++;
         int pinned = first ? pin_first_part(d, p) : 0;
         if (pinned < 0)
@@ -329,15 +223,14 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
             p->offset += p->written;
             p->len -= p->written;
         }
+        s3_part_set_state(p, PART_QUEUED);
         if (enqueue(d, p) == FDATA_OK)
             return;
     }
     if (!e.code) {
         struct request q = {"GET", "GET", o->url, NULL, NULL, NULL, NULL, 0, 0, -1, NULL};
-        if (rc != CURLE_OK)
-            fdata_set_error(&e, FDATA_EIO, "%s: GET of bytes %lld+%lld failed after %d attempts: %s",
-                            o->url, (long long)p->offset, (long long)p->len, p->attempt + 1,
-                            curl_easy_strerror(rc));
+        if (rc != CURLE_OK || s3_deadline_passed(d->c))
+            s3_transfer_error(d->c, &q, &p->resp, rc, p->attempt + 1, &e);
         else
             s3_http_error(&q, &p->resp, &e);
     }
@@ -351,7 +244,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
 static int start_object(struct downloader *d, struct object *o) {
     o->parts_left = 1;
     if (o->failed || o->size == 0) {
-        if (!o->failed && !object_buffer(o)) {
+        if (!o->failed && !s3_object_buffer(d, o)) {
             struct fdata_error e;
             fail_object(d, o, (fdata_set_error(&e, FDATA_ENOMEM, "out of memory"), &e));
         }
@@ -400,14 +293,18 @@ static int admit(struct downloader *d) {
     return FDATA_OK;
 }
 
-/* After cancellation: every object not yet admitted fails, and so do the admitted ones
- * (their queued parts are then dropped by start_ready, transfers under way finish). */
+/* After cancellation or the client's deadline: every object not yet admitted fails, and so
+ * do the admitted ones (their queued parts are then dropped by start_ready, transfers under
+ * way finish). */
 static void cancel_all(struct downloader *d) {
     for (size_t k = 0; k < d->num_objects; k++) {
         struct object *o = &d->objects[k];
         if (k >= d->admitted || o->parts_left != 0) { /* not complete */
             struct fdata_error e;
-            fdata_set_error(&e, FDATA_ECANCELED, "%s: download cancelled", o->url);
+            if (s3_deadline_passed(d->c))
+                s3_deadline_error(d->c, o->url, "GET", &e);
+            else
+                fdata_set_error(&e, FDATA_ECANCELED, "%s: download cancelled", o->url);
             fail_object(d, o, &e);
         }
     }
@@ -419,11 +316,11 @@ static void cancel_all(struct downloader *d) {
 
 /* Starts queued parts whose back-off is over, up to the connection limit. */
 static int start_ready(struct downloader *d, struct fdata_error *err) {
-    if (d->opts->cancel && *d->opts->cancel)
+    if ((d->opts->cancel && *d->opts->cancel) || s3_deadline_passed(d->c))
         cancel_all(d);
     if (admit(d) != FDATA_OK)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    double t = now();
+    double t = s3_now();
     size_t keep = 0;
     for (size_t i = 0; i < d->queued; i++) {
         struct part *p = d->queue[i];

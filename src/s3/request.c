@@ -12,15 +12,31 @@
 
 size_t s3_on_body(char *p, size_t size, size_t n, void *ud) {
     struct response *r = ud;
+    size_t cap = r->status >= 200 && r->status < 300 ? r->body_cap : S3_ERROR_BODY_CAP;
+    if (cap && r->body.len + size * n > cap) { /* an endless body must not become memory */
+        r->body_over = cap;
+        return 0;
+    }
     fdata_sb_put(&r->body, p, size * n);
     return r->body.oom ? 0 : size * n;
 }
 
-/* Copies a header value (trimmed) into dst if the line is `name: value`. */
-static void header_value(const char *line, size_t len, const char *name, char *dst, size_t cap) {
+void s3_escape(const char *in, char *out, size_t cap) {
+    size_t k = 0;
+    for (const unsigned char *s = (const unsigned char *)in; *s && k + 5 < cap; s++) {
+        if (*s < 0x20 || *s == 0x7f)
+            k += (size_t)snprintf(out + k, cap - k, "\\x%02x", *s);
+        else
+            out[k++] = (char)*s;
+    }
+    out[k] = '\0';
+}
+
+/* Copies a header value (trimmed) into dst if the line is `name: value`; 1 when it is. */
+static int header_value(const char *line, size_t len, const char *name, char *dst, size_t cap) {
     size_t n = strlen(name);
     if (len <= n + 1 || strncasecmp(line, name, n) != 0 || line[n] != ':')
-        return;
+        return 0;
     const char *v = line + n + 1, *end = line + len;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
@@ -29,29 +45,78 @@ static void header_value(const char *line, size_t len, const char *name, char *d
     size_t m = (size_t)(end - v) < cap - 1 ? (size_t)(end - v) : cap - 1;
     memcpy(dst, v, m);
     dst[m] = '\0';
+    return 1;
+}
+
+/* A decimal number of 1 to 18 digits at *s (so that it fits, and sums of two do): its value,
+ * *s moved past it; -1 when there is none. */
+static int64_t take_number(const char **s) {
+    int64_t v = 0;
+    int digits = 0;
+    for (; **s >= '0' && **s <= '9' && digits < 19; (*s)++, digits++)
+        v = v * 10 + (**s - '0');
+    return digits >= 1 && digits <= 18 ? v : -1;
+}
+
+/* "bytes FIRST-LAST/TOTAL" (TOTAL may be "*"), as RFC 9110 writes it, FIRST <= LAST (LAST
+ * < TOTAL is the caller's to check); anything else leaves range_first -1 and marks the header
+ * unusable. */
+static void parse_content_range(const char *v, struct response *r) {
+    const char *s = v;
+    int64_t first = -1, last = -1, total = -1;
+    if (strncmp(s, "bytes ", 6) == 0 && (s += 6, first = take_number(&s)) >= 0 && *s++ == '-' &&
+        (last = take_number(&s)) >= first && *s++ == '/') {
+        if (*s == '*')
+            s++;
+        else if ((total = take_number(&s)) < 0)
+            first = -1;
+        if (*s == '\0' && first >= 0) {
+            r->range_first = first;
+            r->range_last = last;
+            r->object_size = total;
+            return;
+        }
+    }
+    r->range_bad = 1;
+}
+
+/* What one answer's headers said, forgotten at the next answer's status line. */
+static void forget_headers(struct response *r) {
+    fdata_sb_free(&r->body);
+    r->status = 0;
+    r->content_length = r->object_size = r->range_first = r->range_last = -1;
+    r->content_ranges = r->range_bad = 0;
+    r->content_range[0] = r->request_id[0] = r->bucket_region[0] = '\0';
+    memset(&r->checksum, 0, sizeof r->checksum);
+    memset(&r->info, 0, sizeof r->info);
 }
 
 void s3_response_reset(struct response *r) {
     fdata_sb_free(&r->body);
     memset(r, 0, sizeof *r);
-    r->content_length = -1;
-    r->object_size = -1;
-    r->range_first = -1;
+    forget_headers(r);
 }
 
 size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
     struct response *r = ud;
     size_t len = size * n;
-    char num[32] = "", range[128] = "";
-    header_value(p, len, "Content-Length", num, sizeof num);
-    if (num[0])
-        r->content_length = strtoll(num, NULL, 10);
-    header_value(p, len, "Content-Range", range, sizeof range); /* "bytes 0-99/1234" */
-    const char *slash = strchr(range, '/');
-    if (slash && slash[1] != '*')
-        r->object_size = strtoll(slash + 1, NULL, 10);
-    if (strncmp(range, "bytes ", 6) == 0 && range[6] >= '0' && range[6] <= '9')
-        r->range_first = strtoll(range + 6, NULL, 10);
+    char num[32] = "", range[sizeof r->content_range];
+    if (len > 9 && strncmp(p, "HTTP/", 5) == 0) { /* a status line: a new answer's headers */
+        const char *sp = memchr(p, ' ', len);
+        forget_headers(r);
+        r->status = sp && sp + 4 <= p + len ? strtol(sp + 1, NULL, 10) : 0;
+        return len;
+    }
+    if (header_value(p, len, "Content-Length", num, sizeof num)) {
+        const char *s = num;
+        r->content_length = take_number(&s);
+        r->content_length = *s ? -1 : r->content_length;
+    }
+    if (header_value(p, len, "Content-Range", range, sizeof range)) {
+        if (r->content_ranges++ == 0) /* a second one is a lie the caller refuses */
+            memcpy(r->content_range, range, sizeof range);
+        parse_content_range(range, r);
+    }
     s3_checksum_from_header(&r->checksum, p, len);
     header_value(p, len, "ETag", r->info.etag, sizeof r->info.etag);
     header_value(p, len, "Last-Modified", r->info.last_modified, sizeof r->info.last_modified);
@@ -130,6 +195,14 @@ void s3_setup_transfer(fdata_s3_client *c, CURL *h, const struct request *q, con
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->curl_error);
+    long left_ms = s3_deadline_left_ms(c);
+    if (left_ms >= 0)
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms > 0 ? left_ms : 1L);
+    r->body_cap = strcmp(q->op, "LIST") == 0 ? S3_LIST_BODY_CAP : 0; /* objects: as they come */
+    const char *host = strstr(url, "://"), *path = host ? strchr(host + 3, '/') : NULL;
+    snprintf(r->endpoint, sizeof r->endpoint, "%.*s",
+             (int)(path ? (size_t)(path - url) : strlen(url)), url);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* a stalled transfer fails... */
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->stall_seconds); /* ...and is retried */
     const char *ca = getenv("AWS_CA_BUNDLE");
@@ -176,6 +249,68 @@ int s3_retryable(long status, const struct s3_error_doc *e) {
            strcmp(e->code, "InternalError") == 0;
 }
 
+/* Failures of the TLS handshake's checks: the same the next time, so never retried. */
+static int tls_refused(CURLcode rc) {
+    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+           rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_ISSUER_ERROR ||
+           rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_SSL_INVALIDCERTSTATUS;
+}
+
+int s3_transfer_retryable(fdata_s3_client *c, CURLcode rc) {
+    return rc != CURLE_WRITE_ERROR && rc != CURLE_ABORTED_BY_CALLBACK && !tls_refused(rc) &&
+           !s3_deadline_passed(c);
+}
+
+/* How to fix a refused certificate, from libcurl's detail. */
+static const char *tls_hint(CURLcode rc, const char *detail) {
+    if (!tls_refused(rc))
+        return "";
+    if (strstr(detail, "self-signed") || strstr(detail, "self signed") || strstr(detail, "issuer"))
+        return " (a self-signed or private CA certificate: set AWS_CA_BUNDLE to the PEM file of "
+               "the CA that signed it)";
+    if (strstr(detail, "name"))
+        return " (the certificate is for another host name: use the name it was issued for in "
+               "the endpoint)";
+    return " (set AWS_CA_BUNDLE to a PEM file of the CAs to trust)";
+}
+
+int s3_transfer_error(fdata_s3_client *c, const struct request *q, const struct response *r,
+                      CURLcode rc, int attempts, struct fdata_error *err) {
+    char detail[CURL_ERROR_SIZE * 4 + 16];
+    s3_escape(r->curl_error[0] ? r->curl_error : curl_easy_strerror(rc), detail, sizeof detail);
+    if (r->body_over)
+        return fdata_set_error(err, FDATA_EIO, "%s: %s failed: the answer's body passed %zu %s "
+                               "(HTTP %ld from %s)", q->url, q->op,
+                               r->body_over >> (r->body_over >= (1u << 20) ? 20 : 10),
+                               r->body_over >= (1u << 20) ? "MiB" : "KiB", r->status, r->endpoint);
+    if (s3_deadline_passed(c))
+        return s3_deadline_error(c, q->url, q->op, err);
+    return fdata_set_error(err, FDATA_EIO, "%s: %s via %s failed after %d attempt%s: %s%s",
+                           q->url, q->op, r->endpoint, attempts, attempts == 1 ? "" : "s",
+                           detail, tls_hint(rc, detail));
+}
+
+double s3_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+long s3_deadline_left_ms(const fdata_s3_client *c) {
+    if (c->timeout_seconds <= 0)
+        return -1;
+    double left = c->deadline - s3_now();
+    return left > 0 ? (long)(left * 1000) + 1 : 0;
+}
+
+int s3_deadline_passed(const fdata_s3_client *c) { return s3_deadline_left_ms(c) == 0; }
+
+int s3_deadline_error(const fdata_s3_client *c, const char *url, const char *op,
+                      struct fdata_error *err) {
+    return fdata_set_error(err, FDATA_EIO, "%s: %s stopped: the deadline of %g s (--timeout) "
+                           "passed", url, op, c->timeout_seconds);
+}
+
 /* The error of a response that is not 2xx, with the S3 code, message and request id. */
 int s3_http_error(const struct request *q, struct response *r, struct fdata_error *err) {
     struct s3_error_doc e;
@@ -194,9 +329,13 @@ int s3_http_error(const struct request *q, struct response *r, struct fdata_erro
     char request_id[160] = "";
     if (rid[0])
         snprintf(request_id, sizeof request_id, " (request id %s)", rid);
+    char code_text[sizeof e.code * 4], message[sizeof e.message * 4], id[sizeof request_id * 4];
+    s3_escape(e.code, code_text, sizeof code_text); /* the server's text, never raw */
+    s3_escape(e.message, message, sizeof message);
+    s3_escape(request_id, id, sizeof id);
     return fdata_set_error(err, code, "%s: %s failed: HTTP %ld%s%s%s%s%s", q->url, q->op,
-                           r->status, e.code[0] ? " " : "", e.code, e.message[0] ? ": " : "",
-                           e.message, request_id);
+                           r->status, code_text[0] ? " " : "", code_text, message[0] ? ": " : "",
+                           message, id);
 }
 
 unsigned s3_backoff_ms(unsigned *rng, int attempt) {
@@ -272,7 +411,8 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
             attempt--; /* the bucket's region, not a fault: again at once, not counted */
             continue;
         }
-        int again = rc != CURLE_OK ? rc != CURLE_WRITE_ERROR : s3_retryable(r->status, &e);
+        int again = rc != CURLE_OK ? s3_transfer_retryable(c, rc)
+                                   : s3_retryable(r->status, &e) && !s3_deadline_passed(c);
         if (rc == CURLE_ABORTED_BY_CALLBACK || (again && attempt < c->retries &&
                                                 nap(c->cancel, s3_backoff_ms(rng, attempt)))) {
             status = fdata_set_error(err, FDATA_ECANCELED, "%s: %s cancelled", q->url, q->op);
@@ -280,9 +420,8 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
         }
         if (again && attempt < c->retries)
             continue;
-        if (rc != CURLE_OK)
-            status = fdata_set_error(err, FDATA_EIO, "%s: %s failed after %d attempts: %s", q->url,
-                                     q->op, attempt + 1, curl_easy_strerror(rc));
+        if (rc != CURLE_OK || s3_deadline_passed(c))
+            status = s3_transfer_error(c, q, r, rc, attempt + 1, err);
         else
             status = s3_http_error(q, r, err);
     }

@@ -14,6 +14,10 @@
 #include "xml.h"
 
 #define S3_REGION_SIZE 32
+/* The largest error document read (S3's are under 1 KiB); a longer one fails the request. */
+#define S3_ERROR_BODY_CAP ((size_t)64 << 10)
+/* The largest listing page read (1000 keys of 1 KiB, with their XML, are under 4 MiB). */
+#define S3_LIST_BODY_CAP ((size_t)32 << 20)
 #define S3_REGIONS_KEPT 16
 
 /* A bucket whose region differs from the client's, as a redirect said. */
@@ -33,6 +37,8 @@ struct fdata_s3_client {
     int connections;             /* get_many's default: sized from cfg.target_gbit_s */
     int checksums;               /* ask for (x-amz-checksum-mode) and verify checksums */
     const volatile int *cancel;  /* the caller's, or NULL */
+    double timeout_seconds;      /* > 0: the deadline of every call, counted from creation */
+    double deadline;             /* s3_now() + timeout_seconds */
     pthread_mutex_t lock;        /* guards refreshing credentials */
     time_t expires;              /* provider credentials: when they expire */
     pthread_mutex_t region_lock; /* guards regions */
@@ -57,11 +63,18 @@ struct response {
     struct fdata_strbuf body;
     int64_t content_length;      /* -1 when absent */
     int64_t object_size;         /* the total of Content-Range ("bytes a-b/total"), or -1 */
-    int64_t range_first;         /* its first byte a, or -1 */
+    int64_t range_first, range_last; /* its bytes a and b, or -1 */
+    int content_ranges;          /* Content-Range headers seen (more than one: a lie) */
+    int range_bad;               /* a Content-Range that is not "bytes a-b/total" with a <= b */
+    char content_range[96];      /* the first one's text, for messages */
     struct s3_checksum checksum; /* a whole-object checksum the server sent, if any */
     struct fdata_s3_object_info info;
     char request_id[128];
     char bucket_region[S3_REGION_SIZE]; /* x-amz-bucket-region: where a redirect points */
+    size_t body_cap;             /* the largest 2xx body kept, 0: none (s3_setup_transfer) */
+    size_t body_over;            /* the cap a body passed (the transfer then stopped), or 0 */
+    char endpoint[256];          /* scheme://host:port of the transfer, for messages */
+    char curl_error[CURL_ERROR_SIZE]; /* libcurl's detail of a failed transfer */
 };
 
 /* The region requests for `bucket` go to: the one a redirect reported for it, else the
@@ -76,7 +89,10 @@ int s3_learn_region(fdata_s3_client *c, const char *bucket, const char *used,
 
 /* Resets a response before a transfer (sizes unknown, no body). */
 void s3_response_reset(struct response *r);
-/* libcurl callbacks filling a struct response (body into r->body). */
+/* libcurl callbacks filling a struct response (body into r->body).  The header callback
+ * also takes the status line (libcurl passes it first), which resets the response: headers
+ * of a 1xx or redirect answer never mix with the final one's.  Numbers are parsed strictly
+ * (digits only, at most 18): a malformed one reads as absent (-1). */
 size_t s3_on_body(char *p, size_t size, size_t n, void *ud);
 size_t s3_on_header(char *p, size_t size, size_t n, void *ud);
 
@@ -96,6 +112,23 @@ int s3_abort_if_set(void *flag, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
 void s3_cancel_with(CURL *h, const volatile int *flag);
 /* Whether a failed response is worth another attempt. */
 int s3_retryable(long status, const struct s3_error_doc *e);
+/* Whether a failed transfer is: not our refusal of its body, a cancellation, a TLS
+ * certificate or host-name check (the same next time), nor past the deadline. */
+int s3_transfer_retryable(fdata_s3_client *c, CURLcode rc);
+/* The error of a failed transfer after `attempts`: the endpoint, libcurl's detail and, for
+ * TLS checks, how to fix them; a body over its cap, the deadline, as such. */
+int s3_transfer_error(fdata_s3_client *c, const struct request *q, const struct response *r,
+                      CURLcode rc, int attempts, struct fdata_error *err);
+/* Server text made printable: control characters as \xNN (cut to fit `cap`). */
+void s3_escape(const char *in, char *out, size_t cap);
+/* Monotonic seconds; the milliseconds left before the client's deadline (-1: none, 0:
+ * passed), and whether it passed. */
+double s3_now(void);
+long s3_deadline_left_ms(const fdata_s3_client *c);
+int s3_deadline_passed(const fdata_s3_client *c);
+/* The error of a request `op` on `url` stopped by the deadline. */
+int s3_deadline_error(const fdata_s3_client *c, const char *url, const char *op,
+                      struct fdata_error *err);
 /* The error of a non-2xx response: URL, operation, status, S3 code, message, request id. */
 int s3_http_error(const struct request *q, struct response *r, struct fdata_error *err);
 /* Milliseconds to wait before retry `attempt` (full jitter, capped at 5 s); `rng` is the

@@ -1,0 +1,164 @@
+/* One part's answer: its life cycle and the checks on what the server says (see part.h). */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include "../common/common.h"
+#include "budget.h"
+#include "part.h"
+
+void s3_part_set_state(struct part *p, enum part_state to) {
+    static const unsigned allowed[PART_STATES] = {
+        [PART_QUEUED] = 1u << PART_SENT,
+        [PART_SENT] = 1u << PART_BODY | 1u << PART_ERROR_DOC | 1u << PART_REFUSED | 1u << PART_QUEUED,
+        [PART_BODY] = 1u << PART_DONE | 1u << PART_REFUSED | 1u << PART_QUEUED,
+        [PART_ERROR_DOC] = 1u << PART_QUEUED | 1u << PART_DONE, /* DONE: a 416 on 0 bytes */
+    };
+    assert(allowed[p->state] & (1u << to));
+    (void)allowed;
+    p->state = to;
+}
+
+/* The object's size is known: its reservation becomes exactly that. */
+void s3_object_set_size(struct downloader *d, struct object *o, int64_t size) {
+    o->size = size;
+    if (!d->opts->budget)
+        return;
+    if ((size_t)size > o->reserved)
+        s3_budget_reserve(d->opts->budget, (size_t)size - o->reserved, 1);
+    else
+        fdata_s3_budget_release(d->opts->budget, o->reserved - (size_t)size);
+    o->reserved = (size_t)size;
+}
+
+/* The bytes at `first` this part asks for: where they start, and their count when the
+ * object holds `total` bytes. */
+static int64_t asked_first(const struct part *p, int64_t total) {
+    const struct object *o = p->obj;
+    if (o->suffix && o->size < 0) /* the first answer says where the last bytes start */
+        return total > o->suffix ? total - o->suffix : 0;
+    return o->base + p->offset;
+}
+
+/* A 2xx answer's headers, checked against what the object's earlier answers (or the
+ * listing) said: exactly one Content-Range, for the bytes asked, of the same total, and a
+ * Content-Length that agrees; a 200 (Range ignored) only where the object starts.  The
+ * first answer fixes the object's size.  Every number here is the server's claim, so none
+ * is believed before it agrees with the others. */
+static int check_answer(struct part *p, struct fdata_error *e) {
+    struct object *o = p->obj;
+    const struct response *r = &p->resp;
+    int64_t first = 0, last, total = r->content_length;
+    if (r->status == 206 && r->content_ranges != 1)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: %d Content-Range headers in one answer "
+                               "(the first: '%s')", o->url, r->content_ranges, r->content_range);
+    if (r->status == 206 && (r->range_bad || r->object_size < 0))
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: unusable Content-Range '%s'", o->url,
+                               r->content_range);
+    if (r->status == 206) {
+        first = r->range_first, total = r->object_size;
+    } else if (total < 0) {
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: a %ld answer without Content-Length or "
+                               "Content-Range", o->url, r->status);
+    }
+    int64_t listed = p->d->opts->sizes ? p->d->opts->sizes[o->index] : -1;
+    if (o->object_size >= 0 && total != o->object_size)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: the object's size changed between "
+                               "answers: %lld bytes, then %lld", o->url,
+                               (long long)o->object_size, (long long)total);
+    if (listed >= 0 && total != listed)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: listed as %lld bytes, but the answer "
+                               "says %lld", o->url, (long long)listed, (long long)total);
+    if (r->status == 206 && r->range_last >= total)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: unusable Content-Range '%s'", o->url,
+                               r->content_range);
+    int64_t want = asked_first(p, total);
+    if (r->status != 206 && want > 0 && !(o->suffix && o->size < 0))
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: the server ignored the byte range "
+                               "(asked from byte %lld, a %ld answer)", o->url, (long long)want,
+                               r->status);
+    int64_t want_last = (want + p->len < total ? want + p->len : total) - 1;
+    last = r->status == 206 ? r->range_last : total - 1;
+    if (r->status == 206 && (first != want || last != want_last))
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: asked for bytes %lld-%lld of %lld, the "
+                               "answer has '%s'", o->url, (long long)want, (long long)want_last,
+                               (long long)total, r->content_range);
+    if (r->content_length >= 0 && r->content_length != last - first + 1)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: Content-Length %lld for %lld bytes of "
+                               "range", o->url, (long long)r->content_length,
+                               (long long)(last - first + 1));
+    if (o->size >= 0 && p->offset + (last - first + 1) > o->size)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: the server ignored the byte range (%lld "
+                               "bytes for the %lld asked)", o->url, (long long)(last - first + 1),
+                               (long long)(o->size - p->offset));
+    if (o->object_size < 0)
+        o->object_size = total;
+    if (o->size < 0) {
+        o->base = first;
+        s3_object_set_size(p->d, o, total - first);
+    }
+    p->expect = last - first + 1;
+    return FDATA_OK;
+}
+
+/* Headers of a part; at their end (the empty line) a 2xx answer is checked before any of
+ * its body is believed. */
+size_t s3_part_header(char *line, size_t size, size_t n, void *ud) {
+    struct part *p = ud;
+    size_t len = s3_on_header(line, size, n, &p->resp);
+    int end = len <= 2 && (len == 0 || line[0] == '\r' || line[0] == '\n');
+    if (!end || p->state != PART_SENT || p->resp.status < 200) /* 1xx: the answer follows */
+        return len;
+    if (p->resp.status >= 300) {
+        s3_part_set_state(p, PART_ERROR_DOC);
+        return len;
+    }
+    int ok = check_answer(p, &p->refusal) == FDATA_OK;
+    s3_part_set_state(p, ok ? PART_BODY : PART_REFUSED);
+    return ok ? len : 0;
+}
+
+/* The object's buffer once its size is known: the caller's, or a new one whose pages are
+ * those of released buffers where there are some (fdata_s3_data_free gives them back), else
+ * fresh ones, populated at once when the size is one the budget holds or the listing
+ * confirmed (every byte is written next, so not a fault each); a larger size, the server's
+ * claim alone, takes memory only as its bytes arrive. */
+uint8_t *s3_object_buffer(struct downloader *d, struct object *o) {
+    const struct fdata_s3_get_options *opts = d->opts;
+    int confirmed = (opts->budget && (size_t)o->size <= s3_budget_limit(opts->budget)) ||
+                    (opts->sizes && opts->sizes[o->index] == o->size);
+    if (!o->data && !o->dest && o->size >= 0 && (uint64_t)o->size < SIZE_MAX / 2)
+        o->data = confirmed ? fdata_slab_new_populated((size_t)o->size)
+                            : fdata_slab_new((size_t)o->size, NULL);
+    else if (!o->data)
+        o->data = o->dest;
+    return o->data;
+}
+
+/* Body bytes of a checked answer go straight into the object's buffer, allocated at the
+ * first byte; never more than the answer's range. */
+size_t s3_part_body(char *buf, size_t size, size_t n, void *ud) {
+    struct part *p = ud;
+    struct object *o = p->obj;
+    size_t len = size * n;
+    if (p->state == PART_ERROR_DOC) /* for the message */
+        return s3_on_body(buf, size, n, &p->resp);
+    if (p->state != PART_BODY) /* no checked headers: nothing may be believed */
+        return 0;
+    if (p->written + (int64_t)len > p->expect) {
+        s3_part_set_state(p, PART_REFUSED);
+        fdata_set_error(&p->refusal, FDATA_ECORRUPT, "%s: more body bytes than the %lld of "
+                        "its range (from byte %lld)", o->url, (long long)p->expect,
+                        (long long)(o->base + p->offset));
+        return 0;
+    }
+    if (!s3_object_buffer(p->d, o)) {
+        s3_part_set_state(p, PART_REFUSED);
+        fdata_set_error(&p->refusal, FDATA_ENOMEM, "%s: no memory for the %lld bytes the answer "
+                        "says the object holds", o->url, (long long)o->size);
+        return 0;
+    }
+    memcpy(o->data + p->offset + p->written, buf, len);
+    p->written += (int64_t)len;
+    return len;
+}
+

@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""A scripted hostile S3 server on 127.0.0.1 (standard library only) and the commands run
+against it: one scenario per way a broken proxy, a compromised bucket or a buggy
+S3-compatible store can lie.  Each hostile scenario asserts that the command ends by itself,
+exits 1 with one line naming the object and the cause, dies of no signal, peaks under a
+stated RSS bound and never prints the secret.  The honest scenario (the same server telling
+the truth) must succeed, byte for byte.
+usage: hostile_s3.py FASTDATA DATA_DIR"""
+import http.server
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+FASTDATA, DATA = sys.argv[1], sys.argv[2]
+SECRET = "hostile-secret-never-printed-5be1"
+PARQUET = open(os.path.join(DATA, "data", "hadoop_lz4_compressed_larger.parquet"), "rb").read()
+BLOB = bytes(range(256)) * 1200  # 300 KiB: several parts at --part-size 1, a 64 KiB tail
+RSS_BOUND_MB = 200  # far below any claimed size; the honest runs peak well under it
+RUN_SECONDS = 60  # "ends by itself": a command still running then has hung
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append(bool(cond))
+    print("%s %s %s" % ("ok  " if cond else "FAIL", name, "" if cond else detail), flush=True)
+
+
+def error_xml(code, message):
+    return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code><Message>%s</Message>"
+            "<RequestId>hostile</RequestId></Error>" % (code, message)).encode()
+
+
+def listing_xml(keys, token=None):
+    items = "".join("<Contents><Key>%s</Key><Size>%d</Size><ETag>\"e\"</ETag></Contents>" % kv
+                    for kv in keys)
+    more = "<IsTruncated>true</IsTruncated><NextContinuationToken>%s</NextContinuationToken>" % token \
+        if token else "<IsTruncated>false</IsTruncated>"
+    return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>bkt</Name>%s%s"
+            "</ListBucketResult>" % (items, more)).encode()
+
+
+class Hostile(http.server.BaseHTTPRequestHandler):
+    """Serves OBJECTS honestly unless the server's scenario says otherwise."""
+    protocol_version = "HTTP/1.1"
+    OBJECTS = {"/bkt/data.parquet": PARQUET, "/bkt/dir/blob.bin": BLOB}
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, status, headers, body):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        if not any(k.lower() == "content-length" for k, _ in headers):
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def endless(self, status, head, chunk):
+        """A chunked body that never ends (until the client hangs up)."""
+        self.send_response(status)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(head), head))
+            while True:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:
+            self.close_connection = True
+
+    def do_HEAD(self):
+        data = self.OBJECTS.get(self.path.split("?")[0])
+        self.send_response(200 if data is not None else 404)
+        self.send_header("Content-Length", str(len(data or b"")))
+        self.send_header("ETag", "\"v1\"")
+        self.end_headers()
+
+    def do_GET(self):
+        path, _, query = self.path.partition("?")
+        scenario = self.server.scenario
+        self.server.requests += 1
+        if "list-type=2" in query:
+            return self.list(query, scenario)
+        data = self.OBJECTS.get(path)
+        if data is None:
+            return self.send(404, [], error_xml("NoSuchKey", "no such key"))
+        if scenario == "error_endless":
+            return self.endless(403, error_xml("AccessDenied", "x")[:-8], b"<x>" * 4096)
+        if scenario == "ctrl_chars":
+            # XML allows a newline and a tab in text, a header ESC: neither may reach a terminal
+            body = b"<Error><Code>AccessDenied</Code><Message>denied\nFAKE OK\t</Message></Error>"
+            return self.send(403, [("x-amz-request-id", "id\x1b[2J\x1b[31m")], body)
+        if scenario == "drip":
+            return self.drip(data)
+        first, last = self.range(len(data))
+        total, body = len(data), data[first:last + 1]
+        headers = [("ETag", "\"v1\"")]
+        cr = "bytes %d-%d/%d" % (first, last, total)
+        if scenario == "two_ranges":  # a second, smaller, Content-Range after the first
+            headers += [("Content-Range", cr), ("Content-Range", "bytes 0-9/70000")]
+        elif scenario == "huge_total":  # 3 GiB claimed, 10 bytes sent
+            headers.append(("Content-Range", "bytes 0-9/%d" % (3 << 30)))
+            body = data[:10]
+        elif scenario == "total_2e62":
+            headers.append(("Content-Range", "bytes 0-9/%d" % (1 << 62)))
+            body = data[:10]
+        elif scenario == "long_body":  # more bytes than the range it states
+            headers.append(("Content-Range", cr))
+            body += b"\0" * 4096
+        elif scenario == "retry_total" and self.server.requests > 1 + (path == "/bkt/dir/blob.bin"):
+            # a retry answers for a smaller object than the first answer did
+            headers.append(("Content-Range", "bytes %d-%d/%d" % (first, last, total // 4)))
+        elif self.headers.get("Range"):
+            headers.append(("Content-Range", cr))
+        if scenario == "retry_total" and self.server.requests == 1:  # the first: cut short
+            self.send_response(206)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[:len(body) // 2])
+            self.close_connection = True
+            return
+        self.send(206 if self.headers.get("Range") else 200, headers, body)
+
+    def range(self, size):
+        """The first and last byte the Range header asks for (all of it without one)."""
+        m = re.match(r"bytes=(\d*)-(\d*)$", self.headers.get("Range") or "")
+        if not m:
+            return 0, size - 1
+        if not m.group(1):
+            return max(0, size - int(m.group(2))), size - 1
+        return int(m.group(1)), min(size - 1, int(m.group(2)) if m.group(2) else size - 1)
+
+    def drip(self, data):
+        """2 KiB a second: never stalled, never done."""
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(0, len(data), 2048):
+                self.wfile.write(data[i:i + 2048])
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            self.close_connection = True
+
+    def list(self, query, scenario):
+        keys = [(k[5:], len(v)) for k, v in self.OBJECTS.items() if k.startswith("/bkt/dir/")]
+        if scenario == "list_same_token":
+            return self.send(200, [], listing_xml(keys, token="again"))
+        if scenario == "list_endless":
+            return self.endless(200, listing_xml([])[:-19], b"<Contents><Key>k</Key></Contents>" * 64)
+        if scenario == "listed_size":  # the listing says 300 KiB, the GET claims 3 GiB
+            self.server.scenario = "huge_total"
+        self.send(200, [], listing_xml(keys))
+
+
+def start_server(scenario, tls_context=None):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    server.daemon_threads = True
+    server.scenario, server.requests = scenario, 0
+    if tls_context:
+        server.socket = tls_context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def run(args, env):
+    """Runs fastdata; returns (exit status or -signal, stdout, stderr, peak RSS in MiB, seconds)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        p = subprocess.Popen([FASTDATA] + args, stdout=out, stderr=err, env=env)
+        deadline = start + RUN_SECONDS
+        while True:
+            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                p.kill()
+                pid, status, usage = os.wait4(p.pid, 0)
+                break
+            time.sleep(0.02)
+        p.returncode = 0  # reaped here, not by Popen
+        rc = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        return (rc, out.read(), err.read().decode("utf-8", "replace"), usage.ru_maxrss / 1024,
+                time.monotonic() - start)
+
+
+def expect_failure(name, args, env, *needles, rss_mb=RSS_BOUND_MB):
+    rc, out, err, rss, secs = run(args, env)
+    lines = err.strip().splitlines()
+    said = all(n in err for n in needles)
+    check("%s: exit 1 with one line naming %s (%.1f s, %.0f MiB)" % (name, " / ".join(needles), secs, rss),
+          rc == 1 and len(lines) == 1 and said and rss < rss_mb and SECRET not in err + out.decode("latin-1")
+          and secs < RUN_SECONDS,
+          "rc=%d rss=%.0f MiB secs=%.1f stderr=%r" % (rc, rss, secs, err[-2000:]))
+    return err
+
+
+def env_for(endpoint, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="AKIDHOSTILE", AWS_SECRET_ACCESS_KEY=SECRET, AWS_REGION="us-east-1",
+               AWS_ENDPOINT_URL=endpoint, AWS_EC2_METADATA_DISABLED="true", HOME=tempfile.gettempdir())
+    env.update(extra)
+    return env
+
+
+def start_scenario(name, tls_context=None):
+    server = start_server(name, tls_context)
+    scheme = "https" if tls_context else "http"
+    return server, env_for("%s://127.0.0.1:%d" % (scheme, server.server_port))
+
+
+def honest(tmp):
+    server, env = start_scenario("honest")
+    rc, out, err, rss, _ = run(["schema", "s3://bkt/data.parquet"], env)
+    check("honest: schema of an s3:// Parquet object", rc == 0 and b"row" in out, err)
+    rc, out, err, rss, _ = run(["cat", "s3://bkt/data.parquet"], env)
+    rc2, local, _, _, _ = run(["cat", os.path.join(DATA, "data", "hadoop_lz4_compressed_larger.parquet")], env)
+    check("honest: cat over S3 equals cat of the local file", rc == 0 and out == local and rc2 == 0, err)
+    rc, out, err, rss, _ = run(["get", "s3://bkt/dir/blob.bin", "-o", "-", "--part-size", "1"], env)
+    check("honest: get in parts is byte-identical", rc == 0 and out == BLOB, err)
+    dest = os.path.join(tmp, "honest")
+    os.mkdir(dest)
+    rc, out, err, rss, _ = run(["get", "s3://bkt/dir/", "-o", dest, "--memory-limit", "1"], env)
+    got = open(os.path.join(dest, "blob.bin"), "rb").read() if rc == 0 else b""
+    check("honest: get of a listed prefix under a 1 MiB limit", rc == 0 and got == BLOB, err)
+    rc, out, err, rss, _ = run(["ls", "s3://bkt/dir/"], env)
+    check("honest: ls", rc == 0 and b"blob.bin" in out, err)
+    server.shutdown()
+
+
+def hostile():
+    obj = "s3://bkt/data.parquet"
+    only = os.environ.get("HOSTILE_ONLY")  # a comma-separated list of scenarios, when debugging
+
+    def scenario(name, tls_context=None):
+        return start_scenario(name if not only or name in only.split(",") else "honest", tls_context)
+    server, env = scenario("two_ranges")
+    expect_failure("two Content-Range headers", ["schema", obj], env, obj, "Content-Range")
+    server.shutdown()
+    server, env = scenario("retry_total")
+    expect_failure("a retry's total differs from the first answer's", ["schema", obj], env, obj,
+                   str(len(PARQUET)), str(len(PARQUET) // 4))
+    server.shutdown()
+    for kind, total in (("huge_total", 3 << 30), ("total_2e62", 1 << 62)):
+        server, env = scenario(kind)
+        expect_failure("a 206 claiming %d bytes: get under --memory-limit 64" % total,
+                       ["get", "s3://bkt/dir/blob.bin", "-o", "-", "--memory-limit", "64"], env,
+                       "s3://bkt/dir/blob.bin", str(total))
+        expect_failure("a 206 claiming %d bytes: schema" % total, ["schema", obj], env, obj, str(total))
+        server.shutdown()
+    server, env = scenario("listed_size")
+    with tempfile.TemporaryDirectory() as dest:
+        expect_failure("a GET claiming more than the listed size", ["get", "s3://bkt/dir/", "-o", dest],
+                       env, "s3://bkt/dir/blob.bin", str(len(BLOB)), str(3 << 30))
+    server.shutdown()
+    server, env = scenario("long_body")
+    expect_failure("a body longer than its Content-Range", ["get", "s3://bkt/dir/blob.bin", "-o", "-"],
+                   env, "s3://bkt/dir/blob.bin")
+    server.shutdown()
+    server, env = scenario("list_same_token")
+    expect_failure("a listing repeating its continuation token", ["ls", "s3://bkt/dir/"], env,
+                   "s3://bkt/dir/", "continuation token")
+    server.shutdown()
+    server, env = scenario("list_endless")
+    expect_failure("an endless listing page", ["ls", "s3://bkt/dir/"], env, "s3://bkt/dir/", "MiB")
+    server.shutdown()
+    server, env = scenario("error_endless")
+    expect_failure("an endless error document", ["get", "s3://bkt/dir/blob.bin", "-o", "-"], env,
+                   "s3://bkt/dir/blob.bin", "KiB")
+    server.shutdown()
+    server, env = scenario("ctrl_chars")
+    err = expect_failure("control characters in the server's message",
+                         ["get", "s3://bkt/dir/blob.bin", "-o", "-"], env, "s3://bkt/dir/blob.bin",
+                         "AccessDenied", "\\x0a", "\\x1b")
+    check("ctrl_chars: no raw control character printed", not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", err),
+          repr(err))
+    server.shutdown()
+    server, env = scenario("drip")
+    expect_failure("a server dripping 2 KiB/s, --timeout 3",
+                   ["get", "s3://bkt/dir/blob.bin", "-o", "-", "--timeout", "3"], env,
+                   "s3://bkt/dir/blob.bin", "3 s")
+    server.shutdown()
+
+
+def tls(tmp):
+    """A self-signed certificate, and a trusted one for another name: neither retried."""
+    key, cert = os.path.join(tmp, "key.pem"), os.path.join(tmp, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=elsewhere.example",
+                    "-addext", "subjectAltName=DNS:elsewhere.example"],
+                   check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server, env = start_scenario("honest", ctx)
+    url = "s3://bkt/dir/blob.bin"
+    err = expect_failure("a self-signed certificate", ["get", url, "-o", "-"], env, url,
+                         "self-signed", "AWS_CA_BUNDLE")
+    check("self-signed: not retried", server.requests == 0 and "1 attempt" in err, err)
+    env["AWS_CA_BUNDLE"] = cert
+    expect_failure("a certificate for another host name", ["get", url, "-o", "-"], env, url,
+                   "127.0.0.1", "name")
+    server.shutdown()
+
+
+def refused():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    env = env_for("http://127.0.0.1:%d" % port)
+    expect_failure("no server at the endpoint", ["get", "s3://bkt/dir/blob.bin", "-o", "-", "--retries", "1"],
+                   env, "s3://bkt/dir/blob.bin", "127.0.0.1:%d" % port)
+
+
+def main():
+    tmp = tempfile.mkdtemp()
+    try:
+        honest(tmp)
+        hostile()
+        tls(tmp)
+        refused()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d of %d checks passed" % (sum(results), len(results)))
+    return 0 if results and all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
