@@ -311,7 +311,8 @@ static int append_text(struct reader *r, struct tcol *c, const char *s, size_t n
             return fail(r, FDATA_ECORRUPT, c->name, "invalid UTF-8 in '%s'", s, n);
         if (c->values_len + n > INT32_MAX || grow(c, n))
             return fail(r, FDATA_ENOMEM, c->name, "too much text%s", "", 0);
-        memcpy(c->values + c->values_len, s, n);
+        if (n) /* an empty string on an empty buffer: values may still be NULL */
+            memcpy(c->values + c->values_len, s, n);
         c->values_len += n;
         set_valid(c, 1);
         return 0;

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "../common/strbuf.h"
+#include "../pipeline/key_file.h"
 #include "cli.h"
 
 struct s3_args {
@@ -108,13 +110,15 @@ int cmd_ls(int argc, char **argv) {
     } else {
         for (size_t i = 0; i < l.count; i++) {
             const struct fdata_s3_entry *e = &l.entries[i];
+            char key[4200];
+            fdata_escape_controls(e->key, key, sizeof key);
             if (a.long_format && !e->is_prefix)
                 printf("%12" PRId64 "  %s  %s  %s\n", e->size, e->last_modified ? e->last_modified : "-",
-                       e->etag ? e->etag : "-", e->key);
+                       e->etag ? e->etag : "-", key);
             else if (a.long_format)
-                printf("%12s  %s\n", "PRE", e->key);
+                printf("%12s  %s\n", "PRE", key);
             else
-                printf("%s\n", e->key);
+                printf("%s\n", key);
         }
         fdata_s3_listing_free(&l);
     }
@@ -147,23 +151,6 @@ static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Writes one downloaded object to DIR/<key relative to the prefix> (directories made). */
-static int write_object(const char *dir, const char *rel, const void *data, size_t size) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
-        *p = '\0';
-        mkdir(path, 0777);
-        *p = '/';
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return cli_fail("%s: cannot create: %s", path, strerror(errno));
-    int bad = size && fwrite(data, 1, size, f) != size;
-    bad |= fclose(f) != 0;
-    return bad ? cli_fail("%s: write error", path) : 0;
 }
 
 struct transfer_totals {
@@ -211,24 +198,52 @@ static void free_urls(struct url_list *l) {
     free(l->sizes);
 }
 
-/* A URL ending in '/' is a prefix: every object below it, names relative to it. */
-static int expand_url(fdata_s3_client *client, const char *url, struct url_list *out) {
+static int write_object(const char *dir, const char *name, const void *data, size_t size) {
+    struct fdata_error err = {0};
+    return key_file_write(dir, name, data, size, &err) == FDATA_OK ? 0 : cli_fail("%s", err.message);
+}
+
+/* The file name below DIR for a key listed below prefix ("" for a URL's last segment);
+ * NULL after saying why it cannot be one. */
+static const char *file_name(const char *bucket_url_end, const char *url, const char *key,
+                             const char *prefix) {
+    const char *why, *name = key_file_name(key, prefix, &why);
+    char shown[4200];
+    if (!name)
+        cli_fail("%.*s%s: not written to a file: %s", (int)(bucket_url_end - url), url,
+                 fdata_escape_controls(key, shown, sizeof shown), why);
+    return name;
+}
+
+/* A URL ending in '/' is a prefix: every object below it (folder markers skipped), files
+ * named by their keys below it when out_dir is a folder (not "-"). */
+static int expand_url(fdata_s3_client *client, const char *url, const char *out_dir,
+                      struct url_list *out) {
     size_t n = strlen(url);
+    int to_dir = strcmp(out_dir, "-") != 0;
+    const char *bucket_end = strchr(url + 5, '/');
+    const char *bucket_url_end = bucket_end ? bucket_end + 1 : url + n;
     if (url[n - 1] != '/') {
-        const char *base = strrchr(url + 5, '/');
-        return add_url(out, url, base ? base + 1 : url + 5, -1);
+        const char *base = strrchr(url + 5, '/'), *name = base ? base + 1 : url + 5;
+        if (to_dir && !file_name(name, url, name, ""))
+            return 1;
+        return add_url(out, url, name, -1);
     }
     struct fdata_s3_listing l;
     struct fdata_error err = {0};
     if (fdata_s3_list(client, url, 1, &l, &err) != FDATA_OK)
         return cli_fail("%s", err.message);
-    const char *bucket_end = strchr(url + 5, '/');
-    size_t prefix_len = strlen(bucket_end + 1);
     int rc = 0;
     for (size_t i = 0; i < l.count && rc == 0; i++) {
+        const char *key = l.entries[i].key, *name = key;
+        if (key_is_folder_marker(key, l.entries[i].size))
+            continue;
+        if (to_dir && !(name = file_name(bucket_url_end, url, key, bucket_url_end)))
+            rc = 1;
         char obj[4096];
-        snprintf(obj, sizeof obj, "%.*s%s", (int)(bucket_end + 1 - url), url, l.entries[i].key);
-        rc = add_url(out, obj, l.entries[i].key + prefix_len, l.entries[i].size);
+        snprintf(obj, sizeof obj, "%.*s%s", (int)(bucket_url_end - url), url, key);
+        if (rc == 0)
+            rc = add_url(out, obj, name, l.entries[i].size);
     }
     fdata_s3_listing_free(&l);
     return rc;
@@ -318,12 +333,9 @@ static int get_all(fdata_s3_client *client, const struct url_list *l, const stru
         }
     if (s.failed)
         rc = 1; /* a write failed (and said so), or an object did */
-    for (size_t i = 0; rc && s.arrived && strcmp(a->out_dir, "-") != 0 && i < l->count; i++) {
-        char path[4096]; /* no partial download passed off as complete: its files go */
-        snprintf(path, sizeof path, "%s/%s", a->out_dir, l->names[i]);
-        if (s.arrived[i])
-            unlink(path);
-    }
+    for (size_t i = 0; rc && s.arrived && strcmp(a->out_dir, "-") != 0 && i < l->count; i++)
+        if (s.arrived[i]) /* no partial download passed off as complete: its files go */
+            key_file_remove(a->out_dir, l->names[i]);
     for (size_t i = 0; s.held && i < l->count; i++)
         fdata_s3_data_free(s.held[i].data); /* stdout: those after a failure */
     pthread_mutex_destroy(&s.lock);
@@ -369,7 +381,7 @@ int cmd_get(int argc, char **argv) {
     struct url_list urls = {0};
     int rc = 0;
     for (int i = a.first; i < a.argc && rc == 0; i++)
-        rc = expand_url(client, argv[i], &urls);
+        rc = expand_url(client, argv[i], a.out_dir, &urls);
     if (rc == 0)
         rc = get_all(client, &urls, &a, &t);
     if (rc == 0)

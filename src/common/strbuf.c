@@ -1,4 +1,5 @@
 /* Growable byte strings. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "strbuf.h"
@@ -43,4 +44,20 @@ const char *fdata_sb_cstr(struct fdata_strbuf *b) {
 void fdata_sb_free(struct fdata_strbuf *b) {
     free(b->buf);
     memset(b, 0, sizeof *b);
+}
+
+char *fdata_escape_controls(const char *s, char *out, size_t size) {
+    size_t n = 0;
+    for (; *s && n + 1 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != 0x7f)
+            out[n++] = (char)c;
+        else if (n + 5 <= size - 1)
+            n += (size_t)snprintf(out + n, 5, "\\x%02x", c);
+        else
+            break;
+    }
+    if (size)
+        out[n] = '\0';
+    return out;
 }

@@ -19,4 +19,9 @@ void fdata_sb_putc(struct fdata_strbuf *b, char c);
 const char *fdata_sb_cstr(struct fdata_strbuf *b);
 void fdata_sb_free(struct fdata_strbuf *b);
 
+/* s for a message or a listing: control characters (bytes below 0x20, and 0x7f) written as
+ * \xHH so that a name from a server cannot move the cursor, clear the screen or forge a
+ * line; cut to fit `size` bytes (with the NUL).  Returns out. */
+char *fdata_escape_controls(const char *s, char *out, size_t size);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "../common/common.h"
+#include "../common/strbuf.h"
 #include "sources.h"
 
 static int add(struct load_files *f, const char *name, size_t rel_at, int is_s3, int64_t size) {
@@ -51,7 +52,15 @@ static int expand_s3(const char *src, fdata_s3_client *s3, struct load_files *ou
     int status = fdata_s3_list(s3, dir, 1, &l, err), listed = status == FDATA_OK;
     size_t bucket_len = (size_t)(strchr(src + 5, '/') - src) + 1, first = out->count;
     for (size_t i = 0; status == FDATA_OK && i < l.count; i++) {
-        const char *key = l.entries[i].key, *rel = key + strlen(dir) - bucket_len;
+        const char *key = l.entries[i].key;
+        char shown[1024];
+        if (strncmp(key, dir + bucket_len, strlen(dir) - bucket_len) != 0) { /* a server's lie */
+            status = fdata_set_error(err, FDATA_ECORRUPT, "%s: the listing gave key '%s', not "
+                                     "below the prefix", src,
+                                     fdata_escape_controls(key, shown, sizeof shown));
+            break;
+        }
+        const char *rel = key + strlen(dir) - bucket_len;
         if (l.entries[i].is_prefix || skipped(key) ||
             (pattern && (strchr(rel, '/') || fnmatch(pattern, rel, 0) != 0)))
             continue;

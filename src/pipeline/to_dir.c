@@ -1,14 +1,13 @@
 /* fdata_load_to_dir: objects streamed into files as they arrive (see fastdata/load.h). */
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 #include "fastdata/load.h"
 #include "../common/common.h"
+#include "../common/strbuf.h"
+#include "key_file.h"
 #include "sources.h"
 
 struct to_dir {
@@ -23,44 +22,12 @@ struct to_dir {
     pthread_mutex_t lock;
 };
 
-/* dir/rel with the directories below dir made; tmp gets the temporary name beside it. */
-static int target(const char *dir, const char *rel, char *path, char *tmp, size_t size) {
-    if (snprintf(path, size, "%s/%s", dir, rel) >= (int)size || strstr(rel, "..") == rel ||
-        strstr(rel, "/../"))
-        return -1;
-    for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
-        *p = '\0';
-        mkdir(path, 0777);
-        *p = '/';
-    }
-    const char *base = strrchr(path, '/') + 1;
-    snprintf(tmp, size, "%.*s.%s.part", (int)(base - path), path, base);
-    return 0;
-}
-
-static int write_file(const char *path, const char *tmp, const void *data, size_t size) {
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return -1;
-    int bad = size && fwrite(data, 1, size, f) != size;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 /* On a download thread: one object is in, or failed. */
 static void on_object(void *ctx, size_t i, struct fdata_s3_get_result *r) {
     struct to_dir *t = ctx;
-    char path[4096], tmp[4200];
     struct fdata_error e = {0};
-    int status = r->status ? fdata_set_error(&e, r->status, "%s", r->error) : FDATA_OK;
-    if (status == FDATA_OK && target(t->dir, t->files->items[i].rel, path, tmp, sizeof path) != 0)
-        status = fdata_set_error(&e, FDATA_EINVAL, "%s: no file name under %s for it", r->url, t->dir);
-    else if (status == FDATA_OK && write_file(path, tmp, r->data, r->size) != 0)
-        status = fdata_set_error(&e, FDATA_EIO, "%s: cannot write: %s", path, strerror(errno));
+    int status = r->status ? fdata_set_error(&e, r->status, "%s", r->error)
+                           : key_file_write(t->dir, t->files->items[i].rel, r->data, r->size, &e);
     fdata_s3_data_free(r->data);
     fdata_s3_budget_release(t->budget, r->size);
     pthread_mutex_lock(&t->lock);
@@ -82,9 +49,15 @@ static int download(fdata_s3_client *c, const struct load_files *files,
     struct fdata_s3_get_result *res = calloc(files->count + 1, sizeof *res);
     int status = urls && sizes && res ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t i = 0; status == FDATA_OK && i < files->count; i++) {
+        const char *why = NULL;
+        char shown[4096];
         if (!files->items[i].is_s3)
             status = fdata_set_error(err, FDATA_EINVAL, "%s: only s3:// sources are downloaded "
                                      "into a directory", files->items[i].name);
+        else if (!key_file_name(files->items[i].rel, "", &why)) /* checked before any download */
+            status = fdata_set_error(err, FDATA_EINVAL, "%s: not written below %s: %s",
+                                     fdata_escape_controls(files->items[i].name, shown, sizeof shown),
+                                     t->dir, why);
         urls[i] = files->items[i].name;
         sizes[i] = files->items[i].size;
     }
@@ -115,7 +88,6 @@ int fdata_load_to_dir(const char *const *sources, size_t n, const struct fdata_l
     pthread_mutex_init(&t.lock, NULL);
     struct load_files files = {0};
     fdata_s3_client *c = NULL;
-    mkdir(dir, 0777);
     int status = fdata_s3_client_new(o->s3, &c, err);
     if (status == FDATA_OK)
         status = load_files_expand(sources, n, c, &files, err);
@@ -126,11 +98,9 @@ int fdata_load_to_dir(const char *const *sources, size_t n, const struct fdata_l
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK)
         status = download(c, &files, o, &t, err);
-    for (size_t i = 0; status != FDATA_OK && t.written && i < files.count; i++) {
-        char path[4096], tmp[4200];
-        if (t.written[i] && target(dir, files.items[i].rel, path, tmp, sizeof path) == 0)
-            unlink(path); /* nothing partial left behind */
-    }
+    for (size_t i = 0; status != FDATA_OK && t.written && i < files.count; i++)
+        if (t.written[i])
+            key_file_remove(dir, files.items[i].rel); /* nothing partial left behind */
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (report) {
         memset(report, 0, sizeof *report);

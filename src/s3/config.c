@@ -1,5 +1,7 @@
 /* S3 URLs, endpoints, regions and static credentials (see config.h). */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,8 +165,59 @@ static int keys_from_file(struct s3_config *c, const char *path, const char *sec
     return found;
 }
 
-/* Records where STS web-identity credentials come from (fetched by the client). */
-static int web_identity(struct s3_config *c, s3_getenv_fn env, void *ctx) {
+/* Whether a parsed host is the loopback (127.0.0.0/8, ::1, localhost) or, with link_local,
+ * one of the container agents' addresses (ECS 169.254.170.2, EKS 169.254.170.23 and
+ * fd00:ec2::23). */
+static int trusted_http_host(const char *host, int link_local) {
+    char bare[64] = "";
+    size_t n = strlen(host);
+    if (host[0] == '[' && n > 2 && n - 2 < sizeof bare) { /* CURLU keeps IPv6 brackets */
+        memcpy(bare, host + 1, n - 2);
+        bare[n - 2] = '\0';
+    } else if (n < sizeof bare) {
+        memcpy(bare, host, n + 1);
+    }
+    unsigned char a[16], b[16];
+    if (strcasecmp(bare, "localhost") == 0)
+        return 1;
+    if (inet_pton(AF_INET, bare, a) == 1)
+        return a[0] == 127 || (link_local && (strcmp(bare, "169.254.170.2") == 0 ||
+                                              strcmp(bare, "169.254.170.23") == 0));
+    if (inet_pton(AF_INET6, bare, a) != 1)
+        return 0;
+    inet_pton(AF_INET6, "::1", b);
+    int loopback = memcmp(a, b, 16) == 0;
+    inet_pton(AF_INET6, "fd00:ec2::23", b);
+    return loopback || (link_local && memcmp(a, b, 16) == 0);
+}
+
+int s3_credential_url_allowed(const char *url, int link_local, struct fdata_error *err) {
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL;
+    int parsed = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+                 curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+                 curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+    int has_user = u && (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+                         curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK);
+    int ok = parsed && !has_user &&
+             (strcasecmp(scheme, "https") == 0 ||
+              (strcasecmp(scheme, "http") == 0 && trusted_http_host(host, link_local)));
+    curl_free(scheme), curl_free(host), curl_free(user), curl_free(password);
+    curl_url_cleanup(u);
+    if (ok)
+        return FDATA_OK;
+    return fdata_set_error(err, FDATA_EINVAL, "%s",
+                           !parsed ? "not a URL"
+                           : has_user ? "a user name or password in the URL is not accepted"
+                           : link_local ? "must be https://, or http:// to the loopback or the "
+                                          "container agent's address (169.254.170.2, "
+                                          "169.254.170.23, fd00:ec2::23)"
+                                        : "must be https://, or http:// to the loopback");
+}
+
+/* Records where STS web-identity credentials come from (fetched by the client); the token
+ * goes only over https (http to the loopback, for local test servers). */
+static int web_identity(struct s3_config *c, s3_getenv_fn env, void *ctx, struct fdata_error *err) {
     const char *session = env("AWS_ROLE_SESSION_NAME", ctx), *sts = env("AWS_ENDPOINT_URL_STS", ctx);
     char name[64], url[256];
     snprintf(name, sizeof name, "fastdata-%ld", (long)getpid());
@@ -173,23 +226,12 @@ static int web_identity(struct s3_config *c, s3_getenv_fn env, void *ctx) {
     c->role_arn = strdup(env("AWS_ROLE_ARN", ctx));
     c->role_session = strdup(session && *session ? session : name);
     c->sts_endpoint = strdup(sts && *sts ? sts : url);
-    return c->web_token_file && c->role_arn && c->role_session && c->sts_endpoint ? FDATA_OK
-                                                                                   : FDATA_ENOMEM;
-}
-
-/* The SDKs' rule: a full URI must be HTTPS, or HTTP to the loopback or the container
- * agents' link-local addresses, so that the token never crosses a network in clear. */
-static int allowed_container_uri(const char *uri) {
-    static const char *const hosts[] = {"http://127.0.0.1", "http://localhost", "http://[::1]",
-                                        "http://169.254.170.2", "http://169.254.170.23"};
-    if (strncmp(uri, "https://", 8) == 0)
-        return 1;
-    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
-        size_t n = strlen(hosts[i]);
-        if (strncmp(uri, hosts[i], n) == 0 && (uri[n] == ':' || uri[n] == '/' || uri[n] == '\0'))
-            return 1;
-    }
-    return 0;
+    if (!c->web_token_file || !c->role_arn || !c->role_session || !c->sts_endpoint)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    int status = s3_credential_url_allowed(c->sts_endpoint, 0, err);
+    if (status != FDATA_OK)
+        fdata_error_prefix(err, "AWS_ENDPOINT_URL_STS");
+    return status;
 }
 
 /* Records where container credentials come from (fetched by the client). */
@@ -203,10 +245,10 @@ static int container(struct s3_config *c, s3_getenv_fn env, void *ctx, struct fd
         snprintf(uri, sizeof uri, "http://169.254.170.2%s", rel);
     else
         snprintf(uri, sizeof uri, "%s", full ? full : "");
-    if (!allowed_container_uri(uri))
-        return fdata_set_error(err, FDATA_EINVAL,
-                               "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https:// or http:// to "
-                               "the loopback or the container agent's address");
+    if (s3_credential_url_allowed(uri, 1, err) != FDATA_OK) {
+        fdata_error_prefix(err, "AWS_CONTAINER_CREDENTIALS_%s_URI", rel && *rel ? "RELATIVE" : "FULL");
+        return err ? err->code : FDATA_EINVAL;
+    }
     c->container_uri = strdup(uri);
     c->container_auth = token && *token ? strdup(token) : NULL;
     c->container_auth_file = token_file && *token_file ? strdup(token_file) : NULL;
@@ -241,8 +283,10 @@ static int resolve_credentials(const struct s3_config_options *o, s3_getenv_fn e
                  f->profile);
         c->credential_source = c->source_buf;
     } else if (env("AWS_WEB_IDENTITY_TOKEN_FILE", ctx) && env("AWS_ROLE_ARN", ctx)) {
-        status = web_identity(c, env, ctx);
+        status = web_identity(c, env, ctx, err);
         c->credential_source = "web identity (STS AssumeRoleWithWebIdentity)";
+        if (status != FDATA_OK)
+            return status;
     } else if (env("AWS_CONTAINER_CREDENTIALS_FULL_URI", ctx) ||
                env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", ctx)) {
         status = container(c, env, ctx, err);

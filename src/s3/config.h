@@ -69,6 +69,14 @@ int s3_config_resolve(const struct s3_config_options *o, s3_getenv_fn getenv_fn,
                       struct s3_config *out, struct fdata_error *err);
 void s3_config_free(struct s3_config *c);
 
+/* Whether a credential provider's URL may receive a token (the container credentials
+ * endpoint, link_local = 1; the STS endpoint of web identity, link_local = 0): checked on the
+ * URL as libcurl parses it, so that what is checked is the host the request goes to.
+ * https:// is allowed; http:// only to the loopback (127.0.0.0/8, ::1, localhost) or, with
+ * link_local, the container agents' addresses; a user name or password in the URL never.
+ * FDATA_EINVAL saying why otherwise (the URL itself is not repeated: it may hold a secret). */
+int s3_credential_url_allowed(const char *url, int link_local, struct fdata_error *err);
+
 /* "10Gb/s", "200MB/s", "1073741824": a rate as the AWS CLI's s3 target_bandwidth setting
  * writes it (a number of bytes per second, or with a suffix: B bytes, b bits, K M G T in
  * powers of 2, then "/s"), in Gbit/s (10^9).  FDATA_EINVAL for anything else. */

@@ -88,21 +88,24 @@ static void response_free(struct response *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* GET the STS query API; the answer's body in r. */
+/* POST AssumeRoleWithWebIdentity to STS, its parameters form-encoded in the body (not in
+ * the URL, which proxies and server logs record); the answer's body in r. */
 static int ask_sts(fdata_s3_client *c, const char *token, struct response *r,
                    struct fdata_error *err) {
-    struct fdata_strbuf url = {0};
-    fdata_sb_puts(&url, c->cfg.sts_endpoint);
-    fdata_sb_puts(&url, "/?Action=AssumeRoleWithWebIdentity&Version=2011-06-15&DurationSeconds=3600");
-    put_param(&url, "RoleArn", c->cfg.role_arn);
-    put_param(&url, "RoleSessionName", c->cfg.role_session);
-    put_param(&url, "WebIdentityToken", token);
-    struct request q = {"AssumeRoleWithWebIdentity", "GET", c->cfg.sts_endpoint, NULL, NULL,
-                        NULL, NULL, 0, 0, -1, NULL};
-    int status = url.oom ? fdata_set_error(err, FDATA_ENOMEM, "out of memory")
-                         : fetch(c, &q, fdata_sb_cstr(&url), NULL, 0, r, err);
-    OPENSSL_cleanse(url.buf ? url.buf : "", url.buf ? url.len : 0); /* it held the token */
-    fdata_sb_free(&url);
+    struct fdata_strbuf body = {0};
+    fdata_sb_puts(&body, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&DurationSeconds=3600");
+    put_param(&body, "RoleArn", c->cfg.role_arn);
+    put_param(&body, "RoleSessionName", c->cfg.role_session);
+    put_param(&body, "WebIdentityToken", token);
+    struct curl_slist *h =
+        curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
+    struct request q = {"AssumeRoleWithWebIdentity", "POST", c->cfg.sts_endpoint, NULL, NULL,
+                        NULL, fdata_sb_cstr(&body), body.len, 0, -1, NULL};
+    int status = body.oom || !h ? fdata_set_error(err, FDATA_ENOMEM, "out of memory")
+                                : fetch(c, &q, c->cfg.sts_endpoint, h, 0, r, err);
+    OPENSSL_cleanse(body.buf ? body.buf : "", body.buf ? body.len : 0); /* it held the token */
+    fdata_sb_free(&body);
+    curl_slist_free_all(h);
     return status;
 }
 

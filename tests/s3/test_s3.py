@@ -179,6 +179,7 @@ def main(tmp, env):
     check("get of 1005 objects in parallel", rc == 0 and sorted(os.listdir(got_many)) ==
           ["k%04d" % i for i in range(1005)] and "got 1005 objects" in err, err)
 
+    key_tests(tmp, env, bucket)
     fault_tests(tmp, env, bucket, rnd)
     checksum_tests(tmp, env, bucket)
     budget_tests(tmp, env, bucket)
@@ -226,7 +227,7 @@ def fake_service(respond):
             self.end_headers()
             self.wfile.write(body)
 
-        do_PUT = do_GET
+        do_PUT = do_POST = do_GET
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -255,7 +256,9 @@ def web_identity_tests(tmp, env, prefix):
     key, secret = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
 
     def sts(handler):
-        q = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(handler.path).query))
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0)).decode()
+        q = dict(urllib.parse.parse_qsl(body), method=handler.command, path=handler.path,
+                 type=handler.headers.get("Content-Type", ""))
         seen.append(q)
         if q.get("RoleArn", "").endswith("denied"):
             return 403, ("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
@@ -273,9 +276,18 @@ def web_identity_tests(tmp, env, prefix):
                        AWS_ROLE_ARN="arn:aws:iam::123456789012:role/reader",
                        AWS_ENDPOINT_URL_STS="http://127.0.0.1:%d" % server.server_port)
     rc, out, err = run("ls", prefix, env=wenv)
-    check("web identity: STS keys sign the requests", rc == 0 and b"objs/" in out and seen and
+    check("web identity: STS keys sign the requests; the token goes in a form-encoded POST body, "
+          "not the URL", rc == 0 and b"objs/" in out and seen and
           seen[0].get("WebIdentityToken") == "eyJ.the-token.sig" and
-          seen[0].get("Action") == "AssumeRoleWithWebIdentity", err + str(seen))
+          seen[0].get("Action") == "AssumeRoleWithWebIdentity" and seen[0]["method"] == "POST" and
+          "token" not in seen[0]["path"] and
+          seen[0]["type"].startswith("application/x-www-form-urlencoded"), err + str(seen))
+    asked = len(seen)
+    rc, out, err = run("ls", prefix, env=dict(wenv, AWS_ENDPOINT_URL_STS="http://192.0.2.1:%d" %
+                                              server.server_port))
+    check("web identity: an STS endpoint over plain http off the loopback is refused before "
+          "the token is sent", rc == 1 and "AWS_ENDPOINT_URL_STS" in err and "https://" in err and
+          err.count("\n") == 1 and len(seen) == asked, err)
     wenv["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/denied"
     rc, out, err = run("ls", prefix, env=wenv)
     check("web identity refused: one clear error", rc == 1 and "AccessDenied" in err and
@@ -310,6 +322,14 @@ def container_tests(tmp, env, prefix):
     rc, out, err = run("ls", prefix, env=cenv)
     check("a container URI off the loopback over plain HTTP is refused", rc == 1 and
           "https://" in err, err)
+    asked = len(seen)
+    cenv["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = write_token(tmp, "agent-token", "agent-token")
+    cenv["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://169.254.170.2:1@127.0.0.1:%d/creds" % \
+        server.server_port
+    rc, out, err = run("ls", prefix, env=cenv)
+    check("a container URI whose allowed-looking address is user info (the host is the one "
+          "after '@') is refused; the token is not sent", rc == 1 and "user name" in err and
+          err.count("\n") == 1 and len(seen) == asked, err + str(seen))
     server.shutdown()
 
 
@@ -756,6 +776,86 @@ def region_tests(tmp, env, bucket):
     rc, out, err = load_dump("s3://%s/dataset/duckdb_prim_*" % bucket, env=wrong)
     check("a load from a bucket in another region", rc == 0 and "files 14 rows 14000" in err,
           err[-500:])
+
+
+def tree(path):
+    """Every file and folder below path, relative to it."""
+    return sorted(os.path.relpath(os.path.join(d, n), path)
+                  for d, dirs, files in os.walk(path) for n in dirs + files)
+
+
+def key_tests(tmp, env, bucket):
+    """Keys as files below -o DIR / --to DIR.  Against Swift: folder markers (0-byte keys
+    ending in '/', as the S3 console writes) are skipped and an output folder that does not
+    exist yet is made, parents too.  Against a scripted listing (keys Swift will not store):
+    a key that climbs out of DIR, lies outside the prefix, is shorter than it, or carries a
+    control character is refused before anything is written, exit 1 with one clear line, and
+    nothing appears outside DIR; ls prints control characters escaped."""
+    import urllib.parse
+    port = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    for key, data in (("markers/", b""), ("markers/sub/", b""), ("markers/a.bin", b"a" * 10),
+                      ("markers/sub/b.bin", b"b" * 20)):
+        subprocess.run(["curl", "-sf", "-o", "/dev/null", "--aws-sigv4", "aws:amz:us-east-1:s3",
+                        "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-X", "PUT",
+                        "--data-binary", data,
+                        "http://test%%3Atester:testing@127.0.0.1:%s/%s/%s" % (port, bucket, key)],
+                       check=True)
+    rc, out, err = run("ls", "-r", "s3://%s/markers/" % bucket, env=env)
+    check("Swift stores folder markers", out.decode().split() ==
+          ["markers/", "markers/a.bin", "markers/sub/", "markers/sub/b.bin"], out + err.encode())
+    dest = os.path.join(tmp, "new-parent", "not-yet")
+    rc, out, err = run("get", "s3://%s/markers/" % bucket, "-o", dest, env=env)
+    check("get of a prefix with folder markers into a folder that does not exist yet: markers "
+          "skipped, folders made", rc == 0 and tree(dest) == ["a.bin", "sub", "sub/b.bin"] and
+          open(os.path.join(dest, "sub/b.bin"), "rb").read() == b"b" * 20 and
+          "got 2 objects" in err, err + str(os.path.isdir(dest) and tree(dest)))
+    dest = os.path.join(tmp, "load-new", "deeper")
+    rc, out, err = run("load", "s3://%s/markers/" % bucket, "--to", dest, env=env)
+    check("load --to a folder that does not exist yet, with folder markers",
+          rc == 0 and tree(dest) == ["a.bin", "sub", "sub/b.bin"], err)
+
+    listing = {}
+
+    def s3(handler):
+        url = urllib.parse.urlparse(handler.path)
+        if "list-type=2" in url.query:
+            keys = listing["keys"]
+            return 200, ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>b</Name>"
+                         "<KeyCount>%d</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false"
+                         "</IsTruncated>%s</ListBucketResult>" % (len(keys), "".join(
+                             "<Contents><Key>%s</Key><Size>1</Size><LastModified>2024-01-01T00:00:00.000Z"
+                             "</LastModified><ETag>\"e\"</ETag></Contents>" % k for k in keys))).encode()
+        listing["got"] = listing.get("got", 0) + 1
+        return 200, b"x"
+
+    server = fake_service(s3)
+    fenv = dict(env, AWS_ENDPOINT_URL="http://127.0.0.1:%d" % server.server_port)
+    box = os.path.join(tmp, "box")  # DIR is box/out: nothing may appear in box but out
+    for name, keys, words in (
+            ("a key climbing out with ..", ["evil/ok", "evil/../../x"], ["evil/../../x", "'..'"]),
+            ("a key climbing out below a folder", ["evil/a/../../../y"], ["evil/a/../../../y"]),
+            ("a key outside the prefix", ["other/z"], ["other/z", "not below the prefix"]),
+            ("a key shorter than the prefix", ["ev"], ["not below the prefix"]),
+            ("an absolute key", ["evil//etc/x"], ["absolute"]),
+            ("a key with a newline", ["evil/a&#10;b"], ["evil/a\\x0ab", "control"]),
+            ("a non-empty key ending in /", ["evil/d/"], ["evil/d/"])):
+        listing.update(keys=keys, got=0)
+        for cmd in (["get", "s3://bkt/evil/", "-o"], ["load", "s3://bkt/evil/", "--to"]):
+            if cmd[0] == "load" and keys[-1].endswith("/"):
+                continue  # load skips every key ending in '/' (tested with Swift above)
+            subprocess.run(["rm", "-rf", box])
+            os.makedirs(box)
+            rc, out, err = run(*cmd, os.path.join(box, "out"), env=fenv)
+            check("%s %s: refused before any download, one clear line, nothing outside DIR"
+                  % (cmd[0], name), rc == 1 and err.count("\n") == 1 and
+                  all(w in err for w in words) and listing["got"] == 0 and
+                  os.listdir(box) in ([], ["out"]) and not os.path.exists(os.path.join(tmp, "x")),
+                  err + str(tree(box)))
+    listing.update(keys=["evil/a&#10;fake line", "evil/\tb"])
+    rc, out, err = run("ls", "-r", "s3://bkt/evil/", env=fenv)
+    check("ls escapes control characters in keys", rc == 0 and
+          out == b"evil/a\\x0afake line\nevil/\\x09b\n", out)
+    server.shutdown()
 
 
 def reflected_crc(poly, width):

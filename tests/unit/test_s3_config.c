@@ -208,6 +208,58 @@ static void test_target_throughput(void) {
     CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_EINVAL);
 }
 
+/* The credential providers' URLs, judged by the host libcurl parses, not by their text. */
+static void test_credential_urls(void) {
+    struct fdata_error err;
+    static const char *const container_ok[] = {
+        "https://creds.example.com/x", "http://127.0.0.1:9432/creds", "http://127.9.8.7/",
+        "http://localhost:80/", "http://[::1]:8080/c", "http://169.254.170.2/v2/creds",
+        "http://169.254.170.23/v1/credentials", "http://[fd00:ec2::23]/v1/credentials",
+        "HTTP://127.0.0.1/"};
+    static const char *const container_bad[] = {
+        "http://169.254.170.2:1@127.0.0.1:9432/", /* user info: the host is not what it seems */
+        "http://127.0.0.1@evil.example.com/", "http://169.254.170.2.evil.example.com/",
+        "http://127.0.0.1.evil.example.com/", "http://192.0.2.1/creds", "http://10.0.0.1/",
+        "http://[::2]/", "ftp://127.0.0.1/", "file:///etc/passwd", "127.0.0.1/creds", "",
+        "http://", "https://user:pw@creds.example.com/"};
+    for (size_t i = 0; i < sizeof container_ok / sizeof *container_ok; i++) {
+        int ok = s3_credential_url_allowed(container_ok[i], 1, &err) == FDATA_OK;
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "  refused: %s (%s)\n", container_ok[i], err.message);
+    }
+    for (size_t i = 0; i < sizeof container_bad / sizeof *container_bad; i++) {
+        int refused = s3_credential_url_allowed(container_bad[i], 1, &err) == FDATA_EINVAL;
+        CHECK(refused);
+        if (!refused)
+            fprintf(stderr, "  allowed: %s\n", container_bad[i]);
+    }
+    CHECK(s3_credential_url_allowed("http://169.254.170.2:1@127.0.0.1:9432/", 1, &err) ==
+              FDATA_EINVAL && strstr(err.message, "user name") && !strstr(err.message, "9432"));
+    /* STS: https, or http to the loopback only */
+    CHECK(s3_credential_url_allowed("https://sts.eu-west-1.amazonaws.com", 0, &err) == FDATA_OK);
+    CHECK(s3_credential_url_allowed("http://127.0.0.1:5000", 0, &err) == FDATA_OK);
+    CHECK(s3_credential_url_allowed("http://169.254.170.2/", 0, &err) == FDATA_EINVAL &&
+          strstr(err.message, "https://"));
+    CHECK(s3_credential_url_allowed("http://sts.amazonaws.com", 0, &err) == FDATA_EINVAL);
+
+    struct fake_env env = {{"HOME", "/nonexistent", "AWS_WEB_IDENTITY_TOKEN_FILE", "/t",
+                            "AWS_ROLE_ARN", "arn:aws:iam::1:role/r", "AWS_ENDPOINT_URL_STS",
+                            "http://sts.example.com", NULL}};
+    struct s3_config_options o = {0};
+    struct s3_config c;
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_EINVAL &&
+          strstr(err.message, "AWS_ENDPOINT_URL_STS") && strstr(err.message, "https://"));
+    env.pairs[7] = "https://sts.example.com";
+    CHECK(s3_config_resolve(&o, fake_getenv, &env, &c, &err) == FDATA_OK &&
+          strcmp(c.sts_endpoint, "https://sts.example.com") == 0);
+    s3_config_free(&c);
+    struct fake_env cenv = {{"HOME", "/nonexistent", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                             "http://169.254.170.2:1@127.0.0.1:9432/", NULL}};
+    CHECK(s3_config_resolve(&o, fake_getenv, &cenv, &c, &err) == FDATA_EINVAL &&
+          strstr(err.message, "AWS_CONTAINER_CREDENTIALS_FULL_URI"));
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/fdata-s3cfg-XXXXXX");
     if (!mkdtemp(dir))
@@ -218,6 +270,7 @@ int main(void) {
     test_request_urls();
     test_bandwidth();
     test_target_throughput();
+    test_credential_urls();
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
