@@ -429,7 +429,8 @@ static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_
                                "dictionary page in unsupported encoding %d", ph->encoding);
     if (ph->num_values < 0)
         return fail(d, FDATA_ECORRUPT, "dictionary page with a negative value count");
-    return pq_dictionary_load(&d->dict, d->leaf, body, len, (size_t)ph->num_values, d->err);
+    FDATA_RETURN_IF(pq_dictionary_load(&d->dict, d->leaf, body, len, (size_t)ph->num_values, d->err));
+    return pq_dictionary_convert(&d->dict, d->leaf, d->err);
 }
 
 static int decode_page(struct chunk_decoder *d, const struct pq_page_header *ph,

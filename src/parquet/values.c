@@ -114,10 +114,20 @@ static void gather_fixed(const uint8_t *dict, const uint32_t *idx, size_t k, int
     } else if (w == 8) {
         for (size_t i = 0; i < k; i++)
             memcpy(dst + i * 8, dict + (size_t)idx[i] * 8, 8);
+    } else if (w == 16) { /* decimal128 from a converted dictionary */
+        for (size_t i = 0; i < k; i++)
+            memcpy(dst + i * 16, dict + (size_t)idx[i] * 16, 16);
     } else {
         for (size_t i = 0; i < k; i++)
             memcpy(dst + i * (size_t)w, dict + (size_t)idx[i] * (size_t)w, (size_t)w);
     }
+}
+
+int pq_gather_dictionary(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
+                         size_t k, const uint8_t *entries, int width, uint8_t *dst) {
+    FDATA_RETURN_IF(decode_indices(t, encoding, p, len, k));
+    gather_fixed(entries, t->scratch->indices, k, width, dst);
+    return FDATA_OK;
 }
 
 /* PLAIN BYTE_ARRAY: <u32 length><bytes> repeated; checked in a first pass, copied in a second. */
@@ -292,9 +302,7 @@ int pq_decode_fixed(struct pq_value_target *t, int encoding, const uint8_t *p, s
         return FDATA_OK;
     case PQ_PLAIN_DICTIONARY:
     case PQ_RLE_DICTIONARY:
-        FDATA_RETURN_IF(decode_indices(t, encoding, p, len, k));
-        gather_fixed(t->dict->values, t->scratch->indices, k, w, dst);
-        return FDATA_OK;
+        return pq_gather_dictionary(t, encoding, p, len, k, t->dict->values, w, dst);
     case PQ_DELTA_BINARY_PACKED:
         if (ph != PQ_INT32 && ph != PQ_INT64)
             return bad_encoding(t, encoding);
@@ -371,6 +379,7 @@ int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
 
 void pq_dictionary_free(struct pq_dictionary *dict) {
     free(dict->values);
+    free(dict->converted);
     free(dict->bytes.offsets);
     fdata_aligned_free(dict->bytes.data);
     memset(dict, 0, sizeof *dict);
