@@ -107,11 +107,11 @@ void pq_unpack32(const uint8_t *data, size_t len, int bit_width, uint32_t *out, 
     }
     for (; i < n; i++) {
         size_t bit = i * (size_t)bit_width;
-        uint64_t v = 0;
         size_t byte = bit >> 3;
-        for (size_t k = 0; k < 8 && byte + k < len; k++)
-            v |= (uint64_t)data[byte + k] << (8 * k);
-        out[i] = (uint32_t)((v >> (bit & 7)) & mask);
+        uint8_t tail[8] = {0};
+        if (byte < len)
+            memcpy(tail, data + byte, len - byte < 8 ? len - byte : 8);
+        out[i] = (uint32_t)((fdata_load_u64le(tail) >> (bit & 7)) & mask);
     }
 }
 
@@ -148,7 +148,8 @@ const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32
         if (why)
             return why;
         if (run.packed_run)
-            pq_unpack32(run.packed, run.packed_bytes, bit_width, out + done, run.count);
+            /* the data past the run pads the unpacker's 8-byte loads (values stay in the run) */
+            pq_unpack32(run.packed, (size_t)(end - run.packed), bit_width, out + done, run.count);
         else
             for (size_t k = 0; k < run.count; k++)
                 out[done + k] = run.value;
