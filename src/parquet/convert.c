@@ -145,10 +145,21 @@ static int converts_always(const struct pq_leaf *leaf) {
 
 /* k dense physical values of a converts_always leaf -> k Arrow values at out: one loop per
  * type with no per-value branch (decimal128 from INT64 is two stores per value). */
-static void widen(const struct pq_leaf *leaf, const uint8_t *in, size_t k, uint8_t *out) {
-    size_t width = (size_t)leaf->arrow.width;
+/* Value i of dense INT32 (`int32`) or INT64 physical values, sign-extended. */
+static inline int64_t load_int(const uint8_t *in, size_t i, int int32) {
     int32_t i32;
     int64_t i64;
+    if (int32) {
+        memcpy(&i32, in + i * 4, 4);
+        return i32;
+    }
+    memcpy(&i64, in + i * 8, 8);
+    return i64;
+}
+
+static void widen(const struct pq_leaf *leaf, const uint8_t *in, size_t k, uint8_t *out) {
+    size_t width = (size_t)leaf->arrow.width;
+    int int32 = leaf->physical == PQ_INT32;
     if (leaf->arrow.kind == K_INT8 || leaf->arrow.kind == K_UINT8) {
         for (size_t i = 0; i < k; i++)
             out[i] = in[i * 4]; /* the low byte of the little-endian INT32 */
@@ -161,25 +172,12 @@ static void widen(const struct pq_leaf *leaf, const uint8_t *in, size_t k, uint8
             decimal_from_be(in + i * w, w, out + i * width, width);
     } else if (width == 16) {
         for (size_t i = 0; i < k; i++) {
-            if (leaf->physical == PQ_INT32) {
-                memcpy(&i32, in + i * 4, 4);
-                i64 = i32;
-            } else {
-                memcpy(&i64, in + i * 8, 8);
-            }
-            int64_t words[2] = {i64, i64 < 0 ? -1 : 0};
+            int64_t v = load_int(in, i, int32), words[2] = {v, v < 0 ? -1 : 0};
             memcpy(out + i * 16, words, 16);
         }
     } else {
-        for (size_t i = 0; i < k; i++) {
-            if (leaf->physical == PQ_INT32) {
-                memcpy(&i32, in + i * 4, 4);
-                i64 = i32;
-            } else {
-                memcpy(&i64, in + i * 8, 8);
-            }
-            decimal_from_int(i64, out + i * width, width);
-        }
+        for (size_t i = 0; i < k; i++)
+            decimal_from_int(load_int(in, i, int32), out + i * width, width);
     }
 }
 
