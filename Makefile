@@ -1,8 +1,8 @@
 # Thin wrapper over CMake.  `make` builds Release into build/ (CLI at build/fastdata);
 # `make test` installs what it needs, then runs every test in Release and in Debug with
 # AddressSanitizer + UndefinedBehaviorSanitizer (clang, with the libFuzzer run);
-# `make demo` generates a dataset into a local S3 server and loads it; `make bench` runs bench/decode (flat and
-# nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write, `make bench-handoff` bench/handoff.
+# `make demo` generates a dataset into a local S3 server and loads it; `make bench` runs bench/decode (TPC-H,
+# floats, nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write, `make bench-handoff` bench/handoff.
 JOBS ?= $(shell nproc)
 
 .PHONY: all build deps python test test-release test-asan demo bench bench-get bench-load bench-write bench-handoff install clean
@@ -43,8 +43,8 @@ demo:
 
 bench: build
 	@scripts/install-deps.sh --bench
+	@$(MAKE) --no-print-directory python
 	@.venv/bin/python bench/decode/bench_decode.py
-	@.venv/bin/python bench/decode/bench_decode.py --dataset embeddings --files 8
 
 bench-load: build
 	@scripts/install-deps.sh --bench

@@ -4,7 +4,7 @@
 # write with both), and the ML libraries the examples train (lightgbm, xgboost-cpu).  Idempotent and quiet when everything
 # is present already.  Usage: scripts/install-deps.sh [--bench | --demo] (--demo: the same as none)
 #   --bench  also installs the peers the benchmarks compare against (polars, duckdb, boto3,
-#            awscrt, metaflow) and nginx.
+#            awscrt, metaflow), nginx, and tpchgen-cli (writes bench/decode's TPC-H tables).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,4 +34,8 @@ modules=("${modules[@]/xgboost_cpu/xgboost}")
 if ! .venv/bin/python -c "import $(IFS=,; echo "${modules[*]}")" 2>/dev/null; then
   echo "install-deps: pip install ${py_pkgs[*]} into .venv/"
   .venv/bin/pip install -q --disable-pip-version-check "${py_pkgs[@]}"
+fi
+if [ "${1:-}" = "--bench" ] && [ ! -x .venv/bin/tpchgen-cli ]; then # a program, not a module
+  echo "install-deps: pip install tpchgen-cli into .venv/"
+  .venv/bin/pip install -q --disable-pip-version-check tpchgen-cli
 fi

@@ -481,7 +481,9 @@ static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_
     if (ph->num_values < 0)
         return fail(d, FDATA_ECORRUPT, "dictionary page with a negative value count");
     FDATA_RETURN_IF(pq_dictionary_load(&d->dict, d->leaf, body, len, (size_t)ph->num_values, d->err));
-    return d->at->kind == K_UTF8 ? check_dictionary_utf8(d) : FDATA_OK;
+    if (d->at->kind == K_UTF8)
+        FDATA_RETURN_IF(check_dictionary_utf8(d));
+    return pq_dictionary_convert(&d->dict, d->leaf, d->err);
 }
 
 static int decode_page(struct chunk_decoder *d, const struct pq_page_header *ph,

@@ -66,6 +66,23 @@ static const char *next_run(const uint8_t **p, const uint8_t *end, int bit_width
     return NULL;
 }
 
+/* Groups of 8 values of a bit width known at compile time: the shifts and offsets become
+ * constants (a load, a shift and a mask per value).  Stops while 8 bytes past the group's
+ * last value are still inside the data; returns the values done. */
+static inline size_t unpack32_groups(const uint8_t *data, size_t len, const int bw,
+                                     uint32_t *out, size_t n) {
+    const uint64_t mask = bw == 32 ? 0xffffffffu : ((1u << bw) - 1);
+    size_t g = 0;
+    for (; (g + 1) * 8 <= n && g * (size_t)bw + (size_t)bw + 8 <= len; g++) {
+        const uint8_t *src = data + g * (size_t)bw;
+        for (int j = 0; j < 8; j++)
+            out[g * 8 + (size_t)j] = (uint32_t)((fdata_load_u64le(src + j * bw / 8) >> (j * bw % 8)) & mask);
+    }
+    return g * 8;
+}
+
+#define UNPACK_CASE(w) case w: i = unpack32_groups(data, len, w, out, n); break;
+
 void pq_unpack32(const uint8_t *data, size_t len, int bit_width, uint32_t *out, size_t n) {
     if (bit_width == 0) {
         memset(out, 0, n * sizeof *out);
@@ -73,6 +90,13 @@ void pq_unpack32(const uint8_t *data, size_t len, int bit_width, uint32_t *out, 
     }
     uint64_t mask = bit_width == 32 ? 0xffffffffu : ((1u << bit_width) - 1);
     size_t i = 0;
+    switch (bit_width) { /* dictionary indices and levels are mostly 1-20 bits wide */
+    UNPACK_CASE(1) UNPACK_CASE(2) UNPACK_CASE(3) UNPACK_CASE(4) UNPACK_CASE(5) UNPACK_CASE(6)
+    UNPACK_CASE(7) UNPACK_CASE(8) UNPACK_CASE(9) UNPACK_CASE(10) UNPACK_CASE(11)
+    UNPACK_CASE(12) UNPACK_CASE(13) UNPACK_CASE(14) UNPACK_CASE(15) UNPACK_CASE(16)
+    UNPACK_CASE(17) UNPACK_CASE(18) UNPACK_CASE(19) UNPACK_CASE(20)
+    default: break;
+    }
     /* Fast path: a 64-bit load covers any value of <= 32 bits at any bit offset. */
     for (; i < n; i++) {
         size_t bit = i * (size_t)bit_width;
@@ -83,11 +107,11 @@ void pq_unpack32(const uint8_t *data, size_t len, int bit_width, uint32_t *out, 
     }
     for (; i < n; i++) {
         size_t bit = i * (size_t)bit_width;
-        uint64_t v = 0;
         size_t byte = bit >> 3;
-        for (size_t k = 0; k < 8 && byte + k < len; k++)
-            v |= (uint64_t)data[byte + k] << (8 * k);
-        out[i] = (uint32_t)((v >> (bit & 7)) & mask);
+        uint8_t tail[8] = {0};
+        if (byte < len)
+            memcpy(tail, data + byte, len - byte < 8 ? len - byte : 8);
+        out[i] = (uint32_t)((fdata_load_u64le(tail) >> (bit & 7)) & mask);
     }
 }
 
@@ -124,7 +148,8 @@ const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32
         if (why)
             return why;
         if (run.packed_run)
-            pq_unpack32(run.packed, run.packed_bytes, bit_width, out + done, run.count);
+            /* the data past the run pads the unpacker's 8-byte loads (values stay in the run) */
+            pq_unpack32(run.packed, (size_t)(end - run.packed), bit_width, out + done, run.count);
         else
             for (size_t k = 0; k < run.count; k++)
                 out[done + k] = run.value;

@@ -60,7 +60,25 @@ void pq_scratch_free(struct pq_scratch *s) {
     memset(s, 0, sizeof *s);
 }
 
-/* Makes room for `extra` more bytes of string data; offsets stay int32 (Arrow utf8). */
+/* Room past the end of every string buffer (and dictionary), so that short values are
+ * copied as whole 16-byte blocks (copy_value) without a call or a length-dependent loop. */
+#define BYTES_PAD 32
+
+/* Copies a value of n bytes to dst, which has BYTES_PAD bytes of room past n, from src,
+ * which has them too when `src_padded`. */
+static inline void copy_value(uint8_t *dst, const uint8_t *src, size_t n, int src_padded) {
+    if (src_padded && n <= 16) {
+        memcpy(dst, src, 16);
+    } else if (src_padded && n <= 32) {
+        memcpy(dst, src, 16);
+        memcpy(dst + 16, src + 16, 16);
+    } else {
+        memcpy(dst, src, n);
+    }
+}
+
+/* Makes room for `extra` more bytes of string data (plus BYTES_PAD); offsets stay int32
+ * (Arrow utf8). */
 static int bytes_reserve(struct pq_bytes *b, size_t extra, struct fdata_error *err) {
     if (extra > (size_t)INT32_MAX - b->size)
         return fdata_set_error(err, FDATA_EUNSUPPORTED,
@@ -69,7 +87,7 @@ static int bytes_reserve(struct pq_bytes *b, size_t extra, struct fdata_error *e
     if (need <= b->cap && b->data)
         return FDATA_OK;
     size_t cap = b->cap * 2 > need ? b->cap * 2 : need;
-    uint8_t *data = fdata_aligned_alloc(cap);
+    uint8_t *data = fdata_aligned_alloc(cap + BYTES_PAD);
     if (!data)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory for %zu bytes of strings", cap);
     if (b->size)
@@ -97,11 +115,13 @@ static int decode_indices(struct pq_value_target *t, int enc, const uint8_t *p, 
     if (why)
         return corrupt(t, enc, why);
     const uint32_t *idx = t->scratch->indices;
-    for (size_t i = 0; i < k; i++)
-        if (idx[i] >= dict->count)
-            return fdata_set_error(t->err, FDATA_ECORRUPT,
-                                   "dictionary index %u out of range (dictionary has %zu entries)",
-                                   idx[i], dict->count);
+    uint32_t max = 0;
+    for (size_t i = 0; i < k; i++) /* a reduction the compiler vectorizes */
+        max = idx[i] > max ? idx[i] : max;
+    if (max >= dict->count)
+        return fdata_set_error(t->err, FDATA_ECORRUPT,
+                               "dictionary index %u out of range (dictionary has %zu entries)",
+                               max, dict->count);
     return FDATA_OK;
 }
 
@@ -112,10 +132,20 @@ static void gather_fixed(const uint8_t *dict, const uint32_t *idx, size_t k, int
     } else if (w == 8) {
         for (size_t i = 0; i < k; i++)
             memcpy(dst + i * 8, dict + (size_t)idx[i] * 8, 8);
+    } else if (w == 16) { /* decimal128 from a converted dictionary */
+        for (size_t i = 0; i < k; i++)
+            memcpy(dst + i * 16, dict + (size_t)idx[i] * 16, 16);
     } else {
         for (size_t i = 0; i < k; i++)
             memcpy(dst + i * (size_t)w, dict + (size_t)idx[i] * (size_t)w, (size_t)w);
     }
+}
+
+int pq_gather_dictionary(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
+                         size_t k, const uint8_t *entries, int width, uint8_t *dst) {
+    FDATA_RETURN_IF(decode_indices(t, encoding, p, len, k));
+    gather_fixed(entries, t->scratch->indices, k, width, dst);
+    return FDATA_OK;
 }
 
 /* PLAIN BYTE_ARRAY: <u32 length><bytes> repeated; checked in a first pass, copied in a second. */
@@ -138,7 +168,7 @@ static int decode_plain_bytes(const uint8_t *p, size_t len, size_t k, struct pq_
     int32_t end = offsets[0];
     for (size_t i = 0; i < k; i++) {
         uint32_t n = fdata_load_u32le(p + pos);
-        memcpy(sink->data + end, p + pos + 4, n);
+        copy_value(sink->data + end, p + pos + 4, n, len - pos >= 4 + BYTES_PAD);
         end += (int32_t)n;
         offsets[i + 1] = end;
         pos += 4 + (size_t)n;
@@ -152,21 +182,18 @@ static int decode_dict_bytes(struct pq_value_target *t, int enc, const uint8_t *
     FDATA_RETURN_IF(decode_indices(t, enc, p, len, k));
     const uint32_t *idx = t->scratch->indices;
     const int32_t *doff = t->dict->bytes.offsets;
-    size_t total = 0;
+    /* The offsets first (64-bit sums: k < 2^27 values of < 2^31 bytes cannot overflow, and
+     * the total is checked before any is stored as int32), then the bytes in one pass. */
+    int64_t end = offsets[0];
     for (size_t i = 0; i < k; i++) {
-        total += (size_t)(doff[idx[i] + 1] - doff[idx[i]]);
-        if (total > INT32_MAX)
-            return bytes_reserve(sink, total, t->err);
+        end += doff[idx[i] + 1] - doff[idx[i]];
+        offsets[i + 1] = (int32_t)end;
     }
-    FDATA_RETURN_IF(bytes_reserve(sink, total, t->err));
-    int32_t end = offsets[0];
-    const uint8_t *ddata = t->dict->bytes.data;
-    for (size_t i = 0; i < k; i++) {
-        int32_t s = doff[idx[i]], n = doff[idx[i] + 1] - s;
-        memcpy(sink->data + end, ddata + s, (size_t)n);
-        end += n;
-        offsets[i + 1] = end;
-    }
+    FDATA_RETURN_IF(bytes_reserve(sink, (size_t)(end - offsets[0]), t->err));
+    const uint8_t *ddata = t->dict->bytes.data; /* padded: a dictionary is a pq_bytes */
+    for (size_t i = 0; i < k; i++)
+        copy_value(sink->data + offsets[i], ddata + doff[idx[i]],
+                   (size_t)(offsets[i + 1] - offsets[i]), 1);
     sink->size = (size_t)end;
     return FDATA_OK;
 }
@@ -290,9 +317,7 @@ int pq_decode_fixed(struct pq_value_target *t, int encoding, const uint8_t *p, s
         return FDATA_OK;
     case PQ_PLAIN_DICTIONARY:
     case PQ_RLE_DICTIONARY:
-        FDATA_RETURN_IF(decode_indices(t, encoding, p, len, k));
-        gather_fixed(t->dict->values, t->scratch->indices, k, w, dst);
-        return FDATA_OK;
+        return pq_gather_dictionary(t, encoding, p, len, k, t->dict->values, w, dst);
     case PQ_DELTA_BINARY_PACKED:
         if (ph != PQ_INT32 && ph != PQ_INT64)
             return bad_encoding(t, encoding);
@@ -373,6 +398,7 @@ int pq_bytes_reserve(struct pq_bytes *b, size_t extra, struct fdata_error *err) 
 
 void pq_dictionary_free(struct pq_dictionary *dict) {
     free(dict->values);
+    free(dict->converted);
     free(dict->bytes.offsets);
     fdata_aligned_free(dict->bytes.data);
     memset(dict, 0, sizeof *dict);

@@ -26,6 +26,7 @@ struct pq_dictionary {
     int loaded;
     size_t count;
     uint8_t *values;        /* count fixed-width physical values */
+    uint8_t *converted;     /* NULL, or the values as Arrow values (pq_dictionary_convert) */
     struct pq_bytes bytes;  /* BYTE_ARRAY entries */
 };
 
@@ -58,6 +59,15 @@ void pq_scratch_free(struct pq_scratch *s);
 int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
                        const uint8_t *body, size_t len, size_t count, struct fdata_error *err);
 void pq_dictionary_free(struct pq_dictionary *dict);
+/* Converts a loaded dictionary's entries to Arrow values once, when the leaf's values need
+ * a conversion that cannot fail (narrow integers, decimals from integers): its pages then
+ * gather Arrow values directly. */
+int pq_dictionary_convert(struct pq_dictionary *dict, const struct pq_leaf *leaf,
+                          struct fdata_error *err);
+/* k dictionary indices of a page (checked against the dictionary) -> the `width`-byte
+ * entries they pick from `entries`, densely at dst. */
+int pq_gather_dictionary(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
+                         size_t k, const uint8_t *entries, int width, uint8_t *dst);
 
 /* k dense fixed-width physical values (INT32, INT64, INT96, FLOAT, DOUBLE, FLBA) to dst. */
 int pq_decode_fixed(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
