@@ -268,56 +268,53 @@ static void put_uuid(struct fdata_strbuf *t, const uint8_t *p) {
 }
 
 size_t fdata_utf8_seq(const uint8_t *s, size_t n) {
-    uint8_t c = s[0];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
-    for (size_t i = 1; i < len; i++)
-        cp = (cp << 6) | (s[i] & 0x3f);
-    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
+    int len = fdata_utf8_sequence(s, n);
+    return len > 0 ? (size_t)len : 0;
 }
 
-/* Bytes of ASCII at the start of s[0..n). */
-static size_t ascii_prefix(const uint8_t *s, size_t n) {
-    size_t i = 0;
+/* How many of the bytes from s[0] are ASCII, looked at as one block (32 bytes with SSE2,
+ * else 16; the caller has at least 32 left): the block's size when all are, `block`. */
+static size_t ascii_run(const uint8_t *s, size_t *block) {
 #if defined(__SSE2__)
-    for (; i + 32 <= n; i += 32) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(s + i));
-        __m128i b = _mm_loadu_si128((const __m128i *)(s + i + 16));
-        if (_mm_movemask_epi8(_mm_or_si128(a, b)))
-            break;
-    }
+    __m128i a = _mm_loadu_si128((const __m128i *)s), b = _mm_loadu_si128((const __m128i *)(s + 16));
+    uint32_t mask = (uint32_t)_mm_movemask_epi8(a) | (uint32_t)_mm_movemask_epi8(b) << 16;
+    *block = 32;
+    return mask ? (size_t)__builtin_ctz(mask) : 32;
+#else
+    const uint64_t high = 0x8080808080808080ull;
+    uint64_t a, b;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + 8, 8);
+    *block = 16;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return a & high ? (size_t)__builtin_clzll(a & high) / 8
+           : b & high ? 8 + (size_t)__builtin_clzll(b & high) / 8 : 16;
+#else
+    return a & high ? (size_t)__builtin_ctzll(a & high) / 8
+           : b & high ? 8 + (size_t)__builtin_ctzll(b & high) / 8 : 16;
 #endif
-    for (; i + 16 <= n; i += 16) {
-        uint64_t a, b;
-        memcpy(&a, s + i, 8);
-        memcpy(&b, s + i + 8, 8);
-        if ((a | b) & 0x8080808080808080ull)
-            break;
-    }
-    while (i < n && s[i] < 0x80)
-        i++;
-    return i;
+#endif
 }
 
 size_t fdata_utf8_valid_prefix(const uint8_t *s, size_t n) {
-    size_t i = 0;
-    for (;;) {
-        i += ascii_prefix(s + i, n - i);
-        if (i >= n)
-            return n;
-        size_t len = fdata_utf8_seq(s + i, n - i);
-        if (len == 0)
+    size_t i = 0, block;
+    while (i < n) {
+        if (n - i >= 32) { /* a block of ASCII at a time (most text, all of most columns), or
+                              straight to the first byte that is not */
+            size_t run = ascii_run(s + i, &block);
+            i += run;
+            if (run == block)
+                continue;
+        } else if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        int len = fdata_utf8_sequence(s + i, n - i);
+        if (len <= 0)
             return i;
-        i += len;
+        i += (size_t)len;
     }
+    return n;
 }
 
 int fdata_utf8_valid(const uint8_t *s, size_t n) { return fdata_utf8_valid_prefix(s, n) == n; }

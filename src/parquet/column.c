@@ -387,6 +387,11 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
                                MAX_PAGE_VALUES);
     if (!d->nested)
         FDATA_RETURN_IF(reserve_slots(d, (size_t)d->pos + n));
+    if (d->in->dest && !d->in->slab) /* a fresh matrix, most often: its memory faulted in at
+        once as far as the page reaches, not as the footer's row count says (a slab's huge
+        pages fault as written) */
+        fdata_prefault(d->out.values + (size_t)d->pos * (size_t)d->at->width,
+                       n * (size_t)d->at->width);
     const uint8_t *body = raw;
     size_t body_len = (size_t)ph->compressed_size;
     size_t levels_len = 0;
@@ -581,8 +586,6 @@ static int borrow_dest(struct chunk_decoder *d) {
         return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for %zu values", rows);
     d->out.values = d->in->dest;
     d->cap = rows;
-    if (!d->in->slab) /* a fresh matrix, most often (a slab's huge pages fault as written) */
-        fdata_prefault(d->out.values, rows * (size_t)d->at->width);
     return FDATA_OK;
 }
 

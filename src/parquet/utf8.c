@@ -5,37 +5,6 @@
 #include "../common/common.h"
 #include "utf8.h"
 
-/* The length of the valid sequence at s[0] (n > 0 bytes left, s[0] >= 0x80), or minus the
- * length of its maximal invalid subpart (at least 1 byte; Unicode's "best practice" for
- * U+FFFD substitution, as Python's "replace" does): how much one U+FFFD replaces. */
-static int sequence(const uint8_t *s, size_t n) {
-    uint8_t c = s[0], lo = 0x80, hi = 0xbf;
-    int len;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4;
-    else
-        return -1;
-    if (c == 0xe0)
-        lo = 0xa0; /* overlong */
-    else if (c == 0xed)
-        hi = 0x9f; /* surrogates */
-    else if (c == 0xf0)
-        lo = 0x90; /* overlong */
-    else if (c == 0xf4)
-        hi = 0x8f; /* above U+10FFFF */
-    for (int k = 1; k < len; k++) {
-        if ((size_t)k >= n || s[k] < lo || s[k] > hi)
-            return -k;
-        lo = 0x80;
-        hi = 0xbf;
-    }
-    return len;
-}
-
 /* Bytes s[0..n) takes once its invalid sequences are replaced. */
 static size_t replaced_size(const uint8_t *s, size_t n) {
     size_t size = 0, i = 0;
@@ -44,7 +13,7 @@ static size_t replaced_size(const uint8_t *s, size_t n) {
         size += ok;
         i += ok;
         if (i < n) {
-            i += (size_t)-sequence(s + i, n - i);
+            i += (size_t)-fdata_utf8_sequence(s + i, n - i);
             size += 3;
         }
     }
@@ -59,7 +28,7 @@ static uint8_t *put_replaced(uint8_t *out, const uint8_t *s, size_t n) {
         out += ok;
         i += ok;
         if (i < n) {
-            i += (size_t)-sequence(s + i, n - i);
+            i += (size_t)-fdata_utf8_sequence(s + i, n - i);
             memcpy(out, "\xef\xbf\xbd", 3);
             out += 3;
         }

@@ -5,7 +5,9 @@ compared by the corpus's own compare.py.  Files that cannot be compared whole ar
 with the reason, in excluded.tsv beside this script; that is the only place they are listed.
 
 usage: run_corpus.py FASTDATA DATA_DIR [--threads N] [--only SUBSTRING]
-Prints one line per file and a closing 'N passed, N failed' line; exits 1 on any failure.
+Prints one line per file, per writer (its footer's created_by) how many files are read
+identically and how many refused with the reason excluded.tsv gives, and a closing
+'N passed, N failed' line; exits 1 on any failure.
 """
 import argparse
 import csv
@@ -88,6 +90,17 @@ def check_file(args, row, excluded, tmp):
     return compare(args.compare, "--sums", dump, sums)
 
 
+def writer_of(row):
+    """The writer's name from the MANIFEST's exercises (its footer's created_by), without
+    version and build: "impala", "parquet-mr", "parquet-cpp-arrow", "DuckDB"..."""
+    for part in row.get("exercises", "").split(";"):
+        part = part.strip()
+        if part.startswith("writer="):
+            name = part[len("writer="):].split(" version")[0].split(" (build")[0].strip()
+            return name.split()[0] if name else "(none)"
+    return "(none)"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("fastdata")
@@ -100,12 +113,17 @@ def main():
     rows = [r for r in read_tsv(os.path.join(args.data_dir, "MANIFEST.tsv"))
             if not r["name"].startswith("bad_data/") and args.only in r["name"]]
     passed = failed = skipped = 0
+    per_writer = {}  # writer -> [read identically, refused with reason, failed]
     with tempfile.TemporaryDirectory() as tmp:
         for row in rows:
             try:
                 ok, msg = check_file(args, row, excluded, tmp)
             except Exception as e:  # a runner bug must fail the test, not hide a file
                 ok, msg = False, "runner error: %r" % (e,)
+            tally = per_writer.setdefault(writer_of(row), [0, 0, 0])
+            if ok is not None:
+                refused = excluded.get(row["name"], {}).get("action", "").startswith("reject:")
+                tally[2 if not ok else 1 if refused else 0] += 1
             if ok is None:
                 skipped += 1
                 print("skip %s (%s)" % (row["name"], msg))
@@ -117,6 +135,10 @@ def main():
                 failed += 1
                 print("FAIL %s: %s" % (row["name"], msg))
             sys.stdout.flush()
+    for writer in sorted(per_writer):
+        same, refused, bad = per_writer[writer]
+        print("writer %-28s %3d read identically, %2d refused with reason, %d failed"
+              % (writer, same, refused, bad))
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 

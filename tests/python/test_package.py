@@ -275,5 +275,35 @@ try:
 except fastdata.Error as e:
     check("a missing column raises fastdata.Error naming it", "nope" in str(e), e)
 
+# invalid_utf8= and int96_unit=, as the CLI's --invalid-utf8 and --int96-unit
+bad_utf8 = os.path.join(DATA, "real", "duckdb_invalid_utf8_dictionary.parquet")
+try:
+    fastdata.load(bad_utf8)
+    check("invalid UTF-8 raises fastdata.Error", False)
+except fastdata.Error as e:
+    check("invalid UTF-8 raises fastdata.Error naming column and row", "'X1'" in str(e) and
+          "row 0" in str(e), e)
+check("invalid_utf8='replace': U+FFFD", pa.table(fastdata.load(bad_utf8, invalid_utf8="replace"))
+      .column("X1").to_pylist() == ["TREL\ufffd", "hello world"])
+check("invalid_utf8='binary': a binary column", pa.table(fastdata.load(bad_utf8, invalid_utf8="binary"))
+      .schema.field("X1").type == pa.binary())
+old_dates = os.path.join(DATA, "real", "impala_out_of_range_timestamp.parquet")
+ts = pa.table(fastdata.load(old_dates)).column("ts")
+check("INT96 years 1399-10000 load as timestamp[us] by default, as pyarrow reads them in us",
+      ts.type == pa.timestamp("us") and ts.cast(pa.int64()).to_pylist() == pq.read_table(
+          old_dates, coerce_int96_timestamp_unit="us").column("ts").cast(pa.int64()).to_pylist())
+check("int96_unit='ms'", pa.table(fastdata.load(old_dates, int96_unit="ms")).column("ts").type ==
+      pa.timestamp("ms"))
+try:
+    fastdata.load(old_dates, int96_unit="ns")
+    check("int96_unit='ns' raises for year 1399", False)
+except fastdata.Error as e:
+    check("int96_unit='ns' raises fastdata.Error for year 1399", "timestamp[ns]" in str(e), e)
+try:
+    fastdata.load(old_dates, int96_unit="days")
+    check("a bad int96_unit raises ValueError", False)
+except ValueError:
+    check("a bad int96_unit raises ValueError", True)
+
 print("%d passed, %d failed" % (results.count(True), results.count(False)))
 sys.exit(0 if all(results) else 1)

@@ -93,12 +93,19 @@ struct numeric {
     int64_t all;                 /* top-level columns */
 };
 
+static int name_repeated(const struct ArrowSchema *s, int64_t c) {
+    for (int64_t i = 0; i < s->n_children; i++)
+        if (i != c && strcmp(s->children[i]->name, s->children[c]->name) == 0)
+            return 1;
+    return 0;
+}
+
 static void find_numeric(const struct ArrowSchema *s, struct numeric *num) {
     num->count = 0;
     num->all = s->n_children;
     for (int64_t c = 0; c < s->n_children && num->count < 512; c++) {
-        if (!fdata_matrix_accepts(s->children[c]->format))
-            continue;
+        if (!fdata_matrix_accepts(s->children[c]->format) || name_repeated(s, c))
+            continue; /* a name two columns share cannot name a matrix column */
         num->names[num->count] = s->children[c]->name;
         num->formats[num->count] = s->children[c]->format;
         num->col_of[num->count++] = (int)c;

@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Footers that lie: a small Parquet file written by pyarrow whose footer is rewritten to
+claim far more rows, values or bytes than its pages hold.  `fastdata cat`, `load` and
+`load --matrix` must end in one clear error line (exit 1) or read only what is there, with
+memory proportional to the bytes actually present: peak RSS stays under a bound far below
+what the claims would cost (2^28 rows of float64 = 2 GiB per column).
+
+usage: lying_footers.py FASTDATA
+Prints one line per case and exits 1 on any failure.
+"""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+RSS_BOUND_MB = 150   # the command's own peak; the claims would cost gigabytes
+CLAIM = 1 << 28      # rows per row group / values per chunk claimed
+
+
+# ---- Thrift compact protocol: just enough to read, edit and write a FileMetaData ----
+
+def varint(b, i):
+    v = s = 0
+    while True:
+        c = b[i]
+        i += 1
+        v |= (c & 0x7F) << s
+        s += 7
+        if c < 0x80:
+            return v, i
+
+
+def put_varint(v):
+    out = bytearray()
+    while v >= 0x80:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
+
+
+def unzig(v):
+    return (v >> 1) ^ -(v & 1)
+
+
+def zig(v):
+    return (v << 1) ^ (v >> 63)
+
+
+def read_value(b, i, t):
+    if t in (1, 2):  # bool true / false inside a struct field header
+        return t == 1, i
+    if t == 3:
+        return struct.unpack_from("b", b, i)[0], i + 1
+    if t in (4, 5, 6):
+        v, i = varint(b, i)
+        return unzig(v), i
+    if t == 7:
+        return struct.unpack_from("<d", b, i)[0], i + 8
+    if t == 8:
+        n, i = varint(b, i)
+        return bytes(b[i:i + n]), i + n
+    if t in (9, 10):
+        h = b[i]
+        i += 1
+        n, et = h >> 4, h & 0x0F
+        if n == 15:
+            n, i = varint(b, i)
+        items = []
+        for _ in range(n):
+            if et in (1, 2):
+                items.append(b[i] == 1)
+                i += 1
+            else:
+                v, i = read_value(b, i, et)
+                items.append(v)
+        return ("list", et, items), i
+    if t == 12:
+        return read_struct(b, i)
+    raise ValueError("thrift type %d" % t)
+
+
+def read_struct(b, i):
+    fields, last = [], 0
+    while True:
+        h = b[i]
+        i += 1
+        if h == 0:
+            return ("struct", fields), i
+        delta, t = h >> 4, h & 0x0F
+        if delta:
+            fid = last + delta
+        else:
+            fid, i = varint(b, i)
+            fid = unzig(fid)
+        v, i = read_value(b, i, t)
+        fields.append([fid, t, v])
+        last = fid
+
+
+def write_value(t, v):
+    if t in (1, 2):
+        return b""
+    if t == 3:
+        return struct.pack("b", v)
+    if t in (4, 5, 6):
+        return put_varint(zig(v))
+    if t == 7:
+        return struct.pack("<d", v)
+    if t == 8:
+        return put_varint(len(v)) + v
+    if t in (9, 10):
+        _, et, items = v
+        out = bytearray([(len(items) << 4 | et) if len(items) < 15 else (0xF0 | et)])
+        if len(items) >= 15:
+            out += put_varint(len(items))
+        for it in items:
+            out += bytes([1 if it else 2]) if et in (1, 2) else write_value(et, it)
+        return bytes(out)
+    if t == 12:
+        return write_struct(v)
+    raise ValueError(t)
+
+
+def write_struct(s):
+    out, last = bytearray(), 0
+    for fid, t, v in s[1]:
+        wt = (1 if v else 2) if t in (1, 2) else t
+        if 0 < fid - last <= 15:
+            out.append((fid - last) << 4 | wt)
+        else:
+            out.append(wt)
+            out += put_varint(zig(fid))
+        out += write_value(t, v)
+        last = fid
+    out.append(0)
+    return bytes(out)
+
+
+def field(s, fid):
+    return next(f for f in s[1] if f[0] == fid)
+
+
+def rewrite_footer(src, dst, edit):
+    data = open(src, "rb").read()
+    n = struct.unpack_from("<I", data, len(data) - 8)[0]
+    start = len(data) - 8 - n
+    md, _ = read_struct(data, start)
+    edit(md)
+    footer = write_struct(md)
+    with open(dst, "wb") as f:
+        f.write(data[:start] + footer + struct.pack("<I", len(footer)) + b"PAR1")
+
+
+# ---- the lies ----
+
+def rows_lie(md):
+    """Every row group, and the file, claim CLAIM rows (the pages hold 1,000)."""
+    field(md, 3)[2] = CLAIM * len(field(md, 4)[2][2])
+    for rg in field(md, 4)[2][2]:
+        field(rg, 3)[2] = CLAIM
+
+
+def values_lie(md):
+    """Every chunk claims CLAIM values and the row groups CLAIM rows."""
+    rows_lie(md)
+    for rg in field(md, 4)[2][2]:
+        for cc in field(rg, 1)[2][2]:
+            field(field(cc, 3)[2], 5)[2] = CLAIM
+
+
+def sizes_lie(md):
+    """Every chunk claims 2^40 uncompressed bytes (its compressed size is left true)."""
+    for rg in field(md, 4)[2][2]:
+        for cc in field(rg, 1)[2][2]:
+            field(field(cc, 3)[2], 6)[2] = 1 << 40
+
+
+# Measures the command's own peak RSS: forked from a fresh small Python, not from this
+# process (a child's ru_maxrss counts the memory of the process it was forked from).
+MEASURE = """import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write("MAXRSS_KB %d\\n" % usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def run(cmd):
+    """Exit status, stderr lines and the command's peak RSS in MB."""
+    p = subprocess.run([sys.executable, "-S", "-c", MEASURE] + cmd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    lines = p.stderr.decode("utf-8", "replace").strip().splitlines()
+    rss = int(lines.pop().split()[1]) / 1024 if lines and lines[-1].startswith("MAXRSS_KB") else 1e9
+    return p.returncode, lines, rss
+
+
+def main():
+    fastdata = sys.argv[1]
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "honest.parquet")
+        n = 1000
+        # float32 columns go straight into a float32 column-major matrix: the path that
+        # sized its memory by the footer's row count
+        t = pa.table({"x": pa.array([float(i) for i in range(n)], pa.float32()),
+                      "y": pa.array([float(i % 7) if i % 5 else None for i in range(n)],
+                                    pa.float32()),
+                      "s": pa.array(["v%d" % i for i in range(n)])})
+        pq.write_table(t, src, row_group_size=500, use_dictionary=["s"])
+        for lie in (rows_lie, values_lie, sizes_lie):
+            path = os.path.join(tmp, lie.__name__ + ".parquet")
+            rewrite_footer(src, path, lie)
+            for args in (["cat", path], ["load", path], ["load", path, "--matrix", "x,y"]):
+                rc, lines, rss = run([fastdata] + args)
+                if lie is sizes_lie:  # sizes that are never used: the file reads
+                    ended = rc == 0 and not lines
+                else:
+                    ended = (rc == 1 and len(lines) == 1 and lines[0].startswith("fastdata: ")
+                             and "out of memory" not in lines[0])
+                ok = ended and rss < RSS_BOUND_MB
+                failures += not ok
+                print("%s %-10s %-18s exit %d, peak %.0f MB: %s" % (
+                    "ok  " if ok else "FAIL", lie.__name__, " ".join(args[:1] + args[2:]), rc, rss,
+                    lines[0] if lines else "(no message)"))
+    print("%d failed" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
