@@ -618,16 +618,16 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
                             "part_size", "endpoint", "region", "profile", "no_sign_request",
                             "matrix", "matrix_wide", "matrix_fortran", "progress", "target_gbps",
-                            NULL};
+                            "timeout", NULL};
     PyObject *src, *cols = Py_None, *mcols = Py_None;
     int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1, progress = 0;
     unsigned long long memory_limit = 0, part_size = 0;
     const char *endpoint = NULL, *region = NULL, *profile = NULL;
-    double target = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppd", names, &src, &cols, &threads,
+    double target = 0, timeout = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppdd", names, &src, &cols, &threads,
                                      &connections, &memory_limit, &part_size, &endpoint, &region,
                                      &profile, &no_sign, &mcols, &wide, &fortran, &progress,
-                                     &target))
+                                     &target, &timeout))
         return NULL;
     size_t n = 0, ncols = 0, nm = 0;
     const char **sources = strings(src, "sources", &n);
@@ -638,7 +638,8 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
         return NULL;
     }
     struct fdata_s3_options s3 = {.endpoint = endpoint, .region = region, .profile = profile,
-                                  .no_sign = no_sign, .target_gbit_s = target};
+                                  .no_sign = no_sign, .target_gbit_s = target,
+                                  .timeout_seconds = timeout};
     struct fdata_matrix m = {matrix_cols, nm, wide ? FDATA_MATRIX_FLOAT64 : FDATA_MATRIX_FLOAT32,
                              fortran ? FDATA_MATRIX_COLUMN_MAJOR : FDATA_MATRIX_ROW_MAJOR,
                              NULL, 0};
@@ -768,7 +769,7 @@ static PyMethodDef methods[] = {
     {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
      "load(sources, columns=None, threads=0, connections=0, memory_limit=0, part_size=0, "
      "endpoint=None, region=None, profile=None, no_sign_request=False, matrix=None, "
-     "matrix_wide=False, matrix_fortran=True, progress=False, target_gbps=0) -> "
+     "matrix_wide=False, matrix_fortran=True, progress=False, target_gbps=0, timeout=0) -> "
      "(_Table, _Matrix or None)"},
     {NULL, NULL, 0, NULL},
 };

@@ -133,7 +133,8 @@ def _is_terminal(stream):
 
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
-         matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None):
+         matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
+         timeout=None):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
     and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
@@ -147,7 +148,10 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     progress: a line on stderr after each file (default: when stderr is a terminal).
 
     target_gbps: the download rate that sizes the connections when `connections` is not given,
-    one per 0.625 Gbit/s (default: the profile's `s3 = target_bandwidth`, else 10: 16)."""
+    one per 0.625 Gbit/s (default: the profile's `s3 = target_bandwidth`, else 10: 16).
+
+    timeout: seconds, a deadline for all of the call's S3 work (as the CLI's --timeout); when
+    it passes, fastdata.Error says so.  Default: none."""
     if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
         raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
     if isinstance(matrix, str):
@@ -157,7 +161,7 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
                       list(matrix) if matrix is not None else None,
                       matrix_dtype == "float64", matrix_order == "F",
                       _is_terminal(sys.stderr) if progress is None else bool(progress),
-                      float(target_gbps or 0))
+                      float(target_gbps or 0), float(timeout or 0))
     return Table(core, mat)
 
 

@@ -102,9 +102,10 @@ size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
     size_t len = size * n;
     char num[32] = "", range[sizeof r->content_range];
     if (len > 9 && strncmp(p, "HTTP/", 5) == 0) { /* a status line: a new answer's headers */
-        const char *sp = memchr(p, ' ', len);
+        const char *sp = memchr(p, ' ', len); /* the line is not NUL-terminated */
         forget_headers(r);
-        r->status = sp && sp + 4 <= p + len ? strtol(sp + 1, NULL, 10) : 0;
+        for (int i = 1; sp && i <= 3 && sp + i < p + len && sp[i] >= '0' && sp[i] <= '9'; i++)
+            r->status = r->status * 10 + (sp[i] - '0');
         return len;
     }
     if (header_value(p, len, "Content-Length", num, sizeof num)) {
