@@ -115,7 +115,7 @@ size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
     }
     if (header_value(p, len, "Content-Range", range, sizeof range)) {
         if (r->content_ranges++ == 0) /* a second one is a lie the caller refuses */
-            memcpy(r->content_range, range, sizeof range);
+            s3_escape(range, r->content_range, sizeof r->content_range); /* for messages */
         parse_content_range(range, r);
     }
     s3_checksum_from_header(&r->checksum, p, len);
