@@ -53,9 +53,9 @@ static int header_value(const char *line, size_t len, const char *name, char *ds
 static int64_t take_number(const char **s) {
     int64_t v = 0;
     int digits = 0;
-    for (; **s >= '0' && **s <= '9' && digits < 19; (*s)++, digits++)
+    for (; **s >= '0' && **s <= '9' && digits < 18; (*s)++, digits++)
         v = v * 10 + (**s - '0');
-    return digits >= 1 && digits <= 18 ? v : -1;
+    return digits >= 1 && !(**s >= '0' && **s <= '9') ? v : -1; /* a 19th digit: too large */
 }
 
 /* "bytes FIRST-LAST/TOTAL" (TOTAL may be "*"), as RFC 9110 writes it, FIRST <= LAST (LAST
