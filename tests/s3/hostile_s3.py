@@ -6,7 +6,8 @@ exits 1 with one line naming the object and the cause, dies of no signal, peaks 
 stated RSS bound and never prints the secret.  The honest scenario (the same server telling
 the truth) must succeed, byte for byte.
 With FDATA_TEST_PYTHON naming a Python with the package installed, fastdata.load's timeout
-is checked too.
+is checked too.  HOSTILE_ONLY=name,name keeps just those scenarios hostile when
+debugging (the others then answer honestly, and their checks fail).
 usage: hostile_s3.py FASTDATA DATA_DIR"""
 import http.server
 import os
