@@ -618,18 +618,18 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
                             "part_size", "endpoint", "region", "profile", "no_sign_request",
                             "matrix", "matrix_wide", "matrix_fortran", "progress", "target_gbps",
-                            "invalid_utf8", "int96_unit", NULL};
+                            "invalid_utf8", "int96_unit", "timeout", NULL};
     PyObject *src, *cols = Py_None, *mcols = Py_None;
     int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1, progress = 0;
     unsigned long long memory_limit = 0, part_size = 0;
     const char *endpoint = NULL, *region = NULL, *profile = NULL;
     const char *invalid_utf8 = "error", *int96_unit = "us";
-    double target = 0;
+    double target = 0, timeout = 0;
     int utf8_mode = 0, unit = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppdss", names, &src, &cols, &threads,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppdssd", names, &src, &cols, &threads,
                                      &connections, &memory_limit, &part_size, &endpoint, &region,
                                      &profile, &no_sign, &mcols, &wide, &fortran, &progress,
-                                     &target, &invalid_utf8, &int96_unit))
+                                     &target, &invalid_utf8, &int96_unit, &timeout))
         return NULL;
     if (fdata_parquet_invalid_utf8_from_name(invalid_utf8, &utf8_mode) != FDATA_OK)
         return PyErr_Format(PyExc_ValueError,
@@ -646,7 +646,8 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
         return NULL;
     }
     struct fdata_s3_options s3 = {.endpoint = endpoint, .region = region, .profile = profile,
-                                  .no_sign = no_sign, .target_gbit_s = target};
+                                  .no_sign = no_sign, .target_gbit_s = target,
+                                  .timeout_seconds = timeout};
     struct fdata_matrix m = {matrix_cols, nm, wide ? FDATA_MATRIX_FLOAT64 : FDATA_MATRIX_FLOAT32,
                              fortran ? FDATA_MATRIX_COLUMN_MAJOR : FDATA_MATRIX_ROW_MAJOR,
                              NULL, 0};
@@ -778,7 +779,7 @@ static PyMethodDef methods[] = {
      "load(sources, columns=None, threads=0, connections=0, memory_limit=0, part_size=0, "
      "endpoint=None, region=None, profile=None, no_sign_request=False, matrix=None, "
      "matrix_wide=False, matrix_fortran=True, progress=False, target_gbps=0, "
-     "invalid_utf8='error', int96_unit='us') -> "
+     "invalid_utf8='error', int96_unit='us', timeout=0) -> "
      "(_Table, _Matrix or None)"},
     {NULL, NULL, 0, NULL},
 };

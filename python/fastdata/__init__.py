@@ -134,7 +134,7 @@ def _is_terminal(stream):
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
          matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
-         invalid_utf8="error", int96_unit="us"):
+         invalid_utf8="error", int96_unit="us", timeout=None):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
     and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
@@ -154,7 +154,10 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     naming the column, row and byte), "binary" (such columns come as binary) or "replace"
     (U+FFFD).  int96_unit: INT96 timestamps as timestamp[s|ms|us|ns] ("us": every year
     Spark, Hive and Impala write fits; "ns" holds only 1677-2262); a value that does not fit
-    raises fastdata.Error.  Both as the CLI's --invalid-utf8 and --int96-unit."""
+    raises fastdata.Error.  Both as the CLI's --invalid-utf8 and --int96-unit.
+
+    timeout: seconds, a deadline for all of the call's S3 work (as the CLI's --timeout); when
+    it passes, fastdata.Error says so.  Default: none."""
     if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
         raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
     if isinstance(matrix, str):
@@ -164,7 +167,7 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
                       list(matrix) if matrix is not None else None,
                       matrix_dtype == "float64", matrix_order == "F",
                       _is_terminal(sys.stderr) if progress is None else bool(progress),
-                      float(target_gbps or 0), invalid_utf8, int96_unit)
+                      float(target_gbps or 0), invalid_utf8, int96_unit, float(timeout or 0))
     return Table(core, mat)
 
 

@@ -1,6 +1,8 @@
 /* Many objects into memory at once, over libcurl's multi interface: every object's first
- * part (a ranged GET) reveals its size and ETag through Content-Range; the object's buffer
- * is then allocated once and every part, the first included, is written straight into it.
+ * part (a ranged GET) reveals its size and ETag through Content-Range (every later answer
+ * is checked against it in part.c, which also holds a part's life cycle); the object's
+ * buffer is then allocated once and every part, the first included, is written straight
+ * into it.
  * The other parts are pinned to that ETag with If-Match, so an object replaced meanwhile
  * fails instead of mixing versions.  Parts are retried with backoff; a retried part resumes
  * after the bytes it already received.  Objects start as the memory budget allows, and

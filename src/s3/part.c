@@ -30,8 +30,7 @@ void s3_object_set_size(struct downloader *d, struct object *o, int64_t size) {
     o->reserved = (size_t)size;
 }
 
-/* The bytes at `first` this part asks for: where they start, and their count when the
- * object holds `total` bytes. */
+/* The object's byte where the bytes this part asks for start, when it holds `total`. */
 static int64_t asked_first(const struct part *p, int64_t total) {
     const struct object *o = p->obj;
     if (o->suffix && o->size < 0) /* the first answer says where the last bytes start */

@@ -53,9 +53,9 @@ static int header_value(const char *line, size_t len, const char *name, char *ds
 static int64_t take_number(const char **s) {
     int64_t v = 0;
     int digits = 0;
-    for (; **s >= '0' && **s <= '9' && digits < 19; (*s)++, digits++)
+    for (; **s >= '0' && **s <= '9' && digits < 18; (*s)++, digits++)
         v = v * 10 + (**s - '0');
-    return digits >= 1 && digits <= 18 ? v : -1;
+    return digits >= 1 && !(**s >= '0' && **s <= '9') ? v : -1; /* a 19th digit: too large */
 }
 
 /* "bytes FIRST-LAST/TOTAL" (TOTAL may be "*"), as RFC 9110 writes it, FIRST <= LAST (LAST
@@ -102,9 +102,10 @@ size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
     size_t len = size * n;
     char num[32] = "", range[sizeof r->content_range];
     if (len > 9 && strncmp(p, "HTTP/", 5) == 0) { /* a status line: a new answer's headers */
-        const char *sp = memchr(p, ' ', len);
+        const char *sp = memchr(p, ' ', len); /* the line is not NUL-terminated */
         forget_headers(r);
-        r->status = sp && sp + 4 <= p + len ? strtol(sp + 1, NULL, 10) : 0;
+        for (int i = 1; sp && i <= 3 && sp + i < p + len && sp[i] >= '0' && sp[i] <= '9'; i++)
+            r->status = r->status * 10 + (sp[i] - '0');
         return len;
     }
     if (header_value(p, len, "Content-Length", num, sizeof num)) {
@@ -114,7 +115,7 @@ size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
     }
     if (header_value(p, len, "Content-Range", range, sizeof range)) {
         if (r->content_ranges++ == 0) /* a second one is a lie the caller refuses */
-            memcpy(r->content_range, range, sizeof range);
+            s3_escape(range, r->content_range, sizeof r->content_range); /* for messages */
         parse_content_range(range, r);
     }
     s3_checksum_from_header(&r->checksum, p, len);

@@ -66,7 +66,7 @@ struct response {
     int64_t range_first, range_last; /* its bytes a and b, or -1 */
     int content_ranges;          /* Content-Range headers seen (more than one: a lie) */
     int range_bad;               /* a Content-Range that is not "bytes a-b/total" with a <= b */
-    char content_range[96];      /* the first one's text, for messages */
+    char content_range[96];      /* the first one's text, escaped (s3_escape), for messages */
     struct s3_checksum checksum; /* a whole-object checksum the server sent, if any */
     struct fdata_s3_object_info info;
     char request_id[128];

@@ -5,6 +5,9 @@ S3-compatible store can lie.  Each hostile scenario asserts that the command end
 exits 1 with one line naming the object and the cause, dies of no signal, peaks under a
 stated RSS bound and never prints the secret.  The honest scenario (the same server telling
 the truth) must succeed, byte for byte.
+With FDATA_TEST_PYTHON naming a Python with the package installed, fastdata.load's timeout
+is checked too.  HOSTILE_ONLY=name,name keeps just those scenarios hostile when
+debugging (the others then answer honestly, and their checks fail).
 usage: hostile_s3.py FASTDATA DATA_DIR"""
 import http.server
 import os
@@ -155,6 +158,8 @@ class Hostile(http.server.BaseHTTPRequestHandler):
 
     def list(self, query, scenario):
         keys = [(k[5:], len(v)) for k, v in self.OBJECTS.items() if k.startswith("/bkt/dir/")]
+        if scenario == "drip":
+            return self.drip(listing_xml(keys * 100))
         if scenario == "list_same_token":
             return self.send(200, [], listing_xml(keys, token="again"))
         if scenario == "list_endless":
@@ -207,6 +212,26 @@ def expect_failure(name, args, env, *needles, rss_mb=RSS_BOUND_MB):
     return err
 
 
+PYTHON_LOAD = """
+import sys, fastdata
+try:
+    t = fastdata.load("s3://bkt/data.parquet", timeout=float(sys.argv[1]))
+    print("rows", t.num_rows)
+except fastdata.Error as e:
+    print(type(e).__name__, e)
+"""
+
+
+def python_load(env, timeout):
+    """fastdata.load of the Parquet object with `timeout`: what it printed (None: no package)."""
+    py = os.environ.get("FDATA_TEST_PYTHON")
+    if not py:  # the sanitizer build: the package is tested with the Release build
+        return None
+    p = subprocess.run([py, "-c", PYTHON_LOAD, str(timeout)], env=env, capture_output=True,
+                       text=True, timeout=RUN_SECONDS)
+    return p.stdout + p.stderr[-500:]
+
+
 def env_for(endpoint, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID="AKIDHOSTILE", AWS_SECRET_ACCESS_KEY=SECRET, AWS_REGION="us-east-1",
@@ -237,6 +262,10 @@ def honest(tmp):
     check("honest: get of a listed prefix under a 1 MiB limit", rc == 0 and got == BLOB, err)
     rc, out, err, rss, _ = run(["ls", "s3://bkt/dir/"], env)
     check("honest: ls", rc == 0 and b"blob.bin" in out, err)
+    rc, out, err, rss, _ = run(["load", "s3://bkt/data.parquet", "--timeout", "30"], env)
+    check("honest: load within --timeout", rc == 0, err)
+    out = python_load(env, 30)
+    check("honest: python load(timeout=30)", out is None or out.startswith("rows "), out)
     server.shutdown()
 
 
@@ -247,7 +276,8 @@ def hostile():
     def scenario(name, tls_context=None):
         return start_scenario(name if not only or name in only.split(",") else "honest", tls_context)
     server, env = scenario("two_ranges")
-    expect_failure("two Content-Range headers", ["schema", obj], env, obj, "Content-Range")
+    for command in ("schema", "cat", "load"):
+        expect_failure("two Content-Range headers: " + command, [command, obj], env, obj, "Content-Range")
     server.shutdown()
     server, env = scenario("retry_total")
     expect_failure("a retry's total differs from the first answer's", ["schema", obj], env, obj,
@@ -291,6 +321,12 @@ def hostile():
     expect_failure("a server dripping 2 KiB/s, --timeout 3",
                    ["get", "s3://bkt/dir/blob.bin", "-o", "-", "--timeout", "3"], env,
                    "s3://bkt/dir/blob.bin", "3 s")
+    expect_failure("a server dripping 2 KiB/s, ls --timeout 2", ["ls", "s3://bkt/dir/", "--timeout", "2"],
+                   env, "s3://bkt/dir/", "deadline")
+    start = time.monotonic()
+    out = python_load(env, 2)
+    check("python: load(timeout=2) raises fastdata.Error naming the deadline, in time",
+          out is None or ("Error" in out and "deadline" in out and time.monotonic() - start < 20), out)
     server.shutdown()
 
 
