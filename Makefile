@@ -1,11 +1,12 @@
 # Thin wrapper over CMake.  `make` builds Release into build/ (CLI at build/fastdata);
 # `make test` installs what it needs, then runs every test in Release and in Debug with
-# AddressSanitizer + UndefinedBehaviorSanitizer (clang, with the libFuzzer run);
+# AddressSanitizer + UndefinedBehaviorSanitizer (clang, with about 90 s of libFuzzer runs);
+# `make fuzz` runs each fuzz target for FUZZ_SECONDS (default 600);
 # `make demo` generates a dataset into a local S3 server and loads it; `make bench` runs bench/decode (TPC-H,
 # floats, nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write, `make bench-handoff` bench/handoff.
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps python test test-release test-asan demo bench bench-get bench-load bench-write bench-handoff install clean
+.PHONY: all build deps python test test-release test-asan fuzz demo bench bench-get bench-load bench-write bench-handoff install clean
 
 all: build
 
@@ -35,6 +36,16 @@ test-asan:
 	@cmake --build build-asan -j$(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
+
+# Every libFuzzer target (fuzz/CMakeLists.txt) for FUZZ_SECONDS each, one after the other, in
+# the sanitizer build; new inputs go to build-asan/fuzz/corpus-NAME, crashes to the current
+# folder.
+FUZZ_SECONDS ?= 600
+fuzz:
+	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFDATA_SANITIZE=ON -DFDATA_FUZZ=ON >/dev/null
+	@cmake --build build-asan -j$(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  FUZZ_SECONDS=$(FUZZ_SECONDS) cmake --build build-asan --target fuzz
 
 demo:
 	@scripts/install-deps.sh --demo

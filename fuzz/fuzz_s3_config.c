@@ -2,15 +2,12 @@
  * ~/.aws/config: sections, keys, nested "s3 =" settings, target_bandwidth), with their first
  * line also given as the container credentials URL or, when the input's size is odd,
  * the STS endpoint of web identity: the files and URLs a user's environment controls. */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include "fuzz_file.h"
 #include "s3/config.h"
 
-static char path[64], first_line[256];
+static const char *path;
+static char first_line[256];
 static int web_identity;
 
 static const char *env(const char *name, void *ctx) {
@@ -28,15 +25,7 @@ static const char *env(const char *name, void *ctx) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static int fd = -1;
-    if (fd < 0) {
-        fd = memfd_create("fuzz_s3_config", 0);
-        if (fd < 0)
-            abort();
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    }
-    if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
-        abort();
+    path = fuzz_file(data, size);
     const uint8_t *nl = memchr(data, '\n', size);
     size_t n = nl ? (size_t)(nl - data) : size;
     n = n < sizeof first_line - 1 ? n : sizeof first_line - 1;

@@ -123,7 +123,10 @@ FDATA_API int fdata_load_stream(const char *const *sources, size_t n,
  * downloaded in parallel and written as files under `dir` (a tmpfs such as /dev/shm keeps
  * them in memory), each as soon as it has arrived, with opts->memory_limit bounding the bytes
  * held; a file is named by its key below the source's prefix (a lone key by its last
- * segment), written under a temporary name and renamed when complete.  On failure the files
+ * segment), written under a temporary name and renamed when complete; `dir` and its parents
+ * are made.  A key that cannot name a file below `dir` (not below the prefix, absolute, a
+ * ".", ".." or empty segment, a control character) fails the call with FDATA_EINVAL before
+ * anything is downloaded.  On failure the files
  * this call wrote are removed.  report->files and bytes_fetched are filled.
  */
 FDATA_API int fdata_load_to_dir(const char *const *sources, size_t n,

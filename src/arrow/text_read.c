@@ -156,9 +156,10 @@ static int parse_ts(const char *s, size_t n, int digits_wanted, int64_t *out, in
     int64_t scale = 1;
     for (int k = 0; k < digits_wanted; k++)
         scale *= 10;
-    int64_t secs = days * 86400 + h * 3600 + mi * 60 + se;
-    *out = secs * scale + frac / (1000000000 / scale);
-    return 1;
+    int64_t secs = days * 86400 + h * 3600 + mi * 60 + se; /* |years| < 10^9: no overflow */
+    /* a year far out of the unit's range (ns: 1677..2262) is not a timestamp of this type */
+    return !__builtin_mul_overflow(secs, scale, out) &&
+           !__builtin_add_overflow(*out, frac / (1000000000 / scale), out);
 }
 
 /* The narrowest inferred type of a text value. */

@@ -358,10 +358,11 @@ static const char get_usage[] =
     "Downloads objects in parallel into memory (a URL ending in '/' means every object below\n"
     "it; large objects in ranged parts of 8 MiB by default, over as many connections as\n"
     "--target-gbps asks for, 16 by default) and writes each as soon as it is in into DIR\n"
-    "(default: the current directory, keys relative to the prefix) or, with -o -, to standard\n"
-    "output in the order given; at most --memory-limit of objects (default 1024 MiB, or the\n"
-    "largest object) is held at once.  When an object fails, the files this call wrote are\n"
-    "removed.";
+    "(made if missing, parents too; default: the current directory; files named by their keys\n"
+    "below the prefix, which must be plain relative paths; folder markers skipped) or, with\n"
+    "-o -, to standard output in the order given; at most --memory-limit of objects (default\n"
+    "1024 MiB, or the largest object) is held at once.  When an object fails, the files this\n"
+    "call wrote are removed.";
 
 int cmd_get(int argc, char **argv) {
     struct s3_args a;

@@ -48,19 +48,6 @@ static void make_parents(char *path) {
     }
 }
 
-static int write_all(int fd, const char *data, size_t size) {
-    while (size) {
-        ssize_t n = write(fd, data, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        data += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
 int key_file_write(const char *dir, const char *name, const void *data, size_t size,
                    struct fdata_error *err) {
     static unsigned counter; /* temporary names unique within the process */
@@ -73,9 +60,15 @@ int key_file_write(const char *dir, const char *name, const void *data, size_t s
     snprintf(tmp, sizeof tmp, "%.*s.%s.%ld.%u.part", (int)(base - path), path, base,
              (long)getpid(), __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    int bad = fd < 0 || write_all(fd, data, size) != 0;
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f && fd >= 0)
+        close(fd);
+    int bad = !f || (size && fwrite(data, 1, size, f) != size);
     int saved = errno;
-    bad |= fd >= 0 && close(fd) != 0;
+    if (f && fclose(f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
     if (!bad && rename(tmp, path) == 0)
         return FDATA_OK;
     saved = bad ? saved : errno;
