@@ -69,6 +69,11 @@ int pq_leaf_fixed_direct(const struct pq_leaf *leaf) {
            leaf->arrow.kind != K_BOOL;
 }
 
+int pq_leaf_fixed_output(const struct pq_leaf *leaf) {
+    return pq_leaf_fixed_direct(leaf) ||
+           (!leaf->nested && pq_converts_always(leaf) && leaf->arrow.width > 0);
+}
+
 size_t pq_slab_slack(const struct pq_leaf *leaf) {
     return leaf->repetition == PQ_OPTIONAL ? IN_PLACE_SLACK : 0;
 }
@@ -566,7 +571,7 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     if (d.nested && (in->num_values < 0 || in->num_values > (int64_t)in->size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE))
         return fdata_set_error(err, FDATA_ECORRUPT, "column chunk claims %lld values in %zu bytes",
                                (long long)in->num_values, in->size);
-    if (in->dest && !(in->slab ? pq_leaf_fixed_direct(in->leaf)
+    if (in->dest && !(in->slab ? pq_leaf_fixed_output(in->leaf)
                                : pq_leaf_fills(in->leaf, (size_t)d.at->width)))
         return fdata_set_error(err, FDATA_EINVAL, "column '%s' cannot be decoded in place",
                                in->leaf->path);
