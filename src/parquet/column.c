@@ -24,6 +24,8 @@
 /* A flat chunk's output is sized for its row group's rows up to this many at once, and
  * grows with its pages beyond: the footer's row count alone cannot allocate memory. */
 #define FLAT_INITIAL_ROWS ((size_t)1 << 22)
+/* The most string bytes per stored byte of a chunk its buffer is sized for in advance. */
+#define MAX_STRING_EXPANSION 64
 /* Bytes past the last row slot of fixed-width output, so that a PLAIN page can be
  * decompressed into the slots of its own rows even with its definition levels in front. */
 #define IN_PLACE_SLACK 16384
@@ -273,6 +275,19 @@ static int decode_nested_levels(struct chunk_decoder *d, const struct pq_page_he
     return FDATA_OK;
 }
 
+/* A flat string chunk's bytes so far, scaled to all its rows with 1/16 to spare, are what
+ * its data buffer is expected to reach: one allocation instead of doublings.  The row count
+ * is the footer's claim, so the expectation stays within MAX_STRING_EXPANSION times the
+ * chunk's stored bytes; beyond it the buffer doubles as before. */
+static void expect_string_bytes(struct chunk_decoder *d) {
+    size_t rows = (size_t)d->in->num_rows, pos = (size_t)d->pos, size = d->out.bytes.size;
+    if (d->nested || pos == 0 || size == 0 || pos >= rows)
+        return;
+    double expected = (double)size * (double)rows / (double)pos * (17.0 / 16.0);
+    double most = (double)d->in->size * MAX_STRING_EXPANSION;
+    d->out.bytes.expected = (size_t)(expected < most ? expected : most);
+}
+
 /* Decodes k dense values of the page and places them at rows pos..pos+n; `valid` is the
  * validity bitmap when some of those rows are null, else NULL. */
 static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p, size_t len,
@@ -288,6 +303,7 @@ static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p
     }
     if (d->direct && d->at->width == 0) {
         int32_t *offsets = d->out.bytes.offsets + pos;
+        expect_string_bytes(d);
         FDATA_RETURN_IF(pq_decode_bytes(&t, encoding, p, len, k, &d->out.bytes, offsets));
         if (valid)
             pq_spread_offsets(offsets, valid, pos, n, k);

@@ -13,6 +13,8 @@ struct pq_bytes {
     int32_t *offsets;
     uint8_t *data;      /* fdata_aligned_alloc'ed */
     size_t size, cap;
+    size_t expected;    /* 0, or the size the data is expected to reach: when it must grow,
+                           it grows to that at once (not doubling, with a copy each time) */
 };
 
 struct col_out {
