@@ -26,6 +26,8 @@
 /* A flat chunk's output is sized for its row group's rows up to this many at once, and
  * grows with its pages beyond: the footer's row count alone cannot allocate memory. */
 #define FLAT_INITIAL_ROWS ((size_t)1 << 22)
+/* The most string bytes per stored byte of a chunk its buffer is sized for in advance. */
+#define MAX_STRING_EXPANSION 64
 /* Bytes past the last row slot of fixed-width output, so that a PLAIN page can be
  * decompressed into the slots of its own rows even with its definition levels in front. */
 #define IN_PLACE_SLACK 16384
@@ -70,6 +72,11 @@ int pq_leaf_is_direct(const struct pq_leaf *leaf) {
 int pq_leaf_fixed_direct(const struct pq_leaf *leaf) {
     return !leaf->nested && pq_leaf_is_direct(leaf) && leaf->arrow.width > 0 &&
            leaf->arrow.kind != K_BOOL;
+}
+
+int pq_leaf_fixed_output(const struct pq_leaf *leaf) {
+    return pq_leaf_fixed_direct(leaf) ||
+           (!leaf->nested && pq_converts_always(leaf) && leaf->arrow.width > 0);
 }
 
 size_t pq_slab_slack(const struct pq_leaf *leaf) {
@@ -300,6 +307,19 @@ static int is_dictionary_encoding(int encoding) {
     return encoding == PQ_PLAIN_DICTIONARY || encoding == PQ_RLE_DICTIONARY;
 }
 
+/* A flat string chunk's bytes so far, scaled to all its rows with 1/16 to spare, are what
+ * its data buffer is expected to reach: one allocation instead of doublings.  The row count
+ * is the footer's claim, so the expectation stays within MAX_STRING_EXPANSION times the
+ * chunk's stored bytes; beyond it the buffer doubles as before. */
+static void expect_string_bytes(struct chunk_decoder *d) {
+    size_t rows = (size_t)d->in->num_rows, pos = (size_t)d->pos, size = d->out.bytes.size;
+    if (d->nested || pos == 0 || size == 0 || pos >= rows)
+        return;
+    double expected = (double)size * (double)rows / (double)pos * (17.0 / 16.0);
+    double most = (double)d->in->size * MAX_STRING_EXPANSION;
+    d->out.bytes.expected = (size_t)(expected < most ? expected : most);
+}
+
 /* Decodes k dense values of the page and places them at rows pos..pos+n; `valid` is the
  * validity bitmap when some of those rows are null, else NULL. */
 static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p, size_t len,
@@ -315,6 +335,7 @@ static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p
     }
     if (d->direct && d->at->width == 0) {
         int32_t *offsets = d->out.bytes.offsets + pos;
+        expect_string_bytes(d);
         FDATA_RETURN_IF(pq_decode_bytes(&t, encoding, p, len, k, &d->out.bytes, offsets));
         if (valid)
             pq_spread_offsets(offsets, valid, pos, n, k);
@@ -622,7 +643,7 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     if (d.nested && (in->num_values < 0 || in->num_values > (int64_t)in->size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE))
         return fdata_set_error(err, FDATA_ECORRUPT, "column chunk claims %lld values in %zu bytes",
                                (long long)in->num_values, in->size);
-    if (in->dest && !(in->slab ? pq_leaf_fixed_direct(in->leaf)
+    if (in->dest && !(in->slab ? pq_leaf_fixed_output(in->leaf)
                                : pq_leaf_fills(in->leaf, (size_t)d.at->width)))
         return fdata_set_error(err, FDATA_EINVAL, "column '%s' cannot be decoded in place",
                                in->leaf->path);

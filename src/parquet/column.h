@@ -26,7 +26,7 @@ struct pq_chunk_input {
     struct pq_scratch *scratch; /* working memory of the calling thread */
     /* NULL, or where a leaf pq_leaf_fills writes its num_rows values instead of an array of
      * its own: the decoder writes straight into it (no slack past the last row), nulls as
-     * NaN.  With `slab` set too: where a pq_leaf_fixed_direct leaf's values go, with
+     * NaN.  With `slab` set too: where a pq_leaf_fixed_output leaf's values go, with
      * pq_slab_slack bytes of room past the last row, inside that slab (fdata_slab_new),
      * and the chunk becomes an array whose values buffer it is (nulls left as they fall). */
     uint8_t *dest;
@@ -38,6 +38,9 @@ int pq_leaf_is_direct(const struct pq_leaf *leaf);
 /* True when the leaf is flat and its values are fixed-width Arrow values as stored: a
  * chunk of n rows takes exactly n * width bytes (decodable into a slab). */
 int pq_leaf_fixed_direct(const struct pq_leaf *leaf);
+/* True when a flat leaf's chunk of n rows becomes exactly n fixed-width Arrow values, as
+ * stored or converted in bulk (pq_converts_always): decodable into a slab. */
+int pq_leaf_fixed_output(const struct pq_leaf *leaf);
 /* Bytes past a slab chunk's last row that its decoder may write into (see dest): room for
  * the definition levels in front of an optional leaf's last PLAIN page, so that it too is
  * decompressed in place (a required leaf's pages hold just their values). */

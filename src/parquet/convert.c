@@ -130,10 +130,7 @@ static int decode_dense(struct pq_value_target *t, struct convert_job *job, int 
     return pq_decode_fixed(t, encoding, p, len, k, s->conv);
 }
 
-/* True when every physical value has an Arrow value (nothing to check per value): narrow
- * integers, and decimals from INT32, INT64 or a FIXED_LEN_BYTE_ARRAY no wider than Arrow's.
- * Such columns are converted in bulk, and their dictionaries once per column chunk. */
-static int converts_always(const struct pq_leaf *leaf) {
+int pq_converts_always(const struct pq_leaf *leaf) {
     switch (leaf->arrow.kind) {
     case K_INT8: case K_UINT8: case K_INT16: case K_UINT16:
         return leaf->physical == PQ_INT32;
@@ -145,7 +142,7 @@ static int converts_always(const struct pq_leaf *leaf) {
     }
 }
 
-/* k dense physical values of a converts_always leaf -> k Arrow values at out: one loop per
+/* k dense physical values of a pq_converts_always leaf -> k Arrow values at out: one loop per
  * type with no per-value branch (decimal128 from INT64 is two stores per value). */
 /* Value i of dense INT32 (`int32`) or INT64 physical values, sign-extended. */
 static inline int64_t load_int(const uint8_t *in, size_t i, int int32) {
@@ -185,7 +182,7 @@ static void widen(const struct pq_leaf *leaf, const uint8_t *in, size_t k, uint8
 
 int pq_dictionary_convert(struct pq_dictionary *dict, const struct pq_leaf *leaf,
                           struct fdata_error *err) {
-    if (!converts_always(leaf) || !dict->values)
+    if (!pq_converts_always(leaf) || !dict->values)
         return FDATA_OK;
     dict->converted = malloc(dict->count * (size_t)leaf->arrow.width + 1);
     if (!dict->converted)
@@ -194,7 +191,7 @@ int pq_dictionary_convert(struct pq_dictionary *dict, const struct pq_leaf *leaf
     return FDATA_OK;
 }
 
-/* A converts_always leaf: its k values widened (or gathered from its converted dictionary)
+/* A pq_converts_always leaf: its k values widened (or gathered from its converted dictionary)
  * straight into their slots, then spread to their rows. */
 static int decode_widened(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
                           size_t k, const uint8_t *valid, size_t pos, size_t n, uint8_t *values) {
@@ -215,7 +212,7 @@ static int decode_widened(struct pq_value_target *t, int encoding, const uint8_t
 
 int pq_decode_converted(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
                         size_t k, const uint8_t *valid, size_t pos, size_t n, uint8_t *values) {
-    if (converts_always(t->leaf))
+    if (pq_converts_always(t->leaf))
         return decode_widened(t, encoding, p, len, k, valid, pos, n, values);
     struct convert_job job = {
         .t = t, .values = values, .width = t->leaf->arrow.width,

@@ -86,7 +86,7 @@ static int bytes_reserve(struct pq_bytes *b, size_t extra, struct fdata_error *e
     size_t need = b->size + extra;
     if (need <= b->cap && b->data)
         return FDATA_OK;
-    size_t cap = b->cap * 2 > need ? b->cap * 2 : need;
+    size_t cap = b->expected > need ? b->expected : b->cap * 2 > need ? b->cap * 2 : need;
     uint8_t *data = fdata_aligned_alloc(cap + BYTES_PAD);
     if (!data)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory for %zu bytes of strings", cap);

@@ -13,6 +13,8 @@ struct pq_bytes {
     int32_t *offsets;
     uint8_t *data;      /* fdata_aligned_alloc'ed */
     size_t size, cap;
+    size_t expected;    /* 0, or the size the data is expected to reach: when it must grow,
+                           it grows to that at once (not doubling, with a copy each time) */
 };
 
 struct col_out {
@@ -59,6 +61,10 @@ void pq_scratch_free(struct pq_scratch *s);
 int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
                        const uint8_t *body, size_t len, size_t count, struct fdata_error *err);
 void pq_dictionary_free(struct pq_dictionary *dict);
+/* True when every physical value of the leaf has an Arrow value (nothing to check per
+ * value): narrow integers, and decimals from INT32, INT64 or a FIXED_LEN_BYTE_ARRAY no wider
+ * than Arrow's.  Such columns are converted in bulk, their dictionaries once per chunk. */
+int pq_converts_always(const struct pq_leaf *leaf);
 /* Converts a loaded dictionary's entries to Arrow values once, when the leaf's values need
  * a conversion that cannot fail (narrow integers, decimals from integers): its pages then
  * gather Arrow values directly. */
