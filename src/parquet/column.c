@@ -387,6 +387,23 @@ static int finish_in_place(struct chunk_decoder *d, uint8_t *slots, const uint8_
     return FDATA_OK;
 }
 
+/* Arrow's time types hold a time of day, [0, one day): a TIME outside it (DuckDB writes a
+ * TIME WITH TIME ZONE shifted to UTC, -03:51:39 say) becomes that time of the day, as
+ * pyarrow and DuckDB show it.  Only TIME columns pay this pass over their page's values. */
+static void wrap_times(struct chunk_decoder *d, size_t n) {
+    int64_t day = d->at->kind == K_TIME32 ? 86400000
+                  : strcmp(d->at->format, "ttu") == 0 ? 86400000000LL : 86400000000000LL;
+    for (size_t i = (size_t)d->pos; i < (size_t)d->pos + n; i++) {
+        if (d->at->kind == K_TIME32) {
+            int32_t *v = (int32_t *)d->out.values + i;
+            *v = (int32_t)(((int64_t)*v % day + day) % day);
+        } else {
+            int64_t *v = (int64_t *)d->out.values + i;
+            *v = (*v % day + day) % day;
+        }
+    }
+}
+
 /* A data page's body (after decompression), v1 or v2. */
 static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header *ph,
                             const uint8_t *raw) {
@@ -471,6 +488,8 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
         FDATA_RETURN_IF(finish_in_place(d, in_place, values, values_len, n, k, valid));
     else
         FDATA_RETURN_IF(decode_values(d, ph->encoding, values, values_len, n, k, valid));
+    if (d->at->kind == K_TIME32 || d->at->kind == K_TIME64)
+        wrap_times(d, n);
     d->out.null_count += (int64_t)(n - k);
     d->pos += (int64_t)n;
     if (!d->nested)

@@ -83,7 +83,7 @@ def same_value(a, b):
 
 def pyarrow_equal(copy, orig, cols):
     try:
-        want = pq.read_table(orig, columns=cols).to_pylist()
+        want = pq.read_table(orig, columns=cols, coerce_int96_timestamp_unit="us").to_pylist()
     except Exception:  # pyarrow cannot read the original: nothing to compare with
         return True, ""
     try:
@@ -139,8 +139,8 @@ def main():
         orig = os.path.join(DATA, name)
         expected = os.path.join(DATA, "expected", os.path.basename(name)[:-len(".parquet")] + ".jsonl")
         cols = writable_columns(orig)
-        if not os.path.exists(expected) or not cols:
-            continue
+        if not os.path.exists(expected) or not cols or len(set(cols)) < len(cols):
+            continue  # (two columns of one name cannot be selected by name)
         option_sets = OPTION_SETS + ENCODING_SETS if "duckdb_prim_v1_snappy" in name \
             else [OPTION_SETS[k % len(OPTION_SETS)]]
         for opts in option_sets:
