@@ -10,7 +10,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include "../common/common.h"
 #include "budget.h"
 #include "part.h"
