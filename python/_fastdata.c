@@ -8,6 +8,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pythread.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -15,7 +16,18 @@
 #include "fastdata/load.h"
 #include "fastdata/s3.h"
 
-static PyObject *Error;
+/* fastdata._errors.error_of_code(code, message, column): the exception for a C status */
+static PyObject *error_of_code;
+
+/* Raises the fastdata exception for `code` (the C library's status) with `message`;
+ * `column` (may be NULL) when the failure is about a known column. */
+static void raise_error(int code, const char *message, const char *column) {
+    PyObject *e = PyObject_CallFunction(error_of_code, "iyz", code, message, column);
+    if (e) {
+        PyErr_SetObject((PyObject *)Py_TYPE(e), e);
+        Py_DECREF(e);
+    }
+}
 
 /* The loaded table, shared by the Python object and every exported view. */
 struct shared {
@@ -194,13 +206,15 @@ static PyObject *table_fill_matrix(TableObject *self, PyObject *args) {
             if (strcmp(sc->children[c]->name, cols[i]) == 0)
                 index[i] = c;
         if (index[i] < 0 || !fdata_matrix_accepts(sc->children[index[i]]->format)) {
-            PyErr_Format(PyExc_ValueError, "column '%s': %s", cols[i],
-                         index[i] < 0 ? "no such column" : "not a numeric column");
+            char why[FDATA_ERROR_MESSAGE_SIZE];
+            snprintf(why, sizeof why, "column '%s': %s", cols[i],
+                     index[i] < 0 ? "no such column" : "not a numeric column");
+            raise_error(index[i] < 0 ? FDATA_ENOCOLUMN : FDATA_EINVAL, why, cols[i]);
             goto done;
         }
     }
     if ((size_t)out.len != (size_t)self->rows * n * fdata_matrix_element_size(&m)) {
-        PyErr_SetString(PyExc_ValueError, "the matrix does not have rows x columns elements");
+        raise_error(FDATA_EINVAL, "the matrix does not have rows x columns elements", NULL);
         goto done;
     }
     Py_BEGIN_ALLOW_THREADS
@@ -259,6 +273,68 @@ static PyTypeObject TableType = {
 };
 
 /* ---- arguments ---- */
+
+/* Keyword options, read by name from the dict the Python layer passes (absent or None keeps
+ * the default): each option is one line where it is read.  0 with an exception set when the
+ * value has the wrong type or does not fit. */
+static int opt_str(PyObject *kw, const char *name, const char **out) {
+    PyObject *v = PyDict_GetItemString(kw, name); /* borrowed: lives as long as the dict */
+    if (v && v != Py_None && !(*out = PyUnicode_AsUTF8(v)))
+        return 0;
+    return 1;
+}
+
+static int opt_bool(PyObject *kw, const char *name, int *out) {
+    PyObject *v = PyDict_GetItemString(kw, name);
+    int b = v && v != Py_None ? PyObject_IsTrue(v) : *out;
+    *out = b < 0 ? *out : b;
+    return b >= 0;
+}
+
+static int opt_int(PyObject *kw, const char *name, int *out) {
+    PyObject *v = PyDict_GetItemString(kw, name);
+    int overflow = 0;
+    long x = v && v != Py_None ? PyLong_AsLongAndOverflow(v, &overflow) : *out;
+    if (x == -1 && PyErr_Occurred())
+        return 0;
+    if (overflow || x < INT_MIN || x > INT_MAX) {
+        PyErr_Format(PyExc_OverflowError, "%s is too large", name);
+        return 0;
+    }
+    *out = (int)x;
+    return 1;
+}
+
+static int opt_size(PyObject *kw, const char *name, size_t *out) {
+    PyObject *v = PyDict_GetItemString(kw, name);
+    size_t x = v && v != Py_None ? PyLong_AsSize_t(v) : *out;
+    if (x == (size_t)-1 && PyErr_Occurred())
+        return 0;
+    *out = x;
+    return 1;
+}
+
+static int opt_double(PyObject *kw, const char *name, double *out) {
+    PyObject *v = PyDict_GetItemString(kw, name);
+    double x = v && v != Py_None ? PyFloat_AsDouble(v) : *out;
+    if (x == -1.0 && PyErr_Occurred())
+        return 0;
+    *out = x;
+    return 1;
+}
+
+/* The S3 client's options, named as the CLI's S3 options (fastdata/s3.h). */
+static int s3_options_of(PyObject *kw, struct fdata_s3_options *o) {
+    return opt_str(kw, "endpoint", &o->endpoint) &&
+           opt_str(kw, "region", &o->region) &&
+           opt_str(kw, "profile", &o->profile) &&
+           opt_bool(kw, "no_sign_request", &o->no_sign) &&
+           opt_bool(kw, "path_style", &o->path_style) &&
+           opt_int(kw, "retries", &o->retries) &&
+           opt_int(kw, "stall_timeout", &o->stall_seconds) &&
+           opt_bool(kw, "no_checksums", &o->no_checksums) &&
+           opt_double(kw, "target_gbps", &o->target_gbit_s);
+}
 
 /* A list of str (or one str) as a NULL-terminated array of UTF-8 pointers owned by the list's
  * objects; *n gets the count.  NULL with an exception set on a wrong type. */
@@ -462,25 +538,21 @@ static void s3_dealloc(S3Object *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* _S3(options): options a dict of the S3 keyword options (s3_options_of). */
 static int s3_init(S3Object *self, PyObject *args, PyObject *kw) {
-    static char *names[] = {"endpoint", "region", "profile", "no_sign_request", "retries",
-                            "target_gbps", NULL};
-    const char *endpoint = NULL, *region = NULL, *profile = NULL;
-    int no_sign = 0, retries = 0;
-    double target = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zzzpid", names, &endpoint, &region, &profile,
-                                     &no_sign, &retries, &target))
+    PyObject *options;
+    if (kw || !PyArg_ParseTuple(args, "O!", &PyDict_Type, &options))
+        return kw ? PyErr_BadArgument() - 1 : -1;
+    struct fdata_s3_options o = {.cancel = &interrupted}; /* set only while a call is hooked */
+    if (!s3_options_of(options, &o))
         return -1;
-    struct fdata_s3_options o = {.endpoint = endpoint, .region = region, .profile = profile,
-                                 .no_sign = no_sign, .retries = retries, .target_gbit_s = target,
-                                 .cancel = &interrupted}; /* set only while a call is hooked */
     struct fdata_error err = {0};
     if (!(self->lock = PyThread_allocate_lock())) {
         PyErr_NoMemory();
         return -1;
     }
     if (fdata_s3_client_new(&o, &self->client, &err) != FDATA_OK) {
-        PyErr_SetString(Error, err.message);
+        raise_error(err.code, err.message, NULL);
         return -1;
     }
     return 0;
@@ -536,7 +608,7 @@ static PyObject *s3_get_many(S3Object *self, PyObject *args, PyObject *kw) {
     free(res);
     free(urls);
     if (status != FDATA_OK && PyErr_CheckSignals() == 0) /* else KeyboardInterrupt */
-        PyErr_SetString(Error, err.message);
+        raise_error(err.code, err.message, NULL);
     return list;
 }
 
@@ -554,7 +626,7 @@ static PyObject *s3_list(S3Object *self, PyObject *args) {
     unhook_sigint(hooked, &old_sigint);
     if (status != FDATA_OK) {
         if (PyErr_CheckSignals() == 0) /* else KeyboardInterrupt */
-            PyErr_SetString(Error, err.message);
+            raise_error(err.code, err.message, NULL);
         return NULL;
     }
     PyObject *list = PyList_New((Py_ssize_t)l.count);
@@ -577,7 +649,7 @@ static PyObject *s3_put(S3Object *self, PyObject *args) {
     WITHOUT_GIL(self, status = fdata_s3_put(self->client, url, data.buf, (size_t)data.len, &err));
     PyBuffer_Release(&data);
     if (status != FDATA_OK) {
-        PyErr_SetString(Error, err.message);
+        raise_error(err.code, err.message, NULL);
         return NULL;
     }
     Py_RETURN_NONE;
@@ -613,46 +685,68 @@ static void print_progress(void *ctx, const struct fdata_load_report *r, size_t 
             (long long)r->rows, (double)r->bytes_fetched / 1e6, r->files == total ? "\n" : "");
 }
 
-static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
-    (void)module;
-    static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
-                            "part_size", "endpoint", "region", "profile", "no_sign_request",
-                            "matrix", "matrix_wide", "matrix_fortran", "progress", "target_gbps",
-                            NULL};
-    PyObject *src, *cols = Py_None, *mcols = Py_None;
-    int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1, progress = 0;
-    unsigned long long memory_limit = 0, part_size = 0;
-    const char *endpoint = NULL, *region = NULL, *profile = NULL;
-    double target = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppd", names, &src, &cols, &threads,
-                                     &connections, &memory_limit, &part_size, &endpoint, &region,
-                                     &profile, &no_sign, &mcols, &wide, &fortran, &progress,
-                                     &target))
-        return NULL;
-    size_t n = 0, ncols = 0, nm = 0;
-    const char **sources = strings(src, "sources", &n);
-    const char **columns = cols == Py_None ? NULL : strings(cols, "columns", &ncols);
-    const char **matrix_cols = mcols == Py_None ? NULL : strings(mcols, "matrix", &nm);
-    if (!sources || (cols != Py_None && !columns) || (mcols != Py_None && !matrix_cols)) {
-        free(sources), free(columns), free(matrix_cols);
-        return NULL;
+/* What fdata_load takes, read from load()'s arguments: the strings belong to the Python
+ * objects (the options dict, the lists), which outlive the load. */
+struct load_args {
+    const char **sources, **columns, **matrix_cols;
+    size_t n;
+    struct fdata_s3_options s3;
+    struct fdata_matrix m;
+    struct fdata_load_options o;
+};
+
+static void load_args_free(struct load_args *a) {
+    free(a->sources), free(a->columns), free(a->matrix_cols);
+    a->sources = a->columns = a->matrix_cols = NULL;
+}
+
+/* `src` (a str or list of str) and the keyword options' dict into *a; 0 with an exception
+ * set when one is wrong.  One line per option. */
+static int load_args_of(PyObject *src, PyObject *kw, struct load_args *a) {
+    memset(a, 0, sizeof *a);
+    a->o = (struct fdata_load_options){.s3 = &a->s3, .cancel = &interrupted};
+    PyObject *cols = PyDict_GetItemString(kw, "columns"), *mcols = PyDict_GetItemString(kw, "matrix");
+    int wide = 0, fortran = 1, progress = 0;
+    a->sources = strings(src, "sources", &a->n);
+    if (a->sources && cols && cols != Py_None)
+        a->o.columns = a->columns = strings(cols, "columns", &a->o.num_columns);
+    if (a->sources && mcols && mcols != Py_None)
+        a->matrix_cols = strings(mcols, "matrix", &a->m.num_columns);
+    if (!a->sources || (cols && cols != Py_None && !a->columns) ||
+        (mcols && mcols != Py_None && !a->matrix_cols) ||
+        !(s3_options_of(kw, &a->s3) &&
+          opt_int(kw, "threads", &a->o.threads) &&
+          opt_int(kw, "connections", &a->o.connections) &&
+          opt_size(kw, "memory_limit", &a->o.memory_limit) &&
+          opt_size(kw, "part_size", &a->o.part_size) &&
+          opt_bool(kw, "matrix_wide", &wide) &&
+          opt_bool(kw, "matrix_fortran", &fortran) &&
+          opt_bool(kw, "progress", &progress))) {
+        load_args_free(a);
+        return 0;
     }
-    struct fdata_s3_options s3 = {.endpoint = endpoint, .region = region, .profile = profile,
-                                  .no_sign = no_sign, .target_gbit_s = target};
-    struct fdata_matrix m = {matrix_cols, nm, wide ? FDATA_MATRIX_FLOAT64 : FDATA_MATRIX_FLOAT32,
-                             fortran ? FDATA_MATRIX_COLUMN_MAJOR : FDATA_MATRIX_ROW_MAJOR,
-                             NULL, 0};
-    struct fdata_load_options o = {.columns = columns, .num_columns = ncols, .threads = threads,
-                                   .connections = connections, .memory_limit = memory_limit,
-                                   .part_size = part_size, .s3 = &s3,
-                                   .matrix = matrix_cols ? &m : NULL,
-                                   .progress = progress ? print_progress : NULL,
-                                   .cancel = &interrupted};
+    a->m = (struct fdata_matrix){a->matrix_cols, a->m.num_columns,
+                                 wide ? FDATA_MATRIX_FLOAT64 : FDATA_MATRIX_FLOAT32,
+                                 fortran ? FDATA_MATRIX_COLUMN_MAJOR : FDATA_MATRIX_ROW_MAJOR,
+                                 NULL, 0};
+    a->o.matrix = a->matrix_cols ? &a->m : NULL;
+    a->o.progress = progress ? print_progress : NULL;
+    return 1;
+}
+
+/* load(sources, options) -> (_Table, _Matrix or None): options the keyword dict. */
+static PyObject *load(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *src, *kw;
+    struct load_args a;
+    if (!PyArg_ParseTuple(args, "OO!", &src, &PyDict_Type, &kw) || !load_args_of(src, kw, &a))
+        return NULL;
     TableObject *t = PyObject_New(TableObject, &TableType);
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {
         Py_XDECREF(t);
-        free(s), free(sources), free(columns), free(matrix_cols);
+        free(s);
+        load_args_free(&a);
         return PyErr_NoMemory();
     }
     atomic_init(&s->refs, 1);
@@ -664,29 +758,29 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     struct sigaction old_sigint;
     int hooked = hook_sigint(&old_sigint);
     Py_BEGIN_ALLOW_THREADS /* the whole load runs without the GIL */
-    status = fdata_load(sources, n, &o, &st, &t->report, &err);
+    status = fdata_load(a.sources, a.n, &a.o, &st, &t->report, &err);
     if (status == FDATA_OK) {
         taken = take_batches(&st, s, &why) == 0;
         st.release(&st);
     }
     Py_END_ALLOW_THREADS
     unhook_sigint(hooked, &old_sigint);
-    free(sources), free(columns), free(matrix_cols);
+    load_args_free(&a);
     t->rows = t->report.rows;
     if (status != FDATA_OK || !taken) {
         Py_DECREF(t);
-        fdata_matrix_free(&m);
+        fdata_matrix_free(&a.m);
         if (PyErr_CheckSignals() < 0) /* interrupted: the handler's exception */
             return NULL;
-        PyErr_SetString(status == FDATA_OK ? PyExc_MemoryError : Error,
-                        status == FDATA_OK ? "out of memory" : err.message);
+        raise_error(status == FDATA_OK ? FDATA_ENOMEM : err.code,
+                    status == FDATA_OK ? "out of memory" : err.message, NULL);
         return NULL;
     }
     PyObject *matrix = Py_None;
     Py_INCREF(matrix);
-    if (o.matrix) {
+    if (a.o.matrix) {
         Py_DECREF(matrix);
-        if (!(matrix = matrix_object(&m))) {
+        if (!(matrix = matrix_object(&a.m))) {
             Py_DECREF(t);
             return NULL;
         }
@@ -702,7 +796,7 @@ static PyObject *from_stream(PyObject *module, PyObject *capsule) {
     if (!src)
         return NULL;
     if (!src->release) {
-        PyErr_SetString(PyExc_ValueError, "the Arrow stream was consumed already");
+        raise_error(FDATA_EINVAL, "the Arrow stream was consumed already", NULL);
         return NULL;
     }
     struct ArrowArrayStream st = *src;
@@ -719,14 +813,18 @@ static PyObject *from_stream(PyObject *module, PyObject *capsule) {
     t->s = s;
     memset(&t->report, 0, sizeof t->report);
     const char *why = NULL;
-    int ok = take_batches(&st, s, &why) == 0;
+    int ok = take_batches(&st, s, &why) == 0, code = FDATA_EIO;
     for (int64_t c = 0; ok && c < s->schema.n_children; c++)
         if (s->schema.children[c]->dictionary) {
             ok = 0;
+            code = FDATA_EUNSUPPORTED;
             why = "dictionary-encoded columns are not supported";
         }
-    if (!ok)
-        PyErr_Format(Error, "Arrow stream: %s", why);
+    if (!ok) {
+        char message[FDATA_ERROR_MESSAGE_SIZE];
+        snprintf(message, sizeof message, "Arrow stream: %s", why);
+        raise_error(code, message, NULL);
+    }
     st.release(&st);
     if (!ok) {
         Py_DECREF(t);
@@ -765,11 +863,9 @@ static PyMethodDef methods[] = {
      "system; returns their bytes"},
     {"_from_stream", (PyCFunction)from_stream, METH_O,
      "_from_stream(arrow_array_stream capsule) -> _Table owning the stream's batches"},
-    {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
-     "load(sources, columns=None, threads=0, connections=0, memory_limit=0, part_size=0, "
-     "endpoint=None, region=None, profile=None, no_sign_request=False, matrix=None, "
-     "matrix_wide=False, matrix_fortran=True, progress=False, target_gbps=0) -> "
-     "(_Table, _Matrix or None)"},
+    {"load", load, METH_VARARGS,
+     "load(sources, options) -> (_Table, _Matrix or None): options a dict of fastdata.load's "
+     "keyword arguments (matrix_wide and matrix_fortran for matrix_dtype and matrix_order)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -785,7 +881,15 @@ PyMODINIT_FUNC PyInit__fastdata(void) {
     PyObject *m = PyModule_Create(&module);
     if (!m)
         return NULL;
-    Error = PyErr_NewException("fastdata.Error", PyExc_RuntimeError, NULL);
+    PyObject *errors = PyImport_ImportModule("fastdata._errors");
+    error_of_code = errors ? PyObject_GetAttrString(errors, "error_of_code") : NULL;
+    PyObject *Error = errors ? PyObject_GetAttrString(errors, "Error") : NULL;
+    Py_XDECREF(errors);
+    if (!Error || !error_of_code) {
+        Py_XDECREF(Error);
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&TableType);
     if (PyModule_AddObject(m, "Error", Error) < 0 ||
         PyModule_AddObject(m, "_Table", (PyObject *)&TableType) < 0 ||

@@ -114,7 +114,8 @@ FDATA_API const char *fdata_parquet_codec_name(int codec);
 /* Options for reading.  Zero-initialise, then set what you need: 0/NULL means default. */
 struct fdata_parquet_read_options {
     int threads;                  /* decoding threads; 0 = number of online CPUs */
-    const char *const *columns;   /* columns to read; NULL/0 = every column, in schema order */
+    const char *const *columns;   /* columns to read; NULL = every column, in schema order;
+                                     none when num_columns is 0 (batches of rows only) */
     size_t num_columns;
     /* Optional: a matrix (fastdata/arrow.h) the read decodes the matrix's columns into, the
      * read's first row going to row matrix_row (the stream: its first batch's).  The caller
@@ -137,7 +138,7 @@ struct fdata_parquet_read_options {
 /*
  * Exports the Arrow schema of the projected columns: a struct ("+s") whose children are
  * the columns.  On success the caller owns *out and must release it.  Errors:
- * FDATA_ENOTFOUND (no column of that name), FDATA_EINVAL (a top-level column named twice),
+ * FDATA_ENOCOLUMN (no column of that name), FDATA_EINVAL (a top-level column named twice),
  * FDATA_ECORRUPT (a selected column's logical type is invalid), FDATA_ENOMEM.
  */
 FDATA_API int fdata_parquet_get_schema(fdata_parquet_file *file,

@@ -12,15 +12,43 @@ pyarrow, Polars, DuckDB, pandas and NumPy without copies.
     t.sql("SELECT time_id, avg(target) FROM t GROUP BY 1")  # DuckDB over the table
 
 S3 settings come from the usual AWS variables and files, or the keyword arguments.
-"""
-import sys
 
-from ._fastdata import Error, _S3, _Table, _from_stream, release_cached_memory, set_huge_pages, version
-from ._fastdata import load as _load
+Errors: every failure raises a subclass of fastdata.Error (with .code, .path, .column) that
+also derives from the builtin a Python user catches: NotFoundError is a FileNotFoundError,
+PermissionDeniedError a PermissionError, ColumnNotFoundError a KeyError, InvalidArgumentError
+a ValueError, TimedOutError a TimeoutError, OutOfMemoryError a MemoryError.
+"""
+import contextlib
+import glob
+import os
+import sys
+import warnings
+
+from ._errors import (ColumnNotFoundError, CorruptDataError, Error, InvalidArgumentError,
+                      NotFoundError, OutOfMemoryError, PermissionDeniedError, TimedOutError,
+                      UnsupportedError, name_column, name_path)
+from ._fastdata import _S3, _Table, _from_stream, release_cached_memory, set_huge_pages, version
+from ._fastdata import load as _load_core
 
 __all__ = ["load", "Table", "S3", "S3Object", "Error", "version", "release_cached_memory",
-           "set_huge_pages"]
+           "set_huge_pages", "ColumnNotFoundError", "CorruptDataError", "InvalidArgumentError",
+           "NotFoundError", "OutOfMemoryError", "PermissionDeniedError", "TimedOutError",
+           "UnsupportedError"]
 __version__ = version
+
+
+@contextlib.contextmanager
+def _naming(sources=(), columns=()):
+    """Fills in .path and .column of a fastdata.Error raised inside from what the call was
+    given (the file or object the message starts with, the column it quotes)."""
+    try:
+        yield
+    except Error as e:
+        if e.path is None:
+            name_path(e, sources)
+        if e.column is None:
+            name_column(e, columns)
+        raise
 
 
 class Table:
@@ -63,7 +91,19 @@ class Table:
         return pa.schema(self._core)
 
     def __arrow_c_stream__(self, requested_schema=None):
-        return self._core.__arrow_c_stream__(requested_schema)
+        """The table as an Arrow C stream capsule (views of fastdata's buffers).  A
+        `requested_schema` (an ArrowSchema capsule) is honoured through a pyarrow cast when the
+        columns can be cast to it (a copy of the cast columns), else the stream keeps the
+        table's own schema, as the PyCapsule protocol allows (best effort)."""
+        if requested_schema is not None:
+            import pyarrow as pa
+            want = pa.Schema._import_from_c_capsule(requested_schema)
+            if want != self.schema:
+                try:
+                    return self.to_arrow().cast(want).__arrow_c_stream__()
+                except (pa.ArrowException, ValueError, TypeError):
+                    pass
+        return self._core.__arrow_c_stream__(None)
 
     def __arrow_c_schema__(self):
         return self._core.__arrow_c_schema__()
@@ -89,6 +129,8 @@ class Table:
     def column(self, name):
         """Column `name` as a NumPy array: a view of fastdata's buffer when the column is one
         chunk without nulls (one row group), else a copy (nulls as NaN / None)."""
+        if name not in self.column_names:
+            raise ColumnNotFoundError("no column named '%s'" % name, column=name, code=9)
         col = self.to_arrow().column(name)
         if col.num_chunks == 1:
             return col.chunk(0).to_numpy(zero_copy_only=False)
@@ -103,7 +145,7 @@ class Table:
         columns = list(columns) if columns is not None else self.column_names
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64) or order not in ("C", "F"):
-            raise ValueError("to_numpy makes float32 or float64 matrices in C or F order")
+            raise InvalidArgumentError("to_numpy makes float32 or float64 matrices in C or F order")
         out = np.empty((self.num_rows, len(columns)), dtype=dtype, order=order)
         self._core._fill_matrix(out.reshape(-1, order=order).view(np.uint8), columns,
                                 order == "F", dtype == np.float64)
@@ -118,9 +160,14 @@ class Table:
             raise ImportError("Table.sql needs DuckDB: pip install duckdb") from e
         con = duckdb.connect()
         con.register("t", self.to_arrow())
-        result = con.sql(query)
+        try:
+            result = con.sql(query)
+        except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException) as e:
+            raise InvalidArgumentError("Table.sql: %s" % e) from e  # the query's fault
+        except duckdb.Error as e:
+            raise Error("Table.sql: %s" % e) from e
         if result is None:
-            raise ValueError("Table.sql: the statement returns no rows")
+            raise InvalidArgumentError("Table.sql: the statement returns no rows")
         return Table(_from_stream(result.__arrow_c_stream__()))  # DuckDB streams its result
 
 
@@ -131,34 +178,108 @@ def _is_terminal(stream):
         return False
 
 
+def _count(name, value, low=0):
+    """A count or size keyword: None (the default) or an int >= low."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
+        raise InvalidArgumentError("%s must be an integer >= %d, not %r" % (name, low, value))
+    return value
+
+
+_S3_KEYWORDS = ("endpoint", "region", "profile", "no_sign_request", "path_style", "retries",
+                "stall_timeout", "no_checksums", "target_gbps")
+
+
+def _s3_options(endpoint=None, region=None, profile=None, no_sign_request=False,
+                path_style=False, retries=None, stall_timeout=None, no_checksums=False,
+                target_gbps=None):
+    """The S3 keyword options as the C extension reads them (the CLI's S3 options)."""
+    _count("retries", retries)
+    _count("stall_timeout", stall_timeout, 1)
+    if target_gbps is not None and not target_gbps > 0:
+        raise InvalidArgumentError("target_gbps must be > 0, not %r" % (target_gbps,))
+    return dict(endpoint=endpoint, region=region, profile=profile,
+                no_sign_request=bool(no_sign_request), path_style=bool(path_style),
+                retries=-1 if retries == 0 else retries,  # the library reads 0 as its default
+                stall_timeout=stall_timeout, no_checksums=bool(no_checksums),
+                target_gbps=target_gbps)
+
+
+def _local_sources(sources):
+    """The sources as the C library takes them: a list of str, os.PathLike made str, local
+    globs expanded (sorted; one that matches nothing raises NotFoundError; s3:// globs are the
+    library's)."""
+    out = []
+    for src in [sources] if isinstance(sources, (str, os.PathLike)) else list(sources):
+        src = os.fspath(src)
+        if not isinstance(src, str):
+            raise InvalidArgumentError("sources are str or os.PathLike, not %r" % (src,))
+        if src.startswith("s3://") or not glob.has_magic(src):
+            out.append(src)
+            continue
+        found = sorted(glob.glob(src))
+        if not found:
+            raise NotFoundError("%s: no files match" % src, path=src, code=6)
+        out += found
+    return out
+
+
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
-         matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None):
+         matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
+         retries=None, stall_timeout=None, no_checksums=False, path_style=False):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
-    an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
-    and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
-    fastdata.Error naming the file and the cause.
+    an s3:// glob, keys, local directories, files or globs (a str, an os.PathLike or a list of
+    them).  Downloads in parallel and decodes on all cores while the bytes arrive; the GIL is
+    released meanwhile.  Raises a fastdata.Error subclass naming the file and the cause.
+
+    columns: the columns to load (default: all; [] none: a table of num_rows rows and no
+    columns, e.g. beside a matrix).
 
     matrix: numeric columns that the decoders write straight into one float32 or float64
     matrix (`matrix_dtype`), Fortran (`matrix_order="F"`, each column contiguous) or C order,
     nulls as NaN: `Table.matrix`.  float32 columns into a float32 Fortran matrix go from the
-    pages into it with no copy at all.  Those columns are not in the table itself.
+    pages into it with no copy at all.  Those columns are not in the table itself, even when
+    `columns` names them too (a UserWarning says so: the table would hold them twice).
 
     progress: a line on stderr after each file (default: when stderr is a terminal).
 
-    target_gbps: the download rate that sizes the connections when `connections` is not given,
-    one per 0.625 Gbit/s (default: the profile's `s3 = target_bandwidth`, else 10: 16)."""
+    threads, connections, memory_limit (downloaded bytes not yet decoded, default 2 GiB),
+    part_size (bytes per ranged GET, default 8 MiB): as the CLI's options; None = default.
+
+    S3 (as the CLI's S3 options): endpoint, region, profile, no_sign_request, path_style,
+    retries (attempts after the first, default 4), stall_timeout (seconds below 1 KiB/s before
+    a transfer is retried, default 30), no_checksums (do not ask for nor verify whole-object
+    checksums), target_gbps: the download rate that sizes the connections when `connections`
+    is not given, one per 0.625 Gbit/s (default: the profile's `s3 = target_bandwidth`, else
+    10: 16)."""
+    return Table(*_load(*_load_args(**locals())))
+
+
+def _load_args(sources, columns, matrix, matrix_dtype, matrix_order, progress, threads,
+               connections, memory_limit, part_size, **options):
+    """load()'s arguments checked, as the C extension's load takes them: (sources, options).
+    A keyword not named here goes to the C extension as it is (read there by name)."""
     if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
-        raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
-    if isinstance(matrix, str):
-        matrix = [matrix]
-    core, mat = _load(sources, columns, threads or 0, connections or 0, memory_limit or 0,
-                      part_size or 0, endpoint, region, profile, bool(no_sign_request),
-                      list(matrix) if matrix is not None else None,
-                      matrix_dtype == "float64", matrix_order == "F",
-                      _is_terminal(sys.stderr) if progress is None else bool(progress),
-                      float(target_gbps or 0))
-    return Table(core, mat)
+        raise InvalidArgumentError("matrix_dtype is float32 or float64, matrix_order C or F")
+    columns = [columns] if isinstance(columns, str) else columns
+    matrix = [matrix] if isinstance(matrix, str) else matrix
+    both = sorted(set(columns or ()) & set(matrix or ()))
+    if both:
+        warnings.warn("columns %s go into the matrix only, not the table too" % both, stacklevel=3)
+    options.update(_s3_options(**{k: options.pop(k) for k in _S3_KEYWORDS}),
+                   columns=None if columns is None else list(columns),
+                   matrix=None if matrix is None else list(matrix),
+                   matrix_wide=matrix_dtype == "float64", matrix_fortran=matrix_order == "F",
+                   progress=_is_terminal(sys.stderr) if progress is None else bool(progress),
+                   threads=_count("threads", threads), connections=_count("connections", connections),
+                   memory_limit=_count("memory_limit", memory_limit),
+                   part_size=_count("part_size", part_size))
+    return _local_sources(sources), options
+
+
+def _load(sources, options):
+    with _naming(sources, (options["columns"] or []) + (options["matrix"] or [])):
+        return _load_core(sources, options)
 
 
 class S3Object:
@@ -185,9 +306,10 @@ class S3:
     metaflow.S3 does.  Settings as for load(); `s3root` prefixes relative keys."""
 
     def __init__(self, s3root=None, endpoint=None, region=None, profile=None,
-                 no_sign_request=False, retries=0, target_gbps=None):
-        self._core = _S3(endpoint, region, profile, bool(no_sign_request), retries,
-                         float(target_gbps or 0))
+                 no_sign_request=False, retries=None, target_gbps=None, stall_timeout=None,
+                 no_checksums=False, path_style=False):
+        options = {k: v for k, v in locals().items() if k in _S3_KEYWORDS}
+        self._core = _S3(_s3_options(**options))
         self._root = s3root.rstrip("/") + "/" if s3root else None
 
     def _url(self, key):
@@ -197,7 +319,10 @@ class S3:
 
     def get_many(self, keys, connections=None, part_size=None):
         """Downloads the objects in parallel into memory; a list of S3Object in order."""
-        blobs = self._core.get_many([self._url(k) for k in keys], connections or 0, part_size or 0)
+        _count("connections", connections), _count("part_size", part_size)
+        urls = [self._url(k) for k in keys]
+        with _naming(urls):
+            blobs = self._core.get_many(urls, connections or 0, part_size or 0)
         return [S3Object(b) for b in blobs]
 
     def get(self, key):
@@ -209,10 +334,13 @@ class S3:
         for p in prefixes or [self._root]:
             url = self._url(p)
             bucket = url[:url.index("/", 5) + 1]
-            out += [(bucket + key, size, etag) for key, size, etag, _ in self._core.list(url, True)]
+            with _naming([url]):
+                listing = self._core.list(url, True)
+            out += [(bucket + key, size, etag) for key, size, etag, _ in listing]
         return out
 
     def put_many(self, items):
         """Uploads (key, bytes-like) pairs; large ones as parallel multipart uploads."""
         for key, data in items:
-            self._core.put(self._url(key), data)
+            with _naming([self._url(key)]):
+                self._core.put(self._url(key), data)

@@ -23,6 +23,9 @@ int fdata_set_error(struct fdata_error *err, int code, const char *fmt, ...) FDA
 /* The errno value the Arrow C Stream interface wants for a code: consumers map EINVAL,
  * ENOMEM, ENOSYS to their own exception types, and anything else to an I/O error. */
 int fdata_errno_of(int code);
+/* The code for an errno from the operating system: ENOENT and ENOTDIR are FDATA_ENOTFOUND,
+ * EACCES and EPERM FDATA_EACCES, ENOMEM FDATA_ENOMEM, anything else FDATA_EIO. */
+int fdata_code_of_errno(int e);
 
 /* Prepends "prefix: " to err->message (keeps the code). */
 void fdata_error_prefix(struct fdata_error *err, const char *fmt, ...) FDATA_PRINTF(2, 3);

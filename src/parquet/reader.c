@@ -120,7 +120,8 @@ int fdata_parquet_open_path(const char *path, fdata_parquet_file **out, struct f
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return fdata_set_error(err, FDATA_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return fdata_set_error(err, fdata_code_of_errno(errno), "%s: cannot open: %s", path,
+                               strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);

@@ -335,8 +335,9 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     if (!e.code) {
         struct request q = {"GET", "GET", o->url, NULL, NULL, NULL, NULL, 0, 0, -1, NULL};
         if (rc != CURLE_OK)
-            fdata_set_error(&e, FDATA_EIO, "%s: GET of bytes %lld+%lld failed after %d attempts: %s",
-                            o->url, (long long)p->offset, (long long)p->len, p->attempt + 1,
+            fdata_set_error(&e, s3_transfer_code(rc),
+                            "%s: GET of bytes %lld+%lld failed after %d attempts: %s", o->url,
+                            (long long)p->offset, (long long)p->len, p->attempt + 1,
                             curl_easy_strerror(rc));
         else
             s3_http_error(&q, &p->resp, &e);

@@ -190,13 +190,17 @@ int s3_http_error(const struct request *q, struct response *r, struct fdata_erro
     if (r->status == 400 && !e.message[0]) /* a HEAD to a bucket elsewhere, on other servers */
         snprintf(e.message, sizeof e.message, "no error document; a region other than the "
                  "bucket's is a common cause (--region)");
-    int code = r->status == 404 ? FDATA_ENOTFOUND : FDATA_EIO;
+    int code = r->status == 404 ? FDATA_ENOTFOUND : r->status == 403 ? FDATA_EACCES : FDATA_EIO;
     char request_id[160] = "";
     if (rid[0])
         snprintf(request_id, sizeof request_id, " (request id %s)", rid);
     return fdata_set_error(err, code, "%s: %s failed: HTTP %ld%s%s%s%s%s", q->url, q->op,
                            r->status, e.code[0] ? " " : "", e.code, e.message[0] ? ": " : "",
                            e.message, request_id);
+}
+
+int s3_transfer_code(CURLcode rc) {
+    return rc == CURLE_OPERATION_TIMEDOUT ? FDATA_ETIMEDOUT : FDATA_EIO;
 }
 
 unsigned s3_backoff_ms(unsigned *rng, int attempt) {
@@ -281,8 +285,8 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
         if (again && attempt < c->retries)
             continue;
         if (rc != CURLE_OK)
-            status = fdata_set_error(err, FDATA_EIO, "%s: %s failed after %d attempts: %s", q->url,
-                                     q->op, attempt + 1, curl_easy_strerror(rc));
+            status = fdata_set_error(err, s3_transfer_code(rc), "%s: %s failed after %d attempts: %s",
+                                     q->url, q->op, attempt + 1, curl_easy_strerror(rc));
         else
             status = s3_http_error(q, r, err);
     }

@@ -1,0 +1,219 @@
+"""The Python package as pyarrow and Polars users expect it (issue 18), run by pytest from
+ctest (python.api): typed exceptions deriving from the builtins users catch, the same from
+every method; arguments checked and complete; the Table's methods; pickling under
+multiprocessing; local bytes_fetched.  Real files from other writers (tests/data/parquet),
+pyarrow and Polars from PyPI as the reference, a local HTTP server for S3 answers.
+env: FDATA_TEST_DATA (the corpus), FDATA_CLI (the fastdata command)."""
+import http.server
+import inspect
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+import warnings
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import fastdata
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.environ.get("FDATA_TEST_DATA", os.path.join(HERE, "..", "data", "parquet"))
+CLI = os.environ.get("FDATA_CLI", os.path.join(HERE, "..", "..", "build", "fastdata"))
+GEN = os.path.join(DATA, "generated")
+PRIM = os.path.join(GEN, "duckdb_prim_v1_snappy.parquet")  # DuckDB's file, 1000 rows
+TINY = os.path.join(DATA, "data", "alltypes_tiny_pages.parquet")  # parquet-testing's
+
+
+# ---- a local S3 stand-in: fixed answers per key, and a socket that never answers ----
+
+class _Answers(http.server.BaseHTTPRequestHandler):
+    """GET/HEAD of .../forbidden* answers 403 AccessDenied, anything else 404 NoSuchKey."""
+
+    def _answer(self):
+        status, code = (403, "AccessDenied") if "forbidden" in self.path else (404, "NoSuchKey")
+        body = ("<?xml version=\"1.0\"?><Error><Code>%s</Code><Message>no</Message></Error>"
+                % code).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def silent_server():
+    """Accepts connections (the kernel's backlog) and never answers."""
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(64)
+    yield "http://127.0.0.1:%d" % hole.getsockname()[1]
+    hole.close()
+
+
+@pytest.fixture(autouse=True)
+def fake_credentials(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+
+
+# ---- 1. typed exceptions ----
+
+def test_missing_file_is_file_not_found(tmp_path):
+    missing = str(tmp_path / "nope.parquet")
+    with pytest.raises(FileNotFoundError) as e:
+        fastdata.load(missing)
+    assert isinstance(e.value, fastdata.NotFoundError) and isinstance(e.value, fastdata.Error)
+    assert e.value.path == missing and e.value.code == 6 and missing in str(e.value)
+
+
+def test_missing_column_is_key_error_from_every_method():
+    with pytest.raises(KeyError) as e:
+        fastdata.load(PRIM, columns=["id", "nope"])
+    assert isinstance(e.value, fastdata.ColumnNotFoundError)
+    assert e.value.column == "nope" and e.value.path == PRIM and e.value.code == 9
+    assert str(e.value).endswith("no column named 'nope'")  # not KeyError's quoted repr
+    with pytest.raises(fastdata.ColumnNotFoundError) as e:
+        fastdata.load(PRIM, matrix=["nope"])
+    assert e.value.column == "nope"
+    t = fastdata.load(PRIM, columns=["id", "c_double"])
+    for call in (lambda: t.column("nope"), lambda: t.to_numpy(["c_double", "nope"])):
+        with pytest.raises(fastdata.ColumnNotFoundError) as e:
+            call()
+        assert isinstance(e.value, KeyError) and e.value.column == "nope"
+
+
+def test_bad_arguments_are_value_errors():
+    t = fastdata.load(PRIM, columns=["id", "c_double", "c_string"])
+    for call in (lambda: t.to_numpy(dtype="int8"), lambda: t.to_numpy(["c_string"]),
+                 lambda: t.sql("SELEC nonsense"), lambda: t.sql("SELECT nope FROM t"),
+                 lambda: fastdata.load(PRIM, matrix_order="X")):
+        with pytest.raises(ValueError) as e:
+            call()
+        assert isinstance(e.value, fastdata.InvalidArgumentError)
+
+
+def test_corrupt_file_is_fastdata_error(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1" + b"\0" * 64 + b"PAR1")
+    with pytest.raises(fastdata.CorruptDataError) as e:
+        fastdata.load(str(bad))
+    assert e.value.path == str(bad) and e.value.code == 4
+
+
+def test_s3_http_errors_are_typed(s3_server):
+    """403 is a PermissionError, 404 a FileNotFoundError, from load and the S3 methods alike,
+    with the object's URL as .path."""
+    for key, builtin, cls in (("forbidden.parquet", PermissionError, fastdata.PermissionDeniedError),
+                              ("missing.parquet", FileNotFoundError, fastdata.NotFoundError)):
+        url = "s3://bucket/" + key
+        calls = (lambda: fastdata.load(url, endpoint=s3_server, retries=0),
+                 lambda: fastdata.S3(endpoint=s3_server, retries=0).get_many([url]),
+                 lambda: fastdata.S3(endpoint=s3_server, retries=0).get(url))
+        for call in calls:
+            with pytest.raises(builtin) as e:
+                call()
+            assert isinstance(e.value, cls) and e.value.path == url, (e.value, e.value.path)
+
+
+def test_silent_server_is_timeout_error(silent_server):
+    """stall_timeout (the CLI's --stall-timeout) and retries bound the wait for a server that
+    accepts and never answers; the failure is a TimeoutError."""
+    for call in (lambda: fastdata.load("s3://bucket/k.parquet", endpoint=silent_server,
+                                       stall_timeout=1, retries=0),
+                 lambda: fastdata.S3(endpoint=silent_server, stall_timeout=1,
+                                     retries=0).get_many(["s3://bucket/k"])):
+        t0 = time.monotonic()
+        with pytest.raises(TimeoutError) as e:
+            call()
+        assert isinstance(e.value, fastdata.TimedOutError) and time.monotonic() - t0 < 10
+
+
+# ---- 2. arguments checked and complete ----
+
+def test_local_globs_and_pathlike(tmp_path):
+    for i in range(3):
+        pq.write_table(pa.table({"x": [i, i + 10]}), tmp_path / ("part-%d.parquet" % i))
+    (tmp_path / "other.txt").write_text("not parquet")
+    t = fastdata.load(str(tmp_path / "part-*.parquet"))
+    assert t.to_arrow().column("x").to_pylist() == [0, 10, 1, 11, 2, 12]
+    t = fastdata.load(tmp_path / "part-1.parquet")  # a pathlib.Path
+    assert t.num_rows == 2
+    t = fastdata.load([tmp_path / "part-2.parquet", str(tmp_path / "part-0.parquet")])
+    assert t.to_arrow().column("x").to_pylist() == [2, 12, 0, 10]
+    with pytest.raises(FileNotFoundError):
+        fastdata.load(str(tmp_path / "nothing-*.parquet"))
+
+
+def test_empty_columns_means_no_columns():
+    t = fastdata.load([PRIM, PRIM], columns=[])
+    assert t.num_columns == 0 and t.num_rows == 2000 and pa.table(t).num_rows == 2000
+    t = fastdata.load(PRIM, columns=[], matrix=["c_double", "c_int32"])
+    assert t.num_columns == 0 and t.matrix.shape == (1000, 2)
+
+
+@pytest.mark.parametrize("kw", [dict(threads=-1), dict(connections=-2), dict(memory_limit=-1),
+                                dict(part_size=-5), dict(retries=-1), dict(stall_timeout=0),
+                                dict(threads=1.5), dict(target_gbps=-1)])
+def test_negative_counts_rejected(kw):
+    with pytest.raises(ValueError):
+        fastdata.load(PRIM, **kw)
+
+
+def test_negative_counts_rejected_by_s3():
+    with pytest.raises(ValueError):
+        fastdata.S3(retries=-1)
+    with pytest.raises(ValueError):
+        fastdata.S3(endpoint="http://127.0.0.1:1").get_many(["s3://b/k"], connections=-1)
+
+
+def test_overlapping_columns_and_matrix_warn():
+    with pytest.warns(UserWarning, match="c_double"):
+        t = fastdata.load(PRIM, columns=["c_double", "id"], matrix=["c_double"])
+    assert t.column_names == ["id"] and t.matrix.shape == (1000, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastdata.load(PRIM, columns=["id"], matrix=["c_double"])  # no overlap, no warning
+
+
+def test_every_cli_s3_option_is_a_keyword():
+    usage = subprocess.run([CLI, "load", "--help"], capture_output=True, text=True)
+    text = usage.stdout + usage.stderr
+    block = text[text.index("S3 options:"):]
+    options = set(re.findall(r"--([a-z][a-z-]+)", block))
+    assert {"retries", "stall-timeout", "no-checksums", "target-gbps"} <= options, options
+    for fn in (fastdata.load, fastdata.S3):
+        names = set(inspect.signature(fn).parameters)
+        missing = {o for o in options if o.replace("-", "_") not in names}
+        assert not missing, (fn, missing)
+
+
+def test_requested_schema_honoured():
+    t = fastdata.load(PRIM, columns=["id", "c_int32", "c_string"])
+    want = pa.schema([("id", pa.int64()), ("c_int32", pa.float64()), ("c_string", pa.large_string())])
+    got = pa.table(t, schema=want)  # pyarrow passes requested_schema
+    assert got.schema == want
+    ref = pq.read_table(PRIM, columns=["id", "c_int32", "c_string"]).cast(want)
+    assert got.equals(ref)
+    # one it cannot be cast to: the table's own schema, as the protocol allows (best effort)
+    odd = pa.schema([("id", pa.int64()), ("c_int32", pa.int32()), ("c_string", pa.int64())])
+    reader = pa.RecordBatchReader._import_from_c_capsule(t.__arrow_c_stream__(odd.__arrow_c_schema__()))
+    assert reader.schema == t.schema
