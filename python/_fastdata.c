@@ -10,6 +10,7 @@
 #include <pythread.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 
 /* fastdata._errors.error_of_code(code, message, column): the exception for a C status */
 static PyObject *error_of_code;
+/* fastdata._errors.error_of_errno(errno, message): the same for a failed Arrow C stream */
+static PyObject *error_of_errno;
 
 /* Raises the fastdata exception for `code` (the C library's status) with `message`;
  * `column` (may be NULL) when the failure is about a known column. */
@@ -164,9 +167,8 @@ static PyObject *table_column_names(TableObject *self, void *c) {
     return list;
 }
 
-static PyObject *table_report(TableObject *self, void *c) {
-    (void)c;
-    const struct fdata_load_report *r = &self->report;
+/* What a load did, as Table.report shows it. */
+static PyObject *report_dict(const struct fdata_load_report *r) {
     return Py_BuildValue("{s:n,s:L,s:i,s:L,s:K,s:K,s:d,s:d,s:d,s:d,s:d,s:d,s:K}", "files",
                          (Py_ssize_t)r->files, "rows", (long long)r->rows, "columns", r->columns,
                          "row_groups", (long long)r->row_groups, "bytes_fetched",
@@ -176,6 +178,11 @@ static PyObject *table_report(TableObject *self, void *c) {
                          r->download_seconds, "decode_seconds", r->decode_seconds,
                          "download_gbit_s", r->download_gbit_s, "decode_gb_s", r->decode_gb_s,
                          "peak_bytes_held", (unsigned long long)r->peak_bytes_held);
+}
+
+static PyObject *table_report(TableObject *self, void *c) {
+    (void)c;
+    return report_dict(&self->report);
 }
 
 static const char **strings(PyObject *obj, const char *what, size_t *n);
@@ -788,6 +795,157 @@ static PyObject *load(PyObject *module, PyObject *args) {
     return Py_BuildValue("(NN)", (PyObject *)t, matrix);
 }
 
+/* ---- load_stream(): batches as they are decoded ---- */
+
+/* A streamed load (fdata_load_stream): the stream, and what it reads from while it runs (the
+ * argument strings, owned by the Python objects kept here, and the report it fills). */
+typedef struct {
+    PyObject_HEAD
+    struct ArrowArrayStream st;
+    struct ArrowSchema schema;
+    struct load_args a;
+    PyObject *keep; /* (sources, options) */
+    struct fdata_load_report report;
+} StreamObject;
+
+static void stream_dealloc(StreamObject *self) {
+    if (self->st.release) {
+        Py_BEGIN_ALLOW_THREADS /* stops and joins the downloads and decoders */
+        self->st.release(&self->st);
+        Py_END_ALLOW_THREADS
+    }
+    if (self->schema.release)
+        self->schema.release(&self->schema);
+    load_args_free(&self->a);
+    Py_XDECREF(self->keep);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* A _Table holding one batch (taken over) under a copy of the stream's schema. */
+static PyObject *one_batch_table(const struct ArrowSchema *schema, struct ArrowArray *batch) {
+    TableObject *t = PyObject_New(TableObject, &TableType);
+    struct shared *s = calloc(1, sizeof *s);
+    if (s)
+        s->batches = malloc(sizeof *s->batches);
+    if (!t || !s || !s->batches || fdata_arrow_schema_copy(schema, &s->schema) != FDATA_OK) {
+        Py_XDECREF(t);
+        if (s)
+            free(s->batches);
+        free(s);
+        batch->release(batch);
+        return PyErr_NoMemory();
+    }
+    atomic_init(&s->refs, 1);
+    s->batches[0] = *batch;
+    s->n = 1;
+    t->s = s;
+    t->rows = batch->length;
+    memset(&t->report, 0, sizeof t->report);
+    t->report.rows = t->rows;
+    t->report.columns = (int)schema->n_children;
+    return (PyObject *)t;
+}
+
+/* next() -> the next batch as a one-batch _Table, None at the end; a failure raises the
+ * fastdata exception for the stream's errno (fastdata._errors.error_of_errno). */
+static PyObject *stream_next(StreamObject *self, PyObject *unused) {
+    (void)unused;
+    if (!self->st.release)
+        Py_RETURN_NONE;
+    struct ArrowArray batch;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = self->st.get_next(&self->st, &batch);
+    Py_END_ALLOW_THREADS
+    if (rc != 0) {
+        const char *why = self->st.get_last_error(&self->st);
+        PyObject *e = PyObject_CallFunction(error_of_errno, "iy", rc, why ? why : "the load failed");
+        if (e) {
+            PyErr_SetObject((PyObject *)Py_TYPE(e), e);
+            Py_DECREF(e);
+        }
+        return NULL;
+    }
+    if (!batch.release)
+        Py_RETURN_NONE;
+    return one_batch_table(&self->schema, &batch);
+}
+
+static PyObject *stream_schema_capsule(StreamObject *self, PyObject *unused) {
+    (void)unused;
+    struct ArrowSchema *s = calloc(1, sizeof *s);
+    if (!s || fdata_arrow_schema_copy(&self->schema, s) != FDATA_OK) {
+        free(s);
+        return PyErr_NoMemory();
+    }
+    PyObject *cap = PyCapsule_New(s, "arrow_schema", schema_capsule_free);
+    if (!cap)
+        s->release(s), free(s);
+    return cap;
+}
+
+static PyObject *stream_report(StreamObject *self, void *c) {
+    (void)c;
+    return report_dict(&self->report);
+}
+
+static PyMethodDef stream_methods[] = {
+    {"next", (PyCFunction)stream_next, METH_NOARGS,
+     "next() -> the next batch as a one-batch _Table, or None at the end"},
+    {"__arrow_c_schema__", (PyCFunction)stream_schema_capsule, METH_NOARGS,
+     "The stream's schema as an Arrow C schema capsule."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef stream_getset[] = {
+    {"report", (getter)stream_report, NULL, "what the load did (dict; complete at the end)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject StreamType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "fastdata._fastdata._Stream",
+    .tp_basicsize = sizeof(StreamObject),
+    .tp_dealloc = (destructor)stream_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A streamed load (fdata_load_stream): batches as they are decoded.",
+    .tp_methods = stream_methods,
+    .tp_getset = stream_getset,
+};
+
+/* load_stream(sources, options) -> _Stream; options as load()'s (no matrix). */
+static PyObject *load_stream(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *src, *kw;
+    if (!PyArg_ParseTuple(args, "OO!", &src, &PyDict_Type, &kw))
+        return NULL;
+    StreamObject *self = PyObject_New(StreamObject, &StreamType);
+    if (!self)
+        return NULL;
+    memset(&self->st, 0, sizeof *self - offsetof(StreamObject, st));
+    if (!load_args_of(src, kw, &self->a) || !(self->keep = PyTuple_Pack(2, src, kw))) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    self->a.o.cancel = NULL; /* Ctrl-C reaches Python between batches */
+    self->a.o.matrix = NULL;
+    struct fdata_error err = {0};
+    int status, schema_rc = 0;
+    Py_BEGIN_ALLOW_THREADS /* listing and footers */
+    status = fdata_load_stream(self->a.sources, self->a.n, &self->a.o, &self->st, &self->report,
+                               &err);
+    if (status == FDATA_OK)
+        schema_rc = self->st.get_schema(&self->st, &self->schema);
+    Py_END_ALLOW_THREADS
+    if (status != FDATA_OK || schema_rc != 0) {
+        raise_error(status != FDATA_OK ? status : FDATA_ENOMEM,
+                    status != FDATA_OK ? err.message : "out of memory", NULL);
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
 /* _from_stream(capsule): a _Table that owns the batches of any Arrow C stream (a DuckDB
  * result, a pyarrow reader), moved out of the capsule. */
 static PyObject *from_stream(PyObject *module, PyObject *capsule) {
@@ -863,6 +1021,8 @@ static PyMethodDef methods[] = {
      "system; returns their bytes"},
     {"_from_stream", (PyCFunction)from_stream, METH_O,
      "_from_stream(arrow_array_stream capsule) -> _Table owning the stream's batches"},
+    {"load_stream", load_stream, METH_VARARGS,
+     "load_stream(sources, options) -> _Stream: the batches as they are decoded"},
     {"load", load, METH_VARARGS,
      "load(sources, options) -> (_Table, _Matrix or None): options a dict of fastdata.load's "
      "keyword arguments (matrix_wide and matrix_fortran for matrix_dtype and matrix_order)"},
@@ -876,16 +1036,17 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastdata",
 PyMODINIT_FUNC PyInit__fastdata(void) {
     main_thread = PyThread_get_thread_ident(); /* imports run on the main thread */
     if (PyType_Ready(&TableType) < 0 || PyType_Ready(&BlobType) < 0 || PyType_Ready(&S3Type) < 0 ||
-        PyType_Ready(&MatrixType) < 0)
+        PyType_Ready(&MatrixType) < 0 || PyType_Ready(&StreamType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m)
         return NULL;
     PyObject *errors = PyImport_ImportModule("fastdata._errors");
     error_of_code = errors ? PyObject_GetAttrString(errors, "error_of_code") : NULL;
+    error_of_errno = errors ? PyObject_GetAttrString(errors, "error_of_errno") : NULL;
     PyObject *Error = errors ? PyObject_GetAttrString(errors, "Error") : NULL;
     Py_XDECREF(errors);
-    if (!Error || !error_of_code) {
+    if (!Error || !error_of_code || !error_of_errno) {
         Py_XDECREF(Error);
         Py_DECREF(m);
         return NULL;

@@ -29,8 +29,9 @@ from ._errors import (ColumnNotFoundError, CorruptDataError, Error, InvalidArgum
                       UnsupportedError, name_column, name_path)
 from ._fastdata import _S3, _Table, _from_stream, release_cached_memory, set_huge_pages, version
 from ._fastdata import load as _load_core
+from ._fastdata import load_stream as _load_stream
 
-__all__ = ["load", "Table", "S3", "S3Object", "Error", "version", "release_cached_memory",
+__all__ = ["load", "load_stream", "LoadStream", "Table", "S3", "S3Object", "Error", "version", "release_cached_memory",
            "set_huge_pages", "ColumnNotFoundError", "CorruptDataError", "InvalidArgumentError",
            "NotFoundError", "OutOfMemoryError", "PermissionDeniedError", "TimedOutError",
            "UnsupportedError"]
@@ -115,6 +116,74 @@ class Table:
         return "fastdata.Table(%d rows, %d columns: %s)" % (
             self.num_rows, self.num_columns, ", ".join(self.column_names[:8]) +
             (", ..." if self.num_columns > 8 else ""))
+
+    @property
+    def shape(self):
+        """(num_rows, num_columns), as pandas and Polars have it."""
+        return (self.num_rows, self.num_columns)
+
+    @property
+    def nbytes(self):
+        """Bytes of the table's buffers (a slice counts its part), as pyarrow's nbytes."""
+        return self.to_arrow().nbytes
+
+    def __iter__(self):
+        """The record batches (pyarrow.RecordBatch views, one per row group)."""
+        return iter(self.to_batches())
+
+    def to_batches(self):
+        """The record batches as a list of pyarrow.RecordBatch over the same buffers."""
+        return self.to_arrow().to_batches()
+
+    def select(self, columns):
+        """A Table of these columns, in this order, over the same buffers (no copy)."""
+        columns = [columns] if isinstance(columns, str) else list(columns)
+        missing = [c for c in columns if c not in self.column_names]
+        if missing:
+            raise ColumnNotFoundError("no column named '%s'" % missing[0], column=missing[0],
+                                      code=9)
+        return Table(_from_stream(self.to_arrow().select(columns).__arrow_c_stream__()))
+
+    def slice(self, offset=0, length=None):
+        """A Table of rows offset .. offset+length (to the end when None), over the same
+        buffers (no copy); offsets beyond the end give fewer rows, as pyarrow's slice."""
+        _count("offset", offset), _count("length", length)
+        return Table(_from_stream(self.to_arrow().slice(offset, length).__arrow_c_stream__()))
+
+    def __getitem__(self, key):
+        """t["col"]: the column as a pyarrow.ChunkedArray (a view); t[["a", "b"]]: select;
+        t[i:j]: slice (step 1)."""
+        if isinstance(key, str):
+            return self.select([key]).to_arrow().column(0)
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self.num_rows)
+            if step != 1:
+                raise InvalidArgumentError("a Table slice takes step 1, not %d" % step)
+            return self.slice(start, max(stop - start, 0))
+        if isinstance(key, (list, tuple)):
+            return self.select(key)
+        raise TypeError("Table[...] takes a column name, a list of them or a slice, not %r"
+                        % type(key).__name__)
+
+    def equals(self, other):
+        """Whether `other` (a fastdata.Table, pyarrow.Table or any Arrow stream) holds the same
+        schema and values (pyarrow's Table.equals: NaN != NaN)."""
+        import pyarrow as pa
+        return self.to_arrow().equals(pa.table(other))
+
+    def to_polars(self):
+        """A polars.DataFrame over the same buffers (no copy), through the PyCapsule stream."""
+        import polars as pl
+        return pl.DataFrame(self)
+
+    def __reduce__(self):
+        """Pickling (multiprocessing, joblib): the table as Arrow IPC stream bytes (one copy,
+        the batches kept), the matrix as NumPy pickles it; the report is not kept."""
+        import pyarrow as pa
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, self.schema) as writer:
+            writer.write_table(self.to_arrow())
+        return (_from_ipc, (sink.getvalue().to_pybytes(), self.matrix))
 
     def to_arrow(self):
         """A pyarrow.Table over the same buffers (no copy)."""
@@ -280,6 +349,64 @@ def _load_args(sources, columns, matrix, matrix_dtype, matrix_order, progress, t
 def _load(sources, options):
     with _naming(sources, (options["columns"] or []) + (options["matrix"] or [])):
         return _load_core(sources, options)
+
+
+def _from_ipc(data, matrix=None):
+    """A Table from Arrow IPC stream bytes (Table.__reduce__)."""
+    import pyarrow as pa
+    return Table(_from_stream(pa.ipc.open_stream(data).__arrow_c_stream__()), matrix)
+
+
+class LoadStream:
+    """A streamed load (fastdata.load_stream): iterating yields pyarrow.RecordBatch views as
+    each is decoded, in file then row-group order, while later files still download and
+    decode; memory stays bounded by memory_limit and what the caller keeps.  Also an Arrow
+    stream itself (__arrow_c_stream__: pyarrow.RecordBatchReader.from_stream, Polars, DuckDB
+    read it lazily).  `report` is complete once the stream has ended."""
+
+    def __init__(self, core):
+        self._core = core
+
+    @property
+    def schema(self):
+        import pyarrow as pa
+        return pa.schema(self._core)
+
+    @property
+    def report(self):
+        return self._core.report
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        batch = self._core.next()
+        if batch is None:
+            raise StopIteration
+        return Table(batch).to_batches()[0]
+
+    def __arrow_c_schema__(self):
+        return self._core.__arrow_c_schema__()
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        import pyarrow as pa
+        reader = pa.RecordBatchReader.from_batches(self.schema, self)
+        return reader.__arrow_c_stream__(requested_schema)
+
+
+def load_stream(sources, columns=None, threads=None, connections=None, memory_limit=None,
+                part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
+                progress=None, target_gbps=None, retries=None, stall_timeout=None,
+                no_checksums=False, path_style=False):
+    """load() as a stream of record batches (a LoadStream), each handed over as soon as it
+    and all before it are decoded: for tables larger than memory.  The listing and the
+    footers are read before this returns (their errors are raised here); a later failure is
+    raised by the iteration, with the same exception types.  Keywords as load()'s (no
+    matrix)."""
+    sources, options = _load_args(matrix=None, matrix_dtype="float32", matrix_order="F",
+                                  **locals())
+    with _naming(sources, options["columns"]):
+        return LoadStream(_load_stream(sources, options))
 
 
 class S3Object:

@@ -10,6 +10,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -217,3 +218,116 @@ def test_requested_schema_honoured():
     odd = pa.schema([("id", pa.int64()), ("c_int32", pa.int32()), ("c_string", pa.int64())])
     reader = pa.RecordBatchReader._import_from_c_capsule(t.__arrow_c_stream__(odd.__arrow_c_schema__()))
     assert reader.schema == t.schema
+
+
+# ---- 3. Table: batches, streaming, select/slice/[], shape, nbytes, equals, Polars, pickle ----
+
+def test_batches_and_iteration():
+    t = fastdata.load([TINY, TINY], columns=["id", "float_col"])
+    ref = pq.read_table(TINY, columns=["id", "float_col"])
+    batches = t.to_batches()
+    assert len(batches) == 2 * pq.ParquetFile(TINY).num_row_groups == t.report["row_groups"]
+    assert all(isinstance(b, pa.RecordBatch) for b in batches) and list(t)[0].equals(batches[0])
+    assert pa.Table.from_batches(list(t)).equals(pa.concat_tables([ref, ref]))
+    addr = t.to_arrow().column("id").chunk(0).buffers()[1].address
+    assert batches[0].column(0).buffers()[1].address == addr  # views, not copies
+
+
+def test_load_stream_yields_batches_as_decoded():
+    files = sorted(os.path.join(GEN, f) for f in os.listdir(GEN) if f.startswith("duckdb_prim_v1_"))
+    stream = fastdata.load_stream(files, columns=["id", "c_int64", "c_string"])
+    assert isinstance(stream, fastdata.LoadStream) and stream.schema.names == ["id", "c_int64", "c_string"]
+    got = pa.Table.from_batches(list(stream), schema=stream.schema)
+    assert got.equals(fastdata.load(files, columns=["id", "c_int64", "c_string"]).to_arrow())
+    assert stream.report["files"] == len(files) and stream.report["rows"] == got.num_rows
+    reader = pa.RecordBatchReader.from_stream(fastdata.load_stream(PRIM, columns=["id"]))
+    assert reader.read_all().column("id").to_pylist() == list(range(1000))
+    with pytest.raises(FileNotFoundError):
+        fastdata.load_stream(PRIM + ".missing")
+    with pytest.raises(KeyError):
+        fastdata.load_stream(PRIM, columns=["nope"])
+    with pytest.raises(TypeError):
+        fastdata.load_stream(PRIM, matrix=["c_double"])  # the matrix is load()'s
+
+
+def test_select_slice_getitem_shape_nbytes_equals():
+    t = fastdata.load([PRIM, PRIM], columns=["id", "c_int64", "c_string", "c_double"])
+    ref = pq.read_table(PRIM, columns=["id", "c_int64", "c_string", "c_double"])
+    ref = pa.concat_tables([ref, ref])
+    assert t.shape == (2000, 4) and t.nbytes == t.to_arrow().nbytes > 0
+    s = t.select(["c_string", "id"])
+    assert isinstance(s, fastdata.Table) and s.column_names == ["c_string", "id"]
+    assert s.equals(ref.select(["c_string", "id"]))
+    assert (s.to_arrow().column("id").chunk(0).buffers()[1].address ==
+            t.to_arrow().column("id").chunk(0).buffers()[1].address)  # the same buffers
+    part = t.slice(990, 20)
+    assert part.num_rows == 20 and part.select(["id", "c_string"]).equals(
+        ref.slice(990, 20).select(["id", "c_string"]))
+    assert np.array_equal(part.to_numpy(["id", "c_int64"], dtype="float64"),
+                          np.column_stack([ref.slice(990, 20).column(c).to_numpy().astype("float64")
+                                           for c in ("id", "c_int64")]), equal_nan=True)
+    assert t[10:15].select(["id"]).equals(ref.slice(10, 5).select(["id"]))
+    assert t["c_int64"].equals(ref.column("c_int64")) and t[["id"]].column_names == ["id"]
+    assert t.slice(1990).num_rows == 10 and t.slice(5000).num_rows == 0
+    assert t.select(["id"]).equals(t.select(["id"])) and not t.select(["id"]).equals(ref.select(["c_int64"]))
+    with pytest.raises(KeyError):
+        t.select(["nope"])
+    with pytest.raises(KeyError):
+        t["nope"]
+    with pytest.raises(ValueError):
+        t[::2]
+
+
+def test_to_polars_is_a_dataframe():
+    import polars as pl
+    t = fastdata.load(PRIM, columns=["id", "c_int64", "c_string"])
+    df = t.to_polars()
+    assert isinstance(df, pl.DataFrame) and df.shape == (1000, 3)
+    assert df.equals(pl.from_arrow(pq.read_table(PRIM, columns=["id", "c_int64", "c_string"])))
+
+
+def test_pickle_under_multiprocessing():
+    import multiprocessing
+    import operator
+    import pickle
+    t = fastdata.load([TINY, TINY], columns=["id", "float_col", "string_col"], matrix=["double_col"])
+    back = pickle.loads(pickle.dumps(t))
+    assert back.to_arrow().equals(t.to_arrow()) and np.array_equal(back.matrix, t.matrix)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:  # a fresh interpreter each
+        sums = pool.map(operator.methodcaller("to_numpy", ["id", "float_col"], "float64"), [t, t])
+    want = t.to_numpy(["id", "float_col"], "float64")
+    assert all(np.array_equal(s, want) for s in sums)
+
+
+def test_type_stubs_pass_mypy_strict(tmp_path):
+    import fastdata as pkg
+    pkg_dir = os.path.dirname(pkg.__file__)
+    assert os.path.exists(os.path.join(pkg_dir, "py.typed"))
+    assert os.path.exists(os.path.join(pkg_dir, "__init__.pyi"))
+    usage = tmp_path / "usage.py"
+    usage.write_text("""
+import fastdata
+import pyarrow
+
+t: fastdata.Table = fastdata.load(["a.parquet"], columns=["x"], retries=2, stall_timeout=5)
+rows: int = t.shape[0] + t.nbytes + len(t.select(["x"]).slice(1, 2))
+batches: list[pyarrow.RecordBatch] = t.to_batches()
+for b in fastdata.load_stream("d/", columns=[]):
+    rows += b.num_rows
+try:
+    t.column("y")
+except fastdata.ColumnNotFoundError as e:
+    name: str | None = e.column
+""")
+    bad = tmp_path / "bad.py"
+    bad.write_text("import fastdata\nfastdata.load('a', threads='many')\n")
+    examples = os.path.join(HERE, "..", "..", "examples")
+    files = [str(usage)] + [os.path.join(examples, f) for f in os.listdir(examples) if f.endswith(".py")]
+    run = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--ignore-missing-imports",
+                          "--no-incremental", "--cache-dir", os.devnull] + files,
+                         capture_output=True, text=True, cwd=str(tmp_path))
+    assert run.returncode == 0, run.stdout + run.stderr
+    run = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--ignore-missing-imports",
+                          "--no-incremental", "--cache-dir", os.devnull, str(bad)],
+                         capture_output=True, text=True, cwd=str(tmp_path))
+    assert run.returncode == 1 and "threads" in run.stdout, run.stdout  # the stubs do check
