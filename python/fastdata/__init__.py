@@ -190,14 +190,33 @@ class Table:
         import pyarrow as pa
         return pa.table(self)
 
-    def to_pandas(self, **kwargs):
-        """pandas, through pyarrow (zero-copy where pyarrow can: numeric columns without
-        nulls in one chunk)."""
+    def to_pandas(self, dtype_backend="pyarrow", **kwargs):
+        """A pandas.DataFrame, as pandas' readers name the choice (dtype_backend):
+
+        "pyarrow" (default): no copy of any column: each is a pandas.ArrowDtype column over
+        the table's own chunks, whatever the type, the nulls and the number of files or row
+        groups.  Copies come later, in pandas operations that need one NumPy array (e.g.
+        DataFrame.to_numpy, or a column of several chunks turned into NumPy).
+        "numpy": NumPy columns, one block per column (pyarrow's split_blocks): a view (no copy)
+        for a numeric column without nulls held in one chunk (a load of one row group);
+        copied: a column of several chunks (several files or row groups), with nulls (NaN or
+        None), boolean, string, temporal or nested columns.
+        Other keywords go to pyarrow.Table.to_pandas."""
+        if dtype_backend == "pyarrow":
+            import pandas as pd
+            kwargs.setdefault("types_mapper", pd.ArrowDtype)
+        elif dtype_backend == "numpy":
+            kwargs.setdefault("split_blocks", True)
+        else:
+            raise InvalidArgumentError("dtype_backend is 'pyarrow' or 'numpy', not %r"
+                                       % (dtype_backend,))
         return self.to_arrow().to_pandas(**kwargs)
 
     def column(self, name):
-        """Column `name` as a NumPy array: a view of fastdata's buffer when the column is one
-        chunk without nulls (one row group), else a copy (nulls as NaN / None)."""
+        """Column `name` as a NumPy array: a view of fastdata's buffer wherever the layout
+        allows one, i.e. a numeric column without nulls in one chunk (one row group, also after
+        select or slice); else a copy (several chunks joined, nulls as NaN / None, booleans
+        unpacked, strings as objects)."""
         if name not in self.column_names:
             raise ColumnNotFoundError("no column named '%s'" % name, column=name, code=9)
         col = self.to_arrow().column(name)

@@ -331,3 +331,60 @@ except fastdata.ColumnNotFoundError as e:
                           "--no-incremental", "--cache-dir", os.devnull, str(bad)],
                          capture_output=True, text=True, cwd=str(tmp_path))
     assert run.returncode == 1 and "threads" in run.stdout, run.stdout  # the stubs do check
+
+
+# ---- 4. pandas without copies; column() views ----
+
+@pytest.fixture(scope="module")
+def ubiquant(tmp_path_factory):
+    """fastdata gen's Ubiquant-like table: 4 files (4 chunks a column), 300 float32 features."""
+    d = tmp_path_factory.mktemp("ubiquant")
+    subprocess.run([CLI, "gen", "ubiquant", str(d), "--files", "4", "--rows-per-file", "16384"],
+                   check=True, stderr=subprocess.DEVNULL)
+    return str(d)
+
+
+def _rss():
+    with open("/proc/self/status") as f:
+        return int([line for line in f if line.startswith("VmRSS")][0].split()[1]) * 1024
+
+
+def test_to_pandas_zero_copy_by_default(ubiquant):
+    import gc
+    import pandas as pd
+    t = fastdata.load(ubiquant)
+    at = t.to_arrow()
+    assert at.column("f_0").num_chunks == 4  # several files: NumPy columns would need copies
+    gc.collect()
+    before = _rss()
+    df = t.to_pandas()
+    grown = _rss() - before
+    assert grown < 0.25 * t.nbytes, (grown, t.nbytes)  # a copy is 1x (was +164 MB for 152 MB)
+    assert isinstance(df["f_0"].dtype, pd.ArrowDtype) and df.shape == t.shape
+    col = df["f_0"].array.__arrow_array__()  # the chunks pandas holds
+    assert col.chunk(2).buffers()[1].address == at.column("f_0").chunk(2).buffers()[1].address
+    ref = pq.read_table(ubiquant).to_pandas(types_mapper=pd.ArrowDtype)
+    assert df.equals(ref)
+    # what users run next works on it and agrees with NumPy-backed pandas
+    plain = pq.read_table(ubiquant, columns=["time_id", "target"]).to_pandas()
+    assert np.allclose(df.groupby("time_id")["target"].mean().to_numpy(dtype="float64"),
+                       plain.groupby("time_id")["target"].mean().to_numpy(dtype="float64"))
+
+
+def test_to_pandas_numpy_backend_views_one_chunk_columns():
+    t = fastdata.load(os.path.join(GEN, "duckdb_prim_v1_nodict_snappy.parquet"),
+                      columns=["id", "c_double", "c_string"])
+    df = t.to_pandas(dtype_backend="numpy")
+    assert np.shares_memory(df["id"].to_numpy(), t.column("id"))  # one chunk, no nulls: a view
+    ref = pq.read_table(os.path.join(GEN, "duckdb_prim_v1_nodict_snappy.parquet"),
+                        columns=["id", "c_double", "c_string"]).to_pandas()
+    assert df.equals(ref)
+    with pytest.raises(ValueError):
+        t.to_pandas(dtype_backend="numpy_nullable")
+
+
+def test_column_is_a_view_after_select_and_slice():
+    t = fastdata.load(os.path.join(GEN, "duckdb_prim_v1_nodict_snappy.parquet"), columns=["id", "c_int64"])
+    base = t.column("id")
+    part = t.select(["id"]).slice(100, 50).column("id")
+    assert np.shares_memory(part, base) and np.array_equal(part, base[100:150])
