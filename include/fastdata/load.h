@@ -45,7 +45,8 @@ struct fdata_load_report {
     int64_t rows;
     int columns;                 /* top-level columns of the table */
     int64_t row_groups;          /* = record batches */
-    uint64_t bytes_fetched;      /* bytes read from S3 or local files */
+    uint64_t bytes_fetched;      /* bytes read from S3 or local files (a local file's footer
+                                    and projected column chunks) */
     uint64_t bytes_decoded;      /* bytes of Arrow buffers produced */
     double seconds;              /* wall time of the whole load */
     double first_batch_seconds;  /* until the first file's batches were decoded */

@@ -77,6 +77,9 @@ FDATA_API void fdata_parquet_close(fdata_parquet_file *file);
 
 /* The file's size in bytes. */
 FDATA_API int64_t fdata_parquet_file_size(const fdata_parquet_file *file);
+/* The bytes that are not column data, all that opening the file reads: the FileMetaData,
+ * its length and both magic numbers. */
+FDATA_API int64_t fdata_parquet_footer_size(const fdata_parquet_file *file);
 /* Counts from the footer. */
 FDATA_API int64_t fdata_parquet_num_rows(const fdata_parquet_file *file);
 FDATA_API int fdata_parquet_num_row_groups(const fdata_parquet_file *file);

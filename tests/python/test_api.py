@@ -388,3 +388,18 @@ def test_column_is_a_view_after_select_and_slice():
     base = t.column("id")
     part = t.select(["id"]).slice(100, 50).column("id")
     assert np.shares_memory(part, base) and np.array_equal(part, base[100:150])
+
+
+# ---- 5. local bytes_fetched counts what is read ----
+
+def test_local_bytes_fetched_counts_the_projected_ranges():
+    for path, cols in ((PRIM, ["id"]), (PRIM, ["id", "c_string", "c_double"]), (TINY, ["int_col"])):
+        meta = pq.ParquetFile(path).metadata
+        idx = [meta.schema.names.index(c) for c in cols]
+        chunks = sum(meta.row_group(rg).column(i).total_compressed_size
+                     for rg in range(meta.num_row_groups) for i in idx)
+        want = meta.serialized_size + 12 + chunks  # footer, its length, both magics
+        got = fastdata.load([path, path], columns=cols).report["bytes_fetched"]
+        assert got == 2 * want and got < 2 * os.path.getsize(path), (path, cols, got, want)
+    whole = fastdata.load(PRIM).report["bytes_fetched"]
+    assert whole <= os.path.getsize(PRIM) and whole > 0.9 * os.path.getsize(PRIM)
