@@ -1013,8 +1013,9 @@ static PyObject *set_huge_pages(PyObject *self, PyObject *enable) {
 static PyMethodDef methods[] = {
     {"set_huge_pages", set_huge_pages, METH_O,
      "set_huge_pages(enable): transparent huge pages for the large buffers fastdata fills "
-     "(on by default; FASTDATA_HUGE_PAGES=0 in the environment turns them off); off suits "
-     "VMs whose host backs memory lazily, where a first touch of huge pages stalls"},
+     "(off by default; FASTDATA_HUGE_PAGES=1 in the environment turns them on): off suits "
+     "VMs whose host backs memory lazily, where a first touch of huge pages stalls; on "
+     "suits hardware that backs memory up front and long-lived processes"},
     {"release_cached_memory", release_cached_memory, METH_NOARGS,
      "release_cached_memory() -> int: gives the pages of released tables' value buffers that "
      "fastdata keeps for reuse (64 MiB; downloads' more, for a second after use) back to the "

@@ -403,3 +403,32 @@ def test_local_bytes_fetched_counts_the_projected_ranges():
         assert got == 2 * want and got < 2 * os.path.getsize(path), (path, cols, got, want)
     whole = fastdata.load(PRIM).report["bytes_fetched"]
     assert whole <= os.path.getsize(PRIM) and whole > 0.9 * os.path.getsize(PRIM)
+
+
+# ---- 6. huge pages off by default (bench/handoff/bench_huge_pages.py measured both) ----
+
+HUGE = """
+import sys, fastdata
+t = fastdata.load(sys.argv[1])  # 4.8 MB value slabs
+addr = t.to_arrow().column("i64").chunk(0).buffers()[1].address
+for line in open("/proc/self/smaps"):
+    head = line.split(" ", 1)[0]
+    if "-" in head and ":" not in head:
+        lo, hi = (int(x, 16) for x in head.split("-"))
+        inside = lo <= addr < hi
+    elif inside and line.startswith("VmFlags:"):
+        print(" hg" in line)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"),
+                    reason="the kernel has no transparent huge pages")
+def test_huge_pages_off_by_default_on_with_the_variable():
+    env = {k: v for k, v in os.environ.items() if k != "FASTDATA_HUGE_PAGES"}
+    big = os.path.join(DATA, "large", "large_row_groups.parquet")
+    for setting, want in ((None, "False"), ("1", "True"), ("0", "False")):
+        if setting is not None:
+            env["FASTDATA_HUGE_PAGES"] = setting
+        run = subprocess.run([sys.executable, "-c", HUGE, big], env=env, capture_output=True,
+                             text=True)
+        assert run.stdout.strip() == want, (setting, run.stdout, run.stderr[-500:])
