@@ -68,6 +68,7 @@ bench-write: build
 bench-handoff: build python
 	@scripts/install-deps.sh --bench
 	@.venv/bin/python bench/handoff/bench_handoff.py
+	@.venv/bin/python bench/handoff/bench_huge_pages.py
 
 bench-get: build
 	@scripts/install-deps.sh --bench

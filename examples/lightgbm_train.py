@@ -17,6 +17,7 @@ rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 20
 t0 = time.perf_counter()
 table = fastdata.load(source, columns=["time_id", "target"], matrix=features)
 x = table.matrix  # rows x features, float32, Fortran order
+assert x is not None  # load(matrix=...) always makes one
 y = table.column("target")
 print("%d rows x %d features ready in %.3f s" % (x.shape[0], x.shape[1], time.perf_counter() - t0))
 model = lgb.train({"objective": "regression", "verbose": -1, "learning_rate": 0.1},

@@ -17,9 +17,10 @@ rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 20
 t0 = time.perf_counter()
 table = fastdata.load(source, columns=["target"], matrix=features, matrix_order="C")
 x, y = table.matrix, table.column("target")
+assert x is not None  # load(matrix=...) always makes one
 print("%d rows x %d features ready in %.3f s" % (x.shape[0], x.shape[1], time.perf_counter() - t0))
 train = xgb.DMatrix(x, label=y, missing=float("nan"))
-history = {}
+history: dict[str, dict[str, list[float]]] = {}
 xgb.train({"objective": "reg:squarederror", "max_depth": 6, "eval_metric": "rmse"}, train,
           num_boost_round=rounds, evals=[(train, "train")], evals_result=history, verbose_eval=False)
 rmse = history["train"]["rmse"]

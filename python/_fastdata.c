@@ -8,14 +8,29 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pythread.h>
+#include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fastdata/load.h"
 #include "fastdata/s3.h"
 
-static PyObject *Error;
+/* fastdata._errors.error_of_code(code, message, column): the exception for a C status */
+static PyObject *error_of_code;
+/* fastdata._errors.error_of_errno(errno, message): the same for a failed Arrow C stream */
+static PyObject *error_of_errno;
+
+/* Raises the fastdata exception for `code` (the C library's status) with `message`;
+ * `column` (may be NULL) when the failure is about a known column. */
+static void raise_error(int code, const char *message, const char *column) {
+    PyObject *e = PyObject_CallFunction(error_of_code, "iyz", code, message, column);
+    if (e) {
+        PyErr_SetObject((PyObject *)Py_TYPE(e), e);
+        Py_DECREF(e);
+    }
+}
 
 /* The loaded table, shared by the Python object and every exported view. */
 struct shared {
@@ -152,9 +167,8 @@ static PyObject *table_column_names(TableObject *self, void *c) {
     return list;
 }
 
-static PyObject *table_report(TableObject *self, void *c) {
-    (void)c;
-    const struct fdata_load_report *r = &self->report;
+/* What a load did, as Table.report shows it. */
+static PyObject *report_dict(const struct fdata_load_report *r) {
     return Py_BuildValue("{s:n,s:L,s:i,s:L,s:K,s:K,s:d,s:d,s:d,s:d,s:d,s:d,s:K}", "files",
                          (Py_ssize_t)r->files, "rows", (long long)r->rows, "columns", r->columns,
                          "row_groups", (long long)r->row_groups, "bytes_fetched",
@@ -164,6 +178,11 @@ static PyObject *table_report(TableObject *self, void *c) {
                          r->download_seconds, "decode_seconds", r->decode_seconds,
                          "download_gbit_s", r->download_gbit_s, "decode_gb_s", r->decode_gb_s,
                          "peak_bytes_held", (unsigned long long)r->peak_bytes_held);
+}
+
+static PyObject *table_report(TableObject *self, void *c) {
+    (void)c;
+    return report_dict(&self->report);
 }
 
 static const char **strings(PyObject *obj, const char *what, size_t *n);
@@ -194,13 +213,15 @@ static PyObject *table_fill_matrix(TableObject *self, PyObject *args) {
             if (strcmp(sc->children[c]->name, cols[i]) == 0)
                 index[i] = c;
         if (index[i] < 0 || !fdata_matrix_accepts(sc->children[index[i]]->format)) {
-            PyErr_Format(PyExc_ValueError, "column '%s': %s", cols[i],
-                         index[i] < 0 ? "no such column" : "not a numeric column");
+            char why[FDATA_ERROR_MESSAGE_SIZE];
+            snprintf(why, sizeof why, "column '%s': %s", cols[i],
+                     index[i] < 0 ? "no such column" : "not a numeric column");
+            raise_error(index[i] < 0 ? FDATA_ENOCOLUMN : FDATA_EINVAL, why, cols[i]);
             goto done;
         }
     }
     if ((size_t)out.len != (size_t)self->rows * n * fdata_matrix_element_size(&m)) {
-        PyErr_SetString(PyExc_ValueError, "the matrix does not have rows x columns elements");
+        raise_error(FDATA_EINVAL, "the matrix does not have rows x columns elements", NULL);
         goto done;
     }
     Py_BEGIN_ALLOW_THREADS
@@ -259,6 +280,69 @@ static PyTypeObject TableType = {
 };
 
 /* ---- arguments ---- */
+
+/* Keyword options, read by name from the dict the Python layer passes (absent or None keeps
+ * the default): each option is one line where it is read.  0 with an exception set when the
+ * value has the wrong type or does not fit. */
+static int opt_str(PyObject *kw, const char *name, const char **out) {
+    PyObject *v = PyDict_GetItemString(kw, name); /* borrowed: lives as long as the dict */
+    if (v && v != Py_None && !(*out = PyUnicode_AsUTF8(v)))
+        return 0;
+    return 1;
+}
+
+static int opt_bool(PyObject *kw, const char *name, int *out) {
+    PyObject *v = PyDict_GetItemString(kw, name);
+    int b = v && v != Py_None ? PyObject_IsTrue(v) : *out;
+    *out = b < 0 ? *out : b;
+    return b >= 0;
+}
+
+static int opt_int(PyObject *kw, const char *name, int *out) {
+    PyObject *v = PyDict_GetItemString(kw, name);
+    int overflow = 0;
+    long x = v && v != Py_None ? PyLong_AsLongAndOverflow(v, &overflow) : *out;
+    if (x == -1 && PyErr_Occurred())
+        return 0;
+    if (overflow || x < INT_MIN || x > INT_MAX) {
+        PyErr_Format(PyExc_OverflowError, "%s is too large", name);
+        return 0;
+    }
+    *out = (int)x;
+    return 1;
+}
+
+static int opt_size(PyObject *kw, const char *name, size_t *out) {
+    PyObject *v = PyDict_GetItemString(kw, name);
+    size_t x = v && v != Py_None ? PyLong_AsSize_t(v) : *out;
+    if (x == (size_t)-1 && PyErr_Occurred())
+        return 0;
+    *out = x;
+    return 1;
+}
+
+static int opt_double(PyObject *kw, const char *name, double *out) {
+    PyObject *v = PyDict_GetItemString(kw, name);
+    double x = v && v != Py_None ? PyFloat_AsDouble(v) : *out;
+    if (x == -1.0 && PyErr_Occurred())
+        return 0;
+    *out = x;
+    return 1;
+}
+
+/* The S3 client's options, named as the CLI's S3 options (fastdata/s3.h). */
+static int s3_options_of(PyObject *kw, struct fdata_s3_options *o) {
+    return opt_str(kw, "endpoint", &o->endpoint) &&
+           opt_str(kw, "region", &o->region) &&
+           opt_str(kw, "profile", &o->profile) &&
+           opt_bool(kw, "no_sign_request", &o->no_sign) &&
+           opt_bool(kw, "path_style", &o->path_style) &&
+           opt_int(kw, "retries", &o->retries) &&
+           opt_int(kw, "stall_timeout", &o->stall_seconds) &&
+           opt_bool(kw, "no_checksums", &o->no_checksums) &&
+           opt_double(kw, "target_gbps", &o->target_gbit_s) &&
+           opt_double(kw, "timeout", &o->timeout_seconds);
+}
 
 /* A list of str (or one str) as a NULL-terminated array of UTF-8 pointers owned by the list's
  * objects; *n gets the count.  NULL with an exception set on a wrong type. */
@@ -462,25 +546,21 @@ static void s3_dealloc(S3Object *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* _S3(options): options a dict of the S3 keyword options (s3_options_of). */
 static int s3_init(S3Object *self, PyObject *args, PyObject *kw) {
-    static char *names[] = {"endpoint", "region", "profile", "no_sign_request", "retries",
-                            "target_gbps", NULL};
-    const char *endpoint = NULL, *region = NULL, *profile = NULL;
-    int no_sign = 0, retries = 0;
-    double target = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zzzpid", names, &endpoint, &region, &profile,
-                                     &no_sign, &retries, &target))
+    PyObject *options;
+    if (kw || !PyArg_ParseTuple(args, "O!", &PyDict_Type, &options))
+        return kw ? PyErr_BadArgument() - 1 : -1;
+    struct fdata_s3_options o = {.cancel = &interrupted}; /* set only while a call is hooked */
+    if (!s3_options_of(options, &o))
         return -1;
-    struct fdata_s3_options o = {.endpoint = endpoint, .region = region, .profile = profile,
-                                 .no_sign = no_sign, .retries = retries, .target_gbit_s = target,
-                                 .cancel = &interrupted}; /* set only while a call is hooked */
     struct fdata_error err = {0};
     if (!(self->lock = PyThread_allocate_lock())) {
         PyErr_NoMemory();
         return -1;
     }
     if (fdata_s3_client_new(&o, &self->client, &err) != FDATA_OK) {
-        PyErr_SetString(Error, err.message);
+        raise_error(err.code, err.message, NULL);
         return -1;
     }
     return 0;
@@ -536,7 +616,7 @@ static PyObject *s3_get_many(S3Object *self, PyObject *args, PyObject *kw) {
     free(res);
     free(urls);
     if (status != FDATA_OK && PyErr_CheckSignals() == 0) /* else KeyboardInterrupt */
-        PyErr_SetString(Error, err.message);
+        raise_error(err.code, err.message, NULL);
     return list;
 }
 
@@ -554,7 +634,7 @@ static PyObject *s3_list(S3Object *self, PyObject *args) {
     unhook_sigint(hooked, &old_sigint);
     if (status != FDATA_OK) {
         if (PyErr_CheckSignals() == 0) /* else KeyboardInterrupt */
-            PyErr_SetString(Error, err.message);
+            raise_error(err.code, err.message, NULL);
         return NULL;
     }
     PyObject *list = PyList_New((Py_ssize_t)l.count);
@@ -577,7 +657,7 @@ static PyObject *s3_put(S3Object *self, PyObject *args) {
     WITHOUT_GIL(self, status = fdata_s3_put(self->client, url, data.buf, (size_t)data.len, &err));
     PyBuffer_Release(&data);
     if (status != FDATA_OK) {
-        PyErr_SetString(Error, err.message);
+        raise_error(err.code, err.message, NULL);
         return NULL;
     }
     Py_RETURN_NONE;
@@ -613,56 +693,87 @@ static void print_progress(void *ctx, const struct fdata_load_report *r, size_t 
             (long long)r->rows, (double)r->bytes_fetched / 1e6, r->files == total ? "\n" : "");
 }
 
-static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
-    (void)module;
-    static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
-                            "part_size", "endpoint", "region", "profile", "no_sign_request",
-                            "matrix", "matrix_wide", "matrix_fortran", "progress", "target_gbps",
-                            "invalid_utf8", "int96_unit", "timeout", NULL};
-    PyObject *src, *cols = Py_None, *mcols = Py_None;
-    int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1, progress = 0;
-    unsigned long long memory_limit = 0, part_size = 0;
-    const char *endpoint = NULL, *region = NULL, *profile = NULL;
-    const char *invalid_utf8 = "error", *int96_unit = "us";
-    double target = 0, timeout = 0;
-    int utf8_mode = 0, unit = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppdssd", names, &src, &cols, &threads,
-                                     &connections, &memory_limit, &part_size, &endpoint, &region,
-                                     &profile, &no_sign, &mcols, &wide, &fortran, &progress,
-                                     &target, &invalid_utf8, &int96_unit, &timeout))
-        return NULL;
-    if (fdata_parquet_invalid_utf8_from_name(invalid_utf8, &utf8_mode) != FDATA_OK)
-        return PyErr_Format(PyExc_ValueError,
-                            "invalid_utf8 is 'error', 'binary' or 'replace', not '%s'", invalid_utf8);
-    if (fdata_parquet_int96_unit_from_name(int96_unit, &unit) != FDATA_OK)
-        return PyErr_Format(PyExc_ValueError, "int96_unit is 's', 'ms', 'us' or 'ns', not '%s'",
-                            int96_unit);
-    size_t n = 0, ncols = 0, nm = 0;
-    const char **sources = strings(src, "sources", &n);
-    const char **columns = cols == Py_None ? NULL : strings(cols, "columns", &ncols);
-    const char **matrix_cols = mcols == Py_None ? NULL : strings(mcols, "matrix", &nm);
-    if (!sources || (cols != Py_None && !columns) || (mcols != Py_None && !matrix_cols)) {
-        free(sources), free(columns), free(matrix_cols);
-        return NULL;
+/* What fdata_load takes, read from load()'s arguments: the strings belong to the Python
+ * objects (the options dict, the lists), which outlive the load. */
+struct load_args {
+    const char **sources, **columns, **matrix_cols;
+    size_t n;
+    struct fdata_s3_options s3;
+    struct fdata_matrix m;
+    struct fdata_load_options o;
+};
+
+static void load_args_free(struct load_args *a) {
+    free(a->sources), free(a->columns), free(a->matrix_cols);
+    a->sources = a->columns = a->matrix_cols = NULL;
+}
+
+/* `src` (a str or list of str) and the keyword options' dict into *a; 0 with an exception
+ * set when one is wrong.  One line per option. */
+static int load_args_of(PyObject *src, PyObject *kw, struct load_args *a) {
+    memset(a, 0, sizeof *a);
+    a->o = (struct fdata_load_options){.s3 = &a->s3, .cancel = &interrupted};
+    PyObject *cols = PyDict_GetItemString(kw, "columns"), *mcols = PyDict_GetItemString(kw, "matrix");
+    int wide = 0, fortran = 1, progress = 0;
+    a->sources = strings(src, "sources", &a->n);
+    if (a->sources && cols && cols != Py_None)
+        a->o.columns = a->columns = strings(cols, "columns", &a->o.num_columns);
+    if (a->sources && mcols && mcols != Py_None)
+        a->matrix_cols = strings(mcols, "matrix", &a->m.num_columns);
+    if (!a->sources || (cols && cols != Py_None && !a->columns) ||
+        (mcols && mcols != Py_None && !a->matrix_cols) ||
+        !(s3_options_of(kw, &a->s3) &&
+          opt_int(kw, "threads", &a->o.threads) &&
+          opt_int(kw, "connections", &a->o.connections) &&
+          opt_size(kw, "memory_limit", &a->o.memory_limit) &&
+          opt_size(kw, "part_size", &a->o.part_size) &&
+          opt_bool(kw, "matrix_wide", &wide) &&
+          opt_bool(kw, "matrix_fortran", &fortran) &&
+          opt_bool(kw, "progress", &progress) &&
+          read_options_of(kw, &a->o))) {
+        load_args_free(a);
+        return 0;
     }
-    struct fdata_s3_options s3 = {.endpoint = endpoint, .region = region, .profile = profile,
-                                  .no_sign = no_sign, .target_gbit_s = target,
-                                  .timeout_seconds = timeout};
-    struct fdata_matrix m = {matrix_cols, nm, wide ? FDATA_MATRIX_FLOAT64 : FDATA_MATRIX_FLOAT32,
-                             fortran ? FDATA_MATRIX_COLUMN_MAJOR : FDATA_MATRIX_ROW_MAJOR,
-                             NULL, 0};
-    struct fdata_load_options o = {.columns = columns, .num_columns = ncols, .threads = threads,
-                                   .connections = connections, .memory_limit = memory_limit,
-                                   .part_size = part_size, .s3 = &s3,
-                                   .matrix = matrix_cols ? &m : NULL,
-                                   .progress = progress ? print_progress : NULL,
-                                   .cancel = &interrupted, .invalid_utf8 = utf8_mode,
-                                   .int96_unit = unit};
+    a->m = (struct fdata_matrix){a->matrix_cols, a->m.num_columns,
+                                 wide ? FDATA_MATRIX_FLOAT64 : FDATA_MATRIX_FLOAT32,
+                                 fortran ? FDATA_MATRIX_COLUMN_MAJOR : FDATA_MATRIX_ROW_MAJOR,
+                                 NULL, 0};
+    a->o.matrix = a->matrix_cols ? &a->m : NULL;
+    a->o.progress = progress ? print_progress : NULL;
+    return 1;
+}
+
+/* The reader's options named in the keyword dict (invalid_utf8, int96_unit) into *o. */
+static int read_options_of(PyObject *kw, struct fdata_load_options *o) {
+    const char *invalid_utf8 = "error", *int96_unit = "us";
+    if (!opt_str(kw, "invalid_utf8", &invalid_utf8) || !opt_str(kw, "int96_unit", &int96_unit))
+        return 0;
+    if (fdata_parquet_invalid_utf8_from_name(invalid_utf8, &o->invalid_utf8) != FDATA_OK) {
+        PyErr_Format(PyExc_ValueError, "invalid_utf8 is 'error', 'binary' or 'replace', not '%s'",
+                     invalid_utf8);
+        return 0;
+    }
+    if (fdata_parquet_int96_unit_from_name(int96_unit, &o->int96_unit) != FDATA_OK) {
+        PyErr_Format(PyExc_ValueError, "int96_unit is 's', 'ms', 'us' or 'ns', not '%s'",
+                     int96_unit);
+        return 0;
+    }
+    return 1;
+}
+
+/* load(sources, options) -> (_Table, _Matrix or None): options the keyword dict. */
+static PyObject *load(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *src, *kw;
+    struct load_args a;
+    if (!PyArg_ParseTuple(args, "OO!", &src, &PyDict_Type, &kw) || !load_args_of(src, kw, &a))
+        return NULL;
     TableObject *t = PyObject_New(TableObject, &TableType);
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {
         Py_XDECREF(t);
-        free(s), free(sources), free(columns), free(matrix_cols);
+        free(s);
+        load_args_free(&a);
         return PyErr_NoMemory();
     }
     atomic_init(&s->refs, 1);
@@ -674,34 +785,185 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     struct sigaction old_sigint;
     int hooked = hook_sigint(&old_sigint);
     Py_BEGIN_ALLOW_THREADS /* the whole load runs without the GIL */
-    status = fdata_load(sources, n, &o, &st, &t->report, &err);
+    status = fdata_load(a.sources, a.n, &a.o, &st, &t->report, &err);
     if (status == FDATA_OK) {
         taken = take_batches(&st, s, &why) == 0;
         st.release(&st);
     }
     Py_END_ALLOW_THREADS
     unhook_sigint(hooked, &old_sigint);
-    free(sources), free(columns), free(matrix_cols);
+    load_args_free(&a);
     t->rows = t->report.rows;
     if (status != FDATA_OK || !taken) {
         Py_DECREF(t);
-        fdata_matrix_free(&m);
+        fdata_matrix_free(&a.m);
         if (PyErr_CheckSignals() < 0) /* interrupted: the handler's exception */
             return NULL;
-        PyErr_SetString(status == FDATA_OK ? PyExc_MemoryError : Error,
-                        status == FDATA_OK ? "out of memory" : err.message);
+        raise_error(status == FDATA_OK ? FDATA_ENOMEM : err.code,
+                    status == FDATA_OK ? "out of memory" : err.message, NULL);
         return NULL;
     }
     PyObject *matrix = Py_None;
     Py_INCREF(matrix);
-    if (o.matrix) {
+    if (a.o.matrix) {
         Py_DECREF(matrix);
-        if (!(matrix = matrix_object(&m))) {
+        if (!(matrix = matrix_object(&a.m))) {
             Py_DECREF(t);
             return NULL;
         }
     }
     return Py_BuildValue("(NN)", (PyObject *)t, matrix);
+}
+
+/* ---- load_stream(): batches as they are decoded ---- */
+
+/* A streamed load (fdata_load_stream): the stream, and what it reads from while it runs (the
+ * argument strings, owned by the Python objects kept here, and the report it fills). */
+typedef struct {
+    PyObject_HEAD
+    struct ArrowArrayStream st;
+    struct ArrowSchema schema;
+    struct load_args a;
+    PyObject *keep; /* (sources, options) */
+    struct fdata_load_report report;
+} StreamObject;
+
+static void stream_dealloc(StreamObject *self) {
+    if (self->st.release) {
+        Py_BEGIN_ALLOW_THREADS /* stops and joins the downloads and decoders */
+        self->st.release(&self->st);
+        Py_END_ALLOW_THREADS
+    }
+    if (self->schema.release)
+        self->schema.release(&self->schema);
+    load_args_free(&self->a);
+    Py_XDECREF(self->keep);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* A _Table holding one batch (taken over) under a copy of the stream's schema. */
+static PyObject *one_batch_table(const struct ArrowSchema *schema, struct ArrowArray *batch) {
+    TableObject *t = PyObject_New(TableObject, &TableType);
+    struct shared *s = calloc(1, sizeof *s);
+    if (s)
+        s->batches = malloc(sizeof *s->batches);
+    if (!t || !s || !s->batches || fdata_arrow_schema_copy(schema, &s->schema) != FDATA_OK) {
+        Py_XDECREF(t);
+        if (s)
+            free(s->batches);
+        free(s);
+        batch->release(batch);
+        return PyErr_NoMemory();
+    }
+    atomic_init(&s->refs, 1);
+    s->batches[0] = *batch;
+    s->n = 1;
+    t->s = s;
+    t->rows = batch->length;
+    memset(&t->report, 0, sizeof t->report);
+    t->report.rows = t->rows;
+    t->report.columns = (int)schema->n_children;
+    return (PyObject *)t;
+}
+
+/* next() -> the next batch as a one-batch _Table, None at the end; a failure raises the
+ * fastdata exception for the stream's errno (fastdata._errors.error_of_errno). */
+static PyObject *stream_next(StreamObject *self, PyObject *unused) {
+    (void)unused;
+    if (!self->st.release)
+        Py_RETURN_NONE;
+    struct ArrowArray batch;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = self->st.get_next(&self->st, &batch);
+    Py_END_ALLOW_THREADS
+    if (rc != 0) {
+        const char *why = self->st.get_last_error(&self->st);
+        PyObject *e = PyObject_CallFunction(error_of_errno, "iy", rc, why ? why : "the load failed");
+        if (e) {
+            PyErr_SetObject((PyObject *)Py_TYPE(e), e);
+            Py_DECREF(e);
+        }
+        return NULL;
+    }
+    if (!batch.release)
+        Py_RETURN_NONE;
+    return one_batch_table(&self->schema, &batch);
+}
+
+static PyObject *stream_schema_capsule(StreamObject *self, PyObject *unused) {
+    (void)unused;
+    struct ArrowSchema *s = calloc(1, sizeof *s);
+    if (!s || fdata_arrow_schema_copy(&self->schema, s) != FDATA_OK) {
+        free(s);
+        return PyErr_NoMemory();
+    }
+    PyObject *cap = PyCapsule_New(s, "arrow_schema", schema_capsule_free);
+    if (!cap)
+        s->release(s), free(s);
+    return cap;
+}
+
+static PyObject *stream_report(StreamObject *self, void *c) {
+    (void)c;
+    return report_dict(&self->report);
+}
+
+static PyMethodDef stream_methods[] = {
+    {"next", (PyCFunction)stream_next, METH_NOARGS,
+     "next() -> the next batch as a one-batch _Table, or None at the end"},
+    {"__arrow_c_schema__", (PyCFunction)stream_schema_capsule, METH_NOARGS,
+     "The stream's schema as an Arrow C schema capsule."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef stream_getset[] = {
+    {"report", (getter)stream_report, NULL, "what the load did (dict; complete at the end)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject StreamType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "fastdata._fastdata._Stream",
+    .tp_basicsize = sizeof(StreamObject),
+    .tp_dealloc = (destructor)stream_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A streamed load (fdata_load_stream): batches as they are decoded.",
+    .tp_methods = stream_methods,
+    .tp_getset = stream_getset,
+};
+
+/* load_stream(sources, options) -> _Stream; options as load()'s (no matrix). */
+static PyObject *load_stream(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *src, *kw;
+    if (!PyArg_ParseTuple(args, "OO!", &src, &PyDict_Type, &kw))
+        return NULL;
+    StreamObject *self = PyObject_New(StreamObject, &StreamType);
+    if (!self)
+        return NULL;
+    memset(&self->st, 0, sizeof *self - offsetof(StreamObject, st));
+    if (!load_args_of(src, kw, &self->a) || !(self->keep = PyTuple_Pack(2, src, kw))) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    self->a.o.cancel = NULL; /* Ctrl-C reaches Python between batches */
+    self->a.o.matrix = NULL;
+    struct fdata_error err = {0};
+    int status, schema_rc = 0;
+    Py_BEGIN_ALLOW_THREADS /* listing and footers */
+    status = fdata_load_stream(self->a.sources, self->a.n, &self->a.o, &self->st, &self->report,
+                               &err);
+    if (status == FDATA_OK)
+        schema_rc = self->st.get_schema(&self->st, &self->schema);
+    Py_END_ALLOW_THREADS
+    if (status != FDATA_OK || schema_rc != 0) {
+        raise_error(status != FDATA_OK ? status : FDATA_ENOMEM,
+                    status != FDATA_OK ? err.message : "out of memory", NULL);
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
 }
 
 /* _from_stream(capsule): a _Table that owns the batches of any Arrow C stream (a DuckDB
@@ -712,7 +974,7 @@ static PyObject *from_stream(PyObject *module, PyObject *capsule) {
     if (!src)
         return NULL;
     if (!src->release) {
-        PyErr_SetString(PyExc_ValueError, "the Arrow stream was consumed already");
+        raise_error(FDATA_EINVAL, "the Arrow stream was consumed already", NULL);
         return NULL;
     }
     struct ArrowArrayStream st = *src;
@@ -729,14 +991,18 @@ static PyObject *from_stream(PyObject *module, PyObject *capsule) {
     t->s = s;
     memset(&t->report, 0, sizeof t->report);
     const char *why = NULL;
-    int ok = take_batches(&st, s, &why) == 0;
+    int ok = take_batches(&st, s, &why) == 0, code = FDATA_EIO;
     for (int64_t c = 0; ok && c < s->schema.n_children; c++)
         if (s->schema.children[c]->dictionary) {
             ok = 0;
+            code = FDATA_EUNSUPPORTED;
             why = "dictionary-encoded columns are not supported";
         }
-    if (!ok)
-        PyErr_Format(Error, "Arrow stream: %s", why);
+    if (!ok) {
+        char message[FDATA_ERROR_MESSAGE_SIZE];
+        snprintf(message, sizeof message, "Arrow stream: %s", why);
+        raise_error(code, message, NULL);
+    }
     st.release(&st);
     if (!ok) {
         Py_DECREF(t);
@@ -767,20 +1033,20 @@ static PyObject *set_huge_pages(PyObject *self, PyObject *enable) {
 static PyMethodDef methods[] = {
     {"set_huge_pages", set_huge_pages, METH_O,
      "set_huge_pages(enable): transparent huge pages for the large buffers fastdata fills "
-     "(on by default; FASTDATA_HUGE_PAGES=0 in the environment turns them off); off suits "
-     "VMs whose host backs memory lazily, where a first touch of huge pages stalls"},
+     "(off by default; FASTDATA_HUGE_PAGES=1 in the environment turns them on): off suits "
+     "VMs whose host backs memory lazily, where a first touch of huge pages stalls; on "
+     "suits hardware that backs memory up front and long-lived processes"},
     {"release_cached_memory", release_cached_memory, METH_NOARGS,
      "release_cached_memory() -> int: gives the pages of released tables' value buffers that "
      "fastdata keeps for reuse (64 MiB; downloads' more, for a second after use) back to the "
      "system; returns their bytes"},
     {"_from_stream", (PyCFunction)from_stream, METH_O,
      "_from_stream(arrow_array_stream capsule) -> _Table owning the stream's batches"},
-    {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
-     "load(sources, columns=None, threads=0, connections=0, memory_limit=0, part_size=0, "
-     "endpoint=None, region=None, profile=None, no_sign_request=False, matrix=None, "
-     "matrix_wide=False, matrix_fortran=True, progress=False, target_gbps=0, "
-     "invalid_utf8='error', int96_unit='us', timeout=0) -> "
-     "(_Table, _Matrix or None)"},
+    {"load_stream", load_stream, METH_VARARGS,
+     "load_stream(sources, options) -> _Stream: the batches as they are decoded"},
+    {"load", load, METH_VARARGS,
+     "load(sources, options) -> (_Table, _Matrix or None): options a dict of fastdata.load's "
+     "keyword arguments (matrix_wide and matrix_fortran for matrix_dtype and matrix_order)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -791,12 +1057,21 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastdata",
 PyMODINIT_FUNC PyInit__fastdata(void) {
     main_thread = PyThread_get_thread_ident(); /* imports run on the main thread */
     if (PyType_Ready(&TableType) < 0 || PyType_Ready(&BlobType) < 0 || PyType_Ready(&S3Type) < 0 ||
-        PyType_Ready(&MatrixType) < 0)
+        PyType_Ready(&MatrixType) < 0 || PyType_Ready(&StreamType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m)
         return NULL;
-    Error = PyErr_NewException("fastdata.Error", PyExc_RuntimeError, NULL);
+    PyObject *errors = PyImport_ImportModule("fastdata._errors");
+    error_of_code = errors ? PyObject_GetAttrString(errors, "error_of_code") : NULL;
+    error_of_errno = errors ? PyObject_GetAttrString(errors, "error_of_errno") : NULL;
+    PyObject *Error = errors ? PyObject_GetAttrString(errors, "Error") : NULL;
+    Py_XDECREF(errors);
+    if (!Error || !error_of_code || !error_of_errno) {
+        Py_XDECREF(Error);
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&TableType);
     if (PyModule_AddObject(m, "Error", Error) < 0 ||
         PyModule_AddObject(m, "_Table", (PyObject *)&TableType) < 0 ||

@@ -12,7 +12,7 @@ pkgs=(cmake make gcc pkg-config python3 python3-venv python3-dev
       libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev libdeflate-dev libssl-dev
       libcurl4-openssl-dev libexpat1-dev libjson-c-dev libcsv-dev
       clang libclang-rt-14-dev libxgboost-dev)
-py_pkgs=(pyarrow duckdb numpy pandas polars scikit-build-core lightgbm xgboost-cpu)
+py_pkgs=(pyarrow duckdb numpy pandas polars scikit-build-core lightgbm xgboost-cpu pytest mypy)
 if [ "${1:-}" = "--bench" ]; then
   py_pkgs+=(boto3 awscrt metaflow)
   pkgs+=(nginx curl)

@@ -193,13 +193,15 @@ FDATA_API size_t fdata_release_cached_memory(void);
 
 /*
  * Transparent huge pages for the large buffers fastdata fills whole (value slabs, a load's
- * download ranges, the feature matrix): on by default, where the kernel leaves them to
- * madvise (one 2 MiB fault where there were 512; a profile of a load had 45% of its CPU time
- * in 4 KiB page faults).  Turn them off (enable = 0, or FASTDATA_HUGE_PAGES=0 in the
- * environment before the first load) on virtual machines whose host backs guest memory
- * lazily (Firecracker and the like): there the first touch of huge pages the guest has not
- * used lately stalls, and a one-shot load took 2.0 s instead of 1.0 s without them (0.7 s
- * with them once memory is warm).  Affects buffers allocated afterwards; thread-safe.
+ * download ranges, the feature matrix), where the kernel leaves them to madvise (one 2 MiB
+ * fault where there were 512; a profile of a warm load had 45% of its CPU time in 4 KiB page
+ * faults).  Off by default: on virtual machines whose host backs guest memory lazily (cloud
+ * instances, Firecracker and the like) the first touch of huge pages the guest has not used
+ * lately stalls, and a fresh process after 20 s idle loaded 3x slower with them
+ * (bench/handoff/bench_huge_pages.py).  Turn them on (enable = 1, or FASTDATA_HUGE_PAGES=1
+ * in the environment before the first load) on hardware that backs memory up front, or for
+ * long-lived processes whose memory stays warm.  Affects buffers allocated afterwards;
+ * thread-safe.
  */
 FDATA_API void fdata_set_huge_pages(int enable);
 

@@ -39,9 +39,12 @@ enum fdata_code {
     FDATA_EIO = 3,          /* the operating system refused a read, open or mmap */
     FDATA_ECORRUPT = 4,     /* the input is not valid (truncated, malformed, inconsistent) */
     FDATA_EUNSUPPORTED = 5, /* valid input using a feature fastdata does not implement */
-    FDATA_ENOTFOUND = 6,    /* a named thing (file, column) does not exist */
+    FDATA_ENOTFOUND = 6,    /* a named thing (file, object, bucket, credentials) does not exist */
     FDATA_ERANGE = 7,       /* a value does not fit the output type */
     FDATA_ECANCELED = 8,    /* the caller cancelled the operation */
+    FDATA_ENOCOLUMN = 9,    /* a named column (or field path) is not in the file */
+    FDATA_EACCES = 10,      /* access refused: file permissions, HTTP 403 */
+    FDATA_ETIMEDOUT = 11,   /* a server did not answer or stalled past the time allowed */
 };
 
 #define FDATA_ERROR_MESSAGE_SIZE 512

@@ -45,7 +45,8 @@ struct fdata_load_report {
     int64_t rows;
     int columns;                 /* top-level columns of the table */
     int64_t row_groups;          /* = record batches */
-    uint64_t bytes_fetched;      /* bytes read from S3 or local files */
+    uint64_t bytes_fetched;      /* bytes read from S3 or local files (a local file's footer
+                                    and projected column chunks) */
     uint64_t bytes_decoded;      /* bytes of Arrow buffers produced */
     double seconds;              /* wall time of the whole load */
     double first_batch_seconds;  /* until the first file's batches were decoded */
@@ -91,9 +92,11 @@ struct fdata_load_options {
  * in memory; the caller owns it and releases it; each batch taken from it is the caller's
  * and owns its buffers.  *report (may be NULL) is filled.  On failure nothing is returned
  * (out->release is NULL), nothing stays allocated, and err names the file and the cause:
- * FDATA_ENOTFOUND (no such file/object, no Parquet file under a prefix, a column missing),
- * FDATA_ECORRUPT (not Parquet, a corrupt file), FDATA_EINVAL (schemas that differ, bad
- * options), FDATA_EIO (S3 or file system), FDATA_ECANCELED, and the decoder's codes.
+ * FDATA_ENOTFOUND (no such file/object, no Parquet file under a prefix), FDATA_ENOCOLUMN
+ * (a column missing), FDATA_EACCES (file permissions, HTTP 403), FDATA_ETIMEDOUT (a server
+ * silent or stalled past the stall timeout, retries spent), FDATA_ECORRUPT (not Parquet, a
+ * corrupt file), FDATA_EINVAL (schemas that differ, bad options), FDATA_EIO (S3 or file
+ * system), FDATA_ECANCELED, and the decoder's codes.
  */
 FDATA_API int fdata_load(const char *const *sources, size_t n, const struct fdata_load_options *opts,
                          struct ArrowArrayStream *out, struct fdata_load_report *report,

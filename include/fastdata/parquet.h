@@ -78,6 +78,9 @@ FDATA_API void fdata_parquet_close(fdata_parquet_file *file);
 
 /* The file's size in bytes. */
 FDATA_API int64_t fdata_parquet_file_size(const fdata_parquet_file *file);
+/* The bytes that are not column data, all that opening the file reads: the FileMetaData,
+ * its length and both magic numbers. */
+FDATA_API int64_t fdata_parquet_footer_size(const fdata_parquet_file *file);
 /* Counts from the footer. */
 FDATA_API int64_t fdata_parquet_num_rows(const fdata_parquet_file *file);
 FDATA_API int fdata_parquet_num_row_groups(const fdata_parquet_file *file);
@@ -143,7 +146,8 @@ FDATA_API int fdata_parquet_int96_unit_from_name(const char *name, int *out);
 /* Options for reading.  Zero-initialise, then set what you need: 0/NULL means default. */
 struct fdata_parquet_read_options {
     int threads;                  /* decoding threads; 0 = number of online CPUs */
-    const char *const *columns;   /* columns to read; NULL/0 = every column, in schema order */
+    const char *const *columns;   /* columns to read; NULL = every column, in schema order;
+                                     none when num_columns is 0 (batches of rows only) */
     size_t num_columns;
     /* Optional: a matrix (fastdata/arrow.h) the read decodes the matrix's columns into, the
      * read's first row going to row matrix_row (the stream: its first batch's).  The caller
@@ -168,7 +172,7 @@ struct fdata_parquet_read_options {
 /*
  * Exports the Arrow schema of the projected columns: a struct ("+s") whose children are
  * the columns.  On success the caller owns *out and must release it.  Errors:
- * FDATA_ENOTFOUND (no column of that name), FDATA_EINVAL (a top-level column named twice),
+ * FDATA_ENOCOLUMN (no column of that name), FDATA_EINVAL (a top-level column named twice),
  * FDATA_ECORRUPT (a selected column's logical type is invalid), FDATA_ENOMEM.
  */
 FDATA_API int fdata_parquet_get_schema(fdata_parquet_file *file,

@@ -12,15 +12,44 @@ pyarrow, Polars, DuckDB, pandas and NumPy without copies.
     t.sql("SELECT time_id, avg(target) FROM t GROUP BY 1")  # DuckDB over the table
 
 S3 settings come from the usual AWS variables and files, or the keyword arguments.
+
+Errors: every failure raises a subclass of fastdata.Error (with .code, .path, .column) that
+also derives from the builtin a Python user catches: NotFoundError is a FileNotFoundError,
+PermissionDeniedError a PermissionError, ColumnNotFoundError a KeyError, InvalidArgumentError
+a ValueError, TimedOutError a TimeoutError, OutOfMemoryError a MemoryError.
 """
+import contextlib
+import glob
+import os
 import sys
+import warnings
 
-from ._fastdata import Error, _S3, _Table, _from_stream, release_cached_memory, set_huge_pages, version
-from ._fastdata import load as _load
+from ._errors import (ColumnNotFoundError, CorruptDataError, Error, InvalidArgumentError,
+                      NotFoundError, OutOfMemoryError, PermissionDeniedError, TimedOutError,
+                      UnsupportedError, name_column, name_path)
+from ._fastdata import _S3, _Table, _from_stream, release_cached_memory, set_huge_pages, version
+from ._fastdata import load as _load_core
+from ._fastdata import load_stream as _load_stream
 
-__all__ = ["load", "Table", "S3", "S3Object", "Error", "version", "release_cached_memory",
-           "set_huge_pages"]
+__all__ = ["load", "load_stream", "LoadStream", "Table", "S3", "S3Object", "Error", "version", "release_cached_memory",
+           "set_huge_pages", "ColumnNotFoundError", "CorruptDataError", "InvalidArgumentError",
+           "NotFoundError", "OutOfMemoryError", "PermissionDeniedError", "TimedOutError",
+           "UnsupportedError"]
 __version__ = version
+
+
+@contextlib.contextmanager
+def _naming(sources=(), columns=()):
+    """Fills in .path and .column of a fastdata.Error raised inside from what the call was
+    given (the file or object the message starts with, the column it quotes)."""
+    try:
+        yield
+    except Error as e:
+        if e.path is None:
+            name_path(e, sources)
+        if e.column is None:
+            name_column(e, columns)
+        raise
 
 
 class Table:
@@ -63,7 +92,19 @@ class Table:
         return pa.schema(self._core)
 
     def __arrow_c_stream__(self, requested_schema=None):
-        return self._core.__arrow_c_stream__(requested_schema)
+        """The table as an Arrow C stream capsule (views of fastdata's buffers).  A
+        `requested_schema` (an ArrowSchema capsule) is honoured through a pyarrow cast when the
+        columns can be cast to it (a copy of the cast columns), else the stream keeps the
+        table's own schema, as the PyCapsule protocol allows (best effort)."""
+        if requested_schema is not None:
+            import pyarrow as pa
+            want = pa.Schema._import_from_c_capsule(requested_schema)
+            if want != self.schema:
+                try:
+                    return self.to_arrow().cast(want).__arrow_c_stream__()
+                except (pa.ArrowException, ValueError, TypeError):
+                    pass
+        return self._core.__arrow_c_stream__(None)
 
     def __arrow_c_schema__(self):
         return self._core.__arrow_c_schema__()
@@ -76,19 +117,108 @@ class Table:
             self.num_rows, self.num_columns, ", ".join(self.column_names[:8]) +
             (", ..." if self.num_columns > 8 else ""))
 
+    @property
+    def shape(self):
+        """(num_rows, num_columns), as pandas and Polars have it."""
+        return (self.num_rows, self.num_columns)
+
+    @property
+    def nbytes(self):
+        """Bytes of the table's buffers (a slice counts its part), as pyarrow's nbytes."""
+        return self.to_arrow().nbytes
+
+    def __iter__(self):
+        """The record batches (pyarrow.RecordBatch views, one per row group)."""
+        return iter(self.to_batches())
+
+    def to_batches(self):
+        """The record batches as a list of pyarrow.RecordBatch over the same buffers."""
+        return self.to_arrow().to_batches()
+
+    def select(self, columns):
+        """A Table of these columns, in this order, over the same buffers (no copy)."""
+        columns = [columns] if isinstance(columns, str) else list(columns)
+        missing = [c for c in columns if c not in self.column_names]
+        if missing:
+            raise ColumnNotFoundError("no column named '%s'" % missing[0], column=missing[0],
+                                      code=9)
+        return Table(_from_stream(self.to_arrow().select(columns).__arrow_c_stream__()))
+
+    def slice(self, offset=0, length=None):
+        """A Table of rows offset .. offset+length (to the end when None), over the same
+        buffers (no copy); offsets beyond the end give fewer rows, as pyarrow's slice."""
+        _count("offset", offset), _count("length", length)
+        return Table(_from_stream(self.to_arrow().slice(offset, length).__arrow_c_stream__()))
+
+    def __getitem__(self, key):
+        """t["col"]: the column as a pyarrow.ChunkedArray (a view); t[["a", "b"]]: select;
+        t[i:j]: slice (step 1)."""
+        if isinstance(key, str):
+            return self.select([key]).to_arrow().column(0)
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self.num_rows)
+            if step != 1:
+                raise InvalidArgumentError("a Table slice takes step 1, not %d" % step)
+            return self.slice(start, max(stop - start, 0))
+        if isinstance(key, (list, tuple)):
+            return self.select(key)
+        raise TypeError("Table[...] takes a column name, a list of them or a slice, not %r"
+                        % type(key).__name__)
+
+    def equals(self, other):
+        """Whether `other` (a fastdata.Table, pyarrow.Table or any Arrow stream) holds the same
+        schema and values (pyarrow's Table.equals: NaN != NaN)."""
+        import pyarrow as pa
+        return self.to_arrow().equals(pa.table(other))
+
+    def to_polars(self):
+        """A polars.DataFrame over the same buffers (no copy), through the PyCapsule stream."""
+        import polars as pl
+        return pl.DataFrame(self)
+
+    def __reduce__(self):
+        """Pickling (multiprocessing, joblib): the table as Arrow IPC stream bytes (one copy,
+        the batches kept), the matrix as NumPy pickles it; the report is not kept."""
+        import pyarrow as pa
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, self.schema) as writer:
+            writer.write_table(self.to_arrow())
+        return (_from_ipc, (sink.getvalue().to_pybytes(), self.matrix))
+
     def to_arrow(self):
         """A pyarrow.Table over the same buffers (no copy)."""
         import pyarrow as pa
         return pa.table(self)
 
-    def to_pandas(self, **kwargs):
-        """pandas, through pyarrow (zero-copy where pyarrow can: numeric columns without
-        nulls in one chunk)."""
+    def to_pandas(self, dtype_backend="pyarrow", **kwargs):
+        """A pandas.DataFrame, as pandas' readers name the choice (dtype_backend):
+
+        "pyarrow" (default): no copy of any column: each is a pandas.ArrowDtype column over
+        the table's own chunks, whatever the type, the nulls and the number of files or row
+        groups.  Copies come later, in pandas operations that need one NumPy array (e.g.
+        DataFrame.to_numpy, or a column of several chunks turned into NumPy).
+        "numpy": NumPy columns, one block per column (pyarrow's split_blocks): a view (no copy)
+        for a numeric column without nulls held in one chunk (a load of one row group);
+        copied: a column of several chunks (several files or row groups), with nulls (NaN or
+        None), boolean, string, temporal or nested columns.
+        Other keywords go to pyarrow.Table.to_pandas."""
+        if dtype_backend == "pyarrow":
+            import pandas as pd
+            kwargs.setdefault("types_mapper", pd.ArrowDtype)
+        elif dtype_backend == "numpy":
+            kwargs.setdefault("split_blocks", True)
+        else:
+            raise InvalidArgumentError("dtype_backend is 'pyarrow' or 'numpy', not %r"
+                                       % (dtype_backend,))
         return self.to_arrow().to_pandas(**kwargs)
 
     def column(self, name):
-        """Column `name` as a NumPy array: a view of fastdata's buffer when the column is one
-        chunk without nulls (one row group), else a copy (nulls as NaN / None)."""
+        """Column `name` as a NumPy array: a view of fastdata's buffer wherever the layout
+        allows one, i.e. a numeric column without nulls in one chunk (one row group, also after
+        select or slice); else a copy (several chunks joined, nulls as NaN / None, booleans
+        unpacked, strings as objects)."""
+        if name not in self.column_names:
+            raise ColumnNotFoundError("no column named '%s'" % name, column=name, code=9)
         col = self.to_arrow().column(name)
         if col.num_chunks == 1:
             return col.chunk(0).to_numpy(zero_copy_only=False)
@@ -103,7 +233,7 @@ class Table:
         columns = list(columns) if columns is not None else self.column_names
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64) or order not in ("C", "F"):
-            raise ValueError("to_numpy makes float32 or float64 matrices in C or F order")
+            raise InvalidArgumentError("to_numpy makes float32 or float64 matrices in C or F order")
         out = np.empty((self.num_rows, len(columns)), dtype=dtype, order=order)
         self._core._fill_matrix(out.reshape(-1, order=order).view(np.uint8), columns,
                                 order == "F", dtype == np.float64)
@@ -118,9 +248,14 @@ class Table:
             raise ImportError("Table.sql needs DuckDB: pip install duckdb") from e
         con = duckdb.connect()
         con.register("t", self.to_arrow())
-        result = con.sql(query)
+        try:
+            result = con.sql(query)
+        except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException) as e:
+            raise InvalidArgumentError("Table.sql: %s" % e) from e  # the query's fault
+        except duckdb.Error as e:
+            raise Error("Table.sql: %s" % e) from e
         if result is None:
-            raise ValueError("Table.sql: the statement returns no rows")
+            raise InvalidArgumentError("Table.sql: the statement returns no rows")
         return Table(_from_stream(result.__arrow_c_stream__()))  # DuckDB streams its result
 
 
@@ -131,44 +266,177 @@ def _is_terminal(stream):
         return False
 
 
+def _count(name, value, low=0):
+    """A count or size keyword: None (the default) or an int >= low."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
+        raise InvalidArgumentError("%s must be an integer >= %d, not %r" % (name, low, value))
+    return value
+
+
+_S3_KEYWORDS = ("endpoint", "region", "profile", "no_sign_request", "path_style", "retries",
+                "stall_timeout", "no_checksums", "target_gbps", "timeout")
+
+
+def _s3_options(endpoint=None, region=None, profile=None, no_sign_request=False,
+                path_style=False, retries=None, stall_timeout=None, no_checksums=False,
+                target_gbps=None, timeout=None):
+    """The S3 keyword options as the C extension reads them (the CLI's S3 options)."""
+    if timeout is not None and not timeout > 0:
+        raise InvalidArgumentError("timeout must be > 0 seconds, not %r" % (timeout,))
+    _count("retries", retries)
+    _count("stall_timeout", stall_timeout, 1)
+    if target_gbps is not None and not target_gbps > 0:
+        raise InvalidArgumentError("target_gbps must be > 0, not %r" % (target_gbps,))
+    return dict(endpoint=endpoint, region=region, profile=profile,
+                no_sign_request=bool(no_sign_request), path_style=bool(path_style),
+                retries=-1 if retries == 0 else retries,  # the library reads 0 as its default
+                stall_timeout=stall_timeout, no_checksums=bool(no_checksums),
+                target_gbps=target_gbps, timeout=timeout)
+
+
+def _local_sources(sources):
+    """The sources as the C library takes them: a list of str, os.PathLike made str, local
+    globs expanded (sorted; one that matches nothing raises NotFoundError; s3:// globs are the
+    library's)."""
+    out = []
+    for src in [sources] if isinstance(sources, (str, os.PathLike)) else list(sources):
+        src = os.fspath(src)
+        if not isinstance(src, str):
+            raise InvalidArgumentError("sources are str or os.PathLike, not %r" % (src,))
+        if src.startswith("s3://") or not glob.has_magic(src):
+            out.append(src)
+            continue
+        found = sorted(glob.glob(src))
+        if not found:
+            raise NotFoundError("%s: no files match" % src, path=src, code=6)
+        out += found
+    return out
+
+
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
          matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
-         invalid_utf8="error", int96_unit="us", timeout=None):
+         retries=None, stall_timeout=None, no_checksums=False, path_style=False, timeout=None,
+         invalid_utf8="error", int96_unit="us"):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
-    an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
-    and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
-    fastdata.Error naming the file and the cause.
+    an s3:// glob, keys, local directories, files or globs (a str, an os.PathLike or a list of
+    them).  Downloads in parallel and decodes on all cores while the bytes arrive; the GIL is
+    released meanwhile.  Raises a fastdata.Error subclass naming the file and the cause.
+
+    columns: the columns to load (default: all; [] none: a table of num_rows rows and no
+    columns, e.g. beside a matrix).
 
     matrix: numeric columns that the decoders write straight into one float32 or float64
     matrix (`matrix_dtype`), Fortran (`matrix_order="F"`, each column contiguous) or C order,
     nulls as NaN: `Table.matrix`.  float32 columns into a float32 Fortran matrix go from the
-    pages into it with no copy at all.  Those columns are not in the table itself.
+    pages into it with no copy at all.  Those columns are not in the table itself, even when
+    `columns` names them too (a UserWarning says so: the table would hold them twice).
 
     progress: a line on stderr after each file (default: when stderr is a terminal).
 
-    target_gbps: the download rate that sizes the connections when `connections` is not given,
-    one per 0.625 Gbit/s (default: the profile's `s3 = target_bandwidth`, else 10: 16).
+    threads, connections, memory_limit (downloaded bytes not yet decoded, default 2 GiB),
+    part_size (bytes per ranged GET, default 8 MiB): as the CLI's options; None = default.
+
+    S3 (as the CLI's S3 options): endpoint, region, profile, no_sign_request, path_style,
+    retries (attempts after the first, default 4), stall_timeout (seconds below 1 KiB/s before
+    a transfer is retried, default 30), no_checksums (do not ask for nor verify whole-object
+    checksums), target_gbps: the download rate that sizes the connections when `connections`
+    is not given, one per 0.625 Gbit/s (default: the profile's `s3 = target_bandwidth`, else
+    10: 16), timeout: seconds, a deadline for all of the call's S3 work (as the CLI's
+    --timeout); when it passes, fastdata.TimedOutError says so (default: none).
 
     invalid_utf8: what STRING values that are not valid UTF-8 do: "error" (fastdata.Error
     naming the column, row and byte), "binary" (such columns come as binary) or "replace"
     (U+FFFD).  int96_unit: INT96 timestamps as timestamp[s|ms|us|ns] ("us": every year
     Spark, Hive and Impala write fits; "ns" holds only 1677-2262); a value that does not fit
-    raises fastdata.Error.  Both as the CLI's --invalid-utf8 and --int96-unit.
+    raises fastdata.Error.  Both as the CLI's --invalid-utf8 and --int96-unit."""
+    return Table(*_load(*_load_args(**locals())))
 
-    timeout: seconds, a deadline for all of the call's S3 work (as the CLI's --timeout); when
-    it passes, fastdata.Error says so.  Default: none."""
+
+def _load_args(sources, columns, matrix, matrix_dtype, matrix_order, progress, threads,
+               connections, memory_limit, part_size, **options):
+    """load()'s arguments checked, as the C extension's load takes them: (sources, options).
+    A keyword not named here goes to the C extension as it is (read there by name)."""
     if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
-        raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
-    if isinstance(matrix, str):
-        matrix = [matrix]
-    core, mat = _load(sources, columns, threads or 0, connections or 0, memory_limit or 0,
-                      part_size or 0, endpoint, region, profile, bool(no_sign_request),
-                      list(matrix) if matrix is not None else None,
-                      matrix_dtype == "float64", matrix_order == "F",
-                      _is_terminal(sys.stderr) if progress is None else bool(progress),
-                      float(target_gbps or 0), invalid_utf8, int96_unit, float(timeout or 0))
-    return Table(core, mat)
+        raise InvalidArgumentError("matrix_dtype is float32 or float64, matrix_order C or F")
+    columns = [columns] if isinstance(columns, str) else columns
+    matrix = [matrix] if isinstance(matrix, str) else matrix
+    both = sorted(set(columns or ()) & set(matrix or ()))
+    if both:
+        warnings.warn("columns %s go into the matrix only, not the table too" % both, stacklevel=3)
+    options.update(_s3_options(**{k: options.pop(k) for k in _S3_KEYWORDS}),
+                   columns=None if columns is None else list(columns),
+                   matrix=None if matrix is None else list(matrix),
+                   matrix_wide=matrix_dtype == "float64", matrix_fortran=matrix_order == "F",
+                   progress=_is_terminal(sys.stderr) if progress is None else bool(progress),
+                   threads=_count("threads", threads), connections=_count("connections", connections),
+                   memory_limit=_count("memory_limit", memory_limit),
+                   part_size=_count("part_size", part_size))
+    return _local_sources(sources), options
+
+
+def _load(sources, options):
+    with _naming(sources, (options["columns"] or []) + (options["matrix"] or [])):
+        return _load_core(sources, options)
+
+
+def _from_ipc(data, matrix=None):
+    """A Table from Arrow IPC stream bytes (Table.__reduce__)."""
+    import pyarrow as pa
+    return Table(_from_stream(pa.ipc.open_stream(data).__arrow_c_stream__()), matrix)
+
+
+class LoadStream:
+    """A streamed load (fastdata.load_stream): iterating yields pyarrow.RecordBatch views as
+    each is decoded, in file then row-group order, while later files still download and
+    decode; memory stays bounded by memory_limit and what the caller keeps.  Also an Arrow
+    stream itself (__arrow_c_stream__: pyarrow.RecordBatchReader.from_stream, Polars, DuckDB
+    read it lazily).  `report` is complete once the stream has ended."""
+
+    def __init__(self, core):
+        self._core = core
+
+    @property
+    def schema(self):
+        import pyarrow as pa
+        return pa.schema(self._core)
+
+    @property
+    def report(self):
+        return self._core.report
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        batch = self._core.next()
+        if batch is None:
+            raise StopIteration
+        return Table(batch).to_batches()[0]
+
+    def __arrow_c_schema__(self):
+        return self._core.__arrow_c_schema__()
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        import pyarrow as pa
+        reader = pa.RecordBatchReader.from_batches(self.schema, self)
+        return reader.__arrow_c_stream__(requested_schema)
+
+
+def load_stream(sources, columns=None, threads=None, connections=None, memory_limit=None,
+                part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
+                progress=None, target_gbps=None, retries=None, stall_timeout=None,
+                no_checksums=False, path_style=False, timeout=None, invalid_utf8="error",
+                int96_unit="us"):
+    """load() as a stream of record batches (a LoadStream), each handed over as soon as it
+    and all before it are decoded: for tables larger than memory.  The listing and the
+    footers are read before this returns (their errors are raised here); a later failure is
+    raised by the iteration, with the same exception types.  Keywords as load()'s (no
+    matrix)."""
+    sources, options = _load_args(matrix=None, matrix_dtype="float32", matrix_order="F",
+                                  **locals())
+    with _naming(sources, options["columns"]):
+        return LoadStream(_load_stream(sources, options))
 
 
 class S3Object:
@@ -195,9 +463,10 @@ class S3:
     metaflow.S3 does.  Settings as for load(); `s3root` prefixes relative keys."""
 
     def __init__(self, s3root=None, endpoint=None, region=None, profile=None,
-                 no_sign_request=False, retries=0, target_gbps=None):
-        self._core = _S3(endpoint, region, profile, bool(no_sign_request), retries,
-                         float(target_gbps or 0))
+                 no_sign_request=False, retries=None, target_gbps=None, stall_timeout=None,
+                 no_checksums=False, path_style=False, timeout=None):
+        options = {k: v for k, v in locals().items() if k in _S3_KEYWORDS}
+        self._core = _S3(_s3_options(**options))
         self._root = s3root.rstrip("/") + "/" if s3root else None
 
     def _url(self, key):
@@ -207,7 +476,10 @@ class S3:
 
     def get_many(self, keys, connections=None, part_size=None):
         """Downloads the objects in parallel into memory; a list of S3Object in order."""
-        blobs = self._core.get_many([self._url(k) for k in keys], connections or 0, part_size or 0)
+        _count("connections", connections), _count("part_size", part_size)
+        urls = [self._url(k) for k in keys]
+        with _naming(urls):
+            blobs = self._core.get_many(urls, connections or 0, part_size or 0)
         return [S3Object(b) for b in blobs]
 
     def get(self, key):
@@ -219,10 +491,13 @@ class S3:
         for p in prefixes or [self._root]:
             url = self._url(p)
             bucket = url[:url.index("/", 5) + 1]
-            out += [(bucket + key, size, etag) for key, size, etag, _ in self._core.list(url, True)]
+            with _naming([url]):
+                listing = self._core.list(url, True)
+            out += [(bucket + key, size, etag) for key, size, etag, _ in listing]
         return out
 
     def put_many(self, items):
         """Uploads (key, bytes-like) pairs; large ones as parallel multipart uploads."""
         for key, data in items:
-            self._core.put(self._url(key), data)
+            with _naming([self._url(key)]):
+                self._core.put(self._url(key), data)

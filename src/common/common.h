@@ -23,6 +23,9 @@ int fdata_set_error(struct fdata_error *err, int code, const char *fmt, ...) FDA
 /* The errno value the Arrow C Stream interface wants for a code: consumers map EINVAL,
  * ENOMEM, ENOSYS to their own exception types, and anything else to an I/O error. */
 int fdata_errno_of(int code);
+/* The code for an errno from the operating system: ENOENT and ENOTDIR are FDATA_ENOTFOUND,
+ * EACCES and EPERM FDATA_EACCES, ENOMEM FDATA_ENOMEM, anything else FDATA_EIO. */
+int fdata_code_of_errno(int e);
 
 /* Prepends "prefix: " to err->message (keeps the code). */
 void fdata_error_prefix(struct fdata_error *err, const char *fmt, ...) FDATA_PRINTF(2, 3);
@@ -55,8 +58,8 @@ static inline uintptr_t fdata_block_down(uintptr_t a) { return a & ~(uintptr_t)(
  * to madvise.  Only for memory that is soon written whole: a huge page is resident whole. */
 void fdata_advise_huge(void *p, size_t size);
 /* Whether fdata_advise_huge asks for huge pages: fdata_huge_pages_set decides (the public
- * fdata_set_huge_pages, arrow.h), else the environment (FASTDATA_HUGE_PAGES=0 turns them
- * off), read once. */
+ * fdata_set_huge_pages, arrow.h), else the environment (FASTDATA_HUGE_PAGES=1 turns them
+ * on; off by default), read once. */
 int fdata_huge_pages(void);
 void fdata_huge_pages_set(int enable);
 /* A reference-counted, 64-byte aligned buffer that several arrays can share, its bytes

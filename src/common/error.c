@@ -15,6 +15,9 @@ const char *fdata_code_str(int code) {
     case FDATA_ENOTFOUND: return "not found";
     case FDATA_ERANGE: return "value out of range";
     case FDATA_ECANCELED: return "cancelled";
+    case FDATA_ENOCOLUMN: return "no such column";
+    case FDATA_EACCES: return "permission denied";
+    case FDATA_ETIMEDOUT: return "timed out";
     default: return "unknown error";
     }
 }
@@ -28,7 +31,19 @@ int fdata_errno_of(int code) {
     case FDATA_ENOTFOUND: return ENOENT;
     case FDATA_ERANGE: return ERANGE;
     case FDATA_ECANCELED: return ECANCELED;
+    case FDATA_ENOCOLUMN: return ENOKEY;
+    case FDATA_EACCES: return EACCES;
+    case FDATA_ETIMEDOUT: return ETIMEDOUT;
     default: return EIO;
+    }
+}
+
+int fdata_code_of_errno(int e) {
+    switch (e) {
+    case ENOENT: case ENOTDIR: return FDATA_ENOTFOUND;
+    case EACCES: case EPERM: return FDATA_EACCES;
+    case ENOMEM: return FDATA_ENOMEM;
+    default: return FDATA_EIO;
     }
 }
 

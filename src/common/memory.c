@@ -32,7 +32,7 @@ static void advise_pages(void *p, size_t size, int advice) {
         madvise((void *)first, end - first, advice);
 }
 
-/* -1 until decided: by fdata_huge_pages_set, else by FASTDATA_HUGE_PAGES at the first use */
+/* -1 until decided: by fdata_huge_pages_set, else by FASTDATA_HUGE_PAGES=1 at the first use */
 static atomic_int huge_pages = -1;
 
 void fdata_huge_pages_set(int enable) { atomic_store(&huge_pages, enable != 0); }
@@ -41,7 +41,7 @@ int fdata_huge_pages(void) {
     int on = atomic_load(&huge_pages);
     if (on < 0) {
         const char *env = getenv("FASTDATA_HUGE_PAGES");
-        int want = !(env && strcmp(env, "0") == 0);
+        int want = env && strcmp(env, "1") == 0; /* off by default: see fdata_set_huge_pages */
         atomic_compare_exchange_strong(&huge_pages, &on, want);
         on = atomic_load(&huge_pages);
     }

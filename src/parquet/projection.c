@@ -81,7 +81,7 @@ static int select_matrix(const struct pq_schema *s, const struct fdata_matrix *m
             if (strcmp(s->fields[f]->name, m->columns[k]) == 0)
                 n = s->fields[f];
         if (!n)
-            return fdata_set_error(err, FDATA_ENOTFOUND, "%s: no column named '%s' for the matrix",
+            return fdata_set_error(err, FDATA_ENOCOLUMN, "%s: no column named '%s' for the matrix",
                                    file, m->columns[k]);
         const struct pq_leaf *leaf = n->kind == N_LEAF ? &s->leaves[n->leaf] : NULL;
         if (!leaf || leaf->type_status != FDATA_OK || !fdata_matrix_accepts(leaf->arrow.format))
@@ -104,7 +104,7 @@ static int select_request(const struct pq_schema *s, struct pq_projection *p, co
     if (!n)
         n = find_leaf_path(s, name, &field);
     if (!n)
-        return fdata_set_error(err, FDATA_ENOTFOUND, "%s: no column named '%s'", file, name);
+        return fdata_set_error(err, FDATA_ENOCOLUMN, "%s: no column named '%s'", file, name);
     if (into_matrix(p, n))
         return FDATA_OK; /* the matrix has it; batches leave it out */
     if (n == s->fields[field] && !add_field(p, field))
@@ -149,7 +149,7 @@ int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
         pq_arrow_type_apply(&p->leaves[i].arrow, o ? o->int96_unit : 0, o ? o->invalid_utf8 : 0);
     }
     int status = select_matrix(s, matrix, file, p, err);
-    if (status == FDATA_OK && (!columns || num_columns == 0)) {
+    if (status == FDATA_OK && !columns) {
         for (int f = 0; f < s->num_fields && status == FDATA_OK; f++) {
             if (into_matrix(p, s->fields[f]))
                 continue;

@@ -8,7 +8,7 @@
 
 /* Resolves the requested columns (o NULL, or its columns NULL/0: all) against the schema,
  * and applies o's types to every leaf (p->leaves); the matrix's columns (o->matrix may be NULL) are marked PQ_INTO_MATRIX and left out of the fields.  Errors name
- * `file`: FDATA_ENOTFOUND (no such column), FDATA_EINVAL (a field named twice, a matrix
+ * `file`: FDATA_ENOCOLUMN (no such column), FDATA_EINVAL (a field named twice, a matrix
  * column that is not a top-level numeric one), the type error of a selected leaf whose
  * type cannot be mapped, FDATA_ENOMEM.  Free with pq_projection_free. */
 int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,

@@ -26,6 +26,7 @@ struct fdata_parquet_file {
     void (*release)(void *ctx);
     void *release_ctx;
     int mapped;            /* data is our mmap of `size` bytes */
+    int64_t footer_size;   /* FileMetaData, its length and both magic numbers */
     char *name;
     struct pq_metadata md;
     struct pq_schema schema;
@@ -64,6 +65,7 @@ static int parse_file(struct fdata_parquet_file *f, struct fdata_error *err) {
     if (footer > n - 12)
         return fdata_set_error(err, FDATA_ECORRUPT, "footer length %u exceeds the file size %zu",
                                footer, n);
+    f->footer_size = (int64_t)footer + 12;
     FDATA_RETURN_IF(pq_metadata_parse(d + n - 8 - footer, footer, &f->md, err));
     FDATA_RETURN_IF(pq_schema_build(&f->md, &f->schema, err));
     return check_row_groups(f, err);
@@ -120,7 +122,8 @@ int fdata_parquet_open_path(const char *path, fdata_parquet_file **out, struct f
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return fdata_set_error(err, FDATA_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return fdata_set_error(err, fdata_code_of_errno(errno), "%s: cannot open: %s", path,
+                               strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
@@ -166,6 +169,7 @@ int64_t fdata_parquet_num_rows(const fdata_parquet_file *f) { return f->md.num_r
 int fdata_parquet_num_row_groups(const fdata_parquet_file *f) { return f->md.num_row_groups; }
 int fdata_parquet_num_columns(const fdata_parquet_file *f) { return f->schema.num_leaves; }
 int64_t fdata_parquet_file_size(const fdata_parquet_file *f) { return (int64_t)f->size; }
+int64_t fdata_parquet_footer_size(const fdata_parquet_file *f) { return f->footer_size; }
 const char *fdata_parquet_created_by(const fdata_parquet_file *f) { return f->md.created_by; }
 
 int64_t fdata_parquet_row_group_num_rows(const fdata_parquet_file *f, int rg) {

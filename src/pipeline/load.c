@@ -329,7 +329,6 @@ static int open_all(struct loader *l, struct fdata_error *err) {
         s->remote = l->files.items[i].is_s3 ? (long)k : -1;
         if (s->remote < 0) {
             FDATA_RETURN_IF(fdata_parquet_open_path(l->files.items[i].name, &s->pq, err));
-            l->rep.bytes_fetched += (uint64_t)l->files.items[i].size;
         } else {
             l->remote[k].url = l->files.items[i].name;
             l->file_of[k++] = i;
@@ -350,6 +349,23 @@ static int open_all(struct loader *l, struct fdata_error *err) {
         s->left = calloc((size_t)s->count + 1, sizeof *s->left);
         if (!s->batches || !s->left)
             return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    return FDATA_OK;
+}
+
+/* What the load reads of its local files: each footer and the projected column chunks (the
+ * mapping's other pages are never touched), as bytes_fetched counts an S3 file's GETs. */
+static int count_local_reads(struct loader *l, struct fdata_error *err) {
+    for (size_t i = 0; i < l->files.count; i++) {
+        struct fdata_byte_range *r;
+        size_t n;
+        if (l->slots[i].remote >= 0)
+            continue;
+        FDATA_RETURN_IF(fdata_parquet_read_ranges(l->slots[i].pq, &l->ro, 0, &r, &n, err));
+        l->rep.bytes_fetched += (uint64_t)fdata_parquet_footer_size(l->slots[i].pq);
+        for (size_t k = 0; k < n; k++)
+            l->rep.bytes_fetched += (uint64_t)r[k].length;
+        free(r);
     }
     return FDATA_OK;
 }
@@ -533,6 +549,7 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
     FDATA_RETURN_IF(make_schema(l, err));
     if (l->ro.matrix)
         FDATA_RETURN_IF(make_matrix(l, err));
+    FDATA_RETURN_IF(count_local_reads(l, err));
     FDATA_RETURN_IF(plan_downloads(l, err));
     if (l->n_s3 && !(l->downloading = pthread_create(&l->downloader, NULL, download, l) == 0))
         return fdata_set_error(err, FDATA_ENOMEM, "cannot start the download thread");

@@ -1,5 +1,6 @@
 /* Expanding load sources into files: S3 listings and globs, local directories. */
 #include <dirent.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,14 +84,15 @@ static int expand_s3(const char *src, fdata_s3_client *s3, struct load_files *ou
 static int expand_local(const char *src, struct load_files *out, struct fdata_error *err) {
     struct stat st;
     if (stat(src, &st) != 0)
-        return fdata_set_error(err, FDATA_ENOTFOUND, "%s: no such file or directory", src);
+        return fdata_set_error(err, fdata_code_of_errno(errno), "%s: %s", src, strerror(errno));
     const char *base = strrchr(src, '/');
     if (!S_ISDIR(st.st_mode))
         return add(out, src, base ? (size_t)(base + 1 - src) : 0, 0, (int64_t)st.st_size) == FDATA_OK
                    ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     DIR *d = opendir(src);
     if (!d)
-        return fdata_set_error(err, FDATA_EIO, "%s: cannot read the directory", src);
+        return fdata_set_error(err, fdata_code_of_errno(errno), "%s: cannot read the directory: %s",
+                               src, strerror(errno));
     size_t first = out->count;
     int status = FDATA_OK;
     for (struct dirent *e; status == FDATA_OK && (e = readdir(d));) {

@@ -286,7 +286,8 @@ int s3_transfer_error(fdata_s3_client *c, const struct request *q, const struct 
                                r->body_over >= (1u << 20) ? "MiB" : "KiB", r->status, r->endpoint);
     if (s3_deadline_passed(c))
         return s3_deadline_error(c, q->url, q->op, err);
-    return fdata_set_error(err, FDATA_EIO, "%s: %s via %s failed after %d attempt%s: %s%s",
+    return fdata_set_error(err, s3_transfer_code(rc),
+                           "%s: %s via %s failed after %d attempt%s: %s%s",
                            q->url, q->op, r->endpoint, attempts, attempts == 1 ? "" : "s",
                            detail, tls_hint(rc, detail));
 }
@@ -308,7 +309,7 @@ int s3_deadline_passed(const fdata_s3_client *c) { return s3_deadline_left_ms(c)
 
 int s3_deadline_error(const fdata_s3_client *c, const char *url, const char *op,
                       struct fdata_error *err) {
-    return fdata_set_error(err, FDATA_EIO, "%s: %s stopped: the deadline of %g s (--timeout) "
+    return fdata_set_error(err, FDATA_ETIMEDOUT, "%s: %s stopped: the deadline of %g s (--timeout) "
                            "passed", url, op, c->timeout_seconds);
 }
 
@@ -326,7 +327,7 @@ int s3_http_error(const struct request *q, struct response *r, struct fdata_erro
     if (r->status == 400 && !e.message[0]) /* a HEAD to a bucket elsewhere, on other servers */
         snprintf(e.message, sizeof e.message, "no error document; a region other than the "
                  "bucket's is a common cause (--region)");
-    int code = r->status == 404 ? FDATA_ENOTFOUND : FDATA_EIO;
+    int code = r->status == 404 ? FDATA_ENOTFOUND : r->status == 403 ? FDATA_EACCES : FDATA_EIO;
     char request_id[160] = "";
     if (rid[0])
         snprintf(request_id, sizeof request_id, " (request id %s)", rid);
@@ -337,6 +338,10 @@ int s3_http_error(const struct request *q, struct response *r, struct fdata_erro
     return fdata_set_error(err, code, "%s: %s failed: HTTP %ld%s%s%s%s%s", q->url, q->op,
                            r->status, code_text[0] ? " " : "", code_text, message[0] ? ": " : "",
                            message, id);
+}
+
+int s3_transfer_code(CURLcode rc) {
+    return rc == CURLE_OPERATION_TIMEDOUT ? FDATA_ETIMEDOUT : FDATA_EIO;
 }
 
 unsigned s3_backoff_ms(unsigned *rng, int attempt) {

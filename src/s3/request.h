@@ -131,6 +131,9 @@ int s3_deadline_error(const fdata_s3_client *c, const char *url, const char *op,
                       struct fdata_error *err);
 /* The error of a non-2xx response: URL, operation, status, S3 code, message, request id. */
 int s3_http_error(const struct request *q, struct response *r, struct fdata_error *err);
+/* The code of a transfer that failed in libcurl: FDATA_ETIMEDOUT when it timed out (a stall
+ * below the low-speed limit included), else FDATA_EIO. */
+int s3_transfer_code(CURLcode rc);
 /* Milliseconds to wait before retry `attempt` (full jitter, capped at 5 s); `rng` is the
  * caller's random state (one per thread). */
 unsigned s3_backoff_ms(unsigned *rng, int attempt);

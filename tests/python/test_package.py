@@ -18,6 +18,7 @@ import time
 
 import duckdb
 import numpy as np
+import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -83,8 +84,10 @@ check("Table.sql returns a fastdata.Table equal to DuckDB reading the files",
       (res, want))
 check("Table.sql: its result takes further SQL", res.sql("SELECT sum(n) AS total FROM t").to_arrow()
       .column("total")[0].as_py() == 2000)
-df, ref_df = t.to_pandas(), pa.concat_tables([pq.read_table(prim, columns=t.column_names)] * 2).to_pandas()
-check("to_pandas equals pyarrow's", df.equals(ref_df))
+ref_t = pa.concat_tables([pq.read_table(prim, columns=t.column_names)] * 2)
+check("to_pandas equals pyarrow's (Arrow-backed columns)",
+      t.to_pandas().equals(ref_t.to_pandas(types_mapper=pd.ArrowDtype)))
+check("to_pandas(dtype_backend='numpy') equals pyarrow's", t.to_pandas(dtype_backend="numpy").equals(ref_t.to_pandas()))
 
 # zero copy: two exports view the same buffers; NumPy views them too
 one = fastdata.load(os.path.join(GEN, "duckdb_prim_v1_nodict_snappy.parquet"), columns=["id", "c_double"])

@@ -289,7 +289,7 @@ static void check_errors(void) {
     CHECK(fdata_parquet_read_row_groups(f, 0, 1, &ro, out, &err) == FDATA_EINVAL);
     CHECK(strstr(err.message, "string_col") && strstr(err.message, "cannot go into a matrix"));
     m.columns = missing;
-    CHECK(fdata_parquet_read_row_groups(f, 0, 1, &ro, out, &err) == FDATA_ENOTFOUND);
+    CHECK(fdata_parquet_read_row_groups(f, 0, 1, &ro, out, &err) == FDATA_ENOCOLUMN);
     CHECK(strstr(err.message, "'nope'") != NULL);
     m.columns = twice;
     m.num_columns = 2;

@@ -75,11 +75,11 @@ static void test_projection_errors(void) {
     struct ArrowSchema s;
     const char *missing[] = {"no_such"};
     struct fdata_parquet_read_options o = {.columns = missing, .num_columns = 1};
-    CHECK(fdata_parquet_get_schema(f, &o, &s, &err) == FDATA_ENOTFOUND && s.release == NULL);
+    CHECK(fdata_parquet_get_schema(f, &o, &s, &err) == FDATA_ENOCOLUMN && s.release == NULL);
     CHECK(strstr(err.message, "no_such") != NULL);
     const char *missing_field[] = {"s_mixed.nope"};
     o.columns = missing_field;
-    CHECK(fdata_parquet_get_schema(f, &o, &s, &err) == FDATA_ENOTFOUND);
+    CHECK(fdata_parquet_get_schema(f, &o, &s, &err) == FDATA_ENOCOLUMN);
     const char *twice[] = {"id", "id"};
     o.columns = twice;
     o.num_columns = 2;
@@ -172,7 +172,7 @@ static void test_column_info(void) {
     CHECK(ci.encodings & (1u << 2)); /* PLAIN_DICTIONARY */
     CHECK(fdata_parquet_column_info(f, 11, &ci, &err) == FDATA_EINVAL);
     fdata_parquet_close(f);
-    CHECK(fdata_parquet_open_path(corpus("no/such/file.parquet"), &f, &err) == FDATA_EIO);
+    CHECK(fdata_parquet_open_path(corpus("no/such/file.parquet"), &f, &err) == FDATA_ENOTFOUND);
     CHECK(strstr(err.message, "no/such/file.parquet") != NULL);
 }
 
