@@ -708,6 +708,24 @@ static void load_args_free(struct load_args *a) {
     a->sources = a->columns = a->matrix_cols = NULL;
 }
 
+/* The reader's options named in the keyword dict (invalid_utf8, int96_unit) into *o. */
+static int read_options_of(PyObject *kw, struct fdata_load_options *o) {
+    const char *invalid_utf8 = "error", *int96_unit = "us";
+    if (!opt_str(kw, "invalid_utf8", &invalid_utf8) || !opt_str(kw, "int96_unit", &int96_unit))
+        return 0;
+    if (fdata_parquet_invalid_utf8_from_name(invalid_utf8, &o->invalid_utf8) != FDATA_OK) {
+        PyErr_Format(PyExc_ValueError, "invalid_utf8 is 'error', 'binary' or 'replace', not '%s'",
+                     invalid_utf8);
+        return 0;
+    }
+    if (fdata_parquet_int96_unit_from_name(int96_unit, &o->int96_unit) != FDATA_OK) {
+        PyErr_Format(PyExc_ValueError, "int96_unit is 's', 'ms', 'us' or 'ns', not '%s'",
+                     int96_unit);
+        return 0;
+    }
+    return 1;
+}
+
 /* `src` (a str or list of str) and the keyword options' dict into *a; 0 with an exception
  * set when one is wrong.  One line per option. */
 static int load_args_of(PyObject *src, PyObject *kw, struct load_args *a) {
@@ -740,24 +758,6 @@ static int load_args_of(PyObject *src, PyObject *kw, struct load_args *a) {
                                  NULL, 0};
     a->o.matrix = a->matrix_cols ? &a->m : NULL;
     a->o.progress = progress ? print_progress : NULL;
-    return 1;
-}
-
-/* The reader's options named in the keyword dict (invalid_utf8, int96_unit) into *o. */
-static int read_options_of(PyObject *kw, struct fdata_load_options *o) {
-    const char *invalid_utf8 = "error", *int96_unit = "us";
-    if (!opt_str(kw, "invalid_utf8", &invalid_utf8) || !opt_str(kw, "int96_unit", &int96_unit))
-        return 0;
-    if (fdata_parquet_invalid_utf8_from_name(invalid_utf8, &o->invalid_utf8) != FDATA_OK) {
-        PyErr_Format(PyExc_ValueError, "invalid_utf8 is 'error', 'binary' or 'replace', not '%s'",
-                     invalid_utf8);
-        return 0;
-    }
-    if (fdata_parquet_int96_unit_from_name(int96_unit, &o->int96_unit) != FDATA_OK) {
-        PyErr_Format(PyExc_ValueError, "int96_unit is 's', 'ms', 'us' or 'ns', not '%s'",
-                     int96_unit);
-        return 0;
-    }
     return 1;
 }
 
