@@ -141,10 +141,10 @@ static PyObject *table_stream(TableObject *self, PyObject *args, PyObject *kw) {
     return cap;
 }
 
-static PyObject *table_schema_capsule(TableObject *self, PyObject *unused) {
-    (void)unused;
+/* A copy of `schema` in an "arrow_schema" capsule. */
+static PyObject *schema_capsule(const struct ArrowSchema *schema) {
     struct ArrowSchema *s = calloc(1, sizeof *s);
-    if (!s || fdata_arrow_schema_copy(&self->s->schema, s) != FDATA_OK) {
+    if (!s || fdata_arrow_schema_copy(schema, s) != FDATA_OK) {
         free(s);
         return PyErr_NoMemory();
     }
@@ -152,6 +152,11 @@ static PyObject *table_schema_capsule(TableObject *self, PyObject *unused) {
     if (!cap)
         s->release(s), free(s);
     return cap;
+}
+
+static PyObject *table_schema_capsule(TableObject *self, PyObject *unused) {
+    (void)unused;
+    return schema_capsule(&self->s->schema);
 }
 
 static PyObject *table_num_rows(TableObject *self, void *c) {
@@ -873,15 +878,7 @@ static PyObject *stream_next(StreamObject *self, PyObject *unused) {
 
 static PyObject *stream_schema_capsule(StreamObject *self, PyObject *unused) {
     (void)unused;
-    struct ArrowSchema *s = calloc(1, sizeof *s);
-    if (!s || fdata_arrow_schema_copy(&self->schema, s) != FDATA_OK) {
-        free(s);
-        return PyErr_NoMemory();
-    }
-    PyObject *cap = PyCapsule_New(s, "arrow_schema", schema_capsule_free);
-    if (!cap)
-        s->release(s), free(s);
-    return cap;
+    return schema_capsule(&self->schema);
 }
 
 static PyObject *stream_report(StreamObject *self, void *c) {
