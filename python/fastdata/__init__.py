@@ -282,9 +282,7 @@ def _s3_options(endpoint=None, region=None, profile=None, no_sign_request=False,
                 target_gbps=None):
     """The S3 keyword options as the C extension reads them (the CLI's S3 options)."""
     _count("retries", retries)
-    _count("stall_timeout", stall_timeout, 1)
-    if target_gbps is not None and not target_gbps > 0:
-        raise InvalidArgumentError("target_gbps must be > 0, not %r" % (target_gbps,))
+    _count("stall_timeout", stall_timeout, 1)  # target_gbps: the S3 client checks it
     return dict(endpoint=endpoint, region=region, profile=profile,
                 no_sign_request=bool(no_sign_request), path_style=bool(path_style),
                 retries=-1 if retries == 0 else retries,  # the library reads 0 as its default
