@@ -717,7 +717,8 @@ static void load_args_free(struct load_args *a) {
 static int load_args_of(PyObject *src, PyObject *kw, struct load_args *a) {
     memset(a, 0, sizeof *a);
     a->o = (struct fdata_load_options){.s3 = &a->s3, .cancel = &interrupted};
-    PyObject *cols = PyDict_GetItemString(kw, "columns"), *mcols = PyDict_GetItemString(kw, "matrix");
+    PyObject *cols = PyDict_GetItemString(kw, "columns");
+    PyObject *mcols = PyDict_GetItemString(kw, "matrix");
     int wide = 0, fortran = 1, progress = 0;
     a->sources = strings(src, "sources", &a->n);
     if (a->sources && cols && cols != Py_None)
@@ -864,7 +865,8 @@ static PyObject *stream_next(StreamObject *self, PyObject *unused) {
     Py_END_ALLOW_THREADS
     if (rc != 0) {
         const char *why = self->st.get_last_error(&self->st);
-        PyObject *e = PyObject_CallFunction(error_of_errno, "iy", rc, why ? why : "the load failed");
+        PyObject *e = PyObject_CallFunction(error_of_errno, "iy", rc,
+                                            why ? why : "the load failed");
         if (e) {
             PyErr_SetObject((PyObject *)Py_TYPE(e), e);
             Py_DECREF(e);

@@ -31,9 +31,9 @@ from ._fastdata import _S3, _Table, _from_stream, release_cached_memory, set_hug
 from ._fastdata import load as _load_core
 from ._fastdata import load_stream as _load_stream
 
-__all__ = ["load", "load_stream", "LoadStream", "Table", "S3", "S3Object", "Error", "version", "release_cached_memory",
-           "set_huge_pages", "ColumnNotFoundError", "CorruptDataError", "InvalidArgumentError",
-           "NotFoundError", "OutOfMemoryError", "PermissionDeniedError", "TimedOutError",
+__all__ = ["load", "load_stream", "LoadStream", "Table", "S3", "S3Object", "Error", "version",
+           "release_cached_memory", "set_huge_pages", "ColumnNotFoundError", "CorruptDataError",
+           "InvalidArgumentError", "NotFoundError", "OutOfMemoryError", "PermissionDeniedError", "TimedOutError",
            "UnsupportedError"]
 __version__ = version
 
@@ -357,7 +357,8 @@ def _load_args(sources, columns, matrix, matrix_dtype, matrix_order, progress, t
                    matrix=None if matrix is None else list(matrix),
                    matrix_wide=matrix_dtype == "float64", matrix_fortran=matrix_order == "F",
                    progress=_is_terminal(sys.stderr) if progress is None else bool(progress),
-                   threads=_count("threads", threads), connections=_count("connections", connections),
+                   threads=_count("threads", threads),
+                   connections=_count("connections", connections),
                    memory_limit=_count("memory_limit", memory_limit),
                    part_size=_count("part_size", part_size))
     return _local_sources(sources), options
