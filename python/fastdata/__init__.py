@@ -31,9 +31,9 @@ from ._fastdata import _S3, _Table, _from_stream, release_cached_memory, set_hug
 from ._fastdata import load as _load_core
 from ._fastdata import load_stream as _load_stream
 
-__all__ = ["load", "load_stream", "LoadStream", "Table", "S3", "S3Object", "Error", "version", "release_cached_memory",
-           "set_huge_pages", "ColumnNotFoundError", "CorruptDataError", "InvalidArgumentError",
-           "NotFoundError", "OutOfMemoryError", "PermissionDeniedError", "TimedOutError",
+__all__ = ["load", "load_stream", "LoadStream", "Table", "S3", "S3Object", "Error", "version",
+           "release_cached_memory", "set_huge_pages", "ColumnNotFoundError", "CorruptDataError",
+           "InvalidArgumentError", "NotFoundError", "OutOfMemoryError", "PermissionDeniedError", "TimedOutError",
            "UnsupportedError"]
 __version__ = version
 
@@ -284,9 +284,7 @@ def _s3_options(endpoint=None, region=None, profile=None, no_sign_request=False,
     if timeout is not None and not timeout > 0:
         raise InvalidArgumentError("timeout must be > 0 seconds, not %r" % (timeout,))
     _count("retries", retries)
-    _count("stall_timeout", stall_timeout, 1)
-    if target_gbps is not None and not target_gbps > 0:
-        raise InvalidArgumentError("target_gbps must be > 0, not %r" % (target_gbps,))
+    _count("stall_timeout", stall_timeout, 1)  # target_gbps: the S3 client checks it
     return dict(endpoint=endpoint, region=region, profile=profile,
                 no_sign_request=bool(no_sign_request), path_style=bool(path_style),
                 retries=-1 if retries == 0 else retries,  # the library reads 0 as its default
@@ -369,7 +367,8 @@ def _load_args(sources, columns, matrix, matrix_dtype, matrix_order, progress, t
                    matrix=None if matrix is None else list(matrix),
                    matrix_wide=matrix_dtype == "float64", matrix_fortran=matrix_order == "F",
                    progress=_is_terminal(sys.stderr) if progress is None else bool(progress),
-                   threads=_count("threads", threads), connections=_count("connections", connections),
+                   threads=_count("threads", threads),
+                   connections=_count("connections", connections),
                    memory_limit=_count("memory_limit", memory_limit),
                    part_size=_count("part_size", part_size))
     return _local_sources(sources), options

@@ -173,7 +173,7 @@ def test_empty_columns_means_no_columns():
 
 @pytest.mark.parametrize("kw", [dict(threads=-1), dict(connections=-2), dict(memory_limit=-1),
                                 dict(part_size=-5), dict(retries=-1), dict(stall_timeout=0),
-                                dict(threads=1.5), dict(target_gbps=-1)])
+                                dict(threads=1.5)])
 def test_negative_counts_rejected(kw):
     with pytest.raises(ValueError):
         fastdata.load(PRIM, **kw)
@@ -182,6 +182,8 @@ def test_negative_counts_rejected(kw):
 def test_negative_counts_rejected_by_s3():
     with pytest.raises(ValueError):
         fastdata.S3(retries=-1)
+    with pytest.raises(ValueError, match="not a rate"):  # the S3 client's own check
+        fastdata.S3(target_gbps=-1)
     with pytest.raises(ValueError):
         fastdata.S3(endpoint="http://127.0.0.1:1").get_many(["s3://b/k"], connections=-1)
 
