@@ -618,17 +618,26 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
                             "part_size", "endpoint", "region", "profile", "no_sign_request",
                             "matrix", "matrix_wide", "matrix_fortran", "progress", "target_gbps",
-                            NULL};
+                            "partitioning", "partition_types", NULL};
     PyObject *src, *cols = Py_None, *mcols = Py_None;
     int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1, progress = 0;
     unsigned long long memory_limit = 0, part_size = 0;
-    const char *endpoint = NULL, *region = NULL, *profile = NULL;
+    const char *endpoint = NULL, *region = NULL, *profile = NULL, *partitioning = NULL;
+    const char *partition_types = NULL;
     double target = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppd", names, &src, &cols, &threads,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppdzz", names, &src, &cols, &threads,
                                      &connections, &memory_limit, &part_size, &endpoint, &region,
                                      &profile, &no_sign, &mcols, &wide, &fortran, &progress,
-                                     &target))
+                                     &target, &partitioning, &partition_types))
         return NULL;
+    int mode = !partitioning ? FDATA_PARTITIONING_AUTO
+               : strcmp(partitioning, "hive") == 0 ? FDATA_PARTITIONING_HIVE
+               : strcmp(partitioning, "none") == 0 ? FDATA_PARTITIONING_NONE : -1;
+    if (mode < 0) {
+        PyErr_Format(PyExc_ValueError, "partitioning is 'hive', 'none' or None, not '%s'",
+                     partitioning);
+        return NULL;
+    }
     size_t n = 0, ncols = 0, nm = 0;
     const char **sources = strings(src, "sources", &n);
     const char **columns = cols == Py_None ? NULL : strings(cols, "columns", &ncols);
@@ -647,7 +656,8 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
                                    .part_size = part_size, .s3 = &s3,
                                    .matrix = matrix_cols ? &m : NULL,
                                    .progress = progress ? print_progress : NULL,
-                                   .cancel = &interrupted};
+                                   .cancel = &interrupted, .partitioning = mode,
+                                   .partition_types = partition_types};
     TableObject *t = PyObject_New(TableObject, &TableType);
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {

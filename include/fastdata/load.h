@@ -3,11 +3,22 @@
  * table in memory, downloading and decoding at once.
  *
  * Sources: "s3://bucket/prefix/" (every object below it), "s3://bucket/dir/part-*" (a
- * glob on the last path segment: * ? [...]), "s3://bucket/key", a local directory (its
- * files, not recursive) or a local file.  Under a prefix or directory, names whose last
- * segment starts with '_' or '.' (_SUCCESS, .crc files) are skipped, as Spark and pyarrow
- * do; any other object must be Parquet, or the load fails naming it.  Files load in the
- * order given, each prefix or directory sorted by key.
+ * glob on the last path segment: * ? [...]), "s3://bucket/key", a local directory (every
+ * file below it, recursively) or a local file.  Under a prefix or directory, names with a
+ * segment (below the prefix) that starts with '_' or '.' (_SUCCESS, .crc files, _temporary/)
+ * are skipped, as Spark and pyarrow do; any other object must be Parquet, or the load fails
+ * naming it.  Files load in the order given, each prefix or directory sorted by key.
+ *
+ * Hive partitions: folders named key=value between a prefix (or directory) and its files
+ * become columns, after the files' columns or where opts->columns names them.  Values are
+ * URL-decoded (%XX); "__HIVE_DEFAULT_PARTITION__" and empty values are null.  Each key's
+ * type is the first of int64, float64, date32 (YYYY-MM-DD), timestamp[us] (YYYY-MM-DD
+ * HH:MM:SS[.ffffff], or 'T' between) and string (utf8) that all its values parse as, unless
+ * opts->partition_types gives it.  Partition columns are plain arrays, the value repeated on
+ * every row (strings are utf8, not dictionary-encoded, so that every consumer of the table
+ * reads them).  With FDATA_PARTITIONING_AUTO every file below a root must have the same keys
+ * in the same order (or none); otherwise the load fails naming two paths, before any data
+ * moves.  A key that is also a column of the files is an error.
  *
  * Pipeline: S3 objects are fetched in parallel (fdata_s3_get_many, ranged parts straight
  * into memory, the ranges of each row group apart) and each row group is decoded, its column
@@ -55,6 +66,13 @@ struct fdata_load_report {
                                     (S3 sources; what memory_limit bounds) */
 };
 
+/* What key=value folders mean (fdata_load_options.partitioning). */
+enum fdata_partitioning {
+    FDATA_PARTITIONING_AUTO = 0, /* Hive columns when the paths have key=value folders */
+    FDATA_PARTITIONING_HIVE = 1, /* the same, asked for by name */
+    FDATA_PARTITIONING_NONE = 2, /* folders are not columns */
+};
+
 /* Options; zero-initialise (0 / NULL = default). */
 struct fdata_load_options {
     const char *const *columns;  /* projection, as fdata_parquet_read_options; NULL = all */
@@ -81,6 +99,11 @@ struct fdata_load_options {
      * (fdata_matrix_free); when fdata_load fails, data is NULL; a stream that fails or is
      * released early leaves data to the caller, incomplete. */
     struct fdata_matrix *matrix;
+    int partitioning;            /* enum fdata_partitioning; 0 = auto */
+    /* Types of partition keys, "key:type,..." with types int64, float64, date32, timestamp
+     * (microseconds) and string; NULL = inferred.  A value that does not parse as its key's
+     * type fails the load naming its path. */
+    const char *partition_types;
 };
 
 /*

@@ -131,9 +131,17 @@ def _is_terminal(stream):
         return False
 
 
+def _partition_types(types):
+    """{"k": "int64"} or "k:int64,..." as the library's "k:type,..." string."""
+    if types is None or isinstance(types, str):
+        return types
+    return ",".join("%s:%s" % (k, v) for k, v in dict(types).items())
+
+
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
-         matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None):
+         matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
+         partitioning=None, partition_types=None):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
     and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
@@ -147,7 +155,12 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     progress: a line on stderr after each file (default: when stderr is a terminal).
 
     target_gbps: the download rate that sizes the connections when `connections` is not given,
-    one per 0.625 Gbit/s (default: the profile's `s3 = target_bandwidth`, else 10: 16)."""
+    one per 0.625 Gbit/s (default: the profile's `s3 = target_bandwidth`, else 10: 16).
+
+    partitioning: "hive" (key=value folders below a prefix or directory become columns: the
+    default when every file has the same keys), "none" (they do not), or None (auto).
+    partition_types: {"key": "int64" | "float64" | "date32" | "timestamp" | "string"} or the
+    CLI's "key:type,..." string (default: inferred from the values)."""
     if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
         raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
     if isinstance(matrix, str):
@@ -157,7 +170,7 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
                       list(matrix) if matrix is not None else None,
                       matrix_dtype == "float64", matrix_order == "F",
                       _is_terminal(sys.stderr) if progress is None else bool(progress),
-                      float(target_gbps or 0))
+                      float(target_gbps or 0), partitioning, _partition_types(partition_types))
     return Table(core, mat)
 
 

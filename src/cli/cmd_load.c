@@ -14,10 +14,12 @@ static const char load_usage[] =
     "usage: fastdata load SOURCE... [--columns a,b] [--threads N] [--connections N]\n"
     "                     [--part-size MIB] [--memory-limit MIB] [--to DIR] [--json]\n"
     "                     [--matrix a,b [--matrix-dtype float32|float64] [--matrix-order F|C]\n"
-    "                      [--matrix-out FILE.npy]] [S3 options]\n"
+    "                      [--matrix-out FILE.npy]] [--partitioning hive|none]\n"
+    "                     [--partition-types k:type,...] [S3 options]\n"
     "Loads Parquet files into one Arrow table in memory and reports what it took. SOURCE is\n"
     "s3://bucket/prefix/ (every object below), s3://bucket/dir/part-* (a glob), s3://bucket/key,\n"
-    "a local directory or a file; names starting with '_' or '.' under a prefix are skipped.\n"
+    "a local directory (recursively) or a file; names starting with '_' or '.' under a prefix\n"
+    "are skipped. key=value folders become columns (Hive partitions).\n"
     "  --columns a,b     only these columns (names or paths, as in cat)\n"
     "  --threads N       decoding threads (default: all cores)\n"
     "  --connections N   concurrent S3 requests (default: from --target-gbps, 16)\n"
@@ -30,7 +32,8 @@ static const char load_usage[] =
     "                    decoders (nulls as NaN; the columns leave the table)\n"
     "  --matrix-dtype T  float32 (default) or float64\n"
     "  --matrix-order O  F (column-major, default) or C (row-major)\n"
-    "  --matrix-out FILE the matrix as a NumPy .npy file (numpy.load reads it)";
+    "  --matrix-out FILE the matrix as a NumPy .npy file (numpy.load reads it)\n"
+    CLI_PARTITION_USAGE;
 
 static volatile int cancelled;
 
@@ -155,7 +158,8 @@ int cmd_load(int argc, char **argv) {
         {"matrix-dtype", required_argument, NULL, 'D'},
         {"matrix-order", required_argument, NULL, 'O'},
         {"matrix-out", required_argument, NULL, 'X'},
-        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, CLI_PARTITION_LONGOPTS,
+        {NULL, 0, NULL, 0},
     };
     struct matrix_request mq = {.m = {.dtype = FDATA_MATRIX_FLOAT32,
                                       .order = FDATA_MATRIX_COLUMN_MAJOR}};
@@ -166,9 +170,9 @@ int cmd_load(int argc, char **argv) {
     int json = 0, c, rc = 0;
     long v;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int s = cli_s3_option(c, optarg, &s3);
-        if (s != 0) {
-            rc = s < 0;
+        int s = cli_s3_option(c, optarg, &s3), p = cli_partition_option(c, optarg, &o);
+        if (s != 0 || p != 0) {
+            rc = s < 0 || p < 0;
         } else if (c == 'h') {
             printf("%s\n%s", load_usage, cli_s3_usage);
             free(columns);

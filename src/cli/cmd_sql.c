@@ -14,12 +14,13 @@
 #include "cli.h"
 
 static const char sql_usage[] =
-    "usage: fastdata sql SOURCE... \"QUERY\" [--columns a,b] [--threads N] [S3 options]\n"
+    "usage: fastdata sql SOURCE... \"QUERY\" [--columns a,b] [--threads N]\n"
+    "                    [--partitioning hive|none] [--partition-types k:type,...] [S3 options]\n"
     "Loads the sources (as fastdata load does) and runs QUERY in DuckDB over the table, named t\n"
     "(handed over through the Arrow C stream); prints the result as CSV with a header line.\n"
     "DuckDB's library is\n"
     "loaded at run time: $FDATA_LIBDUCKDB, else libduckdb.so on the library path, else the copy\n"
-    "scripts/install-duckdb.sh puts in build/duckdb/.";
+    "scripts/install-duckdb.sh puts in build/duckdb/.\n" CLI_PARTITION_USAGE;
 
 /* DuckDB's C API (duckdb.h), the part used here. */
 typedef void *duckdb_database, *duckdb_connection;
@@ -167,16 +168,17 @@ static int run_query(struct duckdb_api *d, struct ArrowArrayStream *table, const
 int cmd_sql(int argc, char **argv) {
     static const struct option longopts[] = {
         {"columns", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, CLI_PARTITION_LONGOPTS,
+        {NULL, 0, NULL, 0},
     };
     struct fdata_s3_options s3 = {0};
     struct fdata_load_options o = {.s3 = &s3};
     char **columns = NULL;
     int c, rc = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int s = cli_s3_option(c, optarg, &s3);
-        if (s)
-            rc = s < 0;
+        int s = cli_s3_option(c, optarg, &s3), p = cli_partition_option(c, optarg, &o);
+        if (s || p)
+            rc = s < 0 || p < 0;
         else if (c == 'h')
             return puts(sql_usage), free(columns), 0;
         else if (c == 'c') {

@@ -17,6 +17,7 @@
 #include "../arrow/build.h"
 #include "../common/common.h"
 #include "../parquet/reader.h"
+#include "partitions.h"
 #include "remote.h"
 #include "sources.h"
 #include "../arrow/table_stream.h"
@@ -42,7 +43,9 @@ struct loader {
     struct fdata_parquet_read_options ro;
     struct load_files files;
     struct slot *slots;
+    struct partitions parts;      /* key=value folders as columns */
     struct ArrowSchema schema;    /* the table's */
+    size_t files_width;           /* its first columns, before the partitions are placed */
     size_t limit;
     fdata_s3_client *s3;
     fdata_s3_budget *budget;
@@ -138,7 +141,7 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
         status = pq_read_row_groups(s->pq, from, n, &ro, l->pages, s->batches + from, err);
     if (status != FDATA_OK)
         return status;
-    size_t width = (size_t)l->schema.n_children;
+    size_t width = l->files_width;
     struct ArrowArray **moved = s->pos ? malloc(width * sizeof *moved + 1) : NULL;
     if (s->pos && !moved)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
@@ -149,12 +152,14 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
             moved[c] = kids[s->pos[c]];
         if (moved)
             memcpy(kids, moved, width * sizeof *kids);
+        if ((status = partitions_batch(&l->parts, (size_t)(s - l->slots), &s->batches[b], err)))
+            break;
         bytes += fdata_array_bytes(&l->schema, &s->batches[b]);
         s->rows += s->batches[b].length;
     }
     s->bytes += bytes;
     free(moved);
-    return FDATA_OK;
+    return status;
 }
 
 /* Under the lock: how many row groups of a slot, from its first undecoded one, have their
@@ -366,6 +371,15 @@ static int make_schema(struct loader *l, struct fdata_error *err) {
             own.release(&own);
         }
     }
+    l->files_width = (size_t)l->schema.n_children;
+    struct ArrowSchema all = {0};
+    struct fdata_parquet_read_options every = {0};
+    if (status == FDATA_OK && l->parts.n_keys)
+        status = fdata_parquet_get_schema(l->slots[0].pq, &every, &all, err);
+    if (status == FDATA_OK)
+        status = partitions_schema(&l->parts, &l->schema, &all, err);
+    if (all.release)
+        all.release(&all);
     l->rep.columns = (int)l->schema.n_children;
     return status;
 }
@@ -510,6 +524,7 @@ static void loader_free(struct loader *l) {
     fdata_pages_free(l->pages);
     fdata_s3_client_free(l->s3);
     load_files_free(&l->files);
+    partitions_free(&l->parts);
     pthread_mutex_destroy(&l->lock);
     pthread_cond_destroy(&l->changed);
     free(l);
@@ -529,6 +544,11 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
         FDATA_RETURN_IF(fdata_s3_client_new(&so, &l->s3, err));
     }
     FDATA_RETURN_IF(load_files_expand(sources, n, l->s3, &l->files, err));
+    FDATA_RETURN_IF(partitions_discover(&l->files, l->o.partitioning, l->o.partition_types,
+                                        &l->parts, err));
+    FDATA_RETURN_IF(partitions_project(&l->parts, l->o.columns, l->o.num_columns, err));
+    l->ro.columns = l->parts.file_columns;
+    l->ro.num_columns = l->parts.n_file_columns;
     FDATA_RETURN_IF(open_all(l, err));
     FDATA_RETURN_IF(make_schema(l, err));
     if (l->ro.matrix)

@@ -1,5 +1,5 @@
 /* The load pipeline as a test sees it: load_dump [--columns a,b] [--memory-limit BYTES]
- * [--retries N] [--stream] SOURCE... loads the sources with fdata_load (S3 settings from the
+ * [--retries N] [--stream] [--partitioning hive|none] [--partition-types k:type,...] SOURCE... loads the sources with fdata_load (S3 settings from the
  * environment) and prints every row as JSONL on stdout, then the report's files, rows and
  * bytes on stderr; on failure, the error on stderr and status 1.  With --stream it takes the
  * batches from fdata_load_stream, releasing each at once, and prints no rows but the peak
@@ -26,6 +26,11 @@ int main(int argc, char **argv) {
             first--; /* no value */
         } else if (strcmp(argv[first], "--retries") == 0) {
             s3.retries = atoi(argv[first + 1]) ? atoi(argv[first + 1]) : -1;
+        } else if (strcmp(argv[first], "--partitioning") == 0) {
+            o.partitioning = strcmp(argv[first + 1], "none") == 0 ? FDATA_PARTITIONING_NONE
+                                                                   : FDATA_PARTITIONING_HIVE;
+        } else if (strcmp(argv[first], "--partition-types") == 0) {
+            o.partition_types = argv[first + 1];
         } else if (strcmp(argv[first], "--memory-limit") == 0) {
             o.memory_limit = strtoull(argv[first + 1], NULL, 10);
         }

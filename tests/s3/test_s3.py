@@ -160,6 +160,7 @@ def main(tmp, env):
           rc1 == 0 and a == b and len(a) > 0 and fetched[0] < fetched[1] / 20, e1 + e2)
 
     load_tests(tmp, env, bucket)
+    dataset_tests(env, bucket)
     python_tests(tmp, env, bucket)
 
     many = os.path.join(tmp, "many")
@@ -709,6 +710,19 @@ def load_tests(tmp, env, bucket):
     check("fastdata load --json reports every key", rc == 0 and all(k in report for k in keys)
           and report["files"] == 6 and report["rows"] == 6000
           and 0 < report["peak_bytes_held"] <= report["bytes_fetched"], err + out.decode())
+
+
+def dataset_tests(env, bucket):
+    """Hive-partitioned datasets (pyarrow, DuckDB, Polars, Spark-style) put on the server and
+    loaded from there equal pyarrow's and DuckDB's reads (tests/python/test_datasets.py)."""
+    py = os.environ.get("FDATA_TEST_PYTHON") or os.path.join(HERE, "..", "..", ".venv", "bin", "python")
+    if not os.path.exists(py):
+        check("a Python with pyarrow, DuckDB and Polars for the dataset tests", False, py)
+        return
+    p = subprocess.run([py, os.path.join(HERE, "..", "python", "test_datasets.py"), LOAD_DUMP,
+                        FASTDATA, "--s3", bucket], env=env, capture_output=True, text=True)
+    check("Hive-partitioned datasets from S3 (%s)" % (p.stdout.strip().splitlines() or ["?"])[-1],
+          p.returncode == 0, p.stdout[-2000:] + p.stderr[-1000:])
 
 
 def budget_tests(tmp, env, bucket):

@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Data lakes as other engines write them, loaded by fdata_load: Hive-partitioned datasets
+written by pyarrow (write_dataset), DuckDB (COPY ... PARTITION_BY), Polars (write_parquet
+partition_by) and a Spark-style layout (_SUCCESS, .crc files, _temporary/,
+__HIVE_DEFAULT_PARTITION__, URL-escaped timestamps) give the rows (sorted) of
+pyarrow.dataset and of DuckDB's read_parquet(hive_partitioning=1, union_by_name=1); mixed
+partition keys and bad partition types fail before any data moves, naming the paths.
+With --s3 BUCKET the same datasets are put on the S3 server (settings from the environment)
+and loaded from there.
+usage: test_datasets.py LOAD_DUMP FASTDATA [--s3 BUCKET]"""
+import datetime
+import decimal
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+LOAD_DUMP, FASTDATA = sys.argv[1:3]
+BUCKET = sys.argv[sys.argv.index("--s3") + 1] if "--s3" in sys.argv else None
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append(bool(cond))
+    print("%s %s %s" % ("ok  " if cond else "FAIL", name, "" if cond else str(detail)[:1500]),
+          flush=True)
+
+
+def canon(v):
+    """One text form for a value whatever its type (pyarrow infers int32 and strings where we
+    infer int64, dates and timestamps)."""
+    if v is None:
+        return None
+    if isinstance(v, datetime.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, (datetime.date, decimal.Decimal)):
+        return str(v)
+    if isinstance(v, str) and re.match(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?$", v):
+        return datetime.datetime.fromisoformat(v).isoformat(sep=" ")
+    return str(v)
+
+
+def rows_of(dicts):
+    return sorted((tuple(sorted((k, canon(v)) for k, v in d.items())) for d in dicts),
+                  key=repr)
+
+
+def ours(*args):
+    p = subprocess.run([LOAD_DUMP] + list(args), capture_output=True, env=os.environ)
+    err = p.stderr.decode("utf-8", "replace")
+    if p.returncode != 0:
+        return None, err
+    return rows_of(json.loads(line) for line in p.stdout.decode().splitlines()), err
+
+
+def pyarrow_rows(root, columns=None):
+    return rows_of(ds.dataset(root, format="parquet", partitioning="hive")
+                   .to_table(columns=columns).to_pylist())
+
+
+def data_files(root):
+    """The files below root that Spark and pyarrow read: none with a segment starting '_' or
+    '.' (DuckDB's globs would take _temporary/ too)."""
+    return sorted(os.path.join(d, n) for d, dirs, names in os.walk(root) for n in names
+                  if not any(s[0] in "_." for s in os.path.relpath(os.path.join(d, n), root)
+                             .split(os.sep)))
+
+
+def duckdb_rows(root, columns=None):
+    rel = duckdb.sql("SELECT %s FROM read_parquet(%r, hive_partitioning=1, union_by_name=1)"
+                     % (", ".join(columns) if columns else "*", data_files(root)))
+    names = [d[0] for d in rel.description]
+    return rows_of(dict(zip(names, r)) for r in rel.fetchall())
+
+
+def write_pyarrow(root):
+    t = pa.table({"x": list(range(24)), "s": ["a b/c", "é ü", None, "z"] * 6,
+                  "year": [2023, 2024, None] * 8,
+                  "day": ["2024-01-01", "2024-02-29", "x y/z", "a=b%"] * 6})
+    ds.write_dataset(t, root, format="parquet", partitioning=["year", "day"],
+                     partitioning_flavor="hive", max_rows_per_group=4)
+
+
+def write_duckdb(root):
+    duckdb.sql("COPY (SELECT i AS x, CASE WHEN i %% 3 = 0 THEN NULL ELSE 'r' || (i %% 3) END "
+               "AS region, DATE '2024-01-01' + (i %% 2)::INT AS dt, i * 0.5 AS v FROM range(50) "
+               "t(i)) TO '%s' (FORMAT parquet, PARTITION_BY (region, dt))" % root)
+
+
+def write_polars(root):
+    pl.DataFrame({"x": list(range(30)), "k": [i % 3 for i in range(30)],
+                  "s": ["a b", "c/d", "e"] * 10}).write_parquet(root, partition_by=["k"])
+
+
+def write_spark(root):
+    """As Spark's partitionBy leaves it: part files with .crc siblings, _SUCCESS, a
+    _temporary/ folder, nulls as __HIVE_DEFAULT_PARTITION__ and ':' escaped as %3A."""
+    parts = [("1.5", "2024-01-01 10%3A00%3A00"), ("2.25", "2024-01-02 11%3A30%3A00"),
+             ("__HIVE_DEFAULT_PARTITION__", "2024-01-02 11%3A30%3A00.250000")]
+    for n, (f, ts) in enumerate(parts):
+        d = os.path.join(root, "f=%s" % f, "ts=%s" % ts)
+        os.makedirs(d)
+        name = "part-%05d-0b1c.c000.snappy.parquet" % n
+        pq.write_table(pa.table({"id": [n * 10 + i for i in range(5)],
+                                 "name": ["n%d" % i for i in range(5)]}), os.path.join(d, name))
+        with open(os.path.join(d, ".%s.crc" % name), "wb") as fh:
+            fh.write(b"crc\x00\x01")
+    open(os.path.join(root, "_SUCCESS"), "w").close()
+    os.makedirs(os.path.join(root, "_temporary", "0"))
+    with open(os.path.join(root, "_temporary", "0", "part-9.parquet"), "wb") as fh:
+        fh.write(b"half written")
+
+
+def put(root, prefix):
+    """Every file below root to prefix + its relative key (as written, %XX and all)."""
+    for d, _, names in os.walk(root):
+        for n in names:
+            path = os.path.join(d, n)
+            key = os.path.relpath(path, root)
+            p = subprocess.run([FASTDATA, "put", path, prefix + key], capture_output=True)
+            if p.returncode:
+                raise RuntimeError("put %s: %s" % (key, p.stderr.decode()))
+
+
+def source(root, name):
+    if not BUCKET:
+        return root
+    prefix = "s3://%s/lakes/%s/" % (BUCKET, name)
+    put(root, prefix)
+    return prefix
+
+
+def main(tmp):
+    where = "from S3" if BUCKET else "locally"
+    for name, write, columns in [("pyarrow", write_pyarrow, ["day", "x", "year"]),
+                                 ("duckdb", write_duckdb, ["dt", "v", "region"]),
+                                 ("polars", write_polars, ["s", "x"]),
+                                 ("spark", write_spark, ["ts", "name", "f", "id"])]:
+        root = os.path.join(tmp, name)
+        write(root)
+        src = source(root, name)
+        got, err = ours(src)
+        want = duckdb_rows(root)
+        check("%s dataset %s equals DuckDB's hive read" % (name, where), got == want,
+              (err, (got or [])[:3], want[:3]))
+        if name != "polars":  # pyarrow cannot merge Polars' k (int64 in the files) with its folders'
+            check("%s dataset %s equals pyarrow.dataset's" % (name, where),
+                  got == pyarrow_rows(root), (got or [])[:3])
+        got, err = ours("--columns", ",".join(columns), src)
+        check("%s dataset %s: partition columns placed by --columns %s" % (name, where, columns),
+              got == duckdb_rows(root, columns), (err, (got or [])[:3]))
+    # types: inferred over all values, or given
+    spark = source(os.path.join(tmp, "spark"), "spark")
+    p = subprocess.run([FASTDATA, "load", "--json", spark], capture_output=True, text=True)
+    check("fastdata load of the Spark layout (4 columns, 15 rows)", p.returncode == 0 and
+          json.loads(p.stdout)["columns"] == 4 and json.loads(p.stdout)["rows"] == 15, p.stderr)
+    got, err = ours("--partition-types", "f:string", spark)  # load_dump passes it on
+    check("partition types given: f as string keeps its text", got is not None and
+          any(("f", "2.25") in r for r in got), err)
+    if not BUCKET:
+        typed_tests(tmp)
+        error_tests(tmp)
+
+
+def typed_tests(tmp):
+    """The table's Arrow types, through the Python package (when installed)."""
+    try:
+        import fastdata
+    except ImportError:
+        check("the Python package is installed (make python)", False)
+        return
+    t = pa.table(fastdata.load(os.path.join(tmp, "spark")))
+    check("types inferred: f float64 (nullable), ts timestamp[us]",
+          t.schema.field("f").type == pa.float64() and t.schema.field("f").nullable and
+          t.schema.field("ts").type == pa.timestamp("us"), t.schema)
+    t = pa.table(fastdata.load(os.path.join(tmp, "pyarrow")))
+    check("types inferred: year int64, day string (a value is not a date), URL-decoded",
+          t.schema.field("year").type == pa.int64() and t.schema.field("day").type == pa.string()
+          and sorted(set(t.column("day").to_pylist())) ==
+          ["2024-01-01", "2024-02-29", "a=b%", "x y/z"], t.schema)
+    t = pa.table(fastdata.load(os.path.join(tmp, "duckdb"), partition_types={"dt": "string"}))
+    check("partition_types={'dt': 'string'}", t.schema.field("dt").type == pa.string(), t.schema)
+    t = pa.table(fastdata.load(os.path.join(tmp, "duckdb"), partitioning="none"))
+    check("partitioning='none': the files' columns only", t.column_names == ["x", "v"],
+          t.column_names)
+
+
+def error_tests(tmp):
+    mixed = os.path.join(tmp, "mixed")
+    for d in ("a=1", "b=2"):
+        os.makedirs(os.path.join(mixed, d))
+        pq.write_table(pa.table({"x": [1]}), os.path.join(mixed, d, "p.parquet"))
+    got, err = ours(mixed)
+    check("mixed partition keys: an error naming both paths", got is None and
+          "a=1/p.parquet" in err and "b=2/p.parquet" in err and "same keys" in err, err)
+    got, err = ours("--partitioning", "none", mixed)
+    check("--partitioning none reads them as plain files", got is not None and len(got) == 2, err)
+    got, err = ours("--partition-types", "year:date32", os.path.join(tmp, "pyarrow"))
+    check("a value that is not of its given type fails naming the path",
+          got is None and "year=2023" in err and "not date32" in err, err)
+    got, err = ours("--partition-types", "nope:int64", os.path.join(tmp, "pyarrow"))
+    check("partition types naming no key fail", got is None and "'nope'" in err, err)
+    got, err = ours("--partition-types", "year:int128", os.path.join(tmp, "pyarrow"))
+    check("an unknown partition type fails", got is None and "int128" in err, err)
+    got, err = ours("--columns", "year", os.path.join(tmp, "pyarrow"))
+    check("columns naming only keys fail clearly", got is None and "only partition keys" in err, err)
+    p = subprocess.run([FASTDATA, "load", "--partitioning", "maybe", mixed], capture_output=True,
+                       text=True)
+    check("--partitioning with a bad value", p.returncode == 1 and "hive or none" in p.stderr,
+          p.stderr)
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            main(tmp)
+        except Exception as e:  # a test bug must fail the run
+            check("test run", False, repr(e))
+    print("%d passed, %d failed" % (results.count(True), results.count(False)))
+    sys.exit(0 if results and all(results) else 1)
