@@ -618,18 +618,24 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
                             "part_size", "endpoint", "region", "profile", "no_sign_request",
                             "matrix", "matrix_wide", "matrix_fortran", "progress", "target_gbps",
-                            "partitioning", "partition_types", NULL};
+                            "partitioning", "partition_types", "schema", NULL};
     PyObject *src, *cols = Py_None, *mcols = Py_None;
     int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1, progress = 0;
     unsigned long long memory_limit = 0, part_size = 0;
     const char *endpoint = NULL, *region = NULL, *profile = NULL, *partitioning = NULL;
-    const char *partition_types = NULL;
+    const char *partition_types = NULL, *schema = NULL;
     double target = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppdzz", names, &src, &cols, &threads,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppdzzz", names, &src, &cols, &threads,
                                      &connections, &memory_limit, &part_size, &endpoint, &region,
                                      &profile, &no_sign, &mcols, &wide, &fortran, &progress,
-                                     &target, &partitioning, &partition_types))
+                                     &target, &partitioning, &partition_types, &schema))
         return NULL;
+    int schema_mode = !schema || strcmp(schema, "union") == 0 ? FDATA_SCHEMA_UNION
+                      : strcmp(schema, "first") == 0 ? FDATA_SCHEMA_FIRST : -1;
+    if (schema_mode < 0) {
+        PyErr_Format(PyExc_ValueError, "schema is 'union' or 'first', not '%s'", schema);
+        return NULL;
+    }
     int mode = !partitioning ? FDATA_PARTITIONING_AUTO
                : strcmp(partitioning, "hive") == 0 ? FDATA_PARTITIONING_HIVE
                : strcmp(partitioning, "none") == 0 ? FDATA_PARTITIONING_NONE : -1;
@@ -657,7 +663,7 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
                                    .matrix = matrix_cols ? &m : NULL,
                                    .progress = progress ? print_progress : NULL,
                                    .cancel = &interrupted, .partitioning = mode,
-                                   .partition_types = partition_types};
+                                   .partition_types = partition_types, .schema = schema_mode};
     TableObject *t = PyObject_New(TableObject, &TableType);
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {

@@ -27,9 +27,16 @@
  * bytes waiting to be decoded.  Local files are mapped and decoded the same way.  A file's
  * compressed bytes are released as soon as it is decoded, so the table is never held twice.
  *
- * Every file must have the projected columns with the same Arrow types; columns are taken in
- * the order of opts->columns, or of the first file when none are named (so files whose
- * columns only differ in order load as one table).
+ * Schema drift: the table's columns are every file's, matched by name, in the order of
+ * opts->columns or of their first appearance (FDATA_SCHEMA_UNION), or the first file's
+ * (FDATA_SCHEMA_FIRST); a file that lacks one gives nulls (the column is then nullable), and
+ * a file reads only the projected columns it has.  A column whose types differ takes the
+ * type they all convert to without loss: int8/16/32 and uint8/16/32 -> int64, float32 ->
+ * float64, the finest unit of dates, times or timestamps (the same time zone), utf8 ->
+ * large_utf8, binary -> large_binary (under FDATA_SCHEMA_FIRST, the first file's type, if
+ * the others convert to it); nested columns must have equal types.  Any other difference
+ * fails before any data moves, naming the column, both types and two files; so does a
+ * projected column that no file has (FDATA_ENOTFOUND).
  *
  * Thread safety: fdata_load may run on several threads at once; a progress callback is
  * called on the calling thread.
@@ -73,6 +80,12 @@ enum fdata_partitioning {
     FDATA_PARTITIONING_NONE = 2, /* folders are not columns */
 };
 
+/* The table's columns when the files' differ (fdata_load_options.schema). */
+enum fdata_schema_mode {
+    FDATA_SCHEMA_UNION = 0,      /* every file's columns, by name */
+    FDATA_SCHEMA_FIRST = 1,      /* the first file's columns and types */
+};
+
 /* Options; zero-initialise (0 / NULL = default). */
 struct fdata_load_options {
     const char *const *columns;  /* projection, as fdata_parquet_read_options; NULL = all */
@@ -100,6 +113,7 @@ struct fdata_load_options {
      * released early leaves data to the caller, incomplete. */
     struct fdata_matrix *matrix;
     int partitioning;            /* enum fdata_partitioning; 0 = auto */
+    int schema;                  /* enum fdata_schema_mode; 0 = union */
     /* Types of partition keys, "key:type,..." with types int64, float64, date32, timestamp
      * (microseconds) and string; NULL = inferred.  A value that does not parse as its key's
      * type fails the load naming its path. */

@@ -141,7 +141,7 @@ def _partition_types(types):
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
          matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
-         partitioning=None, partition_types=None):
+         partitioning=None, partition_types=None, schema="union"):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
     and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
@@ -160,7 +160,11 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     partitioning: "hive" (key=value folders below a prefix or directory become columns: the
     default when every file has the same keys), "none" (they do not), or None (auto).
     partition_types: {"key": "int64" | "float64" | "date32" | "timestamp" | "string"} or the
-    CLI's "key:type,..." string (default: inferred from the values)."""
+    CLI's "key:type,..." string (default: inferred from the values).
+
+    schema: "union" (every file's columns by name; nulls where a file lacks one; types widened
+    without loss: int8/16/32 -> int64, float32 -> float64, finer time units, large strings)
+    or "first" (the first file's columns and types)."""
     if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
         raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
     if isinstance(matrix, str):
@@ -170,7 +174,8 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
                       list(matrix) if matrix is not None else None,
                       matrix_dtype == "float64", matrix_order == "F",
                       _is_terminal(sys.stderr) if progress is None else bool(progress),
-                      float(target_gbps or 0), partitioning, _partition_types(partition_types))
+                      float(target_gbps or 0), partitioning, _partition_types(partition_types),
+                      schema)
     return Table(core, mat)
 
 

@@ -48,15 +48,18 @@ extern const char cli_s3_usage[];
 
 struct fdata_load_options;
 /* getopt_long entries and usage lines of the options that shape a load's table (codes
- * 1100..1101): --partitioning, --partition-types. */
+ * 1100..1102): --partitioning, --partition-types, --schema. */
 #define CLI_PARTITION_LONGOPTS                                                       \
     {"partitioning", required_argument, NULL, 1100},                                 \
-    {"partition-types", required_argument, NULL, 1101}
+    {"partition-types", required_argument, NULL, 1101},                              \
+    {"schema", required_argument, NULL, 1102}
 #define CLI_PARTITION_USAGE                                                                   \
     "  --partitioning P  hive: key=value folders become columns (the default when every\n"   \
     "                    file has the same keys); none: they do not\n"                       \
     "  --partition-types k:type,...  a key's type: int64, float64, date32, timestamp or\n"   \
-    "                    string (default: inferred from the values)"
+    "                    string (default: inferred from the values)\n"                       \
+    "  --schema S        union (default): every file's columns by name, nulls where a file\n" \
+    "                    has none, types widened without loss; first: the first file's"
 /* Applies one of them: 1 when `c` was one, 0 when not, negative after an error message. */
 int cli_partition_option(int c, const char *arg, struct fdata_load_options *o);
 /* Applies an S3 option: 1 when `c` was one, 0 when not, negative after an error message. */

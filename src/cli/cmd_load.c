@@ -15,7 +15,7 @@ static const char load_usage[] =
     "                     [--part-size MIB] [--memory-limit MIB] [--to DIR] [--json]\n"
     "                     [--matrix a,b [--matrix-dtype float32|float64] [--matrix-order F|C]\n"
     "                      [--matrix-out FILE.npy]] [--partitioning hive|none]\n"
-    "                     [--partition-types k:type,...] [S3 options]\n"
+    "                     [--partition-types k:type,...] [--schema union|first] [S3 options]\n"
     "Loads Parquet files into one Arrow table in memory and reports what it took. SOURCE is\n"
     "s3://bucket/prefix/ (every object below), s3://bucket/dir/part-* (a glob), s3://bucket/key,\n"
     "a local directory (recursively) or a file; names starting with '_' or '.' under a prefix\n"

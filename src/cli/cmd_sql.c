@@ -15,7 +15,8 @@
 
 static const char sql_usage[] =
     "usage: fastdata sql SOURCE... \"QUERY\" [--columns a,b] [--threads N]\n"
-    "                    [--partitioning hive|none] [--partition-types k:type,...] [S3 options]\n"
+    "                    [--partitioning hive|none] [--partition-types k:type,...]\n"
+    "                    [--schema union|first] [S3 options]\n"
     "Loads the sources (as fastdata load does) and runs QUERY in DuckDB over the table, named t\n"
     "(handed over through the Arrow C stream); prints the result as CSV with a header line.\n"
     "DuckDB's library is\n"

@@ -307,8 +307,8 @@ int partitions_discover(const struct load_files *files, int mode, const char *ty
 int partitions_project(struct partitions *p, const char *const *columns, size_t n,
                        struct fdata_error *err) {
     if (p->n_keys == 0) {
-        p->file_columns = (const char **)columns;
-        p->n_file_columns = n;
+        p->file_columns = n ? (const char **)columns : NULL;
+        p->n_file_columns = columns ? n : 0;
         return FDATA_OK;
     }
     p->key_at = malloc(p->n_keys * sizeof *p->key_at);

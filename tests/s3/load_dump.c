@@ -1,5 +1,6 @@
 /* The load pipeline as a test sees it: load_dump [--columns a,b] [--memory-limit BYTES]
- * [--retries N] [--stream] [--partitioning hive|none] [--partition-types k:type,...] SOURCE... loads the sources with fdata_load (S3 settings from the
+ * [--retries N] [--stream] [--partitioning hive|none] [--partition-types k:type,...]
+ * [--schema union|first] SOURCE... loads the sources with fdata_load (S3 settings from the
  * environment) and prints every row as JSONL on stdout, then the report's files, rows and
  * bytes on stderr; on failure, the error on stderr and status 1.  With --stream it takes the
  * batches from fdata_load_stream, releasing each at once, and prints no rows but the peak
@@ -29,6 +30,8 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[first], "--partitioning") == 0) {
             o.partitioning = strcmp(argv[first + 1], "none") == 0 ? FDATA_PARTITIONING_NONE
                                                                    : FDATA_PARTITIONING_HIVE;
+        } else if (strcmp(argv[first], "--schema") == 0) {
+            o.schema = strcmp(argv[first + 1], "first") == 0 ? FDATA_SCHEMA_FIRST : FDATA_SCHEMA_UNION;
         } else if (strcmp(argv[first], "--partition-types") == 0) {
             o.partition_types = argv[first + 1];
         } else if (strcmp(argv[first], "--memory-limit") == 0) {
