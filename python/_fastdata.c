@@ -155,7 +155,7 @@ static PyObject *table_column_names(TableObject *self, void *c) {
 static PyObject *table_report(TableObject *self, void *c) {
     (void)c;
     const struct fdata_load_report *r = &self->report;
-    return Py_BuildValue("{s:n,s:L,s:i,s:L,s:K,s:K,s:d,s:d,s:d,s:d,s:d,s:d,s:K}", "files",
+    return Py_BuildValue("{s:n,s:L,s:i,s:L,s:K,s:K,s:d,s:d,s:d,s:d,s:d,s:d,s:K,s:n,s:K}", "files",
                          (Py_ssize_t)r->files, "rows", (long long)r->rows, "columns", r->columns,
                          "row_groups", (long long)r->row_groups, "bytes_fetched",
                          (unsigned long long)r->bytes_fetched, "bytes_decoded",
@@ -163,7 +163,9 @@ static PyObject *table_report(TableObject *self, void *c) {
                          "first_batch_seconds", r->first_batch_seconds, "download_seconds",
                          r->download_seconds, "decode_seconds", r->decode_seconds,
                          "download_gbit_s", r->download_gbit_s, "decode_gb_s", r->decode_gb_s,
-                         "peak_bytes_held", (unsigned long long)r->peak_bytes_held);
+                         "peak_bytes_held", (unsigned long long)r->peak_bytes_held,
+                         "files_pruned", (Py_ssize_t)r->files_pruned, "bytes_skipped",
+                         (unsigned long long)r->bytes_skipped);
 }
 
 static const char **strings(PyObject *obj, const char *what, size_t *n);
@@ -618,17 +620,17 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     static char *names[] = {"sources", "columns", "threads", "connections", "memory_limit",
                             "part_size", "endpoint", "region", "profile", "no_sign_request",
                             "matrix", "matrix_wide", "matrix_fortran", "progress", "target_gbps",
-                            "partitioning", "partition_types", "schema", NULL};
+                            "partitioning", "partition_types", "schema", "filters", NULL};
     PyObject *src, *cols = Py_None, *mcols = Py_None;
     int threads = 0, connections = 0, no_sign = 0, wide = 0, fortran = 1, progress = 0;
     unsigned long long memory_limit = 0, part_size = 0;
     const char *endpoint = NULL, *region = NULL, *profile = NULL, *partitioning = NULL;
-    const char *partition_types = NULL, *schema = NULL;
+    const char *partition_types = NULL, *schema = NULL, *filters = NULL;
     double target = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppdzzz", names, &src, &cols, &threads,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OiiKKzzzpOpppdzzzz", names, &src, &cols, &threads,
                                      &connections, &memory_limit, &part_size, &endpoint, &region,
                                      &profile, &no_sign, &mcols, &wide, &fortran, &progress,
-                                     &target, &partitioning, &partition_types, &schema))
+                                     &target, &partitioning, &partition_types, &schema, &filters))
         return NULL;
     int schema_mode = !schema || strcmp(schema, "union") == 0 ? FDATA_SCHEMA_UNION
                       : strcmp(schema, "first") == 0 ? FDATA_SCHEMA_FIRST : -1;
@@ -652,6 +654,13 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
         free(sources), free(columns), free(matrix_cols);
         return NULL;
     }
+    fdata_filter *filter = NULL;
+    struct fdata_error ferr = {0};
+    if (filters && fdata_filter_parse(filters, &filter, &ferr) != FDATA_OK) {
+        free(sources), free(columns), free(matrix_cols);
+        PyErr_SetString(PyExc_ValueError, ferr.message);
+        return NULL;
+    }
     struct fdata_s3_options s3 = {.endpoint = endpoint, .region = region, .profile = profile,
                                   .no_sign = no_sign, .target_gbit_s = target};
     struct fdata_matrix m = {matrix_cols, nm, wide ? FDATA_MATRIX_FLOAT64 : FDATA_MATRIX_FLOAT32,
@@ -663,12 +672,14 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
                                    .matrix = matrix_cols ? &m : NULL,
                                    .progress = progress ? print_progress : NULL,
                                    .cancel = &interrupted, .partitioning = mode,
-                                   .partition_types = partition_types, .schema = schema_mode};
+                                   .partition_types = partition_types, .schema = schema_mode,
+                                   .filter = filter};
     TableObject *t = PyObject_New(TableObject, &TableType);
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {
         Py_XDECREF(t);
         free(s), free(sources), free(columns), free(matrix_cols);
+        fdata_filter_free(filter);
         return PyErr_NoMemory();
     }
     atomic_init(&s->refs, 1);
@@ -688,6 +699,7 @@ static PyObject *load(PyObject *module, PyObject *args, PyObject *kw) {
     Py_END_ALLOW_THREADS
     unhook_sigint(hooked, &old_sigint);
     free(sources), free(columns), free(matrix_cols);
+    fdata_filter_free(filter);
     t->rows = t->report.rows;
     if (status != FDATA_OK || !taken) {
         Py_DECREF(t);

@@ -71,7 +71,66 @@ struct fdata_load_report {
     double download_gbit_s, decode_gb_s;
     uint64_t peak_bytes_held;    /* the most downloaded bytes held at once not yet decoded
                                     (S3 sources; what memory_limit bounds) */
+    size_t files_pruned;         /* files the filter dropped by their partition values
+                                    (not counted in `files`; nothing of them was read) */
+    uint64_t bytes_skipped;      /* their sizes (as listed) */
 };
+
+/*
+ * Filters: a boolean expression over columns that selects the rows of a load.  The text
+ * form (fdata_filter_parse) is SQL-like:
+ *   expr := expr OR expr | expr AND expr | NOT expr | ( expr ) | predicate
+ *   predicate := column op literal | column [NOT] IN (literal, ...)
+ *              | column [NOT] BETWEEN literal AND literal | column IS [NOT] NULL
+ *   op := = | != | <> | < | <= | > | >=
+ *   literal := 12 | -1.5e3 | 'text' ('' is a quote) | DATE 'YYYY-MM-DD'
+ *            | TIMESTAMP 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+ * Columns are names ([A-Za-z_][A-Za-z0-9_]*, or "any text" in double quotes); keywords in
+ * any case.  Comparisons with a null are not true (the row is not selected), as in SQL.
+ * Only partition columns (see Hive partitions above) may be filtered on so far: a load
+ * drops the files whose partition values do not match before any request for them, and
+ * since every row of a file has its values the result is exact.  The table's schema is
+ * then made of the selected files' (the others' footers are not read either).
+ */
+typedef struct fdata_filter fdata_filter;
+
+enum fdata_filter_op {
+    FDATA_FILTER_EQ = 0, FDATA_FILTER_NE, FDATA_FILTER_LT, FDATA_FILTER_LE, FDATA_FILTER_GT,
+    FDATA_FILTER_GE,
+};
+
+/* A literal of a filter built from code. */
+enum fdata_value_type {
+    FDATA_VALUE_INT = 0,         /* i */
+    FDATA_VALUE_FLOAT,           /* f */
+    FDATA_VALUE_STRING,          /* s (NUL-terminated UTF-8; copied) */
+    FDATA_VALUE_DATE,            /* i: days since 1970-01-01 */
+    FDATA_VALUE_TIMESTAMP,       /* i: microseconds since 1970-01-01 00:00:00 */
+};
+struct fdata_value {
+    int type;                    /* enum fdata_value_type */
+    int64_t i;
+    double f;
+    const char *s;
+};
+
+/* Parses `text` into *out (the caller frees it with fdata_filter_free).  FDATA_EINVAL with
+ * a message naming the offending character by its position (1-based) and quoting the text
+ * from there: 'filter: expected a value at character 5 of "a > AND b" (at "AND b")'. */
+FDATA_API int fdata_filter_parse(const char *text, fdata_filter **out, struct fdata_error *err);
+/* Builders: each returns a new filter, or NULL when out of memory.  `column` and string
+ * values are copied; fdata_filter_and/or/not take their arguments over (freed on failure;
+ * NULL arguments give NULL). */
+FDATA_API fdata_filter *fdata_filter_compare(const char *column, int op, const struct fdata_value *v);
+FDATA_API fdata_filter *fdata_filter_in(const char *column, const struct fdata_value *values,
+                                        size_t n);
+FDATA_API fdata_filter *fdata_filter_is_null(const char *column, int is_not_null);
+FDATA_API fdata_filter *fdata_filter_and(fdata_filter *a, fdata_filter *b);
+FDATA_API fdata_filter *fdata_filter_or(fdata_filter *a, fdata_filter *b);
+FDATA_API fdata_filter *fdata_filter_not(fdata_filter *a);
+/* Frees a filter and its parts; NULL is a no-op.  A filter may be used by several loads at
+ * once (they only read it). */
+FDATA_API void fdata_filter_free(fdata_filter *f);
 
 /* What key=value folders mean (fdata_load_options.partitioning). */
 enum fdata_partitioning {
@@ -114,6 +173,11 @@ struct fdata_load_options {
     struct fdata_matrix *matrix;
     int partitioning;            /* enum fdata_partitioning; 0 = auto */
     int schema;                  /* enum fdata_schema_mode; 0 = union */
+    /* Optional: only the rows it selects (see Filters above); the caller keeps it until
+     * the load (or stream) is done.  A filter that names a column the table does not have,
+     * or compares a column with a literal of another kind ('abc' with an int), fails
+     * before any data moves (FDATA_EINVAL). */
+    const fdata_filter *filter;
     /* Types of partition keys, "key:type,..." with types int64, float64, date32, timestamp
      * (microseconds) and string; NULL = inferred.  A value that does not parse as its key's
      * type fails the load naming its path. */

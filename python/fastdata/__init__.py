@@ -13,6 +13,7 @@ pyarrow, Polars, DuckDB, pandas and NumPy without copies.
 
 S3 settings come from the usual AWS variables and files, or the keyword arguments.
 """
+import datetime
 import sys
 
 from ._fastdata import Error, _S3, _Table, _from_stream, release_cached_memory, set_huge_pages, version
@@ -131,6 +132,42 @@ def _is_terminal(stream):
         return False
 
 
+def _filter_literal(v):
+    if isinstance(v, str):
+        return "'%s'" % v.replace("'", "''")
+    if isinstance(v, datetime.datetime):
+        return "TIMESTAMP '%s'" % v.isoformat(sep=" ")
+    if isinstance(v, datetime.date):
+        return "DATE '%s'" % v.isoformat()
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return repr(v)
+    raise TypeError("filters: %r is not a str, int, float, date or datetime" % (v,))
+
+
+def _filter_term(term):
+    column, op, value = term
+    if '"' in column:
+        raise ValueError("filters: a column name with '\"' is not supported: %r" % column)
+    op = op.lower()
+    if op in ("in", "not in"):
+        return '"%s" %s (%s)' % (column, op.upper(), ", ".join(_filter_literal(v) for v in value))
+    ops = {"=": "=", "==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+    if op not in ops:
+        raise ValueError("filters: %r is not one of = == != < <= > >= in, not in" % op)
+    return '"%s" %s %s' % (column, ops[op], _filter_literal(value))
+
+
+def _filter_text(filters):
+    """The CLI's filter text of a str (as it is) or of pyarrow's DNF list form."""
+    if filters is None or isinstance(filters, str):
+        return filters
+    filters = list(filters)
+    if not filters:
+        raise ValueError("filters: an empty list")
+    ors = filters if isinstance(filters[0], list) else [filters]
+    return " OR ".join("(%s)" % " AND ".join(_filter_term(t) for t in conj) for conj in ors)
+
+
 def _partition_types(types):
     """{"k": "int64"} or "k:int64,..." as the library's "k:type,..." string."""
     if types is None or isinstance(types, str):
@@ -141,7 +178,7 @@ def _partition_types(types):
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
          matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
-         partitioning=None, partition_types=None, schema="union"):
+         partitioning=None, partition_types=None, schema="union", filters=None):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories or files (a str or a list).  Downloads in parallel
     and decodes on all cores while the bytes arrive; the GIL is released meanwhile.  Raises
@@ -164,7 +201,13 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
 
     schema: "union" (every file's columns by name; nulls where a file lacks one; types widened
     without loss: int8/16/32 -> int64, float32 -> float64, finer time units, large strings)
-    or "first" (the first file's columns and types)."""
+    or "first" (the first file's columns and types).
+
+    filters: the rows to keep, as the CLI's --filter text ("day >= DATE '2024-01-01' AND
+    region IN ('eu', 'us')") or pyarrow's DNF form: a list of (column, op, value) tuples
+    (AND), or a list of such lists (OR of them); ops = == != < <= > >= in "not in".  On
+    partition columns only so far: the files not selected are never read.  A bad filter
+    raises ValueError; one naming a column that is not a partition, fastdata.Error."""
     if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
         raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
     if isinstance(matrix, str):
@@ -175,7 +218,7 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
                       matrix_dtype == "float64", matrix_order == "F",
                       _is_terminal(sys.stderr) if progress is None else bool(progress),
                       float(target_gbps or 0), partitioning, _partition_types(partition_types),
-                      schema)
+                      schema, _filter_text(filters))
     return Table(core, mat)
 
 

@@ -207,6 +207,7 @@ int cmd_sql(int argc, char **argv) {
         rc = run_query(&d, table, argv[argc - 1]);
     if (table && table->release) /* not taken by DuckDB */
         table->release(table);
+    cli_table_options_free(&o);
     free(table);
     free(columns);
     if (d.lib)

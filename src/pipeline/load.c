@@ -18,6 +18,7 @@
 #include "../common/common.h"
 #include "../parquet/reader.h"
 #include "drift.h"
+#include "filter.h"
 #include "partitions.h"
 #include "remote.h"
 #include "sources.h"
@@ -527,6 +528,30 @@ static void load_release(struct ArrowArrayStream *st) {
     st->release = NULL;
 }
 
+/* The files whose partition values the filter does not select go before any request. */
+static int prune_files(struct loader *l, struct fdata_error *err) {
+    FDATA_RETURN_IF(filter_bind(l->o.filter, &l->parts, err));
+    size_t n = l->files.count;
+    char *keep = malloc(n + 1);
+    if (!keep)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        keep[i] = (char)filter_selects_file(l->o.filter, &l->parts, i);
+        l->rep.files_pruned += !keep[i];
+        l->rep.bytes_skipped += !keep[i] && l->files.items[i].size > 0
+                                    ? (uint64_t)l->files.items[i].size : 0;
+    }
+    int status = l->rep.files_pruned < n ? FDATA_OK
+                 : fdata_set_error(err, FDATA_ENOTFOUND, "the filter selects none of the %zu "
+                                   "files (an empty table has no schema to read)", n);
+    if (status == FDATA_OK) {
+        load_files_keep(&l->files, keep);
+        partitions_keep(&l->parts, keep);
+    }
+    free(keep);
+    return status;
+}
+
 /* Everything up to the threads: sources, footers, schema, the download plan. */
 static int loader_start(struct loader *l, const char *const *sources, size_t n,
                         struct fdata_error *err) {
@@ -538,6 +563,8 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
     FDATA_RETURN_IF(load_files_expand(sources, n, l->s3, &l->files, err));
     FDATA_RETURN_IF(partitions_discover(&l->files, l->o.partitioning, l->o.partition_types,
                                         &l->parts, err));
+    if (l->o.filter)
+        FDATA_RETURN_IF(prune_files(l, err));
     FDATA_RETURN_IF(partitions_project(&l->parts, l->o.columns, l->o.num_columns, err));
     l->wanted = l->parts.file_columns;
     l->n_wanted = l->parts.n_file_columns;

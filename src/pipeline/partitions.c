@@ -117,8 +117,7 @@ static int parse_timestamp(const char *s, int64_t *out) {
     return *p == '\0';
 }
 
-/* Whether text parses as type t, into *v. */
-static int parse_value(enum part_type t, const char *text, union part_value *v) {
+int partitions_parse_value(enum part_type t, const char *text, union part_value *v) {
     switch (t) {
     case PART_INT64: return parse_int64(text, &v->i);
     case PART_FLOAT64: return parse_float64(text, &v->f);
@@ -253,7 +252,8 @@ static int type_key(struct partitions *p, const struct load_files *files, size_t
     for (;;) {
         size_t i = 0;
         while (i < p->n_files && (!p->text[i * n + k] ||
-                                  parse_value(p->types[k], p->text[i * n + k], &p->values[i * n + k])))
+                                  partitions_parse_value(p->types[k], p->text[i * n + k],
+                                                         &p->values[i * n + k])))
             i++;
         if (i == p->n_files)
             return FDATA_OK;
@@ -486,6 +486,22 @@ int partitions_batch(const struct partitions *p, size_t file, struct ArrowArray 
     return fdata_set_error(err, status, status == FDATA_ERANGE
                            ? "a partition column's strings exceed 2 GiB in one row group"
                            : "out of memory");
+}
+
+void partitions_keep(struct partitions *p, const char *keep) {
+    size_t n = p->n_keys, kept = 0;
+    for (size_t i = 0; i < p->n_files; i++) {
+        for (size_t k = 0; k < n; k++) {
+            if (!keep[i]) {
+                free(p->text[i * n + k]);
+                continue;
+            }
+            p->text[kept * n + k] = p->text[i * n + k];
+            p->values[kept * n + k] = p->values[i * n + k];
+        }
+        kept += keep[i] != 0;
+    }
+    p->n_files = kept;
 }
 
 void partitions_free(struct partitions *p) {

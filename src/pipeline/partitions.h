@@ -33,6 +33,9 @@ struct partitions {
     size_t width;
 };
 
+/* Whether text parses as type t (see fastdata/load.h for the forms), into *v. */
+int partitions_parse_value(enum part_type t, const char *text, union part_value *v);
+
 /* Finds the keys of every file's path below its root (files->items[i].rel) and their types:
  * `mode` an enum fdata_partitioning, `types` "key:type,..." or NULL.  FDATA_EINVAL naming
  * two paths whose keys differ, a value that is not of its given type, a bad `types`.  *out
@@ -57,6 +60,9 @@ int partitions_schema(struct partitions *p, struct ArrowSchema *schema,
  * batch is released. */
 int partitions_batch(const struct partitions *p, size_t file, struct ArrowArray *batch,
                      struct fdata_error *err);
+
+/* Keeps the files whose keep[i] is set (in order), as load_files_keep does. */
+void partitions_keep(struct partitions *p, const char *keep);
 
 void partitions_free(struct partitions *p);
 

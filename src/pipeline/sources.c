@@ -134,6 +134,17 @@ int load_files_expand(const char *const *sources, size_t n, fdata_s3_client *s3,
     return status;
 }
 
+void load_files_keep(struct load_files *f, const char *keep) {
+    size_t kept = 0;
+    for (size_t i = 0; i < f->count; i++) {
+        if (keep[i])
+            f->items[kept++] = f->items[i];
+        else
+            free(f->items[i].name);
+    }
+    f->count = kept;
+}
+
 void load_files_free(struct load_files *f) {
     for (size_t i = 0; i < f->count; i++)
         free(f->items[i].name);

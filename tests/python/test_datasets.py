@@ -76,9 +76,10 @@ def data_files(root):
                              .split(os.sep)))
 
 
-def duckdb_rows(root, columns=None):
-    rel = duckdb.sql("SELECT %s FROM read_parquet(%r, hive_partitioning=1, union_by_name=1)"
-                     % (", ".join(columns) if columns else "*", data_files(root)))
+def duckdb_rows(root, columns=None, where=None):
+    rel = duckdb.sql("SELECT %s FROM read_parquet(%r, hive_partitioning=1, union_by_name=1)%s"
+                     % (", ".join(columns) if columns else "*", data_files(root),
+                        " WHERE " + where if where else ""))
     names = [d[0] for d in rel.description]
     return rows_of(dict(zip(names, r)) for r in rel.fetchall())
 
@@ -180,6 +181,7 @@ def main(tmp):
         got, err = ours("--columns", ",".join(columns), src)
         check("%s dataset %s: partition columns placed by --columns %s" % (name, where, columns),
               got == duckdb_rows(root, columns), (err, (got or [])[:3]))
+    filter_tests(tmp)
     # types: inferred over all values, or given
     spark = source(os.path.join(tmp, "spark"), "spark")
     p = subprocess.run([FASTDATA, "load", "--json", spark], capture_output=True, text=True)
@@ -188,6 +190,12 @@ def main(tmp):
     got, err = ours("--partition-types", "f:string", spark)  # load_dump passes it on
     check("partition types given: f as string keeps its text", got is not None and
           any(("f", "2.25") in r for r in got), err)
+    f = "region IS NOT NULL AND dt = DATE '2024-01-02'"
+    p = subprocess.run([FASTDATA, "cat", source(os.path.join(tmp, "duckdb"), "duckdb"),
+                        "--filter", f, "--columns", "x,dt"], capture_output=True)
+    got = rows_of(json.loads(line) for line in p.stdout.decode().splitlines()) if not p.returncode else None
+    check("fastdata cat of a dataset with --filter and --columns",
+          got == duckdb_rows(os.path.join(tmp, "duckdb"), ["x", "dt"], f), p.stderr)
     if not BUCKET:
         typed_tests(tmp)
         drift_tests(tmp)
@@ -229,6 +237,47 @@ def drift_tests(tmp):
     check("a column no file has: an error naming it", got is None and "'nope'" in err, err)
 
 
+FILTERS = {
+    "pyarrow": ["year = 2024 AND day IN ('2024-01-01', 'x y/z')",
+                "year IS NULL OR day > '2024-02'", "NOT (year BETWEEN 2023 AND 2023)",
+                "year <> 2023 and not day = 'a=b%'"],
+    "duckdb": ["dt >= DATE '2024-01-02' AND region IS NOT NULL", "region NOT IN ('r1')",
+               "(region = 'r2' OR region IS NULL) AND dt < '2024-01-02'"],
+    # DuckDB reads these keys as text: its side of the comparison casts them
+    "spark": [("ts > TIMESTAMP '2024-01-01 12:00:00' AND f > 2",
+               "ts::TIMESTAMP > TIMESTAMP '2024-01-01 12:00:00' AND f::DOUBLE > 2"), "f IS NULL",
+              ("f BETWEEN 1 AND 2.25 AND ts <= TIMESTAMP '2024-01-02 11:30:00'",
+               "f::DOUBLE BETWEEN 1 AND 2.25 AND ts::TIMESTAMP <= TIMESTAMP '2024-01-02 11:30:00'")],
+    "drift": ["batch != 1", "batch IN (0, 2) AND batch >= 1"],
+}
+
+
+def filter_tests(tmp):
+    """--filter on partition columns: the rows of DuckDB's WHERE with the same text, and the
+    files not selected never read."""
+    where = "from S3" if BUCKET else "locally"
+    for name, filters in FILTERS.items():
+        root = os.path.join(tmp, name)
+        src = "s3://%s/lakes/%s/" % (BUCKET, name) if BUCKET else root
+        all_files = len(data_files(root))
+        for f in filters:
+            f, duck = f if isinstance(f, tuple) else (f, f)
+            got, err = ours("--filter", f, src)
+            want = duckdb_rows(root, where=duck)
+            # the union covers the selected files only (the others' footers are not read):
+            # DuckDB's columns from pruned files alone must be all nulls
+            mine = {k for r in got or [] for k, _ in r}
+            if got and any(k not in mine for r in want for k, _ in r):
+                want = rows_of(dict((k, v) for k, v in r if k in mine or v is not None)
+                               for r in want)
+            pruned = re.search(r"pruned (\d+) skipped (\d+)", err)
+            kept = re.search(r"files (\d+) ", err)
+            check("%s %s --filter %r equals DuckDB's WHERE, the other files unread" % (name, where, f),
+                  got == want and pruned and kept and int(pruned.group(1)) > 0 and
+                  int(pruned.group(2)) > 0 and int(pruned.group(1)) + int(kept.group(1)) == all_files,
+                  (err, (got or [])[:3], want[:3]))
+
+
 def typed_tests(tmp):
     """The table's Arrow types, through the Python package (when installed)."""
     try:
@@ -247,6 +296,24 @@ def typed_tests(tmp):
           ["2024-01-01", "2024-02-29", "a=b%", "x y/z"], t.schema)
     t = pa.table(fastdata.load(os.path.join(tmp, "duckdb"), partition_types={"dt": "string"}))
     check("partition_types={'dt': 'string'}", t.schema.field("dt").type == pa.string(), t.schema)
+    import pyarrow.compute as pc
+    dnf = [[("year", "=", 2024), ("day", "in", ["2024-01-01", "x y/z"])], [("year", "<", 2024)]]
+    t = fastdata.load(os.path.join(tmp, "pyarrow"), filters=dnf)
+    want = ds.dataset(os.path.join(tmp, "pyarrow"), partitioning="hive").to_table(
+        filter=pq.filters_to_expression(dnf))
+    check("filters= in pyarrow's DNF form equals pyarrow.dataset's filter",
+          rows_of(pa.table(t).to_pylist()) == rows_of(want.to_pylist()) and
+          t.report["files_pruned"] > 0, t.report)
+    t = fastdata.load(os.path.join(tmp, "duckdb"),
+                      filters=[("dt", ">=", datetime.date(2024, 1, 2))])
+    check("filters= with a date", pa.table(t).column("dt").to_pylist() ==
+          [datetime.date(2024, 1, 2)] * 25, t.report)
+    for bad, why in (("dt >", "at character 5"), ([("dt", "~", 1)], "'~'")):
+        try:
+            fastdata.load(os.path.join(tmp, "duckdb"), filters=bad)
+            check("a bad filter raises ValueError", False, bad)
+        except ValueError as e:
+            check("a bad filter raises ValueError (%s)" % why, why in str(e), e)
     t = pa.table(fastdata.load(os.path.join(tmp, "duckdb"), partitioning="none"))
     check("partitioning='none': the files' columns only", t.column_names == ["x", "v"],
           t.column_names)
@@ -271,6 +338,18 @@ def error_tests(tmp):
     check("an unknown partition type fails", got is None and "int128" in err, err)
     got, err = ours("--columns", "year", os.path.join(tmp, "pyarrow"))
     check("columns naming only keys fail clearly", got is None and "only partition keys" in err, err)
+    pyarrow_ds = os.path.join(tmp, "pyarrow")
+    for f, why in (("nope = 1", "'nope' is not a partition column (these are: year, day)"),
+                   ("x > 3", "'x' is not a partition column"),
+                   ("year = 'abc'", "column 'year' is int64, but 'abc' is a string"),
+                   ("day < 5", "column 'day' is string, but a literal is an integer"),
+                   ("year > AND day = 'a'", "expected a value at character 8"),
+                   ("year = 1 day", "expected AND, OR or the end at character 10"),
+                   ("(year = 1", "expected ')'"), ("year IN (1,", "expected a value"),
+                   ("year = 1999", "selects none of the")):
+        got, err = ours("--filter", f, pyarrow_ds)
+        check("--filter %r: %s" % (f, why), got is None and why in err and
+              err.count("\n") == 1, err)
     p = subprocess.run([FASTDATA, "load", "--partitioning", "maybe", mixed], capture_output=True,
                        text=True)
     check("--partitioning with a bad value", p.returncode == 1 and "hive or none" in p.stderr,
