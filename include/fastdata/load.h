@@ -87,10 +87,13 @@ struct fdata_load_report {
  *            | TIMESTAMP 'YYYY-MM-DD HH:MM:SS[.ffffff]'
  * Columns are names ([A-Za-z_][A-Za-z0-9_]*, or "any text" in double quotes); keywords in
  * any case.  Comparisons with a null are not true (the row is not selected), as in SQL.
- * Only partition columns (see Hive partitions above) may be filtered on so far: a load
- * drops the files whose partition values do not match before any request for them, and
- * since every row of a file has its values the result is exact.  The table's schema is
- * then made of the selected files' (the others' footers are not read either).
+ * Columns are partition keys (see Hive partitions above) or top-level columns of the files
+ * of a number, string, binary, date or timestamp type.  The result is exact: a load first
+ * drops the files whose partition values cannot match, before any request for them (the
+ * table's schema is then made of the selected files'), then removes the rows that do not
+ * match after decoding.  Floats compare as DuckDB does (NaN above every number, equal to
+ * itself); strings by their bytes.  Columns the filter reads that opts->columns leaves out
+ * are read, then dropped.  No row group or page is skipped by statistics yet.
  */
 typedef struct fdata_filter fdata_filter;
 
@@ -176,7 +179,8 @@ struct fdata_load_options {
     /* Optional: only the rows it selects (see Filters above); the caller keeps it until
      * the load (or stream) is done.  A filter that names a column the table does not have,
      * or compares a column with a literal of another kind ('abc' with an int), fails
-     * before any data moves (FDATA_EINVAL). */
+     * before any data moves (FDATA_EINVAL); one on the files' columns excludes `matrix`
+     * (FDATA_EUNSUPPORTED). */
     const fdata_filter *filter;
     /* Types of partition keys, "key:type,..." with types int64, float64, date32, timestamp
      * (microseconds) and string; NULL = inferred.  A value that does not parse as its key's

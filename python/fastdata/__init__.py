@@ -205,9 +205,10 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
 
     filters: the rows to keep, as the CLI's --filter text ("day >= DATE '2024-01-01' AND
     region IN ('eu', 'us')") or pyarrow's DNF form: a list of (column, op, value) tuples
-    (AND), or a list of such lists (OR of them); ops = == != < <= > >= in "not in".  On
-    partition columns only so far: the files not selected are never read.  A bad filter
-    raises ValueError; one naming a column that is not a partition, fastdata.Error."""
+    (AND), or a list of such lists (OR of them); ops = == != < <= > >= in "not in".  Files
+    whose partition values cannot match are never read; the other rows are removed after
+    decoding.  A filter that does not parse raises ValueError; one naming a missing column,
+    fastdata.Error."""
     if matrix_dtype not in ("float32", "float64") or matrix_order not in ("C", "F"):
         raise ValueError("matrix_dtype is float32 or float64, matrix_order C or F")
     if isinstance(matrix, str):

@@ -21,8 +21,7 @@ int fdata_type_equal(const struct ArrowSchema *a, const struct ArrowSchema *b) {
 
 /* ---- types ---- */
 
-/* Bytes per value of a flat fixed-width format; 0 for others (bits, offsets, nested). */
-static int value_width(const char *f) {
+int fdata_format_width(const char *f) {
     static const struct { const char *fmt; int width; } widths[] = {
         {"c", 1}, {"C", 1}, {"s", 2}, {"S", 2}, {"e", 2}, {"i", 4}, {"I", 4}, {"f", 4},
         {"tdD", 4}, {"tts", 4}, {"ttm", 4}, {"tiM", 4}, {"l", 8}, {"L", 8}, {"g", 8},
@@ -114,7 +113,7 @@ static int64_t load_int(const uint8_t *p, char format) {
 /* Fixed-width values widened: ints (and dates, times, timestamps as ints times `scale`),
  * floats to doubles.  ERANGE when a scaled value (not a null's) overflows. */
 static int widen(const char *from, const char *to, const struct ArrowArray *in, void **out) {
-    int wi = value_width(from), wo = value_width(to);
+    int wi = fdata_format_width(from), wo = fdata_format_width(to);
     int64_t scale = 1;
     if (strcmp(from, "tdD") == 0 && strcmp(to, "tdm") == 0)
         scale = 86400000;
@@ -186,7 +185,7 @@ int fdata_array_cast(const struct ArrowSchema *from, const char *to, struct Arro
 
 int fdata_array_nulls(const struct ArrowSchema *type, int64_t length, struct ArrowArray *out) {
     const char *f = type->format;
-    size_t n = (size_t)length, width = (size_t)value_width(f);
+    size_t n = (size_t)length, width = (size_t)fdata_format_width(f);
     out->release = NULL;
     if (strcmp(f, "n") == 0)
         return fdata_array_make(out, length, length, 0, NULL);
@@ -221,15 +220,21 @@ int fdata_array_nulls(const struct ArrowSchema *type, int64_t length, struct Arr
     int status = kids ? FDATA_OK : FDATA_ENOMEM;
     for (int64_t c = 0; c < n_kids && status == FDATA_OK; c++)
         status = fdata_array_nulls(type->children[c], child_length, &kids[c]);
-    if (status == FDATA_OK)
-        status = fdata_array_make_parent(out, length, length, n_buffers, bufs, kids, n_kids);
-    else {
-        for (int64_t c = 0; kids && c < n_kids; c++)
-            if (kids[c].release)
-                kids[c].release(&kids[c]);
-        for (int b = 0; b < 3; b++)
-            fdata_aligned_free(bufs[b]);
+    return fdata_array_finish_parent(status, out, length, length, n_buffers, bufs, kids, n_kids);
+}
+
+int fdata_array_finish_parent(int status, struct ArrowArray *out, int64_t length,
+                              int64_t null_count, int n_buffers, void **buffers,
+                              struct ArrowArray *children, int64_t n) {
+    if (status == FDATA_OK) {
+        status = fdata_array_make_parent(out, length, null_count, n_buffers, buffers, children, n);
+    } else {
+        for (int64_t c = 0; children && c < n; c++)
+            if (children[c].release)
+                children[c].release(&children[c]);
+        for (int b = 0; b < n_buffers; b++)
+            fdata_aligned_free(buffers[b]);
     }
-    free(kids);
+    free(children);
     return status;
 }

@@ -8,6 +8,9 @@
 #include "fastdata/arrow.h"
 #include "fastdata/error.h"
 
+/* Bytes per value of a flat fixed-width Arrow format; 0 for others (bits, offsets, nested). */
+int fdata_format_width(const char *format);
+
 /* The Arrow format both a and b convert to without loss, written into buf (size >= 32):
  * their own when the types are equal (format, extension, children by name and type), else
  * for flat types of the same extension int8/16/32 and uint8/16/32 -> int64, float32 ->
@@ -28,5 +31,12 @@ int fdata_array_cast(const struct ArrowSchema *from, const char *to, struct Arro
 /* `length` nulls of the type `type` (flat, struct, list, large list, map, fixed-size list).
  * FDATA_EUNSUPPORTED for other types, FDATA_ENOMEM. */
 int fdata_array_nulls(const struct ArrowSchema *type, int64_t length, struct ArrowArray *out);
+
+/* A parent array's last step: with status FDATA_OK, fdata_array_make_parent over the
+ * buffers and the n children; otherwise the children are released and the buffers freed,
+ * and status is returned.  `children` (malloc'ed, may be NULL on failure) is freed. */
+int fdata_array_finish_parent(int status, struct ArrowArray *out, int64_t length,
+                              int64_t null_count, int n_buffers, void **buffers,
+                              struct ArrowArray *children, int64_t n);
 
 #endif

@@ -63,8 +63,7 @@ struct fdata_load_options;
     "                    has none, types widened without loss; first: the first file's\n"    \
     "  --filter EXPR     only the rows EXPR selects, e.g. \"day >= DATE '2024-01-01' AND\n"  \
     "                    region IN ('eu', 'us')\" (= != < <= > >= IN BETWEEN IS NULL AND OR\n" \
-    "                    NOT); on partition columns only so far: files not selected are\n"   \
-    "                    never read"
+    "                    NOT); files whose partition values cannot match are never read"
 /* Applies one of them: 1 when `c` was one, 0 when not, negative after an error message. */
 int cli_partition_option(int c, const char *arg, struct fdata_load_options *o);
 /* Frees what they allocated (the parsed filter). */

@@ -1,4 +1,6 @@
-/* Filters over partition values: each file's keys against the filter, before any request. */
+/* Filters evaluated: over each file's partition values before any request (pruning), then
+ * over each decoded row (exact), with SQL's logic of nulls. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "../common/common.h"
@@ -10,6 +12,13 @@ static long key_of(const struct partitions *p, const char *column) {
     for (size_t k = 0; k < p->n_keys; k++)
         if (strcmp(p->keys[k], column) == 0)
             return (long)k;
+    return -1;
+}
+
+static long column_of(const struct ArrowSchema *s, const char *column) {
+    for (int64_t c = 0; c < s->n_children; c++)
+        if (strcmp(s->children[c]->name, column) == 0)
+            return (long)c;
     return -1;
 }
 
@@ -26,22 +35,66 @@ static int literal_time(const struct fdata_value *v, int64_t *us) {
     return 1;
 }
 
-/* Whether a literal can be compared with a key of type t. */
-static int suits(enum part_type t, const struct fdata_value *v) {
+/* What a column holds, for comparisons. */
+enum kind { K_INT, K_UINT, K_FLOAT, K_TIME, K_TEXT, K_NONE };
+
+/* The kind of a partition key, or of an Arrow format; *digits: a time's unit (0 s .. 9 ns). */
+static enum kind kind_of_format(const char *f, int *digits) {
+    *digits = 6;
+    if (f[0] && !f[1] && strchr("csil", f[0]))
+        return K_INT;
+    if (f[0] && !f[1] && strchr("CSIL", f[0]))
+        return K_UINT;
+    if (strcmp(f, "f") == 0 || strcmp(f, "g") == 0)
+        return K_FLOAT;
+    if (f[0] && !f[1] && strchr("uUzZ", f[0]))
+        return K_TEXT;
+    if (strcmp(f, "tdD") == 0 || strcmp(f, "tdm") == 0) {
+        *digits = f[2] == 'D' ? -1 : 3; /* -1: days */
+        return K_TIME;
+    }
+    if (f[0] == 't' && f[1] == 's' && f[2] && strchr("smun", f[2]) && f[3] == ':') {
+        *digits = f[2] == 's' ? 0 : f[2] == 'm' ? 3 : f[2] == 'u' ? 6 : 9;
+        return K_TIME;
+    }
+    return K_NONE;
+}
+
+static enum kind kind_of_key(enum part_type t) {
+    static const enum kind kinds[] = {K_INT, K_FLOAT, K_TIME, K_TIME, K_TEXT};
+    return kinds[t];
+}
+
+static int suits(enum kind k, const struct fdata_value *v) {
     int64_t us;
-    switch (t) {
-    case PART_INT64: case PART_FLOAT64:
+    switch (k) {
+    case K_INT: case K_UINT: case K_FLOAT:
         return v->type == FDATA_VALUE_INT || v->type == FDATA_VALUE_FLOAT;
-    case PART_DATE32: case PART_TIMESTAMP: return literal_time(v, &us);
-    case PART_STRING: return v->type == FDATA_VALUE_STRING;
+    case K_TIME: return literal_time(v, &us);
+    case K_TEXT: return v->type == FDATA_VALUE_STRING;
+    case K_NONE: return 0;
     }
     return 0;
 }
 
-static const char *kind_of(const struct fdata_value *v) {
+static const char *kind_name(const struct fdata_value *v) {
     static const char *const kinds[] = {"an integer", "a number", "a string", "a date",
                                         "a timestamp"};
     return v->type >= 0 && v->type <= FDATA_VALUE_TIMESTAMP ? kinds[v->type] : "a value";
+}
+
+/* Every literal of leaf f suits kind k (the column's type named `type` in messages). */
+static int check_literals(const struct fdata_filter *f, enum kind k, const char *type,
+                          struct fdata_error *err) {
+    for (size_t i = 0; i < f->n_values; i++) {
+        const struct fdata_value *v = &f->values[i];
+        if (!suits(k, v))
+            return fdata_set_error(err, FDATA_EINVAL, "filter: column '%s' is %s, but %s%s%s "
+                                   "is %s", f->column, type, v->type == FDATA_VALUE_STRING ? "'" : "",
+                                   v->type == FDATA_VALUE_STRING ? v->s : "a literal",
+                                   v->type == FDATA_VALUE_STRING ? "'" : "", kind_name(v));
+    }
+    return FDATA_OK;
 }
 
 int filter_bind(const struct fdata_filter *f, const struct partitions *p,
@@ -52,86 +105,235 @@ int filter_bind(const struct fdata_filter *f, const struct partitions *p,
         return f->b ? filter_bind(f->b, p, err) : FDATA_OK;
     }
     long k = key_of(p, f->column);
-    if (k < 0) {
-        char keys[256] = "none";
-        size_t len = 0;
-        for (size_t i = 0; i < p->n_keys && len < sizeof keys; i++)
-            len += (size_t)snprintf(keys + len, sizeof keys - len, "%s%s", i ? ", " : "",
-                                    p->keys[i]);
-        return fdata_set_error(err, FDATA_EINVAL, "filter: '%s' is not a partition column "
-                               "(these are: %s); filters on the files' own columns are not "
-                               "supported yet", f->column, keys);
-    }
-    for (size_t i = 0; i < f->n_values; i++)
-        if (!suits(p->types[k], &f->values[i]))
-            return fdata_set_error(err, FDATA_EINVAL, "filter: column '%s' is %s, but %s%s%s "
-                                   "is %s", f->column, type_names[p->types[k]],
-                                   f->values[i].type == FDATA_VALUE_STRING ? "'" : "",
-                                   f->values[i].type == FDATA_VALUE_STRING ? f->values[i].s
-                                                                           : "a literal",
-                                   f->values[i].type == FDATA_VALUE_STRING ? "'" : "",
-                                   kind_of(&f->values[i]));
-    return FDATA_OK;
+    return k < 0 ? FDATA_OK : check_literals(f, kind_of_key(p->types[k]), type_names[p->types[k]], err);
 }
 
-/* -1, 0, 1: the key's value against a literal that suits its type. */
-static int compare(const struct partitions *p, size_t file, size_t k, const struct fdata_value *v) {
-    const union part_value *x = &p->values[file * p->n_keys + k];
-    int64_t us = 0, mine;
-    switch (p->types[k]) {
-    case PART_INT64:
+int filter_bind_columns(const struct fdata_filter *f, const struct partitions *p,
+                        const struct ArrowSchema *files, struct fdata_error *err) {
+    if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT) {
+        FDATA_RETURN_IF(filter_bind_columns(f->a, p, files, err));
+        return f->b ? filter_bind_columns(f->b, p, files, err) : FDATA_OK;
+    }
+    if (key_of(p, f->column) >= 0)
+        return FDATA_OK;
+    long c = column_of(files, f->column);
+    if (c < 0)
+        return fdata_set_error(err, FDATA_EINVAL, "filter: no column '%s' in the files or the "
+                               "partitions", f->column);
+    int digits;
+    const char *format = files->children[c]->format;
+    if (kind_of_format(format, &digits) == K_NONE)
+        return fdata_set_error(err, FDATA_EINVAL, "filter: column '%s' is of Arrow type %s: "
+                               "filters compare numbers, strings, binaries, dates and "
+                               "timestamps", f->column, format);
+    return check_literals(f, kind_of_format(format, &digits), format, err);
+}
+
+size_t filter_file_columns(const struct fdata_filter *f, const struct partitions *p,
+                           const char **names, size_t cap) {
+    if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT) {
+        size_t n = filter_file_columns(f->a, p, names, cap);
+        if (!f->b)
+            return n;
+        return n < cap ? n + filter_file_columns(f->b, p, names + n, cap - n)
+                       : n + filter_file_columns(f->b, p, NULL, 0);
+    }
+    return key_of(p, f->column) < 0 && cap > 0 ? (names[0] = f->column, 1)
+                                               : key_of(p, f->column) < 0;
+}
+
+/* ---- values ---- */
+
+/* One side of a comparison: a number, a time (in `digits` units), or bytes. */
+struct operand {
+    enum kind kind;
+    int is_null;
+    int64_t i;
+    uint64_t u;
+    double f;
+    const uint8_t *bytes;
+    size_t len;
+    int digits;
+};
+
+static int cmp_double(double a, double b) { /* NaN above all, equal to itself (DuckDB) */
+    if (isnan(a) || isnan(b))
+        return isnan(a) - isnan(b);
+    return (a > b) - (a < b);
+}
+
+static int64_t mul_saturated(int64_t v, int64_t by) {
+    int64_t r;
+    return __builtin_mul_overflow(v, by, &r) ? (v < 0 ? INT64_MIN : INT64_MAX) : r;
+}
+
+static int64_t scale(int64_t v, int from, int to) { /* from < to: times 10^(to - from) */
+    for (int d = from; d < to; d++)
+        v = mul_saturated(v, 10);
+    return v;
+}
+
+/* -1, 0, 1: x against a literal that suits its kind. */
+static int compare(const struct operand *x, const struct fdata_value *v) {
+    int64_t us = 0;
+    switch (x->kind) {
+    case K_INT:
         if (v->type == FDATA_VALUE_INT)
             return (x->i > v->i) - (x->i < v->i);
-        return ((double)x->i > v->f) - ((double)x->i < v->f);
-    case PART_FLOAT64: {
-        double lit = v->type == FDATA_VALUE_INT ? (double)v->i : v->f;
-        return (x->f > lit) - (x->f < lit);
-    }
-    case PART_DATE32: case PART_TIMESTAMP:
+        return cmp_double((double)x->i, v->f);
+    case K_UINT:
+        if (v->type == FDATA_VALUE_INT)
+            return v->i < 0 ? 1 : (x->u > (uint64_t)v->i) - (x->u < (uint64_t)v->i);
+        return cmp_double((double)x->u, v->f);
+    case K_FLOAT:
+        return cmp_double(x->f, v->type == FDATA_VALUE_INT ? (double)v->i : v->f);
+    case K_TIME: {
         literal_time(v, &us);
-        mine = p->types[k] == PART_DATE32 ? x->i * US_PER_DAY : x->i;
-        return (mine > us) - (mine < us);
-    case PART_STRING: {
-        int c = strcmp(p->text[file * p->n_keys + k], v->s);
-        return (c > 0) - (c < 0);
+        int64_t a = x->i, b = us;
+        int d = x->digits;
+        if (d < 0) { /* days: as microseconds */
+            a = mul_saturated(x->i, US_PER_DAY);
+            d = 6;
+        }
+        if (d < 6)
+            a = scale(a, d, 6);
+        else
+            b = scale(b, 6, d);
+        return (a > b) - (a < b);
     }
+    case K_TEXT: {
+        size_t n = strlen(v->s), m = x->len < n ? x->len : n;
+        int c = memcmp(x->bytes, v->s, m);
+        return c ? (c > 0) - (c < 0) : (x->len > n) - (x->len < n);
+    }
+    case K_NONE: return 0;
     }
     return 0;
 }
 
-enum truth { NO, YES, UNKNOWN }; /* UNKNOWN: SQL's null, which selects nothing */
+/* Row r of a column (its type `format`). */
+static void row_operand(const char *format, const struct ArrowArray *a, int64_t r,
+                        struct operand *x) {
+    int64_t i = a->offset + r;
+    const uint8_t *bits = a->buffers[0];
+    x->kind = kind_of_format(format, &x->digits);
+    x->is_null = bits && a->null_count != 0 && !((bits[i >> 3] >> (i & 7)) & 1);
+    if (x->is_null)
+        return;
+    const uint8_t *v = a->buffers[1];
+    char f = format[0] == 't' ? (format[1] == 'd' && format[2] == 'D' ? 'i' : 'l') : format[0];
+    switch (f) {
+    case 'c': x->i = ((const int8_t *)v)[i]; break;
+    case 's': x->i = ((const int16_t *)v)[i]; break;
+    case 'i': x->i = ((const int32_t *)v)[i]; break;
+    case 'l': x->i = ((const int64_t *)v)[i]; break;
+    case 'C': x->u = ((const uint8_t *)v)[i]; break;
+    case 'S': x->u = ((const uint16_t *)v)[i]; break;
+    case 'I': x->u = ((const uint32_t *)v)[i]; break;
+    case 'L': x->u = ((const uint64_t *)v)[i]; break;
+    case 'f': x->f = ((const float *)v)[i]; break;
+    case 'g': x->f = ((const double *)v)[i]; break;
+    case 'u': case 'z': {
+        const int32_t *o = (const int32_t *)v;
+        x->bytes = (const uint8_t *)a->buffers[2] + o[i];
+        x->len = (size_t)(o[i + 1] - o[i]);
+        break;
+    }
+    default: { /* U, Z */
+        const int64_t *o = (const int64_t *)v;
+        x->bytes = (const uint8_t *)a->buffers[2] + o[i];
+        x->len = (size_t)(o[i + 1] - o[i]);
+    }
+    }
+}
 
-static enum truth eval(const struct fdata_filter *f, const struct partitions *p, size_t file) {
-    if (f->kind == F_NOT) {
-        enum truth a = eval(f->a, p, file);
-        return a == UNKNOWN ? UNKNOWN : a == YES ? NO : YES;
+/* A file's partition value. */
+static void key_operand(const struct partitions *p, size_t file, size_t k, struct operand *x) {
+    const char *text = p->text[file * p->n_keys + k];
+    const union part_value *v = &p->values[file * p->n_keys + k];
+    memset(x, 0, sizeof *x);
+    x->kind = kind_of_key(p->types[k]);
+    x->is_null = text == NULL;
+    x->digits = p->types[k] == PART_DATE32 ? -1 : 6;
+    x->i = v->i;
+    x->f = v->f;
+    x->bytes = (const uint8_t *)text;
+    x->len = text ? strlen(text) : 0;
+}
+
+/* ---- truth ---- */
+
+/* What a filter can be: a set of SQL's truth values (NUL_: unknown, which selects nothing);
+ * all three when a column of the files is not known yet (from partition values alone). */
+enum truth { NO = 1, YES = 2, NUL_ = 4, ANY = 7 };
+
+static int and1(int a, int b) { return a == NO || b == NO ? NO : a == NUL_ || b == NUL_ ? NUL_ : YES; }
+static int or1(int a, int b) { return a == YES || b == YES ? YES : a == NUL_ || b == NUL_ ? NUL_ : NO; }
+
+/* Every outcome of combining one of a with one of b. */
+static int combine(int a, int b, int (*op)(int, int)) {
+    int out = 0;
+    for (int x = 1; x <= NUL_; x <<= 1)
+        for (int y = 1; y <= NUL_; y <<= 1)
+            if ((a & x) && (b & y))
+                out |= op(x, y);
+    return out;
+}
+
+/* Where the values of the columns come from: a file's partitions, and a batch's row. */
+struct row {
+    const struct partitions *p;
+    size_t file;
+    const struct ArrowSchema *files; /* NULL: no row, file columns can be anything (ANY) */
+    const struct ArrowArray *batch;
+    int64_t r;
+};
+
+static int leaf(const struct fdata_filter *f, const struct row *w) {
+    struct operand x;
+    long k = key_of(w->p, f->column);
+    if (k >= 0) {
+        key_operand(w->p, w->file, (size_t)k, &x);
+    } else if (!w->files) {
+        return ANY;
+    } else {
+        long c = column_of(w->files, f->column);
+        row_operand(w->files->children[c]->format, w->batch->children[c], w->r, &x);
     }
-    if (f->kind == F_AND || f->kind == F_OR) {
-        enum truth a = eval(f->a, p, file), b = eval(f->b, p, file);
-        enum truth decisive = f->kind == F_AND ? NO : YES;
-        if (a == decisive || b == decisive)
-            return decisive;
-        return a == UNKNOWN || b == UNKNOWN ? UNKNOWN : a;
-    }
-    size_t k = (size_t)key_of(p, f->column);
-    int is_null = p->text[file * p->n_keys + k] == NULL;
     if (f->kind == F_NULL)
-        return is_null != f->negate ? YES : NO;
-    if (is_null)
-        return UNKNOWN;
+        return x.is_null != f->negate ? YES : NO;
+    if (x.is_null)
+        return NUL_;
     if (f->kind == F_IN) {
         int found = 0;
         for (size_t i = 0; i < f->n_values && !found; i++)
-            found = compare(p, file, k, &f->values[i]) == 0;
+            found = compare(&x, &f->values[i]) == 0;
         return found != f->negate ? YES : NO;
     }
-    int c = compare(p, file, k, &f->values[0]);
     static const int ok[6][3] = { /* [op][c + 1]: whether c satisfies op */
         {0, 1, 0}, {1, 0, 1}, {1, 0, 0}, {1, 1, 0}, {0, 0, 1}, {0, 1, 1},
     };
-    return ok[f->op][c + 1] ? YES : NO;
+    return ok[f->op][compare(&x, &f->values[0]) + 1] ? YES : NO;
+}
+
+static int eval(const struct fdata_filter *f, const struct row *w) {
+    if (f->kind == F_NOT) {
+        int a = eval(f->a, w);
+        return (a & NUL_) | (a & YES ? NO : 0) | (a & NO ? YES : 0);
+    }
+    if (f->kind != F_AND && f->kind != F_OR)
+        return leaf(f, w);
+    return combine(eval(f->a, w), eval(f->b, w), f->kind == F_AND ? and1 : or1);
 }
 
 int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file) {
-    return eval(f, p, file) == YES;
+    struct row w = {p, file, NULL, NULL, 0};
+    return (eval(f, &w) & YES) != 0;
+}
+
+void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
+                 const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
+    struct row w = {p, file, files, batch, 0};
+    for (w.r = 0; w.r < batch->length; w.r++)
+        keep[w.r] = eval(f, &w) == YES;
 }

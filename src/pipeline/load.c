@@ -15,6 +15,7 @@
 #include "fastdata/load.h"
 #include "fastdata/parquet.h"
 #include "../arrow/build.h"
+#include "../arrow/filter_rows.h"
 #include "../common/common.h"
 #include "../parquet/reader.h"
 #include "drift.h"
@@ -49,6 +50,8 @@ struct loader {
     const char **wanted;          /* the files' projection (NULL: every column) */
     size_t n_wanted;
     char *seen;                   /* [n_wanted]: a file has it */
+    const char **wanted_buf;      /* owned: the caller's columns and the filter's others */
+    size_t n_extra;               /* the files' last columns, read only for the filter */
     struct ArrowSchema first_columns; /* with schema 'first' and no projection: file 0's */
     struct ArrowSchema schema;    /* the table's */
     struct ArrowSchema files_schema; /* its columns from the files (before the partitions) */
@@ -133,6 +136,35 @@ static void *download(void *arg) {
 
 /* ---- decoding (the decode thread) ---- */
 
+/* The rows of a batch of file i (the files' columns) that the filter selects; then the
+ * columns read only for it go. */
+static int filter_batch(struct loader *l, size_t i, struct ArrowArray *batch,
+                        struct fdata_error *err) {
+    uint8_t *keep = malloc((size_t)batch->length + 1);
+    if (!keep)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    filter_rows(l->o.filter, &l->parts, i, &l->files_schema, batch, keep);
+    int64_t kept = 0;
+    for (int64_t r = 0; r < batch->length; r++)
+        kept += keep[r];
+    int status = FDATA_OK;
+    if (kept < batch->length) {
+        struct ArrowArray rows;
+        status = fdata_array_filter(&l->files_schema, batch, keep, &rows);
+        batch->release(batch);
+        if (status == FDATA_OK)
+            *batch = rows;
+        else
+            fdata_set_error(err, status, "cannot filter the rows (%s)",
+                            status == FDATA_ENOMEM ? "out of memory" : "a column of a type "
+                            "filters cannot select rows of");
+    }
+    free(keep);
+    if (status == FDATA_OK && l->n_extra)
+        status = drift_batch_prefix(batch, (size_t)l->files_schema.n_children - l->n_extra, err);
+    return status;
+}
+
 /* Decodes row groups [from, from + n) of a slot, their columns put in the table's order. */
 static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
                              struct fdata_error *err) {
@@ -150,6 +182,8 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
     uint64_t bytes = 0;
     for (int b = from; b < from + n && status == FDATA_OK; b++) {
         status = drift_batch(&l->files_schema, &s->drift, &s->batches[b], err);
+        if (status == FDATA_OK && l->o.filter)
+            status = filter_batch(l, (size_t)(s - l->slots), &s->batches[b], err);
         if (status == FDATA_OK)
             status = partitions_batch(&l->parts, (size_t)(s - l->slots), &s->batches[b], err);
         if (status == FDATA_OK) {
@@ -356,7 +390,15 @@ static int make_schema(struct loader *l, struct fdata_error *err) {
                                     l->n_wanted, &l->files_schema, err);
     free(names);
     free(files);
-    if (status == FDATA_OK && fdata_schema_copy(&l->files_schema, &l->schema) != FDATA_OK)
+    if (status == FDATA_OK && l->o.filter)
+        status = filter_bind_columns(l->o.filter, &l->parts, &l->files_schema, err);
+    if (status == FDATA_OK && l->o.filter && l->ro.matrix && filter_file_columns(l->o.filter,
+                                                                               &l->parts, NULL, 0))
+        status = fdata_set_error(err, FDATA_EUNSUPPORTED, "a filter on the files' columns and "
+                                 "a matrix at once are not supported (filter on partitions)");
+    if (status == FDATA_OK && drift_schema_prefix(&l->files_schema, (size_t)
+                                                  l->files_schema.n_children - l->n_extra,
+                                                  &l->schema) != FDATA_OK)
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     struct ArrowSchema all = {0};
     struct fdata_parquet_read_options every = {0};
@@ -513,6 +555,7 @@ static void loader_free(struct loader *l) {
     if (!l->parts.file_columns)
         free(l->wanted); /* else the partitions' */
     free(l->seen);
+    free(l->wanted_buf);
     fdata_s3_budget_free(l->budget);
     fdata_pages_free(l->pages);
     fdata_s3_client_free(l->s3);
@@ -526,6 +569,31 @@ static void loader_free(struct loader *l) {
 static void load_release(struct ArrowArrayStream *st) {
     loader_free(st->private_data);
     st->release = NULL;
+}
+
+/* Under a projection, the columns the filter needs that it leaves out are read too, last,
+ * and dropped once the rows are filtered. */
+static int add_filter_columns(struct loader *l, struct fdata_error *err) {
+    size_t n = filter_file_columns(l->o.filter, &l->parts, NULL, 0);
+    l->wanted_buf = malloc((l->n_wanted + n + 1) * sizeof *l->wanted_buf);
+    if (!l->wanted_buf)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    memcpy(l->wanted_buf, l->wanted, l->n_wanted * sizeof *l->wanted);
+    filter_file_columns(l->o.filter, &l->parts, l->wanted_buf + l->n_wanted, n);
+    size_t count = l->n_wanted;
+    for (size_t e = l->n_wanted; e < l->n_wanted + n; e++) {
+        const char *name = l->wanted_buf[e];
+        size_t len = strlen(name), w = 0;
+        while (w < count && !(strncmp(l->wanted_buf[w], name, len) == 0 &&
+                              (l->wanted_buf[w][len] == '\0' || l->wanted_buf[w][len] == '.')))
+            w++;
+        if (w == count) /* not read for the caller already */
+            l->wanted_buf[count++] = name;
+    }
+    l->n_extra = count - l->n_wanted;
+    l->wanted = l->wanted_buf;
+    l->n_wanted = count;
+    return FDATA_OK;
 }
 
 /* The files whose partition values the filter does not select go before any request. */
@@ -568,6 +636,8 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
     FDATA_RETURN_IF(partitions_project(&l->parts, l->o.columns, l->o.num_columns, err));
     l->wanted = l->parts.file_columns;
     l->n_wanted = l->parts.n_file_columns;
+    if (l->o.filter && l->wanted)
+        FDATA_RETURN_IF(add_filter_columns(l, err));
     FDATA_RETURN_IF(open_all(l, err));
     FDATA_RETURN_IF(make_schema(l, err));
     if (l->ro.matrix)
