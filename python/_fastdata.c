@@ -174,7 +174,7 @@ static PyObject *table_column_names(TableObject *self, void *c) {
 
 /* What a load did, as Table.report shows it. */
 static PyObject *report_dict(const struct fdata_load_report *r) {
-    return Py_BuildValue("{s:n,s:L,s:i,s:L,s:K,s:K,s:d,s:d,s:d,s:d,s:d,s:d,s:K}", "files",
+    return Py_BuildValue("{s:n,s:L,s:i,s:L,s:K,s:K,s:d,s:d,s:d,s:d,s:d,s:d,s:K,s:n,s:K}", "files",
                          (Py_ssize_t)r->files, "rows", (long long)r->rows, "columns", r->columns,
                          "row_groups", (long long)r->row_groups, "bytes_fetched",
                          (unsigned long long)r->bytes_fetched, "bytes_decoded",
@@ -182,7 +182,9 @@ static PyObject *report_dict(const struct fdata_load_report *r) {
                          "first_batch_seconds", r->first_batch_seconds, "download_seconds",
                          r->download_seconds, "decode_seconds", r->decode_seconds,
                          "download_gbit_s", r->download_gbit_s, "decode_gb_s", r->decode_gb_s,
-                         "peak_bytes_held", (unsigned long long)r->peak_bytes_held);
+                         "peak_bytes_held", (unsigned long long)r->peak_bytes_held,
+                         "files_pruned", (Py_ssize_t)r->files_pruned, "bytes_skipped",
+                         (unsigned long long)r->bytes_skipped);
 }
 
 static PyObject *table_report(TableObject *self, void *c) {
@@ -703,6 +705,7 @@ static void print_progress(void *ctx, const struct fdata_load_report *r, size_t 
 struct load_args {
     const char **sources, **columns, **matrix_cols;
     size_t n;
+    fdata_filter *filter;
     struct fdata_s3_options s3;
     struct fdata_matrix m;
     struct fdata_load_options o;
@@ -711,6 +714,8 @@ struct load_args {
 static void load_args_free(struct load_args *a) {
     free(a->sources), free(a->columns), free(a->matrix_cols);
     a->sources = a->columns = a->matrix_cols = NULL;
+    fdata_filter_free(a->filter);
+    a->filter = NULL;
 }
 
 /* The reader's options named in the keyword dict (invalid_utf8, int96_unit) into *o. */
@@ -728,6 +733,33 @@ static int read_options_of(PyObject *kw, struct fdata_load_options *o) {
                      int96_unit);
         return 0;
     }
+    return 1;
+}
+
+/* The table's shape named in the keyword dict (partitioning, partition_types, schema,
+ * filters: the text form, Python turns pyarrow's DNF into it) into a->o; the parsed filter
+ * is a's until load_args_free. */
+static int table_options_of(PyObject *kw, struct load_args *a) {
+    const char *partitioning = NULL, *schema = NULL, *filters = NULL;
+    if (!opt_str(kw, "partitioning", &partitioning) || !opt_str(kw, "schema", &schema) ||
+        !opt_str(kw, "filters", &filters) || !opt_str(kw, "partition_types", &a->o.partition_types))
+        return 0;
+    a->o.schema = !schema || strcmp(schema, "union") == 0 ? FDATA_SCHEMA_UNION
+                  : strcmp(schema, "first") == 0 ? FDATA_SCHEMA_FIRST : -1;
+    a->o.partitioning = !partitioning ? FDATA_PARTITIONING_AUTO
+                        : strcmp(partitioning, "hive") == 0 ? FDATA_PARTITIONING_HIVE
+                        : strcmp(partitioning, "none") == 0 ? FDATA_PARTITIONING_NONE : -1;
+    if (a->o.schema < 0 || a->o.partitioning < 0) {
+        PyErr_Format(PyExc_ValueError, "schema is 'union' or 'first' and partitioning 'hive', "
+                     "'none' or None, not %s", a->o.schema < 0 ? schema : partitioning);
+        return 0;
+    }
+    struct fdata_error err = {0};
+    if (filters && fdata_filter_parse(filters, &a->filter, &err) != FDATA_OK) {
+        raise_error(FDATA_EINVAL, err.message, NULL);
+        return 0;
+    }
+    a->o.filter = a->filter;
     return 1;
 }
 
@@ -754,7 +786,8 @@ static int load_args_of(PyObject *src, PyObject *kw, struct load_args *a) {
           opt_bool(kw, "matrix_wide", &wide) &&
           opt_bool(kw, "matrix_fortran", &fortran) &&
           opt_bool(kw, "progress", &progress) &&
-          read_options_of(kw, &a->o))) {
+          read_options_of(kw, &a->o) &&
+          table_options_of(kw, a))) {
         load_args_free(a);
         return 0;
     }

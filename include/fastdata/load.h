@@ -3,11 +3,22 @@
  * table in memory, downloading and decoding at once.
  *
  * Sources: "s3://bucket/prefix/" (every object below it), "s3://bucket/dir/part-*" (a
- * glob on the last path segment: * ? [...]), "s3://bucket/key", a local directory (its
- * files, not recursive) or a local file.  Under a prefix or directory, names whose last
- * segment starts with '_' or '.' (_SUCCESS, .crc files) are skipped, as Spark and pyarrow
- * do; any other object must be Parquet, or the load fails naming it.  Files load in the
- * order given, each prefix or directory sorted by key.
+ * glob on the last path segment: * ? [...]), "s3://bucket/key", a local directory (every
+ * file below it, recursively) or a local file.  Under a prefix or directory, names with a
+ * segment (below the prefix) that starts with '_' or '.' (_SUCCESS, .crc files, _temporary/)
+ * are skipped, as Spark and pyarrow do; any other object must be Parquet, or the load fails
+ * naming it.  Files load in the order given, each prefix or directory sorted by key.
+ *
+ * Hive partitions: folders named key=value between a prefix (or directory) and its files
+ * become columns, after the files' columns or where opts->columns names them.  Values are
+ * URL-decoded (%XX); "__HIVE_DEFAULT_PARTITION__" and empty values are null.  Each key's
+ * type is the first of int64, float64, date32 (YYYY-MM-DD), timestamp[us] (YYYY-MM-DD
+ * HH:MM:SS[.ffffff], or 'T' between) and string (utf8) that all its values parse as, unless
+ * opts->partition_types gives it.  Partition columns are plain arrays, the value repeated on
+ * every row (strings are utf8, not dictionary-encoded, so that every consumer of the table
+ * reads them).  With FDATA_PARTITIONING_AUTO every file below a root must have the same keys
+ * in the same order (or none); otherwise the load fails naming two paths, before any data
+ * moves.  A key that is also a column of the files is an error.
  *
  * Pipeline: S3 objects are fetched in parallel (fdata_s3_get_many, ranged parts straight
  * into memory, the ranges of each row group apart) and each row group is decoded, its column
@@ -16,9 +27,16 @@
  * bytes waiting to be decoded.  Local files are mapped and decoded the same way.  A file's
  * compressed bytes are released as soon as it is decoded, so the table is never held twice.
  *
- * Every file must have the projected columns with the same Arrow types; columns are taken in
- * the order of opts->columns, or of the first file when none are named (so files whose
- * columns only differ in order load as one table).
+ * Schema drift: the table's columns are every file's, matched by name, in the order of
+ * opts->columns or of their first appearance (FDATA_SCHEMA_UNION), or the first file's
+ * (FDATA_SCHEMA_FIRST); a file that lacks one gives nulls (the column is then nullable), and
+ * a file reads only the projected columns it has.  A column whose types differ takes the
+ * type they all convert to without loss: int8/16/32 and uint8/16/32 -> int64, float32 ->
+ * float64, the finest unit of dates, times or timestamps (the same time zone), utf8 ->
+ * large_utf8, binary -> large_binary (under FDATA_SCHEMA_FIRST, the first file's type, if
+ * the others convert to it); nested columns must have equal types.  Any other difference
+ * fails before any data moves, naming the column, both types and two files; so does a
+ * projected column that no file has (FDATA_ENOTFOUND).
  *
  * Thread safety: fdata_load may run on several threads at once; a progress callback is
  * called on the calling thread.
@@ -54,6 +72,81 @@ struct fdata_load_report {
     double download_gbit_s, decode_gb_s;
     uint64_t peak_bytes_held;    /* the most downloaded bytes held at once not yet decoded
                                     (S3 sources; what memory_limit bounds) */
+    size_t files_pruned;         /* files the filter dropped by their partition values
+                                    (not counted in `files`; nothing of them was read) */
+    uint64_t bytes_skipped;      /* their sizes (as listed) */
+};
+
+/*
+ * Filters: a boolean expression over columns that selects the rows of a load.  The text
+ * form (fdata_filter_parse) is SQL-like:
+ *   expr := expr OR expr | expr AND expr | NOT expr | ( expr ) | predicate
+ *   predicate := column op literal | column [NOT] IN (literal, ...)
+ *              | column [NOT] BETWEEN literal AND literal | column IS [NOT] NULL
+ *   op := = | != | <> | < | <= | > | >=
+ *   literal := 12 | -1.5e3 | 'text' ('' is a quote) | DATE 'YYYY-MM-DD'
+ *            | TIMESTAMP 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+ * Columns are names ([A-Za-z_][A-Za-z0-9_]*, or "any text" in double quotes); keywords in
+ * any case.  Comparisons with a null are not true (the row is not selected), as in SQL.
+ * Columns are partition keys (see Hive partitions above) or top-level columns of the files
+ * of a number, string, binary, date or timestamp type.  The result is exact: a load first
+ * drops the files whose partition values cannot match, before any request for them (the
+ * table's schema is then made of the selected files'), then removes the rows that do not
+ * match after decoding.  Floats compare as DuckDB does (NaN above every number, equal to
+ * itself); strings by their bytes.  Columns the filter reads that opts->columns leaves out
+ * are read, then dropped.  No row group or page is skipped by statistics yet.
+ */
+typedef struct fdata_filter fdata_filter;
+
+enum fdata_filter_op {
+    FDATA_FILTER_EQ = 0, FDATA_FILTER_NE, FDATA_FILTER_LT, FDATA_FILTER_LE, FDATA_FILTER_GT,
+    FDATA_FILTER_GE,
+};
+
+/* A literal of a filter built from code. */
+enum fdata_value_type {
+    FDATA_VALUE_INT = 0,         /* i */
+    FDATA_VALUE_FLOAT,           /* f */
+    FDATA_VALUE_STRING,          /* s (NUL-terminated UTF-8; copied) */
+    FDATA_VALUE_DATE,            /* i: days since 1970-01-01 */
+    FDATA_VALUE_TIMESTAMP,       /* i: microseconds since 1970-01-01 00:00:00 */
+};
+struct fdata_value {
+    int type;                    /* enum fdata_value_type */
+    int64_t i;
+    double f;
+    const char *s;
+};
+
+/* Parses `text` into *out (the caller frees it with fdata_filter_free).  FDATA_EINVAL with
+ * a message naming the offending character by its position (1-based) and quoting the text
+ * from there: 'filter: expected a value at character 5 of "a > AND b" (at "AND b")'. */
+FDATA_API int fdata_filter_parse(const char *text, fdata_filter **out, struct fdata_error *err);
+/* Builders: each returns a new filter, or NULL when out of memory.  `column` and string
+ * values are copied; fdata_filter_and/or/not take their arguments over (freed on failure;
+ * NULL arguments give NULL). */
+FDATA_API fdata_filter *fdata_filter_compare(const char *column, int op, const struct fdata_value *v);
+FDATA_API fdata_filter *fdata_filter_in(const char *column, const struct fdata_value *values,
+                                        size_t n);
+FDATA_API fdata_filter *fdata_filter_is_null(const char *column, int is_not_null);
+FDATA_API fdata_filter *fdata_filter_and(fdata_filter *a, fdata_filter *b);
+FDATA_API fdata_filter *fdata_filter_or(fdata_filter *a, fdata_filter *b);
+FDATA_API fdata_filter *fdata_filter_not(fdata_filter *a);
+/* Frees a filter and its parts; NULL is a no-op.  A filter may be used by several loads at
+ * once (they only read it). */
+FDATA_API void fdata_filter_free(fdata_filter *f);
+
+/* What key=value folders mean (fdata_load_options.partitioning). */
+enum fdata_partitioning {
+    FDATA_PARTITIONING_AUTO = 0, /* Hive columns when the paths have key=value folders */
+    FDATA_PARTITIONING_HIVE = 1, /* the same, asked for by name */
+    FDATA_PARTITIONING_NONE = 2, /* folders are not columns */
+};
+
+/* The table's columns when the files' differ (fdata_load_options.schema). */
+enum fdata_schema_mode {
+    FDATA_SCHEMA_UNION = 0,      /* every file's columns, by name */
+    FDATA_SCHEMA_FIRST = 1,      /* the first file's columns and types */
 };
 
 /* Options; zero-initialise (0 / NULL = default). */
@@ -84,6 +177,18 @@ struct fdata_load_options {
     struct fdata_matrix *matrix;
     int invalid_utf8;            /* enum fdata_invalid_utf8 (fastdata/parquet.h); 0 = error */
     int int96_unit;              /* enum fdata_int96_unit (fastdata/parquet.h); 0 = us */
+    int partitioning;            /* enum fdata_partitioning; 0 = auto */
+    int schema;                  /* enum fdata_schema_mode; 0 = union */
+    /* Optional: only the rows it selects (see Filters above); the caller keeps it until
+     * the load (or stream) is done.  A filter that names a column the table does not have,
+     * or compares a column with a literal of another kind ('abc' with an int), fails
+     * before any data moves (FDATA_EINVAL); one on the files' columns excludes `matrix`
+     * (FDATA_EUNSUPPORTED). */
+    const fdata_filter *filter;
+    /* Types of partition keys, "key:type,..." with types int64, float64, date32, timestamp
+     * (microseconds) and string; NULL = inferred.  A value that does not parse as its key's
+     * type fails the load naming its path. */
+    const char *partition_types;
 };
 
 /*

@@ -19,6 +19,7 @@ PermissionDeniedError a PermissionError, ColumnNotFoundError a KeyError, Invalid
 a ValueError, TimedOutError a TimeoutError, OutOfMemoryError a MemoryError.
 """
 import contextlib
+import datetime
 import glob
 import os
 import sys
@@ -311,11 +312,55 @@ def _local_sources(sources):
     return out
 
 
+def _filter_literal(v):
+    if isinstance(v, str):
+        return "'%s'" % v.replace("'", "''")
+    if isinstance(v, datetime.datetime):
+        return "TIMESTAMP '%s'" % v.isoformat(sep=" ")
+    if isinstance(v, datetime.date):
+        return "DATE '%s'" % v.isoformat()
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return repr(v)
+    raise TypeError("filters: %r is not a str, int, float, date or datetime" % (v,))
+
+
+def _filter_term(term):
+    column, op, value = term
+    if '"' in column:
+        raise InvalidArgumentError("filters: a column name with '\"' is not supported: %r" % column)
+    op = op.lower()
+    if op in ("in", "not in"):
+        return '"%s" %s (%s)' % (column, op.upper(), ", ".join(_filter_literal(v) for v in value))
+    ops = {"=": "=", "==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+    if op not in ops:
+        raise InvalidArgumentError("filters: %r is not one of = == != < <= > >= in, not in" % op)
+    return '"%s" %s %s' % (column, ops[op], _filter_literal(value))
+
+
+def _filter_text(filters):
+    """The CLI's filter text of a str (as it is) or of pyarrow's DNF list form."""
+    if filters is None or isinstance(filters, str):
+        return filters
+    filters = list(filters)
+    if not filters:
+        raise InvalidArgumentError("filters: an empty list")
+    ors = filters if isinstance(filters[0], list) else [filters]
+    return " OR ".join("(%s)" % " AND ".join(_filter_term(t) for t in conj) for conj in ors)
+
+
+def _partition_types(types):
+    """{"k": "int64"} or "k:int64,..." as the library's "k:type,..." string."""
+    if types is None or isinstance(types, str):
+        return types
+    return ",".join("%s:%s" % (k, v) for k, v in dict(types).items())
+
+
 def load(sources, columns=None, threads=None, connections=None, memory_limit=None,
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
          matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
          retries=None, stall_timeout=None, no_checksums=False, path_style=False, timeout=None,
-         invalid_utf8="error", int96_unit="us"):
+         invalid_utf8="error", int96_unit="us", partitioning=None, partition_types=None,
+         schema="union", filters=None):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories, files or globs (a str, an os.PathLike or a list of
     them).  Downloads in parallel and decodes on all cores while the bytes arrive; the GIL is
@@ -347,7 +392,23 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     naming the column, row and byte), "binary" (such columns come as binary) or "replace"
     (U+FFFD).  int96_unit: INT96 timestamps as timestamp[s|ms|us|ns] ("us": every year
     Spark, Hive and Impala write fits; "ns" holds only 1677-2262); a value that does not fit
-    raises fastdata.Error.  Both as the CLI's --invalid-utf8 and --int96-unit."""
+    raises fastdata.Error.  Both as the CLI's --invalid-utf8 and --int96-unit.
+
+    partitioning: "hive" (key=value folders below a prefix or directory become columns: the
+    default when every file has the same keys), "none" (they do not), or None (auto).
+    partition_types: {"key": "int64" | "float64" | "date32" | "timestamp" | "string"} or the
+    CLI's "key:type,..." string (default: inferred from the values).
+
+    schema: "union" (every file's columns by name; nulls where a file lacks one; types widened
+    without loss: int8/16/32 -> int64, float32 -> float64, finer time units, large strings)
+    or "first" (the first file's columns and types).
+
+    filters: the rows to keep, as the CLI's --filter text ("day >= DATE '2024-01-01' AND
+    region IN ('eu', 'us')") or pyarrow's DNF form: a list of (column, op, value) tuples
+    (AND), or a list of such lists (OR of them); ops = == != < <= > >= in "not in".  Files
+    whose partition values cannot match are never read; the other rows are removed after
+    decoding.  A filter that does not parse raises InvalidArgumentError (a ValueError); one
+    naming a missing column, ColumnNotFoundError."""
     return Table(*_load(*_load_args(**locals())))
 
 
@@ -370,7 +431,9 @@ def _load_args(sources, columns, matrix, matrix_dtype, matrix_order, progress, t
                    threads=_count("threads", threads),
                    connections=_count("connections", connections),
                    memory_limit=_count("memory_limit", memory_limit),
-                   part_size=_count("part_size", part_size))
+                   part_size=_count("part_size", part_size),
+                   partition_types=_partition_types(options.get("partition_types")),
+                   filters=_filter_text(options.get("filters")))
     return _local_sources(sources), options
 
 
@@ -426,7 +489,8 @@ def load_stream(sources, columns=None, threads=None, connections=None, memory_li
                 part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
                 progress=None, target_gbps=None, retries=None, stall_timeout=None,
                 no_checksums=False, path_style=False, timeout=None, invalid_utf8="error",
-                int96_unit="us"):
+                int96_unit="us", partitioning=None, partition_types=None, schema="union",
+                filters=None):
     """load() as a stream of record batches (a LoadStream), each handed over as soon as it
     and all before it are decoded: for tables larger than memory.  The listing and the
     footers are read before this returns (their errors are raised here); a later failure is

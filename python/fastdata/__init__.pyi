@@ -1,6 +1,6 @@
 # Type stubs of the fastdata package (PEP 561: py.typed beside them).
 import os
-from typing import Any, Iterator, Literal, Optional, Sequence, Union, overload
+from typing import Any, Iterator, Literal, Mapping, Optional, Sequence, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -91,7 +91,11 @@ def load(sources: Sources, columns: Optional[Columns] = ..., threads: Optional[i
          stall_timeout: Optional[int] = ..., no_checksums: bool = ...,
          path_style: bool = ..., timeout: Optional[float] = ...,
          invalid_utf8: Literal["error", "binary", "replace"] = ...,
-         int96_unit: Literal["s", "ms", "us", "ns"] = ...) -> Table: ...
+         int96_unit: Literal["s", "ms", "us", "ns"] = ...,
+         partitioning: Optional[Literal["hive", "none"]] = ...,
+         partition_types: Union[None, str, Mapping[str, str]] = ...,
+         schema: Literal["union", "first"] = ...,
+         filters: Union[None, str, Sequence[Any]] = ...) -> Table: ...
 
 def load_stream(sources: Sources, columns: Optional[Columns] = ...,
                 threads: Optional[int] = ..., connections: Optional[int] = ...,
@@ -103,7 +107,11 @@ def load_stream(sources: Sources, columns: Optional[Columns] = ...,
                 no_checksums: bool = ..., path_style: bool = ...,
                 timeout: Optional[float] = ...,
                 invalid_utf8: Literal["error", "binary", "replace"] = ...,
-                int96_unit: Literal["s", "ms", "us", "ns"] = ...) -> LoadStream: ...
+                int96_unit: Literal["s", "ms", "us", "ns"] = ...,
+                partitioning: Optional[Literal["hive", "none"]] = ...,
+                partition_types: Union[None, str, Mapping[str, str]] = ...,
+                schema: Literal["union", "first"] = ...,
+                filters: Union[None, str, Sequence[Any]] = ...) -> LoadStream: ...
 
 class S3Object:
     url: str

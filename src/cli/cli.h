@@ -52,6 +52,29 @@ extern const char cli_read_usage[];
 int cli_read_option(int c, const char *arg, int *invalid_utf8, int *int96_unit);
 
 extern const char cli_s3_usage[];
+
+struct fdata_load_options;
+/* getopt_long entries and usage lines of the options that shape a load's table (codes
+ * 1110..1113): --partitioning, --partition-types, --schema, --filter. */
+#define CLI_PARTITION_LONGOPTS                                                       \
+    {"partitioning", required_argument, NULL, 1110},                                 \
+    {"partition-types", required_argument, NULL, 1111},                              \
+    {"schema", required_argument, NULL, 1112},                                       \
+    {"filter", required_argument, NULL, 1113}
+#define CLI_PARTITION_USAGE                                                                   \
+    "  --partitioning P  hive: key=value folders become columns (the default when every\n"   \
+    "                    file has the same keys); none: they do not\n"                       \
+    "  --partition-types k:type,...  a key's type: int64, float64, date32, timestamp or\n"   \
+    "                    string (default: inferred from the values)\n"                       \
+    "  --schema S        union (default): every file's columns by name, nulls where a file\n" \
+    "                    has none, types widened without loss; first: the first file's\n"    \
+    "  --filter EXPR     only the rows EXPR selects, e.g. \"day >= DATE '2024-01-01' AND\n"  \
+    "                    region IN ('eu', 'us')\" (= != < <= > >= IN BETWEEN IS NULL AND OR\n" \
+    "                    NOT); files whose partition values cannot match are never read"
+/* Applies one of them: 1 when `c` was one, 0 when not, negative after an error message. */
+int cli_partition_option(int c, const char *arg, struct fdata_load_options *o);
+/* Frees what they allocated (the parsed filter). */
+void cli_table_options_free(struct fdata_load_options *o);
 /* Applies an S3 option: 1 when `c` was one, 0 when not, negative after an error message. */
 int cli_s3_option(int c, const char *arg, struct fdata_s3_options *o);
 int cli_is_s3(const char *path);

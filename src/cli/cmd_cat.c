@@ -3,19 +3,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "fastdata/load.h"
 #include "fastdata/parquet.h"
 #include "cli.h"
 
 static const char cat_usage[] =
-    "usage: fastdata cat FILE|s3://bucket/key [--columns a,b.c] [--limit N] [--format jsonl|csv]\n"
-    "                    [--threads N] [--invalid-utf8 M] [--int96-unit U] [S3 options]\n"
+    "usage: fastdata cat FILE|DIR|s3://bucket/key|s3://bucket/prefix/ [--columns a,b.c]\n"
+    "                    [--limit N] [--format jsonl|csv] [--threads N] [--partitioning hive|none]\n"
+    "                    [--partition-types k:type,...] [--schema union|first]\n"
+    "                    [--invalid-utf8 M] [--int96-unit U] [S3 options]\n"
     "\n"
-    "Prints the rows of a Parquet file, row group by row group.\n"
+    "Prints the rows of a Parquet file, row group by row group; of a directory, prefix or glob,\n"
+    "the rows of the table fastdata load makes of it (partitions, schema drift).\n"
     "  --columns a,b   only these columns (top-level names, or paths into structs, lists and\n"
     "                  maps such as s.c.y), in this order\n"
     "  --limit N       stop after N rows\n"
     "  --format F      jsonl (default; the row-dump format) or csv (RFC 4180 with a header)\n"
     "  --threads N     decoding threads (default: all cores)\n"
+    CLI_PARTITION_USAGE "\n"
     "Exit status 0 on success; on error a one-line message on stderr and status 1 (rows\n"
     "already printed are then followed by nothing more).\n";
 
@@ -28,6 +34,7 @@ struct cat_options {
     int threads;
     int invalid_utf8, int96_unit;
     struct fdata_s3_options s3;
+    struct fdata_load_options load; /* partitions and schema, for a table */
 };
 
 int cli_split_columns(char *list, char ***out, size_t *n) {
@@ -63,7 +70,8 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
         {"columns", required_argument, NULL, 'c'}, {"limit", required_argument, NULL, 'n'},
         {"format", required_argument, NULL, 'f'},  {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},          CLI_S3_LONGOPTS,
-        CLI_READ_LONGOPTS,                         {NULL, 0, NULL, 0},
+        CLI_READ_LONGOPTS,                         CLI_PARTITION_LONGOPTS,
+        {NULL, 0, NULL, 0},
     };
     int c;
     char *end;
@@ -72,9 +80,10 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
     while ((c = getopt_long(argc, argv, "c:n:f:t:h", longopts, NULL)) != -1) {
         int s3 = cli_s3_option(c, optarg, &o->s3);
         int read = s3 ? 0 : cli_read_option(c, optarg, &o->invalid_utf8, &o->int96_unit);
-        if (s3 < 0 || read < 0)
+        int table = s3 || read ? 0 : cli_partition_option(c, optarg, &o->load);
+        if (s3 < 0 || read < 0 || table < 0)
             return 1;
-        if (s3 > 0 || read > 0)
+        if (s3 > 0 || read > 0 || table > 0)
             continue;
         switch (c) {
         case 'c':
@@ -146,11 +155,49 @@ static int print_stream(struct ArrowArrayStream *stream, const struct cat_option
     return status == FDATA_OK ? 0 : cli_fail("%s", err.message);
 }
 
+/* Whether the path names many files: a directory, an s3:// prefix or glob. */
+static int is_table(const char *path) {
+    struct stat st;
+    if (!cli_is_s3(path))
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    const char *last = strrchr(path + 5, '/');
+    return path[strlen(path) - 1] == '/' || (last && strpbrk(last, "*?["));
+}
+
+/* The table's rows, through the load stream. */
+static int cat_table(struct cat_options *o) {
+    struct fdata_load_options lo = o->load;
+    lo.columns = (const char *const *)o->columns;
+    lo.num_columns = o->num_columns;
+    lo.threads = o->threads;
+    lo.invalid_utf8 = o->invalid_utf8;
+    lo.int96_unit = o->int96_unit;
+    lo.s3 = &o->s3;
+    struct ArrowArrayStream stream;
+    struct fdata_error err = {0};
+    int rc = fdata_load_stream(&o->path, 1, &lo, &stream, NULL, &err) == FDATA_OK
+                 ? print_stream(&stream, o) : cli_fail("%s", err.message);
+    if (stream.release)
+        stream.release(&stream);
+    free(o->columns);
+    cli_table_options_free(&o->load);
+    return rc;
+}
+
 int cmd_cat(int argc, char **argv) {
     struct cat_options o;
     if (parse_cat_args(argc, argv, &o) != 0) {
         free(o.columns);
+        cli_table_options_free(&o.load);
         return 1;
+    }
+    if (is_table(o.path))
+        return cat_table(&o);
+    if (o.load.filter || o.load.partition_types || o.load.partitioning || o.load.schema) {
+        cli_table_options_free(&o.load);
+        free(o.columns);
+        return cli_fail("--filter, --partitioning, --partition-types and --schema apply to a "
+                        "directory, prefix or glob, not to one file");
     }
     struct fdata_error err = {0};
     struct fdata_parquet_read_options ro = {

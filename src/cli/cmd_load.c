@@ -14,11 +14,13 @@ static const char load_usage[] =
     "usage: fastdata load SOURCE... [--columns a,b] [--threads N] [--connections N]\n"
     "                     [--part-size MIB] [--memory-limit MIB] [--to DIR] [--json]\n"
     "                     [--matrix a,b [--matrix-dtype float32|float64] [--matrix-order F|C]\n"
-    "                      [--matrix-out FILE.npy]] [--invalid-utf8 M] [--int96-unit U]\n"
-    "                     [S3 options]\n"
+    "                      [--matrix-out FILE.npy]] [--partitioning hive|none]\n"
+    "                     [--partition-types k:type,...] [--schema union|first]\n"
+    "                     [--invalid-utf8 M] [--int96-unit U] [S3 options]\n"
     "Loads Parquet files into one Arrow table in memory and reports what it took. SOURCE is\n"
     "s3://bucket/prefix/ (every object below), s3://bucket/dir/part-* (a glob), s3://bucket/key,\n"
-    "a local directory or a file; names starting with '_' or '.' under a prefix are skipped.\n"
+    "a local directory (recursively) or a file; names starting with '_' or '.' under a prefix\n"
+    "are skipped. key=value folders become columns (Hive partitions).\n"
     "  --columns a,b     only these columns (names or paths, as in cat)\n"
     "  --threads N       decoding threads (default: all cores)\n"
     "  --connections N   concurrent S3 requests (default: from --target-gbps, 16)\n"
@@ -31,7 +33,8 @@ static const char load_usage[] =
     "                    decoders (nulls as NaN; the columns leave the table)\n"
     "  --matrix-dtype T  float32 (default) or float64\n"
     "  --matrix-order O  F (column-major, default) or C (row-major)\n"
-    "  --matrix-out FILE the matrix as a NumPy .npy file (numpy.load reads it)";
+    "  --matrix-out FILE the matrix as a NumPy .npy file (numpy.load reads it)\n"
+    CLI_PARTITION_USAGE;
 
 static volatile int cancelled;
 
@@ -84,12 +87,13 @@ static void print_report(const struct fdata_load_report *r, const struct fdata_m
                "\"first_batch_seconds\": %.6f, \"download_seconds\": %.6f, "
                "\"decode_seconds\": %.6f, \"download_gbit_s\": %.3f, \"decode_gb_s\": %.3f, "
                "\"peak_rss_bytes\": %ld, \"peak_bytes_held\": %llu, \"matrix_rows\": %lld, "
-               "\"matrix_columns\": %zu}\n",
+               "\"matrix_columns\": %zu, \"files_pruned\": %zu, \"bytes_skipped\": %llu}\n",
                r->files, (long long)r->rows, r->columns,
                (long long)r->row_groups, (unsigned long long)r->bytes_fetched,
                (unsigned long long)r->bytes_decoded, r->seconds, r->first_batch_seconds,
                r->download_seconds, r->decode_seconds, r->download_gbit_s, r->decode_gb_s, rss,
-               (unsigned long long)r->peak_bytes_held, mrows, mcols);
+               (unsigned long long)r->peak_bytes_held, mrows, mcols, r->files_pruned,
+               (unsigned long long)r->bytes_skipped);
         return;
     }
 
@@ -102,6 +106,9 @@ static void print_report(const struct fdata_load_report *r, const struct fdata_m
            (unsigned long long)r->bytes_fetched, (double)r->bytes_decoded / 1e6,
            r->first_batch_seconds, r->download_seconds, r->download_gbit_s, r->decode_seconds,
            r->decode_gb_s, r->seconds, (double)rss / 1e6);
+    if (r->files_pruned)
+        printf("pruned         %zu files (%.1f MB) by the filter, never read\n", r->files_pruned,
+               (double)r->bytes_skipped / 1e6);
     if (m)
         printf("matrix         %lld x %zu %s, %s order\n", mrows, mcols,
                m->dtype == FDATA_MATRIX_FLOAT32 ? "float32" : "float64",
@@ -156,7 +163,8 @@ int cmd_load(int argc, char **argv) {
         {"matrix-dtype", required_argument, NULL, 'D'},
         {"matrix-order", required_argument, NULL, 'O'},
         {"matrix-out", required_argument, NULL, 'X'},
-        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, CLI_READ_LONGOPTS, {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, CLI_READ_LONGOPTS,
+        CLI_PARTITION_LONGOPTS, {NULL, 0, NULL, 0},
     };
     struct matrix_request mq = {.m = {.dtype = FDATA_MATRIX_FLOAT32,
                                       .order = FDATA_MATRIX_COLUMN_MAJOR}};
@@ -170,6 +178,8 @@ int cmd_load(int argc, char **argv) {
         int s = cli_s3_option(c, optarg, &s3);
         if (s == 0)
             s = cli_read_option(c, optarg, &o.invalid_utf8, &o.int96_unit);
+        if (s == 0)
+            s = cli_partition_option(c, optarg, &o);
         if (s != 0) {
             rc = s < 0;
         } else if (c == 'h') {
@@ -211,6 +221,7 @@ int cmd_load(int argc, char **argv) {
     if (rc != 0) {
         free(columns);
         free(mq.columns);
+        cli_table_options_free(&o);
         return rc;
     }
     o.matrix = mq.columns ? &mq.m : NULL;
@@ -228,6 +239,7 @@ int cmd_load(int argc, char **argv) {
         fputc('\n', stderr);
     free(columns);
     free(mq.columns);
+    cli_table_options_free(&o);
     if (status != FDATA_OK)
         return cli_fail("%s", err.message);
     rc = o.matrix && mq.out ? write_npy(o.matrix, mq.out) : 0;

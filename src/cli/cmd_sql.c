@@ -14,13 +14,14 @@
 #include "cli.h"
 
 static const char sql_usage[] =
-    "usage: fastdata sql SOURCE... \"QUERY\" [--columns a,b] [--threads N] [--invalid-utf8 M]\n"
-    "                    [--int96-unit U] [S3 options]\n"
+    "usage: fastdata sql SOURCE... \"QUERY\" [--columns a,b] [--threads N]\n"
+    "                    [--partitioning hive|none] [--partition-types k:type,...]\n"
+    "                    [--schema union|first] [--invalid-utf8 M] [--int96-unit U] [S3 options]\n"
     "Loads the sources (as fastdata load does) and runs QUERY in DuckDB over the table, named t\n"
     "(handed over through the Arrow C stream); prints the result as CSV with a header line.\n"
     "DuckDB's library is\n"
     "loaded at run time: $FDATA_LIBDUCKDB, else libduckdb.so on the library path, else the copy\n"
-    "scripts/install-duckdb.sh puts in build/duckdb/.";
+    "scripts/install-duckdb.sh puts in build/duckdb/.\n" CLI_PARTITION_USAGE;
 
 /* DuckDB's C API (duckdb.h), the part used here. */
 typedef void *duckdb_database, *duckdb_connection;
@@ -168,7 +169,8 @@ static int run_query(struct duckdb_api *d, struct ArrowArrayStream *table, const
 int cmd_sql(int argc, char **argv) {
     static const struct option longopts[] = {
         {"columns", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, CLI_READ_LONGOPTS, {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, CLI_READ_LONGOPTS,
+        CLI_PARTITION_LONGOPTS, {NULL, 0, NULL, 0},
     };
     struct fdata_s3_options s3 = {0};
     struct fdata_load_options o = {.s3 = &s3};
@@ -178,6 +180,8 @@ int cmd_sql(int argc, char **argv) {
         int s = cli_s3_option(c, optarg, &s3);
         if (s == 0)
             s = cli_read_option(c, optarg, &o.invalid_utf8, &o.int96_unit);
+        if (s == 0)
+            s = cli_partition_option(c, optarg, &o);
         if (s)
             rc = s < 0;
         else if (c == 'h')
@@ -207,6 +211,7 @@ int cmd_sql(int argc, char **argv) {
         rc = run_query(&d, table, argv[argc - 1]);
     if (table && table->release) /* not taken by DuckDB */
         table->release(table);
+    cli_table_options_free(&o);
     free(table);
     free(columns);
     if (d.lib)

@@ -15,8 +15,12 @@
 #include "fastdata/load.h"
 #include "fastdata/parquet.h"
 #include "../arrow/build.h"
+#include "../arrow/filter_rows.h"
 #include "../common/common.h"
 #include "../parquet/reader.h"
+#include "drift.h"
+#include "filter.h"
+#include "partitions.h"
 #include "remote.h"
 #include "sources.h"
 #include "../arrow/table_stream.h"
@@ -26,7 +30,7 @@ enum slot_state { WAITING, DECODING, DECODED, DONE };
 struct slot {
     fdata_parquet_file *pq;       /* footer read; until decoded */
     long remote;                  /* index in loader.remote, or -1 for a local file */
-    long *pos;                    /* the table's column c is this file's pos[c] */
+    struct drift_file drift;      /* its projection, and how its columns make the table's */
     struct ArrowArray *batches;   /* [count]: one per row group */
     int count, taken;
     int decoded;                  /* row groups decoded (the first ones) */
@@ -42,7 +46,15 @@ struct loader {
     struct fdata_parquet_read_options ro;
     struct load_files files;
     struct slot *slots;
+    struct partitions parts;      /* key=value folders as columns */
+    const char **wanted;          /* the files' projection (NULL: every column) */
+    size_t n_wanted;
+    char *seen;                   /* [n_wanted]: a file has it */
+    const char **wanted_buf;      /* owned: the caller's columns and the filter's others */
+    size_t n_extra;               /* the files' last columns, read only for the filter */
+    struct ArrowSchema first_columns; /* with schema 'first' and no projection: file 0's */
     struct ArrowSchema schema;    /* the table's */
+    struct ArrowSchema files_schema; /* its columns from the files (before the partitions) */
     size_t limit;
     fdata_s3_client *s3;
     fdata_s3_budget *budget;
@@ -124,6 +136,35 @@ static void *download(void *arg) {
 
 /* ---- decoding (the decode thread) ---- */
 
+/* The rows of a batch of file i (the files' columns) that the filter selects; then the
+ * columns read only for it go. */
+static int filter_batch(struct loader *l, size_t i, struct ArrowArray *batch,
+                        struct fdata_error *err) {
+    uint8_t *keep = malloc((size_t)batch->length + 1);
+    if (!keep)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    filter_rows(l->o.filter, &l->parts, i, &l->files_schema, batch, keep);
+    int64_t kept = 0;
+    for (int64_t r = 0; r < batch->length; r++)
+        kept += keep[r];
+    int status = FDATA_OK;
+    if (kept < batch->length) {
+        struct ArrowArray rows;
+        status = fdata_array_filter(&l->files_schema, batch, keep, &rows);
+        batch->release(batch);
+        if (status == FDATA_OK)
+            *batch = rows;
+        else
+            fdata_set_error(err, status, "cannot filter the rows (%s)",
+                            status == FDATA_ENOMEM ? "out of memory" : "a column of a type "
+                            "filters cannot select rows of");
+    }
+    free(keep);
+    if (status == FDATA_OK && l->n_extra)
+        status = drift_batch_prefix(batch, (size_t)l->files_schema.n_children - l->n_extra, err);
+    return status;
+}
+
 /* Decodes row groups [from, from + n) of a slot, their columns put in the table's order. */
 static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
                              struct fdata_error *err) {
@@ -131,30 +172,27 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
     if (from == 0 && s->remote >= 0)
         status = remote_check_magic(&l->remote[s->remote], err);
     struct fdata_parquet_read_options ro = l->ro;
+    ro.columns = s->drift.names;
+    ro.num_columns = s->drift.n_names;
     ro.matrix_row = s->matrix_row;
     for (int b = 0; b < from; b++)
         ro.matrix_row += fdata_parquet_row_group_num_rows(s->pq, b);
     if (status == FDATA_OK)
         status = pq_read_row_groups(s->pq, from, n, &ro, l->pages, s->batches + from, err);
-    if (status != FDATA_OK)
-        return status;
-    size_t width = (size_t)l->schema.n_children;
-    struct ArrowArray **moved = s->pos ? malloc(width * sizeof *moved + 1) : NULL;
-    if (s->pos && !moved)
-        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     uint64_t bytes = 0;
-    for (int b = from; b < from + n; b++) {
-        struct ArrowArray **kids = s->batches[b].children;
-        for (size_t c = 0; moved && c < width; c++)
-            moved[c] = kids[s->pos[c]];
-        if (moved)
-            memcpy(kids, moved, width * sizeof *kids);
-        bytes += fdata_array_bytes(&l->schema, &s->batches[b]);
-        s->rows += s->batches[b].length;
+    for (int b = from; b < from + n && status == FDATA_OK; b++) {
+        status = drift_batch(&l->files_schema, &s->drift, &s->batches[b], err);
+        if (status == FDATA_OK && l->o.filter)
+            status = filter_batch(l, (size_t)(s - l->slots), &s->batches[b], err);
+        if (status == FDATA_OK)
+            status = partitions_batch(&l->parts, (size_t)(s - l->slots), &s->batches[b], err);
+        if (status == FDATA_OK) {
+            bytes += fdata_array_bytes(&l->schema, &s->batches[b]);
+            s->rows += s->batches[b].length;
+        }
     }
     s->bytes += bytes;
-    free(moved);
-    return FDATA_OK;
+    return status;
 }
 
 /* Under the lock: how many row groups of a slot, from its first undecoded one, have their
@@ -249,69 +287,32 @@ static void *decode(void *arg) {
 
 /* ---- opening: every footer, one schema (the caller's thread) ---- */
 
-/* Whether two fields have the same Arrow type (format, extension, children by name and
- * type); nullability may differ. */
-static int same_type(const struct ArrowSchema *a, const struct ArrowSchema *b) {
-    char ea[256], eb[256];
-    fdata_schema_extension(a, ea, sizeof ea);
-    fdata_schema_extension(b, eb, sizeof eb);
-    if (strcmp(a->format, b->format) != 0 || strcmp(ea, eb) != 0 || a->n_children != b->n_children)
-        return 0;
-    for (int64_t i = 0; i < a->n_children; i++)
-        if (strcmp(a->children[i]->name, b->children[i]->name) != 0 ||
-            !same_type(a->children[i], b->children[i]))
-            return 0;
-    return 1;
+/* The files' projection: the caller's (its partition keys aside), or with schema 'first'
+ * and none named, the first file's columns. */
+static int wanted_columns(struct loader *l, fdata_parquet_file *first, struct fdata_error *err) {
+    if (l->wanted || l->o.schema != FDATA_SCHEMA_FIRST || l->parts.file_columns)
+        return FDATA_OK;
+    return drift_column_names(first, &l->first_columns, &l->wanted, &l->n_wanted, err);
 }
 
-/* "w:16 (arrow.uuid)": a field's format and extension, for messages. */
-static const char *describe(const struct ArrowSchema *s, char *buf, size_t size) {
-    char ext[256];
-    fdata_schema_extension(s, ext, sizeof ext);
-    snprintf(buf, size, "%s%s%s%s", s->format, ext[0] ? " (" : "", ext, ext[0] ? ")" : "");
-    return buf;
-}
-
-static long child_named(const struct ArrowSchema *s, const char *name) {
-    for (int64_t i = 0; i < s->n_children; i++)
-        if (strcmp(s->children[i]->name, name) == 0)
-            return (long)i;
-    return -1;
-}
-
-/* Maps file i's columns (schema `own`) onto the table's, or says how they differ.  A column
- * nullable in any file is nullable in the table. */
-static int conform(struct loader *l, size_t i, const struct ArrowSchema *own,
-                   struct fdata_error *err) {
-    struct ArrowSchema *ref = &l->schema;
-    const char *name = l->files.items[i].name, *first = l->files.items[0].name;
-    if (own->n_children != ref->n_children)
-        return fdata_set_error(err, FDATA_EINVAL, "%s has %lld columns, %s has %lld: the files "
-                               "of one load must have the same columns", name,
-                               (long long)own->n_children, first, (long long)ref->n_children);
-    long *pos = calloc((size_t)ref->n_children + 1, sizeof *pos);
-    if (!pos)
+/* File i's projection, from its footer. */
+static int project_file(struct loader *l, size_t i, fdata_parquet_file *pq,
+                        struct fdata_error *err) {
+    fdata_parquet_file *first = i == 0 ? pq : l->slots[0].pq ? l->slots[0].pq : l->remote[0].pq;
+    FDATA_RETURN_IF(wanted_columns(l, first, err));
+    if (l->wanted && !l->seen && !(l->seen = calloc(l->n_wanted + 1, 1)))
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    int identity = 1;
-    char a[320], b[320];
-    for (int64_t c = 0; c < ref->n_children; c++) {
-        const struct ArrowSchema *want = ref->children[c];
-        long p = pos[c] = child_named(own, want->name);
-        if (p < 0 || !same_type(own->children[p], want)) {
-            free(pos);
-            return p < 0 ? fdata_set_error(err, FDATA_EINVAL, "%s has no column '%s' (%s has)",
-                                           name, want->name, first)
-                         : fdata_set_error(err, FDATA_EINVAL, "column '%s' is %s in %s but %s "
-                                           "in %s", want->name, describe(own->children[p], a,
-                                           sizeof a), name, describe(want, b, sizeof b), first);
-        }
-        ref->children[c]->flags |= own->children[p]->flags & ARROW_FLAG_NULLABLE;
-        identity &= p == c;
-    }
-    if (identity)
-        free(pos);
-    else
-        l->slots[i].pos = pos;
+    return drift_project(pq, l->wanted, l->n_wanted, l->seen, &l->slots[i].drift, err);
+}
+
+/* remote_open's hook: an S3 file's projection, before its ranges are planned. */
+static int project_remote(void *ctx, struct remote_file *f, struct fdata_parquet_read_options *ro,
+                          struct fdata_error *err) {
+    struct loader *l = ctx;
+    size_t i = l->file_of[f - l->remote];
+    FDATA_RETURN_IF(project_file(l, i, f->pq, err));
+    ro->columns = l->slots[i].drift.names;
+    ro->num_columns = l->slots[i].drift.n_names;
     return FDATA_OK;
 }
 
@@ -331,6 +332,8 @@ static int open_all(struct loader *l, struct fdata_error *err) {
             FDATA_RETURN_IF(fdata_parquet_open_path(l->files.items[i].name, &s->pq, err));
         } else {
             l->remote[k].url = l->files.items[i].name;
+            l->remote[k].project = project_remote;
+            l->remote[k].project_ctx = l;
             l->file_of[k++] = i;
         }
     }
@@ -342,6 +345,17 @@ static int open_all(struct loader *l, struct fdata_error *err) {
         l->slots[l->file_of[k]].pq = l->remote[k].pq;
         l->rep.bytes_fetched += (uint64_t)l->remote[k].footer_bytes;
     }
+    for (size_t i = 0; i < l->files.count; i++)
+        if (!l->files.items[i].is_s3)
+            FDATA_RETURN_IF(project_file(l, i, l->slots[i].pq, err));
+    for (size_t i = 0; i < l->n_wanted; i++)
+        if (!l->seen[i])
+            return fdata_set_error(err, FDATA_ENOTFOUND, "no file has column '%s' (%s has "
+                                   "not)", l->wanted[i], l->files.items[0].name);
+    for (size_t i = 0; l->wanted && i < l->files.count; i++)
+        if (l->slots[i].drift.n_names == 0) /* an empty projection would read every column */
+            return fdata_set_error(err, FDATA_EUNSUPPORTED, "%s has none of the columns asked "
+                                   "for: a file must have one of them", l->files.items[i].name);
     for (size_t i = 0; i < l->files.count; i++) { /* a batch and a counter per row group */
         struct slot *s = &l->slots[i];
         s->count = fdata_parquet_num_row_groups(s->pq);
@@ -361,7 +375,10 @@ static int count_local_reads(struct loader *l, struct fdata_error *err) {
         size_t n;
         if (l->slots[i].remote >= 0)
             continue;
-        FDATA_RETURN_IF(fdata_parquet_read_ranges(l->slots[i].pq, &l->ro, 0, &r, &n, err));
+        struct fdata_parquet_read_options ro = l->ro;
+        ro.columns = l->slots[i].drift.names; /* this file's own columns (schema drift) */
+        ro.num_columns = l->slots[i].drift.n_names;
+        FDATA_RETURN_IF(fdata_parquet_read_ranges(l->slots[i].pq, &ro, 0, &r, &n, err));
         l->rep.bytes_fetched += (uint64_t)fdata_parquet_footer_size(l->slots[i].pq);
         for (size_t k = 0; k < n; k++)
             l->rep.bytes_fetched += (uint64_t)r[k].length;
@@ -370,19 +387,47 @@ static int count_local_reads(struct loader *l, struct fdata_error *err) {
     return FDATA_OK;
 }
 
-/* The table's schema: file 0's, every other file conformed to it. */
+/* The table's schema: the files' columns unified, then the partitions placed. */
 static int make_schema(struct loader *l, struct fdata_error *err) {
-    FDATA_RETURN_IF(fdata_parquet_get_schema(l->slots[0].pq, &l->ro, &l->schema, err));
-    int status = FDATA_OK;
-    for (size_t i = 1; i < l->files.count && status == FDATA_OK; i++) {
-        struct ArrowSchema own;
-        status = fdata_parquet_get_schema(l->slots[i].pq, &l->ro, &own, err);
-        if (status == FDATA_OK) {
-            status = conform(l, i, &own, err);
-            own.release(&own);
-        }
+    size_t n = l->files.count;
+    const char **names = malloc((n + 1) * sizeof *names);
+    struct drift_file **files = malloc((n + 1) * sizeof *files);
+    int status = names && files ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (l->o.schema != FDATA_SCHEMA_UNION && l->o.schema != FDATA_SCHEMA_FIRST)
+        status = fdata_set_error(err, FDATA_EINVAL, "schema %d is not one of union, first",
+                                 l->o.schema);
+    for (size_t i = 0; i < n && status == FDATA_OK; i++) {
+        struct fdata_parquet_read_options ro = l->ro;
+        ro.columns = l->slots[i].drift.names;
+        ro.num_columns = l->slots[i].drift.n_names;
+        names[i] = l->files.items[i].name;
+        files[i] = &l->slots[i].drift;
+        status = fdata_parquet_get_schema(l->slots[i].pq, &ro, &files[i]->own, err);
     }
-    l->rep.columns = (int)l->schema.n_children;
+    if (status == FDATA_OK)
+        status = drift_table_schema(files, n, names, l->o.schema == FDATA_SCHEMA_FIRST, l->wanted,
+                                    l->n_wanted, &l->files_schema, err);
+    free(names);
+    free(files);
+    if (status == FDATA_OK && l->o.filter)
+        status = filter_bind_columns(l->o.filter, &l->parts, &l->files_schema, err);
+    if (status == FDATA_OK && l->o.filter && l->ro.matrix && filter_file_columns(l->o.filter,
+                                                                               &l->parts, NULL, 0))
+        status = fdata_set_error(err, FDATA_EUNSUPPORTED, "a filter on the files' columns and "
+                                 "a matrix at once are not supported (filter on partitions)");
+    if (status == FDATA_OK && drift_schema_prefix(&l->files_schema, (size_t)
+                                                  l->files_schema.n_children - l->n_extra,
+                                                  &l->schema) != FDATA_OK)
+        status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    struct ArrowSchema all = {0};
+    struct fdata_parquet_read_options every = {0};
+    if (status == FDATA_OK && l->parts.n_keys)
+        status = fdata_parquet_get_schema(l->slots[0].pq, &every, &all, err);
+    if (status == FDATA_OK)
+        status = partitions_schema(&l->parts, &l->schema, &all, err);
+    if (all.release)
+        all.release(&all);
+    l->rep.columns = l->schema.release ? (int)l->schema.n_children : 0;
     return status;
 }
 
@@ -511,7 +556,7 @@ static void loader_free(struct loader *l) {
                 s->batches[b].release(&s->batches[b]);
         free(s->batches);
         free(s->left);
-        free(s->pos);
+        drift_file_free(&s->drift);
         if (s->remote < 0)
             fdata_parquet_close(s->pq); /* S3 files are closed by remote_files_free */
     }
@@ -522,10 +567,19 @@ static void loader_free(struct loader *l) {
     free(l->req_results);
     if (l->schema.release)
         l->schema.release(&l->schema);
+    if (l->files_schema.release)
+        l->files_schema.release(&l->files_schema);
+    if (l->first_columns.release)
+        l->first_columns.release(&l->first_columns);
+    if (!l->parts.file_columns)
+        free(l->wanted); /* else the partitions' */
+    free(l->seen);
+    free(l->wanted_buf);
     fdata_s3_budget_free(l->budget);
     fdata_pages_free(l->pages);
     fdata_s3_client_free(l->s3);
     load_files_free(&l->files);
+    partitions_free(&l->parts);
     pthread_mutex_destroy(&l->lock);
     pthread_cond_destroy(&l->changed);
     free(l);
@@ -534,6 +588,55 @@ static void loader_free(struct loader *l) {
 static void load_release(struct ArrowArrayStream *st) {
     loader_free(st->private_data);
     st->release = NULL;
+}
+
+/* Under a projection, the columns the filter needs that it leaves out are read too, last,
+ * and dropped once the rows are filtered. */
+static int add_filter_columns(struct loader *l, struct fdata_error *err) {
+    size_t n = filter_file_columns(l->o.filter, &l->parts, NULL, 0);
+    l->wanted_buf = malloc((l->n_wanted + n + 1) * sizeof *l->wanted_buf);
+    if (!l->wanted_buf)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    memcpy(l->wanted_buf, l->wanted, l->n_wanted * sizeof *l->wanted);
+    filter_file_columns(l->o.filter, &l->parts, l->wanted_buf + l->n_wanted, n);
+    size_t count = l->n_wanted;
+    for (size_t e = l->n_wanted; e < l->n_wanted + n; e++) {
+        const char *name = l->wanted_buf[e];
+        size_t len = strlen(name), w = 0;
+        while (w < count && !(strncmp(l->wanted_buf[w], name, len) == 0 &&
+                              (l->wanted_buf[w][len] == '\0' || l->wanted_buf[w][len] == '.')))
+            w++;
+        if (w == count) /* not read for the caller already */
+            l->wanted_buf[count++] = name;
+    }
+    l->n_extra = count - l->n_wanted;
+    l->wanted = l->wanted_buf;
+    l->n_wanted = count;
+    return FDATA_OK;
+}
+
+/* The files whose partition values the filter does not select go before any request. */
+static int prune_files(struct loader *l, struct fdata_error *err) {
+    FDATA_RETURN_IF(filter_bind(l->o.filter, &l->parts, err));
+    size_t n = l->files.count;
+    char *keep = malloc(n + 1);
+    if (!keep)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        keep[i] = (char)filter_selects_file(l->o.filter, &l->parts, i);
+        l->rep.files_pruned += !keep[i];
+        l->rep.bytes_skipped += !keep[i] && l->files.items[i].size > 0
+                                    ? (uint64_t)l->files.items[i].size : 0;
+    }
+    int status = l->rep.files_pruned < n ? FDATA_OK
+                 : fdata_set_error(err, FDATA_ENOTFOUND, "the filter selects none of the %zu "
+                                   "files (an empty table has no schema to read)", n);
+    if (status == FDATA_OK) {
+        load_files_keep(&l->files, keep);
+        partitions_keep(&l->parts, keep);
+    }
+    free(keep);
+    return status;
 }
 
 /* Everything up to the threads: sources, footers, schema, the download plan. */
@@ -545,6 +648,15 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
         FDATA_RETURN_IF(fdata_s3_client_new(&so, &l->s3, err));
     }
     FDATA_RETURN_IF(load_files_expand(sources, n, l->s3, &l->files, err));
+    FDATA_RETURN_IF(partitions_discover(&l->files, l->o.partitioning, l->o.partition_types,
+                                        &l->parts, err));
+    if (l->o.filter)
+        FDATA_RETURN_IF(prune_files(l, err));
+    FDATA_RETURN_IF(partitions_project(&l->parts, l->o.columns, l->o.num_columns, err));
+    l->wanted = l->parts.file_columns;
+    l->n_wanted = l->parts.n_file_columns;
+    if (l->o.filter && l->wanted)
+        FDATA_RETURN_IF(add_filter_columns(l, err));
     FDATA_RETURN_IF(open_all(l, err));
     FDATA_RETURN_IF(make_schema(l, err));
     if (l->ro.matrix)

@@ -90,6 +90,11 @@ static int open_one(struct remote_file *f, const struct fdata_parquet_read_optio
         f->buf = NULL;
         return err ? err->code : FDATA_ECORRUPT;
     }
+    struct fdata_parquet_read_options own = ro ? *ro : (struct fdata_parquet_read_options){0};
+    if (f->project) {
+        FDATA_RETURN_IF(f->project(f->project_ctx, f, &own, err));
+        ro = &own;
+    }
     /* row group by row group, so that each can be decoded as soon as its own bytes are in */
     FDATA_RETURN_IF(fdata_parquet_row_group_ranges(f->pq, ro, MERGE_GAP, &f->ranges, &f->range_rg,
                                                    &f->num_ranges, err));

@@ -23,6 +23,10 @@ struct remote_file {
     size_t num_ranges;
     int64_t range_bytes, footer_bytes;
     int64_t discarded;            /* range bytes given back after their row groups decoded */
+    /* Optional: sets this file's projection from its footer (*ro starts as remote_open's). */
+    int (*project)(void *ctx, struct remote_file *f, struct fdata_parquet_read_options *ro,
+                   struct fdata_error *err);
+    void *project_ctx;
 };
 
 /* Fetches the footers of files[0..n) in parallel and opens each over its buffer (bytes

@@ -26,12 +26,13 @@ static int add(struct load_files *f, const char *name, size_t rel_at, int is_s3,
     return FDATA_OK;
 }
 
-/* Hidden and marker files (_SUCCESS, _metadata, .crc): skipped under a prefix, as Spark and
- * pyarrow do. */
-static int skipped(const char *key) {
-    const char *base = strrchr(key, '/');
-    base = base ? base + 1 : key;
-    return base[0] == '_' || base[0] == '.' || base[0] == '\0';
+/* Hidden and marker names (_SUCCESS, _metadata, .crc, Spark's _temporary/ folders): skipped
+ * under a prefix, in any segment below it, as Spark and pyarrow do. */
+static int skipped(const char *rel) {
+    for (const char *seg = rel; seg; seg = strchr(seg, '/'), seg = seg ? seg + 1 : NULL)
+        if (seg[0] == '_' || seg[0] == '.' || seg[0] == '\0')
+            return 1;
+    return 0;
 }
 
 static int cmp_names(const void *a, const void *b) {
@@ -62,7 +63,7 @@ static int expand_s3(const char *src, fdata_s3_client *s3, struct load_files *ou
             break;
         }
         const char *rel = key + strlen(dir) - bucket_len;
-        if (l.entries[i].is_prefix || skipped(key) ||
+        if (l.entries[i].is_prefix || skipped(rel) ||
             (pattern && (strchr(rel, '/') || fnmatch(pattern, rel, 0) != 0)))
             continue;
         char url[4096];
@@ -80,7 +81,34 @@ static int expand_s3(const char *src, fdata_s3_client *s3, struct load_files *ou
     return status;
 }
 
-/* A local directory's regular files (sorted), or the file itself. */
+/* The regular files below a local directory, recursively (Hive partitions are folders),
+ * skipping hidden and marker names; rel_at is where the names below the root begin. */
+static int walk_local(const char *dir, size_t rel_at, int depth, struct load_files *out,
+                      struct fdata_error *err) {
+    if (depth > 64)
+        return fdata_set_error(err, FDATA_EINVAL, "%s: folders nested too deep", dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return fdata_set_error(err, fdata_code_of_errno(errno), "%s: cannot read the directory: %s",
+                               dir, strerror(errno));
+    int status = FDATA_OK;
+    for (struct dirent *e; status == FDATA_OK && (e = readdir(d));) {
+        char path[4096];
+        struct stat st;
+        if (skipped(e->d_name) ||
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
+            stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            status = walk_local(path, rel_at, depth + 1, out, err);
+        else if (S_ISREG(st.st_mode) && add(out, path, rel_at, 0, (int64_t)st.st_size) != FDATA_OK)
+            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    closedir(d);
+    return status;
+}
+
+/* A local directory's files (sorted), or the file itself. */
 static int expand_local(const char *src, struct load_files *out, struct fdata_error *err) {
     struct stat st;
     if (stat(src, &st) != 0)
@@ -89,21 +117,8 @@ static int expand_local(const char *src, struct load_files *out, struct fdata_er
     if (!S_ISDIR(st.st_mode))
         return add(out, src, base ? (size_t)(base + 1 - src) : 0, 0, (int64_t)st.st_size) == FDATA_OK
                    ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    DIR *d = opendir(src);
-    if (!d)
-        return fdata_set_error(err, fdata_code_of_errno(errno), "%s: cannot read the directory: %s",
-                               src, strerror(errno));
     size_t first = out->count;
-    int status = FDATA_OK;
-    for (struct dirent *e; status == FDATA_OK && (e = readdir(d));) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", src, e->d_name);
-        if (skipped(e->d_name) || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        if (add(out, path, strlen(src) + 1, 0, (int64_t)st.st_size) != FDATA_OK)
-            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    }
-    closedir(d);
+    int status = walk_local(src, strlen(src) + 1, 0, out, err);
     if (status == FDATA_OK && out->count == first)
         status = fdata_set_error(err, FDATA_ENOTFOUND, "%s: no Parquet files there", src);
     if (out->count > first)
@@ -128,6 +143,17 @@ int load_files_expand(const char *const *sources, size_t n, fdata_s3_client *s3,
     if (status != FDATA_OK)
         load_files_free(out);
     return status;
+}
+
+void load_files_keep(struct load_files *f, const char *keep) {
+    size_t kept = 0;
+    for (size_t i = 0; i < f->count; i++) {
+        if (keep[i])
+            f->items[kept++] = f->items[i];
+        else
+            free(f->items[i].name);
+    }
+    f->count = kept;
 }
 
 void load_files_free(struct load_files *f) {

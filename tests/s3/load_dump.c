@@ -1,5 +1,6 @@
 /* The load pipeline as a test sees it: load_dump [--columns a,b] [--memory-limit BYTES]
- * [--retries N] [--stream] SOURCE... loads the sources with fdata_load (S3 settings from the
+ * [--retries N] [--stream] [--partitioning hive|none] [--partition-types k:type,...]
+ * [--schema union|first] [--filter EXPR] SOURCE... loads the sources with fdata_load (S3 settings from the
  * environment) and prints every row as JSONL on stdout, then the report's files, rows and
  * bytes on stderr; on failure, the error on stderr and status 1.  With --stream it takes the
  * batches from fdata_load_stream, releasing each at once, and prints no rows but the peak
@@ -26,6 +27,20 @@ int main(int argc, char **argv) {
             first--; /* no value */
         } else if (strcmp(argv[first], "--retries") == 0) {
             s3.retries = atoi(argv[first + 1]) ? atoi(argv[first + 1]) : -1;
+        } else if (strcmp(argv[first], "--partitioning") == 0) {
+            o.partitioning = strcmp(argv[first + 1], "none") == 0 ? FDATA_PARTITIONING_NONE
+                                                                   : FDATA_PARTITIONING_HIVE;
+        } else if (strcmp(argv[first], "--filter") == 0) {
+            fdata_filter_free((fdata_filter *)o.filter);
+            struct fdata_error ferr = {0};
+            if (fdata_filter_parse(argv[first + 1], (fdata_filter **)&o.filter, &ferr) != FDATA_OK) {
+                fprintf(stderr, "%s\n", ferr.message);
+                return 1;
+            }
+        } else if (strcmp(argv[first], "--schema") == 0) {
+            o.schema = strcmp(argv[first + 1], "first") == 0 ? FDATA_SCHEMA_FIRST : FDATA_SCHEMA_UNION;
+        } else if (strcmp(argv[first], "--partition-types") == 0) {
+            o.partition_types = argv[first + 1];
         } else if (strcmp(argv[first], "--memory-limit") == 0) {
             o.memory_limit = strtoull(argv[first + 1], NULL, 10);
         }
@@ -37,8 +52,9 @@ int main(int argc, char **argv) {
     int (*load)(const char *const *, size_t, const struct fdata_load_options *,
                 struct ArrowArrayStream *, struct fdata_load_report *, struct fdata_error *) =
         stream ? fdata_load_stream : fdata_load;
-    if (load((const char *const *)argv + first, (size_t)(argc - first), &o, &table, &r, &err) !=
-        FDATA_OK) {
+    int status = load((const char *const *)argv + first, (size_t)(argc - first), &o, &table, &r, &err);
+    fdata_filter_free((fdata_filter *)o.filter);
+    if (status != FDATA_OK) {
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }
@@ -57,6 +73,9 @@ int main(int argc, char **argv) {
     } else {
         write_stream_jsonl(&table, stdout);
     }
+    if (o.filter) /* a line of its own: tests read the last one's numbers by position */
+        fprintf(stderr, "pruned %zu skipped %llu\n", r.files_pruned,
+                (unsigned long long)r.bytes_skipped);
     fprintf(stderr, "files %zu rows %lld fetched %llu\n", r.files, (long long)r.rows,
             (unsigned long long)r.bytes_fetched);
     return 0;

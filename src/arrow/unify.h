@@ -1,0 +1,42 @@
+/* Reading columns of several files as one: the type two fields can both be read as without
+ * loss, the cast of an array to it, and columns of nulls for a file that lacks one. */
+#ifndef FDATA_ARROW_UNIFY_H
+#define FDATA_ARROW_UNIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fastdata/arrow.h"
+#include "fastdata/error.h"
+
+/* Bytes per value of a flat fixed-width Arrow format; 0 for others (bits, offsets, nested). */
+int fdata_format_width(const char *format);
+
+/* The Arrow format both a and b convert to without loss, written into buf (size >= 32):
+ * their own when the types are equal (format, extension, children by name and type), else
+ * for flat types of the same extension int8/16/32 and uint8/16/32 -> int64, float32 ->
+ * float64, the finer unit of two timestamps (same time zone), dates or times, utf8 ->
+ * large_utf8, binary -> large_binary.  NULL when there is none. */
+const char *fdata_type_common(const struct ArrowSchema *a, const struct ArrowSchema *b,
+                              char *buf, size_t size);
+
+/* Whether fdata_type_common(a, a) is a's format with no cast: a and b the same type. */
+int fdata_type_equal(const struct ArrowSchema *a, const struct ArrowSchema *b);
+
+/* Moves *in (of type `from`) into *out as the flat format `to` (one fdata_type_common
+ * gave for `from`).  FDATA_ERANGE when a timestamp does not fit the finer unit.  *in is
+ * released either way. */
+int fdata_array_cast(const struct ArrowSchema *from, const char *to, struct ArrowArray *in,
+                     struct ArrowArray *out, struct fdata_error *err);
+
+/* `length` nulls of the type `type` (flat, struct, list, large list, map, fixed-size list).
+ * FDATA_EUNSUPPORTED for other types, FDATA_ENOMEM. */
+int fdata_array_nulls(const struct ArrowSchema *type, int64_t length, struct ArrowArray *out);
+
+/* A parent array's last step: with status FDATA_OK, fdata_array_make_parent over the
+ * buffers and the n children; otherwise the children are released and the buffers freed,
+ * and status is returned.  `children` (malloc'ed, may be NULL on failure) is freed. */
+int fdata_array_finish_parent(int status, struct ArrowArray *out, int64_t length,
+                              int64_t null_count, int n_buffers, void **buffers,
+                              struct ArrowArray *children, int64_t n);
+
+#endif

@@ -1,0 +1,45 @@
+/* Filters (fastdata/load.h): the expression tree, its parser and builders (filter_parse.c),
+ * and its evaluation over partition values and rows (filter_eval.c). */
+#ifndef FDATA_PIPELINE_FILTER_H
+#define FDATA_PIPELINE_FILTER_H
+
+#include "fastdata/load.h"
+#include "partitions.h"
+
+enum filter_kind { F_AND, F_OR, F_NOT, F_CMP, F_IN, F_NULL };
+
+struct fdata_filter {
+    int kind;                    /* enum filter_kind */
+    int op;                      /* F_CMP: enum fdata_filter_op */
+    int negate;                  /* F_IN: NOT IN; F_NULL: IS NOT NULL */
+    char *column;                /* F_CMP, F_IN, F_NULL */
+    struct fdata_value *values;  /* F_CMP: one; F_IN: n_values (strings owned) */
+    size_t n_values;
+    struct fdata_filter *a, *b;  /* F_AND, F_OR: both; F_NOT: a */
+};
+
+/* Before the footers: every literal compared with a partition key suits its type
+ * (FDATA_EINVAL naming the column); other columns are left to filter_bind_columns. */
+int filter_bind(const struct fdata_filter *f, const struct partitions *p,
+                struct fdata_error *err);
+
+/* After them: every other column is a top-level column of `files` (the files' columns, as
+ * the table has them) of a type filters compare (numbers, strings, binaries, dates,
+ * timestamps) with literals that suit it.  FDATA_EINVAL naming the column. */
+int filter_bind_columns(const struct fdata_filter *f, const struct partitions *p,
+                        const struct ArrowSchema *files, struct fdata_error *err);
+
+/* Whether f may select rows of file `file` (from its partition values alone: 0 when it
+ * selects none whatever the files' columns hold). */
+int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file);
+
+/* The columns f's leaves name that are not partition keys (one per leaf, so maybe twice),
+ * into names[0..cap) (the filter's strings); returns how many there are (may exceed cap). */
+size_t filter_file_columns(const struct fdata_filter *f, const struct partitions *p,
+                           const char **names, size_t cap);
+
+/* keep[r] = whether f selects row r of a batch of file `file` (its columns as `files`). */
+void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
+                 const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep);
+
+#endif

@@ -1,0 +1,339 @@
+/* Filters evaluated: over each file's partition values before any request (pruning), then
+ * over each decoded row (exact), with SQL's logic of nulls. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "../common/common.h"
+#include "filter.h"
+
+#define US_PER_DAY INT64_C(86400000000)
+
+static long key_of(const struct partitions *p, const char *column) {
+    for (size_t k = 0; k < p->n_keys; k++)
+        if (strcmp(p->keys[k], column) == 0)
+            return (long)k;
+    return -1;
+}
+
+static long column_of(const struct ArrowSchema *s, const char *column) {
+    for (int64_t c = 0; c < s->n_children; c++)
+        if (strcmp(s->children[c]->name, column) == 0)
+            return (long)c;
+    return -1;
+}
+
+/* A date, timestamp or text literal as microseconds since the epoch; 0 when it is none. */
+static int literal_time(const struct fdata_value *v, int64_t *us) {
+    union part_value pv;
+    if (v->type == FDATA_VALUE_DATE || v->type == FDATA_VALUE_TIMESTAMP) {
+        *us = v->type == FDATA_VALUE_DATE ? v->i * US_PER_DAY : v->i;
+        return 1;
+    }
+    if (v->type != FDATA_VALUE_STRING || !partitions_parse_value(PART_TIMESTAMP, v->s, &pv))
+        return 0;
+    *us = pv.i;
+    return 1;
+}
+
+/* What a column holds, for comparisons. */
+enum kind { K_INT, K_UINT, K_FLOAT, K_TIME, K_TEXT, K_NONE };
+
+/* The kind of a partition key, or of an Arrow format; *digits: a time's unit (0 s .. 9 ns). */
+static enum kind kind_of_format(const char *f, int *digits) {
+    *digits = 6;
+    if (f[0] && !f[1] && strchr("csil", f[0]))
+        return K_INT;
+    if (f[0] && !f[1] && strchr("CSIL", f[0]))
+        return K_UINT;
+    if (strcmp(f, "f") == 0 || strcmp(f, "g") == 0)
+        return K_FLOAT;
+    if (f[0] && !f[1] && strchr("uUzZ", f[0]))
+        return K_TEXT;
+    if (strcmp(f, "tdD") == 0 || strcmp(f, "tdm") == 0) {
+        *digits = f[2] == 'D' ? -1 : 3; /* -1: days */
+        return K_TIME;
+    }
+    if (f[0] == 't' && f[1] == 's' && f[2] && strchr("smun", f[2]) && f[3] == ':') {
+        *digits = f[2] == 's' ? 0 : f[2] == 'm' ? 3 : f[2] == 'u' ? 6 : 9;
+        return K_TIME;
+    }
+    return K_NONE;
+}
+
+static enum kind kind_of_key(enum part_type t) {
+    static const enum kind kinds[] = {K_INT, K_FLOAT, K_TIME, K_TIME, K_TEXT};
+    return kinds[t];
+}
+
+static int suits(enum kind k, const struct fdata_value *v) {
+    int64_t us;
+    switch (k) {
+    case K_INT: case K_UINT: case K_FLOAT:
+        return v->type == FDATA_VALUE_INT || v->type == FDATA_VALUE_FLOAT;
+    case K_TIME: return literal_time(v, &us);
+    case K_TEXT: return v->type == FDATA_VALUE_STRING;
+    case K_NONE: return 0;
+    }
+    return 0;
+}
+
+static const char *kind_name(const struct fdata_value *v) {
+    static const char *const kinds[] = {"an integer", "a number", "a string", "a date",
+                                        "a timestamp"};
+    return v->type >= 0 && v->type <= FDATA_VALUE_TIMESTAMP ? kinds[v->type] : "a value";
+}
+
+/* Every literal of leaf f suits kind k (the column's type named `type` in messages). */
+static int check_literals(const struct fdata_filter *f, enum kind k, const char *type,
+                          struct fdata_error *err) {
+    for (size_t i = 0; i < f->n_values; i++) {
+        const struct fdata_value *v = &f->values[i];
+        if (!suits(k, v))
+            return fdata_set_error(err, FDATA_EINVAL, "filter: column '%s' is %s, but %s%s%s "
+                                   "is %s", f->column, type, v->type == FDATA_VALUE_STRING ? "'" : "",
+                                   v->type == FDATA_VALUE_STRING ? v->s : "a literal",
+                                   v->type == FDATA_VALUE_STRING ? "'" : "", kind_name(v));
+    }
+    return FDATA_OK;
+}
+
+int filter_bind(const struct fdata_filter *f, const struct partitions *p,
+                struct fdata_error *err) {
+    static const char *const type_names[] = {"int64", "float64", "date32", "timestamp", "string"};
+    if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT) {
+        FDATA_RETURN_IF(filter_bind(f->a, p, err));
+        return f->b ? filter_bind(f->b, p, err) : FDATA_OK;
+    }
+    long k = key_of(p, f->column);
+    return k < 0 ? FDATA_OK : check_literals(f, kind_of_key(p->types[k]), type_names[p->types[k]], err);
+}
+
+int filter_bind_columns(const struct fdata_filter *f, const struct partitions *p,
+                        const struct ArrowSchema *files, struct fdata_error *err) {
+    if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT) {
+        FDATA_RETURN_IF(filter_bind_columns(f->a, p, files, err));
+        return f->b ? filter_bind_columns(f->b, p, files, err) : FDATA_OK;
+    }
+    if (key_of(p, f->column) >= 0)
+        return FDATA_OK;
+    long c = column_of(files, f->column);
+    if (c < 0)
+        return fdata_set_error(err, FDATA_EINVAL, "filter: no column '%s' in the files or the "
+                               "partitions", f->column);
+    int digits;
+    const char *format = files->children[c]->format;
+    if (kind_of_format(format, &digits) == K_NONE)
+        return fdata_set_error(err, FDATA_EINVAL, "filter: column '%s' is of Arrow type %s: "
+                               "filters compare numbers, strings, binaries, dates and "
+                               "timestamps", f->column, format);
+    return check_literals(f, kind_of_format(format, &digits), format, err);
+}
+
+size_t filter_file_columns(const struct fdata_filter *f, const struct partitions *p,
+                           const char **names, size_t cap) {
+    if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT) {
+        size_t n = filter_file_columns(f->a, p, names, cap);
+        if (!f->b)
+            return n;
+        return n < cap ? n + filter_file_columns(f->b, p, names + n, cap - n)
+                       : n + filter_file_columns(f->b, p, NULL, 0);
+    }
+    return key_of(p, f->column) < 0 && cap > 0 ? (names[0] = f->column, 1)
+                                               : key_of(p, f->column) < 0;
+}
+
+/* ---- values ---- */
+
+/* One side of a comparison: a number, a time (in `digits` units), or bytes. */
+struct operand {
+    enum kind kind;
+    int is_null;
+    int64_t i;
+    uint64_t u;
+    double f;
+    const uint8_t *bytes;
+    size_t len;
+    int digits;
+};
+
+static int cmp_double(double a, double b) { /* NaN above all, equal to itself (DuckDB) */
+    if (isnan(a) || isnan(b))
+        return isnan(a) - isnan(b);
+    return (a > b) - (a < b);
+}
+
+static int64_t mul_saturated(int64_t v, int64_t by) {
+    int64_t r;
+    return __builtin_mul_overflow(v, by, &r) ? (v < 0 ? INT64_MIN : INT64_MAX) : r;
+}
+
+static int64_t scale(int64_t v, int from, int to) { /* from < to: times 10^(to - from) */
+    for (int d = from; d < to; d++)
+        v = mul_saturated(v, 10);
+    return v;
+}
+
+/* -1, 0, 1: x against a literal that suits its kind. */
+static int compare(const struct operand *x, const struct fdata_value *v) {
+    int64_t us = 0;
+    switch (x->kind) {
+    case K_INT:
+        if (v->type == FDATA_VALUE_INT)
+            return (x->i > v->i) - (x->i < v->i);
+        return cmp_double((double)x->i, v->f);
+    case K_UINT:
+        if (v->type == FDATA_VALUE_INT)
+            return v->i < 0 ? 1 : (x->u > (uint64_t)v->i) - (x->u < (uint64_t)v->i);
+        return cmp_double((double)x->u, v->f);
+    case K_FLOAT:
+        return cmp_double(x->f, v->type == FDATA_VALUE_INT ? (double)v->i : v->f);
+    case K_TIME: {
+        literal_time(v, &us);
+        int64_t a = x->i, b = us;
+        int d = x->digits;
+        if (d < 0) { /* days: as microseconds */
+            a = mul_saturated(x->i, US_PER_DAY);
+            d = 6;
+        }
+        if (d < 6)
+            a = scale(a, d, 6);
+        else
+            b = scale(b, 6, d);
+        return (a > b) - (a < b);
+    }
+    case K_TEXT: {
+        size_t n = strlen(v->s), m = x->len < n ? x->len : n;
+        int c = memcmp(x->bytes, v->s, m);
+        return c ? (c > 0) - (c < 0) : (x->len > n) - (x->len < n);
+    }
+    case K_NONE: return 0;
+    }
+    return 0;
+}
+
+/* Row r of a column (its type `format`). */
+static void row_operand(const char *format, const struct ArrowArray *a, int64_t r,
+                        struct operand *x) {
+    int64_t i = a->offset + r;
+    const uint8_t *bits = a->buffers[0];
+    x->kind = kind_of_format(format, &x->digits);
+    x->is_null = bits && a->null_count != 0 && !((bits[i >> 3] >> (i & 7)) & 1);
+    if (x->is_null)
+        return;
+    const uint8_t *v = a->buffers[1];
+    char f = format[0] == 't' ? (format[1] == 'd' && format[2] == 'D' ? 'i' : 'l') : format[0];
+    switch (f) {
+    case 'c': x->i = ((const int8_t *)v)[i]; break;
+    case 's': x->i = ((const int16_t *)v)[i]; break;
+    case 'i': x->i = ((const int32_t *)v)[i]; break;
+    case 'l': x->i = ((const int64_t *)v)[i]; break;
+    case 'C': x->u = ((const uint8_t *)v)[i]; break;
+    case 'S': x->u = ((const uint16_t *)v)[i]; break;
+    case 'I': x->u = ((const uint32_t *)v)[i]; break;
+    case 'L': x->u = ((const uint64_t *)v)[i]; break;
+    case 'f': x->f = ((const float *)v)[i]; break;
+    case 'g': x->f = ((const double *)v)[i]; break;
+    case 'u': case 'z': {
+        const int32_t *o = (const int32_t *)v;
+        x->bytes = (const uint8_t *)a->buffers[2] + o[i];
+        x->len = (size_t)(o[i + 1] - o[i]);
+        break;
+    }
+    default: { /* U, Z */
+        const int64_t *o = (const int64_t *)v;
+        x->bytes = (const uint8_t *)a->buffers[2] + o[i];
+        x->len = (size_t)(o[i + 1] - o[i]);
+    }
+    }
+}
+
+/* A file's partition value. */
+static void key_operand(const struct partitions *p, size_t file, size_t k, struct operand *x) {
+    const char *text = p->text[file * p->n_keys + k];
+    const union part_value *v = &p->values[file * p->n_keys + k];
+    memset(x, 0, sizeof *x);
+    x->kind = kind_of_key(p->types[k]);
+    x->is_null = text == NULL;
+    x->digits = p->types[k] == PART_DATE32 ? -1 : 6;
+    x->i = v->i;
+    x->f = v->f;
+    x->bytes = (const uint8_t *)text;
+    x->len = text ? strlen(text) : 0;
+}
+
+/* ---- truth ---- */
+
+/* What a filter can be: a set of SQL's truth values (NUL_: unknown, which selects nothing);
+ * all three when a column of the files is not known yet (from partition values alone). */
+enum truth { NO = 1, YES = 2, NUL_ = 4, ANY = 7 };
+
+static int and1(int a, int b) { return a == NO || b == NO ? NO : a == NUL_ || b == NUL_ ? NUL_ : YES; }
+static int or1(int a, int b) { return a == YES || b == YES ? YES : a == NUL_ || b == NUL_ ? NUL_ : NO; }
+
+/* Every outcome of combining one of a with one of b. */
+static int combine(int a, int b, int (*op)(int, int)) {
+    int out = 0;
+    for (int x = 1; x <= NUL_; x <<= 1)
+        for (int y = 1; y <= NUL_; y <<= 1)
+            if ((a & x) && (b & y))
+                out |= op(x, y);
+    return out;
+}
+
+/* Where the values of the columns come from: a file's partitions, and a batch's row. */
+struct row {
+    const struct partitions *p;
+    size_t file;
+    const struct ArrowSchema *files; /* NULL: no row, file columns can be anything (ANY) */
+    const struct ArrowArray *batch;
+    int64_t r;
+};
+
+static int leaf(const struct fdata_filter *f, const struct row *w) {
+    struct operand x;
+    long k = key_of(w->p, f->column);
+    if (k >= 0) {
+        key_operand(w->p, w->file, (size_t)k, &x);
+    } else if (!w->files) {
+        return ANY;
+    } else {
+        long c = column_of(w->files, f->column);
+        row_operand(w->files->children[c]->format, w->batch->children[c], w->r, &x);
+    }
+    if (f->kind == F_NULL)
+        return x.is_null != f->negate ? YES : NO;
+    if (x.is_null)
+        return NUL_;
+    if (f->kind == F_IN) {
+        int found = 0;
+        for (size_t i = 0; i < f->n_values && !found; i++)
+            found = compare(&x, &f->values[i]) == 0;
+        return found != f->negate ? YES : NO;
+    }
+    static const int ok[6][3] = { /* [op][c + 1]: whether c satisfies op */
+        {0, 1, 0}, {1, 0, 1}, {1, 0, 0}, {1, 1, 0}, {0, 0, 1}, {0, 1, 1},
+    };
+    return ok[f->op][compare(&x, &f->values[0]) + 1] ? YES : NO;
+}
+
+static int eval(const struct fdata_filter *f, const struct row *w) {
+    if (f->kind == F_NOT) {
+        int a = eval(f->a, w);
+        return (a & NUL_) | (a & YES ? NO : 0) | (a & NO ? YES : 0);
+    }
+    if (f->kind != F_AND && f->kind != F_OR)
+        return leaf(f, w);
+    return combine(eval(f->a, w), eval(f->b, w), f->kind == F_AND ? and1 : or1);
+}
+
+int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file) {
+    struct row w = {p, file, NULL, NULL, 0};
+    return (eval(f, &w) & YES) != 0;
+}
+
+void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
+                 const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
+    struct row w = {p, file, files, batch, 0};
+    for (w.r = 0; w.r < batch->length; w.r++)
+        keep[w.r] = eval(f, &w) == YES;
+}

@@ -1,0 +1,128 @@
+/* Filters (fastdata/load.h, src/pipeline/filter*.c): the parser's tree (precedence, NOT IN,
+ * NOT BETWEEN, quoting, literals), errors that name the character, filters built from code,
+ * and their truth over partition values (SQL's nulls, dates against timestamps, ints
+ * against floats, strings by bytes). */
+#include <string.h>
+#include "check.h"
+#include "common/common.h"
+#include "pipeline/filter.h"
+#include "pipeline/partitions.h"
+
+static fdata_filter *parse(const char *text) {
+    fdata_filter *f = NULL;
+    struct fdata_error err = {0};
+    if (fdata_filter_parse(text, &f, &err) != FDATA_OK)
+        fprintf(stderr, "unexpected: %s\n", err.message);
+    return f;
+}
+
+static const char *parse_error(const char *text) {
+    static struct fdata_error err;
+    fdata_filter *f = NULL;
+    memset(&err, 0, sizeof err);
+    CHECK(fdata_filter_parse(text, &f, &err) == FDATA_EINVAL && f == NULL);
+    return err.message;
+}
+
+static void test_parse(void) {
+    fdata_filter *f = parse("a = 1 OR b < 2.5 AND NOT c IS NULL");
+    CHECK(f && f->kind == F_OR && f->a->kind == F_CMP && f->b->kind == F_AND);
+    CHECK(f && f->a->values[0].type == FDATA_VALUE_INT && f->a->values[0].i == 1);
+    CHECK(f && f->b->a->op == FDATA_FILTER_LT && f->b->a->values[0].type == FDATA_VALUE_FLOAT);
+    CHECK(f && f->b->b->kind == F_NOT && f->b->b->a->kind == F_NULL && !f->b->b->a->negate);
+    fdata_filter_free(f);
+    f = parse("(a = 1 or b = 2) and \"odd name\" not in ('x''y', 'z')");
+    CHECK(f && f->kind == F_AND && f->a->kind == F_OR && f->b->kind == F_IN && f->b->negate);
+    CHECK(f && strcmp(f->b->column, "odd name") == 0 && f->b->n_values == 2 &&
+          strcmp(f->b->values[0].s, "x'y") == 0);
+    fdata_filter_free(f);
+    f = parse("d NOT BETWEEN DATE '2024-01-02' AND TIMESTAMP '2024-01-03 00:00:01.5'");
+    CHECK(f && f->kind == F_NOT && f->a->kind == F_AND && f->a->a->op == FDATA_FILTER_GE);
+    CHECK(f && f->a->a->values[0].type == FDATA_VALUE_DATE && f->a->a->values[0].i == 19724);
+    CHECK(f && f->a->b->values[0].i == (INT64_C(19725) * 86400 + 1) * 1000000 + 500000);
+    fdata_filter_free(f);
+    f = parse("x <> -3 and y >= -1e3 and z is not null");
+    CHECK(f && f->a->a->op == FDATA_FILTER_NE && f->a->a->values[0].i == -3 &&
+          f->a->b->values[0].f == -1000.0 && f->b->negate);
+    fdata_filter_free(f);
+    CHECK(strstr(parse_error("a > AND b = 1"), "expected a value at character 5"));
+    CHECK(strstr(parse_error("a = 1 b"), "expected AND, OR or the end at character 7"));
+    CHECK(strstr(parse_error("(a = 1"), "expected ')' at character 7"));
+    CHECK(strstr(parse_error("a = 'open"), "expected a value at character 5"));
+    CHECK(strstr(parse_error("a = DATE '2024-02-30'"), "expected a value"));
+    CHECK(strstr(parse_error("and = 1"), "expected a column name at character 1"));
+    CHECK(strstr(parse_error("a ~ 1"), "expected an operator"));
+    CHECK(strstr(parse_error(""), "at character 1"));
+}
+
+/* Two files: k=1/d=2024-01-01/s=a and k=__HIVE_DEFAULT_PARTITION__/d=2024-01-02/s=b%20c. */
+static void test_eval(void) {
+    struct load_file items[2] = {
+        {"root/k=1/d=2024-01-01/s=a/f.parquet", NULL, 0, 10},
+        {"root/k=__HIVE_DEFAULT_PARTITION__/d=2024-01-02/s=b%20c/f.parquet", NULL, 0, 10},
+    };
+    items[0].rel = items[0].name + 5, items[1].rel = items[1].name + 5;
+    struct load_files files = {items, 2, 2};
+    struct partitions p;
+    struct fdata_error err = {0};
+    CHECK(partitions_discover(&files, FDATA_PARTITIONING_AUTO, NULL, &p, &err) == FDATA_OK);
+    CHECK(p.n_keys == 3 && p.types[0] == PART_INT64 && p.types[1] == PART_DATE32 &&
+          p.types[2] == PART_STRING);
+    static const struct { const char *text; int first, second; } cases[] = {
+        {"k = 1", 1, 0},                  /* null = 1: not true */
+        {"NOT k = 1", 0, 0},              /* NOT null: still not true */
+        {"k IS NULL", 0, 1},
+        {"k != 1 OR s = 'b c'", 0, 1},    /* null OR true */
+        {"k < 1.5", 1, 0},
+        {"d > DATE '2024-01-01'", 0, 1},
+        {"d >= TIMESTAMP '2024-01-01 00:00:01'", 0, 1},
+        {"d = '2024-01-01'", 1, 0},       /* a string read as a date */
+        {"s IN ('a', 'x')", 1, 0},
+        {"s NOT IN ('a')", 0, 1},
+        {"k NOT IN (2)", 1, 0},
+        {"s BETWEEN 'a' AND 'b'", 1, 0},  /* bytes: "b c" > "b" */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fdata_filter *f = parse(cases[i].text);
+        CHECK(f && filter_bind(f, &p, &err) == FDATA_OK);
+        if (!f || filter_selects_file(f, &p, 0) != cases[i].first ||
+            filter_selects_file(f, &p, 1) != cases[i].second) {
+            fprintf(stderr, "case %s\n", cases[i].text);
+            CHECK(0);
+        }
+        fdata_filter_free(f);
+    }
+    fdata_filter *f = parse("k = 'abc'");
+    CHECK(filter_bind(f, &p, &err) == FDATA_EINVAL &&
+          strstr(err.message, "column 'k' is int64, but 'abc' is a string"));
+    fdata_filter_free(f);
+    f = parse("x = 1 AND k = 1 OR x = 2 AND s = 'nope'"); /* x: a column of the files */
+    CHECK(f && filter_bind(f, &p, &err) == FDATA_OK && filter_selects_file(f, &p, 0) &&
+          !filter_selects_file(f, &p, 1));
+    const char *names[2];
+    CHECK(filter_file_columns(f, &p, names, 2) == 2 && strcmp(names[1], "x") == 0);
+    fdata_filter_free(f);
+
+    /* built from code: s = 'a' OR k IN (5, 1) */
+    struct fdata_value a = {FDATA_VALUE_STRING, 0, 0, "a"};
+    struct fdata_value ks[2] = {{FDATA_VALUE_INT, 5, 0, NULL}, {FDATA_VALUE_FLOAT, 0, 1.0, NULL}};
+    f = fdata_filter_or(fdata_filter_compare("s", FDATA_FILTER_EQ, &a), fdata_filter_in("k", ks, 2));
+    CHECK(f && filter_bind(f, &p, &err) == FDATA_OK && filter_selects_file(f, &p, 0) &&
+          !filter_selects_file(f, &p, 1));
+    fdata_filter_free(f);
+    f = fdata_filter_not(fdata_filter_is_null("k", 0));
+    CHECK(f && filter_selects_file(f, &p, 0) && !filter_selects_file(f, &p, 1));
+    fdata_filter_free(f);
+    CHECK(fdata_filter_and(NULL, fdata_filter_is_null("k", 1)) == NULL); /* b is freed */
+    CHECK(fdata_filter_compare("k", 99, &a) == NULL);
+    char keep[2] = {0, 1};
+    partitions_keep(&p, keep);
+    CHECK(p.n_files == 1 && p.text[0] == NULL && strcmp(p.text[2], "b c") == 0);
+    partitions_free(&p);
+}
+
+int main(void) {
+    test_parse();
+    test_eval();
+    return check_result("test_filter");
+}
