@@ -348,12 +348,12 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     for (size_t i = 0; i < l->files.count; i++)
         if (!l->files.items[i].is_s3)
             FDATA_RETURN_IF(project_file(l, i, l->slots[i].pq, err));
-    for (size_t i = 0; i < l->n_wanted; i++)
+    for (size_t i = 0; i < l->n_wanted; i++) /* in no file: named as the first file's */
         if (!l->seen[i])
-            return fdata_set_error(err, FDATA_ENOTFOUND, "no file has column '%s' (%s has "
-                                   "not)", l->wanted[i], l->files.items[0].name);
-    for (size_t i = 0; l->wanted && i < l->files.count; i++)
-        if (l->slots[i].drift.n_names == 0) /* an empty projection would read every column */
+            return fdata_set_error(err, FDATA_ENOCOLUMN, "%s: no column named '%s'",
+                                   l->files.items[0].name, l->wanted[i]);
+    for (size_t i = 0; l->n_wanted && i < l->files.count; i++)
+        if (l->slots[i].drift.n_names == 0) /* columns asked for, none of them here */
             return fdata_set_error(err, FDATA_EUNSUPPORTED, "%s has none of the columns asked "
                                    "for: a file must have one of them", l->files.items[i].name);
     for (size_t i = 0; i < l->files.count; i++) { /* a batch and a counter per row group */

@@ -307,7 +307,7 @@ int partitions_discover(const struct load_files *files, int mode, const char *ty
 int partitions_project(struct partitions *p, const char *const *columns, size_t n,
                        struct fdata_error *err) {
     if (p->n_keys == 0) {
-        p->file_columns = n ? (const char **)columns : NULL;
+        p->file_columns = (const char **)columns; /* NULL: all; none named: no column */
         p->n_file_columns = columns ? n : 0;
         return FDATA_OK;
     }
@@ -316,7 +316,7 @@ int partitions_project(struct partitions *p, const char *const *columns, size_t 
     if (!p->key_at || !p->file_columns)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t k = 0; k < p->n_keys; k++)
-        p->key_at[k] = columns && n ? -1 : LONG_MAX;
+        p->key_at[k] = columns ? -1 : LONG_MAX;
     for (size_t i = 0; columns && i < n; i++) {
         size_t k = 0;
         while (k < p->n_keys && strcmp(p->keys[k], columns[i]) != 0)
@@ -331,7 +331,7 @@ int partitions_project(struct partitions *p, const char *const *columns, size_t 
     if (columns && n && p->n_file_columns == 0)
         return fdata_set_error(err, FDATA_EINVAL, "the columns name only partition keys: name "
                                "at least one column of the files too");
-    if (!columns || !n) {
+    if (!columns) {
         free(p->file_columns);
         p->file_columns = NULL;
     }
