@@ -110,8 +110,8 @@ FDATA_API int fdata_arrow_schema_copy(const struct ArrowSchema *src, struct Arro
  * each child), and releasing the view calls done(ctx) instead of freeing anything.  The
  * caller keeps src alive until every view's done has run (e.g. with a reference count it
  * raises before each call).  Lets one table be handed to many consumers (pyarrow, Polars,
- * DuckDB), each owning its views.  FDATA_OK, FDATA_ENOMEM, or FDATA_EUNSUPPORTED for a
- * dictionary-encoded array (then done is not called).
+ * DuckDB), each owning its views.  A dictionary-encoded array's view has a view of its
+ * dictionary.  FDATA_OK or FDATA_ENOMEM (then done is not called).
  */
 FDATA_API int fdata_arrow_array_view(const struct ArrowArray *src, void (*done)(void *ctx),
                                      void *ctx, struct ArrowArray *out);

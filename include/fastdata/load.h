@@ -84,6 +84,7 @@ struct fdata_load_options {
     struct fdata_matrix *matrix;
     int invalid_utf8;            /* enum fdata_invalid_utf8 (fastdata/parquet.h); 0 = error */
     int int96_unit;              /* enum fdata_int96_unit (fastdata/parquet.h); 0 = us */
+    int strings;                 /* enum fdata_strings (fastdata/parquet.h); 0 = plain */
 };
 
 /*

@@ -91,7 +91,8 @@ def load(sources: Sources, columns: Optional[Columns] = ..., threads: Optional[i
          stall_timeout: Optional[int] = ..., no_checksums: bool = ...,
          path_style: bool = ..., timeout: Optional[float] = ...,
          invalid_utf8: Literal["error", "binary", "replace"] = ...,
-         int96_unit: Literal["s", "ms", "us", "ns"] = ...) -> Table: ...
+         int96_unit: Literal["s", "ms", "us", "ns"] = ...,
+         strings: Literal["plain", "view", "dictionary"] = ...) -> Table: ...
 
 def load_stream(sources: Sources, columns: Optional[Columns] = ...,
                 threads: Optional[int] = ..., connections: Optional[int] = ...,
@@ -103,7 +104,8 @@ def load_stream(sources: Sources, columns: Optional[Columns] = ...,
                 no_checksums: bool = ..., path_style: bool = ...,
                 timeout: Optional[float] = ...,
                 invalid_utf8: Literal["error", "binary", "replace"] = ...,
-                int96_unit: Literal["s", "ms", "us", "ns"] = ...) -> LoadStream: ...
+                int96_unit: Literal["s", "ms", "us", "ns"] = ...,
+                strings: Literal["plain", "view", "dictionary"] = ...) -> LoadStream: ...
 
 class S3Object:
     url: str
