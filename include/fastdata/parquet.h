@@ -182,7 +182,7 @@ struct fdata_parquet_read_options {
     int64_t matrix_row;
     int invalid_utf8;             /* enum fdata_invalid_utf8; 0 = FDATA_UTF8_ERROR */
     int int96_unit;               /* enum fdata_int96_unit; 0 = microseconds */
-    int strings;                  /* enum fdata_strings; 0 = FDATA_STRINGS_PLAIN */
+    int strings;                  /* enum fdata_strings; 0 (or an unknown value) = plain */
 };
 /* A column is named by its top-level name ("a"), by a path of Arrow field names through
  * structs, list elements and map entries ("a.b.c": a struct keeps just the named fields, a

@@ -73,10 +73,11 @@ void pq_arrow_type_apply(struct pq_arrow_type *t, int int96_unit, int invalid_ut
 
 void pq_arrow_type_strings(struct pq_arrow_type *t, int strings) {
     int utf8 = t->kind == K_UTF8;
-    t->strings = strings;
-    if (strings == FDATA_STRINGS_VIEW)
+    t->strings = strings == FDATA_STRINGS_VIEW || strings == FDATA_STRINGS_DICTIONARY
+                     ? strings : FDATA_STRINGS_PLAIN;
+    if (t->strings == FDATA_STRINGS_VIEW)
         set_type(t, t->kind, 0, utf8 ? "vu" : "vz", utf8 ? "string_view" : "binary_view");
-    else if (strings == FDATA_STRINGS_DICTIONARY)
+    else if (t->strings == FDATA_STRINGS_DICTIONARY)
         snprintf(t->display, sizeof t->display, "dictionary<int32, %s>",
                  utf8 ? "string" : "binary");
 }
