@@ -718,7 +718,7 @@ static void load_args_free(struct load_args *a) {
     a->filter = NULL;
 }
 
-/* The reader's options named in the keyword dict (invalid_utf8, int96_unit) into *o. */
+/* The reader's options named in the keyword dict (invalid_utf8, int96_unit, strings) into *o. */
 static int read_options_of(PyObject *kw, struct fdata_load_options *o) {
     const char *invalid_utf8 = "error", *int96_unit = "us";
     if (!opt_str(kw, "invalid_utf8", &invalid_utf8) || !opt_str(kw, "int96_unit", &int96_unit))
@@ -731,6 +731,14 @@ static int read_options_of(PyObject *kw, struct fdata_load_options *o) {
     if (fdata_parquet_int96_unit_from_name(int96_unit, &o->int96_unit) != FDATA_OK) {
         PyErr_Format(PyExc_ValueError, "int96_unit is 's', 'ms', 'us' or 'ns', not '%s'",
                      int96_unit);
+        return 0;
+    }
+    const char *strings = "plain";
+    if (!opt_str(kw, "strings", &strings))
+        return 0;
+    if (fdata_parquet_strings_from_name(strings, &o->strings) != FDATA_OK) {
+        PyErr_Format(PyExc_ValueError, "strings is 'plain', 'view' or 'dictionary', not '%s'",
+                     strings);
         return 0;
     }
     return 1;
@@ -1024,12 +1032,6 @@ static PyObject *from_stream(PyObject *module, PyObject *capsule) {
     memset(&t->report, 0, sizeof t->report);
     const char *why = NULL;
     int ok = take_batches(&st, s, &why) == 0, code = FDATA_EIO;
-    for (int64_t c = 0; ok && c < s->schema.n_children; c++)
-        if (s->schema.children[c]->dictionary) {
-            ok = 0;
-            code = FDATA_EUNSUPPORTED;
-            why = "dictionary-encoded columns are not supported";
-        }
     if (!ok) {
         char message[FDATA_ERROR_MESSAGE_SIZE];
         snprintf(message, sizeof message, "Arrow stream: %s", why);

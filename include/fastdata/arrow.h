@@ -92,7 +92,8 @@ FDATA_API int fdata_arrow_write_header(const struct ArrowSchema *schema,
  * that reads back to the same value; NaN and infinities as strings), float16, decimal128/
  * 256, date32, time32/64, timestamp (with "Z" when the time zone is UTC), interval
  * month_day_nano (as {"months","days","millis"}), utf8, binary and fixed_size_binary
- * (base64), arrow.uuid (canonical text).
+ * (base64), arrow.uuid (canonical text); string_view and binary_view as utf8 and binary, and
+ * a flat type dictionary-encoded with integer indices as its values.
  * Returns FDATA_OK; FDATA_EUNSUPPORTED for a type it cannot print (nothing of that row
  * is written); FDATA_EIO on a write error.  The batch is not modified.
  */
@@ -110,8 +111,8 @@ FDATA_API int fdata_arrow_schema_copy(const struct ArrowSchema *src, struct Arro
  * each child), and releasing the view calls done(ctx) instead of freeing anything.  The
  * caller keeps src alive until every view's done has run (e.g. with a reference count it
  * raises before each call).  Lets one table be handed to many consumers (pyarrow, Polars,
- * DuckDB), each owning its views.  FDATA_OK, FDATA_ENOMEM, or FDATA_EUNSUPPORTED for a
- * dictionary-encoded array (then done is not called).
+ * DuckDB), each owning its views.  A dictionary-encoded array's view has a view of its
+ * dictionary.  FDATA_OK or FDATA_ENOMEM (then done is not called).
  */
 FDATA_API int fdata_arrow_array_view(const struct ArrowArray *src, void (*done)(void *ctx),
                                      void *ctx, struct ArrowArray *out);

@@ -189,6 +189,7 @@ struct fdata_load_options {
      * (microseconds) and string; NULL = inferred.  A value that does not parse as its key's
      * type fails the load naming its path. */
     const char *partition_types;
+    int strings;                 /* enum fdata_strings (fastdata/parquet.h); 0 = plain */
 };
 
 /*

@@ -138,10 +138,29 @@ enum fdata_int96_unit {
     FDATA_INT96_NS = 4,
 };
 
+/* The Arrow layout of flat STRING, ENUM and JSON columns (binary under FDATA_UTF8_BINARY);
+ * the values are the same in each (invalid UTF-8 is handled as fdata_invalid_utf8 says before
+ * the layout is made), only the cost of making and reading them differs.  Columns inside
+ * structs, lists and maps stay plain. */
+enum fdata_strings {
+    FDATA_STRINGS_PLAIN = 0, /* default: utf8 (binary): int32 offsets and the bytes */
+    FDATA_STRINGS_VIEW = 1,  /* string_view (binary_view): a 16-byte view per value, the value
+                                inline when it has at most 12 bytes, else its 4-byte prefix and
+                                where it lies in the chunk's one data buffer */
+    FDATA_STRINGS_DICTIONARY = 2, /* dictionary<values=utf8 (binary), indices=int32>: a chunk
+                                whose pages are all dictionary-encoded keeps its Parquet
+                                dictionary and indices (no gather); a chunk that falls back to
+                                plain pages, or whose dictionary holds invalid UTF-8 under
+                                FDATA_UTF8_ERROR, gets its decoded values as its dictionary and
+                                indices 0..n-1 (entries may repeat).  One dictionary per batch. */
+};
+
 /* The option values by name, as the CLI and Python take them: "error", "binary", "replace";
- * "s", "ms", "us", "ns".  FDATA_EINVAL (and *out untouched) for another name. */
+ * "s", "ms", "us", "ns"; "plain", "view", "dictionary".  FDATA_EINVAL (and *out untouched) for
+ * another name. */
 FDATA_API int fdata_parquet_invalid_utf8_from_name(const char *name, int *out);
 FDATA_API int fdata_parquet_int96_unit_from_name(const char *name, int *out);
+FDATA_API int fdata_parquet_strings_from_name(const char *name, int *out);
 
 /* Options for reading.  Zero-initialise, then set what you need: 0/NULL means default. */
 struct fdata_parquet_read_options {
@@ -163,6 +182,7 @@ struct fdata_parquet_read_options {
     int64_t matrix_row;
     int invalid_utf8;             /* enum fdata_invalid_utf8; 0 = FDATA_UTF8_ERROR */
     int int96_unit;               /* enum fdata_int96_unit; 0 = microseconds */
+    int strings;                  /* enum fdata_strings; 0 (or an unknown value) = plain */
 };
 /* A column is named by its top-level name ("a"), by a path of Arrow field names through
  * structs, list elements and map entries ("a.b.c": a struct keeps just the named fields, a

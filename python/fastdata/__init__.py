@@ -360,7 +360,7 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
          matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
          retries=None, stall_timeout=None, no_checksums=False, path_style=False, timeout=None,
          invalid_utf8="error", int96_unit="us", partitioning=None, partition_types=None,
-         schema="union", filters=None):
+         schema="union", filters=None, strings="plain"):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories, files or globs (a str, an os.PathLike or a list of
     them).  Downloads in parallel and decodes on all cores while the bytes arrive; the GIL is
@@ -392,7 +392,10 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     naming the column, row and byte), "binary" (such columns come as binary) or "replace"
     (U+FFFD).  int96_unit: INT96 timestamps as timestamp[s|ms|us|ns] ("us": every year
     Spark, Hive and Impala write fits; "ns" holds only 1677-2262); a value that does not fit
-    raises fastdata.Error.  Both as the CLI's --invalid-utf8 and --int96-unit.
+    raises fastdata.Error.  strings: flat string columns as "plain" (utf8), "view"
+    (string_view, the layout Polars uses) or "dictionary" (dictionary<int32, utf8>: the
+    Parquet dictionary and indices, no copy of the strings).  As the CLI's --invalid-utf8,
+    --int96-unit and --strings.
 
     partitioning: "hive" (key=value folders below a prefix or directory become columns: the
     default when every file has the same keys), "none" (they do not), or None (auto).
@@ -490,7 +493,7 @@ def load_stream(sources, columns=None, threads=None, connections=None, memory_li
                 progress=None, target_gbps=None, retries=None, stall_timeout=None,
                 no_checksums=False, path_style=False, timeout=None, invalid_utf8="error",
                 int96_unit="us", partitioning=None, partition_types=None, schema="union",
-                filters=None):
+                filters=None, strings="plain"):
     """load() as a stream of record batches (a LoadStream), each handed over as soon as it
     and all before it are decoded: for tables larger than memory.  The listing and the
     footers are read before this returns (their errors are raised here); a later failure is

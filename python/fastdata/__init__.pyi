@@ -95,7 +95,8 @@ def load(sources: Sources, columns: Optional[Columns] = ..., threads: Optional[i
          partitioning: Optional[Literal["hive", "none"]] = ...,
          partition_types: Union[None, str, Mapping[str, str]] = ...,
          schema: Literal["union", "first"] = ...,
-         filters: Union[None, str, Sequence[Any]] = ...) -> Table: ...
+         filters: Union[None, str, Sequence[Any]] = ...,
+         strings: Literal["plain", "view", "dictionary"] = ...) -> Table: ...
 
 def load_stream(sources: Sources, columns: Optional[Columns] = ...,
                 threads: Optional[int] = ..., connections: Optional[int] = ...,
@@ -111,7 +112,8 @@ def load_stream(sources: Sources, columns: Optional[Columns] = ...,
                 partitioning: Optional[Literal["hive", "none"]] = ...,
                 partition_types: Union[None, str, Mapping[str, str]] = ...,
                 schema: Literal["union", "first"] = ...,
-                filters: Union[None, str, Sequence[Any]] = ...) -> LoadStream: ...
+                filters: Union[None, str, Sequence[Any]] = ...,
+                strings: Literal["plain", "view", "dictionary"] = ...) -> LoadStream: ...
 
 class S3Object:
     url: str

@@ -5,11 +5,12 @@
 #include "build.h"
 
 struct array_private {
-    void *buffers[3];
-    const void *buffer_ptrs[3];
+    void *buffers[FDATA_MAX_BUFFERS];
+    const void *buffer_ptrs[FDATA_MAX_BUFFERS];
     struct ArrowArray *children;  /* n_children structs, one allocation */
     struct ArrowArray **child_ptrs;
     void *slab;                   /* holds buffer 1 when not NULL (a reference of ours) */
+    struct ArrowArray dictionary; /* release NULL when the array has none */
 };
 
 static void array_release(struct ArrowArray *a) {
@@ -17,8 +18,10 @@ static void array_release(struct ArrowArray *a) {
     for (int64_t i = 0; i < a->n_children; i++)
         if (p->children[i].release)
             p->children[i].release(&p->children[i]);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < FDATA_MAX_BUFFERS; i++)
         fdata_aligned_free(p->buffers[i]);
+    if (p->dictionary.release)
+        p->dictionary.release(&p->dictionary);
     fdata_slab_unref(p->slab);
     free(p->children);
     free(p->child_ptrs);
@@ -60,6 +63,20 @@ int fdata_array_make_in_slab(struct ArrowArray *out, int64_t length, int64_t nul
     p->buffer_ptrs[1] = buffers[1];
     p->slab = slab;
     fdata_slab_ref(slab);
+    return FDATA_OK;
+}
+
+int fdata_array_make_dictionary(struct ArrowArray *out, int64_t length, int64_t null_count,
+                                void *const *buffers, struct ArrowArray *dictionary) {
+    int status = fdata_array_make(out, length, null_count, 2, buffers);
+    if (status != FDATA_OK) {
+        dictionary->release(dictionary);
+        return status;
+    }
+    struct array_private *p = out->private_data;
+    p->dictionary = *dictionary;
+    dictionary->release = NULL;
+    out->dictionary = &p->dictionary;
     return FDATA_OK;
 }
 
@@ -106,6 +123,7 @@ struct schema_private {
     char *format, *name, *metadata;
     struct ArrowSchema *children;
     struct ArrowSchema **child_ptrs;
+    struct ArrowSchema dictionary; /* release NULL when the field has none */
 };
 
 static void schema_release(struct ArrowSchema *s) {
@@ -113,6 +131,8 @@ static void schema_release(struct ArrowSchema *s) {
     for (int64_t i = 0; i < s->n_children; i++)
         if (p->children[i].release)
             p->children[i].release(&p->children[i]);
+    if (p->dictionary.release)
+        p->dictionary.release(&p->dictionary);
     free(p->format);
     free(p->name);
     free(p->metadata);
@@ -166,6 +186,20 @@ int fdata_schema_make(struct ArrowSchema *out, const char *format, const char *n
     out->flags = flags;
     out->release = schema_release;
     out->private_data = p;
+    return FDATA_OK;
+}
+
+int fdata_schema_make_dictionary(struct ArrowSchema *out, const char *index_format,
+                                 const char *value_format, const char *name, int64_t flags,
+                                 const char *extension) {
+    FDATA_RETURN_IF(fdata_schema_make(out, index_format, name, flags, NULL));
+    struct schema_private *p = out->private_data;
+    int status = fdata_schema_make(&p->dictionary, value_format, "", 0, extension);
+    if (status != FDATA_OK) {
+        out->release(out);
+        return status;
+    }
+    out->dictionary = &p->dictionary;
     return FDATA_OK;
 }
 
@@ -228,12 +262,26 @@ void fdata_schema_extension(const struct ArrowSchema *schema, char *buf, size_t 
     }
 }
 
+/* A copy of src's dictionary (the values' schema) for `out`, a copy of src. */
+static int copy_dictionary(const struct ArrowSchema *src, struct ArrowSchema *out) {
+    struct schema_private *p = out->private_data;
+    int status = fdata_schema_copy(src->dictionary, &p->dictionary);
+    if (status != FDATA_OK) {
+        out->release(out);
+        return status;
+    }
+    out->dictionary = &p->dictionary;
+    return FDATA_OK;
+}
+
 int fdata_schema_copy(const struct ArrowSchema *src, struct ArrowSchema *out) {
     char ext[256];
     fdata_schema_extension(src, ext, sizeof ext);
     const char *name = src->name ? src->name : "";
-    if (src->n_children == 0)
-        return fdata_schema_make(out, src->format, name, src->flags, ext[0] ? ext : NULL);
+    if (src->n_children == 0) {
+        FDATA_RETURN_IF(fdata_schema_make(out, src->format, name, src->flags, ext[0] ? ext : NULL));
+        return src->dictionary ? copy_dictionary(src, out) : FDATA_OK;
+    }
     struct ArrowSchema *children = calloc((size_t)src->n_children, sizeof *children);
     int status = children ? FDATA_OK : FDATA_ENOMEM;
     int64_t made = 0;
@@ -284,6 +332,11 @@ uint64_t fdata_array_bytes(const struct ArrowSchema *schema, const struct ArrowA
     } else if (f[0] == 'U' || f[0] == 'Z') {
         const int64_t *off = array->buffers[1];
         bytes += 8 * (n + 1) + (n && off ? (uint64_t)off[n] : 0);
+    } else if (f[0] == 'v') { /* views, then the variadic buffers' sizes */
+        bytes += 16 * n;
+        const int64_t *sizes = array->buffers[array->n_buffers - 1];
+        for (int64_t i = 2; i + 1 < array->n_buffers; i++)
+            bytes += (uint64_t)sizes[i - 2];
     } else if (f[0] == '+') {
         bytes += f[1] == 'l' || f[1] == 'm' ? 4 * (n + 1) : f[1] == 'L' ? 8 * (n + 1) : 0;
         for (int64_t i = 0; i < array->n_children; i++)
@@ -291,6 +344,8 @@ uint64_t fdata_array_bytes(const struct ArrowSchema *schema, const struct ArrowA
     } else {
         bytes += fixed_width(f) * n;
     }
+    if (schema->dictionary && array->dictionary)
+        bytes += fdata_array_bytes(schema->dictionary, array->dictionary);
     return bytes;
 }
 

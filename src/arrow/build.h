@@ -7,8 +7,12 @@
 #include <stdint.h>
 #include "fastdata/arrow.h"
 
-/* Makes a leaf array that takes ownership of n_buffers (1..3) buffers allocated with
- * fdata_aligned_alloc (NULL allowed for an absent validity bitmap).  On failure the
+/* The most buffers of an array made here: a view array's validity, views, one data buffer
+ * and the data buffers' sizes (the C Data Interface's extra buffer for view types). */
+#define FDATA_MAX_BUFFERS 4
+
+/* Makes a leaf array that takes ownership of n_buffers (1..FDATA_MAX_BUFFERS) buffers
+ * allocated with fdata_aligned_alloc (NULL allowed for an absent validity bitmap).  On failure the
  * buffers are freed and out->release is NULL.  Returns FDATA_OK or FDATA_ENOMEM. */
 int fdata_array_make(struct ArrowArray *out, int64_t length, int64_t null_count,
                      int n_buffers, void *const *buffers);
@@ -18,6 +22,12 @@ int fdata_array_make(struct ArrowArray *out, int64_t length, int64_t null_count,
  * release.  On failure the other buffers are freed and the slab is left as it was. */
 int fdata_array_make_in_slab(struct ArrowArray *out, int64_t length, int64_t null_count,
                              int n_buffers, void *const *buffers, void *slab);
+
+/* A dictionary-encoded array: buffers are the validity bitmap (may be NULL) and the indices,
+ * owned as by fdata_array_make; `dictionary` (the values) is moved in (its release set to
+ * NULL).  On failure the buffers and the dictionary are released. */
+int fdata_array_make_dictionary(struct ArrowArray *out, int64_t length, int64_t null_count,
+                                void *const *buffers, struct ArrowArray *dictionary);
 
 /* Makes a parent array (struct, list, map: buffers are validity and, for lists, offsets)
  * that takes ownership of its buffers and of `n` child arrays, moved from children[0..n)
@@ -34,6 +44,12 @@ int fdata_array_make_struct(struct ArrowArray *out, int64_t length, struct Arrow
  * ARROW:extension:name metadata.  Returns FDATA_OK or FDATA_ENOMEM. */
 int fdata_schema_make(struct ArrowSchema *out, const char *format, const char *name,
                       int64_t flags, const char *extension);
+
+/* A dictionary-encoded field: indices of `index_format`, values of `value_format` (with the
+ * `extension` name, may be NULL).  Returns FDATA_OK or FDATA_ENOMEM. */
+int fdata_schema_make_dictionary(struct ArrowSchema *out, const char *index_format,
+                                 const char *value_format, const char *name, int64_t flags,
+                                 const char *extension);
 
 /* Makes a parent schema ("+s", "+l", "+L", "+m") that takes ownership of n children moved
  * from children[]; on failure they are released. */

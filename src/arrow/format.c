@@ -27,6 +27,8 @@ struct col_printer {
     int scale;         /* decimal */
     int unit_digits;   /* time/timestamp: 0, 3, 6 or 9 fraction digits */
     int utc;           /* timestamp with a time zone: print "Z" */
+    int view;          /* utf8, binary: the view layout ("vu", "vz") */
+    int index_width;   /* a dictionary's indices (bytes each): values printed from it */
     int64_t n_children;
     struct col_printer *children; /* struct fields, list element, map key and value */
     char **keys;       /* struct field names as JSON object keys, with the colon */
@@ -43,18 +45,26 @@ static int parse_column(const struct ArrowSchema *s, struct col_printer *c) {
     char ext[32];
     fdata_schema_extension(s, ext, sizeof ext);
     memset(c, 0, sizeof *c);
+    if (s->dictionary) { /* signed integer indices into flat values */
+        int width = strcmp(f, "c") == 0 ? 1 : strcmp(f, "s") == 0 ? 2 : strcmp(f, "i") == 0 ? 4
+                  : strcmp(f, "l") == 0 ? 8 : 0;
+        int status = width ? parse_column(s->dictionary, c) : FDATA_EUNSUPPORTED;
+        c->index_width = width;
+        return status == FDATA_OK && c->n_children ? FDATA_EUNSUPPORTED : status;
+    }
     if (f[0] == '+' || strcmp(f, "n") == 0)
         return parse_nested(s, c);
     static const struct { const char *fmt; int kind, width; } simple[] = {
         {"b", C_BOOL, 0}, {"c", C_INT, 1}, {"s", C_INT, 2}, {"i", C_INT, 4}, {"l", C_INT, 8},
         {"C", C_UINT, 1}, {"S", C_UINT, 2}, {"I", C_UINT, 4}, {"L", C_UINT, 8},
         {"e", C_F16, 2}, {"f", C_F32, 4}, {"g", C_F64, 8}, {"u", C_UTF8, 0}, {"z", C_BINARY, 0},
-        {"tdD", C_DATE, 4}, {"tin", C_INTERVAL, 16},
+        {"tdD", C_DATE, 4}, {"tin", C_INTERVAL, 16}, {"vu", C_UTF8, 0}, {"vz", C_BINARY, 0},
     };
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
         if (strcmp(f, simple[i].fmt) == 0) {
             c->kind = simple[i].kind;
             c->width = simple[i].width;
+            c->view = f[0] == 'v';
             return FDATA_OK;
         }
     }
@@ -447,11 +457,30 @@ static void put_nested(struct fdata_strbuf *t, const struct col_printer *c, cons
     fdata_sb_putc(t, ']');
 }
 
+/* Value `idx` of a string_view or binary_view array: inline in its 16-byte view when it has
+ * at most 12 bytes, else in the data buffer the view names. */
+static void view_value(const struct ArrowArray *a, int64_t idx, const uint8_t **s, size_t *n) {
+    const uint8_t *v = (const uint8_t *)a->buffers[1] + (size_t)idx * 16;
+    int32_t len, buffer, offset;
+    memcpy(&len, v, 4);
+    memcpy(&buffer, v + 8, 4);
+    memcpy(&offset, v + 12, 4);
+    *n = (size_t)len;
+    *s = len <= 12 ? v + 4 : (const uint8_t *)a->buffers[2 + buffer] + offset;
+}
+
 /* Formats value `i` of `a` into t.  Text values are quoted for JSON only when `json`. */
 static void put_value(struct fdata_strbuf *t, const struct col_printer *c, const struct ArrowArray *a,
                       int64_t i, int json) {
     int64_t idx = i + a->offset;
     const uint8_t *values = a->n_buffers > 1 ? a->buffers[1] : NULL;
+    if (c->index_width) { /* the value the index picks from the dictionary */
+        struct col_printer value = *c;
+        value.index_width = 0;
+        put_value(t, &value, a->dictionary,
+                  load_int(values + (size_t)idx * (size_t)c->index_width, c->index_width), json);
+        return;
+    }
     const uint8_t *p = c->width && values ? values + (size_t)idx * (size_t)c->width : NULL;
     char buf[64];
     switch (c->kind) {
@@ -519,10 +548,15 @@ static void put_value(struct fdata_strbuf *t, const struct col_printer *c, const
         break;
     }
     case C_UTF8: case C_BINARY: {
-        const int32_t *off = a->buffers[1];
-        const uint8_t *data = a->buffers[2];
-        const uint8_t *s = data + off[idx];
-        size_t n = (size_t)(off[idx + 1] - off[idx]);
+        const uint8_t *s;
+        size_t n;
+        if (c->view)
+            view_value(a, idx, &s, &n);
+        else {
+            const int32_t *off = a->buffers[1];
+            s = (const uint8_t *)a->buffers[2] + off[idx];
+            n = (size_t)(off[idx + 1] - off[idx]);
+        }
         if (c->kind == C_BINARY)
             put_base64(o, s, n);
         else if (json)

@@ -8,6 +8,7 @@ struct view {
     struct ArrowArray *kids;     /* the children's views */
     struct ArrowArray **ptrs;
     int64_t n;
+    struct ArrowArray dictionary; /* the dictionary's view; release NULL when none */
     void (*done)(void *);        /* top level only */
     void *ctx;
 };
@@ -17,6 +18,8 @@ static void release_view(struct ArrowArray *a) {
     for (int64_t i = 0; i < v->n; i++)
         if (v->kids[i].release)
             v->kids[i].release(&v->kids[i]);
+    if (v->dictionary.release)
+        v->dictionary.release(&v->dictionary);
     free(v->kids);
     free(v->ptrs);
     if (v->done)
@@ -40,6 +43,13 @@ static int make_view(const struct ArrowArray *src, struct ArrowArray *out) {
     out->release = release_view;
     out->children = v->ptrs;
     out->dictionary = NULL;
+    if (src->dictionary) {
+        if (make_view(src->dictionary, &v->dictionary) != FDATA_OK) {
+            release_view(out);
+            return FDATA_ENOMEM;
+        }
+        out->dictionary = &v->dictionary;
+    }
     for (int64_t i = 0; i < n; i++) {
         v->ptrs[i] = &v->kids[i];
         if (make_view(src->children[i], &v->kids[i]) != FDATA_OK) {
@@ -54,8 +64,6 @@ static int make_view(const struct ArrowArray *src, struct ArrowArray *out) {
 int fdata_arrow_array_view(const struct ArrowArray *src, void (*done)(void *), void *ctx,
                            struct ArrowArray *out) {
     out->release = NULL;
-    if (src->dictionary) /* fastdata makes none; a view would need one too */
-        return FDATA_EUNSUPPORTED;
     FDATA_RETURN_IF(make_view(src, out));
     struct view *v = out->private_data;
     v->done = done;

@@ -44,12 +44,13 @@ int cli_split_columns(char *list, char ***out, size_t *n);
     {"stall-timeout", required_argument, NULL, 1006}, {"no-checksums", no_argument, NULL, 1007}, \
     {"target-gbps", required_argument, NULL, 1008}, {"timeout", required_argument, NULL, 1009}
 
-/* getopt_long entries for the options of how values are read (codes 1100, 1101), the
+/* getopt_long entries for the options of how values are read (codes 1100-1102), the
  * usage lines, and how they apply: 1 when `c` was one, 0 when not, -1 after an error. */
 #define CLI_READ_LONGOPTS \
-    {"invalid-utf8", required_argument, NULL, 1100}, {"int96-unit", required_argument, NULL, 1101}
+    {"invalid-utf8", required_argument, NULL, 1100}, \
+    {"int96-unit", required_argument, NULL, 1101}, {"strings", required_argument, NULL, 1102}
 extern const char cli_read_usage[];
-int cli_read_option(int c, const char *arg, int *invalid_utf8, int *int96_unit);
+int cli_read_option(int c, const char *arg, int *invalid_utf8, int *int96_unit, int *strings);
 
 extern const char cli_s3_usage[];
 

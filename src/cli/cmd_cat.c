@@ -12,7 +12,7 @@ static const char cat_usage[] =
     "usage: fastdata cat FILE|DIR|s3://bucket/key|s3://bucket/prefix/ [--columns a,b.c]\n"
     "                    [--limit N] [--format jsonl|csv] [--threads N] [--partitioning hive|none]\n"
     "                    [--partition-types k:type,...] [--schema union|first]\n"
-    "                    [--invalid-utf8 M] [--int96-unit U] [S3 options]\n"
+    "                    [--invalid-utf8 M] [--int96-unit U] [--strings L] [S3 options]\n"
     "\n"
     "Prints the rows of a Parquet file, row group by row group; of a directory, prefix or glob,\n"
     "the rows of the table fastdata load makes of it (partitions, schema drift).\n"
@@ -32,7 +32,7 @@ struct cat_options {
     long long limit;
     enum fdata_text_format format;
     int threads;
-    int invalid_utf8, int96_unit;
+    int invalid_utf8, int96_unit, strings;
     struct fdata_s3_options s3;
     struct fdata_load_options load; /* partitions and schema, for a table */
 };
@@ -55,14 +55,18 @@ int cli_split_columns(char *list, char ***out, size_t *n) {
 const char cli_read_usage[] =
     "  --invalid-utf8 M  STRING values that are not UTF-8: error (default; names the row and\n"
     "                  byte), binary (such columns read as binary) or replace (by U+FFFD)\n"
-    "  --int96-unit U  INT96 timestamps as timestamp[U]: s, ms, us (default) or ns\n";
+    "  --int96-unit U  INT96 timestamps as timestamp[U]: s, ms, us (default) or ns\n"
+    "  --strings L     string columns as plain (default: utf8), view (string_view) or\n"
+    "                  dictionary (the Parquet dictionary and indices, no copy)\n";
 
-int cli_read_option(int c, const char *arg, int *invalid_utf8, int *int96_unit) {
+int cli_read_option(int c, const char *arg, int *invalid_utf8, int *int96_unit, int *strings) {
     if (c == 1100 && fdata_parquet_invalid_utf8_from_name(arg, invalid_utf8) != FDATA_OK)
         return cli_fail("--invalid-utf8 is error, binary or replace, not '%s'", arg), -1;
     if (c == 1101 && fdata_parquet_int96_unit_from_name(arg, int96_unit) != FDATA_OK)
         return cli_fail("--int96-unit is s, ms, us or ns, not '%s'", arg), -1;
-    return c == 1100 || c == 1101;
+    if (c == 1102 && fdata_parquet_strings_from_name(arg, strings) != FDATA_OK)
+        return cli_fail("--strings is plain, view or dictionary, not '%s'", arg), -1;
+    return c >= 1100 && c <= 1102;
 }
 
 static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
@@ -79,7 +83,8 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
     o->limit = -1;
     while ((c = getopt_long(argc, argv, "c:n:f:t:h", longopts, NULL)) != -1) {
         int s3 = cli_s3_option(c, optarg, &o->s3);
-        int read = s3 ? 0 : cli_read_option(c, optarg, &o->invalid_utf8, &o->int96_unit);
+        int read = s3 ? 0 : cli_read_option(c, optarg, &o->invalid_utf8, &o->int96_unit,
+                                                   &o->strings);
         int table = s3 || read ? 0 : cli_partition_option(c, optarg, &o->load);
         if (s3 < 0 || read < 0 || table < 0)
             return 1;
@@ -172,6 +177,7 @@ static int cat_table(struct cat_options *o) {
     lo.threads = o->threads;
     lo.invalid_utf8 = o->invalid_utf8;
     lo.int96_unit = o->int96_unit;
+    lo.strings = o->strings;
     lo.s3 = &o->s3;
     struct ArrowArrayStream stream;
     struct fdata_error err = {0};
@@ -202,7 +208,7 @@ int cmd_cat(int argc, char **argv) {
     struct fdata_error err = {0};
     struct fdata_parquet_read_options ro = {
         .threads = o.threads, .columns = (const char *const *)o.columns, .num_columns = o.num_columns,
-        .invalid_utf8 = o.invalid_utf8, .int96_unit = o.int96_unit,
+        .invalid_utf8 = o.invalid_utf8, .int96_unit = o.int96_unit, .strings = o.strings,
     };
     fdata_parquet_file *file;
     if (cli_open_parquet(o.path, &o.s3, &ro, &file)) {

@@ -16,7 +16,7 @@ static const char load_usage[] =
     "                     [--matrix a,b [--matrix-dtype float32|float64] [--matrix-order F|C]\n"
     "                      [--matrix-out FILE.npy]] [--partitioning hive|none]\n"
     "                     [--partition-types k:type,...] [--schema union|first]\n"
-    "                     [--invalid-utf8 M] [--int96-unit U] [S3 options]\n"
+    "                     [--invalid-utf8 M] [--int96-unit U] [--strings L] [S3 options]\n"
     "Loads Parquet files into one Arrow table in memory and reports what it took. SOURCE is\n"
     "s3://bucket/prefix/ (every object below), s3://bucket/dir/part-* (a glob), s3://bucket/key,\n"
     "a local directory (recursively) or a file; names starting with '_' or '.' under a prefix\n"
@@ -177,7 +177,7 @@ int cmd_load(int argc, char **argv) {
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         int s = cli_s3_option(c, optarg, &s3);
         if (s == 0)
-            s = cli_read_option(c, optarg, &o.invalid_utf8, &o.int96_unit);
+            s = cli_read_option(c, optarg, &o.invalid_utf8, &o.int96_unit, &o.strings);
         if (s == 0)
             s = cli_partition_option(c, optarg, &o);
         if (s != 0) {

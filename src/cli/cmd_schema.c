@@ -72,7 +72,7 @@ int cmd_schema(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         int r = cli_s3_option(c, optarg, &s3);
         if (r == 0)
-            r = cli_read_option(c, optarg, &ro.invalid_utf8, &ro.int96_unit);
+            r = cli_read_option(c, optarg, &ro.invalid_utf8, &ro.int96_unit, &ro.strings);
         if (r < 0)
             return 1;
         if (r > 0)

@@ -16,7 +16,8 @@
 static const char sql_usage[] =
     "usage: fastdata sql SOURCE... \"QUERY\" [--columns a,b] [--threads N]\n"
     "                    [--partitioning hive|none] [--partition-types k:type,...]\n"
-    "                    [--schema union|first] [--invalid-utf8 M] [--int96-unit U] [S3 options]\n"
+    "                    [--schema union|first] [--invalid-utf8 M] [--int96-unit U] [--strings L]\n"
+    "                    [S3 options]\n"
     "Loads the sources (as fastdata load does) and runs QUERY in DuckDB over the table, named t\n"
     "(handed over through the Arrow C stream); prints the result as CSV with a header line.\n"
     "DuckDB's library is\n"
@@ -179,7 +180,7 @@ int cmd_sql(int argc, char **argv) {
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         int s = cli_s3_option(c, optarg, &s3);
         if (s == 0)
-            s = cli_read_option(c, optarg, &o.invalid_utf8, &o.int96_unit);
+            s = cli_read_option(c, optarg, &o.invalid_utf8, &o.int96_unit, &o.strings);
         if (s == 0)
             s = cli_partition_option(c, optarg, &o);
         if (s)

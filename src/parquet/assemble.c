@@ -9,6 +9,7 @@
 #include "../arrow/build.h"
 #include "../common/common.h"
 #include "assemble.h"
+#include "fastdata/parquet.h"
 
 int pq_node_selected(const struct pq_projection *p, const struct pq_node *node) {
     for (int i = node->first_leaf; i <= node->last_leaf; i++)
@@ -302,7 +303,11 @@ static int node_schema(const struct pq_schema *s, const struct pq_projection *p,
                        const struct pq_node *n, const char *name, struct ArrowSchema *out) {
     if (n->kind == N_LEAF) {
         const struct pq_leaf *leaf = &p->leaves[n->leaf];
-        return fdata_schema_make(out, leaf->arrow.format, name, node_flags(n), leaf->arrow.extension);
+        return leaf->arrow.strings == FDATA_STRINGS_DICTIONARY
+                   ? fdata_schema_make_dictionary(out, "i", leaf->arrow.format, name,
+                                                  node_flags(n), leaf->arrow.extension)
+                   : fdata_schema_make(out, leaf->arrow.format, name, node_flags(n),
+                                       leaf->arrow.extension);
     }
     if (n->kind == N_MAP)
         return map_schema(s, p, n, name, out);

@@ -14,6 +14,7 @@
 #include "metadata.h"
 #include "utf8.h"
 #include "values.h"
+#include "fastdata/parquet.h"
 
 /* A page may claim at most this many values per byte of its body: RLE runs make very high
  * ratios legitimate (an all-null page), but an unbounded claim would let a few hostile
@@ -47,6 +48,8 @@ struct chunk_decoder {
     struct col_out out;
     struct pq_dictionary dict;
     int dict_invalid_utf8;   /* a STRING dictionary holds invalid UTF-8: check its pages */
+    int kept;                /* a view or dictionary chunk keeps its dictionary indices (as
+                                int32 in the offsets' buffer) until a page needs values */
     struct pq_scratch *scratch;  /* the calling worker's, reused across chunks */
     struct fdata_error *err;
 };
@@ -320,6 +323,50 @@ static void expect_string_bytes(struct chunk_decoder *d) {
     d->out.bytes.expected = (size_t)(expected < most ? expected : most);
 }
 
+/* The page's dictionary indices kept at rows pos..pos+n (nulls 0) of the offsets' buffer,
+ * for a view or dictionary chunk to point into the dictionary instead of copying values. */
+static int keep_indices(struct chunk_decoder *d, struct pq_value_target *t, int encoding,
+                        const uint8_t *p, size_t len, size_t n, size_t k, const uint8_t *valid) {
+    FDATA_RETURN_IF(pq_dictionary_indices(t, encoding, p, len, k));
+    uint8_t *dst = d->out.values + (size_t)d->pos * 4;
+    memcpy(dst, d->scratch->indices, k * 4);
+    if (valid)
+        pq_spread_fixed(dst, 4, valid, (size_t)d->pos, n, k);
+    return FDATA_OK;
+}
+
+static int row_is_valid(const struct chunk_decoder *d, size_t i) {
+    return !d->out.validity || (d->out.validity[i >> 3] >> (i & 7) & 1);
+}
+
+/* The indices kept so far become the values they pick, offsets and bytes as a plain chunk
+ * has them (the offsets overwrite the indices one behind): a page that is not
+ * dictionary-encoded came, a new dictionary, or one with invalid UTF-8 to check per row. */
+static int gather_kept(struct chunk_decoder *d) {
+    size_t n = (size_t)d->pos;
+    int32_t *v = (int32_t *)d->out.values;
+    const int32_t *doff = d->dict.bytes.offsets;
+    int64_t total = 0;
+    d->kept = 0;
+    for (size_t i = 0; i < n; i++)
+        total += row_is_valid(d, i) ? doff[v[i] + 1] - doff[v[i]] : 0;
+    if (total > INT32_MAX)
+        return fail(d, FDATA_EUNSUPPORTED, "more than 2 GiB of string data in one column chunk");
+    FDATA_RETURN_IF(pq_bytes_reserve(&d->out.bytes, (size_t)total, d->err));
+    int32_t next = n ? v[0] : 0, end = 0;
+    v[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t at = next;
+        next = i + 1 < n ? v[i + 1] : 0;
+        int32_t len = row_is_valid(d, i) ? doff[at + 1] - doff[at] : 0;
+        memcpy(d->out.bytes.data + end, d->dict.bytes.data + doff[at], (size_t)len);
+        end += len;
+        v[i + 1] = end;
+    }
+    d->out.bytes.size = (size_t)end;
+    return FDATA_OK;
+}
+
 /* Decodes k dense values of the page and places them at rows pos..pos+n; `valid` is the
  * validity bitmap when some of those rows are null, else NULL. */
 static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p, size_t len,
@@ -334,6 +381,10 @@ static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p
         return FDATA_OK;
     }
     if (d->direct && d->at->width == 0) {
+        if (d->kept && is_dictionary_encoding(encoding) && !d->dict_invalid_utf8)
+            return keep_indices(d, &t, encoding, p, len, n, k, valid);
+        if (d->kept)
+            FDATA_RETURN_IF(gather_kept(d));
         int32_t *offsets = d->out.bytes.offsets + pos;
         expect_string_bytes(d);
         FDATA_RETURN_IF(pq_decode_bytes(&t, encoding, p, len, k, &d->out.bytes, offsets));
@@ -525,6 +576,8 @@ static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_
                                "dictionary page in unsupported encoding %d", ph->encoding);
     if (ph->num_values < 0)
         return fail(d, FDATA_ECORRUPT, "dictionary page with a negative value count");
+    if (d->kept && d->pos > 0) /* a second dictionary: the indices so far point into the first */
+        FDATA_RETURN_IF(gather_kept(d));
     FDATA_RETURN_IF(pq_dictionary_load(&d->dict, d->leaf, body, len, (size_t)ph->num_values, d->err));
     if (d->at->kind == K_UTF8)
         FDATA_RETURN_IF(check_dictionary_utf8(d));
@@ -589,14 +642,128 @@ static int decode_pages(struct chunk_decoder *d) {
     return d->nested ? check_records(d) : FDATA_OK;
 }
 
-static int finish_array(struct chunk_decoder *d, struct ArrowArray *out) {
-    int64_t rows = d->pos;
-    void *buffers[3] = {NULL, NULL, NULL};
-    if (d->out.null_count > 0)
-        buffers[0] = d->out.validity;
-    else
+/* The validity bitmap, taken from the decoder: NULL when no row is null. */
+static void *take_validity(struct chunk_decoder *d) {
+    void *bits = d->out.null_count > 0 ? d->out.validity : NULL;
+    if (!bits)
         fdata_aligned_free(d->out.validity);
     d->out.validity = NULL;
+    return bits;
+}
+
+/* The string values of a view or dictionary chunk: its dictionary's, picked by the kept
+ * indices, or its decoded values, one per row (idx NULL). */
+struct string_source {
+    struct pq_bytes *bytes;
+    size_t count;
+    const int32_t *idx;
+};
+
+static struct string_source string_source(struct chunk_decoder *d) {
+    if (d->kept && !d->dict.loaded)
+        (void)gather_kept(d); /* no dictionary-encoded page: no values, nothing to fail */
+    if (d->kept)
+        return (struct string_source){&d->dict.bytes, d->dict.count, (int32_t *)d->out.values};
+    return (struct string_source){&d->out.bytes, (size_t)d->pos, NULL};
+}
+
+/* Arrow's view of a value: its length, then the value itself when it has at most 12
+ * bytes (zero-padded), else its first 4 bytes, data buffer 0 and its offset. */
+static void write_view(uint8_t *dst, const uint8_t *data, int32_t off, int32_t len) {
+    uint8_t v[16] = {0};
+    memcpy(v, &len, 4);
+    if (len <= 12) {
+        memcpy(v + 4, data + off, (size_t)len);
+    } else {
+        memcpy(v + 4, data + off, 4);
+        memcpy(v + 12, &off, 4);
+    }
+    memcpy(dst, v, 16);
+}
+
+/* A string_view (binary_view) array whose one data buffer is the dictionary's bytes or the
+ * decoded values' bytes: nothing is copied beyond the views. */
+static int finish_views(struct chunk_decoder *d, struct ArrowArray *out) {
+    struct string_source src = string_source(d);
+    size_t n = (size_t)d->pos;
+    uint8_t *views = fdata_aligned_alloc(n * 16 + 1);
+    int64_t *sizes = fdata_aligned_alloc(sizeof *sizes);
+    uint8_t *data = src.bytes->data ? src.bytes->data : fdata_aligned_alloc(1);
+    if (!views || !sizes || !data) {
+        fdata_aligned_free(views);
+        fdata_aligned_free(sizes);
+        if (data != src.bytes->data)
+            fdata_aligned_free(data);
+        return fail(d, FDATA_ENOMEM, "out of memory");
+    }
+    src.bytes->data = NULL;
+    *sizes = (int64_t)src.bytes->size;
+    const int32_t *off = src.bytes->offsets;
+    uint8_t *entries = src.idx ? calloc(src.count + 1, 16) : NULL; /* each entry's view */
+    for (size_t j = 0; entries && j < src.count; j++)
+        write_view(entries + 16 * j, data, off[j], off[j + 1] - off[j]);
+    static const uint8_t null_view[16];
+    for (size_t i = 0; i < n; i++) { /* with a dictionary: a gather of 16-byte views */
+        if (!row_is_valid(d, i))
+            memcpy(views + 16 * i, null_view, 16);
+        else if (entries)
+            memcpy(views + 16 * i, entries + 16 * (size_t)src.idx[i], 16);
+        else if (!src.idx)
+            write_view(views + 16 * i, data, off[i], off[i + 1] - off[i]);
+    }
+    free(entries);
+    if (src.idx && !entries) {
+        fdata_aligned_free(views);
+        fdata_aligned_free(sizes);
+        fdata_aligned_free(data);
+        return fail(d, FDATA_ENOMEM, "out of memory");
+    }
+    void *buffers[4] = {take_validity(d), views, data, sizes};
+    if (fdata_array_make(out, d->pos, d->out.null_count, 4, buffers) != FDATA_OK)
+        return fail(d, FDATA_ENOMEM, "out of memory");
+    return FDATA_OK;
+}
+
+/* A dictionary array: the chunk's dictionary and kept indices, or its decoded values as the
+ * dictionary and indices 0..n-1. */
+static int finish_dictionary(struct chunk_decoder *d, struct ArrowArray *out) {
+    struct string_source src = string_source(d);
+    size_t n = (size_t)d->pos;
+    int32_t *idx = src.idx ? (int32_t *)d->out.values : fdata_aligned_alloc(n * 4 + 1);
+    void *values[3] = {NULL, src.bytes->offsets,
+                       src.bytes->data ? src.bytes->data : fdata_aligned_alloc(1)};
+    if (!idx || !values[2]) {
+        if (idx != src.idx)
+            fdata_aligned_free(idx);
+        if (values[2] != src.bytes->data)
+            fdata_aligned_free(values[2]);
+        return fail(d, FDATA_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; !src.idx && i < n; i++)
+        idx[i] = (int32_t)i;
+    if (src.bytes == &d->dict.bytes)
+        d->dict.bytes.offsets = NULL;
+    src.bytes->data = NULL;
+    d->out.values = NULL; /* the indices, or the values' offsets */
+    struct ArrowArray dict;
+    void *indices[2] = {take_validity(d), idx};
+    if (fdata_array_make(&dict, (int64_t)src.count, 0, 3, values) != FDATA_OK) {
+        fdata_aligned_free(indices[0]);
+        fdata_aligned_free(idx);
+        return fail(d, FDATA_ENOMEM, "out of memory");
+    }
+    if (fdata_array_make_dictionary(out, d->pos, d->out.null_count, indices, &dict) != FDATA_OK)
+        return fail(d, FDATA_ENOMEM, "out of memory");
+    return FDATA_OK;
+}
+
+static int finish_array(struct chunk_decoder *d, struct ArrowArray *out) {
+    if (d->at->strings == FDATA_STRINGS_VIEW)
+        return finish_views(d, out);
+    if (d->at->strings == FDATA_STRINGS_DICTIONARY)
+        return finish_dictionary(d, out);
+    int64_t rows = d->pos;
+    void *buffers[3] = {take_validity(d), NULL, NULL};
     buffers[1] = d->out.values;
     d->out.values = NULL;
     int n_buffers = 2;
@@ -655,6 +822,7 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
         .phys_width = pq_physical_width(in->leaf->physical, in->leaf->type_length),
         .direct = pq_leaf_is_direct(in->leaf), .scratch = in->scratch,
         .nested = in->leaf->nested, .levels = levels,
+        .kept = in->leaf->arrow.strings != FDATA_STRINGS_PLAIN,
     };
     out->release = NULL;
     if (d.nested && !levels)

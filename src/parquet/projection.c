@@ -145,8 +145,12 @@ int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
     }
     for (int i = 0; i < s->num_leaves; i++) {
         p->matrix_col[i] = -1;
+        struct pq_arrow_type *t = &p->leaves[i].arrow;
         p->leaves[i] = s->leaves[i];
-        pq_arrow_type_apply(&p->leaves[i].arrow, o ? o->int96_unit : 0, o ? o->invalid_utf8 : 0);
+        int flat_string = t->kind == K_UTF8 && !t->extension && !p->leaves[i].nested;
+        pq_arrow_type_apply(t, o ? o->int96_unit : 0, o ? o->invalid_utf8 : 0);
+        if (flat_string && o && o->strings)
+            pq_arrow_type_strings(t, o->strings);
     }
     int status = select_matrix(s, matrix, file, p, err);
     if (status == FDATA_OK && !columns) {

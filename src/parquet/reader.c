@@ -219,6 +219,18 @@ int fdata_parquet_int96_unit_from_name(const char *name, int *out) {
     return FDATA_OK;
 }
 
+int fdata_parquet_strings_from_name(const char *name, int *out) {
+    static const char *const names[] = {
+        [FDATA_STRINGS_PLAIN] = "plain", [FDATA_STRINGS_VIEW] = "view",
+        [FDATA_STRINGS_DICTIONARY] = "dictionary",
+    };
+    int i = name_index(name, names, 3);
+    if (i < 0)
+        return FDATA_EINVAL;
+    *out = i;
+    return FDATA_OK;
+}
+
 int fdata_parquet_column_info(const fdata_parquet_file *f, int i,
                               struct fdata_parquet_column_info *out, struct fdata_error *err) {
     if (i < 0 || i >= f->schema.num_leaves)
@@ -788,6 +800,7 @@ int fdata_parquet_stream(fdata_parquet_file *f, const struct fdata_parquet_read_
     p->opts.matrix_row = o ? o->matrix_row : 0;
     p->opts.invalid_utf8 = o ? o->invalid_utf8 : 0;
     p->opts.int96_unit = o ? o->int96_unit : 0;
+    p->opts.strings = o ? o->strings : 0;
     if (copy_columns(p, o) != FDATA_OK) {
         p->f = NULL;
         for (size_t i = 0; i < p->opts.num_columns; i++)

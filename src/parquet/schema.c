@@ -71,6 +71,17 @@ void pq_arrow_type_apply(struct pq_arrow_type *t, int int96_unit, int invalid_ut
     }
 }
 
+void pq_arrow_type_strings(struct pq_arrow_type *t, int strings) {
+    int utf8 = t->kind == K_UTF8;
+    t->strings = strings == FDATA_STRINGS_VIEW || strings == FDATA_STRINGS_DICTIONARY
+                     ? strings : FDATA_STRINGS_PLAIN;
+    if (t->strings == FDATA_STRINGS_VIEW)
+        set_type(t, t->kind, 0, utf8 ? "vu" : "vz", utf8 ? "string_view" : "binary_view");
+    else if (t->strings == FDATA_STRINGS_DICTIONARY)
+        snprintf(t->display, sizeof t->display, "dictionary<int32, %s>",
+                 utf8 ? "string" : "binary");
+}
+
 /* Legacy ConvertedType -> the LogicalType it stands for (LogicalTypes.md, compatibility). */
 static struct pq_logical_type from_converted(const struct pq_schema_element *se) {
     struct pq_logical_type lt = {0};

@@ -26,11 +26,15 @@ struct pq_arrow_type {
     char logical[40];        /* the Parquet logical/converted type as text, "" if none */
     int64_t ns_per_unit;     /* K_INT96: nanoseconds per unit of the Arrow timestamp */
     int replace_invalid;     /* K_UTF8: invalid UTF-8 becomes U+FFFD instead of an error */
+    int strings;             /* enum fdata_strings: the layout of a flat string column */
 };
 
 /* Applies a read's options (enum fdata_int96_unit, enum fdata_invalid_utf8) to a leaf's
  * type: the INT96 timestamp unit; STRING read as binary or with invalid UTF-8 replaced. */
 void pq_arrow_type_apply(struct pq_arrow_type *t, int int96_unit, int invalid_utf8);
+/* Applies the read's enum fdata_strings to a flat string leaf's type (after
+ * pq_arrow_type_apply, so that a STRING read as binary becomes binary_view). */
+void pq_arrow_type_strings(struct pq_arrow_type *t, int strings);
 
 /* A node of the Arrow-shaped schema tree.  Levels follow the Dremel encoding: an entry of
  * a leaf's level stream is a slot of node N when rep <= N.enc_rep and def >= N.enc_def (the

@@ -371,7 +371,7 @@ int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
         if (count > len / 4)
             return fdata_set_error(err, FDATA_ECORRUPT,
                                    "dictionary claims %zu entries in %zu bytes", count, len);
-        dict->bytes.offsets = malloc((count + 1) * sizeof(int32_t));
+        dict->bytes.offsets = fdata_aligned_alloc((count + 1) * sizeof(int32_t));
         if (!dict->bytes.offsets)
             return fdata_set_error(err, FDATA_ENOMEM, "out of memory for the dictionary");
         dict->bytes.offsets[0] = 0;
@@ -392,6 +392,11 @@ int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
     return FDATA_OK;
 }
 
+int pq_dictionary_indices(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
+                          size_t k) {
+    return decode_indices(t, encoding, p, len, k);
+}
+
 int pq_bytes_reserve(struct pq_bytes *b, size_t extra, struct fdata_error *err) {
     return bytes_reserve(b, extra, err);
 }
@@ -399,7 +404,7 @@ int pq_bytes_reserve(struct pq_bytes *b, size_t extra, struct fdata_error *err) 
 void pq_dictionary_free(struct pq_dictionary *dict) {
     free(dict->values);
     free(dict->converted);
-    free(dict->bytes.offsets);
+    fdata_aligned_free(dict->bytes.offsets);
     fdata_aligned_free(dict->bytes.data);
     memset(dict, 0, sizeof *dict);
 }

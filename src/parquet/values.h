@@ -29,7 +29,7 @@ struct pq_dictionary {
     size_t count;
     uint8_t *values;        /* count fixed-width physical values */
     uint8_t *converted;     /* NULL, or the values as Arrow values (pq_dictionary_convert) */
-    struct pq_bytes bytes;  /* BYTE_ARRAY entries */
+    struct pq_bytes bytes;  /* BYTE_ARRAY entries (offsets and data fdata_aligned_alloc'ed) */
 };
 
 struct pq_scratch {
@@ -70,6 +70,9 @@ int pq_converts_always(const struct pq_leaf *leaf);
  * gather Arrow values directly. */
 int pq_dictionary_convert(struct pq_dictionary *dict, const struct pq_leaf *leaf,
                           struct fdata_error *err);
+/* k dictionary indices of a page, checked against the dictionary, into t->scratch->indices. */
+int pq_dictionary_indices(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
+                          size_t k);
 /* k dictionary indices of a page (checked against the dictionary) -> the `width`-byte
  * entries they pick from `entries`, densely at dst. */
 int pq_gather_dictionary(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,

@@ -118,11 +118,11 @@ int filter_bind_columns(const struct fdata_filter *f, const struct partitions *p
         return FDATA_OK;
     long c = column_of(files, f->column);
     if (c < 0)
-        return fdata_set_error(err, FDATA_EINVAL, "filter: no column '%s' in the files or the "
+        return fdata_set_error(err, FDATA_ENOCOLUMN, "filter: no column '%s' in the files or the "
                                "partitions", f->column);
     int digits;
-    const char *format = files->children[c]->format;
-    if (kind_of_format(format, &digits) == K_NONE)
+    const char *format = files->children[c]->format; /* a dictionary's is its indices' */
+    if (files->children[c]->dictionary || kind_of_format(format, &digits) == K_NONE)
         return fdata_set_error(err, FDATA_EINVAL, "filter: column '%s' is of Arrow type %s: "
                                "filters compare numbers, strings, binaries, dates and "
                                "timestamps", f->column, format);

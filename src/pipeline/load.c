@@ -681,7 +681,7 @@ int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_l
     l->o = opts ? *opts : defaults;
     l->ro = (struct fdata_parquet_read_options){l->o.threads, l->o.columns, l->o.num_columns,
                                                 l->o.matrix, 0, l->o.invalid_utf8,
-                                                l->o.int96_unit};
+                                                l->o.int96_unit, l->o.strings};
     if (l->o.matrix)
         l->o.matrix->data = NULL;
     l->limit = l->o.memory_limit ? l->o.memory_limit : LOAD_DEFAULT_MEMORY_LIMIT;

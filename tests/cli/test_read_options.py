@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How values are read: --invalid-utf8 and --int96-unit on cat, schema and load, over the
+"""How values are read: --invalid-utf8, --int96-unit and --strings on cat, schema and load, over the
 real writers' files of tests/data/parquet/real (DuckDB's invalid_utf8_*, Impala's INT96
 dates outside 1677-2262).  Expected values are those pyarrow and DuckDB return.
 
@@ -84,7 +84,31 @@ def main():
     rc, out, err = run(fastdata, "schema", real("impala_no_scale.parquet"))
     check("decimal without scale is decimal128(p, 0)", rc == 0 and "decimal128(" in out
           and ", 0)" in out, out + err)
+    check_strings(fastdata, data)
     return 1 if failures else 0
+
+
+def check_strings(fastdata, data):
+    """--strings view and dictionary print what plain prints, errors included, over other
+    writers' files: dictionary and plain pages, a chunk falling back to plain midway (pyarrow),
+    nulls, several row groups, DELTA encodings, invalid UTF-8 in each --invalid-utf8 mode."""
+    files = [os.path.join(data, "generated", f + ".parquet") for f in (
+        "duckdb_prim_v1_snappy", "duckdb_prim_v2_nodict_zstd", "duckdb_rowgroups_v1_lz4_raw",
+        "hyparquet_flat_v2_snappy", "arrowrs_prim_v2_delta_lz4_raw", "duckdb_allnull_v1_snappy")]
+    files.append(os.path.join(data, "..", "strings", "pyarrow_dictionary_fallback.parquet"))
+    runs = [(f, []) for f in files] + [(f, ["--format", "csv"]) for f in files[-1:]]
+    for enc in ("dba", "dictionary", "dlba"):
+        path = os.path.join(data, "real", "duckdb_invalid_utf8_%s.parquet" % enc)
+        runs += [(path, []), (path, ["--invalid-utf8", "replace"]),
+                 (path, ["--invalid-utf8", "binary"])]
+    for path, extra in runs:
+        plain = run(fastdata, "cat", path, "--strings", "plain", *extra)
+        for layout in ("view", "dictionary"):
+            got = run(fastdata, "cat", path, "--strings", layout, *extra)
+            check("--strings %s %s %s" % (layout, os.path.basename(path), " ".join(extra)),
+                  got == plain and (plain[0] == 1 or plain[1] != ""), got[2][:300])
+    rc, out, err = run(fastdata, "cat", files[0], "--strings", "views")
+    check("--strings bad value", rc != 0 and "plain, view or dictionary" in err, err)
 
 
 if __name__ == "__main__":

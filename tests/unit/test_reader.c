@@ -292,6 +292,68 @@ static void test_row_group_values_shared(void) {
     CHECK(fdata_release_cached_memory() >= ((size_t)4 << 20) && fdata_release_cached_memory() == 0);
 }
 
+static int views_done;
+static void count_view(void *ctx) {
+    (void)ctx;
+    views_done++;
+}
+
+/* --strings view and dictionary: the plain layout's rows; the view arrays carry their data
+ * buffers' sizes last; a batch with dictionaries is shared (fdata_arrow_array_view) and its
+ * schema copied with them; every release order frees everything (ASan). */
+static void test_string_layouts(void) {
+    const char *files[] = {"../strings/pyarrow_dictionary_fallback.parquet",
+                           "generated/duckdb_rowgroups_v1_lz4_raw.parquet",
+                           "generated/hyparquet_flat_v2_snappy.parquet"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        fdata_parquet_file *f;
+        struct fdata_error err = {0};
+        CHECK(fdata_parquet_open_path(corpus(files[i]), &f, &err) == FDATA_OK);
+        struct fdata_parquet_read_options o = {.threads = 2};
+        char *plain = dump(f, &o);
+        for (int layout = FDATA_STRINGS_VIEW; layout <= FDATA_STRINGS_DICTIONARY; layout++) {
+            o.strings = layout;
+            char *text = dump(f, &o);
+            CHECK(plain && text && strcmp(plain, text) == 0);
+            free(text);
+            struct ArrowSchema schema, copy;
+            struct ArrowArray batch, view;
+            CHECK(fdata_parquet_get_schema(f, &o, &schema, &err) == FDATA_OK);
+            CHECK(fdata_parquet_read_row_groups(f, 0, 1, &o, &batch, &err) == FDATA_OK);
+            int64_t strings = 0;
+            for (int64_t c = 0; c < schema.n_children; c++) {
+                const struct ArrowSchema *cs = schema.children[c];
+                const struct ArrowArray *ca = batch.children[c];
+                if (strcmp(cs->format, "vu") == 0) {
+                    const int64_t *sizes = ca->buffers[3];
+                    CHECK(ca->n_buffers == 4 && sizes[0] >= 0);
+                    strings++;
+                } else if (cs->dictionary) {
+                    CHECK(strcmp(cs->format, "i") == 0 && ca->dictionary &&
+                          strcmp(cs->dictionary->format, "u") == 0);
+                    strings++;
+                }
+            }
+            CHECK(strings > 0);
+            CHECK(fdata_arrow_schema_copy(&schema, &copy) == FDATA_OK);
+            for (int64_t c = 0; c < schema.n_children; c++)
+                CHECK(!schema.children[c]->dictionary == !copy.children[c]->dictionary);
+            views_done = 0;
+            CHECK(fdata_arrow_array_view(&batch, count_view, NULL, &view) == FDATA_OK);
+            for (int64_t c = 0; c < schema.n_children; c++)
+                CHECK(!view.children[c]->dictionary == !batch.children[c]->dictionary &&
+                      view.children[c]->buffers == batch.children[c]->buffers);
+            view.release(&view);
+            CHECK(views_done == 1);
+            batch.release(&batch);
+            copy.release(&copy);
+            schema.release(&schema);
+        }
+        free(plain);
+        fdata_parquet_close(f);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: test_reader DATA_DIR\n");
@@ -307,5 +369,6 @@ int main(int argc, char **argv) {
     test_stream_errors();
     test_sparse_read();
     test_row_group_values_shared();
+    test_string_layouts();
     return check_result("test_reader");
 }
