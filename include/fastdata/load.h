@@ -54,6 +54,8 @@ struct fdata_load_report {
     double download_gbit_s, decode_gb_s;
     uint64_t peak_bytes_held;    /* the most downloaded bytes held at once not yet decoded
                                     (S3 sources; what memory_limit bounds) */
+    uint64_t bytes_total;        /* what bytes_fetched will reach: known (non-zero) once the
+                                    footers are read */
 };
 
 /* Options; zero-initialise (0 / NULL = default). */
@@ -67,7 +69,9 @@ struct fdata_load_options {
     size_t memory_limit;         /* downloaded bytes not yet decoded (raised to the largest
                                     row group's, which must fit); 0 = 2 GiB */
     const struct fdata_s3_options *s3; /* client options for s3:// sources; NULL = defaults */
-    /* Called after each decoded file with the totals so far (rows, bytes, seconds). */
+    /* Called on the consumer's thread with the totals so far (files handed over, rows,
+     * bytes fetched of bytes_total): after each file, and about every 50 ms while the
+     * consumer waits for the next batch (a display throttles itself). */
     void (*progress)(void *ctx, const struct fdata_load_report *so_far, size_t files_total);
     void *progress_ctx;
     /* Cancellation: the load stops with FDATA_ECANCELED soon after *cancel becomes non-zero
@@ -84,6 +88,11 @@ struct fdata_load_options {
     struct fdata_matrix *matrix;
     int invalid_utf8;            /* enum fdata_invalid_utf8 (fastdata/parquet.h); 0 = error */
     int int96_unit;              /* enum fdata_int96_unit (fastdata/parquet.h); 0 = us */
+    /* Optional (fastdata/trace.h): the load's timeline: listing and footers, each S3 request
+     * and part (as fdata_s3_options.trace, unless s3->trace names another), each batch of
+     * row groups handed to the decoders, each column chunk decoded and matrix block written.
+     * Must outlive the load (a stream: until it is released). */
+    fdata_trace *trace;
 };
 
 /*

@@ -317,7 +317,7 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
          part_size=None, endpoint=None, region=None, profile=None, no_sign_request=False,
          matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
          retries=None, stall_timeout=None, no_checksums=False, path_style=False, timeout=None,
-         invalid_utf8="error", int96_unit="us"):
+         invalid_utf8="error", int96_unit="us", trace=None):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories, files or globs (a str, an os.PathLike or a list of
     them).  Downloads in parallel and decodes on all cores while the bytes arrive; the GIL is
@@ -349,7 +349,11 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     naming the column, row and byte), "binary" (such columns come as binary) or "replace"
     (U+FFFD).  int96_unit: INT96 timestamps as timestamp[s|ms|us|ns] ("us": every year
     Spark, Hive and Impala write fits; "ns" holds only 1677-2262); a value that does not fit
-    raises fastdata.Error.  Both as the CLI's --invalid-utf8 and --int96-unit."""
+    raises fastdata.Error.  Both as the CLI's --invalid-utf8 and --int96-unit.
+
+    trace: a path (str or os.PathLike) where the load's timeline is written, in the Chrome
+    trace event format (open it in https://ui.perfetto.dev), as the CLI's --trace; also when
+    the load fails."""
     return Table(*_load(*_load_args(**locals())))
 
 
@@ -372,6 +376,8 @@ def _load_args(sources, columns, matrix, matrix_dtype, matrix_order, progress, t
                    threads=_count("threads", threads), connections=_count("connections", connections),
                    memory_limit=_count("memory_limit", memory_limit),
                    part_size=_count("part_size", part_size))
+    if options.get("trace") is not None:
+        options["trace"] = os.fspath(options["trace"])
     return _local_sources(sources), options
 
 

@@ -91,7 +91,8 @@ def load(sources: Sources, columns: Optional[Columns] = ..., threads: Optional[i
          stall_timeout: Optional[int] = ..., no_checksums: bool = ...,
          path_style: bool = ..., timeout: Optional[float] = ...,
          invalid_utf8: Literal["error", "binary", "replace"] = ...,
-         int96_unit: Literal["s", "ms", "us", "ns"] = ...) -> Table: ...
+         int96_unit: Literal["s", "ms", "us", "ns"] = ...,
+         trace: Optional[Union[str, "os.PathLike[str]"]] = ...) -> Table: ...
 
 def load_stream(sources: Sources, columns: Optional[Columns] = ...,
                 threads: Optional[int] = ..., connections: Optional[int] = ...,

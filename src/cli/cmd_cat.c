@@ -8,7 +8,8 @@
 
 static const char cat_usage[] =
     "usage: fastdata cat FILE|s3://bucket/key [--columns a,b.c] [--limit N] [--format jsonl|csv]\n"
-    "                    [--threads N] [--invalid-utf8 M] [--int96-unit U] [S3 options]\n"
+    "                    [--threads N] [--invalid-utf8 M] [--int96-unit U] [--trace FILE.json]\n"
+    "                    [S3 options]\n"
     "\n"
     "Prints the rows of a Parquet file, row group by row group.\n"
     "  --columns a,b   only these columns (top-level names, or paths into structs, lists and\n"
@@ -27,6 +28,7 @@ struct cat_options {
     enum fdata_text_format format;
     int threads;
     int invalid_utf8, int96_unit;
+    const char *trace;             /* --trace FILE, or NULL */
     struct fdata_s3_options s3;
 };
 
@@ -63,7 +65,8 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
         {"columns", required_argument, NULL, 'c'}, {"limit", required_argument, NULL, 'n'},
         {"format", required_argument, NULL, 'f'},  {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},          CLI_S3_LONGOPTS,
-        CLI_READ_LONGOPTS,                         {NULL, 0, NULL, 0},
+        CLI_READ_LONGOPTS,                         CLI_TRACE_LONGOPT,
+        {NULL, 0, NULL, 0},
     };
     int c;
     char *end;
@@ -99,8 +102,12 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
             if (*end || o->threads < 1 || o->threads > 1024)
                 return cli_fail("--threads wants 1..1024, not '%s'", optarg);
             break;
+        case 'E':
+            o->trace = optarg;
+            break;
         case 'h':
             fputs(cat_usage, stdout);
+            fputs(cli_trace_usage, stdout);
             fputs(cli_read_usage, stdout);
             fputs(cli_s3_usage, stdout);
             exit(0);
@@ -158,9 +165,11 @@ int cmd_cat(int argc, char **argv) {
         .invalid_utf8 = o.invalid_utf8, .int96_unit = o.int96_unit,
     };
     fdata_parquet_file *file;
-    if (cli_open_parquet(o.path, &o.s3, &ro, &file)) {
+    int failed = cli_trace_begin(o.trace, &ro.trace);
+    o.s3.trace = ro.trace; /* an s3:// file's requests */
+    if (failed || cli_open_parquet(o.path, &o.s3, &ro, &file)) {
         free(o.columns);
-        return 1;
+        return cli_trace_end(o.trace, ro.trace, 1);
     }
     struct ArrowArrayStream stream;
     int rc;
@@ -172,5 +181,5 @@ int cmd_cat(int argc, char **argv) {
     }
     fdata_parquet_close(file);
     free(o.columns);
-    return rc;
+    return cli_trace_end(o.trace, ro.trace, rc);
 }
