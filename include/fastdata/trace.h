@@ -11,7 +11,7 @@
  * lane, and counters for the bytes in flight, the download budget held and the process's RSS.
  *
  * Bounded: a trace keeps at most max_events events (its memory is reserved up front, about
- * 256 bytes an event, and only touched as events arrive); past that, events are counted and
+ * 350 bytes an event, and only touched as events arrive); past that, events are counted and
  * dropped, and the written file ends with an event that says how many.
  *
  * Thread safety: recording is lock-free, from any number of threads at once.

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define NAME_SIZE 48
-#define ARGS_SIZE 176
+#define ARGS_SIZE 256
 #define RSS_EVERY_US 10000
 
 struct event {
@@ -69,6 +69,27 @@ int64_t fdata_trace_now(const fdata_trace *t) {
     return (int64_t)(ts.tv_sec - t->t0.tv_sec) * 1000000 + (ts.tv_nsec - t->t0.tv_nsec) / 1000;
 }
 
+/* The length of s[0..n) without a UTF-8 sequence cut short at its end (JSON readers refuse
+ * invalid UTF-8). */
+static size_t utf8_whole(const char *s, size_t n) {
+    size_t k = n;
+    while (k > 0 && ((unsigned char)s[k - 1] & 0xC0) == 0x80)
+        k--; /* continuation bytes: back to their lead byte */
+    if (k == 0 || ((unsigned char)s[k - 1] & 0x80) == 0)
+        return n; /* ASCII before them: nothing was a sequence */
+    unsigned char lead = (unsigned char)s[k - 1];
+    size_t len = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    return n - (k - 1) >= len ? n : k - 1;
+}
+
+/* Formats an event's arguments; ones too long for it become a note saying so, never JSON cut
+ * in the middle. */
+static void format_args(struct event *e, const char *fmt, va_list ap) {
+    int n = vsnprintf(e->args, sizeof e->args, fmt, ap);
+    if (n < 0 || (size_t)n >= sizeof e->args)
+        snprintf(e->args, sizeof e->args, "\"args\": \"too long for the trace\"");
+}
+
 /* n consecutive slots, the first named, or NULL (counted as dropped) when they do not fit. */
 static struct event *claim_n(fdata_trace *t, size_t n, char ph, int lane, const char *cat,
                              const char *name) {
@@ -83,6 +104,7 @@ static struct event *claim_n(fdata_trace *t, size_t n, char ph, int lane, const 
     e->lane = lane;
     e->cat = cat;
     snprintf(e->name, sizeof e->name, "%s", name);
+    e->name[utf8_whole(e->name, strlen(e->name))] = '\0';
     return e;
 }
 
@@ -100,7 +122,7 @@ void fdata_trace_span(fdata_trace *t, int lane, const char *cat, const char *nam
     if (args) {
         va_list ap;
         va_start(ap, args);
-        vsnprintf(e->args, sizeof e->args, args, ap);
+        format_args(e, args, ap);
         va_end(ap);
     }
 }
@@ -114,7 +136,7 @@ void fdata_trace_instant(fdata_trace *t, int lane, const char *cat, const char *
     if (args) {
         va_list ap;
         va_start(ap, args);
-        vsnprintf(e->args, sizeof e->args, args, ap);
+        format_args(e, args, ap);
         va_end(ap);
     }
 }
@@ -177,7 +199,7 @@ const char *fdata_trace_quote(const char *s, char *buf, size_t size) {
         else
             buf[n++] = (char)c;
     }
-    buf[n] = '\0';
+    buf[*s ? utf8_whole(buf, n) : n] = '\0';
     return buf;
 }
 

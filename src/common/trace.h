@@ -20,7 +20,8 @@ enum {
 int64_t fdata_trace_now(const fdata_trace *t);
 /* A span [start, end) (microseconds of the trace's clock) named `name` (copied, cut at 47
  * bytes) on `lane`, category `cat` (a string constant); `args` is NULL or a JSON object's
- * members, printf-style (string values made safe with fdata_trace_quote). */
+ * members, printf-style (string values made safe with fdata_trace_quote; past 255 bytes they
+ * are replaced by a note saying so). */
 void fdata_trace_span(fdata_trace *t, int lane, const char *cat, const char *name,
                       int64_t start, int64_t end, const char *args, ...) FDATA_PRINTF(7, 8);
 /* A moment on a lane, e.g. a retry. */

@@ -28,6 +28,7 @@ static int enqueue(struct downloader *d, struct part *p) {
         d->queue_cap = cap;
     }
     d->queue[d->queued++] = p;
+    p->queued = d->c->trace ? fdata_trace_now(d->c->trace) : 0;
     return FDATA_OK;
 }
 
@@ -62,13 +63,13 @@ static void trace_request(struct downloader *d, struct part *p, CURLcode rc, lon
         curl_easy_getinfo(p->easy, phase[i], &us);
         at[i] = us > 0 && p->sent + us < end ? p->sent + us : us > 0 ? end : p->sent;
     }
-    char key[128];
+    char key[80];
     fdata_trace_span(t, p->lane, "request", "GET", p->sent, end,
                      "\"key\": \"%s\", \"offset\": %lld, \"bytes\": %lld, \"status\": %ld, "
-                     "\"attempt\": %d, \"result\": \"%s\"",
+                     "\"attempt\": %d, \"queued_us\": %lld, \"result\": \"%s\"",
                      fdata_trace_quote(p->obj->loc.key ? p->obj->loc.key : "", key, sizeof key),
                      (long long)(p->obj->base + p->offset), (long long)p->written, status,
-                     p->attempt + 1, curl_easy_strerror(rc));
+                     p->attempt + 1, (long long)(p->sent - p->queued), curl_easy_strerror(rc));
     static const char *const names[] = {"connect", "TLS", "first byte", "transfer"};
     const int64_t from[] = {p->sent, at[0], at[2], at[3]}, to[] = {at[0], at[1], at[3], at[4]};
     for (int i = 0; i < 4; i++)

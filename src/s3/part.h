@@ -51,7 +51,8 @@ struct part {
     int redirected;             /* sent again to the bucket's region once already */
     char region[S3_REGION_SIZE]; /* the region of its request under way */
     double not_before;          /* monotonic seconds: retry back-off */
-    int64_t born, sent;         /* traced (microseconds of the trace): made, request started */
+    int64_t born, queued, sent; /* traced (microseconds of the trace): made, last queued,
+                                   request started */
     int lane;                   /* traced: its connection's slot while under way */
     CURL *easy;
     struct curl_slist *headers;

@@ -78,6 +78,23 @@ int main(void) {
     free(text);
     fdata_trace_free(t);
 
+    t = fdata_trace_new(4); /* names and strings cut only between UTF-8 sequences; args that do
+                               not fit replaced whole */
+    char name[64], quoted[11];
+    memset(name, 'a', 46);
+    strcpy(name + 46, "\xc3\xa9\xc3\xa9"); /* "é" across the 47-byte cut */
+    fdata_trace_span(t, TRACE_LANE_MAIN, "test", name, 0, 1, "\"s\": \"%s\"",
+                     fdata_trace_quote("ab\xe2\x82\xac", quoted, sizeof quoted)); /* "€" cut */
+    CHECK_STR(quoted, "ab");
+    fdata_trace_span(t, TRACE_LANE_MAIN, "test", "long", 0, 1, "\"x\": \"%0300d\"", 1);
+    CHECK(fdata_trace_write(t, path, NULL) == FDATA_OK);
+    text = slurp(path);
+    name[46] = '\0';
+    CHECK(strstr(text, name) && !strstr(text, "a\xc3\"") &&
+          strstr(text, "\"name\": \"long\", \"ts\": 0, \"dur\": 1, \"args\": {\"args\": \"too long"));
+    free(text);
+    fdata_trace_free(t);
+
     t = fdata_trace_new(4); /* a pair that fits */
     fdata_trace_async(t, "part", "part", 7, 1, 2);
     CHECK(fdata_trace_events(t) == 2 && fdata_trace_dropped(t) == 0);
