@@ -813,14 +813,21 @@ static PyObject *load(PyObject *module, PyObject *args) {
     (void)module;
     PyObject *src, *kw;
     struct load_args a;
-    if (!PyArg_ParseTuple(args, "OO!", &src, &PyDict_Type, &kw) || !load_args_of(src, kw, &a))
+    const char *trace_path = NULL;
+    if (!PyArg_ParseTuple(args, "OO!", &src, &PyDict_Type, &kw) ||
+        !opt_str(kw, "trace", &trace_path) || !load_args_of(src, kw, &a))
         return NULL;
+    if (trace_path && !(a.o.trace = fdata_trace_new(0))) {
+        load_args_free(&a);
+        return PyErr_NoMemory();
+    }
     TableObject *t = PyObject_New(TableObject, &TableType);
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {
         Py_XDECREF(t);
         free(s);
         load_args_free(&a);
+        fdata_trace_free(a.o.trace);
         return PyErr_NoMemory();
     }
     atomic_init(&s->refs, 1);
@@ -841,6 +848,15 @@ static PyObject *load(PyObject *module, PyObject *args) {
     unhook_sigint(hooked, &old_sigint);
     load_args_free(&a);
     t->rows = t->report.rows;
+    struct fdata_error trace_err = {0}; /* written whether the load failed or not */
+    int traced = !a.o.trace || fdata_trace_write(a.o.trace, trace_path, &trace_err) == FDATA_OK;
+    fdata_trace_free(a.o.trace);
+    if (status == FDATA_OK && taken && !traced) {
+        Py_DECREF(t);
+        fdata_matrix_free(&a.m);
+        raise_error(trace_err.code, trace_err.message, NULL);
+        return NULL;
+    }
     if (status != FDATA_OK || !taken) {
         Py_DECREF(t);
         fdata_matrix_free(&a.m);

@@ -75,6 +75,8 @@ struct fdata_load_report {
     size_t files_pruned;         /* files the filter dropped by their partition values
                                     (not counted in `files`; nothing of them was read) */
     uint64_t bytes_skipped;      /* their sizes (as listed) */
+    uint64_t bytes_total;        /* what bytes_fetched will reach: known (non-zero) once the
+                                    footers are read */
 };
 
 /*
@@ -160,7 +162,9 @@ struct fdata_load_options {
     size_t memory_limit;         /* downloaded bytes not yet decoded (raised to the largest
                                     row group's, which must fit); 0 = 2 GiB */
     const struct fdata_s3_options *s3; /* client options for s3:// sources; NULL = defaults */
-    /* Called after each decoded file with the totals so far (rows, bytes, seconds). */
+    /* Called on the consumer's thread with the totals so far (files handed over, rows,
+     * bytes fetched of bytes_total): after each file, and about every 50 ms while the
+     * consumer waits for the next batch (a display throttles itself). */
     void (*progress)(void *ctx, const struct fdata_load_report *so_far, size_t files_total);
     void *progress_ctx;
     /* Cancellation: the load stops with FDATA_ECANCELED soon after *cancel becomes non-zero
@@ -190,6 +194,11 @@ struct fdata_load_options {
      * type fails the load naming its path. */
     const char *partition_types;
     int strings;                 /* enum fdata_strings (fastdata/parquet.h); 0 = plain */
+    /* Optional (fastdata/trace.h): the load's timeline: listing and footers, each S3 request
+     * and part (as fdata_s3_options.trace, unless s3->trace names another), each batch of
+     * row groups handed to the decoders, each column chunk decoded and matrix block written.
+     * Must outlive the load (a stream: until it is released). */
+    fdata_trace *trace;
 };
 
 /*

@@ -42,6 +42,7 @@
 #include <stdint.h>
 #include "fastdata/arrow.h"
 #include "fastdata/error.h"
+#include "fastdata/trace.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -183,6 +184,9 @@ struct fdata_parquet_read_options {
     int invalid_utf8;             /* enum fdata_invalid_utf8; 0 = FDATA_UTF8_ERROR */
     int int96_unit;               /* enum fdata_int96_unit; 0 = microseconds */
     int strings;                  /* enum fdata_strings; 0 (or an unknown value) = plain */
+    /* Optional (fastdata/trace.h): each column chunk decoded and each block of matrix rows
+     * written, on its worker's lane.  Must outlive the read. */
+    fdata_trace *trace;
 };
 /* A column is named by its top-level name ("a"), by a path of Arrow field names through
  * structs, list elements and map entries ("a.b.c": a struct keeps just the named fields, a

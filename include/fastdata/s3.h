@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "fastdata/error.h"
+#include "fastdata/trace.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,6 +68,10 @@ struct fdata_s3_options {
      * listing, ...) stop within about a second, a transfer under way included, with
      * FDATA_ECANCELED (fdata_s3_get_many has its own flag in its options). */
     const volatile int *cancel;
+    /* Optional (fastdata/trace.h): fdata_s3_get_many records each request, retry and part
+     * of this client, the bytes in flight and its budget's bytes held.  The trace must
+     * outlive the client's calls. */
+    fdata_trace *trace;
 };
 
 /* Makes a client.  FDATA_ENOTFOUND when signing is on and no credentials are found (the

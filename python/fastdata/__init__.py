@@ -360,7 +360,7 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
          matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
          retries=None, stall_timeout=None, no_checksums=False, path_style=False, timeout=None,
          invalid_utf8="error", int96_unit="us", partitioning=None, partition_types=None,
-         schema="union", filters=None, strings="plain"):
+         schema="union", filters=None, strings="plain", trace=None):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories, files or globs (a str, an os.PathLike or a list of
     them).  Downloads in parallel and decodes on all cores while the bytes arrive; the GIL is
@@ -411,7 +411,11 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     (AND), or a list of such lists (OR of them); ops = == != < <= > >= in "not in".  Files
     whose partition values cannot match are never read; the other rows are removed after
     decoding.  A filter that does not parse raises InvalidArgumentError (a ValueError); one
-    naming a missing column, ColumnNotFoundError."""
+    naming a missing column, ColumnNotFoundError.
+
+    trace: a path (str or os.PathLike) where the load's timeline is written, in the Chrome
+    trace event format (open it in https://ui.perfetto.dev), as the CLI's --trace; also when
+    the load fails."""
     return Table(*_load(*_load_args(**locals())))
 
 
@@ -437,6 +441,8 @@ def _load_args(sources, columns, matrix, matrix_dtype, matrix_order, progress, t
                    part_size=_count("part_size", part_size),
                    partition_types=_partition_types(options.get("partition_types")),
                    filters=_filter_text(options.get("filters")))
+    if options.get("trace") is not None:
+        options["trace"] = os.fspath(options["trace"])
     return _local_sources(sources), options
 
 

@@ -96,7 +96,8 @@ def load(sources: Sources, columns: Optional[Columns] = ..., threads: Optional[i
          partition_types: Union[None, str, Mapping[str, str]] = ...,
          schema: Literal["union", "first"] = ...,
          filters: Union[None, str, Sequence[Any]] = ...,
-         strings: Literal["plain", "view", "dictionary"] = ...) -> Table: ...
+         strings: Literal["plain", "view", "dictionary"] = ...,
+         trace: Optional[Union[str, "os.PathLike[str]"]] = ...) -> Table: ...
 
 def load_stream(sources: Sources, columns: Optional[Columns] = ...,
                 threads: Optional[int] = ..., connections: Optional[int] = ...,

@@ -87,6 +87,17 @@ int cli_open_parquet(const char *path, const struct fdata_s3_options *o,
 /* Makes a client; prints the error and returns 1 on failure. */
 int cli_s3_client(const struct fdata_s3_options *o, fdata_s3_client **out);
 
+/* --trace FILE (getopt code 'E') of get, load and cat: a timeline of the command in the
+ * Chrome trace event format (fastdata/trace.h). */
+#define CLI_TRACE_LONGOPT {"trace", required_argument, NULL, 'E'}
+extern const char cli_trace_usage[];
+/* *out: a new trace when path is set, else NULL; prints the error and returns 1 when out of
+ * memory. */
+int cli_trace_begin(const char *path, fdata_trace **out);
+/* Writes the trace to path (when set) and frees it; returns rc, or 1 after printing why the
+ * trace could not be written. */
+int cli_trace_end(const char *path, fdata_trace *trace, int rc);
+
 /* Prints "fastdata: <message>" on stderr; returns the exit status 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -12,7 +12,8 @@ static const char cat_usage[] =
     "usage: fastdata cat FILE|DIR|s3://bucket/key|s3://bucket/prefix/ [--columns a,b.c]\n"
     "                    [--limit N] [--format jsonl|csv] [--threads N] [--partitioning hive|none]\n"
     "                    [--partition-types k:type,...] [--schema union|first]\n"
-    "                    [--invalid-utf8 M] [--int96-unit U] [--strings L] [S3 options]\n"
+    "                    [--invalid-utf8 M] [--int96-unit U] [--strings L] [--trace FILE.json]\n"
+    "                    [S3 options]\n"
     "\n"
     "Prints the rows of a Parquet file, row group by row group; of a directory, prefix or glob,\n"
     "the rows of the table fastdata load makes of it (partitions, schema drift).\n"
@@ -33,6 +34,7 @@ struct cat_options {
     enum fdata_text_format format;
     int threads;
     int invalid_utf8, int96_unit, strings;
+    const char *trace;             /* --trace FILE, or NULL */
     struct fdata_s3_options s3;
     struct fdata_load_options load; /* partitions and schema, for a table */
 };
@@ -75,6 +77,7 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
         {"format", required_argument, NULL, 'f'},  {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},          CLI_S3_LONGOPTS,
         CLI_READ_LONGOPTS,                         CLI_PARTITION_LONGOPTS,
+        CLI_TRACE_LONGOPT,
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -113,8 +116,12 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
             if (*end || o->threads < 1 || o->threads > 1024)
                 return cli_fail("--threads wants 1..1024, not '%s'", optarg);
             break;
+        case 'E':
+            o->trace = optarg;
+            break;
         case 'h':
             fputs(cat_usage, stdout);
+            fputs(cli_trace_usage, stdout);
             fputs(cli_read_usage, stdout);
             fputs(cli_s3_usage, stdout);
             exit(0);
@@ -179,15 +186,17 @@ static int cat_table(struct cat_options *o) {
     lo.int96_unit = o->int96_unit;
     lo.strings = o->strings;
     lo.s3 = &o->s3;
-    struct ArrowArrayStream stream;
+    struct ArrowArrayStream stream = {0};
     struct fdata_error err = {0};
-    int rc = fdata_load_stream(&o->path, 1, &lo, &stream, NULL, &err) == FDATA_OK
+    int rc = cli_trace_begin(o->trace, &lo.trace);
+    if (rc == 0)
+        rc = fdata_load_stream(&o->path, 1, &lo, &stream, NULL, &err) == FDATA_OK
                  ? print_stream(&stream, o) : cli_fail("%s", err.message);
     if (stream.release)
         stream.release(&stream);
     free(o->columns);
     cli_table_options_free(&o->load);
-    return rc;
+    return cli_trace_end(o->trace, lo.trace, rc);
 }
 
 int cmd_cat(int argc, char **argv) {
@@ -211,9 +220,11 @@ int cmd_cat(int argc, char **argv) {
         .invalid_utf8 = o.invalid_utf8, .int96_unit = o.int96_unit, .strings = o.strings,
     };
     fdata_parquet_file *file;
-    if (cli_open_parquet(o.path, &o.s3, &ro, &file)) {
+    int failed = cli_trace_begin(o.trace, &ro.trace);
+    o.s3.trace = ro.trace; /* an s3:// file's requests */
+    if (failed || cli_open_parquet(o.path, &o.s3, &ro, &file)) {
         free(o.columns);
-        return 1;
+        return cli_trace_end(o.trace, ro.trace, 1);
     }
     struct ArrowArrayStream stream;
     int rc;
@@ -225,5 +236,5 @@ int cmd_cat(int argc, char **argv) {
     }
     fdata_parquet_close(file);
     free(o.columns);
-    return rc;
+    return cli_trace_end(o.trace, ro.trace, rc);
 }

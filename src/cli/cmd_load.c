@@ -16,7 +16,8 @@ static const char load_usage[] =
     "                     [--matrix a,b [--matrix-dtype float32|float64] [--matrix-order F|C]\n"
     "                      [--matrix-out FILE.npy]] [--partitioning hive|none]\n"
     "                     [--partition-types k:type,...] [--schema union|first]\n"
-    "                     [--invalid-utf8 M] [--int96-unit U] [--strings L] [S3 options]\n"
+    "                     [--invalid-utf8 M] [--int96-unit U] [--strings L] [--trace FILE.json]\n"
+    "                     [S3 options]\n"
     "Loads Parquet files into one Arrow table in memory and reports what it took. SOURCE is\n"
     "s3://bucket/prefix/ (every object below), s3://bucket/dir/part-* (a glob), s3://bucket/key,\n"
     "a local directory (recursively) or a file; names starting with '_' or '.' under a prefix\n"
@@ -43,10 +44,54 @@ static void on_sigint(int sig) {
     cancelled = 1;
 }
 
+/* The progress display on a terminal: a bar of the bytes fetched, the rate over the last
+ * second or so, the time left at that rate, and the files handed over. */
+struct progress_bar {
+    double drawn;                /* seconds of the load at the last draw; < 0: never */
+    double rate;                 /* bytes per second, smoothed */
+    double at;                   /* when bytes were last sampled */
+    uint64_t bytes;
+};
+
+#define BAR_WIDTH 30
+#define REDRAW_SECONDS 0.1       /* at most 10 draws a second */
+
+/* "1:05", or "--:--" when not known. */
+static const char *clock_text(double seconds, char *buf, size_t size) {
+    if (!(seconds >= 0 && seconds < 360000))
+        return "--:--";
+    long s = (long)(seconds + 0.5);
+    if (s >= 3600)
+        snprintf(buf, size, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else
+        snprintf(buf, size, "%ld:%02ld", s / 60, s % 60);
+    return buf;
+}
+
 static void progress(void *ctx, const struct fdata_load_report *r, size_t total) {
-    (void)ctx;
-    fprintf(stderr, "\rloading: %zu/%zu files, %lld rows, %.1f MB fetched", r->files ? r->files : 0,
-            total, (long long)r->rows, (double)r->bytes_fetched / 1e6);
+    struct progress_bar *b = ctx;
+    int last = r->files == total;
+    if (!last && b->drawn >= 0 && r->seconds - b->drawn < REDRAW_SECONDS)
+        return;
+    if (r->seconds > b->at) { /* a moving average over about a second */
+        double now_rate = (double)(r->bytes_fetched - b->bytes) / (r->seconds - b->at);
+        double w = (r->seconds - b->at) > 1 ? 1 : r->seconds - b->at;
+        b->rate = b->drawn < 0 ? now_rate : b->rate * (1 - w) + now_rate * w;
+        b->at = r->seconds;
+        b->bytes = r->bytes_fetched;
+    }
+    b->drawn = r->seconds;
+    double part = r->bytes_total ? (double)r->bytes_fetched / (double)r->bytes_total : 0;
+    part = last ? 1 : part > 1 ? 1 : part;
+    char bar[BAR_WIDTH + 1], eta[32];
+    int filled = (int)(part * BAR_WIDTH);
+    for (int i = 0; i < BAR_WIDTH; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[BAR_WIDTH] = '\0';
+    double left = r->bytes_total > r->bytes_fetched ? (double)(r->bytes_total - r->bytes_fetched) : 0;
+    fprintf(stderr, "\r[%s] %3.0f%%  %7.1f MB/s  ETA %s  %zu/%zu files\x1b[K", bar, part * 100,
+            b->rate / 1e6, last ? "0:00" : clock_text(b->rate > 0 ? left / b->rate : -1, eta,
+                                                      sizeof eta), r->files, total);
 }
 
 /* The matrix as a NumPy .npy file (format version 1.0): magic, header length, a Python dict
@@ -163,7 +208,7 @@ int cmd_load(int argc, char **argv) {
         {"matrix-dtype", required_argument, NULL, 'D'},
         {"matrix-order", required_argument, NULL, 'O'},
         {"matrix-out", required_argument, NULL, 'X'},
-        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, CLI_READ_LONGOPTS,
+        {"help", no_argument, NULL, 'h'}, CLI_TRACE_LONGOPT, CLI_S3_LONGOPTS, CLI_READ_LONGOPTS,
         CLI_PARTITION_LONGOPTS, {NULL, 0, NULL, 0},
     };
     struct matrix_request mq = {.m = {.dtype = FDATA_MATRIX_FLOAT32,
@@ -171,7 +216,7 @@ int cmd_load(int argc, char **argv) {
     struct fdata_s3_options s3 = {0};
     struct fdata_load_options o = {.s3 = &s3, .cancel = &cancelled};
     char **columns = NULL;
-    const char *to = NULL;
+    const char *to = NULL, *trace = NULL;
     int json = 0, c, rc = 0;
     long v;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -183,7 +228,7 @@ int cmd_load(int argc, char **argv) {
         if (s != 0) {
             rc = s < 0;
         } else if (c == 'h') {
-            printf("%s\n%s%s", load_usage, cli_read_usage, cli_s3_usage);
+            printf("%s\n%s%s%s", load_usage, cli_trace_usage, cli_read_usage, cli_s3_usage);
             free(columns);
             free(mq.columns);
             return 0;
@@ -203,6 +248,8 @@ int cmd_load(int argc, char **argv) {
             json = 1;
         } else if (c == 'o') {
             to = optarg;
+        } else if (c == 'E') {
+            trace = optarg;
         } else if (c == 'x' || c == 'X' || c == 'D' || c == 'O') {
             rc = matrix_option(c, optarg, &mq);
         } else if (c == '?') {
@@ -218,6 +265,8 @@ int cmd_load(int argc, char **argv) {
         rc = cli_fail("--matrix-dtype, --matrix-order and --matrix-out need --matrix");
     if (rc == 0 && mq.columns && to)
         rc = cli_fail("--matrix and --to exclude each other (--to decodes nothing)");
+    if (rc == 0)
+        rc = cli_trace_begin(trace, &o.trace);
     if (rc != 0) {
         free(columns);
         free(mq.columns);
@@ -225,8 +274,11 @@ int cmd_load(int argc, char **argv) {
         return rc;
     }
     o.matrix = mq.columns ? &mq.m : NULL;
-    if (isatty(STDERR_FILENO))
+    struct progress_bar bar = {.drawn = -1};
+    if (isatty(STDERR_FILENO)) {
         o.progress = progress;
+        o.progress_ctx = &bar;
+    }
     signal(SIGINT, on_sigint);
     struct ArrowArrayStream table = {0};
     struct fdata_load_report report;
@@ -241,8 +293,10 @@ int cmd_load(int argc, char **argv) {
     free(mq.columns);
     cli_table_options_free(&o);
     if (status != FDATA_OK)
-        return cli_fail("%s", err.message);
-    rc = o.matrix && mq.out ? write_npy(o.matrix, mq.out) : 0;
+        return cli_trace_end(trace, o.trace, cli_fail("%s", err.message));
+    rc = cli_trace_end(trace, o.trace, 0);
+    if (rc == 0 && o.matrix && mq.out)
+        rc = write_npy(o.matrix, mq.out);
     if (rc == 0)
         print_report(&report, o.matrix, json);
     if (table.release)

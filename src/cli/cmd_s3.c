@@ -19,6 +19,7 @@ struct s3_args {
     int recursive, long_format, parquet;
     size_t memory_limit;          /* get: bytes of objects held at once */
     const char *out_dir;          /* get: -o DIR, or "-" for stdout */
+    const char *trace;            /* get: --trace FILE, or NULL */
     int first, argc;
     char **argv;
 };
@@ -31,7 +32,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
         {"connections", required_argument, NULL, 'C'}, {"part-size", required_argument, NULL, 'P'},
         {"multipart-threshold", required_argument, NULL, 'T'}, {"parquet", no_argument, NULL, 'Q'},
-        {"memory-limit", required_argument, NULL, 'M'},
+        {"memory-limit", required_argument, NULL, 'M'}, CLI_TRACE_LONGOPT,
         CLI_S3_LONGOPTS, {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -43,7 +44,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
         if (s3 > 0)
             continue;
         if (c == 'h') {
-            printf("%s\n%s", usage, cli_s3_usage);
+            printf("%s\n%s%s", usage, strchr(flags, 'E') ? cli_trace_usage : "", cli_s3_usage);
             exit(0);
         }
         if (c == '?' || !strchr(flags, c)) {
@@ -57,6 +58,8 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
             a->long_format = 1;
         } else if (c == 'Q') {
             a->parquet = 1;
+        } else if (c == 'E') {
+            a->trace = optarg;
         } else if (c == 'C') {
             a->get.connections = (int)strtol(optarg, &end, 10);
             if (*end || a->get.connections < 1 || a->get.connections > 1024)
@@ -354,7 +357,8 @@ static void summary(const char *what, const struct transfer_totals *t) {
 
 static const char get_usage[] =
     "usage: fastdata get s3://bucket/key|s3://bucket/prefix/ ... [-o DIR | -o -]\n"
-    "                    [--connections N] [--part-size MIB] [--memory-limit MIB] [S3 options]\n"
+    "                    [--connections N] [--part-size MIB] [--memory-limit MIB]\n"
+    "                    [--trace FILE.json] [S3 options]\n"
     "Downloads objects in parallel into memory (a URL ending in '/' means every object below\n"
     "it; large objects in ranged parts of 8 MiB by default, over as many connections as\n"
     "--target-gbps asks for, 16 by default) and writes each as soon as it is in into DIR\n"
@@ -366,7 +370,7 @@ static const char get_usage[] =
 
 int cmd_get(int argc, char **argv) {
     struct s3_args a;
-    if (parse_args(argc, argv, get_usage, "oCPM", &a))
+    if (parse_args(argc, argv, get_usage, "oCPME", &a))
         return 1;
     if (a.argc - a.first < 1)
         return cli_fail("get takes one or more s3:// URLs");
@@ -376,8 +380,8 @@ int cmd_get(int argc, char **argv) {
     if (!a.out_dir)
         a.out_dir = ".";
     fdata_s3_client *client;
-    if (cli_s3_client(&a.s3, &client))
-        return 1;
+    if (cli_trace_begin(a.trace, &a.s3.trace) || cli_s3_client(&a.s3, &client))
+        return cli_trace_end(a.trace, a.s3.trace, 1);
     struct transfer_totals t = {.start = now()};
     struct url_list urls = {0};
     int rc = 0;
@@ -389,7 +393,7 @@ int cmd_get(int argc, char **argv) {
         summary("got", &t);
     free_urls(&urls);
     fdata_s3_client_free(client);
-    return rc;
+    return cli_trace_end(a.trace, a.s3.trace, rc);
 }
 
 static const char put_usage[] =

@@ -11,6 +11,7 @@
 #include "fastdata/parquet.h"
 #include "../arrow/build.h"
 #include "../common/common.h"
+#include "../common/trace.h"
 #include "assemble.h"
 #include "column.h"
 #include "reader.h"
@@ -304,6 +305,7 @@ struct read_job {
     struct fdata_pages *pages;     /* where slabs take their pages, or NULL */
     void **slabs;                  /* [rg]: the row group's fixed-width values, or NULL */
     uint8_t **slab_dest;           /* [rg][leaf]: where in the slab the leaf's values go */
+    fdata_trace *trace;            /* or NULL */
 };
 
 /* Rows per task when the matrix is filled from decoded arrays: a block of a row-major
@@ -390,8 +392,16 @@ static int decode_task(void *ctx, size_t i, int worker) {
     in.slab = in.dest || !job->slab_dest[at] ? NULL : job->slabs[rg - job->first_rg];
     if (in.slab)
         in.dest = job->slab_dest[at];
+    int64_t t0 = job->trace ? fdata_trace_now(job->trace) : 0;
     if (status == FDATA_OK)
         status = pq_decode_chunk(&in, &r->array, &r->levels, err);
+    if (job->trace) {
+        char file[96];
+        fdata_trace_span(job->trace, TRACE_LANE_WORKER + worker, "decode",
+                         job->f->schema.leaves[leaf_index].path, t0, fdata_trace_now(job->trace),
+                         "\"file\": \"%s\", \"row_group\": %d, \"into_matrix\": %d",
+                         fdata_trace_quote(job->f->name, file, sizeof file), rg, in.dest && !in.slab);
+    }
     if (status != FDATA_OK)
         fdata_error_prefix(err, "%s: row group %d, column '%s'", job->f->name, rg,
                            job->f->schema.leaves[leaf_index].path);
@@ -410,7 +420,7 @@ static size_t matrix_blocks(const struct read_job *job, int count) {
 /* Task i: a block of rows of one row group, from every matrix leaf decoded as an array. */
 static int matrix_task(void *ctx, size_t i, int worker) {
     struct read_job *job = ctx;
-    (void)worker;
+    int64_t t0 = job->trace ? fdata_trace_now(job->trace) : 0;
     int64_t blocks = 0, rg = 0;
     for (;; rg++, i -= (size_t)blocks) { /* which row group: few, so a walk will do */
         int64_t rows = job->f->md.row_groups[job->first_rg + rg].num_rows;
@@ -424,6 +434,10 @@ static int matrix_task(void *ctx, size_t i, int worker) {
     size_t ncols = job->matrix->num_columns;
     fdata_matrix_put_rows(job->matrix, job->matrix_row[rg] + first, job->matrix_formats,
                           job->matrix_arrays + (size_t)rg * ncols, first, count);
+    if (job->trace)
+        fdata_trace_span(job->trace, TRACE_LANE_WORKER + worker, "matrix", "matrix rows", t0,
+                         fdata_trace_now(job->trace), "\"first_row\": %lld, \"rows\": %lld",
+                         (long long)(job->matrix_row[rg] + first), (long long)count);
     return FDATA_OK;
 }
 
@@ -589,7 +603,7 @@ int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
                            .results = calloc(nresults + 1, sizeof *job.results),
                            .fields = calloc(nfields + 1, sizeof *job.fields),
                            .scratch = calloc((size_t)threads, sizeof *job.scratch),
-                           .matrix = o ? o->matrix : NULL,
+                           .matrix = o ? o->matrix : NULL, .trace = o ? o->trace : NULL,
                            .matrix_row = calloc((size_t)count + 1, sizeof *job.matrix_row),
                            .slabs = calloc((size_t)count + 1, sizeof *job.slabs),
                            .slab_dest = calloc(nresults + 1, sizeof *job.slab_dest)};
@@ -801,6 +815,7 @@ int fdata_parquet_stream(fdata_parquet_file *f, const struct fdata_parquet_read_
     p->opts.invalid_utf8 = o ? o->invalid_utf8 : 0;
     p->opts.int96_unit = o ? o->int96_unit : 0;
     p->opts.strings = o ? o->strings : 0;
+    p->opts.trace = o ? o->trace : NULL;
     if (copy_columns(p, o) != FDATA_OK) {
         p->f = NULL;
         for (size_t i = 0; i < p->opts.num_columns; i++)

@@ -17,6 +17,7 @@
 #include "../arrow/build.h"
 #include "../arrow/filter_rows.h"
 #include "../common/common.h"
+#include "../common/trace.h"
 #include "../parquet/reader.h"
 #include "drift.h"
 #include "filter.h"
@@ -83,6 +84,11 @@ static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Now on the trace's clock; 0 without a trace. */
+static int64_t traced_now(const struct loader *l) {
+    return l->o.trace ? fdata_trace_now(l->o.trace) : 0;
 }
 
 /* Under the lock: the first failure wins; everything stops. */
@@ -263,8 +269,13 @@ static void *decode(void *arg) {
         s->state = DECODING;
         pthread_mutex_unlock(&l->lock);
         double t = now();
+        int64_t traced = traced_now(l);
         struct fdata_error err = {0};
         int status = decode_row_groups(l, s, from, n, &err);
+        if (l->o.trace)
+            fdata_trace_span(l->o.trace, TRACE_LANE_DECODER, "load", "row groups", traced,
+                             traced_now(l), "\"file\": %zu, \"first\": %d, "
+                             "\"count\": %d", (size_t)i, from, n);
         if (status == FDATA_OK && s->remote >= 0) /* their bytes go at once, not with the file */
             fdata_s3_budget_release(l->budget, (size_t)remote_discard_row_groups(
                                                    &l->remote[s->remote], from, n, l->pages));
@@ -480,6 +491,16 @@ static void finish_report(struct loader *l) {
         *l->report_out = l->rep;
 }
 
+/* Under the lock: the totals so far to the progress callback, if any. */
+static void report_progress(const struct loader *l) {
+    if (l->o.progress) {
+        struct fdata_load_report so_far = l->rep;
+        so_far.files = l->next_out;
+        so_far.seconds = now() - l->t0;
+        l->o.progress(l->o.progress_ctx, &so_far, l->files.count);
+    }
+}
+
 /* Under the lock: the next batch in file order, waiting for it; release NULL at the end. */
 static int next_batch(struct loader *l, struct ArrowArray *out) {
     out->release = NULL;
@@ -499,6 +520,7 @@ static int next_batch(struct loader *l, struct ArrowArray *out) {
             ts.tv_sec += ts.tv_nsec / 1000000000;
             ts.tv_nsec %= 1000000000;
             pthread_cond_timedwait(&l->changed, &l->lock, &ts);
+            report_progress(l);
             continue;
         }
         l->held -= s->bytes; /* the file is handed over */
@@ -509,11 +531,7 @@ static int next_batch(struct loader *l, struct ArrowArray *out) {
         s->state = DONE;
         l->next_out++;
         pthread_cond_broadcast(&l->changed);
-        if (l->o.progress) {
-            struct fdata_load_report so_far = l->rep;
-            so_far.files = l->next_out;
-            l->o.progress(l->o.progress_ctx, &so_far, l->files.count);
-        }
+        report_progress(l);
     }
     if (l->status)
         return fdata_errno_of(l->status);
@@ -645,8 +663,10 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
     if (load_sources_use_s3(sources, n)) {
         struct fdata_s3_options so = l->o.s3 ? *l->o.s3 : (struct fdata_s3_options){0};
         so.cancel = so.cancel ? so.cancel : l->o.cancel; /* listings and footers stop too */
+        so.trace = so.trace ? so.trace : l->o.trace;
         FDATA_RETURN_IF(fdata_s3_client_new(&so, &l->s3, err));
     }
+    int64_t listing = traced_now(l);
     FDATA_RETURN_IF(load_files_expand(sources, n, l->s3, &l->files, err));
     FDATA_RETURN_IF(partitions_discover(&l->files, l->o.partitioning, l->o.partition_types,
                                         &l->parts, err));
@@ -657,12 +677,19 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
     l->n_wanted = l->parts.n_file_columns;
     if (l->o.filter && l->wanted)
         FDATA_RETURN_IF(add_filter_columns(l, err));
+    int64_t footers = traced_now(l);
+    fdata_trace_span(l->o.trace, TRACE_LANE_MAIN, "load", "listing", listing, footers, NULL);
     FDATA_RETURN_IF(open_all(l, err));
+    fdata_trace_span(l->o.trace, TRACE_LANE_MAIN, "load", "footers", footers, traced_now(l),
+                     "\"files\": %zu", l->files.count);
     FDATA_RETURN_IF(make_schema(l, err));
     if (l->ro.matrix)
         FDATA_RETURN_IF(make_matrix(l, err));
     FDATA_RETURN_IF(count_local_reads(l, err));
     FDATA_RETURN_IF(plan_downloads(l, err));
+    l->rep.bytes_total = l->rep.bytes_fetched; /* footers and local reads: fetched already */
+    for (size_t q = 0; q < l->n_req; q++)
+        l->rep.bytes_total += (uint64_t)l->req_ranges[q].length;
     if (l->n_s3 && !(l->downloading = pthread_create(&l->downloader, NULL, download, l) == 0))
         return fdata_set_error(err, FDATA_ENOMEM, "cannot start the download thread");
     if (!(l->decoding = pthread_create(&l->decoder, NULL, decode, l) == 0))
@@ -681,7 +708,7 @@ int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_l
     l->o = opts ? *opts : defaults;
     l->ro = (struct fdata_parquet_read_options){l->o.threads, l->o.columns, l->o.num_columns,
                                                 l->o.matrix, 0, l->o.invalid_utf8,
-                                                l->o.int96_unit, l->o.strings};
+                                                l->o.int96_unit, l->o.strings, l->o.trace};
     if (l->o.matrix)
         l->o.matrix->data = NULL;
     l->limit = l->o.memory_limit ? l->o.memory_limit : LOAD_DEFAULT_MEMORY_LIMIT;

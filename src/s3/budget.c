@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include "fastdata/s3.h"
 #include "budget.h"
+#include "../common/trace.h"
 
 struct fdata_s3_budget {
     size_t limit;
     atomic_size_t held, peak;
+    _Atomic(fdata_trace *) trace; /* records what is held, or NULL */
 };
 
 fdata_s3_budget *fdata_s3_budget_new(size_t limit) {
@@ -36,12 +38,20 @@ int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, int force) {
     size_t peak = atomic_load(&b->peak);
     while (cur + bytes > peak && !atomic_compare_exchange_weak(&b->peak, &peak, cur + bytes))
         ;
+    fdata_trace_counter(atomic_load(&b->trace), "budget held", (int64_t)(cur + bytes));
     return 1;
 }
 
 size_t s3_budget_limit(const fdata_s3_budget *b) { return b->limit; }
 
 void fdata_s3_budget_release(fdata_s3_budget *b, size_t bytes) {
+    if (b) {
+        size_t held = atomic_fetch_sub(&b->held, bytes) - bytes;
+        fdata_trace_counter(atomic_load(&b->trace), "budget held", (int64_t)held);
+    }
+}
+
+void s3_budget_trace(fdata_s3_budget *b, fdata_trace *t) {
     if (b)
-        atomic_fetch_sub(&b->held, bytes);
+        atomic_store(&b->trace, t);
 }

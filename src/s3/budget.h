@@ -4,11 +4,14 @@
 
 #include <stddef.h>
 #include "fastdata/s3.h"
+#include "fastdata/trace.h"
 
 /* Takes `bytes` from the budget: 1 when taken, 0 when that would pass the limit while
  * something is held.  `force` takes them regardless (an object already under way whose size
  * turned out larger than reserved). */
 int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, int force);
+/* Records what the budget holds into t from now on (NULL: stops). */
+void s3_budget_trace(fdata_s3_budget *b, fdata_trace *t);
 /* The budget's limit (SIZE_MAX when it has none). */
 size_t s3_budget_limit(const fdata_s3_budget *b);
 

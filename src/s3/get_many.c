@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "../common/common.h"
+#include "../common/trace.h"
 #include "budget.h"
 #include "part.h"
 #include "request.h"
@@ -27,13 +28,88 @@ static int enqueue(struct downloader *d, struct part *p) {
         d->queue_cap = cap;
     }
     d->queue[d->queued++] = p;
+    p->queued = d->c->trace ? fdata_trace_now(d->c->trace) : 0;
     return FDATA_OK;
+}
+
+/* ---- the trace (fastdata/trace.h): each call does nothing when the client has none ---- */
+
+/* A part's request starts on a free connection slot: its lane. */
+static void trace_sent(struct downloader *d, struct part *p) {
+    fdata_trace *t = d->c->trace;
+    if (!t)
+        return;
+    int s = 0;
+    while (s < d->connections - 1 && d->lane_busy[s])
+        s++;
+    d->lane_busy[s] = 1;
+    p->lane = TRACE_LANE_CONNECTION + d->group * 1024 + s;
+    p->sent = fdata_trace_now(t);
+    fdata_trace_in_flight(t, p->len);
+}
+
+/* A request's end: its span on its connection's lane, with libcurl's phases inside it
+ * (times since the transfer began; a reused connection has no connect nor TLS). */
+static void trace_request(struct downloader *d, struct part *p, CURLcode rc, long status) {
+    static const CURLINFO phase[] = {CURLINFO_CONNECT_TIME_T, CURLINFO_APPCONNECT_TIME_T,
+                                     CURLINFO_PRETRANSFER_TIME_T, CURLINFO_STARTTRANSFER_TIME_T,
+                                     CURLINFO_TOTAL_TIME_T};
+    fdata_trace *t = d->c->trace;
+    if (!t)
+        return;
+    int64_t end = fdata_trace_now(t), at[5];
+    for (int i = 0; i < 5; i++) {
+        curl_off_t us = 0;
+        curl_easy_getinfo(p->easy, phase[i], &us);
+        at[i] = us > 0 && p->sent + us < end ? p->sent + us : us > 0 ? end : p->sent;
+    }
+    char key[80];
+    fdata_trace_span(t, p->lane, "request", "GET", p->sent, end,
+                     "\"key\": \"%s\", \"offset\": %lld, \"bytes\": %lld, \"status\": %ld, "
+                     "\"attempt\": %d, \"queued_us\": %lld, \"result\": \"%s\"",
+                     fdata_trace_quote(p->obj->loc.key ? p->obj->loc.key : "", key, sizeof key),
+                     (long long)(p->obj->base + p->offset), (long long)p->written, status,
+                     p->attempt + 1, (long long)(p->sent - p->queued), curl_easy_strerror(rc));
+    static const char *const names[] = {"connect", "TLS", "first byte", "transfer"};
+    const int64_t from[] = {p->sent, at[0], at[2], at[3]}, to[] = {at[0], at[1], at[3], at[4]};
+    for (int i = 0; i < 4; i++)
+        if (to[i] > from[i])
+            fdata_trace_span(t, p->lane, "request", names[i], from[i], to[i], NULL);
+    d->lane_busy[(p->lane - TRACE_LANE_CONNECTION) % 1024] = 0;
+    fdata_trace_in_flight(t, -p->len);
+    fdata_trace_rss(t);
+}
+
+/* A part is retried: why, on the lane of the request that failed. */
+static void trace_retry(struct downloader *d, struct part *p, CURLcode rc, long status,
+                        const struct s3_error_doc *doc, double backoff_ms) {
+    fdata_trace *t = d->c->trace;
+    if (!t)
+        return;
+    char cause[160], code[80];
+    if (rc != CURLE_OK)
+        snprintf(cause, sizeof cause, "%s", curl_easy_strerror(rc));
+    else
+        snprintf(cause, sizeof cause, "HTTP %ld %s", status, fdata_trace_quote(doc->code, code,
+                                                                              sizeof code));
+    fdata_trace_instant(t, p->lane, "request", "retry", fdata_trace_now(t),
+                        "\"cause\": \"%s\", \"attempt\": %d, \"backoff_ms\": %.0f", cause,
+                        p->attempt + 1, backoff_ms);
+}
+
+/* A part done or given up: from made to now, on its own track. */
+static void trace_part(struct downloader *d, struct part *p) {
+    fdata_trace *t = d->c->trace;
+    if (t)
+        fdata_trace_async(t, "part", "part", (uint64_t)(uintptr_t)p, p->born,
+                          fdata_trace_now(t));
 }
 
 static struct part *new_part(struct downloader *d, struct object *o, int64_t offset,
                              int64_t len) {
     struct part *p = calloc(1, sizeof *p);
     if (p) {
+        p->born = d->c->trace ? fdata_trace_now(d->c->trace) : 0;
         p->d = d;
         p->obj = o;
         p->offset = offset;
@@ -68,6 +144,7 @@ static int start_part(struct downloader *d, struct part *p, struct fdata_error *
     curl_easy_setopt(p->easy, CURLOPT_PRIVATE, p);
     curl_easy_setopt(p->easy, CURLOPT_BUFFERSIZE, 512L * 1024); /* fewer, larger callbacks */
     s3_cancel_with(p->easy, d->opts->cancel); /* stalled transfers stop too */
+    trace_sent(d, p);
     curl_multi_add_handle(d->multi, p->easy);
     d->active++;
     return FDATA_OK;
@@ -161,6 +238,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     struct fdata_error e = {0};
     long status = 0;
     curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &status);
+    trace_request(d, p, rc, status);
     curl_multi_remove_handle(d->multi, p->easy);
     curl_slist_free_all(p->headers);
     p->headers = NULL;
@@ -182,6 +260,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     }
     if (p->refusal.code) { /* the answer contradicted the object's: no retry believes it */
         fail_object(d, o, &p->refusal);
+        trace_part(d, p);
         free_part(p);
         part_done(d, o);
         return;
@@ -197,6 +276,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
         if (p->resp.checksum.algo != S3_CK_NONE)
             o->checksum = p->resp.checksum;
         s3_part_set_state(p, PART_DONE);
+        trace_part(d, p);
         free_part(p);
         part_done(d, o);
         return;
@@ -215,7 +295,9 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     int again = rc != CURLE_OK ? s3_transfer_retryable(d->c, rc)
                                : s3_retryable(status, &doc) && !s3_deadline_passed(d->c);
     if (!o->failed && again && p->attempt < d->c->retries) {
-        p->not_before = s3_now() + s3_backoff_ms(&d->rng, p->attempt) / 1000.0;
+        double backoff_ms = s3_backoff_ms(&d->rng, p->attempt);
+        trace_retry(d, p, rc, status, &doc, backoff_ms);
+        p->not_before = s3_now() + backoff_ms / 1000.0;
         p->attempt++;
         int pinned = first ? pin_first_part(d, p) : 0;
         if (pinned < 0)
@@ -236,6 +318,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
             s3_http_error(&q, &p->resp, &e);
     }
     fail_object(d, o, &e);
+    trace_part(d, p);
     free_part(p);
     part_done(d, o);
 }
@@ -384,7 +467,8 @@ static int prepare_objects(struct downloader *d, const struct group_job *job, si
     d->objects = calloc(d->num_objects + 1, sizeof *d->objects);
     d->errors = calloc(d->num_objects + 1, sizeof *d->errors);
     d->multi = curl_multi_init();
-    if (!d->objects || !d->errors || !d->multi)
+    d->lane_busy = job->c->trace ? calloc((size_t)d->connections + 1, 1) : NULL;
+    if (!d->objects || !d->errors || !d->multi || (job->c->trace && !d->lane_busy))
         return FDATA_ENOMEM;
     curl_multi_setopt(d->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)d->connections);
     for (size_t k = 0; k < d->num_objects; k++) {
@@ -434,6 +518,7 @@ static int download_group(void *ctx, size_t g, int worker) {
     struct downloader d = {.c = job->c, .num_objects = count, .part_size = job->part_size,
                            .connections = job->connections, .opts = job->opts,
                            .results = job->results, .next_admit = &job->next_admit,
+                           .group = (int)g,
                            .rng = (unsigned)(g * 2654435761u) ^ job->c->rng};
     struct fdata_error err = {0};
     int status = prepare_objects(&d, job, g);
@@ -447,6 +532,7 @@ static int download_group(void *ctx, size_t g, int worker) {
         curl_multi_cleanup(d.multi);
     free(d.objects);
     free(d.errors);
+    free(d.lane_busy);
     job->status = status != FDATA_OK ? status : job->status;
     return FDATA_OK; /* per-object outcomes are in results; keep the other groups going */
 }
@@ -472,6 +558,8 @@ int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
     groups = groups > job.connections ? job.connections : groups;
     groups = (size_t)groups > n ? (int)(n ? n : 1) : groups;
     job.stride = (size_t)groups;
+    if (c->trace)
+        s3_budget_trace(opts->budget, c->trace);
     atomic_init(&job.next_admit, 0);
     job.connections = (job.connections + groups - 1) / groups;
     fdata_parallel_for((size_t)groups, groups, download_group, &job);

@@ -51,6 +51,9 @@ struct part {
     int redirected;             /* sent again to the bucket's region once already */
     char region[S3_REGION_SIZE]; /* the region of its request under way */
     double not_before;          /* monotonic seconds: retry back-off */
+    int64_t born, queued, sent; /* traced (microseconds of the trace): made, last queued,
+                                   request started */
+    int lane;                   /* traced: its connection's slot while under way */
     CURL *easy;
     struct curl_slist *headers;
     struct response resp;
@@ -71,6 +74,8 @@ struct downloader {
     struct fdata_error *errors; /* one per object */
     struct fdata_s3_get_result *results; /* the caller's, indexed by object index */
     atomic_size_t *next_admit;  /* shared by the call's downloaders: the next object to start */
+    int group;                  /* which of the call's downloaders (trace lanes) */
+    unsigned char *lane_busy;   /* traced: [connections], the slots under way */
 };
 
 /* Moves p to `to`; a move the life cycle does not have is a bug (assert). */

@@ -10,10 +10,13 @@ import io
 import json
 import math
 import os
+import pty
+import select
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 FASTDATA, DATA = sys.argv[1], sys.argv[2]
 PRIM = DATA + "/generated/duckdb_prim_v1_snappy.parquet"
@@ -208,8 +211,62 @@ rc, text, _ = run("cat", "--columns", "row_id,time_id,investment_id", "--limit",
 check("gen: the same seed gives the same bytes; row_id is time_id_investment_id", same and
       text == '{"row_id":"0_100","time_id":0,"investment_id":100}\n'
               '{"row_id":"0_101","time_id":0,"investment_id":101}\n', text)
-rc, text, _ = run("load", "--json", g1)
-check("load of a local directory", rc == 0 and json.loads(text)["rows"] == 200, text)
+rc, text, err = run("load", "--json", g1)
+check("load of a local directory; nothing but the report when stderr is not a terminal",
+      rc == 0 and json.loads(text)["rows"] == 200 and err == "", text + err)
+
+
+def under_terminal(*args):
+    """The command with stderr on a pseudo-terminal: (status, stdout, what the terminal
+    showed, seconds taken)."""
+    master, slave = pty.openpty()
+    start = time.monotonic()
+    p = subprocess.Popen([FASTDATA] + list(args), stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    shown = b""
+    while select.select([master], [], [], 60)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed with the command
+            break
+        if not chunk:
+            break
+        shown += chunk
+    out = p.communicate()[0]
+    os.close(master)
+    return p.returncode, out.decode(), shown.decode("utf-8", "replace"), time.monotonic() - start
+
+
+bars = os.path.join(tmp, "bars")
+run("gen", "ubiquant", bars, "--files", "6", "--rows-per-file", "20000")
+rc, out, shown, seconds = under_terminal("load", "--threads", "1", bars)
+draws = [d.split("\x1b[K")[0] for d in shown.split("\r") if d.startswith("[")]
+check("load on a terminal: a bar with percent, rate, ETA and files, %d draws in %.2f s, the "
+      "report on stdout" % (len(draws), seconds), rc == 0 and draws and
+      draws[-1].startswith("[" + "#" * 30 + "] 100%") and "MB/s  ETA " in draws[-1] and
+      draws[-1].endswith("6/6 files") and len(draws) <= 10 * seconds + 2 and
+      "rows           120000" in out, repr(shown[-400:]) + out)
+
+trace = os.path.join(tmp, "trace.json")
+rc, out, _ = run("load", "--json", "--matrix", "f_1,f_2", "--trace", trace, bars)
+events = json.load(open(trace))["traceEvents"] if rc == 0 else []
+report = json.loads(out) if rc == 0 else {}
+check("load --trace of local files: row groups as reported, matrix writes, lanes named",
+      rc == 0 and sum(e["args"]["count"] for e in events if e["name"] == "row groups") ==
+      report["row_groups"] and any(e["name"] == "matrix rows" or e["args"].get("into_matrix")
+                                   for e in events if e["ph"] == "X") and
+      {"main", "load: decode thread", "decode worker 0"} <=
+      {e["args"]["name"] for e in events if e["name"] == "thread_name"}, out)
+rc, out, err = run("cat", "--trace", trace, "--columns", "c_int64,c_string", PRIM)
+events = json.load(open(trace))["traceEvents"] if rc == 0 else []
+decoded = sorted(e["name"] for e in events if e.get("cat") == "decode")
+groups = int(run("schema", PRIM)[1].split("row_groups: ")[1].split()[0])
+check("cat --trace: a decode span per column chunk read", rc == 0 and
+      decoded == ["c_int64"] * groups + ["c_string"] * groups, err + repr(decoded))
+rc, _, err = run("load", "--trace", "/nonexistent-dir/t.json", PRIM)
+check("--trace to a path that cannot be written: one clear error", rc == 1 and
+      err.startswith("fastdata: /nonexistent-dir/t.json: cannot write the trace") and
+      err.count("\n") == 1, err)
 
 
 def read_npy(path):

@@ -8,7 +8,9 @@ one contiguous matrix; load(matrix=...) has the decoders write the same matrix t
 errors are fastdata.Error naming the file.
 usage: test_package.py DATA_DIR FASTDATA_CLI"""
 import gc
+import json
 import os
+import pathlib
 import signal
 import socket
 import subprocess
@@ -197,6 +199,27 @@ run = subprocess.run([sys.executable, "-c", "import fastdata, sys; fastdata.load
                       prim, prim], capture_output=True, text=True)
 check("progress=True: a line per file on stderr", run.returncode == 0 and "2/2 files" in run.stderr,
       run.stderr)
+
+# trace=: the load's timeline as Chrome trace JSON, one decode span per column chunk on the
+# workers' lanes, row groups as many as the table's batches; written when the load fails too
+with tempfile.TemporaryDirectory() as d:
+    path = os.path.join(d, "trace.json")
+    table = fastdata.load([prim, prim], trace=pathlib.Path(path))
+    events = json.load(open(path))["traceEvents"]
+    meta = pq.ParquetFile(prim).metadata
+    decodes = [e for e in events if e.get("cat") == "decode"]
+    groups = sum(e["args"]["count"] for e in events if e["name"] == "row groups")
+    check("trace=: %d events, a decode span per column chunk, the row groups of the table"
+          % len(events), events[-1]["name"] == "trace end" and
+          len(decodes) == 2 * meta.num_row_groups * meta.num_columns and
+          groups == 2 * meta.num_row_groups == len(table.to_arrow().to_batches()) and
+          all(e["tid"] >= 100 and e["dur"] >= 0 for e in decodes), events[-3:])
+    try:
+        fastdata.load([prim, os.path.join(d, "missing.parquet")], trace=path + ".2")
+        failed = False
+    except fastdata.NotFoundError:
+        failed = os.path.exists(path + ".2")
+    check("trace=: written when the load fails too", failed)
 
 # Ctrl-C: a server that accepts connections and never answers; the load (and a download)
 # must end at once with KeyboardInterrupt, not when the stall timeout gives up

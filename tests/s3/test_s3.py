@@ -161,6 +161,7 @@ def main(tmp, env):
 
     load_tests(tmp, env, bucket)
     dataset_tests(env, bucket)
+    trace_tests(tmp, env, bucket)
     python_tests(tmp, env, bucket)
 
     many = os.path.join(tmp, "many")
@@ -742,6 +743,83 @@ def dataset_tests(env, bucket):
                         FASTDATA, "--s3", bucket], env=env, capture_output=True, text=True)
     check("Hive-partitioned datasets from S3 (%s)" % (p.stdout.strip().splitlines() or ["?"])[-1],
           p.returncode == 0, p.stdout[-2000:] + p.stderr[-1000:])
+
+
+def trace_problems(path):
+    """The events of a --trace file and what is wrong with it: not JSON, no end event, spans
+    of one lane that overlap without nesting, times before the start."""
+    with open(path) as f:
+        events = json.load(f)["traceEvents"]
+    problems = []
+    end = events[-1]
+    if end.get("name") != "trace end" or end["args"]["dropped"] != 0:
+        problems.append("last event %r" % end)
+    lanes = {}
+    for e in events:
+        if e["ph"] == "X":
+            lanes.setdefault(e["tid"], []).append((e["ts"], -e["dur"], e["name"]))
+        if e["ph"] != "M" and (e["ts"] < 0 or e.get("dur", 0) < 0):
+            problems.append("negative time %r" % e)
+    for tid, spans in lanes.items():
+        open_ends = []
+        for ts, neg, name in sorted(spans):
+            while open_ends and open_ends[-1] <= ts:
+                open_ends.pop()
+            if open_ends and ts - neg > open_ends[-1]:
+                problems.append("lane %d: %s at %d overlaps a span ending at %d"
+                                % (tid, name, ts, open_ends[-1]))
+            open_ends.append(ts - neg)
+    return events, problems
+
+
+def trace_tests(tmp, env, bucket):
+    """--trace of load and get: JSON in the Chrome trace event format whose requests add up
+    to the report's bytes, whose row-group spans add up to its row groups, one span per
+    column chunk decoded, each lane's spans nested or apart; a retry names its cause."""
+    prefix = "s3://%s/dataset/" % bucket
+    files = prefix + "duckdb_prim_*"  # the 14 files of load_tests
+    path = os.path.join(tmp, "load-trace.json")
+    rc, out, err = run("load", "--json", "--trace", path, "--connections", "4", files, env=env)
+    report = json.loads(out) if rc == 0 else {}
+    events, problems = trace_problems(path) if rc == 0 else ([], ["no trace"])
+    gets = [e for e in events if e["ph"] == "X" and e["name"] == "GET"]
+    groups = [e for e in events if e["ph"] == "X" and e["name"] == "row groups"]
+    decodes = [e for e in events if e.get("cat") == "decode"]
+    kinds = {e["name"] for e in events} | {e.get("cat", "") for e in events}
+    check("load --trace: %d events, %d requests, %d decodes; bytes and row groups as reported"
+          % (len(events), len(gets), len(decodes)),
+          rc == 0 and not problems and sum(e["args"]["bytes"] for e in gets) ==
+          report["bytes_fetched"] and sum(e["args"]["count"] for e in groups) ==
+          report["row_groups"] and len(decodes) >= report["row_groups"] * 2 and
+          {"listing", "footers", "transfer", "part", "bytes in flight", "budget held",
+           "RSS bytes"} <= kinds and all(e["args"]["status"] == 206 for e in gets),
+          err + repr(problems[:5]) + repr(sorted(kinds)))
+    path = os.path.join(tmp, "get-trace.json")
+    rc, out, err = run("get", "--trace", path, prefix, "-o", os.path.join(tmp, "traced-get"), env=env)
+    events, problems = trace_problems(path) if rc == 0 else ([], ["no trace"])
+    gets = [e for e in events if e["ph"] == "X" and e["name"] == "GET"]
+    size = sum(os.path.getsize(os.path.join(r, n)) for r, _, ns in os.walk(
+        os.path.join(tmp, "traced-get")) for n in ns)
+    objects = int(err.split("got ")[1].split()[0]) if rc == 0 else -1
+    check("get --trace: one request per object (%d), the bytes written" % objects, rc == 0 and
+          not problems and len(gets) == objects and sum(e["args"]["bytes"] for e in gets) == size,
+          err + repr(problems[:5]))
+    upstream = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    port = free_ports(1)
+    proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), str(port),
+                              upstream, "0.3", "11", "1"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    proxy.stdout.readline()
+    path = os.path.join(tmp, "retry-trace.json")
+    penv = dict(env, AWS_ENDPOINT_URL="http://127.0.0.1:%d" % port)
+    rc, out, err = run("load", "--trace", path, "--retries", "8", files, env=penv)
+    proxy.kill()
+    proxy.wait()
+    events, problems = trace_problems(path) if rc == 0 else ([], ["no trace"])
+    retries = [e for e in events if e["name"] == "retry"]
+    check("a load through injected faults traces %d retries, each with its cause" % len(retries),
+          rc == 0 and not problems and retries and all(e["args"]["cause"] for e in retries),
+          err + repr(problems[:5]))
 
 
 def budget_tests(tmp, env, bucket):

@@ -1,0 +1,44 @@
+/* Recording into a trace (fastdata/trace.h): the calls the layers make.  Each takes the
+ * trace first and does nothing when it is NULL, so code that records costs one test when
+ * tracing is off.  Not installed. */
+#ifndef FDATA_COMMON_TRACE_H
+#define FDATA_COMMON_TRACE_H
+
+#include <stdint.h>
+#include "fastdata/trace.h"
+#include "common.h"
+
+/* Lanes (Chrome's "tid"): each is one row of the timeline, named when written. */
+enum {
+    TRACE_LANE_MAIN = 1,          /* the caller's thread: listing, footers, the consumer */
+    TRACE_LANE_DECODER = 2,       /* the load's decode thread: row groups handed to workers */
+    TRACE_LANE_WORKER = 100,      /* + worker index: a decode worker */
+    TRACE_LANE_CONNECTION = 10000 /* + event loop * 1024 + slot: one connection's requests */
+};
+
+/* Microseconds since the trace began. */
+int64_t fdata_trace_now(const fdata_trace *t);
+/* A span [start, end) (microseconds of the trace's clock) named `name` (copied, cut at 47
+ * bytes) on `lane`, category `cat` (a string constant); `args` is NULL or a JSON object's
+ * members, printf-style (string values made safe with fdata_trace_quote; past 255 bytes they
+ * are replaced by a note saying so). */
+void fdata_trace_span(fdata_trace *t, int lane, const char *cat, const char *name,
+                      int64_t start, int64_t end, const char *args, ...) FDATA_PRINTF(7, 8);
+/* A moment on a lane, e.g. a retry. */
+void fdata_trace_instant(fdata_trace *t, int lane, const char *cat, const char *name,
+                         int64_t at, const char *args, ...) FDATA_PRINTF(6, 7);
+/* A span of its own async track (no lane), e.g. a part from queued to done; id tells
+ * concurrent ones apart. */
+void fdata_trace_async(fdata_trace *t, const char *cat, const char *name, uint64_t id,
+                       int64_t start, int64_t end);
+/* A counter's value from now on. */
+void fdata_trace_counter(fdata_trace *t, const char *name, int64_t value);
+/* Adds delta to the bytes in flight and records the counter. */
+void fdata_trace_in_flight(fdata_trace *t, int64_t delta);
+/* Records the process's RSS, at most every 10 ms (cheap to call often). */
+void fdata_trace_rss(fdata_trace *t);
+/* s as the inside of a JSON string (quotes, backslashes, control bytes escaped), cut to fit
+ * `size`; returns buf. */
+const char *fdata_trace_quote(const char *s, char *buf, size_t size);
+
+#endif
