@@ -29,9 +29,12 @@ static int add(struct load_files *f, const char *name, size_t rel_at, int is_s3,
 /* Hidden and marker names (_SUCCESS, _metadata, .crc, Spark's _temporary/ folders): skipped
  * under a prefix, in any segment below it, as Spark and pyarrow do. */
 static int skipped(const char *rel) {
-    for (const char *seg = rel; seg; seg = strchr(seg, '/'), seg = seg ? seg + 1 : NULL)
-        if (seg[0] == '_' || seg[0] == '.' || seg[0] == '\0')
-            return 1;
+    for (const char *seg = rel; seg; seg = strchr(seg, '/'), seg = seg ? seg + 1 : NULL) {
+        size_t len = strcspn(seg, "/");
+        int dots = (len == 1 || len == 2) && strncmp(seg, "..", len) == 0;
+        if (seg[0] == '_' || seg[0] == '\0' || (seg[0] == '.' && !dots))
+            return 1; /* '.' and '..' are not hidden names: load --to refuses them */
+    }
     return 0;
 }
 
