@@ -98,7 +98,7 @@ static int walk_local(const char *dir, size_t rel_at, int depth, struct load_fil
     for (struct dirent *e; status == FDATA_OK && (e = readdir(d));) {
         char path[4096];
         struct stat st;
-        if (skipped(e->d_name) ||
+        if (e->d_name[0] == '.' || skipped(e->d_name) || /* ".", "..", hidden */
             snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
             stat(path, &st) != 0)
             continue;
