@@ -92,7 +92,9 @@ FDATA_API int fdata_s3_stat(fdata_s3_client *client, const char *url,
  * GET s3://bucket/key into memory: the whole object when length < 0, else the bytes
  * [offset, offset + length) (fewer when the object ends first).  On success *data is a
  * malloc'ed buffer of *size bytes owned by the caller (free()); the size is checked against
- * Content-Length, so a truncated body is an error, never a short result.
+ * Content-Length, so a truncated body is an error, never a short result.  A ranged answer is
+ * checked like fdata_s3_get_many's (one Content-Range, for the bytes asked) and its body is
+ * read up to `length` bytes at most: a longer one (a server ignoring Range) is an error.
  */
 FDATA_API int fdata_s3_get(fdata_s3_client *client, const char *url, int64_t offset,
                            int64_t length, void **data, size_t *size, struct fdata_error *err);
@@ -100,8 +102,9 @@ FDATA_API int fdata_s3_get(fdata_s3_client *client, const char *url, int64_t off
 /*
  * A memory budget: the bytes of downloaded objects held at once, from the moment a download
  * starts until its consumer gives them back with fdata_s3_budget_release.  Downloads wait
- * while the budget is spent, except that one object always may start when nothing is held
- * (so an object larger than the limit still arrives).  Thread-safe: downloads and consumers
+ * while the budget is spent, except that one object always may start when nothing is held;
+ * an object whose size turns out larger than the limit fails (its size is the server's
+ * claim: believing it would let one answer take any amount of memory).  Thread-safe: downloads and consumers
  * share one budget from any threads.
  */
 typedef struct fdata_s3_budget fdata_s3_budget;

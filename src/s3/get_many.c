@@ -171,7 +171,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     int ok = rc == CURLE_OK && ((status >= 200 && status < 300) || empty);
     if (ok && empty) {
         o->object_size = 0;
-        s3_object_set_size(d, o, 0);
+        s3_object_set_size(d, o, 0, &e); /* never refused: 0 bytes */
     }
     int64_t want = p->expect;
     if (ok && p->written != want) {
