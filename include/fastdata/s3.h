@@ -102,9 +102,10 @@ FDATA_API int fdata_s3_get(fdata_s3_client *client, const char *url, int64_t off
 /*
  * A memory budget: the bytes of downloaded objects held at once, from the moment a download
  * starts until its consumer gives them back with fdata_s3_budget_release.  Downloads wait
- * while the budget is spent, except that one object always may start when nothing is held;
- * an object whose size turns out larger than the limit fails (its size is the server's
- * claim: believing it would let one answer take any amount of memory).  Thread-safe: downloads and consumers
+ * while the budget is spent, except that one object always may start when nothing is held
+ * (so an object larger than the limit still arrives, when alone, in ranged parts); an
+ * answer claiming more than the limit otherwise fails the object (a 200 ignoring the Range,
+ * or while other objects are held): the size is the server's claim, never forced in.  Thread-safe: downloads and consumers
  * share one budget from any threads.
  */
 typedef struct fdata_s3_budget fdata_s3_budget;

@@ -18,24 +18,29 @@ void s3_part_set_state(struct part *p, enum part_state to) {
     p->state = to;
 }
 
-/* The object's size is known: its reservation becomes exactly that.  A size the budget's
- * limit cannot hold is refused (the server's claim alone, or an object too large for
- * --memory-limit): taking it anyway would let one answer spend memory without bound. */
-int s3_object_set_size(struct downloader *d, struct object *o, int64_t size,
+/* The object's size is known (from an answer of `status`): its reservation becomes exactly
+ * that.  A size over the budget's limit is the server's claim: it is refused from a 200 (a
+ * server ignoring Range would send it all in one answer), and taken from a 206 only by an
+ * object alone in the budget, whose parts then arrive one by one into pages taken as bytes
+ * come (s3_object_buffer); never forced in next to other objects. */
+int s3_object_set_size(struct downloader *d, struct object *o, int64_t size, long status,
                        struct fdata_error *e) {
     fdata_s3_budget *b = d->opts->budget;
-    if (b && (uint64_t)size > s3_budget_limit(b))
+    int over = b && (uint64_t)size > s3_budget_limit(b);
+    if (over && status != 206)
+        return fdata_set_error(e, FDATA_ENOMEM, "%s: a %ld answer (the byte range ignored) of "
+                               "%lld bytes, more than the memory limit of %zu (--memory-limit)",
+                               o->url, status, (long long)size, s3_budget_limit(b));
+    if (b && (size_t)size > o->reserved &&
+        !s3_budget_reserve(b, (size_t)size - o->reserved, o->reserved, !over))
         return fdata_set_error(e, FDATA_ENOMEM, "%s: the answer says the object holds %lld "
-                               "bytes, more than the memory limit of %zu (--memory-limit)",
-                               o->url, (long long)size, s3_budget_limit(b));
-    o->size = size;
-    if (!b)
-        return FDATA_OK;
-    if ((size_t)size > o->reserved) /* within the limit: at most one limit over it at once */
-        s3_budget_reserve(b, (size_t)size - o->reserved, 1);
-    else
+                               "bytes, more than the memory limit of %zu (--memory-limit) "
+                               "while other objects are held", o->url, (long long)size,
+                               s3_budget_limit(b));
+    if (b && (size_t)size < o->reserved)
         fdata_s3_budget_release(b, o->reserved - (size_t)size);
-    o->reserved = (size_t)size;
+    o->size = size;
+    o->reserved = b ? (size_t)size : 0;
     return FDATA_OK;
 }
 
@@ -108,7 +113,7 @@ static int check_answer(struct part *p, struct fdata_error *e) {
                                "bytes for the %lld asked)", o->url, (long long)(last - first + 1),
                                (long long)(room - p->offset));
     if (o->size < 0) {
-        FDATA_RETURN_IF(s3_object_set_size(p->d, o, total - first, e));
+        FDATA_RETURN_IF(s3_object_set_size(p->d, o, total - first, r->status, e));
         o->base = first;
     }
     if (o->object_size < 0)
