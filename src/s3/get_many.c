@@ -228,7 +228,9 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
         if (enqueue(d, p) == FDATA_OK)
             return;
     }
-    if (!e.code) {
+    if (!e.code && rc == CURLE_ABORTED_BY_CALLBACK && d->opts->cancel && *d->opts->cancel) {
+        fdata_set_error(&e, FDATA_ECANCELED, "%s: download cancelled", o->url); /* as documented */
+    } else if (!e.code) {
         struct request q = {"GET", "GET", o->url, NULL, NULL, NULL, NULL, 0, 0, -1, NULL};
         if (rc != CURLE_OK || s3_deadline_passed(d->c))
             s3_transfer_error(d->c, &q, &p->resp, rc, p->attempt + 1, &e);

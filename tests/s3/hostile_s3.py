@@ -94,6 +94,8 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         if "list-type=2" in query:
             return self.list(query, scenario)
         data = self.OBJECTS.get(path)
+        if scenario == "nested" and path == "/bkt/dir/sub/inner.bin":
+            data = b"inner"
         if data is None:
             return self.send(404, [], error_xml("NoSuchKey", "no such key"))
         if scenario == "error_endless":
@@ -198,6 +200,8 @@ class Hostile(http.server.BaseHTTPRequestHandler):
                                                   token="t%d" % self.server.requests))
         if scenario == "listed_3g":
             keys = [(k, 3 << 30) for k, _ in keys]
+        if scenario == "nested":
+            keys.append(("dir/sub/inner.bin", 5))
         if scenario == "list_endless":
             return self.endless(200, listing_xml([])[:-19], b"<Contents><Key>k</Key></Contents>" * 64)
         if scenario == "listed_size":  # the listing says 300 KiB, the GET claims 3 GiB
@@ -488,6 +492,22 @@ def proxy(tmp):
     server.shutdown()
 
 
+def symlink_in_output(tmp):
+    """A symbolic link inside the output folder is not followed out of it (get and load --to)."""
+    server, env = start_scenario("nested")
+    outside = os.path.join(tmp, "outside")
+    os.mkdir(outside)
+    for command in (["get", "s3://bkt/dir/", "-o"], ["load", "s3://bkt/dir/", "--to"]):
+        dest = os.path.join(tmp, "linked-" + command[0])
+        os.mkdir(dest)
+        os.symlink(outside, os.path.join(dest, "sub"))
+        expect_failure("a symbolic link in the output folder: " + command[0], command + [dest], env,
+                       "inner.bin")
+        check("%s: nothing written through the link" % command[0], os.listdir(outside) == [],
+              os.listdir(outside))
+    server.shutdown()
+
+
 def refused():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -505,6 +525,7 @@ def main():
         hostile()
         tls(tmp)
         proxy(tmp)
+        symlink_in_output(tmp)
         refused()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
