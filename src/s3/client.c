@@ -109,6 +109,10 @@ static int check_get_answer(const char *url, int64_t offset, int64_t length,
         return fdata_set_error(err, FDATA_ECORRUPT, "%s: the server ignored the byte range "
                                "(asked from byte %lld, a %ld answer)", url, (long long)offset,
                                r->status);
+    if (r->status != 206 && r->body.len > (size_t)length) /* 0 asked, a byte sent */
+        return fdata_set_error(err, FDATA_ECORRUPT, "%s: the server ignored the byte range "
+                               "(%zu bytes for the %lld asked)", url, r->body.len,
+                               (long long)length);
     if (r->status != 206)
         return FDATA_OK;
     int64_t last = r->range_last, total = r->object_size;

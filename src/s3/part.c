@@ -90,8 +90,9 @@ static int check_answer(struct part *p, struct fdata_error *e) {
         return fdata_set_error(e, FDATA_ECORRUPT, "%s: the server ignored the byte range "
                                "(asked from byte %lld, a %ld answer of %lld bytes)", o->url,
                                (long long)want, r->status, (long long)total);
-    /* a known range (the caller's, or parts after the first answer) must be there whole */
-    if (o->size >= 0 && want + p->len > total)
+    /* a known range (the caller's, or parts after the first answer) must be there whole (a
+     * first part started over asks part_size still: its total is checked above) */
+    if (o->size >= 0 && p->offset + p->len <= o->size && want + p->len > total)
         return fdata_set_error(e, FDATA_ECORRUPT, "%s: the answer says the object holds %lld "
                                "bytes, but bytes %lld-%lld were asked for (%lld bytes)", o->url,
                                (long long)total, (long long)want, (long long)(want + p->len - 1),

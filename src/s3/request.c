@@ -200,12 +200,13 @@ void s3_setup_transfer(fdata_s3_client *c, CURL *h, const struct request *q, con
     long left_ms = s3_deadline_left_ms(c);
     if (left_ms >= 0)
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms > 0 ? left_ms : 1L);
-    /* 2xx bodies: a listing page to its cap, an object's range to its length, a whole object
-     * as it comes; any other answer (PUT, multipart, credentials) is a short document */
+    /* 2xx bodies: a listing page to its cap, an object's range to its length (0 asked: one
+     * byte is too many), a whole object as it comes; any other answer (PUT, multipart,
+     * credentials) is a short document */
     int object_get = strcmp(q->method, "GET") == 0 && q->key && q->key[0] && !q->query;
     r->body_cap = strcmp(q->op, "LIST") == 0 ? S3_LIST_BODY_CAP
                   : !object_get              ? S3_ERROR_BODY_CAP
-                  : q->range_len > 0         ? (size_t)q->range_len
+                  : q->range_len >= 0        ? (size_t)q->range_len + (q->range_len == 0)
                                              : 0;
     /* through an HTTPS proxy, its "200 Connection established" is not the answer */
     curl_easy_setopt(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
