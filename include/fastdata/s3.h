@@ -97,7 +97,9 @@ FDATA_API int fdata_s3_stat(fdata_s3_client *client, const char *url,
  * GET s3://bucket/key into memory: the whole object when length < 0, else the bytes
  * [offset, offset + length) (fewer when the object ends first).  On success *data is a
  * malloc'ed buffer of *size bytes owned by the caller (free()); the size is checked against
- * Content-Length, so a truncated body is an error, never a short result.
+ * Content-Length, so a truncated body is an error, never a short result.  A ranged answer is
+ * checked like fdata_s3_get_many's (one Content-Range, for the bytes asked) and its body is
+ * read up to `length` bytes at most: a longer one (a server ignoring Range) is an error.
  */
 FDATA_API int fdata_s3_get(fdata_s3_client *client, const char *url, int64_t offset,
                            int64_t length, void **data, size_t *size, struct fdata_error *err);
@@ -106,7 +108,9 @@ FDATA_API int fdata_s3_get(fdata_s3_client *client, const char *url, int64_t off
  * A memory budget: the bytes of downloaded objects held at once, from the moment a download
  * starts until its consumer gives them back with fdata_s3_budget_release.  Downloads wait
  * while the budget is spent, except that one object always may start when nothing is held
- * (so an object larger than the limit still arrives).  Thread-safe: downloads and consumers
+ * (so an object larger than the limit still arrives, when alone, in ranged parts); an
+ * answer claiming more than the limit otherwise fails the object (a 200 ignoring the Range,
+ * or while other objects are held): the size is the server's claim, never forced in.  Thread-safe: downloads and consumers
  * share one budget from any threads.
  */
 typedef struct fdata_s3_budget fdata_s3_budget;

@@ -244,7 +244,10 @@ static int expand_url(fdata_s3_client *client, const char *url, const char *out_
         if (to_dir && !(name = file_name(bucket_url_end, url, key, bucket_url_end)))
             rc = 1;
         char obj[4096];
-        snprintf(obj, sizeof obj, "%.*s%s", (int)(bucket_url_end - url), url, key);
+        int len = snprintf(obj, sizeof obj, "%.*s%s", (int)(bucket_url_end - url), url, key);
+        if (rc == 0 && len >= (int)sizeof obj) /* never a truncated key: another object */
+            rc = cli_fail("%.*s...: an object URL of %d bytes: too long (at most %zu)", 200, obj,
+                          len, sizeof obj - 1);
         if (rc == 0)
             rc = add_url(out, obj, name, l.entries[i].size);
     }

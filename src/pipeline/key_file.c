@@ -38,14 +38,43 @@ int key_is_folder_marker(const char *key, int64_t size) {
     return size == 0 && n && key[n - 1] == '/';
 }
 
-/* mkdir -p of path's folders up to its last '/' (an existing one is fine: a failure shows
- * when the file is opened). */
-static void make_parents(char *path) {
+/* mkdir -p of the output folder dir (the user's path: links in it are the user's). */
+static void make_dir(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/", dir);
     for (char *p = path + 1; (p = strchr(p, '/')); p++) {
         *p = '\0';
         mkdir(path, 0777);
         *p = '/';
     }
+}
+
+/* The folder that holds name's last segment (*base), opened by walking name's folders down
+ * from dir with openat(O_DIRECTORY | O_NOFOLLOW), each made first when `make` (an existing
+ * one is fine): a symbolic link inside the output folder is never followed out of it.
+ * -1 with errno on failure. */
+static int open_parent(const char *dir, const char *name, int make, const char **base) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* the user's own: may be a link */
+    const char *s = name;
+    for (const char *slash; fd >= 0 && (slash = strchr(s, '/')); s = slash + 1) {
+        char seg[256];
+        if ((size_t)(slash - s) >= sizeof seg) {
+            close(fd);
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        memcpy(seg, s, (size_t)(slash - s));
+        seg[slash - s] = '\0';
+        if (make)
+            mkdirat(fd, seg, 0777);
+        int next = openat(fd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int saved = errno;
+        close(fd);
+        fd = next;
+        errno = saved;
+    }
+    *base = s;
+    return fd;
 }
 
 int key_file_write(const char *dir, const char *name, const void *data, size_t size,
@@ -55,11 +84,13 @@ int key_file_write(const char *dir, const char *name, const void *data, size_t s
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
         return fdata_set_error(err, FDATA_EIO, "%s/%s: path too long",
                                dir, fdata_escape_controls(name, shown, 256));
-    make_parents(path);
-    const char *base = strrchr(path, '/') + 1;
-    snprintf(tmp, sizeof tmp, "%.*s.%s.%ld.%u.part", (int)(base - path), path, base,
-             (long)getpid(), __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    const char *base;
+    make_dir(dir);
+    int at = open_parent(dir, name, 1, &base);
+    snprintf(tmp, sizeof tmp, ".%s.%ld.%u.part", base, (long)getpid(),
+             __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+    int fd = at >= 0 ? openat(at, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666)
+                     : -1;
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f && fd >= 0)
         close(fd);
@@ -69,17 +100,24 @@ int key_file_write(const char *dir, const char *name, const void *data, size_t s
         bad = 1;
         saved = errno;
     }
-    if (!bad && rename(tmp, path) == 0)
+    if (!bad && renameat(at, tmp, at, base) == 0) {
+        close(at);
         return FDATA_OK;
+    }
     saved = bad ? saved : errno;
     if (fd >= 0)
-        unlink(tmp);
+        unlinkat(at, tmp, 0);
+    if (at >= 0)
+        close(at);
     return fdata_set_error(err, FDATA_EIO, "%s: cannot write: %s",
                            fdata_escape_controls(path, shown, sizeof shown), strerror(saved));
 }
 
 void key_file_remove(const char *dir, const char *name) {
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path)
-        unlink(path);
+    const char *base;
+    int at = open_parent(dir, name, 0, &base);
+    if (at >= 0) {
+        unlinkat(at, base, 0);
+        close(at);
+    }
 }

@@ -21,7 +21,8 @@ int key_is_folder_marker(const char *key, int64_t size);
 
 /* Writes `size` bytes as dir/name (name from key_file_name), making dir, its parents and the
  * folders in name: into a temporary file beside it (created exclusively, so never through a
- * symbolic link), renamed into place once complete.  FDATA_EIO naming the path on failure,
+ * symbolic link), renamed into place once complete.  The folders in name are walked from dir
+ * without following symbolic links (one there fails the write: never a file outside dir).  FDATA_EIO naming the path on failure,
  * with no temporary file left behind.  Thread-safe. */
 int key_file_write(const char *dir, const char *name, const void *data, size_t size,
                    struct fdata_error *err);

@@ -12,13 +12,15 @@
 
 static void free_buffer(void *p) { fdata_unmap_zeroed(p); }
 
-/* fdata_s3_get_many of n ranges with the caller's connection settings, results kept. */
+/* fdata_s3_get_many of n ranges with the caller's connection settings, results kept;
+ * sizes (or NULL) are the objects' sizes the tails told, which every later answer must
+ * repeat. */
 static int get_ranges(fdata_s3_client *c, const char **urls, const struct fdata_s3_range *ranges,
-                      size_t n, const struct fdata_s3_get_options *go,
+                      const int64_t *sizes, size_t n, const struct fdata_s3_get_options *go,
                       struct fdata_s3_get_result *res, struct fdata_error *err) {
     struct fdata_s3_get_options o = {.connections = go->connections, .part_size = go->part_size,
                                      .threads = go->threads, .cancel = go->cancel,
-                                     .ranges = ranges};
+                                     .ranges = ranges, .sizes = sizes};
     return fdata_s3_get_many(c, urls, n, &o, res, err);
 }
 
@@ -63,18 +65,21 @@ static int fetch_missing(fdata_s3_client *c, struct remote_file *files, const in
     const char **urls = calloc(m, sizeof *urls);
     struct fdata_s3_range *ranges = calloc(m, sizeof *ranges);
     struct fdata_s3_get_result *res = calloc(m, sizeof *res);
-    int status = urls && ranges && res ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    int64_t *sizes = calloc(m, sizeof *sizes);
+    int status = urls && ranges && res && sizes ? FDATA_OK
+                                                : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t i = 0, k = 0; status == FDATA_OK && i < n; i++) {
         if (missing[i] <= 0)
             continue;
         int64_t start = files[i].size - files[i].footer_bytes - missing[i];
         urls[k] = files[i].url;
+        sizes[k] = files[i].size;
         ranges[k++] = (struct fdata_s3_range){start, missing[i], files[i].etag, files[i].buf + start};
         files[i].footer_bytes += missing[i];
     }
     if (status == FDATA_OK)
-        status = get_ranges(c, urls, ranges, m, go, res, err);
-    free(urls), free(ranges), free(res); /* data went into the buffers */
+        status = get_ranges(c, urls, ranges, sizes, m, go, res, err);
+    free(urls), free(ranges), free(res), free(sizes); /* data went into the buffers */
     return status;
 }
 
@@ -149,7 +154,7 @@ int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
         tails[i].offset = -TAIL_GUESS;
     }
     if (status == FDATA_OK)
-        status = get_ranges(c, urls, tails, n, go, res, err);
+        status = get_ranges(c, urls, tails, NULL, n, go, res, err);
     for (size_t i = 0; status == FDATA_OK && i < n; i++)
         status = take_tail(&files[i], &res[i], &missing[i], err);
     if (res)
@@ -259,9 +264,12 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
     if (status == FDATA_OK)
         status = remote_plan(&f, 1, &urls, &ranges, &owner, &rg, &n, err);
     struct fdata_s3_get_result *res = status == FDATA_OK ? calloc(n ? n : 1, sizeof *res) : NULL;
+    int64_t *sizes = status == FDATA_OK ? calloc(n ? n : 1, sizeof *sizes) : NULL;
+    for (size_t i = 0; sizes && i < n; i++)
+        sizes[i] = f.size; /* every range is of the one object */
     if (status == FDATA_OK)
-        status = res ? get_ranges(client, urls, ranges, n, &go, res, err)
-                     : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        status = res && sizes ? get_ranges(client, urls, ranges, sizes, n, &go, res, err)
+                              : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK && n)
         status = remote_check_magic(&f, err);
     if (fetched)
@@ -271,6 +279,6 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
         f.pq = NULL;
     }
     remote_files_free(&f, 1);
-    free(urls), free(ranges), free(owner), free(rg), free(res);
+    free(urls), free(ranges), free(owner), free(rg), free(res), free(sizes);
     return status;
 }

@@ -29,10 +29,10 @@ size_t fdata_s3_budget_peak(const fdata_s3_budget *b) {
     return atomic_load(&((fdata_s3_budget *)b)->peak);
 }
 
-int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, int force) {
+int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, size_t mine, int force) {
     size_t cur = atomic_load(&b->held);
     do {
-        if (!force && cur != 0 && (bytes > b->limit || cur > b->limit - bytes))
+        if (!force && cur != mine && (bytes > b->limit || cur > b->limit - bytes))
             return 0;
     } while (!atomic_compare_exchange_weak(&b->held, &cur, cur + bytes));
     size_t peak = atomic_load(&b->peak);

@@ -6,10 +6,11 @@
 #include "fastdata/s3.h"
 #include "fastdata/trace.h"
 
-/* Takes `bytes` from the budget: 1 when taken, 0 when that would pass the limit while
- * something is held.  `force` takes them regardless (an object already under way whose size
+/* Takes `bytes` from the budget: 1 when taken, 0 when that would pass the limit while more
+ * than `mine` (what the caller holds already) is held: one object alone may pass it.
+ * `force` takes them regardless (an object already under way whose size, within the limit,
  * turned out larger than reserved). */
-int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, int force);
+int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, size_t mine, int force);
 /* Records what the budget holds into t from now on (NULL: stops). */
 void s3_budget_trace(fdata_s3_budget *b, fdata_trace *t);
 /* The budget's limit (SIZE_MAX when it has none). */

@@ -96,6 +96,36 @@ int fdata_s3_stat(fdata_s3_client *c, const char *url, struct fdata_s3_object_in
     return status;
 }
 
+/* A ranged GET's answer, checked as get_many's parts are (part.c check_answer): exactly one
+ * Content-Range, starting at the byte asked, ending at the last one asked or the object's
+ * end, its body all there; a 200 (Range ignored) only from the object's start (its body was
+ * capped at the length asked: s3_setup_transfer). */
+static int check_get_answer(const char *url, int64_t offset, int64_t length,
+                            const struct response *r, struct fdata_error *err) {
+    int64_t want_last = offset + length - 1;
+    if (r->content_ranges > 1)
+        return fdata_set_error(err, FDATA_ECORRUPT, "%s: %d Content-Range headers in one answer "
+                               "(the first: '%s')", url, r->content_ranges, r->content_range);
+    if (r->status != 206 && offset > 0)
+        return fdata_set_error(err, FDATA_ECORRUPT, "%s: the server ignored the byte range "
+                               "(asked from byte %lld, a %ld answer)", url, (long long)offset,
+                               r->status);
+    if (r->status != 206 && r->body.len > (size_t)length) /* 0 asked, a byte sent */
+        return fdata_set_error(err, FDATA_ECORRUPT, "%s: the server ignored the byte range "
+                               "(%zu bytes for the %lld asked)", url, r->body.len,
+                               (long long)length);
+    if (r->status != 206)
+        return FDATA_OK;
+    int64_t last = r->range_last, total = r->object_size;
+    int ends = last == want_last || (total >= 0 && last == total - 1 && last < want_last);
+    if (r->range_bad || r->range_first != offset || !ends || (total >= 0 && last >= total) ||
+        (int64_t)r->body.len != last - offset + 1)
+        return fdata_set_error(err, FDATA_ECORRUPT, "%s: asked for bytes %lld-%lld, the answer "
+                               "has '%s' and %zu bytes", url, (long long)offset,
+                               (long long)want_last, r->content_range, r->body.len);
+    return FDATA_OK;
+}
+
 int fdata_s3_get(fdata_s3_client *c, const char *url, int64_t offset, int64_t length,
                  void **data, size_t *size, struct fdata_error *err) {
     *data = NULL;
@@ -110,11 +140,8 @@ int fdata_s3_get(fdata_s3_client *c, const char *url, int64_t offset, int64_t le
     if (status == FDATA_OK && r.content_length >= 0 && (size_t)r.content_length != r.body.len)
         status = fdata_set_error(err, FDATA_EIO, "%s: GET returned %zu bytes of %lld announced",
                                  url, r.body.len, (long long)r.content_length);
-    if (status == FDATA_OK && length >= 0 && r.status != 206 && offset == 0 &&
-        r.body.len > (size_t)length)
-        r.body.len = (size_t)length; /* a server that ignores Range sends the whole object */
-    else if (status == FDATA_OK && length >= 0 && r.status != 206 && offset > 0)
-        status = fdata_set_error(err, FDATA_EIO, "%s: the server ignored the byte range", url);
+    if (status == FDATA_OK && length >= 0)
+        status = check_get_answer(url, offset, length, &r, err);
     int whole = r.status == 200 ? length < 0 || r.body.len == (size_t)r.content_length
                                 : r.object_size >= 0 && r.body.len == (size_t)r.object_size;
     if (status == FDATA_OK && whole && c->checksums)
@@ -161,9 +188,66 @@ int fdata_s3_delete(fdata_s3_client *c, const char *url, struct fdata_error *err
 }
 
 /* A listing stops with an error past these: a server that never ends it would otherwise
- * grow memory without bound (S3 pages hold 1000 keys). */
+ * grow memory without bound (S3 pages hold 1000 keys, a key at most 1024 bytes). */
 #define S3_LIST_MAX_PAGES 100000
 #define S3_LIST_MAX_KEYS 10000000
+#define S3_KEY_MAX 1024
+#define S3_LIST_MAX_BYTES ((size_t)1 << 30) /* of keys, in all */
+
+/* The continuation tokens a listing has had, as 64-bit hashes (FNV-1a) in an open-addressing
+ * set: a token seen before (A, B, A, ...) means a listing that never ends. */
+struct token_set {
+    uint64_t *slots;             /* 0: empty */
+    size_t cap, used;
+};
+
+/* Adds the token: 1 when it was new, 0 when seen before, -1 when out of memory. */
+static int token_set_add(struct token_set *s, const char *token) {
+    uint64_t h = 1469598103934665603u;
+    for (const unsigned char *t = (const unsigned char *)token; *t; t++)
+        h = (h ^ *t) * 1099511628211u;
+    h |= 1;
+    if (2 * (s->used + 1) > s->cap) { /* at most half full */
+        struct token_set g = {calloc(s->cap ? 2 * s->cap : 64, sizeof *g.slots),
+                              s->cap ? 2 * s->cap : 64, 0};
+        if (!g.slots)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i])
+                for (size_t k = s->slots[i] & (g.cap - 1);; k = (k + 1) & (g.cap - 1))
+                    if (!g.slots[k]) {
+                        g.slots[k] = s->slots[i], g.used++;
+                        break;
+                    }
+        free(s->slots);
+        *s = g;
+    }
+    size_t k = h & (s->cap - 1);
+    for (; s->slots[k]; k = (k + 1) & (s->cap - 1))
+        if (s->slots[k] == h)
+            return 0;
+    s->slots[k] = h;
+    s->used++;
+    return 1;
+}
+
+/* The keys a page added, from entry `from`: none longer than S3 allows, and the listing's
+ * key bytes under their cap (*bytes counts them). */
+static int check_page_keys(const char *url, int page, const struct fdata_s3_listing *l,
+                           size_t from, size_t *bytes, struct fdata_error *err) {
+    for (size_t i = from; i < l->count; i++) {
+        size_t len = strlen(l->entries[i].key);
+        if (len > S3_KEY_MAX)
+            return fdata_set_error(err, FDATA_ECORRUPT, "%s: LIST page %d has a key of %zu "
+                                   "bytes (S3 keys are at most %d)", url, page, len, S3_KEY_MAX);
+        *bytes += len;
+    }
+    if (*bytes > S3_LIST_MAX_BYTES)
+        return fdata_set_error(err, FDATA_ECORRUPT, "%s: more than %zu MiB of keys listed: "
+                               "refused (a listing that never ends)", url,
+                               S3_LIST_MAX_BYTES >> 20);
+    return FDATA_OK;
+}
 
 /* The ListObjectsV2 query of one page (values URI-encoded). */
 static char *list_query(const char *prefix, int recursive, const char *token) {
@@ -184,7 +268,9 @@ int fdata_s3_list(fdata_s3_client *c, const char *url, int recursive,
     memset(out, 0, sizeof *out);
     struct s3_location loc;
     FDATA_RETURN_IF(locate(url, &loc, err));
-    char *token = NULL, *previous = NULL;
+    char *token = NULL;
+    struct token_set seen = {0};
+    size_t key_bytes = 0;
     int status = FDATA_OK, truncated = 1;
     for (int page = 0; status == FDATA_OK && truncated; page++) {
         if (page == S3_LIST_MAX_PAGES || out->count > S3_LIST_MAX_KEYS) {
@@ -196,23 +282,28 @@ int fdata_s3_list(fdata_s3_client *c, const char *url, int recursive,
         char *query = list_query(loc.key, recursive, token);
         struct request q = {"LIST", "GET", url, loc.bucket, "", query, NULL, 0, 0, -1, NULL};
         struct response r = {0};
+        size_t had = out->count;
         status = query ? s3_perform(c, &q, &r, err) : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-        free(previous);
-        previous = token;
+        free(token);
         token = NULL;
         if (status == FDATA_OK)
             status = s3_parse_list_page(r.body.buf ? r.body.buf : "", r.body.len, out,
                                         &truncated, &token, err);
-        if (status == FDATA_OK && truncated && previous && strcmp(previous, token) == 0)
-            status = fdata_set_error(err, FDATA_ECORRUPT, "%s: LIST page %d repeats the "
-                                     "continuation token of the page before", url, page + 1);
+        if (status == FDATA_OK)
+            status = check_page_keys(url, page + 1, out, had, &key_bytes, err);
+        int fresh = status == FDATA_OK && truncated ? token_set_add(&seen, token) : 1;
+        if (fresh < 0)
+            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        else if (fresh == 0)
+            status = fdata_set_error(err, FDATA_ECORRUPT, "%s: LIST page %d repeats a "
+                                     "continuation token of an earlier page", url, page + 1);
         if (status != FDATA_OK && status != FDATA_ENOMEM && err && strstr(err->message, url) == NULL)
             fdata_error_prefix(err, "%s: LIST page %d", url, page + 1);
         fdata_sb_free(&r.body);
         free(query);
     }
     free(token);
-    free(previous);
+    free(seen.slots);
     s3_location_free(&loc);
     if (status != FDATA_OK)
         fdata_s3_listing_free(out);

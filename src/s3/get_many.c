@@ -249,7 +249,7 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
     int ok = rc == CURLE_OK && ((status >= 200 && status < 300) || empty);
     if (ok && empty) {
         o->object_size = 0;
-        s3_object_set_size(d, o, 0);
+        s3_object_set_size(d, o, 0, status, &e); /* never refused: 0 bytes */
     }
     int64_t want = p->expect;
     if (ok && p->written != want) {
@@ -310,7 +310,9 @@ static void finish_part(struct downloader *d, struct part *p, CURLcode rc) {
         if (enqueue(d, p) == FDATA_OK)
             return;
     }
-    if (!e.code) {
+    if (!e.code && rc == CURLE_ABORTED_BY_CALLBACK && d->opts->cancel && *d->opts->cancel) {
+        fdata_set_error(&e, FDATA_ECANCELED, "%s: download cancelled", o->url); /* as documented */
+    } else if (!e.code) {
         struct request q = {"GET", "GET", o->url, NULL, NULL, NULL, NULL, 0, 0, -1, NULL};
         if (rc != CURLE_OK || s3_deadline_passed(d->c))
             s3_transfer_error(d->c, &q, &p->resp, rc, p->attempt + 1, &e);
@@ -366,7 +368,7 @@ static int admit(struct downloader *d) {
             return FDATA_OK;
         int64_t known = obj->size >= 0 ? obj->size : o->sizes ? o->sizes[obj->index] : -1;
         size_t want = known >= 0 ? (size_t)known : obj->suffix ? (size_t)obj->suffix : d->part_size;
-        if (o->budget && !s3_budget_reserve(o->budget, want, 0))
+        if (o->budget && !s3_budget_reserve(o->budget, want, 0, 0))
             return FDATA_OK; /* again when a consumer gives bytes back */
         obj->reserved = o->budget ? want : 0;
         atomic_fetch_add(d->next_admit, 1);

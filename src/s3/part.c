@@ -18,16 +18,30 @@ void s3_part_set_state(struct part *p, enum part_state to) {
     p->state = to;
 }
 
-/* The object's size is known: its reservation becomes exactly that. */
-void s3_object_set_size(struct downloader *d, struct object *o, int64_t size) {
+/* The object's size is known (from an answer of `status`): its reservation becomes exactly
+ * that.  A size over the budget's limit is the server's claim: it is refused from a 200 (a
+ * server ignoring Range would send it all in one answer), and taken from a 206 only by an
+ * object alone in the budget, whose parts then arrive one by one into pages taken as bytes
+ * come (s3_object_buffer); never forced in next to other objects. */
+int s3_object_set_size(struct downloader *d, struct object *o, int64_t size, long status,
+                       struct fdata_error *e) {
+    fdata_s3_budget *b = d->opts->budget;
+    int over = b && (uint64_t)size > s3_budget_limit(b);
+    if (over && status != 206)
+        return fdata_set_error(e, FDATA_ENOMEM, "%s: a %ld answer (the byte range ignored) of "
+                               "%lld bytes, more than the memory limit of %zu (--memory-limit)",
+                               o->url, status, (long long)size, s3_budget_limit(b));
+    if (b && (size_t)size > o->reserved &&
+        !s3_budget_reserve(b, (size_t)size - o->reserved, o->reserved, !over))
+        return fdata_set_error(e, FDATA_ENOMEM, "%s: the answer says the object holds %lld "
+                               "bytes, more than the memory limit of %zu (--memory-limit) "
+                               "while other objects are held", o->url, (long long)size,
+                               s3_budget_limit(b));
+    if (b && (size_t)size < o->reserved)
+        fdata_s3_budget_release(b, o->reserved - (size_t)size);
     o->size = size;
-    if (!d->opts->budget)
-        return;
-    if ((size_t)size > o->reserved)
-        s3_budget_reserve(d->opts->budget, (size_t)size - o->reserved, 1);
-    else
-        fdata_s3_budget_release(d->opts->budget, o->reserved - (size_t)size);
-    o->reserved = (size_t)size;
+    o->reserved = b ? (size_t)size : 0;
+    return FDATA_OK;
 }
 
 /* The object's byte where the bytes this part asks for start, when it holds `total`. */
@@ -65,16 +79,24 @@ static int check_answer(struct part *p, struct fdata_error *e) {
                                "answers: %lld bytes, then %lld", o->url,
                                (long long)o->object_size, (long long)total);
     if (listed >= 0 && total != listed)
-        return fdata_set_error(e, FDATA_ECORRUPT, "%s: listed as %lld bytes, but the answer "
-                               "says %lld", o->url, (long long)listed, (long long)total);
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: listed (or first answered) as %lld "
+                               "bytes, but the answer says %lld", o->url, (long long)listed,
+                               (long long)total);
     if (r->status == 206 && r->range_last >= total)
         return fdata_set_error(e, FDATA_ECORRUPT, "%s: unusable Content-Range '%s'", o->url,
                                r->content_range);
     int64_t want = asked_first(p, total);
-    if (r->status != 206 && want > 0 && !(o->suffix && o->size < 0))
+    if (r->status != 206 && want > 0) /* a suffix too: a 200 only when it is the whole object */
         return fdata_set_error(e, FDATA_ECORRUPT, "%s: the server ignored the byte range "
-                               "(asked from byte %lld, a %ld answer)", o->url, (long long)want,
-                               r->status);
+                               "(asked from byte %lld, a %ld answer of %lld bytes)", o->url,
+                               (long long)want, r->status, (long long)total);
+    /* a known range (the caller's, or parts after the first answer) must be there whole (a
+     * first part started over asks part_size still: its total is checked above) */
+    if (o->size >= 0 && p->offset + p->len <= o->size && want + p->len > total)
+        return fdata_set_error(e, FDATA_ECORRUPT, "%s: the answer says the object holds %lld "
+                               "bytes, but bytes %lld-%lld were asked for (%lld bytes)", o->url,
+                               (long long)total, (long long)want, (long long)(want + p->len - 1),
+                               (long long)(want + p->len));
     int64_t want_last = (want + p->len < total ? want + p->len : total) - 1;
     last = r->status == 206 ? r->range_last : total - 1;
     if (r->status == 206 && (first != want || last != want_last))
@@ -85,16 +107,18 @@ static int check_answer(struct part *p, struct fdata_error *e) {
         return fdata_set_error(e, FDATA_ECORRUPT, "%s: Content-Length %lld for %lld bytes of "
                                "range", o->url, (long long)r->content_length,
                                (long long)(last - first + 1));
-    if (o->size >= 0 && p->offset + (last - first + 1) > o->size)
+    /* never more than the buffer holds: the caller's range or suffix, or the object */
+    int64_t room = o->size >= 0 ? o->size : o->suffix ? o->suffix : total - first;
+    if (p->offset + (last - first + 1) > room)
         return fdata_set_error(e, FDATA_ECORRUPT, "%s: the server ignored the byte range (%lld "
                                "bytes for the %lld asked)", o->url, (long long)(last - first + 1),
-                               (long long)(o->size - p->offset));
+                               (long long)(room - p->offset));
+    if (o->size < 0) {
+        FDATA_RETURN_IF(s3_object_set_size(p->d, o, total - first, r->status, e));
+        o->base = first;
+    }
     if (o->object_size < 0)
         o->object_size = total;
-    if (o->size < 0) {
-        o->base = first;
-        s3_object_set_size(p->d, o, total - first);
-    }
     p->expect = last - first + 1;
     return FDATA_OK;
 }
@@ -118,15 +142,14 @@ size_t s3_part_header(char *line, size_t size, size_t n, void *ud) {
 
 /* The object's buffer once its size is known: the caller's, or a new one whose pages are
  * those of released buffers where there are some (fdata_s3_data_free gives them back), else
- * fresh ones, populated at once when the size is one the budget holds or the listing
- * confirmed (every byte is written next, so not a fault each); a larger size, the server's
- * claim alone, takes memory only as its bytes arrive. */
+ * fresh ones, populated at once when the memory budget holds the size (every byte is written
+ * next, so not a fault each); otherwise the size is a claim (the server's answer or its
+ * listing) and takes memory only as its bytes arrive. */
 uint8_t *s3_object_buffer(struct downloader *d, struct object *o) {
     const struct fdata_s3_get_options *opts = d->opts;
-    int confirmed = (opts->budget && (size_t)o->size <= s3_budget_limit(opts->budget)) ||
-                    (opts->sizes && opts->sizes[o->index] == o->size);
+    int within = opts->budget && (size_t)o->size <= s3_budget_limit(opts->budget);
     if (!o->data && !o->dest && o->size >= 0 && (uint64_t)o->size < SIZE_MAX / 2)
-        o->data = confirmed ? fdata_slab_new_populated((size_t)o->size)
+        o->data = within ? fdata_slab_new_populated((size_t)o->size)
                             : fdata_slab_new((size_t)o->size, NULL);
     else if (!o->data)
         o->data = o->dest;

@@ -80,8 +80,11 @@ struct downloader {
 
 /* Moves p to `to`; a move the life cycle does not have is a bug (assert). */
 void s3_part_set_state(struct part *p, enum part_state to);
-/* The object's size is known: its reservation becomes exactly that. */
-void s3_object_set_size(struct downloader *d, struct object *o, int64_t size);
+/* The object's size is known, from an answer of `status`: its reservation becomes exactly
+ * that; a size over the budget's limit is refused from a 200, and from a 206 unless the
+ * object is alone in the budget (e names the object and both sizes). */
+int s3_object_set_size(struct downloader *d, struct object *o, int64_t size, long status,
+                       struct fdata_error *e);
 /* The object's buffer, made at its first byte (see part.c for which are populated). */
 uint8_t *s3_object_buffer(struct downloader *d, struct object *o);
 /* libcurl's header and write callbacks of a part (user data: the part).  At the end of the

@@ -200,7 +200,16 @@ void s3_setup_transfer(fdata_s3_client *c, CURL *h, const struct request *q, con
     long left_ms = s3_deadline_left_ms(c);
     if (left_ms >= 0)
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms > 0 ? left_ms : 1L);
-    r->body_cap = strcmp(q->op, "LIST") == 0 ? S3_LIST_BODY_CAP : 0; /* objects: as they come */
+    /* 2xx bodies: a listing page to its cap, an object's range to its length (0 asked: one
+     * byte is too many), a whole object as it comes; any other answer (PUT, multipart,
+     * credentials) is a short document */
+    int object_get = strcmp(q->method, "GET") == 0 && q->key && q->key[0] && !q->query;
+    r->body_cap = strcmp(q->op, "LIST") == 0 ? S3_LIST_BODY_CAP
+                  : !object_get              ? S3_ERROR_BODY_CAP
+                  : q->range_len >= 0        ? (size_t)q->range_len + (q->range_len == 0)
+                                             : 0;
+    /* through an HTTPS proxy, its "200 Connection established" is not the answer */
+    curl_easy_setopt(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     const char *host = strstr(url, "://"), *path = host ? strchr(host + 3, '/') : NULL;
     snprintf(r->endpoint, sizeof r->endpoint, "%.*s",
              (int)(path ? (size_t)(path - url) : strlen(url)), url);
@@ -279,11 +288,13 @@ int s3_transfer_error(fdata_s3_client *c, const struct request *q, const struct 
                       CURLcode rc, int attempts, struct fdata_error *err) {
     char detail[CURL_ERROR_SIZE * 4 + 16];
     s3_escape(r->curl_error[0] ? r->curl_error : curl_easy_strerror(rc), detail, sizeof detail);
-    if (r->body_over)
+    if (r->body_over) {
+        int shift = r->body_over >= (1u << 20) ? 20 : r->body_over >= (1u << 10) ? 10 : 0;
         return fdata_set_error(err, FDATA_EIO, "%s: %s failed: the answer's body passed %zu %s "
-                               "(HTTP %ld from %s)", q->url, q->op,
-                               r->body_over >> (r->body_over >= (1u << 20) ? 20 : 10),
-                               r->body_over >= (1u << 20) ? "MiB" : "KiB", r->status, r->endpoint);
+                               "(HTTP %ld from %s)", q->url, q->op, r->body_over >> shift,
+                               shift == 20 ? "MiB" : shift == 10 ? "KiB" : "bytes", r->status,
+                               r->endpoint);
+    }
     if (s3_deadline_passed(c))
         return s3_deadline_error(c, q->url, q->op, err);
     return fdata_set_error(err, s3_transfer_code(rc),

@@ -14,7 +14,9 @@
 #include "xml.h"
 
 #define S3_REGION_SIZE 32
-/* The largest error document read (S3's are under 1 KiB); a longer one fails the request. */
+/* The largest error document read (S3's are under 1 KiB), and the largest 2xx body of a
+ * request that is not an object GET or a listing (PUT, multipart, credentials); a longer one
+ * fails the request. */
 #define S3_ERROR_BODY_CAP ((size_t)64 << 10)
 /* The largest listing page read (1000 keys of 1 KiB, with their XML, are under 4 MiB). */
 #define S3_LIST_BODY_CAP ((size_t)32 << 20)

@@ -5,10 +5,11 @@ S3-compatible store can lie.  Each hostile scenario asserts that the command end
 exits 1 with one line naming the object and the cause, dies of no signal, peaks under a
 stated RSS bound and never prints the secret.  The honest scenario (the same server telling
 the truth) must succeed, byte for byte.
+The public API's own checks run through tests/s3/s3_api.c (API).
 With FDATA_TEST_PYTHON naming a Python with the package installed, fastdata.load's timeout
 is checked too.  HOSTILE_ONLY=name,name keeps just those scenarios hostile when
 debugging (the others then answer honestly, and their checks fail).
-usage: hostile_s3.py FASTDATA DATA_DIR"""
+usage: hostile_s3.py FASTDATA DATA_DIR API"""
 import http.server
 import os
 import re
@@ -22,7 +23,7 @@ import tempfile
 import threading
 import time
 
-FASTDATA, DATA = sys.argv[1], sys.argv[2]
+FASTDATA, DATA, API = sys.argv[1], sys.argv[2], sys.argv[3]
 SECRET = "hostile-secret-never-printed-5be1"
 PARQUET = open(os.path.join(DATA, "data", "hadoop_lz4_compressed_larger.parquet"), "rb").read()
 BLOB = bytes(range(256)) * 1200  # 300 KiB: several parts at --part-size 1, a 64 KiB tail
@@ -93,6 +94,8 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         if "list-type=2" in query:
             return self.list(query, scenario)
         data = self.OBJECTS.get(path)
+        if scenario == "nested" and path == "/bkt/dir/sub/inner.bin":
+            data = b"inner"
         if data is None:
             return self.send(404, [], error_xml("NoSuchKey", "no such key"))
         if scenario == "error_endless":
@@ -103,6 +106,19 @@ class Hostile(http.server.BaseHTTPRequestHandler):
             return self.send(403, [("x-amz-request-id", "id\x1b[2J\x1b[31m")], body)
         if scenario == "drip":
             return self.drip(data)
+        asked = self.headers.get("Range") or ""
+        if scenario == "ignore_range":  # Range ignored: 200 with the whole object
+            return self.send(200, [("ETag", "\"v1\"")], data)
+        if scenario == "ignore_range_4g":  # Range ignored: 200 claiming 4 GiB, zeros streaming
+            return self.zeros(200, [("Content-Length", str(4 << 30))])
+        if scenario == "listed_3g":  # 206s consistent with the listing's 3 GiB, 4 KiB sent
+            first, last = self.range(3 << 30)
+            return self.zeros(206, [("Content-Length", str(last - first + 1)), ("ETag", "\"v1\""),
+                                    ("Content-Range", "bytes %d-%d/%d" % (first, last, 3 << 30))], 4096)
+        if scenario == "shorter_later" and asked and not asked.startswith("bytes=-"):
+            first = self.range(len(data))[0]  # the tail was honest; now the object ends here
+            return self.send(206, [("ETag", "\"v1\""), ("Content-Range", "bytes %d-%d/%d" % (
+                first, first, first + 1))], data[first:first + 1])
         first, last = self.range(len(data))
         total, body = len(data), data[first:last + 1]
         headers = [("ETag", "\"v1\"")]
@@ -143,6 +159,21 @@ class Hostile(http.server.BaseHTTPRequestHandler):
             return max(0, size - int(m.group(2))), size - 1
         return int(m.group(1)), min(size - 1, int(m.group(2)) if m.group(2) else size - 1)
 
+    def zeros(self, status, headers, limit=None):
+        """Zeros until `limit` bytes (None: until the client hangs up), then a closed connection."""
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        chunk, sent = b"\0" * 65536, 0
+        try:
+            while limit is None or sent < limit:
+                self.wfile.write(chunk[:limit - sent] if limit else chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        self.close_connection = True
+
     def drip(self, data):
         """2 KiB a second: never stalled, never done."""
         self.send_response(200)
@@ -162,6 +193,15 @@ class Hostile(http.server.BaseHTTPRequestHandler):
             return self.drip(listing_xml(keys * 100))
         if scenario == "list_same_token":
             return self.send(200, [], listing_xml(keys, token="again"))
+        if scenario == "list_alternating":  # A, B, A, B...: never the token of the page before
+            return self.send(200, [], listing_xml(keys, token="B" if "token=A" in query else "A"))
+        if scenario == "list_long_keys":  # 2000 keys of 8000 bytes a page, never ending
+            return self.send(200, [], listing_xml([("dir/" + "k" * 8000, 1)] * 2000,
+                                                  token="t%d" % self.server.requests))
+        if scenario == "listed_3g":
+            keys = [(k, 3 << 30) for k, _ in keys]
+        if scenario == "nested":
+            keys.append(("dir/sub/inner.bin", 5))
         if scenario == "list_endless":
             return self.endless(200, listing_xml([])[:-19], b"<Contents><Key>k</Key></Contents>" * 64)
         if scenario == "listed_size":  # the listing says 300 KiB, the GET claims 3 GiB
@@ -179,11 +219,11 @@ def start_server(scenario, tls_context=None):
     return server
 
 
-def run(args, env):
-    """Runs fastdata; returns (exit status or -signal, stdout, stderr, peak RSS in MiB, seconds)."""
+def run(args, env, program=FASTDATA):
+    """Runs fastdata (or `program`); returns (exit status or -signal, stdout, stderr, peak RSS in MiB, seconds)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
-        p = subprocess.Popen([FASTDATA] + args, stdout=out, stderr=err, env=env)
+        p = subprocess.Popen([program] + args, stdout=out, stderr=err, env=env)
         deadline = start + RUN_SECONDS
         while True:
             pid, status, usage = os.wait4(p.pid, os.WNOHANG)
@@ -201,8 +241,8 @@ def run(args, env):
                 time.monotonic() - start)
 
 
-def expect_failure(name, args, env, *needles, rss_mb=RSS_BOUND_MB):
-    rc, out, err, rss, secs = run(args, env)
+def expect_failure(name, args, env, *needles, rss_mb=RSS_BOUND_MB, program=FASTDATA):
+    rc, out, err, rss, secs = run(args, env, program)
     lines = err.strip().splitlines()
     said = all(n in err for n in needles)
     check("%s: exit 1 with one line naming %s (%.1f s, %.0f MiB)" % (name, " / ".join(needles), secs, rss),
@@ -278,6 +318,34 @@ def hostile():
     server, env = scenario("two_ranges")
     for command in ("schema", "cat", "load"):
         expect_failure("two Content-Range headers: " + command, [command, obj], env, obj, "Content-Range")
+    expect_failure("API: fdata_s3_get with two Content-Range headers",
+                   ["get", "s3://bkt/dir/blob.bin", "0", "10"], env, "s3://bkt/dir/blob.bin",
+                   "Content-Range", program=API)
+    server.shutdown()
+    blob = "s3://bkt/dir/blob.bin"
+    server, env = scenario("ignore_range")
+    expect_failure("API: a suffix of 16 bytes into a 16-byte dest, answered 200 with the whole object",
+                   ["suffix", blob, "16"], env, blob, "ignored the byte range", program=API)
+    server.shutdown()
+    server, env = scenario("ignore_range_4g")
+    expect_failure("Range ignored, 200 of 4 GiB: schema", ["schema", obj], env, obj, "ignored the byte range")
+    expect_failure("Range ignored, 200 of 4 GiB: get --memory-limit 64",
+                   ["get", blob, "-o", "-", "--memory-limit", "64"], env, blob, str(4 << 30), "--memory-limit")
+    expect_failure("Range ignored, 200 of 4 GiB: API fdata_s3_get of 10 bytes",
+                   ["get", blob, "0", "10"], env, blob, "10 bytes", program=API)
+    server.shutdown()
+    server, env = scenario("listed_3g")
+    with tempfile.TemporaryDirectory() as dest:
+        expect_failure("a listing and its 206s claiming 3 GiB, 4 KiB sent: get --memory-limit 64",
+                       ["get", "s3://bkt/dir/", "-o", dest, "--memory-limit", "64"], env, blob)
+    server.shutdown()
+    server, env = scenario("shorter_later")
+    for command in ("schema", "cat"):  # the tail's size is passed down: both sizes named
+        expect_failure("later answers claim a shorter object: " + command, [command, obj], env, obj,
+                       str(len(PARQUET)), "says 1")
+    # load's ranges come without the size (load.c): the claim and the bytes asked are named
+    expect_failure("later answers claim a shorter object: load", ["load", obj], env, obj,
+                   "holds 1 bytes", "asked for")
     server.shutdown()
     server, env = scenario("retry_total")
     expect_failure("a retry's total differs from the first answer's", ["schema", obj], env, obj,
@@ -302,6 +370,14 @@ def hostile():
     server, env = scenario("list_same_token")
     expect_failure("a listing repeating its continuation token", ["ls", "s3://bkt/dir/"], env,
                    "s3://bkt/dir/", "continuation token")
+    server.shutdown()
+    server, env = scenario("list_alternating")
+    expect_failure("a listing alternating two continuation tokens", ["ls", "s3://bkt/dir/"], env,
+                   "s3://bkt/dir/", "continuation token")
+    server.shutdown()
+    server, env = scenario("list_long_keys")
+    expect_failure("a listing of 8000-byte keys, never ending", ["ls", "s3://bkt/dir/"], env,
+                   "s3://bkt/dir/", "1024")
     server.shutdown()
     server, env = scenario("list_endless")
     expect_failure("an endless listing page", ["ls", "s3://bkt/dir/"], env, "s3://bkt/dir/", "MiB")
@@ -350,6 +426,88 @@ def tls(tmp):
     server.shutdown()
 
 
+def connect_proxy():
+    """A minimal HTTPS proxy (CONNECT, then bytes both ways) on loopback: (port, CONNECTs seen)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    seen = []
+
+    def pipe(a, b):
+        try:
+            while True:
+                chunk = a.recv(65536)
+                if not chunk:
+                    break
+                b.sendall(chunk)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def serve(client):
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = client.recv(4096)
+            if not chunk:
+                return client.close()
+            head += chunk
+        target = head.split(b" ")[1].decode()
+        seen.append(target)
+        host, port = target.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)))
+        client.sendall(b"HTTP/1.1 200 Connection established\r\nProxy-Agent: hostile\r\n\r\n")
+        threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+        pipe(client, upstream)
+
+    def accept():
+        while True:
+            client, _ = listener.accept()
+            threading.Thread(target=serve, args=(client,), daemon=True).start()
+    threading.Thread(target=accept, daemon=True).start()
+    return listener.getsockname()[1], seen
+
+
+def proxy(tmp):
+    """Downloads through an HTTPS proxy: its CONNECT answer is not the object's."""
+    key, cert = os.path.join(tmp, "key-ip.pem"), os.path.join(tmp, "cert-ip.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server, env = start_scenario("honest", ctx)
+    port, seen = connect_proxy()
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        env.pop(name, None)
+    env.update(AWS_CA_BUNDLE=cert, HTTPS_PROXY="http://127.0.0.1:%d" % port,
+               https_proxy="http://127.0.0.1:%d" % port)
+    rc, out, err, _, _ = run(["get", "s3://bkt/dir/blob.bin", "-o", "-", "--part-size", "1"], env)
+    check("through an HTTPS proxy: get in parts is byte-identical", rc == 0 and out == BLOB and seen, err)
+    rc, out, err, _, _ = run(["schema", "s3://bkt/data.parquet"], env)
+    check("through an HTTPS proxy: schema", rc == 0 and b"row" in out, err)
+    server.shutdown()
+
+
+def symlink_in_output(tmp):
+    """A symbolic link inside the output folder is not followed out of it (get and load --to)."""
+    server, env = start_scenario("nested")
+    outside = os.path.join(tmp, "outside")
+    os.mkdir(outside)
+    for command in (["get", "s3://bkt/dir/", "-o"], ["load", "s3://bkt/dir/", "--to"]):
+        dest = os.path.join(tmp, "linked-" + command[0])
+        os.mkdir(dest)
+        os.symlink(outside, os.path.join(dest, "sub"))
+        expect_failure("a symbolic link in the output folder: " + command[0], command + [dest], env,
+                       "inner.bin")
+        check("%s: nothing written through the link" % command[0], os.listdir(outside) == [],
+              os.listdir(outside))
+    server.shutdown()
+
+
 def refused():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -366,6 +524,8 @@ def main():
         honest(tmp)
         hostile()
         tls(tmp)
+        proxy(tmp)
+        symlink_in_output(tmp)
         refused()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
