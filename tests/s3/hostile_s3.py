@@ -175,10 +175,15 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         self.close_connection = True
 
     def drip(self, data):
-        """2 KiB a second: never stalled, never done."""
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
+        """2 KiB a second of what was asked (a 206 for a range): never stalled, never done."""
+        first, last = self.range(len(data))
+        self.send_response(206 if self.headers.get("Range") else 200)
+        self.send_header("Content-Length", str(last - first + 1))
+        self.send_header("ETag", "\"v1\"")
+        if self.headers.get("Range"):
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (first, last, len(data)))
         self.end_headers()
+        data = data[first:last + 1]
         try:
             for i in range(0, len(data), 2048):
                 self.wfile.write(data[i:i + 2048])
