@@ -161,6 +161,10 @@ static int decode_levels(struct chunk_decoder *d, const struct pq_page_header *p
         *used = 4 + (size_t)rle_len;
     } else if (ph->def_level_encoding == PQ_BIT_PACKED) {
         why = pq_bit_packed_decode_bits(p, len, bits, pos, n, used, valid);
+        /* the page's levels all precede its values, also those past n (a clamped page) */
+        size_t all = ph->num_values > 0 ? ((size_t)ph->num_values + 7) / 8 : 0;
+        if (!why && all > *used && all <= len)
+            *used = all;
     } else {
         return fdata_set_error(d->err, FDATA_EUNSUPPORTED,
                                "definition levels in unsupported encoding %d",
