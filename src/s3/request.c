@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../common/common.h"
+#include "../common/strbuf.h"
 #include "request.h"
 #include "sigv4.h"
 #include "xml.h"
@@ -19,17 +20,6 @@ size_t s3_on_body(char *p, size_t size, size_t n, void *ud) {
     }
     fdata_sb_put(&r->body, p, size * n);
     return r->body.oom ? 0 : size * n;
-}
-
-void s3_escape(const char *in, char *out, size_t cap) {
-    size_t k = 0;
-    for (const unsigned char *s = (const unsigned char *)in; *s && k + 5 < cap; s++) {
-        if (*s < 0x20 || *s == 0x7f)
-            k += (size_t)snprintf(out + k, cap - k, "\\x%02x", *s);
-        else
-            out[k++] = (char)*s;
-    }
-    out[k] = '\0';
 }
 
 /* Copies a header value (trimmed) into dst if the line is `name: value`; 1 when it is. */
@@ -115,7 +105,8 @@ size_t s3_on_header(char *p, size_t size, size_t n, void *ud) {
     }
     if (header_value(p, len, "Content-Range", range, sizeof range)) {
         if (r->content_ranges++ == 0) /* a second one is a lie the caller refuses */
-            s3_escape(range, r->content_range, sizeof r->content_range); /* for messages */
+            fdata_escape_controls(range, r->content_range, /* for messages */
+                                  sizeof r->content_range);
         parse_content_range(range, r);
     }
     s3_checksum_from_header(&r->checksum, p, len);
@@ -287,7 +278,8 @@ static const char *tls_hint(CURLcode rc, const char *detail) {
 int s3_transfer_error(fdata_s3_client *c, const struct request *q, const struct response *r,
                       CURLcode rc, int attempts, struct fdata_error *err) {
     char detail[CURL_ERROR_SIZE * 4 + 16];
-    s3_escape(r->curl_error[0] ? r->curl_error : curl_easy_strerror(rc), detail, sizeof detail);
+    fdata_escape_controls(r->curl_error[0] ? r->curl_error : curl_easy_strerror(rc), detail,
+                          sizeof detail);
     if (r->body_over) {
         int shift = r->body_over >= (1u << 20) ? 20 : r->body_over >= (1u << 10) ? 10 : 0;
         return fdata_set_error(err, FDATA_EIO, "%s: %s failed: the answer's body passed %zu %s "
@@ -343,9 +335,9 @@ int s3_http_error(const struct request *q, struct response *r, struct fdata_erro
     if (rid[0])
         snprintf(request_id, sizeof request_id, " (request id %s)", rid);
     char code_text[sizeof e.code * 4], message[sizeof e.message * 4], id[sizeof request_id * 4];
-    s3_escape(e.code, code_text, sizeof code_text); /* the server's text, never raw */
-    s3_escape(e.message, message, sizeof message);
-    s3_escape(request_id, id, sizeof id);
+    fdata_escape_controls(e.code, code_text, sizeof code_text); /* the server's text, never raw */
+    fdata_escape_controls(e.message, message, sizeof message);
+    fdata_escape_controls(request_id, id, sizeof id);
     return fdata_set_error(err, code, "%s: %s failed: HTTP %ld%s%s%s%s%s", q->url, q->op,
                            r->status, code_text[0] ? " " : "", code_text, message[0] ? ": " : "",
                            message, id);

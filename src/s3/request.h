@@ -69,7 +69,7 @@ struct response {
     int64_t range_first, range_last; /* its bytes a and b, or -1 */
     int content_ranges;          /* Content-Range headers seen (more than one: a lie) */
     int range_bad;               /* a Content-Range that is not "bytes a-b/total" with a <= b */
-    char content_range[96];      /* the first one's text, escaped (s3_escape), for messages */
+    char content_range[96];      /* the first one's text, control characters escaped */
     struct s3_checksum checksum; /* a whole-object checksum the server sent, if any */
     struct fdata_s3_object_info info;
     char request_id[128];
@@ -122,8 +122,6 @@ int s3_transfer_retryable(fdata_s3_client *c, CURLcode rc);
  * TLS checks, how to fix them; a body over its cap, the deadline, as such. */
 int s3_transfer_error(fdata_s3_client *c, const struct request *q, const struct response *r,
                       CURLcode rc, int attempts, struct fdata_error *err);
-/* Server text made printable: control characters as \xNN (cut to fit `cap`). */
-void s3_escape(const char *in, char *out, size_t cap);
 /* Monotonic seconds; the milliseconds left before the client's deadline (-1: none, 0:
  * passed), and whether it passed. */
 double s3_now(void);
