@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -388,7 +389,10 @@ def first_parts_cut(log):
                 and g["sent"] > 0:
             cut.append((g["path"], g["t"]))
             after = [h for h in gets[i + 1:] if h["path"] == g["path"]]
-            if after and (after[0]["range"] or "").startswith("bytes=%d-" % g["sent"]):
+            # a reset can lose bytes the proxy wrote but the client never read: the next GET
+            # starts after what was received, at most what was sent, never at byte 0 again
+            m = re.match(r"bytes=(\d+)-", (after[0]["range"] or "") if after else "")
+            if m and 0 < int(m.group(1)) <= g["sent"]:
                 resumed.append((g["path"], g["t"]))
     return cut, resumed
 
