@@ -617,24 +617,43 @@ static int check_records(struct chunk_decoder *d) {
     return FDATA_OK;
 }
 
+/* With spans: at the end of span *k, the next one's start (its rows checked); off and end
+ * stay when there is none. */
+static int next_span(struct chunk_decoder *d, size_t *k, size_t *off, size_t *end) {
+    const struct pq_span *sp = d->in->spans;
+    if (!sp || *off < *end || *k + 1 >= d->in->num_spans)
+        return FDATA_OK;
+    if (sp[*k].rows_end >= 0 && d->entries != sp[*k].rows_end)
+        return fdata_set_error(d->err, FDATA_ECORRUPT, "pages at byte %lld hold %lld rows where "
+                               "the page index says %lld", (long long)(d->in->file_offset +
+                               (int64_t)sp[*k].offset), (long long)d->entries,
+                               (long long)sp[*k].rows_end);
+    (*k)++;
+    *off = sp[*k].offset;
+    *end = sp[*k].offset + sp[*k].length;
+    return FDATA_OK;
+}
+
 static int decode_pages(struct chunk_decoder *d) {
-    size_t off = 0;
     const struct pq_chunk_input *in = d->in;
+    size_t k = 0, off = in->spans ? in->spans[0].offset : 0;
+    size_t end = in->spans ? off + in->spans[0].length : in->size;
     int64_t goal = d->nested ? in->num_values : in->num_rows;
     while (d->entries < goal) {
         struct pq_page_header ph;
         size_t hlen;
-        int status = off < in->size ? FDATA_OK
+        FDATA_RETURN_IF(next_span(d, &k, &off, &end));
+        int status = off < end ? FDATA_OK
                                     : fdata_set_error(d->err, FDATA_ECORRUPT,
                                                       "column chunk ends after %lld of %lld %s",
                                                       (long long)d->entries, (long long)goal,
                                                       d->nested ? "values" : "rows");
         if (status == FDATA_OK)
-            status = pq_page_header_parse(in->data + off, in->size - off, &ph, &hlen, d->err);
-        if (status == FDATA_OK && (size_t)ph.compressed_size > in->size - off - hlen)
+            status = pq_page_header_parse(in->data + off, end - off, &ph, &hlen, d->err);
+        if (status == FDATA_OK && (size_t)ph.compressed_size > end - off - hlen)
             status = fdata_set_error(d->err, FDATA_ECORRUPT,
                                      "page claims %d bytes but the column chunk has %zu left",
-                                     ph.compressed_size, in->size - off - hlen);
+                                     ph.compressed_size, end - off - hlen);
         if (status == FDATA_OK)
             status = decode_page(d, &ph, in->data + off + hlen);
         if (status != FDATA_OK) {
@@ -829,6 +848,8 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
         .kept = in->leaf->arrow.strings != FDATA_STRINGS_PLAIN,
     };
     out->release = NULL;
+    if (d.nested && in->spans)
+        return fdata_set_error(err, FDATA_EINVAL, "nested column decoded by pages");
     if (d.nested && !levels)
         return fdata_set_error(err, FDATA_EINVAL, "nested column decoded without levels");
     if (d.nested && (in->num_values < 0 || in->num_values > (int64_t)in->size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE))

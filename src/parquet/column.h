@@ -15,6 +15,13 @@ struct pq_levels {
 
 void pq_levels_free(struct pq_levels *lv);
 
+/* A part of a chunk's bytes decoded on its own: the dictionary page, or data pages the page
+ * index chose, after which the chunk's output holds rows_end rows (-1: no data page). */
+struct pq_span {
+    size_t offset, length;  /* within pq_chunk_input.data */
+    int64_t rows_end;
+};
+
 struct pq_chunk_input {
     const struct pq_leaf *leaf;
     const uint8_t *data;   /* the column chunk's bytes (first page header at data[0]) */
@@ -31,6 +38,11 @@ struct pq_chunk_input {
      * and the chunk becomes an array whose values buffer it is (nulls left as they fall). */
     uint8_t *dest;
     void *slab;
+    /* NULL, or the spans of data[0..size) to decode, in order, instead of all of it (a flat
+     * leaf; num_rows is then the rows of those pages): a span's pages must hold the rows the
+     * page index says, else the chunk is corrupt. */
+    const struct pq_span *spans;
+    size_t num_spans;
 };
 
 /* True when the leaf's decoded physical values are its Arrow values unchanged. */

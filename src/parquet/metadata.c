@@ -185,6 +185,14 @@ static void parse_column_chunk(struct md_parser *m, void *item) {
         } else if (id == 3 && type == TC_STRUCT) {
             cc->has_meta = 1;
             parse_column_meta(r, &cc->meta);
+        } else if (id == 4) {
+            cc->offset_index_offset = tc_i64(r, type);
+        } else if (id == 5) {
+            cc->offset_index_length = tc_i32(r, type);
+        } else if (id == 6) {
+            cc->column_index_offset = tc_i64(r, type);
+        } else if (id == 7) {
+            cc->column_index_length = tc_i32(r, type);
         } else if (id == 8 || id == 9) {
             cc->encrypted = 1;
             tc_skip(r, type);
@@ -229,6 +237,18 @@ static void parse_row_group(struct md_parser *m, void *item) {
     tc_struct_end(r);
 }
 
+/* ColumnOrder is a union: TYPE_ORDER (field 1) is the one order statistics may rely on. */
+static void parse_column_order(struct md_parser *m, void *item) {
+    int16_t last = 0, id;
+    int type;
+    tc_struct_begin(&m->r);
+    while (tc_next_field(&m->r, &last, &type, &id)) {
+        *(uint8_t *)item |= id == 1 && type == TC_STRUCT;
+        tc_skip(&m->r, type);
+    }
+    tc_struct_end(&m->r);
+}
+
 static void parse_file_metadata(struct md_parser *m, struct pq_metadata *md) {
     struct tc_reader *r = &m->r;
     int16_t last = 0, id;
@@ -247,6 +267,10 @@ static void parse_file_metadata(struct md_parser *m, struct pq_metadata *md) {
                                                "row group is not a struct");
         else if (id == 6)
             md->created_by = md_string(m, type);
+        else if (id == 7)
+            md->type_defined_order = parse_struct_list(m, type, 1, &md->num_column_orders,
+                                                       parse_column_order,
+                                                       "column order is not a struct");
         else
             tc_skip(r, type);
     }

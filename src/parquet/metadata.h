@@ -66,6 +66,10 @@ struct pq_column_chunk {
     int encrypted;
     int external;  /* file_path set: the chunk lives in another file */
     struct pq_column_meta meta;
+    /* Where the chunk's page index lies (PageIndex.md), lengths 0 when absent: claims that
+     * page_index.c checks before any use. */
+    int64_t offset_index_offset, column_index_offset;
+    int32_t offset_index_length, column_index_length;
 };
 
 struct pq_row_group {
@@ -81,6 +85,10 @@ struct pq_metadata {
     int num_row_groups;
     struct pq_row_group *row_groups;
     const char *created_by;
+    /* column_orders: [num_column_orders], 1 where the leaf's statistics follow the sort order
+     * of its type (TypeDefinedOrder), 0 for an order this reader does not know. */
+    int num_column_orders;
+    uint8_t *type_defined_order;
     struct pq_arena *arena;
 };
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "fastdata/parquet.h"
 #include "../arrow/build.h"
+#include "../arrow/filter_rows.h"
 #include "../common/common.h"
 #include "../common/trace.h"
 #include "assemble.h"
@@ -17,6 +18,7 @@
 #include "reader.h"
 #include "projection.h"
 #include "metadata.h"
+#include "page_index.h"
 #include "schema.h"
 #include "values.h"
 
@@ -306,6 +308,9 @@ struct read_job {
     void **slabs;                  /* [rg]: the row group's fixed-width values, or NULL */
     uint8_t **slab_dest;           /* [rg][leaf]: where in the slab the leaf's values go */
     fdata_trace *trace;            /* or NULL */
+    const struct pq_rows *sel;     /* or NULL: the rows to keep of the one row group read */
+    size_t nsel;
+    uint8_t **keep;                /* [leaf], with sel: which of its decoded rows are kept */
 };
 
 /* Rows per task when the matrix is filled from decoded arrays: a block of a row-major
@@ -363,6 +368,112 @@ static int chunk_input(const fdata_parquet_file *f, const struct pq_projection *
     return FDATA_OK;
 }
 
+/* Keeps the pages holding a selected row (both lists ascend). */
+static void keep_selected_pages(struct pq_chunk_pages *p, const struct pq_rows *sel, size_t nsel) {
+    int kept = 0;
+    size_t s = 0;
+    for (int i = 0; i < p->num_pages; i++) {
+        const struct pq_page *pg = &p->pages[i];
+        while (s < nsel && sel[s].first + sel[s].count <= pg->first_row)
+            s++;
+        if (s < nsel && sel[s].first < pg->first_row + pg->rows)
+            p->pages[kept++] = *pg;
+    }
+    p->num_pages = kept;
+}
+
+/* The pages of a flat leaf's chunk (in: chunk_input's) that hold selected rows; num_pages 0
+ * when it is to be read whole (nested, or no index that holds).  *dict_end: where the pages
+ * before the first data page (a dictionary) end. */
+static int selected_pages(const fdata_parquet_file *f, int rg, int leaf_index,
+                          const struct pq_chunk_input *in, const struct pq_rows *sel,
+                          size_t nsel, struct pq_chunk_pages *out, int64_t *dict_end,
+                          struct fdata_error *err) {
+    const struct pq_row_group *g = &f->md.row_groups[rg];
+    memset(out, 0, sizeof *out);
+    *dict_end = in->file_offset;
+    if (in->leaf->nested || in->size == 0)
+        return FDATA_OK;
+    FDATA_RETURN_IF(pq_chunk_pages_parse(f->data, f->size, &g->columns[leaf_index], g->num_rows,
+                                         in->file_offset, in->file_offset + (int64_t)in->size,
+                                         out, err));
+    if (out->num_pages > 0)
+        *dict_end = out->pages[0].offset;
+    keep_selected_pages(out, sel, nsel);
+    return FDATA_OK;
+}
+
+/* The spans of the chosen pages (after the dictionary's, if any), as pq_chunk_input takes
+ * them; the chunk's rows become theirs. */
+static struct pq_span *page_spans(const struct pq_chunk_pages *p, int64_t dict_end,
+                                  struct pq_chunk_input *in) {
+    struct pq_span *spans = calloc((size_t)p->num_pages + 1, sizeof *spans);
+    size_t n = 0;
+    int64_t rows = 0, start = in->file_offset;
+    if (spans && dict_end > start)
+        spans[n++] = (struct pq_span){0, (size_t)(dict_end - start), -1};
+    for (int i = 0; spans && i < p->num_pages; i++) {
+        rows += p->pages[i].rows;
+        spans[n++] = (struct pq_span){(size_t)(p->pages[i].offset - start),
+                                      (size_t)p->pages[i].size, rows};
+    }
+    in->spans = spans;
+    in->num_spans = n;
+    in->num_rows = rows;
+    return spans;
+}
+
+/* keep[r] for the rows r of segments segs[0..nsegs) laid end to end: whether the selection
+ * holds the row.  NULL when out of memory. */
+static uint8_t *keep_mask(const struct pq_rows *segs, size_t nsegs, const struct pq_rows *sel,
+                          size_t nsel, int64_t total) {
+    uint8_t *keep = calloc((size_t)total + 1, 1);
+    size_t s = 0;
+    int64_t at = 0;
+    for (size_t i = 0; keep && i < nsegs; at += segs[i++].count) {
+        int64_t lo = segs[i].first, hi = lo + segs[i].count;
+        while (s > 0 && sel[s - 1].first + sel[s - 1].count > lo)
+            s--; /* a selected range may span several segments */
+        for (; s < nsel && sel[s].first < hi; s++) {
+            int64_t a = sel[s].first > lo ? sel[s].first : lo;
+            int64_t b = sel[s].first + sel[s].count < hi ? sel[s].first + sel[s].count : hi;
+            if (a < b)
+                memset(keep + at + (a - lo), 1, (size_t)(b - a));
+        }
+    }
+    return keep;
+}
+
+/* Decodes a leaf's chunk restricted to the job's selection: a flat leaf's chosen pages only
+ * (all of them without an index), each leaf's keep mask set for the slicing after assembly
+ * (a nested leaf's is made there, over the row group's rows). */
+static int decode_selected(struct read_job *job, int rg, int leaf_index, struct pq_chunk_input *in,
+                           struct pq_leaf_result *r, struct fdata_error *err) {
+    struct pq_chunk_pages pages;
+    int64_t dict_end;
+    FDATA_RETURN_IF(selected_pages(job->f, rg, leaf_index, in, job->sel, job->nsel, &pages,
+                                   &dict_end, err));
+    struct pq_rows *segs = calloc((size_t)pages.num_pages + 1, sizeof *segs);
+    struct pq_span *spans = pages.num_pages && segs ? page_spans(&pages, dict_end, in) : NULL;
+    int status = segs && (spans || !pages.num_pages)
+                 ? pq_decode_chunk(in, &r->array, &r->levels, err)
+                 : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (int i = 0; i < pages.num_pages && segs; i++)
+        segs[i] = (struct pq_rows){pages.pages[i].first_row, pages.pages[i].rows};
+    if (status == FDATA_OK && !in->leaf->nested) {
+        size_t nsegs = pages.num_pages ? (size_t)pages.num_pages : 1;
+        if (!pages.num_pages)
+            segs[0] = (struct pq_rows){0, r->array.length};
+        job->keep[leaf_index] = keep_mask(segs, nsegs, job->sel, job->nsel, r->array.length);
+        if (!job->keep[leaf_index])
+            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    free(segs);
+    free(spans);
+    pq_chunk_pages_free(&pages);
+    return status;
+}
+
 /* Where a matrix leaf's chunk can be decoded straight into the matrix (a column-major one
  * of its own float type), else NULL (it is decoded as an array, then put in). */
 static uint8_t *matrix_dest(const struct read_job *job, int rg, int leaf_index) {
@@ -385,7 +496,7 @@ static int decode_task(void *ctx, size_t i, int worker) {
     size_t at = (i / nleaf) * (size_t)job->f->schema.num_leaves + (size_t)leaf_index;
     struct pq_leaf_result *r = &job->results[at];
     struct fdata_error *err = &job->errors[i];
-    struct pq_chunk_input in;
+    struct pq_chunk_input in = {0};
     int status = chunk_input(job->f, job->p, rg, leaf_index, &in, err);
     in.scratch = &job->scratch[worker];
     in.dest = matrix_dest(job, rg - job->first_rg, leaf_index);
@@ -394,7 +505,8 @@ static int decode_task(void *ctx, size_t i, int worker) {
         in.dest = job->slab_dest[at];
     int64_t t0 = job->trace ? fdata_trace_now(job->trace) : 0;
     if (status == FDATA_OK)
-        status = pq_decode_chunk(&in, &r->array, &r->levels, err);
+        status = job->sel ? decode_selected(job, rg, leaf_index, &in, r, err)
+                          : pq_decode_chunk(&in, &r->array, &r->levels, err);
     if (job->trace) {
         char file[96];
         fdata_trace_span(job->trace, TRACE_LANE_WORKER + worker, "decode",
@@ -441,6 +553,30 @@ static int matrix_task(void *ctx, size_t i, int worker) {
     return FDATA_OK;
 }
 
+/* A field of the selection's row group cut to the selected rows: a flat leaf's decoded rows
+ * by its keep mask, a nested field's (all the row group's rows) by a mask made here. */
+static int keep_selected_rows(struct read_job *job, const struct pq_node *field,
+                              struct ArrowArray *a, struct fdata_error *err) {
+    struct pq_rows all = {0, a->length};
+    uint8_t *own = field->kind == N_LEAF ? NULL : keep_mask(&all, 1, job->sel, job->nsel, a->length);
+    const uint8_t *keep = field->kind == N_LEAF ? job->keep[field->leaf] : own;
+    struct ArrowSchema type = {0};
+    struct ArrowArray rows;
+    int status = keep ? pq_field_schema(&job->f->schema, job->p, field, &type) : FDATA_ENOMEM;
+    if (status == FDATA_OK)
+        status = fdata_array_filter(&type, a, keep, &rows);
+    if (status == FDATA_OK) {
+        a->release(a);
+        *a = rows;
+    }
+    if (type.release)
+        type.release(&type);
+    free(own);
+    return status == FDATA_OK ? FDATA_OK
+                              : fdata_set_error(err, status, "cannot keep the selected rows of "
+                                                "'%s'", field->name);
+}
+
 static int assemble_task(void *ctx, size_t i, int worker) {
     struct read_job *job = ctx;
     (void)worker;
@@ -448,9 +584,13 @@ static int assemble_task(void *ctx, size_t i, int worker) {
     size_t rg = i / nfield;
     const struct pq_schema *s = &job->f->schema;
     const struct pq_node *field = s->fields[job->p->fields[i % nfield]];
+    int64_t rows = job->f->md.row_groups[job->first_rg + (int)rg].num_rows;
+    if (job->sel && field->kind == N_LEAF) /* its chosen pages' rows */
+        rows = job->results[field->leaf].array.length;
     int status = pq_assemble_field(s, job->p, field, job->results + rg * (size_t)s->num_leaves,
-                                   job->f->md.row_groups[job->first_rg + (int)rg].num_rows,
-                                   &job->fields[i], &job->errors[i]);
+                                   rows, &job->fields[i], &job->errors[i]);
+    if (status == FDATA_OK && job->sel)
+        status = keep_selected_rows(job, field, &job->fields[i], &job->errors[i]);
     if (status != FDATA_OK)
         fdata_error_prefix(&job->errors[i], "%s: row group %d", job->f->name,
                            job->first_rg + (int)rg);
@@ -561,6 +701,9 @@ static void free_job(struct read_job *job, size_t results, size_t fields, int th
         fdata_slab_unref(job->slabs[rg]); /* the arrays hold their own references */
     free(job->slabs);
     free(job->slab_dest);
+    for (size_t i = 0; job->keep && i < results; i++)
+        free(job->keep[i]);
+    free(job->keep);
 }
 
 /* Each row group's first row in the matrix, which must have room for all of them. */
@@ -584,9 +727,17 @@ int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
     return pq_read_row_groups(f, first, count, o, NULL, out, err);
 }
 
-int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
-                       const struct fdata_parquet_read_options *o, struct fdata_pages *pages,
-                       struct ArrowArray *out, struct fdata_error *err) {
+static int64_t selected_rows(const struct pq_rows *sel, size_t nsel) {
+    int64_t rows = 0;
+    for (size_t i = 0; i < nsel; i++)
+        rows += sel[i].count;
+    return rows;
+}
+
+/* Row groups [first, first + count), or with sel the selected rows of row group `first`. */
+static int read_rows(fdata_parquet_file *f, int first, int count, const struct pq_rows *sel,
+                     size_t nsel, const struct fdata_parquet_read_options *o,
+                     struct fdata_pages *pages, struct ArrowArray *out, struct fdata_error *err) {
     for (int i = 0; i < count; i++)
         out[i].release = NULL;
     if (first < 0 || count < 0 || first > f->md.num_row_groups - count)
@@ -606,7 +757,9 @@ int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
                            .matrix = o ? o->matrix : NULL, .trace = o ? o->trace : NULL,
                            .matrix_row = calloc((size_t)count + 1, sizeof *job.matrix_row),
                            .slabs = calloc((size_t)count + 1, sizeof *job.slabs),
-                           .slab_dest = calloc(nresults + 1, sizeof *job.slab_dest)};
+                           .slab_dest = calloc(nresults + 1, sizeof *job.slab_dest),
+                           .sel = sel, .nsel = nsel,
+                           .keep = sel ? calloc(nresults + 1, sizeof *job.keep) : NULL};
     for (int i = 0; job.leaves && i < s->num_leaves; i++)
         if (p.selected[i])
             job.leaves[job.num_leaves++] = i;
@@ -616,9 +769,9 @@ int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
     nerrors = nblocks > nerrors ? nblocks : nerrors;
     job.errors = calloc(nerrors + 1, sizeof *job.errors);
     int status = job.leaves && job.results && job.fields && job.scratch && job.errors &&
-                 job.matrix_row && job.slabs && job.slab_dest
+                 job.matrix_row && job.slabs && job.slab_dest && (job.keep || !sel)
                  ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    if (status == FDATA_OK)
+    if (status == FDATA_OK && !sel) /* a selection's outputs are cut after decoding */
         plan_slabs(&job, count);
     if (status == FDATA_OK && job.matrix)
         status = place_in_matrix(&job, o->matrix_row, count, err);
@@ -629,7 +782,8 @@ int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
     if (status == FDATA_OK)
         status = run_phase(&job, nfields, threads, assemble_task, err);
     for (int rg = 0; status == FDATA_OK && rg < count; rg++) {
-        status = fdata_array_make_struct(&out[rg], f->md.row_groups[first + rg].num_rows,
+        status = fdata_array_make_struct(&out[rg], sel ? selected_rows(sel, nsel)
+                                                       : f->md.row_groups[first + rg].num_rows,
                                          job.fields + (size_t)rg * (size_t)p.num_fields, p.num_fields);
         if (status != FDATA_OK) {
             fdata_set_error(err, status, "out of memory");
@@ -641,11 +795,67 @@ int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
     return status;
 }
 
+int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
+                       const struct fdata_parquet_read_options *o, struct fdata_pages *pages,
+                       struct ArrowArray *out, struct fdata_error *err) {
+    return read_rows(f, first, count, NULL, 0, o, pages, out, err);
+}
+
+/* The selection is a sorted list of disjoint, non-empty ranges within the row group. */
+static int check_selection(const fdata_parquet_file *f, int rg, const struct pq_rows *sel,
+                           size_t nsel, const struct fdata_parquet_read_options *o,
+                           struct fdata_error *err) {
+    int64_t end = 0;
+    if (rg < 0 || rg >= f->md.num_row_groups)
+        return fdata_set_error(err, FDATA_EINVAL, "row group %d out of range (file has %d)", rg,
+                               f->md.num_row_groups);
+    for (size_t i = 0; i < nsel; i++) {
+        if (sel[i].first < end || sel[i].count <= 0 ||
+            sel[i].count > f->md.row_groups[rg].num_rows - sel[i].first)
+            return fdata_set_error(err, FDATA_EINVAL, "row selection %zu [%lld, +%lld) is not "
+                                   "sorted and within row group %d's %lld rows", i,
+                                   (long long)sel[i].first, (long long)sel[i].count, rg,
+                                   (long long)f->md.row_groups[rg].num_rows);
+        end = sel[i].first + sel[i].count;
+    }
+    if (nsel == 0)
+        return fdata_set_error(err, FDATA_EINVAL, "an empty row selection");
+    if (o && (o->matrix || o->strings != FDATA_STRINGS_PLAIN))
+        return fdata_set_error(err, FDATA_EUNSUPPORTED, "a row selection into a matrix or with "
+                               "string views or dictionaries");
+    return FDATA_OK;
+}
+
+int pq_read_row_group_rows(fdata_parquet_file *f, int rg, const struct pq_rows *sel, size_t nsel,
+                           const struct fdata_parquet_read_options *o, struct ArrowArray *out,
+                           struct fdata_error *err) {
+    out->release = NULL;
+    FDATA_RETURN_IF(check_selection(f, rg, sel, nsel, o, err));
+    return read_rows(f, rg, 1, sel, nsel, o, NULL, out, err);
+}
+
 /* ---- byte ranges ---- */
 
 static int range_cmp(const void *a, const void *b) {
     const struct fdata_byte_range *x = a, *y = b;
     return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+/* Sorts r[start..k) and merges ranges that overlap or lie within merge_gap of each other;
+ * returns the new end. */
+static size_t merge_ranges(struct fdata_byte_range *r, size_t start, size_t k, int64_t merge_gap) {
+    qsort(r + start, k - start, sizeof *r, range_cmp);
+    size_t m = start;
+    for (size_t i = start; i < k; i++) {
+        if (m > start && r[i].offset <= r[m - 1].offset + r[m - 1].length + merge_gap) {
+            int64_t last = r[i].offset + r[i].length;
+            if (last > r[m - 1].offset + r[m - 1].length)
+                r[m - 1].length = last - r[m - 1].offset;
+        } else {
+            r[m++] = r[i];
+        }
+    }
+    return m;
 }
 
 /* Appends to r[*n..] the projected chunks of row groups [first, end), sorted, with ranges
@@ -664,18 +874,7 @@ static int chunk_ranges(const fdata_parquet_file *f, const struct pq_projection 
                 r[k++] = (struct fdata_byte_range){in.file_offset, (int64_t)in.size};
         }
     }
-    qsort(r + start, k - start, sizeof *r, range_cmp);
-    size_t m = start; /* merge ranges that overlap or lie within merge_gap of each other */
-    for (size_t i = start; i < k; i++) {
-        if (m > start && r[i].offset <= r[m - 1].offset + r[m - 1].length + merge_gap) {
-            int64_t last = r[i].offset + r[i].length;
-            if (last > r[m - 1].offset + r[m - 1].length)
-                r[m - 1].length = last - r[m - 1].offset;
-        } else {
-            r[m++] = r[i];
-        }
-    }
-    *n = m;
+    *n = merge_ranges(r, start, k, merge_gap);
     return FDATA_OK;
 }
 
@@ -734,6 +933,108 @@ int fdata_parquet_row_group_ranges(fdata_parquet_file *f,
         *count = 0;
     }
     return status;
+}
+
+/* Appends a leaf's chosen ranges: its dictionary and chosen pages, or the whole chunk. */
+static int leaf_selected_ranges(const fdata_parquet_file *f, const struct pq_projection *p,
+                                int rg, int leaf, const struct pq_rows *sel, size_t nsel,
+                                struct fdata_byte_range **r, size_t *n, size_t *cap,
+                                struct fdata_error *err) {
+    struct pq_chunk_input in = {0};
+    struct pq_chunk_pages pages;
+    int64_t dict_end;
+    FDATA_RETURN_IF(chunk_input(f, p, rg, leaf, &in, err));
+    FDATA_RETURN_IF(selected_pages(f, rg, leaf, &in, sel, nsel, &pages, &dict_end, err));
+    size_t need = *n + (size_t)pages.num_pages + 1;
+    struct fdata_byte_range *more = need > *cap ? realloc(*r, 2 * need * sizeof *more) : *r;
+    if (!more) {
+        pq_chunk_pages_free(&pages);
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    *r = more;
+    *cap = need > *cap ? 2 * need : *cap;
+    if (!pages.num_pages && in.size > 0)
+        more[(*n)++] = (struct fdata_byte_range){in.file_offset, (int64_t)in.size};
+    if (pages.num_pages && dict_end > in.file_offset)
+        more[(*n)++] = (struct fdata_byte_range){in.file_offset, dict_end - in.file_offset};
+    for (int i = 0; i < pages.num_pages; i++)
+        more[(*n)++] = (struct fdata_byte_range){pages.pages[i].offset, pages.pages[i].size};
+    pq_chunk_pages_free(&pages);
+    return FDATA_OK;
+}
+
+int pq_row_group_rows_ranges(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
+                             int rg, const struct pq_rows *sel, size_t nsel, int64_t merge_gap,
+                             struct fdata_byte_range **ranges, size_t *count,
+                             struct fdata_error *err) {
+    struct pq_projection p;
+    size_t cap = 0;
+    *ranges = NULL;
+    *count = 0;
+    FDATA_RETURN_IF(check_selection(f, rg, sel, nsel, NULL, err));
+    FDATA_RETURN_IF(make_projection(f, o, &p, err));
+    int status = FDATA_OK;
+    for (int leaf = 0; leaf < f->schema.num_leaves && status == FDATA_OK; leaf++)
+        if (p.selected[leaf])
+            status = leaf_selected_ranges(f, &p, rg, leaf, sel, nsel, ranges, count, &cap, err);
+    pq_projection_free(&p);
+    if (status != FDATA_OK) {
+        free(*ranges);
+        *ranges = NULL;
+        *count = 0;
+        return status;
+    }
+    *count = merge_ranges(*ranges, 0, *count, merge_gap);
+    return FDATA_OK;
+}
+
+void pq_page_index_bytes(const fdata_parquet_file *f, int64_t *start, int64_t *end) {
+    pq_page_index_span(&f->md, f->size, start, end);
+}
+
+/* Whether the leaf's page minima and maxima follow the order its values compare in: signed
+ * integers and floats always; unsigned integers and strings (unsigned bytes) only under
+ * TypeDefinedOrder (older writers ordered them as signed). */
+static int stats_ordered(const fdata_parquet_file *f, int leaf_index) {
+    const struct pq_leaf *leaf = &f->schema.leaves[leaf_index];
+    int typed = leaf_index < f->md.num_column_orders && f->md.type_defined_order[leaf_index];
+    switch (leaf->arrow.kind) {
+    case K_INT8: case K_INT16: case K_INT32: case K_INT64: case K_FLOAT: case K_DOUBLE:
+    case K_DATE32: case K_TIMESTAMP:
+        return leaf->physical == PQ_INT32 || leaf->physical == PQ_INT64 ||
+               leaf->physical == PQ_FLOAT || leaf->physical == PQ_DOUBLE;
+    case K_UINT8: case K_UINT16: case K_UINT32: case K_UINT64: case K_UTF8: case K_BINARY:
+        return typed && leaf->physical != PQ_FIXED_LEN_BYTE_ARRAY;
+    default:
+        return 0;
+    }
+}
+
+int pq_column_pages(fdata_parquet_file *f, int rg, const char *column,
+                    struct pq_column_pages *out, struct fdata_error *err) {
+    memset(out, 0, sizeof *out);
+    int leaf = -1;
+    for (int i = 0; i < f->schema.num_leaves && leaf < 0; i++)
+        if (!f->schema.leaves[i].nested && strcmp(f->schema.leaves[i].path, column) == 0)
+            leaf = i;
+    if (leaf < 0 || rg < 0 || rg >= f->md.num_row_groups)
+        return FDATA_OK;
+    struct fdata_parquet_read_options one = {.columns = &column, .num_columns = 1};
+    struct pq_projection p;
+    struct pq_chunk_input in = {0};
+    FDATA_RETURN_IF(make_projection(f, &one, &p, err));
+    int status = chunk_input(f, &p, rg, leaf, &in, err);
+    pq_projection_free(&p);
+    if (status != FDATA_OK || in.size == 0)
+        return status;
+    const struct pq_row_group *g = &f->md.row_groups[rg];
+    FDATA_RETURN_IF(pq_chunk_pages_parse(f->data, f->size, &g->columns[leaf], g->num_rows,
+                                         in.file_offset, in.file_offset + (int64_t)in.size,
+                                         &out->pages, err));
+    out->pages.has_stats &= stats_ordered(f, leaf);
+    out->physical = f->schema.leaves[leaf].physical;
+    out->format = f->schema.leaves[leaf].arrow.format;
+    return FDATA_OK;
 }
 
 /* ---- stream ---- */

@@ -4,6 +4,7 @@
 
 #include "fastdata/parquet.h"
 #include "../common/pages.h"
+#include "page_index.h"
 
 /* fdata_parquet_read_row_groups, with the pages of large row groups' value slabs taken from
  * `pages` while it has any (NULL: fresh pages): the pipeline gives it the pages of the
@@ -11,5 +12,43 @@
 int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
                        const struct fdata_parquet_read_options *o, struct fdata_pages *pages,
                        struct ArrowArray *out, struct fdata_error *err);
+
+/* The selected rows of row group rg (sel[0..nsel): sorted, disjoint, non-empty ranges within
+ * it) as one record batch of exactly those rows, as fdata_parquet_read_row_groups would give
+ * them.  A flat column whose chunk has a page index that holds (page_index.h) is decoded from
+ * its dictionary page and the data pages that hold selected rows only, each page's rows
+ * checked against the index; other columns (nested ones, no index) are decoded whole; then
+ * every column is cut to the selected rows.  FDATA_EINVAL for a bad selection,
+ * FDATA_EUNSUPPORTED with a matrix or string views or dictionaries; else as
+ * fdata_parquet_read_row_groups. */
+int pq_read_row_group_rows(fdata_parquet_file *f, int rg, const struct pq_rows *sel, size_t nsel,
+                           const struct fdata_parquet_read_options *o, struct ArrowArray *out,
+                           struct fdata_error *err);
+
+/* The byte ranges pq_read_row_group_rows reads (sorted, merged within merge_gap): each
+ * projected column's dictionary and chosen pages, or its whole chunk.  *ranges (free()).
+ * Errors as fdata_parquet_read_ranges, and FDATA_EINVAL for a bad selection. */
+int pq_row_group_rows_ranges(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
+                             int rg, const struct pq_rows *sel, size_t nsel, int64_t merge_gap,
+                             struct fdata_byte_range **ranges, size_t *count,
+                             struct fdata_error *err);
+
+/* The span [*start, *end) of the file holding its page indexes (start == end: none): what a
+ * caller holding the footer fetches before pq_column_pages and the selection's ranges. */
+void pq_page_index_bytes(const fdata_parquet_file *f, int64_t *start, int64_t *end);
+
+/* The pages of a top-level flat column's chunk in row group rg, from its page index. */
+struct pq_column_pages {
+    struct pq_chunk_pages pages; /* num_pages 0: no index (or none that holds, or no such
+                                    column); has_stats 0 also when the minima and maxima are
+                                    not in the order the values compare in */
+    int physical;                /* enum pq_type: the encoding of min and max */
+    const char *format;          /* the column's Arrow format (the file's) */
+};
+
+/* Fills *out (free out->pages with pq_chunk_pages_free).  FDATA_ENOMEM, or FDATA_ECORRUPT
+ * for a chunk outside the file. */
+int pq_column_pages(fdata_parquet_file *f, int rg, const char *column,
+                    struct pq_column_pages *out, struct fdata_error *err);
 
 #endif
