@@ -74,9 +74,12 @@ struct fdata_load_report {
                                     (S3 sources; what memory_limit bounds) */
     size_t files_pruned;         /* files the filter dropped by their partition values
                                     (not counted in `files`; nothing of them was read) */
-    uint64_t bytes_skipped;      /* their sizes (as listed) */
+    uint64_t bytes_skipped;      /* their sizes (as listed), and the bytes of the projected
+                                    column chunks that page indexes left unread */
     uint64_t bytes_total;        /* what bytes_fetched will reach: known (non-zero) once the
                                     footers are read */
+    int64_t pages_pruned;        /* data pages of the projected columns not read because the
+                                    filter cannot match their rows (page indexes) */
 };
 
 /*
@@ -96,7 +99,18 @@ struct fdata_load_report {
  * table's schema is then made of the selected files'), then removes the rows that do not
  * match after decoding.  Floats compare as DuckDB does (NaN above every number, equal to
  * itself); strings by their bytes.  Columns the filter reads that opts->columns leaves out
- * are read, then dropped.  No row group or page is skipped by statistics yet.
+ * are read, then dropped.  In files with a page index (PageIndex.md: ColumnIndex and
+ * OffsetIndex), each row group then reads only the rows the filter may select by the min,
+ * max and null counts of its columns' pages (flat top-level columns; an unsigned integer or
+ * string column's only under TypeDefinedOrder; a float column's maxima are taken as NaN,
+ * which sorts above every number): every flat column reads its dictionary page and the data
+ * pages that hold those rows (S3: the indexes in one GET per file when they lie within 1 MiB
+ * before its tail, as writers put them, then just those pages' ranges), nested columns their
+ * whole chunk, and all are cut to those rows (report: pages_pruned, bytes_skipped).  A page
+ * index that fails a check is ignored (that chunk is read whole); one whose pages then hold
+ * other row counts than it says fails the load (FDATA_ECORRUPT naming the file).  Not with a
+ * matrix or fdata_strings other than plain (no page is skipped then).  No row group is
+ * skipped by statistics yet.
  */
 typedef struct fdata_filter fdata_filter;
 

@@ -384,14 +384,15 @@ static void keep_selected_pages(struct pq_chunk_pages *p, const struct pq_rows *
 
 /* The pages of a flat leaf's chunk (in: chunk_input's) that hold selected rows; num_pages 0
  * when it is to be read whole (nested, or no index that holds).  *dict_end: where the pages
- * before the first data page (a dictionary) end. */
+ * before the first data page (a dictionary) end; *all: the chunk's data pages (0: unknown). */
 static int selected_pages(const fdata_parquet_file *f, int rg, int leaf_index,
                           const struct pq_chunk_input *in, const struct pq_rows *sel,
                           size_t nsel, struct pq_chunk_pages *out, int64_t *dict_end,
-                          struct fdata_error *err) {
+                          int *all, struct fdata_error *err) {
     const struct pq_row_group *g = &f->md.row_groups[rg];
     memset(out, 0, sizeof *out);
     *dict_end = in->file_offset;
+    *all = 0;
     if (in->leaf->nested || in->size == 0)
         return FDATA_OK;
     FDATA_RETURN_IF(pq_chunk_pages_parse(f->data, f->size, &g->columns[leaf_index], g->num_rows,
@@ -399,6 +400,7 @@ static int selected_pages(const fdata_parquet_file *f, int rg, int leaf_index,
                                          out, err));
     if (out->num_pages > 0)
         *dict_end = out->pages[0].offset;
+    *all = out->num_pages;
     keep_selected_pages(out, sel, nsel);
     return FDATA_OK;
 }
@@ -451,8 +453,9 @@ static int decode_selected(struct read_job *job, int rg, int leaf_index, struct 
                            struct pq_leaf_result *r, struct fdata_error *err) {
     struct pq_chunk_pages pages;
     int64_t dict_end;
+    int all;
     FDATA_RETURN_IF(selected_pages(job->f, rg, leaf_index, in, job->sel, job->nsel, &pages,
-                                   &dict_end, err));
+                                   &dict_end, &all, err));
     struct pq_rows *segs = calloc((size_t)pages.num_pages + 1, sizeof *segs);
     struct pq_span *spans = pages.num_pages && segs ? page_spans(&pages, dict_end, in) : NULL;
     int status = segs && (spans || !pages.num_pages)
@@ -803,8 +806,8 @@ int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
 
 /* The selection is a sorted list of disjoint, non-empty ranges within the row group. */
 static int check_selection(const fdata_parquet_file *f, int rg, const struct pq_rows *sel,
-                           size_t nsel, const struct fdata_parquet_read_options *o,
-                           struct fdata_error *err) {
+                           size_t nsel, int allow_empty,
+                           const struct fdata_parquet_read_options *o, struct fdata_error *err) {
     int64_t end = 0;
     if (rg < 0 || rg >= f->md.num_row_groups)
         return fdata_set_error(err, FDATA_EINVAL, "row group %d out of range (file has %d)", rg,
@@ -818,7 +821,7 @@ static int check_selection(const fdata_parquet_file *f, int rg, const struct pq_
                                    (long long)f->md.row_groups[rg].num_rows);
         end = sel[i].first + sel[i].count;
     }
-    if (nsel == 0)
+    if (nsel == 0 && !allow_empty)
         return fdata_set_error(err, FDATA_EINVAL, "an empty row selection");
     if (o && (o->matrix || o->strings != FDATA_STRINGS_PLAIN))
         return fdata_set_error(err, FDATA_EUNSUPPORTED, "a row selection into a matrix or with "
@@ -830,7 +833,7 @@ int pq_read_row_group_rows(fdata_parquet_file *f, int rg, const struct pq_rows *
                            const struct fdata_parquet_read_options *o, struct ArrowArray *out,
                            struct fdata_error *err) {
     out->release = NULL;
-    FDATA_RETURN_IF(check_selection(f, rg, sel, nsel, o, err));
+    FDATA_RETURN_IF(check_selection(f, rg, sel, nsel, 0, o, err));
     return read_rows(f, rg, 1, sel, nsel, o, NULL, out, err);
 }
 
@@ -939,12 +942,14 @@ int fdata_parquet_row_group_ranges(fdata_parquet_file *f,
 static int leaf_selected_ranges(const fdata_parquet_file *f, const struct pq_projection *p,
                                 int rg, int leaf, const struct pq_rows *sel, size_t nsel,
                                 struct fdata_byte_range **r, size_t *n, size_t *cap,
-                                struct fdata_error *err) {
+                                int64_t *skipped, struct fdata_error *err) {
     struct pq_chunk_input in = {0};
     struct pq_chunk_pages pages;
     int64_t dict_end;
+    int all;
     FDATA_RETURN_IF(chunk_input(f, p, rg, leaf, &in, err));
-    FDATA_RETURN_IF(selected_pages(f, rg, leaf, &in, sel, nsel, &pages, &dict_end, err));
+    FDATA_RETURN_IF(selected_pages(f, rg, leaf, &in, sel, nsel, &pages, &dict_end, &all, err));
+    *skipped += all - pages.num_pages;
     size_t need = *n + (size_t)pages.num_pages + 1;
     struct fdata_byte_range *more = need > *cap ? realloc(*r, 2 * need * sizeof *more) : *r;
     if (!more) {
@@ -953,7 +958,7 @@ static int leaf_selected_ranges(const fdata_parquet_file *f, const struct pq_pro
     }
     *r = more;
     *cap = need > *cap ? 2 * need : *cap;
-    if (!pages.num_pages && in.size > 0)
+    if (!all && in.size > 0) /* no index: the whole chunk */
         more[(*n)++] = (struct fdata_byte_range){in.file_offset, (int64_t)in.size};
     if (pages.num_pages && dict_end > in.file_offset)
         more[(*n)++] = (struct fdata_byte_range){in.file_offset, dict_end - in.file_offset};
@@ -966,17 +971,19 @@ static int leaf_selected_ranges(const fdata_parquet_file *f, const struct pq_pro
 int pq_row_group_rows_ranges(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
                              int rg, const struct pq_rows *sel, size_t nsel, int64_t merge_gap,
                              struct fdata_byte_range **ranges, size_t *count,
-                             struct fdata_error *err) {
+                             int64_t *pages_skipped, struct fdata_error *err) {
     struct pq_projection p;
     size_t cap = 0;
+    int64_t skipped = 0;
     *ranges = NULL;
     *count = 0;
-    FDATA_RETURN_IF(check_selection(f, rg, sel, nsel, NULL, err));
+    FDATA_RETURN_IF(check_selection(f, rg, sel, nsel, 1, NULL, err));
     FDATA_RETURN_IF(make_projection(f, o, &p, err));
     int status = FDATA_OK;
     for (int leaf = 0; leaf < f->schema.num_leaves && status == FDATA_OK; leaf++)
         if (p.selected[leaf])
-            status = leaf_selected_ranges(f, &p, rg, leaf, sel, nsel, ranges, count, &cap, err);
+            status = leaf_selected_ranges(f, &p, rg, leaf, sel, nsel, ranges, count, &cap,
+                                          &skipped, err);
     pq_projection_free(&p);
     if (status != FDATA_OK) {
         free(*ranges);
@@ -985,6 +992,8 @@ int pq_row_group_rows_ranges(fdata_parquet_file *f, const struct fdata_parquet_r
         return status;
     }
     *count = merge_ranges(*ranges, 0, *count, merge_gap);
+    if (pages_skipped)
+        *pages_skipped = skipped;
     return FDATA_OK;
 }
 

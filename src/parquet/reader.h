@@ -27,11 +27,13 @@ int pq_read_row_group_rows(fdata_parquet_file *f, int rg, const struct pq_rows *
 
 /* The byte ranges pq_read_row_group_rows reads (sorted, merged within merge_gap): each
  * projected column's dictionary and chosen pages, or its whole chunk.  *ranges (free()).
- * Errors as fdata_parquet_read_ranges, and FDATA_EINVAL for a bad selection. */
+ * *pages_skipped (may be NULL) gets the data pages of those columns not chosen.  An empty
+ * selection (nsel 0) reads nothing of the chunks that have an index.  Errors as
+ * fdata_parquet_read_ranges, and FDATA_EINVAL for a bad selection. */
 int pq_row_group_rows_ranges(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
                              int rg, const struct pq_rows *sel, size_t nsel, int64_t merge_gap,
                              struct fdata_byte_range **ranges, size_t *count,
-                             struct fdata_error *err);
+                             int64_t *pages_skipped, struct fdata_error *err);
 
 /* The span [*start, *end) of the file holding its page indexes (start == end: none): what a
  * caller holding the footer fetches before pq_column_pages and the selection's ranges. */

@@ -42,4 +42,32 @@ size_t filter_file_columns(const struct fdata_filter *f, const struct partitions
 void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
                  const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep);
 
+/* One end of a column's values as statistics give it, in the column's own Arrow format:
+ * integers in i (signed) or u (unsigned), floats in f, dates and timestamps in i (the
+ * format's unit), strings and binaries as bytes. */
+struct filter_bound {
+    int64_t i;
+    uint64_t u;
+    double f;
+    const uint8_t *bytes;
+    size_t len;
+};
+
+/* What statistics (a page's, a row group's) tell of a file column over some rows. */
+struct filter_stats {
+    int known;                   /* 0: nothing (any value, nulls too) */
+    int nulls;                   /* some of the rows may be null */
+    int values;                  /* some may hold a value, then within [min, max] */
+    struct filter_bound min, max;
+    const char *format;          /* the column's Arrow format in the file */
+};
+
+/* The statistics of a file column by name (a filter's column), NULL when there are none. */
+typedef const struct filter_stats *(*filter_stats_fn)(void *ctx, const char *column);
+
+/* Whether f may select any of the rows of file `file` that `stats` describes (0: none of them
+ * can match, they may be skipped). */
+int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
+                      filter_stats_fn stats, void *ctx);
+
 #endif

@@ -267,6 +267,11 @@ static void key_operand(const struct partitions *p, size_t file, size_t k, struc
  * all three when a column of the files is not known yet (from partition values alone). */
 enum truth { NO = 1, YES = 2, NUL_ = 4, ANY = 7 };
 
+/* [op][c + 1]: whether a comparison c (-1, 0, 1) of a value with the literal satisfies op. */
+static const int satisfies[6][3] = {
+    {0, 1, 0}, {1, 0, 1}, {1, 0, 0}, {1, 1, 0}, {0, 0, 1}, {0, 1, 1},
+};
+
 static int and1(int a, int b) { return a == NO || b == NO ? NO : a == NUL_ || b == NUL_ ? NUL_ : YES; }
 static int or1(int a, int b) { return a == YES || b == YES ? YES : a == NUL_ || b == NUL_ ? NUL_ : NO; }
 
@@ -280,20 +285,66 @@ static int combine(int a, int b, int (*op)(int, int)) {
     return out;
 }
 
-/* Where the values of the columns come from: a file's partitions, and a batch's row. */
+/* Where the values of the columns come from: a file's partitions, and a batch's row or
+ * statistics. */
 struct row {
     const struct partitions *p;
     size_t file;
     const struct ArrowSchema *files; /* NULL: no row, file columns can be anything (ANY) */
     const struct ArrowArray *batch;
     int64_t r;
+    filter_stats_fn stats;           /* or NULL: no statistics */
+    void *ctx;
 };
+
+static void bound_operand(const char *format, const struct filter_bound *b, struct operand *x) {
+    memset(x, 0, sizeof *x);
+    x->kind = kind_of_format(format, &x->digits);
+    x->i = b->i;
+    x->u = b->u;
+    x->f = b->f;
+    x->bytes = b->bytes;
+    x->len = b->len;
+}
+
+/* The truths a leaf may take over values within a page's (or row group's) statistics: a
+ * comparison c of a value with the literal is possible as -1 when min < literal, as 0 when
+ * min <= literal <= max, as 1 when max > literal (a superset is safe: it prunes less). */
+static int stats_leaf(const struct fdata_filter *f, const struct filter_stats *st) {
+    if (!st || !st->known)
+        return ANY;
+    if (f->kind == F_NULL)
+        return (st->nulls ? (f->negate ? NO : YES) : 0) | (st->values ? (f->negate ? YES : NO) : 0);
+    int out = st->nulls ? NUL_ : 0;
+    if (!st->values)
+        return out;
+    struct operand lo, hi;
+    bound_operand(st->format, &st->min, &lo);
+    bound_operand(st->format, &st->max, &hi);
+    if (f->kind == F_IN) {
+        int some = 0, every = 0; /* a value may be in the list; every value is one of it */
+        for (size_t i = 0; i < f->n_values; i++) {
+            int a = compare(&lo, &f->values[i]), b = compare(&hi, &f->values[i]);
+            some |= a <= 0 && b >= 0;
+            every |= a == 0 && b == 0;
+        }
+        return out | (some ? (f->negate ? NO : YES) : 0) | (!every ? (f->negate ? YES : NO) : 0);
+    }
+    int a = compare(&lo, &f->values[0]), b = compare(&hi, &f->values[0]);
+    int can[3] = {a < 0, a <= 0 && b >= 0, b > 0};
+    for (int c = 0; c < 3; c++)
+        if (can[c])
+            out |= satisfies[f->op][c] ? YES : NO;
+    return out;
+}
 
 static int leaf(const struct fdata_filter *f, const struct row *w) {
     struct operand x;
     long k = key_of(w->p, f->column);
     if (k >= 0) {
         key_operand(w->p, w->file, (size_t)k, &x);
+    } else if (w->stats) {
+        return stats_leaf(f, w->stats(w->ctx, f->column));
     } else if (!w->files) {
         return ANY;
     } else {
@@ -310,10 +361,7 @@ static int leaf(const struct fdata_filter *f, const struct row *w) {
             found = compare(&x, &f->values[i]) == 0;
         return found != f->negate ? YES : NO;
     }
-    static const int ok[6][3] = { /* [op][c + 1]: whether c satisfies op */
-        {0, 1, 0}, {1, 0, 1}, {1, 0, 0}, {1, 1, 0}, {0, 0, 1}, {0, 1, 1},
-    };
-    return ok[f->op][compare(&x, &f->values[0]) + 1] ? YES : NO;
+    return satisfies[f->op][compare(&x, &f->values[0]) + 1] ? YES : NO;
 }
 
 static int eval(const struct fdata_filter *f, const struct row *w) {
@@ -327,13 +375,19 @@ static int eval(const struct fdata_filter *f, const struct row *w) {
 }
 
 int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file) {
-    struct row w = {p, file, NULL, NULL, 0};
+    struct row w = {p, file, NULL, NULL, 0, NULL, NULL};
+    return (eval(f, &w) & YES) != 0;
+}
+
+int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
+                      filter_stats_fn stats, void *ctx) {
+    struct row w = {p, file, NULL, NULL, 0, stats, ctx};
     return (eval(f, &w) & YES) != 0;
 }
 
 void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
                  const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
-    struct row w = {p, file, files, batch, 0};
+    struct row w = {p, file, files, batch, 0, NULL, NULL};
     for (w.r = 0; w.r < batch->length; w.r++)
         keep[w.r] = eval(f, &w) == YES;
 }

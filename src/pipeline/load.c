@@ -23,6 +23,7 @@
 #include "../parquet/reader.h"
 #include "drift.h"
 #include "filter.h"
+#include "page_prune.h"
 #include "partitions.h"
 #include "remote.h"
 #include "row_groups.h"
@@ -187,7 +188,12 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
     ro.matrix_row = s->matrix_row + rg_selection_rows(&s->sel, s->pq, 0, from);
     for (int b = from, run; status == FDATA_OK && b < from + n; b += run) {
         run = rg_selection_run(&s->sel, b, from + n - b); /* row groups that follow each other */
-        status = pq_read_row_groups(s->pq, s->sel.rg[b], run, &ro, l->pages, s->batches + b, err);
+        if (s->sel.rows && s->sel.rows[b]) /* the rows its pages may hold */
+            status = pq_read_row_group_rows(s->pq, s->sel.rg[b], s->sel.rows[b],
+                                            s->sel.nrows[b], &ro, s->batches + b, err);
+        else
+            status = pq_read_row_groups(s->pq, s->sel.rg[b], run, &ro, l->pages,
+                                        s->batches + b, err);
         ro.matrix_row += rg_selection_rows(&s->sel, s->pq, b, run);
     }
     uint64_t bytes = 0;
@@ -368,12 +374,98 @@ static struct fdata_parquet_read_options file_options(const struct loader *l, si
     return ro;
 }
 
-/* The row groups each file reads (once the schema is known); an S3 file's ranges to fetch
- * follow them. */
+/* Whether the load prunes by page indexes: a filter on the files' columns, into batches
+ * whose columns can be cut to rows (pq_read_row_group_rows). */
+static int prunes_pages(const struct loader *l) {
+    return l->o.filter && filter_file_columns(l->o.filter, &l->parts, NULL, 0) > 0 &&
+           !l->ro.matrix && l->ro.strings == FDATA_STRINGS_PLAIN;
+}
+
+/* The bytes and data pages of the projected columns that row selection rows[0..n) of row
+ * group rg leaves unread, added to the report. */
+static int count_skipped(struct loader *l, size_t i, int rg, const struct pq_rows *rows,
+                         size_t n, struct fdata_error *err) {
+    struct fdata_parquet_read_options ro = file_options(l, i);
+    struct pq_rows all = {0, fdata_parquet_row_group_num_rows(l->slots[i].pq, rg)};
+    struct fdata_byte_range *r;
+    size_t count;
+    int64_t pages, bytes = 0;
+    FDATA_RETURN_IF(pq_row_group_rows_ranges(l->slots[i].pq, &ro, rg, &all, 1, 0, &r, &count,
+                                             NULL, err));
+    for (size_t k = 0; k < count; k++)
+        bytes += r[k].length;
+    free(r);
+    FDATA_RETURN_IF(pq_row_group_rows_ranges(l->slots[i].pq, &ro, rg, rows, n, 0, &r, &count,
+                                             &pages, err));
+    for (size_t k = 0; k < count; k++)
+        bytes -= r[k].length;
+    free(r);
+    l->rep.pages_pruned += pages;
+    l->rep.bytes_skipped += bytes > 0 ? (uint64_t)bytes : 0;
+    return FDATA_OK;
+}
+
+/* Page-index pruning of file i's selected row groups: each reads just the rows the filter
+ * may select by its columns' pages; one where none may goes. */
+static int prune_file_pages(struct loader *l, size_t i, struct fdata_error *err) {
+    struct slot *s = &l->slots[i];
+    char *keep = malloc((size_t)s->sel.count + 1);
+    int status = keep ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (int j = 0; j < s->sel.count && status == FDATA_OK; j++) {
+        struct pq_rows *rows;
+        size_t n;
+        int rg = s->sel.rg[j];
+        status = prune_pages(l->o.filter, &l->parts, i, s->pq, rg, &rows, &n, err);
+        keep[j] = n > 0;
+        if (status == FDATA_OK && n == 1 && rows[0].first == 0 &&
+            rows[0].count == fdata_parquet_row_group_num_rows(s->pq, rg)) {
+            free(rows); /* every row may match: the row group is read whole */
+            continue;
+        }
+        if (status == FDATA_OK)
+            status = count_skipped(l, i, rg, rows, n, err);
+        if (status == FDATA_OK && n > 0)
+            status = rg_select_rows(&s->sel, j, rows, n, err); /* takes rows */
+        else
+            free(rows);
+    }
+    if (status == FDATA_OK)
+        rg_select_keep(&s->sel, keep);
+    free(keep);
+    return status;
+}
+
+/* The page indexes of the S3 files, fetched for pruning; local files read theirs from the
+ * mapping.  Either way counted as fetched. */
+static int read_page_indexes(struct loader *l, struct fdata_error *err) {
+    int64_t before = 0;
+    for (size_t k = 0; k < l->n_s3; k++)
+        before += l->remote[k].footer_bytes;
+    struct fdata_s3_get_options go = {.connections = l->o.connections, .part_size = l->o.part_size,
+                                      .cancel = l->o.cancel};
+    if (l->n_s3)
+        FDATA_RETURN_IF(remote_fetch_page_indexes(l->s3, l->remote, l->n_s3, &go, err));
+    for (size_t k = 0; k < l->n_s3; k++)
+        before -= l->remote[k].footer_bytes;
+    l->rep.bytes_fetched += (uint64_t)-before;
+    for (size_t i = 0; i < l->files.count; i++) {
+        int64_t start, end;
+        pq_page_index_bytes(l->slots[i].pq, &start, &end);
+        l->rep.bytes_fetched += l->slots[i].remote < 0 ? (uint64_t)(end - start) : 0;
+    }
+    return FDATA_OK;
+}
+
+/* The row groups each file reads (once the schema is known), each maybe just some of its
+ * rows (page indexes); an S3 file's ranges to fetch follow them. */
 static int select_row_groups(struct loader *l, struct fdata_error *err) {
+    if (prunes_pages(l))
+        FDATA_RETURN_IF(read_page_indexes(l, err));
     for (size_t i = 0; i < l->files.count; i++) { /* a batch and a counter per row group */
         struct slot *s = &l->slots[i];
         FDATA_RETURN_IF(rg_select_all(&s->sel, s->pq, err));
+        if (prunes_pages(l))
+            FDATA_RETURN_IF(prune_file_pages(l, i, err));
         s->count = s->sel.count;
         s->batches = calloc((size_t)s->count + 1, sizeof *s->batches);
         s->left = calloc((size_t)s->count + 1, sizeof *s->left);

@@ -5,6 +5,7 @@
 #include "fastdata/load.h"
 #include "../common/common.h"
 #include "../common/pages.h"
+#include "../parquet/reader.h"
 #include "remote.h"
 
 #define TAIL_GUESS ((int64_t)64 << 10) /* holds the footer of all but very wide files */
@@ -93,6 +94,22 @@ static int open_one(struct remote_file *f, struct fdata_error *err) {
     fdata_unmap_zeroed(f->buf); /* a failed open leaves the buffer with us */
     f->buf = NULL;
     return err ? err->code : FDATA_ECORRUPT;
+}
+
+int remote_fetch_page_indexes(fdata_s3_client *c, struct remote_file *files, size_t n,
+                              const struct fdata_s3_get_options *go, struct fdata_error *err) {
+    int64_t *missing = calloc(n + 1, sizeof *missing);
+    if (!missing)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        int64_t start, end, tail = files[i].size - files[i].footer_bytes;
+        pq_page_index_bytes(files[i].pq, &start, &end);
+        if (start < end && start < tail && end >= tail - MERGE_GAP)
+            missing[i] = tail - start;
+    }
+    int status = fetch_missing(c, files, missing, n, go, err);
+    free(missing);
+    return status;
 }
 
 int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_options *ro,

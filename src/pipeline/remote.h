@@ -33,6 +33,14 @@ struct remote_file {
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
                 const struct fdata_s3_get_options *go, struct fdata_error *err);
 
+/* The page indexes of open files[0..n), for pruning by pages: one GET per file for the bytes
+ * from its first index to its tail, when they end within a merge gap of the tail (as pyarrow
+ * and parquet-mr write them); they then count as footer bytes.  A file whose indexes lie
+ * elsewhere fetches nothing (its index bytes read as zeros: no index holds, nothing is
+ * pruned by its pages). */
+int remote_fetch_page_indexes(fdata_s3_client *c, struct remote_file *files, size_t n,
+                              const struct fdata_s3_get_options *go, struct fdata_error *err);
+
 /* The ranges of an open file to fetch: the chunks `ro` projects of the row groups `sel`
  * selects (none: the leading magic alone), and the leading magic. */
 int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_options *ro,

@@ -74,8 +74,8 @@ int main(int argc, char **argv) {
         write_stream_jsonl(&table, stdout);
     }
     if (o.filter) /* a line of its own: tests read the last one's numbers by position */
-        fprintf(stderr, "pruned %zu skipped %llu\n", r.files_pruned,
-                (unsigned long long)r.bytes_skipped);
+        fprintf(stderr, "pruned %zu skipped %llu pages %lld\n", r.files_pruned,
+                (unsigned long long)r.bytes_skipped, (long long)r.pages_pruned);
     fprintf(stderr, "files %zu rows %lld fetched %llu\n", r.files, (long long)r.rows,
             (unsigned long long)r.bytes_fetched);
     return 0;

@@ -67,7 +67,7 @@ static int64_t check_selection(fdata_parquet_file *f, const struct pq_rows *sel,
     free(text), free(want);
     struct fdata_byte_range *r;
     size_t count;
-    CHECK(pq_row_group_rows_ranges(f, NULL, 1, sel, n, 0, &r, &count, NULL) == FDATA_OK);
+    CHECK(pq_row_group_rows_ranges(f, NULL, 1, sel, n, 0, &r, &count, NULL, NULL) == FDATA_OK);
     int64_t bytes = range_bytes(r, count);
     free(r);
     return bytes;

@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""Pruning by page indexes (ColumnIndex/OffsetIndex), on files pyarrow writes with
+write_page_index=True, small data pages and several row groups, sorted by the filter column:
+every filtered load equals pyarrow.dataset's rows with the same filter, and pages are pruned
+where the sort says they can be; a filter that selects 1% of the rows fetches at most 1.3x the
+bytes of the pages it needs (dictionary pages included; footers and indexes aside: from S3 the
+footer GET of the object's last 64 KiB), the pages
+found by walking the page headers here, not through our reader; a file without a page index
+gives the same rows with nothing pruned; a copy whose index bytes are flipped gives the same
+rows too (a bad index is ignored: its chunks are read whole).
+With --s3 BUCKET the files are put on the S3 server (settings from the environment) and loaded
+from there (the bytes test counts the GETs' bytes).
+usage: test_page_index.py LOAD_DUMP FASTDATA [--s3 BUCKET]"""
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from test_datasets import put  # every file below a folder to an S3 prefix (same arguments)
+
+LOAD_DUMP, FASTDATA = sys.argv[1:3]
+BUCKET = sys.argv[sys.argv.index("--s3") + 1] if "--s3" in sys.argv else None
+ROWS = 120000
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append(bool(cond))
+    print("%s %s %s" % ("ok  " if cond else "FAIL", name, "" if cond else str(detail)[:1500]),
+          flush=True)
+
+
+def table():
+    """Sorted by k; d and u follow k (sorted too); s, o and l do not."""
+    k = list(range(ROWS))
+    day0 = datetime.date(2020, 1, 1)
+    return pa.table({
+        "k": pa.array(k, pa.int64()),
+        "x": pa.array([i * 0.25 for i in k], pa.float64()),
+        "s": pa.array(["v%03d" % (i % 300) for i in k]),
+        "d": pa.array([day0 + datetime.timedelta(days=i // 100) for i in k], pa.date32()),
+        "u": pa.array([i * 3 for i in k], pa.uint32()),
+        "o": pa.array([None if i % 5 == 0 else i % 1000 for i in k], pa.int32()),
+        "l": pa.array([[i] * (i % 3) for i in k], pa.list_(pa.int64())),
+    })
+
+
+def write(root, **options):
+    """Two files of 60,000 rows, row groups of 15,000, pages of about 2 KiB."""
+    os.makedirs(root)
+    t = table()
+    for n in range(2):
+        pq.write_table(t.slice(n * ROWS // 2, ROWS // 2), os.path.join(root, "part-%d.parquet" % n),
+                       row_group_size=15000, data_page_size=2048, write_batch_size=256,
+                       compression="snappy", **options)
+
+
+def source(root, name):
+    if not BUCKET:
+        return root
+    prefix = "s3://%s/pageindex/%s/" % (BUCKET, name)
+    put(root, prefix)
+    return prefix
+
+
+def canon(v):
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    if isinstance(v, list):
+        return [canon(x) for x in v]
+    return v
+
+
+def rows_of(dicts):
+    return sorted(json.dumps({k: canon(v) for k, v in d.items()}, sort_keys=True) for d in dicts)
+
+
+def ours(src, f, *extra):
+    """The rows, and the report's numbers: pruned files, bytes skipped, pages, fetched."""
+    p = subprocess.run([LOAD_DUMP, "--filter", f] + list(extra) + [src], capture_output=True)
+    err = p.stderr.decode("utf-8", "replace")
+    m = re.search(r"skipped (\d+) pages (\d+)\nfiles \d+ rows \d+ fetched (\d+)", err)
+    if p.returncode != 0 or not m:
+        return None, None, err
+    rows = rows_of(json.loads(line) for line in p.stdout.decode().splitlines())
+    return rows, {"skipped": int(m.group(1)), "pages": int(m.group(2)),
+                  "fetched": int(m.group(3))}, err
+
+
+# (our filter, the same for pyarrow.dataset, whether the sort lets pages be pruned)
+D = datetime.date(2020, 1, 1)
+FILTERS = [
+    ("k >= 60000 AND k < 61200", (pc.field("k") >= 60000) & (pc.field("k") < 61200), True),
+    ("k = 5", pc.field("k") == 5, True),
+    ("k IN (3, 70000, 119999)", pc.field("k").isin([3, 70000, 119999]), True),
+    ("k < 100 OR k > 119900", (pc.field("k") < 100) | (pc.field("k") > 119900), True),
+    ("NOT (k >= 500)", ~(pc.field("k") >= 500), True),
+    ("k BETWEEN 20000 AND 20010 AND s = 'v205'",
+     (pc.field("k") >= 20000) & (pc.field("k") <= 20010) & (pc.field("s") == "v205"), True),
+    ("o IS NULL AND k < 3000", pc.field("o").is_null() & (pc.field("k") < 3000), True),
+    ("d = DATE '2020-03-01'", pc.field("d") == pa.scalar(D + datetime.timedelta(days=60)), True),
+    ("u BETWEEN 30000 AND 30300", (pc.field("u") >= 30000) & (pc.field("u") <= 30300), True),
+    ("x <= 10.0", pc.field("x") <= 10.0, True),
+    ("x > 29990.0", pc.field("x") > 29990.0, False),  # a float's maximum may hide NaN
+    ("k != 7", pc.field("k") != 7, False),
+    ("s = 'v123'", pc.field("s") == "v123", False),
+]
+
+
+def filter_tests(root, src, where, indexed):
+    dataset = ds.dataset(root, format="parquet")
+    for f, expr, prunes in FILTERS:
+        got, rep, err = ours(src, f)
+        want = rows_of(dataset.to_table(filter=expr).to_pylist())
+        pruned = rep is not None and rep["pages"] > 0
+        check("%s %s: %r equals pyarrow.dataset's rows (%d), pages pruned: %s" %
+              (where, "indexed" if indexed else "no index", f, len(want),
+               rep and rep["pages"]), got == want and len(want) > 0 and
+              pruned == (prunes and indexed), (err, (got or [])[:2], want[:2]))
+
+
+# ---- the pages a filter needs, found by walking the page headers (Thrift compact) ----
+
+def varint(b, i):
+    shift = value = 0
+    while True:
+        c = b[i]
+        i += 1
+        value |= (c & 0x7f) << shift
+        shift += 7
+        if not c & 0x80:
+            return value, i
+
+
+def skip(b, i, t):
+    """Skips a value of compact type t at b[i]."""
+    if t in (1, 2):
+        return i
+    if t == 3:
+        return i + 1
+    if t in (4, 5, 6):
+        return varint(b, i)[1]
+    if t == 7:
+        return i + 8
+    if t == 8:
+        n, i = varint(b, i)
+        return i + n
+    if t in (9, 10):
+        h = b[i]
+        i += 1
+        n = h >> 4
+        if n == 15:
+            n, i = varint(b, i)
+        for _ in range(n):
+            i = skip(b, i, h & 0x0f)
+        return i
+    if t == 12:
+        return struct_fields(b, i, {})[1]
+    raise ValueError("thrift type %d" % t)
+
+
+def struct_fields(b, i, out, want=()):
+    """Reads a struct: out[id] = an integer field's value, or a nested struct's fields when
+    its id is in want."""
+    last = 0
+    while True:
+        h = b[i]
+        i += 1
+        if h == 0:
+            return out, i
+        fid = last + (h >> 4) if h >> 4 else None
+        t = h & 0x0f
+        if fid is None:
+            fid, i = varint(b, i)
+            fid = (fid >> 1) ^ -(fid & 1)
+        last = fid
+        if t in (4, 5, 6):
+            v, i = varint(b, i)
+            out[fid] = (v >> 1) ^ -(v & 1)
+        elif t == 12 and fid in want:
+            out[fid], i = struct_fields(b, i, {})
+        else:
+            i = skip(b, i, t)
+
+
+def pages(path, col):
+    """(first_row, rows, bytes) of each data page of a flat column chunk, and the bytes
+    before its first data page (the dictionary page)."""
+    data = open(path, "rb").read()
+    start = col.dictionary_page_offset if col.has_dictionary_page else col.data_page_offset
+    end, i, row, out, dictionary = start + col.total_compressed_size, start, 0, [], 0
+    while i < end:
+        h, body = struct_fields(data, i, {}, want=(5, 7, 8))
+        size = body - i + h[3]
+        if h[1] == 2:  # DICTIONARY_PAGE
+            dictionary += size
+        elif h[1] in (0, 3):
+            n = (h.get(5) or h.get(8))[1 if 5 in h else 3]  # v1 num_values, v2 num_rows
+            out.append((row, n, size))
+            row += n
+        i = body + h[3]
+    return out, dictionary
+
+
+def needed_bytes(root, lo, hi, columns):
+    """The bytes a reader must fetch for rows [lo, hi) of the dataset (in file order) of the
+    flat columns: each chunk's dictionary and the data pages holding those rows."""
+    total, base = 0, 0
+    for name in sorted(os.listdir(root)):
+        path = os.path.join(root, name)
+        md = pq.ParquetFile(path).metadata
+        for g in range(md.num_row_groups):
+            rg = md.row_group(g)
+            if base < hi and base + rg.num_rows > lo:
+                for c in range(rg.num_columns):
+                    col = rg.column(c)
+                    if col.path_in_schema not in columns:
+                        continue
+                    found, dictionary = pages(path, col)
+                    total += dictionary + sum(size for first, n, size in found
+                                              if base + first < hi and base + first + n > lo)
+            base += rg.num_rows
+    return total
+
+
+def data_end(md):
+    """Where the file's last column chunk ends."""
+    def end(col):
+        start = col.dictionary_page_offset if col.has_dictionary_page else col.data_page_offset
+        return start + col.total_compressed_size
+    return max(end(md.row_group(g).column(c)) for g in range(md.num_row_groups)
+               for c in range(md.num_columns))
+
+
+TAIL_GUESS = 64 << 10  # what the footer GET of an S3 object asks for (src/pipeline/remote.c)
+
+
+def not_data(root):
+    """What reading each file's footer takes besides pages: the bytes after its last column
+    chunk (indexes and footer), or from S3 the footer GET's tail when it is larger; and the
+    leading magic."""
+    total = 0
+    for name in sorted(os.listdir(root)):
+        path = os.path.join(root, name)
+        footer = os.path.getsize(path) - data_end(pq.ParquetFile(path).metadata)
+        total += (max(footer, TAIL_GUESS) if BUCKET else footer) + 4
+    return total
+
+
+def bytes_test(root, src, where):
+    columns = ("k", "x", "s", "d", "u", "o")
+    f = "k >= 60000 AND k < 61200"  # 1% of the rows
+    got, rep, err = ours(src, f, "--columns", ",".join(columns))
+    need = needed_bytes(root, 60000, 61200, columns)
+    data = rep["fetched"] - not_data(root) if rep else None
+    check("%s: a 1%% filter fetches %s bytes of pages, at most 1.3x the %d it needs "
+          "(footers and indexes aside)" % (where, data, need),
+          got and len(got) == 1200 and 0 < data <= 1.3 * need, err)
+    whole, _, err = ours(src, "k >= 0", "--columns", ",".join(columns))
+    check("%s: skipped bytes are reported" % where, rep and rep["skipped"] > 0 and whole, err)
+
+
+def corrupt_copy(root, dest):
+    """A copy of the files with every byte between the last column chunk and the footer
+    (the page indexes) flipped."""
+    os.makedirs(dest)
+    for name in sorted(os.listdir(root)):
+        path = os.path.join(root, name)
+        end = data_end(pq.ParquetFile(path).metadata)
+        data = bytearray(open(path, "rb").read())
+        footer = int.from_bytes(data[-8:-4], "little") + 8
+        for i in range(end, len(data) - footer):
+            data[i] ^= 0x5a
+        with open(os.path.join(dest, name), "wb") as out:
+            out.write(data)
+
+
+def main(tmp):
+    where = "from S3" if BUCKET else "locally"
+    indexed = os.path.join(tmp, "indexed")
+    plain = os.path.join(tmp, "plain")
+    flipped = os.path.join(tmp, "flipped")
+    write(indexed, write_page_index=True)
+    write(plain)
+    corrupt_copy(indexed, flipped)
+    src = source(indexed, "indexed")
+    filter_tests(indexed, src, where, True)
+    filter_tests(plain, source(plain, "plain"), where, False)
+    bytes_test(indexed, src, where)
+    f, expr = FILTERS[0][:2]
+    got, rep, err = ours(source(flipped, "flipped"), f)
+    want = rows_of(ds.dataset(indexed, format="parquet").to_table(filter=expr).to_pylist())
+    check("%s: flipped page index bytes are ignored (no page pruned, rows equal)" % where,
+          got == want and rep["pages"] == 0, err)
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            main(tmp)
+        except Exception as e:  # a test bug must fail the run
+            check("test run", False, repr(e))
+    print("%d passed, %d failed" % (results.count(True), results.count(False)))
+    sys.exit(0 if results and all(results) else 1)
