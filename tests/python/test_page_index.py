@@ -268,6 +268,11 @@ def bytes_test(root, src, where):
           got and len(got) == 1200 and 0 < data <= 1.3 * need, err)
     whole, _, err = ours(src, "k >= 0", "--columns", ",".join(columns))
     check("%s: skipped bytes are reported" % where, rep and rep["skipped"] > 0 and whole, err)
+    p = subprocess.run([FASTDATA, "load", "--json", "--filter", f, src], capture_output=True)
+    report = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("%s: fastdata load --json reports the same pages_pruned and bytes_skipped" % where,
+          report.get("rows") == 1200 and report.get("pages_pruned") == rep["pages"] > 0 and
+          report.get("bytes_skipped", 0) >= rep["skipped"], (p.stdout, p.stderr, rep))
 
 
 def corrupt_copy(root, dest):
