@@ -3,7 +3,8 @@
  * the whole row group's rows it selects, in every column (flat ones decoded from their chosen
  * pages, the list column read whole and cut); its byte ranges are a small part of the chunks;
  * a page index whose bytes are flipped is ignored (the chunks read whole, the rows the same);
- * bad selections are refused. */
+ * a page that holds other rows than its index says fails the read; bad selections are
+ * refused. */
 #include <stdlib.h>
 #include "check.h"
 #include "test_util.h"
@@ -114,9 +115,11 @@ static void test_bad_selections(fdata_parquet_file *f) {
 static void test_corrupt_index(const char *path) {
     size_t n;
     uint8_t *buf = slurp(path, &n);
-    fdata_parquet_file *f;
+    fdata_parquet_file *f = NULL;
     int64_t start, end;
     CHECK(buf && fdata_parquet_open_buffer(buf, n, "flipped", free, buf, &f, NULL) == FDATA_OK);
+    if (!f)
+        return;
     pq_page_index_bytes(f, &start, &end);
     CHECK(start > 0 && end > start && (size_t)end <= n);
     for (int64_t i = start; i < end; i++)
@@ -125,6 +128,38 @@ static void test_corrupt_index(const char *path) {
     CHECK(pq_column_pages(f, 1, "id", &cp, NULL) == FDATA_OK && cp.pages.num_pages == 0);
     const struct pq_rows one[] = {{100, 60}};
     CHECK(check_selection(f, one, 1) == chunk_bytes(f));
+    fdata_parquet_close(f);
+}
+
+/* A data page whose header claims one row fewer than the index says it holds (its
+ * num_values 64 rewritten as 63, in as many bytes): reading it through the index fails,
+ * naming the file, the column and the page. */
+static void test_lying_page(const char *path) {
+    size_t n;
+    uint8_t *buf = slurp(path, &n);
+    fdata_parquet_file *f = NULL;
+    struct pq_column_pages cp;
+    CHECK(buf && fdata_parquet_open_buffer(buf, n, "lying", free, buf, &f, NULL) == FDATA_OK);
+    if (!f)
+        return;
+    CHECK(pq_column_pages(f, 1, "id", &cp, NULL) == FDATA_OK && cp.pages.num_pages > 3);
+    const struct pq_page *pg = &cp.pages.pages[2];
+    uint8_t *h = buf + pg->offset;
+    int edited = 0; /* DataPageHeader (field 5) { num_values (1): zigzag 64 = 0x80 0x01 } */
+    for (int i = 0; i + 4 <= 24 && !edited && pg->rows == 64; i++)
+        if (memcmp(h + i, "\x2c\x15\x80\x01", 4) == 0)
+            h[i + 2] = 0xfe, h[i + 3] = 0x00, edited = 1; /* 126 (zigzag 63), not canonical */
+    CHECK(edited);
+    const struct pq_rows alone[] = {{pg->first_row, 1}}, on[] = {{pg->first_row, 65}};
+    struct ArrowArray out;
+    struct fdata_error err = {0};
+    CHECK(pq_read_row_group_rows(f, 1, alone, 1, NULL, &out, &err) == FDATA_ECORRUPT);
+    CHECK(strstr(err.message, "lying: row group 1, column 'id'") &&
+          strstr(err.message, "column chunk ends after 63 of 64 rows"));
+    CHECK(pq_read_row_group_rows(f, 1, on, 1, NULL, &out, &err) == FDATA_ECORRUPT);
+    CHECK(strstr(err.message, "lying: row group 1, column 'id'") &&
+          strstr(err.message, "hold 63 rows where the page index says 64"));
+    pq_chunk_pages_free(&cp.pages);
     fdata_parquet_close(f);
 }
 
@@ -169,5 +204,6 @@ int main(int argc, char **argv) {
     test_bad_selections(f);
     fdata_parquet_close(f);
     test_corrupt_index(path);
+    test_lying_page(path);
     return check_result("test_page_index");
 }
