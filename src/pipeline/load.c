@@ -438,16 +438,14 @@ static int prune_file_pages(struct loader *l, size_t i, struct fdata_error *err)
 /* The page indexes of the S3 files, fetched for pruning; local files read theirs from the
  * mapping.  Either way counted as fetched. */
 static int read_page_indexes(struct loader *l, struct fdata_error *err) {
-    int64_t before = 0;
-    for (size_t k = 0; k < l->n_s3; k++)
-        before += l->remote[k].footer_bytes;
+    for (size_t k = 0; k < l->n_s3; k++) /* the footers' bytes are counted already */
+        l->rep.bytes_fetched -= (uint64_t)l->remote[k].footer_bytes;
     struct fdata_s3_get_options go = {.connections = l->o.connections, .part_size = l->o.part_size,
                                       .cancel = l->o.cancel};
     if (l->n_s3)
         FDATA_RETURN_IF(remote_fetch_page_indexes(l->s3, l->remote, l->n_s3, &go, err));
-    for (size_t k = 0; k < l->n_s3; k++)
-        before -= l->remote[k].footer_bytes;
-    l->rep.bytes_fetched += (uint64_t)-before;
+    for (size_t k = 0; k < l->n_s3; k++) /* with the indexes fetched before them */
+        l->rep.bytes_fetched += (uint64_t)l->remote[k].footer_bytes;
     for (size_t i = 0; i < l->files.count; i++) {
         int64_t start, end;
         pq_page_index_bytes(l->slots[i].pq, &start, &end);
