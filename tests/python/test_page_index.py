@@ -24,7 +24,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from test_datasets import put  # every file below a folder to an S3 prefix (same arguments)
+# the files below a folder as they are, or put below s3://BUCKET/lakes/NAME/ (same arguments)
+from test_datasets import source
 
 LOAD_DUMP, FASTDATA = sys.argv[1:3]
 BUCKET = sys.argv[sys.argv.index("--s3") + 1] if "--s3" in sys.argv else None
@@ -61,14 +62,6 @@ def write(root, **options):
         pq.write_table(t.slice(n * ROWS // 2, ROWS // 2), os.path.join(root, "part-%d.parquet" % n),
                        row_group_size=15000, data_page_size=2048, write_batch_size=256,
                        compression="snappy", **options)
-
-
-def source(root, name):
-    if not BUCKET:
-        return root
-    prefix = "s3://%s/pageindex/%s/" % (BUCKET, name)
-    put(root, prefix)
-    return prefix
 
 
 def canon(v):
@@ -298,12 +291,12 @@ def main(tmp):
     write(indexed, write_page_index=True)
     write(plain)
     corrupt_copy(indexed, flipped)
-    src = source(indexed, "indexed")
+    src = source(indexed, "page_index_sorted")
     filter_tests(indexed, src, where, True)
-    filter_tests(plain, source(plain, "plain"), where, False)
+    filter_tests(plain, source(plain, "page_index_plain"), where, False)
     bytes_test(indexed, src, where)
     f, expr = FILTERS[0][:2]
-    got, rep, err = ours(source(flipped, "flipped"), f)
+    got, rep, err = ours(source(flipped, "page_index_flipped"), f)
     want = rows_of(ds.dataset(indexed, format="parquet").to_table(filter=expr).to_pylist())
     check("%s: flipped page index bytes are ignored (no page pruned, rows equal)" % where,
           got == want and rep["pages"] == 0, err)
