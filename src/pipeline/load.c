@@ -1,6 +1,8 @@
 /* fdata_load and fdata_load_stream.  The caller's thread lists the sources and reads every
  * footer (S3: one tail GET each, in parallel), so that a missing file, a non-Parquet object
  * or a schema that differs fails before any data moves, and the table's schema is known.
+ * Each file then reads a selection of its row groups (row_groups.h): everything after the
+ * footers (ranges, decoding, the matrix, the report) counts in selected row groups.
  * Then a download thread fetches the projected ranges of the S3 files (in file order, under
  * the memory budget, row group by row group) and a decode thread decodes the row groups whose
  * bytes are in, lowest file first, each file's in order, as many at once as are ready; the
@@ -23,6 +25,7 @@
 #include "filter.h"
 #include "partitions.h"
 #include "remote.h"
+#include "row_groups.h"
 #include "shard.h"
 #include "sources.h"
 #include "../arrow/table_stream.h"
@@ -33,7 +36,8 @@ struct slot {
     fdata_parquet_file *pq;       /* footer read; until decoded */
     long remote;                  /* index in loader.remote, or -1 for a local file */
     struct drift_file drift;      /* its projection, and how its columns make the table's */
-    struct ArrowArray *batches;   /* [count]: one per row group */
+    struct rg_selection sel;      /* the row groups read; the ones below are its positions */
+    struct ArrowArray *batches;   /* [count]: one per selected row group */
     int count, taken;
     int decoded;                  /* row groups decoded (the first ones) */
     int *left;                    /* [count]: range requests of each row group still to come */
@@ -182,11 +186,12 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
     struct fdata_parquet_read_options ro = l->ro;
     ro.columns = s->drift.names;
     ro.num_columns = s->drift.n_names;
-    ro.matrix_row = s->matrix_row;
-    for (int b = 0; b < from; b++)
-        ro.matrix_row += fdata_parquet_row_group_num_rows(s->pq, b);
-    if (status == FDATA_OK)
-        status = pq_read_row_groups(s->pq, from, n, &ro, l->pages, s->batches + from, err);
+    ro.matrix_row = s->matrix_row + rg_selection_rows(&s->sel, s->pq, 0, from);
+    for (int b = from, run; status == FDATA_OK && b < from + n; b += run) {
+        run = rg_selection_run(&s->sel, b, from + n - b); /* row groups that follow each other */
+        status = pq_read_row_groups(s->pq, s->sel.rg[b], run, &ro, l->pages, s->batches + b, err);
+        ro.matrix_row += rg_selection_rows(&s->sel, s->pq, b, run);
+    }
     uint64_t bytes = 0;
     for (int b = from; b < from + n && status == FDATA_OK; b++) {
         status = drift_batch(&l->files_schema, &s->drift, &s->batches[b], err);
@@ -311,22 +316,10 @@ static int wanted_columns(struct loader *l, fdata_parquet_file *first, struct fd
 /* File i's projection, from its footer. */
 static int project_file(struct loader *l, size_t i, fdata_parquet_file *pq,
                         struct fdata_error *err) {
-    fdata_parquet_file *first = i == 0 ? pq : l->slots[0].pq ? l->slots[0].pq : l->remote[0].pq;
-    FDATA_RETURN_IF(wanted_columns(l, first, err));
+    FDATA_RETURN_IF(wanted_columns(l, l->slots[0].pq, err));
     if (l->wanted && !l->seen && !(l->seen = calloc(l->n_wanted + 1, 1)))
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     return drift_project(pq, l->wanted, l->n_wanted, l->seen, &l->slots[i].drift, err);
-}
-
-/* remote_open's hook: an S3 file's projection, before its ranges are planned. */
-static int project_remote(void *ctx, struct remote_file *f, struct fdata_parquet_read_options *ro,
-                          struct fdata_error *err) {
-    struct loader *l = ctx;
-    size_t i = l->file_of[f - l->remote];
-    FDATA_RETURN_IF(project_file(l, i, f->pq, err));
-    ro->columns = l->slots[i].drift.names;
-    ro->num_columns = l->slots[i].drift.n_names;
-    return FDATA_OK;
 }
 
 /* Every file's footer: local files mapped, S3 files by one tail GET each (in parallel). */
@@ -345,22 +338,19 @@ static int open_all(struct loader *l, struct fdata_error *err) {
             FDATA_RETURN_IF(fdata_parquet_open_path(l->files.items[i].name, &s->pq, err));
         } else {
             l->remote[k].url = l->files.items[i].name;
-            l->remote[k].project = project_remote;
-            l->remote[k].project_ctx = l;
             l->file_of[k++] = i;
         }
     }
     struct fdata_s3_get_options go = {.connections = l->o.connections, .part_size = l->o.part_size,
                                       .cancel = l->o.cancel};
     if (l->n_s3)
-        FDATA_RETURN_IF(remote_open(l->s3, l->remote, l->n_s3, &l->ro, &go, err));
+        FDATA_RETURN_IF(remote_open(l->s3, l->remote, l->n_s3, &go, err));
     for (size_t k = 0; k < l->n_s3; k++) { /* the files own their pq now; the slots use it */
         l->slots[l->file_of[k]].pq = l->remote[k].pq;
         l->rep.bytes_fetched += (uint64_t)l->remote[k].footer_bytes;
     }
     for (size_t i = 0; i < l->files.count; i++)
-        if (!l->files.items[i].is_s3)
-            FDATA_RETURN_IF(project_file(l, i, l->slots[i].pq, err));
+        FDATA_RETURN_IF(project_file(l, i, l->slots[i].pq, err));
     for (size_t i = 0; i < l->n_wanted; i++) /* in no file: named as the first file's */
         if (!l->seen[i])
             return fdata_set_error(err, FDATA_ENOCOLUMN, "%s: no column named '%s'",
@@ -369,13 +359,33 @@ static int open_all(struct loader *l, struct fdata_error *err) {
         if (l->slots[i].drift.n_names == 0) /* columns asked for, none of them here */
             return fdata_set_error(err, FDATA_EUNSUPPORTED, "%s has none of the columns asked "
                                    "for: a file must have one of them", l->files.items[i].name);
+    return FDATA_OK;
+}
+
+/* File i's projection as read options. */
+static struct fdata_parquet_read_options file_options(const struct loader *l, size_t i) {
+    struct fdata_parquet_read_options ro = l->ro;
+    ro.columns = l->slots[i].drift.names; /* this file's own columns (schema drift) */
+    ro.num_columns = l->slots[i].drift.n_names;
+    return ro;
+}
+
+/* The row groups each file reads (once the schema is known); an S3 file's ranges to fetch
+ * follow them. */
+static int select_row_groups(struct loader *l, struct fdata_error *err) {
     for (size_t i = 0; i < l->files.count; i++) { /* a batch and a counter per row group */
         struct slot *s = &l->slots[i];
-        s->count = fdata_parquet_num_row_groups(s->pq);
+        FDATA_RETURN_IF(rg_select_all(&s->sel, s->pq, err));
+        if (l->shard) /* its run of row groups */
+            FDATA_RETURN_IF(shard_select(l->shard, i, &s->sel, err));
+        s->count = s->sel.count;
         s->batches = calloc((size_t)s->count + 1, sizeof *s->batches);
         s->left = calloc((size_t)s->count + 1, sizeof *s->left);
         if (!s->batches || !s->left)
             return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        struct fdata_parquet_read_options ro = file_options(l, i);
+        if (s->remote >= 0)
+            FDATA_RETURN_IF(remote_plan_ranges(&l->remote[s->remote], &ro, &s->sel, err));
     }
     return FDATA_OK;
 }
@@ -386,16 +396,17 @@ static int count_local_reads(struct loader *l, struct fdata_error *err) {
     for (size_t i = 0; i < l->files.count; i++) {
         struct fdata_byte_range *r;
         size_t n;
+        int *pos;
         if (l->slots[i].remote >= 0)
             continue;
-        struct fdata_parquet_read_options ro = l->ro;
-        ro.columns = l->slots[i].drift.names; /* this file's own columns (schema drift) */
-        ro.num_columns = l->slots[i].drift.n_names;
-        FDATA_RETURN_IF(fdata_parquet_read_ranges(l->slots[i].pq, &ro, 0, &r, &n, err));
+        struct fdata_parquet_read_options ro = file_options(l, i);
+        FDATA_RETURN_IF(rg_selection_ranges(l->slots[i].pq, &ro, &l->slots[i].sel, 0, &r, &pos,
+                                            &n, err));
         l->rep.bytes_fetched += (uint64_t)fdata_parquet_footer_size(l->slots[i].pq);
         for (size_t k = 0; k < n; k++)
             l->rep.bytes_fetched += (uint64_t)r[k].length;
         free(r);
+        free(pos);
     }
     return FDATA_OK;
 }
@@ -410,9 +421,7 @@ static int make_schema(struct loader *l, struct fdata_error *err) {
         status = fdata_set_error(err, FDATA_EINVAL, "schema %d is not one of union, first",
                                  l->o.schema);
     for (size_t i = 0; i < n && status == FDATA_OK; i++) {
-        struct fdata_parquet_read_options ro = l->ro;
-        ro.columns = l->slots[i].drift.names;
-        ro.num_columns = l->slots[i].drift.n_names;
+        struct fdata_parquet_read_options ro = file_options(l, i);
         names[i] = l->files.items[i].name;
         files[i] = &l->slots[i].drift;
         status = fdata_parquet_get_schema(l->slots[i].pq, &ro, &files[i]->own, err);
@@ -444,12 +453,13 @@ static int make_schema(struct loader *l, struct fdata_error *err) {
     return status;
 }
 
-/* The matrix, for every row of every file (the footers say how many). */
+/* The matrix, for every row of every selected row group (the footers say how many). */
 static int make_matrix(struct loader *l, struct fdata_error *err) {
     int64_t rows = 0;
     for (size_t i = 0; i < l->files.count; i++) {
-        l->slots[i].matrix_row = rows;
-        rows += fdata_parquet_num_rows(l->slots[i].pq);
+        struct slot *s = &l->slots[i];
+        s->matrix_row = rows;
+        rows += rg_selection_rows(&s->sel, s->pq, 0, s->sel.count);
     }
     return fdata_matrix_alloc(l->ro.matrix, rows, err);
 }
@@ -576,6 +586,7 @@ static void loader_free(struct loader *l) {
                 s->batches[b].release(&s->batches[b]);
         free(s->batches);
         free(s->left);
+        rg_selection_free(&s->sel);
         drift_file_free(&s->drift);
         if (s->remote < 0)
             fdata_parquet_close(s->pq); /* S3 files are closed by remote_files_free */
@@ -714,6 +725,7 @@ static int loader_open(struct loader *l, const char *const *sources, size_t n,
 static int loader_start(struct loader *l, const char *const *sources, size_t n,
                         struct fdata_error *err) {
     FDATA_RETURN_IF(loader_open(l, sources, n, err));
+    FDATA_RETURN_IF(select_row_groups(l, err));
     if (l->ro.matrix)
         FDATA_RETURN_IF(make_matrix(l, err));
     FDATA_RETURN_IF(count_local_reads(l, err));

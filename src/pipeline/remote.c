@@ -83,32 +83,29 @@ static int fetch_missing(fdata_s3_client *c, struct remote_file *files, const in
     return status;
 }
 
-/* The projection's ranges, with the leading magic (merged into the first range when near). */
-static int open_one(struct remote_file *f, const struct fdata_parquet_read_options *ro,
-                    struct fdata_error *err) {
-    int fetched_start = f->footer_bytes >= f->size;
-    if (!fetched_start)
+/* The file over its buffer (the leading magic put in until the real one is in). */
+static int open_one(struct remote_file *f, struct fdata_error *err) {
+    if (f->footer_bytes < f->size)
         memcpy(f->buf, "PAR1", 4); /* checked for real once the ranges are in */
     if (fdata_parquet_open_buffer(f->buf, (size_t)f->size, f->url, free_buffer, f->buf, &f->pq,
-                                  err) != FDATA_OK) {
-        fdata_unmap_zeroed(f->buf); /* a failed open leaves the buffer with us */
-        f->buf = NULL;
-        return err ? err->code : FDATA_ECORRUPT;
-    }
-    struct fdata_parquet_read_options own = ro ? *ro : (struct fdata_parquet_read_options){0};
-    if (f->project) {
-        FDATA_RETURN_IF(f->project(f->project_ctx, f, &own, err));
-        ro = &own;
-    }
+                                  err) == FDATA_OK)
+        return FDATA_OK;
+    fdata_unmap_zeroed(f->buf); /* a failed open leaves the buffer with us */
+    f->buf = NULL;
+    return err ? err->code : FDATA_ECORRUPT;
+}
+
+int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_options *ro,
+                       const struct rg_selection *sel, struct fdata_error *err) {
     /* row group by row group, so that each can be decoded as soon as its own bytes are in */
-    FDATA_RETURN_IF(fdata_parquet_row_group_ranges(f->pq, ro, MERGE_GAP, &f->ranges, &f->range_rg,
-                                                   &f->num_ranges, err));
-    if (fetched_start) /* the tail was the whole object */
+    FDATA_RETURN_IF(rg_selection_ranges(f->pq, ro, sel, MERGE_GAP, &f->ranges, &f->range_rg,
+                                        &f->num_ranges, err));
+    if (f->footer_bytes >= f->size) /* the tail was the whole object */
         f->num_ranges = 0;
     else if (f->num_ranges && f->range_rg[0] == 0 && f->ranges[0].offset <= MERGE_GAP) {
         f->ranges[0].length += f->ranges[0].offset;
         f->ranges[0].offset = 0;
-    } else { /* the magic alone, with row group 0 */
+    } else { /* the magic alone, with the first selected row group */
         struct fdata_byte_range *r = realloc(f->ranges, (f->num_ranges + 1) * sizeof *r);
         if (r)
             f->ranges = r;
@@ -141,8 +138,7 @@ static int open_one(struct remote_file *f, const struct fdata_parquet_read_optio
 }
 
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
-                const struct fdata_parquet_read_options *ro, const struct fdata_s3_get_options *go,
-                struct fdata_error *err) {
+                const struct fdata_s3_get_options *go, struct fdata_error *err) {
     const char **urls = calloc(n ? n : 1, sizeof *urls);
     struct fdata_s3_range *tails = calloc(n ? n : 1, sizeof *tails);
     struct fdata_s3_get_result *res = calloc(n ? n : 1, sizeof *res);
@@ -162,7 +158,7 @@ int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
     if (status == FDATA_OK)
         status = fetch_missing(c, files, missing, n, go, err);
     for (size_t i = 0; status == FDATA_OK && i < n; i++)
-        status = open_one(&files[i], ro, err);
+        status = open_one(&files[i], err);
     for (size_t i = 0; status != FDATA_OK && i < n; i++)
         if (!files[i].pq) { /* not handed to an open file: still ours */
             fdata_unmap_zeroed(files[i].buf);
@@ -239,15 +235,6 @@ void remote_files_free(struct remote_file *files, size_t n) {
     }
 }
 
-/* Keeps just the leading magic of f's ranges. */
-static void footer_only(struct remote_file *f) {
-    int magic = f->num_ranges > 0 && f->ranges[0].offset == 0;
-    f->num_ranges = magic;
-    f->range_bytes = magic ? 4 : 0;
-    if (magic)
-        f->ranges[0].length = 4, f->range_rg[0] = 0;
-}
-
 int fdata_load_open_s3(fdata_s3_client *client, const char *url,
                        const struct fdata_parquet_read_options *ro, fdata_parquet_file **out,
                        int64_t *fetched, struct fdata_error *err) {
@@ -258,9 +245,12 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
     size_t *owner = NULL, n = 0;
     int *rg = NULL;
     *out = NULL;
-    int status = remote_open(client, &f, 1, ro, &go, err);
-    if (status == FDATA_OK && !ro) /* the footer only, and the leading magic to check */
-        footer_only(&f);
+    struct rg_selection sel = {0}; /* ro NULL: no row group, just the leading magic to check */
+    int status = remote_open(client, &f, 1, &go, err);
+    if (status == FDATA_OK && ro)
+        status = rg_select_all(&sel, f.pq, err);
+    if (status == FDATA_OK)
+        status = remote_plan_ranges(&f, ro, &sel, err);
     if (status == FDATA_OK)
         status = remote_plan(&f, 1, &urls, &ranges, &owner, &rg, &n, err);
     struct fdata_s3_get_result *res = status == FDATA_OK ? calloc(n ? n : 1, sizeof *res) : NULL;
@@ -279,6 +269,7 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
         f.pq = NULL;
     }
     remote_files_free(&f, 1);
+    rg_selection_free(&sel);
     free(urls), free(ranges), free(owner), free(rg), free(res), free(sizes);
     return status;
 }

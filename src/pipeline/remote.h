@@ -10,6 +10,7 @@
 #include "fastdata/parquet.h"
 #include "fastdata/s3.h"
 #include "../common/pages.h"
+#include "row_groups.h"
 
 struct remote_file {
     const char *url;              /* the caller's string */
@@ -17,28 +18,29 @@ struct remote_file {
     char etag[128];               /* the version every later range is pinned to */
     uint8_t *buf;                 /* size bytes, zeroed; the open file owns it */
     fdata_parquet_file *pq;
-    struct fdata_byte_range *ranges; /* what the projection needs (the leading magic too),
-                                        row group by row group, never merged across two */
-    int *range_rg;                /* the row group each range serves (the magic: 0) */
+    struct fdata_byte_range *ranges; /* what the projection needs of the selected row groups
+                                        (the leading magic too), row group by row group, never
+                                        merged across two (remote_plan_ranges) */
+    int *range_rg;                /* the selected row group (its position in the selection)
+                                     each range serves (the magic: 0) */
     size_t num_ranges;
     int64_t range_bytes, footer_bytes;
     int64_t discarded;            /* range bytes given back after their row groups decoded */
-    /* Optional: sets this file's projection from its footer (*ro starts as remote_open's). */
-    int (*project)(void *ctx, struct remote_file *f, struct fdata_parquet_read_options *ro,
-                   struct fdata_error *err);
-    void *project_ctx;
 };
 
 /* Fetches the footers of files[0..n) in parallel and opens each over its buffer (bytes
- * outside the footer and the ranges read as zeros), with the ranges `ro` projects.  The
- * error names the object. */
+ * outside the footer and the ranges read as zeros).  The error names the object. */
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
-                const struct fdata_parquet_read_options *ro, const struct fdata_s3_get_options *go,
-                struct fdata_error *err);
+                const struct fdata_s3_get_options *go, struct fdata_error *err);
+
+/* The ranges of an open file to fetch: the chunks `ro` projects of the row groups `sel`
+ * selects (none: the leading magic alone), and the leading magic. */
+int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_options *ro,
+                       const struct rg_selection *sel, struct fdata_error *err);
 
 /* The range requests of every file as fdata_s3_get_many arguments (each written straight
  * into its file's buffer, pinned to its ETag); owner[k] is request k's file and rg[k] the
- * row group it serves.  Arrays are malloc'ed (free each). */
+ * selected row group (its position) it serves.  Arrays are malloc'ed (free each). */
 int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
                 struct fdata_s3_range **ranges, size_t **owner, int **rg, size_t *count,
                 struct fdata_error *err);
@@ -47,7 +49,7 @@ int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
  * decode it. */
 int64_t remote_largest_row_group(const struct remote_file *f);
 
-/* Once row groups [first, first + n) are decoded, nothing reads their ranges again: the
+/* Once selected row groups [first, first + n) are decoded, nothing reads their ranges again: the
  * pages only they fill go to `pages` (see common/pages.h), or back to the kernel when it is
  * NULL or full.  Returns the bytes of those ranges (for the caller's memory budget). */
 int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,

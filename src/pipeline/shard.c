@@ -229,12 +229,21 @@ int shard_check(const struct fdata_shard *s, const struct shard_view *files, siz
                                    s->index, (long long)size, g, (long long)f->size,
                                    f->first_row_group, f->first_row_group + f->num_row_groups,
                                    (long long)f->rows);
-        if (f->first_row_group != 0 || f->num_row_groups != g)
-            return fdata_set_error(err, FDATA_EUNSUPPORTED, "%s: shard %zu holds row groups "
-                                   "%d-%d of its %d: loading part of a file is not supported",
-                                   f->path, s->index, f->first_row_group,
-                                   f->first_row_group + f->num_row_groups, g);
     }
+    return FDATA_OK;
+}
+
+int shard_select(const struct fdata_shard *s, size_t i, struct rg_selection *sel,
+                 struct fdata_error *err) {
+    const struct fdata_shard_file *f = &s->files[i];
+    char *keep = malloc((size_t)sel->count + 1);
+    if (!keep)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (int j = 0; j < sel->count; j++)
+        keep[j] = sel->rg[j] >= f->first_row_group &&
+                  sel->rg[j] - f->first_row_group < f->num_row_groups;
+    rg_select_keep(sel, keep);
+    free(keep);
     return FDATA_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "fastdata/plan.h"
 #include "partitions.h"
+#include "row_groups.h"
 #include "sources.h"
 
 #define SHARD_DEFAULT_BYTES ((uint64_t)128 << 20) /* fdata_plan's shard_bytes = 0 */
@@ -32,5 +33,9 @@ int shard_files(const struct fdata_shard *s, struct load_files *out, struct fdat
  * and row groups that exist with the rows planned.  FDATA_EINVAL naming the file. */
 int shard_check(const struct fdata_shard *s, const struct shard_view *files, size_t n,
                 struct fdata_error *err);
+
+/* File i's selection (every row group) narrowed to the shard's run of them. */
+int shard_select(const struct fdata_shard *s, size_t i, struct rg_selection *sel,
+                 struct fdata_error *err);
 
 #endif
