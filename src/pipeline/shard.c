@@ -78,7 +78,7 @@ static size_t cut_units(const struct unit *u, size_t count, uint64_t target, siz
     uint64_t in = 0, goal = 0;
     for (size_t k = 0; k < count; k++) {
         if (k == 0 || (in > 0 && in + u[k].bytes / 2 > goal)) {
-            uint64_t shards = (left + target - 1) / target;
+            uint64_t shards = left / target + (left % target != 0);
             goal = left / (shards ? shards : 1);
             cut[num++] = k;
             in = 0;
