@@ -91,6 +91,24 @@ def _divisions(shards, index):
     return tuple(b[0] for b in bounds) + (bounds[-1][1],)
 
 
+# read_parquet's keywords that shape the table (fastdata.plan's) and those of each worker's
+# load (fastdata.load_shard's); the S3 settings and connections serve both.
+_TABLE = ("columns", "filters", "shard_bytes", "partitioning", "partition_types", "schema",
+          "strings", "invalid_utf8", "int96_unit")
+_WORKER = ("threads", "connections", "memory_limit", "part_size", "endpoint", "region",
+           "profile", "no_sign_request", "target_gbps", "retries", "stall_timeout",
+           "no_checksums", "path_style", "timeout")
+
+
+def _plan(kw):
+    """fastdata.plan of an engine's read_parquet keywords `kw`: (shards, load_shard's
+    keywords for each task)."""
+    worker = {k: kw[k] for k in _WORKER}
+    planning = {k: v for k, v in worker.items() if k not in ("memory_limit", "part_size")}
+    shards = fastdata.plan(kw["sources"], **{k: kw[k] for k in _TABLE}, **planning)
+    return shards, worker
+
+
 def read_parquet(sources, columns=None, filters=None, shard_bytes=None, dtype_backend="pyarrow",
                  index=None, partitioning=None, partition_types=None, schema="union",
                  strings="plain", invalid_utf8="error", int96_unit="us", threads=None,
@@ -115,20 +133,11 @@ def read_parquet(sources, columns=None, filters=None, shard_bytes=None, dtype_ba
     if dtype_backend not in ("pyarrow", "numpy"):
         raise fastdata.InvalidArgumentError("dtype_backend is 'pyarrow' or 'numpy', not %r"
                                             % (dtype_backend,))
-    s3 = dict(endpoint=endpoint, region=region, profile=profile, no_sign_request=no_sign_request,
-              target_gbps=target_gbps, retries=retries, stall_timeout=stall_timeout,
-              no_checksums=no_checksums, path_style=path_style, timeout=timeout)
-    shards = fastdata.plan(sources, columns=columns, filters=filters, shard_bytes=shard_bytes,
-                           partitioning=partitioning, partition_types=partition_types,
-                           schema=schema, strings=strings, invalid_utf8=invalid_utf8,
-                           int96_unit=int96_unit, threads=threads, connections=connections,
-                           **s3)
+    shards, worker = _plan(locals())
     arrow_schema = shards[0].schema
     if index is not None and index not in arrow_schema.names:
         raise fastdata.ColumnNotFoundError("no column named '%s'" % index, column=index, code=9)
-    reader = ShardReader(arrow_schema, dtype_backend, index, threads=threads,
-                         connections=connections, memory_limit=memory_limit,
-                         part_size=part_size, **s3)
+    reader = ShardReader(arrow_schema, dtype_backend, index, **worker)
     meta = reader.meta()
     divisions = _divisions(shards, index) if index is not None else None
     return dd.from_map(reader, shards, meta=meta, divisions=divisions,

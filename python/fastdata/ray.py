@@ -11,7 +11,7 @@ every Ray Data source).  Each task's metadata (rows, bytes, files) and the schem
 the plan.
 """
 import fastdata
-from fastdata.dask import _conform
+from fastdata.dask import _conform, _plan
 
 __all__ = ["read_parquet", "FastdataDatasource"]
 
@@ -75,14 +75,5 @@ def read_parquet(sources, columns=None, filters=None, shard_bytes=None, partitio
     (concurrency, num_cpus, ...); the other keywords are fastdata.load's, threads,
     connections, memory_limit, part_size and the S3 settings applying to each task's load."""
     import ray.data
-    s3 = dict(endpoint=endpoint, region=region, profile=profile, no_sign_request=no_sign_request,
-              target_gbps=target_gbps, retries=retries, stall_timeout=stall_timeout,
-              no_checksums=no_checksums, path_style=path_style, timeout=timeout)
-    shards = fastdata.plan(sources, columns=columns, filters=filters, shard_bytes=shard_bytes,
-                           partitioning=partitioning, partition_types=partition_types,
-                           schema=schema, strings=strings, invalid_utf8=invalid_utf8,
-                           int96_unit=int96_unit, threads=threads, connections=connections,
-                           **s3)
-    source = FastdataDatasource(shards, threads=threads, connections=connections,
-                                memory_limit=memory_limit, part_size=part_size, **s3)
-    return ray.data.read_datasource(source, **read_args)
+    shards, worker = _plan(locals())
+    return ray.data.read_datasource(FastdataDatasource(shards, **worker), **read_args)

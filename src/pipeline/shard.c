@@ -249,14 +249,22 @@ int shard_select(const struct fdata_shard *s, size_t i, struct rg_selection *sel
 
 /* ---- JSON ---- */
 
+/* Adds value j (NULL: null) under key; 0 (j freed) when out of memory. */
+static int add(struct json_object *o, const char *key, struct json_object *j) {
+    if (json_object_object_add(o, key, j) == 0)
+        return 1;
+    json_object_put(j);
+    return 0;
+}
+
 static int add_int(struct json_object *o, const char *key, int64_t v) {
     struct json_object *j = json_object_new_int64(v);
-    return j && json_object_object_add(o, key, j) == 0;
+    return j && add(o, key, j);
 }
 
 static int add_string(struct json_object *o, const char *key, const char *v) {
     struct json_object *j = v ? json_object_new_string(v) : NULL;
-    return (j || !v) && json_object_object_add(o, key, j) == 0;
+    return (j || !v) && add(o, key, j);
 }
 
 static struct json_object *file_json(const struct fdata_shard_file *f) {
