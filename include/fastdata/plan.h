@@ -86,9 +86,9 @@ FDATA_API int fdata_shard_to_json(const struct fdata_shard *shard, char **out,
 
 /* A shard from its JSON (`len` bytes of `text`, at most 64 MiB; it may have come over the
  * network, so everything is checked): the fields above and no others, of their types, the
- * counts non-negative and within int range (row groups within 2^31, at most 1,000,000
- * files), rows and bytes the sums of the files', every path non-empty, without control
- * characters and at most 4096 bytes, each rel the end of its path.  Bad input is
+ * counts non-negative (row groups below 2^31, sizes, rows and bytes below 2^62, 1 to
+ * 1,000,000 files), every path and rel 1-4096 bytes of UTF-8 without control characters,
+ * each rel the end of its path; the shard's rows and bytes are the sums of its files'.  Bad input is
  * FDATA_EINVAL with a message naming the field.  The files a shard names are read by
  * fdata_load_shard: take shards only from a driver you trust with your files and
  * credentials.  On success *out is the caller's (fdata_shard_free). */
