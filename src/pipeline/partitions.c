@@ -117,6 +117,10 @@ static int parse_timestamp(const char *s, int64_t *out) {
     return *p == '\0';
 }
 
+const char *partitions_type_name(enum part_type t) {
+    return type_names[t];
+}
+
 int partitions_parse_value(enum part_type t, const char *text, union part_value *v) {
     switch (t) {
     case PART_INT64: return parse_int64(text, &v->i);

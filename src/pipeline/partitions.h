@@ -33,6 +33,9 @@ struct partitions {
     size_t width;
 };
 
+/* The name partition_types gives type t ("int64", ...). */
+const char *partitions_type_name(enum part_type t);
+
 /* Whether text parses as type t (see fastdata/load.h for the forms), into *v. */
 int partitions_parse_value(enum part_type t, const char *text, union part_value *v);
 

@@ -148,6 +148,10 @@ int load_files_expand(const char *const *sources, size_t n, fdata_s3_client *s3,
     return status;
 }
 
+int load_files_add(struct load_files *f, const char *name, size_t rel_at, int is_s3, int64_t size) {
+    return add(f, name, rel_at, is_s3, size);
+}
+
 void load_files_keep(struct load_files *f, const char *keep) {
     size_t kept = 0;
     for (size_t i = 0; i < f->count; i++) {

@@ -29,6 +29,8 @@ struct load_files {
 int load_files_expand(const char *const *sources, size_t n, fdata_s3_client *s3,
                       struct load_files *out, struct fdata_error *err);
 void load_files_free(struct load_files *f);
+/* Appends a file: name copied, its rel starting rel_at bytes in.  FDATA_ENOMEM. */
+int load_files_add(struct load_files *f, const char *name, size_t rel_at, int is_s3, int64_t size);
 /* Keeps the files whose keep[i] is set, in order; the others' names are freed. */
 void load_files_keep(struct load_files *f, const char *keep);
 /* Whether any source is an s3:// URL. */

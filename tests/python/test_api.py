@@ -320,6 +320,13 @@ try:
     t.column("y")
 except fastdata.ColumnNotFoundError as e:
     name: str | None = e.column
+shards: list[fastdata.Shard] = fastdata.plan("d/", columns=["x"], shard_bytes=1 << 27)
+part: fastdata.Table = fastdata.load_shard(fastdata.Shard.from_json(shards[0].to_json()))
+rows += shards[0].rows + part.num_rows
+import fastdata.dask
+import fastdata.ray
+frame = fastdata.dask.read_parquet("d/", dtype_backend="numpy", index="x")
+dataset = fastdata.ray.read_parquet("d/", filters="x > 1", concurrency=2)
 """)
     bad = tmp_path / "bad.py"
     bad.write_text("import fastdata\nfastdata.load('a', threads='many')\n")

@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""fastdata inside Dask and Ray (fastdata.plan, load_shard, fastdata.dask, fastdata.ray) over
+a Hive-partitioned table written by pyarrow and DuckDB (several files and row groups), from a
+local folder and from the S3 server (Swift, tests/s3/swift-server.sh): on a Dask LocalCluster
+of 2 worker processes and on ray.init(num_cpus=2), both on 127.0.0.1, the distributed rows
+(sorted dumps) equal a single-process fastdata.load's, with projections and filters; a Dask
+worker killed mid-load is retried and the table is still exact; shards survive JSON and
+pickle; hostile shard JSON is refused with a clear InvalidArgumentError.
+usage: test_distributed.py"""
+import json
+import os
+import pickle
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import fastdata
+import fastdata.dask
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SWIFT = os.path.join(HERE, "..", "s3", "swift-server.sh")
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append(bool(cond))
+    print("%s %s %s" % ("ok  " if cond else "FAIL", name, "" if cond else str(detail)[:1500]),
+          flush=True)
+
+
+def dump(table):
+    """A table's rows, one JSON text each, sorted: equal dumps, equal tables."""
+    if not isinstance(table, pa.Table):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    return sorted(json.dumps(r, sort_keys=True, default=str) for r in table.to_pylist())
+
+
+def write_table(root):
+    """day=2024-01-0{1,2,3}/: pyarrow files (2 each, row groups of 1,500 rows) and DuckDB's
+    (row groups of 2,048): 36,000 rows."""
+    for d in (1, 2):
+        folder = os.path.join(root, "day=2024-01-0%d" % d)
+        os.makedirs(folder)
+        for f in range(2):
+            n, base = 6000, (d * 10 + f) * 6000
+            table = pa.table({"id": pa.array(range(base, base + n), pa.int64()),
+                              "x": pa.array([(i % 97) * 0.5 for i in range(n)]),
+                              "s": ["k%d" % (i % 13) for i in range(n)],
+                              "g": pa.array([None if i % 11 == 0 else i % 5 for i in range(n)],
+                                            pa.int32())})
+            pq.write_table(table, os.path.join(folder, "part-%d.parquet" % f), row_group_size=1500)
+    folder = os.path.join(root, "day=2024-01-03")
+    os.makedirs(folder)
+    duckdb.sql("COPY (SELECT 400000 + i::BIGINT AS id, ((i %% 89) * 0.25)::DOUBLE AS x, 'k' || (i %% 7) AS s, "
+               "CASE WHEN i %% 9 = 0 THEN NULL ELSE (i %% 4)::INTEGER END AS g "
+               "FROM range(12000) t(i)) TO '%s/part-0.parquet' (FORMAT parquet, ROW_GROUP_SIZE 2048)"
+               % folder)
+
+
+CASES = [  # (name, keywords of plan/load)
+    ("every column", {}),
+    ("a projection and a filter on a file column and a partition",
+     {"columns": ["x", "id", "day"],
+      "filters": "g IS NOT NULL AND g >= 2 AND day >= DATE '2024-01-02'"}),
+]
+
+
+def shard_tests(source):
+    shards = fastdata.plan(source, shard_bytes=20000)
+    whole = fastdata.load(source).to_arrow()
+    check("plan: several shards, rows of the footers", len(shards) > 5 and
+          sum(s.rows for s in shards) == whole.num_rows, [s.rows for s in shards])
+    parts = [fastdata.load_shard(pickle.loads(pickle.dumps(s))).to_arrow() for s in shards]
+    check("shards through pickle load the table in order", pa.concat_tables(parts).equals(whole))
+    parts = [fastdata.load_shard(fastdata.Shard.from_json(s.to_json())).to_arrow() for s in shards]
+    check("shards through JSON load the table in order", pa.concat_tables(parts).equals(whole))
+    text = shards[1].to_json()
+    inner = json.loads(text)
+    def edited(change):
+        outer = json.loads(text)
+        change(outer["shard"]["files"][0], outer)
+        return json.dumps(outer)
+
+    hostile = {
+        "not JSON": text[:-3],
+        "a number for a path": edited(lambda f, o: f.update(path=7)),
+        "an unknown option": edited(lambda f, o: o["options"].update(evil=1)),
+        "an unknown field": edited(lambda f, o: f.update(evil=1)),
+        "a missing field": edited(lambda f, o: f.pop("rows")),
+        "a negative row group": edited(lambda f, o: f.update(first_row_group=-1)),
+        "a fractional size": edited(lambda f, o: f.update(size=1.5)),
+        "a count past 2^62": edited(lambda f, o: f.update(rows=10 ** 30)),
+        "a rel not ending its path": edited(lambda f, o: f.update(rel="../" + f["rel"])),
+        "a control character": edited(lambda f, o: f.update(path="\x1b[2J" + f["path"])),
+        "no files": edited(lambda f, o: o["shard"].update(files=[])),
+    }
+    for name, bad in hostile.items():
+        try:
+            fastdata.Shard.from_json(bad)
+            check("hostile shard JSON refused: " + name, False, "accepted")
+        except fastdata.InvalidArgumentError as e:
+            check("hostile shard JSON refused: " + name, str(e).startswith("shard JSON"), e)
+    try:
+        fastdata.load_shard(fastdata.Shard.from_json(edited(lambda f, o: f.update(
+            size=f["size"] + 1))))
+        check("a shard of a changed file is refused", False, "loaded")
+    except fastdata.InvalidArgumentError as e:
+        check("a shard of a changed file is refused", "was planned over" in str(e), e)
+
+
+class KillOnce(fastdata.dask.ShardReader):
+    """The first partition to run kills its worker (SIGKILL) while its shard loads."""
+
+    def __init__(self, marker, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.marker = marker
+
+    def __call__(self, shard):
+        try:
+            os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return super().__call__(shard)
+        threading.Thread(target=super().__call__, args=(shard,), daemon=True).start()
+        time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def dask_tests(sources, tmp):
+    from dask.distributed import Client, LocalCluster
+    import dask.dataframe as dd
+    import pandas as pd
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster):
+        for where, source in sources:
+            for name, kw in CASES:
+                want = dump(fastdata.load(source, **kw).to_arrow())
+                df = fastdata.dask.read_parquet(source, shard_bytes=30000, **kw)
+                got = df.compute()
+                check("dask (%s, %s): %d partitions equal fastdata.load" % (where, name,
+                                                                             df.npartitions),
+                      df.npartitions > 2 and dump(got) == want, (len(got), len(want)))
+                check("dask (%s, %s): meta from the footers is the partitions' dtypes" % (
+                    where, name), df._meta.dtypes.to_dict() == got.dtypes.to_dict() and
+                    all(isinstance(t, pd.ArrowDtype) for t in got.dtypes))
+        local = sources[0][1]
+        df = fastdata.dask.read_parquet(local, shard_bytes=30000, dtype_backend="numpy",
+                                        columns=["id", "x"])
+        got = df.compute()
+        check("dask: dtype_backend='numpy' gives NumPy columns",
+              [str(t) for t in got.dtypes] == ["int64", "float64"], got.dtypes)
+        check("dask: sum of a column", abs(df.x.sum().compute() -
+                                           fastdata.load(local).to_arrow()["x"].to_numpy().sum())
+              < 1e-6)
+        df = fastdata.dask.read_parquet(os.path.join(local, "day=2024-01-01"), shard_bytes=30000,
+                                        index="id")
+        ids = fastdata.load(os.path.join(local, "day=2024-01-01"), columns=["id"]).to_arrow()
+        check("dask: divisions of a sorted column from the statistics", df.known_divisions and
+              df.divisions[0] == ids["id"][0].as_py() and df.divisions[-1] ==
+              ids["id"][-1].as_py() and len(df.divisions) == df.npartitions + 1, df.divisions)
+        check("dask: the indexed frame's rows", list(df.index.compute()) ==
+              ids["id"].to_pylist())
+        # a worker killed mid-load: Dask runs the task again, the table is still exact
+        shards = fastdata.plan(local, shard_bytes=30000)
+        marker = os.path.join(tmp, "killed")
+        reader = KillOnce(marker, shards[0].schema)
+        df = dd.from_map(reader, shards, meta=reader.meta(), enforce_metadata=False)
+        got = df.compute()
+        check("dask: a worker killed mid-load, retried: the exact table",
+              os.path.exists(marker) and dump(got) == dump(fastdata.load(local).to_arrow()),
+              (os.path.exists(marker), len(got)))
+
+
+def ray_tests(sources, env):
+    import logging
+    import ray
+    import ray.data
+    import fastdata.ray
+    logging.getLogger("ray").setLevel(logging.WARNING)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+             runtime_env={"env_vars": {k: v for k, v in env.items() if k.startswith("AWS_")}},
+             log_to_driver=False)
+    try:
+        for where, source in sources:
+            for name, kw in CASES:
+                want = dump(fastdata.load(source, **kw).to_arrow())
+                ds = fastdata.ray.read_parquet(source, shard_bytes=30000, **kw)
+                got = pa.concat_tables([ray.get(r) for r in ds.to_arrow_refs()])
+                check("ray (%s, %s): equals fastdata.load" % (where, name), dump(got) == want,
+                      (got.num_rows, len(want)))
+        local = sources[0][1]
+        ds = fastdata.ray.read_parquet(local, shard_bytes=30000, columns=["id", "x"])
+        check("ray: count and sum", ds.count() == 36000 and abs(
+            ds.sum("x") - fastdata.load(local).to_arrow()["x"].to_numpy().sum()) < 1e-6)
+        check("ray: the schema from the plan",
+              ds.schema().names == ["id", "x"], ds.schema())
+    finally:
+        ray.shutdown()
+
+
+def free_ports(count):
+    """A base port with `count` free consecutive ports on 127.0.0.1 (the server's five)."""
+    rnd = random.Random(os.getpid())
+    for _ in range(200):
+        base = rnd.randrange(20000, 60000)
+        socks = []
+        try:
+            for p in range(base, base + count):
+                socks.append(socket.socket())
+                socks[-1].bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            pass
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free ports")
+
+
+def start_s3(tmp, env, local):
+    """The Swift server with the table under s3://fdata-dist/table/; its settings into env."""
+    server = os.path.join(tmp, "server")
+    env["FDATA_SWIFT_PORT"] = str(free_ports(5))
+    start = subprocess.run(["bash", SWIFT, "start", server], env=env, capture_output=True,
+                           text=True)
+    if start.returncode != 0:
+        raise RuntimeError("the S3 server did not start: " + start.stderr[-800:])
+    for line in start.stdout.splitlines():
+        for assignment in line.replace("export ", "").split():
+            k, v = assignment.split("=", 1)
+            env[k] = v.strip("'")
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION"):
+        env.pop(k, None)
+    os.environ.clear()
+    os.environ.update(env)  # the Dask workers and Ray's inherit it
+    port = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    for attempt in range(20):
+        made = subprocess.run(["curl", "-sf", "-o", "/dev/null", "--aws-sigv4",
+                               "aws:amz:us-east-1:s3", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+                               "-X", "PUT", "http://test%%3Atester:testing@127.0.0.1:%s/fdata-dist"
+                               % port])
+        if made.returncode == 0:
+            break
+        time.sleep(0.5)
+    s3 = fastdata.S3("s3://fdata-dist/table/")
+    items = []
+    for folder, _, files in os.walk(local):
+        for f in files:
+            path = os.path.join(folder, f)
+            items.append((os.path.relpath(path, local), open(path, "rb").read()))
+    s3.put_many(items)
+    return server
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        local = os.path.join(tmp, "table")
+        write_table(local)
+        env = dict(os.environ)
+        server = None
+        try:
+            shard_tests(local)
+            sources = [("local", local)]
+            try:
+                server = start_s3(tmp, env, local)
+                sources.append(("s3", "s3://fdata-dist/table/"))
+            except RuntimeError as e:
+                check("the S3 server", False, e)
+            dask_tests(sources, tmp)
+            ray_tests(sources, env)
+        except Exception as e:  # a test bug must fail the run
+            import traceback
+            traceback.print_exc()
+            check("test run", False, repr(e))
+        finally:
+            if server:
+                subprocess.run(["bash", SWIFT, "stop", server])
+    print("%d passed, %d failed" % (results.count(True), results.count(False)))
+    return 0 if results and all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+/* Shards (fastdata/plan.h) over DuckDB's ten-row-group files (two, one of them twice): at
+ * every shard size the shards' rows, loaded one by one after a trip through JSON, are the
+ * whole load's rows in order (as JSONL); the shards are balanced; a file changed since the
+ * plan is refused; hostile JSON (malformed, wrong types, out of range, unknown fields,
+ * control characters, invalid UTF-8, random mutations) is FDATA_EINVAL, never a crash. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "fastdata/plan.h"
+#include "test_util.h"
+
+static char paths[3][4096];
+static const char *sources[3] = {paths[0], paths[1], paths[2]};
+static const char *const columns[] = {"id", "run_str", "seq_big"};
+
+/* The rows of a load, or of a shard's load, as JSONL (malloc'ed; NULL on failure). */
+static char *rows_text(const struct fdata_shard *shard, const struct fdata_load_options *o) {
+    struct ArrowArrayStream st;
+    struct fdata_error err = {0};
+    int status = shard ? fdata_load_shard(shard, o, &st, NULL, &err)
+                       : fdata_load(sources, 3, o, &st, NULL, &err);
+    if (status != FDATA_OK) {
+        fprintf(stderr, "unexpected: %s\n", err.message);
+        return NULL;
+    }
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    write_stream_jsonl(&st, out);
+    fclose(out);
+    return text;
+}
+
+/* A shard through its JSON and back. */
+static int round_trip(const struct fdata_shard *s, struct fdata_shard *back) {
+    char *json = NULL;
+    struct fdata_error err = {0};
+    int status = fdata_shard_to_json(s, &json, &err);
+    if (status == FDATA_OK)
+        status = fdata_shard_from_json(json, strlen(json), back, &err);
+    free(json);
+    return status;
+}
+
+static void test_shards_make_the_table(uint64_t target, const struct fdata_load_options *o) {
+    struct fdata_plan plan;
+    struct fdata_error err = {0};
+    CHECK(fdata_plan(sources, 3, o, target, &plan, &err) == FDATA_OK);
+    char *whole = rows_text(NULL, o);
+    size_t len = whole ? strlen(whole) : 0, at = 0;
+    int64_t rows = 0;
+    uint64_t largest_rg = 0;
+    CHECK(plan.files == 3 && plan.rows == 60000 && plan.num_shards >= 1 &&
+          plan.schema.n_children == (o->columns ? 3 : 6));
+    for (size_t s = 0; s < plan.num_shards; s++) {
+        struct fdata_shard back;
+        CHECK(round_trip(&plan.shards[s], &back) == FDATA_OK);
+        CHECK(back.index == s && back.rows == plan.shards[s].rows &&
+              back.bytes == plan.shards[s].bytes && back.num_files == plan.shards[s].num_files);
+        char *part = rows_text(&back, o);
+        size_t n = part ? strlen(part) : 0;
+        CHECK(part && whole && at + n <= len && memcmp(whole + at, part, n) == 0);
+        at += n;
+        rows += back.rows;
+        for (size_t f = 0; f < back.num_files; f++) {
+            const struct fdata_shard_file *sf = &back.files[f];
+            uint64_t per = sf->num_row_groups ? sf->bytes / (uint64_t)sf->num_row_groups : 0;
+            largest_rg = per > largest_rg ? per : largest_rg;
+        }
+        /* balanced: within a row group of the target, unless a single row group is larger */
+        CHECK(plan.shards[s].bytes <= target + 2 * largest_rg || plan.num_shards == 1);
+        free(part);
+        fdata_shard_free(&back);
+    }
+    CHECK(at == len && len > 0 && rows == plan.rows);
+    if (target >= plan.bytes)
+        CHECK(plan.num_shards == 1);
+    if (target == 1) /* one row group each */
+        CHECK(plan.num_shards == 30);
+    free(whole);
+    fdata_plan_free(&plan);
+}
+
+/* A shard whose file no longer is what the plan saw: refused, naming it. */
+static void test_changed_file(void) {
+    struct fdata_plan plan;
+    struct fdata_error err = {0};
+    CHECK(fdata_plan(sources, 3, NULL, 1, &plan, &err) == FDATA_OK && plan.num_shards == 30);
+    struct fdata_shard *s = &plan.shards[3];
+    struct ArrowArrayStream st;
+    s->files[0].size++;
+    CHECK(fdata_load_shard(s, NULL, &st, NULL, &err) == FDATA_EINVAL &&
+          strstr(err.message, "not the file shard 3 was planned over") && !st.release);
+    s->files[0].size--;
+    s->files[0].rows++;
+    CHECK(fdata_load_shard(s, NULL, &st, NULL, &err) == FDATA_EINVAL);
+    s->files[0].rows--;
+    s->files[0].first_row_group = 10;
+    CHECK(fdata_load_shard(s, NULL, &st, NULL, &err) == FDATA_EINVAL);
+    s->files[0].first_row_group = 3;
+    CHECK(fdata_load_shard(s, NULL, &st, NULL, &err) == FDATA_OK && st.release);
+    if (st.release)
+        st.release(&st);
+    fdata_plan_free(&plan);
+}
+
+static const char *const hostile[] = {
+    "", "{", "[]", "null", "1", "\"shard\"",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[]}",
+    "{\"fastdata_shard\":2,\"index\":0,\"partition_types\":null,\"files\":[]}",
+    "{\"fastdata_shard\":1,\"index\":0,\"files\":[{}]}",
+    "{\"fastdata_shard\":1,\"index\":-1,\"partition_types\":null,\"files\":[]}",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[{\"path\":\"/a/b\","
+    "\"rel\":\"b\",\"size\":1,\"first_row_group\":0,\"num_row_groups\":1,\"rows\":1,"
+    "\"bytes\":1}],\"more\":1}",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[{\"path\":\"/a/b\","
+    "\"rel\":\"c\",\"size\":1,\"first_row_group\":0,\"num_row_groups\":1,\"rows\":1,"
+    "\"bytes\":1}]}",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[{\"path\":\"/a/\\u0000b\","
+    "\"rel\":\"b\",\"size\":1,\"first_row_group\":0,\"num_row_groups\":1,\"rows\":1,"
+    "\"bytes\":1}]}",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[{\"path\":\"/a/\\nb\","
+    "\"rel\":\"b\",\"size\":1,\"first_row_group\":0,\"num_row_groups\":1,\"rows\":1,"
+    "\"bytes\":1}]}",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[{\"path\":\"/a/\xff\","
+    "\"rel\":\"\xff\",\"size\":1,\"first_row_group\":0,\"num_row_groups\":1,\"rows\":1,"
+    "\"bytes\":1}]}",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[{\"path\":\"/a/b\","
+    "\"rel\":\"b\",\"size\":1.5,\"first_row_group\":0,\"num_row_groups\":1,\"rows\":1,"
+    "\"bytes\":1}]}",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[{\"path\":\"/a/b\","
+    "\"rel\":\"b\",\"size\":1,\"first_row_group\":2147483647,\"num_row_groups\":1,\"rows\":1,"
+    "\"bytes\":1}]}",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[{\"path\":\"/a/b\","
+    "\"rel\":\"b\",\"size\":1,\"first_row_group\":0,\"num_row_groups\":1,"
+    "\"rows\":99999999999999999999999,\"bytes\":1}]}",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[{\"path\":\"/a/b\","
+    "\"rel\":\"b\",\"size\":1,\"first_row_group\":0,\"num_row_groups\":1,\"rows\":true,"
+    "\"bytes\":1}]}",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[{\"path\":\"/a/b\","
+    "\"rel\":\"b\",\"size\":1,\"first_row_group\":0,\"num_row_groups\":1,\"rows\":1,"
+    "\"bytes\":1}]} trailing",
+    "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":7,\"files\":[{\"path\":\"/a/b\","
+    "\"rel\":\"b\",\"size\":1,\"first_row_group\":0,\"num_row_groups\":1,\"rows\":1,"
+    "\"bytes\":1}]}",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]",
+};
+
+static void test_hostile_json(void) {
+    struct fdata_error err = {0};
+    struct fdata_shard s;
+    for (size_t i = 0; i < sizeof hostile / sizeof *hostile; i++) {
+        int status = fdata_shard_from_json(hostile[i], strlen(hostile[i]), &s, &err);
+        CHECK(status == FDATA_EINVAL && strncmp(err.message, "shard JSON: ", 12) == 0);
+        if (status != FDATA_EINVAL)
+            fprintf(stderr, "  accepted: %s\n", hostile[i]);
+        CHECK(s.files == NULL && s.num_files == 0); /* nothing left allocated */
+    }
+    /* a valid shard, then random mutations of its text: accepted or refused, nothing else */
+    struct fdata_plan plan;
+    CHECK(fdata_plan(sources, 3, NULL, 1 << 20, &plan, &err) == FDATA_OK);
+    char *json = NULL;
+    CHECK(fdata_shard_to_json(&plan.shards[0], &json, &err) == FDATA_OK);
+    CHECK(fdata_shard_from_json(json, strlen(json), &s, &err) == FDATA_OK);
+    fdata_shard_free(&s);
+    size_t len = strlen(json);
+    uint32_t seed = 12345;
+    int refused = 0;
+    for (int round = 0; round < 3000; round++) {
+        char *copy = malloc(len); /* exactly len bytes: no NUL, so an overread shows in ASan */
+        memcpy(copy, json, len);
+        for (int k = 0; k < 1 + round % 4; k++) {
+            seed = seed * 1103515245u + 12345u;
+            copy[(seed >> 8) % len] = (char)(seed >> 20);
+        }
+        int status = fdata_shard_from_json(copy, len - (round % 7 == 0), &s, &err);
+        CHECK(status == FDATA_OK || status == FDATA_EINVAL);
+        refused += status == FDATA_EINVAL;
+        fdata_shard_free(&s);
+        free(copy);
+    }
+    CHECK(refused > 2000);
+    free(json);
+    fdata_plan_free(&plan);
+}
+
+int main(int argc, char **argv) {
+    const char *dir = argc > 1 ? argv[1] : "tests/data/parquet";
+    snprintf(paths[0], sizeof paths[0], "%s/generated/duckdb_rowgroups_v2_gzip.parquet", dir);
+    snprintf(paths[1], sizeof paths[1], "%s/generated/duckdb_rowgroups_v1_lz4_raw.parquet", dir);
+    snprintf(paths[2], sizeof paths[2], "%s", paths[0]);
+    struct fdata_load_options all = {0}, projected = {.columns = columns, .num_columns = 3};
+    struct fdata_plan plan;
+    struct fdata_error err = {0};
+    CHECK(fdata_plan(sources, 3, &projected, 0, &plan, &err) == FDATA_OK);
+    uint64_t bytes = plan.bytes;
+    fdata_plan_free(&plan);
+    uint64_t targets[] = {1, bytes / 7, bytes / 3, bytes / 2, bytes, UINT64_MAX / 4};
+    for (size_t t = 0; t < sizeof targets / sizeof *targets; t++) {
+        test_shards_make_the_table(targets[t], &projected);
+        test_shards_make_the_table(targets[t], &all);
+    }
+    fdata_filter *filter = NULL;
+    CHECK(fdata_filter_parse("id % 3 = 0 OR seq_big > 100", &filter, &err) != FDATA_OK);
+    CHECK(fdata_filter_parse("id >= 1234 AND id < 15000", &filter, &err) == FDATA_OK);
+    struct fdata_load_options filtered = projected;
+    filtered.filter = filter;
+    test_shards_make_the_table(bytes / 5, &filtered);
+    fdata_filter_free(filter);
+    test_changed_file();
+    test_hostile_json();
+    return check_result("test_shard");
+}
