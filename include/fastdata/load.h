@@ -77,6 +77,9 @@ struct fdata_load_report {
     uint64_t bytes_skipped;      /* their sizes (as listed) */
     uint64_t bytes_total;        /* what bytes_fetched will reach: known (non-zero) once the
                                     footers are read */
+    uint64_t requests;           /* GET requests for the S3 files' bytes (footers and data,
+                                    retries included; not the listing's pages): 1 per file
+                                    listed at most a part long, whole in one GET */
 };
 
 /*

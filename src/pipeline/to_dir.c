@@ -90,7 +90,7 @@ int fdata_load_to_dir(const char *const *sources, size_t n, const struct fdata_l
     fdata_s3_client *c = NULL;
     int status = fdata_s3_client_new(o->s3, &c, err);
     if (status == FDATA_OK)
-        status = load_files_expand(sources, n, c, &files, err);
+        status = load_files_expand(sources, n, c, NULL, NULL, &files, err);
     t.files = &files;
     t.written = calloc(files.count + 1, 1);
     t.budget = fdata_s3_budget_new(o->memory_limit ? o->memory_limit : LOAD_DEFAULT_MEMORY_LIMIT);
