@@ -744,6 +744,7 @@ int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_l
         l->o.matrix->data = NULL;
     l->limit = l->o.memory_limit ? l->o.memory_limit : LOAD_DEFAULT_MEMORY_LIMIT;
     l->room.whole = (int64_t)(l->limit / 2); /* the other half for the ranges of the rest */
+    l->room.projected = l->o.columns != NULL;
     l->report_out = report;
     l->t0 = now();
     pthread_mutex_init(&l->lock, NULL);

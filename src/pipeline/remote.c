@@ -108,11 +108,15 @@ static int fetch_missing(fdata_s3_client *c, struct remote_file **files, const i
 }
 
 /* The GETs of files[i] (the ones with no buffer yet): its whole object when its listed size
- * is at most a part and room remains, else its tail. */
+ * is at most a part (under a projection, at most a hole worth fetching rather than asking
+ * for again: the rest of a larger file is mostly bytes the projection leaves) and room
+ * remains, else its tail. */
 static void plan_first_gets(struct remote_file **files, size_t n,
                             const struct fdata_s3_get_options *go, struct remote_room *room,
                             const char **urls, struct fdata_s3_range *first, int64_t *sizes) {
     int64_t part = go->part_size ? (int64_t)go->part_size : (int64_t)FDATA_S3_PART_SIZE_DEFAULT;
+    if (room && room->projected && part > MERGE_GAP)
+        part = MERGE_GAP;
     int64_t tail = room && room->tail > 0 ? room->tail : TAIL_GUESS;
     for (size_t i = 0; i < n; i++) {
         int64_t listed = files[i]->listed;

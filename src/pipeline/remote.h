@@ -39,11 +39,13 @@ struct remote_room {
     int64_t whole;                /* bytes that whole objects may still take */
     int64_t tail;                 /* the tails' size: grows to the largest footer seen (to
                                      4 MiB); 0 = 64 KiB */
+    int projected;                /* some columns only: whole objects up to 1 MiB, not a part */
 };
 
 /* Fetches the footers of the files of files[0..n) that have no buffer yet, in parallel: one
  * GET each (a second for a footer longer than the tail), the whole object when it is listed
- * at most a part long and room->whole holds it (room NULL: tails only).  On failure the
+ * at most a part long (1 MiB when room->projected) and room->whole holds it (room NULL:
+ * tails only).  On failure the
  * buffers of this call are freed; the error names the object. */
 int remote_fetch(fdata_s3_client *c, struct remote_file *files, size_t n,
                  const struct fdata_s3_get_options *go, struct remote_room *room,

@@ -3,7 +3,8 @@
 served by a small S3 server on 127.0.0.1 (standard library: ListObjectsV2 in pages of 7 keys,
 ranged GETs) that counts the GETs of every key.  A file listed at most a part long comes in
 one GET, footer and data together (the report's requests and the server's count agree: 1 per
-file); larger files take their tail and ranges; the table equals pyarrow.dataset's and its rows
+file); larger files (and under a projection, files over 1 MiB) take their tail and ranges; the
+table equals pyarrow.dataset's and its rows
 come in key order although the footers are fetched while the listing's later pages are still
 asked for; a small memory limit falls back to tails and ranges with the same table; a listing
 whose size for a key differs from the object's fails with one line naming the key.
@@ -177,6 +178,13 @@ def main(tmp):
     check("the report's requests are the server's GETs",
           rc == 0 and rep["requests"] == sum(server.gets.values()) and rep["files"] == 31,
           (rep, server.gets))
+
+    server.gets.clear()
+    rc, rep, err = load_json(env, "--columns", "id,x")
+    small = {k: v for k, v in server.gets.items() if k != big}
+    check("under --columns: files up to 1 MiB in one GET, the 1.6 MB file (within a part) by "
+          "its tail and the projected ranges", rc == 0 and set(small.values()) == {1} and
+          server.gets.get(big, 0) > 1 and rep["rows"] == len(want), (err, server.gets))
 
     server.gets.clear()
     rc, rows, err = dump(env, "--memory-limit", str(40 << 10))
