@@ -117,7 +117,7 @@ static void plan_first_gets(struct remote_file **files, size_t n,
     int64_t part = go->part_size ? (int64_t)go->part_size : (int64_t)FDATA_S3_PART_SIZE_DEFAULT;
     if (room && room->projected && part > MERGE_GAP)
         part = MERGE_GAP;
-    int64_t tail = room && room->tail > 0 ? room->tail : TAIL_GUESS;
+    int64_t tail = room && room->tail > TAIL_GUESS ? room->tail : TAIL_GUESS;
     for (size_t i = 0; i < n; i++) {
         int64_t listed = files[i]->listed;
         int whole = room && listed >= 12 && listed <= part && listed <= room->whole;
@@ -133,9 +133,16 @@ static void plan_first_gets(struct remote_file **files, size_t n,
 int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
                  const struct fdata_s3_get_options *go, struct remote_room *room,
                  struct fdata_error *err) {
-    size_t n = 0;
-    for (size_t i = 0; i < count; i++)
+    size_t n = 0, lead = count;
+    for (size_t i = count; i-- > 0;) {
         n += !all[i].buf;
+        lead = all[i].buf ? lead : i;
+    }
+    if (n > 1 && room && !room->sized) { /* one file first: its footer sizes the others' tails */
+        room->sized = 1;
+        FDATA_RETURN_IF(remote_fetch(c, all, lead + 1, go, room, err));
+        n--;
+    }
     if (n == 0)
         return FDATA_OK;
     struct remote_file **files = calloc(n, sizeof *files);
@@ -161,8 +168,8 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
     if (status == FDATA_OK)
         status = fetch_missing(c, files, need, n, go, err);
     for (size_t i = 0; status == FDATA_OK && room && i < n; i++) /* the next tails hold these */
-        if (need[i] > room->tail && need[i] <= TAIL_MAX)
-            room->tail = need[i];
+        if (need[i] + need[i] / 8 > room->tail && need[i] + need[i] / 8 <= TAIL_MAX)
+            room->tail = need[i] + need[i] / 8; /* and a little more: footers vary */
     for (size_t i = 0; status != FDATA_OK && files && i < n; i++)
         if (files[i]->buf)
             remote_drop_buffer(files[i]);

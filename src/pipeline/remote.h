@@ -37,13 +37,15 @@ struct remote_file {
 /* What remote_fetch may take, across its calls in one load. */
 struct remote_room {
     int64_t whole;                /* bytes that whole objects may still take */
-    int64_t tail;                 /* the tails' size: grows to the largest footer seen (to
-                                     4 MiB); 0 = 64 KiB */
+    int64_t tail;                 /* the tails' size: grows to hold the largest footer seen
+                                     and an eighth more (to 4 MiB); at least 64 KiB */
     int projected;                /* some columns only: whole objects up to 1 MiB, not a part */
+    int sized;                    /* a first file fetched alone has sized the tails */
 };
 
 /* Fetches the footers of the files of files[0..n) that have no buffer yet, in parallel: one
- * GET each (a second for a footer longer than the tail), the whole object when it is listed
+ * GET each (a second for a footer longer than the tail; the first file of a load goes alone,
+ * so that its footer sizes the others' tails), the whole object when it is listed
  * at most a part long (1 MiB when room->projected) and room->whole holds it (room NULL:
  * tails only).  On failure the
  * buffers of this call are freed; the error names the object. */
