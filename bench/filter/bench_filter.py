@@ -36,7 +36,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -63,6 +62,7 @@ def shared_s3():
 SHARED_S3 = shared_s3()
 sys.path.insert(0, os.path.dirname(HERE))
 from report import publish  # noqa: E402
+from get.bench_get import free_port  # noqa: E402
 
 FASTDATA = os.path.join(ROOT, "build", "fastdata")
 FEATURES = 300
@@ -122,14 +122,6 @@ def datasets(root, full):
         "data/part-%05d.parquet" % i: (lambda i=i: base.set_column(
             0, "time_id", pa.array(np.full(550, i, np.int32)))) for i in range(n_many)}, 1)
     return lake, many
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Nginx:
@@ -310,8 +302,9 @@ def list_alone(count, repeat):
             "print(len(s.get_file_info(f.FileSelector('keys/data', recursive=True))))") % port],
             check=True, stdout=subprocess.DEVNULL),
         "boto3 list_objects_v2 paginator": lambda: subprocess.run([sys.executable, "-c", (
-            "import boto3; c = boto3.client('s3', endpoint_url='http://127.0.0.1:%d', "
-            "aws_access_key_id='x', aws_secret_access_key='x', region_name='us-east-1'); "
+            "import boto3, botocore.config as bc; c = boto3.client('s3', endpoint_url='http://127.0.0.1:%d', "
+            "aws_access_key_id='x', aws_secret_access_key='x', region_name='us-east-1', "
+            "config=bc.Config(s3={'addressing_style': 'path'})); "
             "print(sum(len(p.get('Contents', [])) for p in "
             "c.get_paginator('list_objects_v2').paginate(Bucket='keys', Prefix='data/')))") % port],
             check=True, stdout=subprocess.DEVNULL),

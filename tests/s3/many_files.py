@@ -24,6 +24,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from s3_handler import S3Handler
+
 FASTDATA, LOAD_DUMP = sys.argv[1:3]
 PAGE = 7  # keys per listing page: the lake's 30 files take 5 pages
 results = []
@@ -35,20 +37,8 @@ def check(name, cond, detail=""):
           flush=True)
 
 
-class Lake(http.server.BaseHTTPRequestHandler):
+class Lake(S3Handler):
     """GET /bkt/KEY reads ROOT/KEY (one Range), GET /bkt?list-type=2 lists ROOT's files."""
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, headers, body):
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self):
         path, _, query = self.path.partition("?")
