@@ -7,6 +7,7 @@
 #include "prefetch.h"
 
 struct prefetch {
+    struct fdata_s3_options so;   /* for the client, made at the second page */
     fdata_s3_client *c;
     struct fdata_s3_get_options go;
     const volatile int *cancel;   /* the caller's, watched while it waits */
@@ -18,6 +19,7 @@ struct prefetch {
     pthread_cond_t changed;
     struct remote_file *files;    /* in listing order; [0, done) fetched */
     size_t count, cap, done, next_take;
+    int pages;
     int listed;                   /* nothing more will be queued */
     int status;
     struct fdata_error err;
@@ -60,11 +62,7 @@ int prefetch_new(const struct fdata_s3_options *so, const struct fdata_s3_get_op
     *out = NULL;
     if (!p)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    int status = fdata_s3_client_new(so, &p->c, err);
-    if (status != FDATA_OK) {
-        free(p);
-        return status;
-    }
+    p->so = *so;
     p->go = *go;
     p->cancel = go->cancel;
     p->go.cancel = &p->stop;
@@ -94,6 +92,15 @@ static int queue_files(struct prefetch *p, const struct load_files *f, size_t fr
     return FDATA_OK;
 }
 
+/* A second page: the listing goes on, so the thread and its client start (a listing of one
+ * page leaves its files to the load's own GETs, with no second client). */
+static int start_thread(struct prefetch *p, struct fdata_error *err) {
+    FDATA_RETURN_IF(fdata_s3_client_new(&p->so, &p->c, err));
+    p->started = pthread_create(&p->thread, NULL, fetch_listed, p) == 0;
+    return p->started ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "cannot start the footer "
+                                                   "thread");
+}
+
 int prefetch_listed(void *ctx, const struct load_files *f, size_t from, struct fdata_error *err) {
     struct prefetch *p = ctx;
     pthread_mutex_lock(&p->lock);
@@ -103,10 +110,8 @@ int prefetch_listed(void *ctx, const struct load_files *f, size_t from, struct f
             *err = p->err;
     } else if (queue_files(p, f, from) != FDATA_OK) {
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    } else if (!p->started) {
-        p->started = pthread_create(&p->thread, NULL, fetch_listed, p) == 0;
-        if (!p->started)
-            status = fdata_set_error(err, FDATA_ENOMEM, "cannot start the footer thread");
+    } else if (!p->started && ++p->pages == 2) {
+        status = start_thread(p, err);
     }
     pthread_cond_broadcast(&p->changed);
     pthread_mutex_unlock(&p->lock);

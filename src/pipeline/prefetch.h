@@ -1,7 +1,9 @@
-/* Footers fetched while a listing goes on: the S3 files of each listing page get their first
- * GETs (remote_fetch: the tail, or the whole object when it is small) on a thread of their
- * own, with an S3 client of its own (a client serves one thread), while the listing's thread
- * asks for the next pages.  The load then takes each file's fetched state by its name. */
+/* Footers fetched while a listing goes on: once a listing has a second page, the S3 files of
+ * its pages get their first GETs (remote_fetch: the tail, or the whole object when it is
+ * small) on a thread of their own, with an S3 client of its own (a client serves one
+ * thread), while the listing's thread asks for the next pages.  The load then takes each
+ * file's fetched state by its name; files not fetched (a listing of one page) are left to
+ * it. */
 #ifndef FDATA_PIPELINE_PREFETCH_H
 #define FDATA_PIPELINE_PREFETCH_H
 
@@ -11,8 +13,9 @@
 
 struct prefetch;
 
-/* A prefetch whose GETs use a client made from `so`, go's connection settings and `room`
- * (used by the prefetch alone until prefetch_finish). */
+/* A prefetch whose GETs use a client made from `so` (its strings must outlive the
+ * prefetch), go's connection settings and `room` (used by the prefetch alone until
+ * prefetch_finish). */
 int prefetch_new(const struct fdata_s3_options *so, const struct fdata_s3_get_options *go,
                  struct remote_room *room, struct prefetch **out, struct fdata_error *err);
 
