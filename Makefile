@@ -3,10 +3,11 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer (clang, with about 90 s of libFuzzer runs);
 # `make fuzz` runs each fuzz target for FUZZ_SECONDS (default 600);
 # `make demo` generates a dataset into a local S3 server and loads it; `make bench` runs bench/decode (TPC-H,
-# floats, nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write, `make bench-handoff` bench/handoff.
+# floats, nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write, `make bench-handoff` bench/handoff,
+# `make bench-filter` bench/filter.
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps python wheel test test-release test-asan fuzz demo bench bench-get bench-load bench-write bench-handoff install clean
+.PHONY: all build deps python wheel test test-release test-asan fuzz demo bench bench-get bench-load bench-write bench-handoff bench-filter install clean
 
 all: build
 
@@ -76,6 +77,10 @@ bench-handoff: build python
 	@scripts/install-deps.sh --bench
 	@.venv/bin/python bench/handoff/bench_handoff.py
 	@.venv/bin/python bench/handoff/bench_huge_pages.py
+
+bench-filter: build
+	@scripts/install-deps.sh --bench
+	@.venv/bin/python bench/filter/bench_filter.py
 
 bench-get: build
 	@scripts/install-deps.sh --bench

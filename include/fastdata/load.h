@@ -80,6 +80,9 @@ struct fdata_load_report {
                                     footers are read */
     int64_t pages_pruned;        /* data pages of the projected columns not read because the
                                     filter cannot match their rows (page indexes) */
+    uint64_t requests;           /* GET requests for the S3 files' bytes (footers and data,
+                                    retries included; not the listing's pages): 1 per file
+                                    listed at most a part long, whole in one GET */
 };
 
 /*
@@ -259,7 +262,7 @@ FDATA_API int fdata_load_stream(const char *const *sources, size_t n,
  * are made.  A key that cannot name a file below `dir` (not below the prefix, absolute, a
  * ".", ".." or empty segment, a control character) fails the call with FDATA_EINVAL before
  * anything is downloaded.  On failure the files
- * this call wrote are removed.  report->files and bytes_fetched are filled.
+ * this call wrote are removed.  report->files, bytes_fetched and requests are filled.
  */
 FDATA_API int fdata_load_to_dir(const char *const *sources, size_t n,
                                 const struct fdata_load_options *opts, const char *dir,

@@ -116,6 +116,9 @@ FDATA_API int fdata_s3_get(fdata_s3_client *client, const char *url, int64_t off
 typedef struct fdata_s3_budget fdata_s3_budget;
 /* NULL when out of memory; limit 0 means no limit (the budget then only counts). */
 FDATA_API fdata_s3_budget *fdata_s3_budget_new(size_t limit);
+/* Counts `bytes` the caller holds already (downloaded before the budget existed) as held,
+ * whatever the limit, until it gives them back with fdata_s3_budget_release. */
+FDATA_API void fdata_s3_budget_hold(fdata_s3_budget *b, size_t bytes);
 FDATA_API void fdata_s3_budget_release(fdata_s3_budget *b, size_t bytes);
 /* Bytes held now, and the most ever held at once. */
 FDATA_API size_t fdata_s3_budget_held(const fdata_s3_budget *b);
@@ -138,11 +141,14 @@ struct fdata_s3_range {
                                     new buffer; result->data then points at dest */
 };
 
+/* The bytes of one ranged GET when fdata_s3_get_options.part_size is 0. */
+#define FDATA_S3_PART_SIZE_DEFAULT ((size_t)8 << 20)
+
 /* Options of fdata_s3_get_many; zero-initialise (0 = default). */
 struct fdata_s3_get_options {
     int connections;             /* concurrent requests in all; 0 = sized from the client's
                                     target_gbit_s (16 by default) */
-    size_t part_size;            /* bytes per ranged GET; default 8 MiB */
+    size_t part_size;            /* bytes per ranged GET; 0 = FDATA_S3_PART_SIZE_DEFAULT */
     int threads;                 /* event loops, each on its own thread with its share of the
                                     objects and connections; 0 = one per core */
     /* Streaming delivery: each object is handed to on_object as soon as it has arrived (or
@@ -185,6 +191,7 @@ struct fdata_s3_get_result {
     char etag[128];
     int status;                  /* FDATA_OK or this object's error code */
     char error[FDATA_ERROR_MESSAGE_SIZE];
+    int requests;                /* the GET requests sent for it, retries included */
 };
 
 /*
@@ -257,6 +264,16 @@ struct fdata_s3_listing {
  * fdata_s3_listing_free. */
 FDATA_API int fdata_s3_list(fdata_s3_client *client, const char *url, int recursive,
                             struct fdata_s3_listing *out, struct fdata_error *err);
+/* The same, with on_page called on the calling thread after each page is in and checked:
+ * `so_far` is the listing until now, its entries [from, so_far->count) the page's (S3 lists
+ * keys in UTF-8 binary order, page after page).  A return other than FDATA_OK stops the
+ * listing with that status (err as on_page set it); *out is then freed.  on_page may not
+ * keep pointers into so_far past the call, nor use `client`. */
+FDATA_API int fdata_s3_list_pages(fdata_s3_client *client, const char *url, int recursive,
+                                  int (*on_page)(void *ctx, const struct fdata_s3_listing *so_far,
+                                                 size_t from, struct fdata_error *err),
+                                  void *ctx, struct fdata_s3_listing *out,
+                                  struct fdata_error *err);
 FDATA_API void fdata_s3_listing_free(struct fdata_s3_listing *listing);
 
 #ifdef __cplusplus

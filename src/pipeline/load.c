@@ -25,6 +25,7 @@
 #include "filter.h"
 #include "page_prune.h"
 #include "partitions.h"
+#include "prefetch.h"
 #include "remote.h"
 #include "row_groups.h"
 #include "shard.h"
@@ -67,6 +68,8 @@ struct loader {
     fdata_s3_budget *budget;
     struct fdata_pages *pages;    /* decoded ranges' pages, for the next row groups' values */
     struct remote_file *remote;   /* per S3 file */
+    struct remote_room room;      /* what whole small objects may take of the limit */
+    struct prefetch *prefetch;    /* footers fetched while the listing goes on, or NULL */
     size_t *file_of, n_s3;
     const char **req_urls;        /* every range request of every S3 file */
     struct fdata_s3_range *req_ranges;
@@ -116,6 +119,7 @@ static void on_range(void *ctx, size_t index, struct fdata_s3_get_result *r) {
     struct loader *l = ctx;
     pthread_mutex_lock(&l->lock);
     size_t k = l->req_owner[index];
+    l->rep.requests += (uint64_t)r->requests;
     if (r->status != FDATA_OK) {
         fail(l, r->status, r->error);
     } else {
@@ -244,7 +248,8 @@ static void close_file(struct loader *l, struct slot *s) {
     if (s->remote >= 0) {
         struct remote_file *f = &l->remote[s->remote];
         f->pq = NULL;
-        fdata_s3_budget_release(l->budget, (size_t)(f->range_bytes - f->discarded));
+        f->buf = NULL; /* gone with it */
+        fdata_s3_budget_release(l->budget, (size_t)remote_held_bytes(f));
     }
 }
 
@@ -328,7 +333,14 @@ static int project_file(struct loader *l, size_t i, fdata_parquet_file *pq,
     return drift_project(pq, l->wanted, l->n_wanted, l->seen, &l->slots[i].drift, err);
 }
 
-/* Every file's footer: local files mapped, S3 files by one tail GET each (in parallel). */
+/* The footer GETs' settings (remote_fetch's). */
+static struct fdata_s3_get_options footer_gets(const struct loader *l) {
+    return (struct fdata_s3_get_options){.connections = l->o.connections,
+                                         .part_size = l->o.part_size, .cancel = l->o.cancel};
+}
+
+/* Every file's footer: local files mapped, S3 files by one GET each (in parallel; those the
+ * listing's pages brought fetched already). */
 static int open_all(struct loader *l, struct fdata_error *err) {
     for (size_t i = 0; i < l->files.count; i++)
         l->n_s3 += l->files.items[i].is_s3;
@@ -344,16 +356,22 @@ static int open_all(struct loader *l, struct fdata_error *err) {
             FDATA_RETURN_IF(fdata_parquet_open_path(l->files.items[i].name, &s->pq, err));
         } else {
             l->remote[k].url = l->files.items[i].name;
+            l->remote[k].listed = l->files.items[i].size;
+            if (l->prefetch)
+                prefetch_take(l->prefetch, &l->remote[k]);
             l->file_of[k++] = i;
         }
     }
-    struct fdata_s3_get_options go = {.connections = l->o.connections, .part_size = l->o.part_size,
-                                      .cancel = l->o.cancel};
-    if (l->n_s3)
-        FDATA_RETURN_IF(remote_open(l->s3, l->remote, l->n_s3, &go, err));
+    struct fdata_s3_get_options go = footer_gets(l);
+    if (l->n_s3) {
+        FDATA_RETURN_IF(remote_fetch(l->s3, l->remote, l->n_s3, &go, &l->room, err));
+        l->download_end = now();
+        FDATA_RETURN_IF(remote_open_fetched(l->remote, l->n_s3, err));
+    }
     for (size_t k = 0; k < l->n_s3; k++) { /* the files own their pq now; the slots use it */
         l->slots[l->file_of[k]].pq = l->remote[k].pq;
         l->rep.bytes_fetched += (uint64_t)l->remote[k].footer_bytes;
+        l->rep.requests += (uint64_t)l->remote[k].requests;
     }
     for (size_t i = 0; i < l->files.count; i++)
         FDATA_RETURN_IF(project_file(l, i, l->slots[i].pq, err));
@@ -440,14 +458,17 @@ static int prune_file_pages(struct loader *l, size_t i, struct fdata_error *err)
 /* The page indexes of the S3 files, fetched for pruning; local files read theirs from the
  * mapping.  Either way counted as fetched. */
 static int read_page_indexes(struct loader *l, struct fdata_error *err) {
-    for (size_t k = 0; k < l->n_s3; k++) /* the footers' bytes are counted already */
+    for (size_t k = 0; k < l->n_s3; k++) { /* the footers' bytes and GETs are counted already */
         l->rep.bytes_fetched -= (uint64_t)l->remote[k].footer_bytes;
-    struct fdata_s3_get_options go = {.connections = l->o.connections, .part_size = l->o.part_size,
-                                      .cancel = l->o.cancel};
+        l->rep.requests -= (uint64_t)l->remote[k].requests;
+    }
+    struct fdata_s3_get_options go = footer_gets(l);
     if (l->n_s3)
         FDATA_RETURN_IF(remote_fetch_page_indexes(l->s3, l->remote, l->n_s3, &go, err));
-    for (size_t k = 0; k < l->n_s3; k++) /* with the indexes fetched before them */
+    for (size_t k = 0; k < l->n_s3; k++) { /* with the indexes fetched before them */
         l->rep.bytes_fetched += (uint64_t)l->remote[k].footer_bytes;
+        l->rep.requests += (uint64_t)l->remote[k].requests;
+    }
     for (size_t i = 0; i < l->files.count; i++) {
         int64_t start, end;
         pq_page_index_bytes(l->slots[i].pq, &start, &end);
@@ -563,18 +584,22 @@ static int plan_downloads(struct loader *l, struct fdata_error *err) {
                                 &l->req_rg, &l->n_req, err));
     for (size_t q = 0; q < l->n_req; q++)
         l->slots[l->file_of[l->req_owner[q]]].left[l->req_rg[q]]++;
-    size_t limit = l->limit, largest = 0;
+    size_t limit = l->limit, largest = 0, whole = 0;
     for (size_t k = 0; k < l->n_s3; k++) {
         size_t rg = (size_t)remote_largest_row_group(&l->remote[k]);
         largest = rg > largest ? rg : largest;
+        whole += l->remote[k].whole ? (size_t)l->remote[k].size : 0;
     }
-    limit = largest > limit ? largest : limit; /* or the largest row group could never go */
+    /* or the largest row group could never go, next to the whole objects held */
+    limit = largest + whole > limit ? largest + whole : limit;
     /* a decoded row group's pages serve the next one's values (a matrix has its own memory):
      * room for two row groups' worth, within a quarter of the limit */
     size_t pooled = 2 * largest < l->limit / 4 ? 2 * largest : l->limit / 4;
     l->pages = l->ro.matrix ? NULL : fdata_pages_new(pooled);
     l->req_results = calloc(l->n_req + 1, sizeof *l->req_results);
     l->budget = fdata_s3_budget_new(limit);
+    if (l->budget) /* downloaded already, held until decoded */
+        fdata_s3_budget_hold(l->budget, whole);
     return l->req_results && l->budget ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
 }
 
@@ -682,6 +707,7 @@ static void loader_free(struct loader *l) {
             fdata_parquet_close(s->pq); /* S3 files are closed by remote_files_free */
     }
     free(l->slots);
+    prefetch_free(l->prefetch);
     remote_files_free(l->remote, l->n_s3);
     free(l->remote), free(l->file_of);
     free(l->req_urls), free(l->req_ranges), free(l->req_owner), free(l->req_rg);
@@ -788,10 +814,18 @@ static int loader_open(struct loader *l, const char *const *sources, size_t n,
         so.cancel = so.cancel ? so.cancel : l->o.cancel; /* listings and footers stop too */
         so.trace = so.trace ? so.trace : l->o.trace;
         FDATA_RETURN_IF(fdata_s3_client_new(&so, &l->s3, err));
+        struct fdata_s3_get_options go = footer_gets(l);
+        /* a filter's pruning by partition values needs the whole listing, and then saves
+         * those files' GETs: the footers wait for the listing then */
+        if (!l->o.filter)
+            FDATA_RETURN_IF(prefetch_new(&so, &go, &l->room, &l->prefetch, err));
     }
     int64_t listing = traced_now(l);
     FDATA_RETURN_IF(l->shard ? shard_files(l->shard, &l->files, err)
-                             : load_files_expand(sources, n, l->s3, &l->files, err));
+                             : load_files_expand(sources, n, l->s3, l->prefetch ? prefetch_listed
+                                                 : NULL, l->prefetch, &l->files, err));
+    if (l->prefetch)
+        FDATA_RETURN_IF(prefetch_finish(l->prefetch, err));
     FDATA_RETURN_IF(partitions_discover(&l->files, l->o.partitioning, l->o.partition_types,
                                         &l->parts, err));
     if (l->o.filter)
@@ -845,6 +879,8 @@ static struct loader *loader_new(const struct fdata_load_options *opts,
         l->o.matrix->data = NULL;
     l->limit = l->o.memory_limit ? l->o.memory_limit : LOAD_DEFAULT_MEMORY_LIMIT;
     l->shard = shard;
+    l->room.whole = (int64_t)(l->limit / 2); /* the other half for the ranges of the rest */
+    l->room.projected = l->o.columns != NULL;
     l->t0 = now();
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->changed, NULL);

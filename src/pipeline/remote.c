@@ -9,9 +9,18 @@
 #include "remote.h"
 
 #define TAIL_GUESS ((int64_t)64 << 10) /* holds the footer of all but very wide files */
+#define TAIL_MAX ((int64_t)4 << 20)    /* what a footer seen may make the next tails */
 #define MERGE_GAP ((int64_t)1 << 20)   /* a smaller hole is cheaper fetched than a request */
 
 static void free_buffer(void *p) { fdata_unmap_zeroed(p); }
+
+/* A whole object's buffer is the GET's own (fdata_s3_get_many's memory). */
+static void free_whole(void *p) { fdata_s3_data_free(p); }
+
+void remote_drop_buffer(struct remote_file *f) {
+    (f->whole ? free_whole : free_buffer)(f->buf);
+    f->buf = NULL;
+}
 
 /* fdata_s3_get_many of n ranges with the caller's connection settings, results kept;
  * sizes (or NULL) are the objects' sizes the tails told, which every later answer must
@@ -25,10 +34,12 @@ static int get_ranges(fdata_s3_client *c, const char **urls, const struct fdata_
     return fdata_s3_get_many(c, urls, n, &o, res, err);
 }
 
-/* The object's tail is in: the buffer is made, the tail put at its end.  Returns the bytes of
- * footer still missing before the tail (0 when it holds the whole footer). */
-static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r,
-                     int64_t *missing, struct fdata_error *err) {
+/* The object's tail (or the whole object) is in: the buffer is made, the tail put at its end
+ * (a whole object's own buffer is kept).  *need is the footer's bytes with its length and
+ * magic, which the tail may not all hold. */
+static int take_tail(struct remote_file *f, struct fdata_s3_get_result *r, int64_t *need,
+                     struct fdata_error *err) {
+    f->requests += r->requests;
     if (r->status != FDATA_OK)
         return fdata_set_error(err, r->status, "%s", r->error);
     f->size = r->object_size >= 0 ? r->object_size : (int64_t)r->size;
@@ -45,42 +56,125 @@ static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r,
     if ((int64_t)footer + 12 > f->size)
         return fdata_set_error(err, FDATA_ECORRUPT, "%s: footer of %u bytes in a %lld-byte file",
                                f->url, footer, (long long)f->size);
+    *need = (int64_t)footer + 8;
+    f->footer_bytes = (int64_t)r->size;
+    if (r->offset == 0 && r->data) { /* the whole object: its buffer as it came */
+        f->buf = r->data;
+        f->whole = 1;
+        r->data = NULL;
+        return FDATA_OK;
+    }
     /* mapped: pages never fetched take no memory, and all return to the kernel at once */
     if (!(f->buf = fdata_map_zeroed((size_t)f->size)))
         return fdata_set_error(err, FDATA_ENOMEM, "%s: out of memory for %lld bytes", f->url,
                                (long long)f->size);
     memcpy(f->buf + r->offset, t, r->size);
-    f->footer_bytes = (int64_t)r->size;
-    *missing = (int64_t)footer + 8 > (int64_t)r->size ? (int64_t)footer + 8 - (int64_t)r->size : 0;
     return FDATA_OK;
 }
 
-/* Footer bytes before the tail, for the files whose footer is larger than the guess. */
-static int fetch_missing(fdata_s3_client *c, struct remote_file *files, const int64_t *missing,
+/* Footer bytes before the tail, for the files whose footer is larger than the tail. */
+static int fetch_missing(fdata_s3_client *c, struct remote_file **files, const int64_t *need,
                          size_t n, const struct fdata_s3_get_options *go, struct fdata_error *err) {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        m += missing[i] > 0;
+        m += need[i] > files[i]->footer_bytes;
     if (m == 0)
         return FDATA_OK;
     const char **urls = calloc(m, sizeof *urls);
     struct fdata_s3_range *ranges = calloc(m, sizeof *ranges);
     struct fdata_s3_get_result *res = calloc(m, sizeof *res);
     int64_t *sizes = calloc(m, sizeof *sizes);
-    int status = urls && ranges && res && sizes ? FDATA_OK
-                                                : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    struct remote_file **whose = calloc(m, sizeof *whose);
+    int status = urls && ranges && res && sizes && whose
+                     ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t i = 0, k = 0; status == FDATA_OK && i < n; i++) {
-        if (missing[i] <= 0)
+        struct remote_file *f = files[i];
+        int64_t missing = need[i] - f->footer_bytes;
+        if (missing <= 0)
             continue;
-        int64_t start = files[i].size - files[i].footer_bytes - missing[i];
-        urls[k] = files[i].url;
-        sizes[k] = files[i].size;
-        ranges[k++] = (struct fdata_s3_range){start, missing[i], files[i].etag, files[i].buf + start};
-        files[i].footer_bytes += missing[i];
+        int64_t start = f->size - f->footer_bytes - missing;
+        urls[k] = f->url;
+        sizes[k] = f->size;
+        whose[k] = f;
+        ranges[k++] = (struct fdata_s3_range){start, missing, f->etag, f->buf + start};
+        f->footer_bytes += missing;
     }
-    if (status == FDATA_OK)
+    if (status == FDATA_OK) {
         status = get_ranges(c, urls, ranges, sizes, m, go, res, err);
-    free(urls), free(ranges), free(res), free(sizes); /* data went into the buffers */
+        for (size_t k = 0; k < m; k++)
+            whose[k]->requests += res[k].requests;
+    }
+    free(urls), free(ranges), free(res), free(sizes), free(whose); /* data went into the buffers */
+    return status;
+}
+
+/* The GETs of files[i] (the ones with no buffer yet): its whole object when its listed size
+ * is at most a part (under a projection, at most a hole worth fetching rather than asking
+ * for again: the rest of a larger file is mostly bytes the projection leaves) and room
+ * remains, else its tail. */
+static void plan_first_gets(struct remote_file **files, size_t n,
+                            const struct fdata_s3_get_options *go, struct remote_room *room,
+                            const char **urls, struct fdata_s3_range *first, int64_t *sizes) {
+    int64_t part = go->part_size ? (int64_t)go->part_size : (int64_t)FDATA_S3_PART_SIZE_DEFAULT;
+    if (room && room->projected && part > MERGE_GAP)
+        part = MERGE_GAP;
+    int64_t tail = room && room->tail > TAIL_GUESS ? room->tail : TAIL_GUESS;
+    for (size_t i = 0; i < n; i++) {
+        int64_t listed = files[i]->listed;
+        int whole = room && listed >= 12 && listed <= part && listed <= room->whole;
+        urls[i] = files[i]->url;
+        sizes[i] = listed > 0 ? listed : -1; /* every answer must agree with the listing */
+        first[i] = whole ? (struct fdata_s3_range){0, listed, NULL, NULL}
+                         : (struct fdata_s3_range){-tail, 0, NULL, NULL};
+        if (whole)
+            room->whole -= listed;
+    }
+}
+
+int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
+                 const struct fdata_s3_get_options *go, struct remote_room *room,
+                 struct fdata_error *err) {
+    size_t n = 0, lead = count;
+    for (size_t i = count; i-- > 0;) {
+        n += !all[i].buf;
+        lead = all[i].buf ? lead : i;
+    }
+    if (n > 1 && room && !room->sized) { /* one file first: its footer sizes the others' tails */
+        room->sized = 1;
+        FDATA_RETURN_IF(remote_fetch(c, all, lead + 1, go, room, err));
+        n--;
+    }
+    if (n == 0)
+        return FDATA_OK;
+    struct remote_file **files = calloc(n, sizeof *files);
+    const char **urls = calloc(n, sizeof *urls);
+    struct fdata_s3_range *first = calloc(n, sizeof *first);
+    struct fdata_s3_get_result *res = calloc(n, sizeof *res);
+    int64_t *need = calloc(n, sizeof *need), *sizes = calloc(n, sizeof *sizes);
+    int status = files && urls && first && res && need && sizes
+                     ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0, k = 0; files && i < count; i++)
+        if (!all[i].buf)
+            files[k++] = &all[i];
+    if (status == FDATA_OK) {
+        plan_first_gets(files, n, go, room, urls, first, sizes);
+        status = get_ranges(c, urls, first, sizes, n, go, res, err);
+    }
+    for (size_t i = 0; status == FDATA_OK && i < n; i++)
+        status = take_tail(files[i], &res[i], &need[i], err);
+    for (size_t i = 0; status != FDATA_OK && res && i < n; i++) /* the requests made count */
+        files[i]->requests = files[i]->requests ? files[i]->requests : res[i].requests;
+    if (res)
+        fdata_s3_get_results_free(res, n);
+    if (status == FDATA_OK)
+        status = fetch_missing(c, files, need, n, go, err);
+    for (size_t i = 0; status == FDATA_OK && room && i < n; i++) /* the next tails hold these */
+        if (need[i] + need[i] / 8 > room->tail && need[i] + need[i] / 8 <= TAIL_MAX)
+            room->tail = need[i] + need[i] / 8; /* and a little more: footers vary */
+    for (size_t i = 0; status != FDATA_OK && files && i < n; i++)
+        if (files[i]->buf)
+            remote_drop_buffer(files[i]);
+    free(files), free(urls), free(first), free(res), free(need), free(sizes);
     return status;
 }
 
@@ -88,27 +182,32 @@ static int fetch_missing(fdata_s3_client *c, struct remote_file *files, const in
 static int open_one(struct remote_file *f, struct fdata_error *err) {
     if (f->footer_bytes < f->size)
         memcpy(f->buf, "PAR1", 4); /* checked for real once the ranges are in */
-    if (fdata_parquet_open_buffer(f->buf, (size_t)f->size, f->url, free_buffer, f->buf, &f->pq,
-                                  err) == FDATA_OK)
-        return FDATA_OK;
-    fdata_unmap_zeroed(f->buf); /* a failed open leaves the buffer with us */
-    f->buf = NULL;
-    return err ? err->code : FDATA_ECORRUPT;
+    if (fdata_parquet_open_buffer(f->buf, (size_t)f->size, f->url,
+                                  f->whole ? free_whole : free_buffer, f->buf, &f->pq,
+                                  err) != FDATA_OK) {
+        remote_drop_buffer(f); /* a failed open leaves the buffer with us */
+        return err ? err->code : FDATA_ECORRUPT;
+    }
+    return FDATA_OK;
 }
 
 int remote_fetch_page_indexes(fdata_s3_client *c, struct remote_file *files, size_t n,
                               const struct fdata_s3_get_options *go, struct fdata_error *err) {
-    int64_t *missing = calloc(n + 1, sizeof *missing);
-    if (!missing)
+    int64_t *need = calloc(n + 1, sizeof *need);
+    struct remote_file **all = calloc(n + 1, sizeof *all);
+    if (!need || !all) {
+        free(need), free(all);
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
     for (size_t i = 0; i < n; i++) {
         int64_t start, end, tail = files[i].size - files[i].footer_bytes;
+        all[i] = &files[i];
         pq_page_index_bytes(files[i].pq, &start, &end);
         if (start < end && start < tail && end >= tail - MERGE_GAP)
-            missing[i] = tail - start;
+            need[i] = files[i].size - start; /* the footer's bytes and the indexes before it */
     }
-    int status = fetch_missing(c, files, missing, n, go, err);
-    free(missing);
+    int status = fetch_missing(c, all, need, n, go, err);
+    free(need), free(all);
     return status;
 }
 
@@ -154,35 +253,21 @@ int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_op
     return FDATA_OK;
 }
 
-int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
-                const struct fdata_s3_get_options *go, struct fdata_error *err) {
-    const char **urls = calloc(n ? n : 1, sizeof *urls);
-    struct fdata_s3_range *tails = calloc(n ? n : 1, sizeof *tails);
-    struct fdata_s3_get_result *res = calloc(n ? n : 1, sizeof *res);
-    int64_t *missing = calloc(n ? n : 1, sizeof *missing);
-    int status = urls && tails && res && missing ? FDATA_OK
-                                                 : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        urls[i] = files[i].url;
-        tails[i].offset = -TAIL_GUESS;
-    }
-    if (status == FDATA_OK)
-        status = get_ranges(c, urls, tails, NULL, n, go, res, err);
-    for (size_t i = 0; status == FDATA_OK && i < n; i++)
-        status = take_tail(&files[i], &res[i], &missing[i], err);
-    if (res)
-        fdata_s3_get_results_free(res, n);
-    if (status == FDATA_OK)
-        status = fetch_missing(c, files, missing, n, go, err);
+int remote_open_fetched(struct remote_file *files, size_t n,
+                        struct fdata_error *err) {
+    int status = FDATA_OK;
     for (size_t i = 0; status == FDATA_OK && i < n; i++)
         status = open_one(&files[i], err);
     for (size_t i = 0; status != FDATA_OK && i < n; i++)
-        if (!files[i].pq) { /* not handed to an open file: still ours */
-            fdata_unmap_zeroed(files[i].buf);
-            files[i].buf = NULL;
-        }
-    free(urls), free(tails), free(res), free(missing);
+        if (!files[i].pq && files[i].buf) /* not handed to an open file: still ours */
+            remote_drop_buffer(&files[i]);
     return status;
+}
+
+int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
+                const struct fdata_s3_get_options *go, struct fdata_error *err) {
+    FDATA_RETURN_IF(remote_fetch(c, files, n, go, NULL, err));
+    return remote_open_fetched(files, n, err);
 }
 
 int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
@@ -234,6 +319,10 @@ int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
     return bytes;
 }
 
+int64_t remote_held_bytes(const struct remote_file *f) {
+    return f->whole ? f->size : f->range_bytes - f->discarded;
+}
+
 int remote_check_magic(const struct remote_file *f, struct fdata_error *err) {
     return memcmp(f->buf, "PAR1", 4) == 0
                ? FDATA_OK
@@ -244,6 +333,9 @@ int remote_check_magic(const struct remote_file *f, struct fdata_error *err) {
 void remote_files_free(struct remote_file *files, size_t n) {
     for (size_t i = 0; files && i < n; i++) {
         fdata_parquet_close(files[i].pq);
+        if (!files[i].pq && files[i].buf) /* fetched, never opened */
+            remote_drop_buffer(&files[i]);
+        files[i].buf = NULL;
         free(files[i].ranges);
         free(files[i].range_rg);
         files[i].pq = NULL;
@@ -284,6 +376,7 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
     if (status == FDATA_OK) {
         *out = f.pq;
         f.pq = NULL;
+        f.buf = NULL; /* the open file's */
     }
     remote_files_free(&f, 1);
     rg_selection_free(&sel);

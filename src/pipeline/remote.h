@@ -1,7 +1,8 @@
 /* Parquet objects read sparsely from S3: one suffix GET per object for the footer (a second
  * only when the footer is larger), then just the byte ranges a projection needs, written
  * into a buffer of the object's size whose other pages are never touched (so never take
- * memory). */
+ * memory).  An object listed at most a part long comes whole in its one GET instead: footer
+ * and data at once, nothing more to fetch. */
 #ifndef FDATA_PIPELINE_REMOTE_H
 #define FDATA_PIPELINE_REMOTE_H
 
@@ -26,10 +27,37 @@ struct remote_file {
     size_t num_ranges;
     int64_t range_bytes, footer_bytes;
     int64_t discarded;            /* range bytes given back after their row groups decoded */
+    int64_t listed;               /* its size as listed, > 0 when known (a claim: every
+                                     answer must agree with it) */
+    int whole;                    /* buf is the whole object, as its one GET brought it */
+    int requests;                 /* GETs of its footer and page indexes (data ranges are the
+                                     caller's) */
 };
 
-/* Fetches the footers of files[0..n) in parallel and opens each over its buffer (bytes
- * outside the footer and the ranges read as zeros).  The error names the object. */
+/* What remote_fetch may take, across its calls in one load. */
+struct remote_room {
+    int64_t whole;                /* bytes that whole objects may still take */
+    int64_t tail;                 /* the tails' size: grows to hold the largest footer seen
+                                     and an eighth more (to 4 MiB); at least 64 KiB */
+    int projected;                /* some columns only: whole objects up to 1 MiB, not a part */
+    int sized;                    /* a first file fetched alone has sized the tails */
+};
+
+/* Fetches the footers of the files of files[0..n) that have no buffer yet, in parallel: one
+ * GET each (a second for a footer longer than the tail; the first file of a load goes alone,
+ * so that its footer sizes the others' tails), the whole object when it is listed
+ * at most a part long (1 MiB when room->projected) and room->whole holds it (room NULL:
+ * tails only).  On failure the
+ * buffers of this call are freed; the error names the object. */
+int remote_fetch(fdata_s3_client *c, struct remote_file *files, size_t n,
+                 const struct fdata_s3_get_options *go, struct remote_room *room,
+                 struct fdata_error *err);
+
+/* Opens each fetched file over its buffer (bytes outside the footer and the ranges read as
+ * zeros; remote_plan_ranges says which ranges to fetch). */
+int remote_open_fetched(struct remote_file *files, size_t n, struct fdata_error *err);
+
+/* remote_fetch (tails only), then remote_open_fetched. */
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
                 const struct fdata_s3_get_options *go, struct fdata_error *err);
 
@@ -66,7 +94,15 @@ int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
 /* Once a file's ranges are in: its leading magic is checked (it was not there at open). */
 int remote_check_magic(const struct remote_file *f, struct fdata_error *err);
 
-/* Closes the files (their buffers go with the last user) and frees the range lists. */
+/* The downloaded bytes f holds for the memory budget: its ranges not yet given back, or
+ * the whole object. */
+int64_t remote_held_bytes(const struct remote_file *f);
+
+/* Frees f's buffer (not handed to an open file, or its open failed). */
+void remote_drop_buffer(struct remote_file *f);
+
+/* Closes the files (their buffers go with the last user; a buffer never opened is freed) and
+ * frees the range lists.  A file closed before must have buf NULL. */
 void remote_files_free(struct remote_file *files, size_t n);
 
 #endif

@@ -42,9 +42,43 @@ static int cmp_names(const void *a, const void *b) {
     return strcmp(((const struct load_file *)a)->name, ((const struct load_file *)b)->name);
 }
 
-/* s3://bucket/prefix/ (every key below) or s3://bucket/dir/pattern (keys in dir matching). */
-static int expand_s3(const char *src, fdata_s3_client *s3, struct load_files *out,
+/* One listing's walk: the source, and what its pages add. */
+struct s3_walk {
+    const char *src, *dir, *pattern;
+    size_t bucket_len;
+    struct load_files *out;
+    load_files_listed on_listed;
+    void *ctx;
+};
+
+/* A listing page is in: its keys below the prefix (and matching the pattern) become files,
+ * handed to on_listed at once. */
+static int take_page(void *ctx, const struct fdata_s3_listing *l, size_t from,
                      struct fdata_error *err) {
+    struct s3_walk *w = ctx;
+    size_t had = w->out->count, dir_len = strlen(w->dir);
+    for (size_t i = from; i < l->count; i++) {
+        const char *key = l->entries[i].key;
+        char shown[1024];
+        if (strncmp(key, w->dir + w->bucket_len, dir_len - w->bucket_len) != 0) /* a server's lie */
+            return fdata_set_error(err, FDATA_ECORRUPT, "%s: the listing gave key '%s', not "
+                                   "below the prefix", w->src,
+                                   fdata_escape_controls(key, shown, sizeof shown));
+        const char *rel = key + dir_len - w->bucket_len;
+        if (l->entries[i].is_prefix || skipped(rel) ||
+            (w->pattern && (strchr(rel, '/') || fnmatch(w->pattern, rel, 0) != 0)))
+            continue;
+        char url[4096];
+        snprintf(url, sizeof url, "%.*s%s", (int)w->bucket_len, w->src, key);
+        if (add(w->out, url, dir_len, 1, l->entries[i].size) != FDATA_OK)
+            return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    return w->on_listed && w->out->count > had ? w->on_listed(w->ctx, w->out, had, err) : FDATA_OK;
+}
+
+/* s3://bucket/prefix/ (every key below) or s3://bucket/dir/pattern (keys in dir matching). */
+static int expand_s3(const char *src, fdata_s3_client *s3, load_files_listed on_listed,
+                     void *ctx, struct load_files *out, struct fdata_error *err) {
     const char *slash = strrchr(src + 5, '/');
     const char *pattern = slash && strpbrk(slash + 1, "*?[") ? slash + 1 : NULL;
     if (!pattern && src[strlen(src) - 1] != '/')
@@ -53,33 +87,17 @@ static int expand_s3(const char *src, fdata_s3_client *s3, struct load_files *ou
     char *dir = strndup(src, pattern ? (size_t)(pattern - src) : strlen(src));
     if (!dir)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    struct s3_walk w = {src, dir, pattern, (size_t)(strchr(src + 5, '/') - src) + 1, out,
+                        on_listed, ctx};
     struct fdata_s3_listing l;
-    int status = fdata_s3_list(s3, dir, 1, &l, err), listed = status == FDATA_OK;
-    size_t bucket_len = (size_t)(strchr(src + 5, '/') - src) + 1, first = out->count;
-    for (size_t i = 0; status == FDATA_OK && i < l.count; i++) {
-        const char *key = l.entries[i].key;
-        char shown[1024];
-        if (strncmp(key, dir + bucket_len, strlen(dir) - bucket_len) != 0) { /* a server's lie */
-            status = fdata_set_error(err, FDATA_ECORRUPT, "%s: the listing gave key '%s', not "
-                                     "below the prefix", src,
-                                     fdata_escape_controls(key, shown, sizeof shown));
-            break;
-        }
-        const char *rel = key + strlen(dir) - bucket_len;
-        if (l.entries[i].is_prefix || skipped(rel) ||
-            (pattern && (strchr(rel, '/') || fnmatch(pattern, rel, 0) != 0)))
-            continue;
-        char url[4096];
-        snprintf(url, sizeof url, "%.*s%s", (int)bucket_len, src, key);
-        if (add(out, url, strlen(dir), 1, l.entries[i].size) != FDATA_OK)
-            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    }
-    if (listed)
+    size_t first = out->count;
+    int status = fdata_s3_list_pages(s3, dir, 1, take_page, &w, &l, err);
+    if (status == FDATA_OK)
         fdata_s3_listing_free(&l);
     free(dir);
     if (status == FDATA_OK && out->count == first)
         status = fdata_set_error(err, FDATA_ENOTFOUND, "%s: no Parquet files there", src);
-    if (out->count > first)
+    if (out->count > first) /* S3 lists in this order already: a server's disorder is undone */
         qsort(out->items + first, out->count - first, sizeof *out->items, cmp_names);
     return status;
 }
@@ -137,11 +155,12 @@ int load_sources_use_s3(const char *const *sources, size_t n) {
 }
 
 int load_files_expand(const char *const *sources, size_t n, fdata_s3_client *s3,
-                      struct load_files *out, struct fdata_error *err) {
+                      load_files_listed on_listed, void *ctx, struct load_files *out,
+                      struct fdata_error *err) {
     memset(out, 0, sizeof *out);
     int status = n ? FDATA_OK : fdata_set_error(err, FDATA_EINVAL, "no source to load");
     for (size_t i = 0; i < n && status == FDATA_OK; i++)
-        status = strncmp(sources[i], "s3://", 5) == 0 ? expand_s3(sources[i], s3, out, err)
+        status = strncmp(sources[i], "s3://", 5) == 0 ? expand_s3(sources[i], s3, on_listed, ctx, out, err)
                                                       : expand_local(sources[i], out, err);
     if (status != FDATA_OK)
         load_files_free(out);

@@ -24,10 +24,18 @@ struct load_files {
     size_t count, cap;
 };
 
+/* Called as each listing page's files are added (f->items[from, f->count)), on the
+ * listing's thread; a status other than FDATA_OK stops the listing with it. */
+typedef int (*load_files_listed)(void *ctx, const struct load_files *f, size_t from,
+                                 struct fdata_error *err);
+
 /* Expands the sources; s3 is needed only when a source is an s3:// prefix or glob (NULL
- * otherwise is fine).  FDATA_ENOTFOUND naming a source that matches nothing. */
+ * otherwise is fine).  on_listed (or NULL) hears of each listing page's files as they come
+ * (a prefix's files are sorted by name at its end; S3 listed them in that order).
+ * FDATA_ENOTFOUND naming a source that matches nothing. */
 int load_files_expand(const char *const *sources, size_t n, fdata_s3_client *s3,
-                      struct load_files *out, struct fdata_error *err);
+                      load_files_listed on_listed, void *ctx, struct load_files *out,
+                      struct fdata_error *err);
 void load_files_free(struct load_files *f);
 /* Appends a file: name copied, its rel starting rel_at bytes in.  FDATA_ENOMEM. */
 int load_files_add(struct load_files *f, const char *name, size_t rel_at, int is_s3, int64_t size);

@@ -17,7 +17,7 @@ struct to_dir {
     char *written;                /* per file: 1 once renamed into place */
     int status;                   /* the first failure */
     struct fdata_error err;
-    uint64_t bytes;
+    uint64_t bytes, requests;
     volatile int stop;
     pthread_mutex_t lock;
 };
@@ -31,6 +31,7 @@ static void on_object(void *ctx, size_t i, struct fdata_s3_get_result *r) {
     fdata_s3_data_free(r->data);
     fdata_s3_budget_release(t->budget, r->size);
     pthread_mutex_lock(&t->lock);
+    t->requests += (uint64_t)r->requests;
     if (status == FDATA_OK) {
         t->written[i] = 1;
         t->bytes += r->size;
@@ -90,7 +91,7 @@ int fdata_load_to_dir(const char *const *sources, size_t n, const struct fdata_l
     fdata_s3_client *c = NULL;
     int status = fdata_s3_client_new(o->s3, &c, err);
     if (status == FDATA_OK)
-        status = load_files_expand(sources, n, c, &files, err);
+        status = load_files_expand(sources, n, c, NULL, NULL, &files, err);
     t.files = &files;
     t.written = calloc(files.count + 1, 1);
     t.budget = fdata_s3_budget_new(o->memory_limit ? o->memory_limit : LOAD_DEFAULT_MEMORY_LIMIT);
@@ -106,6 +107,7 @@ int fdata_load_to_dir(const char *const *sources, size_t n, const struct fdata_l
         memset(report, 0, sizeof *report);
         report->files = files.count;
         report->bytes_fetched = t.bytes;
+        report->requests = t.requests;
         report->seconds = report->download_seconds =
             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
         if (report->seconds > 0)

@@ -42,6 +42,8 @@ int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, size_t mine, int force) 
     return 1;
 }
 
+void fdata_s3_budget_hold(fdata_s3_budget *b, size_t bytes) { s3_budget_reserve(b, bytes, 0, 1); }
+
 size_t s3_budget_limit(const fdata_s3_budget *b) { return b->limit; }
 
 void fdata_s3_budget_release(fdata_s3_budget *b, size_t bytes) {

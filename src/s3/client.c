@@ -263,8 +263,10 @@ static char *list_query(const char *prefix, int recursive, const char *token) {
     return q;
 }
 
-int fdata_s3_list(fdata_s3_client *c, const char *url, int recursive,
-                  struct fdata_s3_listing *out, struct fdata_error *err) {
+int fdata_s3_list_pages(fdata_s3_client *c, const char *url, int recursive,
+                        int (*on_page)(void *ctx, const struct fdata_s3_listing *so_far,
+                                       size_t from, struct fdata_error *err),
+                        void *ctx, struct fdata_s3_listing *out, struct fdata_error *err) {
     memset(out, 0, sizeof *out);
     struct s3_location loc;
     FDATA_RETURN_IF(locate(url, &loc, err));
@@ -301,6 +303,8 @@ int fdata_s3_list(fdata_s3_client *c, const char *url, int recursive,
             fdata_error_prefix(err, "%s: LIST page %d", url, page + 1);
         fdata_sb_free(&r.body);
         free(query);
+        if (status == FDATA_OK && on_page) /* the caller's error stands as it made it */
+            status = on_page(ctx, out, had, err);
     }
     free(token);
     free(seen.slots);
@@ -308,6 +312,11 @@ int fdata_s3_list(fdata_s3_client *c, const char *url, int recursive,
     if (status != FDATA_OK)
         fdata_s3_listing_free(out);
     return status;
+}
+
+int fdata_s3_list(fdata_s3_client *c, const char *url, int recursive,
+                  struct fdata_s3_listing *out, struct fdata_error *err) {
+    return fdata_s3_list_pages(c, url, recursive, NULL, NULL, out, err);
 }
 
 void fdata_s3_listing_free(struct fdata_s3_listing *l) {

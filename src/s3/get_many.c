@@ -16,8 +16,6 @@
 #include "part.h"
 #include "request.h"
 
-#define DEFAULT_PART_SIZE ((size_t)8 << 20)
-
 static int enqueue(struct downloader *d, struct part *p) {
     if (d->queued == d->queue_cap) {
         size_t cap = d->queue_cap ? 2 * d->queue_cap : 64;
@@ -145,6 +143,7 @@ static int start_part(struct downloader *d, struct part *p, struct fdata_error *
     curl_easy_setopt(p->easy, CURLOPT_BUFFERSIZE, 512L * 1024); /* fewer, larger callbacks */
     s3_cancel_with(p->easy, d->opts->cancel); /* stalled transfers stop too */
     trace_sent(d, p);
+    o->requests++;
     curl_multi_add_handle(d->multi, p->easy);
     d->active++;
     return FDATA_OK;
@@ -184,6 +183,7 @@ static void take_result(struct downloader *d, struct object *o, struct fdata_s3_
     r->url = o->url;
     r->offset = o->base;
     r->object_size = o->object_size;
+    r->requests = o->requests;
     if (!o->failed) {
         r->data = o->data;
         r->size = (size_t)o->size;
@@ -550,7 +550,7 @@ int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
                                "(objects kept until the end could never be given back)");
     struct group_job job = {
         .c = c, .urls = urls, .n = n, .opts = opts,
-        .part_size = opts->part_size ? opts->part_size : DEFAULT_PART_SIZE,
+        .part_size = opts->part_size ? opts->part_size : FDATA_S3_PART_SIZE_DEFAULT,
         .connections = opts->connections > 0 ? opts->connections : c->connections,
         .results = results,
     };

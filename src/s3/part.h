@@ -24,6 +24,7 @@ struct object {
     int parts_left;
     int failed;
     int delivered;              /* handed to on_object */
+    int requests;               /* GETs sent for it, retries included */
 };
 
 /* What a part may believe, as its answer arrives (curl's multi does the same with mstate()):

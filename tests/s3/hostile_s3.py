@@ -23,6 +23,8 @@ import tempfile
 import threading
 import time
 
+from s3_handler import S3Handler
+
 FASTDATA, DATA, API = sys.argv[1], sys.argv[2], sys.argv[3]
 SECRET = "hostile-secret-never-printed-5be1"
 PARQUET = open(os.path.join(DATA, "data", "hadoop_lz4_compressed_larger.parquet"), "rb").read()
@@ -51,22 +53,9 @@ def listing_xml(keys, token=None):
             "</ListBucketResult>" % (items, more)).encode()
 
 
-class Hostile(http.server.BaseHTTPRequestHandler):
+class Hostile(S3Handler):
     """Serves OBJECTS honestly unless the server's scenario says otherwise."""
-    protocol_version = "HTTP/1.1"
     OBJECTS = {"/bkt/data.parquet": PARQUET, "/bkt/dir/blob.bin": BLOB}
-
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, headers, body):
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        if not any(k.lower() == "content-length" for k, _ in headers):
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def endless(self, status, head, chunk):
         """A chunked body that never ends (until the client hangs up)."""

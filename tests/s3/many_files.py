@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Many small files over S3: a lake of small Parquet files written by pyarrow (Hive folders),
+served by a small S3 server on 127.0.0.1 (standard library: ListObjectsV2 in pages of 7 keys,
+ranged GETs) that counts the GETs of every key.  A file listed at most a part long comes in
+one GET, footer and data together (the report's requests and the server's count agree: 1 per
+file); larger files (and under a projection, files over 1 MiB) take their tail and ranges; the
+table equals pyarrow.dataset's and its rows
+come in key order although the footers are fetched while the listing's later pages are still
+asked for; a small memory limit falls back to tails and ranges with the same table; a listing
+whose size for a key differs from the object's fails with one line naming the key.
+usage: many_files.py FASTDATA LOAD_DUMP"""
+import http.server
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from urllib.parse import parse_qs, unquote
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from s3_handler import S3Handler
+
+FASTDATA, LOAD_DUMP = sys.argv[1:3]
+PAGE = 7  # keys per listing page: the lake's 30 files take 5 pages
+results = []
+
+
+def check(name, cond, detail=""):
+    results.append(bool(cond))
+    print("%s %s %s" % ("ok  " if cond else "FAIL", name, "" if cond else str(detail)[:1500]),
+          flush=True)
+
+
+class Lake(S3Handler):
+    """GET /bkt/KEY reads ROOT/KEY (one Range), GET /bkt?list-type=2 lists ROOT's files."""
+
+    def do_GET(self):
+        path, _, query = self.path.partition("?")
+        root = self.server.root
+        if "list-type=2" in query:
+            return self.list(parse_qs(query))
+        key = unquote(path[len("/bkt/"):])
+        file = os.path.join(root, key)
+        if not path.startswith("/bkt/") or not os.path.isfile(file):
+            return self.send(404, [], b"<Error><Code>NoSuchKey</Code></Error>")
+        with self.server.lock:
+            self.server.gets[key] = self.server.gets.get(key, 0) + 1
+            self.server.log.append("GET")
+        data = open(file, "rb").read()
+        m = re.match(r"bytes=(\d*)-(\d*)$", self.headers.get("Range") or "")
+        if not m:
+            return self.send(200, [("ETag", "\"v1\"")], data)
+        if m.group(1):
+            first, last = int(m.group(1)), min(len(data) - 1, int(m.group(2) or len(data) - 1))
+        else:
+            first, last = max(0, len(data) - int(m.group(2))), len(data) - 1
+        self.send(206, [("ETag", "\"v1\""), ("Content-Range", "bytes %d-%d/%d" % (first, last, len(data)))],
+                  data[first:last + 1])
+
+    def list(self, q):
+        root, prefix = self.server.root, q.get("prefix", [""])[0]
+        keys = sorted(os.path.relpath(os.path.join(d, f), root)
+                      for d, _, fs in os.walk(root) for f in fs)
+        keys = [k for k in keys if k.startswith(prefix)]
+        at = int(q.get("continuation-token", ["0"])[0])
+        time.sleep(0.03)  # a listing page takes a while, as S3's do
+        with self.server.lock:
+            self.server.log.append("LIST")
+        page = keys[at:at + PAGE]
+        more = at + PAGE < len(keys)
+        items = "".join("<Contents><Key>%s</Key><Size>%d</Size></Contents>" % (
+            k, os.path.getsize(os.path.join(root, k)) + self.server.size_lie.get(k, 0)) for k in page)
+        tail = ("<IsTruncated>true</IsTruncated><NextContinuationToken>%d</NextContinuationToken>"
+                % (at + PAGE)) if more else "<IsTruncated>false</IsTruncated>"
+        self.send(200, [], ("<?xml version=\"1.0\"?><ListBucketResult>%s%s</ListBucketResult>"
+                            % (items, tail)).encode())
+
+
+class Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 256  # 16 connections at once: a backlog of 5 drops SYNs (1 s each)
+
+
+def serve(root):
+    server = Server(("127.0.0.1", 0), Lake)
+    server.daemon_threads = True
+    server.root, server.gets, server.size_lie, server.lock = root, {}, {}, threading.Lock()
+    server.log = []  # "LIST" and "GET" in the order the server saw them
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def write_lake(root):
+    """30 small files in 3 day= folders (ids increasing in key order), and one of ~1.6 MB."""
+    paths = []
+    for f in range(30):
+        day, n = f // 10, 500 + 37 * f
+        ids = pa.array(range(f * 10000, f * 10000 + n), pa.int64())
+        t = pa.table({"id": ids, "x": pa.array([float(i) * 0.5 for i in range(n)]),
+                      "s": pa.array(["v%d" % (i % 13) for i in range(n)])})
+        path = os.path.join(root, "lake", "day=%d" % day, "part-%03d.parquet" % f)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        pq.write_table(t, path, row_group_size=200, write_page_index=True)
+        paths.append(path)
+    n = 200000  # incompressible: ~1.6 MB, more than a 1 MiB part
+    big = pa.table({"id": pa.array(range(10 ** 6, 10 ** 6 + n), pa.int64()),
+                    "x": pa.array([((i * 2654435761) % 2 ** 32) / 3.0 for i in range(n)]),
+                    "s": pa.array(["w"] * n)})
+    path = os.path.join(root, "lake", "day=3", "part-999.parquet")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    pq.write_table(big, path, row_group_size=50000, compression="none")
+    paths.append(path)
+    return paths
+
+
+def env_for(server):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="any", AWS_SECRET_ACCESS_KEY="any", AWS_REGION="us-east-1",
+               AWS_ENDPOINT_URL="http://127.0.0.1:%d" % server.server_port,
+               AWS_EC2_METADATA_DISABLED="true", HOME=tempfile.gettempdir())
+    return env
+
+
+def load_json(env, *args):
+    p = subprocess.run([FASTDATA, "load", "s3://bkt/lake/", "--json"] + list(args), env=env,
+                       capture_output=True, text=True, timeout=120)
+    return p.returncode, (json.loads(p.stdout) if p.returncode == 0 else None), p.stderr
+
+
+def dump(env, *args):
+    p = subprocess.run([LOAD_DUMP] + list(args) + ["s3://bkt/lake/"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    return p.returncode, [json.loads(line) for line in p.stdout.splitlines()], p.stderr
+
+
+def main(tmp):
+    paths = write_lake(tmp)
+    server = serve(tmp)
+    env = env_for(server)
+    expected = ds.dataset(os.path.join(tmp, "lake"), partitioning="hive").to_table()
+    want = sorted(zip(*[expected[c].to_pylist() for c in ("id", "x", "s", "day")]))
+
+    rc, rows, err = dump(env)
+    log = server.log[:]
+    got = [(r["id"], r["x"], r["s"], r["day"]) for r in rows]
+    check("a lake of 31 files listed in pages of %d equals pyarrow.dataset" % PAGE,
+          rc == 0 and sorted(got) == want, err)
+    ids = [r["id"] for r in rows]
+    last_list = len(log) - 1 - log[::-1].index("LIST") if "LIST" in log else 0
+    check("the first pages' files were fetched before the last page was listed",
+          log.count("LIST") == 5 and "GET" in log[:last_list], log)
+    check("its rows come in key order (footers fetched while later pages were listed)",
+          rc == 0 and ids == sorted(ids) and len(ids) == len(want), ids[:20])
+
+    server.gets.clear()
+    rc, rep, err = load_json(env, "--part-size", "1")
+    big = "lake/day=3/part-999.parquet"
+    small = {k: v for k, v in server.gets.items() if k != big}
+    check("files under the part size: one GET each (the server counted 30 keys, once each)",
+          rc == 0 and len(small) == 30 and set(small.values()) == {1}, (err, server.gets))
+    check("the larger file: its tail, then its ranges (more than one GET)",
+          server.gets.get(big, 0) > 1, server.gets)
+    check("the report's requests are the server's GETs",
+          rc == 0 and rep["requests"] == sum(server.gets.values()) and rep["files"] == 31,
+          (rep, server.gets))
+
+    server.gets.clear()
+    rc, rep, err = load_json(env, "--columns", "id,x")
+    small = {k: v for k, v in server.gets.items() if k != big}
+    check("under --columns: files up to 1 MiB in one GET, the 1.6 MB file (within a part) by "
+          "its tail and the projected ranges", rc == 0 and set(small.values()) == {1} and
+          server.gets.get(big, 0) > 1 and rep["rows"] == len(want), (err, server.gets))
+
+    server.gets.clear()
+    rc, rows, err = dump(env, "--memory-limit", str(40 << 10))
+    got = [(r["id"], r["x"], r["s"], r["day"]) for r in rows]
+    check("under a 40 KiB memory limit: tails and ranges instead (more GETs), the same table",
+          rc == 0 and got == sorted(got) and sorted(got) == want and
+          sum(server.gets.values()) > 31, (err, server.gets))
+
+    for lie in (-100, 4096):
+        server.size_lie = {"lake/day=1/part-012.parquet": lie}
+        p = subprocess.run([FASTDATA, "load", "s3://bkt/lake/"], env=env, capture_output=True,
+                           text=True, timeout=120)
+        lines = p.stderr.strip().splitlines()
+        check("a listed size %+d bytes off the object's: exit 1, one line naming the key" % lie,
+              p.returncode == 1 and len(lines) == 1 and "part-012.parquet" in p.stderr and
+              "listed" in p.stderr, p.stderr)
+    server.size_lie = {}
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        main(tmp)
+    print("%d passed, %d failed" % (results.count(True), results.count(False)))
+    sys.exit(0 if all(results) else 1)
