@@ -82,8 +82,26 @@ int pq_leaf_fixed_output(const struct pq_leaf *leaf) {
            (!leaf->nested && pq_converts_always(leaf) && leaf->arrow.width > 0);
 }
 
-size_t pq_slab_slack(const struct pq_leaf *leaf) {
+/* Bytes past a slab chunk's last row that its decoder may write into: room for the
+ * definition levels in front of an optional leaf's last PLAIN page, so that it too is
+ * decompressed in place (a required leaf's pages hold just their values). */
+static size_t slab_slack(const struct pq_leaf *leaf) {
     return leaf->repetition == PQ_OPTIONAL ? IN_PLACE_SLACK : 0;
+}
+
+/* A flat plain string leaf: its int32 offsets, one more than its rows, can go into a slab
+ * (view and dictionary strings turn that buffer into indices of arrays of their own). */
+static int slab_offsets(const struct pq_leaf *leaf) {
+    return !leaf->nested && pq_leaf_is_direct(leaf) && leaf->arrow.width == 0 &&
+           leaf->arrow.strings == FDATA_STRINGS_PLAIN;
+}
+
+size_t pq_slab_bytes(const struct pq_leaf *leaf, size_t rows) {
+    if (slab_offsets(leaf))
+        return (rows + 1) * sizeof(int32_t);
+    if (pq_leaf_fixed_output(leaf))
+        return rows * (size_t)leaf->arrow.width + slab_slack(leaf);
+    return 0;
 }
 
 int pq_leaf_fills(const struct pq_leaf *leaf, size_t width) {
@@ -422,7 +440,7 @@ static int in_place_target(struct chunk_decoder *d, int encoding, size_t raw_len
         size_t need = raw_len / w + 1 > entries ? raw_len / w + 1 : entries;
         FDATA_RETURN_IF(reserve_slots(d, pos + need));
     }
-    size_t slack = !d->in->dest ? IN_PLACE_SLACK : d->in->slab ? pq_slab_slack(d->leaf) : 0;
+    size_t slack = !d->in->dest ? IN_PLACE_SLACK : d->in->slab ? slab_slack(d->leaf) : 0;
     size_t room = (d->cap - pos) * w + slack;
     *target = raw_len <= room ? d->out.values + pos * w : NULL;
     return FDATA_OK;
@@ -796,6 +814,10 @@ static int borrow_dest(struct chunk_decoder *d) {
     if (d->leaf->repetition == PQ_OPTIONAL && !(d->out.validity = fdata_aligned_calloc(rows / 8 + 1)))
         return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for %zu values", rows);
     d->out.values = d->in->dest;
+    if (d->at->width == 0) { /* a string leaf's offsets (pq_slab_bytes) */
+        d->out.bytes.offsets = (int32_t *)d->out.values;
+        d->out.bytes.offsets[0] = 0;
+    }
     d->cap = rows;
     return FDATA_OK;
 }
@@ -834,7 +856,7 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     if (d.nested && (in->num_values < 0 || in->num_values > (int64_t)in->size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE))
         return fdata_set_error(err, FDATA_ECORRUPT, "column chunk claims %lld values in %zu bytes",
                                (long long)in->num_values, in->size);
-    if (in->dest && !(in->slab ? pq_leaf_fixed_output(in->leaf)
+    if (in->dest && !(in->slab ? pq_slab_bytes(in->leaf, 1) > 0
                                : pq_leaf_fills(in->leaf, (size_t)d.at->width)))
         return fdata_set_error(err, FDATA_EINVAL, "column '%s' cannot be decoded in place",
                                in->leaf->path);

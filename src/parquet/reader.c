@@ -503,11 +503,11 @@ static int fill_matrix(struct read_job *job, int count, int threads, struct fdat
 
 /* Bytes of a row group's slab that leaf i takes, 0 when its values do not go into one. */
 static size_t slab_share(const struct read_job *job, int i, size_t rows) {
-    const struct pq_leaf *leaf = &job->f->schema.leaves[i];
-    if (job->p->selected[i] == PQ_INTO_MATRIX || !pq_leaf_fixed_output(leaf) ||
-        rows > SLAB_MAX_ROWS || (size_t)leaf->arrow.width > SIZE_MAX / 4 / SLAB_MAX_ROWS)
+    const struct pq_leaf *leaf = &job->p->leaves[i]; /* as read: its string option applied */
+    if (job->p->selected[i] == PQ_INTO_MATRIX || rows > SLAB_MAX_ROWS ||
+        (size_t)leaf->arrow.width > SIZE_MAX / 4 / SLAB_MAX_ROWS)
         return 0;
-    return (rows * (size_t)leaf->arrow.width + pq_slab_slack(leaf) + 63) & ~(size_t)63;
+    return (pq_slab_bytes(leaf, rows) + 63) & ~(size_t)63;
 }
 
 /* One slab per row group for the values of its fixed-width leaves that become arrays: one
