@@ -52,7 +52,11 @@ struct chunk_decoder {
                                 int32 in the offsets' buffer) until a page needs values */
     struct pq_scratch *scratch;  /* the calling worker's, reused across chunks */
     struct fdata_error *err;
+    size_t levels_seen;      /* the last v1 page's definition level bytes (0: none yet) */
 };
+
+/* At most this many level bytes are expected in front of a page decompressed in place. */
+#define LEVELS_FRONT_MAX 64
 
 static int fail(struct chunk_decoder *d, int code, const char *why) {
     return fdata_set_error(d->err, code, "%s", why);
@@ -426,6 +430,34 @@ static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p
     return pq_decode_converted(&t, encoding, p, len, k, valid, pos, n, d->out.values);
 }
 
+static size_t uleb_bytes(uint64_t v) {
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* The definition level bytes expected in front of a flat optional leaf's v1 PLAIN page: the
+ * last page's, or for the first one a single run of n set levels (a 4-byte length, the run
+ * header, the value), as writers put them before pages without nulls.  A page decompressed
+ * that far before its slots has its values land on them, with nothing to move; a wrong guess
+ * costs the move it saves.  0 when there is no room before the slots: rows decoded already
+ * (their bytes are put back after the levels are read) or a slab's porch. */
+static size_t levels_front(const struct chunk_decoder *d, const struct pq_page_header *ph,
+                           size_t n) {
+    if (ph->type != PQ_DATA_PAGE || d->nested || d->leaf->max_def == 0 ||
+        ph->def_level_encoding != PQ_RLE)
+        return 0;
+    size_t guess = d->levels_seen ? d->levels_seen
+                                  : 4 + uleb_bytes((uint64_t)n << 1) +
+                                        (size_t)(level_width(d->leaf->max_def) + 7) / 8;
+    size_t room = d->pos > 0 ? (size_t)d->pos * (size_t)d->at->width
+                             : d->in->slab ? PQ_SLAB_PORCH : 0;
+    return guess <= room && guess <= LEVELS_FRONT_MAX ? guess : 0;
+}
+
 /* Where a compressed page may be decompressed straight into the output: PLAIN values of a
  * type whose Arrow layout is the physical one go to the slots of the page's own rows (levels
  * in front spill into later slots or the slack); *target is NULL when the page must use
@@ -519,10 +551,16 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
     size_t raw_len = (size_t)ph->uncompressed_size - levels_len;
     if ((size_t)ph->uncompressed_size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE < n)
         return fail(d, FDATA_ECORRUPT, "page claims more values than its bytes can hold");
-    uint8_t *in_place = NULL;
+    uint8_t *in_place = NULL, before[LEVELS_FRONT_MAX];
+    size_t front = 0; /* level bytes expected in front of in_place, see levels_front */
     if (d->in->codec != PQ_UNCOMPRESSED && (!v2 || ph->is_compressed)) {
         FDATA_RETURN_IF(in_place_target(d, ph->encoding, raw_len, n, &in_place));
         uint8_t *target = in_place;
+        if (target && (front = levels_front(d, ph, n)) > 0) {
+            target -= front;
+            if (d->pos > 0)
+                memcpy(before, target, front); /* the last rows' values, put back below */
+        }
         if (!target) {
             FDATA_RETURN_IF(pq_scratch_page(d->scratch, raw_len, d->err));
             target = d->scratch->page;
@@ -550,16 +588,23 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
         size_t used;
         const uint8_t *lp = v2 ? body + ph->rep_levels_length : values;
         size_t ll = v2 ? (size_t)ph->def_levels_length : values_len;
-        FDATA_RETURN_IF(decode_levels(d, ph, lp, ll, n, v2, &used, &k));
+        int status = decode_levels(d, ph, lp, ll, n, v2, &used, &k);
+        if (status != FDATA_OK && front && d->pos > 0)
+            memcpy(in_place - front, before, front);
+        FDATA_RETURN_IF(status);
         if (!v2) {
             values += used;
             values_len -= used;
+            d->levels_seen = used;
         }
     }
     const uint8_t *valid = k < n ? d->out.validity : NULL;
-    if (in_place)
-        FDATA_RETURN_IF(finish_in_place(d, in_place, values, values_len, n, k, valid));
-    else
+    if (in_place) {
+        int status = finish_in_place(d, in_place, values, values_len, n, k, valid);
+        if (front && d->pos > 0)
+            memcpy(in_place - front, before, front);
+        FDATA_RETURN_IF(status);
+    } else
         FDATA_RETURN_IF(decode_values(d, ph->encoding, values, values_len, n, k, valid));
     if (d->at->kind == K_TIME32 || d->at->kind == K_TIME64)
         wrap_times(d, n);

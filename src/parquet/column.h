@@ -47,6 +47,10 @@ int pq_leaf_fixed_output(const struct pq_leaf *leaf);
  * plain string leaf's offsets (its bytes stay an allocation of their own, grown as pages
  * come). */
 size_t pq_slab_bytes(const struct pq_leaf *leaf, size_t rows);
+/* Bytes in front of each leaf's share of a slab (its dest starts past them), where the
+ * definition levels of its first page decompressed in place may land: the leaf's own, so
+ * that no thread writes into a neighbour's values; a multiple of 64 (dest stays aligned). */
+#define PQ_SLAB_PORCH ((size_t)64)
 /* True when the leaf can be decoded into a caller's buffer of `width`-byte floats
  * (pq_chunk_input.dest): a flat float32 (width 4) or float64 (width 8) leaf stored as such. */
 int pq_leaf_fills(const struct pq_leaf *leaf, size_t width);

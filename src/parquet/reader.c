@@ -507,7 +507,8 @@ static size_t slab_share(const struct read_job *job, int i, size_t rows) {
     if (job->p->selected[i] == PQ_INTO_MATRIX || rows > SLAB_MAX_ROWS ||
         (size_t)leaf->arrow.width > SIZE_MAX / 4 / SLAB_MAX_ROWS)
         return 0;
-    return (pq_slab_bytes(leaf, rows) + 63) & ~(size_t)63;
+    size_t bytes = pq_slab_bytes(leaf, rows);
+    return bytes ? (PQ_SLAB_PORCH + bytes + 63) & ~(size_t)63 : 0;
 }
 
 /* One slab per row group for the values of its fixed-width leaves that become arrays: one
@@ -527,7 +528,7 @@ static void plan_slabs(struct read_job *job, int count) {
         for (int k = 0; slab && k < job->num_leaves; k++) {
             size_t share = slab_share(job, job->leaves[k], rows);
             if (share)
-                job->slab_dest[(size_t)rg * nleaves + (size_t)job->leaves[k]] = slab + at;
+                job->slab_dest[(size_t)rg * nleaves + (size_t)job->leaves[k]] = slab + at + PQ_SLAB_PORCH;
             at += share;
         }
     }
