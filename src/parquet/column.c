@@ -627,25 +627,48 @@ static int check_dictionary_utf8(struct chunk_decoder *d) {
     return pq_utf8_replace(b, b->offsets, d->dict.count, d->err);
 }
 
+/* A compressed dictionary page's bytes: a fixed-width one's decompressed straight into a
+ * buffer of its own (*own, for the dictionary to adopt), others' into scratch. */
+static int decompress_dictionary(struct chunk_decoder *d, const struct pq_page_header *ph,
+                                 const uint8_t *raw, const uint8_t **body, uint8_t **own) {
+    size_t size = (size_t)ph->uncompressed_size;
+    int fixed = d->leaf->physical != PQ_BYTE_ARRAY && d->leaf->physical != PQ_BOOLEAN;
+    if (ph->uncompressed_size < 0)
+        return fail(d, FDATA_ECORRUPT, "dictionary page with a negative size");
+    if (fixed && !(*own = malloc(size + 1)))
+        return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for the dictionary");
+    if (!fixed)
+        FDATA_RETURN_IF(pq_scratch_page(d->scratch, size, d->err));
+    *body = fixed ? *own : d->scratch->page;
+    return pq_decompress(&d->scratch->codecs, d->in->codec, raw, (size_t)ph->compressed_size,
+                         fixed ? *own : d->scratch->page, size, d->err);
+}
+
 static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_header *ph,
                                   const uint8_t *raw) {
-    const uint8_t *body = raw;
-    size_t len = (size_t)ph->compressed_size;
-    if (d->in->codec != PQ_UNCOMPRESSED) {
-        FDATA_RETURN_IF(pq_scratch_page(d->scratch, (size_t)ph->uncompressed_size, d->err));
-        FDATA_RETURN_IF(pq_decompress(&d->scratch->codecs, d->in->codec, body, len, d->scratch->page,
-                                      (size_t)ph->uncompressed_size, d->err));
-        body = d->scratch->page;
-        len = (size_t)ph->uncompressed_size;
-    }
     if (ph->encoding != PQ_PLAIN && ph->encoding != PQ_PLAIN_DICTIONARY)
         return fdata_set_error(d->err, FDATA_EUNSUPPORTED,
                                "dictionary page in unsupported encoding %d", ph->encoding);
     if (ph->num_values < 0)
         return fail(d, FDATA_ECORRUPT, "dictionary page with a negative value count");
-    if (d->kept && d->pos > 0) /* a second dictionary: the indices so far point into the first */
-        FDATA_RETURN_IF(gather_kept(d));
-    FDATA_RETURN_IF(pq_dictionary_load(&d->dict, d->leaf, body, len, (size_t)ph->num_values, d->err));
+    const uint8_t *body = raw;
+    size_t len = (size_t)ph->compressed_size;
+    uint8_t *own = NULL;
+    int status = FDATA_OK;
+    if (d->in->codec != PQ_UNCOMPRESSED) {
+        status = decompress_dictionary(d, ph, raw, &body, &own);
+        len = (size_t)ph->uncompressed_size;
+    }
+    if (status == FDATA_OK && d->kept && d->pos > 0) /* a second dictionary: the indices so
+                                                        far point into the first */
+        status = gather_kept(d);
+    if (status != FDATA_OK) {
+        free(own);
+        return status;
+    }
+    size_t count = (size_t)ph->num_values;
+    FDATA_RETURN_IF(own ? pq_dictionary_adopt(&d->dict, d->leaf, own, len, count, d->err)
+                        : pq_dictionary_load(&d->dict, d->leaf, body, len, count, d->err));
     if (d->at->kind == K_UTF8)
         FDATA_RETURN_IF(check_dictionary_utf8(d));
     return pq_dictionary_convert(&d->dict, d->leaf, d->err);

@@ -3,7 +3,8 @@
 claim far more rows, values or bytes than its pages hold.  `fastdata cat`, `load` and
 `load --matrix` must end in one clear error line (exit 1) or read only what is there, with
 memory proportional to the bytes actually present: peak RSS stays under a bound far below
-what the claims would cost (2^28 rows of float64 = 2 GiB per column).
+what the claims would cost (2^28 rows of float64 = 2 GiB per column).  And dictionary page
+headers that lie about their entries or their decompressed size: one clear error.
 
 usage: lying_footers.py FASTDATA
 Prints one line per case and exits 1 on any failure.
@@ -210,6 +211,40 @@ def run(cmd):
     return p.returncode, lines, rss
 
 
+def lying_dictionary_pages(tmp, fastdata):
+    """A snappy int64 dictionary page (decompressed straight into the dictionary's own
+    buffer) whose header claims more entries than its bytes hold, or a decompressed size
+    longer or shorter than snappy's: one clear error each.  Returns the failures."""
+    src = os.path.join(tmp, "dict.parquet")
+    pq.write_table(pa.table({"k": pa.array([i % 1000 for i in range(5000)], pa.int64())}), src,
+                   compression="snappy")
+    offset = pq.ParquetFile(src).metadata.row_group(0).column(0).dictionary_page_offset
+    data = open(src, "rb").read()
+    header, end = read_struct(data, offset)
+    assert field(header, 1)[2] == 2 and field(field(header, 7)[2], 1)[2] == 1000  # DICTIONARY_PAGE
+    failures = 0
+    for name, fid, value, want in (("entries", None, 8000, "dictionary claims 8000 entries"),
+                                   ("size_long", 2, 8008, "snappy"),
+                                   ("size_short", 2, 7992, "snappy")):
+        header, _ = read_struct(data, offset)
+        if fid is None:
+            field(field(header, 7)[2], 1)[2] = value
+        else:
+            field(header, fid)[2] = value
+        edited = write_struct(header)
+        assert len(edited) == end - offset  # same varint lengths: nothing after it moves
+        path = os.path.join(tmp, "dict_%s.parquet" % name)
+        with open(path, "wb") as f:
+            f.write(data[:offset] + edited + data[end:])
+        for args in (["cat", path], ["load", path]):
+            rc, lines, _ = run([fastdata] + args)
+            ok = rc == 1 and len(lines) == 1 and want in lines[0]
+            failures += not ok
+            print("%s dictionary %-10s %-5s exit %d: %s" % ("ok  " if ok else "FAIL", name,
+                  args[0], rc, lines[0] if lines else "(no message)"))
+    return failures
+
+
 def main():
     fastdata = sys.argv[1]
     failures = 0
@@ -239,6 +274,7 @@ def main():
                 print("%s %-10s %-18s exit %d, peak %.0f MB: %s" % (
                     "ok  " if ok else "FAIL", lie.__name__, " ".join(args[:1] + args[2:]), rc, rss,
                     lines[0] if lines else "(no message)"))
+        failures += lying_dictionary_pages(tmp, fastdata)
     print("%d failed" % failures)
     return 1 if failures else 0
 
