@@ -64,8 +64,9 @@ static void *reap(void *arg) {
     for (;;) {
         nanosleep(&(struct timespec){0, REAPER_TICK_MS * 1000000L}, NULL);
         if (now_ms() - atomic_load(&last_use_ms) >= CACHE_DECAY_MS) {
-            fdata_pages_trim(cache, CACHE_KEPT);
+            /* the mark first: whoever sees the trim sees the mark fallen too */
             atomic_store(&slabs_peak, atomic_load(&slabs_live));
+            fdata_pages_trim(cache, CACHE_KEPT);
         }
         pthread_mutex_lock(&reaper_lock);
         int done = fdata_pages_held(cache) <= CACHE_KEPT;
