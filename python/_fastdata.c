@@ -1194,7 +1194,8 @@ static PyMethodDef methods[] = {
      "suits hardware that backs memory up front and long-lived processes"},
     {"release_cached_memory", release_cached_memory, METH_NOARGS,
      "release_cached_memory() -> int: gives the pages of released tables' value buffers that "
-     "fastdata keeps for reuse (64 MiB; downloads' more, for a second after use) back to the "
+     "fastdata keeps for reuse (64 MiB; more for a second after use: downloads', and released "
+     "tables' up to the most in use at once) back to the "
      "system; returns their bytes"},
     {"_from_stream", (PyCFunction)from_stream, METH_O,
      "_from_stream(arrow_array_stream capsule) -> _Table owning the stream's batches"},

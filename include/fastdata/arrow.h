@@ -183,11 +183,13 @@ FDATA_API int fdata_matrix_put_rows(struct fdata_matrix *m, int64_t row,
  * fdata_parquet_read_row_groups) and of objects it downloads (fdata_s3_get_many) leave their
  * pages, once released, to the next such buffers, which then need no fresh pages from the
  * kernel (it zeroes and maps each one; on virtual machines that is often the largest cost of
- * filling memory).  64 MiB of them stay with the process; downloaded objects' pages also
- * beyond that (up to a quarter of physical memory, at most 4 GiB), but only while buffers
- * keep being released and taken: once none has been for a second, a background thread
- * (started and ended as needed) gives the surplus back.  (Decoded buffers keep to 64 MiB, so
- * that a streamed load stays within its memory limit.)  This gives them all back now and
+ * filling memory).  64 MiB of them stay with the process; beyond that (up to a quarter of
+ * physical memory, at most 4 GiB) downloaded objects' pages, and decoded buffers' up to the
+ * most decoded buffer bytes in use at once (a table released whole is the next load's
+ * memory; a streamed load's batches, bounded by its memory limit, keep 64 MiB), but only
+ * while buffers keep being released and taken: once none has been for a second, a
+ * background thread (started and ended as needed) gives the surplus back and the mark
+ * becomes what is in use then.  This gives them all back now and
  * returns their bytes.  Thread-safe; never needed for correctness.
  */
 FDATA_API size_t fdata_release_cached_memory(void);

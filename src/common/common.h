@@ -84,9 +84,14 @@ void fdata_maps_set_limit(size_t max);
 /* The process's cache of pages of released buffers (mapped slabs, download buffers), for the
  * next buffers to take instead of fresh pages: 64 MiB stay; above that, up to a quarter of
  * physical memory and 4 GiB, pages given with `surplus` (download buffers: a stream of
- * objects freed as others arrive) stay too, until the cache has been idle for a second.
- * Give and take as fdata_pages_give/take (pages.h); drop gives every page back and returns
- * their bytes; held says how many bytes it holds now.  Thread-safe. */
+ * objects freed as others arrive) stay too, and value slabs' pages (given without) up to the
+ * most value slab bytes in use at once (so a table released whole is the next load's memory,
+ * while a stream's batches, bounded by its limit, keep 64 MiB), until the cache has been
+ * idle for a second.  slab_in_use counts a value slab's bytes from its mapping (its give
+ * without `surplus` uncounts them).  Give and take as fdata_pages_give/take (pages.h); drop
+ * gives every page back and returns their bytes; held says how many bytes it holds now.
+ * Thread-safe. */
+void fdata_page_cache_slab_in_use(size_t size);
 void fdata_page_cache_give(void *p, size_t size, int surplus);
 size_t fdata_page_cache_take(void *p, size_t size);
 size_t fdata_page_cache_drop(void);

@@ -1,6 +1,8 @@
 /* The process's cache of released buffers' pages (see common.h).  Up to CACHE_KEPT stays for
  * good; above that, up to a quarter of the machine's memory and CACHE_SPACE, pages stay only
- * while buffers keep coming and going: a reaper thread, started when the cache first holds
+ * while buffers keep coming and going (value slabs' only up to the most slab bytes that were
+ * in use at once since the cache was last idle: a table released whole comes back whole for
+ * the next load, a stream's batches within its memory limit stay as before): a reaper thread, started when the cache first holds
  * more than CACHE_KEPT and ending when it no longer does, gives the surplus back to the kernel
  * once the cache has not been used for CACHE_DECAY_MS.  (Allocators such as jemalloc keep
  * freed pages for a while the same way; ours are 2 MiB blocks moved by mremap, never copied.) */
@@ -24,6 +26,8 @@
 static struct fdata_pages *cache;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static atomic_llong last_use_ms; /* monotonic: the last give or take */
+/* Value slabs' bytes in use now, and the most in use at once since the cache was last idle */
+static atomic_size_t slabs_live, slabs_peak;
 static pthread_mutex_t reaper_lock = PTHREAD_MUTEX_INITIALIZER;
 static int reaper_running;
 
@@ -59,8 +63,11 @@ static void *reap(void *arg) {
     (void)arg;
     for (;;) {
         nanosleep(&(struct timespec){0, REAPER_TICK_MS * 1000000L}, NULL);
-        if (now_ms() - atomic_load(&last_use_ms) >= CACHE_DECAY_MS)
+        if (now_ms() - atomic_load(&last_use_ms) >= CACHE_DECAY_MS) {
+            /* the mark first: whoever sees the trim sees the mark fallen too */
+            atomic_store(&slabs_peak, atomic_load(&slabs_live));
             fdata_pages_trim(cache, CACHE_KEPT);
+        }
         pthread_mutex_lock(&reaper_lock);
         int done = fdata_pages_held(cache) <= CACHE_KEPT;
         reaper_running = !done;
@@ -84,10 +91,23 @@ static void start_reaper_if_needed(void) {
     pthread_mutex_unlock(&reaper_lock);
 }
 
+void fdata_page_cache_slab_in_use(size_t size) {
+    size_t live = atomic_fetch_add(&slabs_live, size) + size;
+    size_t peak = atomic_load(&slabs_peak);
+    while (live > peak && !atomic_compare_exchange_weak(&slabs_peak, &peak, live))
+        ;
+}
+
 void fdata_page_cache_give(void *p, size_t size, int surplus) {
     struct fdata_pages *c = page_cache();
     atomic_store(&last_use_ms, now_ms());
-    fdata_pages_give_upto(c, p, size, surplus ? SIZE_MAX : CACHE_KEPT);
+    size_t most = SIZE_MAX;
+    if (!surplus) {
+        atomic_fetch_sub(&slabs_live, size);
+        size_t peak = atomic_load(&slabs_peak);
+        most = peak > CACHE_KEPT ? peak : CACHE_KEPT;
+    }
+    fdata_pages_give_upto(c, p, size, most);
     start_reaper_if_needed();
 }
 
@@ -106,6 +126,9 @@ size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool) {
     return filled + fdata_pages_take(pool, first + filled, rest - filled);
 }
 
-size_t fdata_page_cache_drop(void) { return fdata_pages_drop(page_cache()); }
+size_t fdata_page_cache_drop(void) {
+    atomic_store(&slabs_peak, atomic_load(&slabs_live));
+    return fdata_pages_drop(page_cache());
+}
 
 size_t fdata_page_cache_held(void) { return fdata_pages_held(page_cache()); }

@@ -14,7 +14,8 @@ struct slab_header {
     void *map;
     size_t span;
     atomic_size_t refs;
-    int surplus; /* its pages may stay in the page cache beyond 64 MiB (download buffers) */
+    int surplus; /* its pages may stay in the page cache beyond 64 MiB (download buffers); a
+                  * value slab's up to the most such slabs' bytes in use at once */
 };
 #define SLAB_HEADER ((size_t)64) /* keeps the bytes 64-byte aligned */
 #define SLAB_MAP_MIN ((size_t)4 << 20) /* from here on a slab is mapped */
@@ -40,8 +41,10 @@ static uint8_t *map_slab(size_t size, int huge) {
         return NULL;
     uint8_t *p = (uint8_t *)fdata_block_up((uintptr_t)m + SLAB_HEADER);
     *slab_header(p) = (struct slab_header){.map = m, .span = span, .surplus = !huge};
-    if (huge)
+    if (huge) {
         fdata_advise_huge(p, span); /* written whole, soon: 2 MiB at a fault, not 4 KiB */
+        fdata_page_cache_slab_in_use(span);
+    }
     return p;
 }
 

@@ -52,7 +52,11 @@ struct chunk_decoder {
                                 int32 in the offsets' buffer) until a page needs values */
     struct pq_scratch *scratch;  /* the calling worker's, reused across chunks */
     struct fdata_error *err;
+    size_t levels_seen;      /* the last v1 page's definition level bytes (0: none yet) */
 };
+
+/* At most this many level bytes are expected in front of a page decompressed in place. */
+#define LEVELS_FRONT_MAX 64
 
 static int fail(struct chunk_decoder *d, int code, const char *why) {
     return fdata_set_error(d->err, code, "%s", why);
@@ -82,8 +86,26 @@ int pq_leaf_fixed_output(const struct pq_leaf *leaf) {
            (!leaf->nested && pq_converts_always(leaf) && leaf->arrow.width > 0);
 }
 
-size_t pq_slab_slack(const struct pq_leaf *leaf) {
+/* Bytes past a slab chunk's last row that its decoder may write into: room for the
+ * definition levels in front of an optional leaf's last PLAIN page, so that it too is
+ * decompressed in place (a required leaf's pages hold just their values). */
+static size_t slab_slack(const struct pq_leaf *leaf) {
     return leaf->repetition == PQ_OPTIONAL ? IN_PLACE_SLACK : 0;
+}
+
+/* A flat plain string leaf: its int32 offsets, one more than its rows, can go into a slab
+ * (view and dictionary strings turn that buffer into indices of arrays of their own). */
+static int slab_offsets(const struct pq_leaf *leaf) {
+    return !leaf->nested && pq_leaf_is_direct(leaf) && leaf->arrow.width == 0 &&
+           leaf->arrow.strings == FDATA_STRINGS_PLAIN;
+}
+
+size_t pq_slab_bytes(const struct pq_leaf *leaf, size_t rows) {
+    if (slab_offsets(leaf))
+        return (rows + 1) * sizeof(int32_t);
+    if (pq_leaf_fixed_output(leaf))
+        return rows * (size_t)leaf->arrow.width + slab_slack(leaf);
+    return 0;
 }
 
 int pq_leaf_fills(const struct pq_leaf *leaf, size_t width) {
@@ -408,6 +430,34 @@ static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p
     return pq_decode_converted(&t, encoding, p, len, k, valid, pos, n, d->out.values);
 }
 
+static size_t uleb_bytes(uint64_t v) {
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* The definition level bytes expected in front of a flat optional leaf's v1 PLAIN page: the
+ * last page's, or for the first one a single run of n set levels (a 4-byte length, the run
+ * header, the value), as writers put them before pages without nulls.  A page decompressed
+ * that far before its slots has its values land on them, with nothing to move; a wrong guess
+ * costs the move it saves.  0 when there is no room before the slots: rows decoded already
+ * (their bytes are put back after the levels are read) or a slab's porch. */
+static size_t levels_front(const struct chunk_decoder *d, const struct pq_page_header *ph,
+                           size_t n) {
+    if (ph->type != PQ_DATA_PAGE || d->nested || d->leaf->max_def == 0 ||
+        ph->def_level_encoding != PQ_RLE)
+        return 0;
+    size_t guess = d->levels_seen ? d->levels_seen
+                                  : 4 + uleb_bytes((uint64_t)n << 1) +
+                                        (size_t)(level_width(d->leaf->max_def) + 7) / 8;
+    size_t room = d->pos > 0 ? (size_t)d->pos * (size_t)d->at->width
+                             : d->in->slab ? PQ_SLAB_PORCH : 0;
+    return guess <= room && guess <= LEVELS_FRONT_MAX ? guess : 0;
+}
+
 /* Where a compressed page may be decompressed straight into the output: PLAIN values of a
  * type whose Arrow layout is the physical one go to the slots of the page's own rows (levels
  * in front spill into later slots or the slack); *target is NULL when the page must use
@@ -422,7 +472,7 @@ static int in_place_target(struct chunk_decoder *d, int encoding, size_t raw_len
         size_t need = raw_len / w + 1 > entries ? raw_len / w + 1 : entries;
         FDATA_RETURN_IF(reserve_slots(d, pos + need));
     }
-    size_t slack = !d->in->dest ? IN_PLACE_SLACK : d->in->slab ? pq_slab_slack(d->leaf) : 0;
+    size_t slack = !d->in->dest ? IN_PLACE_SLACK : d->in->slab ? slab_slack(d->leaf) : 0;
     size_t room = (d->cap - pos) * w + slack;
     *target = raw_len <= room ? d->out.values + pos * w : NULL;
     return FDATA_OK;
@@ -501,10 +551,16 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
     size_t raw_len = (size_t)ph->uncompressed_size - levels_len;
     if ((size_t)ph->uncompressed_size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE < n)
         return fail(d, FDATA_ECORRUPT, "page claims more values than its bytes can hold");
-    uint8_t *in_place = NULL;
+    uint8_t *in_place = NULL, before[LEVELS_FRONT_MAX];
+    size_t front = 0; /* level bytes expected in front of in_place, see levels_front */
     if (d->in->codec != PQ_UNCOMPRESSED && (!v2 || ph->is_compressed)) {
         FDATA_RETURN_IF(in_place_target(d, ph->encoding, raw_len, n, &in_place));
         uint8_t *target = in_place;
+        if (target && (front = levels_front(d, ph, n)) > 0) {
+            target -= front;
+            if (d->pos > 0)
+                memcpy(before, target, front); /* the last rows' values, put back below */
+        }
         if (!target) {
             FDATA_RETURN_IF(pq_scratch_page(d->scratch, raw_len, d->err));
             target = d->scratch->page;
@@ -532,16 +588,23 @@ static int decode_data_page(struct chunk_decoder *d, const struct pq_page_header
         size_t used;
         const uint8_t *lp = v2 ? body + ph->rep_levels_length : values;
         size_t ll = v2 ? (size_t)ph->def_levels_length : values_len;
-        FDATA_RETURN_IF(decode_levels(d, ph, lp, ll, n, v2, &used, &k));
+        int status = decode_levels(d, ph, lp, ll, n, v2, &used, &k);
+        if (status != FDATA_OK && front && d->pos > 0)
+            memcpy(in_place - front, before, front);
+        FDATA_RETURN_IF(status);
         if (!v2) {
             values += used;
             values_len -= used;
+            d->levels_seen = used;
         }
     }
     const uint8_t *valid = k < n ? d->out.validity : NULL;
-    if (in_place)
-        FDATA_RETURN_IF(finish_in_place(d, in_place, values, values_len, n, k, valid));
-    else
+    if (in_place) {
+        int status = finish_in_place(d, in_place, values, values_len, n, k, valid);
+        if (front && d->pos > 0)
+            memcpy(in_place - front, before, front);
+        FDATA_RETURN_IF(status);
+    } else
         FDATA_RETURN_IF(decode_values(d, ph->encoding, values, values_len, n, k, valid));
     if (d->at->kind == K_TIME32 || d->at->kind == K_TIME64)
         wrap_times(d, n);
@@ -564,25 +627,48 @@ static int check_dictionary_utf8(struct chunk_decoder *d) {
     return pq_utf8_replace(b, b->offsets, d->dict.count, d->err);
 }
 
+/* A compressed dictionary page's bytes: a fixed-width one's decompressed straight into a
+ * buffer of its own (*own, for the dictionary to adopt), others' into scratch. */
+static int decompress_dictionary(struct chunk_decoder *d, const struct pq_page_header *ph,
+                                 const uint8_t *raw, const uint8_t **body, uint8_t **own) {
+    size_t size = (size_t)ph->uncompressed_size;
+    int fixed = d->leaf->physical != PQ_BYTE_ARRAY && d->leaf->physical != PQ_BOOLEAN;
+    if (ph->uncompressed_size < 0)
+        return fail(d, FDATA_ECORRUPT, "dictionary page with a negative size");
+    if (fixed && !(*own = malloc(size + 1)))
+        return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for the dictionary");
+    if (!fixed)
+        FDATA_RETURN_IF(pq_scratch_page(d->scratch, size, d->err));
+    *body = fixed ? *own : d->scratch->page;
+    return pq_decompress(&d->scratch->codecs, d->in->codec, raw, (size_t)ph->compressed_size,
+                         fixed ? *own : d->scratch->page, size, d->err);
+}
+
 static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_header *ph,
                                   const uint8_t *raw) {
-    const uint8_t *body = raw;
-    size_t len = (size_t)ph->compressed_size;
-    if (d->in->codec != PQ_UNCOMPRESSED) {
-        FDATA_RETURN_IF(pq_scratch_page(d->scratch, (size_t)ph->uncompressed_size, d->err));
-        FDATA_RETURN_IF(pq_decompress(&d->scratch->codecs, d->in->codec, body, len, d->scratch->page,
-                                      (size_t)ph->uncompressed_size, d->err));
-        body = d->scratch->page;
-        len = (size_t)ph->uncompressed_size;
-    }
     if (ph->encoding != PQ_PLAIN && ph->encoding != PQ_PLAIN_DICTIONARY)
         return fdata_set_error(d->err, FDATA_EUNSUPPORTED,
                                "dictionary page in unsupported encoding %d", ph->encoding);
     if (ph->num_values < 0)
         return fail(d, FDATA_ECORRUPT, "dictionary page with a negative value count");
-    if (d->kept && d->pos > 0) /* a second dictionary: the indices so far point into the first */
-        FDATA_RETURN_IF(gather_kept(d));
-    FDATA_RETURN_IF(pq_dictionary_load(&d->dict, d->leaf, body, len, (size_t)ph->num_values, d->err));
+    const uint8_t *body = raw;
+    size_t len = (size_t)ph->compressed_size;
+    uint8_t *own = NULL;
+    int status = FDATA_OK;
+    if (d->in->codec != PQ_UNCOMPRESSED) {
+        status = decompress_dictionary(d, ph, raw, &body, &own);
+        len = (size_t)ph->uncompressed_size;
+    }
+    if (status == FDATA_OK && d->kept && d->pos > 0) /* a second dictionary: the indices so
+                                                        far point into the first */
+        status = gather_kept(d);
+    if (status != FDATA_OK) {
+        free(own);
+        return status;
+    }
+    size_t count = (size_t)ph->num_values;
+    FDATA_RETURN_IF(own ? pq_dictionary_adopt(&d->dict, d->leaf, own, len, count, d->err)
+                        : pq_dictionary_load(&d->dict, d->leaf, body, len, count, d->err));
     if (d->at->kind == K_UTF8)
         FDATA_RETURN_IF(check_dictionary_utf8(d));
     return pq_dictionary_convert(&d->dict, d->leaf, d->err);
@@ -815,6 +901,10 @@ static int borrow_dest(struct chunk_decoder *d) {
     if (d->leaf->repetition == PQ_OPTIONAL && !(d->out.validity = fdata_aligned_calloc(rows / 8 + 1)))
         return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for %zu values", rows);
     d->out.values = d->in->dest;
+    if (d->at->width == 0) { /* a string leaf's offsets (pq_slab_bytes) */
+        d->out.bytes.offsets = (int32_t *)d->out.values;
+        d->out.bytes.offsets[0] = 0;
+    }
     d->cap = rows;
     return FDATA_OK;
 }
@@ -855,7 +945,7 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
     if (d.nested && (in->num_values < 0 || in->num_values > (int64_t)in->size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE))
         return fdata_set_error(err, FDATA_ECORRUPT, "column chunk claims %lld values in %zu bytes",
                                (long long)in->num_values, in->size);
-    if (in->dest && !(in->slab ? pq_leaf_fixed_output(in->leaf)
+    if (in->dest && !(in->slab ? pq_slab_bytes(in->leaf, 1) > 0
                                : pq_leaf_fills(in->leaf, (size_t)d.at->width)))
         return fdata_set_error(err, FDATA_EINVAL, "column '%s' cannot be decoded in place",
                                in->leaf->path);

@@ -33,9 +33,9 @@ struct pq_chunk_input {
     struct pq_scratch *scratch; /* working memory of the calling thread */
     /* NULL, or where a leaf pq_leaf_fills writes its num_rows values instead of an array of
      * its own: the decoder writes straight into it (no slack past the last row), nulls as
-     * NaN.  With `slab` set too: where a pq_leaf_fixed_output leaf's values go, with
-     * pq_slab_slack bytes of room past the last row, inside that slab (fdata_slab_new),
-     * and the chunk becomes an array whose values buffer it is (nulls left as they fall). */
+     * NaN.  With `slab` set too: where a leaf's values (or a plain string leaf's offsets)
+     * go, pq_slab_bytes of them, inside that slab (fdata_slab_new), and the chunk becomes
+     * an array whose buffer 1 it is (nulls left as they fall). */
     uint8_t *dest;
     void *slab;
     /* NULL, or the spans of data[0..size) to decode, in order, instead of all of it (a flat
@@ -53,10 +53,16 @@ int pq_leaf_fixed_direct(const struct pq_leaf *leaf);
 /* True when a flat leaf's chunk of n rows becomes exactly n fixed-width Arrow values, as
  * stored or converted in bulk (pq_converts_always): decodable into a slab. */
 int pq_leaf_fixed_output(const struct pq_leaf *leaf);
-/* Bytes past a slab chunk's last row that its decoder may write into (see dest): room for
- * the definition levels in front of an optional leaf's last PLAIN page, so that it too is
- * decompressed in place (a required leaf's pages hold just their values). */
-size_t pq_slab_slack(const struct pq_leaf *leaf);
+/* The bytes of a row group's slab (see dest) that a chunk of `rows` rows of the leaf takes,
+ * 0 when it takes none: a pq_leaf_fixed_output leaf's values, with room past the last row
+ * for an optional leaf's levels when its last PLAIN page is decompressed in place, or a flat
+ * plain string leaf's offsets (its bytes stay an allocation of their own, grown as pages
+ * come). */
+size_t pq_slab_bytes(const struct pq_leaf *leaf, size_t rows);
+/* Bytes in front of each leaf's share of a slab (its dest starts past them), where the
+ * definition levels of its first page decompressed in place may land: the leaf's own, so
+ * that no thread writes into a neighbour's values; a multiple of 64 (dest stays aligned). */
+#define PQ_SLAB_PORCH ((size_t)64)
 /* True when the leaf can be decoded into a caller's buffer of `width`-byte floats
  * (pq_chunk_input.dest): a flat float32 (width 4) or float64 (width 8) leaf stored as such. */
 int pq_leaf_fills(const struct pq_leaf *leaf, size_t width);

@@ -41,6 +41,9 @@ const char *pq_bit_packed_decode_bits(const uint8_t *data, size_t len, uint8_t *
 /* LSB-first bit unpacking of n values of bit_width (0..64) bits starting at bit 0 of data;
  * the caller guarantees len >= ceil(n * bit_width / 8). */
 void pq_unpack32(const uint8_t *data, size_t len, int bit_width, uint32_t *out, size_t n);
+/* Whether pq_unpack32 may use AVX2 where the CPU has it (on by default; tests turn it off to
+ * check the scalar path against the same values). */
+void pq_unpack_simd_set(int on);
 void pq_unpack64(const uint8_t *data, size_t len, int bit_width, uint64_t *out, size_t n);
 
 /* DELTA_BINARY_PACKED: reads the header and decodes its n values (the header's total

@@ -646,11 +646,12 @@ static int fill_matrix(struct read_job *job, int count, int threads, struct fdat
 
 /* Bytes of a row group's slab that leaf i takes, 0 when its values do not go into one. */
 static size_t slab_share(const struct read_job *job, int i, size_t rows) {
-    const struct pq_leaf *leaf = &job->f->schema.leaves[i];
-    if (job->p->selected[i] == PQ_INTO_MATRIX || !pq_leaf_fixed_output(leaf) ||
-        rows > SLAB_MAX_ROWS || (size_t)leaf->arrow.width > SIZE_MAX / 4 / SLAB_MAX_ROWS)
+    const struct pq_leaf *leaf = &job->p->leaves[i]; /* as read: its string option applied */
+    if (job->p->selected[i] == PQ_INTO_MATRIX || rows > SLAB_MAX_ROWS ||
+        (size_t)leaf->arrow.width > SIZE_MAX / 4 / SLAB_MAX_ROWS)
         return 0;
-    return (rows * (size_t)leaf->arrow.width + pq_slab_slack(leaf) + 63) & ~(size_t)63;
+    size_t bytes = pq_slab_bytes(leaf, rows);
+    return bytes ? (PQ_SLAB_PORCH + bytes + 63) & ~(size_t)63 : 0;
 }
 
 /* One slab per row group for the values of its fixed-width leaves that become arrays: one
@@ -670,7 +671,7 @@ static void plan_slabs(struct read_job *job, int count) {
         for (int k = 0; slab && k < job->num_leaves; k++) {
             size_t share = slab_share(job, job->leaves[k], rows);
             if (share)
-                job->slab_dest[(size_t)rg * nleaves + (size_t)job->leaves[k]] = slab + at;
+                job->slab_dest[(size_t)rg * nleaves + (size_t)job->leaves[k]] = slab + at + PQ_SLAB_PORCH;
             at += share;
         }
     }

@@ -1,6 +1,7 @@
 /* The RLE / bit-packing hybrid (levels, dictionary indices, RLE booleans) and the legacy
  * BIT_PACKED level encoding.  Spec: Parquet Encodings.md. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include "../common/common.h"
 #include "encoding.h"
 
@@ -81,7 +82,83 @@ static inline size_t unpack32_groups(const uint8_t *data, size_t len, const int 
     return g * 8;
 }
 
-#define UNPACK_CASE(w) case w: i = unpack32_groups(data, len, w, out, n); break;
+#define UNPACK_CASE(w) case w: return unpack32_groups(data, len, w, out, n);
+
+/* Whole groups of 8 at the bit widths dictionary indices and levels mostly have (1-20). */
+static size_t unpack32_scalar(const uint8_t *data, size_t len, int bw, uint32_t *out, size_t n) {
+    switch (bw) {
+    UNPACK_CASE(1) UNPACK_CASE(2) UNPACK_CASE(3) UNPACK_CASE(4) UNPACK_CASE(5) UNPACK_CASE(6)
+    UNPACK_CASE(7) UNPACK_CASE(8) UNPACK_CASE(9) UNPACK_CASE(10) UNPACK_CASE(11)
+    UNPACK_CASE(12) UNPACK_CASE(13) UNPACK_CASE(14) UNPACK_CASE(15) UNPACK_CASE(16)
+    UNPACK_CASE(17) UNPACK_CASE(18) UNPACK_CASE(19) UNPACK_CASE(20)
+    default: return 0;
+    }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define UNPACK_AVX2_MAX 24 /* a value's bits plus its shift (< 8) fit in one 32-bit lane */
+
+/* Per bit width, which 4 bytes each of a group's 8 values starts in (values 0-3 within the
+ * group's first 16 bytes, 4-7 within the 16 bytes bw/2 further) and its bit shift there. */
+static struct unpack_lanes {
+    uint8_t shuffle[32];
+    uint32_t shifts[8];
+} unpack_lanes[UNPACK_AVX2_MAX + 1];
+static pthread_once_t unpack_lanes_once = PTHREAD_ONCE_INIT;
+
+static void unpack_lanes_init(void) {
+    for (int bw = 1; bw <= UNPACK_AVX2_MAX; bw++)
+        for (int j = 0; j < 8; j++) {
+            size_t bit = (size_t)j * (size_t)bw - (j < 4 ? 0 : 8 * (size_t)(bw / 2));
+            for (int b = 0; b < 4; b++)
+                unpack_lanes[bw].shuffle[(j / 4) * 16 + (j % 4) * 4 + b] = (uint8_t)((bit >> 3) + (size_t)b);
+            unpack_lanes[bw].shifts[j] = (uint32_t)(bit & 7);
+        }
+}
+
+/* Groups of 8 values of width bw <= UNPACK_AVX2_MAX with AVX2: two 16-byte loads, one
+ * shuffle putting each value's 4 bytes in its lane, a shift by each lane's bit offset and a
+ * mask, for 8 values (the scalar groups take a load, a shift and a mask per value).  Stops
+ * while both loads stay inside the data; returns the values done. */
+__attribute__((target("avx2"))) static size_t unpack32_avx2(const uint8_t *data, size_t len,
+                                                            int bw, uint32_t *out, size_t n) {
+    pthread_once(&unpack_lanes_once, unpack_lanes_init);
+    size_t half = (size_t)bw / 2;
+    const __m256i shuf = _mm256_loadu_si256((const __m256i *)unpack_lanes[bw].shuffle);
+    const __m256i shift = _mm256_loadu_si256((const __m256i *)unpack_lanes[bw].shifts);
+    const __m256i mask = _mm256_set1_epi32((int)((1u << bw) - 1));
+    size_t g = 0;
+    for (; (g + 1) * 8 <= n && g * (size_t)bw + half + 16 <= len; g++) {
+        const uint8_t *src = data + g * (size_t)bw;
+        __m256i v = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)src));
+        v = _mm256_inserti128_si256(v, _mm_loadu_si128((const __m128i *)(src + half)), 1);
+        v = _mm256_and_si256(_mm256_srlv_epi32(_mm256_shuffle_epi8(v, shuf), shift), mask);
+        _mm256_storeu_si256((__m256i *)(out + g * 8), v);
+    }
+    return g * 8;
+}
+
+static int have_avx2(void) { return __builtin_cpu_supports("avx2"); }
+#else
+#define UNPACK_AVX2_MAX 0
+static size_t unpack32_avx2(const uint8_t *data, size_t len, int bw, uint32_t *out, size_t n) {
+    (void)data, (void)len, (void)bw, (void)out, (void)n;
+    return 0;
+}
+static int have_avx2(void) { return 0; }
+#endif
+
+/* Below this many values the scalar groups win (no vector set-up). */
+#define UNPACK_AVX2_MIN 32
+
+static atomic_int unpack_simd = 1;
+
+void pq_unpack_simd_set(int on) { atomic_store_explicit(&unpack_simd, on != 0, memory_order_relaxed); }
+
+static int unpack_simd_on(void) {
+    return atomic_load_explicit(&unpack_simd, memory_order_relaxed) && have_avx2();
+}
 
 void pq_unpack32(const uint8_t *data, size_t len, int bit_width, uint32_t *out, size_t n) {
     if (bit_width == 0) {
@@ -89,14 +166,9 @@ void pq_unpack32(const uint8_t *data, size_t len, int bit_width, uint32_t *out, 
         return;
     }
     uint64_t mask = bit_width == 32 ? 0xffffffffu : ((1u << bit_width) - 1);
-    size_t i = 0;
-    switch (bit_width) { /* dictionary indices and levels are mostly 1-20 bits wide */
-    UNPACK_CASE(1) UNPACK_CASE(2) UNPACK_CASE(3) UNPACK_CASE(4) UNPACK_CASE(5) UNPACK_CASE(6)
-    UNPACK_CASE(7) UNPACK_CASE(8) UNPACK_CASE(9) UNPACK_CASE(10) UNPACK_CASE(11)
-    UNPACK_CASE(12) UNPACK_CASE(13) UNPACK_CASE(14) UNPACK_CASE(15) UNPACK_CASE(16)
-    UNPACK_CASE(17) UNPACK_CASE(18) UNPACK_CASE(19) UNPACK_CASE(20)
-    default: break;
-    }
+    size_t i = bit_width <= UNPACK_AVX2_MAX && n >= UNPACK_AVX2_MIN && unpack_simd_on()
+                   ? unpack32_avx2(data, len, bit_width, out, n)
+                   : unpack32_scalar(data, len, bit_width, out, n);
     /* Fast path: a 64-bit load covers any value of <= 32 bits at any bit offset. */
     for (; i < n; i++) {
         size_t bit = i * (size_t)bit_width;

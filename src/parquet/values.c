@@ -381,12 +381,26 @@ int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
         if (count > len / w)
             return fdata_set_error(err, FDATA_ECORRUPT,
                                    "dictionary claims %zu entries in %zu bytes", count, len);
-        dict->values = malloc(count * w + 1);
-        if (!dict->values)
+        uint8_t *values = malloc(count * w + 1);
+        if (!values)
             return fdata_set_error(err, FDATA_ENOMEM, "out of memory for the dictionary");
         if (count)
-            memcpy(dict->values, body, count * w);
+            memcpy(values, body, count * w);
+        return pq_dictionary_adopt(dict, leaf, values, count * w, count, err);
     }
+    dict->count = count;
+    dict->loaded = 1;
+    return FDATA_OK;
+}
+
+int pq_dictionary_adopt(struct pq_dictionary *dict, const struct pq_leaf *leaf, uint8_t *values,
+                        size_t len, size_t count, struct fdata_error *err) {
+    pq_dictionary_free(dict);
+    dict->values = values; /* ours now, whatever follows */
+    size_t w = (size_t)pq_physical_width(leaf->physical, leaf->type_length);
+    if (count > len / w)
+        return fdata_set_error(err, FDATA_ECORRUPT,
+                               "dictionary claims %zu entries in %zu bytes", count, len);
     dict->count = count;
     dict->loaded = 1;
     return FDATA_OK;

@@ -60,6 +60,11 @@ void pq_scratch_free(struct pq_scratch *s);
 
 int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
                        const uint8_t *body, size_t len, size_t count, struct fdata_error *err);
+/* A fixed-width (not BOOLEAN, not BYTE_ARRAY) leaf's dictionary of `count` values from the
+ * `len` bytes at `values`, a malloc'ed buffer the dictionary owns from now on (also when this
+ * fails): a dictionary page decompressed straight into it, not copied. */
+int pq_dictionary_adopt(struct pq_dictionary *dict, const struct pq_leaf *leaf, uint8_t *values,
+                        size_t len, size_t count, struct fdata_error *err);
 void pq_dictionary_free(struct pq_dictionary *dict);
 /* True when every physical value of the leaf has an Arrow value (nothing to check per
  * value): narrow integers, and decimals from INT32, INT64 or a FIXED_LEN_BYTE_ARRAY no wider

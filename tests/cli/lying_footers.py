@@ -3,7 +3,8 @@
 claim far more rows, values or bytes than its pages hold.  `fastdata cat`, `load` and
 `load --matrix` must end in one clear error line (exit 1) or read only what is there, with
 memory proportional to the bytes actually present: peak RSS stays under a bound far below
-what the claims would cost (2^28 rows of float64 = 2 GiB per column).
+what the claims would cost (2^28 rows of float64 = 2 GiB per column).  And dictionary page
+headers that lie about their entries or their decompressed size: one clear error.
 
 usage: lying_footers.py FASTDATA
 Prints one line per case and exits 1 on any failure.
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 
 RSS_BOUND_MB = 150   # the command's own peak; the claims would cost gigabytes
 CLAIM = 1 << 28      # rows per row group / values per chunk claimed
+SLAB_CLAIM = (1 << 22) - 1  # rows per row group: the most that get a slab (reader.c)
 
 
 # ---- Thrift compact protocol: just enough to read, edit and write a FileMetaData ----
@@ -165,6 +167,14 @@ def rows_lie(md):
         field(rg, 3)[2] = CLAIM
 
 
+def slab_rows_lie(md):
+    """Row groups claim just fewer rows than get a slab (2^22): the reader plans each one's
+    slab (the float columns' values, the string column's offsets) for rows never there."""
+    field(md, 3)[2] = SLAB_CLAIM * len(field(md, 4)[2][2])
+    for rg in field(md, 4)[2][2]:
+        field(rg, 3)[2] = SLAB_CLAIM
+
+
 def values_lie(md):
     """Every chunk claims CLAIM values and the row groups CLAIM rows."""
     rows_lie(md)
@@ -201,6 +211,40 @@ def run(cmd):
     return p.returncode, lines, rss
 
 
+def lying_dictionary_pages(tmp, fastdata):
+    """A snappy int64 dictionary page (decompressed straight into the dictionary's own
+    buffer) whose header claims more entries than its bytes hold, or a decompressed size
+    longer or shorter than snappy's: one clear error each.  Returns the failures."""
+    src = os.path.join(tmp, "dict.parquet")
+    pq.write_table(pa.table({"k": pa.array([i % 1000 for i in range(5000)], pa.int64())}), src,
+                   compression="snappy")
+    offset = pq.ParquetFile(src).metadata.row_group(0).column(0).dictionary_page_offset
+    data = open(src, "rb").read()
+    header, end = read_struct(data, offset)
+    assert field(header, 1)[2] == 2 and field(field(header, 7)[2], 1)[2] == 1000  # DICTIONARY_PAGE
+    failures = 0
+    for name, fid, value, want in (("entries", None, 8000, "dictionary claims 8000 entries"),
+                                   ("size_long", 2, 8008, "snappy"),
+                                   ("size_short", 2, 7992, "snappy")):
+        header, _ = read_struct(data, offset)
+        if fid is None:
+            field(field(header, 7)[2], 1)[2] = value
+        else:
+            field(header, fid)[2] = value
+        edited = write_struct(header)
+        assert len(edited) == end - offset  # same varint lengths: nothing after it moves
+        path = os.path.join(tmp, "dict_%s.parquet" % name)
+        with open(path, "wb") as f:
+            f.write(data[:offset] + edited + data[end:])
+        for args in (["cat", path], ["load", path]):
+            rc, lines, _ = run([fastdata] + args)
+            ok = rc == 1 and len(lines) == 1 and want in lines[0]
+            failures += not ok
+            print("%s dictionary %-10s %-5s exit %d: %s" % ("ok  " if ok else "FAIL", name,
+                  args[0], rc, lines[0] if lines else "(no message)"))
+    return failures
+
+
 def main():
     fastdata = sys.argv[1]
     failures = 0
@@ -214,10 +258,11 @@ def main():
                                     pa.float32()),
                       "s": pa.array(["v%d" % i for i in range(n)])})
         pq.write_table(t, src, row_group_size=500, use_dictionary=["s"])
-        for lie in (rows_lie, values_lie, sizes_lie):
+        for lie in (rows_lie, slab_rows_lie, values_lie, sizes_lie):
             path = os.path.join(tmp, lie.__name__ + ".parquet")
             rewrite_footer(src, path, lie)
-            for args in (["cat", path], ["load", path], ["load", path, "--matrix", "x,y"]):
+            for args in (["cat", path], ["load", path], ["load", path, "--columns", "s"],
+                         ["load", path, "--matrix", "x,y"]):
                 rc, lines, rss = run([fastdata] + args)
                 if lie is sizes_lie:  # sizes that are never used: the file reads
                     ended = rc == 0 and not lines
@@ -229,6 +274,7 @@ def main():
                 print("%s %-10s %-18s exit %d, peak %.0f MB: %s" % (
                     "ok  " if ok else "FAIL", lie.__name__, " ".join(args[:1] + args[2:]), rc, rss,
                     lines[0] if lines else "(no message)"))
+        failures += lying_dictionary_pages(tmp, fastdata)
     print("%d failed" % failures)
     return 1 if failures else 0
 

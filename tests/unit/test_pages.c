@@ -188,19 +188,49 @@ static void test_populated_slabs(void) {
     CHECK(fdata_page_cache_drop() == 4 * BLOCK);
 }
 
+/* Waits (up to 5 s) for the reaper to trim the cache to 64 MiB once it is idle. */
+static void wait_for_decay(void) {
+    for (int t = 0; t < 100 && fdata_page_cache_held() > ((size_t)64 << 20); t++)
+        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+}
+
+/* Value slabs' pages stay beyond 64 MiB up to the most slab bytes in use at once since the
+ * cache was last idle: a table released whole is kept whole for the next load, and once the
+ * cache has been idle that mark is what is in use then (a stream's batches keep 64 MiB). */
+static void test_cache_keeps_released_tables(void) {
+    fdata_page_cache_drop();
+    enum { N = 20 }; /* 20 slabs of 4 blocks: 160 MiB in use at once */
+    uint8_t *many[N];
+    for (int i = 0; i < N; i++) {
+        CHECK((many[i] = fdata_slab_new(4 * BLOCK, NULL)) != NULL);
+        memset(many[i], 7, 4 * BLOCK);
+    }
+    for (int i = 2; i < N; i++)
+        fdata_slab_unref(many[i]);
+    CHECK(fdata_page_cache_held() == (size_t)(N - 2) * 4 * BLOCK); /* 144 MiB: all kept */
+    int reused = 0; /* the next "load" takes them all, no fresh page */
+    for (int i = 2; i < N; i++) {
+        CHECK((many[i] = fdata_slab_new(4 * BLOCK, NULL)) != NULL);
+        reused += all_bytes(many[i], 4 * BLOCK, 7);
+    }
+    CHECK(reused == N - 2 && fdata_page_cache_held() == 0);
+    for (int i = 2; i < N; i++)
+        fdata_slab_unref(many[i]);
+    wait_for_decay();
+    CHECK(fdata_page_cache_held() == (size_t)64 << 20);
+    /* idle: the mark is now the 2 slabs in use (16 MiB), so releasing them keeps 64 MiB */
+    fdata_slab_unref(many[0]);
+    fdata_slab_unref(many[1]);
+    CHECK(fdata_page_cache_held() == (size_t)64 << 20);
+    CHECK(fdata_page_cache_drop() == (size_t)64 << 20);
+}
+
 /* Download buffers' pages above 64 MiB stay in the cache while it is in use, and go back to
- * the kernel once it has been idle for a second (the reaper thread), down to 64 MiB; value
- * slabs' pages (a streamed load's batches, bounded by its memory limit) only up to 64 MiB. */
+ * the kernel once it has been idle for a second (the reaper thread), down to 64 MiB. */
 static void test_cache_decay(void) {
     fdata_page_cache_drop();
     enum { N = 20 }; /* 20 slabs of 4 blocks: 160 MiB */
     uint8_t *many[N];
-    for (int i = 0; i < N; i++)
-        CHECK((many[i] = fdata_slab_new(4 * BLOCK, NULL)) != NULL);
-    for (int i = 0; i < N; i++)
-        fdata_slab_unref(many[i]);
-    CHECK(fdata_page_cache_held() == (size_t)64 << 20);
-    fdata_page_cache_drop();
     for (int i = 0; i < N; i++) {
         CHECK((many[i] = fdata_slab_new_populated(4 * BLOCK)) != NULL);
         memset(many[i], 6, 4 * BLOCK);
@@ -216,8 +246,7 @@ static void test_cache_decay(void) {
     CHECK(reused == N);
     for (int i = 0; i < N; i++)
         fdata_slab_unref(many[i]);
-    for (int t = 0; t < 100 && fdata_page_cache_held() > ((size_t)64 << 20); t++)
-        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL); /* up to 5 s */
+    wait_for_decay();
     CHECK(fdata_page_cache_held() == (size_t)64 << 20);
     CHECK(fdata_page_cache_drop() == (size_t)64 << 20);
 }
@@ -312,6 +341,7 @@ int main(void) {
     test_trim_and_held();
     test_map_limit();
     test_populated_slabs();
+    test_cache_keeps_released_tables();
     test_cache_decay();
     test_threads();
     return check_result("test_pages");
