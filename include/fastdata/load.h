@@ -236,6 +236,14 @@ FDATA_API int fdata_load_stream(const char *const *sources, size_t n,
                                 struct ArrowArrayStream *out, struct fdata_load_report *report,
                                 struct fdata_error *err);
 
+/* A load's report as the summary of an HTML report (fastdata/trace.h): files, rows, bytes,
+ * times and rates, one fact each (at most FDATA_LOAD_FACTS); the values are written into
+ * `values`, which the facts point into.  Returns the count. */
+#define FDATA_LOAD_FACTS 14
+FDATA_API size_t fdata_load_report_facts(const struct fdata_load_report *r,
+                                         struct fdata_trace_fact facts[FDATA_LOAD_FACTS],
+                                         char values[FDATA_LOAD_FACTS][96]);
+
 /*
  * The tmpfs mode: the S3 sources' objects (expanded as above, not required to be Parquet)
  * downloaded in parallel and written as files under `dir` (a tmpfs such as /dev/shm keeps

@@ -17,7 +17,7 @@ static const char load_usage[] =
     "                      [--matrix-out FILE.npy]] [--partitioning hive|none]\n"
     "                     [--partition-types k:type,...] [--schema union|first]\n"
     "                     [--invalid-utf8 M] [--int96-unit U] [--strings L] [--trace FILE.json]\n"
-    "                     [S3 options]\n"
+    "                     [--report FILE.html] [S3 options]\n"
     "Loads Parquet files into one Arrow table in memory and reports what it took. SOURCE is\n"
     "s3://bucket/prefix/ (every object below), s3://bucket/dir/part-* (a glob), s3://bucket/key,\n"
     "a local directory (recursively) or a file; names starting with '_' or '.' under a prefix\n"
@@ -216,7 +216,8 @@ int cmd_load(int argc, char **argv) {
     struct fdata_s3_options s3 = {0};
     struct fdata_load_options o = {.s3 = &s3, .cancel = &cancelled};
     char **columns = NULL;
-    const char *to = NULL, *trace = NULL;
+    const char *to = NULL;
+    struct cli_timeline tl = {0};
     int json = 0, c, rc = 0;
     long v;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -248,8 +249,7 @@ int cmd_load(int argc, char **argv) {
             json = 1;
         } else if (c == 'o') {
             to = optarg;
-        } else if (c == 'E') {
-            trace = optarg;
+        } else if (cli_timeline_option(c, optarg, &tl)) {
         } else if (c == 'x' || c == 'X' || c == 'D' || c == 'O') {
             rc = matrix_option(c, optarg, &mq);
         } else if (c == '?') {
@@ -266,7 +266,8 @@ int cmd_load(int argc, char **argv) {
     if (rc == 0 && mq.columns && to)
         rc = cli_fail("--matrix and --to exclude each other (--to decodes nothing)");
     if (rc == 0)
-        rc = cli_trace_begin(trace, &o.trace);
+        rc = cli_trace_begin(&tl, "fastdata load", &s3);
+    o.trace = tl.trace;
     if (rc != 0) {
         free(columns);
         free(mq.columns);
@@ -281,7 +282,7 @@ int cmd_load(int argc, char **argv) {
     }
     signal(SIGINT, on_sigint);
     struct ArrowArrayStream table = {0};
-    struct fdata_load_report report;
+    struct fdata_load_report report = {0};
     struct fdata_error err = {0};
     const char *const *sources = (const char *const *)argv + optind;
     size_t n = (size_t)(argc - optind);
@@ -292,9 +293,10 @@ int cmd_load(int argc, char **argv) {
     free(columns);
     free(mq.columns);
     cli_table_options_free(&o);
+    cli_load_facts(&tl, &report);
     if (status != FDATA_OK)
-        return cli_trace_end(trace, o.trace, cli_fail("%s", err.message));
-    rc = cli_trace_end(trace, o.trace, 0);
+        return cli_trace_end(&tl, cli_fail("%s", err.message));
+    rc = cli_trace_end(&tl, 0);
     if (rc == 0 && o.matrix && mq.out)
         rc = write_npy(o.matrix, mq.out);
     if (rc == 0)
