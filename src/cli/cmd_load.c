@@ -44,56 +44,6 @@ static void on_sigint(int sig) {
     cancelled = 1;
 }
 
-/* The progress display on a terminal: a bar of the bytes fetched, the rate over the last
- * second or so, the time left at that rate, and the files handed over. */
-struct progress_bar {
-    double drawn;                /* seconds of the load at the last draw; < 0: never */
-    double rate;                 /* bytes per second, smoothed */
-    double at;                   /* when bytes were last sampled */
-    uint64_t bytes;
-};
-
-#define BAR_WIDTH 30
-#define REDRAW_SECONDS 0.1       /* at most 10 draws a second */
-
-/* "1:05", or "--:--" when not known. */
-static const char *clock_text(double seconds, char *buf, size_t size) {
-    if (!(seconds >= 0 && seconds < 360000))
-        return "--:--";
-    long s = (long)(seconds + 0.5);
-    if (s >= 3600)
-        snprintf(buf, size, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-    else
-        snprintf(buf, size, "%ld:%02ld", s / 60, s % 60);
-    return buf;
-}
-
-static void progress(void *ctx, const struct fdata_load_report *r, size_t total) {
-    struct progress_bar *b = ctx;
-    int last = r->files == total;
-    if (!last && b->drawn >= 0 && r->seconds - b->drawn < REDRAW_SECONDS)
-        return;
-    if (r->seconds > b->at) { /* a moving average over about a second */
-        double now_rate = (double)(r->bytes_fetched - b->bytes) / (r->seconds - b->at);
-        double w = (r->seconds - b->at) > 1 ? 1 : r->seconds - b->at;
-        b->rate = b->drawn < 0 ? now_rate : b->rate * (1 - w) + now_rate * w;
-        b->at = r->seconds;
-        b->bytes = r->bytes_fetched;
-    }
-    b->drawn = r->seconds;
-    double part = r->bytes_total ? (double)r->bytes_fetched / (double)r->bytes_total : 0;
-    part = last ? 1 : part > 1 ? 1 : part;
-    char bar[BAR_WIDTH + 1], eta[32];
-    int filled = (int)(part * BAR_WIDTH);
-    for (int i = 0; i < BAR_WIDTH; i++)
-        bar[i] = i < filled ? '#' : '.';
-    bar[BAR_WIDTH] = '\0';
-    double left = r->bytes_total > r->bytes_fetched ? (double)(r->bytes_total - r->bytes_fetched) : 0;
-    fprintf(stderr, "\r[%s] %3.0f%%  %7.1f MB/s  ETA %s  %zu/%zu files\x1b[K", bar, part * 100,
-            b->rate / 1e6, last ? "0:00" : clock_text(b->rate > 0 ? left / b->rate : -1, eta,
-                                                      sizeof eta), r->files, total);
-}
-
 /* The matrix as a NumPy .npy file (format version 1.0): magic, header length, a Python dict
  * literal padded with spaces to a multiple of 64 bytes, then the elements. */
 static int write_npy(const struct fdata_matrix *m, const char *path) {
@@ -275,9 +225,9 @@ int cmd_load(int argc, char **argv) {
         return rc;
     }
     o.matrix = mq.columns ? &mq.m : NULL;
-    struct progress_bar bar = {.drawn = -1};
-    if (isatty(STDERR_FILENO)) {
-        o.progress = progress;
+    struct fdata_progress_bar bar = {0};
+    if (isatty(STDERR_FILENO)) { /* else nothing but the final report */
+        o.progress = fdata_progress_bar_draw;
         o.progress_ctx = &bar;
     }
     signal(SIGINT, on_sigint);
@@ -288,8 +238,7 @@ int cmd_load(int argc, char **argv) {
     size_t n = (size_t)(argc - optind);
     int status = to ? fdata_load_to_dir(sources, n, &o, to, &report, &err)
                     : fdata_load(sources, n, &o, &table, &report, &err);
-    if (o.progress)
-        fputc('\n', stderr);
+    fdata_progress_bar_end(&bar);
     free(columns);
     free(mq.columns);
     cli_table_options_free(&o);
