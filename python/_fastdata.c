@@ -205,11 +205,11 @@ static PyObject *report_dict(const struct fdata_load_report *r) {
                          (unsigned long long)r->bytes_skipped);
 }
 
-/* Table.report: the load's figures, and "files": the per-file table or None. */
+/* Table.report: the load's figures, and "per_file": the per-file table or None. */
 static PyObject *table_report(TableObject *self, void *c) {
     (void)c;
     PyObject *d = report_dict(&self->report);
-    if (d && PyDict_SetItemString(d, "files", self->files ? self->files : Py_None) < 0)
+    if (d && PyDict_SetItemString(d, "per_file", self->files ? self->files : Py_None) < 0)
         Py_CLEAR(d);
     return d;
 }

@@ -101,7 +101,7 @@ class Table:
     @property
     def report(self):
         """What the load did (a Report, a dict): files, rows, bytes fetched and decoded,
-        seconds, Gbit/s..., and "files": the per-file table (name, bytes, bytes_decoded,
+        seconds, Gbit/s..., and "per_file": the per-file table (name, bytes, bytes_decoded,
         parts, retries, seconds) when the load recorded a timeline (report= or trace=), else
         None.  In Jupyter it shows as the HTML report."""
         return Report(self._core.report, self._core.report_html)
@@ -440,7 +440,7 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
 
     report: a path where the load's report is written as one self-contained HTML page, as
     the CLI's --report (also when the load fails), or True to record it for Table.report
-    alone (its "files" table and its HTML in Jupyter).  The limit drawn against the download
+    alone (its "per_file" table and its HTML in Jupyter).  The limit drawn against the download
     is target_gbps when given."""
     return Table(*_load(*_load_args(**locals())))
 
