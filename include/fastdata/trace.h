@@ -55,7 +55,7 @@ struct fdata_trace_file {
                              79 bytes; a name from a server: escape it before display) */
     uint64_t bytes;       /* bytes its S3 requests received (GET) or sent (PUT) */
     uint64_t decoded;     /* bytes of its column chunks decoded */
-    int parts;            /* requests that were a first attempt: one per part */
+    int parts;            /* GET and PUT requests that were a first attempt: one per part */
     int retries;          /* requests that were a later attempt */
     double seconds;       /* from its first event's start to its last one's end */
 };

@@ -53,6 +53,12 @@ static int is_request(const struct trace_event *e) {
     return 1;
 }
 
+/* A request that moves an object's bytes (not one that creates or completes an upload). */
+static int is_transfer(const struct trace_event *e) {
+    return strcmp(e->name, "GET") == 0 || strcmp(e->name, "PUT") == 0 ||
+           strcmp(e->name, "PUT part") == 0;
+}
+
 static int is_decode(const struct trace_event *e) {
     return e->ph == 'X' && strcmp(e->cat, "decode") == 0;
 }
@@ -116,7 +122,7 @@ static void add_up(struct row *r, const struct named *ev, size_t n) {
             f->decoded += bytes;
         } else {
             f->bytes += bytes;
-            f->parts += attempt == 1;
+            f->parts += attempt == 1 && is_transfer(e);
             f->retries += attempt > 1;
         }
         last = e->ts + e->dur > last ? e->ts + e->dur : last;
