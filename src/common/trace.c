@@ -16,7 +16,7 @@
 struct fdata_trace {
     struct timespec t0;
     size_t cap;
-    atomic_size_t used, kept, dropped; /* slots claimed, events in them, events lost */
+    atomic_size_t used, dropped; /* slots claimed (kept or dropped), events lost */
     atomic_int_fast64_t in_flight, rss_at;
     struct trace_event *events;
 };
@@ -44,7 +44,8 @@ void fdata_trace_free(fdata_trace *t) {
 }
 
 size_t fdata_trace_events(const fdata_trace *t) {
-    return atomic_load(&((fdata_trace *)t)->kept);
+    fdata_trace *w = (fdata_trace *)t; /* every claim adds to used, and to dropped if lost */
+    return atomic_load(&w->used) - atomic_load(&w->dropped);
 }
 
 const struct trace_event *trace_events_of(const fdata_trace *t, size_t *n) {
@@ -116,24 +117,25 @@ static void format_args(struct trace_event *e, const char *fmt, va_list ap) {
 }
 
 /* n consecutive slots, the first named, or NULL (counted as dropped) when they do not fit. */
-static struct trace_event *claim_n(fdata_trace *t, size_t n, char ph, int lane, const char *cat,
-                             const char *name) {
+static struct trace_event *claim_n(fdata_trace *t, size_t n, char ph, int lane,
+                                   const char *cat, const char *name) {
     size_t i = atomic_fetch_add(&t->used, n);
     if (i >= t->cap || t->cap - i < n) {
         atomic_fetch_add(&t->dropped, n);
         return NULL;
     }
-    atomic_fetch_add(&t->kept, n);
     struct trace_event *e = &t->events[i];
     e->ph = ph;
     e->lane = lane;
     e->cat = cat;
-    snprintf(e->name, sizeof e->name, "%s", name);
-    e->name[utf8_whole(e->name, strlen(e->name))] = '\0';
+    size_t len = strnlen(name, sizeof e->name - 1); /* a copy, not a format: cheap per event */
+    memcpy(e->name, name, len);
+    e->name[utf8_whole(e->name, len)] = '\0';
     return e;
 }
 
-static struct trace_event *claim(fdata_trace *t, char ph, int lane, const char *cat, const char *name) {
+static struct trace_event *claim(fdata_trace *t, char ph, int lane, const char *cat,
+                                 const char *name) {
     return claim_n(t, 1, ph, lane, cat, name);
 }
 
@@ -269,18 +271,45 @@ static void write_lane_names(FILE *f, const fdata_trace *t, size_t n) {
     free(lanes);
 }
 
+/* An event's line is built in memory and written at once: printf formats, or a stdio call
+ * per piece, were most of the cost of writing a trace. */
+static size_t put_str(char *line, size_t n, const char *s) {
+    size_t k = strlen(s);
+    memcpy(line + n, s, k);
+    return n + k;
+}
+
+static size_t put_int(char *line, size_t n, long long v) {
+    char buf[24], *p = buf + sizeof buf;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    memcpy(line + n, p, (size_t)(buf + sizeof buf - p));
+    return n + (size_t)(buf + sizeof buf - p);
+}
+
 static void write_event(FILE *f, const struct trace_event *e) {
-    char name[2 * TRACE_NAME_SIZE + 8];
-    fprintf(f, "{\"ph\": \"%c\", \"pid\": 1, \"tid\": %d, \"cat\": \"%s\", \"name\": \"%s\", "
-               "\"ts\": %lld", e->ph, e->lane, e->cat, fdata_trace_quote(e->name, name, sizeof name),
-            (long long)e->ts);
+    char name[2 * TRACE_NAME_SIZE + 8], line[3 * TRACE_NAME_SIZE + TRACE_ARGS_SIZE + 256];
+    char ph[2] = {e->ph, '\0'};
+    size_t n = put_str(line, 0, "{\"ph\": \"");
+    n = put_str(line, n, ph);
+    n = put_int(line, put_str(line, n, "\", \"pid\": 1, \"tid\": "), e->lane);
+    n = put_str(line, put_str(line, n, ", \"cat\": \""), e->cat); /* a string constant */
+    n = put_str(line, put_str(line, n, "\", \"name\": \""),
+                fdata_trace_quote(e->name, name, sizeof name));
+    n = put_int(line, put_str(line, n, "\", \"ts\": "), e->ts);
     if (e->ph == 'X')
-        fprintf(f, ", \"dur\": %lld", (long long)e->dur);
+        n = put_int(line, put_str(line, n, ", \"dur\": "), e->dur);
     else if (e->ph == 'b' || e->ph == 'e')
-        fprintf(f, ", \"id\": \"0x%llx\"", (unsigned long long)e->id);
+        n += (size_t)snprintf(line + n, 40, ", \"id\": \"0x%llx\"", (unsigned long long)e->id);
     else if (e->ph == 'i')
-        fputs(", \"s\": \"t\"", f);
-    fprintf(f, ", \"args\": {%s}},\n", e->args);
+        n = put_str(line, n, ", \"s\": \"t\"");
+    n = put_str(line, put_str(line, n, ", \"args\": {"), e->args);
+    n = put_str(line, n, "}},\n");
+    fwrite(line, 1, n, f);
 }
 
 int fdata_trace_write(const fdata_trace *t, const char *path, struct fdata_error *err) {
