@@ -199,7 +199,7 @@ int cmd_load(int argc, char **argv) {
             json = 1;
         } else if (c == 'o') {
             to = optarg;
-        } else if (cli_timeline_option(c, optarg, &tl)) {
+        } else if (cli_timeline_option(c, optarg, &tl)) { /* --trace, --report: taken */
         } else if (c == 'x' || c == 'X' || c == 'D' || c == 'O') {
             rc = matrix_option(c, optarg, &mq);
         } else if (c == '?') {
