@@ -135,14 +135,16 @@ static int file_rows(const fdata_trace *t, struct row **out, size_t *n) {
     size_t count = 0, k = 0, rows = 0;
     const struct trace_event *ev = t ? trace_events_of(t, &count) : NULL;
     struct named *all = malloc((count ? count : 1) * sizeof *all);
-    struct row *r = all ? malloc((count ? count : 1) * sizeof *r) : NULL;
+    if (!all)
+        return FDATA_ENOMEM;
+    for (size_t i = 0; i < count; i++)
+        if (*file_of(&ev[i], all[k].name, sizeof all[k].name))
+            all[k++].e = &ev[i];
+    struct row *r = malloc((k ? k : 1) * sizeof *r); /* at most a row per event of a file */
     if (!r) {
         free(all);
         return FDATA_ENOMEM;
     }
-    for (size_t i = 0; i < count; i++)
-        if (*file_of(&ev[i], all[k].name, sizeof all[k].name))
-            all[k++].e = &ev[i];
     qsort(all, k, sizeof *all, by_name_then_time);
     for (size_t i = 0, j; i < k; i = j) {
         for (j = i + 1; j < k && strcmp(all[j].name, all[i].name) == 0; j++)
