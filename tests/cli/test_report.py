@@ -188,6 +188,15 @@ check("sql --report: the load's rows in the summary, a row per file",
       "<tr><th>rows</th><td>3000</td></tr>" in text and text.count("<tr><td>") == len(hostile),
       text[:2000])
 
+cat_page = os.path.join(tmp, "cat.html")
+one = os.path.join(src, hostile[0])
+rc, out, err = run("cat", "--report", cat_page, "--columns", "id", one)
+text = open(cat_page, encoding="utf-8").read() if rc == 0 else ""
+check("cat --report of one file: its rows printed, the source in the summary (escaped), its "
+      "decodes in the table", rc == 0 and len(out.splitlines()) == 1000 and
+      "<tr><th>source</th><td>%s</td></tr>" % one.replace("&", "&amp;").replace("<", "&lt;")
+      .replace(">", "&gt;") in text and text.count("<tr><td>") == 1, err + text[:1500])
+
 rc, _, err = run("load", "--report", "/nonexistent-dir/r.html", "--columns", "id", src)
 check("--report to a path that cannot be written: one clear error", rc == 1 and
       err.startswith("fastdata: /nonexistent-dir/r.html: cannot write the report") and
