@@ -53,7 +53,7 @@ FDATA_API size_t fdata_trace_dropped(const fdata_trace *trace);
 struct fdata_trace_file {
     char name[80];        /* the object's key, or the local file's path, as recorded (cut at
                              79 bytes; a name from a server: escape it before display) */
-    uint64_t bytes;       /* bytes its S3 requests received (GET) or sent (PUT) */
+    uint64_t bytes;       /* bytes its GET requests received or its PUTs sent */
     uint64_t decoded;     /* bytes of its column chunks decoded */
     int parts;            /* GET and PUT requests that were a first attempt: one per part */
     int retries;          /* requests that were a later attempt */

@@ -18,7 +18,7 @@
 
 static void sb_printf(struct fdata_strbuf *b, const char *fmt, ...) FDATA_PRINTF(2, 3);
 static void sb_printf(struct fdata_strbuf *b, const char *fmt, ...) {
-    char buf[512];
+    char buf[1024]; /* longer than any piece formatted here */
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
@@ -121,7 +121,7 @@ static void add_up(struct row *r, const struct named *ev, size_t n) {
         if (is_decode(e)) {
             f->decoded += bytes;
         } else {
-            f->bytes += bytes;
+            f->bytes += is_transfer(e) ? bytes : 0; /* the object's bytes, not upload XML */
             f->parts += attempt == 1 && is_transfer(e);
             f->retries += attempt > 1;
         }
