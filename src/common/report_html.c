@@ -278,7 +278,7 @@ static int measure(struct run *r) {
 static void put_rect(struct fdata_strbuf *b, const char *cls, double x0, double x1, int row,
                      const struct trace_event *first, size_t merged) {
     sb_printf(b, "<rect class=\"%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\">"
-              "<title>", cls, LABEL + x0, 20 + row * LANE_HEIGHT + 1, x1 - x0 > 0.5 ? x1 - x0 : 0.5,
+              "<title>", cls, LABEL + x0, 20 + row * LANE_HEIGHT + 1, x1 - x0 >= 3 ? x1 - x0 - 1 : x1 - x0 > 0.5 ? x1 - x0 : 0.5,
               LANE_HEIGHT - 2);
     if (merged > 1)
         sb_printf(b, "%zu spans from ", merged);
@@ -286,8 +286,16 @@ static void put_rect(struct fdata_strbuf *b, const char *cls, double x0, double 
     sb_printf(b, " at %.3f s</title></rect>\n", (double)first->ts / 1e6);
 }
 
-/* The Gantt chart: a row per lane; spans closer than a pixel on a lane merge into one
- * rectangle, so the page stays small whatever the count of events. */
+/* Whether span e joins the rectangle [x0, x1] drawn before it on its lane: when it overlaps
+ * it, or touches it and one of them is too narrow to see alone (wide neighbours stay apart,
+ * a pixel between them, so that back-to-back requests show as such). */
+static int merges(const struct run *r, double x0, double x1, const struct trace_event *e) {
+    double a = px(r, e->ts), b = px(r, e->ts + e->dur);
+    return a < x1 - 0.01 || (a <= x1 + 1 && (x1 - x0 < 3 || b - a < 3));
+}
+
+/* The Gantt chart: a row per lane; spans merge as merges() says, so the page stays small
+ * whatever the count of events. */
 static int timeline(struct fdata_strbuf *b, const struct run *r) {
     const struct trace_event **s = malloc((r->n ? r->n : 1) * sizeof *s);
     size_t k = 0;
@@ -319,7 +327,7 @@ static int timeline(struct fdata_strbuf *b, const struct run *r) {
             double x0 = px(r, s[i]->ts), x1 = px(r, s[i]->ts + s[i]->dur);
             size_t merged = 1;
             for (i++; i < k && s[i]->lane == lane && strcmp(span_class(s[i]), cls) == 0 &&
-                      px(r, s[i]->ts) <= x1 + 1; i++, merged++)
+                      merges(r, x0, x1, s[i]); i++, merged++)
                 x1 = px(r, s[i]->ts + s[i]->dur) > x1 ? px(r, s[i]->ts + s[i]->dur) : x1;
             put_rect(b, cls, x0, x1, row, first, merged);
         }
