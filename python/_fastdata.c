@@ -114,11 +114,29 @@ typedef struct {
     struct shared *s;
     int64_t rows;
     struct fdata_load_report report;
+    PyObject *files;             /* the per-file table (list of dicts) when a timeline was
+                                    recorded (trace= or report=), else NULL */
+    char *html;                  /* the report's page with that timeline, else NULL */
 } TableObject;
+
+static PyTypeObject TableType;
+
+/* A new _Table with nothing in it yet (dealloc-safe). */
+static TableObject *new_table(void) {
+    TableObject *t = PyObject_New(TableObject, &TableType);
+    if (t) {
+        t->s = NULL;
+        t->files = NULL;
+        t->html = NULL;
+    }
+    return t;
+}
 
 static void table_dealloc(TableObject *self) {
     if (self->s)
         shared_release(self->s);
+    Py_XDECREF(self->files);
+    free(self->html);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -189,9 +207,40 @@ static PyObject *report_dict(const struct fdata_load_report *r) {
                          (long long)r->pages_pruned, "requests", (unsigned long long)r->requests);
 }
 
+/* Table.report: the load's figures, and "per_file": the per-file table or None. */
 static PyObject *table_report(TableObject *self, void *c) {
     (void)c;
-    return report_dict(&self->report);
+    PyObject *d = report_dict(&self->report);
+    if (d && PyDict_SetItemString(d, "per_file", self->files ? self->files : Py_None) < 0)
+        Py_CLEAR(d);
+    return d;
+}
+
+/* The report's summary for an HTML page (fastdata/trace.h). */
+struct page_facts {
+    struct fdata_trace_fact facts[FDATA_LOAD_FACTS];
+    char values[FDATA_LOAD_FACTS][96];
+    struct fdata_trace_report page;
+};
+
+static void page_facts_of(const struct fdata_load_report *r, double link_gbit_s,
+                          struct page_facts *p) {
+    p->page = (struct fdata_trace_report){"fastdata.load", p->facts,
+                                          fdata_load_report_facts(r, p->facts, p->values),
+                                          link_gbit_s, "target_gbps="};
+}
+
+/* The report as an HTML page: the one made with the timeline, else the summary alone. */
+static PyObject *table_report_html(TableObject *self, void *c) {
+    (void)c;
+    if (self->html)
+        return PyUnicode_FromString(self->html);
+    struct page_facts p;
+    page_facts_of(&self->report, 0, &p);
+    char *html = fdata_trace_html(NULL, &p.page);
+    PyObject *str = html ? PyUnicode_FromString(html) : PyErr_NoMemory();
+    free(html);
+    return str;
 }
 
 static const char **strings(PyObject *obj, const char *what, size_t *n);
@@ -274,6 +323,7 @@ static PyGetSetDef table_getset[] = {
     {"num_rows", (getter)table_num_rows, NULL, "rows", NULL},
     {"column_names", (getter)table_column_names, NULL, "top-level column names", NULL},
     {"report", (getter)table_report, NULL, "what the load did (dict)", NULL},
+    {"report_html", (getter)table_report_html, NULL, "the report as an HTML page (str)", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -695,13 +745,6 @@ static PyTypeObject S3Type = {
 
 /* ---- load() ---- */
 
-/* progress=True: a line on stderr after each decoded file (called without the GIL). */
-static void print_progress(void *ctx, const struct fdata_load_report *r, size_t total) {
-    (void)ctx;
-    fprintf(stderr, "\rfastdata.load: %zu/%zu files, %lld rows, %.1f MB fetched%s", r->files, total,
-            (long long)r->rows, (double)r->bytes_fetched / 1e6, r->files == total ? "\n" : "");
-}
-
 /* What fdata_load takes, read from load()'s arguments: the strings belong to the Python
  * objects (the options dict, the lists), which outlive the load. */
 struct load_args {
@@ -711,6 +754,7 @@ struct load_args {
     struct fdata_s3_options s3;
     struct fdata_matrix m;
     struct fdata_load_options o;
+    struct fdata_progress_bar bar; /* progress=True (fdata_progress_bar_draw, without the GIL) */
 };
 
 static void load_args_free(struct load_args *a) {
@@ -806,7 +850,54 @@ static int load_args_of(PyObject *src, PyObject *kw, struct load_args *a) {
                                  fortran ? FDATA_MATRIX_COLUMN_MAJOR : FDATA_MATRIX_ROW_MAJOR,
                                  NULL, 0};
     a->o.matrix = a->matrix_cols ? &a->m : NULL;
-    a->o.progress = progress ? print_progress : NULL;
+    a->o.progress = progress ? fdata_progress_bar_draw : NULL;
+    a->o.progress_ctx = &a->bar;
+    return 1;
+}
+
+/* The per-file table of a trace (fdata_trace_files) as a list of dicts. */
+static PyObject *files_list(const fdata_trace *trace) {
+    struct fdata_trace_file *f;
+    size_t n;
+    struct fdata_error err = {0};
+    if (fdata_trace_files(trace, &f, &n, &err) != FDATA_OK)
+        return PyErr_NoMemory();
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *row = Py_BuildValue("{s:s,s:K,s:K,s:i,s:i,s:d}", "name", f[i].name, "bytes",
+                                      (unsigned long long)f[i].bytes, "bytes_decoded",
+                                      (unsigned long long)f[i].decoded, "parts", f[i].parts,
+                                      "retries", f[i].retries, "seconds", f[i].seconds);
+        if (!row)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, (Py_ssize_t)i, row);
+    }
+    free(f);
+    return list;
+}
+
+/* After the load: the trace (trace=) and the report's page (report=, a path, or "" for the
+ * page kept on the table alone) written, whether the load failed or not; the table (when
+ * there is one) keeps the per-file table and the page.  0 with an exception set when one
+ * could not be written or made. */
+static int finish_timeline(const struct load_args *a, const char *trace_path,
+                           const char *report_path, const struct fdata_load_report *r,
+                           TableObject *t) {
+    struct fdata_error err = {0};
+    struct page_facts p;
+    page_facts_of(r, a->s3.target_gbit_s, &p);
+    if (trace_path && fdata_trace_write(a->o.trace, trace_path, &err) != FDATA_OK)
+        return raise_error(err.code, err.message, NULL), 0;
+    if (report_path && *report_path &&
+        fdata_trace_write_html(a->o.trace, &p.page, report_path, &err) != FDATA_OK)
+        return raise_error(err.code, err.message, NULL), 0;
+    if (!t || !a->o.trace)
+        return 1;
+    if (!(t->files = files_list(a->o.trace)))
+        return 0;
+    if (!(t->html = fdata_trace_html(a->o.trace, &p.page)))
+        return PyErr_NoMemory(), 0;
     return 1;
 }
 
@@ -830,16 +921,17 @@ static PyObject *load(PyObject *module, PyObject *args) {
     (void)module;
     PyObject *src, *kw;
     struct load_args a;
-    const char *trace_path = NULL, *shard_json = NULL;
+    const char *trace_path = NULL, *report_path = NULL, *shard_json = NULL;
     if (!PyArg_ParseTuple(args, "OO!", &src, &PyDict_Type, &kw) ||
-        !opt_str(kw, "trace", &trace_path) || !opt_str(kw, "shard", &shard_json) ||
+        !opt_str(kw, "trace", &trace_path) || !opt_str(kw, "report", &report_path) ||
+        !opt_str(kw, "shard", &shard_json) ||
         !load_args_of(src, kw, &a))
         return NULL;
-    if (trace_path && !(a.o.trace = fdata_trace_new(0))) {
+    if ((trace_path || report_path) && !(a.o.trace = fdata_trace_new(0))) {
         load_args_free(&a);
         return PyErr_NoMemory();
     }
-    TableObject *t = PyObject_New(TableObject, &TableType);
+    TableObject *t = new_table();
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {
         Py_XDECREF(t);
@@ -856,28 +948,31 @@ static PyObject *load(PyObject *module, PyObject *args) {
     const char *why = NULL;
     struct sigaction old_sigint;
     int hooked = hook_sigint(&old_sigint);
+    memset(&t->report, 0, sizeof t->report);
     Py_BEGIN_ALLOW_THREADS /* the whole load runs without the GIL */
     status = load_or_shard(&a, shard_json, &st, &t->report, &err);
     if (status == FDATA_OK) {
         taken = take_batches(&st, s, &why) == 0;
         st.release(&st);
     }
+    fdata_progress_bar_end(&a.bar);
     Py_END_ALLOW_THREADS
     unhook_sigint(hooked, &old_sigint);
     load_args_free(&a);
     t->rows = t->report.rows;
-    struct fdata_error trace_err = {0}; /* written whether the load failed or not */
-    int traced = !a.o.trace || fdata_trace_write(a.o.trace, trace_path, &trace_err) == FDATA_OK;
+    int ok = status == FDATA_OK && taken;
+    int timeline = finish_timeline(&a, trace_path, report_path, &t->report, ok ? t : NULL);
     fdata_trace_free(a.o.trace);
-    if (status == FDATA_OK && taken && !traced) {
+    if (ok && !timeline) {
         Py_DECREF(t);
         fdata_matrix_free(&a.m);
-        raise_error(trace_err.code, trace_err.message, NULL);
         return NULL;
     }
-    if (status != FDATA_OK || !taken) {
+    if (!ok) {
         Py_DECREF(t);
         fdata_matrix_free(&a.m);
+        if (!timeline)
+            PyErr_Clear(); /* the load's own error says more */
         if (PyErr_CheckSignals() < 0) /* interrupted: the handler's exception */
             return NULL;
         raise_error(status == FDATA_OK ? FDATA_ENOMEM : err.code,
@@ -1012,7 +1107,7 @@ static void stream_dealloc(StreamObject *self) {
 
 /* A _Table holding one batch (taken over) under a copy of the stream's schema. */
 static PyObject *one_batch_table(const struct ArrowSchema *schema, struct ArrowArray *batch) {
-    TableObject *t = PyObject_New(TableObject, &TableType);
+    TableObject *t = new_table();
     struct shared *s = calloc(1, sizeof *s);
     if (s)
         s->batches = malloc(sizeof *s->batches);
@@ -1141,7 +1236,7 @@ static PyObject *from_stream(PyObject *module, PyObject *capsule) {
     }
     struct ArrowArrayStream st = *src;
     src->release = NULL; /* moved: ours to release */
-    TableObject *t = PyObject_New(TableObject, &TableType);
+    TableObject *t = new_table();
     struct shared *s = calloc(1, sizeof *s);
     if (!t || !s) {
         Py_XDECREF(t);

@@ -254,6 +254,32 @@ FDATA_API int fdata_load_stream(const char *const *sources, size_t n,
                                 struct ArrowArrayStream *out, struct fdata_load_report *report,
                                 struct fdata_error *err);
 
+/* A progress display on stderr, for fdata_load_options.progress with progress_ctx a
+ * zero-initialised struct fdata_progress_bar: a bar of the bytes fetched of bytes_total, with
+ * the percent, the rate over the last second or so, the time left at that rate and the files
+ * handed over; redrawn in place (a terminal's carriage return) at most 10 times a second, the
+ * last draw (every file in) ending the line.  Show it only when stderr is a terminal.  After
+ * the load, fdata_progress_bar_end ends a line a failed load left open. */
+struct fdata_progress_bar {
+    double drawn;                /* seconds of the load at the last draw */
+    double rate;                 /* bytes per second, smoothed */
+    double at;                   /* when bytes were last sampled */
+    uint64_t bytes;
+    long draws;                  /* draws so far */
+    int finished;                /* the last line is ended */
+};
+FDATA_API void fdata_progress_bar_draw(void *ctx, const struct fdata_load_report *so_far,
+                                       size_t files_total);
+FDATA_API void fdata_progress_bar_end(struct fdata_progress_bar *bar);
+
+/* A load's report as the summary of an HTML report (fastdata/trace.h): files, rows, bytes,
+ * times and rates, one fact each (at most FDATA_LOAD_FACTS); the values are written into
+ * `values`, which the facts point into.  Returns the count. */
+#define FDATA_LOAD_FACTS 14
+FDATA_API size_t fdata_load_report_facts(const struct fdata_load_report *r,
+                                         struct fdata_trace_fact facts[FDATA_LOAD_FACTS],
+                                         char values[FDATA_LOAD_FACTS][96]);
+
 /*
  * The tmpfs mode: the S3 sources' objects (expanded as above, not required to be Parquet)
  * downloaded in parallel and written as files under `dir` (a tmpfs such as /dev/shm keeps

@@ -14,6 +14,11 @@
  * 350 bytes an event, and only touched as events arrive); past that, events are counted and
  * dropped, and the written file ends with an event that says how many.
  *
+ * A report (fdata_trace_html, fdata_trace_write_html) is one self-contained HTML page built
+ * from the same events: the caller's summary, a Gantt-style timeline of the connections and
+ * decode workers, download and decode throughput over time against their limits, and a
+ * per-file table (fdata_trace_files).
+ *
  * Thread safety: recording is lock-free, from any number of threads at once.
  * fdata_trace_write and fdata_trace_free must not run while a call that records into the
  * trace is under way.
@@ -22,6 +27,7 @@
 #define FASTDATA_TRACE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "fastdata/error.h"
 
 #ifdef __cplusplus
@@ -43,6 +49,43 @@ FDATA_API int fdata_trace_write(const fdata_trace *trace, const char *path,
 /* Events recorded, and those dropped past max_events. */
 FDATA_API size_t fdata_trace_events(const fdata_trace *trace);
 FDATA_API size_t fdata_trace_dropped(const fdata_trace *trace);
+/* One file or object of the per-file table: what the trace's events say of it. */
+struct fdata_trace_file {
+    char name[80];        /* the object's key, or the local file's path, as recorded (cut at
+                             79 bytes; a name from a server: escape it before display) */
+    uint64_t bytes;       /* bytes its GET requests received or its PUTs sent */
+    uint64_t decoded;     /* bytes of its column chunks decoded */
+    int parts;            /* GET and PUT requests that were a first attempt: one per part */
+    int retries;          /* requests that were a later attempt */
+    double seconds;       /* from its first event's start to its last one's end */
+};
+/* The per-file table, in the order the files were first seen: *out (the caller frees it
+ * with free(); NULL when *n is 0).  FDATA_ENOMEM when out of memory. */
+FDATA_API int fdata_trace_files(const fdata_trace *trace, struct fdata_trace_file **out,
+                                size_t *n, struct fdata_error *err);
+
+/* What a report says beside the events: its title, a summary (label and value pairs, shown
+ * in order) and the link's rate drawn against the download throughput. */
+struct fdata_trace_fact {
+    const char *label, *value;
+};
+struct fdata_trace_report {
+    const char *title;                    /* e.g. "fastdata load"; NULL = "fastdata" */
+    const struct fdata_trace_fact *facts; /* num_facts of them; every string is escaped */
+    size_t num_facts;
+    double link_gbit_s;                   /* the link's rate; 0 = not known (none drawn) */
+    const char *link_source;              /* where that rate comes from, e.g. "--target-gbps" */
+};
+/* The report as one HTML page (UTF-8, NUL-terminated; no script, no external resource),
+ * which the caller frees with free(); NULL when out of memory.  A NULL trace gives the
+ * summary alone; a NULL r, no summary.  Events past max_events are
+ * missing from it, and it says how many. */
+FDATA_API char *fdata_trace_html(const fdata_trace *trace, const struct fdata_trace_report *r);
+/* The same page written to `path`: FDATA_EIO (naming the path and the cause) when it cannot
+ * be, FDATA_ENOMEM when out of memory. */
+FDATA_API int fdata_trace_write_html(const fdata_trace *trace, const struct fdata_trace_report *r,
+                                     const char *path, struct fdata_error *err);
+
 /* Frees a trace; NULL is a no-op. */
 FDATA_API void fdata_trace_free(fdata_trace *trace);
 

@@ -35,7 +35,7 @@ from ._fastdata import plan as _plan_core
 from ._fastdata import shard_check as _shard_check
 from ._fastdata import load_stream as _load_stream
 
-__all__ = ["load", "load_stream", "LoadStream", "Table", "plan", "load_shard", "Shard", "S3", "S3Object", "Error", "version",
+__all__ = ["load", "load_stream", "LoadStream", "Table", "Report", "plan", "load_shard", "Shard", "S3", "S3Object", "Error", "version",
            "release_cached_memory", "set_huge_pages", "ColumnNotFoundError", "CorruptDataError",
            "InvalidArgumentError", "NotFoundError", "OutOfMemoryError", "PermissionDeniedError", "TimedOutError",
            "UnsupportedError"]
@@ -54,6 +54,22 @@ def _naming(sources=(), columns=()):
         if e.column is None:
             name_column(e, columns)
         raise
+
+
+class Report(dict):
+    """What a load did, as a dict; its _repr_html_ is the report's page (the summary, and with
+    a recorded timeline the connections and decode workers over time, throughput against
+    the link's and the decoders' limits, and the per-file table), so Jupyter shows it."""
+
+    def __init__(self, values, html):
+        super().__init__(values)
+        self._html = html
+
+    def _repr_html_(self):
+        return self._html
+
+    def __reduce__(self):
+        return (Report, (dict(self), self._html))
 
 
 class Table:
@@ -87,8 +103,11 @@ class Table:
 
     @property
     def report(self):
-        """What the load did: files, rows, bytes fetched and decoded, seconds, Gbit/s..."""
-        return self._core.report
+        """What the load did (a Report, a dict): files, rows, bytes fetched and decoded,
+        seconds, Gbit/s..., and "per_file": the per-file table (name, bytes, bytes_decoded,
+        parts, retries, seconds) when the load recorded a timeline (report= or trace=), else
+        None.  In Jupyter it shows as the HTML report."""
+        return Report(self._core.report, self._core.report_html)
 
     @property
     def schema(self):
@@ -363,7 +382,7 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
          matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
          retries=None, stall_timeout=None, no_checksums=False, path_style=False, timeout=None,
          invalid_utf8="error", int96_unit="us", partitioning=None, partition_types=None,
-         schema="union", filters=None, strings="plain", trace=None):
+         schema="union", filters=None, strings="plain", trace=None, report=None):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories, files or globs (a str, an os.PathLike or a list of
     them).  Downloads in parallel and decodes on all cores while the bytes arrive; the GIL is
@@ -378,7 +397,9 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     pages into it with no copy at all.  Those columns are not in the table itself, even when
     `columns` names them too (a UserWarning says so: the table would hold them twice).
 
-    progress: a line on stderr after each file (default: when stderr is a terminal).
+    progress: a progress bar on stderr (percent of bytes, rate, time left, files done;
+    redrawn at most 10 times a second), as the CLI shows on a terminal (default: when stderr
+    is a terminal).
 
     threads, connections, memory_limit (downloaded bytes not yet decoded, default 2 GiB),
     part_size (bytes per ranged GET, default 8 MiB): as the CLI's options; None = default.
@@ -418,7 +439,12 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
 
     trace: a path (str or os.PathLike) where the load's timeline is written, in the Chrome
     trace event format (open it in https://ui.perfetto.dev), as the CLI's --trace; also when
-    the load fails."""
+    the load fails.
+
+    report: a path where the load's report is written as one self-contained HTML page, as
+    the CLI's --report (also when the load fails), or True to record it for Table.report
+    alone (its "per_file" table and its HTML in Jupyter).  The limit drawn against the download
+    is target_gbps when given."""
     return Table(*_load(*_load_args(**locals())))
 
 
@@ -446,6 +472,11 @@ def _load_args(sources, columns, matrix, matrix_dtype, matrix_order, progress, t
                    filters=_filter_text(options.get("filters")))
     if options.get("trace") is not None:
         options["trace"] = os.fspath(options["trace"])
+    report = options.pop("report", None)
+    if report is True:
+        options["report"] = ""  # recorded for Table.report, written nowhere
+    elif report is not None and report is not False:
+        options["report"] = os.fspath(report)
     return _local_sources(sources), options
 
 

@@ -87,16 +87,37 @@ int cli_open_parquet(const char *path, const struct fdata_s3_options *o,
 /* Makes a client; prints the error and returns 1 on failure. */
 int cli_s3_client(const struct fdata_s3_options *o, fdata_s3_client **out);
 
-/* --trace FILE (getopt code 'E') of get, load and cat: a timeline of the command in the
- * Chrome trace event format (fastdata/trace.h). */
-#define CLI_TRACE_LONGOPT {"trace", required_argument, NULL, 'E'}
+/* --trace FILE.json (getopt code 'E') and --report FILE.html (CLI_REPORT_OPT) of get, put,
+ * load, cat and sql: a timeline of the command in the Chrome trace event format, and a page
+ * built from the same events (fastdata/trace.h). */
+#define CLI_REPORT_OPT 1170
+#define CLI_TRACE_LONGOPT \
+    {"trace", required_argument, NULL, 'E'}, {"report", required_argument, NULL, CLI_REPORT_OPT}
 extern const char cli_trace_usage[];
-/* *out: a new trace when path is set, else NULL; prints the error and returns 1 when out of
- * memory. */
-int cli_trace_begin(const char *path, fdata_trace **out);
-/* Writes the trace to path (when set) and frees it; returns rc, or 1 after printing why the
- * trace could not be written. */
-int cli_trace_end(const char *path, fdata_trace *trace, int rc);
+#define CLI_MAX_FACTS 16
+struct fdata_load_report;
+struct cli_timeline {
+    const char *trace_path, *report_path; /* NULL when not asked for */
+    fdata_trace *trace;                   /* recorded when either is asked for */
+    struct fdata_trace_report report;     /* the page's title, summary and link rate */
+    struct fdata_trace_fact facts[CLI_MAX_FACTS];
+    char values[CLI_MAX_FACTS][96];
+};
+/* Takes --trace or --report: 1 when `c` was one of them, else 0. */
+int cli_timeline_option(int c, const char *arg, struct cli_timeline *tl);
+/* tl->trace: a new trace when either path is set, else NULL; the report titled `title` and
+ * drawn against s3's target_gbit_s (s3 may be NULL).  Prints the error and returns 1 when out
+ * of memory. */
+int cli_trace_begin(struct cli_timeline *tl, const char *title,
+                    const struct fdata_s3_options *s3);
+/* A line of the report's summary (past CLI_MAX_FACTS, ignored). */
+void cli_fact(struct cli_timeline *tl, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The summary lines of a load's report. */
+void cli_load_facts(struct cli_timeline *tl, const struct fdata_load_report *r);
+/* Writes the trace and the report (those asked for) and frees the trace; returns rc, or 1
+ * after printing why one could not be written. */
+int cli_trace_end(struct cli_timeline *tl, int rc);
 
 /* Prints "fastdata: <message>" on stderr; returns the exit status 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

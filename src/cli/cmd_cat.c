@@ -13,7 +13,7 @@ static const char cat_usage[] =
     "                    [--limit N] [--format jsonl|csv] [--threads N] [--partitioning hive|none]\n"
     "                    [--partition-types k:type,...] [--schema union|first]\n"
     "                    [--invalid-utf8 M] [--int96-unit U] [--strings L] [--trace FILE.json]\n"
-    "                    [S3 options]\n"
+    "                    [--report FILE.html] [S3 options]\n"
     "\n"
     "Prints the rows of a Parquet file, row group by row group; of a directory, prefix or glob,\n"
     "the rows of the table fastdata load makes of it (partitions, schema drift).\n"
@@ -34,7 +34,7 @@ struct cat_options {
     enum fdata_text_format format;
     int threads;
     int invalid_utf8, int96_unit, strings;
-    const char *trace;             /* --trace FILE, or NULL */
+    struct cli_timeline tl;        /* --trace, --report */
     struct fdata_s3_options s3;
     struct fdata_load_options load; /* partitions and schema, for a table */
 };
@@ -117,7 +117,8 @@ static int parse_cat_args(int argc, char **argv, struct cat_options *o) {
                 return cli_fail("--threads wants 1..1024, not '%s'", optarg);
             break;
         case 'E':
-            o->trace = optarg;
+        case CLI_REPORT_OPT:
+            cli_timeline_option(c, optarg, &o->tl);
             break;
         case 'h':
             fputs(cat_usage, stdout);
@@ -188,7 +189,9 @@ static int cat_table(struct cat_options *o) {
     lo.s3 = &o->s3;
     struct ArrowArrayStream stream = {0};
     struct fdata_error err = {0};
-    int rc = cli_trace_begin(o->trace, &lo.trace);
+    int rc = cli_trace_begin(&o->tl, "fastdata cat", &o->s3);
+    lo.trace = o->tl.trace;
+    cli_fact(&o->tl, "source", "%s", o->path);
     if (rc == 0)
         rc = fdata_load_stream(&o->path, 1, &lo, &stream, NULL, &err) == FDATA_OK
                  ? print_stream(&stream, o) : cli_fail("%s", err.message);
@@ -196,7 +199,7 @@ static int cat_table(struct cat_options *o) {
         stream.release(&stream);
     free(o->columns);
     cli_table_options_free(&o->load);
-    return cli_trace_end(o->trace, lo.trace, rc);
+    return cli_trace_end(&o->tl, rc);
 }
 
 int cmd_cat(int argc, char **argv) {
@@ -220,11 +223,12 @@ int cmd_cat(int argc, char **argv) {
         .invalid_utf8 = o.invalid_utf8, .int96_unit = o.int96_unit, .strings = o.strings,
     };
     fdata_parquet_file *file;
-    int failed = cli_trace_begin(o.trace, &ro.trace);
-    o.s3.trace = ro.trace; /* an s3:// file's requests */
+    int failed = cli_trace_begin(&o.tl, "fastdata cat", &o.s3);
+    o.s3.trace = ro.trace = o.tl.trace; /* an s3:// file's requests */
+    cli_fact(&o.tl, "source", "%s", o.path);
     if (failed || cli_open_parquet(o.path, &o.s3, &ro, &file)) {
         free(o.columns);
-        return cli_trace_end(o.trace, ro.trace, 1);
+        return cli_trace_end(&o.tl, 1);
     }
     struct ArrowArrayStream stream;
     int rc;
@@ -236,5 +240,5 @@ int cmd_cat(int argc, char **argv) {
     }
     fdata_parquet_close(file);
     free(o.columns);
-    return cli_trace_end(o.trace, ro.trace, rc);
+    return cli_trace_end(&o.tl, rc);
 }

@@ -17,7 +17,7 @@ static const char load_usage[] =
     "                      [--matrix-out FILE.npy]] [--partitioning hive|none]\n"
     "                     [--partition-types k:type,...] [--schema union|first]\n"
     "                     [--invalid-utf8 M] [--int96-unit U] [--strings L] [--trace FILE.json]\n"
-    "                     [S3 options]\n"
+    "                     [--report FILE.html] [S3 options]\n"
     "Loads Parquet files into one Arrow table in memory and reports what it took. SOURCE is\n"
     "s3://bucket/prefix/ (every object below), s3://bucket/dir/part-* (a glob), s3://bucket/key,\n"
     "a local directory (recursively) or a file; names starting with '_' or '.' under a prefix\n"
@@ -42,56 +42,6 @@ static volatile int cancelled;
 static void on_sigint(int sig) {
     (void)sig;
     cancelled = 1;
-}
-
-/* The progress display on a terminal: a bar of the bytes fetched, the rate over the last
- * second or so, the time left at that rate, and the files handed over. */
-struct progress_bar {
-    double drawn;                /* seconds of the load at the last draw; < 0: never */
-    double rate;                 /* bytes per second, smoothed */
-    double at;                   /* when bytes were last sampled */
-    uint64_t bytes;
-};
-
-#define BAR_WIDTH 30
-#define REDRAW_SECONDS 0.1       /* at most 10 draws a second */
-
-/* "1:05", or "--:--" when not known. */
-static const char *clock_text(double seconds, char *buf, size_t size) {
-    if (!(seconds >= 0 && seconds < 360000))
-        return "--:--";
-    long s = (long)(seconds + 0.5);
-    if (s >= 3600)
-        snprintf(buf, size, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-    else
-        snprintf(buf, size, "%ld:%02ld", s / 60, s % 60);
-    return buf;
-}
-
-static void progress(void *ctx, const struct fdata_load_report *r, size_t total) {
-    struct progress_bar *b = ctx;
-    int last = r->files == total;
-    if (!last && b->drawn >= 0 && r->seconds - b->drawn < REDRAW_SECONDS)
-        return;
-    if (r->seconds > b->at) { /* a moving average over about a second */
-        double now_rate = (double)(r->bytes_fetched - b->bytes) / (r->seconds - b->at);
-        double w = (r->seconds - b->at) > 1 ? 1 : r->seconds - b->at;
-        b->rate = b->drawn < 0 ? now_rate : b->rate * (1 - w) + now_rate * w;
-        b->at = r->seconds;
-        b->bytes = r->bytes_fetched;
-    }
-    b->drawn = r->seconds;
-    double part = r->bytes_total ? (double)r->bytes_fetched / (double)r->bytes_total : 0;
-    part = last ? 1 : part > 1 ? 1 : part;
-    char bar[BAR_WIDTH + 1], eta[32];
-    int filled = (int)(part * BAR_WIDTH);
-    for (int i = 0; i < BAR_WIDTH; i++)
-        bar[i] = i < filled ? '#' : '.';
-    bar[BAR_WIDTH] = '\0';
-    double left = r->bytes_total > r->bytes_fetched ? (double)(r->bytes_total - r->bytes_fetched) : 0;
-    fprintf(stderr, "\r[%s] %3.0f%%  %7.1f MB/s  ETA %s  %zu/%zu files\x1b[K", bar, part * 100,
-            b->rate / 1e6, last ? "0:00" : clock_text(b->rate > 0 ? left / b->rate : -1, eta,
-                                                      sizeof eta), r->files, total);
 }
 
 /* The matrix as a NumPy .npy file (format version 1.0): magic, header length, a Python dict
@@ -221,7 +171,8 @@ int cmd_load(int argc, char **argv) {
     struct fdata_s3_options s3 = {0};
     struct fdata_load_options o = {.s3 = &s3, .cancel = &cancelled};
     char **columns = NULL;
-    const char *to = NULL, *trace = NULL;
+    const char *to = NULL;
+    struct cli_timeline tl = {0};
     int json = 0, c, rc = 0;
     long v;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -253,8 +204,7 @@ int cmd_load(int argc, char **argv) {
             json = 1;
         } else if (c == 'o') {
             to = optarg;
-        } else if (c == 'E') {
-            trace = optarg;
+        } else if (cli_timeline_option(c, optarg, &tl)) { /* --trace, --report: taken */
         } else if (c == 'x' || c == 'X' || c == 'D' || c == 'O') {
             rc = matrix_option(c, optarg, &mq);
         } else if (c == '?') {
@@ -271,7 +221,8 @@ int cmd_load(int argc, char **argv) {
     if (rc == 0 && mq.columns && to)
         rc = cli_fail("--matrix and --to exclude each other (--to decodes nothing)");
     if (rc == 0)
-        rc = cli_trace_begin(trace, &o.trace);
+        rc = cli_trace_begin(&tl, "fastdata load", &s3);
+    o.trace = tl.trace;
     if (rc != 0) {
         free(columns);
         free(mq.columns);
@@ -279,27 +230,27 @@ int cmd_load(int argc, char **argv) {
         return rc;
     }
     o.matrix = mq.columns ? &mq.m : NULL;
-    struct progress_bar bar = {.drawn = -1};
-    if (isatty(STDERR_FILENO)) {
-        o.progress = progress;
+    struct fdata_progress_bar bar = {0};
+    if (isatty(STDERR_FILENO)) { /* else nothing but the final report */
+        o.progress = fdata_progress_bar_draw;
         o.progress_ctx = &bar;
     }
     signal(SIGINT, on_sigint);
     struct ArrowArrayStream table = {0};
-    struct fdata_load_report report;
+    struct fdata_load_report report = {0};
     struct fdata_error err = {0};
     const char *const *sources = (const char *const *)argv + optind;
     size_t n = (size_t)(argc - optind);
     int status = to ? fdata_load_to_dir(sources, n, &o, to, &report, &err)
                     : fdata_load(sources, n, &o, &table, &report, &err);
-    if (o.progress)
-        fputc('\n', stderr);
+    fdata_progress_bar_end(&bar);
     free(columns);
     free(mq.columns);
     cli_table_options_free(&o);
+    cli_load_facts(&tl, &report);
     if (status != FDATA_OK)
-        return cli_trace_end(trace, o.trace, cli_fail("%s", err.message));
-    rc = cli_trace_end(trace, o.trace, 0);
+        return cli_trace_end(&tl, cli_fail("%s", err.message));
+    rc = cli_trace_end(&tl, 0);
     if (rc == 0 && o.matrix && mq.out)
         rc = write_npy(o.matrix, mq.out);
     if (rc == 0)

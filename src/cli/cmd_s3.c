@@ -19,7 +19,7 @@ struct s3_args {
     int recursive, long_format, parquet;
     size_t memory_limit;          /* get: bytes of objects held at once */
     const char *out_dir;          /* get: -o DIR, or "-" for stdout */
-    const char *trace;            /* get: --trace FILE, or NULL */
+    struct cli_timeline tl;       /* get, put: --trace, --report */
     int first, argc;
     char **argv;
 };
@@ -47,7 +47,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
             printf("%s\n%s%s", usage, strchr(flags, 'E') ? cli_trace_usage : "", cli_s3_usage);
             exit(0);
         }
-        if (c == '?' || !strchr(flags, c)) {
+        if (c == '?' || !strchr(flags, c == CLI_REPORT_OPT ? 'E' : c)) { /* both or neither */
             fprintf(stderr, "%s\n%s", usage, cli_s3_usage);
             return 1;
         }
@@ -58,8 +58,7 @@ static int parse_args(int argc, char **argv, const char *usage, const char *flag
             a->long_format = 1;
         } else if (c == 'Q') {
             a->parquet = 1;
-        } else if (c == 'E') {
-            a->trace = optarg;
+        } else if (cli_timeline_option(c, optarg, &a->tl)) {
         } else if (c == 'C') {
             a->get.connections = (int)strtol(optarg, &end, 10);
             if (*end || a->get.connections < 1 || a->get.connections > 1024)
@@ -352,16 +351,21 @@ static int get_all(fdata_s3_client *client, const struct url_list *l, const stru
     return rc;
 }
 
-static void summary(const char *what, const struct transfer_totals *t) {
-    double s = now() - t->start;
+/* The totals on stderr, and in the report's summary. */
+static void summary(const char *what, const struct transfer_totals *t, struct cli_timeline *tl) {
+    double s = now() - t->start, gbit_s = s > 0 ? (double)t->bytes * 8 / s / 1e9 : 0.0;
     fprintf(stderr, "%s %zu objects, %zu bytes in %.3f s (%.3f Gbit/s, 10^9 bits/s)\n", what,
-            t->objects, t->bytes, s, s > 0 ? (double)t->bytes * 8 / s / 1e9 : 0.0);
+            t->objects, t->bytes, s, gbit_s);
+    cli_fact(tl, "objects", "%zu", t->objects);
+    cli_fact(tl, "bytes", "%zu", t->bytes);
+    cli_fact(tl, "wall time", "%.3f s", s);
+    cli_fact(tl, "rate", "%.3f Gbit/s (10^9 bits/s)", gbit_s);
 }
 
 static const char get_usage[] =
     "usage: fastdata get s3://bucket/key|s3://bucket/prefix/ ... [-o DIR | -o -]\n"
     "                    [--connections N] [--part-size MIB] [--memory-limit MIB]\n"
-    "                    [--trace FILE.json] [S3 options]\n"
+    "                    [--trace FILE.json] [--report FILE.html] [S3 options]\n"
     "Downloads objects in parallel into memory (a URL ending in '/' means every object below\n"
     "it; large objects in ranged parts of 8 MiB by default, over as many connections as\n"
     "--target-gbps asks for, 16 by default) and writes each as soon as it is in into DIR\n"
@@ -383,8 +387,10 @@ int cmd_get(int argc, char **argv) {
     if (!a.out_dir)
         a.out_dir = ".";
     fdata_s3_client *client;
-    if (cli_trace_begin(a.trace, &a.s3.trace) || cli_s3_client(&a.s3, &client))
-        return cli_trace_end(a.trace, a.s3.trace, 1);
+    int failed = cli_trace_begin(&a.tl, "fastdata get", &a.s3);
+    a.s3.trace = a.tl.trace;
+    if (failed || cli_s3_client(&a.s3, &client))
+        return cli_trace_end(&a.tl, 1);
     struct transfer_totals t = {.start = now()};
     struct url_list urls = {0};
     int rc = 0;
@@ -393,15 +399,16 @@ int cmd_get(int argc, char **argv) {
     if (rc == 0)
         rc = get_all(client, &urls, &a, &t);
     if (rc == 0)
-        summary("got", &t);
+        summary("got", &t, &a.tl);
     free_urls(&urls);
     fdata_s3_client_free(client);
-    return cli_trace_end(a.trace, a.s3.trace, rc);
+    return cli_trace_end(&a.tl, rc);
 }
 
 static const char put_usage[] =
     "usage: fastdata put FILE... s3://bucket/prefix/ [--part-size MIB]\n"
-    "                    [--multipart-threshold MIB] [--parquet] [S3 options]\n"
+    "                    [--multipart-threshold MIB] [--parquet] [--trace FILE.json]\n"
+    "                    [--report FILE.html] [S3 options]\n"
     "Uploads files under the prefix (keys: prefix + file name), or one FILE to s3://bucket/key.\n"
     "With --parquet each FILE (CSV, JSONL or Parquet) is written as snappy Parquet, streamed up\n"
     "part by part while it is written, as NAME.parquet under the prefix.\n"
@@ -443,7 +450,7 @@ static int put_file(fdata_s3_client *client, const char *file, const char *dest,
 
 int cmd_put(int argc, char **argv) {
     struct s3_args a;
-    if (parse_args(argc, argv, put_usage, "PTQ", &a))
+    if (parse_args(argc, argv, put_usage, "PTQE", &a))
         return 1;
     int nfiles = a.argc - a.first - 1;
     const char *dest = argv[a.argc - 1];
@@ -453,8 +460,10 @@ int cmd_put(int argc, char **argv) {
     if (!to_prefix && nfiles > 1)
         return cli_fail("several files need a destination prefix ending in '/'");
     fdata_s3_client *client;
-    if (cli_s3_client(&a.s3, &client))
-        return 1;
+    int failed = cli_trace_begin(&a.tl, "fastdata put", &a.s3);
+    a.s3.trace = a.tl.trace; /* --parquet's clients too */
+    if (failed || cli_s3_client(&a.s3, &client))
+        return cli_trace_end(&a.tl, 1);
     struct transfer_totals t = {.start = now()};
     int rc = 0;
     for (int i = a.first; i < a.argc - 1 && rc == 0; i++) {
@@ -471,7 +480,7 @@ int cmd_put(int argc, char **argv) {
         t.objects += a.parquet && rc == 0;
     }
     if (rc == 0)
-        summary("put", &t);
+        summary("put", &t, &a.tl);
     fdata_s3_client_free(client);
-    return rc;
+    return cli_trace_end(&a.tl, rc);
 }

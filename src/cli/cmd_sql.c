@@ -11,13 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 #include "fastdata/load.h"
+#include "../common/trace.h"
 #include "cli.h"
 
 static const char sql_usage[] =
     "usage: fastdata sql SOURCE... \"QUERY\" [--columns a,b] [--threads N]\n"
     "                    [--partitioning hive|none] [--partition-types k:type,...]\n"
     "                    [--schema union|first] [--invalid-utf8 M] [--int96-unit U] [--strings L]\n"
-    "                    [S3 options]\n"
+    "                    [--trace FILE.json] [--report FILE.html] [S3 options]\n"
     "Loads the sources (as fastdata load does) and runs QUERY in DuckDB over the table, named t\n"
     "(handed over through the Arrow C stream); prints the result as CSV with a header line.\n"
     "DuckDB's library is\n"
@@ -143,7 +144,8 @@ static void print_result(struct duckdb_api *d, duckdb_result *r) {
  * projections down that the stream cannot honour (it would read the first columns instead
  * of the projected ones), so the scan is taken whole, once, into a DuckDB table t: one copy,
  * columnar, and queries may then scan t any number of times. */
-static int run_query(struct duckdb_api *d, struct ArrowArrayStream *table, const char *sql) {
+static int run_query(struct duckdb_api *d, struct ArrowArrayStream *table, const char *sql,
+                     fdata_trace *trace) {
     duckdb_database db = NULL;
     duckdb_connection con = NULL;
     duckdb_result r;
@@ -155,8 +157,12 @@ static int run_query(struct duckdb_api *d, struct ArrowArrayStream *table, const
         rc = fail_with(&r, d, "could not read the table");
     d->destroy_result(&r);
     memset(&r, 0, sizeof r);
+    int64_t start = trace ? fdata_trace_now(trace) : 0; /* the table is in: the query alone */
     if (rc == 0 && d->query(con, sql, &r) != 0)
         rc = fail_with(&r, d, "the query failed");
+    if (trace)
+        fdata_trace_span(trace, TRACE_LANE_MAIN, "query", "DuckDB query", start,
+                         fdata_trace_now(trace), NULL);
     if (rc == 0)
         print_result(d, &r);
     d->destroy_result(&r);
@@ -170,11 +176,13 @@ static int run_query(struct duckdb_api *d, struct ArrowArrayStream *table, const
 int cmd_sql(int argc, char **argv) {
     static const struct option longopts[] = {
         {"columns", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'}, CLI_S3_LONGOPTS, CLI_READ_LONGOPTS,
+        {"help", no_argument, NULL, 'h'}, CLI_TRACE_LONGOPT, CLI_S3_LONGOPTS, CLI_READ_LONGOPTS,
         CLI_PARTITION_LONGOPTS, {NULL, 0, NULL, 0},
     };
     struct fdata_s3_options s3 = {0};
     struct fdata_load_options o = {.s3 = &s3};
+    struct fdata_load_report report = {0};
+    struct cli_timeline tl = {0};
     char **columns = NULL;
     int c, rc = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -186,7 +194,9 @@ int cmd_sql(int argc, char **argv) {
         if (s)
             rc = s < 0;
         else if (c == 'h')
-            return printf("%s\n%s", sql_usage, cli_read_usage), free(columns), 0;
+            return printf("%s\n%s%s", sql_usage, cli_trace_usage, cli_read_usage), free(columns), 0;
+        else if (cli_timeline_option(c, optarg, &tl))
+            ;
         else if (c == 'c') {
             free(columns);
             rc = cli_split_columns(optarg, &columns, &o.num_columns) ? cli_fail("out of memory") : 0;
@@ -203,15 +213,20 @@ int cmd_sql(int argc, char **argv) {
     struct duckdb_api d = {0};
     if (rc == 0)
         rc = load_api(&d);
+    if (rc == 0)
+        rc = cli_trace_begin(&tl, "fastdata sql", &s3);
+    o.trace = tl.trace;
     struct ArrowArrayStream *table = calloc(1, sizeof *table); /* DuckDB may keep pointing at it */
     struct fdata_error err = {0};
     if (rc == 0 && (!table || fdata_load((const char *const *)argv + optind, (size_t)(argc - optind - 1),
-                                         &o, table, NULL, &err) != FDATA_OK))
+                                         &o, table, &report, &err) != FDATA_OK))
         rc = cli_fail("%s", table ? err.message : "out of memory");
     if (rc == 0)
-        rc = run_query(&d, table, argv[argc - 1]);
+        rc = run_query(&d, table, argv[argc - 1], o.trace);
     if (table && table->release) /* not taken by DuckDB */
         table->release(table);
+    cli_load_facts(&tl, &report);
+    rc = tl.trace ? cli_trace_end(&tl, rc) : rc;
     cli_table_options_free(&o);
     free(table);
     free(columns);

@@ -11,26 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NAME_SIZE 48
-#define ARGS_SIZE 256
 #define RSS_EVERY_US 10000
-
-struct event {
-    int64_t ts, dur;        /* microseconds */
-    uint64_t id;            /* async events */
-    int lane;
-    char ph;                /* Chrome's phase: X span, i instant, b/e async, C counter */
-    const char *cat;
-    char name[NAME_SIZE];
-    char args[ARGS_SIZE];   /* a JSON object's members, or "" */
-};
 
 struct fdata_trace {
     struct timespec t0;
     size_t cap;
-    atomic_size_t used, kept, dropped; /* slots claimed, events in them, events lost */
+    atomic_size_t used, dropped; /* slots claimed (kept or dropped), events lost */
     atomic_int_fast64_t in_flight, rss_at;
-    struct event *events;
+    struct trace_event *events;
 };
 
 fdata_trace *fdata_trace_new(size_t max_events) {
@@ -56,7 +44,45 @@ void fdata_trace_free(fdata_trace *t) {
 }
 
 size_t fdata_trace_events(const fdata_trace *t) {
-    return atomic_load(&((fdata_trace *)t)->kept);
+    fdata_trace *w = (fdata_trace *)t; /* every claim adds to used, and to dropped if lost */
+    return atomic_load(&w->used) - atomic_load(&w->dropped);
+}
+
+const struct trace_event *trace_events_of(const fdata_trace *t, size_t *n) {
+    size_t used = atomic_load(&((fdata_trace *)t)->used);
+    *n = used < t->cap ? used : t->cap;
+    return t->events;
+}
+
+/* Where argument `name`'s value starts in e->args, or NULL. */
+static const char *arg_value(const struct trace_event *e, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = e->args; (p = strchr(p, '"')) != NULL; p++)
+        if (strncmp(p + 1, name, n) == 0 && strncmp(p + 1 + n, "\": ", 3) == 0)
+            return p + n + 4;
+    return NULL;
+}
+
+int64_t trace_arg_int(const struct trace_event *e, const char *name, int64_t otherwise) {
+    const char *v = arg_value(e, name);
+    return v && (*v == '-' || (*v >= '0' && *v <= '9')) ? strtoll(v, NULL, 10) : otherwise;
+}
+
+const char *trace_arg_str(const struct trace_event *e, const char *name, char *buf,
+                          size_t size) {
+    const char *v = arg_value(e, name);
+    size_t n = 0;
+    if (v && *v == '"') /* as fdata_trace_quote wrote it: undo its escapes */
+        for (v++; *v && *v != '"' && n + 1 < size; v++) {
+            if (*v == '\\' && v[1] == 'u' && v[2] && v[3] && v[4] && v[5]) {
+                buf[n++] = (char)strtol((char[]){v[4], v[5], 0}, NULL, 16);
+                v += 5;
+            } else {
+                buf[n++] = *v == '\\' && v[1] ? *++v : *v;
+            }
+        }
+    buf[n] = '\0';
+    return buf;
 }
 
 size_t fdata_trace_dropped(const fdata_trace *t) {
@@ -84,37 +110,38 @@ static size_t utf8_whole(const char *s, size_t n) {
 
 /* Formats an event's arguments; ones too long for it become a note saying so, never JSON cut
  * in the middle. */
-static void format_args(struct event *e, const char *fmt, va_list ap) {
+static void format_args(struct trace_event *e, const char *fmt, va_list ap) {
     int n = vsnprintf(e->args, sizeof e->args, fmt, ap);
     if (n < 0 || (size_t)n >= sizeof e->args)
         snprintf(e->args, sizeof e->args, "\"args\": \"too long for the trace\"");
 }
 
 /* n consecutive slots, the first named, or NULL (counted as dropped) when they do not fit. */
-static struct event *claim_n(fdata_trace *t, size_t n, char ph, int lane, const char *cat,
-                             const char *name) {
+static struct trace_event *claim_n(fdata_trace *t, size_t n, char ph, int lane,
+                                   const char *cat, const char *name) {
     size_t i = atomic_fetch_add(&t->used, n);
     if (i >= t->cap || t->cap - i < n) {
         atomic_fetch_add(&t->dropped, n);
         return NULL;
     }
-    atomic_fetch_add(&t->kept, n);
-    struct event *e = &t->events[i];
+    struct trace_event *e = &t->events[i];
     e->ph = ph;
     e->lane = lane;
     e->cat = cat;
-    snprintf(e->name, sizeof e->name, "%s", name);
-    e->name[utf8_whole(e->name, strlen(e->name))] = '\0';
+    size_t len = strnlen(name, sizeof e->name - 1); /* a copy, not a format: cheap per event */
+    memcpy(e->name, name, len);
+    e->name[utf8_whole(e->name, len)] = '\0';
     return e;
 }
 
-static struct event *claim(fdata_trace *t, char ph, int lane, const char *cat, const char *name) {
+static struct trace_event *claim(fdata_trace *t, char ph, int lane, const char *cat,
+                                 const char *name) {
     return claim_n(t, 1, ph, lane, cat, name);
 }
 
 void fdata_trace_span(fdata_trace *t, int lane, const char *cat, const char *name, int64_t start,
                       int64_t end, const char *args, ...) {
-    struct event *e = t ? claim(t, 'X', lane, cat, name) : NULL;
+    struct trace_event *e = t ? claim(t, 'X', lane, cat, name) : NULL;
     if (!e)
         return;
     e->ts = start;
@@ -129,7 +156,7 @@ void fdata_trace_span(fdata_trace *t, int lane, const char *cat, const char *nam
 
 void fdata_trace_instant(fdata_trace *t, int lane, const char *cat, const char *name, int64_t at,
                          const char *args, ...) {
-    struct event *e = t ? claim(t, 'i', lane, cat, name) : NULL;
+    struct trace_event *e = t ? claim(t, 'i', lane, cat, name) : NULL;
     if (!e)
         return;
     e->ts = at;
@@ -143,7 +170,7 @@ void fdata_trace_instant(fdata_trace *t, int lane, const char *cat, const char *
 
 void fdata_trace_async(fdata_trace *t, const char *cat, const char *name, uint64_t id,
                        int64_t start, int64_t end) {
-    struct event *b = t ? claim_n(t, 2, 'b', 0, cat, name) : NULL; /* both or neither */
+    struct trace_event *b = t ? claim_n(t, 2, 'b', 0, cat, name) : NULL; /* both or neither */
     if (b) {
         b[1] = b[0];
         b[1].ph = 'e';
@@ -154,7 +181,7 @@ void fdata_trace_async(fdata_trace *t, const char *cat, const char *name, uint64
 }
 
 void fdata_trace_counter(fdata_trace *t, const char *name, int64_t value) {
-    struct event *e = t ? claim(t, 'C', 0, "counter", name) : NULL;
+    struct trace_event *e = t ? claim(t, 'C', 0, "counter", name) : NULL;
     if (e) {
         e->ts = fdata_trace_now(t);
         snprintf(e->args, sizeof e->args, "\"value\": %lld", (long long)value);
@@ -205,10 +232,12 @@ const char *fdata_trace_quote(const char *s, char *buf, size_t size) {
 
 /* ---- writing ---- */
 
-static void lane_name(int lane, char *buf, size_t size) {
+void trace_lane_name(int lane, char *buf, size_t size) {
     if (lane >= TRACE_LANE_CONNECTION)
         snprintf(buf, size, "connection %d.%d", (lane - TRACE_LANE_CONNECTION) / 1024,
                  (lane - TRACE_LANE_CONNECTION) % 1024);
+    else if (lane >= TRACE_LANE_UPLOAD)
+        snprintf(buf, size, "upload connection %d", lane - TRACE_LANE_UPLOAD);
     else if (lane >= TRACE_LANE_WORKER)
         snprintf(buf, size, "decode worker %d", lane - TRACE_LANE_WORKER);
     else
@@ -233,7 +262,7 @@ static void write_lane_names(FILE *f, const fdata_trace *t, size_t n) {
         if (i > 0 && lanes[i] == lanes[i - 1])
             continue;
         char name[48];
-        lane_name(lanes[i], name, sizeof name);
+        trace_lane_name(lanes[i], name, sizeof name);
         fprintf(f, "{\"ph\": \"M\", \"pid\": 1, \"tid\": %d, \"name\": \"thread_name\", "
                    "\"args\": {\"name\": \"%s\"}},\n{\"ph\": \"M\", \"pid\": 1, \"tid\": %d, "
                    "\"name\": \"thread_sort_index\", \"args\": {\"sort_index\": %d}},\n",
@@ -242,18 +271,45 @@ static void write_lane_names(FILE *f, const fdata_trace *t, size_t n) {
     free(lanes);
 }
 
-static void write_event(FILE *f, const struct event *e) {
-    char name[2 * NAME_SIZE + 8];
-    fprintf(f, "{\"ph\": \"%c\", \"pid\": 1, \"tid\": %d, \"cat\": \"%s\", \"name\": \"%s\", "
-               "\"ts\": %lld", e->ph, e->lane, e->cat, fdata_trace_quote(e->name, name, sizeof name),
-            (long long)e->ts);
+/* An event's line is built in memory and written at once: printf formats, or a stdio call
+ * per piece, were most of the cost of writing a trace. */
+static size_t put_str(char *line, size_t n, const char *s) {
+    size_t k = strlen(s);
+    memcpy(line + n, s, k);
+    return n + k;
+}
+
+static size_t put_int(char *line, size_t n, long long v) {
+    char buf[24], *p = buf + sizeof buf;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    memcpy(line + n, p, (size_t)(buf + sizeof buf - p));
+    return n + (size_t)(buf + sizeof buf - p);
+}
+
+static void write_event(FILE *f, const struct trace_event *e) {
+    char name[2 * TRACE_NAME_SIZE + 8], line[3 * TRACE_NAME_SIZE + TRACE_ARGS_SIZE + 256];
+    char ph[2] = {e->ph, '\0'};
+    size_t n = put_str(line, 0, "{\"ph\": \"");
+    n = put_str(line, n, ph);
+    n = put_int(line, put_str(line, n, "\", \"pid\": 1, \"tid\": "), e->lane);
+    n = put_str(line, put_str(line, n, ", \"cat\": \""), e->cat); /* a string constant */
+    n = put_str(line, put_str(line, n, "\", \"name\": \""),
+                fdata_trace_quote(e->name, name, sizeof name));
+    n = put_int(line, put_str(line, n, "\", \"ts\": "), e->ts);
     if (e->ph == 'X')
-        fprintf(f, ", \"dur\": %lld", (long long)e->dur);
+        n = put_int(line, put_str(line, n, ", \"dur\": "), e->dur);
     else if (e->ph == 'b' || e->ph == 'e')
-        fprintf(f, ", \"id\": \"0x%llx\"", (unsigned long long)e->id);
+        n += (size_t)snprintf(line + n, 40, ", \"id\": \"0x%llx\"", (unsigned long long)e->id);
     else if (e->ph == 'i')
-        fputs(", \"s\": \"t\"", f);
-    fprintf(f, ", \"args\": {%s}},\n", e->args);
+        n = put_str(line, n, ", \"s\": \"t\"");
+    n = put_str(line, put_str(line, n, ", \"args\": {"), e->args);
+    n = put_str(line, n, "}},\n");
+    fwrite(line, 1, n, f);
 }
 
 int fdata_trace_write(const fdata_trace *t, const char *path, struct fdata_error *err) {

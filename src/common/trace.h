@@ -13,8 +13,34 @@ enum {
     TRACE_LANE_MAIN = 1,          /* the caller's thread: listing, footers, the consumer */
     TRACE_LANE_DECODER = 2,       /* the load's decode thread: row groups handed to workers */
     TRACE_LANE_WORKER = 100,      /* + worker index: a decode worker */
+    TRACE_LANE_UPLOAD = 1000,     /* + worker index: a connection uploading parts */
     TRACE_LANE_CONNECTION = 10000 /* + event loop * 1024 + slot: one connection's requests */
 };
+
+#define TRACE_NAME_SIZE 48
+#define TRACE_ARGS_SIZE 256
+
+/* One recorded event. */
+struct trace_event {
+    int64_t ts, dur;        /* microseconds */
+    uint64_t id;            /* async events */
+    int lane;
+    char ph;                /* Chrome's phase: X span, i instant, b/e async, C counter; 0 in a
+                               slot that a pair which did not fit left empty */
+    const char *cat;
+    char name[TRACE_NAME_SIZE];
+    char args[TRACE_ARGS_SIZE]; /* a JSON object's members, or "" */
+};
+
+/* The events recorded so far, *n of them (read once recording is over). */
+const struct trace_event *trace_events_of(const fdata_trace *t, size_t *n);
+/* An argument of an event: a number (`otherwise` when absent), or a string into buf (cut to
+ * fit; "" when absent). */
+int64_t trace_arg_int(const struct trace_event *e, const char *name, int64_t otherwise);
+const char *trace_arg_str(const struct trace_event *e, const char *name, char *buf, size_t size);
+
+/* A lane's name ("connection 0.3", "decode worker 1", ...). */
+void trace_lane_name(int lane, char *buf, size_t size);
 
 /* Microseconds since the trace began. */
 int64_t fdata_trace_now(const fdata_trace *t);

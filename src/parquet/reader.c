@@ -514,8 +514,9 @@ static int decode_task(void *ctx, size_t i, int worker) {
         char file[96];
         fdata_trace_span(job->trace, TRACE_LANE_WORKER + worker, "decode",
                          job->f->schema.leaves[leaf_index].path, t0, fdata_trace_now(job->trace),
-                         "\"file\": \"%s\", \"row_group\": %d, \"into_matrix\": %d",
-                         fdata_trace_quote(job->f->name, file, sizeof file), rg, in.dest && !in.slab);
+                         "\"file\": \"%s\", \"row_group\": %d, \"into_matrix\": %d, "
+                         "\"bytes\": %zu", fdata_trace_quote(job->f->name, file, sizeof file), rg,
+                         in.dest && !in.slab, status == FDATA_OK ? in.size : 0);
     }
     if (status != FDATA_OK)
         fdata_error_prefix(err, "%s: row group %d, column '%s'", job->f->name, rg,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../common/common.h"
+#include "../common/trace.h"
 #include "request.h"
 #include "sigv4.h"
 
@@ -21,12 +22,12 @@ struct upload {
 
 /* PUT part `number` (1-based) of len bytes on `handle`; its ETag into etag. */
 static int send_part(struct upload *u, size_t number, const void *data, size_t len, CURL *handle,
-                     unsigned *rng, char etag[128], struct fdata_error *err) {
+                     int lane, unsigned *rng, char etag[128], struct fdata_error *err) {
     char query[512];
     snprintf(query, sizeof query, "partNumber=%zu&uploadId=%s", number, u->upload_id);
     struct request q = {"PUT part", "PUT", u->url, u->bucket, u->key, query, data, len, 0, -1, NULL};
     struct response r = {0};
-    int status = s3_perform_on(u->c, handle, rng, &q, &r, err);
+    int status = s3_perform_on(u->c, handle, rng, lane, &q, &r, err);
     if (status == FDATA_OK && !r.info.etag[0])
         status = fdata_set_error(err, FDATA_EIO, "%s: part %zu: no ETag in the answer", u->url,
                                  number);
@@ -41,8 +42,8 @@ static int upload_part(void *ctx, size_t i, int worker) {
     size_t off = i * u->part_size, len = u->size - off < u->part_size ? u->size - off : u->part_size;
     if (!u->handles[worker] && !(u->handles[worker] = curl_easy_init()))
         return fdata_set_error(&u->errors[i], FDATA_ENOMEM, "cannot create a libcurl handle");
-    return send_part(u, i + 1, u->data + off, len, u->handles[worker], &u->rngs[worker],
-                     u->etags[i], &u->errors[i]);
+    return send_part(u, i + 1, u->data + off, len, u->handles[worker], TRACE_LANE_UPLOAD + worker,
+                     &u->rngs[worker], u->etags[i], &u->errors[i]);
 }
 
 /* Creates the upload; *upload_id (malloc'ed) is its id, percent-encoded for query strings. */
@@ -195,8 +196,8 @@ static int flush_part(fdata_s3_upload *s, struct fdata_error *err) {
         s->etags = e;
         s->etag_cap = cap;
     }
-    FDATA_RETURN_IF(send_part(&s->u, s->parts + 1, s->part, s->filled, s->u.c->curl, &s->u.c->rng,
-                              s->etags[s->parts], err));
+    FDATA_RETURN_IF(send_part(&s->u, s->parts + 1, s->part, s->filled, s->u.c->curl, 0,
+                              &s->u.c->rng, s->etags[s->parts], err));
     s->parts++;
     s->filled = 0;
     return FDATA_OK;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "../common/common.h"
 #include "../common/strbuf.h"
+#include "../common/trace.h"
 #include "request.h"
 #include "sigv4.h"
 #include "xml.h"
@@ -357,7 +358,7 @@ unsigned s3_backoff_ms(unsigned *rng, int attempt) {
 
 int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
                struct fdata_error *err) {
-    return s3_perform_on(c, c->curl, &c->rng, q, r, err);
+    return s3_perform_on(c, c->curl, &c->rng, TRACE_LANE_MAIN, q, r, err);
 }
 
 int s3_request_target(fdata_s3_client *c, const struct request *q, const char *region,
@@ -401,15 +402,44 @@ static int attempt_once(fdata_s3_client *c, CURL *curl, const struct request *q,
     return FDATA_OK;
 }
 
-int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct request *q,
-                  struct response *r, struct fdata_error *err) {
+/* One attempt's span on the request's lane (fastdata/trace.h): bytes sent for a body,
+ * else received. */
+static void trace_attempt(fdata_s3_client *c, int lane, const struct request *q,
+                          const struct response *r, int64_t start, CURLcode rc, int attempt) {
+    char key[80];
+    fdata_trace_span(c->trace, lane ? lane : TRACE_LANE_MAIN, "request", q->op, start,
+                     fdata_trace_now(c->trace), "\"key\": \"%s\", \"bytes\": %lld, \"status\": %ld, "
+                     "\"attempt\": %d, \"result\": \"%s\"",
+                     fdata_trace_quote(q->key ? q->key : "", key, sizeof key),
+                     (long long)(q->body ? q->body_len : r->body.len), r->status, attempt + 1,
+                     curl_easy_strerror(rc));
+}
+
+/* A retry's cause, when it is decided (before the backoff). */
+static void trace_retry(fdata_s3_client *c, int lane, const struct response *r, CURLcode rc,
+                        const struct s3_error_doc *e) {
+    char cause[96], quoted[200];
+    if (rc != CURLE_OK)
+        snprintf(cause, sizeof cause, "%s", curl_easy_strerror(rc));
+    else
+        snprintf(cause, sizeof cause, "HTTP %ld %s", r->status, e->code);
+    fdata_trace_instant(c->trace, lane ? lane : TRACE_LANE_MAIN, "request", "retry",
+                        fdata_trace_now(c->trace), "\"cause\": \"%s\"",
+                        fdata_trace_quote(cause, quoted, sizeof quoted));
+}
+
+int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, int lane,
+                  const struct request *q, struct response *r, struct fdata_error *err) {
     int status = FDATA_OK, redirected = 0;
     for (int attempt = 0; status == FDATA_OK; attempt++) {
         char region[S3_REGION_SIZE];
         CURLcode rc = CURLE_OK;
         s3_bucket_region(c, q->bucket, region);
+        int64_t start = c->trace ? fdata_trace_now(c->trace) : 0;
         if ((status = attempt_once(c, curl, q, region, r, &rc, err)) != FDATA_OK)
             break;
+        if (c->trace)
+            trace_attempt(c, lane, q, r, start, rc, attempt);
         struct s3_error_doc e = {0};
         if (rc == CURLE_OK && r->status >= 200 && r->status < 300)
             break;
@@ -422,6 +452,8 @@ int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct re
         }
         int again = rc != CURLE_OK ? s3_transfer_retryable(c, rc)
                                    : s3_retryable(r->status, &e) && !s3_deadline_passed(c);
+        if (again && attempt < c->retries && c->trace)
+            trace_retry(c, lane, r, rc, &e);
         if (rc == CURLE_ABORTED_BY_CALLBACK || (again && attempt < c->retries &&
                                                 nap(c->cancel, s3_backoff_ms(rng, attempt)))) {
             status = fdata_set_error(err, FDATA_ECANCELED, "%s: %s cancelled", q->url, q->op);

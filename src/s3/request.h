@@ -142,9 +142,9 @@ unsigned s3_backoff_ms(unsigned *rng, int attempt);
 int s3_perform(fdata_s3_client *c, const struct request *q, struct response *r,
                struct fdata_error *err);
 /* The same on another thread's handle and random state (the client's config is shared
- * read-only). */
-int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, const struct request *q,
-                  struct response *r, struct fdata_error *err);
+ * read-only), traced on `lane` (src/common/trace.h; 0 = the caller's). */
+int s3_perform_on(fdata_s3_client *c, CURL *curl, unsigned *rng, int lane,
+                  const struct request *q, struct response *r, struct fdata_error *err);
 
 /* A multipart upload of size bytes in part_size parts on `threads` threads; aborted on
  * failure. */

@@ -11,6 +11,8 @@ import gc
 import json
 import os
 import pathlib
+import pickle
+import pty
 import signal
 import socket
 import subprocess
@@ -197,7 +199,7 @@ check("load(matrix=) peak memory ~ the matrix once (< 1.4x), to_numpy needs the 
 
 run = subprocess.run([sys.executable, "-c", "import fastdata, sys; fastdata.load(sys.argv[1:], progress=True)",
                       prim, prim], capture_output=True, text=True)
-check("progress=True: a line per file on stderr", run.returncode == 0 and "2/2 files" in run.stderr,
+check("progress=True: the bar on stderr", run.returncode == 0 and "2/2 files" in run.stderr,
       run.stderr)
 
 # trace=: the load's timeline as Chrome trace JSON, one decode span per column chunk on the
@@ -220,6 +222,68 @@ with tempfile.TemporaryDirectory() as d:
     except fastdata.NotFoundError:
         failed = os.path.exists(path + ".2")
     check("trace=: written when the load fails too", failed)
+
+# report=: the page written (as the CLI's --report) and kept on the table; Table.report a
+# dict with the per-file table from the same events, its HTML the page in Jupyter
+with tempfile.TemporaryDirectory() as d:
+    page = os.path.join(d, "report.html")
+    other = os.path.join(GEN, "arrowrs_prim_v2_snappy.parquet")  # arrow-rs's file
+    table = fastdata.load([prim, other], report=pathlib.Path(page), columns=["id"])
+    report = table.report
+    files = report["per_file"] or []
+    meta = pq.ParquetFile(prim).metadata
+    check("report=: a page, and Table.report's per-file table: a row per file, its decoded bytes "
+          "the column chunks' sizes", open(page).read() == report._repr_html_() and
+          report["rows"] == table.num_rows and [f["name"] for f in files] == [prim, other] and
+          files[0]["bytes_decoded"] == sum(meta.row_group(g).column(0).total_compressed_size
+                                           for g in range(meta.num_row_groups)) and
+          all(f["seconds"] >= 0 and f["parts"] == 0 for f in files), files)
+    html = report._repr_html_()
+    check("Table.report's HTML: the summary, the timeline, the files table",
+          isinstance(report, dict) and "<th>rows</th><td>%d</td>" % table.num_rows in html and
+          '<svg id="timeline"' in html and html.count("<tr><td>") == 2, html[:400])
+    plain = fastdata.load(prim).report
+    check("without report= or trace=: no per-file table; the HTML is the summary alone",
+          plain["per_file"] is None and "<svg" not in plain._repr_html_() and
+          "<th>files</th><td>1</td>" in plain._repr_html_())
+    kept = fastdata.load(prim, report=True).report
+    check("report=True: recorded for Table.report alone", kept["per_file"][0]["name"] == prim and
+          '<svg id="timeline"' in kept._repr_html_() and os.listdir(d) == ["report.html"])
+    again = pickle.loads(pickle.dumps(kept))
+    check("Table.report pickles with its page", again == kept and
+          again._repr_html_() == kept._repr_html_())
+
+# progress=True on a terminal: the CLI's bar, redrawn at most 10 times a second; not a
+# terminal and progress=None: nothing on stderr
+with tempfile.TemporaryDirectory() as d:
+    subprocess.run([CLI, "gen", "ubiquant", d, "--files", "6", "--rows-per-file", "20000"], check=True,
+                   stderr=subprocess.DEVNULL)
+    master, slave = pty.openpty()  # the bar is short: the terminal's buffer holds all of it
+    start = time.monotonic()
+    p = subprocess.run([sys.executable, "-c", "import fastdata, sys; fastdata.load(sys.argv[1], "
+                        "threads=1, progress=True)", d], stderr=slave, timeout=120)
+    os.close(slave)
+    shown = b""
+    try:
+        while True:
+            chunk = os.read(master, 65536)
+            if not chunk:
+                break
+            shown += chunk
+    except OSError:  # every byte read: the terminal has no writer left
+        pass
+    os.close(master)
+    seconds = time.monotonic() - start
+    draws = [x.split("\x1b[K")[0] for x in shown.decode("utf-8", "replace").split("\r")
+             if x.startswith("[")]
+    check("progress=True on a terminal: %d draws in %.2f s (at most 10 a second), percent, rate, "
+          "ETA, files" % (len(draws), seconds), p.returncode == 0 and draws and
+          len(draws) <= 10 * seconds + 2 and draws[-1].startswith("[" + "#" * 30 + "] 100%") and
+          "MB/s  ETA " in draws[-1] and draws[-1].endswith("6/6 files"), repr(shown[-300:]))
+    quiet = subprocess.run([sys.executable, "-c", "import fastdata, sys; fastdata.load(sys.argv[1])", d],
+                           capture_output=True, text=True)
+    check("progress=None, stderr not a terminal: nothing on stderr", quiet.returncode == 0 and
+          quiet.stderr == "", quiet.stderr)
 
 # Ctrl-C: a server that accepts connections and never answers; the load (and a download)
 # must end at once with KeyboardInterrupt, not when the stall timeout gives up

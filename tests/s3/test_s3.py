@@ -821,6 +821,42 @@ def trace_tests(tmp, env, bucket):
     check("get --trace: one request per object (%d), the bytes written" % objects, rc == 0 and
           not problems and len(gets) == objects and sum(e["args"]["bytes"] for e in gets) == size,
           err + repr(problems[:5]))
+    page = os.path.join(tmp, "get-report.html")
+    rc, out, err = run("get", "--report", page, prefix, "-o", os.path.join(tmp, "reported-get"),
+                       env=env)
+    text = open(page).read() if rc == 0 else ""
+    rows = re.findall(r"<tr><td>([^<]*)</td><td class=\"n\">(\d+)</td><td class=\"n\">\d+</td>"
+                      r"<td class=\"n\">(\d+)</td>", text)
+    check("get --report: a row per object, its bytes and parts; the objects and bytes in the "
+          "summary", rc == 0 and len(rows) == objects and sum(int(r[1]) for r in rows) == size and
+          all(int(r[2]) >= 1 for r in rows) and "<tr><th>objects</th><td>%d</td>" % objects in text
+          and "<tr><th>bytes</th><td>%d</td>" % size in text, err + text[-1500:])
+    page = os.path.join(tmp, "load-report.html")
+    rc, out, err = run("load", "--report", page, "--target-gbps", "2", files, env=env)
+    text = open(page).read() if rc == 0 else ""
+    check("load --report --target-gbps 2: the link's rate drawn and named with its source",
+          rc == 0 and "the link's rate, 2.00 Gbit/s, from --target-gbps" in text and
+          "link: 250 MB/s" in text and text.count("<tr><td>") == 14, err + text[-3000:])
+    big = os.path.join(tmp, "big-upload.bin")
+    with open(big, "wb") as f:
+        f.write(os.urandom(23 << 20))
+    path, page = os.path.join(tmp, "put-trace.json"), os.path.join(tmp, "put-report.html")
+    rc, out, err = run("put", "--trace", path, "--report", page, "--part-size", "5",
+                       "--multipart-threshold", "5", big, "s3://%s/traced-put/" % bucket, env=env)
+    events, problems = trace_problems(path) if rc == 0 else ([], ["no trace"])
+    parts = [e for e in events if e["ph"] == "X" and e["name"] == "PUT part"]
+    lanes = {e["args"]["name"] for e in events if e["name"] == "thread_name"}
+    text = open(page).read() if rc == 0 else ""
+    check("put --trace: a span per upload part (%d) on the upload connections' lanes, the bytes "
+          "sent; create and complete on the main lane" % len(parts), rc == 0 and not problems and
+          len(parts) == 5 and sum(e["args"]["bytes"] for e in parts) == 23 << 20 and
+          all(e["tid"] >= 1000 for e in parts) and any(l.startswith("upload connection") for l in lanes)
+          and {"create multipart upload", "complete multipart upload"} <=
+          {e["name"] for e in events if e["tid"] == 1}, err + repr(problems[:5]) + repr(lanes))
+    check("put --report: the object's row, 5 parts and every byte", rc == 0 and
+          re.search(r"<tr><td>traced-put/big-upload.bin</td><td class=\"n\">%d</td>"
+                    r"<td class=\"n\">0</td><td class=\"n\">5</td>" % (23 << 20), text),
+          text[-1500:])
     upstream = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
     port = free_ports(1)
     proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), str(port),

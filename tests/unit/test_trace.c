@@ -1,7 +1,11 @@
 /* The trace (src/common/trace.h): threads recording at once lose nothing below the cap and
  * count everything past it, and the file then ends with an event saying how many were
  * dropped; an async pair is kept or dropped whole; names and arguments are escaped as JSON;
- * a NULL trace records nothing; a path that cannot be written is one clear error. */
+ * a NULL trace records nothing; a path that cannot be written is one clear error.  The report
+ * (src/common/report_html.c): the per-file table adds up each object's requests and decodes
+ * (an s3:// decode meets its key), counts retries; the page escapes every name and summary
+ * line, marks retried requests, draws the link's limit when given, stays small however many
+ * spans, and without a trace is the summary alone. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +41,62 @@ static void threads_to(fdata_trace *t) {
         pthread_create(&th[i], NULL, record, t);
     for (int i = 0; i < THREADS; i++)
         pthread_join(th[i], NULL);
+}
+
+/* Spans as the S3 and decode layers record them, of one hostile key. */
+static void record_object(fdata_trace *t) {
+    char key[80];
+    const char *k = fdata_trace_quote("<k&\">", key, sizeof key);
+    fdata_trace_span(t, TRACE_LANE_CONNECTION, "request", "GET", 1000, 3000,
+                     "\"key\": \"%s\", \"bytes\": 100, \"status\": 503, \"attempt\": 1", k);
+    fdata_trace_span(t, TRACE_LANE_CONNECTION, "request", "transfer", 1500, 3000, NULL);
+    fdata_trace_span(t, TRACE_LANE_CONNECTION + 1, "request", "GET", 3500, 6000,
+                     "\"key\": \"%s\", \"bytes\": 900, \"status\": 206, \"attempt\": 2", k);
+    fdata_trace_span(t, TRACE_LANE_WORKER, "decode", "col", 6000, 9000,
+                     "\"file\": \"s3://bucket/%s\", \"bytes\": 400", k);
+    fdata_trace_span(t, TRACE_LANE_MAIN, "request", "LIST", 0, 900, "\"key\": \"\", \"bytes\": 5");
+}
+
+static void report_tests(const char *path) {
+    fdata_trace *t = fdata_trace_new(0);
+    record_object(t);
+    struct fdata_trace_file *files;
+    size_t n;
+    CHECK(fdata_trace_files(t, &files, &n, NULL) == FDATA_OK && n == 1);
+    CHECK_STR(files[0].name, "<k&\">");
+    CHECK(files[0].bytes == 1000 && files[0].decoded == 400 && files[0].parts == 1 &&
+          files[0].retries == 1 && files[0].seconds > 0.0079 && files[0].seconds < 0.0081);
+    free(files);
+    struct fdata_trace_fact facts[] = {{"<b>rows", "1 & 2"}};
+    struct fdata_trace_report rep = {"load <x>", facts, 1, 1.0, "--target-gbps"};
+    char *html = fdata_trace_html(t, &rep);
+    CHECK(html && strstr(html, "&lt;k&amp;&quot;&gt;") && !strstr(html, "<k&") &&
+          strstr(html, "<th>&lt;b&gt;rows</th><td>1 &amp; 2</td>") &&
+          strstr(html, "<title>load &lt;x&gt;</title>") && strstr(html, "class=\"bad\"") &&
+          strstr(html, "link: 125 MB/s") && strstr(html, "from --target-gbps") &&
+          strstr(html, "decoders: ") && !strstr(html, "<script"));
+    free(html);
+    CHECK(fdata_trace_write_html(t, &rep, path, NULL) == FDATA_OK);
+    char *text = slurp(path);
+    CHECK(text && strncmp(text, "<!DOCTYPE html>", 15) == 0 && strstr(text, "</html>"));
+    free(text);
+    fdata_trace_free(t);
+
+    t = fdata_trace_new(0); /* a long run: spans closer than a pixel merge */
+    for (int i = 0; i < 100000; i++)
+        fdata_trace_span(t, TRACE_LANE_WORKER + i % 2, "decode", "c", i * 10, i * 10 + 9,
+                         "\"file\": \"f\", \"bytes\": 10");
+    html = fdata_trace_html(t, NULL);
+    CHECK(html && strlen(html) < 200000 && strstr(html, "spans from"));
+    free(html);
+    fdata_trace_free(t);
+
+    html = fdata_trace_html(NULL, &rep); /* no trace: the summary alone */
+    CHECK(html && strstr(html, "not recorded") && !strstr(html, "<svg"));
+    free(html);
+    struct fdata_error err = {0};
+    CHECK(fdata_trace_write_html(NULL, &rep, "/nonexistent-dir/r.html", &err) == FDATA_EIO &&
+          strstr(err.message, "/nonexistent-dir/r.html: cannot write the report"));
 }
 
 int main(void) {
@@ -102,6 +162,8 @@ int main(void) {
     CHECK(fdata_trace_write(t, "/nonexistent-dir/x.json", &err) == FDATA_EIO &&
           strstr(err.message, "/nonexistent-dir/x.json: cannot write the trace"));
     fdata_trace_free(t);
+
+    report_tests(path);
 
     fdata_trace_span(NULL, 1, "test", "nothing", 0, 1, NULL); /* off: no-ops */
     fdata_trace_counter(NULL, "nothing", 1);
