@@ -11,6 +11,7 @@
 #include "fastdata/parquet.h"
 #include "../arrow/build.h"
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "../common/trace.h"
 #include "assemble.h"
 #include "column.h"

@@ -17,6 +17,7 @@
 #include "../arrow/build.h"
 #include "../arrow/filter_rows.h"
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "../common/trace.h"
 #include "../parquet/reader.h"
 #include "drift.h"

@@ -4,7 +4,8 @@
 #include <string.h>
 #include "fastdata/load.h"
 #include "../common/common.h"
-#include "../common/pages.h"
+#include "../memory/memory.h"
+#include "../memory/pages.h"
 #include "remote.h"
 
 #define TAIL_GUESS ((int64_t)64 << 10) /* holds the footer of all but very wide files */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "../common/trace.h"
 #include "budget.h"
 #include "part.h"
