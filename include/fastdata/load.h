@@ -199,6 +199,11 @@ struct fdata_load_options {
      * row groups handed to the decoders, each column chunk decoded and matrix block written.
      * Must outlive the load (a stream: until it is released). */
     fdata_trace *trace;
+    /* Optional (fastdata/runtime.h): the workers that decode and download, and the shared
+     * cap on bytes in flight its memory_limit draws from as well; NULL = the default runtime.
+     * Also the S3 client's and the reader's, unless s3->runtime names another.  Must
+     * outlive the load (a stream: until it is released). */
+    fdata_runtime *runtime;
 };
 
 /*

@@ -4,6 +4,7 @@
 #ifndef FDATA_COMMON_H
 #define FDATA_COMMON_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -59,14 +60,38 @@ static inline uint64_t fdata_load_u64le(const uint8_t *p) {
 int fdata_thread_count(int requested);
 
 /*
- * Runs fn(ctx, i, worker) for every i in [0, n) on up to `threads` threads (the caller's
- * thread is one of them); `worker` in [0, threads) names the thread, so callers can keep
- * per-thread scratch memory.  Tasks are handed out in increasing order.  Once a task returns non-zero,
+ * Runs fn(ctx, i, worker) for every i in [0, n) on the runtime's workers (NULL: the default
+ * runtime, fastdata/runtime.h) and the caller's thread, at most `threads` of them at once;
+ * `worker` in [0, threads) names the thread for this call, so callers can keep per-thread
+ * scratch memory.  Tasks are handed out in increasing order.  Once a task returns non-zero,
  * tasks not yet started are skipped; the return value is the status of the failed task with
- * the lowest index, or FDATA_OK.  If threads cannot be created the caller's thread runs
- * every task itself, so this never fails on its own.
+ * the lowest index, or FDATA_OK.  The caller runs whatever no worker takes (all of it when
+ * every worker is busy), so tasks must not wait on each other; fn may call
+ * fdata_parallel_for itself.  Never fails on its own.
  */
-int fdata_parallel_for(size_t n, int threads, int (*fn)(void *ctx, size_t i, int worker),
-                       void *ctx);
+struct fdata_runtime;
+int fdata_parallel_for(struct fdata_runtime *rt, size_t n, int threads,
+                       int (*fn)(void *ctx, size_t i, int worker), void *ctx);
+/* For tasks that must run at the same time (they wait on each other): runs fn(ctx, i, count)
+ * for i in [0, count), each on its own thread, where count is 1 (the caller) plus the idle
+ * workers it could claim, at most `most` in all.  Returns as fdata_parallel_for. */
+int fdata_parallel_gang(struct fdata_runtime *rt, int most,
+                        int (*fn)(void *ctx, size_t i, int count), void *ctx);
+
+/* A cap on bytes held by several threads: lock-free counters (a load's memory budget, a
+ * runtime's shared one).  take adds `bytes` and returns 1 unless that would pass the limit
+ * while more than `mine` (what the taker holds already) is held: one request alone may pass
+ * it; `force` takes them regardless.  give returns bytes and says what is held after. */
+struct fdata_cap {
+    size_t limit; /* SIZE_MAX: none */
+    atomic_size_t held, peak;
+};
+int fdata_cap_take(struct fdata_cap *cap, size_t bytes, size_t mine, int force);
+size_t fdata_cap_give(struct fdata_cap *cap, size_t bytes);
+
+/* The runtime's shared cap on bytes in flight (NULL: the default runtime's, which has
+ * none): fdata_cap_take/give on it; a load passes `force` when it holds nothing else. */
+int fdata_runtime_take(struct fdata_runtime *rt, size_t bytes, int force);
+void fdata_runtime_give(struct fdata_runtime *rt, size_t bytes);
 
 #endif

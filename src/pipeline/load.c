@@ -20,6 +20,7 @@
 #include "../memory/memory.h"
 #include "../common/trace.h"
 #include "../parquet/reader.h"
+#include "../s3/budget.h"
 #include "drift.h"
 #include "filter.h"
 #include "partitions.h"
@@ -473,7 +474,8 @@ static int plan_downloads(struct loader *l, struct fdata_error *err) {
     size_t pooled = 2 * largest < l->limit / 4 ? 2 * largest : l->limit / 4;
     l->pages = l->ro.matrix ? NULL : fdata_pages_new(pooled);
     l->req_results = calloc(l->n_req + 1, sizeof *l->req_results);
-    l->budget = fdata_s3_budget_new(limit);
+    if ((l->budget = fdata_s3_budget_new(limit)))
+        s3_budget_share(l->budget, l->o.runtime);
     return l->req_results && l->budget ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
 }
 
@@ -665,6 +667,7 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
         struct fdata_s3_options so = l->o.s3 ? *l->o.s3 : (struct fdata_s3_options){0};
         so.cancel = so.cancel ? so.cancel : l->o.cancel; /* listings and footers stop too */
         so.trace = so.trace ? so.trace : l->o.trace;
+        so.runtime = so.runtime ? so.runtime : l->o.runtime;
         FDATA_RETURN_IF(fdata_s3_client_new(&so, &l->s3, err));
     }
     int64_t listing = traced_now(l);
@@ -709,7 +712,8 @@ int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_l
     l->o = opts ? *opts : defaults;
     l->ro = (struct fdata_parquet_read_options){l->o.threads, l->o.columns, l->o.num_columns,
                                                 l->o.matrix, 0, l->o.invalid_utf8,
-                                                l->o.int96_unit, l->o.strings, l->o.trace};
+                                                l->o.int96_unit, l->o.strings, l->o.trace,
+                                                l->o.runtime};
     if (l->o.matrix)
         l->o.matrix->data = NULL;
     l->limit = l->o.memory_limit ? l->o.memory_limit : LOAD_DEFAULT_MEMORY_LIMIT;
