@@ -132,7 +132,8 @@ static int run_job(struct fdata_runtime *rt, struct pool_job *job) {
             p = &(*p)->next_job;
         job->next_job = *p;
         *p = job;
-        pthread_cond_broadcast(&rt->work);
+        for (int seat = 1; seat < job->seats; seat++) /* wake no more workers than it seats */
+            pthread_cond_signal(&rt->work);
     }
     pthread_mutex_unlock(&rt->lock);
     run_tasks(rt, job, 0);
