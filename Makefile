@@ -52,7 +52,7 @@ test-tsan:
 	@echo "== ThreadSanitizer tests (clang)"
 	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFDATA_TSAN=ON >/dev/null
 	@cmake --build build-tsan -j$(JOBS)
-	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0 \
 	  ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)'
 
 # Every libFuzzer target (fuzz/CMakeLists.txt) for FUZZ_SECONDS each, one after the other, in

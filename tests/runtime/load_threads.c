@@ -7,7 +7,6 @@
  * and per load its own thread, its decode thread and (S3 sources) its download thread and
  * one for libcurl's resolver.  Every load
  * asks for 8 decode threads, so a library that made its own per call would pass the bound. */
-#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,16 +25,6 @@ struct one_load {
 };
 
 static atomic_int loads_left;
-
-static int count_threads(void) {
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n;
-}
 
 static void *load_one(void *arg) {
     struct one_load *l = arg;
