@@ -40,17 +40,20 @@ size_t fdata_cap_give(struct fdata_cap *cap, size_t bytes) {
     return atomic_fetch_sub(&cap->held, bytes) - bytes;
 }
 
-/* Stops the workers, joins them (only in the process that started them) and frees. */
+/* Stops the workers, joins them and frees.  In a forked child the workers do not exist and
+ * the lock may have been held at the fork by a thread that does not either: memory only. */
 static void runtime_free(struct fdata_runtime *rt) {
-    pthread_mutex_lock(&rt->lock);
-    rt->stop = 1;
-    pthread_cond_broadcast(&rt->work);
-    pthread_mutex_unlock(&rt->lock);
-    for (int t = 0; rt->generation == fdata_fork_generation() && t < rt->started; t++)
-        pthread_join(rt->workers[t], NULL);
-    pthread_mutex_destroy(&rt->lock);
-    pthread_cond_destroy(&rt->work);
-    pthread_cond_destroy(&rt->left);
+    if (rt->generation == fdata_fork_generation()) {
+        pthread_mutex_lock(&rt->lock);
+        rt->stop = 1;
+        pthread_cond_broadcast(&rt->work);
+        pthread_mutex_unlock(&rt->lock);
+        for (int t = 0; t < rt->started; t++)
+            pthread_join(rt->workers[t], NULL);
+        pthread_mutex_destroy(&rt->lock);
+        pthread_cond_destroy(&rt->work);
+        pthread_cond_destroy(&rt->left);
+    }
     free(rt->workers);
     free(rt);
 }

@@ -107,7 +107,9 @@ static void test_fork(fdata_runtime *rt) {
         int ok = fdata_parallel_for(rt, N, 2, count_task, &j) == FDATA_OK;
         for (int i = 0; i < N; i++)
             ok &= atomic_load(&j.runs[i]) == 1;
-        _exit(ok && fdata_runtime_default() != rt ? 0 : 1);
+        ok &= fdata_runtime_default() != rt;
+        fdata_runtime_free(rt); /* memory only: its workers are the parent's */
+        _exit(ok ? 0 : 1);
     }
     int st = 0;
     CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
