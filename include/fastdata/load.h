@@ -38,8 +38,9 @@
  * fails before any data moves, naming the column, both types and two files; so does a
  * projected column that no file has (FDATA_ENOTFOUND).
  *
- * Thread safety: fdata_load may run on several threads at once; a progress callback is
- * called on the calling thread.
+ * Thread safety: fdata_load may run on several threads at once, their work on the shared
+ * workers of opts->runtime (fastdata/runtime.h; NULL: the default runtime); a progress
+ * callback is called on the calling thread.
  */
 #ifndef FASTDATA_LOAD_H
 #define FASTDATA_LOAD_H
