@@ -74,7 +74,8 @@ int fdata_parallel_for(struct fdata_runtime *rt, size_t n, int threads,
                        int (*fn)(void *ctx, size_t i, int worker), void *ctx);
 /* For tasks that must run at the same time (they wait on each other): runs fn(ctx, i, count)
  * for i in [0, count), each on its own thread, where count is 1 (the caller) plus the idle
- * workers it could claim, at most `most` in all.  Returns as fdata_parallel_for. */
+ * workers it could claim (at most half the runtime's), at most `most` in all.  Returns as
+ * fdata_parallel_for. */
 int fdata_parallel_gang(struct fdata_runtime *rt, int most,
                         int (*fn)(void *ctx, size_t i, int count), void *ctx);
 

@@ -164,7 +164,11 @@ int fdata_parallel_gang(struct fdata_runtime *rt, int most,
                         int (*fn)(void *ctx, size_t i, int count), void *ctx) {
     rt = usable(rt);
     pthread_mutex_lock(&rt->lock);
-    int free_workers = rt->idle - rt->promised, extra = most > 1 ? most - 1 : 0;
+    /* at most half the workers: a gang holds its seats for long (a whole download's event
+     * loops), and the parallel-fors beside it (decoding what arrives) need the others */
+    int half = (rt->started + 1) / 2, free_workers = rt->idle - rt->promised;
+    free_workers = free_workers < half ? free_workers : half;
+    int extra = most > 1 ? most - 1 : 0;
     extra = extra < free_workers ? extra : free_workers > 0 ? free_workers : 0;
     rt->promised += extra;
     pthread_mutex_unlock(&rt->lock);
