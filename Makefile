@@ -7,7 +7,7 @@
 # `make bench-filter` bench/filter.
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps python wheel test test-release test-asan fuzz demo bench bench-get bench-load bench-write bench-handoff bench-filter install clean
+.PHONY: all build deps python wheel test test-release test-asan test-tsan fuzz demo bench bench-get bench-load bench-write bench-handoff bench-filter install clean
 
 all: build
 
@@ -44,6 +44,17 @@ test-asan:
 	@cmake --build build-asan -j$(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j$(JOBS)
+
+# ThreadSanitizer (clang, build-tsan/) over what runs threads at once: the runtime's pool,
+# concurrent loads on one runtime, the reader, the page pool and the loader's datasets.
+# Not part of `make test` (see README, "Threads and the runtime").
+TSAN_TESTS ?= unit\.test_runtime|runtime\.loads|unit\.test_reader|unit\.test_pages|unit\.test_matrix|python\.datasets
+test-tsan:
+	@echo "== ThreadSanitizer tests (clang)"
+	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFDATA_TSAN=ON >/dev/null
+	@cmake --build build-tsan -j$(JOBS)
+	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0 \
+	  ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)'
 
 # Every libFuzzer target (fuzz/CMakeLists.txt) for FUZZ_SECONDS each, one after the other, in
 # the sanitizer build; new inputs go to build-asan/fuzz/corpus-NAME, crashes to the current

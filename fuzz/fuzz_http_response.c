@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/common.h"
+#include "memory/memory.h"
 #include "s3/budget.h"
 #include "s3/part.h"
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include "fastdata/load.h"
 #include "fastdata/plan.h"
+#include "fastdata/runtime.h"
 #include "fastdata/s3.h"
 
 /* fastdata._errors.error_of_code(code, message, column): the exception for a C status */
@@ -386,6 +387,87 @@ static int opt_double(PyObject *kw, const char *name, double *out) {
     if (x == -1.0 && PyErr_Occurred())
         return 0;
     *out = x;
+    return 1;
+}
+
+/* ---- Runtime: workers and a memory cap that loads share (fastdata/runtime.h) ---- */
+
+typedef struct {
+    PyObject_HEAD
+    fdata_runtime *rt;
+} RuntimeObject;
+
+static int runtime_init(RuntimeObject *self, PyObject *args, PyObject *kw) {
+    static char *names[] = {"threads", "memory_limit", NULL};
+    int threads = 0;
+    Py_ssize_t limit = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|in", names, &threads, &limit))
+        return -1;
+    if (limit < 0) {
+        raise_error(FDATA_EINVAL, "runtime: memory_limit must not be negative", NULL);
+        return -1;
+    }
+    struct fdata_runtime_options o = {threads, (size_t)limit};
+    struct fdata_error err = {0};
+    fdata_runtime_free(self->rt); /* __init__ called again */
+    self->rt = NULL;
+    if (fdata_runtime_new(&o, &self->rt, &err) != FDATA_OK) {
+        raise_error(err.code, err.message, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void runtime_dealloc(RuntimeObject *self) {
+    Py_BEGIN_ALLOW_THREADS /* joins the workers */
+    fdata_runtime_free(self->rt);
+    Py_END_ALLOW_THREADS
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *runtime_get(RuntimeObject *self, void *what) {
+    if (!self->rt)
+        return PyErr_Format(PyExc_ValueError, "the Runtime was not initialised");
+    const char *w = what;
+    if (strcmp(w, "threads") == 0)
+        return PyLong_FromLong(fdata_runtime_threads(self->rt));
+    return PyLong_FromSize_t(strcmp(w, "memory_limit") == 0 ? fdata_runtime_memory_limit(self->rt)
+                             : strcmp(w, "memory_held") == 0 ? fdata_runtime_memory_held(self->rt)
+                                                             : fdata_runtime_memory_peak(self->rt));
+}
+
+static PyGetSetDef runtime_getset[] = {
+    {"threads", (getter)runtime_get, NULL, "worker threads", "threads"},
+    {"memory_limit", (getter)runtime_get, NULL, "shared cap on bytes in flight (0: none)",
+     "memory_limit"},
+    {"memory_held", (getter)runtime_get, NULL, "bytes in flight now", "memory_held"},
+    {"memory_peak", (getter)runtime_get, NULL, "most bytes in flight at once", "memory_peak"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject RuntimeType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "fastdata.Runtime",
+    .tp_basicsize = sizeof(RuntimeObject),
+    .tp_dealloc = (destructor)runtime_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Runtime(threads=0, memory_limit=0): worker threads (0: one per CPU) and a cap on "
+              "the bytes in flight (0: none) that the loads given it as runtime= share.",
+    .tp_getset = runtime_getset,
+    .tp_init = (initproc)runtime_init,
+    .tp_new = PyType_GenericNew,
+};
+
+/* runtime=: a Runtime, or None for the default one. */
+static int opt_runtime(PyObject *kw, const char *name, fdata_runtime **out) {
+    PyObject *v = PyDict_GetItemString(kw, name);
+    if (!v || v == Py_None)
+        return 1;
+    if (!PyObject_TypeCheck(v, &RuntimeType) || !((RuntimeObject *)v)->rt) {
+        PyErr_Format(PyExc_TypeError, "%s must be a fastdata.Runtime or None", name);
+        return 0;
+    }
+    *out = ((RuntimeObject *)v)->rt;
     return 1;
 }
 
@@ -837,6 +919,7 @@ static int load_args_of(PyObject *src, PyObject *kw, struct load_args *a) {
           opt_int(kw, "connections", &a->o.connections) &&
           opt_size(kw, "memory_limit", &a->o.memory_limit) &&
           opt_size(kw, "part_size", &a->o.part_size) &&
+          opt_runtime(kw, "runtime", &a->o.runtime) &&
           opt_bool(kw, "matrix_wide", &wide) &&
           opt_bool(kw, "matrix_fortran", &fortran) &&
           opt_bool(kw, "progress", &progress) &&
@@ -1314,7 +1397,8 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastdata",
 PyMODINIT_FUNC PyInit__fastdata(void) {
     main_thread = PyThread_get_thread_ident(); /* imports run on the main thread */
     if (PyType_Ready(&TableType) < 0 || PyType_Ready(&BlobType) < 0 || PyType_Ready(&S3Type) < 0 ||
-        PyType_Ready(&MatrixType) < 0 || PyType_Ready(&StreamType) < 0)
+        PyType_Ready(&MatrixType) < 0 || PyType_Ready(&StreamType) < 0 ||
+        PyType_Ready(&RuntimeType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m)
@@ -1334,6 +1418,7 @@ PyMODINIT_FUNC PyInit__fastdata(void) {
         PyModule_AddObject(m, "_Table", (PyObject *)&TableType) < 0 ||
         PyModule_AddObject(m, "_S3", (PyObject *)(Py_INCREF(&S3Type), &S3Type)) < 0 ||
         PyModule_AddObject(m, "_Blob", (PyObject *)(Py_INCREF(&BlobType), &BlobType)) < 0 ||
+        PyModule_AddObject(m, "Runtime", (PyObject *)(Py_INCREF(&RuntimeType), &RuntimeType)) < 0 ||
         PyModule_AddStringConstant(m, "version", fdata_version()) < 0) {
         Py_DECREF(m);
         return NULL;

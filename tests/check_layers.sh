@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data flows one way: cli -> pipeline -> (s3, parquet) -> arrow -> common.  A lower layer must
+# Data flows one way: cli -> pipeline -> (s3, parquet) -> arrow -> memory -> common.  A lower layer must
 # never include an upper one; this fails on any include that points upwards.
 set -u
 root=${1:-.}
@@ -13,7 +13,8 @@ check() { # layer, forbidden include patterns...
     fi
   done
 }
-check common arrow parquet s3 pipeline cli
+check common memory arrow parquet s3 pipeline cli
+check memory arrow parquet s3 pipeline cli
 check arrow parquet s3 pipeline cli
 check parquet s3 pipeline cli
 check s3 parquet pipeline cli

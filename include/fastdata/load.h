@@ -38,8 +38,9 @@
  * fails before any data moves, naming the column, both types and two files; so does a
  * projected column that no file has (FDATA_ENOTFOUND).
  *
- * Thread safety: fdata_load may run on several threads at once; a progress callback is
- * called on the calling thread.
+ * Thread safety: fdata_load may run on several threads at once, their work on the shared
+ * workers of opts->runtime (fastdata/runtime.h; NULL: the default runtime); a progress
+ * callback is called on the calling thread.
  */
 #ifndef FASTDATA_LOAD_H
 #define FASTDATA_LOAD_H
@@ -216,6 +217,11 @@ struct fdata_load_options {
      * row groups handed to the decoders, each column chunk decoded and matrix block written.
      * Must outlive the load (a stream: until it is released). */
     fdata_trace *trace;
+    /* Optional (fastdata/runtime.h): the workers that decode and download, and the shared
+     * cap on bytes in flight its memory_limit draws from as well; NULL = the default runtime.
+     * Also the S3 client's and the reader's, unless s3->runtime names another.  Must
+     * outlive the load (a stream: until it is released). */
+    fdata_runtime *runtime;
 };
 
 /*

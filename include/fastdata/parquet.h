@@ -42,6 +42,7 @@
 #include <stdint.h>
 #include "fastdata/arrow.h"
 #include "fastdata/error.h"
+#include "fastdata/runtime.h"
 #include "fastdata/trace.h"
 
 #ifdef __cplusplus
@@ -187,6 +188,9 @@ struct fdata_parquet_read_options {
     /* Optional (fastdata/trace.h): each column chunk decoded and each block of matrix rows
      * written, on its worker's lane.  Must outlive the read. */
     fdata_trace *trace;
+    /* Optional (fastdata/runtime.h): whose workers decode (at most `threads` at once);
+     * NULL = the default runtime. */
+    fdata_runtime *runtime;
 };
 /* A column is named by its top-level name ("a"), by a path of Arrow field names through
  * structs, list elements and map entries ("a.b.c": a struct keeps just the named fields, a

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "fastdata/error.h"
+#include "fastdata/runtime.h"
 #include "fastdata/trace.h"
 
 #ifdef __cplusplus
@@ -72,6 +73,9 @@ struct fdata_s3_options {
      * of this client, the bytes in flight and its budget's bytes held.  The trace must
      * outlive the client's calls. */
     fdata_trace *trace;
+    /* Optional (fastdata/runtime.h): whose workers run fdata_s3_get_many's event loops and
+     * multipart uploads' parts; NULL = the default runtime.  Must outlive the client. */
+    fdata_runtime *runtime;
 };
 
 /* Makes a client.  FDATA_ENOTFOUND when signing is on and no credentials are found (the

@@ -29,13 +29,14 @@ import warnings
 from ._errors import (ColumnNotFoundError, CorruptDataError, Error, InvalidArgumentError,
                       NotFoundError, OutOfMemoryError, PermissionDeniedError, TimedOutError,
                       UnsupportedError, name_column, name_path)
-from ._fastdata import _S3, _Table, _from_stream, release_cached_memory, set_huge_pages, version
+from ._fastdata import (_S3, Runtime, _Table, _from_stream, release_cached_memory, set_huge_pages,
+                        version)
 from ._fastdata import load as _load_core
 from ._fastdata import plan as _plan_core
 from ._fastdata import shard_check as _shard_check
 from ._fastdata import load_stream as _load_stream
 
-__all__ = ["load", "load_stream", "LoadStream", "Table", "Report", "plan", "load_shard", "Shard", "S3", "S3Object", "Error", "version",
+__all__ = ["load", "load_stream", "LoadStream", "Table", "Report", "plan", "load_shard", "Shard", "S3", "S3Object", "Runtime", "Error", "version",
            "release_cached_memory", "set_huge_pages", "ColumnNotFoundError", "CorruptDataError",
            "InvalidArgumentError", "NotFoundError", "OutOfMemoryError", "PermissionDeniedError", "TimedOutError",
            "UnsupportedError"]
@@ -382,7 +383,7 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
          matrix=None, matrix_dtype="float32", matrix_order="F", progress=None, target_gbps=None,
          retries=None, stall_timeout=None, no_checksums=False, path_style=False, timeout=None,
          invalid_utf8="error", int96_unit="us", partitioning=None, partition_types=None,
-         schema="union", filters=None, strings="plain", trace=None, report=None):
+         schema="union", filters=None, strings="plain", trace=None, report=None, runtime=None):
     """Loads Parquet files into one table: `sources` is an s3:// prefix (every object below),
     an s3:// glob, keys, local directories, files or globs (a str, an os.PathLike or a list of
     them).  Downloads in parallel and decodes on all cores while the bytes arrive; the GIL is
@@ -444,7 +445,13 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     report: a path where the load's report is written as one self-contained HTML page, as
     the CLI's --report (also when the load fails), or True to record it for Table.report
     alone (its "per_file" table and its HTML in Jupyter).  The limit drawn against the download
-    is target_gbps when given."""
+    is target_gbps when given.
+    runtime: a fastdata.Runtime(threads=, memory_limit=) whose workers decode and download
+    and whose memory_limit caps the bytes in flight of every load given it, together (default:
+    the process's shared runtime, one worker per CPU, no shared cap).  Loads from several
+    Python threads run at once (the GIL is released) on the same workers.  A forked child
+    (multiprocessing, Dask) gets a fresh default runtime; a Runtime made before the fork is
+    not used there."""
     return Table(*_load(*_load_args(**locals())))
 
 
@@ -533,7 +540,7 @@ def load_stream(sources, columns=None, threads=None, connections=None, memory_li
                 progress=None, target_gbps=None, retries=None, stall_timeout=None,
                 no_checksums=False, path_style=False, timeout=None, invalid_utf8="error",
                 int96_unit="us", partitioning=None, partition_types=None, schema="union",
-                filters=None, strings="plain"):
+                filters=None, strings="plain", runtime=None):
     """load() as a stream of record batches (a LoadStream), each handed over as soon as it
     and all before it are decoded: for tables larger than memory.  The listing and the
     footers are read before this returns (their errors are raised here); a later failure is

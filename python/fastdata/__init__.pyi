@@ -83,6 +83,18 @@ class LoadStream:
     def __arrow_c_schema__(self) -> object: ...
     def __arrow_c_stream__(self, requested_schema: Optional[object] = ...) -> object: ...
 
+class Runtime:
+    """Worker threads and a cap on bytes in flight that the loads given it share."""
+    def __init__(self, threads: int = ..., memory_limit: int = ...) -> None: ...
+    @property
+    def threads(self) -> int: ...
+    @property
+    def memory_limit(self) -> int: ...
+    @property
+    def memory_held(self) -> int: ...
+    @property
+    def memory_peak(self) -> int: ...
+
 def load(sources: Sources, columns: Optional[Columns] = ..., threads: Optional[int] = ...,
          connections: Optional[int] = ..., memory_limit: Optional[int] = ...,
          part_size: Optional[int] = ..., endpoint: Optional[str] = ...,
@@ -101,7 +113,8 @@ def load(sources: Sources, columns: Optional[Columns] = ..., threads: Optional[i
          filters: Union[None, str, Sequence[Any]] = ...,
          strings: Literal["plain", "view", "dictionary"] = ...,
          trace: Optional[Union[str, "os.PathLike[str]"]] = ...,
-         report: Union[None, bool, str, "os.PathLike[str]"] = ...) -> Table: ...
+         report: Union[None, bool, str, "os.PathLike[str]"] = ...,
+         runtime: Optional[Runtime] = ...) -> Table: ...
 
 def load_stream(sources: Sources, columns: Optional[Columns] = ...,
                 threads: Optional[int] = ..., connections: Optional[int] = ...,
@@ -118,7 +131,8 @@ def load_stream(sources: Sources, columns: Optional[Columns] = ...,
                 partition_types: Union[None, str, Mapping[str, str]] = ...,
                 schema: Literal["union", "first"] = ...,
                 filters: Union[None, str, Sequence[Any]] = ...,
-                strings: Literal["plain", "view", "dictionary"] = ...) -> LoadStream: ...
+                strings: Literal["plain", "view", "dictionary"] = ...,
+                runtime: Optional[Runtime] = ...) -> LoadStream: ...
 
 class S3Object:
     url: str

@@ -2,6 +2,7 @@
  * through private_data and frees them in its release callback (Arrow C Data Interface). */
 #include <stdlib.h>
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "build.h"
 
 struct array_private {

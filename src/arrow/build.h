@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "fastdata/arrow.h"
+#include "../memory/memory.h"
 
 /* The most buffers of an array made here: a view array's validity, views, one data buffer
  * and the data buffers' sizes (the C Data Interface's extra buffer for view types). */

@@ -8,6 +8,7 @@
 #endif
 #include "fastdata/arrow.h"
 #include "../common/common.h"
+#include "../memory/memory.h"
 
 size_t fdata_matrix_element_size(const struct fdata_matrix *m) {
     return m->dtype == FDATA_MATRIX_FLOAT64 ? 8 : 4;

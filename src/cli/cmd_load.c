@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "fastdata/load.h"
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "cli.h"
 
 static const char load_usage[] =

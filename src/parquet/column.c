@@ -8,6 +8,7 @@
 #include "../arrow/build.h"
 #include "../arrow/datetime.h"
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "codec.h"
 #include "column.h"
 #include "encoding.h"

@@ -3,6 +3,7 @@
 #define FDATA_PQ_COLUMN_H
 
 #include "fastdata/arrow.h"
+#include "../memory/memory.h"
 #include "schema.h"
 #include "values.h"
 

@@ -12,6 +12,7 @@
 #include "../arrow/build.h"
 #include "../arrow/filter_rows.h"
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "../common/trace.h"
 #include "assemble.h"
 #include "column.h"
@@ -301,6 +302,7 @@ struct read_job {
     struct fdata_error *errors;    /* one per task */
     struct pq_scratch *scratch;    /* one per worker thread */
     struct fdata_matrix *matrix;   /* or NULL */
+    struct fdata_runtime *runtime; /* or NULL: the default */
     int64_t *matrix_row;           /* [rg]: where the row group's rows go in the matrix */
     const struct ArrowArray **matrix_arrays; /* [rg][matrix column]: decoded as arrays */
     const char **matrix_formats;   /* [matrix column] */
@@ -605,7 +607,7 @@ static int assemble_task(void *ctx, size_t i, int worker) {
 static int run_phase(struct read_job *job, size_t tasks, int threads,
                      int (*fn)(void *, size_t, int), struct fdata_error *err) {
     memset(job->errors, 0, tasks * sizeof *job->errors);
-    int status = fdata_parallel_for(tasks, threads, fn, job);
+    int status = fdata_parallel_for(job->runtime, tasks, threads, fn, job);
     for (size_t i = 0; status != FDATA_OK && i < tasks; i++) {
         if (job->errors[i].code != FDATA_OK) {
             if (err)
@@ -760,6 +762,7 @@ static int read_rows(fdata_parquet_file *f, int first, int count, const struct p
                            .fields = calloc(nfields + 1, sizeof *job.fields),
                            .scratch = calloc((size_t)threads, sizeof *job.scratch),
                            .matrix = o ? o->matrix : NULL, .trace = o ? o->trace : NULL,
+                           .runtime = o ? o->runtime : NULL,
                            .matrix_row = calloc((size_t)count + 1, sizeof *job.matrix_row),
                            .slabs = calloc((size_t)count + 1, sizeof *job.slabs),
                            .slab_dest = calloc(nresults + 1, sizeof *job.slab_dest),
@@ -1128,6 +1131,7 @@ int fdata_parquet_stream(fdata_parquet_file *f, const struct fdata_parquet_read_
     p->opts.int96_unit = o ? o->int96_unit : 0;
     p->opts.strings = o ? o->strings : 0;
     p->opts.trace = o ? o->trace : NULL;
+    p->opts.runtime = o ? o->runtime : NULL;
     if (copy_columns(p, o) != FDATA_OK) {
         p->f = NULL;
         for (size_t i = 0; i < p->opts.num_columns; i++)

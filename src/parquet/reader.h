@@ -3,7 +3,7 @@
 #define FDATA_PQ_READER_H
 
 #include "fastdata/parquet.h"
-#include "../common/pages.h"
+#include "../memory/pages.h"
 #include "page_index.h"
 
 /* fdata_parquet_read_row_groups, with the pages of large row groups' value slabs taken from

@@ -19,8 +19,10 @@
 #include "../arrow/build.h"
 #include "../arrow/filter_rows.h"
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "../common/trace.h"
 #include "../parquet/reader.h"
+#include "../s3/budget.h"
 #include "drift.h"
 #include "filter.h"
 #include "page_prune.h"
@@ -597,9 +599,10 @@ static int plan_downloads(struct loader *l, struct fdata_error *err) {
     size_t pooled = 2 * largest < l->limit / 4 ? 2 * largest : l->limit / 4;
     l->pages = l->ro.matrix ? NULL : fdata_pages_new(pooled);
     l->req_results = calloc(l->n_req + 1, sizeof *l->req_results);
-    l->budget = fdata_s3_budget_new(limit);
-    if (l->budget) /* downloaded already, held until decoded */
-        fdata_s3_budget_hold(l->budget, whole);
+    if ((l->budget = fdata_s3_budget_new(limit))) {
+        s3_budget_share(l->budget, l->o.runtime);
+        fdata_s3_budget_hold(l->budget, whole); /* downloaded already, held until decoded */
+    }
     return l->req_results && l->budget ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
 }
 
@@ -813,6 +816,7 @@ static int loader_open(struct loader *l, const char *const *sources, size_t n,
         struct fdata_s3_options so = l->o.s3 ? *l->o.s3 : (struct fdata_s3_options){0};
         so.cancel = so.cancel ? so.cancel : l->o.cancel; /* listings and footers stop too */
         so.trace = so.trace ? so.trace : l->o.trace;
+        so.runtime = so.runtime ? so.runtime : l->o.runtime;
         FDATA_RETURN_IF(fdata_s3_client_new(&so, &l->s3, err));
         struct fdata_s3_get_options go = footer_gets(l);
         /* a filter's pruning by partition values needs the whole listing, and then saves
@@ -874,7 +878,8 @@ static struct loader *loader_new(const struct fdata_load_options *opts,
     l->o = opts ? *opts : defaults;
     l->ro = (struct fdata_parquet_read_options){l->o.threads, l->o.columns, l->o.num_columns,
                                                 l->o.matrix, 0, l->o.invalid_utf8,
-                                                l->o.int96_unit, l->o.strings, l->o.trace};
+                                                l->o.int96_unit, l->o.strings, l->o.trace,
+                                                l->o.runtime};
     if (l->o.matrix)
         l->o.matrix->data = NULL;
     l->limit = l->o.memory_limit ? l->o.memory_limit : LOAD_DEFAULT_MEMORY_LIMIT;

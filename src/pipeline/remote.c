@@ -4,7 +4,8 @@
 #include <string.h>
 #include "fastdata/load.h"
 #include "../common/common.h"
-#include "../common/pages.h"
+#include "../memory/memory.h"
+#include "../memory/pages.h"
 #include "../parquet/reader.h"
 #include "remote.h"
 

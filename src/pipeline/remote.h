@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include "fastdata/parquet.h"
 #include "fastdata/s3.h"
-#include "../common/pages.h"
+#include "../memory/pages.h"
 #include "row_groups.h"
 
 struct remote_file {
@@ -86,7 +86,7 @@ int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
 int64_t remote_largest_row_group(const struct remote_file *f);
 
 /* Once selected row groups [first, first + n) are decoded, nothing reads their ranges again: the
- * pages only they fill go to `pages` (see common/pages.h), or back to the kernel when it is
+ * pages only they fill go to `pages` (see memory/pages.h), or back to the kernel when it is
  * NULL or full.  Returns the bytes of those ranges (for the caller's memory budget). */
 int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
                                   struct fdata_pages *pages);

@@ -7,6 +7,7 @@
 #include "fastdata/load.h"
 #include "../common/common.h"
 #include "../common/strbuf.h"
+#include "../s3/budget.h"
 #include "key_file.h"
 #include "sources.h"
 
@@ -89,12 +90,16 @@ int fdata_load_to_dir(const char *const *sources, size_t n, const struct fdata_l
     pthread_mutex_init(&t.lock, NULL);
     struct load_files files = {0};
     fdata_s3_client *c = NULL;
-    int status = fdata_s3_client_new(o->s3, &c, err);
+    struct fdata_s3_options so = o->s3 ? *o->s3 : (struct fdata_s3_options){0};
+    so.runtime = so.runtime ? so.runtime : o->runtime; /* as fdata_load's client */
+    int status = fdata_s3_client_new(&so, &c, err);
     if (status == FDATA_OK)
         status = load_files_expand(sources, n, c, NULL, NULL, &files, err);
     t.files = &files;
     t.written = calloc(files.count + 1, 1);
     t.budget = fdata_s3_budget_new(o->memory_limit ? o->memory_limit : LOAD_DEFAULT_MEMORY_LIMIT);
+    if (t.budget)
+        s3_budget_share(t.budget, o->runtime);
     if (status == FDATA_OK && (!t.written || !t.budget))
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK)

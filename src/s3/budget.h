@@ -3,6 +3,7 @@
 #define FDATA_S3_BUDGET_H
 
 #include <stddef.h>
+#include "fastdata/runtime.h"
 #include "fastdata/s3.h"
 #include "fastdata/trace.h"
 
@@ -11,6 +12,8 @@
  * `force` takes them regardless (an object already under way whose size, within the limit,
  * turned out larger than reserved). */
 int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, size_t mine, int force);
+/* Draws the budget's bytes from rt's shared cap too (fastdata/runtime.h), from now on. */
+void s3_budget_share(fdata_s3_budget *b, struct fdata_runtime *rt);
 /* Records what the budget holds into t from now on (NULL: stops). */
 void s3_budget_trace(fdata_s3_budget *b, fdata_trace *t);
 /* The budget's limit (SIZE_MAX when it has none). */

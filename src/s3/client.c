@@ -39,6 +39,7 @@ int fdata_s3_client_new(const struct fdata_s3_options *o, fdata_s3_client **out,
     c->stall_seconds = o->stall_seconds > 0 ? o->stall_seconds : 30;
     c->cancel = o->cancel;
     c->trace = o->trace;
+    c->runtime = o->runtime;
     c->timeout_seconds = o->timeout_seconds > 0 ? o->timeout_seconds : 0;
     c->deadline = s3_now() + c->timeout_seconds;
     int status = s3_config_resolve(&co, real_getenv, NULL, &c->cfg, err);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "../common/trace.h"
 #include "budget.h"
 #include "part.h"
@@ -455,17 +456,16 @@ struct group_job {
     fdata_s3_client *c;
     const char *const *urls;
     size_t n;
-    size_t stride;
     size_t part_size;
-    int connections;
+    int connections;             /* in all, shared out among the groups */
     const struct fdata_s3_get_options *opts;
     struct fdata_s3_get_result *results;
     atomic_size_t next_admit;
-    int status;                  /* FDATA_ENOMEM and the like; per-object errors are in results */
 };
 
 /* The group's objects, each with its URL parsed (a bad one fails that object alone). */
-static int prepare_objects(struct downloader *d, const struct group_job *job, size_t g) {
+static int prepare_objects(struct downloader *d, const struct group_job *job, size_t g,
+                           size_t stride) {
     d->objects = calloc(d->num_objects + 1, sizeof *d->objects);
     d->errors = calloc(d->num_objects + 1, sizeof *d->errors);
     d->multi = curl_multi_init();
@@ -475,7 +475,7 @@ static int prepare_objects(struct downloader *d, const struct group_job *job, si
     curl_multi_setopt(d->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)d->connections);
     for (size_t k = 0; k < d->num_objects; k++) {
         struct object *o = &d->objects[k];
-        o->index = g + k * job->stride;
+        o->index = g + k * stride;
         o->url = job->urls[o->index];
         o->size = o->object_size = -1;
         o->failed = s3_parse_url(o->url, &o->loc, &d->errors[k]) != FDATA_OK;
@@ -513,17 +513,19 @@ static void settle_objects(struct downloader *d, int status) {
     }
 }
 
-static int download_group(void *ctx, size_t g, int worker) {
+/* Group g of `groups`: objects g, g + groups, ... on its share of the connections. */
+static int download_group(void *ctx, size_t g, int groups) {
     struct group_job *job = ctx;
-    (void)worker;
-    size_t count = job->n > g ? (job->n - g + job->stride - 1) / job->stride : 0;
+    size_t stride = (size_t)groups;
+    size_t count = job->n > g ? (job->n - g + stride - 1) / stride : 0;
     struct downloader d = {.c = job->c, .num_objects = count, .part_size = job->part_size,
-                           .connections = job->connections, .opts = job->opts,
+                           .connections = (job->connections + groups - 1) / groups,
+                           .opts = job->opts,
                            .results = job->results, .next_admit = &job->next_admit,
                            .group = (int)g,
                            .rng = (unsigned)(g * 2654435761u) ^ job->c->rng};
     struct fdata_error err = {0};
-    int status = prepare_objects(&d, job, g);
+    int status = prepare_objects(&d, job, g, stride);
     if (status == FDATA_OK)
         status = run(&d, &err);
     for (size_t i = 0; i < d.queued; i++)
@@ -535,8 +537,7 @@ static int download_group(void *ctx, size_t g, int worker) {
     free(d.objects);
     free(d.errors);
     free(d.lane_busy);
-    job->status = status != FDATA_OK ? status : job->status;
-    return FDATA_OK; /* per-object outcomes are in results; keep the other groups going */
+    return status; /* FDATA_ENOMEM and the like; per-object outcomes are in results */
 }
 
 int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
@@ -555,18 +556,17 @@ int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
         .results = results,
     };
     /* one event loop per core (copying received bytes is the work), each with its share of
-     * the connections */
+     * the connections, as many as the runtime has idle workers for (under a budget the
+     * groups admit objects in turn, so they must run at the same time: a gang) */
     int groups = fdata_thread_count(opts->threads);
     groups = groups > job.connections ? job.connections : groups;
     groups = (size_t)groups > n ? (int)(n ? n : 1) : groups;
-    job.stride = (size_t)groups;
     if (c->trace)
         s3_budget_trace(opts->budget, c->trace);
     atomic_init(&job.next_admit, 0);
-    job.connections = (job.connections + groups - 1) / groups;
-    fdata_parallel_for((size_t)groups, groups, download_group, &job);
-    if (job.status != FDATA_OK)
-        return fdata_set_error(err, job.status, "S3 downloads: out of memory");
+    int status = fdata_parallel_gang(c->runtime, groups, download_group, &job);
+    if (status != FDATA_OK)
+        return fdata_set_error(err, status, "S3 downloads: out of memory");
     for (size_t i = 0; i < n; i++) {
         if (results[i].status != FDATA_OK) {
             if (err) {

@@ -122,7 +122,7 @@ int s3_multipart_put(fdata_s3_client *c, const char *url, const char *bucket, co
                      ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (int t = 0; u.rngs && t < threads; t++)
         u.rngs[t] = c->rng + (unsigned)t * 7919u;
-    if (status == FDATA_OK && fdata_parallel_for(u.parts, threads, upload_part, &u) != FDATA_OK) {
+    if (status == FDATA_OK && fdata_parallel_for(c->runtime, u.parts, threads, upload_part, &u) != FDATA_OK) {
         for (size_t i = 0; i < u.parts && status == FDATA_OK; i++)
             if (u.errors[i].code) {
                 status = u.errors[i].code;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "budget.h"
 #include "part.h"
 

@@ -40,6 +40,7 @@ struct fdata_s3_client {
     int checksums;               /* ask for (x-amz-checksum-mode) and verify checksums */
     const volatile int *cancel;  /* the caller's, or NULL */
     fdata_trace *trace;          /* the caller's, or NULL */
+    struct fdata_runtime *runtime; /* the caller's, or NULL (the default) */
     double timeout_seconds;      /* > 0: the deadline of every call, counted from creation */
     double deadline;             /* s3_now() + timeout_seconds */
     pthread_mutex_t lock;        /* guards refreshing credentials */

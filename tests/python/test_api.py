@@ -209,6 +209,37 @@ def test_every_cli_s3_option_is_a_keyword():
         assert not missing, (fn, missing)
 
 
+def test_threads_share_a_runtime():
+    """Eight Python threads load eight DuckDB files at once (the GIL released): on the
+    default runtime and on a 2-worker fastdata.Runtime with a memory cap, every table equals
+    pyarrow's read of its file; bad runtime arguments raise the usual types."""
+    files = sorted(os.path.join(GEN, n) for n in os.listdir(GEN)
+                   if n.startswith("duckdb_prim_") and n.endswith(".parquet")
+                   and "fullrange" not in n)[:8]  # pyarrow fails on its c_int32 pages
+    assert len(files) == 8
+    cols = ["id", "c_int32", "c_int64", "c_string", "c_date", "c_bool"]  # no NaN
+    rt = fastdata.Runtime(threads=2, memory_limit=1 << 20)
+    assert (rt.threads, rt.memory_limit, rt.memory_held) == (2, 1 << 20, 0)
+    for runtime in (None, rt):
+        got = [None] * len(files)
+
+        def one(i):
+            got[i] = fastdata.load(files[i], columns=cols, threads=8, runtime=runtime).to_arrow()
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(len(files))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for f, table in zip(files, got):
+            ref = pq.read_table(f, columns=cols)
+            assert table is not None and table.equals(ref.cast(table.schema)), f
+    with pytest.raises(fastdata.InvalidArgumentError):
+        fastdata.Runtime(threads=-1)
+    with pytest.raises(TypeError):
+        fastdata.load(files[0], runtime="default")
+
+
 def test_requested_schema_honoured():
     t = fastdata.load(PRIM, columns=["id", "c_int32", "c_string"])
     want = pa.schema([("id", pa.int64()), ("c_int32", pa.float64()), ("c_string", pa.large_string())])

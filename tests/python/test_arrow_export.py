@@ -27,7 +27,7 @@ class Options(ctypes.Structure):
                 ("num_columns", ctypes.c_size_t), ("matrix", ctypes.c_void_p),
                 ("matrix_row", ctypes.c_int64), ("invalid_utf8", ctypes.c_int),
                 ("int96_unit", ctypes.c_int), ("strings", ctypes.c_int),
-                ("trace", ctypes.c_void_p)]  # all of it: C reads it all
+                ("trace", ctypes.c_void_p), ("runtime", ctypes.c_void_p)]  # all of it: C reads it all
 
 
 lib.fdata_parquet_open_path.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p),

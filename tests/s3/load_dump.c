@@ -10,6 +10,7 @@
 #include <string.h>
 #include "fastdata/load.h"
 #include "common/common.h"
+#include "memory/memory.h"
 #include "test_util.h"
 
 int main(int argc, char **argv) {

@@ -3,7 +3,7 @@
 uploads and downloads byte-identical from 0 bytes to 20 MiB, ranged GETs, listing over
 several pages, Parquet read straight from S3, and clear errors for a missing key, a missing
 bucket, a wrong secret, missing credentials and bad URLs.
-usage: test_s3.py FASTDATA S3_RANGES S3_BUDGET LOAD_DUMP DATA_DIR"""
+usage: test_s3.py FASTDATA S3_RANGES S3_BUDGET LOAD_DUMP DATA_DIR LOAD_THREADS"""
 import ast
 import filecmp
 import hashlib
@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-FASTDATA, S3_RANGES, S3_BUDGET, LOAD_DUMP, DATA = sys.argv[1:6]
+FASTDATA, S3_RANGES, S3_BUDGET, LOAD_DUMP, DATA, LOAD_THREADS = sys.argv[1:7]
 HERE = os.path.dirname(os.path.abspath(__file__))
 results = []
 
@@ -161,6 +161,7 @@ def main(tmp, env):
           rc1 == 0 and a == b and len(a) > 0 and fetched[0] < fetched[1] / 20, e1 + e2)
 
     load_tests(tmp, env, bucket)
+    runtime_tests(tmp, env, bucket, wide)
     dataset_tests(env, bucket)
     page_index_tests(env, bucket)
     trace_tests(tmp, env, bucket)
@@ -873,6 +874,41 @@ def trace_tests(tmp, env, bucket):
     check("a load through injected faults traces %d retries, each with its cause" % len(retries),
           rc == 0 and not problems and retries and all(e["args"]["cause"] for e in retries),
           err + repr(problems[:5]))
+
+
+def runtime_tests(tmp, env, bucket, wide_local):
+    """Eight loads at once over S3 on one runtime (tests/runtime/load_threads.c): 2 workers and
+    a shared 2 MiB cap on bytes in flight; eight objects converted from DuckDB's wide file
+    (20,000 rows) with different codecs, row group sizes and columns.  Each table equals the
+    same object loaded alone, and the runtime's peak stays within the cap plus the documented
+    slack of one row group per load (at most 4,500 rows of 39 columns, under 1 MB each)."""
+    codecs = ["snappy", "zstd", "gzip", "lz4_raw", "uncompressed", "brotli", "snappy", "zstd"]
+    sources = []
+    for i, codec in enumerate(codecs):
+        url = "s3://%s/runtime/u%d.parquet" % (bucket, i)
+        cols = ",".join(["row_id"] + ["f_%d" % k for k in range(i, 300, 8)])
+        rc, _, err = run("convert", wide_local, url, "--codec", codec, "--columns", cols,
+                         "--row-group-size", str(1000 + 500 * i), env=env)
+        check("convert %s for the concurrent loads" % url, rc == 0, err)
+        sources.append(url)
+    cap = 2 << 20
+    peaks = {}
+    for limit in (cap, 0):
+        out = os.path.join(tmp, "runtime-%d" % limit)
+        os.mkdir(out)
+        p = subprocess.run([LOAD_THREADS, "2", str(limit), out] + sources, capture_output=True,
+                           env=env, text=True)
+        words = p.stdout.split()
+        peaks[limit] = int(words[5]) if p.returncode == 0 and len(words) == 6 else -1
+        same = [i for i, src in enumerate(sources)
+                if open(os.path.join(out, "%d.jsonl" % i), "rb").read() == load_dump(src, env=env)[1]]
+        check("8 loads at once from S3 on a 2-worker runtime (shared cap %d) equal each object "
+              "loaded alone, threads within the bound (%s)" % (limit, p.stdout.strip()),
+              p.returncode == 0 and len(same) == len(sources), p.stderr[-2000:])
+    slack = len(sources) * (1 << 20)
+    check("the runtime's peak bytes in flight under a %d-byte cap: %d (without a cap: %d), "
+          "within the cap plus one row group per load" % (cap, peaks[cap], peaks[0]),
+          0 < peaks[cap] <= cap + slack, str(peaks))
 
 
 def budget_tests(tmp, env, bucket):

@@ -1,4 +1,4 @@
-/* The page pool (src/common/pages.h): given blocks move into it with their bytes (nothing is
+/* The page pool (src/memory/pages.h): given blocks move into it with their bytes (nothing is
  * copied or zeroed) and the given range reads as zeros; taken blocks arrive with those bytes;
  * the cap holds, trimming keeps what it is asked to; no pool means a plain discard; slabs
  * take their pages from a pool, and released slabs leave theirs to the next (download buffers
@@ -12,7 +12,8 @@
 #include <time.h>
 #include "check.h"
 #include "common/common.h"
-#include "common/pages.h"
+#include "memory/memory.h"
+#include "memory/pages.h"
 
 #define BLOCK FDATA_BLOCK
 

@@ -1,11 +1,23 @@
 /* Helpers shared by the tests, the fuzz target and the benchmark driver: whole files into
- * memory, and a file's rows as JSONL. */
+ * memory, a file's rows as JSONL, the process's threads. */
 #ifndef FDATA_TEST_UTIL_H
 #define FDATA_TEST_UTIL_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "fastdata/parquet.h"
+
+/* The threads this process has now (Linux: /proc/self/task). */
+static inline int count_threads(void) {
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
 
 /* The file's bytes in an exact-size allocation (so ASan sees any overread); NULL on error. */
 static inline void *slurp(const char *path, size_t *size) {

@@ -6,7 +6,7 @@
  * process has more than half that many; buffers then take fresh pages, as without a pool. */
 #include <stdatomic.h>
 #include <stdio.h>
-#include "common.h"
+#include "memory.h"
 
 #define RECOUNT_EVERY 64 /* a move adds at most two mappings: 128 between counts */
 #define DEFAULT_MAX_MAPS 65530

@@ -5,7 +5,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include "common.h"
+#include "memory.h"
 #include "pages.h"
 
 /* A slab's header sits just before its bytes: its mapping (NULL when malloc'ed), the whole

@@ -1,28 +1,11 @@
-/* 64-byte aligned buffers, as the Arrow C Data Interface recommends. */
+/* Mapped buffers and the advice the kernel takes about their pages (see memory.h). */
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
-#include "common.h"
-
-static size_t round_up_64(size_t size) { return (size + 63) & ~(size_t)63; }
-
-void *fdata_aligned_alloc(size_t size) {
-    if (size > SIZE_MAX - 64)
-        return NULL;
-    return aligned_alloc(64, round_up_64(size ? size : 1));
-}
-
-void *fdata_aligned_calloc(size_t size) {
-    void *p = fdata_aligned_alloc(size);
-    if (p)
-        memset(p, 0, round_up_64(size ? size : 1));
-    return p;
-}
-
-void fdata_aligned_free(void *p) { free(p); }
+#include "memory.h"
 
 /* madvise over the whole 4 KiB pages inside [p, p + size). */
 static void advise_pages(void *p, size_t size, int advice) {

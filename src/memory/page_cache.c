@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
-#include "common.h"
+#include "memory.h"
 #include "pages.h"
 
 #define CACHE_KEPT ((size_t)64 << 20) /* a row group or two, kept however long */

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include "common.h"
+#include "memory.h"
 #include "pages.h"
 
 #ifndef MREMAP_DONTUNMAP

@@ -1,0 +1,74 @@
+/*
+ * fastdata/runtime.h - the workers and the memory budget that loads share.
+ *
+ * A runtime owns a pool of worker threads, started once, and a cap on the bytes in flight
+ * (downloaded, not yet decoded) of every load that runs on it.  Every parallel step of the
+ * library (the column chunks of a row group, the S3 download event loops, multipart upload
+ * parts, the writer's columns) runs on a runtime's workers, with the calling thread helping:
+ * no call creates threads of its own, a task that itself starts parallel work never waits for
+ * a worker (it runs the work itself when none is free), and several loads from several
+ * threads share the workers and finish in any order.
+ *
+ * Which runtime: the `runtime` field of fdata_load_options, fdata_parquet_read_options and
+ * fdata_s3_options; NULL there means the default runtime, created at first use with one
+ * worker per online CPU and no shared memory cap (each load keeps its own memory_limit).
+ *
+ * Threads: a runtime of size N has N worker threads; threads that call into the library also
+ * work on their own calls (one more each), and a load (fdata_load, fdata_load_stream) has a
+ * download and a decode thread of its own for its lifetime (they mostly wait: the work they
+ * start runs on the workers).
+ *
+ * Memory: with memory_limit set, every load on the runtime reserves its downloaded bytes from
+ * the runtime as well as from its own memory_limit; a load whose request does not fit waits
+ * for bytes to be given back.  Slack: each load may always hold one object (a row group's
+ * ranges) beyond the cap when it holds nothing else, so that no load waits forever; the most
+ * held is the cap plus one row group per load in flight.
+ *
+ * Fork: a forked child has none of its parent's threads.  In the child the default runtime
+ * is a fresh one (made at first use), and a runtime the parent created is not used: calls
+ * that name it run on the child's default runtime instead (its memory cap is not applied),
+ * so a Dask or multiprocessing worker that forks just works.  fdata_runtime_free of a
+ * parent's runtime in the child frees its memory without joining threads it does not have.
+ */
+#ifndef FASTDATA_RUNTIME_H
+#define FASTDATA_RUNTIME_H
+
+#include <stddef.h>
+#include "fastdata/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fdata_runtime fdata_runtime;
+
+/* Options; zero-initialise (0 = default). */
+struct fdata_runtime_options {
+    int threads;         /* worker threads; 0 = one per online CPU */
+    size_t memory_limit; /* bytes in flight across all loads on the runtime; 0 = no shared cap */
+};
+
+/* Creates a runtime and starts its workers (opts NULL: defaults).  On success *out is owned
+ * by the caller (fdata_runtime_free).  Errors: FDATA_EINVAL (threads < 0 or above 1024),
+ * FDATA_ENOMEM (no memory, or no worker thread could start). */
+FDATA_API int fdata_runtime_new(const struct fdata_runtime_options *opts, fdata_runtime **out,
+                                struct fdata_error *err);
+/* Stops and joins the workers and frees the runtime (NULL: no-op).  No call may be using it:
+ * every load stream made with it must have been released. */
+FDATA_API void fdata_runtime_free(fdata_runtime *rt);
+/* The default runtime (created at the first call), never freed; thread-safe. */
+FDATA_API fdata_runtime *fdata_runtime_default(void);
+
+/* The runtime's worker threads. */
+FDATA_API int fdata_runtime_threads(const fdata_runtime *rt);
+/* The cap on bytes in flight (0: none), the bytes its loads hold now, and the most they have
+ * held at once since the runtime was made. */
+FDATA_API size_t fdata_runtime_memory_limit(const fdata_runtime *rt);
+FDATA_API size_t fdata_runtime_memory_held(const fdata_runtime *rt);
+FDATA_API size_t fdata_runtime_memory_peak(const fdata_runtime *rt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

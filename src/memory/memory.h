@@ -1,0 +1,86 @@
+/* The memory subsystem: mapped buffers, reference-counted slabs, the page pool (pages.h), the
+ * process's page cache of released buffers and the guard on the number of mappings.  Above
+ * src/common, below every module that allocates table memory.  Not installed; symbols are
+ * hidden in the shared library. */
+#ifndef FDATA_MEMORY_H
+#define FDATA_MEMORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../common/common.h"
+
+/* A zeroed buffer of `size` bytes mapped from the kernel: pages take memory only once
+ * touched, and fdata_unmap_zeroed returns them all at once (sparse file buffers, where most
+ * pages may never be written).  NULL when the mapping fails. */
+void *fdata_map_zeroed(size_t size);
+/* The unit of huge pages and of pages moved between buffers (pages.h): 2 MiB, a transparent
+ * huge page; and an address rounded up or down to it. */
+#define FDATA_BLOCK ((size_t)2 << 20)
+static inline uintptr_t fdata_block_up(uintptr_t a) {
+    return (a + FDATA_BLOCK - 1) & ~(uintptr_t)(FDATA_BLOCK - 1);
+}
+static inline uintptr_t fdata_block_down(uintptr_t a) { return a & ~(uintptr_t)(FDATA_BLOCK - 1); }
+/* Asks for transparent huge pages (2 MiB: one fault and one page-table entry where there
+ * were 512) for the aligned 2 MiB blocks inside [p, p + size), when the kernel leaves that
+ * to madvise.  Only for memory that is soon written whole: a huge page is resident whole. */
+void fdata_advise_huge(void *p, size_t size);
+/* Whether fdata_advise_huge asks for huge pages: fdata_huge_pages_set decides (the public
+ * fdata_set_huge_pages, arrow.h), else the environment (FASTDATA_HUGE_PAGES=1 turns them
+ * on; off by default), read once. */
+int fdata_huge_pages(void);
+void fdata_huge_pages_set(int enable);
+/* A reference-counted, 64-byte aligned buffer that several arrays can share, its bytes
+ * undefined (large ones mapped, huge pages advised, with pages from `pool` when it is not
+ * NULL, see pages.h; small ones from malloc): fdata_slab_new returns it with one reference or
+ * NULL, fdata_slab_ref adds one (any thread), fdata_slab_unref drops one and frees it with
+ * the last (NULL: no-op). */
+struct fdata_pages;
+void *fdata_slab_new(size_t size, struct fdata_pages *pool);
+/* As fdata_slab_new without a pool, for a buffer about to be filled once from the network:
+ * the pages that released slabs do not supply are 4 KiB ones populated at once (see
+ * fdata_prefault for why not huge ones). */
+void *fdata_slab_new_populated(size_t size);
+void fdata_slab_ref(void *slab);
+void fdata_slab_unref(void *slab);
+/* Whether pages may still move between buffers (pages.h): a moved block becomes a mapping
+ * of its own, and past half of vm.max_map_count mappings moves stop (buffers take fresh
+ * pages) so that mmap keeps working; counted from /proc/self/maps every 64 calls.
+ * fdata_maps_set_limit(n) stands n for vm.max_map_count (0: the kernel's again), for tests. */
+int fdata_maps_have_room(void);
+void fdata_maps_set_limit(size_t max);
+/* The process's cache of pages of released buffers (mapped slabs, download buffers), for the
+ * next buffers to take instead of fresh pages: 64 MiB stay; above that, up to a quarter of
+ * physical memory and 4 GiB, pages given with `surplus` (download buffers: a stream of
+ * objects freed as others arrive) stay too, and value slabs' pages (given without) up to the
+ * most value slab bytes in use at once (so a table released whole is the next load's memory,
+ * while a stream's batches, bounded by its limit, keep 64 MiB), until the cache has been
+ * idle for a second.  slab_in_use counts a value slab's bytes from its mapping (its give
+ * without `surplus` uncounts them).  Give and take as fdata_pages_give/take (pages.h); drop
+ * gives every page back and returns their bytes; held says how many bytes it holds now.
+ * Thread-safe. */
+void fdata_page_cache_slab_in_use(size_t size);
+void fdata_page_cache_give(void *p, size_t size, int surplus);
+size_t fdata_page_cache_take(void *p, size_t size);
+size_t fdata_page_cache_drop(void);
+size_t fdata_page_cache_held(void);
+/* Fills the whole 2 MiB blocks of [p, p + size), a private anonymous mapping not yet written,
+ * with pages in use already: released slabs' first, then `pool`'s (see pages.h); returns the
+ * bytes filled.  New slabs get their pages so; so may any buffer about to be written whole. */
+size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool);
+/* Asks the kernel to back the whole pages inside [p, p + size) with memory now, in one call
+ * (MADV_POPULATE_WRITE), instead of one page fault per 4 KiB page as they are first written:
+ * for buffers about to be filled.  4 KiB pages unless huge ones were advised: on a VM whose
+ * host backs memory lazily, the first touch of never-used huge pages can stall for seconds,
+ * so buffers filled once from the network (get_many's) do not ask for them.  A kernel
+ * without it (before 5.14) just faults as usual. */
+void fdata_prefault(void *p, size_t size);
+/* Gives the whole pages inside [p, p + size) of a private anonymous mapping back to the
+ * kernel (MADV_DONTNEED): they read as zeros afterwards. */
+void fdata_discard(void *p, size_t size);
+/* This process's peak resident memory in bytes: VmHWM, which starts afresh at exec
+ * (getrusage's ru_maxrss keeps the peak of the process that forked us, e.g. a large Python);
+ * ru_maxrss where there is no /proc. */
+long fdata_peak_rss_bytes(void);
+void fdata_unmap_zeroed(void *p);
+
+#endif
