@@ -74,9 +74,12 @@ struct fdata_load_report {
                                     (S3 sources; what memory_limit bounds) */
     size_t files_pruned;         /* files the filter dropped by their partition values
                                     (not counted in `files`; nothing of them was read) */
-    uint64_t bytes_skipped;      /* their sizes (as listed) */
+    uint64_t bytes_skipped;      /* their sizes (as listed), and the projected column chunks
+                                    of the row groups pruned */
     uint64_t bytes_total;        /* what bytes_fetched will reach: known (non-zero) once the
                                     footers are read */
+    int64_t row_groups_pruned;   /* row groups the filter dropped by their footer statistics
+                                    (not counted in `row_groups`; their chunks never read) */
 };
 
 /*
@@ -96,7 +99,9 @@ struct fdata_load_report {
  * table's schema is then made of the selected files'), then removes the rows that do not
  * match after decoding.  Floats compare as DuckDB does (NaN above every number, equal to
  * itself); strings by their bytes.  Columns the filter reads that opts->columns leaves out
- * are read, then dropped.  No row group or page is skipped by statistics yet.
+ * are read, then dropped.  Before any data moves, the row groups whose footer statistics
+ * (min/max, null count, by the Parquet spec's sort orders) show that no row can match are
+ * skipped (report->row_groups_pruned); pages are not skipped.
  */
 typedef struct fdata_filter fdata_filter;
 

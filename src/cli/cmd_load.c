@@ -132,13 +132,14 @@ static void print_report(const struct fdata_load_report *r, const struct fdata_m
                "\"first_batch_seconds\": %.6f, \"download_seconds\": %.6f, "
                "\"decode_seconds\": %.6f, \"download_gbit_s\": %.3f, \"decode_gb_s\": %.3f, "
                "\"peak_rss_bytes\": %ld, \"peak_bytes_held\": %llu, \"matrix_rows\": %lld, "
-               "\"matrix_columns\": %zu, \"files_pruned\": %zu, \"bytes_skipped\": %llu}\n",
+               "\"matrix_columns\": %zu, \"files_pruned\": %zu, \"bytes_skipped\": %llu, "
+               "\"row_groups_pruned\": %lld}\n",
                r->files, (long long)r->rows, r->columns,
                (long long)r->row_groups, (unsigned long long)r->bytes_fetched,
                (unsigned long long)r->bytes_decoded, r->seconds, r->first_batch_seconds,
                r->download_seconds, r->decode_seconds, r->download_gbit_s, r->decode_gb_s, rss,
                (unsigned long long)r->peak_bytes_held, mrows, mcols, r->files_pruned,
-               (unsigned long long)r->bytes_skipped);
+               (unsigned long long)r->bytes_skipped, (long long)r->row_groups_pruned);
         return;
     }
 
@@ -151,8 +152,9 @@ static void print_report(const struct fdata_load_report *r, const struct fdata_m
            (unsigned long long)r->bytes_fetched, (double)r->bytes_decoded / 1e6,
            r->first_batch_seconds, r->download_seconds, r->download_gbit_s, r->decode_seconds,
            r->decode_gb_s, r->seconds, (double)rss / 1e6);
-    if (r->files_pruned)
-        printf("pruned         %zu files (%.1f MB) by the filter, never read\n", r->files_pruned,
+    if (r->files_pruned || r->row_groups_pruned)
+        printf("pruned         %zu files and %lld row groups (%.1f MB) by the filter, never "
+               "read\n", r->files_pruned, (long long)r->row_groups_pruned,
                (double)r->bytes_skipped / 1e6);
     if (m)
         printf("matrix         %lld x %zu %s, %s order\n", mrows, mcols,

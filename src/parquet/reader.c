@@ -14,6 +14,7 @@
 #include "../common/trace.h"
 #include "assemble.h"
 #include "column.h"
+#include "file.h"
 #include "reader.h"
 #include "projection.h"
 #include "metadata.h"
@@ -172,6 +173,13 @@ int fdata_parquet_num_columns(const fdata_parquet_file *f) { return f->schema.nu
 int64_t fdata_parquet_file_size(const fdata_parquet_file *f) { return (int64_t)f->size; }
 int64_t fdata_parquet_footer_size(const fdata_parquet_file *f) { return f->footer_size; }
 const char *fdata_parquet_created_by(const fdata_parquet_file *f) { return f->md.created_by; }
+
+const struct pq_metadata *pq_file_metadata(const fdata_parquet_file *f) { return &f->md; }
+const struct pq_schema *pq_file_schema(const fdata_parquet_file *f) { return &f->schema; }
+const uint8_t *pq_file_bytes(const fdata_parquet_file *f, size_t *size) {
+    *size = f->size;
+    return f->data;
+}
 
 int64_t fdata_parquet_row_group_num_rows(const fdata_parquet_file *f, int rg) {
     return rg >= 0 && rg < f->md.num_row_groups ? f->md.row_groups[rg].num_rows : 0;

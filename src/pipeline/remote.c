@@ -54,32 +54,52 @@ static int take_tail(struct remote_file *f, const struct fdata_s3_get_result *r,
     return FDATA_OK;
 }
 
+int remote_fetch_ranges(fdata_s3_client *c, const struct remote_file *files, const size_t *owner,
+                        const struct fdata_byte_range *ranges, size_t n,
+                        const struct fdata_s3_get_options *go, struct fdata_error *err) {
+    if (n == 0)
+        return FDATA_OK;
+    const char **urls = calloc(n, sizeof *urls);
+    struct fdata_s3_range *r = calloc(n, sizeof *r);
+    struct fdata_s3_get_result *res = calloc(n, sizeof *res);
+    int64_t *sizes = calloc(n, sizeof *sizes);
+    int status = urls && r && res && sizes ? FDATA_OK
+                                           : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t k = 0; status == FDATA_OK && k < n; k++) {
+        const struct remote_file *f = &files[owner[k]];
+        urls[k] = f->url;
+        sizes[k] = f->size;
+        r[k] = (struct fdata_s3_range){ranges[k].offset, ranges[k].length, f->etag,
+                                       f->buf + ranges[k].offset};
+    }
+    if (status == FDATA_OK)
+        status = get_ranges(c, urls, r, sizes, n, go, res, err);
+    free(urls), free(r), free(res), free(sizes); /* data went into the buffers */
+    return status;
+}
+
 /* Footer bytes before the tail, for the files whose footer is larger than the guess. */
 static int fetch_missing(fdata_s3_client *c, struct remote_file *files, const int64_t *missing,
                          size_t n, const struct fdata_s3_get_options *go, struct fdata_error *err) {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         m += missing[i] > 0;
-    if (m == 0)
-        return FDATA_OK;
-    const char **urls = calloc(m, sizeof *urls);
-    struct fdata_s3_range *ranges = calloc(m, sizeof *ranges);
-    struct fdata_s3_get_result *res = calloc(m, sizeof *res);
-    int64_t *sizes = calloc(m, sizeof *sizes);
-    int status = urls && ranges && res && sizes ? FDATA_OK
-                                                : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    for (size_t i = 0, k = 0; status == FDATA_OK && i < n; i++) {
+    size_t *owner = calloc(m + 1, sizeof *owner);
+    struct fdata_byte_range *ranges = calloc(m + 1, sizeof *ranges);
+    if (!owner || !ranges) {
+        free(owner), free(ranges);
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0, k = 0; i < n; i++) {
         if (missing[i] <= 0)
             continue;
-        int64_t start = files[i].size - files[i].footer_bytes - missing[i];
-        urls[k] = files[i].url;
-        sizes[k] = files[i].size;
-        ranges[k++] = (struct fdata_s3_range){start, missing[i], files[i].etag, files[i].buf + start};
+        owner[k] = i;
+        ranges[k++] = (struct fdata_byte_range){files[i].size - files[i].footer_bytes - missing[i],
+                                                missing[i]};
         files[i].footer_bytes += missing[i];
     }
-    if (status == FDATA_OK)
-        status = get_ranges(c, urls, ranges, sizes, m, go, res, err);
-    free(urls), free(ranges), free(res), free(sizes); /* data went into the buffers */
+    int status = remote_fetch_ranges(c, files, owner, ranges, m, go, err);
+    free(owner), free(ranges);
     return status;
 }
 
@@ -102,7 +122,8 @@ int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_op
                                         &f->num_ranges, err));
     if (f->footer_bytes >= f->size) /* the tail was the whole object */
         f->num_ranges = 0;
-    else if (f->num_ranges && f->range_rg[0] == 0 && f->ranges[0].offset <= MERGE_GAP) {
+    else if (f->num_ranges && sel->rg[0] == 0 && f->ranges[0].offset <= MERGE_GAP) {
+        /* with row group 0 (past it, the hole would be pruned row groups' bytes) */
         f->ranges[0].length += f->ranges[0].offset;
         f->ranges[0].offset = 0;
     } else { /* the magic alone, with the first selected row group */

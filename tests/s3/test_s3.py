@@ -162,6 +162,7 @@ def main(tmp, env):
 
     load_tests(tmp, env, bucket)
     dataset_tests(env, bucket)
+    pruning_tests(env, bucket)
     trace_tests(tmp, env, bucket)
     python_tests(tmp, env, bucket)
 
@@ -736,17 +737,29 @@ def load_tests(tmp, env, bucket):
           and 0 < report["peak_bytes_held"] <= report["bytes_fetched"], err + out.decode())
 
 
+def venv_script(env, bucket, script, what):
+    """tests/python/SCRIPT LOAD_DUMP FASTDATA --s3 BUCKET with the venv's Python (pyarrow,
+    DuckDB, Polars): one check named `what` and the script's last line."""
+    py = os.environ.get("FDATA_TEST_PYTHON") or os.path.join(HERE, "..", "..", ".venv", "bin", "python")
+    if not os.path.exists(py):
+        check("a Python with pyarrow, DuckDB and Polars for %s" % what, False, py)
+        return
+    p = subprocess.run([py, os.path.join(HERE, "..", "python", script), LOAD_DUMP,
+                        FASTDATA, "--s3", bucket], env=env, capture_output=True, text=True)
+    check("%s (%s)" % (what, (p.stdout.strip().splitlines() or ["?"])[-1]),
+          p.returncode == 0, p.stdout[-2000:] + p.stderr[-1000:])
+
+
 def dataset_tests(env, bucket):
     """Hive-partitioned datasets (pyarrow, DuckDB, Polars, Spark-style) put on the server and
     loaded from there equal pyarrow's and DuckDB's reads (tests/python/test_datasets.py)."""
-    py = os.environ.get("FDATA_TEST_PYTHON") or os.path.join(HERE, "..", "..", ".venv", "bin", "python")
-    if not os.path.exists(py):
-        check("a Python with pyarrow, DuckDB and Polars for the dataset tests", False, py)
-        return
-    p = subprocess.run([py, os.path.join(HERE, "..", "python", "test_datasets.py"), LOAD_DUMP,
-                        FASTDATA, "--s3", bucket], env=env, capture_output=True, text=True)
-    check("Hive-partitioned datasets from S3 (%s)" % (p.stdout.strip().splitlines() or ["?"])[-1],
-          p.returncode == 0, p.stdout[-2000:] + p.stderr[-1000:])
+    venv_script(env, bucket, "test_datasets.py", "Hive-partitioned datasets from S3")
+
+
+def pruning_tests(env, bucket):
+    """Row groups pruned by statistics from S3: the same rows, fewer bytes fetched
+    (tests/python/test_pruning.py)."""
+    venv_script(env, bucket, "test_pruning.py", "row groups pruned by statistics from S3")
 
 
 def trace_problems(path):
