@@ -194,7 +194,8 @@ static PyObject *table_column_names(TableObject *self, void *c) {
 
 /* What a load did, as Table.report shows it. */
 static PyObject *report_dict(const struct fdata_load_report *r) {
-    return Py_BuildValue("{s:n,s:L,s:i,s:L,s:K,s:K,s:d,s:d,s:d,s:d,s:d,s:d,s:K,s:n,s:K,s:L,s:K}", "files",
+    return Py_BuildValue("{s:n,s:L,s:i,s:L,s:K,s:K,s:d,s:d,s:d,s:d,s:d,s:d,s:K,s:n,s:K,s:L,s:K,s:L}",
+                         "files",
                          (Py_ssize_t)r->files, "rows", (long long)r->rows, "columns", r->columns,
                          "row_groups", (long long)r->row_groups, "bytes_fetched",
                          (unsigned long long)r->bytes_fetched, "bytes_decoded",
@@ -205,7 +206,8 @@ static PyObject *report_dict(const struct fdata_load_report *r) {
                          "peak_bytes_held", (unsigned long long)r->peak_bytes_held,
                          "files_pruned", (Py_ssize_t)r->files_pruned, "bytes_skipped",
                          (unsigned long long)r->bytes_skipped, "pages_pruned",
-                         (long long)r->pages_pruned, "requests", (unsigned long long)r->requests);
+                         (long long)r->pages_pruned, "requests", (unsigned long long)r->requests,
+                         "row_groups_pruned", (long long)r->row_groups_pruned);
 }
 
 /* Table.report: the load's figures, and "per_file": the per-file table or None. */

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(cmake make gcc pkg-config python3 python3-venv python3-dev
       libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev libdeflate-dev libssl-dev
-      libcurl4-openssl-dev libexpat1-dev libjson-c-dev libcsv-dev
+      libcurl4-openssl-dev libexpat1-dev libjson-c-dev libcsv-dev libxxhash-dev
       clang libclang-rt-14-dev libxgboost-dev
       chromium) # renders --report pages headless in tests/cli/test_report.py
 py_pkgs=(pyarrow duckdb numpy pandas polars scikit-build-core lightgbm xgboost-cpu pytest mypy

@@ -75,7 +75,8 @@ struct fdata_load_report {
                                     (S3 sources; what memory_limit bounds) */
     size_t files_pruned;         /* files the filter dropped by their partition values
                                     (not counted in `files`; nothing of them was read) */
-    uint64_t bytes_skipped;      /* their sizes (as listed), and the bytes of the projected
+    uint64_t bytes_skipped;      /* their sizes (as listed), the projected column chunks of
+                                    the row groups pruned, and the bytes of the projected
                                     column chunks that page indexes left unread */
     uint64_t bytes_total;        /* what bytes_fetched will reach: known (non-zero) once the
                                     footers are read */
@@ -84,6 +85,9 @@ struct fdata_load_report {
     uint64_t requests;           /* GET requests for the S3 files' bytes (footers and data,
                                     retries included; not the listing's pages): 1 per file
                                     listed at most a part long, whole in one GET */
+    int64_t row_groups_pruned;   /* row groups the filter dropped by their footer statistics
+                                    or bloom filters (not counted in `row_groups`; their
+                                    chunks never read) */
 };
 
 /*

@@ -84,14 +84,14 @@ static void print_report(const struct fdata_load_report *r, const struct fdata_m
                "\"decode_seconds\": %.6f, \"download_gbit_s\": %.3f, \"decode_gb_s\": %.3f, "
                "\"peak_rss_bytes\": %ld, \"peak_bytes_held\": %llu, \"matrix_rows\": %lld, "
                "\"matrix_columns\": %zu, \"files_pruned\": %zu, \"bytes_skipped\": %llu, "
-               "\"pages_pruned\": %lld, \"requests\": %llu}\n",
+               "\"pages_pruned\": %lld, \"requests\": %llu, \"row_groups_pruned\": %lld}\n",
                r->files, (long long)r->rows, r->columns,
                (long long)r->row_groups, (unsigned long long)r->bytes_fetched,
                (unsigned long long)r->bytes_decoded, r->seconds, r->first_batch_seconds,
                r->download_seconds, r->decode_seconds, r->download_gbit_s, r->decode_gb_s, rss,
                (unsigned long long)r->peak_bytes_held, mrows, mcols, r->files_pruned,
                (unsigned long long)r->bytes_skipped, (long long)r->pages_pruned,
-               (unsigned long long)r->requests);
+               (unsigned long long)r->requests, (long long)r->row_groups_pruned);
         return;
     }
 
@@ -107,9 +107,10 @@ static void print_report(const struct fdata_load_report *r, const struct fdata_m
     if (r->requests)
         printf("requests       %llu GETs, %.2f per file\n", (unsigned long long)r->requests,
                r->files ? (double)r->requests / (double)r->files : 0.0);
-    if (r->files_pruned || r->pages_pruned)
-        printf("pruned         %zu files, %lld pages (%.1f MB) by the filter, never read\n",
-               r->files_pruned, (long long)r->pages_pruned, (double)r->bytes_skipped / 1e6);
+    if (r->files_pruned || r->row_groups_pruned || r->pages_pruned)
+        printf("pruned         %zu files, %lld row groups, %lld pages (%.1f MB) by the filter, "
+               "never read\n", r->files_pruned, (long long)r->row_groups_pruned,
+               (long long)r->pages_pruned, (double)r->bytes_skipped / 1e6);
     if (m)
         printf("matrix         %lld x %zu %s, %s order\n", mrows, mcols,
                m->dtype == FDATA_MATRIX_FLOAT32 ? "float32" : "float64",

@@ -143,10 +143,48 @@ static void parse_schema_element(struct md_parser *m, void *item) {
     tc_struct_end(r);
 }
 
+/* An optional integer field that only statistics use: one of another wire type is ignored
+ * (as absent), not a corrupt footer. */
+static int64_t optional_int(struct tc_reader *r, int type, int expected, int64_t absent) {
+    if (type == expected)
+        return tc_i64(r, type);
+    tc_skip(r, type);
+    return absent;
+}
+
+/* A binary field of Statistics; one of another wire type is ignored (as absent). */
+static void stats_binary(struct tc_reader *r, int type, const uint8_t **data, uint32_t *len) {
+    if (type == TC_BINARY)
+        tc_binary(r, type, data, len);
+    else
+        tc_skip(r, type);
+}
+
+static void parse_statistics(struct tc_reader *r, struct pq_statistics *st) {
+    int16_t last = 0, id;
+    int type;
+    st->null_count = -1;
+    tc_struct_begin(r);
+    while (tc_next_field(r, &last, &type, &id)) {
+        switch (id) {
+        case 1: stats_binary(r, type, &st->max, &st->max_len); break;
+        case 2: stats_binary(r, type, &st->min, &st->min_len); break;
+        case 3: st->null_count = optional_int(r, type, TC_I64, -1); break;
+        case 5: stats_binary(r, type, &st->max_value, &st->max_value_len); break;
+        case 6: stats_binary(r, type, &st->min_value, &st->min_value_len); break;
+        default: tc_skip(r, type);
+        }
+    }
+    tc_struct_end(r);
+}
+
 static void parse_column_meta(struct tc_reader *r, struct pq_column_meta *cm) {
     int16_t last = 0, id;
     int type, elem;
     cm->dictionary_page_offset = -1;
+    cm->stats.null_count = -1;
+    cm->bloom_filter_offset = -1;
+    cm->bloom_filter_length = -1;
     tc_struct_begin(r);
     while (tc_next_field(r, &last, &type, &id)) {
         switch (id) {
@@ -166,6 +204,14 @@ static void parse_column_meta(struct tc_reader *r, struct pq_column_meta *cm) {
         case 7: cm->total_compressed_size = tc_i64(r, type); break;
         case 9: cm->data_page_offset = tc_i64(r, type); break;
         case 11: cm->dictionary_page_offset = tc_i64(r, type); break;
+        case 12:
+            if (type == TC_STRUCT)
+                parse_statistics(r, &cm->stats);
+            else
+                tc_skip(r, type);
+            break;
+        case 14: cm->bloom_filter_offset = optional_int(r, type, TC_I64, -1); break;
+        case 15: cm->bloom_filter_length = optional_int(r, type, TC_I32, -1); break;
         default: tc_skip(r, type);
         }
     }
@@ -268,7 +314,7 @@ static void parse_file_metadata(struct md_parser *m, struct pq_metadata *md) {
         else if (id == 6)
             md->created_by = md_string(m, type);
         else if (id == 7)
-            md->type_defined_order = parse_struct_list(m, type, 1, &md->num_column_orders,
+            md->column_orders = parse_struct_list(m, type, 1, &md->num_column_orders,
                                                        parse_column_order,
                                                        "column order is not a struct");
         else

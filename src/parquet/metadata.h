@@ -50,6 +50,16 @@ struct pq_schema_element {
     struct pq_logical_type logical;
 };
 
+/* A column chunk's Statistics as the footer states them (claims: lengths are within the
+ * footer, nothing else is checked here).  Byte strings point into the footer's bytes (the
+ * open file's); NULL when absent or not of the wire type the spec gives. */
+struct pq_statistics {
+    const uint8_t *min_value, *max_value; /* fields 6, 5: in the column order's sort order */
+    const uint8_t *min, *max;             /* fields 2, 1: deprecated, signed comparison */
+    uint32_t min_value_len, max_value_len, min_len, max_len;
+    int64_t null_count;                   /* -1 when absent */
+};
+
 struct pq_column_meta {
     int type;
     uint32_t encodings; /* bit mask of enum pq_encoding */
@@ -59,6 +69,9 @@ struct pq_column_meta {
     int64_t total_compressed_size;
     int64_t data_page_offset;
     int64_t dictionary_page_offset; /* -1 when absent */
+    struct pq_statistics stats;
+    int64_t bloom_filter_offset;    /* -1 when absent */
+    int64_t bloom_filter_length;    /* -1 when absent */
 };
 
 struct pq_column_chunk {
@@ -85,10 +98,10 @@ struct pq_metadata {
     int num_row_groups;
     struct pq_row_group *row_groups;
     const char *created_by;
-    /* column_orders: [num_column_orders], 1 where the leaf's statistics follow the sort order
-     * of its type (TypeDefinedOrder), 0 for an order this reader does not know. */
-    int num_column_orders;
-    uint8_t *type_defined_order;
+    int num_column_orders;          /* 0 when the footer has none */
+    uint8_t *column_orders;         /* [num_column_orders], by leaf: 1 where its statistics
+                                       follow the sort order of its type (TYPE_ORDER), 0 for
+                                       an order this reader does not know */
     struct pq_arena *arena;
 };
 

@@ -16,6 +16,7 @@
 #include "../common/trace.h"
 #include "assemble.h"
 #include "column.h"
+#include "file.h"
 #include "reader.h"
 #include "projection.h"
 #include "metadata.h"
@@ -175,6 +176,13 @@ int fdata_parquet_num_columns(const fdata_parquet_file *f) { return f->schema.nu
 int64_t fdata_parquet_file_size(const fdata_parquet_file *f) { return (int64_t)f->size; }
 int64_t fdata_parquet_footer_size(const fdata_parquet_file *f) { return f->footer_size; }
 const char *fdata_parquet_created_by(const fdata_parquet_file *f) { return f->md.created_by; }
+
+const struct pq_metadata *pq_file_metadata(const fdata_parquet_file *f) { return &f->md; }
+const struct pq_schema *pq_file_schema(const fdata_parquet_file *f) { return &f->schema; }
+const uint8_t *pq_file_bytes(const fdata_parquet_file *f, size_t *size) {
+    *size = f->size;
+    return f->data;
+}
 
 int64_t fdata_parquet_row_group_num_rows(const fdata_parquet_file *f, int rg) {
     return rg >= 0 && rg < f->md.num_row_groups ? f->md.row_groups[rg].num_rows : 0;
@@ -1011,7 +1019,7 @@ void pq_page_index_bytes(const fdata_parquet_file *f, int64_t *start, int64_t *e
  * TypeDefinedOrder (older writers ordered them as signed). */
 static int stats_ordered(const fdata_parquet_file *f, int leaf_index) {
     const struct pq_leaf *leaf = &f->schema.leaves[leaf_index];
-    int typed = leaf_index < f->md.num_column_orders && f->md.type_defined_order[leaf_index];
+    int typed = leaf_index < f->md.num_column_orders && f->md.column_orders[leaf_index];
     switch (leaf->arrow.kind) {
     case K_INT8: case K_INT16: case K_INT32: case K_INT64: case K_FLOAT: case K_DOUBLE:
     case K_DATE32: case K_TIMESTAMP:

@@ -33,10 +33,27 @@ int filter_bind_columns(const struct fdata_filter *f, const struct partitions *p
  * selects none whatever the files' columns hold). */
 int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file);
 
-/* The columns f's leaves name that are not partition keys (one per leaf, so maybe twice),
- * into names[0..cap) (the filter's strings); returns how many there are (may exceed cap). */
+/* A row group of file `file` as the statistics see it: pq's row group rg, its columns as
+ * `own` (the file's own types: a value's unit is the file's), read with invalid_utf8. */
+struct row_group_source {
+    const fdata_parquet_file *pq;
+    int rg;
+    const struct ArrowSchema *own;
+    int invalid_utf8;
+    int use_bloom;                /* its bloom filters' bytes are in (pq's) */
+};
+
+/* Whether f may select rows of a row group, from its footer statistics and (use_bloom) the
+ * bloom filters of the columns = and IN compare (with SQL's nulls; 0 only when no row can
+ * match).  A column the file lacks is null on every row. */
+int filter_selects_row_group(const struct fdata_filter *f, const struct partitions *p,
+                             size_t file, const struct row_group_source *rg);
+
+/* The columns f's leaves name that are not partition keys (one per leaf, so maybe twice;
+ * equal_only: of = and IN leaves only, those bloom filters serve), into names[0..cap) (the
+ * filter's strings); returns how many there are (may exceed cap). */
 size_t filter_file_columns(const struct fdata_filter *f, const struct partitions *p,
-                           const char **names, size_t cap);
+                           int equal_only, const char **names, size_t cap);
 
 /* keep[r] = whether f selects row r of a batch of file `file` (its columns as `files`). */
 void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,

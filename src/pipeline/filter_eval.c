@@ -1,9 +1,11 @@
-/* Filters evaluated: over each file's partition values before any request (pruning), then
- * over each decoded row (exact), with SQL's logic of nulls. */
+/* Filters evaluated: over each file's partition values before any request (pruning), over
+ * each row group's footer statistics (pruning), then over each decoded row (exact), with
+ * SQL's logic of nulls. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "../common/common.h"
+#include "../parquet/stats.h"
 #include "filter.h"
 
 #define US_PER_DAY INT64_C(86400000000)
@@ -130,16 +132,17 @@ int filter_bind_columns(const struct fdata_filter *f, const struct partitions *p
 }
 
 size_t filter_file_columns(const struct fdata_filter *f, const struct partitions *p,
-                           const char **names, size_t cap) {
+                           int equal_only, const char **names, size_t cap) {
     if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT) {
-        size_t n = filter_file_columns(f->a, p, names, cap);
+        size_t n = filter_file_columns(f->a, p, equal_only, names, cap);
         if (!f->b)
             return n;
-        return n < cap ? n + filter_file_columns(f->b, p, names + n, cap - n)
-                       : n + filter_file_columns(f->b, p, NULL, 0);
+        return n < cap ? n + filter_file_columns(f->b, p, equal_only, names + n, cap - n)
+                       : n + filter_file_columns(f->b, p, equal_only, NULL, 0);
     }
-    return key_of(p, f->column) < 0 && cap > 0 ? (names[0] = f->column, 1)
-                                               : key_of(p, f->column) < 0;
+    int equal = (f->kind == F_CMP && f->op == FDATA_FILTER_EQ) || (f->kind == F_IN && !f->negate);
+    int counts = key_of(p, f->column) < 0 && (!equal_only || equal);
+    return counts && cap > 0 ? (names[0] = f->column, 1) : (size_t)counts;
 }
 
 /* ---- values ---- */
@@ -285,17 +288,19 @@ static int combine(int a, int b, int (*op)(int, int)) {
     return out;
 }
 
-/* Where the values of the columns come from: a file's partitions, and a batch's row or
- * statistics. */
+/* Where the values of the columns come from: a file's partitions, and a batch's row or a
+ * row group's statistics. */
 struct row {
     const struct partitions *p;
     size_t file;
     const struct ArrowSchema *files; /* NULL: no row, file columns can be anything (ANY) */
     const struct ArrowArray *batch;
     int64_t r;
+    const struct row_group_source *rg; /* instead of a row: a row group's statistics */
     filter_stats_fn stats;           /* or NULL: no statistics */
     void *ctx;
 };
+
 
 static void bound_operand(const char *format, const struct filter_bound *b, struct operand *x) {
     memset(x, 0, sizeof *x);
@@ -310,7 +315,7 @@ static void bound_operand(const char *format, const struct filter_bound *b, stru
 /* The truths a leaf may take over values within a page's (or row group's) statistics: a
  * comparison c of a value with the literal is possible as -1 when min < literal, as 0 when
  * min <= literal <= max, as 1 when max > literal (a superset is safe: it prunes less). */
-static int stats_leaf(const struct fdata_filter *f, const struct filter_stats *st) {
+static int page_stats_leaf(const struct fdata_filter *f, const struct filter_stats *st) {
     if (!st || !st->known)
         return ANY;
     if (f->kind == F_NULL)
@@ -338,13 +343,149 @@ static int stats_leaf(const struct fdata_filter *f, const struct filter_stats *s
     return out;
 }
 
+/* The smallest and largest values a row group's column may hold (of its file's own type,
+ * `format`), from its statistics; 0 when they are not known. */
+static int bounds(const char *format, const struct pq_column_stats *st, struct operand *lo,
+                  struct operand *hi) {
+    memset(lo, 0, sizeof *lo);
+    lo->kind = kind_of_format(format, &lo->digits);
+    static const int bound_of_kind[] = {[K_INT] = PQ_BOUND_INT, [K_UINT] = PQ_BOUND_UINT,
+                                        [K_FLOAT] = PQ_BOUND_FLOAT, [K_TIME] = PQ_BOUND_INT,
+                                        [K_TEXT] = PQ_BOUND_BYTES, [K_NONE] = -1};
+    if (st->bound == PQ_BOUND_NONE || bound_of_kind[lo->kind] != st->bound)
+        return 0;
+    *hi = *lo;
+    lo->i = st->min_i, hi->i = st->max_i;
+    lo->u = st->min_u, hi->u = st->max_u;
+    lo->f = st->min_f, hi->f = st->max_f;
+    lo->bytes = st->min_b, hi->bytes = st->max_b;
+    lo->len = st->min_len, hi->len = st->max_len;
+    return 1;
+}
+
+/* The truths of `x op v` for any x of [lo, hi] (compare() is monotone in x, so its results
+ * lie between those of the bounds), and for NaN too when the column is of floats (their
+ * statistics leave NaN out). */
+static int range_truth(int op, const struct operand *lo, const struct operand *hi,
+                       const struct fdata_value *v) {
+    int out = 0;
+    for (int c = compare(lo, v); c <= compare(hi, v); c++)
+        out |= satisfies[op][c + 1] ? YES : NO;
+    if (lo->kind == K_FLOAT) {
+        struct operand nan = *lo;
+        nan.f = NAN;
+        out |= satisfies[op][compare(&nan, v) + 1] ? YES : NO;
+    }
+    return out;
+}
+
+/* v's PLAIN bytes as a value of the column (of kind col->kind, values as st says) into buf,
+ * the sign of a zero float as `negative`; 0 when it cannot tell which single value of the
+ * column equals v (an int beyond 2^53 compared as a double, a time finer than the column's
+ * unit, NaN, out of the type's range), so that no bloom filter is asked. */
+static size_t plain_bytes(const struct operand *col, const struct pq_column_stats *st,
+                          const struct fdata_value *v, int negative, uint8_t buf[8]) {
+    static const double exact = 9007199254740992.0; /* 2^53: only ints below it equal ... */
+    int64_t x = v->i, us;
+    double d = v->type == FDATA_VALUE_INT ? (double)v->i : v->f;
+    int is_int = v->type == FDATA_VALUE_INT || (fabs(d) < exact && d == trunc(d)); /* ... them */
+    switch (col->kind) {
+    case K_INT: case K_UINT:
+        if (!is_int || st->values != (col->kind == K_INT ? PQ_BOUND_INT : PQ_BOUND_UINT) ||
+            (col->kind == K_UINT && (v->type == FDATA_VALUE_INT ? x : d) < 0))
+            return 0;
+        x = v->type == FDATA_VALUE_INT ? x : (int64_t)d;
+        break;
+    case K_TIME: {
+        if (st->values != PQ_BOUND_INT || !literal_time(v, &us))
+            return 0;
+        int64_t unit = col->digits < 0 ? US_PER_DAY : col->digits == 0 ? 1000000
+                       : col->digits == 3 ? 1000 : 1; /* microseconds per the column's unit */
+        if (us % unit != 0 || (col->digits == 9 && __builtin_mul_overflow(us, 1000, &us)))
+            return 0;
+        x = us / unit;
+        break;
+    }
+    case K_FLOAT:
+        if (st->values != PQ_BOUND_FLOAT || isnan(d) || (negative && d != 0))
+            return 0;
+        d = negative ? -0.0 : d == 0 ? 0.0 : d;
+        if (st->width == 4) {
+            float fv = (float)d;
+            memcpy(buf, &fv, 4); /* little-endian hosts */
+            return (double)fv == d ? 4 : 0;
+        }
+        memcpy(buf, &d, 8);
+        return 8;
+    default:
+        return 0;
+    }
+    if (st->width == 4 && (col->kind == K_UINT ? (uint64_t)x > UINT32_MAX
+                                               : x < INT32_MIN || x > INT32_MAX))
+        return 0;
+    memcpy(buf, &x, (size_t)st->width); /* the low bytes: little-endian hosts */
+    return (size_t)st->width;
+}
+
+/* Whether the row group's bloom filter for the column shows that no value equals v. */
+static int bloom_rules_out(const struct row *w, const struct operand *col,
+                           const struct pq_column_stats *st, const struct fdata_value *v) {
+    uint8_t buf[8];
+    if (!w->rg->use_bloom || st->leaf < 0)
+        return 0;
+    if (col->kind == K_TEXT && st->values == PQ_BOUND_BYTES && v->type == FDATA_VALUE_STRING)
+        return !pq_bloom_may_contain(w->rg->pq, w->rg->rg, st->leaf, v->s, strlen(v->s));
+    size_t n = plain_bytes(col, st, v, 0, buf);
+    if (n == 0 || pq_bloom_may_contain(w->rg->pq, w->rg->rg, st->leaf, buf, n))
+        return 0;
+    n = plain_bytes(col, st, v, 1, buf); /* 0 is -0.0 too */
+    return n == 0 || !pq_bloom_may_contain(w->rg->pq, w->rg->rg, st->leaf, buf, n);
+}
+
+/* The truths of x = v: by the bounds when known, then by the bloom filter. */
+static int equal_truth(const struct row *w, const struct operand *col, int have_bounds,
+                       const struct operand *lo, const struct operand *hi,
+                       const struct pq_column_stats *st, const struct fdata_value *v) {
+    int t = have_bounds ? range_truth(FDATA_FILTER_EQ, lo, hi, v) : YES | NO;
+    return t & YES && bloom_rules_out(w, col, st, v) ? NO : t;
+}
+
+/* What a comparison leaf can be over a row group: from the column's statistics and, for =
+ * and IN, its bloom filter. */
+static int stats_leaf(const struct fdata_filter *f, const struct row *w) {
+    long c = column_of(w->rg->own, f->column);
+    struct pq_column_stats st;
+    if (c >= 0)
+        pq_column_stats(w->rg->pq, w->rg->rg, f->column, w->rg->invalid_utf8, &st);
+    if (c < 0) /* not in this file: every row null */
+        return f->kind == F_NULL ? (f->negate ? NO : YES) : NUL_;
+    int nulls = st.null_count != 0 ? NUL_ : 0; /* some, or not known */
+    int values = st.null_count != st.rows;     /* some non-null value, or not known */
+    if (f->kind == F_NULL)
+        return (nulls ? (f->negate ? NO : YES) : 0) | (values ? (f->negate ? YES : NO) : 0);
+    struct operand lo, hi;
+    if (!values)
+        return nulls;
+    int known = bounds(w->rg->own->children[c]->format, &st, &lo, &hi);
+    if (f->kind == F_CMP && f->op == FDATA_FILTER_EQ)
+        return nulls | equal_truth(w, &lo, known, &lo, &hi, &st, &f->values[0]);
+    if (f->kind == F_CMP)
+        return nulls | (known ? range_truth(f->op, &lo, &hi, &f->values[0]) : YES | NO);
+    int in = NO; /* x IN (a, b, ...) = x = a OR x = b OR ... */
+    for (size_t i = 0; i < f->n_values; i++)
+        in = combine(in, equal_truth(w, &lo, known, &lo, &hi, &st, &f->values[i]), or1);
+    return nulls | (f->negate ? ((in & YES ? NO : 0) | (in & NO ? YES : 0)) : in);
+}
+
 static int leaf(const struct fdata_filter *f, const struct row *w) {
     struct operand x;
     long k = key_of(w->p, f->column);
     if (k >= 0) {
         key_operand(w->p, w->file, (size_t)k, &x);
     } else if (w->stats) {
-        return stats_leaf(f, w->stats(w->ctx, f->column));
+        return page_stats_leaf(f, w->stats(w->ctx, f->column));
+    } else if (w->rg) {
+        return stats_leaf(f, w);
     } else if (!w->files) {
         return ANY;
     } else {
@@ -375,19 +516,25 @@ static int eval(const struct fdata_filter *f, const struct row *w) {
 }
 
 int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file) {
-    struct row w = {p, file, NULL, NULL, 0, NULL, NULL};
+    struct row w = {p, file, NULL, NULL, 0, NULL, NULL, NULL};
     return (eval(f, &w) & YES) != 0;
 }
 
 int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
                       filter_stats_fn stats, void *ctx) {
-    struct row w = {p, file, NULL, NULL, 0, stats, ctx};
+    struct row w = {p, file, NULL, NULL, 0, NULL, stats, ctx};
     return (eval(f, &w) & YES) != 0;
 }
 
 void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
                  const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
-    struct row w = {p, file, files, batch, 0, NULL, NULL};
+    struct row w = {p, file, files, batch, 0, NULL, NULL, NULL};
     for (w.r = 0; w.r < batch->length; w.r++)
         keep[w.r] = eval(f, &w) == YES;
+}
+
+int filter_selects_row_group(const struct fdata_filter *f, const struct partitions *p,
+                             size_t file, const struct row_group_source *rg) {
+    struct row w = {p, file, NULL, NULL, 0, rg, NULL, NULL};
+    return (eval(f, &w) & YES) != 0;
 }

@@ -31,8 +31,11 @@
 #include "remote.h"
 #include "row_groups.h"
 #include "shard.h"
+#include "../parquet/stats.h"
 #include "sources.h"
 #include "../arrow/table_stream.h"
+
+#define BLOOM_MERGE_GAP ((int64_t)64 << 10) /* bloom filters nearer than this: one GET */
 
 enum slot_state { WAITING, DECODING, DECODED, DONE };
 
@@ -399,7 +402,7 @@ static struct fdata_parquet_read_options file_options(const struct loader *l, si
 /* Whether the load prunes by page indexes: a filter on the files' columns, into batches
  * whose columns can be cut to rows (pq_read_row_group_rows). */
 static int prunes_pages(const struct loader *l) {
-    return l->o.filter && filter_file_columns(l->o.filter, &l->parts, NULL, 0) > 0 &&
+    return l->o.filter && filter_file_columns(l->o.filter, &l->parts, 0, NULL, 0) > 0 &&
            !l->ro.matrix && l->ro.strings == FDATA_STRINGS_PLAIN;
 }
 
@@ -479,16 +482,128 @@ static int read_page_indexes(struct loader *l, struct fdata_error *err) {
     return FDATA_OK;
 }
 
-/* The row groups each file reads (once the schema is known), each maybe just some of its
- * rows (page indexes); an S3 file's ranges to fetch follow them. */
+/* The row groups of file i whose footer statistics (and with `bloom`, their bloom filters)
+ * rule the filter out go; the bytes of their projected column chunks are skipped. */
+static int prune_row_groups(struct loader *l, size_t i, int bloom, struct fdata_error *err) {
+    struct slot *s = &l->slots[i];
+    char *keep = malloc((size_t)s->sel.count + 1);
+    if (!keep)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    int pruned = 0;
+    for (int j = 0; j < s->sel.count; j++) {
+        struct row_group_source src = {s->pq, s->sel.rg[j], &s->drift.own, l->o.invalid_utf8,
+                                       bloom};
+        keep[j] = (char)filter_selects_row_group(l->o.filter, &l->parts, i, &src);
+        pruned += !keep[j];
+    }
+    struct fdata_byte_range *r = NULL;
+    int *pos = NULL;
+    size_t n = 0;
+    struct fdata_parquet_read_options ro = file_options(l, i);
+    int status = pruned ? rg_selection_ranges(s->pq, &ro, &s->sel, 0, &r, &pos, &n, err)
+                        : FDATA_OK;
+    for (size_t k = 0; status == FDATA_OK && k < n; k++)
+        l->rep.bytes_skipped += keep[pos[k]] ? 0 : (uint64_t)r[k].length;
+    if (status == FDATA_OK) {
+        rg_select_keep(&s->sel, keep);
+        l->rep.row_groups_pruned += pruned;
+    }
+    free(r), free(pos), free(keep);
+    return status;
+}
+
+/* The byte ranges of the bloom filters of the `n` columns `cols` in file i's selected row
+ * groups (bounded by *room, which they use up), appended to ranges/owner from *m on (room
+ * for them: cap); S3 files only those not in the footer's tail already.  A local file's
+ * count as read.  Returns how many there are in all (also the local ones). */
+static size_t bloom_ranges(struct loader *l, size_t i, const char **cols, size_t n,
+                           int64_t *room, struct fdata_byte_range *ranges, size_t *owner,
+                           size_t *m, size_t cap) {
+    struct slot *s = &l->slots[i];
+    size_t found = 0;
+    for (int j = 0; j < s->sel.count; j++)
+        for (size_t c = 0; c < n; c++) {
+            int64_t off, len;
+            int leaf = pq_column_leaf(s->pq, cols[c]);
+            if (!pq_bloom_range(s->pq, s->sel.rg[j], leaf, &off, &len) || len > *room)
+                continue;
+            *room -= len;
+            found++;
+            if (s->remote < 0) {
+                l->rep.bytes_fetched += (uint64_t)len;
+                continue;
+            }
+            const struct remote_file *f = &l->remote[s->remote];
+            if (off >= f->size - f->footer_bytes || *m >= cap)
+                continue; /* fetched with the footer */
+            if (*m > 0 && owner[*m - 1] == (size_t)s->remote && off >= ranges[*m - 1].offset &&
+                off <= ranges[*m - 1].offset + ranges[*m - 1].length + BLOOM_MERGE_GAP) {
+                int64_t end = off + len > ranges[*m - 1].offset + ranges[*m - 1].length
+                                  ? off + len : ranges[*m - 1].offset + ranges[*m - 1].length;
+                ranges[*m - 1].length = end - ranges[*m - 1].offset; /* one GET for both */
+                continue;
+            }
+            owner[*m] = (size_t)s->remote;
+            ranges[(*m)++] = (struct fdata_byte_range){off, len};
+        }
+    return found;
+}
+
+/* The bloom filters that = and IN columns of the filter have in the row groups left: S3
+ * files' fetched into their buffers (one GET each, neighbours merged, all in parallel);
+ * *any says whether there are some.  At most a quarter of the memory limit of them. */
+static int read_bloom_filters(struct loader *l, int *any, struct fdata_error *err) {
+    size_t n = filter_file_columns(l->o.filter, &l->parts, 1, NULL, 0), cap = 0, m = 0;
+    const char **cols = malloc((n + 1) * sizeof *cols);
+    for (size_t i = 0; i < l->files.count; i++)
+        cap += (size_t)l->slots[i].sel.count * n;
+    struct fdata_byte_range *ranges = malloc((cap + 1) * sizeof *ranges);
+    size_t *owner = malloc((cap + 1) * sizeof *owner);
+    int status = cols && ranges && owner ? FDATA_OK
+                                         : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    int64_t room = (int64_t)(l->limit / 4);
+    *any = 0;
+    if (status == FDATA_OK)
+        filter_file_columns(l->o.filter, &l->parts, 1, cols, n);
+    for (size_t i = 0; status == FDATA_OK && i < l->files.count; i++)
+        *any |= bloom_ranges(l, i, cols, n, &room, ranges, owner, &m, cap) > 0;
+    struct fdata_s3_get_options go = {.connections = l->o.connections, .cancel = l->o.cancel};
+    uint64_t gets = 0; /* the files' GETs so far, counted already */
+    for (size_t k = 0; k < l->n_s3; k++)
+        gets += (uint64_t)l->remote[k].requests;
+    if (status == FDATA_OK && m)
+        status = remote_fetch_ranges(l->s3, l->remote, owner, ranges, m, &go, err);
+    for (size_t k = 0; k < l->n_s3; k++)
+        gets -= (uint64_t)l->remote[k].requests;
+    l->rep.requests -= gets; /* plus the bloom filters' */
+    for (size_t k = 0; status == FDATA_OK && k < m; k++)
+        l->rep.bytes_fetched += (uint64_t)ranges[k].length;
+    free(cols), free(ranges), free(owner);
+    return status;
+}
+
+/* The row groups each file reads (once the schema is known): those the filter's statistics
+ * and bloom filters leave, each maybe just some of its rows (page indexes); an S3 file's
+ * ranges to fetch follow them. */
 static int select_row_groups(struct loader *l, struct fdata_error *err) {
-    if (prunes_pages(l))
-        FDATA_RETURN_IF(read_page_indexes(l, err));
-    for (size_t i = 0; i < l->files.count; i++) { /* a batch and a counter per row group */
+    int by_stats = l->o.filter && filter_file_columns(l->o.filter, &l->parts, 0, NULL, 0) > 0;
+    int bloom = by_stats && filter_file_columns(l->o.filter, &l->parts, 1, NULL, 0) > 0;
+    for (size_t i = 0; i < l->files.count; i++) {
         struct slot *s = &l->slots[i];
         FDATA_RETURN_IF(rg_select_all(&s->sel, s->pq, err));
         if (l->shard) /* its run of row groups */
             FDATA_RETURN_IF(shard_select(l->shard, i, &s->sel, err));
+        if (by_stats)
+            FDATA_RETURN_IF(prune_row_groups(l, i, 0, err));
+    }
+    if (bloom)
+        FDATA_RETURN_IF(read_bloom_filters(l, &bloom, err));
+    if (prunes_pages(l))
+        FDATA_RETURN_IF(read_page_indexes(l, err));
+    for (size_t i = 0; i < l->files.count; i++) { /* a batch and a counter per row group */
+        struct slot *s = &l->slots[i];
+        if (bloom)
+            FDATA_RETURN_IF(prune_row_groups(l, i, 1, err));
         if (prunes_pages(l))
             FDATA_RETURN_IF(prune_file_pages(l, i, err));
         s->count = s->sel.count;
@@ -547,7 +662,7 @@ static int make_schema(struct loader *l, struct fdata_error *err) {
     if (status == FDATA_OK && l->o.filter)
         status = filter_bind_columns(l->o.filter, &l->parts, &l->files_schema, err);
     if (status == FDATA_OK && l->o.filter && l->ro.matrix && filter_file_columns(l->o.filter,
-                                                                               &l->parts, NULL, 0))
+                                                                               &l->parts, 0, NULL, 0))
         status = fdata_set_error(err, FDATA_EUNSUPPORTED, "a filter on the files' columns and "
                                  "a matrix at once are not supported (filter on partitions)");
     if (status == FDATA_OK && drift_schema_prefix(&l->files_schema, (size_t)
@@ -743,12 +858,12 @@ static void load_release(struct ArrowArrayStream *st) {
 /* Under a projection, the columns the filter needs that it leaves out are read too, last,
  * and dropped once the rows are filtered. */
 static int add_filter_columns(struct loader *l, struct fdata_error *err) {
-    size_t n = filter_file_columns(l->o.filter, &l->parts, NULL, 0);
+    size_t n = filter_file_columns(l->o.filter, &l->parts, 0, NULL, 0);
     l->wanted_buf = malloc((l->n_wanted + n + 1) * sizeof *l->wanted_buf);
     if (!l->wanted_buf)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     memcpy(l->wanted_buf, l->wanted, l->n_wanted * sizeof *l->wanted);
-    filter_file_columns(l->o.filter, &l->parts, l->wanted_buf + l->n_wanted, n);
+    filter_file_columns(l->o.filter, &l->parts, 0, l->wanted_buf + l->n_wanted, n);
     size_t count = l->n_wanted;
     for (size_t e = l->n_wanted; e < l->n_wanted + n; e++) {
         const char *name = l->wanted_buf[e];

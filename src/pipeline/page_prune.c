@@ -138,7 +138,7 @@ int prune_pages(const struct fdata_filter *f, const struct partitions *p, size_t
     size_t nb = 0;
     *rows = NULL;
     *n = 0;
-    c.n = filter_file_columns(f, p, NULL, 0);
+    c.n = filter_file_columns(f, p, 0, NULL, 0);
     c.names = calloc(c.n + 1, sizeof *c.names);
     c.pages = calloc(c.n + 1, sizeof *c.pages);
     c.at = calloc(c.n + 1, sizeof *c.at);
@@ -146,7 +146,7 @@ int prune_pages(const struct fdata_filter *f, const struct partitions *p, size_t
     int status = c.names && c.pages && c.at && c.stats
                  ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK)
-        filter_file_columns(f, p, c.names, c.n);
+        filter_file_columns(f, p, 0, c.names, c.n);
     for (size_t k = 0; k < c.n && status == FDATA_OK; k++)
         status = pq_column_pages(pq, rg, c.names[k], &c.pages[k], err);
     if (status == FDATA_OK && !(b = run_starts(&c, num_rows, &nb)))

@@ -73,6 +73,33 @@ static int take_tail(struct remote_file *f, struct fdata_s3_get_result *r, int64
     return FDATA_OK;
 }
 
+int remote_fetch_ranges(fdata_s3_client *c, struct remote_file *files, const size_t *owner,
+                        const struct fdata_byte_range *ranges, size_t n,
+                        const struct fdata_s3_get_options *go, struct fdata_error *err) {
+    if (n == 0)
+        return FDATA_OK;
+    const char **urls = calloc(n, sizeof *urls);
+    struct fdata_s3_range *r = calloc(n, sizeof *r);
+    struct fdata_s3_get_result *res = calloc(n, sizeof *res);
+    int64_t *sizes = calloc(n, sizeof *sizes);
+    int status = urls && r && res && sizes ? FDATA_OK
+                                           : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t k = 0; status == FDATA_OK && k < n; k++) {
+        struct remote_file *f = &files[owner[k]];
+        urls[k] = f->url;
+        sizes[k] = f->size;
+        r[k] = (struct fdata_s3_range){ranges[k].offset, ranges[k].length, f->etag,
+                                       f->buf + ranges[k].offset};
+    }
+    if (status == FDATA_OK) {
+        status = get_ranges(c, urls, r, sizes, n, go, res, err);
+        for (size_t k = 0; k < n; k++)
+            files[owner[k]].requests += res[k].requests;
+    }
+    free(urls), free(r), free(res), free(sizes); /* data went into the buffers */
+    return status;
+}
+
 /* Footer bytes before the tail, for the files whose footer is larger than the tail. */
 static int fetch_missing(fdata_s3_client *c, struct remote_file **files, const int64_t *need,
                          size_t n, const struct fdata_s3_get_options *go, struct fdata_error *err) {
@@ -219,7 +246,8 @@ int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_op
                                         &f->num_ranges, err));
     if (f->footer_bytes >= f->size) /* the tail was the whole object */
         f->num_ranges = 0;
-    else if (f->num_ranges && f->range_rg[0] == 0 && f->ranges[0].offset <= MERGE_GAP) {
+    else if (f->num_ranges && sel->rg[0] == 0 && f->ranges[0].offset <= MERGE_GAP) {
+        /* with row group 0 (past it, the hole would be pruned row groups' bytes) */
         f->ranges[0].length += f->ranges[0].offset;
         f->ranges[0].offset = 0;
     } else { /* the magic alone, with the first selected row group */

@@ -69,6 +69,13 @@ int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
 int remote_fetch_page_indexes(fdata_s3_client *c, struct remote_file *files, size_t n,
                               const struct fdata_s3_get_options *go, struct fdata_error *err);
 
+/* Fetches byte ranges of open files into their buffers, in parallel, pinned to the version
+ * their footers came from: ranges[k] of files[owner[k]] (each within its object); their
+ * GETs are added to the files' requests. */
+int remote_fetch_ranges(fdata_s3_client *c, struct remote_file *files, const size_t *owner,
+                        const struct fdata_byte_range *ranges, size_t n,
+                        const struct fdata_s3_get_options *go, struct fdata_error *err);
+
 /* The ranges of an open file to fetch: the chunks `ro` projects of the row groups `sel`
  * selects (none: the leading magic alone), and the leading magic. */
 int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_options *ro,

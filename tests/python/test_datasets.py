@@ -447,11 +447,16 @@ def error_tests(tmp):
           p.stderr)
 
 
-if __name__ == "__main__":
+def run(body):
+    """body(tmp) in a temporary folder, then the tally; exits 1 unless every check passed."""
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            main(tmp)
+            body(tmp)
         except Exception as e:  # a test bug must fail the run
             check("test run", False, repr(e))
     print("%d passed, %d failed" % (results.count(True), results.count(False)))
     sys.exit(0 if results and all(results) else 1)
+
+
+if __name__ == "__main__":
+    run(main)

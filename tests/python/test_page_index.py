@@ -82,7 +82,7 @@ def ours(src, f, *extra):
     """The rows, and the report's numbers: pruned files, bytes skipped, pages, fetched."""
     p = subprocess.run([LOAD_DUMP, "--filter", f] + list(extra) + [src], capture_output=True)
     err = p.stderr.decode("utf-8", "replace")
-    m = re.search(r"skipped (\d+) pages (\d+)\nfiles \d+ rows \d+ fetched (\d+)", err)
+    m = re.search(r"skipped (\d+) row_groups \d+ pages (\d+)\nfiles \d+ rows \d+ fetched (\d+)", err)
     if p.returncode != 0 or not m:
         return None, None, err
     rows = rows_of(json.loads(line) for line in p.stdout.decode().splitlines())

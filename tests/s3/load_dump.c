@@ -1,10 +1,10 @@
 /* The load pipeline as a test sees it: load_dump [--columns a,b] [--memory-limit BYTES]
  * [--retries N] [--stream] [--partitioning hive|none] [--partition-types k:type,...]
- * [--schema union|first] [--filter EXPR] SOURCE... loads the sources with fdata_load (S3 settings from the
- * environment) and prints every row as JSONL on stdout, then the report's files, rows and
- * bytes on stderr; on failure, the error on stderr and status 1.  With --stream it takes the
- * batches from fdata_load_stream, releasing each at once, and prints no rows but the peak
- * RSS. */
+ * [--schema union|first] [--filter EXPR] SOURCE... loads the sources with fdata_load (S3
+ * settings from the environment) and prints every row as JSONL on stdout, then on stderr
+ * (with a filter) the files and row groups it pruned, then the report's files, rows and
+ * bytes; on failure, the error on stderr and status 1.  With --stream it takes the batches
+ * from fdata_load_stream, releasing each at once, and prints no rows but the peak RSS. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +75,9 @@ int main(int argc, char **argv) {
         write_stream_jsonl(&table, stdout);
     }
     if (o.filter) /* a line of its own: tests read the last one's numbers by position */
-        fprintf(stderr, "pruned %zu skipped %llu pages %lld\n", r.files_pruned,
-                (unsigned long long)r.bytes_skipped, (long long)r.pages_pruned);
+        fprintf(stderr, "pruned %zu skipped %llu row_groups %lld pages %lld\n", r.files_pruned,
+                (unsigned long long)r.bytes_skipped, (long long)r.row_groups_pruned,
+                (long long)r.pages_pruned);
     fprintf(stderr, "files %zu rows %lld fetched %llu\n", r.files, (long long)r.rows,
             (unsigned long long)r.bytes_fetched);
     return 0;

@@ -164,6 +164,7 @@ def main(tmp, env):
     runtime_tests(tmp, env, bucket, wide)
     dataset_tests(env, bucket)
     page_index_tests(env, bucket)
+    pruning_tests(env, bucket)
     trace_tests(tmp, env, bucket)
     python_tests(tmp, env, bucket)
 
@@ -761,6 +762,12 @@ def page_index_tests(env, bucket):
     """Pruning by page indexes from the server: rows equal pyarrow.dataset's, a 1% filter
     fetches at most 1.3x the bytes of the pages it needs (tests/python/test_page_index.py)."""
     venv_script_tests("test_page_index.py", "page-index pruning from S3", env, bucket)
+
+
+def pruning_tests(env, bucket):
+    """Row groups pruned by statistics from S3: the same rows, fewer bytes fetched
+    (tests/python/test_pruning.py)."""
+    venv_script_tests("test_pruning.py", "row groups pruned by statistics from S3", env, bucket)
 
 
 def trace_problems(path):

@@ -100,7 +100,7 @@ static void test_eval(void) {
     CHECK(f && filter_bind(f, &p, &err) == FDATA_OK && filter_selects_file(f, &p, 0) &&
           !filter_selects_file(f, &p, 1));
     const char *names[2];
-    CHECK(filter_file_columns(f, &p, names, 2) == 2 && strcmp(names[1], "x") == 0);
+    CHECK(filter_file_columns(f, &p, 0, names, 2) == 2 && strcmp(names[1], "x") == 0);
     fdata_filter_free(f);
 
     /* built from code: s = 'a' OR k IN (5, 1) */

@@ -61,8 +61,8 @@ static void test_selection(fdata_parquet_file *pq) {
 }
 
 /* The plan of an S3 file whose footer alone is in: row group 0 not selected, so the magic
- * goes with position 0's range (within the merge gap of it); nothing of the others is asked
- * for. */
+ * goes alone (not merged with position 0's range: the hole would be pruned row groups'
+ * bytes), as position 0's first range; nothing of the others is asked for. */
 static void test_remote_plan(fdata_parquet_file *pq) {
     struct rg_selection s;
     struct fdata_error err = {0};
@@ -72,23 +72,33 @@ static void test_remote_plan(fdata_parquet_file *pq) {
     struct remote_file f = {.url = "s3://b/k", .size = fdata_parquet_file_size(pq), .pq = pq,
                             .footer_bytes = fdata_parquet_footer_size(pq)};
     CHECK(remote_plan_ranges(&f, NULL, &s, &err) == FDATA_OK);
-    CHECK(f.num_ranges == 2 && f.ranges[0].offset == 0 && f.range_rg[0] == 0 &&
-          f.range_rg[1] == 1);
+    CHECK(f.num_ranges == 3 && f.ranges[0].offset == 0 && f.ranges[0].length == 4 &&
+          f.range_rg[0] == 0 && f.range_rg[1] == 0 && f.range_rg[2] == 1);
     struct fdata_byte_range *every;
     int *rg;
     size_t n_every;
     CHECK(fdata_parquet_row_group_ranges(pq, NULL, 1 << 20, &every, &rg, &n_every, &err) ==
           FDATA_OK);
-    int64_t expected = 0; /* row group 2's range from the file's start, then row group 9's */
+    int64_t expected = 4; /* the magic, then row groups 2's and 9's ranges */
     for (size_t e = 0; e < n_every; e++)
-        expected += rg[e] == 2 ? every[e].offset + every[e].length : rg[e] == 9 ? every[e].length : 0;
+        expected += rg[e] == 2 || rg[e] == 9 ? every[e].length : 0;
     CHECK(f.range_bytes == expected);
     for (size_t e = 0; e < n_every; e++)
-        if (rg[e] == 9)
-            CHECK(f.ranges[1].offset == every[e].offset && f.ranges[1].length == every[e].length);
+        if (rg[e] == 2 || rg[e] == 9)
+            CHECK(f.ranges[rg[e] == 2 ? 1 : 2].offset == every[e].offset &&
+                  f.ranges[rg[e] == 2 ? 1 : 2].length == every[e].length);
     CHECK(remote_largest_row_group(&f) > 0 && remote_largest_row_group(&f) < expected);
     free(every), free(rg);
     free(f.ranges), free(f.range_rg);
+    /* every row group: the magic within the merge gap of row group 0's range, merged */
+    struct rg_selection all;
+    CHECK(rg_select_all(&all, pq, &err) == FDATA_OK);
+    f = (struct remote_file){.url = "s3://b/k", .size = fdata_parquet_file_size(pq), .pq = pq,
+                             .footer_bytes = fdata_parquet_footer_size(pq)};
+    CHECK(remote_plan_ranges(&f, NULL, &all, &err) == FDATA_OK);
+    CHECK(f.num_ranges == 10 && f.ranges[0].offset == 0 && f.ranges[0].length > 4);
+    free(f.ranges), free(f.range_rg);
+    rg_selection_free(&all);
     /* none selected: the magic alone */
     s.count = 0;
     f = (struct remote_file){.url = "s3://b/k", .size = fdata_parquet_file_size(pq), .pq = pq,

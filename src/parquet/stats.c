@@ -1,0 +1,138 @@
+/* Footer statistics for pruning (see stats.h).  The sort orders are those of the Parquet
+ * spec (parquet.thrift, ColumnOrder): signed for signed integers, dates, times, timestamps
+ * and floats, unsigned for UINT_* and for byte arrays (bytewise). */
+#include <math.h>
+#include <string.h>
+#include "../common/common.h"
+#include "file.h"
+#include "stats.h"
+
+/* The top-level field named `column`: its leaf when it is one flat leaf, else -1. */
+static int top_level_leaf(const struct pq_schema *s, const char *column, int *found) {
+    int leaf = -1;
+    *found = 0;
+    for (int i = 0; i < s->num_fields; i++) {
+        if (strcmp(s->fields[i]->name, column) != 0)
+            continue;
+        leaf = !*found && s->fields[i]->kind == N_LEAF ? s->fields[i]->leaf : -1; /* twice: none */
+        *found = 1;
+    }
+    return leaf;
+}
+
+/* The bound type of a leaf's values, and whether the deprecated min/max (signed comparison)
+ * hold for it. */
+static int bound_of(const struct pq_leaf *l, int invalid_utf8, int *legacy_ok) {
+    *legacy_ok = 0;
+    switch (l->arrow.kind) {
+    case K_INT8: case K_INT16: case K_INT32: case K_INT64: case K_DATE32: case K_TIME32:
+    case K_TIME64: case K_TIMESTAMP:
+        *legacy_ok = 1;
+        return l->physical == PQ_INT32 || l->physical == PQ_INT64 ? PQ_BOUND_INT : PQ_BOUND_NONE;
+    case K_UINT8: case K_UINT16: case K_UINT32: case K_UINT64:
+        return l->physical == PQ_INT32 || l->physical == PQ_INT64 ? PQ_BOUND_UINT : PQ_BOUND_NONE;
+    case K_FLOAT: case K_DOUBLE:
+        *legacy_ok = 1;
+        return PQ_BOUND_FLOAT;
+    case K_UTF8:
+        return invalid_utf8 == FDATA_UTF8_REPLACE ? PQ_BOUND_NONE : PQ_BOUND_BYTES;
+    case K_BINARY:
+        return l->physical == PQ_BYTE_ARRAY ? PQ_BOUND_BYTES : PQ_BOUND_NONE;
+    default:
+        return PQ_BOUND_NONE; /* INT96, decimals, booleans, fixed, intervals, float16 */
+    }
+}
+
+/* One PLAIN value of a fixed-width leaf into out's min (is_max 0) or max; 0 when its
+ * length is not the type's or the value cannot bound (NaN). */
+static int take_value(const struct pq_leaf *l, int bound, const uint8_t *v, size_t len,
+                      int is_max, struct pq_column_stats *out) {
+    int64_t i = 0;
+    uint64_t u = 0;
+    double d = 0;
+    if (bound == PQ_BOUND_BYTES) {
+        *(is_max ? &out->max_b : &out->min_b) = v;
+        *(is_max ? &out->max_len : &out->min_len) = len;
+        return 1;
+    }
+    if (l->physical == PQ_INT32 && len == 4) {
+        i = (int32_t)fdata_load_u32le(v);
+        u = fdata_load_u32le(v);
+    } else if (l->physical == PQ_INT64 && len == 8) {
+        u = fdata_load_u64le(v);
+        i = (int64_t)u;
+    } else if (l->physical == PQ_FLOAT && len == 4) {
+        uint32_t bits = fdata_load_u32le(v);
+        float f;
+        memcpy(&f, &bits, sizeof f);
+        d = f;
+    } else if (l->physical == PQ_DOUBLE && len == 8) {
+        uint64_t bits = fdata_load_u64le(v);
+        memcpy(&d, &bits, sizeof d);
+    } else {
+        return 0;
+    }
+    if (bound == PQ_BOUND_FLOAT && isnan(d))
+        return 0;
+    *(is_max ? &out->max_i : &out->min_i) = i;
+    *(is_max ? &out->max_u : &out->min_u) = u;
+    *(is_max ? &out->max_f : &out->min_f) = d;
+    return 1;
+}
+
+/* Whether min <= max in the bound's order (a file claiming otherwise is not believed). */
+static int ordered(const struct pq_column_stats *s) {
+    switch (s->bound) {
+    case PQ_BOUND_INT: return s->min_i <= s->max_i;
+    case PQ_BOUND_UINT: return s->min_u <= s->max_u;
+    case PQ_BOUND_FLOAT: return s->min_f <= s->max_f;
+    default: {
+        size_t n = s->min_len < s->max_len ? s->min_len : s->max_len;
+        int c = n ? memcmp(s->min_b, s->max_b, n) : 0;
+        return c < 0 || (c == 0 && s->min_len <= s->max_len);
+    }
+    }
+}
+
+int pq_column_leaf(const fdata_parquet_file *f, const char *column) {
+    int found;
+    return top_level_leaf(pq_file_schema(f), column, &found);
+}
+
+void pq_column_stats(const fdata_parquet_file *f, int rg, const char *column, int invalid_utf8,
+                     struct pq_column_stats *out) {
+    const struct pq_metadata *md = pq_file_metadata(f);
+    const struct pq_schema *s = pq_file_schema(f);
+    memset(out, 0, sizeof *out);
+    out->null_count = -1;
+    out->rows = md->row_groups[rg].num_rows;
+    out->leaf = top_level_leaf(s, column, &out->found);
+    if (out->leaf < 0)
+        return;
+    const struct pq_leaf *l = &s->leaves[out->leaf];
+    int legacy_ok, bound = bound_of(l, invalid_utf8, &legacy_ok);
+    out->values = bound;
+    out->width = bound == PQ_BOUND_BYTES ? 0 : pq_physical_width(l->physical, l->type_length);
+    const struct pq_column_chunk *cc = &md->row_groups[rg].columns[out->leaf];
+    if (!cc->has_meta || cc->encrypted || cc->external)
+        return;
+    const struct pq_statistics *st = &cc->meta.stats;
+    if (st->null_count >= 0 && st->null_count <= out->rows)
+        out->null_count = st->null_count;
+    int type_order = out->leaf < md->num_column_orders && md->column_orders[out->leaf];
+    const uint8_t *min = NULL, *max = NULL;
+    size_t min_len = 0, max_len = 0;
+    if (type_order && st->min_value && st->max_value) {
+        min = st->min_value, min_len = st->min_value_len;
+        max = st->max_value, max_len = st->max_value_len;
+    } else if (legacy_ok && st->min && st->max) {
+        min = st->min, min_len = st->min_len;
+        max = st->max, max_len = st->max_len;
+    }
+    if (bound == PQ_BOUND_NONE || !min || !take_value(l, bound, min, min_len, 0, out) ||
+        !take_value(l, bound, max, max_len, 1, out))
+        return;
+    out->bound = bound;
+    if (!ordered(out))
+        out->bound = PQ_BOUND_NONE;
+}

@@ -1,0 +1,65 @@
+/* Footer statistics of a row group's column chunk, as far as the Parquet spec lets a reader
+ * trust them (for pruning row groups; not exported).  Everything is a claim of the file:
+ * values of the wrong length, a min above its max or a null count outside the row group's
+ * rows are ignored (as absent), never trusted. */
+#ifndef FDATA_PQ_STATS_H
+#define FDATA_PQ_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fastdata/parquet.h"
+
+/* The type of a column's bounds. */
+enum pq_bound {
+    PQ_BOUND_NONE = 0,            /* no usable min and max */
+    PQ_BOUND_INT,                 /* signed integers (dates, times, timestamps in their unit) */
+    PQ_BOUND_UINT,                /* unsigned integers (UINT_* / INTEGER(signed=false)) */
+    PQ_BOUND_FLOAT,               /* float or double, never NaN (NaN values may still be there) */
+    PQ_BOUND_BYTES,               /* strings and binaries, ordered bytewise unsigned */
+};
+
+struct pq_column_stats {
+    int found;                    /* the file has a top-level column of that name */
+    int leaf;                     /* its leaf column, or -1 when it is not one flat leaf */
+    int values;                   /* enum pq_bound: what its values are (statistics or not) */
+    int width;                    /* bytes of a PLAIN value: 4 or 8, 0 for byte arrays */
+    int64_t rows;                 /* the row group's */
+    int64_t null_count;           /* -1: unknown */
+    int bound;                    /* enum pq_bound: `values` when min and max are usable */
+    int64_t min_i, max_i;
+    uint64_t min_u, max_u;
+    double min_f, max_f;
+    const uint8_t *min_b, *max_b; /* into the footer's bytes */
+    size_t min_len, max_len;
+};
+
+/* The statistics of top-level column `column` in row group rg of f; invalid_utf8 is the
+ * read's enum fdata_invalid_utf8 (replaced bytes order differently: no bounds for such
+ * strings).  Column order rules: min_value/max_value only where FileMetaData.column_orders
+ * gives the leaf TYPE_ORDER; the deprecated min/max (signed comparison) only for signed
+ * integers, dates, times, timestamps and floats (PARQUET-251: never for binaries); INT96 and
+ * the types filters do not compare have none. */
+void pq_column_stats(const fdata_parquet_file *f, int rg, const char *column, int invalid_utf8,
+                     struct pq_column_stats *out);
+
+/* The leaf of top-level column `column` when it is one flat leaf, else -1. */
+int pq_column_leaf(const fdata_parquet_file *f, const char *column);
+
+/* The largest bloom filter read (the spec's writers stay far below: 1 MiB in parquet-mr). */
+#define PQ_BLOOM_MAX ((int64_t)16 << 20)
+
+/* Where the split-block bloom filter of a leaf's chunk in row group rg lies, as the footer
+ * says (bloom_filter_offset and bloom_filter_length): 1 with the range, or 0 when there is
+ * none, the footer gives no length, or the range is not within the file and PQ_BLOOM_MAX. */
+int pq_bloom_range(const fdata_parquet_file *f, int rg, int leaf, int64_t *offset,
+                   int64_t *length);
+
+/* Whether a value (its PLAIN bytes: little-endian numbers, a byte array without its length)
+ * may be in that chunk, by its bloom filter read from the file's bytes: 0 only when the
+ * filter says it is not; 1 when it may be, or when there is no filter or it cannot be used
+ * (a header that does not parse, sizes beyond its range, an algorithm, hash or compression
+ * other than the spec's block / XXHASH / uncompressed: ignored, not an error). */
+int pq_bloom_may_contain(const fdata_parquet_file *f, int rg, int leaf, const void *value,
+                         size_t len);
+
+#endif
