@@ -107,18 +107,23 @@ struct fdata_load_report {
  * table's schema is then made of the selected files'), then removes the rows that do not
  * match after decoding.  Floats compare as DuckDB does (NaN above every number, equal to
  * itself); strings by their bytes.  Columns the filter reads that opts->columns leaves out
- * are read, then dropped.  In files with a page index (PageIndex.md: ColumnIndex and
- * OffsetIndex), each row group then reads only the rows the filter may select by the min,
- * max and null counts of its columns' pages (flat top-level columns; an unsigned integer or
- * string column's only under TypeDefinedOrder; a float column's maxima are taken as NaN,
- * which sorts above every number): every flat column reads its dictionary page and the data
- * pages that hold those rows (S3: the indexes in one GET per file when they lie within 1 MiB
- * before its tail, as writers put them, then just those pages' ranges), nested columns their
- * whole chunk, and all are cut to those rows (report: pages_pruned, bytes_skipped).  A page
- * index that fails a check is ignored (that chunk is read whole); one whose pages then hold
- * other row counts than it says fails the load (FDATA_ECORRUPT naming the file).  Not with a
- * matrix or fdata_strings other than plain (no page is skipped then).  No row group is
- * skipped by statistics yet.
+ * are read, then dropped.  In between, once the footers are read, the filter is evaluated
+ * over statistics (with SQL's nulls; a column a file lacks is null on every row): the row
+ * groups whose footer statistics (min/max and null counts, by the Parquet spec's sort
+ * orders: min_value/max_value under TYPE_ORDER, the deprecated min/max only for signed
+ * types and floats, unsigned integers as unsigned, strings bytewise; NaN may be in every
+ * float column) show that no row can match are skipped, then of those left, the ones whose
+ * split-block bloom filters rule out every literal of an = or IN (report:
+ * row_groups_pruned).  In files with a page index (PageIndex.md: ColumnIndex and
+ * OffsetIndex), each row group left then reads only the rows the filter may select by the
+ * min, max and null counts of its flat top-level columns' pages, by the same evaluation and
+ * rules: every flat column reads its dictionary page and the data pages that hold those
+ * rows (S3: the indexes in one GET per file when they lie within 1 MiB before its tail, as
+ * writers put them, then just those pages' ranges), nested columns their whole chunk, and
+ * all are cut to those rows (report: pages_pruned, bytes_skipped).  A page index that fails
+ * a check is ignored (that chunk is read whole); one whose pages then hold other row counts
+ * than it says fails the load (FDATA_ECORRUPT naming the file).  Pages are not pruned with a
+ * matrix or fdata_strings other than plain.
  */
 typedef struct fdata_filter fdata_filter;
 

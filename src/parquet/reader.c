@@ -1014,24 +1014,6 @@ void pq_page_index_bytes(const fdata_parquet_file *f, int64_t *start, int64_t *e
     pq_page_index_span(&f->md, f->size, start, end);
 }
 
-/* Whether the leaf's page minima and maxima follow the order its values compare in: signed
- * integers and floats always; unsigned integers and strings (unsigned bytes) only under
- * TypeDefinedOrder (older writers ordered them as signed). */
-static int stats_ordered(const fdata_parquet_file *f, int leaf_index) {
-    const struct pq_leaf *leaf = &f->schema.leaves[leaf_index];
-    int typed = leaf_index < f->md.num_column_orders && f->md.column_orders[leaf_index];
-    switch (leaf->arrow.kind) {
-    case K_INT8: case K_INT16: case K_INT32: case K_INT64: case K_FLOAT: case K_DOUBLE:
-    case K_DATE32: case K_TIMESTAMP:
-        return leaf->physical == PQ_INT32 || leaf->physical == PQ_INT64 ||
-               leaf->physical == PQ_FLOAT || leaf->physical == PQ_DOUBLE;
-    case K_UINT8: case K_UINT16: case K_UINT32: case K_UINT64: case K_UTF8: case K_BINARY:
-        return typed && leaf->physical != PQ_FIXED_LEN_BYTE_ARRAY;
-    default:
-        return 0;
-    }
-}
-
 int pq_column_pages(fdata_parquet_file *f, int rg, const char *column,
                     struct pq_column_pages *out, struct fdata_error *err) {
     memset(out, 0, sizeof *out);
@@ -1053,9 +1035,6 @@ int pq_column_pages(fdata_parquet_file *f, int rg, const char *column,
     FDATA_RETURN_IF(pq_chunk_pages_parse(f->data, f->size, &g->columns[leaf], g->num_rows,
                                          in.file_offset, in.file_offset + (int64_t)in.size,
                                          &out->pages, err));
-    out->pages.has_stats &= stats_ordered(f, leaf);
-    out->physical = f->schema.leaves[leaf].physical;
-    out->format = f->schema.leaves[leaf].arrow.format;
     return FDATA_OK;
 }
 

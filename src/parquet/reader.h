@@ -42,10 +42,8 @@ void pq_page_index_bytes(const fdata_parquet_file *f, int64_t *start, int64_t *e
 /* The pages of a top-level flat column's chunk in row group rg, from its page index. */
 struct pq_column_pages {
     struct pq_chunk_pages pages; /* num_pages 0: no index (or none that holds, or no such
-                                    column); has_stats 0 also when the minima and maxima are
-                                    not in the order the values compare in */
-    int physical;                /* enum pq_type: the encoding of min and max */
-    const char *format;          /* the column's Arrow format (the file's) */
+                                    column); its pages' statistics as pq_page_stats (stats.h)
+                                    reads them */
 };
 
 /* Fills *out (free out->pages with pq_chunk_pages_free).  FDATA_ENOMEM, or FDATA_ECORRUPT

@@ -99,40 +99,78 @@ int pq_column_leaf(const fdata_parquet_file *f, const char *column) {
     return top_level_leaf(pq_file_schema(f), column, &found);
 }
 
-void pq_column_stats(const fdata_parquet_file *f, int rg, const char *column, int invalid_utf8,
-                     struct pq_column_stats *out) {
-    const struct pq_metadata *md = pq_file_metadata(f);
+/* What out says of `column` in row group rg whatever its statistics (found, leaf, values,
+ * width, the row group's rows, an unknown null count); its leaf, or NULL when it is not one
+ * flat leaf.  *legacy_ok: whether min/max in signed order bound it. */
+static const struct pq_leaf *describe(const fdata_parquet_file *f, int rg, const char *column,
+                                      int invalid_utf8, int *legacy_ok,
+                                      struct pq_column_stats *out) {
     const struct pq_schema *s = pq_file_schema(f);
     memset(out, 0, sizeof *out);
     out->null_count = -1;
-    out->rows = md->row_groups[rg].num_rows;
+    out->rows = pq_file_metadata(f)->row_groups[rg].num_rows;
     out->leaf = top_level_leaf(s, column, &out->found);
+    *legacy_ok = 0;
     if (out->leaf < 0)
-        return;
+        return NULL;
     const struct pq_leaf *l = &s->leaves[out->leaf];
-    int legacy_ok, bound = bound_of(l, invalid_utf8, &legacy_ok);
-    out->values = bound;
-    out->width = bound == PQ_BOUND_BYTES ? 0 : pq_physical_width(l->physical, l->type_length);
-    const struct pq_column_chunk *cc = &md->row_groups[rg].columns[out->leaf];
+    out->values = bound_of(l, invalid_utf8, legacy_ok);
+    out->width = out->values == PQ_BOUND_BYTES ? 0 : pq_physical_width(l->physical, l->type_length);
+    return l;
+}
+
+/* Whether the leaf's min_value/max_value (and page index bounds) follow its type's order. */
+static int type_order(const fdata_parquet_file *f, int leaf) {
+    const struct pq_metadata *md = pq_file_metadata(f);
+    return leaf < md->num_column_orders && md->column_orders[leaf];
+}
+
+/* The bounds [min, max] (PLAIN values) into out when both read as its values and ordered. */
+static void take_bounds(const struct pq_leaf *l, const uint8_t *min, size_t min_len,
+                        const uint8_t *max, size_t max_len, struct pq_column_stats *out) {
+    if (out->values == PQ_BOUND_NONE || !min || !max ||
+        !take_value(l, out->values, min, min_len, 0, out) ||
+        !take_value(l, out->values, max, max_len, 1, out))
+        return;
+    out->bound = out->values;
+    if (!ordered(out))
+        out->bound = PQ_BOUND_NONE;
+}
+
+void pq_column_stats(const fdata_parquet_file *f, int rg, const char *column, int invalid_utf8,
+                     struct pq_column_stats *out) {
+    int legacy_ok;
+    const struct pq_leaf *l = describe(f, rg, column, invalid_utf8, &legacy_ok, out);
+    if (!l)
+        return;
+    const struct pq_column_chunk *cc = &pq_file_metadata(f)->row_groups[rg].columns[out->leaf];
     if (!cc->has_meta || cc->encrypted || cc->external)
         return;
     const struct pq_statistics *st = &cc->meta.stats;
     if (st->null_count >= 0 && st->null_count <= out->rows)
         out->null_count = st->null_count;
-    int type_order = out->leaf < md->num_column_orders && md->column_orders[out->leaf];
-    const uint8_t *min = NULL, *max = NULL;
-    size_t min_len = 0, max_len = 0;
-    if (type_order && st->min_value && st->max_value) {
-        min = st->min_value, min_len = st->min_value_len;
-        max = st->max_value, max_len = st->max_value_len;
-    } else if (legacy_ok && st->min && st->max) {
-        min = st->min, min_len = st->min_len;
-        max = st->max, max_len = st->max_len;
-    }
-    if (bound == PQ_BOUND_NONE || !min || !take_value(l, bound, min, min_len, 0, out) ||
-        !take_value(l, bound, max, max_len, 1, out))
+    if (type_order(f, out->leaf) && st->min_value && st->max_value)
+        take_bounds(l, st->min_value, st->min_value_len, st->max_value, st->max_value_len, out);
+    else if (legacy_ok && st->min && st->max)
+        take_bounds(l, st->min, st->min_len, st->max, st->max_len, out);
+}
+
+void pq_page_stats(const fdata_parquet_file *f, int rg, const char *column, int invalid_utf8,
+                   const struct pq_chunk_pages *pages, int page, struct pq_column_stats *out) {
+    int legacy_ok;
+    const struct pq_leaf *l = describe(f, rg, column, invalid_utf8, &legacy_ok, out);
+    if (!l || page < 0 || page >= pages->num_pages)
         return;
-    out->bound = bound;
-    if (!ordered(out))
-        out->bound = PQ_BOUND_NONE;
+    const struct pq_page *pg = &pages->pages[page];
+    out->rows = pg->rows;
+    if (!pages->has_stats)
+        return;
+    if (pg->null_page) {
+        out->null_count = pg->rows;
+        return;
+    }
+    if (pg->null_count >= 0 && pg->null_count <= pg->rows)
+        out->null_count = pg->null_count;
+    if (type_order(f, out->leaf) || legacy_ok) /* without TYPE_ORDER: signed, as min/max */
+        take_bounds(l, pg->min, pg->min_len, pg->max, pg->max_len, out);
 }

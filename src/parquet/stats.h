@@ -1,5 +1,5 @@
-/* Footer statistics of a row group's column chunk, as far as the Parquet spec lets a reader
- * trust them (for pruning row groups; not exported).  Everything is a claim of the file:
+/* Statistics of a row group's column chunk (footer) or of one of its pages (page index), as
+ * far as the Parquet spec lets a reader trust them (for pruning; not exported).  Everything is a claim of the file:
  * values of the wrong length, a min above its max or a null count outside the row group's
  * rows are ignored (as absent), never trusted. */
 #ifndef FDATA_PQ_STATS_H
@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "fastdata/parquet.h"
+#include "page_index.h"
 
 /* The type of a column's bounds. */
 enum pq_bound {
@@ -23,7 +24,7 @@ struct pq_column_stats {
     int leaf;                     /* its leaf column, or -1 when it is not one flat leaf */
     int values;                   /* enum pq_bound: what its values are (statistics or not) */
     int width;                    /* bytes of a PLAIN value: 4 or 8, 0 for byte arrays */
-    int64_t rows;                 /* the row group's */
+    int64_t rows;                 /* the row group's (pq_page_stats: the page's) */
     int64_t null_count;           /* -1: unknown */
     int bound;                    /* enum pq_bound: `values` when min and max are usable */
     int64_t min_i, max_i;
@@ -41,6 +42,15 @@ struct pq_column_stats {
  * the types filters do not compare have none. */
 void pq_column_stats(const fdata_parquet_file *f, int rg, const char *column, int invalid_utf8,
                      struct pq_column_stats *out);
+
+/* The same for page `page` of that column's chunk in row group rg, from its page index
+ * `pages` (pq_column_pages): rows are the page's, null_count its ColumnIndex's (all of them
+ * for a null page), and min/max under the same order rules as min_value/max_value, except
+ * that without TYPE_ORDER the signed types' bounds (those the deprecated min/max hold for)
+ * are still taken, as every writer of page indexes orders them so.  No ColumnIndex, or a
+ * page out of range: nothing known but the rows. */
+void pq_page_stats(const fdata_parquet_file *f, int rg, const char *column, int invalid_utf8,
+                   const struct pq_chunk_pages *pages, int page, struct pq_column_stats *out);
 
 /* The leaf of top-level column `column` when it is one flat leaf, else -1. */
 int pq_column_leaf(const fdata_parquet_file *f, const char *column);

@@ -5,6 +5,7 @@
 
 #include "fastdata/load.h"
 #include "partitions.h"
+#include "../parquet/stats.h"
 
 enum filter_kind { F_AND, F_OR, F_NOT, F_CMP, F_IN, F_NULL };
 
@@ -33,21 +34,26 @@ int filter_bind_columns(const struct fdata_filter *f, const struct partitions *p
  * selects none whatever the files' columns hold). */
 int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file);
 
-/* A row group of file `file` as the statistics see it: pq's row group rg, its columns as
- * `own` (the file's own types: a value's unit is the file's), read with invalid_utf8. */
-struct row_group_source {
-    const fdata_parquet_file *pq;
+/* Rows of file `file` as statistics see them: row group rg of pq, its columns as `own` (the
+ * file's own types: a value's unit is the file's), read with invalid_utf8.  Their statistics
+ * are the row group's footer statistics (pq_column_stats), or with `column_stats` those of
+ * some of its rows (a page's: pq_page_stats), by the same sort-order rules either way. */
+struct stats_source {
+    fdata_parquet_file *pq;
     int rg;
     const struct ArrowSchema *own;
     int invalid_utf8;
-    int use_bloom;                /* its bloom filters' bytes are in (pq's) */
+    int use_bloom;                /* the row group's bloom filters' bytes are in (pq's) */
+    /* or NULL: fills *out with what is known of `column` (a top-level column of own) */
+    void (*column_stats)(void *ctx, const char *column, struct pq_column_stats *out);
+    void *ctx;
 };
 
-/* Whether f may select rows of a row group, from its footer statistics and (use_bloom) the
- * bloom filters of the columns = and IN compare (with SQL's nulls; 0 only when no row can
- * match).  A column the file lacks is null on every row. */
-int filter_selects_row_group(const struct fdata_filter *f, const struct partitions *p,
-                             size_t file, const struct row_group_source *rg);
+/* Whether f may select any of the rows `src` describes, from their statistics and (use_bloom)
+ * the bloom filters of the columns = and IN compare (with SQL's nulls; 0 only when no row
+ * can match: they may be skipped).  A column the file lacks is null on every row. */
+int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
+                      const struct stats_source *src);
 
 /* The columns f's leaves name that are not partition keys (one per leaf, so maybe twice;
  * equal_only: of = and IN leaves only, those bloom filters serve), into names[0..cap) (the
@@ -58,33 +64,5 @@ size_t filter_file_columns(const struct fdata_filter *f, const struct partitions
 /* keep[r] = whether f selects row r of a batch of file `file` (its columns as `files`). */
 void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
                  const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep);
-
-/* One end of a column's values as statistics give it, in the column's own Arrow format:
- * integers in i (signed) or u (unsigned), floats in f, dates and timestamps in i (the
- * format's unit), strings and binaries as bytes. */
-struct filter_bound {
-    int64_t i;
-    uint64_t u;
-    double f;
-    const uint8_t *bytes;
-    size_t len;
-};
-
-/* What statistics (a page's, a row group's) tell of a file column over some rows. */
-struct filter_stats {
-    int known;                   /* 0: nothing (any value, nulls too) */
-    int nulls;                   /* some of the rows may be null */
-    int values;                  /* some may hold a value, then within [min, max] */
-    struct filter_bound min, max;
-    const char *format;          /* the column's Arrow format in the file */
-};
-
-/* The statistics of a file column by name (a filter's column), NULL when there are none. */
-typedef const struct filter_stats *(*filter_stats_fn)(void *ctx, const char *column);
-
-/* Whether f may select any of the rows of file `file` that `stats` describes (0: none of them
- * can match, they may be skipped). */
-int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
-                      filter_stats_fn stats, void *ctx);
 
 #endif

@@ -288,62 +288,18 @@ static int combine(int a, int b, int (*op)(int, int)) {
     return out;
 }
 
-/* Where the values of the columns come from: a file's partitions, and a batch's row or a
- * row group's statistics. */
+/* Where the values of the columns come from: a file's partitions, and a batch's row or the
+ * statistics of some rows. */
 struct row {
     const struct partitions *p;
     size_t file;
     const struct ArrowSchema *files; /* NULL: no row, file columns can be anything (ANY) */
     const struct ArrowArray *batch;
     int64_t r;
-    const struct row_group_source *rg; /* instead of a row: a row group's statistics */
-    filter_stats_fn stats;           /* or NULL: no statistics */
-    void *ctx;
+    const struct stats_source *rg;   /* instead of a row: statistics (a row group's, a page's) */
 };
 
-
-static void bound_operand(const char *format, const struct filter_bound *b, struct operand *x) {
-    memset(x, 0, sizeof *x);
-    x->kind = kind_of_format(format, &x->digits);
-    x->i = b->i;
-    x->u = b->u;
-    x->f = b->f;
-    x->bytes = b->bytes;
-    x->len = b->len;
-}
-
-/* The truths a leaf may take over values within a page's (or row group's) statistics: a
- * comparison c of a value with the literal is possible as -1 when min < literal, as 0 when
- * min <= literal <= max, as 1 when max > literal (a superset is safe: it prunes less). */
-static int page_stats_leaf(const struct fdata_filter *f, const struct filter_stats *st) {
-    if (!st || !st->known)
-        return ANY;
-    if (f->kind == F_NULL)
-        return (st->nulls ? (f->negate ? NO : YES) : 0) | (st->values ? (f->negate ? YES : NO) : 0);
-    int out = st->nulls ? NUL_ : 0;
-    if (!st->values)
-        return out;
-    struct operand lo, hi;
-    bound_operand(st->format, &st->min, &lo);
-    bound_operand(st->format, &st->max, &hi);
-    if (f->kind == F_IN) {
-        int some = 0, every = 0; /* a value may be in the list; every value is one of it */
-        for (size_t i = 0; i < f->n_values; i++) {
-            int a = compare(&lo, &f->values[i]), b = compare(&hi, &f->values[i]);
-            some |= a <= 0 && b >= 0;
-            every |= a == 0 && b == 0;
-        }
-        return out | (some ? (f->negate ? NO : YES) : 0) | (!every ? (f->negate ? YES : NO) : 0);
-    }
-    int a = compare(&lo, &f->values[0]), b = compare(&hi, &f->values[0]);
-    int can[3] = {a < 0, a <= 0 && b >= 0, b > 0};
-    for (int c = 0; c < 3; c++)
-        if (can[c])
-            out |= satisfies[f->op][c] ? YES : NO;
-    return out;
-}
-
-/* The smallest and largest values a row group's column may hold (of its file's own type,
+/* The smallest and largest values a column may hold (of its file's own type,
  * `format`), from its statistics; 0 when they are not known. */
 static int bounds(const char *format, const struct pq_column_stats *st, struct operand *lo,
                   struct operand *hi) {
@@ -450,12 +406,14 @@ static int equal_truth(const struct row *w, const struct operand *col, int have_
     return t & YES && bloom_rules_out(w, col, st, v) ? NO : t;
 }
 
-/* What a comparison leaf can be over a row group: from the column's statistics and, for =
- * and IN, its bloom filter. */
+/* What a comparison leaf can be over rows with statistics (a row group's, a page's): from
+ * the column's statistics and, for = and IN, its bloom filter. */
 static int stats_leaf(const struct fdata_filter *f, const struct row *w) {
     long c = column_of(w->rg->own, f->column);
     struct pq_column_stats st;
-    if (c >= 0)
+    if (c >= 0 && w->rg->column_stats)
+        w->rg->column_stats(w->rg->ctx, f->column, &st);
+    else if (c >= 0)
         pq_column_stats(w->rg->pq, w->rg->rg, f->column, w->rg->invalid_utf8, &st);
     if (c < 0) /* not in this file: every row null */
         return f->kind == F_NULL ? (f->negate ? NO : YES) : NUL_;
@@ -482,8 +440,6 @@ static int leaf(const struct fdata_filter *f, const struct row *w) {
     long k = key_of(w->p, f->column);
     if (k >= 0) {
         key_operand(w->p, w->file, (size_t)k, &x);
-    } else if (w->stats) {
-        return page_stats_leaf(f, w->stats(w->ctx, f->column));
     } else if (w->rg) {
         return stats_leaf(f, w);
     } else if (!w->files) {
@@ -516,25 +472,19 @@ static int eval(const struct fdata_filter *f, const struct row *w) {
 }
 
 int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file) {
-    struct row w = {p, file, NULL, NULL, 0, NULL, NULL, NULL};
-    return (eval(f, &w) & YES) != 0;
-}
-
-int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
-                      filter_stats_fn stats, void *ctx) {
-    struct row w = {p, file, NULL, NULL, 0, NULL, stats, ctx};
+    struct row w = {p, file, NULL, NULL, 0, NULL};
     return (eval(f, &w) & YES) != 0;
 }
 
 void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
                  const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
-    struct row w = {p, file, files, batch, 0, NULL, NULL, NULL};
+    struct row w = {p, file, files, batch, 0, NULL};
     for (w.r = 0; w.r < batch->length; w.r++)
         keep[w.r] = eval(f, &w) == YES;
 }
 
-int filter_selects_row_group(const struct fdata_filter *f, const struct partitions *p,
-                             size_t file, const struct row_group_source *rg) {
-    struct row w = {p, file, NULL, NULL, 0, rg, NULL, NULL};
+int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
+                      const struct stats_source *src) {
+    struct row w = {p, file, NULL, NULL, 0, src};
     return (eval(f, &w) & YES) != 0;
 }

@@ -440,7 +440,8 @@ static int prune_file_pages(struct loader *l, size_t i, struct fdata_error *err)
         struct pq_rows *rows;
         size_t n;
         int rg = s->sel.rg[j];
-        status = prune_pages(l->o.filter, &l->parts, i, s->pq, rg, &rows, &n, err);
+        struct stats_source src = {s->pq, rg, &s->drift.own, l->o.invalid_utf8, 0, NULL, NULL};
+        status = prune_pages(l->o.filter, &l->parts, i, &src, &rows, &n, err);
         keep[j] = n > 0;
         if (status == FDATA_OK && n == 1 && rows[0].first == 0 &&
             rows[0].count == fdata_parquet_row_group_num_rows(s->pq, rg)) {
@@ -491,9 +492,9 @@ static int prune_row_groups(struct loader *l, size_t i, int bloom, struct fdata_
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     int pruned = 0;
     for (int j = 0; j < s->sel.count; j++) {
-        struct row_group_source src = {s->pq, s->sel.rg[j], &s->drift.own, l->o.invalid_utf8,
-                                       bloom};
-        keep[j] = (char)filter_selects_row_group(l->o.filter, &l->parts, i, &src);
+        struct stats_source src = {s->pq, s->sel.rg[j], &s->drift.own, l->o.invalid_utf8, bloom,
+                                   NULL, NULL};
+        keep[j] = (char)filter_may_select(l->o.filter, &l->parts, i, &src);
         pruned += !keep[j];
     }
     struct fdata_byte_range *r = NULL;

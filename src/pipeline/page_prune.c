@@ -1,5 +1,4 @@
 /* Page-index pruning (see page_prune.h). */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../common/common.h"
@@ -7,72 +6,21 @@
 
 /* The filter's columns and, for the run of rows being judged, each one's page. */
 struct columns {
+    const struct stats_source *src;
     const char **names;
     size_t n;
     struct pq_column_pages *pages;
     int *at;                      /* [n]: the page holding the run */
-    struct filter_stats *stats;   /* [n]: what that page tells */
 };
 
-/* A PLAIN-encoded minimum or maximum; 0 when it is not one of its type (or a NaN). */
-static int read_bound(int physical, const uint8_t *v, uint32_t len, struct filter_bound *b) {
-    uint32_t u32;
-    uint64_t u64;
-    memset(b, 0, sizeof *b);
-    switch (physical) {
-    case PQ_INT32:
-    case PQ_FLOAT:
-        if (len != 4)
-            return 0;
-        u32 = fdata_load_u32le(v);
-        b->u = u32;
-        b->i = (int32_t)u32;
-        if (physical == PQ_FLOAT) {
-            float f;
-            memcpy(&f, &u32, 4);
-            b->f = f;
-        }
-        return !isnan(b->f);
-    case PQ_INT64:
-    case PQ_DOUBLE:
-        if (len != 8)
-            return 0;
-        u64 = fdata_load_u64le(v);
-        b->u = u64;
-        b->i = (int64_t)u64;
-        if (physical == PQ_DOUBLE)
-            memcpy(&b->f, &u64, 8);
-        return !isnan(b->f);
-    case PQ_BYTE_ARRAY:
-        b->bytes = v;
-        b->len = len;
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* What page pg of column c tells.  A float column's rows may hold NaN, which the index's
- * maxima leave out but a filter sorts above every number: its maximum is taken as NaN. */
-static void page_stats(const struct pq_column_pages *c, const struct pq_page *pg,
-                       struct filter_stats *st) {
-    memset(st, 0, sizeof *st);
-    st->format = c->format;
-    st->nulls = pg->null_page || pg->null_count != 0;
-    st->values = !pg->null_page;
-    st->known = c->pages.has_stats && (pg->null_page ||
-                                       (read_bound(c->physical, pg->min, pg->min_len, &st->min) &&
-                                        read_bound(c->physical, pg->max, pg->max_len, &st->max)));
-    if (c->physical == PQ_FLOAT || c->physical == PQ_DOUBLE)
-        st->max.f = NAN;
-}
-
-static const struct filter_stats *stats_of(void *ctx, const char *column) {
+/* What the page holding the run tells of a column (stats_source.column_stats). */
+static void page_stats_of(void *ctx, const char *column, struct pq_column_stats *out) {
     const struct columns *c = ctx;
-    for (size_t k = 0; k < c->n; k++)
-        if (strcmp(c->names[k], column) == 0)
-            return c->pages[k].pages.num_pages ? &c->stats[k] : NULL;
-    return NULL;
+    size_t k = 0;
+    while (k < c->n && strcmp(c->names[k], column) != 0)
+        k++; /* always found: the names are the filter's */
+    pq_page_stats(c->src->pq, c->src->rg, column, c->src->invalid_utf8, &c->pages[k].pages,
+                  k < c->n ? c->at[k] : -1, out);
 }
 
 static int cmp_row(const void *a, const void *b) {
@@ -118,9 +66,11 @@ static int judge_runs(const struct fdata_filter *f, const struct partitions *p, 
                 continue;
             while (c->at[k] + 1 < cp->num_pages && cp->pages[c->at[k] + 1].first_row <= b[j])
                 c->at[k]++;
-            page_stats(&c->pages[k], &cp->pages[c->at[k]], &c->stats[k]);
         }
-        if (!filter_may_select(f, p, file, stats_of, c))
+        struct stats_source pages = *c->src;
+        pages.column_stats = page_stats_of;
+        pages.ctx = c;
+        if (!filter_may_select(f, p, file, &pages))
             continue;
         if (*n > 0 && rows[*n - 1].first + rows[*n - 1].count == b[j])
             rows[*n - 1].count += b[j + 1] - b[j];
@@ -131,10 +81,10 @@ static int judge_runs(const struct fdata_filter *f, const struct partitions *p, 
 }
 
 int prune_pages(const struct fdata_filter *f, const struct partitions *p, size_t file,
-                fdata_parquet_file *pq, int rg, struct pq_rows **rows, size_t *n,
+                const struct stats_source *rg, struct pq_rows **rows, size_t *n,
                 struct fdata_error *err) {
-    struct columns c = {0};
-    int64_t num_rows = fdata_parquet_row_group_num_rows(pq, rg), *b = NULL;
+    struct columns c = {rg, NULL, 0, NULL, NULL};
+    int64_t num_rows = fdata_parquet_row_group_num_rows(rg->pq, rg->rg), *b = NULL;
     size_t nb = 0;
     *rows = NULL;
     *n = 0;
@@ -142,13 +92,12 @@ int prune_pages(const struct fdata_filter *f, const struct partitions *p, size_t
     c.names = calloc(c.n + 1, sizeof *c.names);
     c.pages = calloc(c.n + 1, sizeof *c.pages);
     c.at = calloc(c.n + 1, sizeof *c.at);
-    c.stats = calloc(c.n + 1, sizeof *c.stats);
-    int status = c.names && c.pages && c.at && c.stats
+    int status = c.names && c.pages && c.at
                  ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK)
         filter_file_columns(f, p, 0, c.names, c.n);
     for (size_t k = 0; k < c.n && status == FDATA_OK; k++)
-        status = pq_column_pages(pq, rg, c.names[k], &c.pages[k], err);
+        status = pq_column_pages(rg->pq, rg->rg, c.names[k], &c.pages[k], err);
     if (status == FDATA_OK && !(b = run_starts(&c, num_rows, &nb)))
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK && nb == 0 && num_rows > 0) { /* no index: every row */
@@ -162,7 +111,7 @@ int prune_pages(const struct fdata_filter *f, const struct partitions *p, size_t
         status = judge_runs(f, p, file, &c, b, nb, *rows, n);
     for (size_t k = 0; c.pages && k < c.n; k++)
         pq_chunk_pages_free(&c.pages[k].pages);
-    free(c.names), free(c.pages), free(c.at), free(c.stats), free(b);
+    free(c.names), free(c.pages), free(c.at), free(b);
     if (status != FDATA_OK) {
         free(*rows);
         *rows = NULL;

@@ -100,39 +100,31 @@ int remote_fetch_ranges(fdata_s3_client *c, struct remote_file *files, const siz
     return status;
 }
 
-/* Footer bytes before the tail, for the files whose footer is larger than the tail. */
-static int fetch_missing(fdata_s3_client *c, struct remote_file **files, const int64_t *need,
-                         size_t n, const struct fdata_s3_get_options *go, struct fdata_error *err) {
+/* Footer bytes before the tail, for the files whose footer is larger than the tail
+ * (files[0..n) point into base). */
+static int fetch_missing(fdata_s3_client *c, struct remote_file *base, struct remote_file **files,
+                         const int64_t *need, size_t n, const struct fdata_s3_get_options *go,
+                         struct fdata_error *err) {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         m += need[i] > files[i]->footer_bytes;
     if (m == 0)
         return FDATA_OK;
-    const char **urls = calloc(m, sizeof *urls);
-    struct fdata_s3_range *ranges = calloc(m, sizeof *ranges);
-    struct fdata_s3_get_result *res = calloc(m, sizeof *res);
-    int64_t *sizes = calloc(m, sizeof *sizes);
-    struct remote_file **whose = calloc(m, sizeof *whose);
-    int status = urls && ranges && res && sizes && whose
-                     ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    size_t *owner = calloc(m, sizeof *owner);
+    struct fdata_byte_range *ranges = calloc(m, sizeof *ranges);
+    int status = owner && ranges ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t i = 0, k = 0; status == FDATA_OK && i < n; i++) {
         struct remote_file *f = files[i];
         int64_t missing = need[i] - f->footer_bytes;
         if (missing <= 0)
             continue;
-        int64_t start = f->size - f->footer_bytes - missing;
-        urls[k] = f->url;
-        sizes[k] = f->size;
-        whose[k] = f;
-        ranges[k++] = (struct fdata_s3_range){start, missing, f->etag, f->buf + start};
+        owner[k] = (size_t)(f - base);
+        ranges[k++] = (struct fdata_byte_range){f->size - f->footer_bytes - missing, missing};
         f->footer_bytes += missing;
     }
-    if (status == FDATA_OK) {
-        status = get_ranges(c, urls, ranges, sizes, m, go, res, err);
-        for (size_t k = 0; k < m; k++)
-            whose[k]->requests += res[k].requests;
-    }
-    free(urls), free(ranges), free(res), free(sizes), free(whose); /* data went into the buffers */
+    if (status == FDATA_OK)
+        status = remote_fetch_ranges(c, base, owner, ranges, m, go, err);
+    free(owner), free(ranges);
     return status;
 }
 
@@ -195,7 +187,7 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
     if (res)
         fdata_s3_get_results_free(res, n);
     if (status == FDATA_OK)
-        status = fetch_missing(c, files, need, n, go, err);
+        status = fetch_missing(c, all, files, need, n, go, err);
     for (size_t i = 0; status == FDATA_OK && room && i < n; i++) /* the next tails hold these */
         if (need[i] + need[i] / 8 > room->tail && need[i] + need[i] / 8 <= TAIL_MAX)
             room->tail = need[i] + need[i] / 8; /* and a little more: footers vary */
@@ -234,7 +226,7 @@ int remote_fetch_page_indexes(fdata_s3_client *c, struct remote_file *files, siz
         if (start < end && start < tail && end >= tail - MERGE_GAP)
             need[i] = files[i].size - start; /* the footer's bytes and the indexes before it */
     }
-    int status = fetch_missing(c, all, need, n, go, err);
+    int status = fetch_missing(c, files, all, need, n, go, err);
     free(need), free(all);
     return status;
 }

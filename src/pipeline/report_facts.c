@@ -41,8 +41,9 @@ size_t fdata_load_report_facts(const struct fdata_load_report *r,
          r->decode_gb_s);
     fact(&s, "wall time", "%.3f s", r->seconds);
     fact(&s, "peak bytes held", "%.1f MB", (double)r->peak_bytes_held / 1e6);
-    if (r->files_pruned)
-        fact(&s, "pruned", "%zu files (%.1f MB) by the filter, never read", r->files_pruned,
-             (double)r->bytes_skipped / 1e6);
+    if (r->files_pruned || r->row_groups_pruned || r->pages_pruned)
+        fact(&s, "pruned", "%zu files, %lld row groups, %lld pages (%.1f MB) by the filter, "
+             "never read", r->files_pruned, (long long)r->row_groups_pruned,
+             (long long)r->pages_pruned, (double)r->bytes_skipped / 1e6);
     return s.n;
 }

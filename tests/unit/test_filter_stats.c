@@ -1,7 +1,9 @@
-/* filter_may_select over statistics (a page's or a row group's min, max and nulls): each
- * comparison, IN and NOT IN, IS [NOT] NULL, NOT, AND and OR are false on a range only when no
- * value of it (or null) can make them true; unknown statistics and a float maximum of NaN
- * prune nothing; strings compare by unsigned bytes; unsigned integers as unsigned. */
+/* filter_may_select over statistics (a page's or a row group's min, max and nulls, as
+ * pq_column_stats and pq_page_stats give them): each comparison, IN and NOT IN, IS [NOT]
+ * NULL, NOT, AND and OR are false on a range only when no value of it (or null) can make
+ * them true; unknown statistics prune nothing, nor does a float maximum (NaN, which the
+ * statistics leave out, sorts above every number); strings compare by unsigned bytes;
+ * unsigned integers as unsigned. */
 #include <math.h>
 #include <string.h>
 #include "check.h"
@@ -9,13 +11,19 @@
 #include "pipeline/filter.h"
 #include "pipeline/partitions.h"
 
-/* One column "c" of Arrow format `format`; NULL stats: none known. */
-static struct filter_stats one;
+/* One column "c" of Arrow format `format` over 100 rows; known 0: nothing known of it. */
+static struct pq_column_stats one;
+static const char *format = "l";
 static int known = 1;
 
-static const struct filter_stats *stats_of(void *ctx, const char *column) {
+static void stats_of(void *ctx, const char *column, struct pq_column_stats *out) {
     (void)ctx;
-    return known && strcmp(column, "c") == 0 ? &one : NULL;
+    if (known && strcmp(column, "c") == 0) {
+        *out = one;
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    out->found = 1, out->leaf = 0, out->rows = 100, out->null_count = -1;
 }
 
 static int may(const char *text) {
@@ -27,16 +35,27 @@ static int may(const char *text) {
         fprintf(stderr, "unexpected: %s\n", err.message);
         return -1;
     }
-    int r = filter_may_select(f, &p, 0, stats_of, NULL);
+    struct ArrowSchema c = {.format = format, .name = "c"}, *children[] = {&c};
+    struct ArrowSchema own = {.format = "+s", .n_children = 1, .children = children};
+    struct stats_source src = {NULL, 0, &own, FDATA_UTF8_ERROR, 0, stats_of, NULL};
+    int r = filter_may_select(f, &p, 0, &src);
     fdata_filter_free(f);
     return r;
 }
 
-static void ints(int64_t lo, int64_t hi, int nulls) {
+/* Statistics of `bound` values over 100 rows, with `nulls` of them null; min and max next. */
+static void stats(const char *fmt, int bound, int64_t nulls) {
     memset(&one, 0, sizeof one);
-    one = (struct filter_stats){.known = 1, .nulls = nulls, .values = 1, .format = "l"};
-    one.min.i = lo;
-    one.max.i = hi;
+    format = fmt;
+    one = (struct pq_column_stats){.found = 1, .leaf = 0, .values = bound, .rows = 100,
+                                   .null_count = nulls, .bound = bound};
+}
+
+static void ints(int64_t lo, int64_t hi, int nulls) {
+    stats("l", PQ_BOUND_INT, nulls);
+    one.width = 8;
+    one.min_i = lo;
+    one.max_i = hi;
 }
 
 static void test_comparisons(void) {
@@ -56,39 +75,44 @@ static void test_comparisons(void) {
     CHECK(may("NOT c = 7") == 0 && may("c = 7") == 1);
     ints(7, 7, 1); /* with nulls: still nothing true but IS NULL */
     CHECK(may("c != 7") == 0 && may("c IS NULL") == 1 && may("NOT c = 7") == 0);
-    one.values = 0; /* only nulls */
+    one.null_count = one.rows; /* only nulls */
     CHECK(may("c = 7") == 0 && may("c IS NOT NULL") == 0 && may("c IS NULL") == 1);
     CHECK(may("NOT c = 7") == 0 && may("c = 7 OR c IS NULL") == 1);
     known = 0;
     CHECK(may("c = 7") == 1 && may("c IS NULL") == 1);
     known = 1;
-    one.known = 0;
-    CHECK(may("c = 7") == 1);
+    one.bound = PQ_BOUND_NONE; /* values, bounds unknown */
+    one.null_count = 0;
+    CHECK(may("c = 7") == 1 && may("c IS NULL") == 0);
+    one.null_count = -1; /* nulls unknown too */
+    CHECK(may("c = 7") == 1 && may("c IS NULL") == 1);
 }
 
 static void test_types(void) {
-    memset(&one, 0, sizeof one);
-    one = (struct filter_stats){.known = 1, .values = 1, .format = "g"};
-    one.min.f = 1.0;
-    one.max.f = NAN; /* a float column's maximum: NaN sorts above every number */
+    stats("g", PQ_BOUND_FLOAT, 0);
+    one.min_f = 1.0;
+    one.max_f = 2.0; /* NaN may be there too: it sorts above every number */
     CHECK(may("c < 1.0") == 0 && may("c >= 1.0") == 1 && may("c > 1e300") == 1);
-    one = (struct filter_stats){.known = 1, .values = 1, .format = "u"};
-    one.min.bytes = (const uint8_t *)"b";
-    one.min.len = 1;
-    one.max.bytes = (const uint8_t *)"\xc3\xa9t\xc3\xa9"; /* "été": above ASCII as bytes */
-    one.max.len = 5;
+    CHECK(may("c = 3.0") == 0 && may("c <= 0.5") == 0);
+    stats("u", PQ_BOUND_BYTES, 0);
+    one.min_b = (const uint8_t *)"b";
+    one.min_len = 1;
+    one.max_b = (const uint8_t *)"\xc3\xa9t\xc3\xa9"; /* "été": above ASCII as bytes */
+    one.max_len = 5;
     CHECK(may("c = 'a'") == 0 && may("c = 'c'") == 1 && may("c > 'z'") == 1);
     CHECK(may("c > '\xc3\xa9t\xc3\xa9'") == 0);
     CHECK(may("c < 'b'") == 0);
-    one = (struct filter_stats){.known = 1, .values = 1, .format = "L"};
-    one.min.u = 10;
-    one.max.u = UINT64_MAX; /* as unsigned, not -1 */
+    stats("L", PQ_BOUND_UINT, 0);
+    one.min_u = 10;
+    one.max_u = UINT64_MAX; /* as unsigned, not -1 */
     CHECK(may("c > 1000000") == 1 && may("c < 10") == 0 && may("c = -1") == 0);
-    one = (struct filter_stats){.known = 1, .values = 1, .format = "tdD"};
-    one.min.i = 19724; /* days: 2024-01-02 .. 2024-01-03 */
-    one.max.i = 19725;
+    stats("tdD", PQ_BOUND_INT, 0);
+    one.min_i = 19724; /* days: 2024-01-02 .. 2024-01-03 */
+    one.max_i = 19725;
     CHECK(may("c = DATE '2024-01-01'") == 0 && may("c = DATE '2024-01-03'") == 1);
     CHECK(may("c > TIMESTAMP '2024-01-03 00:00:01'") == 0);
+    /* a column this file lacks: null on every row */
+    CHECK(may("d = 1") == 0 && may("d IS NULL") == 1);
 }
 
 int main(void) {

@@ -10,6 +10,7 @@
 #include "test_util.h"
 #include "fastdata/text.h"
 #include "parquet/reader.h"
+#include "parquet/stats.h"
 
 static const char *data_dir;
 
@@ -166,7 +167,12 @@ static void test_lying_page(const char *path) {
 static void test_column_pages(fdata_parquet_file *f) {
     struct pq_column_pages cp;
     CHECK(pq_column_pages(f, 1, "id", &cp, NULL) == FDATA_OK);
-    CHECK(cp.pages.num_pages > 10 && cp.pages.has_stats && cp.physical == PQ_INT64);
+    CHECK(cp.pages.num_pages > 10 && cp.pages.has_stats);
+    struct pq_column_stats st; /* the index's bounds as the filter reads them: int64 */
+    pq_page_stats(f, 1, "id", FDATA_UTF8_ERROR, &cp.pages, 1, &st);
+    CHECK(st.bound == PQ_BOUND_INT && st.width == 8 && st.null_count == 0 &&
+          st.rows == cp.pages.pages[1].rows && st.min_i == 6000 + cp.pages.pages[1].first_row &&
+          st.max_i == st.min_i + st.rows - 1);
     int64_t rows = 0, last_max = -1;
     for (int i = 0; i < cp.pages.num_pages; i++) {
         const struct pq_page *pg = &cp.pages.pages[i];
