@@ -39,7 +39,8 @@ struct remote_room {
     int64_t whole;                /* bytes that whole objects may still take */
     int64_t tail;                 /* the tails' size: grows to hold the largest footer seen
                                      and an eighth more (to 4 MiB); at least 64 KiB */
-    int projected;                /* some columns only: whole objects up to 1 MiB, not a part */
+    int projected;                /* some columns only, or a filter (it may prune row groups
+                                     and pages): whole objects up to 1 MiB, not a part */
     int sized;                    /* a first file fetched alone has sized the tails */
 };
 
