@@ -296,7 +296,7 @@ struct row {
     const struct ArrowSchema *files; /* NULL: no row, file columns can be anything (ANY) */
     const struct ArrowArray *batch;
     int64_t r;
-    const struct stats_source *rg;   /* instead of a row: statistics (a row group's, a page's) */
+    const struct stats_source *src;  /* instead of a row: statistics (a row group's, a page's) */
 };
 
 /* The smallest and largest values a column may hold (of its file's own type,
@@ -387,15 +387,15 @@ static size_t plain_bytes(const struct operand *col, const struct pq_column_stat
 static int bloom_rules_out(const struct row *w, const struct operand *col,
                            const struct pq_column_stats *st, const struct fdata_value *v) {
     uint8_t buf[8];
-    if (!w->rg->use_bloom || st->leaf < 0)
+    if (!w->src->use_bloom || st->leaf < 0)
         return 0;
     if (col->kind == K_TEXT && st->values == PQ_BOUND_BYTES && v->type == FDATA_VALUE_STRING)
-        return !pq_bloom_may_contain(w->rg->pq, w->rg->rg, st->leaf, v->s, strlen(v->s));
+        return !pq_bloom_may_contain(w->src->pq, w->src->rg, st->leaf, v->s, strlen(v->s));
     size_t n = plain_bytes(col, st, v, 0, buf);
-    if (n == 0 || pq_bloom_may_contain(w->rg->pq, w->rg->rg, st->leaf, buf, n))
+    if (n == 0 || pq_bloom_may_contain(w->src->pq, w->src->rg, st->leaf, buf, n))
         return 0;
     n = plain_bytes(col, st, v, 1, buf); /* 0 is -0.0 too */
-    return n == 0 || !pq_bloom_may_contain(w->rg->pq, w->rg->rg, st->leaf, buf, n);
+    return n == 0 || !pq_bloom_may_contain(w->src->pq, w->src->rg, st->leaf, buf, n);
 }
 
 /* The truths of x = v: by the bounds when known, then by the bloom filter. */
@@ -409,12 +409,12 @@ static int equal_truth(const struct row *w, const struct operand *col, int have_
 /* What a comparison leaf can be over rows with statistics (a row group's, a page's): from
  * the column's statistics and, for = and IN, its bloom filter. */
 static int stats_leaf(const struct fdata_filter *f, const struct row *w) {
-    long c = column_of(w->rg->own, f->column);
+    long c = column_of(w->src->own, f->column);
     struct pq_column_stats st;
-    if (c >= 0 && w->rg->column_stats)
-        w->rg->column_stats(w->rg->ctx, f->column, &st);
+    if (c >= 0 && w->src->column_stats)
+        w->src->column_stats(w->src->ctx, f->column, &st);
     else if (c >= 0)
-        pq_column_stats(w->rg->pq, w->rg->rg, f->column, w->rg->invalid_utf8, &st);
+        pq_column_stats(w->src->pq, w->src->rg, f->column, w->src->invalid_utf8, &st);
     if (c < 0) /* not in this file: every row null */
         return f->kind == F_NULL ? (f->negate ? NO : YES) : NUL_;
     int nulls = st.null_count != 0 ? NUL_ : 0; /* some, or not known */
@@ -424,7 +424,7 @@ static int stats_leaf(const struct fdata_filter *f, const struct row *w) {
     struct operand lo, hi;
     if (!values)
         return nulls;
-    int known = bounds(w->rg->own->children[c]->format, &st, &lo, &hi);
+    int known = bounds(w->src->own->children[c]->format, &st, &lo, &hi);
     if (f->kind == F_CMP && f->op == FDATA_FILTER_EQ)
         return nulls | equal_truth(w, &lo, known, &lo, &hi, &st, &f->values[0]);
     if (f->kind == F_CMP)
@@ -440,7 +440,7 @@ static int leaf(const struct fdata_filter *f, const struct row *w) {
     long k = key_of(w->p, f->column);
     if (k >= 0) {
         key_operand(w->p, w->file, (size_t)k, &x);
-    } else if (w->rg) {
+    } else if (w->src) {
         return stats_leaf(f, w);
     } else if (!w->files) {
         return ANY;
