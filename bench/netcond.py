@@ -1,0 +1,127 @@
+"""Network conditions and HTTPS for the download benches (bench/get, bench/load, bench/filter).
+
+Conditions (--conditions, comma-separated; each bench measures them in one run):
+  loopback  plain 127.0.0.1, no cap: the CPU sets the rate
+  net2      ../shared/s3/netsim.sh at 2 Gbit/s, nginx capping each connection at 40 MB/s
+  net8      netsim.sh at 8 Gbit/s, 100 MB/s per connection
+A netsim condition runs the bench again inside the capped namespace (a private loopback:
+nginx and the clients both live there); that run prints its results as JSON, the outer run
+tabulates them beside the link's own time (bytes x 8 / rate).
+
+--https: the bench also serves the objects over TLS (nginx with a CA and a certificate made
+here with openssl in a temporary folder; AWS_CA_BUNDLE names the CA for fastdata, --cacert for
+curl) and reports the clients' CPU time per GB with and without TLS."""
+import json
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NGINX_SERVER = os.path.join(ROOT, "bench", "get", "nginx-server.sh")
+
+# name: (netsim link rate, nginx per-connection rate), None for the plain loopback
+CONDITIONS = {"loopback": None, "net2": ("2gbit", "40m"), "net8": ("8gbit", "100m")}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def shared_s3():
+    """../shared/s3 beside the checkout (or beside the main one, from a git worktree)."""
+    common = subprocess.run(["git", "-C", ROOT, "rev-parse", "--path-format=absolute",
+                             "--git-common-dir"], capture_output=True, text=True).stdout.strip()
+    for top in (ROOT, os.path.dirname(common)):
+        path = os.path.join(os.path.dirname(top), "shared", "s3")
+        if os.path.isdir(path):
+            return path
+    sys.exit("bench: ../shared/s3 (nginx-s3.sh, netsim.sh) not found")
+
+
+def link_seconds(nbytes, rate):
+    """The link's own time for nbytes at a tc rate such as '2gbit'."""
+    m = re.match(r"([\d.]+)([kmg]?)bit$", rate)
+    bits = float(m.group(1)) * {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}[m.group(2)]
+    return nbytes * 8 / bits
+
+
+def describe(name):
+    cap = CONDITIONS[name]
+    return "loopback, no cap" if cap is None else "netsim %s, %s/s per connection" % cap
+
+
+def parse_conditions(text):
+    names = [n for n in text.split(",") if n]
+    bad = [n for n in names if n not in CONDITIONS]
+    if bad or not names:
+        sys.exit("bench: unknown condition %s (known: %s)" % (",".join(bad) or "''",
+                                                              ",".join(CONDITIONS)))
+    return names
+
+
+def run_inside(name, argv):
+    """The bench (argv, its own command line) again inside netsim for condition `name`, with
+    --inside NAME: returns the JSON document that run prints last."""
+    rate = CONDITIONS[name][0]
+    p = subprocess.run(["bash", os.path.join(shared_s3(), "netsim.sh"), "--rate", rate, "--",
+                        sys.executable] + argv + ["--inside", name],
+                       stdout=subprocess.PIPE, text=True)
+    if p.returncode:
+        sys.exit("bench: the %s run failed (exit %d)" % (name, p.returncode))
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def make_tls(folder):
+    """A CA and a server certificate for 127.0.0.1 signed by it: (ca.pem, server.pem, key)."""
+    ca, ca_key = os.path.join(folder, "ca.pem"), os.path.join(folder, "ca.key")
+    crt, key = os.path.join(folder, "server.pem"), os.path.join(folder, "server.key")
+    csr, ext = os.path.join(folder, "server.csr"), os.path.join(folder, "server.ext")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for cmd in (["req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2",
+                 "-subj", "/CN=fastdata bench CA"],
+                ["req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+                ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+                 "-out", crt, "-days", "2", "-extfile", ext]):
+        subprocess.run(["openssl", *cmd], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    return ca, crt, key
+
+
+class Nginx:
+    """bench/get/nginx-server.sh on two free ports: http, and https when tls=(cert, key)."""
+
+    def __init__(self, workdir, root, conn_rate=None, tls=None):
+        self.dir = os.path.join(workdir, "nginx")
+        port, tls_port = free_port(), free_port()
+        env = dict(os.environ)
+        if conn_rate:
+            env["NGINX_S3_RATE"] = conn_rate
+        args = ["bash", NGINX_SERVER, "start", self.dir, root, str(port)]
+        if tls:
+            args += [str(tls_port), *tls]
+        subprocess.run(args, check=True, env=env)
+        self.http = "http://127.0.0.1:%d" % port
+        self.https = "https://127.0.0.1:%d" % tls_port if tls else None
+
+    def stop(self):
+        subprocess.run(["bash", NGINX_SERVER, "stop", self.dir])
+
+
+def child_cpu(fn):
+    """fn()'s result and the CPU seconds (user + system) of the processes it ran and waited
+    for: the client's cost, not the server's (nginx is not our child)."""
+    def used():
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+    before = used()
+    out = fn()
+    return out, used() - before
