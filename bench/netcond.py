@@ -125,3 +125,18 @@ def child_cpu(fn):
     before = used()
     out = fn()
     return out, used() - before
+
+
+def tls_costs(results, names, total, repeat):
+    """For each condition and named client measured over both protocols: the client's extra
+    CPU seconds per GB over https. results: condition -> rows [client, protocol, result (None:
+    failed), ..., CPU seconds of `repeat` passes over `total` bytes]."""
+    out = []
+    for cond, rows in results.items():
+        per_gb = {(r[0], r[1]): r[-1] / (repeat * total / 1e9) for r in rows if r[2]}
+        for name in names:
+            if (name, "https") in per_gb and (name, "http") in per_gb:
+                http, https = per_gb[name, "http"], per_gb[name, "https"]
+                out.append("- %s, %s: TLS costs %.2f client CPU s per GB (%.2f over http, %.2f "
+                           "over https)" % (cond, name, https - http, http, https))
+    return out

@@ -208,20 +208,7 @@ def table(results, total, repeat):
             lines.append("| %s | %s | %s | %.3f | %s | %.3f | %.0f | %.2f | %s |" % (
                 cond, name, proto, s, link, f, total / s / 2**20,
                 cpu / (repeat * total / 1e9), ratio))
-    return lines + tls_costs(results, total, repeat)
-
-
-def tls_costs(results, total, repeat):
-    """The clients' extra CPU seconds per GB over https, per condition."""
-    out = []
-    for cond, rows in results.items():
-        cpu = {(name, proto): c for name, proto, res, _, c in rows if res is not None}
-        for name in (STREAMED, KEPT, CURL):
-            if (name, "https") in cpu and (name, "http") in cpu:
-                out.append("- %s, %s: TLS costs %.2f CPU s per GB (%.2f over http, %.2f over https)" % (
-                    cond, name, (cpu[name, "https"] - cpu[name, "http"]) / (repeat * total / 1e9),
-                    cpu[name, "http"] / (repeat * total / 1e9), cpu[name, "https"] / (repeat * total / 1e9)))
-    return [""] + out if out else []
+    return lines + [""] + netcond.tls_costs(results, (STREAMED, KEPT, CURL), total, repeat)
 
 
 def main():
