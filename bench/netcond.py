@@ -79,21 +79,10 @@ def run_inside(name, argv):
 
 
 def make_tls(folder):
-    """A CA and a server certificate for 127.0.0.1 signed by it: (ca.pem, server.pem, key)."""
-    ca, ca_key = os.path.join(folder, "ca.pem"), os.path.join(folder, "ca.key")
-    crt, key = os.path.join(folder, "server.pem"), os.path.join(folder, "server.key")
-    csr, ext = os.path.join(folder, "server.csr"), os.path.join(folder, "server.ext")
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    for cmd in (["req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2",
-                 "-subj", "/CN=fastdata bench CA"],
-                ["req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
-                ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
-                 "-out", crt, "-days", "2", "-extfile", ext]):
-        subprocess.run(["openssl", *cmd], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-    return ca, crt, key
+    """A CA and a server certificate for 127.0.0.1 signed by it (tests/s3/make-ca.sh):
+    (ca.pem, server.pem, server.key)."""
+    subprocess.run(["bash", os.path.join(ROOT, "tests", "s3", "make-ca.sh"), folder], check=True)
+    return tuple(os.path.join(folder, f) for f in ("ca.pem", "server.pem", "server.key"))
 
 
 class Nginx:
