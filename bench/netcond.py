@@ -54,7 +54,7 @@ def link_seconds(nbytes, rate):
 
 def describe(name):
     cap = CONDITIONS[name]
-    return "loopback, no cap" if cap is None else "netsim %s, %s/s per connection" % cap
+    return "loopback, no cap" if cap is None else "netsim %s, nginx limit_rate %s per connection" % cap
 
 
 def parse_conditions(text):
