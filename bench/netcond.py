@@ -11,8 +11,10 @@ tabulates them beside the link's own time (bytes x 8 / rate).
 --https: the bench also serves the objects over TLS (nginx with a CA and a certificate made
 here with openssl in a temporary folder; AWS_CA_BUNDLE names the CA for fastdata, --cacert for
 curl) and reports the clients' CPU time per GB with and without TLS."""
+import datetime
 import json
 import os
+import platform
 import re
 import resource
 import socket
@@ -76,6 +78,27 @@ def run_inside(name, argv):
     if p.returncode:
         sys.exit("bench: the %s run failed (exit %d)" % (name, p.returncode))
     return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def measure_all(conditions, measure):
+    """condition -> measure(condition): here for the plain loopback, for a netsim condition
+    in the bench run again inside netsim.sh (see run_inside)."""
+    return {c: measure(c) if CONDITIONS[c] is None else run_inside(c, sys.argv) for c in conditions}
+
+
+def heading(bench, what, conditions):
+    """A report's first line: the bench, when, where, how loaded the machine was, what it
+    measured and under which conditions."""
+    return "# bench/%s, %s, %s, %d cores, load average %.1f/%.1f/%.1f: %s; %s" % (
+        bench, datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        platform.machine(), os.cpu_count(), *os.getloadavg(), what,
+        "; ".join("%s: %s" % (c, describe(c)) for c in conditions))
+
+
+def report_name(base, conditions, https):
+    """bench/out's file name: base, then the conditions other than the default, then -https."""
+    return base + ("-" + "-".join(conditions) if conditions != ["loopback"] else "") + \
+        ("-https" if https else "")
 
 
 def make_tls(folder):

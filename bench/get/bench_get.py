@@ -24,10 +24,8 @@ usage: bench_get.py [--objects 64] [--mib 16] [--connections 16] [--repeat 3] [-
 per request shows; its table goes to bench/out/get-1024x1MiB.md)
 """
 import argparse
-import datetime
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -36,7 +34,6 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from report import publish  # noqa: E402
 import netcond  # noqa: E402
-from netcond import free_port  # noqa: E402,F401 (bench/filter and bench/load take it from here)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -228,19 +225,12 @@ def main():
         print(json.dumps(measure(args, keys, args.inside)))
         return
     total = args.objects * (args.mib << 20)
-    results = {c: measure(args, keys, c) if netcond.CONDITIONS[c] is None
-               else netcond.run_inside(c, sys.argv) for c in conditions}
-    load = os.getloadavg()
-    lines = ["# bench/get, %s, %s, %d cores, load average %.1f/%.1f/%.1f: %d objects x %d MiB "
-             "from nginx, %d connections; %s" % (
-                 datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                 platform.machine(), os.cpu_count(), *load, args.objects, args.mib,
-                 args.connections, "; ".join("%s: %s" % (c, netcond.describe(c)) for c in conditions)),
-             ""] + table(results, total, args.repeat)
+    results = netcond.measure_all(conditions, lambda c: measure(args, keys, c))
+    lines = [netcond.heading("get", "%d objects x %d MiB from nginx, %d connections" % (
+        args.objects, args.mib, args.connections), conditions), ""] + table(results, total, args.repeat)
     default = (args.objects, args.mib) == (64, 16)
     name = "get" if default else "get-%dx%dMiB" % (args.objects, args.mib)
-    publish(name + ("-" + "-".join(conditions) if conditions != ["loopback"] else "") +
-            ("-https" if args.https else ""), lines)
+    publish(netcond.report_name(name, conditions, args.https), lines)
 
 
 if __name__ == "__main__":

@@ -26,11 +26,9 @@ fastest of (e), (f); https on loopback: (a) >= curl, (c) <= 1.15 x ((a) + (b)).
 usage: bench_load.py [--files 24] [--rows 32768] [--repeat 3] [--connections 16]
                      [--conditions loopback] [--https]"""
 import argparse
-import datetime
 import importlib.util
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -236,17 +234,11 @@ def main():
     total = sum(os.path.getsize(p) for p in paths)
     decode = run_json([os.path.join(ROOT, "build", "fdata_bench_decode"), "--repeat",
                        str(args.repeat)] + paths)
-    results = {c: measure(args, keys, c) if netcond.CONDITIONS[c] is None
-               else netcond.run_inside(c, sys.argv) for c in conditions}
-    load = os.getloadavg()
-    lines = ["# bench/load, %s, %s, %d cores, load average %.1f/%.1f/%.1f: %d files, %.0f MB of "
-             "Parquet (Ubiquant-like, snappy) from nginx, %d connections; %s" % (
-                 datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                 platform.machine(), os.cpu_count(), *load, args.files, total / 1e6,
-                 args.connections, "; ".join("%s: %s" % (c, netcond.describe(c)) for c in conditions)),
-             ""] + table(results, decode, total, args.repeat)
-    publish("load" + ("-" + "-".join(conditions) if conditions != ["loopback"] else "") +
-            ("-https" if args.https else ""), lines)
+    results = netcond.measure_all(conditions, lambda c: measure(args, keys, c))
+    lines = [netcond.heading("load", "%d files, %.0f MB of Parquet (Ubiquant-like, snappy) from "
+                             "nginx, %d connections" % (args.files, total / 1e6, args.connections),
+                             conditions), ""] + table(results, decode, total, args.repeat)
+    publish(netcond.report_name("load", conditions, args.https), lines)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ def sha(b):
 
 def main(tmp, env):
     bucket = "fdata-test"
-    port = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
     make_bucket(env, bucket)
     rnd = random.Random(42)
     files = {}
