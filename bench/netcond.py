@@ -113,7 +113,10 @@ class Nginx:
 
     def __init__(self, workdir, root, conn_rate=None, tls=None):
         self.dir = os.path.join(workdir, "nginx")
-        port, tls_port = free_port(), free_port()
+        with socket.socket() as a, socket.socket() as b:  # two distinct free ports
+            a.bind(("127.0.0.1", 0))
+            b.bind(("127.0.0.1", 0))
+            port, tls_port = a.getsockname()[1], b.getsockname()[1]
         env = dict(os.environ)
         if conn_rate:
             env["NGINX_S3_RATE"] = conn_rate
