@@ -4,10 +4,11 @@
 # `make fuzz` runs each fuzz target for FUZZ_SECONDS (default 600);
 # `make demo` generates a dataset into a local S3 server and loads it; `make bench` runs bench/decode (TPC-H,
 # floats, nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write, `make bench-handoff` bench/handoff,
-# `make bench-filter` bench/filter.
+# `make bench-filter` bench/filter, `make bench-net` bench/get and bench/load under the three network
+# conditions (loopback, netsim 2 and 8 Gbit/s; root) and over HTTPS.
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps python wheel test test-release test-asan test-tsan fuzz demo bench bench-get bench-load bench-write bench-handoff bench-filter install clean
+.PHONY: all build deps python wheel test test-release test-asan test-tsan fuzz demo bench bench-get bench-load bench-write bench-handoff bench-filter bench-net install clean
 
 all: build
 
@@ -92,6 +93,11 @@ bench-handoff: build python
 bench-filter: build
 	@scripts/install-deps.sh --bench
 	@.venv/bin/python bench/filter/bench_filter.py
+
+bench-net: build
+	@scripts/install-deps.sh --bench
+	@.venv/bin/python bench/get/bench_get.py --conditions loopback,net2,net8 --https
+	@.venv/bin/python bench/load/bench_load.py --conditions loopback,net2,net8 --https
 
 bench-get: build
 	@scripts/install-deps.sh --bench

@@ -48,21 +48,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def shared_s3():
-    """../shared/s3 beside the checkout (or beside the main one, from a git worktree)."""
-    common = subprocess.run(["git", "-C", ROOT, "rev-parse", "--path-format=absolute",
-                             "--git-common-dir"], capture_output=True, text=True).stdout.strip()
-    for top in (ROOT, os.path.dirname(common)):
-        path = os.path.join(os.path.dirname(top), "shared", "s3")
-        if os.path.isdir(path):
-            return path
-    sys.exit("bench_filter: ../shared/s3 (nginx-s3.sh, netsim.sh) not found")
-
-
-SHARED_S3 = shared_s3()
 sys.path.insert(0, os.path.dirname(HERE))
 from report import publish  # noqa: E402
-from get.bench_get import free_port  # noqa: E402
+from netcond import free_port, link_seconds, shared_s3  # noqa: E402
+SHARED_S3 = shared_s3()
 
 FASTDATA = os.path.join(ROOT, "build", "fastdata")
 FEATURES = 300
@@ -260,12 +249,6 @@ def measure(nginx, bucket, keys, local, columns, filt, repeat, env):
                 best = (r, gets, body)
         out[name] = best
     return out
-
-
-def link_seconds(nbytes, rate):
-    m = re.match(r"([\d.]+)([kmg]?)bit", rate)
-    bits = float(m.group(1)) * {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}[m.group(2)]
-    return nbytes * 8 / bits
 
 
 def rows_of(results, label, files, args):

@@ -12,23 +12,28 @@ in the same run, each in its own process, best of --repeat runs:
   boto3      get_object().read() on a thread pool (PyPI boto3)
   metaflow   metaflow.S3.get_many into a tmpfs folder (PyPI metaflow), the reference workload
 
+Network conditions and HTTPS (bench/netcond.py): --conditions loopback,net2,net8 measures each
+condition in the same run (net2: netsim 2 Gbit/s, 40 MB/s per connection; net8: 8 Gbit/s,
+100 MB/s per connection), the link's own time beside each figure; --https also serves the
+objects over TLS and measures fastdata and curl there, with the clients' CPU seconds per GB
+(the cost of TLS is the https row's minus the http row's). The peers run over http only.
+
 usage: bench_get.py [--objects 64] [--mib 16] [--connections 16] [--repeat 3] [--dir DIR]
+                    [--conditions loopback] [--https]
 (`make bench-get` also runs 1024 objects x 1 MiB: many small objects, where a client's cost
 per request shows; its table goes to bench/out/get-1024x1MiB.md)
 """
 import argparse
-import datetime
 import json
 import os
-import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from report import publish  # noqa: E402
+import netcond  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -89,14 +94,6 @@ print(json.dumps({{"seconds": best, "first_seconds": first, "bytes": got}}))
 """
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def make_objects(root, bucket, count, mib):
     folder = os.path.join(root, bucket)
     os.makedirs(folder, exist_ok=True)
@@ -118,11 +115,12 @@ def run_fastdata(urls, conns, repeat, *opts):
     return json.loads(out.stdout), None
 
 
-def run_curl(urls, conns, repeat):
+def run_curl(urls, conns, repeat, ca=None):
     import time
     best, first = 1e30, None
     for _ in range(repeat):
         args = ["curl", "-s", "--no-progress-meter", "-Z", "--parallel-max", str(conns)]
+        args += ["--cacert", ca] if ca else []
         for u in urls:
             args += ["-o", "/dev/null", u]
         t0 = time.perf_counter()
@@ -143,6 +141,73 @@ def run_peer(code, endpoint, bucket, keys, conns, repeat, tmpfs):
     return json.loads(p.stdout.strip().splitlines()[-1]), None
 
 
+def measure(args, keys, condition):
+    """Every client against nginx under `condition`: rows [client, protocol, result, error,
+    client CPU seconds]."""
+    cap = netcond.CONDITIONS[condition]
+    tmp = tempfile.mkdtemp(dir="/dev/shm")
+    ca, *tls = netcond.make_tls(tmp) if args.https else (None, None, None)
+    nginx = netcond.Nginx(args.dir, os.path.join(args.dir, "root"), cap and cap[1],
+                          tls if args.https else None)
+    bucket, rows = "bench", []
+
+    def row(name, proto, fn):
+        (res, err), cpu = netcond.child_cpu(fn)
+        rows.append([name, proto, res, err, cpu])
+    try:
+        for proto, endpoint in (("http", nginx.http), ("https", nginx.https)):
+            if endpoint is None:
+                continue
+            os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_REGION="us-east-1")
+            if proto == "https":
+                os.environ["AWS_CA_BUNDLE"] = ca
+            urls_s3 = ["s3://%s/%s" % (bucket, k) for k in keys]
+            urls_http = ["%s/%s/%s" % (endpoint, bucket, k) for k in keys]
+            row(KEPT, proto, lambda: run_fastdata(urls_s3, args.connections, args.repeat))
+            row(STREAMED, proto, lambda: run_fastdata(urls_s3, args.connections, args.repeat,
+                                                      "--stream"))
+            row(CURL, proto, lambda: run_curl(urls_http, args.connections, args.repeat, ca))
+            for name, code in PEERS.items() if proto == "http" else ():
+                row(name, proto, lambda: run_peer(code, endpoint, bucket, keys, args.connections,
+                                                  args.repeat, tmp))
+    finally:
+        nginx.stop()
+        os.environ.pop("AWS_CA_BUNDLE", None)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rows
+
+
+KEPT = "fastdata get_many"
+STREAMED = "fastdata get_many, streamed (each object freed on arrival)"
+CURL = "curl --parallel"
+
+
+def table(results, total, repeat):
+    """One row per condition, protocol and client; each peer's ratio against the fastdata row
+    of its condition and protocol that does the same with the bytes: curl (to /dev/null) and
+    boto3 (read(), then dropped) against the streamed one, the CRT (bodies collected) and
+    metaflow (files kept) against the one that keeps every object."""
+    lines = ["| condition | client | proto | best s | link s | first s | MiB/s | client CPU s/GB "
+             "| fastdata speed / this (best, first) |", "|---|---|---|---|---|---|---|---|---|"]
+    for cond, rows in results.items():
+        cap = netcond.CONDITIONS[cond]
+        link = "%.3f" % netcond.link_seconds(total, cap[0]) if cap else ""
+        fd = {(name, proto): res for name, proto, res, _, _ in rows if name in (KEPT, STREAMED)}
+        for name, proto, res, err, cpu in rows:
+            if res is None:
+                lines.append("| %s | %s | %s | error: %s | | | | | |" % (cond, name, proto, err))
+                continue
+            s, f = res["seconds"], res["first_seconds"]
+            ref = fd.get((STREAMED if name in (CURL, "boto3 (thread pool)") else KEPT, proto))
+            ratio = "" if name in (KEPT, STREAMED) or ref is None else "%.2fx, %.2fx vs %s" % (
+                s / ref["seconds"], f / ref["first_seconds"],
+                "streamed" if ref is fd.get((STREAMED, proto)) else "kept")
+            lines.append("| %s | %s | %s | %.3f | %s | %.3f | %.0f | %.2f | %s |" % (
+                cond, name, proto, s, link, f, total / s / 2**20,
+                cpu / (repeat * total / 1e9), ratio))
+    return lines + [""] + netcond.tls_costs(results, (STREAMED, KEPT, CURL), total, repeat)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--objects", type=int, default=64)
@@ -150,54 +215,22 @@ def main():
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dir", default="/dev/shm/fastdata-bench-get")
+    ap.add_argument("--conditions", default="loopback", help="loopback,net2,net8 (bench/netcond.py)")
+    ap.add_argument("--https", action="store_true", help="also over TLS, with the cost of TLS")
+    ap.add_argument("--inside", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    bucket = "bench"
-    keys = make_objects(os.path.join(args.dir, "root"), bucket, args.objects, args.mib)
+    conditions = netcond.parse_conditions(args.conditions)
+    keys = make_objects(os.path.join(args.dir, "root"), "bench", args.objects, args.mib)
+    if args.inside:  # one netsim condition, for the outer run
+        print(json.dumps(measure(args, keys, args.inside)))
+        return
     total = args.objects * (args.mib << 20)
-    port = free_port()
-    server = os.path.join(args.dir, "nginx")
-    subprocess.run(["bash", os.path.join(HERE, "nginx-server.sh"), "start", server,
-                    os.path.join(args.dir, "root"), str(port)], check=True)
-    endpoint = "http://127.0.0.1:%d" % port
-    tmpfs = tempfile.mkdtemp(dir="/dev/shm")
-    os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_REGION="us-east-1")
-    urls_s3 = ["s3://%s/%s" % (bucket, k) for k in keys]
-    urls_http = ["%s/%s/%s" % (endpoint, bucket, k) for k in keys]
-    rows = []
-    try:
-        rows.append(("fastdata get_many",) + run_fastdata(urls_s3, args.connections, args.repeat))
-        rows.append(("fastdata get_many, streamed (each object freed on arrival)",) +
-                    run_fastdata(urls_s3, args.connections, args.repeat, "--stream"))
-        rows.append(("curl --parallel",) + run_curl(urls_http, args.connections, args.repeat))
-        for name, code in PEERS.items():
-            rows.append((name,) + run_peer(code, endpoint, bucket, keys, args.connections,
-                                           args.repeat, tmpfs))
-    finally:
-        subprocess.run(["bash", os.path.join(HERE, "nginx-server.sh"), "stop", server])
-        shutil.rmtree(tmpfs, ignore_errors=True)
-    # each peer against the fastdata row that does the same with the bytes: curl (to
-    # /dev/null) and boto3 (read(), then dropped) against the streamed one, the CRT (bodies
-    # collected) and metaflow (files kept) against the one that keeps every object
-    kept, streamed = rows[0][1], rows[1][1]
-    peer_of = {"curl --parallel": streamed, "boto3 (thread pool)": streamed}
-    lines = ["# bench/get, %s, %s, %d cores: %d objects x %d MiB from nginx on 127.0.0.1, "
-             "%d connections" % (datetime.date.today().isoformat(), platform.machine(),
-                                 os.cpu_count(), args.objects, args.mib, args.connections),
-             "",
-             "| client | best s | first s | MiB/s | Gbit/s | fastdata speed / this (best, first) |",
-             "|---|---|---|---|---|---|"]
-    for i, (name, res, err) in enumerate(rows):
-        if res is None:
-            lines.append("| %s | error: %s | | | | |" % (name, err))
-            continue
-        s, f = res["seconds"], res["first_seconds"]
-        fd = peer_of.get(name, kept)
-        ratio = "" if i < 2 or fd is None else "%.2fx, %.2fx vs %s" % (
-            s / fd["seconds"], f / fd["first_seconds"], "streamed" if fd is streamed else "kept")
-        lines.append("| %s | %.3f | %.3f | %.0f | %.2f | %s |" % (
-            name, s, f, total / s / 2**20, total * 8 / s / 1e9, ratio))
+    results = netcond.measure_all(conditions, lambda c: measure(args, keys, c))
+    lines = [netcond.heading("get", "%d objects x %d MiB from nginx, %d connections" % (
+        args.objects, args.mib, args.connections), conditions), ""] + table(results, total, args.repeat)
     default = (args.objects, args.mib) == (64, 16)
-    publish("get" if default else "get-%dx%dMiB" % (args.objects, args.mib), lines)
+    name = "get" if default else "get-%dx%dMiB" % (args.objects, args.mib)
+    publish(netcond.report_name(name, conditions, args.https), lines)
 
 
 if __name__ == "__main__":

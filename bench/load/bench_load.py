@@ -16,13 +16,19 @@ the object store into one Arrow table in memory, every reader in its own process
 
 Targets (issue 6): (c) <= 1.15 x max((a), (b)); (c) >= 5x faster than (d), >= 2x the best of
 (e), (f).
-usage: bench_load.py [--files 24] [--rows 32768] [--repeat 3] [--connections 16]"""
+Network conditions and HTTPS (bench/netcond.py): --conditions loopback,net2,net8 runs (a), (c),
+(c') and the peers under each condition in the same run, the link's own time beside each
+figure; (b) runs once, outside (it has no network). --https also serves the files over TLS and
+measures (a) and (c) there, with curl over https as the download's ceiling and the clients' CPU
+seconds per GB (the cost of TLS: the https row's minus the http row's). Targets (issue 17):
+net2: (c) <= 1.05 x the link's time; net8: (c) >= 0.85 of the link's rate and >= 2x the
+fastest of (e), (f); https on loopback: (a) >= curl, (c) <= 1.15 x ((a) + (b)).
+usage: bench_load.py [--files 24] [--rows 32768] [--repeat 3] [--connections 16]
+                     [--conditions loopback] [--https]"""
 import argparse
-import datetime
 import importlib.util
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -31,6 +37,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from report import publish  # noqa: E402
+import netcond  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 spec = importlib.util.spec_from_file_location("bench_get", os.path.join(ROOT, "bench", "get", "bench_get.py"))
@@ -88,11 +95,118 @@ def run_json(args):
     return json.loads(p.stdout)
 
 
+DOWNLOAD = "(a) fastdata download only"
+DECODE = "(b) fastdata decode only (from memory)"
+LOAD = "(c) fastdata load (end to end)"
+CURL = "curl --parallel download (the ceiling for (a))"
+LINK_TARGETS = {"net2": " (target <= 1.05)", "net8": " (target <= 1.18: >= 0.85 of the link's rate)"}
+HTTPS_TARGET = {"loopback": " (target <= 1)", "net2": "", "net8": ""}  # issue 17: on loopback
+POLARS_PYARROW = ("(e) pyarrow.dataset over S3FileSystem", "(f) Polars scan_parquet(s3://)")
+
+
 def fastdata_load(urls, conns):
     t0 = time.perf_counter()
     r = run_json([os.path.join(ROOT, "build", "fastdata"), "load", "--json", "--connections",
                   str(conns)] + urls)
     return None if r is None else time.perf_counter() - t0
+
+
+def measure(args, keys, condition):
+    """(a), (c), (c'), curl and the peers against nginx under `condition`: rows [run, protocol,
+    result, client CPU seconds]."""
+    cap = netcond.CONDITIONS[condition]
+    tmp = tempfile.mkdtemp(dir="/dev/shm")
+    ca, *tls = netcond.make_tls(tmp) if args.https else (None, None, None)
+    nginx = netcond.Nginx(args.dir, os.path.join(args.dir, "root"), cap and cap[1],
+                          tls if args.https else None)
+    bucket, rows, conns = "bench", [], str(args.connections)
+    urls = ["s3://%s/%s" % (bucket, k) for k in keys]
+
+    def row(name, proto, fn):
+        res, cpu = netcond.child_cpu(fn)
+        rows.append([name, proto, res, cpu])
+    try:
+        for proto, endpoint in (("http", nginx.http), ("https", nginx.https)):
+            if endpoint is None:
+                continue
+            os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_REGION="us-east-1",
+                              AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")
+            if proto == "https":
+                os.environ["AWS_CA_BUNDLE"] = ca
+            row(DOWNLOAD, proto, lambda: run_json([os.path.join(ROOT, "build", "fdata_bench_get"),
+                                                   "--connections", conns, "--repeat",
+                                                   str(args.repeat)] + urls))
+            row(CURL, proto, lambda: bench_get.run_curl(
+                ["%s/%s/%s" % (endpoint, bucket, k) for k in keys], args.connections,
+                args.repeat, ca)[0])
+            row(LOAD, proto, lambda: run_json([os.path.join(ROOT, "build", "fdata_bench_load"),
+                                               "--connections", conns, "--repeat",
+                                               str(args.repeat)] + urls))
+            if proto == "https":
+                continue
+            row("(c') fastdata load CLI, a fresh process per run", proto,
+                lambda: best_of(args.repeat, lambda: fastdata_load(urls, args.connections)))
+            for name, code in PEERS.items():
+                row(name, proto, lambda: peer(name, code, endpoint, keys, args, tmp))
+    finally:
+        nginx.stop()
+        os.environ.pop("AWS_CA_BUNDLE", None)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rows
+
+
+def peer(name, code, endpoint, keys, args, tmp):
+    res, err = bench_get.run_peer(code, endpoint, "bench", keys, args.connections, args.repeat, tmp)
+    if res is None:
+        print("  %s: %s" % (name, err), file=sys.stderr)
+    return res
+
+
+def table(results, decode, total, repeat):
+    lines = ["| condition | run | proto | best s | link s | first s | client CPU s/GB | this / (c) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for cond, rows in results.items():
+        cap = netcond.CONDITIONS[cond]
+        link = "%.3f" % netcond.link_seconds(total, cap[0]) if cap else ""
+        loads = {proto: res for name, proto, res, _ in rows if name == LOAD and res}
+        for name, proto, res, cpu in rows:
+            if res is None:
+                lines.append("| %s | %s | %s | failed | | | | |" % (cond, name, proto))
+                continue
+            c = loads.get(proto)
+            lines.append("| %s | %s | %s | %.3f | %s | %.3f | %.2f | %s |" % (
+                cond, name, proto, res["seconds"], link, res["first_seconds"],
+                cpu / (repeat * total / 1e9), "%.2fx" % (res["seconds"] / c["seconds"]) if c else ""))
+    if decode:
+        lines.append("| (no network) | %s | | %.3f | | %.3f | | |" % (
+            DECODE, decode["seconds"], decode["first_seconds"]))
+    return lines + targets(results, decode, total, repeat)
+
+
+def targets(results, decode, total, repeat):
+    """The issue's targets, each as the measured ratio beside its bound."""
+    out = []
+    for cond, rows in results.items():
+        best = {(name, proto): res["seconds"] for name, proto, res, _ in rows if res}
+        c, a = best.get((LOAD, "http")), best.get((DOWNLOAD, "http"))
+        cap = netcond.CONDITIONS[cond]
+        if cap is None and c and a and decode:
+            out.append("- loopback: (c) / max((a), (b)) = %.2f (target <= 1.15)" % (
+                c / max(a, decode["seconds"])))
+        if cap and c:
+            link = netcond.link_seconds(total, cap[0])
+            out.append("- %s: (c) / link time = %.2f%s" % (cond, c / link, LINK_TARGETS.get(cond, "")))
+            peers = [best[p, "http"] for p in POLARS_PYARROW if (p, "http") in best]
+            if peers:
+                out.append("- %s: fastest of (e), (f) / (c) = %.2f%s" % (
+                    cond, min(peers) / c, " (target >= 2)" if cond == "net8" else ""))
+        ah, ch, curl = (best.get((n, "https")) for n in (DOWNLOAD, LOAD, CURL))
+        if ah and curl:
+            out.append("- %s https: (a) / curl = %.2f%s" % (cond, ah / curl, HTTPS_TARGET[cond]))
+        if ah and ch and decode:
+            out.append("- %s https: (c) / ((a) + (b)) = %.2f%s" % (
+                cond, ch / (ah + decode["seconds"]), HTTPS_TARGET[cond] and " (target <= 1.15)"))
+    return [""] + out + netcond.tls_costs(results, (DOWNLOAD, LOAD, CURL), total, repeat)
 
 
 def main():
@@ -102,62 +216,29 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--dir", default="/dev/shm/fastdata-bench-load")
+    ap.add_argument("--conditions", default="loopback", help="loopback,net2,net8 (bench/netcond.py)")
+    ap.add_argument("--https", action="store_true", help="also over TLS, with the cost of TLS")
+    ap.add_argument("--inside", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    bucket = "bench"
-    folder = os.path.join(args.dir, "root", bucket)
+    conditions = netcond.parse_conditions(args.conditions)
+    folder = os.path.join(args.dir, "root", "bench")
     keys = ["part-%05d.parquet" % i for i in range(args.files)]
     if not all(os.path.exists(os.path.join(folder, k)) for k in keys):
         subprocess.run([os.path.join(ROOT, "build", "fastdata"), "gen", "ubiquant", folder,
-                        "--files", str(args.files), "--rows-per-file", str(args.rows)], check=True)
+                        "--files", str(args.files), "--rows-per-file", str(args.rows)], check=True,
+                       stdout=subprocess.DEVNULL)
+    if args.inside:  # one netsim condition, for the outer run
+        print(json.dumps(measure(args, keys, args.inside)))
+        return
     paths = [os.path.join(folder, k) for k in keys]
     total = sum(os.path.getsize(p) for p in paths)
-    port = bench_get.free_port()
-    server = os.path.join(args.dir, "nginx")
-    subprocess.run(["bash", os.path.join(ROOT, "bench", "get", "nginx-server.sh"), "start", server,
-                    os.path.join(args.dir, "root"), str(port)], check=True)
-    endpoint = "http://127.0.0.1:%d" % port
-    os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="x",
-                      AWS_SECRET_ACCESS_KEY="x")
-    urls = ["s3://%s/%s" % (bucket, k) for k in keys]
-    tmpfs = tempfile.mkdtemp(dir="/dev/shm")
-    rows = []
-    try:
-        get = run_json([os.path.join(ROOT, "build", "fdata_bench_get"), "--connections",
-                        str(args.connections), "--repeat", str(args.repeat)] + urls)
-        rows.append(("(a) fastdata download only", get))
-        dec = run_json([os.path.join(ROOT, "build", "fdata_bench_decode"), "--repeat",
-                        str(args.repeat)] + paths)
-        rows.append(("(b) fastdata decode only (from memory)", dec))
-        rows.append(("(c) fastdata load (end to end)",
-                     run_json([os.path.join(ROOT, "build", "fdata_bench_load"), "--connections",
-                               str(args.connections), "--repeat", str(args.repeat)] + urls)))
-        rows.append(("(c') fastdata load CLI, a fresh process per run",
-                     best_of(args.repeat, lambda: fastdata_load(urls, args.connections))))
-        for name, code in PEERS.items():
-            res, err = bench_get.run_peer(code, endpoint, bucket, keys, args.connections,
-                                          args.repeat, tmpfs)
-            if res is None:
-                print("  %s: %s" % (name, err), file=sys.stderr)
-            rows.append((name, res))
-    finally:
-        subprocess.run(["bash", os.path.join(ROOT, "bench", "get", "nginx-server.sh"), "stop", server])
-        shutil.rmtree(tmpfs, ignore_errors=True)
-    c = rows[2][1]["seconds"] if rows[2][1] else None
-    lines = ["# bench/load, %s, %s, %d cores: %d files, %.0f MB of Parquet (Ubiquant-like, snappy) "
-             "from nginx on 127.0.0.1, %d connections" % (
-                 datetime.date.today().isoformat(), platform.machine(), os.cpu_count(),
-                 args.files, total / 1e6, args.connections),
-             "", "| run | best s | first s | this / (c) |", "|---|---|---|---|"]
-    for name, res in rows:
-        if res is None:
-            lines.append("| %s | failed | | |" % name)
-            continue
-        lines.append("| %s | %.3f | %.3f | %s |" % (name, res["seconds"], res["first_seconds"],
-                                                    "%.2fx" % (res["seconds"] / c) if c else ""))
-    a, b = rows[0][1], rows[1][1]
-    if c and a and b:
-        lines += ["", "(c) / max((a), (b)) = %.2f (target <= 1.15)" % (c / max(a["seconds"], b["seconds"]))]
-    publish("load", lines)
+    decode = run_json([os.path.join(ROOT, "build", "fdata_bench_decode"), "--repeat",
+                       str(args.repeat)] + paths)
+    results = netcond.measure_all(conditions, lambda c: measure(args, keys, c))
+    lines = [netcond.heading("load", "%d files, %.0f MB of Parquet (Ubiquant-like, snappy) from "
+                             "nginx, %d connections" % (args.files, total / 1e6, args.connections),
+                             conditions), ""] + table(results, decode, total, args.repeat)
+    publish(netcond.report_name("load", conditions, args.https), lines)
 
 
 if __name__ == "__main__":

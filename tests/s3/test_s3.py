@@ -12,40 +12,15 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from s3_test_util import check, free_ports, make_bucket, results, start_swift, stop_swift
+
 FASTDATA, S3_RANGES, S3_BUDGET, LOAD_DUMP, DATA, LOAD_THREADS = sys.argv[1:7]
 HERE = os.path.dirname(os.path.abspath(__file__))
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s %s" % ("ok  " if cond else "FAIL", name, "" if cond else detail), flush=True)
-
-
-def free_ports(count):
-    """A base port with `count` free consecutive ports on 127.0.0.1."""
-    rnd = random.Random(os.getpid())
-    for _ in range(200):
-        base = rnd.randrange(20000, 60000)
-        socks = []
-        try:
-            for p in range(base, base + count):
-                s = socket.socket()
-                s.bind(("127.0.0.1", p))
-                socks.append(s)
-            return base
-        except OSError:
-            pass
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free ports")
 
 
 def run(*args, env=None, stdin=None):
@@ -59,15 +34,7 @@ def sha(b):
 
 def main(tmp, env):
     bucket = "fdata-test"
-    port = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
-    for attempt in range(20):  # Swift's services may still be settling just after start
-        made = subprocess.run(["curl", "-sf", "-o", "/dev/null", "--aws-sigv4", "aws:amz:us-east-1:s3",
-                               "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-X", "PUT",
-                               "http://test%%3Atester:testing@127.0.0.1:%s/%s" % (port, bucket)])
-        if made.returncode == 0:
-            break
-        time.sleep(0.5)
-    made.check_returncode()
+    make_bucket(env, bucket)
     rnd = random.Random(42)
     files = {}
     src = os.path.join(tmp, "src")
@@ -1118,25 +1085,15 @@ def checksum_tests(tmp, env, bucket):
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         server = os.path.join(tmp, "server")
-        env = dict(os.environ, FDATA_SWIFT_PORT=str(free_ports(5)))
-        start = subprocess.run(["bash", os.path.join(HERE, "swift-server.sh"), "start", server],
-                               env=env, capture_output=True, text=True)
-        if start.returncode != 0:
-            print(start.stderr)
+        env = start_swift(server)
+        if env is None:
             print("0 passed, 1 failed")
             sys.exit(1)
-        for line in start.stdout.splitlines():
-            for assignment in line.replace("export ", "").split():
-                k, v = assignment.split("=", 1)
-                env[k] = v.strip("'")
-        env["AWS_EC2_METADATA_DISABLED"] = "true"  # never the real 169.254.169.254
-        for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION"):
-            env.pop(k, None)
         try:
             main(tmp, env)
         except Exception as e:  # a test bug must fail the run
             check("test run", False, repr(e))
         finally:
-            subprocess.run(["bash", os.path.join(HERE, "swift-server.sh"), "stop", server])
+            stop_swift(server)
     print("%d passed, %d failed" % (results.count(True), results.count(False)))
     sys.exit(0 if all(results) else 1)

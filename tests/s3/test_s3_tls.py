@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""The S3 client over HTTPS: nginx terminating TLS (a CA and certificate made by make-ca.sh)
+in front of the Swift s3api server (which checks SigV4 signatures), fastdata trusting the CA
+through AWS_CA_BUNDLE: upload and download byte-identical (whole and in ranged parts),
+listing, a Parquet file from another writer loaded straight from the bucket; and refusals
+with one clear line when the CA is not trusted (no bundle, another CA's bundle).
+usage: test_s3_tls.py FASTDATA PARQUET_FILE"""
+import hashlib
+import os
+import pwd
+import subprocess
+import sys
+import tempfile
+import time
+
+from s3_test_util import check, free_ports, make_bucket, results, start_swift, stop_swift
+
+FASTDATA, PARQUET = sys.argv[1:3]
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+NGINX_CONF = """
+{user}
+worker_processes 1;
+pid "{dir}/nginx.pid";
+error_log "{dir}/error.log" warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path "{dir}/body";
+    proxy_temp_path "{dir}/proxy";
+    fastcgi_temp_path "{dir}/fastcgi";
+    uwsgi_temp_path "{dir}/uwsgi";
+    scgi_temp_path "{dir}/scgi";
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate "{dir}/server.pem";
+        ssl_certificate_key "{dir}/server.key";
+        client_max_body_size 0;
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header Connection "";
+            proxy_request_buffering off;
+            proxy_buffering off;
+        }}
+    }}
+}}
+"""
+
+
+def run(*args, env):
+    p = subprocess.run([FASTDATA] + list(args), capture_output=True, env=env)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+
+def start_nginx(tls, upstream):
+    """nginx on a free port terminating TLS for the server on `upstream`: its port."""
+    port = free_ports(1)
+    user = "user %s;" % pwd.getpwuid(0).pw_name if os.getuid() == 0 else ""  # workers read tls/
+    with open(os.path.join(tls, "nginx.conf"), "w") as f:
+        f.write(NGINX_CONF.format(user=user, dir=tls, port=port, upstream=upstream))
+    subprocess.run(["nginx", "-c", os.path.join(tls, "nginx.conf")], check=True)
+    for _ in range(50):
+        if subprocess.run(["curl", "-s", "-o", "/dev/null", "--cacert", os.path.join(tls, "ca.pem"),
+                           "https://127.0.0.1:%d/" % port]).returncode == 0:
+            return port
+        time.sleep(0.1)
+    raise RuntimeError("nginx with TLS did not start")
+
+
+def main(tmp, env):
+    bucket = "fdata-tls"
+    data = os.urandom(5 << 20)
+    src = os.path.join(tmp, "blob.bin")
+    with open(src, "wb") as f:
+        f.write(data)
+    rc, _, err = run("put", src, PARQUET, "s3://%s/in/" % bucket, env=env)
+    check("put over https (AWS_CA_BUNDLE) of a 5 MiB object and a Parquet file", rc == 0, err)
+    for label, extra in (("whole", []), ("in 1 MiB ranged parts", ["--part-size", "1"])):
+        out = os.path.join(tmp, "out" + "".join(extra))
+        rc, _, err = run("get", "s3://%s/in/blob.bin" % bucket, "-o", out, *extra, env=env)
+        got = os.path.join(out, "blob.bin")
+        same = rc == 0 and os.path.exists(got) and hashlib.sha256(open(got, "rb").read()).digest() == \
+            hashlib.sha256(data).digest()
+        check("get over https, %s: byte-identical" % label, same, err)
+    rc, out, err = run("ls", "s3://%s/in/" % bucket, env=env)
+    check("ls over https lists both keys", rc == 0 and b"blob.bin" in out and
+          os.path.basename(PARQUET).encode() in out, err + out.decode("utf-8", "replace"))
+    rc, out, err = run("cat", "s3://%s/in/%s" % (bucket, os.path.basename(PARQUET)), env=env)
+    local = run("cat", PARQUET, env=env)
+    check("a Parquet file (Impala's) read over https dumps the rows it dumps locally",
+          rc == 0 and local[0] == 0 and out == local[1] and len(out) > 0, err)
+    plain = {k: v for k, v in env.items() if k != "AWS_CA_BUNDLE"}
+    rc, out, err = run("get", "s3://%s/in/blob.bin" % bucket, "-o", os.path.join(tmp, "x"), env=plain)
+    check("without AWS_CA_BUNDLE the private CA is refused, one line naming AWS_CA_BUNDLE",
+          rc == 1 and "AWS_CA_BUNDLE" in err and len(err.strip().splitlines()) == 1, err)
+    other = os.path.join(tmp, "other-ca")
+    subprocess.run(["bash", os.path.join(HERE, "make-ca.sh"), other], check=True)
+    rc, out, err = run("get", "s3://%s/in/blob.bin" % bucket, "-o", os.path.join(tmp, "y"),
+                       env=dict(env, AWS_CA_BUNDLE=os.path.join(other, "ca.pem")))
+    check("another CA's bundle is refused (exit 1, no object written)",
+          rc == 1 and not os.path.exists(os.path.join(tmp, "y", "blob.bin")), err)
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        server, tls = os.path.join(tmp, "server"), os.path.join(tmp, "tls")
+        env = start_swift(server)
+        if env is None:
+            print("0 passed, 1 failed")
+            sys.exit(1)
+        try:
+            make_bucket(env, "fdata-tls")  # over plain http, straight to Swift
+            subprocess.run(["bash", os.path.join(HERE, "make-ca.sh"), tls], check=True)
+            port = start_nginx(tls, env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1])
+            env.update(AWS_ENDPOINT_URL="https://127.0.0.1:%d" % port,
+                       AWS_CA_BUNDLE=os.path.join(tls, "ca.pem"))
+            main(tmp, env)
+        except Exception as e:  # a test bug must fail the run
+            check("test run", False, repr(e))
+        finally:
+            if os.path.exists(os.path.join(tls, "nginx.pid")):
+                subprocess.run(["kill", open(os.path.join(tls, "nginx.pid")).read().strip()])
+            stop_swift(server)
+    print("%d passed, %d failed" % (results.count(True), results.count(False)))
+    sys.exit(0 if all(results) else 1)
