@@ -10,10 +10,7 @@ usage: test_distributed.py"""
 import json
 import os
 import pickle
-import random
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,7 +24,8 @@ import fastdata
 import fastdata.dask
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SWIFT = os.path.join(HERE, "..", "s3", "swift-server.sh")
+sys.path.insert(0, os.path.join(HERE, "..", "s3"))
+import s3_test_util  # noqa: E402  (the Swift server's start, its bucket)
 results = []
 
 
@@ -207,51 +205,16 @@ def ray_tests(sources, env):
         ray.shutdown()
 
 
-def free_ports(count):
-    """A base port with `count` free consecutive ports on 127.0.0.1 (the server's five)."""
-    rnd = random.Random(os.getpid())
-    for _ in range(200):
-        base = rnd.randrange(20000, 60000)
-        socks = []
-        try:
-            for p in range(base, base + count):
-                socks.append(socket.socket())
-                socks[-1].bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            pass
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free ports")
-
-
-def start_s3(tmp, env, local):
-    """The Swift server with the table under s3://fdata-dist/table/; its settings into env."""
+def start_s3(tmp, local):
+    """The Swift server with the table under s3://fdata-dist/table/; its settings in os.environ
+    (the Dask workers and Ray's inherit them)."""
     server = os.path.join(tmp, "server")
-    env["FDATA_SWIFT_PORT"] = str(free_ports(5))
-    start = subprocess.run(["bash", SWIFT, "start", server], env=env, capture_output=True,
-                           text=True)
-    if start.returncode != 0:
-        raise RuntimeError("the S3 server did not start: " + start.stderr[-800:])
-    for line in start.stdout.splitlines():
-        for assignment in line.replace("export ", "").split():
-            k, v = assignment.split("=", 1)
-            env[k] = v.strip("'")
-    env["AWS_EC2_METADATA_DISABLED"] = "true"
-    for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION"):
-        env.pop(k, None)
+    env = s3_test_util.start_swift(server)
+    if env is None:
+        raise RuntimeError("the S3 server did not start")
     os.environ.clear()
-    os.environ.update(env)  # the Dask workers and Ray's inherit it
-    port = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
-    for attempt in range(20):
-        made = subprocess.run(["curl", "-sf", "-o", "/dev/null", "--aws-sigv4",
-                               "aws:amz:us-east-1:s3", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-                               "-X", "PUT", "http://test%%3Atester:testing@127.0.0.1:%s/fdata-dist"
-                               % port])
-        if made.returncode == 0:
-            break
-        time.sleep(0.5)
+    os.environ.update(env)
+    s3_test_util.make_bucket(env, "fdata-dist")
     s3 = fastdata.S3("s3://fdata-dist/table/")
     items = []
     for folder, _, files in os.walk(local):
@@ -266,25 +229,24 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         local = os.path.join(tmp, "table")
         write_table(local)
-        env = dict(os.environ)
         server = None
         try:
             shard_tests(local)
             sources = [("local", local)]
             try:
-                server = start_s3(tmp, env, local)
+                server = start_s3(tmp, local)
                 sources.append(("s3", "s3://fdata-dist/table/"))
             except RuntimeError as e:
                 check("the S3 server", False, e)
             dask_tests(sources, tmp)
-            ray_tests(sources, env)
+            ray_tests(sources, dict(os.environ))  # with the server's settings
         except Exception as e:  # a test bug must fail the run
             import traceback
             traceback.print_exc()
             check("test run", False, repr(e))
         finally:
             if server:
-                subprocess.run(["bash", SWIFT, "stop", server])
+                s3_test_util.stop_swift(server)
     print("%d passed, %d failed" % (results.count(True), results.count(False)))
     return 0 if results and all(results) else 1
 
