@@ -14,7 +14,6 @@ import http.server
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess

@@ -139,7 +139,7 @@ def dump(env, *args):
 
 
 def main(tmp):
-    paths = write_lake(tmp)
+    write_lake(tmp)
     server = serve(tmp)
     env = env_for(server)
     expected = ds.dataset(os.path.join(tmp, "lake"), partitioning="hive").to_table()
