@@ -373,6 +373,8 @@ static int admit(struct downloader *d) {
             return FDATA_OK; /* again when a consumer gives bytes back */
         obj->reserved = o->budget ? want : 0;
         atomic_fetch_add(d->next_admit, 1);
+        if (o->budget && d->groups > 1) /* the next object's loop may sleep in its poll */
+            curl_multi_wakeup(d->multis[(obj->index + 1) % (size_t)d->groups]);
         if (o->on_start)
             o->on_start(o->ctx, obj->index);
         FDATA_RETURN_IF(start_object(d, obj));
@@ -461,6 +463,8 @@ struct group_job {
     const struct fdata_s3_get_options *opts;
     struct fdata_s3_get_result *results;
     atomic_size_t next_admit;
+    CURLM **multis;              /* [groups]: made and freed by the call, so that any loop may
+                                    wake another while both run */
 };
 
 /* The group's objects, each with its URL parsed (a bad one fails that object alone). */
@@ -468,7 +472,7 @@ static int prepare_objects(struct downloader *d, const struct group_job *job, si
                            size_t stride) {
     d->objects = calloc(d->num_objects + 1, sizeof *d->objects);
     d->errors = calloc(d->num_objects + 1, sizeof *d->errors);
-    d->multi = curl_multi_init();
+    d->multi = job->multis[g];
     d->lane_busy = job->c->trace ? calloc((size_t)d->connections + 1, 1) : NULL;
     if (!d->objects || !d->errors || !d->multi || (job->c->trace && !d->lane_busy))
         return FDATA_ENOMEM;
@@ -522,7 +526,7 @@ static int download_group(void *ctx, size_t g, int groups) {
                            .connections = (job->connections + groups - 1) / groups,
                            .opts = job->opts,
                            .results = job->results, .next_admit = &job->next_admit,
-                           .group = (int)g,
+                           .group = (int)g, .multis = job->multis, .groups = groups,
                            .rng = (unsigned)(g * 2654435761u) ^ job->c->rng};
     struct fdata_error err = {0};
     int status = prepare_objects(&d, job, g, stride);
@@ -532,12 +536,20 @@ static int download_group(void *ctx, size_t g, int groups) {
         free_part(d.queue[i]);
     free(d.queue);
     settle_objects(&d, status);
-    if (d.multi)
-        curl_multi_cleanup(d.multi);
     free(d.objects);
     free(d.errors);
     free(d.lane_busy);
     return status; /* FDATA_ENOMEM and the like; per-object outcomes are in results */
+}
+
+/* One multi handle per event loop, owned by the call. */
+static int make_multis(struct group_job *job, int groups) {
+    if (!(job->multis = calloc((size_t)groups, sizeof *job->multis)))
+        return FDATA_ENOMEM;
+    for (int g = 0; g < groups; g++)
+        if (!(job->multis[g] = curl_multi_init()))
+            return FDATA_ENOMEM;
+    return FDATA_OK;
 }
 
 int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
@@ -564,7 +576,13 @@ int fdata_s3_get_many(fdata_s3_client *c, const char *const *urls, size_t n,
     if (c->trace)
         s3_budget_trace(opts->budget, c->trace);
     atomic_init(&job.next_admit, 0);
-    int status = fdata_parallel_gang(c->runtime, groups, download_group, &job);
+    int status = make_multis(&job, groups);
+    if (status == FDATA_OK)
+        status = fdata_parallel_gang(c->runtime, groups, download_group, &job);
+    for (int g = 0; job.multis && g < groups; g++)
+        if (job.multis[g])
+            curl_multi_cleanup(job.multis[g]);
+    free(job.multis);
     if (status != FDATA_OK)
         return fdata_set_error(err, status, "S3 downloads: out of memory");
     for (size_t i = 0; i < n; i++) {

@@ -76,6 +76,9 @@ struct downloader {
     struct fdata_s3_get_result *results; /* the caller's, indexed by object index */
     atomic_size_t *next_admit;  /* shared by the call's downloaders: the next object to start */
     int group;                  /* which of the call's downloaders (trace lanes) */
+    CURLM *const *multis;       /* [groups]: every downloader's multi handle (the call's), so
+                                   that one admitting an object wakes the next one's turn */
+    int groups;
     unsigned char *lane_busy;   /* traced: [connections], the slots under way */
 };
 
