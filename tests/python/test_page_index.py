@@ -17,7 +17,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,18 +24,11 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 # the files below a folder as they are, or put below s3://BUCKET/lakes/NAME/ (same arguments)
-from test_datasets import source
+from test_datasets import check, run, source  # one tally, one run for both tests
 
 LOAD_DUMP, FASTDATA = sys.argv[1:3]
 BUCKET = sys.argv[sys.argv.index("--s3") + 1] if "--s3" in sys.argv else None
 ROWS = 120000
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s %s" % ("ok  " if cond else "FAIL", name, "" if cond else str(detail)[:1500]),
-          flush=True)
 
 
 def table():
@@ -303,10 +295,4 @@ def main(tmp):
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            main(tmp)
-        except Exception as e:  # a test bug must fail the run
-            check("test run", False, repr(e))
-    print("%d passed, %d failed" % (results.count(True), results.count(False)))
-    sys.exit(0 if results and all(results) else 1)
+    run(main)
