@@ -16,9 +16,11 @@
  * read), their sizes, the row groups, and the partition key types the whole listing
  * resolved (inferred from a subset of the paths they could differ).  The load options
  * (columns, filter, partitioning, schema, strings...) are not in it: the worker passes the
- * same ones to fdata_load_shard (fastdata.plan in Python keeps them with the shard).  Under
- * schema drift (files with different columns) a shard's table has the columns of its own
- * files (the union of the files in the shard).
+ * same ones to fdata_load_shard (fastdata.plan in Python keeps them with the shard).  A
+ * shard also carries the whole table's schema (the plan's, after projection), and its load
+ * makes exactly that schema: under schema drift (files with different columns, or struct
+ * fields, or narrower types) every shard's table has the plan's columns and types, with
+ * nulls where its own files lack a column or field.
  *
  * Thread safety: independent calls may run at once; a plan or shard is read-only once made.
  */
@@ -54,6 +56,8 @@ struct fdata_shard {
     uint64_t bytes;              /* sum over the files */
     char *partition_types;       /* "key:type,..." as fdata_load_options.partition_types, or
                                     NULL when the paths have no partitions (owned) */
+    struct ArrowSchema schema;   /* the table's schema (the plan's; owned), or release NULL:
+                                    the table of the shard's own files (their union) */
 };
 
 struct fdata_plan {
@@ -78,8 +82,11 @@ FDATA_API void fdata_plan_free(struct fdata_plan *plan);
 
 /* The shard as one line of JSON (malloc'ed, NUL-terminated: free() it):
  *   {"fastdata_shard": 1, "index": N, "partition_types": "k:t,..." | null,
+ *    "schema": FIELD,          (left out when the shard has none)
  *    "files": [{"path": P, "rel": R, "size": S, "first_row_group": F,
  *               "num_row_groups": G, "rows": N, "bytes": B}, ...]}
+ * where FIELD is {"name": N, "format": ARROW_FORMAT, "flags": 0-7, "extension": E | null,
+ *                 "dictionary": FIELD | null, "children": [FIELD, ...]}.
  * FDATA_ENOMEM. */
 FDATA_API int fdata_shard_to_json(const struct fdata_shard *shard, char **out,
                                   struct fdata_error *err);
@@ -88,7 +95,10 @@ FDATA_API int fdata_shard_to_json(const struct fdata_shard *shard, char **out,
  * network, so everything is checked): the fields above and no others, of their types, the
  * counts non-negative (row groups below 2^31, sizes, rows and bytes below 2^62, 1 to
  * 1,000,000 files), every path and rel 1-4096 bytes of UTF-8 without control characters,
- * each rel the end of its path; the shard's rows and bytes are the sums of its files'.  Bad input is
+ * each rel the end of its path; the shard's rows and bytes are the sums of its files'; the
+ * schema (optional) a struct of fields of the Arrow types the library makes (known formats
+ * with their children counts, decimals up to 76 digits, names up to 4096 bytes, extension
+ * names up to 255, at most 64 deep, dictionaries of integer indices over flat values).  Bad input is
  * FDATA_EINVAL with a message naming the field.  The files a shard names are read by
  * fdata_load_shard: take shards only from a driver you trust with your files and
  * credentials.  On success *out is the caller's (fdata_shard_free). */
@@ -102,7 +112,11 @@ FDATA_API void fdata_shard_free(struct fdata_shard *shard);
  * Loads one shard as fdata_load loads its sources: `opts` should be the plan's (the shard's
  * partition_types is used unless opts names its own).  Each file's size, row-group count and
  * the rows of its row groups are checked against what the plan saw (a file replaced since
- * is FDATA_EINVAL naming it).  Output, ownership and errors as fdata_load.
+ * is FDATA_EINVAL naming it).  With the shard's schema, the table has exactly that schema:
+ * its files' columns (the union of the shard's files, whatever opts' schema mode) matched
+ * by name, cast to the schema's types, nulls for the columns and struct fields they lack,
+ * the columns it does not name left out; a file column whose type does not convert to the
+ * schema's is FDATA_EINVAL naming it.  Output, ownership and errors as fdata_load.
  */
 FDATA_API int fdata_load_shard(const struct fdata_shard *shard, const struct fdata_load_options *opts,
                                struct ArrowArrayStream *out, struct fdata_load_report *report,

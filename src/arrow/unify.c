@@ -10,7 +10,9 @@ int fdata_type_equal(const struct ArrowSchema *a, const struct ArrowSchema *b) {
     char ea[256], eb[256];
     fdata_schema_extension(a, ea, sizeof ea);
     fdata_schema_extension(b, eb, sizeof eb);
-    if (strcmp(a->format, b->format) != 0 || strcmp(ea, eb) != 0 || a->n_children != b->n_children)
+    if (strcmp(a->format, b->format) != 0 || strcmp(ea, eb) != 0 ||
+        a->n_children != b->n_children || !a->dictionary != !b->dictionary ||
+        (a->dictionary && !fdata_type_equal(a->dictionary, b->dictionary)))
         return 0;
     for (int64_t i = 0; i < a->n_children; i++)
         if (strcmp(a->children[i]->name, b->children[i]->name) != 0 ||
@@ -54,7 +56,7 @@ const char *fdata_type_common(const struct ArrowSchema *a, const struct ArrowSch
     fdata_schema_extension(b, eb, sizeof eb);
     if (fdata_type_equal(a, b))
         return snprintf(buf, size, "%s", x) < (int)size ? buf : NULL;
-    if (strcmp(ea, eb) != 0 || a->n_children || b->n_children)
+    if (strcmp(ea, eb) != 0 || a->n_children || b->n_children || a->dictionary || b->dictionary)
         return NULL;
     const char *common = NULL;
     if ((small_int(x) || strcmp(x, "l") == 0) && (small_int(y) || strcmp(y, "l") == 0))
@@ -74,6 +76,94 @@ const char *fdata_type_common(const struct ArrowSchema *a, const struct ArrowSch
     if (!common)
         return NULL;
     return snprintf(buf, size, "%s", common) < (int)size ? buf : NULL;
+}
+
+/* ---- nested types ---- */
+
+static long child_named(const struct ArrowSchema *s, const char *name) {
+    for (int64_t i = 0; i < s->n_children; i++)
+        if (strcmp(s->children[i]->name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* a and b have no common type: the conflict is here. */
+static int conflict_here(struct fdata_type_conflict *c, const struct ArrowSchema *a,
+                         const struct ArrowSchema *b) {
+    snprintf(c->path, sizeof c->path, "%s", a->name ? a->name : "");
+    c->a = a;
+    c->b = b;
+    return FDATA_EINVAL;
+}
+
+/* The conflict is below field `name`: its path gains "name." in front (if it fits). */
+static void conflict_below(struct fdata_type_conflict *c, const char *name) {
+    size_t n = strlen(name), len = strlen(c->path);
+    if (n + 1 + len < sizeof c->path) {
+        memmove(c->path + n + 1, c->path, len + 1);
+        memcpy(c->path, name, n);
+        c->path[n] = '.';
+    }
+}
+
+/* A copy of a field that one side lacks: nullable, since that side reads as nulls. */
+static int copy_missing(const struct ArrowSchema *field, struct ArrowSchema *out) {
+    FDATA_RETURN_IF(fdata_schema_copy(field, out));
+    out->flags |= ARROW_FLAG_NULLABLE;
+    return FDATA_OK;
+}
+
+/* Two nested types of the same format: structs by field name, the others child by child. */
+static int unify_nested(const struct ArrowSchema *a, const struct ArrowSchema *b, int keep_a,
+                        struct ArrowSchema *out, struct fdata_type_conflict *c) {
+    int by_name = strcmp(a->format, "+s") == 0;
+    if (!by_name && a->n_children != b->n_children)
+        return conflict_here(c, a, b);
+    int64_t cap = a->n_children + (by_name && !keep_a ? b->n_children : 0), made = 0;
+    struct ArrowSchema *kids = calloc((size_t)cap + 1, sizeof *kids);
+    int status = kids ? FDATA_OK : FDATA_ENOMEM;
+    for (int64_t i = 0; status == FDATA_OK && i < a->n_children; i++) {
+        long j = by_name ? child_named(b, a->children[i]->name) : (long)i;
+        status = j < 0 ? copy_missing(a->children[i], &kids[made])
+                       : fdata_schema_unify(a->children[i], b->children[j], keep_a, &kids[made], c);
+        made += status == FDATA_OK;
+    }
+    for (int64_t j = 0; status == FDATA_OK && by_name && !keep_a && j < b->n_children; j++)
+        if (child_named(a, b->children[j]->name) < 0) {
+            status = copy_missing(b->children[j], &kids[made]);
+            made += status == FDATA_OK;
+        }
+    if (status == FDATA_OK)
+        status = fdata_schema_make_parent(out, a->format, a->name, a->flags, kids, made);
+    for (int64_t k = 0; status != FDATA_OK && k < made; k++)
+        kids[k].release(&kids[k]);
+    free(kids);
+    if (status == FDATA_EINVAL)
+        conflict_below(c, a->name ? a->name : "");
+    return status;
+}
+
+int fdata_schema_unify(const struct ArrowSchema *a, const struct ArrowSchema *b, int keep_a,
+                       struct ArrowSchema *out, struct fdata_type_conflict *c) {
+    char ea[256], eb[256], buf[64];
+    out->release = NULL;
+    fdata_schema_extension(a, ea, sizeof ea);
+    fdata_schema_extension(b, eb, sizeof eb);
+    int status;
+    if (a->format[0] == '+' && strcmp(a->format, b->format) == 0 && strcmp(ea, eb) == 0 &&
+        !fdata_type_equal(a, b)) {
+        status = unify_nested(a, b, keep_a, out, c);
+    } else {
+        const char *common = fdata_type_common(a, b, buf, sizeof buf);
+        if (!common || (keep_a && strcmp(common, a->format) != 0))
+            return conflict_here(c, a, b);
+        status = strcmp(common, a->format) == 0
+                     ? fdata_schema_copy(a, out)
+                     : fdata_schema_make(out, common, a->name, 0, ea[0] ? ea : NULL);
+    }
+    if (status == FDATA_OK)
+        out->flags = a->flags | (b->flags & ARROW_FLAG_NULLABLE);
+    return status;
 }
 
 /* ---- arrays ---- */
@@ -181,6 +271,64 @@ int fdata_array_cast(const struct ArrowSchema *from, const char *to, struct Arro
     if (status == FDATA_ERANGE)
         return fdata_set_error(err, status, "a value of type %s does not fit %s", from->format, to);
     return fdata_set_error(err, status, "out of memory");
+}
+
+/* The first `bytes` bytes of a buffer, copied (an array's validity or offsets up to its
+ * offset + length: the copy keeps the offset). */
+static int copy_bytes(const void *buf, size_t bytes, void **out) {
+    if (!(*out = fdata_aligned_alloc(bytes + 1)))
+        return FDATA_ENOMEM;
+    memcpy(*out, buf, bytes);
+    return FDATA_OK;
+}
+
+/* A parent array conformed: its validity and offsets copied, each child of `to` from the
+ * child of `from` it matches (by name in a struct, by place otherwise) or nulls. */
+static int conform_parent(const struct ArrowSchema *from, const struct ArrowSchema *to,
+                          struct ArrowArray *in, struct ArrowArray *out, struct fdata_error *err) {
+    int by_name = strcmp(to->format, "+s") == 0;
+    size_t width = strcmp(to->format, "+L") == 0 ? 8
+                   : strcmp(to->format, "+l") == 0 || strcmp(to->format, "+m") == 0 ? 4 : 0;
+    int64_t span = in->offset + in->length, n = to->n_children;
+    void *bufs[2] = {NULL, NULL};
+    struct ArrowArray *kids = calloc((size_t)n + 1, sizeof *kids);
+    int status = kids ? FDATA_OK : FDATA_ENOMEM, reported = 0;
+    if (status == FDATA_OK && in->buffers[0] && in->null_count != 0)
+        status = copy_bytes(in->buffers[0], ((size_t)span + 7) / 8, &bufs[0]);
+    if (status == FDATA_OK && width)
+        status = copy_bytes(in->buffers[1], ((size_t)span + 1) * width, &bufs[1]);
+    for (int64_t k = 0; status == FDATA_OK && k < n; k++) {
+        long j = by_name ? child_named(from, to->children[k]->name) : (long)k;
+        if (j < 0 || j >= from->n_children) {
+            status = fdata_array_nulls(to->children[k], span, &kids[k]);
+            continue;
+        }
+        struct ArrowArray moved = *in->children[j];
+        in->children[j]->release = NULL;
+        status = fdata_array_conform(from->children[j], to->children[k], &moved, &kids[k], err);
+        reported = status != FDATA_OK;
+    }
+    int64_t length = in->length, offset = in->offset, nulls = bufs[0] ? in->null_count : 0;
+    in->release(in);
+    status = fdata_array_finish_parent(status, out, length, nulls, width ? 2 : 1, bufs, kids, n);
+    if (status == FDATA_OK)
+        out->offset = offset;
+    else if (!reported)
+        fdata_set_error(err, status, "field '%s': %s", to->name ? to->name : "",
+                        status == FDATA_ENOMEM ? "out of memory" : "cannot make nulls of its type");
+    return status;
+}
+
+int fdata_array_conform(const struct ArrowSchema *from, const struct ArrowSchema *to,
+                        struct ArrowArray *in, struct ArrowArray *out, struct fdata_error *err) {
+    if (fdata_type_equal(from, to)) {
+        *out = *in;
+        in->release = NULL;
+        return FDATA_OK;
+    }
+    if (to->format[0] != '+')
+        return fdata_array_cast(from, to->format, in, out, err);
+    return conform_parent(from, to, in, out, err);
 }
 
 int fdata_array_nulls(const struct ArrowSchema *type, int64_t length, struct ArrowArray *out) {

@@ -22,6 +22,29 @@ const char *fdata_type_common(const struct ArrowSchema *a, const struct ArrowSch
 /* Whether fdata_type_common(a, a) is a's format with no cast: a and b the same type. */
 int fdata_type_equal(const struct ArrowSchema *a, const struct ArrowSchema *b);
 
+/* Where two types have no common one: the field names from the top one down to the pair that
+ * differs ("a.b"), and those two fields (pointers into the schemas unified). */
+struct fdata_type_conflict {
+    char path[512];
+    const struct ArrowSchema *a, *b;
+};
+
+/* The type both fields read as without loss, into *out (named and with a's extension): flat
+ * types as fdata_type_common; structs unified by field name (a's fields in their order, then
+ * b's others appended; a field one side lacks becomes nullable: nulls there); lists, large
+ * lists, fixed-size lists and maps of the same kind over their unified children.  With
+ * `keep_a` the result is a's type (b's extra struct fields are left out, b's types must
+ * convert to a's).  FDATA_EINVAL when there is none (*conflict says where), FDATA_ENOMEM. */
+int fdata_schema_unify(const struct ArrowSchema *a, const struct ArrowSchema *b, int keep_a,
+                       struct ArrowSchema *out, struct fdata_type_conflict *conflict);
+
+/* Moves *in (of type `from`) into *out as type `to`, which fdata_schema_unify gave for `from`
+ * (with `from` as either side): struct fields matched by name (those `to` lacks dropped,
+ * those `from` lacks nulls), list elements and map entries conformed, flat values cast by
+ * fdata_array_cast; an equal type is moved as it is.  *in is released either way. */
+int fdata_array_conform(const struct ArrowSchema *from, const struct ArrowSchema *to,
+                        struct ArrowArray *in, struct ArrowArray *out, struct fdata_error *err);
+
 /* Moves *in (of type `from`) into *out as the flat format `to` (one fdata_type_common
  * gave for `from`).  FDATA_ERANGE when a timestamp does not fit the finer unit.  *in is
  * released either way. */

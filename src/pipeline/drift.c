@@ -28,6 +28,19 @@ int drift_column_names(fdata_parquet_file *pq, struct ArrowSchema *schema, const
     return FDATA_OK;
 }
 
+/* Whether the file has the field a path ("a.b", "a.list.element.b") names: the reader
+ * resolves it as a projection would (a struct column of one file may lack a field another
+ * has: drift makes that field nulls there). */
+static int has_path(fdata_parquet_file *pq, const char *path, int *has, struct fdata_error *err) {
+    struct fdata_parquet_read_options one = {.columns = &path, .num_columns = 1};
+    struct ArrowSchema s;
+    int status = fdata_parquet_get_schema(pq, &one, &s, err);
+    *has = status == FDATA_OK;
+    if (s.release && status == FDATA_OK)
+        s.release(&s);
+    return status == FDATA_ENOCOLUMN ? FDATA_OK : status;
+}
+
 int drift_project(fdata_parquet_file *pq, const char *const *wanted, size_t n_wanted,
                   char *seen, struct drift_file *f, struct fdata_error *err) {
     if (!wanted)
@@ -39,24 +52,39 @@ int drift_project(fdata_parquet_file *pq, const char *const *wanted, size_t n_wa
     f->names = status == FDATA_OK ? malloc((n_wanted + 1) * sizeof *f->names) : NULL;
     if (status == FDATA_OK && !f->names)
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    for (size_t i = 0; status == FDATA_OK && i < n_wanted; i++)
-        for (size_t c = 0; c < n; c++)
-            if (selects(wanted[i], columns[c])) {
-                f->names[f->n_names++] = wanted[i];
-                seen[i] = 1;
-                break;
-            }
+    for (size_t i = 0; status == FDATA_OK && i < n_wanted; i++) {
+        size_t c = 0;
+        while (c < n && !selects(wanted[i], columns[c]))
+            c++;
+        int has = c < n;
+        if (has && strcmp(wanted[i], columns[c]) != 0) /* a path into it: the reader's say */
+            status = has_path(pq, wanted[i], &has, err);
+        if (has) {
+            f->names[f->n_names++] = wanted[i];
+            seen[i] = 1;
+        }
+    }
     free(columns);
     if (all.release)
         all.release(&all);
     return status;
 }
 
-/* "w:16 (arrow.uuid)": a field's format and extension, for messages. */
+/* A field's type for messages: its format and extension, and a nested one's fields
+ * ("+s{a: l, b: +l{item: u}}"), cut to `size`. */
 static const char *describe(const struct ArrowSchema *s, char *buf, size_t size) {
     char ext[256];
     fdata_schema_extension(s, ext, sizeof ext);
-    snprintf(buf, size, "%s%s%s%s", s->format, ext[0] ? " (" : "", ext, ext[0] ? ")" : "");
+    size_t len = (size_t)snprintf(buf, size, "%s%s%s%s", s->format, ext[0] ? " (" : "", ext,
+                                  ext[0] ? ")" : "");
+    for (int64_t i = 0; i < s->n_children && len + 1 < size; i++) {
+        len += (size_t)snprintf(buf + len, size - len, "%s%s: ", i ? ", " : "{",
+                                s->children[i]->name);
+        if (len + 1 < size)
+            len += strlen(describe(s->children[i], buf + len, size - len));
+        if (i + 1 == s->n_children && len + 1 < size)
+            len += (size_t)snprintf(buf + len, size - len, "}");
+    }
     return buf;
 }
 
@@ -67,15 +95,48 @@ static long child_named(const struct ArrowSchema *s, const char *name) {
     return -1;
 }
 
-/* A table column: its name, the file it first came from, and the type so far. */
+/* A table column: its name, and the type so far (all its files' unified). */
 struct column {
     const char *name;
-    size_t origin;
-    const struct ArrowSchema *field; /* origin's */
-    char format[64];
+    struct ArrowSchema type;
     int nullable;
     long rank;                       /* the first wanted name that selects it */
 };
+
+static void columns_free(struct column *cols, size_t count) {
+    for (size_t k = 0; cols && k < count; k++)
+        if (cols[k].type.release)
+            cols[k].type.release(&cols[k].type);
+    free(cols);
+}
+
+/* Column `field` of file i has no common type with the files' before it: the error names
+ * the path where they differ, both types there, file i and the first earlier file whose
+ * own column differs from it (the unified type otherwise). */
+static int no_common_type(struct drift_file *const *f, size_t i, const struct ArrowSchema *field,
+                          const struct fdata_type_conflict *c, const char *const *names,
+                          int first, struct fdata_error *err) {
+    struct fdata_type_conflict at = *c;
+    size_t other = i;
+    for (size_t j = 0; j < i && other == i; j++) {
+        long p = child_named(&f[j]->own, field->name);
+        struct ArrowSchema common;
+        int status = p < 0 ? FDATA_OK
+                     : fdata_schema_unify(f[j]->own.children[p], field, first, &common, &at);
+        if (p >= 0 && status == FDATA_OK)
+            common.release(&common);
+        other = status == FDATA_EINVAL ? j : i;
+    }
+    for (size_t j = 0; other == i && j < i; j++) /* none alone: the first that has it */
+        if (child_named(&f[j]->own, field->name) >= 0)
+            at = *c, other = j;
+    char a[320], b[320];
+    return fdata_set_error(err, FDATA_EINVAL, "column '%s' is %s in %s but %s in %s, and "
+                           "neither converts to the other without loss%s", at.path,
+                           describe(at.b, a, sizeof a), names[i], describe(at.a, b, sizeof b),
+                           names[other], first ? " (schema 'first' keeps the first file's "
+                                                 "types)" : "");
+}
 
 /* The columns of every file (of file 0 with `first`), by name in order of appearance. */
 static int collect(struct drift_file *const *f, size_t n, int first, struct column **out,
@@ -92,30 +153,26 @@ static int collect(struct drift_file *const *f, size_t n, int first, struct colu
                 k++;
             if (k == *count && first && i > 0)
                 continue; /* not in the first file: left out */
-            if (k == *count) {
-                if (k == cap) {
-                    cap = cap ? 2 * cap : 16;
-                    struct column *more = realloc(*out, cap * sizeof *more);
-                    if (!more)
-                        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-                    *out = more;
-                }
-                (*out)[(*count)++] = (struct column){field->name, i, field, {0}, 0, 0};
-                snprintf((*out)[k].format, sizeof (*out)[k].format, "%s", field->format);
+            if (k == *count && k == cap) {
+                cap = cap ? 2 * cap : 16;
+                struct column *more = realloc(*out, cap * sizeof *more);
+                if (!more)
+                    return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+                *out = more;
             }
             struct column *col = &(*out)[k];
-            char common[64], a[320], b[320];
-            struct ArrowSchema so_far = *col->field;
-            so_far.format = col->format;
-            if (!fdata_type_common(field, &so_far, common, sizeof common) ||
-                (first && strcmp(common, col->format) != 0))
-                return fdata_set_error(err, FDATA_EINVAL, "column '%s' is %s in %s but %s in "
-                                       "%s, and neither converts to the other without loss%s",
-                                       field->name, describe(field, a, sizeof a), names[i],
-                                       describe(&so_far, b, sizeof b), names[col->origin],
-                                       first ? " (schema 'first' keeps the first file's types)"
-                                             : "");
-            snprintf(col->format, sizeof col->format, "%s", common);
+            struct ArrowSchema unified;
+            struct fdata_type_conflict conflict;
+            int status = k == *count ? fdata_schema_copy(field, &unified)
+                         : fdata_schema_unify(&col->type, field, first, &unified, &conflict);
+            if (status == FDATA_EINVAL)
+                return no_common_type(f, i, field, &conflict, names, first, err);
+            if (status != FDATA_OK)
+                return fdata_set_error(err, status, "out of memory");
+            if (k == *count)
+                (*out)[(*count)++] = (struct column){field->name, unified, 0, 0};
+            else
+                col->type.release(&col->type), col->type = unified;
             col->nullable |= (field->flags & ARROW_FLAG_NULLABLE) != 0;
         }
     }
@@ -128,25 +185,6 @@ static int collect(struct drift_file *const *f, size_t n, int first, struct colu
 static int by_rank(const void *a, const void *b) {
     const struct column *x = a, *y = b;
     return x->rank < y->rank ? -1 : x->rank > y->rank;
-}
-
-/* Each file's pos, and whether its batches need reshaping. */
-static int map_files(struct drift_file *const *f, size_t n, const struct ArrowSchema *table,
-                     struct fdata_error *err) {
-    size_t width = (size_t)table->n_children;
-    for (size_t i = 0; i < n; i++) {
-        struct drift_file *d = f[i];
-        d->pos = malloc((width + 1) * sizeof *d->pos);
-        if (!d->pos)
-            return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-        d->reshaped = (size_t)d->own.n_children != width;
-        for (size_t c = 0; c < width; c++) {
-            long p = d->pos[c] = child_named(&d->own, table->children[c]->name);
-            d->reshaped |= p != (long)c || strcmp(d->own.children[p]->format,
-                                                  table->children[c]->format) != 0;
-        }
-    }
-    return FDATA_OK;
 }
 
 int drift_table_schema(struct drift_file *const *f, size_t n, const char *const *names, int first,
@@ -168,64 +206,26 @@ int drift_table_schema(struct drift_file *const *f, size_t n, const char *const 
     if (status == FDATA_OK && !fields)
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t k = 0; status == FDATA_OK && k < count; k++) {
-        const struct column *c = &cols[k];
-        char ext[256];
-        fdata_schema_extension(c->field, ext, sizeof ext);
-        status = strcmp(c->format, c->field->format) == 0
-                     ? fdata_schema_copy(c->field, &fields[k])
-                     : fdata_schema_make(&fields[k], c->format, c->name, 0, ext[0] ? ext : NULL);
-        if (status == FDATA_OK)
-            fields[k].flags = (fields[k].flags & ~ARROW_FLAG_NULLABLE) |
-                              (c->nullable ? ARROW_FLAG_NULLABLE : 0);
-        else
-            fdata_set_error(err, status, "out of memory");
+        fields[k] = cols[k].type; /* moved */
+        cols[k].type.release = NULL;
+        fields[k].flags = (fields[k].flags & ~ARROW_FLAG_NULLABLE) |
+                          (cols[k].nullable ? ARROW_FLAG_NULLABLE : 0);
     }
     if (status == FDATA_OK && fdata_schema_make_struct(out, fields, (int64_t)count) != FDATA_OK)
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    for (size_t k = 0; status != FDATA_OK && fields && k < count; k++)
-        if (fields[k].release)
-            fields[k].release(&fields[k]);
     free(fields);
-    free(cols);
-    return status == FDATA_OK ? map_files(f, n, out, err) : status;
+    columns_free(cols, count);
+    for (size_t i = 0; status == FDATA_OK && i < n; i++) /* reshaped: not the table's columns */
+        f[i]->reshaped = !fdata_type_equal(&f[i]->own, out);
+    return status;
 }
 
 int drift_batch(const struct ArrowSchema *table, const struct drift_file *f,
                 struct ArrowArray *batch, struct fdata_error *err) {
     if (!f->reshaped)
         return FDATA_OK;
-    size_t width = (size_t)table->n_children;
-    struct ArrowArray *cols = calloc(width + 1, sizeof *cols);
-    int status = cols ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    for (size_t c = 0; c < width && status == FDATA_OK; c++) {
-        const struct ArrowSchema *want = table->children[c];
-        long p = f->pos[c];
-        if (p < 0) {
-            status = fdata_array_nulls(want, batch->length, &cols[c]);
-            if (status != FDATA_OK)
-                fdata_set_error(err, status, "column '%s': cannot make nulls of type %s",
-                                want->name, want->format);
-            continue;
-        }
-        struct ArrowArray moved = *batch->children[p];
-        batch->children[p]->release = NULL;
-        if (strcmp(f->own.children[p]->format, want->format) == 0)
-            cols[c] = moved;
-        else
-            status = fdata_array_cast(f->own.children[p], want->format, &moved, &cols[c], err);
-    }
-    int64_t length = batch->length;
-    batch->release(batch);
-    if (status == FDATA_OK) {
-        status = fdata_array_make_struct(batch, length, cols, (int64_t)width);
-        free(cols);
-        return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, status, "out of memory");
-    }
-    for (size_t c = 0; cols && c < width; c++)
-        if (cols[c].release)
-            cols[c].release(&cols[c]);
-    free(cols);
-    return status;
+    struct ArrowArray in = *batch;
+    return fdata_array_conform(&f->own, table, &in, batch, err);
 }
 
 int drift_schema_prefix(const struct ArrowSchema *s, size_t width, struct ArrowSchema *out) {
@@ -257,7 +257,6 @@ int drift_batch_prefix(struct ArrowArray *batch, size_t width, struct fdata_erro
 
 void drift_file_free(struct drift_file *f) {
     free(f->names);
-    free(f->pos);
     if (f->own.release)
         f->own.release(&f->own);
     memset(f, 0, sizeof *f);

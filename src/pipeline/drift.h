@@ -12,8 +12,7 @@ struct drift_file {
     const char **names;          /* its projection: the wanted columns it has (NULL: all) */
     size_t n_names;
     struct ArrowSchema own;      /* its schema under that projection */
-    long *pos;                   /* table column c is its column pos[c], or -1: nulls */
-    int reshaped;                /* pos is not the identity, or a column needs a cast */
+    int reshaped;                /* its columns are not the table's: conformed to them */
 };
 
 /* File `pq`'s projection: those of `wanted` (names or paths, as the caller gave them) whose
@@ -29,14 +28,16 @@ int drift_column_names(fdata_parquet_file *pq, struct ArrowSchema *schema, const
 
 /* The table's schema from the files' (f[i]->own, read with their projections): with `first` file 0's
  * columns, else every file's by name in order of appearance (or of `wanted`), each of the
- * type all its files convert to without loss; then each file's pos.  FDATA_EINVAL naming
- * the column, both types and two files when there is none. */
+ * type all its files convert to without loss (nested ones unified by field name, see
+ * fdata_schema_unify); then whether each file's batches need reshaping.  FDATA_EINVAL naming
+ * the column (the path in it), both types and two files when there is none. */
 int drift_table_schema(struct drift_file *const *f, size_t n, const char *const *names, int first,
                        const char *const *wanted, size_t n_wanted, struct ArrowSchema *out,
                        struct fdata_error *err);
 
-/* A batch of file f (its columns as f->own) as the table's: columns in the table's order,
- * cast to its types, nulls where the file has none.  On failure the batch is released. */
+/* A batch of file f (its columns as f->own) as the table's: columns (and struct fields) in
+ * the table's order, cast to its types, nulls where the file has none.  On failure the batch
+ * is released. */
 int drift_batch(const struct ArrowSchema *table, const struct drift_file *f,
                 struct ArrowArray *batch, struct fdata_error *err);
 

@@ -34,6 +34,7 @@
 #include "../parquet/stats.h"
 #include "sources.h"
 #include "../arrow/table_stream.h"
+#include "../arrow/unify.h"
 
 #define BLOOM_MERGE_GAP ((int64_t)64 << 10) /* bloom filters nearer than this: one GET */
 
@@ -67,6 +68,8 @@ struct loader {
     size_t n_extra;               /* the files' last columns, read only for the filter */
     struct ArrowSchema first_columns; /* with schema 'first' and no projection: file 0's */
     struct ArrowSchema schema;    /* the table's */
+    struct ArrowSchema own_schema; /* a shard's with a schema: its files' table, before each
+                                     batch is conformed to `schema` (release NULL: none) */
     struct ArrowSchema files_schema; /* its columns from the files (before the partitions) */
     size_t limit;
     fdata_s3_client *s3;
@@ -214,6 +217,10 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
             status = filter_batch(l, (size_t)(s - l->slots), &s->batches[b], err);
         if (status == FDATA_OK)
             status = partitions_batch(&l->parts, (size_t)(s - l->slots), &s->batches[b], err);
+        if (status == FDATA_OK && l->own_schema.release) {
+            struct ArrowArray own = s->batches[b];
+            status = fdata_array_conform(&l->own_schema, &l->schema, &own, &s->batches[b], err);
+        }
         if (status == FDATA_OK) {
             bytes += fdata_array_bytes(&l->schema, &s->batches[b]);
             s->rows += s->batches[b].length;
@@ -321,10 +328,22 @@ static void *decode(void *arg) {
 
 /* ---- opening: every footer, one schema (the caller's thread) ---- */
 
+/* A shard's load with the plan's schema: the table is that schema (its columns checked over
+ * every file by the plan; the shard's files may lack some). */
+static int planned_schema(const struct loader *l) {
+    return l->shard && l->shard->schema.release;
+}
+
+/* The schema mode the files are unified with: a shard that carries the plan's schema unions
+ * its own files and conforms that to the plan's (its first file is not the plan's). */
+static int schema_mode(const struct loader *l) {
+    return planned_schema(l) ? FDATA_SCHEMA_UNION : l->o.schema;
+}
+
 /* The files' projection: the caller's (its partition keys aside), or with schema 'first'
  * and none named, the first file's columns. */
 static int wanted_columns(struct loader *l, fdata_parquet_file *first, struct fdata_error *err) {
-    if (l->wanted || l->o.schema != FDATA_SCHEMA_FIRST || l->parts.file_columns)
+    if (l->wanted || schema_mode(l) != FDATA_SCHEMA_FIRST || l->parts.file_columns)
         return FDATA_OK;
     return drift_column_names(first, &l->first_columns, &l->wanted, &l->n_wanted, err);
 }
@@ -380,7 +399,8 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     }
     for (size_t i = 0; i < l->files.count; i++)
         FDATA_RETURN_IF(project_file(l, i, l->slots[i].pq, err));
-    for (size_t i = 0; i < l->n_wanted; i++) /* in no file: named as the first file's */
+    /* in no file: named as the first file's (a shard's files may lack what the plan has) */
+    for (size_t i = 0; i < l->n_wanted && !planned_schema(l); i++)
         if (!l->seen[i])
             return fdata_set_error(err, FDATA_ENOCOLUMN, "%s: no column named '%s'",
                                    l->files.items[0].name, l->wanted[i]);
@@ -640,6 +660,38 @@ static int count_local_reads(struct loader *l, struct fdata_error *err) {
     return FDATA_OK;
 }
 
+/* A shard's table takes the plan's schema: each column of its own files' table that the plan
+ * has must convert to the plan's type (the batches are conformed to it as they decode). */
+static int take_planned_schema(struct loader *l, struct fdata_error *err) {
+    const struct ArrowSchema *plan = &l->shard->schema;
+    int same = fdata_type_equal(&l->schema, plan); /* but maybe not its nullability */
+    for (int64_t c = 0; !same && c < l->schema.n_children; c++) {
+        const struct ArrowSchema *own = l->schema.children[c];
+        struct ArrowSchema common;
+        struct fdata_type_conflict at;
+        int64_t p = 0;
+        while (p < plan->n_children && strcmp(plan->children[p]->name, own->name) != 0)
+            p++;
+        if (p == plan->n_children) /* left out */
+            continue;
+        int status = fdata_schema_unify(plan->children[p], own, 1, &common, &at);
+        if (status == FDATA_OK)
+            common.release(&common);
+        else if (status == FDATA_EINVAL)
+            return fdata_set_error(err, status, "shard %zu: column '%s' of its files is %s, "
+                                   "which does not convert to the plan's %s", l->shard->index,
+                                   at.path, at.b->format, at.a->format);
+        else
+            return fdata_set_error(err, status, "out of memory");
+    }
+    if (same)
+        l->schema.release(&l->schema);
+    else
+        l->own_schema = l->schema; /* the batches are conformed from it */
+    return fdata_schema_copy(plan, &l->schema) == FDATA_OK
+               ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+}
+
 /* The table's schema: the files' columns unified, then the partitions placed. */
 static int make_schema(struct loader *l, struct fdata_error *err) {
     size_t n = l->files.count;
@@ -656,7 +708,7 @@ static int make_schema(struct loader *l, struct fdata_error *err) {
         status = fdata_parquet_get_schema(l->slots[i].pq, &ro, &files[i]->own, err);
     }
     if (status == FDATA_OK)
-        status = drift_table_schema(files, n, names, l->o.schema == FDATA_SCHEMA_FIRST, l->wanted,
+        status = drift_table_schema(files, n, names, schema_mode(l) == FDATA_SCHEMA_FIRST, l->wanted,
                                     l->n_wanted, &l->files_schema, err);
     free(names);
     free(files);
@@ -678,6 +730,8 @@ static int make_schema(struct loader *l, struct fdata_error *err) {
         status = partitions_schema(&l->parts, &l->schema, &all, err);
     if (all.release)
         all.release(&all);
+    if (status == FDATA_OK && planned_schema(l))
+        status = take_planned_schema(l, err);
     l->rep.columns = l->schema.release ? (int)l->schema.n_children : 0;
     return status;
 }
@@ -833,6 +887,8 @@ static void loader_free(struct loader *l) {
     free(l->req_results);
     if (l->schema.release)
         l->schema.release(&l->schema);
+    if (l->own_schema.release)
+        l->own_schema.release(&l->own_schema);
     if (l->files_schema.release)
         l->files_schema.release(&l->files_schema);
     if (l->first_columns.release)
@@ -1120,6 +1176,9 @@ int fdata_plan(const char *const *sources, size_t n, const struct fdata_load_opt
     if (status == FDATA_OK)
         status = shard_plan(views, l->files.count, &l->parts, &l->ro,
                             shard_bytes ? shard_bytes : SHARD_DEFAULT_BYTES, out, err);
+    for (size_t i = 0; status == FDATA_OK && i < out->num_shards; i++)
+        if (fdata_schema_copy(&l->schema, &out->shards[i].schema) != FDATA_OK)
+            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK) {
         out->schema = l->schema; /* moved */
         l->schema.release = NULL;

@@ -8,11 +8,15 @@
 #include <string.h>
 #include "../common/common.h"
 #include "../common/strbuf.h"
+#include "../arrow/build.h"
 #include "shard.h"
 
 #define MAX_JSON ((size_t)64 << 20)
 #define MAX_FILES 1000000
 #define MAX_PATH_BYTES 4096
+#define MAX_NAME_BYTES 4096
+#define MAX_EXTENSION_BYTES 255 /* fdata_schema_extension's buffer */
+#define MAX_DEPTH 64 /* JSON nesting: a schema field is 2 deep (object, children) */
 #define MAX_COUNT ((int64_t)1 << 62) /* rows, bytes, sizes: far above any real one, and a sum
                                         of two never overflows */
 
@@ -173,6 +177,8 @@ void fdata_shard_free(struct fdata_shard *s) {
     }
     free(s->files);
     free(s->partition_types);
+    if (s->schema.release)
+        s->schema.release(&s->schema);
     memset(s, 0, sizeof *s);
 }
 
@@ -278,11 +284,37 @@ static struct json_object *file_json(const struct fdata_shard_file *f) {
     return NULL;
 }
 
+/* A schema field: {"name", "format", "flags", "extension", "dictionary", "children"}. */
+static struct json_object *field_json(const struct ArrowSchema *f) {
+    char ext[MAX_EXTENSION_BYTES + 1];
+    fdata_schema_extension(f, ext, sizeof ext);
+    struct json_object *o = json_object_new_object(), *kids = json_object_new_array();
+    struct json_object *dict = f->dictionary ? field_json(f->dictionary) : NULL;
+    int ok = o && kids && (dict || !f->dictionary) && add_string(o, "name", f->name ? f->name : "") &&
+             add_string(o, "format", f->format) && add_int(o, "flags", f->flags) &&
+             add_string(o, "extension", ext[0] ? ext : NULL) && add(o, "dictionary", dict);
+    dict = NULL; /* o's now, or freed */
+    for (int64_t i = 0; ok && i < f->n_children; i++) {
+        struct json_object *c = field_json(f->children[i]);
+        ok = c && json_object_array_add(kids, c) == 0;
+        if (c && !ok)
+            json_object_put(c);
+    }
+    if (ok && add(o, "children", kids))
+        return o;
+    json_object_put(o);
+    return NULL;
+}
+
 int fdata_shard_to_json(const struct fdata_shard *s, char **out, struct fdata_error *err) {
     *out = NULL;
     struct json_object *o = json_object_new_object(), *files = json_object_new_array();
     int ok = o && files && add_int(o, "fastdata_shard", 1) && add_int(o, "index", (int64_t)s->index) &&
              add_string(o, "partition_types", s->partition_types);
+    if (ok && s->schema.release) {
+        struct json_object *schema = field_json(&s->schema);
+        ok = schema && add(o, "schema", schema);
+    }
     for (size_t i = 0; ok && i < s->num_files; i++) {
         struct json_object *f = file_json(&s->files[i]);
         ok = f && json_object_array_add(files, f) == 0;
@@ -391,9 +423,146 @@ static int file_of_json(struct json_object *o, size_t i, struct fdata_shard_file
     return FDATA_OK;
 }
 
+/* The number of decimal digits p[0..len) spell (1 to 9 digits), or -1. */
+static long number(const char *p, size_t len) {
+    long v = 0;
+    if (len == 0 || len > 9)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* Whether an Arrow format is one of the types the library makes (flat: 0, a nested one: its
+ * children count, -1 for any; -2 for none of them). */
+static int known_format(const char *f) {
+    static const char *const flat[] = {"n", "b", "c", "C", "s", "S", "i", "I", "l", "L", "e",
+                                       "f", "g", "u", "U", "z", "Z", "vu", "vz", "tdD", "tdm",
+                                       "tts", "ttm", "ttu", "ttn", "tiM", "tiD", "tin", "tDs",
+                                       "tDm", "tDu", "tDn", NULL};
+    for (int i = 0; flat[i]; i++)
+        if (strcmp(f, flat[i]) == 0)
+            return 0;
+    if (strcmp(f, "+s") == 0)
+        return -1;
+    if (strcmp(f, "+l") == 0 || strcmp(f, "+L") == 0 || strcmp(f, "+m") == 0)
+        return 1;
+    const char *w = f[0] == '+' ? f + 1 : f;
+    if (w[0] == 'w' && w[1] == ':' && number(w + 2, strlen(w + 2)) >= 1)
+        return f[0] == '+';
+    const char *comma = strchr(f, ',');
+    if (f[0] == 'd' && f[1] == ':' && comma) { /* d:precision,scale[,bits] */
+        const char *bits = strchr(comma + 1, ',');
+        long precision = number(f + 2, (size_t)(comma - f - 2));
+        long scale = number(comma + 1, bits ? (size_t)(bits - comma - 1) : strlen(comma + 1));
+        long width = bits ? number(bits + 1, strlen(bits + 1)) : 128;
+        if (precision >= 1 && precision <= 76 && scale >= 0 && scale <= precision &&
+            (width == 128 || width == 256))
+            return 0;
+    }
+    if (f[0] == 't' && f[1] == 's' && f[2] && strchr("smun", f[2]) && f[3] == ':' &&
+        strlen(f + 4) <= 64)
+        return 0;
+    return -2;
+}
+
+static int field_of_json(struct json_object *o, int depth, struct ArrowSchema *out,
+                         struct fdata_error *err);
+
+/* A dictionary-encoded field: integer indices of `format`, values a flat, unnamed field. */
+static int dictionary_of_json(struct json_object *dict, int depth, const char *name,
+                              const char *format, int64_t flags, struct ArrowSchema *out,
+                              struct fdata_error *err) {
+    struct ArrowSchema values;
+    if (!strchr("cCsSiIlL", format[0]) || format[1])
+        return fdata_set_error(err, FDATA_EINVAL, "shard JSON: a dictionary's indices are not "
+                               "integers");
+    FDATA_RETURN_IF(field_of_json(dict, depth + 1, &values, err));
+    char ext[MAX_EXTENSION_BYTES + 1];
+    fdata_schema_extension(&values, ext, sizeof ext);
+    int status = values.format[0] == '+' || values.dictionary || values.name[0] || values.flags
+                     ? fdata_set_error(err, FDATA_EINVAL, "shard JSON: a dictionary's values "
+                                       "are not an unnamed flat field")
+                     : fdata_schema_make_dictionary(out, format, values.format, name, flags,
+                                                    ext[0] ? ext : NULL);
+    if (status == FDATA_ENOMEM)
+        fdata_set_error(err, status, "out of memory");
+    values.release(&values);
+    return status;
+}
+
+/* A schema field from its JSON (checked: the keys and types above, a known format with as
+ * many children as it takes, a dictionary only over integers and of a flat type). */
+static int field_of_json(struct json_object *o, int depth, struct ArrowSchema *out,
+                         struct fdata_error *err) {
+    static const char *const keys[] = {"name", "format", "flags", "extension", "dictionary",
+                                       "children", NULL};
+    const char *where = "a schema field";
+    struct json_object *v, *ext, *dict, *kids;
+    int64_t flags;
+    out->release = NULL;
+    if (!json_object_is_type(o, json_type_object))
+        return fdata_set_error(err, FDATA_EINVAL, "shard JSON: %s is not an object", where);
+    FDATA_RETURN_IF(only_keys(o, keys, where, err));
+    FDATA_RETURN_IF(field(o, "name", json_type_string, where, &v, err));
+    const char *name = json_object_get_string(v);
+    if ((size_t)json_object_get_string_len(v) > MAX_NAME_BYTES ||
+        strlen(name) != (size_t)json_object_get_string_len(v))
+        return fdata_set_error(err, FDATA_EINVAL, "shard JSON: a field's \"name\" is longer "
+                               "than %d bytes or holds a NUL", MAX_NAME_BYTES);
+    FDATA_RETURN_IF(field(o, "format", json_type_string, where, &v, err));
+    const char *format = json_object_get_string(v);
+    int takes = strlen(format) == (size_t)json_object_get_string_len(v) ? known_format(format) : -2;
+    FDATA_RETURN_IF(int_field(o, "flags", 0, ARROW_FLAG_DICTIONARY_ORDERED | ARROW_FLAG_NULLABLE |
+                              ARROW_FLAG_MAP_KEYS_SORTED, where, &flags, err));
+    FDATA_RETURN_IF(field(o, "children", json_type_array, where, &kids, err));
+    if (!json_object_object_get_ex(o, "extension", &ext) || !json_object_object_get_ex(o, "dictionary", &dict))
+        return fdata_set_error(err, FDATA_EINVAL, "shard JSON: %s has no \"extension\" or "
+                               "\"dictionary\"", where);
+    size_t n = json_object_array_length(kids);
+    char shown[64];
+    if (takes == -2 || (takes >= 0 && n != (size_t)takes) || depth >= MAX_DEPTH)
+        return fdata_set_error(err, FDATA_EINVAL, "shard JSON: a field's format '%s' is not one "
+                               "of an Arrow type with %zu children", fdata_escape_controls(
+                               format, shown, sizeof shown), n);
+    if (ext && (!json_object_is_type(ext, json_type_string) || format[0] == '+' || dict ||
+                json_object_get_string_len(ext) == 0 ||
+                json_object_get_string_len(ext) > MAX_EXTENSION_BYTES ||
+                strlen(json_object_get_string(ext)) != (size_t)json_object_get_string_len(ext)))
+        return fdata_set_error(err, FDATA_EINVAL, "shard JSON: a field's \"extension\" is "
+                               "neither null nor a name (of a flat field)");
+    if (dict)
+        return dictionary_of_json(dict, depth, name, format, flags, out, err);
+    if (format[0] != '+')
+        return fdata_schema_make(out, format, name, flags, ext ? json_object_get_string(ext) : NULL);
+    struct ArrowSchema *children = calloc(n + 1, sizeof *children);
+    int status = children ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    size_t made = 0;
+    for (; status == FDATA_OK && made < n; made++)
+        status = field_of_json(json_object_array_get_idx(kids, made), depth + 1, &children[made], err);
+    if (status == FDATA_OK && strcmp(format, "+m") == 0 &&
+        (strcmp(children[0].format, "+s") != 0 || children[0].n_children != 2))
+        status = fdata_set_error(err, FDATA_EINVAL, "shard JSON: a map's child is not a struct "
+                                 "of key and value");
+    if (status == FDATA_OK) {
+        status = fdata_schema_make_parent(out, format, name, flags, children, (int64_t)n);
+        if (status != FDATA_OK)
+            fdata_set_error(err, status, "out of memory");
+    } else {
+        for (size_t k = 0; k < made; k++)
+            if (children[k].release)
+                children[k].release(&children[k]);
+    }
+    free(children);
+    return status;
+}
+
 static int shard_of_json(struct json_object *o, struct fdata_shard *s, struct fdata_error *err) {
-    static const char *const keys[] = {"fastdata_shard", "index", "partition_types", "files",
-                                       NULL};
+    static const char *const keys[] = {"fastdata_shard", "index", "partition_types", "schema",
+                                       "files", NULL};
     int64_t version, index;
     struct json_object *files, *types;
     if (!json_object_is_type(o, json_type_object))
@@ -409,6 +578,13 @@ static int shard_of_json(struct json_object *o, struct fdata_shard *s, struct fd
                                "a string nor null");
     if (types)
         FDATA_RETURN_IF(string_of(types, "partition_types", "the shard", &s->partition_types, err));
+    struct json_object *schema;
+    if (json_object_object_get_ex(o, "schema", &schema)) {
+        FDATA_RETURN_IF(field_of_json(schema, 0, &s->schema, err));
+        if (strcmp(s->schema.format, "+s") != 0)
+            return fdata_set_error(err, FDATA_EINVAL, "shard JSON: \"schema\" is not a struct "
+                                   "of the table's columns");
+    }
     FDATA_RETURN_IF(field(o, "files", json_type_array, "the shard", &files, err));
     size_t n = json_object_array_length(files);
     if (n == 0 || n > MAX_FILES)
@@ -434,7 +610,7 @@ int fdata_shard_from_json(const char *text, size_t len, struct fdata_shard *out,
     if (len > MAX_JSON)
         return fdata_set_error(err, FDATA_EINVAL, "shard JSON: %zu bytes, more than a shard's "
                                "%zu", len, MAX_JSON);
-    struct json_tokener *tok = json_tokener_new_ex(8); /* a shard nests 3 deep */
+    struct json_tokener *tok = json_tokener_new_ex(2 * MAX_DEPTH + 8); /* files: 3 deep */
     if (!tok)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);

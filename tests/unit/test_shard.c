@@ -2,7 +2,10 @@
  * every shard size the shards' rows, loaded one by one after a trip through JSON, are the
  * whole load's rows in order (as JSONL); the shards are balanced; a file changed since the
  * plan is refused; hostile JSON (malformed, wrong types, out of range, unknown fields,
- * control characters, invalid UTF-8, random mutations) is FDATA_EINVAL, never a crash. */
+ * control characters, invalid UTF-8, random mutations, schemas of unknown types) is
+ * FDATA_EINVAL, never a crash.  Over a table whose schema drifted (pyarrow's drift/ files:
+ * struct fields gained and lost, ints widened in a struct and a list, columns missing),
+ * every shard, after JSON, has the plan's schema exactly, and their rows are the load's. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +108,91 @@ static void test_changed_file(void) {
     fdata_plan_free(&plan);
 }
 
+/* A schema as text: names, formats, flags, extension, children (to compare two). */
+static void schema_text(const struct ArrowSchema *s, FILE *out) {
+    fprintf(out, "%s:%s:%lld%s(", s->name ? s->name : "", s->format, (long long)s->flags,
+            s->dictionary ? " dictionary" : "");
+    if (s->dictionary)
+        schema_text(s->dictionary, out);
+    for (int64_t i = 0; i < s->n_children; i++)
+        schema_text(s->children[i], out);
+    fputc(')', out);
+}
+
+static int same_schema(const struct ArrowSchema *a, const struct ArrowSchema *b) {
+    char *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    FILE *fx = open_memstream(&x, &nx), *fy = open_memstream(&y, &ny);
+    schema_text(a, fx);
+    schema_text(b, fy);
+    fclose(fx);
+    fclose(fy);
+    int same = strcmp(x, y) == 0;
+    if (!same)
+        fprintf(stderr, "  schemas differ:\n  %s\n  %s\n", x, y);
+    free(x);
+    free(y);
+    return same;
+}
+
+/* Every shard of a plan over drifting files (one row group each, then two shards) has the
+ * plan's schema after a trip through JSON, and their rows in order are the whole load's. */
+static void test_drift(const char *dir, const char *const *columns_wanted, size_t n_columns,
+                       uint64_t target) {
+    char drift[3][4096];
+    const char *files[3] = {drift[0], drift[1], drift[2]};
+    for (int i = 0; i < 3; i++)
+        snprintf(drift[i], sizeof drift[i], "%s/drift/part-%d.parquet", dir, i);
+    struct fdata_load_options o = {.columns = columns_wanted, .num_columns = n_columns};
+    struct fdata_plan plan;
+    struct fdata_error err = {0};
+    CHECK(fdata_plan(files, 3, &o, target, &plan, &err) == FDATA_OK);
+    struct ArrowArrayStream st;
+    CHECK(fdata_load(files, 3, &o, &st, NULL, &err) == FDATA_OK);
+    char *whole = NULL, *parts = NULL;
+    size_t nw = 0, np = 0;
+    FILE *out = open_memstream(&whole, &nw);
+    write_stream_jsonl(&st, out);
+    fclose(out);
+    out = open_memstream(&parts, &np);
+    CHECK(plan.num_shards >= (target == 1 ? 6 : 2) && plan.schema.n_children == (n_columns ? (int64_t)n_columns : 4));
+    for (size_t k = 0; k < plan.num_shards; k++) {
+        struct fdata_shard back;
+        struct ArrowSchema schema;
+        CHECK(round_trip(&plan.shards[k], &back) == FDATA_OK);
+        CHECK(same_schema(&back.schema, &plan.schema));
+        CHECK(fdata_load_shard(&back, &o, &st, NULL, &err) == FDATA_OK);
+        if (!st.release) {
+            fprintf(stderr, "  shard %zu: %s\n", k, err.message);
+            fdata_shard_free(&back);
+            continue;
+        }
+        CHECK(st.get_schema(&st, &schema) == 0 && same_schema(&schema, &plan.schema));
+        schema.release(&schema);
+        write_stream_jsonl(&st, out);
+        fdata_shard_free(&back);
+    }
+    fclose(out);
+    CHECK(whole && parts && nw > 0 && strcmp(whole, parts) == 0);
+    free(whole);
+    free(parts);
+    /* a shard whose files' column does not convert to the plan's type: refused, naming it */
+    struct fdata_shard *last = &plan.shards[plan.num_shards - 1];
+    struct ArrowSchema *id = NULL;
+    for (int64_t c = 0; c < last->schema.n_children; c++)
+        if (strcmp(last->schema.children[c]->name, "id") == 0)
+            id = last->schema.children[c];
+    CHECK(id != NULL);
+    if (id) {
+        char *format = (char *)id->format; /* ours: made by strdup */
+        format[0] = 'i';
+        CHECK(fdata_load_shard(last, &o, &st, NULL, &err) == FDATA_EINVAL &&
+              strstr(err.message, "column 'id' of its files is") && !st.release);
+        format[0] = 'l';
+    }
+    fdata_plan_free(&plan);
+}
+
 static const char *const hostile[] = {
     "", "{", "[]", "null", "1", "\"shard\"",
     "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"files\":[]}",
@@ -145,7 +233,92 @@ static const char *const hostile[] = {
     "\"rel\":\"b\",\"size\":1,\"first_row_group\":0,\"num_row_groups\":1,\"rows\":1,"
     "\"bytes\":1}]}",
     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]",
+#define SHARD_WITH(schema) "{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null," \
+    "\"schema\":" schema ",\"files\":[{\"path\":\"/a/b\",\"rel\":\"b\",\"size\":1," \
+    "\"first_row_group\":0,\"num_row_groups\":1,\"rows\":1,\"bytes\":1}]}"
+#define FIELD(name, format, children) "{\"name\":\"" name "\",\"format\":\"" format "\"," \
+    "\"flags\":2,\"extension\":null,\"dictionary\":null,\"children\":[" children "]}"
+    SHARD_WITH("null"),
+    SHARD_WITH("[]"),
+    SHARD_WITH(FIELD("", "i", "")),                       /* not a struct */
+    SHARD_WITH(FIELD("", "+s", FIELD("a", "q", ""))),     /* unknown format */
+    SHARD_WITH(FIELD("", "+s", FIELD("a", "w:0", ""))),
+    SHARD_WITH(FIELD("", "+s", FIELD("a", "w:99999999999", ""))),
+    SHARD_WITH(FIELD("", "+s", FIELD("a", "d:77,2", ""))),
+    SHARD_WITH(FIELD("", "+s", FIELD("a", "d:10,11", ""))),
+    SHARD_WITH(FIELD("", "+s", FIELD("a", "d:10,2,64", ""))),
+    SHARD_WITH(FIELD("", "+s", FIELD("a", "i", FIELD("b", "i", "")))), /* flat with a child */
+    SHARD_WITH(FIELD("", "+s", FIELD("a", "+l", ""))),    /* a list of nothing */
+    SHARD_WITH(FIELD("", "+s", FIELD("a", "+m", FIELD("e", "i", "")))),
+    SHARD_WITH(FIELD("", "+s", FIELD("a", "+m", FIELD("e", "+s", FIELD("k", "i", ""))))),
+    SHARD_WITH(FIELD("", "+s", "{\"name\":\"a\",\"format\":\"i\",\"flags\":8,"
+               "\"extension\":null,\"dictionary\":null,\"children\":[]}")),
+    SHARD_WITH(FIELD("", "+s", "{\"name\":\"a\",\"format\":\"i\",\"flags\":0,"
+               "\"extension\":null,\"children\":[]}")),
+    SHARD_WITH(FIELD("", "+s", "{\"name\":\"a\",\"format\":\"g\",\"flags\":0,"
+               "\"extension\":null,\"dictionary\":" FIELD("", "u", "") ",\"children\":[]}")),
+    SHARD_WITH(FIELD("", "+s", "{\"name\":\"a\",\"format\":\"+s\",\"flags\":0,"
+               "\"extension\":\"x\",\"dictionary\":null,\"children\":[]}")),
+    SHARD_WITH(FIELD("", "+s", "{\"name\":\"a\",\"format\":\"i\",\"flags\":0,"
+               "\"extension\":null,\"dictionary\":null,\"children\":[],\"x\":1}")),
 };
+
+/* A schema nested `depth` structs deep. */
+static char *deep_schema(int depth) {
+    struct fdata_strbuf {
+        char *p;
+        size_t n;
+    } b = {NULL, 0};
+    FILE *out = open_memstream(&b.p, &b.n);
+    fputs("{\"fastdata_shard\":1,\"index\":0,\"partition_types\":null,\"schema\":", out);
+    for (int i = 0; i < depth; i++)
+        fputs("{\"name\":\"a\",\"format\":\"+s\",\"flags\":0,\"extension\":null,"
+              "\"dictionary\":null,\"children\":[", out);
+    for (int i = 0; i < depth; i++)
+        fputs("]}", out);
+    fputs(",\"files\":[{\"path\":\"/a/b\",\"rel\":\"b\",\"size\":1,\"first_row_group\":0,"
+          "\"num_row_groups\":1,\"rows\":1,\"bytes\":1}]}", out);
+    fclose(out);
+    return b.p;
+}
+
+/* Schemas that parse: every kind the library makes, written back the same. */
+static void test_schema_json(void) {
+    static const char *const good[] = {
+        SHARD_WITH(FIELD("", "+s", "")),
+        SHARD_WITH(FIELD("", "+s", FIELD("a", "+l", FIELD("item", "w:16", "")) ","
+                         FIELD("m", "+m", FIELD("entries", "+s", FIELD("key", "u", "") ","
+                                                FIELD("value", "d:38,9,256", ""))) ","
+                         FIELD("t", "tsu:Europe/Paris", "") "," FIELD("é", "+w:3", FIELD("x", "l", "")))),
+        SHARD_WITH(FIELD("", "+s", "{\"name\":\"a\",\"format\":\"i\",\"flags\":2,"
+                   "\"extension\":null,\"dictionary\":{\"name\":\"\",\"format\":\"u\","
+                   "\"flags\":0,\"extension\":\"arrow.json\",\"dictionary\":null,"
+                   "\"children\":[]},\"children\":[]}")),
+    };
+    struct fdata_error err = {0};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        struct fdata_shard s, back;
+        int status = fdata_shard_from_json(good[i], strlen(good[i]), &s, &err);
+        CHECK(status == FDATA_OK);
+        if (status != FDATA_OK) {
+            fprintf(stderr, "  refused: %s\n  %s\n", good[i], err.message);
+            continue;
+        }
+        CHECK(round_trip(&s, &back) == FDATA_OK && same_schema(&s.schema, &back.schema));
+        char *json = NULL;
+        CHECK(fdata_shard_to_json(&back, &json, &err) == FDATA_OK && strcmp(json, good[i]) == 0);
+        free(json);
+        fdata_shard_free(&s);
+        fdata_shard_free(&back);
+    }
+    char *ok = deep_schema(60), *deep = deep_schema(70);
+    struct fdata_shard s;
+    CHECK(fdata_shard_from_json(ok, strlen(ok), &s, &err) == FDATA_OK);
+    fdata_shard_free(&s);
+    CHECK(fdata_shard_from_json(deep, strlen(deep), &s, &err) == FDATA_EINVAL);
+    free(ok);
+    free(deep);
+}
 
 static void test_hostile_json(void) {
     struct fdata_error err = {0};
@@ -155,7 +328,7 @@ static void test_hostile_json(void) {
         CHECK(status == FDATA_EINVAL && strncmp(err.message, "shard JSON: ", 12) == 0);
         if (status != FDATA_EINVAL)
             fprintf(stderr, "  accepted: %s\n", hostile[i]);
-        CHECK(s.files == NULL && s.num_files == 0); /* nothing left allocated */
+        CHECK(s.files == NULL && s.num_files == 0 && !s.schema.release); /* nothing left */
     }
     /* a valid shard, then random mutations of its text: accepted or refused, nothing else */
     struct fdata_plan plan;
@@ -210,5 +383,10 @@ int main(int argc, char **argv) {
     fdata_filter_free(filter);
     test_changed_file();
     test_hostile_json();
+    test_schema_json();
+    static const char *const nested[] = {"s.a", "l", "extra", "id"};
+    test_drift(dir, NULL, 0, 1);
+    test_drift(dir, NULL, 0, 600);
+    test_drift(dir, nested, 4, 1);
     return check_result("test_shard");
 }
