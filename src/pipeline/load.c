@@ -404,10 +404,6 @@ static int open_all(struct loader *l, struct fdata_error *err) {
         if (!l->seen[i])
             return fdata_set_error(err, FDATA_ENOCOLUMN, "%s: no column named '%s'",
                                    l->files.items[0].name, l->wanted[i]);
-    for (size_t i = 0; l->n_wanted && i < l->files.count; i++)
-        if (l->slots[i].drift.n_names == 0) /* columns asked for, none of them here */
-            return fdata_set_error(err, FDATA_EUNSUPPORTED, "%s has none of the columns asked "
-                                   "for: a file must have one of them", l->files.items[i].name);
     return FDATA_OK;
 }
 

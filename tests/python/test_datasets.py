@@ -57,8 +57,25 @@ def canon(v):
     return str(v)
 
 
+def deep(v):
+    """canon() inside structs, lists and maps (a map as DuckDB gives it: a dict; as our dump
+    and pyarrow give it: a list of key/value pairs)."""
+    if isinstance(v, list) and v and all(isinstance(e, dict) and set(e) == {"key", "value"}
+                                         for e in v):
+        v = {e["key"]: e["value"] for e in v}
+    if isinstance(v, list) and v and all(isinstance(e, tuple) and len(e) == 2 for e in v):
+        v = dict(v)
+    if v == {}:  # an empty map (no struct is empty)
+        return "[]"
+    if isinstance(v, dict):
+        return "{" + ", ".join("%s: %s" % (k, deep(x)) for k, x in sorted(v.items())) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(str(deep(x)) for x in v) + "]"
+    return canon(v)
+
+
 def rows_of(dicts):
-    return sorted((tuple(sorted((k, canon(v)) for k, v in d.items())) for d in dicts),
+    return sorted((tuple(sorted((k, deep(v)) for k, v in d.items())) for d in dicts),
                   key=repr)
 
 
@@ -147,6 +164,37 @@ def write_drift(root):
         pq.write_table(t, os.path.join(root, "batch=%d" % n, "part-0.parquet"))
 
 
+def write_nested_drift(root):
+    """Struct, list and map columns whose types drifted across three pyarrow writes: struct
+    fields gained, lost and reordered, ints widened inside a struct, a list, a list of
+    structs and a map's values, a struct inside a struct gaining a field, columns missing."""
+    s1 = pa.struct([("a", pa.int32()), ("b", pa.string()), ("in", pa.struct([("x", pa.int16())]))])
+    s2 = pa.struct([("c", pa.float32()), ("a", pa.int64()),
+                    ("in", pa.struct([("y", pa.string()), ("x", pa.int64())]))])
+    e1 = pa.list_(pa.struct([("p", pa.int32())]))
+    e2 = pa.list_(pa.struct([("q", pa.string()), ("p", pa.int64())]))
+    writes = [
+        pa.table({"id": pa.array([1, 2, 3], pa.int32()),
+                  "s": pa.array([{"a": 1, "b": "x", "in": {"x": 7}}, None,
+                                 {"a": None, "b": "é", "in": None}], s1),
+                  "l": pa.array([[1, 2], None, [None, 3]], pa.list_(pa.int32())),
+                  "ls": pa.array([[{"p": 1}], [], None], e1),
+                  "m": pa.array([[("k", 1)], None, []], pa.map_(pa.string(), pa.int32()))}),
+        pa.table({"s": pa.array([{"c": 1.5, "a": 2 ** 40, "in": {"y": "z", "x": -(2 ** 40)}},
+                                 {"c": None, "a": -3, "in": None}], s2),
+                  "id": pa.array([4, 2 ** 35], pa.int64()),
+                  "l": pa.array([[2 ** 40], []], pa.list_(pa.int64())),
+                  "ls": pa.array([[{"q": "w", "p": 2 ** 33}], [{"q": None, "p": None}]], e2),
+                  "m": pa.array([[("k", 2 ** 40), ("j", None)], None],
+                                pa.map_(pa.string(), pa.int64())),
+                  "extra": ["p", None]}),
+        pa.table({"l": pa.array([[9]], pa.list_(pa.int16())), "id": pa.array([-9], pa.int8())}),
+    ]
+    for n, t in enumerate(writes):
+        os.makedirs(os.path.join(root, "batch=%d" % n))
+        pq.write_table(t, os.path.join(root, "batch=%d" % n, "part-0.parquet"))
+
+
 def put(root, prefix):
     """Every file below root to prefix + its relative key (as written, %XX and all)."""
     for d, _, names in os.walk(root):
@@ -172,7 +220,8 @@ def main(tmp):
                                  ("duckdb", write_duckdb, ["dt", "v", "region"]),
                                  ("polars", write_polars, ["s", "x"]),
                                  ("spark", write_spark, ["ts", "name", "f", "id"]),
-                                 ("drift", write_drift, ["extra", "batch", "id", "d"])]:
+                                 ("drift", write_drift, ["extra", "batch", "id", "d"]),
+                                 ("nested_drift", write_nested_drift, ["m", "batch", "s", "ls"])]:
         root = os.path.join(tmp, name)
         write(root)
         src = source(root, name)
@@ -182,12 +231,13 @@ def main(tmp):
               (err, (got or [])[:3], want[:3]))
         # pyarrow cannot merge Polars' k (int64 in the files) with its folders', and takes
         # the first file's schema where DuckDB and we take the union
-        if name not in ("polars", "drift"):
+        if name not in ("polars", "drift", "nested_drift"):
             check("%s dataset %s equals pyarrow.dataset's" % (name, where),
                   got == pyarrow_rows(root), (got or [])[:3])
         got, err = ours("--columns", ",".join(columns), src)
         check("%s dataset %s: partition columns placed by --columns %s" % (name, where, columns),
               got == duckdb_rows(root, columns), (err, (got or [])[:3]))
+    nested_drift_tests(tmp)
     filter_tests(tmp)
     # types: inferred over all values, or given
     spark = source(os.path.join(tmp, "spark"), "spark")
@@ -208,6 +258,47 @@ def main(tmp):
         typed_tests(tmp)
         drift_tests(tmp)
         error_tests(tmp)
+
+
+def nested_drift_tests(tmp):
+    """The nested drift dataset through struct paths, cat, sql and fastdata.load, locally or
+    from S3: DuckDB's union_by_name rows; the union's nested types."""
+    root = os.path.join(tmp, "nested_drift")
+    src = source(root, "nested_drift")  # put already by main (same keys)
+    got, err = ours("--columns", "s.a,s.in.x,id", src)
+    want = duckdb_rows(root, ["CASE WHEN s IS NULL THEN NULL ELSE {'a': s.a, 'in': CASE WHEN "
+                              "s.in IS NULL THEN NULL ELSE {'x': s.in.x} END} END AS s", "id"])
+    check("nested drift %s: --columns s.a,s.in.x (struct paths, one file has no s)" % src,
+          got == want, (err, (got or [])[:4], want[:4]))
+    p = subprocess.run([FASTDATA, "cat", src], capture_output=True)
+    got = rows_of(json.loads(line) for line in p.stdout.decode().splitlines()) if not p.returncode else None
+    check("nested drift: fastdata cat equals DuckDB's union_by_name", got == duckdb_rows(root),
+          p.stderr[-300:])
+    q = "SELECT sum(s.a) AS a, sum(s.in.x) AS x, count(s.c) AS c, sum(len(l)) AS n FROM t"
+    p = subprocess.run([FASTDATA, "sql", src, q], capture_output=True)
+    want = duckdb.sql(q.replace("FROM t", "FROM read_parquet(%r, union_by_name=1)" %
+                                data_files(root))).fetchall()[0]
+    lines = p.stdout.decode().splitlines()
+    got = [float(v) for v in lines[1].split(",")] if not p.returncode and len(lines) == 2 else None
+    check("nested drift: fastdata sql over nested fields equals DuckDB's",
+          got == [float(v) for v in want], (p.stderr[-300:], lines, want))
+    try:
+        import fastdata
+    except ImportError:
+        return
+    t = pa.table(fastdata.load(src))
+    st = t.schema.field("s").type
+    check("nested drift: fastdata.load's union types (struct fields by name, ints widened)",
+          [(f.name, f.type) for f in st] == [
+              ("a", pa.int64()), ("b", pa.string()),
+              ("in", pa.struct([("x", pa.int64()), ("y", pa.string())])), ("c", pa.float32())]
+          and t.schema.field("l").type.value_type == pa.int64()
+          and t.schema.field("ls").type.value_type == pa.struct([("p", pa.int64()),
+                                                                 ("q", pa.string())])
+          and t.schema.field("m").type.item_type == pa.int64()
+          and t.schema.field("id").type == pa.int64(), t.schema)
+    check("nested drift: fastdata.load's rows equal DuckDB's", rows_of(t.to_pylist()) ==
+          duckdb_rows(root), rows_of(t.to_pylist())[:3])
 
 
 def in_place_tests(tmp):
@@ -274,6 +365,20 @@ def drift_tests(tmp):
     check("types with no common one: an error naming the column, both types, both files",
           got is None and "column 'id' is u in" in err and "b.parquet" in err and
           "a.parquet" in err and " l in " in err, err)
+    nested = os.path.join(tmp, "nested_conflict")
+    os.makedirs(nested)
+    pq.write_table(pa.table({"a": pa.array([{"b": 1}], pa.struct([("b", pa.int32())]))}),
+                   os.path.join(nested, "f1.parquet"))
+    pq.write_table(pa.table({"a": pa.array([{"c": 2}], pa.struct([("c", pa.int32())]))}),
+                   os.path.join(nested, "f2.parquet"))
+    pq.write_table(pa.table({"a": pa.array([{"b": {"x": 1}}],
+                                           pa.struct([("b", pa.struct([("x", pa.int64())]))]))}),
+                   os.path.join(nested, "f3.parquet"))
+    got, err = ours(nested)
+    check("a struct field that is a struct in one file, an int in another: an error naming "
+          "the path a.b, both types and the two files",
+          got is None and "column 'a.b' is +s{x: l} in" in err and "f3.parquet" in err and
+          "but i in" in err and "f1.parquet" in err and "f2.parquet" not in err, err)
     got, err = ours("--columns", "id,nope", drift)
     check("a column no file has: an error naming it", got is None and "'nope'" in err, err)
 
