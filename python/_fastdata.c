@@ -1099,8 +1099,9 @@ static PyObject *shards_json(const struct fdata_plan *p) {
     return list;
 }
 
-/* shard_check(text) -> the shard's JSON as the library writes it, once fdata_shard_from_json
- * has checked it (InvalidArgumentError saying what is wrong otherwise). */
+/* shard_check(text) -> (the shard's JSON as the library writes it, its schema capsule or
+ * None), once fdata_shard_from_json has checked it (InvalidArgumentError saying what is
+ * wrong otherwise). */
 static PyObject *shard_check(PyObject *module, PyObject *arg) {
     (void)module;
     Py_ssize_t len;
@@ -1119,8 +1120,10 @@ static PyObject *shard_check(PyObject *module, PyObject *arg) {
         raise_error(err.code, err.message, NULL);
         return NULL;
     }
+    PyObject *schema = shard.schema.release ? schema_capsule(&shard.schema)
+                                           : (Py_INCREF(Py_None), Py_None);
     fdata_shard_free(&shard);
-    PyObject *out = PyUnicode_FromString(canonical);
+    PyObject *out = schema ? Py_BuildValue("(sN)", canonical, schema) : NULL;
     free(canonical);
     return out;
 }
@@ -1382,7 +1385,8 @@ static PyMethodDef methods[] = {
     {"load_stream", load_stream, METH_VARARGS,
      "load_stream(sources, options) -> _Stream: the batches as they are decoded"},
     {"shard_check", shard_check, METH_O,
-     "shard_check(json) -> json: a shard's JSON checked and rewritten by the library"},
+     "shard_check(json) -> (json, schema capsule or None): a shard's JSON checked and "
+     "rewritten by the library"},
     {"plan", plan, METH_VARARGS,
      "plan(sources, options) -> (shard JSON list, schema capsule, totals): fastdata.plan's "
      "shards, read from the footers"},

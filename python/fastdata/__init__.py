@@ -631,7 +631,8 @@ class Shard:
     load's order, with the table options it was planned with.  Picklable, and JSON through
     to_json()/Shard.from_json() (the JSON is checked on the way in: a shard may come over the
     network; it names files the loader will read, so take shards only from a trusted
-    driver).  `schema` is the whole plan's pyarrow schema (None after from_json)."""
+    driver).  `schema` is the whole plan's pyarrow schema (also after from_json: the JSON
+    carries it), which load_shard's table has."""
 
     def __init__(self, text, options, schema=None):
         self._text = text            # the C library's JSON of the shard (checked)
@@ -700,7 +701,11 @@ class Shard:
         if options["columns"] is not None and not all(isinstance(c, str)
                                                       for c in options["columns"]):
             raise InvalidArgumentError('shard JSON: option "columns" is not a list of str')
-        return cls(_shard_check(json.dumps(outer["shard"])), options)
+        text, schema = _shard_check(json.dumps(outer["shard"]))
+        if schema is not None:
+            import pyarrow as pa
+            schema = pa.Schema._import_from_c_capsule(schema)
+        return cls(text, options, schema)
 
     def __reduce__(self):
         return (Shard, (self._text, self._options, self.schema))

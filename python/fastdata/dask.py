@@ -24,17 +24,6 @@ def _to_pandas(table, dtype_backend):
     return table.to_pandas(split_blocks=True)
 
 
-def _conform(table, schema):
-    """A shard's table in the plan's schema: under schema drift a shard has only its own
-    files' columns (nulls added) and types (widened by a cast); else the table itself."""
-    if table.schema.equals(schema):
-        return table
-    import pyarrow as pa
-    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names
-               else pa.nulls(table.num_rows, f.type) for f in schema]
-    return pa.table(columns, schema=schema)
-
-
 class ShardReader:
     """What each partition runs: loads a shard (fastdata.load_shard with `options`, the
     worker's keywords: threads, connections, S3 settings...) into a pandas frame of the plan's
@@ -47,8 +36,8 @@ class ShardReader:
         self.options = options
 
     def __call__(self, shard):
-        table = fastdata.load_shard(shard, **self.options).to_arrow()
-        return self._frame(_conform(table, self.schema))
+        # every shard's table has the plan's schema (the shard carries it), drift or not
+        return self._frame(fastdata.load_shard(shard, **self.options).to_arrow())
 
     def meta(self):
         """The frame of no rows with the partitions' columns and dtypes: Dask's meta."""

@@ -11,14 +11,14 @@ every Ray Data source).  Each task's metadata (rows, bytes, files) and the schem
 the plan.
 """
 import fastdata
-from fastdata.dask import _conform, _plan
+from fastdata.dask import _plan
 
 __all__ = ["read_parquet", "FastdataDatasource"]
 
 
-def _read_fn(shard, schema, options):
+def _read_fn(shard, options):
     def read():
-        yield _conform(fastdata.load_shard(shard, **options).to_arrow(), schema)
+        yield fastdata.load_shard(shard, **options).to_arrow()  # of the plan's schema
     return read
 
 
@@ -49,7 +49,7 @@ def _datasource_class():
                 meta = BlockMetadata(num_rows=shard.rows if self._exact_rows else None,
                                      size_bytes=shard.bytes, input_files=tuple(shard.files),
                                      exec_stats=None)
-                tasks.append(ReadTask(_read_fn(shard, schema, self._options), meta,
+                tasks.append(ReadTask(_read_fn(shard, self._options), meta,
                                       schema=schema, per_task_row_limit=per_task_row_limit))
             return tasks
 

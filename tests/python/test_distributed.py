@@ -5,7 +5,8 @@ local folder and from the S3 server (Swift, tests/s3/swift-server.sh): on a Dask
 of 2 worker processes and on ray.init(num_cpus=2), both on 127.0.0.1, the distributed rows
 (sorted dumps) equal a single-process fastdata.load's, with projections and filters; a Dask
 worker killed mid-load is retried and the table is still exact; shards survive JSON and
-pickle; hostile shard JSON is refused with a clear InvalidArgumentError.
+pickle; hostile shard JSON is refused with a clear InvalidArgumentError.  Over a table whose
+schema drifted (nested fields too), every shard has the plan's schema.
 usage: test_distributed.py"""
 import json
 import os
@@ -62,6 +63,55 @@ def write_table(root):
                "CASE WHEN i %% 9 = 0 THEN NULL ELSE (i %% 4)::INTEGER END AS g "
                "FROM range(12000) t(i)) TO '%s/part-0.parquet' (FORMAT parquet, ROW_GROUP_SIZE 2048)"
                % folder)
+
+
+def write_drift(root):
+    """One table written three times by pyarrow as its schema drifted: struct s gains c and
+    loses b, ints widened inside s and inside list l, id int32/int64/int8, extra added, s
+    missing from the last write; row groups of 50 rows (several shards a file)."""
+    s1 = pa.struct([("a", pa.int32()), ("b", pa.string())])
+    s2 = pa.struct([("c", pa.float32()), ("a", pa.int64())])
+    n = 200
+    writes = [
+        pa.table({"id": pa.array(range(n), pa.int32()),
+                  "s": pa.array([None if i % 7 == 0 else {"a": i, "b": "b%d" % i}
+                                 for i in range(n)], s1),
+                  "l": pa.array([[i, None] for i in range(n)], pa.list_(pa.int32()))}),
+        pa.table({"s": pa.array([{"c": i / 2, "a": i << 33} for i in range(n)], s2),
+                  "id": pa.array(range(n, 2 * n), pa.int64()),
+                  "l": pa.array([[i << 35] for i in range(n)], pa.list_(pa.int64())),
+                  "extra": ["e%d" % i for i in range(n)]}),
+        pa.table({"l": pa.array([[i] for i in range(n)], pa.list_(pa.int32())),
+                  "id": pa.array([-(i % 100) for i in range(n)], pa.int8())}),
+    ]
+    os.makedirs(root)
+    for k, t in enumerate(writes):
+        pq.write_table(t, os.path.join(root, "part-%d.parquet" % k), row_group_size=50)
+
+
+def drift_shard_tests(source, where):
+    """Over the drifting table every shard's table has the plan's schema (through pickle and
+    JSON, without any conforming in Python), and the shards in order are the load."""
+    whole = fastdata.load(source).to_arrow()
+    shards = fastdata.plan(source, shard_bytes=1)
+    schema = shards[0].schema
+    check("drift %s: the plan's schema is the load's (struct fields by name, ints widened)"
+          % where, len(shards) >= 12 and schema == whole.schema and
+          schema.field("s").type == pa.struct([("a", pa.int64()), ("b", pa.string()),
+                                               ("c", pa.float32())]) and
+          schema.field("l").type == pa.list_(pa.int64()), (len(shards), schema))
+    for how, trip in (("pickle", lambda s: pickle.loads(pickle.dumps(s))),
+                      ("JSON", lambda s: fastdata.Shard.from_json(s.to_json()))):
+        back = [trip(s) for s in shards]
+        parts = [fastdata.load_shard(s).to_arrow() for s in back]
+        check("drift %s: every shard through %s has the plan's schema" % (where, how),
+              all(p.schema == schema for p in parts) and all(s.schema == schema for s in back),
+              [str(p.schema) for p in parts if p.schema != schema][:1])
+        check("drift %s: the shards through %s make the load, in order" % (where, how),
+              pa.concat_tables(parts).equals(whole))
+    got = fastdata.dask.read_parquet(source, shard_bytes=1).compute(scheduler="sync")
+    check("drift %s: fastdata.dask's partitions concatenate to the load" % where,
+          dump(got) == dump(whole), got.dtypes)
 
 
 CASES = [  # (name, keywords of plan/load)
@@ -232,10 +282,16 @@ def main():
         server = None
         try:
             shard_tests(local)
+            drift = os.path.join(tmp, "drift")
+            write_drift(drift)
+            drift_shard_tests(drift, "locally")
             sources = [("local", local)]
             try:
                 server = start_s3(tmp, local)
                 sources.append(("s3", "s3://fdata-dist/table/"))
+                fastdata.S3("s3://fdata-dist/drift/").put_many(
+                    [(f, open(os.path.join(drift, f), "rb").read()) for f in os.listdir(drift)])
+                drift_shard_tests("s3://fdata-dist/drift/", "from S3")
             except RuntimeError as e:
                 check("the S3 server", False, e)
             dask_tests(sources, tmp)
