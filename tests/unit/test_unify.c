@@ -1,7 +1,9 @@
 /* Columns of several files read as one (src/arrow/unify.h): the common type of two fields
  * (widening only, never narrowing or across kinds), casts that keep every value and null
  * (ints, floats, dates, time units, large strings, sliced input), a timestamp that does not
- * fit a finer unit, and columns of nulls of flat and nested types. */
+ * fit a finer unit, and columns of nulls of flat and nested types; nested types unified by
+ * path (struct fields by name: order, nullability, promotions inside structs and lists,
+ * keep_a, the conflict's path and pair) and a sliced struct array conformed to its union. */
 #include <stdint.h>
 #include <string.h>
 #include "arrow/build.h"
@@ -130,9 +132,76 @@ static void test_nulls(void) {
     view.release(&view);
 }
 
+/* A struct field `name` over n flat fields of the given formats and names. */
+static struct ArrowSchema struct_of(const char *name, int n, const char *const *formats,
+                                    const char *const *names) {
+    struct ArrowSchema kids[4], s;
+    for (int i = 0; i < n; i++)
+        fdata_schema_make(&kids[i], formats[i], names[i], 0, NULL);
+    fdata_schema_make_parent(&s, "+s", name, 0, kids, n);
+    return s;
+}
+
+static void test_unify_nested(void) {
+    struct ArrowSchema a = struct_of("s", 2, (const char *[]){"i", "u"}, (const char *[]){"a", "b"});
+    struct ArrowSchema b = struct_of("s", 2, (const char *[]){"f", "l"}, (const char *[]){"c", "a"});
+    struct ArrowSchema u, la, lb, lu;
+    struct fdata_type_conflict c;
+    CHECK(fdata_schema_unify(&a, &b, 0, &u, &c) == FDATA_OK && u.n_children == 3);
+    CHECK(strcmp(u.children[0]->name, "a") == 0 && strcmp(u.children[0]->format, "l") == 0 &&
+          !(u.children[0]->flags & ARROW_FLAG_NULLABLE)); /* in both: as it was */
+    CHECK(strcmp(u.children[1]->name, "b") == 0 && (u.children[1]->flags & ARROW_FLAG_NULLABLE));
+    CHECK(strcmp(u.children[2]->name, "c") == 0 && strcmp(u.children[2]->format, "f") == 0 &&
+          (u.children[2]->flags & ARROW_FLAG_NULLABLE)); /* new ones appended */
+    /* the same inside a list */
+    struct ArrowSchema copy_a, copy_b;
+    fdata_schema_copy(&a, &copy_a);
+    fdata_schema_copy(&b, &copy_b);
+    fdata_schema_make_parent(&la, "+l", "l", 0, &copy_a, 1);
+    fdata_schema_make_parent(&lb, "+l", "l", 0, &copy_b, 1);
+    CHECK(fdata_schema_unify(&la, &lb, 0, &lu, &c) == FDATA_OK && lu.n_children == 1 &&
+          lu.children[0]->n_children == 3 && strcmp(lu.children[0]->children[0]->format, "l") == 0);
+    lu.release(&lu);
+    /* keep_a: a's types; int64 in b does not fit a's int32 */
+    CHECK(fdata_schema_unify(&la, &lb, 1, &lu, &c) == FDATA_EINVAL && !lu.release &&
+          strcmp(c.path, "l.s.a") == 0 && strcmp(c.a->format, "i") == 0 &&
+          strcmp(c.b->format, "l") == 0);
+    /* a struct where the other has an int: the path and the pair */
+    struct ArrowSchema inner = struct_of("b", 1, (const char *[]){"l"}, (const char *[]){"x"});
+    struct ArrowSchema flat, nested, kid;
+    fdata_schema_make(&kid, "i", "b", 0, NULL);
+    fdata_schema_make_parent(&flat, "+s", "a", 0, &kid, 1);
+    fdata_schema_make_parent(&nested, "+s", "a", 0, &inner, 1);
+    CHECK(fdata_schema_unify(&flat, &nested, 0, &lu, &c) == FDATA_EINVAL &&
+          strcmp(c.path, "a.b") == 0 && strcmp(c.a->format, "i") == 0 &&
+          strcmp(c.b->format, "+s") == 0);
+    flat.release(&flat), nested.release(&nested), la.release(&la), lb.release(&lb);
+
+    /* a struct<a: int32> array, sliced (rows 1-3 of 4, row 2 null), conformed to the union */
+    int32_t values[4] = {10, 11, 12, 13};
+    struct ArrowArray kids[1] = {fixed(values, 4, 4)}, in, out; /* its row 1 null */
+    uint8_t *bits = fdata_aligned_calloc(1);
+    bits[0] = 0xff & ~4u;
+    void *validity[1] = {bits};
+    fdata_array_make_parent(&in, 4, 1, 1, validity, kids, 1);
+    in.offset = 1, in.length = 3;
+    struct ArrowSchema from = struct_of("s", 1, (const char *[]){"i"}, (const char *[]){"a"});
+    struct fdata_error err = {0};
+    CHECK(fdata_array_conform(&from, &u, &in, &out, &err) == FDATA_OK && !in.release);
+    CHECK(out.length == 3 && out.offset == 1 && out.null_count == 1 && out.n_children == 3);
+    const int64_t *a64 = out.children[0]->buffers[1];
+    CHECK(out.children[0]->length == 4 && a64[3] == 13 && a64[0] == 10);
+    CHECK(out.children[1]->length == 4 && out.children[1]->null_count == 4 &&
+          out.children[2]->null_count == 4);
+    CHECK((((const uint8_t *)out.buffers[0])[0] & 0xf) == 0xb); /* row 2 (offset 1 + 1) null */
+    out.release(&out);
+    from.release(&from), u.release(&u), a.release(&a), b.release(&b);
+}
+
 int main(void) {
     test_common();
     test_casts();
     test_nulls();
+    test_unify_nested();
     return check_result("test_unify");
 }
