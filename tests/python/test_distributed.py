@@ -109,6 +109,15 @@ def drift_shard_tests(source, where):
               [str(p.schema) for p in parts if p.schema != schema][:1])
         check("drift %s: the shards through %s make the load, in order" % (where, how),
               pa.concat_tables(parts).equals(whole))
+    if not source.startswith("s3://"):  # schema="first": the plan's first file, not the shard's
+        files = [os.path.join(source, "part-%d.parquet" % k) for k in (1, 0, 2)]
+        first = fastdata.load(files, schema="first").to_arrow()
+        parts = [fastdata.load_shard(fastdata.Shard.from_json(s.to_json())).to_arrow()
+                 for s in fastdata.plan(files, schema="first", shard_bytes=1)]
+        check("drift: schema='first' shards have the plan's first file's schema",
+              first.schema.field("s").type == pa.struct([("c", pa.float32()), ("a", pa.int64())])
+              and all(p.schema == first.schema for p in parts) and
+              pa.concat_tables(parts).equals(first), [str(p.schema) for p in parts][:2])
     got = fastdata.dask.read_parquet(source, shard_bytes=1).compute(scheduler="sync")
     check("drift %s: fastdata.dask's partitions concatenate to the load" % where,
           dump(got) == dump(whole), got.dtypes)
