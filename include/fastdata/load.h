@@ -34,9 +34,14 @@
  * type they all convert to without loss: int8/16/32 and uint8/16/32 -> int64, float32 ->
  * float64, the finest unit of dates, times or timestamps (the same time zone), utf8 ->
  * large_utf8, binary -> large_binary (under FDATA_SCHEMA_FIRST, the first file's type, if
- * the others convert to it); nested columns must have equal types.  Any other difference
- * fails before any data moves, naming the column, both types and two files; so does a
- * projected column that no file has (FDATA_ENOTFOUND).
+ * the others convert to it); nested columns unify by path the same way: struct fields by
+ * name (the first file's order, then new ones appended; nulls where a file's struct lacks
+ * one), the elements of lists, large lists, fixed-size lists and maps unified, the
+ * promotions at any depth (under FDATA_SCHEMA_FIRST a later file's extra struct fields are
+ * left out).  Any other difference fails before any data moves, naming the column (the path
+ * in it, "a.b"), both types and two files; so does a projected column that no file has
+ * (FDATA_ENOTFOUND).  A file with none of the projected columns gives nulls for all of
+ * them; a projected struct path ("s.a") a file's struct lacks makes the column null there.
  *
  * Thread safety: fdata_load may run on several threads at once, their work on the shared
  * workers of opts->runtime (fastdata/runtime.h; NULL: the default runtime); a progress

@@ -428,8 +428,9 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
     CLI's "key:type,..." string (default: inferred from the values).
 
     schema: "union" (every file's columns by name; nulls where a file lacks one; types widened
-    without loss: int8/16/32 -> int64, float32 -> float64, finer time units, large strings)
-    or "first" (the first file's columns and types).
+    without loss: int8/16/32 -> int64, float32 -> float64, finer time units, large strings;
+    struct fields unified by name and list/map elements unified, at any depth) or "first"
+    (the first file's columns and types).
 
     filters: the rows to keep, as the CLI's --filter text ("day >= DATE '2024-01-01' AND
     region IN ('eu', 'us')") or pyarrow's DNF form: a list of (column, op, value) tuples
