@@ -36,7 +36,7 @@ static int has_path(fdata_parquet_file *pq, const char *path, int *has, struct f
     struct ArrowSchema s;
     int status = fdata_parquet_get_schema(pq, &one, &s, err);
     *has = status == FDATA_OK;
-    if (s.release && status == FDATA_OK)
+    if (status == FDATA_OK)
         s.release(&s);
     return status == FDATA_ENOCOLUMN ? FDATA_OK : status;
 }
