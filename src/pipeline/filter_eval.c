@@ -346,8 +346,35 @@ static int64_t scale(int64_t v, int from, int to) { /* from < to: times 10^(to -
     return v;
 }
 
-/* -1, 0, 1: x against a literal that suits its kind. */
-static int compare(const struct operand *x, const struct fdata_value *v) {
+/* Literals at a decimal column's scale (literal_decimal's results), kept while the rows of
+ * a batch are judged: each is read once, not once a row. */
+struct decimal_cache {
+    struct {
+        const struct fdata_value *v;
+        int scale, beyond, exact;
+        struct dec256 lit;
+    } at[8];
+    int n;
+};
+
+/* literal_decimal(v, scale, ...), through the cache when there is one. */
+static int literal_at_scale(struct decimal_cache *c, const struct fdata_value *v, int scale,
+                            struct dec256 *lit, int *exact) {
+    for (int k = 0; c && k < c->n; k++)
+        if (c->at[k].v == v && c->at[k].scale == scale) {
+            *lit = c->at[k].lit;
+            *exact = c->at[k].exact;
+            return c->at[k].beyond;
+        }
+    int beyond = literal_decimal(v, scale, lit, exact);
+    if (c && c->n < (int)(sizeof c->at / sizeof c->at[0]))
+        c->at[c->n++] = (__typeof__(c->at[0])){v, scale, beyond, *exact, *lit};
+    return beyond;
+}
+
+/* -1, 0, 1: x against a literal that suits its kind (cache: NULL, or decimals'). */
+static int compare(const struct operand *x, const struct fdata_value *v,
+                   struct decimal_cache *cache) {
     int64_t us = 0;
     switch (x->kind) {
     case K_INT:
@@ -365,7 +392,7 @@ static int compare(const struct operand *x, const struct fdata_value *v) {
     case K_DEC: { /* x against floor(v) at x's scale: below or equal to it is below v when
                    * v has digits beyond the scale, above it is above v */
         struct dec256 lit;
-        int exact, beyond = literal_decimal(v, x->digits, &lit, &exact);
+        int exact, beyond = literal_at_scale(cache, v, x->digits, &lit, &exact);
         if (beyond)
             return -beyond;
         int c = pq_decimal_cmp(x->d.w, lit.w);
@@ -526,6 +553,7 @@ struct row {
     const struct ArrowArray *batch;
     int64_t r;
     const struct stats_source *src;  /* instead of a row: statistics (a row group's, a page's) */
+    struct decimal_cache *cache;     /* or NULL */
 };
 
 /* The smallest and largest values a column may hold (of its file's own type,
@@ -557,12 +585,12 @@ static int bounds(const char *format, const struct pq_column_stats *st, struct o
 static int range_truth(int op, const struct operand *lo, const struct operand *hi,
                        const struct fdata_value *v) {
     int out = 0;
-    for (int c = compare(lo, v); c <= compare(hi, v); c++)
+    for (int c = compare(lo, v, NULL); c <= compare(hi, v, NULL); c++)
         out |= satisfies[op][c + 1] ? YES : NO;
     if (lo->kind == K_FLOAT) {
         struct operand nan = *lo;
         nan.f = NAN;
-        out |= satisfies[op][compare(&nan, v) + 1] ? YES : NO;
+        out |= satisfies[op][compare(&nan, v, NULL) + 1] ? YES : NO;
     }
     return out;
 }
@@ -689,10 +717,10 @@ static int leaf(const struct fdata_filter *f, const struct row *w) {
     if (f->kind == F_IN) {
         int found = 0;
         for (size_t i = 0; i < f->n_values && !found; i++)
-            found = compare(&x, &f->values[i]) == 0;
+            found = compare(&x, &f->values[i], w->cache) == 0;
         return found != f->negate ? YES : NO;
     }
-    return satisfies[f->op][compare(&x, &f->values[0]) + 1] ? YES : NO;
+    return satisfies[f->op][compare(&x, &f->values[0], w->cache) + 1] ? YES : NO;
 }
 
 static int eval(const struct fdata_filter *f, const struct row *w) {
@@ -706,19 +734,20 @@ static int eval(const struct fdata_filter *f, const struct row *w) {
 }
 
 int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file) {
-    struct row w = {p, file, NULL, NULL, 0, NULL};
+    struct row w = {p, file, NULL, NULL, 0, NULL, NULL};
     return (eval(f, &w) & YES) != 0;
 }
 
 void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
                  const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
-    struct row w = {p, file, files, batch, 0, NULL};
+    struct decimal_cache cache = {.n = 0};
+    struct row w = {p, file, files, batch, 0, NULL, &cache};
     for (w.r = 0; w.r < batch->length; w.r++)
         keep[w.r] = eval(f, &w) == YES;
 }
 
 int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
                       const struct stats_source *src) {
-    struct row w = {p, file, NULL, NULL, 0, src};
+    struct row w = {p, file, NULL, NULL, 0, src, NULL};
     return (eval(f, &w) & YES) != 0;
 }
