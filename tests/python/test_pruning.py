@@ -386,7 +386,9 @@ def kinds_tests(tmp):
                          ("NOT flag", 3), ("s.a >= 18432", 9), ("s.b.c < 'k002048'", 9)):
         compare("duckdb kinds", duck, filt, expect)
 
-    # a matrix of the rows the filter keeps (the filter's columns in it or not)
+    # a matrix of the rows the filter keeps (the filter's columns in it or not), locally
+    if lake.BUCKET:
+        return
     try:
         import fastdata
         import numpy as np
