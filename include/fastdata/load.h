@@ -213,7 +213,9 @@ struct fdata_load_options {
     /* Optional: a feature matrix (fastdata/arrow.h) that the decoders fill straight from the
      * pages (see fdata_parquet_read_options.matrix).  Set its columns, num_columns, dtype and
      * order; once the footers are read the load allocates data for every row of every file
-     * and sets rows.  Its columns are left out of the table (with `columns` NULL the table
+     * and sets rows.  With a filter on the files' columns the load puts the rows it selects
+     * there (converted from the decoded arrays, not by the decoders) and, once the stream
+     * has ended, rows is their count.  Its columns are left out of the table (with `columns` NULL the table
      * holds every other column).  When fdata_load succeeds, or fdata_load_stream's stream has
      * ended without error, the matrix is complete and the caller owns data
      * (fdata_matrix_free); when fdata_load fails, data is NULL; a stream that fails or is

@@ -362,6 +362,11 @@ def filter_tests(tmp):
     got = sorted(json.dumps(json.loads(line)) for line in p.stdout.decode().splitlines())
     check("a filter over a nested table %s keeps exactly the selected rows (%d of %d)"
           % (where, len(want), len(every)), len(every) == 600 and got == want, p.stderr)
+    src = "s3://%s/lakes/pyarrow/" % BUCKET if BUCKET else os.path.join(tmp, "pyarrow")
+    got, err = ours("--filter", "year = 1999 AND x > 0", src)
+    check("a filter whose partition values select no file %s: no rows, no error, every file "
+          "pruned" % where, got == [] and "files 0 rows 0" in err and
+          "pruned %d " % len(data_files(os.path.join(tmp, "pyarrow"))) in err, err)
     got, err = ours("--columns", "x,year", "--filter", "s = 'z' AND day != 'a=b%'",
                     os.path.join(tmp, "pyarrow") if not BUCKET else "s3://%s/lakes/pyarrow/" % BUCKET)
     check("columns used only by the filter are not in the output %s" % where,
