@@ -101,13 +101,20 @@ struct fdata_load_report {
  *   expr := expr OR expr | expr AND expr | NOT expr | ( expr ) | predicate
  *   predicate := column op literal | column [NOT] IN (literal, ...)
  *              | column [NOT] BETWEEN literal AND literal | column IS [NOT] NULL
+ *              | column (a boolean column: column = TRUE)
  *   op := = | != | <> | < | <= | > | >=
  *   literal := 12 | -1.5e3 | 'text' ('' is a quote) | DATE 'YYYY-MM-DD'
- *            | TIMESTAMP 'YYYY-MM-DD HH:MM:SS[.ffffff]'
- * Columns are names ([A-Za-z_][A-Za-z0-9_]*, or "any text" in double quotes); keywords in
- * any case.  Comparisons with a null are not true (the row is not selected), as in SQL.
- * Columns are partition keys (see Hive partitions above) or top-level columns of the files
- * of a number, string, binary, date or timestamp type.  The result is exact: a load first
+ *            | TIMESTAMP 'YYYY-MM-DD HH:MM:SS[.ffffff]' | TRUE | FALSE
+ * Columns are names ([A-Za-z_][A-Za-z0-9_]*, or "any text" in double quotes) or struct
+ * paths (name.name...: a field of a struct column; a null struct makes its fields null;
+ * a name with dots wins over a path); keywords in any case.  Comparisons with a null are not
+ * true (the row is not selected), as in SQL.
+ * Columns are partition keys (see Hive partitions above) or columns of the files (top-level
+ * or fields of structs, as plain, view or dictionary arrays) of a number, decimal, boolean,
+ * string, binary, fixed-size binary, date or timestamp type.  Numbers with a dot or an
+ * exponent (and integers beyond int64) are FDATA_VALUE_DECIMAL: a decimal column compares
+ * with them exactly (1.005 against a column of scale 2 is between 1.00 and 1.01, equal to
+ * neither), other numbers with their nearest double.  The result is exact: a load first
  * drops the files whose partition values cannot match, before any request for them (the
  * table's schema is then made of the selected files'), then removes the rows that do not
  * match after decoding.  Floats compare as DuckDB does (NaN above every number, equal to
@@ -116,8 +123,10 @@ struct fdata_load_report {
  * over statistics (with SQL's nulls; a column a file lacks is null on every row): the row
  * groups whose footer statistics (min/max and null counts, by the Parquet spec's sort
  * orders: min_value/max_value under TYPE_ORDER, the deprecated min/max only for signed
- * types and floats, unsigned integers as unsigned, strings bytewise; NaN may be in every
- * float column) show that no row can match are skipped, then of those left, the ones whose
+ * types, floats, booleans and INT32/INT64 decimals, unsigned integers as unsigned, strings
+ * and fixed-size binaries bytewise, decimals in binaries as signed big-endian integers; NaN
+ * may be in every float column; a struct path's leaf by its own statistics) show that no
+ * row can match are skipped, then of those left, the ones whose
  * split-block bloom filters rule out every literal of an = or IN (report:
  * row_groups_pruned).  In files with a page index (PageIndex.md: ColumnIndex and
  * OffsetIndex), each row group left then reads only the rows the filter may select by the
@@ -144,6 +153,10 @@ enum fdata_value_type {
     FDATA_VALUE_STRING,          /* s (NUL-terminated UTF-8; copied) */
     FDATA_VALUE_DATE,            /* i: days since 1970-01-01 */
     FDATA_VALUE_TIMESTAMP,       /* i: microseconds since 1970-01-01 00:00:00 */
+    FDATA_VALUE_BOOL,            /* i: 0 (false) or 1 (true) */
+    FDATA_VALUE_DECIMAL,         /* s: a number's decimal text ("-1.005", "25e-3"; copied),
+                                    compared exactly with decimal columns, as its nearest
+                                    double (f, set by the builders) with other numbers */
 };
 struct fdata_value {
     int type;                    /* enum fdata_value_type */
@@ -156,8 +169,8 @@ struct fdata_value {
  * a message naming the offending character by its position (1-based) and quoting the text
  * from there: 'filter: expected a value at character 5 of "a > AND b" (at "AND b")'. */
 FDATA_API int fdata_filter_parse(const char *text, fdata_filter **out, struct fdata_error *err);
-/* Builders: each returns a new filter, or NULL when out of memory.  `column` and string
- * values are copied; fdata_filter_and/or/not take their arguments over (freed on failure;
+/* Builders: each returns a new filter, or NULL when out of memory (or a DECIMAL value's
+ * text is not a number).  `column` and string and decimal values are copied; fdata_filter_and/or/not take their arguments over (freed on failure;
  * NULL arguments give NULL). */
 FDATA_API fdata_filter *fdata_filter_compare(const char *column, int op, const struct fdata_value *v);
 FDATA_API fdata_filter *fdata_filter_in(const char *column, const struct fdata_value *values,
@@ -205,7 +218,9 @@ struct fdata_load_options {
     /* Optional: a feature matrix (fastdata/arrow.h) that the decoders fill straight from the
      * pages (see fdata_parquet_read_options.matrix).  Set its columns, num_columns, dtype and
      * order; once the footers are read the load allocates data for every row of every file
-     * and sets rows.  Its columns are left out of the table (with `columns` NULL the table
+     * and sets rows.  With a filter on the files' columns the load puts the rows it selects
+     * there (converted from the decoded arrays, not by the decoders) and, once the stream
+     * has ended, rows is their count.  Its columns are left out of the table (with `columns` NULL the table
      * holds every other column).  When fdata_load succeeds, or fdata_load_stream's stream has
      * ended without error, the matrix is complete and the caller owns data
      * (fdata_matrix_free); when fdata_load fails, data is NULL; a stream that fails or is

@@ -20,6 +20,7 @@ a ValueError, TimedOutError a TimeoutError, OutOfMemoryError a MemoryError.
 """
 import contextlib
 import datetime
+import decimal
 import glob
 import json
 import os
@@ -342,9 +343,14 @@ def _filter_literal(v):
         return "TIMESTAMP '%s'" % v.isoformat(sep=" ")
     if isinstance(v, datetime.date):
         return "DATE '%s'" % v.isoformat()
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, float)):
         return repr(v)
-    raise TypeError("filters: %r is not a str, int, float, date or datetime" % (v,))
+    if isinstance(v, decimal.Decimal) and v.is_finite():
+        return str(v)  # exact: compared with decimal columns at their scale
+    raise TypeError("filters: %r is not a str, int, float, Decimal, bool, date or datetime"
+                    % (v,))
 
 
 def _filter_term(term):
@@ -434,9 +440,11 @@ def load(sources, columns=None, threads=None, connections=None, memory_limit=Non
 
     filters: the rows to keep, as the CLI's --filter text ("day >= DATE '2024-01-01' AND
     region IN ('eu', 'us')") or pyarrow's DNF form: a list of (column, op, value) tuples
-    (AND), or a list of such lists (OR of them); ops = == != < <= > >= in "not in".  Files
-    whose partition values cannot match are never read; the other rows are removed after
-    decoding.  A filter that does not parse raises InvalidArgumentError (a ValueError); one
+    (AND), or a list of such lists (OR of them); ops = == != < <= > >= in "not in"; values
+    str, int, float, decimal.Decimal (compared exactly with decimal columns), bool, date or
+    datetime; columns by name or struct path ("s.a").  Files whose partition values cannot
+    match are never read (none selected: an empty table with the table's columns); the
+    other rows are removed after decoding (with `matrix`, from the matrix too).  A filter that does not parse raises InvalidArgumentError (a ValueError); one
     naming a missing column, ColumnNotFoundError.
 
     trace: a path (str or os.PathLike) where the load's timeline is written, in the Chrome

@@ -107,6 +107,59 @@ static void *filter_bytes(const struct ArrowArray *in, int64_t from, int64_t n,
     return dst;
 }
 
+/* The kept rows' views (string_view, binary_view) into bufs[1], the bytes of those longer
+ * than 12 into one data buffer bufs[2] (the views rewritten to point there), its size into
+ * bufs[3]; the views of null rows are zero. */
+static int filter_views(const struct ArrowArray *in, int64_t start, int64_t n,
+                        const uint8_t *keep, int64_t kept, void **bufs) {
+    const uint8_t *views = in->buffers[1], *bits = in->null_count ? in->buffers[0] : NULL;
+    int64_t base = in->offset + start, total = 0;
+    for (int64_t r = 0; r < n; r++) {
+        int32_t len;
+        memcpy(&len, views + (size_t)(base + r) * 16, 4);
+        total += keep[r] && (!bits || bit(bits, base + r)) && len > 12 ? len : 0;
+    }
+    uint8_t *out = bufs[1] = fdata_aligned_calloc((size_t)kept * 16 + 1);
+    uint8_t *data = bufs[2] = fdata_aligned_alloc((size_t)total + 1);
+    int64_t *size = bufs[3] = fdata_aligned_alloc(sizeof *size);
+    if (!out || !data || !size)
+        return FDATA_ENOMEM;
+    *size = total;
+    int32_t at = 0;
+    for (int64_t r = 0, w = 0; r < n; r++) {
+        if (!keep[r])
+            continue;
+        const uint8_t *v = views + (size_t)(base + r) * 16;
+        uint8_t *o = out + (size_t)w++ * 16;
+        int32_t len, buffer, offset, zero = 0;
+        if (bits && !bit(bits, base + r))
+            continue;
+        memcpy(o, v, 16);
+        memcpy(&len, v, 4);
+        if (len <= 12)
+            continue;
+        memcpy(&buffer, v + 8, 4);
+        memcpy(&offset, v + 12, 4);
+        memcpy(data + at, (const uint8_t *)in->buffers[2 + buffer] + offset, (size_t)len);
+        memcpy(o + 8, &zero, 4);
+        memcpy(o + 12, &at, 4);
+        at += len;
+    }
+    return FDATA_OK;
+}
+
+/* A copy of a dictionary's values (every row kept), for the filtered indices. */
+static int copy_dictionary(const struct ArrowSchema *type, const struct ArrowArray *in,
+                           struct ArrowArray *out) {
+    uint8_t *all = malloc((size_t)in->length + 1);
+    if (!all)
+        return FDATA_ENOMEM;
+    memset(all, 1, (size_t)in->length + 1);
+    int status = filter_range(type, in, 0, in->length, all, out);
+    free(all);
+    return status;
+}
+
 static int filter_range(const struct ArrowSchema *type, const struct ArrowArray *in,
                         int64_t start, int64_t n, const uint8_t *keep, struct ArrowArray *out) {
     const char *f = type->format;
@@ -116,13 +169,22 @@ static int filter_range(const struct ArrowSchema *type, const struct ArrowArray 
     out->release = NULL;
     if (strcmp(f, "n") == 0)
         return fdata_array_make(out, kept, kept, 0, NULL);
-    void *bufs[3] = {NULL, NULL, NULL};
+    void *bufs[FDATA_MAX_BUFFERS] = {NULL, NULL, NULL, NULL};
+    struct ArrowArray dictionary = {0};
     int status = filter_validity(in, start, n, keep, kept, &bufs[0], &nulls);
     int n_buffers = 2, width = fdata_format_width(f), wide = f[0] == 'U' || f[0] == 'Z' ||
                                                              strcmp(f, "+L") == 0;
     int64_t child_start = 0, child_n = 0;
     uint8_t *child_keep = NULL;
     if (status != FDATA_OK) {
+    } else if (type->dictionary) { /* the indices, over a copy of the values */
+        status = (bufs[1] = filter_values(in, start, n, keep, kept, (size_t)width)) ? FDATA_OK
+                                                                                    : FDATA_ENOMEM;
+        if (status == FDATA_OK)
+            status = copy_dictionary(type->dictionary, in->dictionary, &dictionary);
+    } else if (f[0] == 'v') {
+        n_buffers = 4;
+        status = filter_views(in, start, n, keep, kept, bufs);
     } else if (width || strcmp(f, "b") == 0) {
         status = (bufs[1] = filter_values(in, start, n, keep, kept, (size_t)width)) ? FDATA_OK
                                                                                     : FDATA_ENOMEM;
@@ -144,10 +206,14 @@ static int filter_range(const struct ArrowSchema *type, const struct ArrowArray 
     }
     if (status != FDATA_OK || f[0] != '+') {
         free(child_keep);
+        if (status == FDATA_OK && dictionary.release)
+            return fdata_array_make_dictionary(out, kept, nulls, bufs, &dictionary);
         if (status == FDATA_OK)
             return fdata_array_make(out, kept, nulls, n_buffers, bufs);
-        for (int b = 0; b < 3; b++)
+        for (int b = 0; b < FDATA_MAX_BUFFERS; b++)
             fdata_aligned_free(bufs[b]);
+        if (dictionary.release)
+            dictionary.release(&dictionary);
         return status;
     }
     /* nested: the children's rows, those of the kept rows */

@@ -7,17 +7,51 @@
 #include "file.h"
 #include "stats.h"
 
-/* The top-level field named `column`: its leaf when it is one flat leaf, else -1. */
-static int top_level_leaf(const struct pq_schema *s, const char *column, int *found) {
+/* The field among fields[0..n) named `column`, or whose struct holds the path `column`
+ * names (a name with dots wins over a path): its leaf when it is one leaf, else -1; *found
+ * whether there is such a field. */
+static int field_leaf(struct pq_node *const *fields, int n, const char *column, int *found) {
     int leaf = -1;
     *found = 0;
-    for (int i = 0; i < s->num_fields; i++) {
-        if (strcmp(s->fields[i]->name, column) != 0)
+    for (int i = 0; i < n; i++) {
+        if (strcmp(fields[i]->name, column) != 0)
             continue;
-        leaf = !*found && s->fields[i]->kind == N_LEAF ? s->fields[i]->leaf : -1; /* twice: none */
+        leaf = !*found && fields[i]->kind == N_LEAF ? fields[i]->leaf : -1; /* twice: none */
         *found = 1;
     }
+    for (int i = 0; i < n && !*found; i++) {
+        size_t len = strlen(fields[i]->name);
+        if (fields[i]->kind == N_STRUCT && strncmp(column, fields[i]->name, len) == 0 &&
+            column[len] == '.')
+            leaf = field_leaf(fields[i]->children, fields[i]->num_children, column + len + 1,
+                              found);
+    }
     return leaf;
+}
+
+static int top_level_leaf(const struct pq_schema *s, const char *column, int *found) {
+    return field_leaf(s->fields, s->num_fields, column, found);
+}
+
+void pq_decimal_load(const uint8_t *v, size_t len, int big_endian, uint64_t out[4]) {
+    uint8_t b[32];
+    for (size_t k = 0; k < len; k++) /* little-endian, sign-extended */
+        b[k] = big_endian ? v[len - 1 - k] : v[k];
+    memset(b + len, len && (b[len - 1] & 0x80) ? 0xff : 0, 32 - len);
+    for (int k = 0; k < 4; k++) {
+        out[k] = 0;
+        for (int j = 7; j >= 0; j--)
+            out[k] = out[k] << 8 | b[8 * k + j];
+    }
+}
+
+int pq_decimal_cmp(const uint64_t a[4], const uint64_t b[4]) {
+    if (a[3] != b[3])
+        return (int64_t)a[3] < (int64_t)b[3] ? -1 : 1;
+    for (int k = 2; k >= 0; k--)
+        if (a[k] != b[k])
+            return a[k] < b[k] ? -1 : 1;
+    return 0;
 }
 
 /* The bound type of a leaf's values, and whether the deprecated min/max (signed comparison)
@@ -38,8 +72,16 @@ static int bound_of(const struct pq_leaf *l, int invalid_utf8, int *legacy_ok) {
         return invalid_utf8 == FDATA_UTF8_REPLACE ? PQ_BOUND_NONE : PQ_BOUND_BYTES;
     case K_BINARY:
         return l->physical == PQ_BYTE_ARRAY ? PQ_BOUND_BYTES : PQ_BOUND_NONE;
+    case K_FIXED: /* and UUIDs: unsigned bytewise (not float16, a kind of its own) */
+        return l->physical == PQ_FIXED_LEN_BYTE_ARRAY ? PQ_BOUND_BYTES : PQ_BOUND_NONE;
+    case K_BOOL:
+        *legacy_ok = 1;
+        return l->physical == PQ_BOOLEAN ? PQ_BOUND_INT : PQ_BOUND_NONE;
+    case K_DECIMAL: /* parquet-mr ordered INT32/INT64 ones signed; binaries bytewise */
+        *legacy_ok = l->physical == PQ_INT32 || l->physical == PQ_INT64;
+        return PQ_BOUND_DEC;
     default:
-        return PQ_BOUND_NONE; /* INT96, decimals, booleans, fixed, intervals, float16 */
+        return PQ_BOUND_NONE; /* INT96, intervals, float16 */
     }
 }
 
@@ -55,7 +97,20 @@ static int take_value(const struct pq_leaf *l, int bound, const uint8_t *v, size
         *(is_max ? &out->max_len : &out->min_len) = len;
         return 1;
     }
-    if (l->physical == PQ_INT32 && len == 4) {
+    if (bound == PQ_BOUND_DEC) { /* INT32/INT64 little-endian, binaries big-endian */
+        int le = l->physical == PQ_INT32 || l->physical == PQ_INT64;
+        size_t want = l->physical == PQ_INT32 ? 4 : l->physical == PQ_INT64 ? 8
+                      : l->physical == PQ_FIXED_LEN_BYTE_ARRAY ? (size_t)l->type_length : len;
+        if (len != want || len == 0 || len > 32)
+            return 0;
+        pq_decimal_load(v, len, !le, is_max ? out->max_d : out->min_d);
+        return 1;
+    }
+    if (l->physical == PQ_BOOLEAN) {
+        if (len != 1 || v[0] > 1)
+            return 0;
+        i = v[0];
+    } else if (l->physical == PQ_INT32 && len == 4) {
         i = (int32_t)fdata_load_u32le(v);
         u = fdata_load_u32le(v);
     } else if (l->physical == PQ_INT64 && len == 8) {
@@ -86,6 +141,7 @@ static int ordered(const struct pq_column_stats *s) {
     case PQ_BOUND_INT: return s->min_i <= s->max_i;
     case PQ_BOUND_UINT: return s->min_u <= s->max_u;
     case PQ_BOUND_FLOAT: return s->min_f <= s->max_f;
+    case PQ_BOUND_DEC: return pq_decimal_cmp(s->min_d, s->max_d) <= 0;
     default: {
         size_t n = s->min_len < s->max_len ? s->min_len : s->max_len;
         int c = n ? memcmp(s->min_b, s->max_b, n) : 0;

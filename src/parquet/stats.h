@@ -17,6 +17,7 @@ enum pq_bound {
     PQ_BOUND_UINT,                /* unsigned integers (UINT_* / INTEGER(signed=false)) */
     PQ_BOUND_FLOAT,               /* float or double, never NaN (NaN values may still be there) */
     PQ_BOUND_BYTES,               /* strings and binaries, ordered bytewise unsigned */
+    PQ_BOUND_DEC,                 /* decimals: unscaled, signed (min_d, max_d) */
 };
 
 struct pq_column_stats {
@@ -30,16 +31,21 @@ struct pq_column_stats {
     int64_t min_i, max_i;
     uint64_t min_u, max_u;
     double min_f, max_f;
+    uint64_t min_d[4], max_d[4];  /* as pq_decimal_load makes them */
     const uint8_t *min_b, *max_b; /* into the footer's bytes */
     size_t min_len, max_len;
 };
 
-/* The statistics of top-level column `column` in row group rg of f; invalid_utf8 is the
+/* The statistics of top-level column `column` (or of the leaf a path a.b.c through structs
+ * names) in row group rg of f; invalid_utf8 is the
  * read's enum fdata_invalid_utf8 (replaced bytes order differently: no bounds for such
  * strings).  Column order rules: min_value/max_value only where FileMetaData.column_orders
  * gives the leaf TYPE_ORDER; the deprecated min/max (signed comparison) only for signed
- * integers, dates, times, timestamps and floats (PARQUET-251: never for binaries); INT96 and
- * the types filters do not compare have none. */
+ * integers, dates, times, timestamps, floats, booleans (false < true) and decimals stored as
+ * INT32/INT64 (PARQUET-251: never for binaries, nor decimals stored in them); decimals in
+ * FIXED_LEN_BYTE_ARRAY/BYTE_ARRAY are big-endian two's complement compared signed,
+ * other fixed-size binaries bytewise unsigned; INT96 and the types filters do not compare
+ * have none. */
 void pq_column_stats(const fdata_parquet_file *f, int rg, const char *column, int invalid_utf8,
                      struct pq_column_stats *out);
 
@@ -52,8 +58,16 @@ void pq_column_stats(const fdata_parquet_file *f, int rg, const char *column, in
 void pq_page_stats(const fdata_parquet_file *f, int rg, const char *column, int invalid_utf8,
                    const struct pq_chunk_pages *pages, int page, struct pq_column_stats *out);
 
-/* The leaf of top-level column `column` when it is one flat leaf, else -1. */
+/* The leaf of top-level column `column` (or of a path through structs) when it is one
+ * leaf outside lists and maps, else -1. */
 int pq_column_leaf(const fdata_parquet_file *f, const char *column);
+
+/* A decimal's unscaled value of len (1..32) bytes, two's complement, little- or big-endian,
+ * as a signed 256-bit integer: little-endian 64-bit limbs out[0..4). */
+void pq_decimal_load(const uint8_t *v, size_t len, int big_endian, uint64_t out[4]);
+
+/* -1, 0, 1: a against b, both as pq_decimal_load makes them. */
+int pq_decimal_cmp(const uint64_t a[4], const uint64_t b[4]);
 
 /* The largest bloom filter read (the spec's writers stay far below: 1 MiB in parquet-mr). */
 #define PQ_BLOOM_MAX ((int64_t)16 << 20)

@@ -228,30 +228,32 @@ int drift_batch(const struct ArrowSchema *table, const struct drift_file *f,
     return fdata_array_conform(&f->own, table, &in, batch, err);
 }
 
-int drift_schema_prefix(const struct ArrowSchema *s, size_t width, struct ArrowSchema *out) {
-    struct ArrowSchema *fields = calloc(width + 1, sizeof *fields);
+int drift_schema_select(const struct ArrowSchema *s, const size_t *cols, size_t n,
+                        struct ArrowSchema *out) {
+    struct ArrowSchema *fields = calloc(n + 1, sizeof *fields);
     int status = fields ? FDATA_OK : FDATA_ENOMEM;
-    for (size_t c = 0; c < width && status == FDATA_OK; c++)
-        status = fdata_schema_copy(s->children[c], &fields[c]);
+    for (size_t c = 0; c < n && status == FDATA_OK; c++)
+        status = fdata_schema_copy(s->children[cols[c]], &fields[c]);
     if (status == FDATA_OK)
-        status = fdata_schema_make_struct(out, fields, (int64_t)width);
-    for (size_t c = 0; status != FDATA_OK && fields && c < width; c++)
+        status = fdata_schema_make_struct(out, fields, (int64_t)n);
+    for (size_t c = 0; status != FDATA_OK && fields && c < n; c++)
         if (fields[c].release)
             fields[c].release(&fields[c]);
     free(fields);
     return status;
 }
 
-int drift_batch_prefix(struct ArrowArray *batch, size_t width, struct fdata_error *err) {
-    struct ArrowArray *cols = calloc(width + 1, sizeof *cols);
-    for (size_t c = 0; cols && c < width; c++) {
-        cols[c] = *batch->children[c];
-        batch->children[c]->release = NULL; /* moved */
+int drift_batch_select(struct ArrowArray *batch, const size_t *cols, size_t n,
+                       struct fdata_error *err) {
+    struct ArrowArray *kept = calloc(n + 1, sizeof *kept);
+    for (size_t c = 0; kept && c < n; c++) {
+        kept[c] = *batch->children[cols[c]];
+        batch->children[cols[c]]->release = NULL; /* moved */
     }
     int64_t length = batch->length;
     batch->release(batch);
-    int status = cols ? fdata_array_make_struct(batch, length, cols, (int64_t)width) : FDATA_ENOMEM;
-    free(cols);
+    int status = kept ? fdata_array_make_struct(batch, length, kept, (int64_t)n) : FDATA_ENOMEM;
+    free(kept);
     return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, status, "out of memory");
 }
 

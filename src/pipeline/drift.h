@@ -41,10 +41,13 @@ int drift_table_schema(struct drift_file *const *f, size_t n, const char *const 
 int drift_batch(const struct ArrowSchema *table, const struct drift_file *f,
                 struct ArrowArray *batch, struct fdata_error *err);
 
-/* The first `width` columns of a record batch schema, or of a batch (the others released;
- * on failure the batch is released): columns read only for a filter, dropped after it. */
-int drift_schema_prefix(const struct ArrowSchema *s, size_t width, struct ArrowSchema *out);
-int drift_batch_prefix(struct ArrowArray *batch, size_t width, struct fdata_error *err);
+/* Columns cols[0..n) of a record batch schema, or of a batch (the others released; on
+ * failure the batch is released): columns read only for a filter (or a matrix) dropped
+ * after it. */
+int drift_schema_select(const struct ArrowSchema *s, const size_t *cols, size_t n,
+                        struct ArrowSchema *out);
+int drift_batch_select(struct ArrowArray *batch, const size_t *cols, size_t n,
+                       struct fdata_error *err);
 
 void drift_file_free(struct drift_file *f);
 

@@ -61,6 +61,9 @@ int filter_may_select(const struct fdata_filter *f, const struct partitions *p, 
 size_t filter_file_columns(const struct fdata_filter *f, const struct partitions *p,
                            int equal_only, const char **names, size_t cap);
 
+/* Whether text is a decimal number [+-]digits[.digits][e[+-]digits]; *out its nearest double. */
+int filter_decimal_double(const char *text, double *out);
+
 /* keep[r] = whether f selects row r of a batch of file `file` (its columns as `files`). */
 void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
                  const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep);

@@ -1,7 +1,9 @@
 /* Filters evaluated: over each file's partition values before any request (pruning), over
  * each row group's footer statistics (pruning), then over each decoded row (exact), with
  * SQL's logic of nulls. */
+#include <ctype.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "../common/common.h"
@@ -17,11 +19,38 @@ static long key_of(const struct partitions *p, const char *column) {
     return -1;
 }
 
-static long column_of(const struct ArrowSchema *s, const char *column) {
-    for (int64_t c = 0; c < s->n_children; c++)
+/* The deepest struct path a filter follows. */
+#define MAX_PATH 32
+
+/* The field of record batch or struct `s` that `column` names: a child by name, or a path
+ * a.b.c through struct fields (a name with dots wins over a path); its child indexes into
+ * path[0..n), n returned; 0 when there is none. */
+static int resolve(const struct ArrowSchema *s, const char *column, long *path, int depth) {
+    for (int64_t c = 0; c < s->n_children && depth < MAX_PATH; c++)
         if (strcmp(s->children[c]->name, column) == 0)
-            return (long)c;
-    return -1;
+            return path[depth] = (long)c, depth + 1;
+    for (int64_t c = 0; c < s->n_children && depth < MAX_PATH; c++) {
+        const struct ArrowSchema *child = s->children[c];
+        size_t n = strlen(child->name);
+        int r = strncmp(column, child->name, n) == 0 && column[n] == '.' &&
+                strcmp(child->format, "+s") == 0 ? resolve(child, column + n + 1, path, depth + 1)
+                                                   : 0;
+        if (r)
+            return path[depth] = (long)c, r;
+    }
+    return 0;
+}
+
+/* The field a path of n steps leads to from s. */
+static const struct ArrowSchema *field_at(const struct ArrowSchema *s, const long *path, int n) {
+    for (int d = 0; d < n; d++)
+        s = s->children[path[d]];
+    return s;
+}
+
+/* The type of a field's values (a dictionary's: its values'). */
+static const char *value_format(const struct ArrowSchema *field) {
+    return field->dictionary ? field->dictionary->format : field->format;
 }
 
 /* A date, timestamp or text literal as microseconds since the epoch; 0 when it is none. */
@@ -38,11 +67,20 @@ static int literal_time(const struct fdata_value *v, int64_t *us) {
 }
 
 /* What a column holds, for comparisons. */
-enum kind { K_INT, K_UINT, K_FLOAT, K_TIME, K_TEXT, K_NONE };
+enum kind { K_INT, K_UINT, K_FLOAT, K_TIME, K_TEXT, K_BOOL, K_DEC, K_NONE };
 
-/* The kind of a partition key, or of an Arrow format; *digits: a time's unit (0 s .. 9 ns). */
+/* The kind of a partition key, or of an Arrow format; *digits: a time's unit (0 s .. 9 ns),
+ * a decimal's scale. */
 static enum kind kind_of_format(const char *f, int *digits) {
     *digits = 6;
+    if (strcmp(f, "b") == 0)
+        return K_BOOL;
+    if (strncmp(f, "d:", 2) == 0 && strchr(f, ',')) {
+        *digits = atoi(strchr(f, ',') + 1);
+        return K_DEC;
+    }
+    if (strcmp(f, "vu") == 0 || strcmp(f, "vz") == 0 || strncmp(f, "w:", 2) == 0)
+        return K_TEXT;
     if (f[0] && !f[1] && strchr("csil", f[0]))
         return K_INT;
     if (f[0] && !f[1] && strchr("CSIL", f[0]))
@@ -67,13 +105,21 @@ static enum kind kind_of_key(enum part_type t) {
     return kinds[t];
 }
 
+static int is_number(const struct fdata_value *v) {
+    return v->type == FDATA_VALUE_INT || v->type == FDATA_VALUE_FLOAT ||
+           v->type == FDATA_VALUE_DECIMAL;
+}
+
 static int suits(enum kind k, const struct fdata_value *v) {
     int64_t us;
+    double f;
     switch (k) {
-    case K_INT: case K_UINT: case K_FLOAT:
-        return v->type == FDATA_VALUE_INT || v->type == FDATA_VALUE_FLOAT;
+    case K_INT: case K_UINT: case K_FLOAT: return is_number(v);
+    case K_DEC: /* or its text: '12.50' */
+        return is_number(v) || (v->type == FDATA_VALUE_STRING && filter_decimal_double(v->s, &f));
     case K_TIME: return literal_time(v, &us);
     case K_TEXT: return v->type == FDATA_VALUE_STRING;
+    case K_BOOL: return v->type == FDATA_VALUE_BOOL;
     case K_NONE: return 0;
     }
     return 0;
@@ -81,8 +127,8 @@ static int suits(enum kind k, const struct fdata_value *v) {
 
 static const char *kind_name(const struct fdata_value *v) {
     static const char *const kinds[] = {"an integer", "a number", "a string", "a date",
-                                        "a timestamp"};
-    return v->type >= 0 && v->type <= FDATA_VALUE_TIMESTAMP ? kinds[v->type] : "a value";
+                                        "a timestamp", "a boolean", "a number"};
+    return v->type >= 0 && v->type <= FDATA_VALUE_DECIMAL ? kinds[v->type] : "a value";
 }
 
 /* Every literal of leaf f suits kind k (the column's type named `type` in messages). */
@@ -93,7 +139,8 @@ static int check_literals(const struct fdata_filter *f, enum kind k, const char 
         if (!suits(k, v))
             return fdata_set_error(err, FDATA_EINVAL, "filter: column '%s' is %s, but %s%s%s "
                                    "is %s", f->column, type, v->type == FDATA_VALUE_STRING ? "'" : "",
-                                   v->type == FDATA_VALUE_STRING ? v->s : "a literal",
+                                   v->type == FDATA_VALUE_STRING || v->type == FDATA_VALUE_DECIMAL
+                                       ? v->s : "a literal",
                                    v->type == FDATA_VALUE_STRING ? "'" : "", kind_name(v));
     }
     return FDATA_OK;
@@ -118,16 +165,17 @@ int filter_bind_columns(const struct fdata_filter *f, const struct partitions *p
     }
     if (key_of(p, f->column) >= 0)
         return FDATA_OK;
-    long c = column_of(files, f->column);
-    if (c < 0)
+    long path[MAX_PATH];
+    int n = resolve(files, f->column, path, 0);
+    if (n == 0)
         return fdata_set_error(err, FDATA_ENOCOLUMN, "filter: no column '%s' in the files or the "
-                               "partitions", f->column);
+                               "partitions (nor a path a.b through structs)", f->column);
     int digits;
-    const char *format = files->children[c]->format; /* a dictionary's is its indices' */
-    if (files->children[c]->dictionary || kind_of_format(format, &digits) == K_NONE)
+    const char *format = value_format(field_at(files, path, n));
+    if (kind_of_format(format, &digits) == K_NONE)
         return fdata_set_error(err, FDATA_EINVAL, "filter: column '%s' is of Arrow type %s: "
-                               "filters compare numbers, strings, binaries, dates and "
-                               "timestamps", f->column, format);
+                               "filters compare numbers, decimals, booleans, strings, "
+                               "binaries, dates and timestamps", f->column, format);
     return check_literals(f, kind_of_format(format, &digits), format, err);
 }
 
@@ -145,15 +193,137 @@ size_t filter_file_columns(const struct fdata_filter *f, const struct partitions
     return counts && cap > 0 ? (names[0] = f->column, 1) : (size_t)counts;
 }
 
+/* ---- decimals ---- */
+
+/* A decimal's unscaled value: a signed 256-bit integer, little-endian 64-bit limbs. */
+struct dec256 {
+    uint64_t w[4];
+};
+
+/* d = d * 10 + digit (a magnitude); 0 when it reaches 2^255 (beyond every decimal). */
+static int dec_push(struct dec256 *d, unsigned digit) {
+    uint64_t carry = digit;
+    for (int k = 0; k < 4; k++) {
+        unsigned __int128 x = (unsigned __int128)d->w[k] * 10 + carry;
+        d->w[k] = (uint64_t)x;
+        carry = (uint64_t)(x >> 64);
+    }
+    return carry == 0 && !(d->w[3] >> 63);
+}
+
+/* d + 1 (a magnitude); 0 when it reaches 2^255. */
+static int dec_add_one(struct dec256 *d) {
+    for (int k = 0; k < 4 && ++d->w[k] == 0; k++)
+        ;
+    return !(d->w[3] >> 63);
+}
+
+static void dec_negate(struct dec256 *d) {
+    int carry = 1;
+    for (int k = 0; k < 4; k++) {
+        d->w[k] = ~d->w[k] + (uint64_t)carry;
+        carry = carry && d->w[k] == 0;
+    }
+}
+
+/* The parts of a decimal text [+-]digits[.digits][e[+-]digits]: its digits (mantissa[0..n),
+ * dots skipped), the power of ten they are multiplied by, the sign; 0 when it is not one. */
+struct dec_text {
+    const char *digits;
+    size_t n;
+    long exp;
+    int negative;
+};
+
+static int dec_text_parse(const char *s, struct dec_text *t) {
+    memset(t, 0, sizeof *t);
+    t->negative = *s == '-';
+    s += *s == '-' || *s == '+';
+    t->digits = s;
+    long frac = -1, seen = 0;
+    for (; isdigit((unsigned char)*s) || (*s == '.' && frac < 0); s++) {
+        if (*s == '.')
+            frac = 0;
+        else
+            seen++, frac += frac >= 0;
+    }
+    t->n = (size_t)(s - t->digits);
+    if (!seen)
+        return 0;
+    long e = 0;
+    if (*s == 'e' || *s == 'E') {
+        char *end;
+        const char *x = s + 1 + (s[1] == '+' || s[1] == '-');
+        if (!isdigit((unsigned char)*x))
+            return 0;
+        e = strtol(s + 1, &end, 10);
+        s = end;
+        e = e > 100000 ? 100000 : e < -100000 ? -100000 : e; /* beyond: all the same */
+    }
+    t->exp = e - (frac > 0 ? frac : 0);
+    return *s == '\0';
+}
+
+int filter_decimal_double(const char *text, double *out) {
+    struct dec_text t;
+    if (!text || !dec_text_parse(text, &t))
+        return 0;
+    *out = strtod(text, NULL);
+    return 1;
+}
+
+/* A numeric literal at `scale`: *d = the largest decimal of that scale not above it, *exact
+ * whether it is the literal; returns 1 (-1) when the literal lies above (below) every
+ * decimal256, else 0. */
+static int literal_decimal(const struct fdata_value *v, int scale, struct dec256 *d, int *exact) {
+    char buf[48];
+    const char *text = v->s;
+    if (v->type == FDATA_VALUE_INT)
+        snprintf(buf, sizeof buf, "%lld", (long long)v->i), text = buf;
+    else if (v->type == FDATA_VALUE_FLOAT)
+        snprintf(buf, sizeof buf, "%.17g", v->f), text = buf;
+    struct dec_text t;
+    memset(d, 0, sizeof *d);
+    *exact = 1;
+    if (!dec_text_parse(text, &t))
+        return 0; /* suits() let only numbers through */
+    long shift = t.exp + scale, total = 0, kept = 0; /* times 10^shift: the unscaled value */
+    for (size_t k = 0; k < t.n; k++)
+        total += t.digits[k] != '.';
+    long keep = shift >= 0 ? total : total + shift > 0 ? total + shift : 0; /* above the point */
+    int fits = 1;
+    for (size_t k = 0; k < t.n && fits; k++) {
+        if (t.digits[k] == '.')
+            continue;
+        unsigned digit = (unsigned)(t.digits[k] - '0');
+        if (kept++ >= keep)
+            *exact &= digit == 0; /* cut: below the scale */
+        else
+            fits = dec_push(d, digit);
+    }
+    int zero = !(d->w[0] | d->w[1] | d->w[2] | d->w[3]);
+    for (long k = 0; k < shift && fits && !zero; k++)
+        fits = dec_push(d, 0);
+    if (fits && t.negative && !*exact) /* floor of -(m + a fraction): -(m + 1) */
+        fits = dec_add_one(d);
+    if (!fits)
+        return t.negative ? -1 : 1;
+    if (t.negative)
+        dec_negate(d);
+    return 0;
+}
+
 /* ---- values ---- */
 
-/* One side of a comparison: a number, a time (in `digits` units), or bytes. */
+/* One side of a comparison: a number (a boolean's 0 or 1 in i), a decimal (unscaled, of
+ * scale `digits`), a time (in `digits` units), or bytes. */
 struct operand {
     enum kind kind;
     int is_null;
     int64_t i;
     uint64_t u;
     double f;
+    struct dec256 d;
     const uint8_t *bytes;
     size_t len;
     int digits;
@@ -176,8 +346,35 @@ static int64_t scale(int64_t v, int from, int to) { /* from < to: times 10^(to -
     return v;
 }
 
-/* -1, 0, 1: x against a literal that suits its kind. */
-static int compare(const struct operand *x, const struct fdata_value *v) {
+/* Literals at a decimal column's scale (literal_decimal's results), kept while the rows of
+ * a batch are judged: each is read once, not once a row. */
+struct decimal_cache {
+    struct {
+        const struct fdata_value *v;
+        int scale, beyond, exact;
+        struct dec256 lit;
+    } at[8];
+    int n;
+};
+
+/* literal_decimal(v, scale, ...), through the cache when there is one. */
+static int literal_at_scale(struct decimal_cache *c, const struct fdata_value *v, int scale,
+                            struct dec256 *lit, int *exact) {
+    for (int k = 0; c && k < c->n; k++)
+        if (c->at[k].v == v && c->at[k].scale == scale) {
+            *lit = c->at[k].lit;
+            *exact = c->at[k].exact;
+            return c->at[k].beyond;
+        }
+    int beyond = literal_decimal(v, scale, lit, exact);
+    if (c && c->n < (int)(sizeof c->at / sizeof c->at[0]))
+        c->at[c->n++] = (__typeof__(c->at[0])){v, scale, beyond, *exact, *lit};
+    return beyond;
+}
+
+/* -1, 0, 1: x against a literal that suits its kind (cache: NULL, or decimals'). */
+static int compare(const struct operand *x, const struct fdata_value *v,
+                   struct decimal_cache *cache) {
     int64_t us = 0;
     switch (x->kind) {
     case K_INT:
@@ -190,6 +387,17 @@ static int compare(const struct operand *x, const struct fdata_value *v) {
         return cmp_double((double)x->u, v->f);
     case K_FLOAT:
         return cmp_double(x->f, v->type == FDATA_VALUE_INT ? (double)v->i : v->f);
+    case K_BOOL:
+        return (x->i > v->i) - (x->i < v->i);
+    case K_DEC: { /* x against floor(v) at x's scale: below or equal to it is below v when
+                   * v has digits beyond the scale, above it is above v */
+        struct dec256 lit;
+        int exact, beyond = literal_at_scale(cache, v, x->digits, &lit, &exact);
+        if (beyond)
+            return -beyond;
+        int c = pq_decimal_cmp(x->d.w, lit.w);
+        return c <= 0 && !exact ? -1 : c;
+    }
     case K_TIME: {
         literal_time(v, &us);
         int64_t a = x->i, b = us;
@@ -214,18 +422,30 @@ static int compare(const struct operand *x, const struct fdata_value *v) {
     return 0;
 }
 
-/* Row r of a column (its type `format`). */
-static void row_operand(const char *format, const struct ArrowArray *a, int64_t r,
+static int bit_at(const void *bits, int64_t i) {
+    return (((const uint8_t *)bits)[i >> 3] >> (i & 7)) & 1;
+}
+
+/* Row r of an array of type `type` (a dictionary's: its value's). */
+static void row_operand(const struct ArrowSchema *type, const struct ArrowArray *a, int64_t r,
                         struct operand *x) {
     int64_t i = a->offset + r;
-    const uint8_t *bits = a->buffers[0];
-    x->kind = kind_of_format(format, &x->digits);
-    x->is_null = bits && a->null_count != 0 && !((bits[i >> 3] >> (i & 7)) & 1);
+    const char *format = type->format;
+    x->is_null = a->buffers[0] && a->null_count != 0 && !bit_at(a->buffers[0], i);
     if (x->is_null)
         return;
     const uint8_t *v = a->buffers[1];
+    if (type->dictionary) { /* the value its index picks */
+        int64_t k = format[0] == 'c' ? ((const int8_t *)v)[i] : format[0] == 's'
+                    ? ((const int16_t *)v)[i] : format[0] == 'i' ? ((const int32_t *)v)[i]
+                    : ((const int64_t *)v)[i];
+        row_operand(type->dictionary, a->dictionary, k, x);
+        return;
+    }
+    x->kind = kind_of_format(format, &x->digits);
     char f = format[0] == 't' ? (format[1] == 'd' && format[2] == 'D' ? 'i' : 'l') : format[0];
     switch (f) {
+    case 'b': x->i = bit_at(v, i); break;
     case 'c': x->i = ((const int8_t *)v)[i]; break;
     case 's': x->i = ((const int16_t *)v)[i]; break;
     case 'i': x->i = ((const int32_t *)v)[i]; break;
@@ -236,6 +456,25 @@ static void row_operand(const char *format, const struct ArrowArray *a, int64_t 
     case 'L': x->u = ((const uint64_t *)v)[i]; break;
     case 'f': x->f = ((const float *)v)[i]; break;
     case 'g': x->f = ((const double *)v)[i]; break;
+    case 'd': {
+        size_t width = strstr(format, ",256") ? 32 : 16;
+        pq_decimal_load(v + (size_t)i * width, width, 0, x->d.w);
+        break;
+    }
+    case 'w':
+        x->len = (size_t)atoi(format + 2);
+        x->bytes = v + (size_t)i * x->len;
+        break;
+    case 'v': { /* a view: inline up to 12 bytes, else in the data buffer it names */
+        const uint8_t *view = v + (size_t)i * 16;
+        int32_t len, buffer, offset;
+        memcpy(&len, view, 4);
+        memcpy(&buffer, view + 8, 4);
+        memcpy(&offset, view + 12, 4);
+        x->len = (size_t)len;
+        x->bytes = len <= 12 ? view + 4 : (const uint8_t *)a->buffers[2 + buffer] + offset;
+        break;
+    }
     case 'u': case 'z': {
         const int32_t *o = (const int32_t *)v;
         x->bytes = (const uint8_t *)a->buffers[2] + o[i];
@@ -248,6 +487,23 @@ static void row_operand(const char *format, const struct ArrowArray *a, int64_t 
         x->len = (size_t)(o[i + 1] - o[i]);
     }
     }
+}
+
+/* Row r of the batch's field at `path` (n steps through structs): null under a null
+ * parent. */
+static void path_operand(const struct ArrowSchema *type, const struct ArrowArray *a,
+                         const long *path, int n, int64_t r, struct operand *x) {
+    for (int d = 0; d < n; d++) {
+        r += a->offset; /* a struct's children are indexed from its offset */
+        type = type->children[path[d]];
+        a = a->children[path[d]];
+        if (d + 1 < n && a->buffers[0] && a->null_count != 0 &&
+            !bit_at(a->buffers[0], a->offset + r)) {
+            x->is_null = 1;
+            return;
+        }
+    }
+    row_operand(type, a, r, x);
 }
 
 /* A file's partition value. */
@@ -297,6 +553,7 @@ struct row {
     const struct ArrowArray *batch;
     int64_t r;
     const struct stats_source *src;  /* instead of a row: statistics (a row group's, a page's) */
+    struct decimal_cache *cache;     /* or NULL */
 };
 
 /* The smallest and largest values a column may hold (of its file's own type,
@@ -307,7 +564,8 @@ static int bounds(const char *format, const struct pq_column_stats *st, struct o
     lo->kind = kind_of_format(format, &lo->digits);
     static const int bound_of_kind[] = {[K_INT] = PQ_BOUND_INT, [K_UINT] = PQ_BOUND_UINT,
                                         [K_FLOAT] = PQ_BOUND_FLOAT, [K_TIME] = PQ_BOUND_INT,
-                                        [K_TEXT] = PQ_BOUND_BYTES, [K_NONE] = -1};
+                                        [K_TEXT] = PQ_BOUND_BYTES, [K_BOOL] = PQ_BOUND_INT,
+                                        [K_DEC] = PQ_BOUND_DEC, [K_NONE] = -1};
     if (st->bound == PQ_BOUND_NONE || bound_of_kind[lo->kind] != st->bound)
         return 0;
     *hi = *lo;
@@ -316,6 +574,8 @@ static int bounds(const char *format, const struct pq_column_stats *st, struct o
     lo->f = st->min_f, hi->f = st->max_f;
     lo->bytes = st->min_b, hi->bytes = st->max_b;
     lo->len = st->min_len, hi->len = st->max_len;
+    memcpy(lo->d.w, st->min_d, sizeof lo->d.w);
+    memcpy(hi->d.w, st->max_d, sizeof hi->d.w);
     return 1;
 }
 
@@ -325,12 +585,12 @@ static int bounds(const char *format, const struct pq_column_stats *st, struct o
 static int range_truth(int op, const struct operand *lo, const struct operand *hi,
                        const struct fdata_value *v) {
     int out = 0;
-    for (int c = compare(lo, v); c <= compare(hi, v); c++)
+    for (int c = compare(lo, v, NULL); c <= compare(hi, v, NULL); c++)
         out |= satisfies[op][c + 1] ? YES : NO;
     if (lo->kind == K_FLOAT) {
         struct operand nan = *lo;
         nan.f = NAN;
-        out |= satisfies[op][compare(&nan, v) + 1] ? YES : NO;
+        out |= satisfies[op][compare(&nan, v, NULL) + 1] ? YES : NO;
     }
     return out;
 }
@@ -409,13 +669,14 @@ static int equal_truth(const struct row *w, const struct operand *col, int have_
 /* What a comparison leaf can be over rows with statistics (a row group's, a page's): from
  * the column's statistics and, for = and IN, its bloom filter. */
 static int stats_leaf(const struct fdata_filter *f, const struct row *w) {
-    long c = column_of(w->src->own, f->column);
+    long path[MAX_PATH];
+    int depth = resolve(w->src->own, f->column, path, 0);
     struct pq_column_stats st;
-    if (c >= 0 && w->src->column_stats)
+    if (depth && w->src->column_stats)
         w->src->column_stats(w->src->ctx, f->column, &st);
-    else if (c >= 0)
+    else if (depth)
         pq_column_stats(w->src->pq, w->src->rg, f->column, w->src->invalid_utf8, &st);
-    if (c < 0) /* not in this file: every row null */
+    if (!depth) /* not in this file: every row null */
         return f->kind == F_NULL ? (f->negate ? NO : YES) : NUL_;
     int nulls = st.null_count != 0 ? NUL_ : 0; /* some, or not known */
     int values = st.null_count != st.rows;     /* some non-null value, or not known */
@@ -424,7 +685,7 @@ static int stats_leaf(const struct fdata_filter *f, const struct row *w) {
     struct operand lo, hi;
     if (!values)
         return nulls;
-    int known = bounds(w->src->own->children[c]->format, &st, &lo, &hi);
+    int known = bounds(value_format(field_at(w->src->own, path, depth)), &st, &lo, &hi);
     if (f->kind == F_CMP && f->op == FDATA_FILTER_EQ)
         return nulls | equal_truth(w, &lo, known, &lo, &hi, &st, &f->values[0]);
     if (f->kind == F_CMP)
@@ -445,8 +706,9 @@ static int leaf(const struct fdata_filter *f, const struct row *w) {
     } else if (!w->files) {
         return ANY;
     } else {
-        long c = column_of(w->files, f->column);
-        row_operand(w->files->children[c]->format, w->batch->children[c], w->r, &x);
+        long path[MAX_PATH];
+        int depth = resolve(w->files, f->column, path, 0); /* bound: found */
+        path_operand(w->files, w->batch, path, depth, w->r, &x);
     }
     if (f->kind == F_NULL)
         return x.is_null != f->negate ? YES : NO;
@@ -455,10 +717,10 @@ static int leaf(const struct fdata_filter *f, const struct row *w) {
     if (f->kind == F_IN) {
         int found = 0;
         for (size_t i = 0; i < f->n_values && !found; i++)
-            found = compare(&x, &f->values[i]) == 0;
+            found = compare(&x, &f->values[i], w->cache) == 0;
         return found != f->negate ? YES : NO;
     }
-    return satisfies[f->op][compare(&x, &f->values[0]) + 1] ? YES : NO;
+    return satisfies[f->op][compare(&x, &f->values[0], w->cache) + 1] ? YES : NO;
 }
 
 static int eval(const struct fdata_filter *f, const struct row *w) {
@@ -472,19 +734,20 @@ static int eval(const struct fdata_filter *f, const struct row *w) {
 }
 
 int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file) {
-    struct row w = {p, file, NULL, NULL, 0, NULL};
+    struct row w = {p, file, NULL, NULL, 0, NULL, NULL};
     return (eval(f, &w) & YES) != 0;
 }
 
 void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
                  const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
-    struct row w = {p, file, files, batch, 0, NULL};
+    struct decimal_cache cache = {.n = 0};
+    struct row w = {p, file, files, batch, 0, NULL, &cache};
     for (w.r = 0; w.r < batch->length; w.r++)
         keep[w.r] = eval(f, &w) == YES;
 }
 
 int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
                       const struct stats_source *src) {
-    struct row w = {p, file, NULL, NULL, 0, src};
+    struct row w = {p, file, NULL, NULL, 0, src, NULL};
     return (eval(f, &w) & YES) != 0;
 }

@@ -11,9 +11,14 @@
 
 /* ---- builders ---- */
 
+/* Whether a value's s is text it owns (a string's, a decimal's). */
+static int has_text(const struct fdata_value *v) {
+    return v->type == FDATA_VALUE_STRING || v->type == FDATA_VALUE_DECIMAL;
+}
+
 static void free_values(struct fdata_value *v, size_t n) {
     for (size_t i = 0; v && i < n; i++)
-        if (v[i].type == FDATA_VALUE_STRING)
+        if (has_text(&v[i]))
             free((char *)v[i].s);
     free(v);
 }
@@ -40,8 +45,10 @@ static fdata_filter *leaf(int kind, const char *column, const struct fdata_value
     int ok = f->column && f->values;
     for (size_t i = 0; ok && i < n; i++, f->n_values++) {
         f->values[i] = values[i];
-        if (values[i].type == FDATA_VALUE_STRING)
+        if (has_text(&values[i]))
             ok = (f->values[i].s = strdup(values[i].s ? values[i].s : "")) != NULL;
+        if (ok && values[i].type == FDATA_VALUE_DECIMAL) /* its nearest double, for others */
+            ok = filter_decimal_double(f->values[i].s, &f->values[i].f);
     }
     if (!ok) {
         fdata_filter_free(f);
@@ -158,14 +165,15 @@ static char *quoted(struct parser *p, char quote) {
 }
 
 static int is_reserved(const char *word, size_t n) {
-    static const char *const words[] = {"and", "or", "not", "in", "between", "is", "null"};
+    static const char *const words[] = {"and", "or", "not", "in", "between", "is", "null",
+                                        "true", "false"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strlen(words[i]) == n && strncasecmp(word, words[i], n) == 0)
             return 1;
     return 0;
 }
 
-/* A column name (malloc'ed), or NULL. */
+/* A column name or struct path (name.name...; malloc'ed), or NULL. */
 static char *column(struct parser *p) {
     skip_space(p);
     if (*p->at == '"')
@@ -174,7 +182,8 @@ static char *column(struct parser *p) {
     if (!isalpha((unsigned char)*start) && *start != '_')
         return NULL;
     const char *end = start;
-    while (isalnum((unsigned char)*end) || *end == '_')
+    while (isalnum((unsigned char)*end) || *end == '_' ||
+           (*end == '.' && (isalpha((unsigned char)end[1]) || end[1] == '_')))
         end++;
     if (is_reserved(start, (size_t)(end - start)))
         return NULL;
@@ -184,7 +193,7 @@ static char *column(struct parser *p) {
 
 /* A literal into *v (a string's text malloc'ed); 0 when there is none. */
 static void drop(struct fdata_value *v) {
-    if (v->type == FDATA_VALUE_STRING)
+    if (has_text(v))
         free((char *)v->s);
     memset(v, 0, sizeof *v);
 }
@@ -193,6 +202,11 @@ static int literal(struct parser *p, struct fdata_value *v) {
     memset(v, 0, sizeof *v);
     skip_space(p);
     const char *start = p->at;
+    if (keyword(p, "true") || keyword(p, "false")) {
+        v->type = FDATA_VALUE_BOOL;
+        v->i = tolower((unsigned char)*start) == 't';
+        return 1;
+    }
     int typed = keyword(p, "date") ? FDATA_VALUE_DATE : keyword(p, "timestamp") ? FDATA_VALUE_TIMESTAMP : -1;
     if (typed >= 0 || *p->at == '\'') {
         char *s = quoted(p, '\'');
@@ -228,11 +242,14 @@ static int literal(struct parser *p, struct fdata_value *v) {
         p->at = end;
         return 1;
     }
-    double f = strtod(p->at, &end);
-    if (end == p->at || !isfinite(f))
+    strtod(p->at, &end); /* a number that is no int64: its text, exact for decimals */
+    char *text = end != p->at ? strndup(p->at, (size_t)(end - p->at)) : NULL;
+    if (!text || !filter_decimal_double(text, &v->f)) {
+        free(text);
         return 0;
-    v->type = FDATA_VALUE_FLOAT;
-    v->f = f;
+    }
+    v->type = FDATA_VALUE_DECIMAL;
+    v->s = text;
     p->at = end;
     return 1;
 }
@@ -264,6 +281,15 @@ static fdata_filter *in_list(struct parser *p, const char *name) {
     fdata_filter *f = symbol(p, ")") ? fdata_filter_in(name, vals, n) : expected(p, "')' or ','");
     free_values(vals, n);
     return f || p->failed ? f : out_of_memory(p);
+}
+
+/* Whether what follows ends a predicate: the end, ')', AND or OR (not consumed). */
+static int at_predicate_end(struct parser *p) {
+    skip_space(p);
+    const char *at = p->at;
+    int end = !*at || *at == ')' || keyword(p, "and") || keyword(p, "or");
+    p->at = at;
+    return end;
 }
 
 /* column op literal, [NOT] IN, [NOT] BETWEEN, IS [NOT] NULL. */
@@ -303,6 +329,9 @@ static fdata_filter *predicate(struct parser *p) {
     } else if (!negate && keyword(p, "is")) {
         int not_null = keyword(p, "not");
         f = keyword(p, "null") ? fdata_filter_is_null(name, not_null) : expected(p, "NULL");
+    } else if (!negate && at_predicate_end(p)) { /* a boolean column alone: = TRUE */
+        struct fdata_value yes = {.type = FDATA_VALUE_BOOL, .i = 1};
+        f = fdata_filter_compare(name, FDATA_FILTER_EQ, &yes);
     } else {
         f = expected(p, negate ? "IN or BETWEEN after NOT" : "an operator (= != < <= > >= IN "
                      "BETWEEN IS)");

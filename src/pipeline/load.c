@@ -37,6 +37,7 @@
 #include "../arrow/unify.h"
 
 #define BLOOM_MERGE_GAP ((int64_t)64 << 10) /* bloom filters nearer than this: one GET */
+#define MATRIX_BLOCK 512 /* rows put into the loader's matrix at once (in cache, row-major) */
 
 enum slot_state { WAITING, DECODING, DECODED, DONE };
 
@@ -51,6 +52,8 @@ struct slot {
     int *left;                    /* [count]: range requests of each row group still to come */
     int64_t rows;
     int64_t matrix_row;           /* where its rows go in the matrix */
+    struct placed { int64_t at, rows; } *placed; /* [count]: where each row group's rows went
+                                     in loader.matrix, and how many the filter kept */
     uint64_t bytes;               /* decoded */
     int state;
 };
@@ -66,6 +69,10 @@ struct loader {
     char *seen;                   /* [n_wanted]: a file has it */
     const char **wanted_buf;      /* owned: the caller's columns and the filter's others */
     size_t n_extra;               /* the files' last columns, read only for the filter */
+    size_t *out_cols, n_out;      /* the columns of files_schema the table keeps */
+    struct fdata_matrix *matrix;  /* filled by the loader (a filter on the files' columns:
+                                     after the rows are filtered), not by the reader */
+    size_t *matrix_cols;          /* [matrix column]: its column in files_schema */
     struct ArrowSchema first_columns; /* with schema 'first' and no projection: file 0's */
     struct ArrowSchema schema;    /* the table's */
     struct ArrowSchema own_schema; /* a shard's with a schema: its files' table, before each
@@ -96,6 +103,7 @@ struct loader {
     struct fdata_load_report rep, *report_out;
     double t0, download_end;
     const struct fdata_shard *shard; /* fdata_load_shard's: its files and row groups */
+    int empty;                    /* the filter selects no file: one is kept, none of its rows */
 };
 
 static double now(void) {
@@ -161,10 +169,65 @@ static void *download(void *arg) {
 
 /* ---- decoding (the decode thread) ---- */
 
-/* The rows of a batch of file i (the files' columns) that the filter selects; then the
- * columns read only for it go. */
-static int filter_batch(struct loader *l, size_t i, struct ArrowArray *batch,
-                        struct fdata_error *err) {
+/* Batch b's rows (its columns the files') into the loader's matrix, at the start of the
+ * place its row group has there (compact_matrix closes the gaps), in blocks of rows. */
+static int put_matrix(struct loader *l, struct slot *s, int b, struct fdata_error *err) {
+    const struct fdata_matrix *m = l->matrix;
+    const struct ArrowArray *batch = &s->batches[b];
+    const char **formats = calloc(m->num_columns + 1, sizeof *formats);
+    const struct ArrowArray **arrays = calloc(m->num_columns + 1, sizeof *arrays);
+    int status = formats && arrays ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t k = 0; status == FDATA_OK && k < m->num_columns; k++) {
+        formats[k] = l->files_schema.children[l->matrix_cols[k]]->format;
+        arrays[k] = batch->children[l->matrix_cols[k]];
+    }
+    int64_t row = s->matrix_row + rg_selection_rows(&s->sel, s->pq, 0, b);
+    for (int64_t r = 0; status == FDATA_OK && r < batch->length; r += MATRIX_BLOCK)
+        status = fdata_matrix_put_rows(l->matrix, row + r, formats, arrays, r,
+                                       batch->length - r < MATRIX_BLOCK ? batch->length - r
+                                                                        : MATRIX_BLOCK);
+    s->placed[b] = (struct placed){row, batch->length};
+    free(formats);
+    free(arrays);
+    return status == FDATA_OK ? FDATA_OK
+           : fdata_set_error(err, status, "cannot put the rows into the matrix");
+}
+
+/* The loader's matrix with each row group's rows moved up against the previous one's, in
+ * file order (each was put at the start of the place its unfiltered rows would take). */
+static void compact_matrix(struct loader *l) {
+    struct fdata_matrix *m = l->matrix;
+    size_t elem = fdata_matrix_element_size(m), width = m->num_columns;
+    int64_t rows = 0;
+    for (size_t i = 0; i < l->files.count; i++)
+        for (int b = 0; b < l->slots[i].count; b++)
+            rows += l->slots[i].placed[b].rows;
+    int by_column = m->order == FDATA_MATRIX_COLUMN_MAJOR; /* each column's rows: in turn */
+    uint8_t *d = m->data;
+    for (size_t c = 0; c < (by_column ? width : 1); c++) {
+        int64_t at = 0;
+        for (size_t i = 0; i < l->files.count; i++) {
+            const struct slot *s = &l->slots[i];
+            for (int b = 0; b < s->count; b++) { /* never onto rows still to move */
+                size_t from = (size_t)s->placed[b].at, n = (size_t)s->placed[b].rows;
+                if (by_column)
+                    memmove(d + ((size_t)c * (size_t)rows + (size_t)at) * elem,
+                            d + ((size_t)c * (size_t)m->rows + from) * elem, n * elem);
+                else
+                    memmove(d + (size_t)at * width * elem, d + from * width * elem,
+                            n * width * elem);
+                at += (int64_t)n;
+            }
+        }
+    }
+    m->rows = rows;
+}
+
+/* The rows of batch b of slot s (the files' columns) that the filter selects (into the
+ * loader's matrix, if any); then the columns read only for it, or for the matrix, go. */
+static int filter_batch(struct loader *l, struct slot *s, int b, struct fdata_error *err) {
+    size_t i = (size_t)(s - l->slots);
+    struct ArrowArray *batch = &s->batches[b];
     uint8_t *keep = malloc((size_t)batch->length + 1);
     if (!keep)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
@@ -185,8 +248,10 @@ static int filter_batch(struct loader *l, size_t i, struct ArrowArray *batch,
                             "filters cannot select rows of");
     }
     free(keep);
-    if (status == FDATA_OK && l->n_extra)
-        status = drift_batch_prefix(batch, (size_t)l->files_schema.n_children - l->n_extra, err);
+    if (status == FDATA_OK && l->matrix)
+        status = put_matrix(l, s, b, err);
+    if (status == FDATA_OK && (l->n_extra || l->matrix))
+        status = drift_batch_select(batch, l->out_cols, l->n_out, err);
     return status;
 }
 
@@ -214,7 +279,7 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
     for (int b = from; b < from + n && status == FDATA_OK; b++) {
         status = drift_batch(&l->files_schema, &s->drift, &s->batches[b], err);
         if (status == FDATA_OK && l->o.filter)
-            status = filter_batch(l, (size_t)(s - l->slots), &s->batches[b], err);
+            status = filter_batch(l, s, b, err);
         if (status == FDATA_OK)
             status = partitions_batch(&l->parts, (size_t)(s - l->slots), &s->batches[b], err);
         if (status == FDATA_OK && l->own_schema.release) {
@@ -607,6 +672,8 @@ static int select_row_groups(struct loader *l, struct fdata_error *err) {
     int bloom = by_stats && filter_file_columns(l->o.filter, &l->parts, 1, NULL, 0) > 0;
     for (size_t i = 0; i < l->files.count; i++) {
         struct slot *s = &l->slots[i];
+        if (l->empty) /* no row group */
+            continue;
         FDATA_RETURN_IF(rg_select_all(&s->sel, s->pq, err));
         if (l->shard) /* its run of row groups */
             FDATA_RETURN_IF(shard_select(l->shard, i, &s->sel, err));
@@ -626,7 +693,8 @@ static int select_row_groups(struct loader *l, struct fdata_error *err) {
         s->count = s->sel.count;
         s->batches = calloc((size_t)s->count + 1, sizeof *s->batches);
         s->left = calloc((size_t)s->count + 1, sizeof *s->left);
-        if (!s->batches || !s->left)
+        s->placed = calloc((size_t)s->count + 1, sizeof *s->placed);
+        if (!s->batches || !s->left || !s->placed)
             return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
         struct fdata_parquet_read_options ro = file_options(l, i);
         if (s->remote >= 0)
@@ -688,6 +756,45 @@ static int take_planned_schema(struct loader *l, struct fdata_error *err) {
                ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
 }
 
+/* The top-level column of the files' named `name`, or -1. */
+static long files_column(const struct loader *l, const char *name) {
+    for (int64_t c = 0; c < l->files_schema.n_children; c++)
+        if (strcmp(l->files_schema.children[c]->name, name) == 0)
+            return (long)c;
+    return -1;
+}
+
+/* The files' columns the table keeps: not those read only for the filter, nor those of the
+ * loader's matrix (which must be numeric columns of the files). */
+static int table_columns(struct loader *l, struct fdata_error *err) {
+    size_t width = (size_t)l->files_schema.n_children - l->n_extra;
+    size_t nm = l->matrix ? l->matrix->num_columns : 0;
+    l->out_cols = malloc((width + 1) * sizeof *l->out_cols);
+    l->matrix_cols = malloc((nm + 1) * sizeof *l->matrix_cols);
+    if (!l->out_cols || !l->matrix_cols)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t k = 0; k < nm; k++) {
+        long c = files_column(l, l->matrix->columns[k]);
+        if (c < 0)
+            return fdata_set_error(err, FDATA_ENOCOLUMN, "no column named '%s' for the matrix",
+                                   l->matrix->columns[k]);
+        const struct ArrowSchema *col = l->files_schema.children[c];
+        if (col->dictionary || !fdata_matrix_accepts(col->format))
+            return fdata_set_error(err, FDATA_EINVAL, "column '%s' is of Arrow type %s: the "
+                                   "matrix takes numeric and boolean columns", col->name,
+                                   col->format);
+        l->matrix_cols[k] = (size_t)c;
+    }
+    for (size_t c = 0; c < width; c++) {
+        size_t k = 0;
+        while (k < nm && l->matrix_cols[k] != c)
+            k++;
+        if (k == nm)
+            l->out_cols[l->n_out++] = c;
+    }
+    return FDATA_OK;
+}
+
 /* The table's schema: the files' columns unified, then the partitions placed. */
 static int make_schema(struct loader *l, struct fdata_error *err) {
     size_t n = l->files.count;
@@ -710,12 +817,9 @@ static int make_schema(struct loader *l, struct fdata_error *err) {
     free(files);
     if (status == FDATA_OK && l->o.filter)
         status = filter_bind_columns(l->o.filter, &l->parts, &l->files_schema, err);
-    if (status == FDATA_OK && l->o.filter && l->ro.matrix && filter_file_columns(l->o.filter,
-                                                                               &l->parts, 0, NULL, 0))
-        status = fdata_set_error(err, FDATA_EUNSUPPORTED, "a filter on the files' columns and "
-                                 "a matrix at once are not supported (filter on partitions)");
-    if (status == FDATA_OK && drift_schema_prefix(&l->files_schema, (size_t)
-                                                  l->files_schema.n_children - l->n_extra,
+    if (status == FDATA_OK)
+        status = table_columns(l, err);
+    if (status == FDATA_OK && drift_schema_select(&l->files_schema, l->out_cols, l->n_out,
                                                   &l->schema) != FDATA_OK)
         status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     struct ArrowSchema all = {0};
@@ -740,7 +844,7 @@ static int make_matrix(struct loader *l, struct fdata_error *err) {
         s->matrix_row = rows;
         rows += rg_selection_rows(&s->sel, s->pq, 0, s->sel.count);
     }
-    return fdata_matrix_alloc(l->ro.matrix, rows, err);
+    return fdata_matrix_alloc(l->matrix ? l->matrix : l->ro.matrix, rows, err);
 }
 
 /* The S3 range requests, each row group ready once its own are in; the budget holds at
@@ -775,7 +879,7 @@ static int plan_downloads(struct loader *l, struct fdata_error *err) {
 /* ---- the stream (the consumer's thread) ---- */
 
 static void finish_report(struct loader *l) {
-    l->rep.files = l->files.count;
+    l->rep.files = l->files.count - (size_t)l->empty;
     l->rep.seconds = now() - l->t0;
     l->rep.download_seconds = l->n_s3 && l->download_end > 0 ? l->download_end - l->t0 : 0;
     if (l->rep.download_seconds > 0)
@@ -831,6 +935,10 @@ static int next_batch(struct loader *l, struct ArrowArray *out) {
     }
     if (l->status)
         return fdata_errno_of(l->status);
+    if (l->matrix) {
+        compact_matrix(l);
+        l->matrix = NULL; /* complete: the caller's */
+    }
     finish_report(l);
     return 0;
 }
@@ -870,6 +978,7 @@ static void loader_free(struct loader *l) {
                 s->batches[b].release(&s->batches[b]);
         free(s->batches);
         free(s->left);
+        free(s->placed);
         rg_selection_free(&s->sel);
         drift_file_free(&s->drift);
         if (s->remote < 0)
@@ -893,6 +1002,8 @@ static void loader_free(struct loader *l) {
         free(l->wanted); /* else the partitions' */
     free(l->seen);
     free(l->wanted_buf);
+    free(l->out_cols);
+    free(l->matrix_cols);
     fdata_s3_budget_free(l->budget);
     fdata_pages_free(l->pages);
     fdata_s3_client_free(l->s3);
@@ -908,26 +1019,46 @@ static void load_release(struct ArrowArrayStream *st) {
     st->release = NULL;
 }
 
-/* Under a projection, the columns the filter needs that it leaves out are read too, last,
- * and dropped once the rows are filtered. */
+/* The length of a column name's top-level part (before its first dot). */
+static size_t top_len(const char *name) {
+    const char *dot = strchr(name, '.');
+    return dot ? (size_t)(dot - name) : strlen(name);
+}
+
+/* Whether reading `a` (a column or path) reads `b` too: the same, or b inside a. */
+static int reads(const char *a, const char *b) {
+    size_t n = strlen(a);
+    return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '.');
+}
+
+/* Under a projection, the columns the filter needs (and the matrix's, when the loader fills
+ * it) that it leaves out are read too, last, and dropped once the rows are filtered; a path
+ * into a struct the caller reads part of joins that struct. */
 static int add_filter_columns(struct loader *l, struct fdata_error *err) {
     size_t n = filter_file_columns(l->o.filter, &l->parts, 0, NULL, 0);
-    l->wanted_buf = malloc((l->n_wanted + n + 1) * sizeof *l->wanted_buf);
+    size_t nm = l->matrix ? l->matrix->num_columns : 0, asked = l->n_wanted;
+    l->wanted_buf = malloc((asked + n + nm + 1) * sizeof *l->wanted_buf);
     if (!l->wanted_buf)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    memcpy(l->wanted_buf, l->wanted, l->n_wanted * sizeof *l->wanted);
-    filter_file_columns(l->o.filter, &l->parts, 0, l->wanted_buf + l->n_wanted, n);
-    size_t count = l->n_wanted;
-    for (size_t e = l->n_wanted; e < l->n_wanted + n; e++) {
+    memcpy(l->wanted_buf, l->wanted, asked * sizeof *l->wanted);
+    filter_file_columns(l->o.filter, &l->parts, 0, l->wanted_buf + asked, n);
+    for (size_t k = 0; k < nm; k++)
+        l->wanted_buf[asked + n + k] = l->matrix->columns[k];
+    size_t count = asked;
+    l->n_extra = 0;
+    for (size_t e = asked; e < asked + n + nm; e++) {
         const char *name = l->wanted_buf[e];
-        size_t len = strlen(name), w = 0;
-        while (w < count && !(strncmp(l->wanted_buf[w], name, len) == 0 &&
-                              (l->wanted_buf[w][len] == '\0' || l->wanted_buf[w][len] == '.')))
+        size_t w = 0, top = top_len(name), same_top = 0;
+        while (w < count && !reads(l->wanted_buf[w], name) && !reads(name, l->wanted_buf[w]))
             w++;
-        if (w == count) /* not read for the caller already */
-            l->wanted_buf[count++] = name;
+        if (w < count) /* read for the caller or the filter already */
+            continue;
+        for (w = 0; w < count; w++) /* a new top-level column, or part of one read already */
+            same_top |= top_len(l->wanted_buf[w]) == top &&
+                        strncmp(l->wanted_buf[w], name, top) == 0;
+        l->n_extra += !same_top;
+        l->wanted_buf[count++] = name;
     }
-    l->n_extra = count - l->n_wanted;
     l->wanted = l->wanted_buf;
     l->n_wanted = count;
     return FDATA_OK;
@@ -946,15 +1077,16 @@ static int prune_files(struct loader *l, struct fdata_error *err) {
         l->rep.bytes_skipped += !keep[i] && l->files.items[i].size > 0
                                     ? (uint64_t)l->files.items[i].size : 0;
     }
-    int status = l->rep.files_pruned < n ? FDATA_OK
-                 : fdata_set_error(err, FDATA_ENOTFOUND, "the filter selects none of the %zu "
-                                   "files (an empty table has no schema to read)", n);
-    if (status == FDATA_OK) {
-        load_files_keep(&l->files, keep);
-        partitions_keep(&l->parts, keep);
+    if (n > 0 && l->rep.files_pruned == n) { /* an empty table: the first file's footer
+                                                * gives its schema, none of its rows */
+        keep[0] = 1;
+        l->empty = 1;
+        l->rep.bytes_skipped -= l->files.items[0].size > 0 ? (uint64_t)l->files.items[0].size : 0;
     }
+    load_files_keep(&l->files, keep);
+    partitions_keep(&l->parts, keep);
     free(keep);
-    return status;
+    return FDATA_OK;
 }
 
 /* What the plan or a shard's checks read of each opened file. */
@@ -1003,6 +1135,10 @@ static int loader_open(struct loader *l, const char *const *sources, size_t n,
     if (l->o.filter)
         FDATA_RETURN_IF(prune_files(l, err));
     FDATA_RETURN_IF(partitions_project(&l->parts, l->o.columns, l->o.num_columns, err));
+    if (l->o.filter && l->ro.matrix && filter_file_columns(l->o.filter, &l->parts, 0, NULL, 0)) {
+        l->matrix = l->ro.matrix; /* the rows the filter selects: put there by the loader */
+        l->ro.matrix = NULL;
+    }
     l->wanted = l->parts.file_columns;
     l->n_wanted = l->parts.n_file_columns;
     if (l->o.filter && l->wanted)
@@ -1022,7 +1158,7 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
                         struct fdata_error *err) {
     FDATA_RETURN_IF(loader_open(l, sources, n, err));
     FDATA_RETURN_IF(select_row_groups(l, err));
-    if (l->ro.matrix)
+    if (l->ro.matrix || l->matrix)
         FDATA_RETURN_IF(make_matrix(l, err));
     FDATA_RETURN_IF(count_local_reads(l, err));
     FDATA_RETURN_IF(plan_downloads(l, err));

@@ -10,6 +10,7 @@ With --s3 BUCKET the files are put on the S3 server and loaded from there: a pru
 fetches fewer bytes than the same load unfiltered.
 usage: test_pruning.py LOAD_DUMP FASTDATA [--s3 BUCKET]"""
 import datetime
+import decimal
 import json
 import os
 import random
@@ -295,6 +296,121 @@ def bloom_tests(tmp):
         compare("duckdb bloom", root, filt, expect)
 
 
+def kinds_table():
+    """Decimals of every storage (INT32, INT64, FLBA(16), FLBA of decimal256; negative too:
+    big-endian two's complement orders them signed, not bytewise), booleans, a struct
+    (nulls of the struct every 97th row), fixed-size binaries and strings, sorted by i."""
+    i = list(range(N))
+    dec = [decimal.Decimal(x - 500) / 100 for x in i]  # -5.00 .. 4.99
+    struct = pa.struct([("a", pa.int64()), ("b", pa.struct([("c", pa.string())]))])
+    return pa.table({
+        "i": pa.array(i, pa.int64()),
+        "d9": pa.array(dec, pa.decimal128(9, 2)),
+        "d18": pa.array([None if x % 11 == 0 else v for x, v in zip(i, dec)],
+                        pa.decimal128(18, 2)),
+        "d38": pa.array(dec, pa.decimal128(38, 2)),
+        "d40": pa.array(dec, pa.decimal256(40, 2)),
+        "flag": pa.array([None if x % 13 == 0 else x >= 700 for x in i], pa.bool_()),
+        "s": pa.array([None if x % 97 == 0 else {"a": x, "b": {"c": "k%04d" % x}} for x in i],
+                      struct),
+        "fx": pa.array([b"%03d" % (x // 10) for x in i], pa.binary(3)),
+        "name": pa.array(["a-long-name-of-over-12-bytes-%d" % (x % 3) if x % 2 else "n%d" % x
+                          for x in i], pa.string()),
+    })
+
+
+# (filter, row groups of 20 the statistics prune) over kinds_table(), written by pyarrow
+KIND_CASES = [
+    ("d38 > 4.005", 18), ("d38 = 1.005", 19), ("d38 >= 1.00 AND d38 <= 1.005", 19),
+    ("d38 < -4.5", 19), ("d38 <= -4.505", 19), ("d38 BETWEEN -0.5 AND 0.49", 18),
+    ("d38 IN (-5, 4.99)", 18), ("d38 > 123456789012345678901234567890.5", 20),
+    ("d38 < -1e40", 20), ("d38 > '3.99'", 18), ("d9 < -4.5", 19), ("d9 > 0", 10),
+    ("d9 = -0.01", 19), ("d18 >= 4.5", 19), ("d18 IS NULL AND i < 100", 18),
+    ("d40 < -4.5", 19), ("d40 >= 0.0", 10),
+    ("flag", 14), ("NOT flag", 6), ("flag = FALSE AND i > 650", 19), ("flag IS NULL", 0),
+    ("flag != TRUE", 6),
+    ("s.a > 900", 18), ("s.a IS NULL", 9), ("s.b.c = 'k0123'", 19), ("s.b.c >= 'k0950'", 19),
+    ("NOT s.a < 50", 1), ("s.b.c IS NOT NULL AND i < 50", 19),
+    ("fx >= '090'", 18), ("fx = '012'", 19), ("fx < '005'", 19),
+]
+
+
+def kinds_tests(tmp):
+    """Filters on decimals, booleans, struct paths and fixed-size binaries: DuckDB's rows
+    and the row groups expected pruned, in pyarrow's files and DuckDB's own; with --strings
+    view and dictionary the same rows; a matrix holds the filtered rows."""
+    t = kinds_table()
+    root = one_file(tmp, "kinds", lambda p: pq.write_table(t, p, row_group_size=RG,
+                                                           store_decimal_as_integer=True))
+    schema = pq.ParquetFile(os.path.join(root, "part-0.parquet")).schema
+    check("pyarrow stored the decimals as INT32, INT64, FLBA(16) and FLBA(17)",
+          [schema.column(k).physical_type for k in (1, 2, 3, 4)] ==
+          ["INT32", "INT64", "FIXED_LEN_BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"], schema)
+    for filt, expect in KIND_CASES:  # DuckDB reads decimal(40) as double: i, d38 compared
+        compare("pyarrow kinds", root, filt, expect, ["i", "d38", "flag", "s"])
+    for filt in ("name = 'n10'", "name > 'a-long-name-of-over-12-bytes-1'", "name IS NOT NULL AND i < 3",
+                 "name IN ('n4', 'a-long-name-of-over-12-bytes-0') AND i < 30"):
+        plain, _ = ours("--columns", "i,name", "--filter", filt, root)
+        for layout in ("view", "dictionary"):
+            got, err = ours("--strings", layout, "--columns", "i,name", "--filter", filt, root)
+            check("--strings %s --filter %r: the rows of plain (%d)" % (layout, filt,
+                                                                         len(plain or [])),
+                  got is not None and got == plain and plain, err)
+        compare("strings", root, filt, None, ["i", "name"])
+    # filters read columns the projection leaves out (a struct's field: not the struct)
+    got, err = ours("--columns", "i", "--filter", "s.b.c = 'k0005' OR s.a = 7", root)
+    check("a struct path read only for the filter is not in the table",
+          got == lake.rows_of([{"i": 5}, {"i": 7}]), (got, err))
+    got, err = ours("--columns", "i,s.a", "--filter", "s.b.c = 'k0005'", root)
+    check("a path into a struct the columns read part of",
+          got is not None and len(got) == 1 and dict(got[0])["i"] == "5.0", (got, err))
+    for filt, why in (("flag = 1", "column 'flag' is b, but a literal is an integer"),
+                      ("d38 = 'abc'", "column 'd38' is d:38,2, but 'abc' is a string"),
+                      ("s.nope = 1", "no column 's.nope'"), ("s = 1", "Arrow type +s"),
+                      ("i", "column 'i' is l, but a literal is a boolean")):
+        got, err = ours("--filter", filt, root)
+        check("--filter %r: %s" % (filt, why), got is None and why in err, err)
+
+    # DuckDB's own: decimal(9) INT32, decimal(18) INT64, decimal(38) FLBA(16)
+    duck = one_file(tmp, "duckdb_kinds", lambda p: duckdb.sql(
+        "COPY (SELECT i::BIGINT AS i, ((i - 10240) / 100)::DECIMAL(9,2) AS d9, "
+        "((i - 10240) / 100)::DECIMAL(18,2) AS d18, ((i - 10240) / 100)::DECIMAL(38,2) AS d38, "
+        "i >= 14336 AS flag, {'a': i, 'b': {'c': 'k' || lpad(i::VARCHAR, 6, '0')}} AS s "
+        "FROM range(20480) t(i)) TO '%s' (FORMAT parquet, ROW_GROUP_SIZE 2048)" % p))
+    schema = pq.ParquetFile(os.path.join(duck, "part-0.parquet")).schema
+    check("DuckDB stored the decimals as INT32, INT64 and FLBA(16)",
+          [schema.column(k).physical_type for k in (1, 2, 3)] ==
+          ["INT32", "INT64", "FIXED_LEN_BYTE_ARRAY"], schema)
+    for filt, expect in (("d9 < -100", 9), ("d18 >= 100.005", 9), ("d18 = -80.005", 9),
+                         ("d38 < -100", None), ("d38 > 50", None), ("flag", 7),
+                         ("NOT flag", 3), ("s.a >= 18432", 9), ("s.b.c < 'k002048'", 9)):
+        compare("duckdb kinds", duck, filt, expect)
+
+    # a matrix of the rows the filter keeps (the filter's columns in it or not), locally
+    if lake.BUCKET:
+        return
+    try:
+        import fastdata
+        import numpy as np
+    except ImportError:
+        check("the Python package is installed (make python)", False)
+        return
+    for filt, cols, order in (("d38 > 1.005 AND flag IS NOT NULL", ["i", "flag"], "F"),
+                              ("s.a < 300 OR NOT flag", ["i", "flag"], "C"),
+                              ([("d18", ">=", decimal.Decimal("-1.005")),
+                                ("flag", "=", False)], ["i"], "F")):
+        m = fastdata.load(root, columns=["name"], filters=filt, matrix=cols,
+                          matrix_dtype="float64", matrix_order=order)
+        table = fastdata.load(root, columns=cols + ["name"], filters=filt).to_arrow()
+        want = np.column_stack([np.array(table.column(c).to_pylist(), dtype=np.float64)
+                                for c in cols])
+        check("matrix %s with filters=%r: the filtered table's rows (%d)" % (cols, filt,
+                                                                             len(want)),
+              m.matrix.shape == want.shape and np.array_equal(m.matrix, want, equal_nan=True) and
+              m.num_rows == len(want) and m.to_arrow().column_names == ["name"] and
+              0 < len(want) < N, (m.matrix.shape, want.shape))
+
+
 def python_tests(root):
     try:
         import fastdata
@@ -356,6 +472,7 @@ def main(tmp):
     real_tests(tmp)
     drift_tests(tmp)
     bloom_tests(tmp)
+    kinds_tests(tmp)
     bigbloom = big_bloom_tests(tmp)
     if lake.BUCKET:
         s3_tests(tmp, bigbloom)

@@ -1,6 +1,6 @@
 /* The load pipeline as a test sees it: load_dump [--columns a,b] [--memory-limit BYTES]
  * [--retries N] [--stream] [--partitioning hive|none] [--partition-types k:type,...]
- * [--schema union|first] [--filter EXPR] SOURCE... loads the sources with fdata_load (S3
+ * [--schema union|first] [--filter EXPR] [--strings plain|view|dictionary] SOURCE... loads the sources with fdata_load (S3
  * settings from the environment) and prints every row as JSONL on stdout, then on stderr
  * (with a filter) the files and row groups it pruned, then the report's files, rows and
  * bytes; on failure, the error on stderr and status 1.  With --stream it takes the batches
@@ -42,6 +42,9 @@ int main(int argc, char **argv) {
             o.schema = strcmp(argv[first + 1], "first") == 0 ? FDATA_SCHEMA_FIRST : FDATA_SCHEMA_UNION;
         } else if (strcmp(argv[first], "--partition-types") == 0) {
             o.partition_types = argv[first + 1];
+        } else if (strcmp(argv[first], "--strings") == 0) {
+            if (fdata_parquet_strings_from_name(argv[first + 1], &o.strings) != FDATA_OK)
+                return 1;
         } else if (strcmp(argv[first], "--memory-limit") == 0) {
             o.memory_limit = strtoull(argv[first + 1], NULL, 10);
         }

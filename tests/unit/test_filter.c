@@ -28,7 +28,8 @@ static void test_parse(void) {
     fdata_filter *f = parse("a = 1 OR b < 2.5 AND NOT c IS NULL");
     CHECK(f && f->kind == F_OR && f->a->kind == F_CMP && f->b->kind == F_AND);
     CHECK(f && f->a->values[0].type == FDATA_VALUE_INT && f->a->values[0].i == 1);
-    CHECK(f && f->b->a->op == FDATA_FILTER_LT && f->b->a->values[0].type == FDATA_VALUE_FLOAT);
+    CHECK(f && f->b->a->op == FDATA_FILTER_LT && f->b->a->values[0].type == FDATA_VALUE_DECIMAL &&
+          strcmp(f->b->a->values[0].s, "2.5") == 0 && f->b->a->values[0].f == 2.5);
     CHECK(f && f->b->b->kind == F_NOT && f->b->b->a->kind == F_NULL && !f->b->b->a->negate);
     fdata_filter_free(f);
     f = parse("(a = 1 or b = 2) and \"odd name\" not in ('x''y', 'z')");
@@ -45,6 +46,23 @@ static void test_parse(void) {
     CHECK(f && f->a->a->op == FDATA_FILTER_NE && f->a->a->values[0].i == -3 &&
           f->a->b->values[0].f == -1000.0 && f->b->negate);
     fdata_filter_free(f);
+    /* booleans, a column alone, struct paths, numbers beyond int64 kept as their text */
+    f = parse("flag AND NOT s.b.c = FALSE OR \"s.x\" = true AND n > 123456789012345678901.5");
+    CHECK(f && f->kind == F_OR && f->a->a->kind == F_CMP && strcmp(f->a->a->column, "flag") == 0 &&
+          f->a->a->values[0].type == FDATA_VALUE_BOOL && f->a->a->values[0].i == 1);
+    CHECK(f && f->a->b->kind == F_NOT && strcmp(f->a->b->a->column, "s.b.c") == 0 &&
+          f->a->b->a->values[0].type == FDATA_VALUE_BOOL && f->a->b->a->values[0].i == 0);
+    CHECK(f && strcmp(f->b->a->column, "s.x") == 0 && f->b->a->values[0].i == 1 &&
+          f->b->b->values[0].type == FDATA_VALUE_DECIMAL &&
+          strcmp(f->b->b->values[0].s, "123456789012345678901.5") == 0);
+    fdata_filter_free(f);
+    struct fdata_value dec = {FDATA_VALUE_DECIMAL, 0, 0, "-1.005e1"}, bad = dec;
+    bad.s = "1.2.3";
+    f = fdata_filter_compare("d", FDATA_FILTER_EQ, &dec);
+    CHECK(f && f->values[0].f == -10.05 && f->values[0].s != dec.s);
+    fdata_filter_free(f);
+    CHECK(fdata_filter_compare("d", FDATA_FILTER_EQ, &bad) == NULL); /* not a number */
+    CHECK(strstr(parse_error("true = 1"), "expected a column name at character 1"));
     CHECK(strstr(parse_error("a > AND b = 1"), "expected a value at character 5"));
     CHECK(strstr(parse_error("a = 1 b"), "expected AND, OR or the end at character 7"));
     CHECK(strstr(parse_error("(a = 1"), "expected ')' at character 7"));

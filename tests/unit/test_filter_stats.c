@@ -111,6 +111,24 @@ static void test_types(void) {
     one.max_i = 19725;
     CHECK(may("c = DATE '2024-01-01'") == 0 && may("c = DATE '2024-01-03'") == 1);
     CHECK(may("c > TIMESTAMP '2024-01-03 00:00:01'") == 0);
+    /* decimals of scale 2, unscaled -150 .. 100 (-1.50 .. 1.00), from big-endian bytes */
+    stats("d:38,2", PQ_BOUND_DEC, 0);
+    static const uint8_t lo[2] = {0xff, 0x6a}, hi[1] = {0x64}; /* -150, 100 */
+    pq_decimal_load(lo, 2, 1, one.min_d);
+    pq_decimal_load(hi, 1, 1, one.max_d);
+    CHECK(may("c < -1.5") == 0 && may("c <= -1.5") == 1 && may("c < -1.495") == 1);
+    CHECK(may("c < -1.505") == 0 && may("c > 1.00") == 0 && may("c > 0.995") == 1);
+    CHECK(may("c >= 1.005") == 0 && may("c = 1.005") == 0 && may("c = -1.5") == 1);
+    CHECK(may("c = 0.001") == 1); /* between values of the range: not ruled out */
+    CHECK(may("c > 1e80") == 0 && may("c < -1e80") == 0 && may("c > -1e80") == 1);
+    CHECK(may("c BETWEEN 2 AND 3") == 0 && may("c IN (-2, 1.01, 5)") == 0);
+    CHECK(may("c = '1.00'") == 1 && may("c > '1.001'") == 0 && may("c < -1") == 1);
+    CHECK(may("c > 99999999999999999999999999999999999999999") == 0);
+    stats("b", PQ_BOUND_INT, 0); /* booleans: false < true */
+    one.min_i = one.max_i = 0;
+    CHECK(may("c") == 0 && may("NOT c") == 1 && may("c = FALSE") == 1 && may("c != FALSE") == 0);
+    one.max_i = 1;
+    CHECK(may("c") == 1 && may("NOT c") == 1);
     /* a column this file lacks: null on every row */
     CHECK(may("d = 1") == 0 && may("d IS NULL") == 1);
 }
