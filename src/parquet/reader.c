@@ -568,7 +568,7 @@ static void scan_pages(const struct pq_chunk_input *in, size_t *dict_end, struct
 /* The units of one chunk: `parts` of nearly equal bytes of its data pages when it is worth
  * splitting, else one for the whole chunk.  Returns how many were written at u. */
 static size_t plan_chunk(const struct read_job *job, int rg, int leaf_index, int threads,
-                         struct page_mark *marks, struct decode_unit *u) {
+                         struct page_mark **marks, struct decode_unit *u) {
     const struct pq_leaf *leaf = &job->p->leaves[leaf_index];
     size_t at = (size_t)rg * (size_t)job->f->schema.num_leaves + (size_t)leaf_index;
     struct pq_chunk_input in = {0};
@@ -579,42 +579,45 @@ static size_t plan_chunk(const struct read_job *job, int rg, int leaf_index, int
         chunk_input(job->f, job->p, job->first_rg + rg, leaf_index, &in, &ignored) != FDATA_OK ||
         in.size < 2 * SPLIT_MIN_BYTES)
         return 1;
+    if (!*marks && !(*marks = malloc(SPLIT_MAX_PAGES * sizeof **marks)))
+        return 1; /* decoded whole */
+    const struct page_mark *m = *marks;
     size_t dict_end, pages;
-    scan_pages(&in, &dict_end, marks, SPLIT_MAX_PAGES, &pages);
+    scan_pages(&in, &dict_end, *marks, SPLIT_MAX_PAGES, &pages);
     size_t parts = in.size / SPLIT_MIN_BYTES;
     parts = parts < (size_t)threads ? parts : (size_t)threads;
     parts = parts < pages ? parts : pages;
     parts = parts < SPLIT_MAX_PARTS ? parts : SPLIT_MAX_PARTS;
     if (parts < 2)
         return 1;
-    size_t data_bytes = marks[pages - 1].end - dict_end, page = 0, start = dict_end;
+    size_t data_bytes = m[pages - 1].end - dict_end, page = 0, start = dict_end;
     int64_t first_row = 0;
     for (size_t k = 0; k < parts; k++) {
-        size_t goal = dict_end + data_bytes / parts * (k + 1);
+        size_t goal = k + 1 < parts ? dict_end + data_bytes / parts * (k + 1) : SIZE_MAX;
         /* at least one page each, and one left for each part after this one */
         do
             page++;
-        while (page < pages - (parts - 1 - k) && marks[page - 1].end < goal);
+        while (page < pages - (parts - 1 - k) && m[page - 1].end < goal);
         struct decode_unit *p = &u[k];
         *p = (struct decode_unit){.rg = rg, .leaf = leaf_index, .part = (int)k,
                                   .parts = (int)parts, .first_row = first_row,
-                                  .rows = marks[page - 1].rows - first_row};
+                                  .rows = m[page - 1].rows - first_row};
         if (dict_end > 0)
             p->spans[p->num_spans++] = (struct pq_span){0, dict_end, -1};
-        p->spans[p->num_spans++] = (struct pq_span){start, marks[page - 1].end - start, p->rows};
-        start = marks[page - 1].end;
-        first_row = marks[page - 1].rows;
+        p->spans[p->num_spans++] = (struct pq_span){start, m[page - 1].end - start, p->rows};
+        start = m[page - 1].end;
+        first_row = m[page - 1].rows;
     }
-    return parts;
+    return parts; /* the last part ends on the last page: every row is some part's */
 }
 
 /* The decode tasks of the job: every selected leaf's chunk of every row group, the large
  * ones in parts (plan_chunk). */
 static int plan_units(struct read_job *job, int count, int threads, struct fdata_error *err) {
     size_t cap = (size_t)count * (size_t)job->num_leaves + SPLIT_MAX_PARTS, n = 0;
-    struct page_mark *marks = threads > 1 ? malloc(SPLIT_MAX_PAGES * sizeof *marks) : NULL;
+    struct page_mark *marks = NULL; /* made for the first chunk worth splitting */
     job->units = calloc(cap, sizeof *job->units);
-    int status = job->units && (threads < 2 || marks) ? FDATA_OK : FDATA_ENOMEM;
+    int status = job->units ? FDATA_OK : FDATA_ENOMEM;
     for (int rg = 0; status == FDATA_OK && rg < count; rg++) {
         for (int k = 0; status == FDATA_OK && k < job->num_leaves; k++) {
             if (n + SPLIT_MAX_PARTS > cap) { /* room for the most parts of the next chunk */
@@ -624,7 +627,7 @@ static int plan_units(struct read_job *job, int count, int threads, struct fdata
                 cap = more ? 2 * cap : cap;
             }
             if (status == FDATA_OK)
-                n += plan_chunk(job, rg, job->leaves[k], marks ? threads : 1, marks, job->units + n);
+                n += plan_chunk(job, rg, job->leaves[k], threads, &marks, job->units + n);
         }
     }
     free(marks);
