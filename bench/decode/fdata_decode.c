@@ -97,6 +97,10 @@ static size_t array_bytes(const struct ArrowArray *a, const struct ArrowSchema *
     return bytes + n * 8;
 }
 
+/* --columns a,b: the names to read (NULL: every column), split in place. */
+static const char *columns[64];
+static size_t num_columns;
+
 static int decode_file(const void *data, size_t size, const char *name, int threads,
                        size_t *decoded) {
     struct fdata_error err = {0};
@@ -105,7 +109,9 @@ static int decode_file(const void *data, size_t size, const char *name, int thre
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }
-    struct fdata_parquet_read_options o = {.threads = threads};
+    struct fdata_parquet_read_options o = {.threads = threads,
+                                           .columns = num_columns ? columns : NULL,
+                                           .num_columns = num_columns};
     int nrg = fdata_parquet_num_row_groups(f);
     struct ArrowArray *batches = calloc((size_t)nrg + 1, sizeof *batches);
     struct ArrowSchema schema;
@@ -136,6 +142,9 @@ int main(int argc, char **argv) {
             mode = argv[first + 1];
         else if (strcmp(argv[first], "--repeat") == 0)
             repeat = atoi(argv[first + 1]);
+        else if (strcmp(argv[first], "--columns") == 0)
+            for (char *c = strtok(argv[first + 1], ","); c && num_columns < 64; c = strtok(NULL, ","))
+                columns[num_columns++] = c;
         else
             break;
         first += 2;
@@ -143,7 +152,7 @@ int main(int argc, char **argv) {
     int nfiles = argc - first;
     if (nfiles < 1) {
         fprintf(stderr, "usage: fdata_bench_decode [--threads N] [--repeat R] "
-                        "[--mode decode|decompress] FILE...\n"
+                        "[--mode decode|decompress] [--columns a,b] FILE...\n"
                         "  decompress: one thread only decompresses every page (the codec's limit)\n");
         return 2;
     }

@@ -947,7 +947,9 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
         return fdata_set_error(err, FDATA_ECORRUPT, "column chunk claims %lld values in %zu bytes",
                                (long long)in->num_values, in->size);
     if (in->dest && !(in->slab ? pq_slab_bytes(in->leaf, 1) > 0
-                               : pq_leaf_fills(in->leaf, (size_t)d.at->width)))
+                               : pq_leaf_fills(in->leaf, (size_t)d.at->width) ||
+                                     (in->spans && in->leaf->repetition == PQ_REQUIRED &&
+                                      pq_leaf_fixed_output(in->leaf))))
         return fdata_set_error(err, FDATA_EINVAL, "column '%s' cannot be decoded in place",
                                in->leaf->path);
     size_t initial = d.nested ? 0 : (size_t)in->num_rows;

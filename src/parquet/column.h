@@ -32,9 +32,10 @@ struct pq_chunk_input {
     int64_t num_rows;      /* rows in the row group */
     int64_t num_values;    /* level entries in the chunk (column metadata), for nested leaves */
     struct pq_scratch *scratch; /* working memory of the calling thread */
-    /* NULL, or where a leaf pq_leaf_fills writes its num_rows values instead of an array of
-     * its own: the decoder writes straight into it (no slack past the last row), nulls as
-     * NaN.  With `slab` set too: where a leaf's values (or a plain string leaf's offsets)
+    /* NULL, or where a leaf pq_leaf_fills (or, decoding spans, a required
+     * pq_leaf_fixed_output leaf: a part of a chunk split between workers) writes its
+     * num_rows values instead of an array of its own: the decoder writes straight into it
+     * (no slack past the last row), nulls as NaN.  With `slab` set too: where a leaf's values (or a plain string leaf's offsets)
      * go, pq_slab_bytes of them, inside that slab (fdata_slab_new), and the chunk becomes
      * an array whose buffer 1 it is (nulls left as they fall). */
     uint8_t *dest;

@@ -156,6 +156,50 @@ static inline int64_t load_int(const uint8_t *in, size_t i, int int32) {
     return i64;
 }
 
+/* k big-endian FIXED_LEN_BYTE_ARRAY(w) decimals, w <= 16 known at compile time, as 16-byte
+ * little-endian two's complement: the 8 (or 16) bytes that end where a value ends, read as
+ * big-endian words, shifted left and back (arithmetic) to drop the previous value's bytes and
+ * extend the sign: a few instructions per value, no byte loop.  The first values, whose
+ * words would start before `in`, are copied into a buffer of their sign first. */
+static inline void be_to_decimal128_w(const uint8_t *in, const size_t w, size_t k, uint8_t *out) {
+    const size_t reach = w > 8 ? 16 : 8, head = (reach + w - 1) / w - 1;
+    for (size_t i = 0; i < k && i < head; i++) {
+        const uint8_t *be = in + i * w;
+        uint8_t buf[16];
+        memset(buf, be[0] & 0x80 ? 0xff : 0x00, 16 - w);
+        memcpy(buf + 16 - w, be, w);
+        uint64_t words[2] = {__builtin_bswap64(fdata_load_u64le(buf + 8)),
+                             __builtin_bswap64(fdata_load_u64le(buf))};
+        memcpy(out + i * 16, words, 16);
+    }
+    for (size_t i = head; i < k; i++) {
+        const uint8_t *end = in + (i + 1) * w;
+        int64_t lo = (int64_t)__builtin_bswap64(fdata_load_u64le(end - 8)), hi;
+        if (w <= 8) {
+            const unsigned shift = (unsigned)(64 - 8 * w);
+            lo = (int64_t)((uint64_t)lo << shift) >> shift;
+            hi = lo >> 63;
+        } else {
+            const unsigned shift = (unsigned)(128 - 8 * w);
+            hi = (int64_t)((uint64_t)__builtin_bswap64(fdata_load_u64le(end - 16)) << shift) >> shift;
+        }
+        int64_t words[2] = {lo, hi};
+        memcpy(out + i * 16, words, 16);
+    }
+}
+
+#define BE_CASE(w) case w: be_to_decimal128_w(in, w, k, out); return 1;
+
+/* The same for a width only known at run time: 0 when w is not 1..16. */
+static int be_to_decimal128(const uint8_t *in, size_t w, size_t k, uint8_t *out) {
+    switch (w) {
+    BE_CASE(1) BE_CASE(2) BE_CASE(3) BE_CASE(4) BE_CASE(5) BE_CASE(6) BE_CASE(7) BE_CASE(8)
+    BE_CASE(9) BE_CASE(10) BE_CASE(11) BE_CASE(12) BE_CASE(13) BE_CASE(14) BE_CASE(15)
+    BE_CASE(16)
+    default: return 0;
+    }
+}
+
 static void widen(const struct pq_leaf *leaf, const uint8_t *in, size_t k, uint8_t *out) {
     size_t width = (size_t)leaf->arrow.width;
     int int32 = leaf->physical == PQ_INT32;
@@ -167,8 +211,9 @@ static void widen(const struct pq_leaf *leaf, const uint8_t *in, size_t k, uint8
             memcpy(out + i * 2, in + i * 4, 2);
     } else if (leaf->physical == PQ_FIXED_LEN_BYTE_ARRAY) {
         size_t w = (size_t)leaf->type_length;
-        for (size_t i = 0; i < k; i++)
-            decimal_from_be(in + i * w, w, out + i * width, width);
+        if (width != 16 || !be_to_decimal128(in, w, k, out))
+            for (size_t i = 0; i < k; i++)
+                decimal_from_be(in + i * w, w, out + i * width, width);
     } else if (width == 16) {
         for (size_t i = 0; i < k; i++) {
             int64_t v = load_int(in, i, int32), words[2] = {v, v < 0 ? -1 : 0};
@@ -180,9 +225,16 @@ static void widen(const struct pq_leaf *leaf, const uint8_t *in, size_t k, uint8
     }
 }
 
+/* decimal128 from INT64: its pages widen the int64 dictionary entries as they gather them
+ * (a sign extension in registers), with no converted copy of the dictionary to build and to
+ * read twice the bytes of. */
+static int widens_in_gather(const struct pq_leaf *leaf) {
+    return leaf->arrow.kind == K_DECIMAL && leaf->physical == PQ_INT64 && leaf->arrow.width == 16;
+}
+
 int pq_dictionary_convert(struct pq_dictionary *dict, const struct pq_leaf *leaf,
                           struct fdata_error *err) {
-    if (!pq_converts_always(leaf) || !dict->values)
+    if (!pq_converts_always(leaf) || !dict->values || widens_in_gather(leaf))
         return FDATA_OK;
     dict->converted = malloc(dict->count * (size_t)leaf->arrow.width + 1);
     if (!dict->converted)
@@ -196,12 +248,21 @@ int pq_dictionary_convert(struct pq_dictionary *dict, const struct pq_leaf *leaf
 static int decode_widened(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
                           size_t k, const uint8_t *valid, size_t pos, size_t n, uint8_t *values) {
     int width = t->leaf->arrow.width;
+    int phys_width = pq_physical_width(t->leaf->physical, t->leaf->type_length);
     uint8_t *dst = values + pos * (size_t)width;
-    if ((encoding == PQ_RLE_DICTIONARY || encoding == PQ_PLAIN_DICTIONARY) && t->dict->converted) {
-        FDATA_RETURN_IF(pq_gather_dictionary(t, encoding, p, len, k, t->dict->converted, width, dst));
+    int dictionary = encoding == PQ_RLE_DICTIONARY || encoding == PQ_PLAIN_DICTIONARY;
+    if (dictionary && t->dict->converted) {
+        FDATA_RETURN_IF(pq_gather_dictionary(t, encoding, p, len, k, t->dict->converted, width,
+                                             0, dst));
+    } else if (dictionary && widens_in_gather(t->leaf)) {
+        FDATA_RETURN_IF(pq_gather_dictionary(t, encoding, p, len, k, t->dict->values, 8, 1, dst));
+    } else if (encoding == PQ_PLAIN) { /* straight from the page, no copy in scratch */
+        if (k > len / (size_t)phys_width)
+            return fdata_set_error(t->err, FDATA_ECORRUPT,
+                                   "PLAIN values: page shorter than its values");
+        widen(t->leaf, p, k, dst);
     } else {
-        struct convert_job job = {.t = t, .phys_width = pq_physical_width(t->leaf->physical,
-                                                                          t->leaf->type_length)};
+        struct convert_job job = {.t = t, .phys_width = phys_width};
         FDATA_RETURN_IF(decode_dense(t, &job, encoding, p, len, k));
         widen(t->leaf, job.dense, k, dst);
     }

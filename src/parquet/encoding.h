@@ -11,6 +11,14 @@
 const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
                           size_t n);
 
+/* Dictionary indices in the RLE / bit-packing hybrid with `bit_width` -> the `width`-byte
+ * entries of `dict` (count entries) they pick: n values densely at out, or with `widen`
+ * (width 8) each int64 entry as 16-byte two's complement (decimal128).  Every index is
+ * checked before any entry is read: one past the dictionary fails, *bad getting it. */
+const char *pq_rle_gather(const uint8_t *data, size_t len, int bit_width, const uint8_t *dict,
+                          size_t count, int width, int widen, uint8_t *out, size_t n,
+                          uint32_t *bad);
+
 /* Sets bits [start, start + count) of a bitmap. */
 void pq_set_bit_range(uint8_t *bits, size_t start, size_t count);
 

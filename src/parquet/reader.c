@@ -321,6 +321,8 @@ struct read_job {
     const struct pq_rows *sel;     /* or NULL: the rows to keep of the one row group read */
     size_t nsel;
     uint8_t **keep;                /* [leaf], with sel: which of its decoded rows are kept */
+    struct decode_unit *units;     /* the decode tasks: chunks, or parts of a chunk's pages */
+    size_t num_units;
 };
 
 /* Rows per task when the matrix is filled from decoded arrays: a block of a row-major
@@ -501,12 +503,160 @@ static uint8_t *matrix_dest(const struct read_job *job, int rg, int leaf_index) 
     return (uint8_t *)m->data + (col * (size_t)m->rows + (size_t)job->matrix_row[rg]) * elem;
 }
 
+/* ---- a chunk's pages split between workers ---- */
+
+/* A required flat leaf's chunk of at least twice this many bytes, whose values go into its
+ * row group's slab, is decoded in parts of contiguous data pages by several workers at once
+ * (each part decodes the dictionary itself): a row group of few large columns keeps every
+ * thread busy.  Smaller parts would spend more on repeated dictionaries than they win. */
+#define SPLIT_MIN_BYTES ((size_t)1 << 20)
+
+/* One decode task: a whole chunk (parts == 1) or part `part` of its data pages: the
+ * dictionary's pages (spans[0], when num_spans is 2), then rows [first_row, +rows) in the
+ * span that ends the list. */
+struct decode_unit {
+    int rg;                        /* within the job */
+    int leaf;
+    int part, parts;
+    struct pq_span spans[2];
+    size_t num_spans;
+    int64_t first_row, rows;
+};
+
+/* Where each data page of a chunk ends and the rows it holds, from the pages' own headers:
+ * *count 0 (the chunk is not split) when a header does not parse, a dictionary comes after
+ * a data page, or the pages' rows do not add up to the row group's. */
+struct page_mark {
+    size_t end;
+    int64_t rows;
+};
+
+static void scan_pages(const struct pq_chunk_input *in, size_t *dict_end, struct page_mark *marks,
+                       size_t cap, size_t *count) {
+    size_t off = 0, n = 0;
+    int64_t rows = 0;
+    *dict_end = 0;
+    *count = 0;
+    while (off < in->size && rows < in->num_rows) {
+        struct pq_page_header ph;
+        size_t hlen;
+        struct fdata_error ignored = {0}; /* a bad header is the whole chunk's decoder's to report */
+        if (pq_page_header_parse(in->data + off, in->size - off, &ph, &hlen, &ignored) != FDATA_OK ||
+            ph.compressed_size < 0 || (size_t)ph.compressed_size > in->size - off - hlen)
+            return;
+        off += hlen + (size_t)ph.compressed_size;
+        if (ph.type == PQ_DICTIONARY_PAGE && n == 0) {
+            *dict_end = off;
+        } else if (ph.type == PQ_DATA_PAGE || ph.type == PQ_DATA_PAGE_V2) {
+            int32_t page_rows = ph.type == PQ_DATA_PAGE ? ph.num_values : ph.num_rows;
+            if (!ph.has_data_header || page_rows <= 0 || n == cap)
+                return;
+            rows += page_rows;
+            marks[n++] = (struct page_mark){off, rows};
+        } else if (ph.type == PQ_DICTIONARY_PAGE) {
+            return;
+        }
+    }
+    if (rows == in->num_rows)
+        *count = n;
+}
+
+/* Most parts a chunk is split into (and pages scanned for it). */
+#define SPLIT_MAX_PARTS 16
+#define SPLIT_MAX_PAGES 65536
+
+/* The units of one chunk: `parts` of nearly equal bytes of its data pages when it is worth
+ * splitting, else one for the whole chunk.  Returns how many were written at u. */
+static size_t plan_chunk(const struct read_job *job, int rg, int leaf_index, int threads,
+                         struct page_mark **marks, struct decode_unit *u) {
+    const struct pq_leaf *leaf = &job->p->leaves[leaf_index];
+    size_t at = (size_t)rg * (size_t)job->f->schema.num_leaves + (size_t)leaf_index;
+    struct pq_chunk_input in = {0};
+    struct fdata_error ignored = {0};
+    u[0] = (struct decode_unit){.rg = rg, .leaf = leaf_index, .parts = 1};
+    if (threads < 2 || job->sel || !job->slab_dest[at] || leaf->nested ||
+        leaf->repetition != PQ_REQUIRED || !pq_leaf_fixed_output(leaf) ||
+        chunk_input(job->f, job->p, job->first_rg + rg, leaf_index, &in, &ignored) != FDATA_OK ||
+        in.size < 2 * SPLIT_MIN_BYTES)
+        return 1;
+    if (!*marks && !(*marks = malloc(SPLIT_MAX_PAGES * sizeof **marks)))
+        return 1; /* decoded whole */
+    const struct page_mark *m = *marks;
+    size_t dict_end, pages;
+    scan_pages(&in, &dict_end, *marks, SPLIT_MAX_PAGES, &pages);
+    size_t parts = in.size / SPLIT_MIN_BYTES;
+    parts = parts < (size_t)threads ? parts : (size_t)threads;
+    parts = parts < pages ? parts : pages;
+    parts = parts < SPLIT_MAX_PARTS ? parts : SPLIT_MAX_PARTS;
+    if (parts < 2)
+        return 1;
+    size_t data_bytes = m[pages - 1].end - dict_end, page = 0, start = dict_end;
+    int64_t first_row = 0;
+    for (size_t k = 0; k < parts; k++) {
+        size_t goal = k + 1 < parts ? dict_end + data_bytes / parts * (k + 1) : SIZE_MAX;
+        /* at least one page each, and one left for each part after this one */
+        do
+            page++;
+        while (page < pages - (parts - 1 - k) && m[page - 1].end < goal);
+        struct decode_unit *p = &u[k];
+        *p = (struct decode_unit){.rg = rg, .leaf = leaf_index, .part = (int)k,
+                                  .parts = (int)parts, .first_row = first_row,
+                                  .rows = m[page - 1].rows - first_row};
+        if (dict_end > 0)
+            p->spans[p->num_spans++] = (struct pq_span){0, dict_end, -1};
+        p->spans[p->num_spans++] = (struct pq_span){start, m[page - 1].end - start, p->rows};
+        start = m[page - 1].end;
+        first_row = m[page - 1].rows;
+    }
+    return parts; /* the last part ends on the last page: every row is some part's */
+}
+
+/* The decode tasks of the job: every selected leaf's chunk of every row group, the large
+ * ones in parts (plan_chunk). */
+static int plan_units(struct read_job *job, int count, int threads, struct fdata_error *err) {
+    size_t cap = (size_t)count * (size_t)job->num_leaves + SPLIT_MAX_PARTS, n = 0;
+    struct page_mark *marks = NULL; /* made for the first chunk worth splitting */
+    job->units = calloc(cap, sizeof *job->units);
+    int status = job->units ? FDATA_OK : FDATA_ENOMEM;
+    for (int rg = 0; status == FDATA_OK && rg < count; rg++) {
+        for (int k = 0; status == FDATA_OK && k < job->num_leaves; k++) {
+            if (n + SPLIT_MAX_PARTS > cap) { /* room for the most parts of the next chunk */
+                struct decode_unit *more = realloc(job->units, 2 * cap * sizeof *more);
+                status = more ? FDATA_OK : FDATA_ENOMEM;
+                job->units = more ? more : job->units;
+                cap = more ? 2 * cap : cap;
+            }
+            if (status == FDATA_OK)
+                n += plan_chunk(job, rg, job->leaves[k], threads, &marks, job->units + n);
+        }
+    }
+    free(marks);
+    job->num_units = n;
+    return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+}
+
+/* A split chunk's array, once its parts have decoded their rows into its slab share. */
+static int finish_split(struct read_job *job, struct fdata_error *err) {
+    for (size_t i = 0; i < job->num_units; i++) {
+        const struct decode_unit *u = &job->units[i];
+        if (u->parts < 2 || u->part != 0)
+            continue;
+        size_t at = (size_t)u->rg * (size_t)job->f->schema.num_leaves + (size_t)u->leaf;
+        void *buffers[2] = {NULL, job->slab_dest[at]};
+        int64_t rows = job->f->md.row_groups[job->first_rg + u->rg].num_rows;
+        if (fdata_array_make_in_slab(&job->results[at].array, rows, 0, 2, buffers,
+                                     job->slabs[u->rg]) != FDATA_OK)
+            return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    return FDATA_OK;
+}
+
 static int decode_task(void *ctx, size_t i, int worker) {
     struct read_job *job = ctx;
-    size_t nleaf = (size_t)job->num_leaves;
-    int rg = job->first_rg + (int)(i / nleaf);
-    int leaf_index = job->leaves[i % nleaf];
-    size_t at = (i / nleaf) * (size_t)job->f->schema.num_leaves + (size_t)leaf_index;
+    const struct decode_unit *u = &job->units[i];
+    int rg = job->first_rg + u->rg;
+    int leaf_index = u->leaf;
+    size_t at = (size_t)u->rg * (size_t)job->f->schema.num_leaves + (size_t)leaf_index;
     struct pq_leaf_result *r = &job->results[at];
     struct fdata_error *err = &job->errors[i];
     struct pq_chunk_input in = {0};
@@ -516,6 +666,13 @@ static int decode_task(void *ctx, size_t i, int worker) {
     in.slab = in.dest || !job->slab_dest[at] ? NULL : job->slabs[rg - job->first_rg];
     if (in.slab)
         in.dest = job->slab_dest[at];
+    if (u->parts > 1) { /* its rows of the slab share; finish_split makes the array */
+        in.dest += (size_t)u->first_row * (size_t)in.leaf->arrow.width;
+        in.slab = NULL;
+        in.spans = u->spans;
+        in.num_spans = u->num_spans;
+        in.num_rows = u->rows;
+    }
     int64_t t0 = job->trace ? fdata_trace_now(job->trace) : 0;
     if (status == FDATA_OK)
         status = job->sel ? decode_selected(job, rg, leaf_index, &in, r, err)
@@ -719,6 +876,7 @@ static void free_job(struct read_job *job, size_t results, size_t fields, int th
     for (size_t i = 0; job->keep && i < results; i++)
         free(job->keep[i]);
     free(job->keep);
+    free(job->units);
 }
 
 /* Each row group's first row in the matrix, which must have room for all of them. */
@@ -792,7 +950,17 @@ static int read_rows(fdata_parquet_file *f, int first, int count, const struct p
     if (status == FDATA_OK && job.matrix)
         status = place_in_matrix(&job, o->matrix_row, count, err);
     if (status == FDATA_OK)
-        status = run_phase(&job, ntasks, threads, decode_task, err);
+        status = plan_units(&job, count, threads, err);
+    if (status == FDATA_OK && job.num_units > nerrors) {
+        free(job.errors);
+        job.errors = calloc(job.num_units, sizeof *job.errors);
+        if (!job.errors)
+            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    }
+    if (status == FDATA_OK)
+        status = run_phase(&job, job.num_units, threads, decode_task, err);
+    if (status == FDATA_OK)
+        status = finish_split(&job, err);
     if (status == FDATA_OK && job.matrix)
         status = fill_matrix(&job, count, threads, err);
     if (status == FDATA_OK)

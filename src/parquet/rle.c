@@ -230,6 +230,191 @@ const char *pq_rle_decode(const uint8_t *data, size_t len, int bit_width, uint32
     return NULL;
 }
 
+/* Dictionary gather: indices are unpacked a block at a time into a buffer that stays in L1,
+ * checked against the dictionary (one max per block, no per-value branch), then replaced by
+ * the entries they pick; RLE runs check their one index and fill. */
+#define GATHER_BLOCK 256
+
+struct gather_spec {
+    const uint8_t *dict;
+    size_t count;
+    int width;          /* bytes per entry */
+    int widen;          /* entries are int64, stored as 16-byte two's complement */
+};
+
+static size_t out_width(const struct gather_spec *g) { return g->widen ? 16 : (size_t)g->width; }
+
+/* The entry as it is stored (16 bytes when widened). */
+static void entry_out(const struct gather_spec *g, uint32_t i, uint8_t *out) {
+    if (g->widen) {
+        int64_t v;
+        memcpy(&v, g->dict + (size_t)i * 8, 8);
+        int64_t words[2] = {v, v < 0 ? -1 : 0};
+        memcpy(out, words, 16);
+    } else {
+        memcpy(out, g->dict + (size_t)i * (size_t)g->width, (size_t)g->width);
+    }
+}
+
+/* `count` copies of entry i (already checked) from out on. */
+static void gather_fill(const struct gather_spec *g, uint32_t i, uint8_t *out, size_t count) {
+    uint8_t e[16];
+    size_t w = out_width(g);
+    entry_out(g, i, e);
+    if (w == 4) {
+        uint32_t v;
+        memcpy(&v, e, 4);
+        for (size_t k = 0; k < count; k++)
+            memcpy(out + k * 4, &v, 4);
+    } else if (w == 8) {
+        uint64_t v;
+        memcpy(&v, e, 8);
+        for (size_t k = 0; k < count; k++)
+            memcpy(out + k * 8, &v, 8);
+    } else {
+        for (size_t k = 0; k < count; k++)
+            memcpy(out + k * w, e, w);
+    }
+}
+
+/* The entries of m checked indices from value `from` on, one loop per width (no call per
+ * value). */
+static void gather_scalar(const struct gather_spec *g, const uint32_t *idx, size_t from,
+                          size_t m, uint8_t *out) {
+    const uint8_t *d = g->dict;
+    if (g->widen) {
+        for (size_t i = from; i < m; i++) {
+            int64_t v;
+            memcpy(&v, d + (size_t)idx[i] * 8, 8);
+            int64_t words[2] = {v, v < 0 ? -1 : 0};
+            memcpy(out + i * 16, words, 16);
+        }
+    } else if (g->width == 4) {
+        for (size_t i = from; i < m; i++)
+            memcpy(out + i * 4, d + (size_t)idx[i] * 4, 4);
+    } else if (g->width == 8) {
+        for (size_t i = from; i < m; i++)
+            memcpy(out + i * 8, d + (size_t)idx[i] * 8, 8);
+    } else if (g->width == 16) {
+        for (size_t i = from; i < m; i++)
+            memcpy(out + i * 16, d + (size_t)idx[i] * 16, 16);
+    } else {
+        size_t w = (size_t)g->width;
+        for (size_t i = from; i < m; i++)
+            memcpy(out + i * w, d + (size_t)idx[i] * w, w);
+    }
+}
+
+static uint32_t max_scalar(const uint32_t *idx, size_t m) {
+    uint32_t max = 0;
+    for (size_t i = 0; i < m; i++) /* a reduction the compiler vectorizes */
+        max = idx[i] > max ? idx[i] : max;
+    return max;
+}
+
+#if UNPACK_AVX2_MAX > 0
+__attribute__((target("avx2"))) static uint32_t max_avx2(const uint32_t *idx, size_t m) {
+    __m256i acc = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; i + 8 <= m; i += 8)
+        acc = _mm256_max_epu32(acc, _mm256_loadu_si256((const __m256i *)(idx + i)));
+    __m128i h = _mm_max_epu32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0x4e));
+    h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0xb1));
+    uint32_t max = (uint32_t)_mm_cvtsi128_si32(h), rest = max_scalar(idx + i, m - i);
+    return rest > max ? rest : max;
+}
+
+/* AVX2 gathers (8 entries of 4 bytes or 4 of 8 per instruction; widened entries get their
+ * sign words from one compare); the indices were checked, and a dictionary's entries number
+ * fewer than 2^31 (its page is at most 1 GiB), so the signed 32-bit lanes hold them.
+ * Returns the values done. */
+__attribute__((target("avx2"))) static size_t gather_avx2(const struct gather_spec *g,
+                                                          const uint32_t *idx, size_t m,
+                                                          uint8_t *out) {
+    size_t i = 0;
+    if (g->width == 4 && !g->widen) {
+        for (; i + 8 <= m; i += 8) {
+            __m256i vi = _mm256_loadu_si256((const __m256i *)(idx + i));
+            __m256i v = _mm256_i32gather_epi32((const int *)g->dict, vi, 4);
+            _mm256_storeu_si256((__m256i *)(out + i * 4), v);
+        }
+    } else if (g->width == 8) {
+        const __m256i zero = _mm256_setzero_si256();
+        for (; i + 4 <= m; i += 4) {
+            __m128i vi = _mm_loadu_si128((const __m128i *)(idx + i));
+            __m256i v = _mm256_i32gather_epi64((const long long *)g->dict, vi, 8);
+            if (!g->widen) {
+                _mm256_storeu_si256((__m256i *)(out + i * 8), v);
+                continue;
+            }
+            __m256i sign = _mm256_cmpgt_epi64(zero, v);
+            __m256i lo = _mm256_unpacklo_epi64(v, sign), hi = _mm256_unpackhi_epi64(v, sign);
+            _mm256_storeu_si256((__m256i *)(out + i * 16), _mm256_permute2x128_si256(lo, hi, 0x20));
+            _mm256_storeu_si256((__m256i *)(out + i * 16 + 32), _mm256_permute2x128_si256(lo, hi, 0x31));
+        }
+    }
+    return i;
+}
+#else
+static uint32_t max_avx2(const uint32_t *idx, size_t m) { return max_scalar(idx, m); }
+static size_t gather_avx2(const struct gather_spec *g, const uint32_t *idx, size_t m,
+                          uint8_t *out) {
+    (void)g, (void)idx, (void)m, (void)out;
+    return 0;
+}
+#endif
+
+/* One bit-packed run's `count` indices -> entries at out, a block at a time. */
+static const char *gather_packed(const struct gather_spec *g, const uint8_t *packed,
+                                 const uint8_t *end, int bw, size_t count, uint8_t *out,
+                                 uint32_t *bad) {
+    uint32_t idx[GATHER_BLOCK];
+    int simd = unpack_simd_on();
+    size_t w = out_width(g);
+    for (size_t off = 0; off < count; off += GATHER_BLOCK) {
+        size_t m = count - off < GATHER_BLOCK ? count - off : GATHER_BLOCK;
+        const uint8_t *src = packed + off / 8 * (size_t)bw; /* off is a multiple of 8 */
+        pq_unpack32(src, (size_t)(end - src), bw, idx, m);
+        uint32_t max = simd ? max_avx2(idx, m) : max_scalar(idx, m);
+        if (max >= g->count) {
+            *bad = max;
+            return "dictionary index out of range";
+        }
+        size_t done = simd ? gather_avx2(g, idx, m, out + off * w) : 0;
+        gather_scalar(g, idx, done, m, out + off * w);
+    }
+    return NULL;
+}
+
+const char *pq_rle_gather(const uint8_t *data, size_t len, int bit_width, const uint8_t *dict,
+                          size_t count, int width, int widen, uint8_t *out, size_t n,
+                          uint32_t *bad) {
+    if (bit_width < 0 || bit_width > 32)
+        return "bit width above 32";
+    const struct gather_spec g = {.dict = dict, .count = count, .width = width, .widen = widen};
+    size_t w = out_width(&g);
+    const uint8_t *p = data, *end = data + len;
+    for (size_t done = 0; done < n;) {
+        struct hybrid_run run;
+        const char *why = next_run(&p, end, bit_width, done, n - done, &run);
+        if (why)
+            return why;
+        if (run.packed_run) {
+            why = gather_packed(&g, run.packed, end, bit_width, run.count, out + done * w, bad);
+            if (why)
+                return why;
+        } else if (run.value >= count) {
+            *bad = run.value;
+            return "dictionary index out of range";
+        } else {
+            gather_fill(&g, run.value, out + done * w, run.count);
+        }
+        done += run.count;
+    }
+    return NULL;
+}
+
 const char *pq_bit_packed_decode(const uint8_t *data, size_t len, int bit_width, uint32_t *out,
                                  size_t n, size_t *consumed) {
     if (bit_width < 0 || bit_width > 32)

@@ -125,27 +125,24 @@ static int decode_indices(struct pq_value_target *t, int enc, const uint8_t *p, 
     return FDATA_OK;
 }
 
-static void gather_fixed(const uint8_t *dict, const uint32_t *idx, size_t k, int w, uint8_t *dst) {
-    if (w == 4) {
-        for (size_t i = 0; i < k; i++)
-            memcpy(dst + i * 4, dict + (size_t)idx[i] * 4, 4);
-    } else if (w == 8) {
-        for (size_t i = 0; i < k; i++)
-            memcpy(dst + i * 8, dict + (size_t)idx[i] * 8, 8);
-    } else if (w == 16) { /* decimal128 from a converted dictionary */
-        for (size_t i = 0; i < k; i++)
-            memcpy(dst + i * 16, dict + (size_t)idx[i] * 16, 16);
-    } else {
-        for (size_t i = 0; i < k; i++)
-            memcpy(dst + i * (size_t)w, dict + (size_t)idx[i] * (size_t)w, (size_t)w);
-    }
-}
-
 int pq_gather_dictionary(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
-                         size_t k, const uint8_t *entries, int width, uint8_t *dst) {
-    FDATA_RETURN_IF(decode_indices(t, encoding, p, len, k));
-    gather_fixed(entries, t->scratch->indices, k, width, dst);
-    return FDATA_OK;
+                         size_t k, const uint8_t *entries, int width, int widen, uint8_t *dst) {
+    const struct pq_dictionary *dict = t->dict;
+    if (!dict->loaded)
+        return fdata_set_error(t->err, FDATA_ECORRUPT,
+                               "dictionary-encoded page but the chunk has no dictionary page");
+    if (k == 0)
+        return FDATA_OK;
+    if (len < 1)
+        return corrupt(t, encoding, "missing bit width");
+    uint32_t bad = 0;
+    const char *why = pq_rle_gather(p + 1, len - 1, p[0], entries, dict->count, width, widen,
+                                    dst, k, &bad);
+    if (why && bad >= dict->count)
+        return fdata_set_error(t->err, FDATA_ECORRUPT,
+                               "dictionary index %u out of range (dictionary has %zu entries)",
+                               bad, dict->count);
+    return why ? corrupt(t, encoding, why) : FDATA_OK;
 }
 
 /* PLAIN BYTE_ARRAY: <u32 length><bytes> repeated; checked in a first pass, copied in a second. */
@@ -317,7 +314,7 @@ int pq_decode_fixed(struct pq_value_target *t, int encoding, const uint8_t *p, s
         return FDATA_OK;
     case PQ_PLAIN_DICTIONARY:
     case PQ_RLE_DICTIONARY:
-        return pq_gather_dictionary(t, encoding, p, len, k, t->dict->values, w, dst);
+        return pq_gather_dictionary(t, encoding, p, len, k, t->dict->values, w, 0, dst);
     case PQ_DELTA_BINARY_PACKED:
         if (ph != PQ_INT32 && ph != PQ_INT64)
             return bad_encoding(t, encoding);

@@ -79,9 +79,10 @@ int pq_dictionary_convert(struct pq_dictionary *dict, const struct pq_leaf *leaf
 int pq_dictionary_indices(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
                           size_t k);
 /* k dictionary indices of a page (checked against the dictionary) -> the `width`-byte
- * entries they pick from `entries`, densely at dst. */
+ * entries they pick from `entries`, densely at dst; with `widen` (width 8) each int64 entry
+ * lands as a 16-byte decimal128 (pq_rle_gather), no converted dictionary needed. */
 int pq_gather_dictionary(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
-                         size_t k, const uint8_t *entries, int width, uint8_t *dst);
+                         size_t k, const uint8_t *entries, int width, int widen, uint8_t *dst);
 
 /* k dense fixed-width physical values (INT32, INT64, INT96, FLOAT, DOUBLE, FLBA) to dst. */
 int pq_decode_fixed(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,

@@ -5,6 +5,7 @@
 #include "common/common.h"
 #include "parquet/metadata.h"
 #include "parquet/utf8.h"
+#include "parquet/encoding.h"
 #include "parquet/values.h"
 
 /* DELTA_BINARY_PACKED encoder for the tests: block 128, 4 miniblocks of 32. */
@@ -161,6 +162,123 @@ static void test_dictionary(void) {
     fixture_free(&f);
 }
 
+/* Dictionary indices at bit width 9 (a 300-entry dictionary): one bit-packed run of `packed`
+ * values (several gather blocks, the last one partial) picking idx[i], then an RLE run of
+ * `rle` times `rle_index`.  Returns the page's bytes (bit width byte first). */
+static size_t dict_page(uint8_t *page, const uint32_t *idx, size_t packed, size_t rle,
+                        uint32_t rle_index) {
+    size_t n = 0;
+    page[n++] = 9;
+    n += put_uleb(page + n, (packed / 8) << 1 | 1);
+    memset(page + n, 0, packed * 9 / 8);
+    for (size_t i = 0; i < packed; i++)
+        for (int b = 0; b < 9; b++)
+            if ((idx[i] >> b) & 1)
+                page[n + (i * 9 + (size_t)b) / 8] |= (uint8_t)(1u << ((i * 9 + (size_t)b) % 8));
+    n += packed * 9 / 8;
+    n += put_uleb(page + n, rle << 1);
+    page[n++] = (uint8_t)rle_index;
+    page[n++] = (uint8_t)(rle_index >> 8);
+    return n;
+}
+
+/* The fused gather (unpack, check, gather a block at a time, SIMD where the CPU has AVX2 and
+ * scalar) of 4- and 8-byte entries and of int64 entries widened to decimal128, against the
+ * entries picked one by one; an index past the dictionary deep inside a vectorised block, or
+ * in an RLE run, fails before anything is read from past the dictionary (ASan checks). */
+static void test_dictionary_gather(void) {
+    enum { ENTRIES = 300, PACKED = 1000, RLE = 50, K = PACKED + RLE };
+    static uint32_t idx[PACKED];
+    static int64_t dict64[ENTRIES];
+    static uint8_t page[PACKED * 2 + 16], out[K * 16];
+    for (size_t i = 0; i < ENTRIES; i++)
+        dict64[i] = (int64_t)(i * 2654435761u) * (i % 3 ? 1 : -1);
+    for (size_t i = 0; i < PACKED; i++)
+        idx[i] = (uint32_t)((i * 40503u) % ENTRIES);
+    size_t len = dict_page(page, idx, PACKED, RLE, ENTRIES - 1);
+    for (int simd = 0; simd <= 1; simd++) {
+        pq_unpack_simd_set(simd);
+        for (int kind = 0; kind < 3; kind++) { /* int32, int64, decimal(18, 2) from int64 */
+            struct fixture f;
+            fixture_init(&f, kind ? PQ_INT64 : PQ_INT32, 0);
+            size_t w = kind == 0 ? 4 : 8, ow = kind == 2 ? 16 : w;
+            if (kind == 2)
+                f.leaf.arrow = (struct pq_arrow_type){.kind = K_DECIMAL, .width = 16,
+                                                      .precision = 18, .scale = 2};
+            uint8_t *entries = malloc(ENTRIES * w); /* exact: ASan sees reads past it */
+            for (size_t i = 0; i < ENTRIES; i++)
+                memcpy(entries + i * w, &dict64[i], w); /* int32: the low half */
+            CHECK(pq_dictionary_adopt(&f.dict, &f.leaf, entries, ENTRIES * w, ENTRIES, &f.err) == 0);
+            CHECK(pq_dictionary_convert(&f.dict, &f.leaf, &f.err) == 0);
+            memset(out, 0xee, sizeof out);
+            int rc = kind == 2 ? pq_decode_converted(&f.t, PQ_RLE_DICTIONARY, page, len, K, NULL,
+                                                     0, K, out)
+                               : pq_decode_fixed(&f.t, PQ_RLE_DICTIONARY, page, len, K, out);
+            CHECK(rc == FDATA_OK);
+            int same = 1;
+            for (size_t i = 0; i < K; i++) {
+                uint32_t e = i < PACKED ? idx[i] : ENTRIES - 1;
+                uint8_t want[16];
+                int64_t words[2] = {dict64[e], dict64[e] < 0 ? -1 : 0};
+                memcpy(want, kind == 2 ? (const void *)words : (const void *)(entries + e * w), ow);
+                same &= memcmp(out + i * ow, want, ow) == 0;
+            }
+            CHECK(same);
+            /* index 511 at value 777 (the fourth block of 256, a lane in the middle of a
+             * vector), then an RLE run of index 300 */
+            static uint8_t bad[sizeof page];
+            idx[777] = 511;
+            size_t bad_len = dict_page(bad, idx, PACKED, RLE, ENTRIES - 1);
+            idx[777] = (uint32_t)((777 * 40503u) % ENTRIES);
+            rc = kind == 2 ? pq_decode_converted(&f.t, PQ_RLE_DICTIONARY, bad, bad_len, K, NULL, 0,
+                                                 K, out)
+                           : pq_decode_fixed(&f.t, PQ_RLE_DICTIONARY, bad, bad_len, K, out);
+            CHECK(rc == FDATA_ECORRUPT && strstr(f.err.message, "index 511 out of range") != NULL);
+            bad_len = dict_page(bad, idx, PACKED, RLE, ENTRIES);
+            CHECK(pq_decode_fixed(&f.t, PQ_RLE_DICTIONARY, bad, bad_len, K, out) == FDATA_ECORRUPT &&
+                  strstr(f.err.message, "index 300 out of range") != NULL);
+            fixture_free(&f);
+        }
+    }
+    pq_unpack_simd_set(1);
+}
+
+/* Big-endian FIXED_LEN_BYTE_ARRAY(w) decimals, PLAIN, as decimal128: every width 1..16 (the
+ * word-at-a-time path, its first values through a buffer) against a byte-by-byte reference;
+ * w = 17 still reads a value whose extra byte is only sign, and fails naming the decimal
+ * type for one that needs all 17 bytes. */
+static void test_decimal_flba(void) {
+    enum { K = 40 };
+    uint8_t page[K * 17], out[K * 16], want[16];
+    for (size_t i = 0; i < sizeof page; i++)
+        page[i] = (uint8_t)((i * 2654435761u) >> 13);
+    for (int w = 1; w <= 17; w++) {
+        struct fixture f;
+        fixture_init(&f, PQ_FIXED_LEN_BYTE_ARRAY, w);
+        f.leaf.arrow = (struct pq_arrow_type){.kind = K_DECIMAL, .width = 16, .precision = 38, .scale = 2};
+        if (w == 17)
+            for (size_t i = 0; i < K; i++)
+                page[i * 17] = page[i * 17 + 1] & 0x80 ? 0xff : 0x00;
+        CHECK(pq_decode_converted(&f.t, PQ_PLAIN, page, (size_t)K * (size_t)w, K, NULL, 0, K, out) == 0);
+        int same = 1;
+        for (size_t i = 0; i < K; i++) {
+            const uint8_t *be = page + i * (size_t)w;
+            memset(want, be[0] & 0x80 ? 0xff : 0x00, 16);
+            for (int b = 0; b < w && b < 16; b++)
+                want[b] = be[w - 1 - b];
+            same &= memcmp(out + i * 16, want, 16) == 0;
+        }
+        CHECK(same);
+        if (w == 17) {
+            page[5 * 17] ^= 0x01; /* value 5 needs its 17th byte */
+            CHECK(pq_decode_converted(&f.t, PQ_PLAIN, page, (size_t)K * 17, K, NULL, 0, K, out) ==
+                      FDATA_ERANGE &&
+                  strstr(f.err.message, "does not fit decimal(38, 2)") != NULL);
+        }
+        fixture_free(&f);
+    }
+}
+
 static void test_spread(void) {
     /* 3 dense int32 values spread over rows 2..7 whose validity is 1,0,1,0,0,1 */
     const uint8_t valid[] = {(1 << 2) | (1 << 4) | (1 << 7)};
@@ -213,6 +331,8 @@ int main(void) {
     test_delta_byte_array();
     test_plain_bytes_bounds();
     test_dictionary();
+    test_dictionary_gather();
+    test_decimal_flba();
     test_spread();
     return check_result("test_values");
 }
