@@ -625,7 +625,9 @@ static int check_dictionary_utf8(struct chunk_decoder *d) {
     if (!d->dict_invalid_utf8 || !d->at->replace_invalid)
         return FDATA_OK;
     d->dict_invalid_utf8 = 0;
-    return pq_utf8_replace(b, b->offsets, d->dict.count, d->err);
+    FDATA_RETURN_IF(pq_utf8_replace(b, b->offsets, d->dict.count, d->err));
+    pq_dictionary_measure(&d->dict); /* replacements change lengths */
+    return FDATA_OK;
 }
 
 /* A compressed dictionary page's bytes: a fixed-width one's decompressed straight into a

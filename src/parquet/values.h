@@ -30,6 +30,8 @@ struct pq_dictionary {
     uint8_t *values;        /* count fixed-width physical values */
     uint8_t *converted;     /* NULL, or the values as Arrow values (pq_dictionary_convert) */
     struct pq_bytes bytes;  /* BYTE_ARRAY entries (offsets and data fdata_aligned_alloc'ed) */
+    int32_t longest;        /* BYTE_ARRAY: the longest entry's length (pq_dictionary_measure) */
+    int32_t same_length;    /* BYTE_ARRAY: every entry's length when all have one, else -1 */
 };
 
 struct pq_scratch {
@@ -66,6 +68,10 @@ int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
 int pq_dictionary_adopt(struct pq_dictionary *dict, const struct pq_leaf *leaf, uint8_t *values,
                         size_t len, size_t count, struct fdata_error *err);
 void pq_dictionary_free(struct pq_dictionary *dict);
+/* Notes a BYTE_ARRAY dictionary's entry lengths (the longest, whether all are alike), which
+ * its pages' gather relies on to size and copy: pq_dictionary_load does it; call it again
+ * after the entries change (pq_utf8_replace). */
+void pq_dictionary_measure(struct pq_dictionary *dict);
 /* True when every physical value of the leaf has an Arrow value (nothing to check per
  * value): narrow integers, and decimals from INT32, INT64 or a FIXED_LEN_BYTE_ARRAY no wider
  * than Arrow's.  Such columns are converted in bulk, their dictionaries once per chunk. */

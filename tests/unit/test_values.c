@@ -161,6 +161,75 @@ static void test_dictionary(void) {
     fixture_free(&f);
 }
 
+/* A dictionary-encoded page picking `n` entries: one RLE run of 1 per index at bit width 8. */
+static size_t index_page(uint8_t *page, const uint8_t *idx, size_t n) {
+    page[0] = 8;
+    for (size_t i = 0; i < n; i++) {
+        page[1 + 2 * i] = 2;
+        page[2 + 2 * i] = idx[i];
+    }
+    return 1 + 2 * n;
+}
+
+/* A PLAIN BYTE_ARRAY dictionary page of the given entries. */
+static size_t dictionary_page(uint8_t *page, const char *const *entries, size_t n) {
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t len = (uint32_t)strlen(entries[i]);
+        memcpy(page + at, &len, 4);
+        memcpy(page + at + 4, entries[i], len);
+        at += 4 + len;
+    }
+    return at;
+}
+
+/* Each gather loop of dictionary strings (entries of one length, up to 16 or 32 bytes, longer),
+ * over two pages appended to one sink (the first sized for its longest entries, the second
+ * with or without room for them), an index past the dictionary, and entries whose lengths change (UTF-8 replaced, then measured again). */
+static void test_dictionary_strings(void) {
+    static const char *const sets[][3] = {
+        {"A", "N", "R"},
+        {"ab", "cd", "ef"},
+        {"AIR", "REG AIR", "TRUCK"},
+        {"DELIVER IN PERSON", "NONE", "TAKE BACK RETURN, TWICE"},
+        {"x", "a comment longer than thirty-two bytes, to copy by length", ""},
+    };
+    const uint8_t idx[] = {2, 0, 1, 1, 2, 0, 0, 2, 1, 2, 1, 0};
+    for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+        struct fixture f;
+        fixture_init(&f, PQ_BYTE_ARRAY, 0);
+        uint8_t dict[256], page[64];
+        size_t len = dictionary_page(dict, sets[s], 3);
+        CHECK(pq_dictionary_load(&f.dict, &f.leaf, dict, len, 3, &f.err) == 0);
+        len = index_page(page, idx, 4);
+        CHECK(pq_decode_bytes(&f.t, PQ_RLE_DICTIONARY, page, len, 4, &f.sink, f.offsets) == 0);
+        len = index_page(page, idx + 4, 8);
+        CHECK(pq_decode_bytes(&f.t, PQ_RLE_DICTIONARY, page, len, 8, &f.sink, f.offsets + 4) == 0);
+        int all = f.sink.size == (size_t)f.offsets[12];
+        for (int i = 0; i < 12; i++)
+            all &= value_is(&f, i, sets[s][idx[i]]);
+        CHECK(all);
+        const uint8_t bad[] = {3};
+        len = index_page(page, bad, 1);
+        CHECK(pq_decode_bytes(&f.t, PQ_RLE_DICTIONARY, page, len, 1, &f.sink, f.offsets + 12) ==
+              FDATA_ECORRUPT);
+        CHECK(strstr(f.err.message, "out of range") != NULL);
+        fixture_free(&f);
+    }
+    struct fixture f;
+    fixture_init(&f, PQ_BYTE_ARRAY, 0);
+    static const char *const invalid[] = {"\xff", "\xfe"};
+    uint8_t dict[64], page[64];
+    size_t len = dictionary_page(dict, invalid, 2);
+    CHECK(pq_dictionary_load(&f.dict, &f.leaf, dict, len, 2, &f.err) == 0);
+    CHECK(pq_utf8_replace(&f.dict.bytes, f.dict.bytes.offsets, 2, &f.err) == 0);
+    pq_dictionary_measure(&f.dict);
+    len = index_page(page, idx + 1, 3); /* 0, 1, 1 */
+    CHECK(pq_decode_bytes(&f.t, PQ_RLE_DICTIONARY, page, len, 3, &f.sink, f.offsets) == 0);
+    CHECK(f.offsets[3] == 9 && value_is(&f, 0, "\xef\xbf\xbd") && value_is(&f, 2, "\xef\xbf\xbd"));
+    fixture_free(&f);
+}
+
 static void test_spread(void) {
     /* 3 dense int32 values spread over rows 2..7 whose validity is 1,0,1,0,0,1 */
     const uint8_t valid[] = {(1 << 2) | (1 << 4) | (1 << 7)};
@@ -213,6 +282,7 @@ int main(void) {
     test_delta_byte_array();
     test_plain_bytes_bounds();
     test_dictionary();
+    test_dictionary_strings();
     test_spread();
     return check_result("test_values");
 }
