@@ -780,56 +780,61 @@ static struct string_source string_source(struct chunk_decoder *d) {
 }
 
 /* Arrow's view of a value: its length, then the value itself when it has at most 12
- * bytes (zero-padded), else its first 4 bytes, data buffer 0 and its offset. */
+ * bytes (zero-padded), else its first 4 bytes, data buffer 0 and its offset.  Built in two
+ * 64-bit words from 16 bytes read at the value (data is a pq_bytes: PQ_BYTES_PAD past its
+ * end), the bytes past a short value masked off. */
 static void write_view(uint8_t *dst, const uint8_t *data, int32_t off, int32_t len) {
-    uint8_t v[16] = {0};
-    memcpy(v, &len, 4);
+    uint64_t a, b, lo, hi;
+    memcpy(&a, data + off, 8);
+    memcpy(&b, data + off + 8, 8);
     if (len <= 12) {
-        memcpy(v + 4, data + off, (size_t)len);
+        unsigned bits = 8 * (unsigned)len; /* keep len bytes of a, then of b */
+        a &= bits >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << bits) - 1;
+        b &= bits <= 64 ? 0 : ((uint64_t)1 << (bits - 64)) - 1;
+        lo = (uint32_t)len | a << 32;
+        hi = a >> 32 | b << 32;
     } else {
-        memcpy(v + 4, data + off, 4);
-        memcpy(v + 12, &off, 4);
+        lo = (uint32_t)len | (uint64_t)(uint32_t)a << 32;
+        hi = (uint64_t)(uint32_t)off << 32; /* buffer 0, then the offset */
     }
-    memcpy(dst, v, 16);
+    memcpy(dst, &lo, 8);
+    memcpy(dst + 8, &hi, 8);
 }
 
 /* A string_view (binary_view) array whose one data buffer is the dictionary's bytes or the
- * decoded values' bytes: nothing is copied beyond the views. */
+ * decoded values' bytes: nothing is copied beyond the views.  A null row's view is all
+ * zeros: its offsets give it no bytes, or its kept index 0 picks a view zeroed afterwards. */
 static int finish_views(struct chunk_decoder *d, struct ArrowArray *out) {
     struct string_source src = string_source(d);
     size_t n = (size_t)d->pos;
     uint8_t *views = fdata_aligned_alloc(n * 16 + 1);
     int64_t *sizes = fdata_aligned_alloc(sizeof *sizes);
-    uint8_t *data = src.bytes->data ? src.bytes->data : fdata_aligned_alloc(1);
-    if (!views || !sizes || !data) {
+    uint8_t *data = src.bytes->data ? src.bytes->data : fdata_aligned_calloc(PQ_BYTES_PAD);
+    uint8_t *entries = src.idx ? calloc(src.count + 1, 16) : NULL; /* each entry's view */
+    if (!views || !sizes || !data || (src.idx && !entries)) {
         fdata_aligned_free(views);
         fdata_aligned_free(sizes);
         if (data != src.bytes->data)
             fdata_aligned_free(data);
+        free(entries);
         return fail(d, FDATA_ENOMEM, "out of memory");
     }
     src.bytes->data = NULL;
     *sizes = (int64_t)src.bytes->size;
     const int32_t *off = src.bytes->offsets;
-    uint8_t *entries = src.idx ? calloc(src.count + 1, 16) : NULL; /* each entry's view */
-    for (size_t j = 0; entries && j < src.count; j++)
-        write_view(entries + 16 * j, data, off[j], off[j + 1] - off[j]);
-    static const uint8_t null_view[16];
-    for (size_t i = 0; i < n; i++) { /* with a dictionary: a gather of 16-byte views */
-        if (!row_is_valid(d, i))
-            memcpy(views + 16 * i, null_view, 16);
-        else if (entries)
+    if (entries) {
+        for (size_t j = 0; j < src.count; j++)
+            write_view(entries + 16 * j, data, off[j], off[j + 1] - off[j]);
+        for (size_t i = 0; i < n; i++) /* a gather of 16-byte views */
             memcpy(views + 16 * i, entries + 16 * (size_t)src.idx[i], 16);
-        else if (!src.idx)
+        for (size_t i = 0; d->out.null_count > 0 && i < n; i++)
+            if (!row_is_valid(d, i))
+                memset(views + 16 * i, 0, 16);
+    } else {
+        for (size_t i = 0; i < n; i++)
             write_view(views + 16 * i, data, off[i], off[i + 1] - off[i]);
     }
     free(entries);
-    if (src.idx && !entries) {
-        fdata_aligned_free(views);
-        fdata_aligned_free(sizes);
-        fdata_aligned_free(data);
-        return fail(d, FDATA_ENOMEM, "out of memory");
-    }
     void *buffers[4] = {take_validity(d), views, data, sizes};
     if (fdata_array_make(out, d->pos, d->out.null_count, 4, buffers) != FDATA_OK)
         return fail(d, FDATA_ENOMEM, "out of memory");

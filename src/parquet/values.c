@@ -60,9 +60,7 @@ void pq_scratch_free(struct pq_scratch *s) {
     memset(s, 0, sizeof *s);
 }
 
-/* Room past the end of every string buffer (and dictionary), so that short values are
- * copied as whole 16-byte blocks (copy_value) without a call or a length-dependent loop. */
-#define BYTES_PAD 32
+#define BYTES_PAD PQ_BYTES_PAD
 
 /* Copies a value of n bytes to dst, which has BYTES_PAD bytes of room past n, from src,
  * which has them too when `src_padded`. */
@@ -231,9 +229,10 @@ static inline void gather_by_length(const struct pq_dictionary *dict, const uint
     }
 }
 
-/* Dictionary strings: the sink is sized for k of the longest entry when it has room for
- * them, or is new and that is at most 32 bytes a value (no pass over the indices first);
- * else for the exact sum of the picked lengths, so that it grows no further than needed
+/* Dictionary strings: the sink is sized for k of the longest entry when that keeps it
+ * within the size it has or is expected to reach (pq_bytes.expected), or it is new and that
+ * is at most 32 bytes a value (no pass over the indices first); else for the exact sum of
+ * the picked lengths, so that it grows no further than needed
  * (64-bit: k < 2^27 values of < 2^31 bytes cannot overflow; bytes_reserve checks the total
  * against int32 offsets before any is stored). */
 static int decode_dict_bytes(struct pq_value_target *t, int enc, const uint8_t *p, size_t len,
@@ -249,7 +248,8 @@ static int decode_dict_bytes(struct pq_value_target *t, int enc, const uint8_t *
         return FDATA_OK;
     }
     uint64_t most = (uint64_t)dict->longest * k;
-    int fits = sink->data ? most <= sink->cap - sink->size : dict->longest <= 32;
+    size_t planned = sink->cap > sink->expected ? sink->cap : sink->expected;
+    int fits = most <= planned - sink->size || (!sink->data && dict->longest <= 32);
     if (!fits || most > (uint64_t)INT32_MAX - sink->size) {
         const int32_t *doff = dict->bytes.offsets;
         int64_t total = 0;

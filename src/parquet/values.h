@@ -8,10 +8,14 @@
 #include "codec.h"
 #include "schema.h"
 
+/* Room past the end of every string buffer (and dictionary), so that short values are
+ * copied and read as whole 16-byte blocks without a call or a length-dependent loop. */
+#define PQ_BYTES_PAD 32
+
 /* Variable-length values: offsets (int32, Arrow layout) and a growing data buffer. */
 struct pq_bytes {
     int32_t *offsets;
-    uint8_t *data;      /* fdata_aligned_alloc'ed */
+    uint8_t *data;      /* fdata_aligned_alloc'ed, PQ_BYTES_PAD bytes past cap (or NULL) */
     size_t size, cap;
     size_t expected;    /* 0, or the size the data is expected to reach: when it must grow,
                            it grows to that at once (not doubling, with a copy each time) */
