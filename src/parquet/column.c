@@ -367,30 +367,25 @@ static int row_is_valid(const struct chunk_decoder *d, size_t i) {
 }
 
 /* The indices kept so far become the values they pick, offsets and bytes as a plain chunk
- * has them (the offsets overwrite the indices one behind): a page that is not
- * dictionary-encoded came, a new dictionary, or one with invalid UTF-8 to check per row. */
+ * has them: a page that is not dictionary-encoded came, a new dictionary, or one with
+ * invalid UTF-8 to check per row.  The valid rows' indices are gathered densely (their
+ * offsets overwrite the kept indices), then the offsets spread to the rows. */
 static int gather_kept(struct chunk_decoder *d) {
-    size_t n = (size_t)d->pos;
-    int32_t *v = (int32_t *)d->out.values;
-    const int32_t *doff = d->dict.bytes.offsets;
-    int64_t total = 0;
+    size_t n = (size_t)d->pos, k = 0;
+    const int32_t *v = (const int32_t *)d->out.values;
+    struct pq_scratch *s = d->scratch;
     d->kept = 0;
-    for (size_t i = 0; i < n; i++)
-        total += row_is_valid(d, i) ? doff[v[i] + 1] - doff[v[i]] : 0;
-    if (total > INT32_MAX)
-        return fail(d, FDATA_EUNSUPPORTED, "more than 2 GiB of string data in one column chunk");
-    FDATA_RETURN_IF(pq_bytes_reserve(&d->out.bytes, (size_t)total, d->err));
-    int32_t next = n ? v[0] : 0, end = 0;
-    v[0] = 0;
+    FDATA_RETURN_IF(pq_scratch_grow((void **)&s->indices, &s->indices_cap, n ? n : 1,
+                                    sizeof(uint32_t), d->err));
     for (size_t i = 0; i < n; i++) {
-        int32_t at = next;
-        next = i + 1 < n ? v[i + 1] : 0;
-        int32_t len = row_is_valid(d, i) ? doff[at + 1] - doff[at] : 0;
-        memcpy(d->out.bytes.data + end, d->dict.bytes.data + doff[at], (size_t)len);
-        end += len;
-        v[i + 1] = end;
+        s->indices[k] = (uint32_t)v[i];
+        k += (size_t)row_is_valid(d, i);
     }
-    d->out.bytes.size = (size_t)end;
+    int32_t *offsets = d->out.bytes.offsets;
+    offsets[0] = 0;
+    FDATA_RETURN_IF(pq_gather_strings(&d->dict, s->indices, k, &d->out.bytes, offsets, d->err));
+    if (d->out.null_count > 0)
+        pq_spread_offsets(offsets, d->out.validity, 0, n, k);
     return FDATA_OK;
 }
 

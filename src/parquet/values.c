@@ -232,17 +232,14 @@ static inline void gather_by_length(const struct pq_dictionary *dict, const uint
 /* Dictionary strings: the sink is sized for k of the longest entry when that keeps it
  * within the size it has or is expected to reach (pq_bytes.expected), or it is new and that
  * is at most 32 bytes a value (no pass over the indices first); else for the exact sum of
- * the picked lengths, so that it grows no further than needed
- * (64-bit: k < 2^27 values of < 2^31 bytes cannot overflow; bytes_reserve checks the total
- * against int32 offsets before any is stored). */
-static int decode_dict_bytes(struct pq_value_target *t, int enc, const uint8_t *p, size_t len,
-                             size_t k, struct pq_bytes *sink, int32_t *offsets) {
-    FDATA_RETURN_IF(decode_indices(t, enc, p, len, k));
-    const struct pq_dictionary *dict = t->dict;
-    const uint32_t *idx = t->scratch->indices;
+ * the picked lengths, so that it grows no further than needed (64-bit: k < 2^27 values of
+ * < 2^31 bytes cannot overflow; bytes_reserve checks the total against int32 offsets before
+ * any is stored). */
+int pq_gather_strings(const struct pq_dictionary *dict, const uint32_t *idx, size_t k,
+                      struct pq_bytes *sink, int32_t *offsets, struct fdata_error *err) {
     if (dict->same_length >= 0 && dict->same_length <= 16) {
         size_t w = (size_t)dict->same_length;
-        FDATA_RETURN_IF(bytes_reserve(sink, k * w, t->err));
+        FDATA_RETURN_IF(bytes_reserve(sink, k * w, err));
         gather_same_length(dict->bytes.data, idx, k, w, sink->data + offsets[0], offsets);
         sink->size += k * w;
         return FDATA_OK;
@@ -257,7 +254,7 @@ static int decode_dict_bytes(struct pq_value_target *t, int enc, const uint8_t *
             total += doff[idx[i] + 1] - doff[idx[i]];
         most = (uint64_t)total;
     }
-    FDATA_RETURN_IF(bytes_reserve(sink, (size_t)most, t->err));
+    FDATA_RETURN_IF(bytes_reserve(sink, (size_t)most, err));
     if (dict->longest <= 16)
         gather_by_length(dict, idx, k, 16, sink->data, offsets);
     else if (dict->longest <= 32)
@@ -266,6 +263,12 @@ static int decode_dict_bytes(struct pq_value_target *t, int enc, const uint8_t *
         gather_by_length(dict, idx, k, 0, sink->data, offsets);
     sink->size = (size_t)offsets[k];
     return FDATA_OK;
+}
+
+static int decode_dict_bytes(struct pq_value_target *t, int enc, const uint8_t *p, size_t len,
+                             size_t k, struct pq_bytes *sink, int32_t *offsets) {
+    FDATA_RETURN_IF(decode_indices(t, enc, p, len, k));
+    return pq_gather_strings(t->dict, t->scratch->indices, k, sink, offsets, t->err);
 }
 
 /* k lengths encoded DELTA_BINARY_PACKED into `out`; *used gets the encoded size. */

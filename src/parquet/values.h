@@ -93,6 +93,11 @@ int pq_dictionary_indices(struct pq_value_target *t, int encoding, const uint8_t
 int pq_gather_dictionary(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
                          size_t k, const uint8_t *entries, int width, uint8_t *dst);
 
+/* The BYTE_ARRAY entries that k dictionary indices (each < dict->count) pick, appended to
+ * sink: offsets[0] is the sink's current end, offsets[1..k] are written. */
+int pq_gather_strings(const struct pq_dictionary *dict, const uint32_t *idx, size_t k,
+                      struct pq_bytes *sink, int32_t *offsets, struct fdata_error *err);
+
 /* k dense fixed-width physical values (INT32, INT64, INT96, FLOAT, DOUBLE, FLBA) to dst. */
 int pq_decode_fixed(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
                     size_t k, uint8_t *dst);
