@@ -63,16 +63,13 @@ void pq_scratch_free(struct pq_scratch *s) {
 #define BYTES_PAD PQ_BYTES_PAD
 
 /* Copies a value of n bytes to dst, which has BYTES_PAD bytes of room past n, from src,
- * which has them too when `src_padded`. */
+ * which has them too when `src_padded`: a value that fits in the padding is one fixed
+ * 64-byte move (free text's lengths vary too much for a branch on them to predict well). */
 static inline void copy_value(uint8_t *dst, const uint8_t *src, size_t n, int src_padded) {
-    if (src_padded && n <= 16) {
-        memcpy(dst, src, 16);
-    } else if (src_padded && n <= 32) {
-        memcpy(dst, src, 16);
-        memcpy(dst + 16, src + 16, 16);
-    } else {
+    if (src_padded && n <= BYTES_PAD)
+        memcpy(dst, src, BYTES_PAD);
+    else
         memcpy(dst, src, n);
-    }
 }
 
 /* Makes room for `extra` more bytes of string data (plus BYTES_PAD); offsets stay int32

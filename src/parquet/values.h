@@ -10,7 +10,7 @@
 
 /* Room past the end of every string buffer (and dictionary), so that short values are
  * copied and read as whole 16-byte blocks without a call or a length-dependent loop. */
-#define PQ_BYTES_PAD 32
+#define PQ_BYTES_PAD 64
 
 /* Variable-length values: offsets (int32, Arrow layout) and a growing data buffer. */
 struct pq_bytes {
