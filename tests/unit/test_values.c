@@ -138,6 +138,41 @@ static void test_plain_bytes_bounds(void) {
     fixture_free(&f);
 }
 
+/* PLAIN values of lengths around the 64-byte fixed move, from a page that ends exactly at
+ * its heap buffer's end (ASan: no read past it), appended over two calls; a page too short
+ * for its values' length prefixes. */
+static void test_plain_bytes_lengths(void) {
+    struct fixture f;
+    fixture_init(&f, PQ_BYTE_ARRAY, 0);
+    static const size_t lens[] = {0, 1, 15, 16, 17, 40, 63, 64, 65, 100, 3};
+    enum { N = sizeof lens / sizeof lens[0] };
+    char text[128];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (char)('a' + i % 26);
+    size_t size = 0;
+    for (size_t i = 0; i < N; i++)
+        size += 4 + lens[i];
+    uint8_t *page = malloc(size), *p = page;
+    for (size_t i = 0; i < N; i++) {
+        uint32_t n = (uint32_t)lens[i];
+        memcpy(p, &n, 4);
+        memcpy(p + 4, text + i, n);
+        p += 4 + n;
+    }
+    size_t first = 4 + lens[0] + 4 + lens[1] + 4 + lens[2];
+    CHECK(pq_decode_bytes(&f.t, PQ_PLAIN, page, first, 3, &f.sink, f.offsets) == 0);
+    CHECK(pq_decode_bytes(&f.t, PQ_PLAIN, page + first, size - first, N - 3, &f.sink, f.offsets + 3) == 0);
+    int all = f.sink.size == (size_t)f.offsets[N];
+    for (size_t i = 0; i < N; i++)
+        all &= (size_t)(f.offsets[i + 1] - f.offsets[i]) == lens[i] &&
+               memcmp(f.sink.data + f.offsets[i], text + i, lens[i]) == 0;
+    CHECK(all);
+    CHECK(pq_decode_bytes(&f.t, PQ_PLAIN, page, 7, 2, &f.sink, f.offsets) == FDATA_ECORRUPT);
+    CHECK(strstr(f.err.message, "cannot fit") != NULL);
+    free(page);
+    fixture_free(&f);
+}
+
 static void test_dictionary(void) {
     struct fixture f;
     fixture_init(&f, PQ_INT32, 0);
@@ -193,6 +228,10 @@ static void test_dictionary_strings(void) {
         {"AIR", "REG AIR", "TRUCK"},
         {"DELIVER IN PERSON", "NONE", "TAKE BACK RETURN, TWICE"},
         {"x", "a comment longer than thirty-two bytes, to copy by length", ""},
+        {"exactly 16 bytes", "sixteen, exactly", "1234567890abcdef"},
+        {"a", "thirty-two bytes, exactly so ok.", "sixteen, exactly"},
+        {"sixty-four bytes exactly: 01234567890123456789012345678901234567",
+         "sixty-five bytes exactly: 012345678901234567890123456789012345678", "z"},
     };
     const uint8_t idx[] = {2, 0, 1, 1, 2, 0, 0, 2, 1, 2, 1, 0};
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
@@ -281,6 +320,7 @@ int main(void) {
     test_delta_length_byte_array();
     test_delta_byte_array();
     test_plain_bytes_bounds();
+    test_plain_bytes_lengths();
     test_dictionary();
     test_dictionary_strings();
     test_spread();
