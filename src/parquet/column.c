@@ -338,14 +338,17 @@ static int is_dictionary_encoding(int encoding) {
 }
 
 /* A flat string chunk's bytes so far, scaled to all its rows with 1/16 to spare, are what
- * its data buffer is expected to reach: one allocation instead of doublings.  The row count
- * is the footer's claim, so the expectation stays within MAX_STRING_EXPANSION times the
- * chunk's stored bytes; beyond it the buffer doubles as before. */
-static void expect_string_bytes(struct chunk_decoder *d) {
+ * its data buffer is expected to reach: one allocation instead of doublings.  Before its
+ * first page's values, that page's bytes (len, for n rows) stand in for them: a PLAIN page's
+ * are its values' and their 4-byte lengths, so the buffer is not regrown and copied at the
+ * second page.  The row count is the footer's claim, so the expectation stays within
+ * MAX_STRING_EXPANSION times the chunk's stored bytes; beyond it the buffer doubles. */
+static void expect_string_bytes(struct chunk_decoder *d, size_t len, size_t n) {
     size_t rows = (size_t)d->in->num_rows, pos = (size_t)d->pos, size = d->out.bytes.size;
-    if (d->nested || pos == 0 || size == 0 || pos >= rows)
+    size_t seen = pos ? size : len, seen_rows = pos ? pos : n;
+    if (d->nested || seen == 0 || seen_rows == 0 || pos >= rows)
         return;
-    double expected = (double)size * (double)rows / (double)pos * (17.0 / 16.0);
+    double expected = (double)seen * (double)rows / (double)seen_rows * (17.0 / 16.0);
     double most = (double)d->in->size * MAX_STRING_EXPANSION;
     d->out.bytes.expected = (size_t)(expected < most ? expected : most);
 }
@@ -408,7 +411,7 @@ static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p
         if (d->kept)
             FDATA_RETURN_IF(gather_kept(d));
         int32_t *offsets = d->out.bytes.offsets + pos;
-        expect_string_bytes(d);
+        expect_string_bytes(d, len, n);
         FDATA_RETURN_IF(pq_decode_bytes(&t, encoding, p, len, k, &d->out.bytes, offsets));
         if (valid)
             pq_spread_offsets(offsets, valid, pos, n, k);
