@@ -338,14 +338,17 @@ static int is_dictionary_encoding(int encoding) {
 }
 
 /* A flat string chunk's bytes so far, scaled to all its rows with 1/16 to spare, are what
- * its data buffer is expected to reach: one allocation instead of doublings.  The row count
- * is the footer's claim, so the expectation stays within MAX_STRING_EXPANSION times the
- * chunk's stored bytes; beyond it the buffer doubles as before. */
-static void expect_string_bytes(struct chunk_decoder *d) {
+ * its data buffer is expected to reach: one allocation instead of doublings.  Before its
+ * first page's values, that page's bytes (len, for n rows) stand in for them: a PLAIN page's
+ * are its values' and their 4-byte lengths, so the buffer is not regrown and copied at the
+ * second page.  The row count is the footer's claim, so the expectation stays within
+ * MAX_STRING_EXPANSION times the chunk's stored bytes; beyond it the buffer doubles. */
+static void expect_string_bytes(struct chunk_decoder *d, size_t len, size_t n) {
     size_t rows = (size_t)d->in->num_rows, pos = (size_t)d->pos, size = d->out.bytes.size;
-    if (d->nested || pos == 0 || size == 0 || pos >= rows)
+    size_t seen = pos ? size : len, seen_rows = pos ? pos : n;
+    if (d->nested || seen == 0 || seen_rows == 0 || pos >= rows)
         return;
-    double expected = (double)size * (double)rows / (double)pos * (17.0 / 16.0);
+    double expected = (double)seen * (double)rows / (double)seen_rows * (17.0 / 16.0);
     double most = (double)d->in->size * MAX_STRING_EXPANSION;
     d->out.bytes.expected = (size_t)(expected < most ? expected : most);
 }
@@ -367,30 +370,25 @@ static int row_is_valid(const struct chunk_decoder *d, size_t i) {
 }
 
 /* The indices kept so far become the values they pick, offsets and bytes as a plain chunk
- * has them (the offsets overwrite the indices one behind): a page that is not
- * dictionary-encoded came, a new dictionary, or one with invalid UTF-8 to check per row. */
+ * has them: a page that is not dictionary-encoded came, a new dictionary, or one with
+ * invalid UTF-8 to check per row.  The valid rows' indices are gathered densely (their
+ * offsets overwrite the kept indices), then the offsets spread to the rows. */
 static int gather_kept(struct chunk_decoder *d) {
-    size_t n = (size_t)d->pos;
-    int32_t *v = (int32_t *)d->out.values;
-    const int32_t *doff = d->dict.bytes.offsets;
-    int64_t total = 0;
+    size_t n = (size_t)d->pos, k = 0;
+    const int32_t *v = (const int32_t *)d->out.values;
+    struct pq_scratch *s = d->scratch;
     d->kept = 0;
-    for (size_t i = 0; i < n; i++)
-        total += row_is_valid(d, i) ? doff[v[i] + 1] - doff[v[i]] : 0;
-    if (total > INT32_MAX)
-        return fail(d, FDATA_EUNSUPPORTED, "more than 2 GiB of string data in one column chunk");
-    FDATA_RETURN_IF(pq_bytes_reserve(&d->out.bytes, (size_t)total, d->err));
-    int32_t next = n ? v[0] : 0, end = 0;
-    v[0] = 0;
+    FDATA_RETURN_IF(pq_scratch_grow((void **)&s->indices, &s->indices_cap, n ? n : 1,
+                                    sizeof(uint32_t), d->err));
     for (size_t i = 0; i < n; i++) {
-        int32_t at = next;
-        next = i + 1 < n ? v[i + 1] : 0;
-        int32_t len = row_is_valid(d, i) ? doff[at + 1] - doff[at] : 0;
-        memcpy(d->out.bytes.data + end, d->dict.bytes.data + doff[at], (size_t)len);
-        end += len;
-        v[i + 1] = end;
+        s->indices[k] = (uint32_t)v[i];
+        k += (size_t)row_is_valid(d, i);
     }
-    d->out.bytes.size = (size_t)end;
+    int32_t *offsets = d->out.bytes.offsets;
+    offsets[0] = 0;
+    FDATA_RETURN_IF(pq_gather_strings(&d->dict, s->indices, k, &d->out.bytes, offsets, d->err));
+    if (d->out.null_count > 0)
+        pq_spread_offsets(offsets, d->out.validity, 0, n, k);
     return FDATA_OK;
 }
 
@@ -413,7 +411,7 @@ static int decode_values(struct chunk_decoder *d, int encoding, const uint8_t *p
         if (d->kept)
             FDATA_RETURN_IF(gather_kept(d));
         int32_t *offsets = d->out.bytes.offsets + pos;
-        expect_string_bytes(d);
+        expect_string_bytes(d, len, n);
         FDATA_RETURN_IF(pq_decode_bytes(&t, encoding, p, len, k, &d->out.bytes, offsets));
         if (valid)
             pq_spread_offsets(offsets, valid, pos, n, k);
@@ -625,7 +623,9 @@ static int check_dictionary_utf8(struct chunk_decoder *d) {
     if (!d->dict_invalid_utf8 || !d->at->replace_invalid)
         return FDATA_OK;
     d->dict_invalid_utf8 = 0;
-    return pq_utf8_replace(b, b->offsets, d->dict.count, d->err);
+    FDATA_RETURN_IF(pq_utf8_replace(b, b->offsets, d->dict.count, d->err));
+    pq_dictionary_measure(&d->dict); /* replacements change lengths */
+    return FDATA_OK;
 }
 
 /* A compressed dictionary page's bytes: a fixed-width one's decompressed straight into a
@@ -778,56 +778,61 @@ static struct string_source string_source(struct chunk_decoder *d) {
 }
 
 /* Arrow's view of a value: its length, then the value itself when it has at most 12
- * bytes (zero-padded), else its first 4 bytes, data buffer 0 and its offset. */
+ * bytes (zero-padded), else its first 4 bytes, data buffer 0 and its offset.  Built in two
+ * 64-bit words from 16 bytes read at the value (data is a pq_bytes: PQ_BYTES_PAD past its
+ * end), the bytes past a short value masked off. */
 static void write_view(uint8_t *dst, const uint8_t *data, int32_t off, int32_t len) {
-    uint8_t v[16] = {0};
-    memcpy(v, &len, 4);
+    uint64_t a, b, lo, hi;
+    memcpy(&a, data + off, 8);
+    memcpy(&b, data + off + 8, 8);
     if (len <= 12) {
-        memcpy(v + 4, data + off, (size_t)len);
+        unsigned bits = 8 * (unsigned)len; /* keep len bytes of a, then of b */
+        a &= bits >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << bits) - 1;
+        b &= bits <= 64 ? 0 : ((uint64_t)1 << (bits - 64)) - 1;
+        lo = (uint32_t)len | a << 32;
+        hi = a >> 32 | b << 32;
     } else {
-        memcpy(v + 4, data + off, 4);
-        memcpy(v + 12, &off, 4);
+        lo = (uint32_t)len | (uint64_t)(uint32_t)a << 32;
+        hi = (uint64_t)(uint32_t)off << 32; /* buffer 0, then the offset */
     }
-    memcpy(dst, v, 16);
+    memcpy(dst, &lo, 8);
+    memcpy(dst + 8, &hi, 8);
 }
 
 /* A string_view (binary_view) array whose one data buffer is the dictionary's bytes or the
- * decoded values' bytes: nothing is copied beyond the views. */
+ * decoded values' bytes: nothing is copied beyond the views.  A null row's view is all
+ * zeros: its offsets give it no bytes, or its kept index 0 picks a view zeroed afterwards. */
 static int finish_views(struct chunk_decoder *d, struct ArrowArray *out) {
     struct string_source src = string_source(d);
     size_t n = (size_t)d->pos;
     uint8_t *views = fdata_aligned_alloc(n * 16 + 1);
     int64_t *sizes = fdata_aligned_alloc(sizeof *sizes);
-    uint8_t *data = src.bytes->data ? src.bytes->data : fdata_aligned_alloc(1);
-    if (!views || !sizes || !data) {
+    uint8_t *data = src.bytes->data ? src.bytes->data : fdata_aligned_calloc(PQ_BYTES_PAD);
+    uint8_t *entries = src.idx ? calloc(src.count + 1, 16) : NULL; /* each entry's view */
+    if (!views || !sizes || !data || (src.idx && !entries)) {
         fdata_aligned_free(views);
         fdata_aligned_free(sizes);
         if (data != src.bytes->data)
             fdata_aligned_free(data);
+        free(entries);
         return fail(d, FDATA_ENOMEM, "out of memory");
     }
     src.bytes->data = NULL;
     *sizes = (int64_t)src.bytes->size;
     const int32_t *off = src.bytes->offsets;
-    uint8_t *entries = src.idx ? calloc(src.count + 1, 16) : NULL; /* each entry's view */
-    for (size_t j = 0; entries && j < src.count; j++)
-        write_view(entries + 16 * j, data, off[j], off[j + 1] - off[j]);
-    static const uint8_t null_view[16];
-    for (size_t i = 0; i < n; i++) { /* with a dictionary: a gather of 16-byte views */
-        if (!row_is_valid(d, i))
-            memcpy(views + 16 * i, null_view, 16);
-        else if (entries)
+    if (entries) {
+        for (size_t j = 0; j < src.count; j++)
+            write_view(entries + 16 * j, data, off[j], off[j + 1] - off[j]);
+        for (size_t i = 0; i < n; i++) /* a gather of 16-byte views */
             memcpy(views + 16 * i, entries + 16 * (size_t)src.idx[i], 16);
-        else if (!src.idx)
+        for (size_t i = 0; d->out.null_count > 0 && i < n; i++)
+            if (!row_is_valid(d, i))
+                memset(views + 16 * i, 0, 16);
+    } else {
+        for (size_t i = 0; i < n; i++)
             write_view(views + 16 * i, data, off[i], off[i + 1] - off[i]);
     }
     free(entries);
-    if (src.idx && !entries) {
-        fdata_aligned_free(views);
-        fdata_aligned_free(sizes);
-        fdata_aligned_free(data);
-        return fail(d, FDATA_ENOMEM, "out of memory");
-    }
     void *buffers[4] = {take_validity(d), views, data, sizes};
     if (fdata_array_make(out, d->pos, d->out.null_count, 4, buffers) != FDATA_OK)
         return fail(d, FDATA_ENOMEM, "out of memory");

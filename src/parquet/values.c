@@ -60,21 +60,16 @@ void pq_scratch_free(struct pq_scratch *s) {
     memset(s, 0, sizeof *s);
 }
 
-/* Room past the end of every string buffer (and dictionary), so that short values are
- * copied as whole 16-byte blocks (copy_value) without a call or a length-dependent loop. */
-#define BYTES_PAD 32
+#define BYTES_PAD PQ_BYTES_PAD
 
 /* Copies a value of n bytes to dst, which has BYTES_PAD bytes of room past n, from src,
- * which has them too when `src_padded`. */
+ * which has them too when `src_padded`: a value that fits in the padding is one fixed
+ * 64-byte move (free text's lengths vary too much for a branch on them to predict well). */
 static inline void copy_value(uint8_t *dst, const uint8_t *src, size_t n, int src_padded) {
-    if (src_padded && n <= 16) {
-        memcpy(dst, src, 16);
-    } else if (src_padded && n <= 32) {
-        memcpy(dst, src, 16);
-        memcpy(dst + 16, src + 16, 16);
-    } else {
+    if (src_padded && n <= BYTES_PAD)
+        memcpy(dst, src, BYTES_PAD);
+    else
         memcpy(dst, src, n);
-    }
 }
 
 /* Makes room for `extra` more bytes of string data (plus BYTES_PAD); offsets stay int32
@@ -145,10 +140,17 @@ int pq_gather_dictionary(struct pq_value_target *t, int encoding, const uint8_t 
     return why ? corrupt(t, encoding, why) : FDATA_OK;
 }
 
-/* PLAIN BYTE_ARRAY: <u32 length><bytes> repeated; checked in a first pass, copied in a second. */
+/* PLAIN BYTE_ARRAY: <u32 length><bytes> repeated.  The values' bytes are at most the page's
+ * bytes less the k length prefixes, so the sink is sized once for that and each value is
+ * checked, copied and its offset written in one pass. */
 static int decode_plain_bytes(const uint8_t *p, size_t len, size_t k, struct pq_bytes *sink,
                               int32_t *offsets, struct fdata_error *err) {
-    size_t pos = 0, total = 0;
+    if (k > len / 4)
+        return fdata_set_error(err, FDATA_ECORRUPT,
+                               "PLAIN values: %zu values cannot fit in %zu bytes", k, len);
+    FDATA_RETURN_IF(bytes_reserve(sink, len - 4 * k, err));
+    size_t pos = 0;
+    int32_t end = offsets[0];
     for (size_t i = 0; i < k; i++) {
         if (len - pos < 4)
             return fdata_set_error(err, FDATA_ECORRUPT,
@@ -157,16 +159,8 @@ static int decode_plain_bytes(const uint8_t *p, size_t len, size_t k, struct pq_
         if (n > len - pos - 4)
             return fdata_set_error(err, FDATA_ECORRUPT,
                                    "PLAIN values: value %zu claims %u bytes past the page end", i, n);
-        pos += 4 + (size_t)n;
-        total += n;
-    }
-    FDATA_RETURN_IF(bytes_reserve(sink, total, err));
-    pos = 0;
-    int32_t end = offsets[0];
-    for (size_t i = 0; i < k; i++) {
-        uint32_t n = fdata_load_u32le(p + pos);
-        copy_value(sink->data + end, p + pos + 4, n, len - pos >= 4 + BYTES_PAD);
-        end += (int32_t)n;
+        copy_value(sink->data + end, p + pos + 4, n, len - pos - 4 >= BYTES_PAD);
+        end += (int32_t)n; /* the sum stays within len - 4 * k, which bytes_reserve bounded */
         offsets[i + 1] = end;
         pos += 4 + (size_t)n;
     }
@@ -174,25 +168,101 @@ static int decode_plain_bytes(const uint8_t *p, size_t len, size_t k, struct pq_
     return FDATA_OK;
 }
 
+void pq_dictionary_measure(struct pq_dictionary *dict) {
+    const int32_t *off = dict->bytes.offsets;
+    int32_t longest = 0, first = dict->count ? off[1] - off[0] : 0;
+    int same = 1;
+    for (size_t i = 0; i < dict->count; i++) {
+        int32_t n = off[i + 1] - off[i];
+        longest = n > longest ? n : longest;
+        same &= n == first;
+    }
+    dict->longest = longest;
+    dict->same_length = same ? first : -1;
+}
+
+/* Entries all of length w (flags, codes): the offsets step by w whatever the indices, and
+ * entry e sits at e * w of the dictionary, so each value is a byte or one 16-byte move
+ * (w <= 16; both buffers have BYTES_PAD to spare, later values overwrite the excess). */
+static void gather_same_length(const uint8_t *entries, const uint32_t *idx, size_t k, size_t w,
+                               uint8_t *dst, int32_t *offsets) {
+    int32_t end = offsets[0], step = (int32_t)w; /* an int32 induction: vectorized */
+    for (size_t i = 0; i < k; i++) {
+        end += step;
+        offsets[i + 1] = end;
+    }
+    if (w == 1) {
+        for (size_t i = 0; i < k; i++)
+            dst[i] = entries[idx[i]];
+    } else {
+        for (size_t i = 0; i < k; i++)
+            memcpy(dst + i * w, entries + idx[i] * w, 16);
+    }
+}
+
+/* Entries of any lengths: each value's bytes and offset in one pass, the bytes as one fixed
+ * `block`-byte move when every entry fits in it (16 or 32, the padding), else by length. */
+static inline void gather_by_length(const struct pq_dictionary *dict, const uint32_t *idx,
+                                    size_t k, size_t block, uint8_t *data, int32_t *offsets) {
+    const int32_t *doff = dict->bytes.offsets;
+    const uint8_t *entries = dict->bytes.data;
+    int32_t end = offsets[0];
+    for (size_t i = 0; i < k; i++) {
+        uint32_t e = idx[i];
+        int32_t n = doff[e + 1] - doff[e];
+        if (block == 16) {
+            memcpy(data + end, entries + doff[e], 16);
+        } else if (block == 32) {
+            memcpy(data + end, entries + doff[e], 16);
+            memcpy(data + end + 16, entries + doff[e] + 16, 16);
+        } else {
+            copy_value(data + end, entries + doff[e], (size_t)n, 1);
+        }
+        end += n;
+        offsets[i + 1] = end;
+    }
+}
+
+/* Dictionary strings: the sink is sized for k of the longest entry when that keeps it
+ * within the size it has or is expected to reach (pq_bytes.expected), or it is new and that
+ * is at most 32 bytes a value (no pass over the indices first); else for the exact sum of
+ * the picked lengths, so that it grows no further than needed (64-bit: k < 2^27 values of
+ * < 2^31 bytes cannot overflow; bytes_reserve checks the total against int32 offsets before
+ * any is stored). */
+int pq_gather_strings(const struct pq_dictionary *dict, const uint32_t *idx, size_t k,
+                      struct pq_bytes *sink, int32_t *offsets, struct fdata_error *err) {
+    if (dict->same_length >= 0 && dict->same_length <= 16) {
+        size_t w = (size_t)dict->same_length;
+        FDATA_RETURN_IF(bytes_reserve(sink, k * w, err));
+        gather_same_length(dict->bytes.data, idx, k, w, sink->data + offsets[0], offsets);
+        sink->size += k * w;
+        return FDATA_OK;
+    }
+    uint64_t most = (uint64_t)dict->longest * k;
+    size_t planned = sink->cap > sink->expected ? sink->cap : sink->expected;
+    int fits = most <= planned - sink->size || (!sink->data && dict->longest <= 32);
+    if (!fits || most > (uint64_t)INT32_MAX - sink->size) {
+        const int32_t *doff = dict->bytes.offsets;
+        int64_t total = 0;
+        for (size_t i = 0; i < k; i++)
+            total += doff[idx[i] + 1] - doff[idx[i]];
+        most = (uint64_t)total;
+    }
+    FDATA_RETURN_IF(bytes_reserve(sink, (size_t)most, err));
+    if (dict->longest <= 16)
+        gather_by_length(dict, idx, k, 16, sink->data, offsets);
+    else if (dict->longest <= 32)
+        gather_by_length(dict, idx, k, 32, sink->data, offsets);
+    else
+        gather_by_length(dict, idx, k, 0, sink->data, offsets);
+    sink->size = (size_t)offsets[k];
+    return FDATA_OK;
+}
+
 static int decode_dict_bytes(struct pq_value_target *t, int enc, const uint8_t *p, size_t len,
                              size_t k, struct pq_bytes *sink, int32_t *offsets) {
     FDATA_RETURN_IF(decode_indices(t, enc, p, len, k));
-    const uint32_t *idx = t->scratch->indices;
-    const int32_t *doff = t->dict->bytes.offsets;
-    /* The offsets first (64-bit sums: k < 2^27 values of < 2^31 bytes cannot overflow, and
-     * the total is checked before any is stored as int32), then the bytes in one pass. */
-    int64_t end = offsets[0];
-    for (size_t i = 0; i < k; i++) {
-        end += doff[idx[i] + 1] - doff[idx[i]];
-        offsets[i + 1] = (int32_t)end;
-    }
-    FDATA_RETURN_IF(bytes_reserve(sink, (size_t)(end - offsets[0]), t->err));
-    const uint8_t *ddata = t->dict->bytes.data; /* padded: a dictionary is a pq_bytes */
-    for (size_t i = 0; i < k; i++)
-        copy_value(sink->data + offsets[i], ddata + doff[idx[i]],
-                   (size_t)(offsets[i + 1] - offsets[i]), 1);
-    sink->size = (size_t)end;
-    return FDATA_OK;
+    return pq_gather_strings(t->dict, t->scratch->indices, k, sink, offsets, t->err);
 }
 
 /* k lengths encoded DELTA_BINARY_PACKED into `out`; *used gets the encoded size. */
@@ -387,6 +457,7 @@ int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
     }
     dict->count = count;
     dict->loaded = 1;
+    pq_dictionary_measure(dict);
     return FDATA_OK;
 }
 

@@ -8,10 +8,14 @@
 #include "codec.h"
 #include "schema.h"
 
+/* Room past the end of every string buffer (and dictionary), so that short values are
+ * copied and read as whole 16-byte blocks without a call or a length-dependent loop. */
+#define PQ_BYTES_PAD 64
+
 /* Variable-length values: offsets (int32, Arrow layout) and a growing data buffer. */
 struct pq_bytes {
     int32_t *offsets;
-    uint8_t *data;      /* fdata_aligned_alloc'ed */
+    uint8_t *data;      /* fdata_aligned_alloc'ed, PQ_BYTES_PAD bytes past cap (or NULL) */
     size_t size, cap;
     size_t expected;    /* 0, or the size the data is expected to reach: when it must grow,
                            it grows to that at once (not doubling, with a copy each time) */
@@ -30,6 +34,8 @@ struct pq_dictionary {
     uint8_t *values;        /* count fixed-width physical values */
     uint8_t *converted;     /* NULL, or the values as Arrow values (pq_dictionary_convert) */
     struct pq_bytes bytes;  /* BYTE_ARRAY entries (offsets and data fdata_aligned_alloc'ed) */
+    int32_t longest;        /* BYTE_ARRAY: the longest entry's length (pq_dictionary_measure) */
+    int32_t same_length;    /* BYTE_ARRAY: every entry's length when all have one, else -1 */
 };
 
 struct pq_scratch {
@@ -66,6 +72,10 @@ int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
 int pq_dictionary_adopt(struct pq_dictionary *dict, const struct pq_leaf *leaf, uint8_t *values,
                         size_t len, size_t count, struct fdata_error *err);
 void pq_dictionary_free(struct pq_dictionary *dict);
+/* Notes a BYTE_ARRAY dictionary's entry lengths (the longest, whether all are alike), which
+ * its pages' gather relies on to size and copy: pq_dictionary_load does it; call it again
+ * after the entries change (pq_utf8_replace). */
+void pq_dictionary_measure(struct pq_dictionary *dict);
 /* True when every physical value of the leaf has an Arrow value (nothing to check per
  * value): narrow integers, and decimals from INT32, INT64 or a FIXED_LEN_BYTE_ARRAY no wider
  * than Arrow's.  Such columns are converted in bulk, their dictionaries once per chunk. */
@@ -83,6 +93,11 @@ int pq_dictionary_indices(struct pq_value_target *t, int encoding, const uint8_t
  * lands as a 16-byte decimal128 (pq_rle_gather), no converted dictionary needed. */
 int pq_gather_dictionary(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,
                          size_t k, const uint8_t *entries, int width, int widen, uint8_t *dst);
+
+/* The BYTE_ARRAY entries that k dictionary indices (each < dict->count) pick, appended to
+ * sink: offsets[0] is the sink's current end, offsets[1..k] are written. */
+int pq_gather_strings(const struct pq_dictionary *dict, const uint32_t *idx, size_t k,
+                      struct pq_bytes *sink, int32_t *offsets, struct fdata_error *err);
 
 /* k dense fixed-width physical values (INT32, INT64, INT96, FLOAT, DOUBLE, FLBA) to dst. */
 int pq_decode_fixed(struct pq_value_target *t, int encoding, const uint8_t *p, size_t len,

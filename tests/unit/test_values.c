@@ -139,6 +139,41 @@ static void test_plain_bytes_bounds(void) {
     fixture_free(&f);
 }
 
+/* PLAIN values of lengths around the 64-byte fixed move, from a page that ends exactly at
+ * its heap buffer's end (ASan: no read past it), appended over two calls; a page too short
+ * for its values' length prefixes. */
+static void test_plain_bytes_lengths(void) {
+    struct fixture f;
+    fixture_init(&f, PQ_BYTE_ARRAY, 0);
+    static const size_t lens[] = {0, 1, 15, 16, 17, 40, 63, 64, 65, 100, 3};
+    enum { N = sizeof lens / sizeof lens[0] };
+    char text[128];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (char)('a' + i % 26);
+    size_t size = 0;
+    for (size_t i = 0; i < N; i++)
+        size += 4 + lens[i];
+    uint8_t *page = malloc(size), *p = page;
+    for (size_t i = 0; i < N; i++) {
+        uint32_t n = (uint32_t)lens[i];
+        memcpy(p, &n, 4);
+        memcpy(p + 4, text + i, n);
+        p += 4 + n;
+    }
+    size_t first = 4 + lens[0] + 4 + lens[1] + 4 + lens[2];
+    CHECK(pq_decode_bytes(&f.t, PQ_PLAIN, page, first, 3, &f.sink, f.offsets) == 0);
+    CHECK(pq_decode_bytes(&f.t, PQ_PLAIN, page + first, size - first, N - 3, &f.sink, f.offsets + 3) == 0);
+    int all = f.sink.size == (size_t)f.offsets[N];
+    for (size_t i = 0; i < N; i++)
+        all &= (size_t)(f.offsets[i + 1] - f.offsets[i]) == lens[i] &&
+               memcmp(f.sink.data + f.offsets[i], text + i, lens[i]) == 0;
+    CHECK(all);
+    CHECK(pq_decode_bytes(&f.t, PQ_PLAIN, page, 7, 2, &f.sink, f.offsets) == FDATA_ECORRUPT);
+    CHECK(strstr(f.err.message, "cannot fit") != NULL);
+    free(page);
+    fixture_free(&f);
+}
+
 static void test_dictionary(void) {
     struct fixture f;
     fixture_init(&f, PQ_INT32, 0);
@@ -279,6 +314,79 @@ static void test_decimal_flba(void) {
     }
 }
 
+/* A dictionary-encoded page picking `n` entries: one RLE run of 1 per index at bit width 8. */
+static size_t index_page(uint8_t *page, const uint8_t *idx, size_t n) {
+    page[0] = 8;
+    for (size_t i = 0; i < n; i++) {
+        page[1 + 2 * i] = 2;
+        page[2 + 2 * i] = idx[i];
+    }
+    return 1 + 2 * n;
+}
+
+/* A PLAIN BYTE_ARRAY dictionary page of the given entries. */
+static size_t dictionary_page(uint8_t *page, const char *const *entries, size_t n) {
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t len = (uint32_t)strlen(entries[i]);
+        memcpy(page + at, &len, 4);
+        memcpy(page + at + 4, entries[i], len);
+        at += 4 + len;
+    }
+    return at;
+}
+
+/* Each gather loop of dictionary strings (entries of one length, up to 16 or 32 bytes, longer),
+ * over two pages appended to one sink (the first sized for its longest entries, the second
+ * with or without room for them), an index past the dictionary, and entries whose lengths change (UTF-8 replaced, then measured again). */
+static void test_dictionary_strings(void) {
+    static const char *const sets[][3] = {
+        {"A", "N", "R"},
+        {"ab", "cd", "ef"},
+        {"AIR", "REG AIR", "TRUCK"},
+        {"DELIVER IN PERSON", "NONE", "TAKE BACK RETURN, TWICE"},
+        {"x", "a comment longer than thirty-two bytes, to copy by length", ""},
+        {"exactly 16 bytes", "sixteen, exactly", "1234567890abcdef"},
+        {"a", "thirty-two bytes, exactly so ok.", "sixteen, exactly"},
+        {"sixty-four bytes exactly: 01234567890123456789012345678901234567",
+         "sixty-five bytes exactly: 012345678901234567890123456789012345678", "z"},
+    };
+    const uint8_t idx[] = {2, 0, 1, 1, 2, 0, 0, 2, 1, 2, 1, 0};
+    for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+        struct fixture f;
+        fixture_init(&f, PQ_BYTE_ARRAY, 0);
+        uint8_t dict[256], page[64];
+        size_t len = dictionary_page(dict, sets[s], 3);
+        CHECK(pq_dictionary_load(&f.dict, &f.leaf, dict, len, 3, &f.err) == 0);
+        len = index_page(page, idx, 4);
+        CHECK(pq_decode_bytes(&f.t, PQ_RLE_DICTIONARY, page, len, 4, &f.sink, f.offsets) == 0);
+        len = index_page(page, idx + 4, 8);
+        CHECK(pq_decode_bytes(&f.t, PQ_RLE_DICTIONARY, page, len, 8, &f.sink, f.offsets + 4) == 0);
+        int all = f.sink.size == (size_t)f.offsets[12];
+        for (int i = 0; i < 12; i++)
+            all &= value_is(&f, i, sets[s][idx[i]]);
+        CHECK(all);
+        const uint8_t bad[] = {3};
+        len = index_page(page, bad, 1);
+        CHECK(pq_decode_bytes(&f.t, PQ_RLE_DICTIONARY, page, len, 1, &f.sink, f.offsets + 12) ==
+              FDATA_ECORRUPT);
+        CHECK(strstr(f.err.message, "out of range") != NULL);
+        fixture_free(&f);
+    }
+    struct fixture f;
+    fixture_init(&f, PQ_BYTE_ARRAY, 0);
+    static const char *const invalid[] = {"\xff", "\xfe"};
+    uint8_t dict[64], page[64];
+    size_t len = dictionary_page(dict, invalid, 2);
+    CHECK(pq_dictionary_load(&f.dict, &f.leaf, dict, len, 2, &f.err) == 0);
+    CHECK(pq_utf8_replace(&f.dict.bytes, f.dict.bytes.offsets, 2, &f.err) == 0);
+    pq_dictionary_measure(&f.dict);
+    len = index_page(page, idx + 1, 3); /* 0, 1, 1 */
+    CHECK(pq_decode_bytes(&f.t, PQ_RLE_DICTIONARY, page, len, 3, &f.sink, f.offsets) == 0);
+    CHECK(f.offsets[3] == 9 && value_is(&f, 0, "\xef\xbf\xbd") && value_is(&f, 2, "\xef\xbf\xbd"));
+    fixture_free(&f);
+}
+
 static void test_spread(void) {
     /* 3 dense int32 values spread over rows 2..7 whose validity is 1,0,1,0,0,1 */
     const uint8_t valid[] = {(1 << 2) | (1 << 4) | (1 << 7)};
@@ -330,9 +438,11 @@ int main(void) {
     test_delta_length_byte_array();
     test_delta_byte_array();
     test_plain_bytes_bounds();
+    test_plain_bytes_lengths();
     test_dictionary();
     test_dictionary_gather();
     test_decimal_flba();
+    test_dictionary_strings();
     test_spread();
     return check_result("test_values");
 }
