@@ -60,7 +60,8 @@ def _naming(sources=(), columns=()):
 class Report(dict):
     """What a load did, as a dict; its _repr_html_ is the report's page (the summary, and with
     a recorded timeline the connections and decode workers over time, throughput against
-    the link's and the decoders' limits, and the per-file table), so Jupyter shows it."""
+    the link's and the decoders' limits, memory (bytes in flight, budget held, RSS) against
+    the memory limit, and the per-file table), so Jupyter shows it."""
 
     def __init__(self, values, html):
         super().__init__(values)
