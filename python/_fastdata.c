@@ -210,13 +210,17 @@ static PyObject *report_dict(const struct fdata_load_report *r) {
                          "row_groups_pruned", (long long)r->row_groups_pruned);
 }
 
-/* Table.report: the load's figures, and "per_file": the per-file table or None. */
-static PyObject *table_report(TableObject *self, void *c) {
-    (void)c;
-    PyObject *d = report_dict(&self->report);
-    if (d && PyDict_SetItemString(d, "per_file", self->files ? self->files : Py_None) < 0)
+/* The load's figures, and "per_file": the per-file table (files) or None. */
+static PyObject *report_with_files(const struct fdata_load_report *r, PyObject *files) {
+    PyObject *d = report_dict(r);
+    if (d && PyDict_SetItemString(d, "per_file", files ? files : Py_None) < 0)
         Py_CLEAR(d);
     return d;
+}
+
+static PyObject *table_report(TableObject *self, void *c) {
+    (void)c;
+    return report_with_files(&self->report, self->files);
 }
 
 /* The report's summary for an HTML page (fastdata/trace.h). */
@@ -233,17 +237,22 @@ static void page_facts_of(const struct fdata_load_report *r, double link_gbit_s,
                                           link_gbit_s, "target_gbps="};
 }
 
-/* The report as an HTML page: the one made with the timeline, else the summary alone. */
+/* The report as an HTML page: the one made with the timeline (html), else the summary
+ * alone. */
+static PyObject *report_page(const struct fdata_load_report *r, const char *html) {
+    if (html)
+        return PyUnicode_FromString(html);
+    struct page_facts p;
+    page_facts_of(r, 0, &p);
+    char *summary = fdata_trace_html(NULL, &p.page);
+    PyObject *str = summary ? PyUnicode_FromString(summary) : PyErr_NoMemory();
+    free(summary);
+    return str;
+}
+
 static PyObject *table_report_html(TableObject *self, void *c) {
     (void)c;
-    if (self->html)
-        return PyUnicode_FromString(self->html);
-    struct page_facts p;
-    page_facts_of(&self->report, 0, &p);
-    char *html = fdata_trace_html(NULL, &p.page);
-    PyObject *str = html ? PyUnicode_FromString(html) : PyErr_NoMemory();
-    free(html);
-    return str;
+    return report_page(&self->report, self->html);
 }
 
 static const char **strings(PyObject *obj, const char *what, size_t *n);
@@ -963,12 +972,12 @@ static PyObject *files_list(const fdata_trace *trace) {
 }
 
 /* After the load: the trace (trace=) and the report's page (report=, a path, or "" for the
- * page kept on the table alone) written, whether the load failed or not; the table (when
- * there is one) keeps the per-file table and the page.  0 with an exception set when one
- * could not be written or made. */
+ * page kept on the table alone) written, whether the load failed or not; *files and *html
+ * (when files is not NULL: a table or a stream keeps them) get the per-file table and the
+ * page.  0 with an exception set when one could not be written or made. */
 static int finish_timeline(const struct load_args *a, const char *trace_path,
                            const char *report_path, const struct fdata_load_report *r,
-                           TableObject *t) {
+                           PyObject **files, char **html) {
     struct fdata_error err = {0};
     struct page_facts p;
     page_facts_of(r, a->s3.target_gbit_s, &p);
@@ -977,11 +986,11 @@ static int finish_timeline(const struct load_args *a, const char *trace_path,
     if (report_path && *report_path &&
         fdata_trace_write_html(a->o.trace, &p.page, report_path, &err) != FDATA_OK)
         return raise_error(err.code, err.message, NULL), 0;
-    if (!t || !a->o.trace)
+    if (!files || !a->o.trace)
         return 1;
-    if (!(t->files = files_list(a->o.trace)))
+    if (!(*files = files_list(a->o.trace)))
         return 0;
-    if (!(t->html = fdata_trace_html(a->o.trace, &p.page)))
+    if (!(*html = fdata_trace_html(a->o.trace, &p.page)))
         return PyErr_NoMemory(), 0;
     return 1;
 }
@@ -1046,7 +1055,8 @@ static PyObject *load(PyObject *module, PyObject *args) {
     load_args_free(&a);
     t->rows = t->report.rows;
     int ok = status == FDATA_OK && taken;
-    int timeline = finish_timeline(&a, trace_path, report_path, &t->report, ok ? t : NULL);
+    int timeline = finish_timeline(&a, trace_path, report_path, &t->report,
+                                   ok ? &t->files : NULL, ok ? &t->html : NULL);
     fdata_trace_free(a.o.trace);
     if (ok && !timeline) {
         Py_DECREF(t);
@@ -1175,17 +1185,38 @@ typedef struct {
     PyObject_HEAD
     struct ArrowArrayStream st;
     struct ArrowSchema schema;
-    struct load_args a;
+    struct load_args a; /* a.o.trace: the timeline recorded (trace=, report=) until written */
     PyObject *keep; /* (sources, options) */
     struct fdata_load_report report;
+    const char *trace_path, *report_path; /* trace=, report= (strings of keep's options) */
+    PyObject *files;                      /* once finished: as a _Table's */
+    char *html;
 } StreamObject;
 
-static void stream_dealloc(StreamObject *self) {
+/* The stream stopped (its downloads and decoders joined) and, when one was recorded, its
+ * trace and report written (finish_timeline): at its end, on an error, on close() or when
+ * it is freed.  0 with an exception set when they could not be written. */
+static int stream_finish(StreamObject *self) {
     if (self->st.release) {
-        Py_BEGIN_ALLOW_THREADS /* stops and joins the downloads and decoders */
+        Py_BEGIN_ALLOW_THREADS
         self->st.release(&self->st);
         Py_END_ALLOW_THREADS
+        self->st.release = NULL;
     }
+    if (!self->a.o.trace)
+        return 1; /* none recorded, or written already */
+    int ok = finish_timeline(&self->a, self->trace_path, self->report_path, &self->report,
+                             &self->files, &self->html);
+    fdata_trace_free(self->a.o.trace);
+    self->a.o.trace = NULL;
+    return ok;
+}
+
+static void stream_dealloc(StreamObject *self) {
+    if (!stream_finish(self))
+        PyErr_WriteUnraisable(NULL); /* dropped unclosed: nobody to raise to */
+    Py_XDECREF(self->files);
+    free(self->html);
     if (self->schema.release)
         self->schema.release(&self->schema);
     load_args_free(&self->a);
@@ -1233,12 +1264,16 @@ static PyObject *stream_next(StreamObject *self, PyObject *unused) {
         const char *why = self->st.get_last_error(&self->st);
         PyObject *e = PyObject_CallFunction(error_of_errno, "iy", rc,
                                             why ? why : "the load failed");
+        if (e && !stream_finish(self)) /* the message is the stream's: taken before */
+            PyErr_Clear(); /* the load's own error says more */
         if (e) {
             PyErr_SetObject((PyObject *)Py_TYPE(e), e);
             Py_DECREF(e);
         }
         return NULL;
     }
+    if (!batch.release && !stream_finish(self))
+        return NULL;
     if (!batch.release)
         Py_RETURN_NONE;
     return one_batch_table(&self->schema, &batch);
@@ -1251,7 +1286,20 @@ static PyObject *stream_schema_capsule(StreamObject *self, PyObject *unused) {
 
 static PyObject *stream_report(StreamObject *self, void *c) {
     (void)c;
-    return report_dict(&self->report);
+    return report_with_files(&self->report, self->files);
+}
+
+static PyObject *stream_report_html(StreamObject *self, void *c) {
+    (void)c;
+    return report_page(&self->report, self->html);
+}
+
+/* close(): the stream stopped early, its trace and report written. */
+static PyObject *stream_close(StreamObject *self, PyObject *unused) {
+    (void)unused;
+    if (!stream_finish(self))
+        return NULL;
+    Py_RETURN_NONE;
 }
 
 static PyMethodDef stream_methods[] = {
@@ -1259,11 +1307,14 @@ static PyMethodDef stream_methods[] = {
      "next() -> the next batch as a one-batch _Table, or None at the end"},
     {"__arrow_c_schema__", (PyCFunction)stream_schema_capsule, METH_NOARGS,
      "The stream's schema as an Arrow C schema capsule."},
+    {"close", (PyCFunction)stream_close, METH_NOARGS,
+     "close(): stops the load and writes its trace and report (trace=, report=)"},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef stream_getset[] = {
     {"report", (getter)stream_report, NULL, "what the load did (dict; complete at the end)", NULL},
+    {"report_html", (getter)stream_report_html, NULL, "the report as an HTML page (str)", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -1288,9 +1339,14 @@ static PyObject *load_stream(PyObject *module, PyObject *args) {
     if (!self)
         return NULL;
     memset(&self->st, 0, sizeof *self - offsetof(StreamObject, st));
-    if (!load_args_of(src, kw, &self->a) || !(self->keep = PyTuple_Pack(2, src, kw))) {
+    if (!opt_str(kw, "trace", &self->trace_path) || !opt_str(kw, "report", &self->report_path) ||
+        !load_args_of(src, kw, &self->a) || !(self->keep = PyTuple_Pack(2, src, kw))) {
         Py_DECREF(self);
         return NULL;
+    }
+    if ((self->trace_path || self->report_path) && !(self->a.o.trace = fdata_trace_new(0))) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
     }
     self->a.o.cancel = NULL; /* Ctrl-C reaches Python between batches */
     self->a.o.matrix = NULL;
@@ -1303,6 +1359,8 @@ static PyObject *load_stream(PyObject *module, PyObject *args) {
         schema_rc = self->st.get_schema(&self->st, &self->schema);
     Py_END_ALLOW_THREADS
     if (status != FDATA_OK || schema_rc != 0) {
+        if (!stream_finish(self)) /* the trace and report of a failed load too, as load()'s */
+            PyErr_Clear();        /* the load's own error says more */
         raise_error(status != FDATA_OK ? status : FDATA_ENOMEM,
                     status != FDATA_OK ? err.message : "out of memory", NULL);
         Py_DECREF(self);

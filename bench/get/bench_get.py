@@ -15,8 +15,10 @@ in the same run, each in its own process, best of --repeat runs:
 Network conditions and HTTPS (bench/netcond.py): --conditions loopback,net2,net8 measures each
 condition in the same run (net2: netsim 2 Gbit/s, 40 MB/s per connection; net8: 8 Gbit/s,
 100 MB/s per connection), the link's own time beside each figure; --https also serves the
-objects over TLS and measures fastdata and curl there, with the clients' CPU seconds per GB
-(the cost of TLS is the https row's minus the http row's). The peers run over http only.
+objects over TLS and measures every client there too (boto3 and metaflow trust the bench's CA
+through AWS_CA_BUNDLE, the CRT through its TLS options, curl with --cacert), with the clients'
+CPU seconds per GB (user + system, the client's processes only): the cost of TLS per GB is the
+https row's minus the http row's, for fastdata and for each peer.
 
 usage: bench_get.py [--objects 64] [--mib 16] [--connections 16] [--repeat 3] [--dir DIR]
                     [--conditions loopback] [--https]
@@ -49,13 +51,19 @@ def run():
 """,
     "awscrt S3 client": """
 from awscrt import io, http, s3, auth
-import threading
+import os, threading
 elg = io.EventLoopGroup(C); resolver = io.DefaultHostResolver(elg)
 boot = io.ClientBootstrap(elg, resolver)
 creds = auth.AwsCredentialsProvider.new_static('x', 'x')
+if ENDPOINT.startswith('https:'):  # the bench's CA (AWS_CA_BUNDLE) in the CRT's TLS options
+    trust = io.TlsContextOptions()
+    trust.override_default_trust_store_from_path(None, os.environ['AWS_CA_BUNDLE'])
+    tls = dict(tls_mode=s3.S3RequestTlsMode.ENABLED,
+               tls_connection_options=io.ClientTlsContext(trust).new_connection_options())
+else:
+    tls = dict(tls_mode=s3.S3RequestTlsMode.DISABLED)
 client = s3.S3Client(bootstrap=boot, region='us-east-1', credential_provider=creds,
-                     tls_mode=s3.S3RequestTlsMode.DISABLED, part_size=8 << 20,
-                     throughput_target_gbps=20.0)
+                     part_size=8 << 20, throughput_target_gbps=20.0, **tls)
 host = ENDPOINT.split('//')[1]
 def run():
     total = [0]; reqs = []
@@ -167,7 +175,7 @@ def measure(args, keys, condition):
             row(STREAMED, proto, lambda: run_fastdata(urls_s3, args.connections, args.repeat,
                                                       "--stream"))
             row(CURL, proto, lambda: run_curl(urls_http, args.connections, args.repeat, ca))
-            for name, code in PEERS.items() if proto == "http" else ():
+            for name, code in PEERS.items():
                 row(name, proto, lambda: run_peer(code, endpoint, bucket, keys, args.connections,
                                                   args.repeat, tmp))
     finally:
@@ -205,7 +213,7 @@ def table(results, total, repeat):
             lines.append("| %s | %s | %s | %.3f | %s | %.3f | %.0f | %.2f | %s |" % (
                 cond, name, proto, s, link, f, total / s / 2**20,
                 cpu / (repeat * total / 1e9), ratio))
-    return lines + [""] + netcond.tls_costs(results, (STREAMED, KEPT, CURL), total, repeat)
+    return lines + [""] + netcond.tls_costs(results, (STREAMED, KEPT, CURL, *PEERS), total, repeat)
 
 
 def main():

@@ -19,8 +19,11 @@ Targets (issue 6): (c) <= 1.15 x max((a), (b)); (c) >= 5x faster than (d), >= 2x
 Network conditions and HTTPS (bench/netcond.py): --conditions loopback,net2,net8 runs (a), (c),
 (c') and the peers under each condition in the same run, the link's own time beside each
 figure; (b) runs once, outside (it has no network). --https also serves the files over TLS and
-measures (a) and (c) there, with curl over https as the download's ceiling and the clients' CPU
-seconds per GB (the cost of TLS: the https row's minus the http row's). Targets (issue 17):
+measures every run but (b) there too, the peers trusting the bench's CA through AWS_CA_BUNDLE
+(metaflow's boto3), tls_ca_file_path (pyarrow) or SSL_CERT_FILE (Polars' object_store), with
+curl over https as the download's ceiling and the clients' CPU seconds per GB (user + system,
+the client's processes only): the cost of TLS per GB is the https row's minus the http row's,
+for fastdata and for each peer. Targets (issue 17):
 net2: (c) <= 1.05 x the link's time; net8: (c) >= 0.85 of the link's rate and >= 2x the
 fastest of (e), (f); https on loopback: (a) >= curl, (c) <= 1.15 x ((a) + (b)).
 usage: bench_load.py [--files 24] [--rows 32768] [--repeat 3] [--connections 16]
@@ -60,14 +63,19 @@ def run():
     return t.num_rows
 """,
     "(e) pyarrow.dataset over S3FileSystem": """
-import pyarrow.dataset as ds, pyarrow.fs as pfs
-fs = pfs.S3FileSystem(endpoint_override=ENDPOINT, scheme='http', access_key='x', secret_key='x',
-                      region='us-east-1')
+import os, pyarrow.dataset as ds, pyarrow.fs as pfs
+scheme = ENDPOINT.split(':')[0]  # https: the bench's CA (AWS_CA_BUNDLE) in pyarrow's option
+fs = pfs.S3FileSystem(endpoint_override=ENDPOINT.split('//')[1], scheme=scheme, access_key='x',
+                      secret_key='x', region='us-east-1',
+                      **({'tls_ca_file_path': os.environ['AWS_CA_BUNDLE']} if scheme == 'https' else {}))
 def run():
     return ds.dataset(['%s/%s' % (BUCKET, k) for k in KEYS], filesystem=fs,
                       format='parquet').to_table().num_rows
 """,
     "(f) Polars scan_parquet(s3://)": """
+import os
+if ENDPOINT.startswith('https:'):  # object_store trusts SSL_CERT_FILE's CAs: the bench's
+    os.environ['SSL_CERT_FILE'] = os.environ['AWS_CA_BUNDLE']
 import polars as pl
 opts = {'aws_endpoint_url': ENDPOINT, 'aws_access_key_id': 'x', 'aws_secret_access_key': 'x',
         'aws_region': 'us-east-1', 'aws_allow_http': 'true'}
@@ -99,6 +107,7 @@ DOWNLOAD = "(a) fastdata download only"
 DECODE = "(b) fastdata decode only (from memory)"
 LOAD = "(c) fastdata load (end to end)"
 CURL = "curl --parallel download (the ceiling for (a))"
+CLI = "(c') fastdata load CLI, a fresh process per run"
 LINK_TARGETS = {"net2": " (target <= 1.05)", "net8": " (target <= 1.18: >= 0.85 of the link's rate)"}
 HTTPS_TARGET = {"loopback": " (target <= 1)", "net2": "", "net8": ""}  # issue 17: on loopback
 POLARS_PYARROW = ("(e) pyarrow.dataset over S3FileSystem", "(f) Polars scan_parquet(s3://)")
@@ -142,9 +151,7 @@ def measure(args, keys, condition):
             row(LOAD, proto, lambda: run_json([os.path.join(ROOT, "build", "fdata_bench_load"),
                                                "--connections", conns, "--repeat",
                                                str(args.repeat)] + urls))
-            if proto == "https":
-                continue
-            row("(c') fastdata load CLI, a fresh process per run", proto,
+            row(CLI, proto,
                 lambda: best_of(args.repeat, lambda: fastdata_load(urls, args.connections)))
             for name, code in PEERS.items():
                 row(name, proto, lambda: peer(name, code, endpoint, keys, args, tmp))
@@ -206,7 +213,8 @@ def targets(results, decode, total, repeat):
         if ah and ch and decode:
             out.append("- %s https: (c) / ((a) + (b)) = %.2f%s" % (
                 cond, ch / (ah + decode["seconds"]), HTTPS_TARGET[cond] and " (target <= 1.15)"))
-    return [""] + out + netcond.tls_costs(results, (DOWNLOAD, LOAD, CURL), total, repeat)
+    return [""] + out + netcond.tls_costs(results, (DOWNLOAD, LOAD, CLI, CURL, *PEERS), total,
+                                          repeat)
 
 
 def main():

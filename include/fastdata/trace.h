@@ -8,7 +8,8 @@
  * write it.  Recorded: each S3 request on its connection's lane with its phases (connect, TLS,
  * waiting for the first byte, transfer), each retry and its cause, each part from queued to
  * done, each column chunk decoded and each block of matrix rows written on its decode worker's
- * lane, and counters for the bytes in flight, the download budget held and the process's RSS.
+ * lane, and counters for the bytes in flight, the download budget held (and its limit) and the
+ * process's RSS.
  *
  * Bounded: a trace keeps at most max_events events (its memory is reserved up front, about
  * 350 bytes an event, and only touched as events arrive); past that, events are counted and
@@ -16,7 +17,8 @@
  *
  * A report (fdata_trace_html, fdata_trace_write_html) is one self-contained HTML page built
  * from the same events: the caller's summary, a Gantt-style timeline of the connections and
- * decode workers, download and decode throughput over time against their limits, and a
+ * decode workers, download and decode throughput over time against their limits, the
+ * counters over time (the peak of each of 240 steps) against the budget's limit, and a
  * per-file table (fdata_trace_files).
  *
  * Thread safety: recording is lock-free, from any number of threads at once.

@@ -61,7 +61,8 @@ def _naming(sources=(), columns=()):
 class Report(dict):
     """What a load did, as a dict; its _repr_html_ is the report's page (the summary, and with
     a recorded timeline the connections and decode workers over time, throughput against
-    the link's and the decoders' limits, and the per-file table), so Jupyter shows it."""
+    the link's and the decoders' limits, memory (bytes in flight, budget held, RSS) against
+    the memory limit, and the per-file table), so Jupyter shows it."""
 
     def __init__(self, values, html):
         super().__init__(values)
@@ -512,10 +513,23 @@ class LoadStream:
     each is decoded, in file then row-group order, while later files still download and
     decode; memory stays bounded by memory_limit and what the caller keeps.  Also an Arrow
     stream itself (__arrow_c_stream__: pyarrow.RecordBatchReader.from_stream, Polars, DuckDB
-    read it lazily).  `report` is complete once the stream has ended."""
+    read it lazily).  `report` is complete once the stream has ended.  With trace= or
+    report=, they are written when the stream ends (or fails), or when it is closed
+    (close(), or leaving a `with` block) before its end."""
 
     def __init__(self, core):
         self._core = core
+
+    def close(self):
+        """Stops the load (downloads and decoders joined) and writes its trace and report
+        (trace=, report=) if it has not ended already; iterating then ends at once."""
+        self._core.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     @property
     def schema(self):
@@ -524,7 +538,9 @@ class LoadStream:
 
     @property
     def report(self):
-        return self._core.report
+        """What the load did so far, as Table.report (a Report: "per_file" and the timeline's
+        page once a recorded stream has finished)."""
+        return Report(self._core.report, self._core.report_html)
 
     def __iter__(self):
         return self
@@ -549,12 +565,12 @@ def load_stream(sources, columns=None, threads=None, connections=None, memory_li
                 progress=None, target_gbps=None, retries=None, stall_timeout=None,
                 no_checksums=False, path_style=False, timeout=None, invalid_utf8="error",
                 int96_unit="us", partitioning=None, partition_types=None, schema="union",
-                filters=None, strings="plain", runtime=None):
+                filters=None, strings="plain", trace=None, report=None, runtime=None):
     """load() as a stream of record batches (a LoadStream), each handed over as soon as it
     and all before it are decoded: for tables larger than memory.  The listing and the
     footers are read before this returns (their errors are raised here); a later failure is
     raised by the iteration, with the same exception types.  Keywords as load()'s (no
-    matrix)."""
+    matrix); trace= and report= are written when the stream ends, fails or is closed."""
     sources, options = _load_args(matrix=None, matrix_dtype="float32", matrix_order="F",
                                   **locals())
     with _naming(sources, options["columns"]):

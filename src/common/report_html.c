@@ -14,6 +14,7 @@
 #define LANE_HEIGHT 14
 #define BINS 120           /* throughput samples over the run */
 #define CHART_HEIGHT 180
+#define STEPS 240          /* a counter's chart: its peak in each step of the run */
 #define MAX_ROWS 1000      /* files listed; the rest are counted */
 
 static void sb_printf(struct fdata_strbuf *b, const char *fmt, ...) FDATA_PRINTF(2, 3);
@@ -190,6 +191,8 @@ static const char style[] =
     ".request{fill:#3b7dd8}.bad{fill:#d8453b}.decode{fill:#3ba55c}.matrix{fill:#8e5bd8}"
     ".load{fill:#999}.grid{stroke:#ddd}.down{stroke:#3b7dd8;fill:none;stroke-width:1.5}"
     ".dec{stroke:#3ba55c;fill:none;stroke-width:1.5}.lim{stroke-dasharray:6 4;stroke-width:1}"
+    ".flight{stroke:#3b7dd8}.held{stroke:#e08a1e}.rss{stroke:#c2185b}"
+    ".flight,.held,.rss{fill:none;stroke-width:1.5}"
     ".key span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}\n"
     "</style>\n";
 
@@ -341,9 +344,28 @@ static int timeline(struct fdata_strbuf *b, const struct run *r) {
     return FDATA_OK;
 }
 
+/* A chart's frame: its svg element and a labelled grid of 4 steps up to `top` (in millions
+ * of `unit`s). */
+static void chart_start(struct fdata_strbuf *b, const char *id, double top, const char *unit) {
+    sb_printf(b, "<svg id=\"%s\" width=\"%d\" height=\"%d\" role=\"img\">\n", id,
+              LABEL + WIDTH + 40, CHART_HEIGHT + 30);
+    for (int t = 0; t <= 4; t++)
+        sb_printf(b, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                  "<text x=\"4\" y=\"%.1f\">%.*f %s</text>\n", LABEL, LABEL + WIDTH,
+                  10 + CHART_HEIGHT * t / 4.0, 10 + CHART_HEIGHT * t / 4.0,
+                  14 + CHART_HEIGHT * t / 4.0, top < 4e6 ? 2 : 0, top * (4 - t) / 4 / 1e6, unit);
+}
+
+/* The time axis's ends, and the chart's end. */
+static void chart_end(struct fdata_strbuf *b, const struct run *r) {
+    sb_printf(b, "<text x=\"%d\" y=\"%d\">0 s</text><text x=\"%d\" y=\"%d\">%.3f s</text>"
+              "\n</svg>\n", LABEL, CHART_HEIGHT + 24, LABEL + WIDTH - 50, CHART_HEIGHT + 24,
+              (double)r->end / 1e6);
+}
+
 static void polyline(struct fdata_strbuf *b, const char *cls, const double *bins, double bin_s,
                      double top) {
-    sb_printf(b, "<polyline class=\"%s\" points=\"", cls);
+    sb_printf(b, "<polyline id=\"throughput-%s\" class=\"%s\" points=\"", cls, cls);
     for (int i = 0; i < BINS; i++)
         sb_printf(b, "%.1f,%.1f ", LABEL + (i + 0.5) * WIDTH / BINS,
                   10 + CHART_HEIGHT * (1 - bins[i] / bin_s / top));
@@ -372,13 +394,7 @@ static void throughput(struct fdata_strbuf *b, const struct run *r,
         top = r->dec[i] / bin_s > top ? r->dec[i] / bin_s : top;
     }
     top = (link > top ? link : machine > top ? machine : top) * 1.1;
-    sb_printf(b, "<svg id=\"throughput\" width=\"%d\" height=\"%d\" role=\"img\">\n",
-              LABEL + WIDTH + 40, CHART_HEIGHT + 30);
-    for (int t = 0; t <= 4; t++)
-        sb_printf(b, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>"
-                  "<text x=\"4\" y=\"%.1f\">%.0f MB/s</text>\n", LABEL, LABEL + WIDTH,
-                  10 + CHART_HEIGHT * t / 4.0, 10 + CHART_HEIGHT * t / 4.0,
-                  14 + CHART_HEIGHT * t / 4.0, top * (4 - t) / 4 / 1e6);
+    chart_start(b, "throughput", top, "MB/s");
     if (bin_s > 0) {
         polyline(b, "down", r->down, bin_s, top);
         polyline(b, "dec", r->dec, bin_s, top);
@@ -392,12 +408,11 @@ static void throughput(struct fdata_strbuf *b, const struct run *r,
         snprintf(label, sizeof label, "decoders: %.0f MB/s", machine / 1e6);
         limit_line(b, "#3ba55c", machine, top, label);
     }
-    sb_printf(b, "<text x=\"%d\" y=\"%d\">0 s</text><text x=\"%d\" y=\"%d\">%.3f s</text>"
-              "\n</svg>\n<p class=\"key\"><span style=\"background:#3b7dd8\"></span>download "
-              "(bytes received by S3 requests)<span style=\"background:#3ba55c\"></span>decode "
-              "(Parquet bytes of the column chunks decoded)</p>\n<p>Dashed lines are the limits. "
-              "Download: ", LABEL, CHART_HEIGHT + 24, LABEL + WIDTH - 50, CHART_HEIGHT + 24,
-              (double)r->end / 1e6);
+    chart_end(b, r);
+    fdata_sb_puts(b, "<p class=\"key\"><span style=\"background:#3b7dd8\"></span>download "
+                     "(bytes received by S3 requests)<span style=\"background:#3ba55c\"></span>"
+                     "decode (Parquet bytes of the column chunks decoded)</p>\n<p>Dashed lines "
+                     "are the limits. Download: ");
     if (link > 0) {
         sb_printf(b, "the link's rate, %.2f Gbit/s, from ", rep->link_gbit_s);
         sb_escaped(b, rep->link_source ? rep->link_source : "the caller");
@@ -411,6 +426,123 @@ static void throughput(struct fdata_strbuf *b, const struct run *r,
                   r->worker_rate / 1e6);
     else
         fdata_sb_puts(b, ". Decode: none drawn, nothing was decoded.</p>\n");
+}
+
+/* The counters the memory chart draws, and what each one is. */
+static const struct {
+    const char *name, *cls, *color, *says;
+} counters[] = {
+    {"bytes in flight", "flight", "#3b7dd8", "bytes in flight (ranges asked for, not yet in)"},
+    {"budget held", "held", "#e08a1e", "budget held (downloaded bytes not yet decoded)"},
+    {"RSS bytes", "rss", "#c2185b", "RSS (the process's resident memory, sampled at most "
+                                    "every 10 ms)"},
+};
+#define COUNTERS (sizeof counters / sizeof counters[0])
+
+/* A counter as steps: the highest value it had in each (a value holds until the next one),
+ * from its first event on.  However many events, STEPS steps. */
+struct steps {
+    double peak[STEPS], last[STEPS], max;
+    int64_t last_at[STEPS];
+    unsigned char set[STEPS]; /* an event fell in it */
+    int first;                /* the first step drawn; STEPS = none */
+};
+
+static void counter_steps(const struct run *r, const char *name, struct steps *s) {
+    memset(s, 0, sizeof *s);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct trace_event *e = &r->ev[i];
+        if (e->ph != 'C' || strcmp(e->name, name) != 0)
+            continue; /* threads record out of time order: no carrying until all are in */
+        double v = (double)trace_arg_int(e, "value", 0);
+        int k = r->end > 0 ? (int)((double)e->ts * STEPS / (double)r->end) : 0;
+        k = k < 0 ? 0 : k >= STEPS ? STEPS - 1 : k;
+        s->peak[k] = !s->set[k] || v > s->peak[k] ? v : s->peak[k];
+        if (!s->set[k] || e->ts >= s->last_at[k])
+            s->last_at[k] = e->ts, s->last[k] = v;
+        s->set[k] = 1;
+    }
+    s->first = STEPS;
+    double held = 0; /* the value at the step's start */
+    for (int k = 0; k < STEPS; k++) {
+        if (s->first < STEPS)
+            s->peak[k] = !s->set[k] || held > s->peak[k] ? held : s->peak[k];
+        else if (s->set[k])
+            s->first = k;
+        held = s->set[k] ? s->last[k] : held;
+        s->max = s->first <= k && s->peak[k] > s->max ? s->peak[k] : s->max;
+    }
+}
+
+/* The highest value of counter `name` recorded, or 0. */
+static double counter_max(const struct run *r, const char *name) {
+    double max = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->ev[i].ph == 'C' && strcmp(r->ev[i].name, name) == 0 &&
+            trace_arg_int(&r->ev[i], "value", 0) > max)
+            max = (double)trace_arg_int(&r->ev[i], "value", 0);
+    return max;
+}
+
+static void step_line(struct fdata_strbuf *b, int c, const struct steps *s, double top) {
+    sb_printf(b, "<polyline id=\"counter-%s\" class=\"%s\" points=\"", counters[c].cls,
+              counters[c].cls);
+    double y = 0; /* a point where the value changes: flat stretches cost nothing */
+    for (int k = s->first; k < STEPS; k++) {
+        double next = 10 + CHART_HEIGHT * (1 - s->peak[k] / top);
+        double x = LABEL + (double)k * WIDTH / STEPS;
+        if (k > s->first && next != y)
+            sb_printf(b, "%.1f,%.1f ", x, y); /* the step's corner */
+        if (k == s->first || next != y)
+            sb_printf(b, "%.1f,%.1f ", x, next);
+        y = next;
+    }
+    sb_printf(b, "%d,%.1f", LABEL + WIDTH, y);
+    sb_printf(b, "\"><title>%s: peak %.1f MB</title></polyline>\n", counters[c].name,
+              s->max / 1e6);
+}
+
+/* Bytes in flight, the download budget held and RSS over time (the trace's counters, as
+ * steps of their peaks), against the budget's limit when it has one. */
+static int memory(struct fdata_strbuf *b, const struct run *r) {
+    struct steps *s = malloc(COUNTERS * sizeof *s);
+    if (!s)
+        return FDATA_ENOMEM;
+    double limit = counter_max(r, "budget limit"), top = limit;
+    int drawn = 0;
+    for (size_t c = 0; c < COUNTERS; c++) {
+        counter_steps(r, counters[c].name, &s[c]);
+        top = s[c].max > top ? s[c].max : top;
+        drawn += s[c].first < STEPS;
+    }
+    if (!drawn) {
+        fdata_sb_puts(b, "<p>No memory counters were recorded.</p>\n");
+        free(s);
+        return FDATA_OK;
+    }
+    top = top > 0 ? top * 1.1 : 1;
+    chart_start(b, "memory", top, "MB");
+    for (size_t c = 0; c < COUNTERS; c++)
+        if (s[c].first < STEPS)
+            step_line(b, (int)c, &s[c], top);
+    if (limit > 0) {
+        char label[96];
+        snprintf(label, sizeof label, "memory limit: %.0f MB", limit / 1e6);
+        limit_line(b, "#d8453b", limit, top, label);
+    }
+    chart_end(b, r);
+    fdata_sb_puts(b, "<p class=\"key\">");
+    for (size_t c = 0; c < COUNTERS; c++)
+        if (s[c].first < STEPS)
+            sb_printf(b, "<span style=\"background:%s\"></span>%s (peak %.1f MB)",
+                      counters[c].color, counters[c].says, s[c].max / 1e6);
+    fdata_sb_puts(b, "</p>\n<p>Each step is the highest value in its stretch of the run. ");
+    fdata_sb_puts(b, limit > 0 ? "The dashed line is the download budget's limit (--memory-limit, "
+                                 "memory_limit= in Python): what the budget may hold.</p>\n"
+                               : "No limit drawn: no download budget with a limit was "
+                                 "recorded.</p>\n");
+    free(s);
+    return FDATA_OK;
 }
 
 static void file_table(struct fdata_strbuf *b, const struct row *rows, size_t n) {
@@ -478,6 +610,8 @@ char *fdata_trace_html(const fdata_trace *t, const struct fdata_trace_report *re
         status = timeline(&b, &r);
         fdata_sb_puts(&b, "<h2>Throughput</h2>\n");
         throughput(&b, &r, rep);
+        fdata_sb_puts(&b, "<h2>Memory</h2>\n");
+        status = status == FDATA_OK ? memory(&b, &r) : status;
         sb_printf(&b, "<h2>Files (%zu)</h2>\n", n);
         file_table(&b, rows, n);
     }

@@ -684,6 +684,7 @@ static int decode_task(void *ctx, size_t i, int worker) {
                          "\"file\": \"%s\", \"row_group\": %d, \"into_matrix\": %d, "
                          "\"bytes\": %zu", fdata_trace_quote(job->f->name, file, sizeof file), rg,
                          in.dest && !in.slab, status == FDATA_OK ? in.size : 0);
+        fdata_trace_rss(job->trace); /* what decoding holds, local loads too */
     }
     if (status != FDATA_OK)
         fdata_error_prefix(err, "%s: row group %d, column '%s'", job->f->name, rg,

@@ -1145,6 +1145,7 @@ static int loader_open(struct loader *l, const char *const *sources, size_t n,
         FDATA_RETURN_IF(add_filter_columns(l, err));
     int64_t footers = traced_now(l);
     fdata_trace_span(l->o.trace, TRACE_LANE_MAIN, "load", "listing", listing, footers, NULL);
+    fdata_trace_rss(l->o.trace); /* the memory chart's first step, before anything is read */
     FDATA_RETURN_IF(open_all(l, err));
     fdata_trace_span(l->o.trace, TRACE_LANE_MAIN, "load", "footers", footers, traced_now(l),
                      "\"files\": %zu", l->files.count);

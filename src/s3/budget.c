@@ -60,4 +60,6 @@ void fdata_s3_budget_release(fdata_s3_budget *b, size_t bytes) {
 void s3_budget_trace(fdata_s3_budget *b, fdata_trace *t) {
     if (b)
         atomic_store(&b->trace, t);
+    if (b && b->cap.limit != SIZE_MAX) /* the line the report draws the budget against */
+        fdata_trace_counter(t, "budget limit", (int64_t)b->cap.limit);
 }

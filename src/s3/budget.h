@@ -14,7 +14,7 @@
 int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, size_t mine, int force);
 /* Draws the budget's bytes from rt's shared cap too (fastdata/runtime.h), from now on. */
 void s3_budget_share(fdata_s3_budget *b, struct fdata_runtime *rt);
-/* Records what the budget holds into t from now on (NULL: stops). */
+/* Records what the budget holds into t from now on (NULL: stops), and its limit once. */
 void s3_budget_trace(fdata_s3_budget *b, fdata_trace *t);
 /* The budget's limit (SIZE_MAX when it has none). */
 size_t s3_budget_limit(const fdata_s3_budget *b);

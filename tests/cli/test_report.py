@@ -2,8 +2,8 @@
 """--report FILE.html in a real headless browser (Debian's chromium, which
 scripts/install-deps.sh installs; missing, the test fails): the page of a load of other
 writers' files under hostile names renders (a screenshot that is not blank and shows the
-timeline's colours), logs nothing to the console, holds the timeline's rectangles and a table
-row per file, loads nothing from anywhere and shows every name as text; `sql` --trace and
+timeline's colours and the memory chart's RSS line), logs nothing to the console, holds the
+timeline's rectangles, the memory chart's lines and a table row per file, loads nothing from anywhere and shows every name as text; `sql` --trace and
 --report record the load's decodes and the query.
 usage: test_report.py FASTDATA DATA_DIR"""
 import html.parser
@@ -20,6 +20,12 @@ import zlib
 FASTDATA, DATA = sys.argv[1], sys.argv[2]
 results = []
 DECODE_RGB = (0x3b, 0xa5, 0x5c)  # .decode's fill in the page's CSS
+
+
+def rss_ink(p):
+    """A pixel of the RSS line (#c2185b, .rss's stroke, anti-aliased against white): far more
+    red and blue than green, which no other colour of the page is."""
+    return p[0] - p[1] > 60 and p[2] - p[1] > 25
 
 
 def check(name, cond, detail=""):
@@ -92,6 +98,7 @@ class Dom(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
         self.section, self.rects, self.rows, self.cells, self.loads, self.tags = None, 0, 0, [], [], []
+        self.lines = {}  # polylines with an id, by chart: their points
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
@@ -99,6 +106,8 @@ class Dom(html.parser.HTMLParser):
         if tag in ("svg", "table") and a.get("id"):
             self.section = a["id"]
         self.loads += [(tag, k) for k in a if k in ("src", "href", "srcset", "action", "data")]
+        if tag == "polyline" and a.get("id"):
+            self.lines.setdefault(self.section, {})[a["id"]] = a.get("points", "").split()
         if tag == "rect" and self.section == "timeline":
             self.rects += 1
         if tag == "tr" and self.section == "files":
@@ -142,7 +151,7 @@ check("the trace and the page come from the same events: the decoded files", tra
       repr(traced))
 
 shot = os.path.join(tmp, "shot.png")
-rc, _, err = chromium("--screenshot=" + shot, "--window-size=1200,1000", "file://" + page)
+rc, _, err = chromium("--screenshot=" + shot, "--window-size=1200,1600", "file://" + page)
 pixels = png_pixels(shot)[2] if rc == 0 and os.path.exists(shot) else []
 flat = [p for row in pixels for p in row]
 inked = sum(p != (255, 255, 255) for p in flat)
@@ -150,6 +159,8 @@ check("chromium renders it: a screenshot, not blank (%d of %d pixels inked)" % (
       flat and inked > len(flat) // 100, err[-500:])
 check("the timeline's decode spans are drawn (their colour on screen)",
       sum(p == DECODE_RGB for p in flat) >= 50, "%d decode pixels" % sum(p == DECODE_RGB for p in flat))
+check("the memory chart's RSS line is drawn (its colour on screen)",
+      sum(map(rss_ink, flat)) >= 100, "%d RSS pixels" % sum(map(rss_ink, flat)))
 check("no console message while it renders", rc == 0 and not console_lines(err),
       "\n".join(console_lines(err)))
 
@@ -160,6 +171,12 @@ names = sorted(c[0] for c in dom.cells if c)
 check("the rendered DOM: timeline rectangles, a row per file (%d rects, %d rows)" %
       (dom.rects, dom.rows), rc == 0 and dom.rects >= 3 and dom.rows == 1 + len(hostile) and
       names == sorted(os.path.join(src, h) for h in hostile), repr(names))
+memory = dom.lines.get("memory", {})
+rss = [tuple(map(float, p.split(","))) for p in memory.get("counter-rss", [])]
+check("the rendered DOM: the memory chart beside the throughput chart, an RSS line across the run "
+      "(%d points, %s)" % (len(rss), sorted(memory)), rc == 0 and "throughput" in dom.lines and
+      sorted(memory) == ["counter-rss"] and len(rss) >= 2 and rss[-1][0] - rss[0][0] > 300,
+      repr(memory))
 check("the rendered DOM loads nothing and runs nothing (no img, script, src, href)",
       rc == 0 and not dom.loads and "img" not in dom.tags and "script" not in dom.tags,
       repr(dom.loads))

@@ -253,6 +253,54 @@ with tempfile.TemporaryDirectory() as d:
     check("Table.report pickles with its page", again == kept and
           again._repr_html_() == kept._repr_html_())
 
+# load_stream(trace=, report=): written when the stream ends, when it is closed early (the
+# with block), and when it fails; LoadStream.report a Report with the per-file table after
+with tempfile.TemporaryDirectory() as d:
+    page, path = os.path.join(d, "stream.html"), os.path.join(d, "stream.json")
+    other = os.path.join(GEN, "arrowrs_prim_v2_snappy.parquet")
+    stream = fastdata.load_stream([prim, other], columns=["id"], report=pathlib.Path(page),
+                                  trace=path)
+    first = next(stream)
+    written_early = os.path.exists(page) or os.path.exists(path)
+    rows = first.num_rows + sum(b.num_rows for b in stream)
+    report = stream.report
+    events = json.load(open(path))["traceEvents"] if os.path.exists(path) else []
+    check("load_stream(report=, trace=): nothing written while it runs; at its end the page "
+          "(its memory chart too), the trace and LoadStream.report's per-file table",
+          not written_early and os.path.exists(page) and open(page).read() == report._repr_html_()
+          and '<svg id="memory"' in report._repr_html_() and report["rows"] == rows == 2000 and
+          [f["name"] for f in report["per_file"] or []] == [prim, other] and
+          events and events[-1]["name"] == "trace end" and
+          any(e.get("cat") == "decode" for e in events), repr(report))
+    early = os.path.join(d, "early.html")
+    with fastdata.load_stream([prim, other], columns=["id"], report=early) as stream:
+        next(stream)
+    check("load_stream(report=): written when closed early (leaving the with block), and the "
+          "stream then ends", os.path.exists(early) and '<svg id="timeline"' in open(early).read()
+          and list(stream) == [])
+    bad = os.path.join(d, "bad.parquet")
+    with open(prim, "rb") as f:
+        data = f.read()
+    with open(bad, "wb") as f:  # a valid footer, data pages of zeros: the decode fails
+        f.write(data[:4] + bytes(len(data) - 12 - int.from_bytes(data[-8:-4], "little")) +
+                data[-8 - int.from_bytes(data[-8:-4], "little"):])
+    failed = os.path.join(d, "failed.json")
+    try:
+        list(fastdata.load_stream([prim, bad], trace=failed))
+        raised = False
+    except fastdata.Error:
+        raised = True
+    check("load_stream(trace=): written when the stream fails too", raised and
+          json.load(open(failed))["traceEvents"][-1]["name"] == "trace end")
+    unwritable = fastdata.load_stream(prim, report=os.path.join(d, "no-dir", "r.html"))
+    try:
+        list(unwritable)
+        raised = None
+    except fastdata.Error as e:
+        raised = str(e)
+    check("load_stream(report=) to a path that cannot be written: raised at the end, naming it",
+          raised and "no-dir/r.html" in raised, repr(raised))
+
 # progress=True on a terminal: the CLI's bar, redrawn at most 10 times a second; not a
 # terminal and progress=None: nothing on stderr
 with tempfile.TemporaryDirectory() as d:

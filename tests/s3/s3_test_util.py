@@ -1,5 +1,7 @@
-"""What the Swift-backed S3 tests (test_s3.py, test_s3_tls.py) share: results, ports, the server."""
+"""What the Swift-backed S3 tests (test_s3.py, test_s3_tls.py) share: results, ports, the server
+and nginx terminating TLS in front of it."""
 import os
+import pwd
 import random
 import socket
 import subprocess
@@ -53,9 +55,15 @@ def start_swift(server):
     return env
 
 
+def swift_port(env):
+    """The Swift server's own plain-HTTP port (the endpoint's, unless TLS is in front of it):
+    for curl and the fault proxies, which speak plain HTTP to it."""
+    return env.get("FDATA_SWIFT_HTTP_PORT") or env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+
+
 def make_bucket(env, bucket):
-    """Creates `bucket` on the Swift server of env's AWS_ENDPOINT_URL (signed by curl)."""
-    port = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    """Creates `bucket` on the Swift server of env's endpoint (signed by curl, plain HTTP)."""
+    port = swift_port(env)
     for attempt in range(20):  # Swift's services may still be settling just after start
         made = subprocess.run(["curl", "-sf", "-o", "/dev/null", "--aws-sigv4", "aws:amz:us-east-1:s3",
                                "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-X", "PUT",
@@ -68,3 +76,65 @@ def make_bucket(env, bucket):
 
 def stop_swift(server):
     subprocess.run(["bash", os.path.join(HERE, "swift-server.sh"), "stop", server])
+
+
+NGINX_CONF = """
+{user}
+worker_processes 1;
+pid "{dir}/nginx.pid";
+error_log "{dir}/error.log" warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path "{dir}/body";
+    proxy_temp_path "{dir}/proxy";
+    fastcgi_temp_path "{dir}/fastcgi";
+    uwsgi_temp_path "{dir}/uwsgi";
+    scgi_temp_path "{dir}/scgi";
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate "{dir}/server.pem";
+        ssl_certificate_key "{dir}/server.key";
+        client_max_body_size 0;
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header Connection "";
+            proxy_request_buffering off;
+            proxy_buffering off;
+        }}
+    }}
+}}
+"""
+
+
+def start_nginx(tls, upstream):
+    """nginx on a free port terminating TLS for the server on `upstream`: its port."""
+    port = free_ports(1)
+    user = "user %s;" % pwd.getpwuid(0).pw_name if os.getuid() == 0 else ""  # workers read tls/
+    with open(os.path.join(tls, "nginx.conf"), "w") as f:
+        f.write(NGINX_CONF.format(user=user, dir=tls, port=port, upstream=upstream))
+    subprocess.run(["nginx", "-c", os.path.join(tls, "nginx.conf")], check=True)
+    for _ in range(50):
+        if subprocess.run(["curl", "-s", "-o", "/dev/null", "--cacert", os.path.join(tls, "ca.pem"),
+                           "https://127.0.0.1:%d/" % port]).returncode == 0:
+            return port
+        time.sleep(0.1)
+    raise RuntimeError("nginx with TLS did not start")
+
+
+def start_tls_front(env, tls):
+    """nginx terminating TLS (a CA and certificate make-ca.sh writes into `tls`) in front of
+    env's Swift server; env then points at it (https, AWS_CA_BUNDLE naming the CA)."""
+    subprocess.run(["bash", os.path.join(HERE, "make-ca.sh"), tls], check=True)
+    upstream = swift_port(env)
+    port = start_nginx(tls, upstream)
+    env.update(AWS_ENDPOINT_URL="https://127.0.0.1:%d" % port, FDATA_SWIFT_HTTP_PORT=upstream,
+               AWS_CA_BUNDLE=os.path.join(tls, "ca.pem"))
+
+
+def stop_tls_front(tls):
+    pid = os.path.join(tls, "nginx.pid")
+    if os.path.exists(pid):
+        subprocess.run(["kill", open(pid).read().strip()])

@@ -3,7 +3,10 @@
 uploads and downloads byte-identical from 0 bytes to 20 MiB, ranged GETs, listing over
 several pages, Parquet read straight from S3, and clear errors for a missing key, a missing
 bucket, a wrong secret, missing credentials and bad URLs.
-usage: test_s3.py FASTDATA S3_RANGES S3_BUDGET LOAD_DUMP DATA_DIR LOAD_THREADS"""
+With --tls last, all of it again over HTTPS: nginx terminating TLS in front of Swift, the
+client trusting its CA through AWS_CA_BUNDLE (the fault proxies and curl still reach Swift
+over plain HTTP).
+usage: test_s3.py FASTDATA S3_RANGES S3_BUDGET LOAD_DUMP DATA_DIR LOAD_THREADS [--tls]"""
 import ast
 import filecmp
 import hashlib
@@ -17,9 +20,11 @@ import sys
 import tempfile
 import time
 
-from s3_test_util import check, free_ports, make_bucket, results, start_swift, stop_swift
+from s3_test_util import check, free_ports, make_bucket, results, start_swift, start_tls_front, \
+    stop_swift, stop_tls_front, swift_port
 
 FASTDATA, S3_RANGES, S3_BUDGET, LOAD_DUMP, DATA, LOAD_THREADS = sys.argv[1:7]
+TLS = sys.argv[7:] == ["--tls"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -385,7 +390,7 @@ def fault_tests(tmp, env, bucket, rnd):
     rc, out, err = run("put", *[os.path.join(src, n) for n in sorted(objs)],
                        "s3://%s/faults/" % bucket, env=env)
     check("put 152 objects for the fault tests", rc == 0, err)
-    upstream = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    upstream = swift_port(env)
     for rate, retries, expect_ok in (("0.15", None, True), ("0.4", "0", False)):
         port = free_ports(1)
         log = os.path.join(tmp, "proxy%s.log" % rate)
@@ -552,7 +557,7 @@ def load_tests(tmp, env, bucket):
     rc, _, err = run("convert", wide_local, "s3://no-such-bucket-x/w.parquet", env=env)
     check("convert to a missing bucket: one clear error", rc == 1 and "NoSuchBucket" in err and
           err.count("\n") == 1, err)
-    upstream = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    upstream = swift_port(env)
     for rate, retries in (("0.2", "6"), ("0.5", "0")):
         port = free_ports(1)
         proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), str(port),
@@ -807,11 +812,18 @@ def trace_tests(tmp, env, bucket):
           all(int(r[2]) >= 1 for r in rows) and "<tr><th>objects</th><td>%d</td>" % objects in text
           and "<tr><th>bytes</th><td>%d</td>" % size in text, err + text[-1500:])
     page = os.path.join(tmp, "load-report.html")
-    rc, out, err = run("load", "--report", page, "--target-gbps", "2", files, env=env)
+    rc, out, err = run("load", "--report", page, "--target-gbps", "2", "--memory-limit", "64",
+                       files, env=env)
     text = open(page).read() if rc == 0 else ""
     check("load --report --target-gbps 2: the link's rate drawn and named with its source",
           rc == 0 and "the link's rate, 2.00 Gbit/s, from --target-gbps" in text and
           "link: 250 MB/s" in text and text.count("<tr><td>") == 14, err + text[-3000:])
+    peaks = dict(re.findall(r"<title>([A-Za-z ]+): peak ([0-9.]+) MB</title></polyline>", text))
+    check("load --report --memory-limit 64: the memory chart draws bytes in flight, budget held "
+          "and RSS (peaks %r) and the 64 MiB limit" % peaks, rc == 0 and
+          sorted(peaks) == ["RSS bytes", "budget held", "bytes in flight"] and
+          0 < float(peaks["budget held"]) <= 67.2 and float(peaks["RSS bytes"]) > 1 and
+          "memory limit: 67 MB" in text, text[text.find("<h2>Memory"):][:3000])
     big = os.path.join(tmp, "big-upload.bin")
     with open(big, "wb") as f:
         f.write(os.urandom(23 << 20))
@@ -832,7 +844,7 @@ def trace_tests(tmp, env, bucket):
           re.search(r"<tr><td>traced-put/big-upload.bin</td><td class=\"n\">%d</td>"
                     r"<td class=\"n\">0</td><td class=\"n\">5</td>" % (23 << 20), text),
           text[-1500:])
-    upstream = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    upstream = swift_port(env)
     port = free_ports(1)
     proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_proxy.py"), str(port),
                               upstream, "0.3", "11", "1"], stdout=subprocess.PIPE,
@@ -946,7 +958,7 @@ def key_tests(tmp, env, bucket):
     control character is refused before anything is written, exit 1 with one clear line, and
     nothing appears outside DIR; ls prints control characters escaped."""
     import urllib.parse
-    port = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    port = swift_port(env)
     for key, data in (("markers/", b""), ("markers/sub/", b""), ("markers/a.bin", b"a" * 10),
                       ("markers/sub/b.bin", b"b" * 20)):
         subprocess.run(["curl", "-sf", "-o", "/dev/null", "--aws-sigv4", "aws:amz:us-east-1:s3",
@@ -1052,7 +1064,7 @@ def checksum_tests(tmp, env, bucket):
         stored["/%s/faults/%s" % (bucket, name)] = ["x-amz-checksum-" + algo, value]
     stored["/%s/faults/o004" % bucket][1] = "AAAAAA==-3"  # composite: not checkable
     urls = ["s3://%s/faults/%s" % (bucket, n) for n in names]
-    upstream = env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1]
+    upstream = swift_port(env)
 
     def get_through_proxy(table, *extra):
         path = os.path.join(tmp, "checksums.json")
@@ -1089,11 +1101,15 @@ if __name__ == "__main__":
         if env is None:
             print("0 passed, 1 failed")
             sys.exit(1)
+        tls = os.path.join(tmp, "tls")
         try:
+            if TLS:
+                start_tls_front(env, tls)
             main(tmp, env)
         except Exception as e:  # a test bug must fail the run
             check("test run", False, repr(e))
         finally:
+            stop_tls_front(tls)
             stop_swift(server)
     print("%d passed, %d failed" % (results.count(True), results.count(False)))
     sys.exit(0 if all(results) else 1)

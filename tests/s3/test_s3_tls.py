@@ -7,66 +7,19 @@ with one clear line when the CA is not trusted (no bundle, another CA's bundle).
 usage: test_s3_tls.py FASTDATA PARQUET_FILE"""
 import hashlib
 import os
-import pwd
 import subprocess
 import sys
 import tempfile
-import time
 
-from s3_test_util import check, free_ports, make_bucket, results, start_swift, stop_swift
+from s3_test_util import check, make_bucket, results, start_swift, start_tls_front, stop_swift, \
+    stop_tls_front
 
 FASTDATA, PARQUET = sys.argv[1:3]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-NGINX_CONF = """
-{user}
-worker_processes 1;
-pid "{dir}/nginx.pid";
-error_log "{dir}/error.log" warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path "{dir}/body";
-    proxy_temp_path "{dir}/proxy";
-    fastcgi_temp_path "{dir}/fastcgi";
-    uwsgi_temp_path "{dir}/uwsgi";
-    scgi_temp_path "{dir}/scgi";
-    server {{
-        listen 127.0.0.1:{port} ssl;
-        ssl_certificate "{dir}/server.pem";
-        ssl_certificate_key "{dir}/server.key";
-        client_max_body_size 0;
-        location / {{
-            proxy_pass http://127.0.0.1:{upstream};
-            proxy_http_version 1.1;
-            proxy_set_header Host $http_host;
-            proxy_set_header Connection "";
-            proxy_request_buffering off;
-            proxy_buffering off;
-        }}
-    }}
-}}
-"""
-
-
 def run(*args, env):
     p = subprocess.run([FASTDATA] + list(args), capture_output=True, env=env)
     return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
-
-
-def start_nginx(tls, upstream):
-    """nginx on a free port terminating TLS for the server on `upstream`: its port."""
-    port = free_ports(1)
-    user = "user %s;" % pwd.getpwuid(0).pw_name if os.getuid() == 0 else ""  # workers read tls/
-    with open(os.path.join(tls, "nginx.conf"), "w") as f:
-        f.write(NGINX_CONF.format(user=user, dir=tls, port=port, upstream=upstream))
-    subprocess.run(["nginx", "-c", os.path.join(tls, "nginx.conf")], check=True)
-    for _ in range(50):
-        if subprocess.run(["curl", "-s", "-o", "/dev/null", "--cacert", os.path.join(tls, "ca.pem"),
-                           "https://127.0.0.1:%d/" % port]).returncode == 0:
-            return port
-        time.sleep(0.1)
-    raise RuntimeError("nginx with TLS did not start")
 
 
 def main(tmp, env):
@@ -112,16 +65,12 @@ if __name__ == "__main__":
             sys.exit(1)
         try:
             make_bucket(env, "fdata-tls")  # over plain http, straight to Swift
-            subprocess.run(["bash", os.path.join(HERE, "make-ca.sh"), tls], check=True)
-            port = start_nginx(tls, env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1])
-            env.update(AWS_ENDPOINT_URL="https://127.0.0.1:%d" % port,
-                       AWS_CA_BUNDLE=os.path.join(tls, "ca.pem"))
+            start_tls_front(env, tls)
             main(tmp, env)
         except Exception as e:  # a test bug must fail the run
             check("test run", False, repr(e))
         finally:
-            if os.path.exists(os.path.join(tls, "nginx.pid")):
-                subprocess.run(["kill", open(os.path.join(tls, "nginx.pid")).read().strip()])
+            stop_tls_front(tls)
             stop_swift(server)
     print("%d passed, %d failed" % (results.count(True), results.count(False)))
     sys.exit(0 if all(results) else 1)

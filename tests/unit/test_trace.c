@@ -5,7 +5,8 @@
  * (src/common/report_html.c): the per-file table adds up each object's requests and decodes
  * (an s3:// decode meets its key), counts retries; the page escapes every name and summary
  * line, marks retried requests, draws the link's limit when given, stays small however many
- * spans, and without a trace is the summary alone. */
+ * spans or counter events (a counter's peak kept, the memory limit drawn), and without a trace
+ * is the summary alone. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,28 @@ static void report_tests(const char *path) {
                          "\"file\": \"f\", \"bytes\": 10");
     html = fdata_trace_html(t, NULL);
     CHECK(html && strlen(html) < 200000 && strstr(html, "spans from"));
+    free(html);
+    fdata_trace_free(t);
+
+    t = fdata_trace_new(0); /* counters: steps of their peaks, however many events */
+    fdata_trace_counter(t, "budget limit", 2000000000);
+    for (int i = 0; i < 100000; i++) {
+        fdata_trace_in_flight(t, i == 50000 ? 5000000000 : 1000);
+        fdata_trace_counter(t, "budget held", i % 1000 * 1000);
+        fdata_trace_in_flight(t, i == 50000 ? -5000000000 : -1000);
+    }
+    html = fdata_trace_html(t, NULL);
+    CHECK(html && strlen(html) < 100000 && strstr(html, "<svg id=\"memory\"") &&
+          strstr(html, "<polyline id=\"counter-flight\"") &&
+          strstr(html, "bytes in flight: peak 5000.0 MB") && /* one event's peak kept */
+          strstr(html, "<polyline id=\"counter-held\"") && strstr(html, "budget held: peak 1.0 MB") &&
+          !strstr(html, "counter-rss") && strstr(html, "memory limit: 2000 MB"));
+    free(html);
+    fdata_trace_free(t);
+    t = fdata_trace_new(0); /* spans alone: no memory chart, and it says so */
+    record_object(t);
+    html = fdata_trace_html(t, NULL);
+    CHECK(html && strstr(html, "No memory counters") && !strstr(html, "id=\"memory\""));
     free(html);
     fdata_trace_free(t);
 
