@@ -24,7 +24,7 @@ Network conditions (bench/netcond.py): --conditions loopback,net2 measures each 
 run (net2: ../shared/s3/netsim.sh at 2 Gbit/s, nginx capping each connection at 40 MB/s; the
 clusters start inside the capped namespace).  The machine's cores are shared with the
 clusters' workers and the server: ratios from one run, not absolute rates, are the result.
-usage: bench_scale.py [--files 24] [--rows 32768] [--repeat 2] [--shard-mb 64]
+usage: bench_scale.py [--files 24] [--rows 32768] [--repeat 2] [--shard-mb 2]
                       [--conditions loopback] [--engines dask,ray]"""
 import argparse
 import json
@@ -141,9 +141,9 @@ def measure(args, keys, condition):
     rows = []
     try:
         if "dask" in args.engines:
-            rows += dask_runs(urls, nginx.http, args.shard_mb << 20, args.repeat)
+            rows += dask_runs(urls, nginx.http, int(args.shard_mb * (1 << 20)), args.repeat)
         if "ray" in args.engines:
-            rows += ray_runs(urls, nginx.http, args.shard_mb << 20, args.repeat)
+            rows += ray_runs(urls, nginx.http, int(args.shard_mb * (1 << 20)), args.repeat)
     finally:
         nginx.stop()
     return rows
@@ -183,7 +183,10 @@ def main():
     ap.add_argument("--files", type=int, default=24)
     ap.add_argument("--rows", type=int, default=32768)
     ap.add_argument("--repeat", type=int, default=2)
-    ap.add_argument("--shard-mb", type=int, default=64)
+    ap.add_argument("--shard-mb", type=float, default=2,
+                    help="fastdata's shards, in MiB of the 10 columns' compressed bytes (the "
+                         "1 GB table holds ~33 MB of them: 2 MiB makes ~16 shards, as many "
+                         "tasks as the engines' readers' one per file, within 2x)")
     ap.add_argument("--dir", default="/dev/shm/fastdata-bench-load")
     ap.add_argument("--engines", default="dask,ray")
     ap.add_argument("--conditions", default="loopback", help="loopback,net2,net8 (bench/netcond.py)")
@@ -207,7 +210,7 @@ def main():
     lines = [netcond.heading(
         "scale", "%d files, %.0f MB of Parquet (Ubiquant-like, snappy), %.1f MB in the 10 "
         "columns read, from nginx; Dask LocalCluster of 2 processes and ray.init(num_cpus=2) "
-        "on 127.0.0.1; len() and the sum of 10 columns, each from a fresh read; shards of %d "
+        "on 127.0.0.1; len() and the sum of 10 columns, each from a fresh read; shards of %g "
         "MiB; best of %d" % (args.files, total / 1e6, column_bytes / 1e6, args.shard_mb,
                              args.repeat), conditions), ""] + table(results, column_bytes)
     publish(netcond.report_name("scale", conditions, False), lines)
