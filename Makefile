@@ -5,10 +5,11 @@
 # `make demo` generates a dataset into a local S3 server and loads it; `make bench` runs bench/decode (TPC-H,
 # floats, nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write, `make bench-handoff` bench/handoff,
 # `make bench-filter` bench/filter, `make bench-net` bench/get and bench/load under the three network
-# conditions (loopback, netsim 2 and 8 Gbit/s; root) and over HTTPS.
+# conditions (loopback, netsim 2 and 8 Gbit/s; root) and over HTTPS, `make bench-scale` bench/scale (Dask and Ray,
+# loopback and netsim 2 Gbit/s).
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps python wheel test test-release test-asan test-tsan fuzz demo bench bench-get bench-load bench-write bench-handoff bench-filter bench-net install clean
+.PHONY: all build deps python wheel test test-release test-asan test-tsan fuzz demo bench bench-get bench-load bench-write bench-handoff bench-filter bench-net bench-scale install clean
 
 all: build
 
@@ -93,6 +94,10 @@ bench-handoff: build python
 bench-filter: build
 	@scripts/install-deps.sh --bench
 	@.venv/bin/python bench/filter/bench_filter.py
+
+bench-scale: build python
+	@scripts/install-deps.sh --bench
+	@.venv/bin/python bench/scale/bench_scale.py --conditions loopback,net2
 
 bench-net: build
 	@scripts/install-deps.sh --bench

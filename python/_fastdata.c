@@ -1138,15 +1138,51 @@ static PyObject *shard_check(PyObject *module, PyObject *arg) {
     return out;
 }
 
+/* One bound of kind `kind` (enum fdata_bound_kind) as a Python int, float or bytes. */
+static PyObject *bound_value(int kind, int64_t i, uint64_t u, double f, const uint8_t *b,
+                             size_t len) {
+    switch (kind) {
+    case FDATA_BOUND_INT:
+        return PyLong_FromLongLong((long long)i);
+    case FDATA_BOUND_UINT:
+        return PyLong_FromUnsignedLongLong((unsigned long long)u);
+    case FDATA_BOUND_FLOAT:
+        return PyFloat_FromDouble(f);
+    default:
+        return PyBytes_FromStringAndSize((const char *)b, (Py_ssize_t)len);
+    }
+}
+
+/* The plan's sort-column bounds: a list of (min, max) per shard, or None when unknown. */
+static PyObject *plan_bounds(const struct fdata_plan *p) {
+    if (!p->bounds)
+        Py_RETURN_NONE;
+    PyObject *list = PyList_New((Py_ssize_t)p->num_shards);
+    for (size_t s = 0; list && s < p->num_shards; s++) {
+        const struct fdata_shard_bounds *b = &p->bounds[s];
+        PyObject *pair = Py_BuildValue(
+            "(NN)", bound_value(p->bound_kind, b->min_i, b->min_u, b->min_f, b->min_b, b->min_len),
+            bound_value(p->bound_kind, b->max_i, b->max_u, b->max_f, b->max_b, b->max_len));
+        if (!pair) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)s, pair);
+    }
+    return list;
+}
+
 /* plan(sources, options) -> (list of shard JSON str, schema capsule, totals dict): options
- * load()'s dict with shard_bytes. */
+ * load()'s dict with shard_bytes and sort_column (the totals' "bounds": plan_bounds). */
 static PyObject *plan(PyObject *module, PyObject *args) {
     (void)module;
     PyObject *src, *kw;
     struct load_args a;
     size_t shard_bytes = 0;
+    const char *sort_column = NULL;
     if (!PyArg_ParseTuple(args, "OO!", &src, &PyDict_Type, &kw) ||
-        !opt_size(kw, "shard_bytes", &shard_bytes) || !load_args_of(src, kw, &a))
+        !opt_size(kw, "shard_bytes", &shard_bytes) || !opt_str(kw, "sort_column", &sort_column) ||
+        !load_args_of(src, kw, &a))
         return NULL;
     struct fdata_plan p;
     struct fdata_error err = {0};
@@ -1154,7 +1190,7 @@ static PyObject *plan(PyObject *module, PyObject *args) {
     struct sigaction old_sigint;
     int hooked = hook_sigint(&old_sigint);
     Py_BEGIN_ALLOW_THREADS
-    status = fdata_plan(a.sources, a.n, &a.o, shard_bytes, &p, &err);
+    status = fdata_plan_sorted(a.sources, a.n, &a.o, shard_bytes, sort_column, &p, &err);
     Py_END_ALLOW_THREADS
     unhook_sigint(hooked, &old_sigint);
     load_args_free(&a);
@@ -1166,13 +1202,17 @@ static PyObject *plan(PyObject *module, PyObject *args) {
     }
     PyObject *list = shards_json(&p);
     PyObject *schema = list ? schema_capsule(&p.schema) : NULL;
-    PyObject *out = schema ? Py_BuildValue("(NN{sLsKsnsn})", list, schema, "rows",
+    PyObject *bounds = schema ? plan_bounds(&p) : NULL;
+    PyObject *out = bounds ? Py_BuildValue("(NN{sLsKsnsnsNsN})", list, schema, "rows",
                                            (long long)p.rows, "bytes",
                                            (unsigned long long)p.bytes, "files",
                                            (Py_ssize_t)p.files, "files_pruned",
-                                           (Py_ssize_t)p.files_pruned) : NULL;
-    if (!schema)
+                                           (Py_ssize_t)p.files_pruned, "bounds", bounds,
+                                           "rows_exact", PyBool_FromLong(p.rows_exact)) : NULL;
+    if (!bounds) {
         Py_XDECREF(list);
+        Py_XDECREF(schema);
+    }
     fdata_plan_free(&p);
     return out;
 }

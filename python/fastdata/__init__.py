@@ -657,13 +657,17 @@ class Shard:
     to_json()/Shard.from_json() (the JSON is checked on the way in: a shard may come over the
     network; it names files the loader will read, so take shards only from a trusted
     driver).  `schema` is the whole plan's pyarrow schema (also after from_json: the JSON
-    carries it), which load_shard's table has."""
+    carries it), which load_shard's table has.  `bounds` is (min, max) of plan()'s
+    sort_column over the shard's rows, from the footers' statistics, when they prove the
+    shards ordered by it, else None (and always None after from_json)."""
 
-    def __init__(self, text, options, schema=None):
+    def __init__(self, text, options, schema=None, bounds=None, rows_exact=None):
         self._text = text            # the C library's JSON of the shard (checked)
         self._info = json.loads(text)
         self._options = options      # _TABLE_KEYWORDS' values
         self.schema = schema
+        self.bounds = bounds
+        self._rows_exact = options["filters"] is None if rows_exact is None else rows_exact
 
     @property
     def index(self):
@@ -673,6 +677,12 @@ class Shard:
     def rows(self):
         """Rows of its row groups, from the footers (before a filter removes any)."""
         return sum(f["rows"] for f in self._info["files"])
+
+    @property
+    def rows_exact(self):
+        """Whether `rows` is what its load gives: no filter, or one of partition keys alone
+        (the plan keeps or drops whole files); False when a filter may remove rows."""
+        return self._rows_exact
 
     @property
     def bytes(self):
@@ -733,7 +743,7 @@ class Shard:
         return cls(text, options, schema)
 
     def __reduce__(self):
-        return (Shard, (self._text, self._options, self.schema))
+        return (Shard, (self._text, self._options, self.schema, self.bounds, self._rows_exact))
 
     def __repr__(self):
         return "fastdata.Shard(%d: %d files, %d rows, %d bytes)" % (
@@ -750,17 +760,50 @@ def _table_options(columns, filters, partitioning, partition_types, schema, stri
             "strings": strings, "invalid_utf8": invalid_utf8, "int96_unit": int96_unit}
 
 
+def _bound_values(bounds, type_):
+    """fdata_plan_sorted's [(min, max)] per shard (ints, floats or bytes as the file stores
+    them) as values of the column's Arrow type `type_`, or None for a type whose stored
+    values are not its values here (decimals, times...) or strings that are not UTF-8."""
+    import pyarrow as pa
+    t = pa.types
+    flat = [v for pair in bounds for v in pair]
+    if t.is_integer(type_):
+        ok = all(isinstance(v, int) for v in flat)
+    elif t.is_floating(type_):
+        ok = all(isinstance(v, float) for v in flat)
+    elif t.is_binary(type_) or t.is_large_binary(type_) or t.is_binary_view(type_):
+        ok = all(isinstance(v, bytes) for v in flat)
+    elif t.is_string(type_) or t.is_large_string(type_) or t.is_string_view(type_):
+        try:
+            flat = [v.decode("utf-8") for v in flat]
+        except (AttributeError, UnicodeDecodeError):
+            return None
+        ok = True
+    elif t.is_timestamp(type_) or t.is_date32(type_):  # the file's unit is the Arrow type's
+        storage = pa.int64() if t.is_timestamp(type_) else pa.int32()
+        ok = all(isinstance(v, int) for v in flat)
+        flat = pa.array(flat, storage).view(type_).to_pylist() if ok else flat
+    else:
+        ok = False
+    return list(zip(flat[0::2], flat[1::2])) if ok else None
+
+
 def plan(sources, columns=None, filters=None, shard_bytes=None, partitioning=None,
          partition_types=None, schema="union", strings="plain", invalid_utf8="error",
          int96_unit="us", threads=None, connections=None, endpoint=None, region=None,
          profile=None, no_sign_request=False, target_gbps=None, retries=None,
-         stall_timeout=None, no_checksums=False, path_style=False, timeout=None):
+         stall_timeout=None, no_checksums=False, path_style=False, timeout=None,
+         sort_column=None):
     """Plans the load of `sources` (as load() takes them, with the same table keywords) as a
     list of Shards of about `shard_bytes` compressed bytes of the projected columns each
     (default 128 MiB): from the listing and the footers alone, no column data.  Each shard is
     a run of files and row groups; loading every shard with load_shard, in order, gives the
     rows of load(sources, ...) in its order.  Files a filter's partition values exclude are
-    left out.  Every Shard's `schema` is the whole table's (pyarrow.Schema)."""
+    left out.  Every Shard's `schema` is the whole table's (pyarrow.Schema).
+
+    sort_column: a top-level column the data is sorted by; each Shard's `bounds` is then its
+    (min, max) from the row groups' statistics when they prove the order (every row group has
+    a min, a max and no nulls, in order, no value in two shards), else None."""
     _count("shard_bytes", shard_bytes, 1)
     table = _table_options(columns, filters, partitioning, partition_types, schema, strings,
                            invalid_utf8, int96_unit)
@@ -768,12 +811,15 @@ def plan(sources, columns=None, filters=None, shard_bytes=None, partitioning=Non
     src, options = _load_args(sources, table["columns"], None, "float32", "F", False, threads,
                               connections, None, None, **s3,
                               **{k: v for k, v in table.items() if k != "columns"})
-    options["shard_bytes"] = shard_bytes
+    options.update(shard_bytes=shard_bytes, sort_column=sort_column)
     with _naming(src, options["columns"] or []):
-        texts, schema_capsule, _ = _plan_core(src, options)
+        texts, schema_capsule, totals = _plan_core(src, options)
     import pyarrow as pa
     pa_schema = pa.Schema._import_from_c_capsule(schema_capsule)
-    return [Shard(t, table, pa_schema) for t in texts]
+    bounds = totals["bounds"] and sort_column in pa_schema.names and _bound_values(
+        totals["bounds"], pa_schema.field(sort_column).type)
+    return [Shard(t, table, pa_schema, bounds[i] if bounds else None, totals["rows_exact"])
+            for i, t in enumerate(texts)]
 
 
 def load_shard(shard, threads=None, connections=None, memory_limit=None, part_size=None,

@@ -48,36 +48,13 @@ class ShardReader:
         return df.set_index(self.index) if self.index else df
 
 
-def _divisions(shards, index):
-    """Dask divisions of a column the shards are sorted by: each shard's smallest value and
-    the last one's largest, from the Parquet statistics of local files' footers (pyarrow
-    reads them).  None (unknown) when a file is on S3, a row group lacks statistics, or the
-    shards are not in order."""
-    import pyarrow.parquet as pq
-    bounds = []
-    footers = {}
-    for shard in shards:
-        lo = hi = None
-        for path, first, count in shard.row_groups:
-            if path.startswith("s3://"):
-                return None
-            meta = footers.get(path) or footers.setdefault(path, pq.ParquetFile(path).metadata)
-            names = [meta.schema.column(c).path for c in range(meta.num_columns)]
-            if index not in names:
-                return None
-            column = names.index(index)
-            for rg in range(first, first + count):
-                stats = meta.row_group(rg).column(column).statistics
-                if stats is None or not stats.has_min_max:
-                    return None
-                lo = stats.min if lo is None else min(lo, stats.min)
-                hi = stats.max if hi is None else max(hi, stats.max)
-        if lo is None:
-            return None
-        bounds.append((lo, hi))
-    if any(bounds[i][1] > bounds[i + 1][0] for i in range(len(bounds) - 1)):
+def _divisions(shards):
+    """Dask divisions of the column the shards were planned sorted by: each shard's smallest
+    value and the last one's largest, from the footers' statistics (fastdata.plan's
+    sort_column, local files and S3 alike).  None (unknown) unless they prove the order."""
+    if any(s.bounds is None for s in shards):
         return None
-    return tuple(b[0] for b in bounds) + (bounds[-1][1],)
+    return tuple(s.bounds[0] for s in shards) + (shards[-1].bounds[1],)
 
 
 # read_parquet's keywords that shape the table (fastdata.plan's) and those of each worker's
@@ -94,7 +71,8 @@ def _plan(kw):
     keywords for each task)."""
     worker = {k: kw[k] for k in _WORKER}
     planning = {k: v for k, v in worker.items() if k not in ("memory_limit", "part_size")}
-    shards = fastdata.plan(kw["sources"], **{k: kw[k] for k in _TABLE}, **planning)
+    shards = fastdata.plan(kw["sources"], **{k: kw[k] for k in _TABLE}, **planning,
+                           sort_column=kw.get("index"))
     return shards, worker
 
 
@@ -113,8 +91,9 @@ def read_parquet(sources, columns=None, filters=None, shard_bytes=None, dtype_ba
     copy) or "numpy" (NumPy columns: copies where pandas needs them).
 
     index: a column the data is sorted by, made the index; divisions come from the row
-    groups' statistics when every file is local and they are there and in order, else they
-    are unknown (Dask's None), as for any frame whose order Dask cannot prove.
+    groups' statistics (local files and S3 alike) when they prove the shards ordered and
+    apart (fastdata.plan's sort_column), else they are unknown (Dask's None), as for any
+    frame whose order Dask cannot prove.
 
     Other keywords: fastdata.load's.  threads, connections, memory_limit, part_size and the S3
     settings apply to each worker's load (threads=None: all the worker's cores)."""
@@ -128,7 +107,7 @@ def read_parquet(sources, columns=None, filters=None, shard_bytes=None, dtype_ba
         raise fastdata.ColumnNotFoundError("no column named '%s'" % index, column=index, code=9)
     reader = ShardReader(arrow_schema, dtype_backend, index, **worker)
     meta = reader.meta()
-    divisions = _divisions(shards, index) if index is not None else None
+    divisions = _divisions(shards) if index is not None else None
     return dd.from_map(reader, shards, meta=meta, divisions=divisions,
                        label="fastdata-read-parquet", enforce_metadata=False)
 

@@ -34,7 +34,6 @@ def _datasource_class():
             super().__init__()
             self._shards = shards
             self._options = options
-            self._exact_rows = shards[0].options["filters"] is None
 
         def get_name(self):
             return "fastdata"
@@ -46,7 +45,7 @@ def _datasource_class():
             schema = self._shards[0].schema
             tasks = []
             for shard in self._shards:
-                meta = BlockMetadata(num_rows=shard.rows if self._exact_rows else None,
+                meta = BlockMetadata(num_rows=shard.rows if shard.rows_exact else None,
                                      size_bytes=shard.bytes, input_files=tuple(shard.files),
                                      exec_stats=None)
                 tasks.append(ReadTask(_read_fn(shard, self._options), meta,
@@ -70,8 +69,9 @@ def read_parquet(sources, columns=None, filters=None, shard_bytes=None, partitio
                  no_checksums=False, path_style=False, timeout=None, **read_args):
     """A ray.data.Dataset over `sources` (as fastdata.load takes them): one read task per
     shard of about `shard_bytes` compressed bytes (fastdata.plan; default 128 MiB), each
-    yielding a pyarrow.Table.  Rows per task are given to Ray from the footers unless a filter
-    removes rows (then unknown until read).  `read_args` go to ray.data.read_datasource
+    yielding a pyarrow.Table.  Rows per task are given to Ray from the footers when they are
+    exact (no filter, or one of partition keys alone: Shard.rows_exact), else unknown (None)
+    until read.  `read_args` go to ray.data.read_datasource
     (concurrency, num_cpus, ...); the other keywords are fastdata.load's, threads,
     connections, memory_limit, part_size and the S3 settings applying to each task's load."""
     import ray.data

@@ -1294,6 +1294,12 @@ int fdata_load(const char *const *sources, size_t n, const struct fdata_load_opt
 
 int fdata_plan(const char *const *sources, size_t n, const struct fdata_load_options *opts,
                uint64_t shard_bytes, struct fdata_plan *out, struct fdata_error *err) {
+    return fdata_plan_sorted(sources, n, opts, shard_bytes, NULL, out, err);
+}
+
+int fdata_plan_sorted(const char *const *sources, size_t n, const struct fdata_load_options *opts,
+                      uint64_t shard_bytes, const char *sort_column, struct fdata_plan *out,
+                      struct fdata_error *err) {
     memset(out, 0, sizeof *out);
     struct fdata_load_options o = opts ? *opts : (struct fdata_load_options){0};
     o.matrix = NULL; /* a plan reads footers only */
@@ -1312,10 +1318,13 @@ int fdata_plan(const char *const *sources, size_t n, const struct fdata_load_opt
     for (size_t i = 0; status == FDATA_OK && i < out->num_shards; i++)
         if (fdata_schema_copy(&l->schema, &out->shards[i].schema) != FDATA_OK)
             status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    if (status == FDATA_OK && sort_column)
+        status = shard_sort_bounds(views, l->files.count, sort_column, l->ro.invalid_utf8, out, err);
     if (status == FDATA_OK) {
         out->schema = l->schema; /* moved */
         l->schema.release = NULL;
         out->files_pruned = l->rep.files_pruned;
+        out->rows_exact = !l->o.filter || filter_file_columns(l->o.filter, &l->parts, 0, NULL, 0) == 0;
     } else {
         fdata_plan_free(out);
     }

@@ -188,6 +188,7 @@ void fdata_plan_free(struct fdata_plan *p) {
     for (size_t s = 0; p->shards && s < p->num_shards; s++)
         fdata_shard_free(&p->shards[s]);
     free(p->shards);
+    shard_bounds_free(p->bounds, p->num_shards);
     if (p->schema.release)
         p->schema.release(&p->schema);
     memset(p, 0, sizeof *p);

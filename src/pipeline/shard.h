@@ -26,6 +26,14 @@ int shard_plan(const struct shard_view *files, size_t n, const struct partitions
                const struct fdata_parquet_read_options *ro, uint64_t target,
                struct fdata_plan *out, struct fdata_error *err);
 
+/* out->bounds and bound_kind (fdata_plan_sorted) of top-level column `column` over the
+ * shards planned from files[0..n); left NULL when the statistics do not prove the order. */
+int shard_sort_bounds(const struct shard_view *files, size_t n, const char *column,
+                      int invalid_utf8, struct fdata_plan *out, struct fdata_error *err);
+
+/* Frees bounds[0..n) and the array (NULL: a no-op). */
+void shard_bounds_free(struct fdata_shard_bounds *bounds, size_t n);
+
 /* The shard's files as a load's file list (the listing a shard's load starts from). */
 int shard_files(const struct fdata_shard *s, struct load_files *out, struct fdata_error *err);
 

@@ -217,14 +217,7 @@ def dask_tests(sources, tmp):
         check("dask: sum of a column", abs(df.x.sum().compute() -
                                            fastdata.load(local).to_arrow()["x"].to_numpy().sum())
               < 1e-6)
-        df = fastdata.dask.read_parquet(os.path.join(local, "day=2024-01-01"), shard_bytes=30000,
-                                        index="id")
-        ids = fastdata.load(os.path.join(local, "day=2024-01-01"), columns=["id"]).to_arrow()
-        check("dask: divisions of a sorted column from the statistics", df.known_divisions and
-              df.divisions[0] == ids["id"][0].as_py() and df.divisions[-1] ==
-              ids["id"][-1].as_py() and len(df.divisions) == df.npartitions + 1, df.divisions)
-        check("dask: the indexed frame's rows", list(df.index.compute()) ==
-              ids["id"].to_pylist())
+        division_tests(sources)
         # a worker killed mid-load: Dask runs the task again, the table is still exact
         shards = fastdata.plan(local, shard_bytes=30000)
         marker = os.path.join(tmp, "killed")
@@ -234,6 +227,40 @@ def dask_tests(sources, tmp):
         check("dask: a worker killed mid-load, retried: the exact table",
               os.path.exists(marker) and dump(got) == dump(fastdata.load(local).to_arrow()),
               (os.path.exists(marker), len(got)))
+
+
+def pyarrow_divisions(source, column):
+    """Divisions of `column` by pyarrow's reading of the local footers, shard by shard of the
+    plan: the first row group's min, ..., the last one's max."""
+    def stats(path, rg):
+        meta = pq.ParquetFile(path).metadata
+        col = [meta.schema.column(c).path for c in range(meta.num_columns)].index(column)
+        return meta.row_group(rg).column(col).statistics
+
+    shards = fastdata.plan(source, shard_bytes=30000)
+    path, last, count = shards[-1].row_groups[-1]
+    return tuple(stats(*s.row_groups[0][:2]).min for s in shards) + (
+        stats(path, last + count - 1).max,)
+
+
+def division_tests(sources):
+    """Divisions of a sorted column (id: pyarrow's and DuckDB's files, in order) from the
+    footers, over the local folder and S3 alike; unknown for unsorted or nullable columns."""
+    local = sources[0][1]
+    want = pyarrow_divisions(local, "id")
+    ids = fastdata.load(local, columns=["id"]).to_arrow()["id"].to_pylist()
+    for where, source in sources:
+        df = fastdata.dask.read_parquet(source, shard_bytes=30000, index="id")
+        check("dask (%s): divisions of a sorted column from the statistics (pyarrow's)" % where,
+              df.known_divisions and df.divisions == want and df.npartitions > 5,
+              (df.divisions, want))
+        check("dask (%s): the indexed frame's rows, and loc over the divisions" % where,
+              list(df.index.compute()) == ids and
+              list(df.loc[66000:120010].index.compute()) == [i for i in ids if 66000 <= i <= 120010])
+        for column in ("x", "g"):  # unsorted; nulls
+            df = fastdata.dask.read_parquet(source, shard_bytes=30000, index=column)
+            check("dask (%s): no divisions by %s" % (where, column), not df.known_divisions,
+                  df.divisions)
 
 
 def ray_tests(sources, env):
@@ -260,6 +287,17 @@ def ray_tests(sources, env):
             ds.sum("x") - fastdata.load(local).to_arrow()["x"].to_numpy().sum()) < 1e-6)
         check("ray: the schema from the plan",
               ds.schema().names == ["id", "x"], ds.schema())
+        for name, filters, exact in (("no filter", None, True),
+                                     ("a partition key alone", "day >= DATE '2024-01-02'", True),
+                                     ("a file column", "g >= 2", False)):
+            shards = fastdata.plan(local, shard_bytes=30000, filters=filters)
+            told = [t.metadata.num_rows for t in
+                    fastdata.ray.FastdataDatasource(shards).get_read_tasks(2)]
+            loaded = [fastdata.load_shard(s).to_arrow().num_rows for s in shards]
+            check("ray: rows told per task with %s: %s" % (name, "exact" if exact else "unknown"),
+                  told == loaded if exact else told == [None] * len(shards), (told, loaded))
+            ds = fastdata.ray.read_parquet(local, shard_bytes=30000, filters=filters)
+            check("ray: count with %s" % name, ds.count() == sum(loaded))
     finally:
         ray.shutdown()
 

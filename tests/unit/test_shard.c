@@ -3,9 +3,10 @@
  * whole load's rows in order (as JSONL); the shards are balanced; a file changed since the
  * plan is refused; hostile JSON (malformed, wrong types, out of range, unknown fields,
  * control characters, invalid UTF-8, random mutations, schemas of unknown types) is
- * FDATA_EINVAL, never a crash.  Over a table whose schema drifted (pyarrow's drift/ files:
- * struct fields gained and lost, ints widened in a struct and a list, columns missing),
- * every shard, after JSON, has the plan's schema exactly, and their rows are the load's. */
+ * FDATA_EINVAL, never a crash; a sort column's bounds are given only when the footers prove
+ * the order.  Over a table whose schema drifted (pyarrow's drift/ files: struct fields gained
+ * and lost, ints widened in a struct and a list, columns missing), every shard, after JSON,
+ * has the plan's schema exactly, and their rows are the load's. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +359,42 @@ static void test_hostile_json(void) {
     fdata_plan_free(&plan);
 }
 
+/* fdata_plan_sorted: a sort column's bounds per shard, only where the statistics prove the
+ * order (DuckDB's file: id 0..19999 in row groups of 2048; run_int's row groups share their
+ * edge values; run_str has nulls; tiny is -1..1 in every row group). */
+static void test_sorted_bounds(void) {
+    struct fdata_plan plan;
+    struct fdata_error err = {0};
+    CHECK(fdata_plan_sorted(sources, 1, NULL, 1, "id", &plan, &err) == FDATA_OK);
+    CHECK(plan.num_shards == 10 && plan.bounds && plan.bound_kind == FDATA_BOUND_INT);
+    for (size_t s = 0; plan.bounds && s < plan.num_shards; s++)
+        CHECK(plan.bounds[s].min_i == 2048 * (int64_t)s &&
+              plan.bounds[s].max_i == (s == 9 ? 19999 : 2048 * (int64_t)s + 2047));
+    fdata_plan_free(&plan);
+    CHECK(fdata_plan_sorted(sources, 1, NULL, UINT64_MAX / 4, "run_int", &plan, &err) == FDATA_OK);
+    CHECK(plan.num_shards == 1 && plan.bounds && plan.bounds[0].min_i == 0 &&
+          plan.bounds[0].max_i == 199); /* equal edges within a shard keep the order */
+    fdata_plan_free(&plan);
+    const struct {
+        size_t n;
+        uint64_t target;
+        const char *column;
+    } unknown[] = {
+        {1, 1, "run_int"},          /* a value in two shards */
+        {1, UINT64_MAX / 4, "run_str"}, /* nulls */
+        {1, UINT64_MAX / 4, "tiny"}, /* row groups overlap */
+        {3, UINT64_MAX / 4, "id"},  /* the files out of order */
+        {1, 1, "no_such_column"},
+        {1, 1, NULL},
+    };
+    for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
+        CHECK(fdata_plan_sorted(sources, unknown[i].n, NULL, unknown[i].target, unknown[i].column,
+                                &plan, &err) == FDATA_OK);
+        CHECK(!plan.bounds && plan.bound_kind == 0 && plan.rows_exact);
+        fdata_plan_free(&plan);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "tests/data/parquet";
     snprintf(paths[0], sizeof paths[0], "%s/generated/duckdb_rowgroups_v2_gzip.parquet", dir);
@@ -380,6 +417,8 @@ int main(int argc, char **argv) {
     struct fdata_load_options filtered = projected;
     filtered.filter = filter;
     test_shards_make_the_table(bytes / 5, &filtered);
+    CHECK(fdata_plan(sources, 3, &filtered, 0, &plan, &err) == FDATA_OK && !plan.rows_exact);
+    fdata_plan_free(&plan);
     fdata_filter_free(filter);
     test_changed_file();
     test_hostile_json();
@@ -388,5 +427,6 @@ int main(int argc, char **argv) {
     test_drift(dir, NULL, 0, 1);
     test_drift(dir, NULL, 0, 600);
     test_drift(dir, nested, 4, 1);
+    test_sorted_bounds();
     return check_result("test_shard");
 }
