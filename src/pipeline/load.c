@@ -79,7 +79,7 @@ struct loader {
     const char **req_urls;        /* every range request of every S3 file */
     struct fdata_s3_range *req_ranges;
     size_t *req_owner, n_req;
-    int *req_rg;                  /* the row group each request serves */
+    int *req_rg, *req_last;       /* the row groups each request serves, first and last */
     struct fdata_s3_get_result *req_results;
     pthread_t downloader, decoder;
     int downloading, decoding;    /* threads started */
@@ -130,8 +130,10 @@ static void on_range(void *ctx, size_t index, struct fdata_s3_get_result *r) {
     } else {
         l->rep.bytes_fetched += r->size;
         l->download_end = now(); /* the last byte so far: read by the report under the lock */
-        if (--l->slots[l->file_of[k]].left[l->req_rg[index]] == 0)
-            pthread_cond_broadcast(&l->changed);
+        struct slot *s = &l->slots[l->file_of[k]];
+        for (int j = l->req_rg[index]; j <= l->req_last[index]; j++)
+            if (--s->left[j] == 0)
+                pthread_cond_broadcast(&l->changed);
     }
     pthread_mutex_unlock(&l->lock);
 }
@@ -601,6 +603,7 @@ static int select_row_groups(struct loader *l, struct fdata_error *err) {
         FDATA_RETURN_IF(read_bloom_filters(l, &bloom, err));
     if (prunes_pages(l))
         FDATA_RETURN_IF(read_page_indexes(l, err));
+    struct fdata_s3_get_options go = footer_gets(l); /* the part size bounds merged ranges */
     for (size_t i = 0; i < l->files.count; i++) { /* a batch and a counter per row group */
         struct slot *s = &l->slots[i];
         if (bloom)
@@ -614,7 +617,8 @@ static int select_row_groups(struct loader *l, struct fdata_error *err) {
             return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
         struct fdata_parquet_read_options ro = file_options(l, i);
         if (s->remote >= 0)
-            FDATA_RETURN_IF(remote_plan_ranges(&l->remote[s->remote], &ro, &s->sel, err));
+            FDATA_RETURN_IF(remote_plan_ranges(&l->remote[s->remote], &ro, &s->sel, &go,
+                                               l->limit, err));
     }
     return FDATA_OK;
 }
@@ -699,9 +703,10 @@ static int plan_downloads(struct loader *l, struct fdata_error *err) {
     if (l->n_s3 == 0)
         return FDATA_OK;
     FDATA_RETURN_IF(remote_plan(l->remote, l->n_s3, &l->req_urls, &l->req_ranges, &l->req_owner,
-                                &l->req_rg, &l->n_req, err));
+                                &l->req_rg, &l->req_last, &l->n_req, err));
     for (size_t q = 0; q < l->n_req; q++)
-        l->slots[l->file_of[l->req_owner[q]]].left[l->req_rg[q]]++;
+        for (int j = l->req_rg[q]; j <= l->req_last[q]; j++)
+            l->slots[l->file_of[l->req_owner[q]]].left[j]++;
     size_t limit = l->limit, largest = 0, whole = 0;
     for (size_t k = 0; k < l->n_s3; k++) {
         size_t rg = (size_t)remote_largest_row_group(&l->remote[k]);
@@ -830,6 +835,7 @@ static void loader_free(struct loader *l) {
     remote_files_free(l->remote, l->n_s3);
     free(l->remote), free(l->file_of);
     free(l->req_urls), free(l->req_ranges), free(l->req_owner), free(l->req_rg);
+    free(l->req_last);
     free(l->req_results);
     if (l->schema.release)
         l->schema.release(&l->schema);
