@@ -941,10 +941,11 @@ static int loader_open(struct loader *l, const char *const *sources, size_t n,
         so.runtime = so.runtime ? so.runtime : l->o.runtime;
         FDATA_RETURN_IF(fdata_s3_client_new(&so, &l->s3, err));
         struct fdata_s3_get_options go = footer_gets(l);
-        /* a filter's pruning by partition values needs the whole listing, and then saves
-         * those files' GETs: the footers wait for the listing then */
-        if (!l->o.filter)
-            FDATA_RETURN_IF(prefetch_new(&so, &go, &l->room, &l->prefetch, err));
+        FDATA_RETURN_IF(prefetch_new(&so, &go, &l->room, &l->prefetch, err));
+        /* the footers of the files a filter's partition values may select start page by
+         * page; pruning over the whole listing follows it (prune_files) */
+        if (l->o.filter)
+            prefetch_filter(l->prefetch, l->o.filter, l->o.partitioning, l->o.partition_types);
     }
     int64_t listing = traced_now(l);
     FDATA_RETURN_IF(l->shard ? shard_files(l->shard, &l->files, err)

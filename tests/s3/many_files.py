@@ -212,6 +212,19 @@ def main(tmp):
           rc == 0 and ids == sorted(ids) and len(ids) == len(want), ids[:20])
 
     server.gets.clear()
+    server.log.clear()
+    rc, rows, err = dump(env, "--filter", "day = 0 OR day = 2")
+    log = server.log[:]
+    last_list = len(log) - 1 - log[::-1].index("LIST") if "LIST" in log else 0
+    got = sorted((r["id"], r["x"], r["s"], r["day"]) for r in rows)
+    check("under a partition filter the selected files of the first pages were fetched before "
+          "the last page was listed, the others never (pages pruned as they come)",
+          rc == 0 and log.count("LIST") == 5 and "GET" in log[:last_list] and
+          {k.split("/")[1] for k in server.gets} == {"day=0", "day=2"}, (err, log, server.gets))
+    check("... and the table equals pyarrow.dataset's rows of those days",
+          got == [w for w in want if w[3] in (0, 2)], err)
+
+    server.gets.clear()
     rc, rep, err = load_json(env, "--part-size", "1")
     big = "lake/day=3/part-999.parquet"
     small = {k: v for k, v in server.gets.items() if k != big}
