@@ -962,6 +962,7 @@ static int loader_open(struct loader *l, const char *const *sources, size_t n,
     l->n_wanted = l->parts.n_file_columns;
     if (l->o.filter && l->wanted)
         FDATA_RETURN_IF(add_filter_columns(l, err));
+    l->room.indexes = prunes_pages(l); /* the listing's prefetch is done with the room */
     int64_t footers = traced_now(l);
     fdata_trace_span(l->o.trace, TRACE_LANE_MAIN, "load", "listing", listing, footers, NULL);
     FDATA_RETURN_IF(open_all(l, err));

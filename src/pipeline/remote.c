@@ -160,6 +160,24 @@ static void plan_first_gets(struct remote_file **files, size_t n,
     }
 }
 
+static int open_one(struct remote_file *f, struct fdata_error *err);
+
+/* The first file, fetched alone, is opened: the next tails hold its page indexes too when
+ * they end within a merge gap of its footer (as pyarrow and parquet-mr write them), and a
+ * little more (files vary; a 32nd, since these bytes beyond the indexes are of the last row
+ * group's columns, mostly unread, where a footer's slack falls in its indexes). */
+static int size_tails_for_indexes(struct remote_file *f, struct remote_room *room,
+                                  struct fdata_error *err) {
+    FDATA_RETURN_IF(open_one(f, err));
+    int64_t start, end, tail = f->size - f->footer_bytes;
+    pq_page_index_bytes(f->pq, &start, &end);
+    int64_t span = f->size - start;
+    if (start < end && start < tail && end >= tail - MERGE_GAP && span + span / 32 <= TAIL_MAX &&
+        span + span / 32 > room->tail)
+        room->tail = span + span / 32;
+    return FDATA_OK;
+}
+
 int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
                  const struct fdata_s3_get_options *go, struct remote_room *room,
                  struct fdata_error *err) {
@@ -171,6 +189,8 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
     if (n > 1 && room && !room->sized) { /* one file first: its footer sizes the others' tails */
         room->sized = 1;
         FDATA_RETURN_IF(remote_fetch(c, all, lead + 1, go, room, err));
+        if (room->indexes)
+            FDATA_RETURN_IF(size_tails_for_indexes(&all[lead], room, err));
         n--;
     }
     if (n == 0)
@@ -320,7 +340,7 @@ int remote_open_fetched(struct remote_file *files, size_t n,
                         struct fdata_error *err) {
     int status = FDATA_OK;
     for (size_t i = 0; status == FDATA_OK && i < n; i++)
-        status = open_one(&files[i], err);
+        status = files[i].pq ? FDATA_OK : open_one(&files[i], err);
     for (size_t i = 0; status != FDATA_OK && i < n; i++)
         if (!files[i].pq && files[i].buf) /* not handed to an open file: still ours */
             remote_drop_buffer(&files[i]);

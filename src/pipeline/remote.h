@@ -43,6 +43,9 @@ struct remote_room {
     int projected;                /* some columns only, or a filter (it may prune row groups
                                      and pages): whole objects up to 1 MiB, not a part */
     int sized;                    /* a first file fetched alone has sized the tails */
+    int indexes;                  /* the load prunes by page indexes: the first file sizes the
+                                     tails to hold its indexes too (when they lie just before
+                                     its footer), so the others need no GET for theirs */
 };
 
 /* Fetches the footers of the files of files[0..n) that have no buffer yet, in parallel: one
@@ -55,8 +58,8 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *files, size_t n,
                  const struct fdata_s3_get_options *go, struct remote_room *room,
                  struct fdata_error *err);
 
-/* Opens each fetched file over its buffer (bytes outside the footer and the ranges read as
- * zeros; remote_plan_ranges says which ranges to fetch). */
+/* Opens each fetched file not open yet over its buffer (bytes outside the footer and the
+ * ranges read as zeros; remote_plan_ranges says which ranges to fetch). */
 int remote_open_fetched(struct remote_file *files, size_t n, struct fdata_error *err);
 
 /* remote_fetch (tails only), then remote_open_fetched. */

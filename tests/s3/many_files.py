@@ -10,12 +10,14 @@ asked for; a small memory limit falls back to tails and ranges with the same tab
 whose size for a key differs from the object's fails with one line naming the key.  Files of
 several row groups over 1 MiB, filtered and projected: the ranges of neighbouring row groups
 come in one GET (tail + 1 a file), a pruned row group's bytes are not fetched, a small memory
-limit splits the ranges; every table equals DuckDB's.
+limit splits the ranges; every table equals DuckDB's.  Files whose page indexes a filter
+reads: the first file's sizes the next tails to hold them (no GET of their own).
 usage: many_files.py FASTDATA LOAD_DUMP"""
 import http.server
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -157,6 +159,44 @@ def write_wide(root):
     return sorted(os.listdir(os.path.join(root, "wide")))
 
 
+def write_indexed(root):
+    """3 files of 1.2 MB: id and 300 float32 columns, 4 row groups, a page index: a footer of
+    ~150 KB with ~50 KB of indexes just before it (more than the first 64 KiB tail)."""
+    import numpy as np
+    for f in range(3):
+        n, rng = 1000, np.random.default_rng(f)
+        cols = {"id": pa.array(range(n), pa.int64())}
+        for c in range(300):
+            cols["c%d" % c] = pa.array(rng.standard_normal(n).astype(np.float32))
+        path = os.path.join(root, "indexed", "part-%d.parquet" % f)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        pq.write_table(pa.table(cols), path, row_group_size=250, compression="none",
+                       write_page_index=True)
+
+
+def check_index_tails(root, server, env):
+    """A filter on a file column prunes by page indexes: the first file sizes the others'
+    tails to hold their indexes, so they take no GET for them."""
+    import duckdb
+    write_indexed(root)
+    server.gets.clear()
+    rc, rep, err = load_json(env, "--columns", "id,c0", "--filter", "id >= 10",
+                             source="s3://bkt/indexed/")
+    gets = [server.gets.get("indexed/part-%d.parquet" % f, 0) for f in range(3)]
+    check("page indexes in the tails: the files after the first take their tail and 4 row "
+          "groups' ranges (5 GETs; the first more)",
+          rc == 0 and gets[1:] == [5, 5] and gets[0] > 5 and rep["requests"] == sum(gets),
+          (err, gets, rep and rep["requests"]))
+    rc, rows, err = dump(env, "--columns", "id,c0", "--filter", "id >= 10",
+                         source="s3://bkt/indexed/")
+    want = duckdb.sql("SELECT id, c0 FROM read_parquet('%s/indexed/*.parquet') WHERE id >= 10"
+                      % root).fetchall()
+    f32 = lambda v: struct.unpack("<f", struct.pack("<f", v))[0]  # noqa: E731 (float32 as read)
+    check("... and the table equals DuckDB's",
+          rc == 0 and sorted((r["id"], f32(r["c0"])) for r in rows) ==
+          sorted((i, f32(c)) for i, c in want), err)
+
+
 def check_coalesced(root, server, env):
     """Filtered, projected loads of files with several row groups: GETs per file and the
     table against DuckDB's over the same files."""
@@ -260,6 +300,7 @@ def main(tmp):
               "listed" in p.stderr, p.stderr)
     server.size_lie = {}
     check_coalesced(tmp, server, env)
+    check_index_tails(tmp, server, env)
     server.shutdown()
 
 
