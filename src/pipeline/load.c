@@ -373,7 +373,9 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     if (l->n_s3) {
         FDATA_RETURN_IF(remote_fetch(l->s3, l->remote, l->n_s3, &go, &l->room, err));
         l->download_end = now();
-        FDATA_RETURN_IF(remote_open_fetched(l->remote, l->n_s3, err));
+        /* a wide file's footer takes milliseconds to parse: all cores on them */
+        FDATA_RETURN_IF(remote_open_fetched(l->remote, l->n_s3, l->o.runtime, l->o.threads,
+                                            err));
     }
     for (size_t k = 0; k < l->n_s3; k++) { /* the files own their pq now; the slots use it */
         l->slots[l->file_of[k]].pq = l->remote[k].pq;

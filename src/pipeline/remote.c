@@ -336,21 +336,40 @@ int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_op
     return FDATA_OK;
 }
 
-int remote_open_fetched(struct remote_file *files, size_t n,
-                        struct fdata_error *err) {
-    int status = FDATA_OK;
-    for (size_t i = 0; status == FDATA_OK && i < n; i++)
-        status = files[i].pq ? FDATA_OK : open_one(&files[i], err);
+struct open_job {
+    struct remote_file *files;
+    struct fdata_error *errors;   /* [n]: each file's */
+};
+
+static int open_task(void *ctx, size_t i, int worker) {
+    (void)worker;
+    struct open_job *job = ctx;
+    return job->files[i].pq ? FDATA_OK : open_one(&job->files[i], &job->errors[i]);
+}
+
+int remote_open_fetched(struct remote_file *files, size_t n, struct fdata_runtime *rt,
+                        int threads, struct fdata_error *err) {
+    struct open_job job = {files, calloc(n + 1, sizeof *job.errors)};
+    int status = job.errors ? fdata_parallel_for(rt, n, fdata_thread_count(threads), open_task,
+                                                 &job)
+                            : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0; job.errors && status != FDATA_OK && i < n; i++)
+        if (job.errors[i].code != FDATA_OK) { /* the first file's failure, as in file order */
+            if (err)
+                *err = job.errors[i];
+            break;
+        }
     for (size_t i = 0; status != FDATA_OK && i < n; i++)
         if (!files[i].pq && files[i].buf) /* not handed to an open file: still ours */
             remote_drop_buffer(&files[i]);
+    free(job.errors);
     return status;
 }
 
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
                 const struct fdata_s3_get_options *go, struct fdata_error *err) {
     FDATA_RETURN_IF(remote_fetch(c, files, n, go, NULL, err));
-    return remote_open_fetched(files, n, err);
+    return remote_open_fetched(files, n, NULL, 1, err);
 }
 
 int remote_plan(const struct remote_file *files, size_t n, const char ***urls,

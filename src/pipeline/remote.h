@@ -59,8 +59,11 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *files, size_t n,
                  struct fdata_error *err);
 
 /* Opens each fetched file not open yet over its buffer (bytes outside the footer and the
- * ranges read as zeros; remote_plan_ranges says which ranges to fetch). */
-int remote_open_fetched(struct remote_file *files, size_t n, struct fdata_error *err);
+ * ranges read as zeros; remote_plan_ranges says which ranges to fetch), `threads` (0: a
+ * core each) of rt's workers parsing footers at once (NULL: the default runtime).  On
+ * failure the error is the first failed file's. */
+int remote_open_fetched(struct remote_file *files, size_t n, struct fdata_runtime *rt,
+                        int threads, struct fdata_error *err);
 
 /* remote_fetch (tails only), then remote_open_fetched. */
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
