@@ -606,6 +606,8 @@ static int select_row_groups(struct loader *l, struct fdata_error *err) {
     if (prunes_pages(l))
         FDATA_RETURN_IF(read_page_indexes(l, err));
     struct fdata_s3_get_options go = footer_gets(l); /* the part size bounds merged ranges */
+    size_t shared = l->o.runtime ? fdata_runtime_memory_limit(l->o.runtime) : 0;
+    size_t room = shared && shared < l->limit ? shared : l->limit; /* and so do both caps */
     for (size_t i = 0; i < l->files.count; i++) { /* a batch and a counter per row group */
         struct slot *s = &l->slots[i];
         if (bloom)
@@ -620,7 +622,7 @@ static int select_row_groups(struct loader *l, struct fdata_error *err) {
         struct fdata_parquet_read_options ro = file_options(l, i);
         if (s->remote >= 0)
             FDATA_RETURN_IF(remote_plan_ranges(&l->remote[s->remote], &ro, &s->sel, &go,
-                                               l->limit, err));
+                                               room, err));
     }
     return FDATA_OK;
 }

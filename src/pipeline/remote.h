@@ -87,7 +87,9 @@ int remote_fetch_ranges(fdata_s3_client *c, struct remote_file *files, const siz
 /* The ranges of an open file to fetch: the chunks `ro` projects of the row groups `sel`
  * selects (none: the leading magic alone), and the leading magic.  Neighbours whose hole is
  * small become one GET, also across row groups, up to a part (go->part_size) and a quarter of
- * `memory_limit` (0: none); a larger range of one row group is left as it is. */
+ * `memory_limit` (0: none; the load's or its runtime's shared cap, the smaller: a load may pass
+ * the shared cap by one range, which must stay within a row group's slack); a larger range of
+ * one row group is left as it is. */
 int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_options *ro,
                        const struct rg_selection *sel, const struct fdata_s3_get_options *go,
                        size_t memory_limit, struct fdata_error *err);
