@@ -89,7 +89,7 @@ struct loader {
     const char **req_urls;        /* every range request of every S3 file */
     struct fdata_s3_range *req_ranges;
     size_t *req_owner, n_req;
-    int *req_rg;                  /* the row group each request serves */
+    int *req_rg, *req_last;       /* the row groups each request serves, first and last */
     struct fdata_s3_get_result *req_results;
     pthread_t downloader, decoder;
     int downloading, decoding;    /* threads started */
@@ -141,8 +141,10 @@ static void on_range(void *ctx, size_t index, struct fdata_s3_get_result *r) {
     } else {
         l->rep.bytes_fetched += r->size;
         l->download_end = now(); /* the last byte so far: read by the report under the lock */
-        if (--l->slots[l->file_of[k]].left[l->req_rg[index]] == 0)
-            pthread_cond_broadcast(&l->changed);
+        struct slot *s = &l->slots[l->file_of[k]];
+        for (int j = l->req_rg[index]; j <= l->req_last[index]; j++)
+            if (--s->left[j] == 0)
+                pthread_cond_broadcast(&l->changed);
     }
     pthread_mutex_unlock(&l->lock);
 }
@@ -455,7 +457,9 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     if (l->n_s3) {
         FDATA_RETURN_IF(remote_fetch(l->s3, l->remote, l->n_s3, &go, &l->room, err));
         l->download_end = now();
-        FDATA_RETURN_IF(remote_open_fetched(l->remote, l->n_s3, err));
+        /* a wide file's footer takes milliseconds to parse: all cores on them */
+        FDATA_RETURN_IF(remote_open_fetched(l->remote, l->n_s3, l->o.runtime, l->o.threads,
+                                            err));
     }
     for (size_t k = 0; k < l->n_s3; k++) { /* the files own their pq now; the slots use it */
         l->slots[l->file_of[k]].pq = l->remote[k].pq;
@@ -684,6 +688,9 @@ static int select_row_groups(struct loader *l, struct fdata_error *err) {
         FDATA_RETURN_IF(read_bloom_filters(l, &bloom, err));
     if (prunes_pages(l))
         FDATA_RETURN_IF(read_page_indexes(l, err));
+    struct fdata_s3_get_options go = footer_gets(l); /* the part size bounds merged ranges */
+    size_t shared = l->o.runtime ? fdata_runtime_memory_limit(l->o.runtime) : 0;
+    size_t room = shared && shared < l->limit ? shared : l->limit; /* and so do both caps */
     for (size_t i = 0; i < l->files.count; i++) { /* a batch and a counter per row group */
         struct slot *s = &l->slots[i];
         if (bloom)
@@ -698,7 +705,8 @@ static int select_row_groups(struct loader *l, struct fdata_error *err) {
             return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
         struct fdata_parquet_read_options ro = file_options(l, i);
         if (s->remote >= 0)
-            FDATA_RETURN_IF(remote_plan_ranges(&l->remote[s->remote], &ro, &s->sel, err));
+            FDATA_RETURN_IF(remote_plan_ranges(&l->remote[s->remote], &ro, &s->sel, &go,
+                                               room, err));
     }
     return FDATA_OK;
 }
@@ -853,9 +861,10 @@ static int plan_downloads(struct loader *l, struct fdata_error *err) {
     if (l->n_s3 == 0)
         return FDATA_OK;
     FDATA_RETURN_IF(remote_plan(l->remote, l->n_s3, &l->req_urls, &l->req_ranges, &l->req_owner,
-                                &l->req_rg, &l->n_req, err));
+                                &l->req_rg, &l->req_last, &l->n_req, err));
     for (size_t q = 0; q < l->n_req; q++)
-        l->slots[l->file_of[l->req_owner[q]]].left[l->req_rg[q]]++;
+        for (int j = l->req_rg[q]; j <= l->req_last[q]; j++)
+            l->slots[l->file_of[l->req_owner[q]]].left[j]++;
     size_t limit = l->limit, largest = 0, whole = 0;
     for (size_t k = 0; k < l->n_s3; k++) {
         size_t rg = (size_t)remote_largest_row_group(&l->remote[k]);
@@ -989,6 +998,7 @@ static void loader_free(struct loader *l) {
     remote_files_free(l->remote, l->n_s3);
     free(l->remote), free(l->file_of);
     free(l->req_urls), free(l->req_ranges), free(l->req_owner), free(l->req_rg);
+    free(l->req_last);
     free(l->req_results);
     if (l->schema.release)
         l->schema.release(&l->schema);
@@ -1119,10 +1129,11 @@ static int loader_open(struct loader *l, const char *const *sources, size_t n,
         so.runtime = so.runtime ? so.runtime : l->o.runtime;
         FDATA_RETURN_IF(fdata_s3_client_new(&so, &l->s3, err));
         struct fdata_s3_get_options go = footer_gets(l);
-        /* a filter's pruning by partition values needs the whole listing, and then saves
-         * those files' GETs: the footers wait for the listing then */
-        if (!l->o.filter)
-            FDATA_RETURN_IF(prefetch_new(&so, &go, &l->room, &l->prefetch, err));
+        FDATA_RETURN_IF(prefetch_new(&so, &go, &l->room, &l->prefetch, err));
+        /* the footers of the files a filter's partition values may select start page by
+         * page; pruning over the whole listing follows it (prune_files) */
+        if (l->o.filter)
+            prefetch_filter(l->prefetch, l->o.filter, l->o.partitioning, l->o.partition_types);
     }
     int64_t listing = traced_now(l);
     FDATA_RETURN_IF(l->shard ? shard_files(l->shard, &l->files, err)
@@ -1143,6 +1154,7 @@ static int loader_open(struct loader *l, const char *const *sources, size_t n,
     l->n_wanted = l->parts.n_file_columns;
     if (l->o.filter && l->wanted)
         FDATA_RETURN_IF(add_filter_columns(l, err));
+    l->room.indexes = prunes_pages(l); /* the listing's prefetch is done with the room */
     int64_t footers = traced_now(l);
     fdata_trace_span(l->o.trace, TRACE_LANE_MAIN, "load", "listing", listing, footers, NULL);
     fdata_trace_rss(l->o.trace); /* the memory chart's first step, before anything is read */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "../common/common.h"
+#include "partitions.h"
 #include "prefetch.h"
 
 struct prefetch {
@@ -13,6 +14,9 @@ struct prefetch {
     const volatile int *cancel;   /* the caller's, watched while it waits */
     volatile int stop;            /* the GETs' own cancellation */
     struct remote_room *room;
+    const struct fdata_filter *filter; /* prunes each page by its partition values, or NULL */
+    int mode;                     /* partitions_discover's */
+    const char *types;
     pthread_t thread;
     int started;
     pthread_mutex_t lock;         /* guards what follows */
@@ -73,7 +77,29 @@ int prefetch_new(const struct fdata_s3_options *so, const struct fdata_s3_get_op
     return FDATA_OK;
 }
 
-/* Under the lock: the S3 files of f->items[from..) join the queue. */
+void prefetch_filter(struct prefetch *p, const struct fdata_filter *filter, int mode,
+                     const char *types) {
+    p->filter = filter;
+    p->mode = mode;
+    p->types = types;
+}
+
+/* keep[i] for f->items[from + i]: whether the filter may select it by the partition values
+ * of its page (keys and types found over the page alone); all 0 when they cannot be. */
+static void prune_page(const struct prefetch *p, const struct load_files *f, size_t from,
+                       char *keep) {
+    struct load_files page = {f->items + from, f->count - from, 0}; /* a view: not freed */
+    struct partitions parts;
+    memset(keep, 0, page.count);
+    if (partitions_discover(&page, p->mode, p->types, &parts, NULL) == FDATA_OK &&
+        filter_bind(p->filter, &parts, NULL) == FDATA_OK)
+        for (size_t i = 0; i < page.count; i++)
+            keep[i] = (char)filter_selects_file(p->filter, &parts, i);
+    partitions_free(&parts);
+}
+
+/* Under the lock: the S3 files of f->items[from..) join the queue (under a filter those it
+ * may select). */
 static int queue_files(struct prefetch *p, const struct load_files *f, size_t from) {
     if (p->count + (f->count - from) > p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 1024;
@@ -85,10 +111,16 @@ static int queue_files(struct prefetch *p, const struct load_files *f, size_t fr
         p->files = files;
         p->cap = cap;
     }
+    char *keep = p->filter ? malloc(f->count - from + 1) : NULL;
+    if (p->filter && !keep)
+        return FDATA_ENOMEM;
+    if (keep)
+        prune_page(p, f, from, keep);
     for (size_t i = from; i < f->count; i++)
-        if (f->items[i].is_s3)
+        if (f->items[i].is_s3 && (!keep || keep[i - from]))
             p->files[p->count++] = (struct remote_file){.url = f->items[i].name,
                                                         .listed = f->items[i].size};
+    free(keep);
     return FDATA_OK;
 }
 

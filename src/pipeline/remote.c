@@ -12,6 +12,15 @@
 #define TAIL_GUESS ((int64_t)64 << 10) /* holds the footer of all but very wide files */
 #define TAIL_MAX ((int64_t)4 << 20)    /* what a footer seen may make the next tails */
 #define MERGE_GAP ((int64_t)1 << 20)   /* a smaller hole is cheaper fetched than a request */
+/* Across row groups a hole is the bytes of the columns a projection leaves or of the row
+ * groups a filter pruned: what the load is there to skip.  So only a hole that costs less
+ * than a request even on a fast link is fetched: 64 KiB take 0.5 ms at 1 Gbit/s, less than
+ * a GET's own round trip and server time (S3's first byte takes 10-30 ms); pyarrow's
+ * pre-buffer fetches holes of 8 KiB (its default, for local disks) and makes ranges of up to
+ * 32 MiB.  A merged range stops at a part (remote_plan_ranges): get_many fetches a longer
+ * one in parts anyway, so merging on would save no GET and only hold back the decoding of
+ * its first row group until its last byte is in. */
+#define COALESCE_HOLE ((int64_t)64 << 10)
 
 static void free_buffer(void *p) { fdata_unmap_zeroed(p); }
 
@@ -151,6 +160,24 @@ static void plan_first_gets(struct remote_file **files, size_t n,
     }
 }
 
+static int open_one(struct remote_file *f, struct fdata_error *err);
+
+/* The first file, fetched alone, is opened: the next tails hold its page indexes too when
+ * they end within a merge gap of its footer (as pyarrow and parquet-mr write them), and a
+ * little more (files vary; a 32nd, since these bytes beyond the indexes are of the last row
+ * group's columns, mostly unread, where a footer's slack falls in its indexes). */
+static int size_tails_for_indexes(struct remote_file *f, struct remote_room *room,
+                                  struct fdata_error *err) {
+    FDATA_RETURN_IF(open_one(f, err));
+    int64_t start, end, tail = f->size - f->footer_bytes;
+    pq_page_index_bytes(f->pq, &start, &end);
+    int64_t span = f->size - start;
+    if (start < end && start < tail && end >= tail - MERGE_GAP && span + span / 32 <= TAIL_MAX &&
+        span + span / 32 > room->tail)
+        room->tail = span + span / 32;
+    return FDATA_OK;
+}
+
 int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
                  const struct fdata_s3_get_options *go, struct remote_room *room,
                  struct fdata_error *err) {
@@ -162,6 +189,8 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
     if (n > 1 && room && !room->sized) { /* one file first: its footer sizes the others' tails */
         room->sized = 1;
         FDATA_RETURN_IF(remote_fetch(c, all, lead + 1, go, room, err));
+        if (room->indexes)
+            FDATA_RETURN_IF(size_tails_for_indexes(&all[lead], room, err));
         n--;
     }
     if (n == 0)
@@ -231,15 +260,40 @@ int remote_fetch_page_indexes(fdata_s3_client *c, struct remote_file *files, siz
     return status;
 }
 
+/* Neighbouring ranges of different row groups become one when the hole between them is at
+ * most COALESCE_HOLE and the merged range at most `span` long (the ranges of one row group
+ * were merged by their own gap already). */
+static void coalesce(struct remote_file *f, int64_t span) {
+    size_t kept = 0;
+    for (size_t i = 0; i < f->num_ranges; i++) {
+        struct fdata_byte_range r = f->ranges[i];
+        struct fdata_byte_range *prev = kept ? &f->ranges[kept - 1] : NULL;
+        int64_t end = prev ? prev->offset + prev->length : 0;
+        if (prev && f->range_rg[i] > f->range_last[kept - 1] && r.offset >= end &&
+            r.offset - end <= COALESCE_HOLE && r.offset + r.length - prev->offset <= span) {
+            prev->length = r.offset + r.length - prev->offset;
+            f->range_last[kept - 1] = f->range_last[i];
+            continue;
+        }
+        f->ranges[kept] = r;
+        f->range_rg[kept] = f->range_rg[i];
+        f->range_last[kept++] = f->range_last[i];
+    }
+    f->num_ranges = kept;
+}
+
 int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_options *ro,
-                       const struct rg_selection *sel, struct fdata_error *err) {
-    /* row group by row group, so that each can be decoded as soon as its own bytes are in */
+                       const struct rg_selection *sel, const struct fdata_s3_get_options *go,
+                       size_t memory_limit, struct fdata_error *err) {
+    /* row group by row group first, so that each can be decoded as soon as its own bytes
+     * are in (a range merged across row groups serves them all) */
     FDATA_RETURN_IF(rg_selection_ranges(f->pq, ro, sel, MERGE_GAP, &f->ranges, &f->range_rg,
                                         &f->num_ranges, err));
     if (f->footer_bytes >= f->size) /* the tail was the whole object */
         f->num_ranges = 0;
-    else if (f->num_ranges && sel->rg[0] == 0 && f->ranges[0].offset <= MERGE_GAP) {
-        /* with row group 0 (past it, the hole would be pruned row groups' bytes) */
+    else if (f->num_ranges && f->ranges[0].offset <= (sel->rg[0] == 0 ? MERGE_GAP
+                                                                           : COALESCE_HOLE)) {
+        /* with the first range (past row group 0 the hole is pruned row groups' bytes) */
         f->ranges[0].length += f->ranges[0].offset;
         f->ranges[0].offset = 0;
     } else { /* the magic alone, with the first selected row group */
@@ -257,7 +311,9 @@ int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_op
         f->range_rg[0] = 0;
         f->num_ranges++;
     }
-    /* the tail is here already: ranges stop where it starts */
+    if (!(f->range_last = malloc((f->num_ranges + 1) * sizeof *f->range_last)))
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    /* the tail is here already: ranges stop where it starts; each serves its own row group */
     int64_t have = f->size - f->footer_bytes;
     size_t kept = 0;
     for (size_t i = 0; i < f->num_ranges; i++) {
@@ -265,35 +321,60 @@ int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_op
         if (r.offset + r.length > have)
             r.length = have > r.offset ? have - r.offset : 0;
         if (r.length > 0) {
+            f->range_last[kept] = f->range_rg[i];
             f->range_rg[kept] = f->range_rg[i];
             f->ranges[kept++] = r;
-            f->range_bytes += r.length;
         }
     }
     f->num_ranges = kept;
+    int64_t span = go->part_size ? (int64_t)go->part_size : (int64_t)FDATA_S3_PART_SIZE_DEFAULT;
+    if (memory_limit && (int64_t)(memory_limit / 4) < span) /* several in flight, in budget */
+        span = (int64_t)(memory_limit / 4);
+    coalesce(f, span);
+    for (size_t i = 0; i < f->num_ranges; i++)
+        f->range_bytes += f->ranges[i].length;
     return FDATA_OK;
 }
 
-int remote_open_fetched(struct remote_file *files, size_t n,
-                        struct fdata_error *err) {
-    int status = FDATA_OK;
-    for (size_t i = 0; status == FDATA_OK && i < n; i++)
-        status = open_one(&files[i], err);
+struct open_job {
+    struct remote_file *files;
+    struct fdata_error *errors;   /* [n]: each file's */
+};
+
+static int open_task(void *ctx, size_t i, int worker) {
+    (void)worker;
+    struct open_job *job = ctx;
+    return job->files[i].pq ? FDATA_OK : open_one(&job->files[i], &job->errors[i]);
+}
+
+int remote_open_fetched(struct remote_file *files, size_t n, struct fdata_runtime *rt,
+                        int threads, struct fdata_error *err) {
+    struct open_job job = {files, calloc(n + 1, sizeof *job.errors)};
+    int status = job.errors ? fdata_parallel_for(rt, n, fdata_thread_count(threads), open_task,
+                                                 &job)
+                            : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    for (size_t i = 0; job.errors && status != FDATA_OK && i < n; i++)
+        if (job.errors[i].code != FDATA_OK) { /* the first file's failure, as in file order */
+            if (err)
+                *err = job.errors[i];
+            break;
+        }
     for (size_t i = 0; status != FDATA_OK && i < n; i++)
         if (!files[i].pq && files[i].buf) /* not handed to an open file: still ours */
             remote_drop_buffer(&files[i]);
+    free(job.errors);
     return status;
 }
 
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
                 const struct fdata_s3_get_options *go, struct fdata_error *err) {
     FDATA_RETURN_IF(remote_fetch(c, files, n, go, NULL, err));
-    return remote_open_fetched(files, n, err);
+    return remote_open_fetched(files, n, NULL, 1, err);
 }
 
 int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
-                struct fdata_s3_range **ranges, size_t **owner, int **rg, size_t *count,
-                struct fdata_error *err) {
+                struct fdata_s3_range **ranges, size_t **owner, int **rg, int **last,
+                size_t *count, struct fdata_error *err) {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         m += files[i].num_ranges;
@@ -301,8 +382,9 @@ int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
     *ranges = calloc(m ? m : 1, sizeof **ranges);
     *owner = calloc(m ? m : 1, sizeof **owner);
     *rg = calloc(m ? m : 1, sizeof **rg);
+    *last = calloc(m ? m : 1, sizeof **last);
     *count = m;
-    if (!*urls || !*ranges || !*owner || !*rg)
+    if (!*urls || !*ranges || !*owner || !*rg || !*last)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t i = 0, k = 0; i < n; i++)
         for (size_t j = 0; j < files[i].num_ranges; j++, k++) {
@@ -312,16 +394,20 @@ int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
                                                     files[i].buf + r->offset};
             (*owner)[k] = i;
             (*rg)[k] = files[i].range_rg[j];
+            (*last)[k] = files[i].range_last[j];
             fdata_advise_huge(files[i].buf + r->offset, (size_t)r->length); /* all written */
         }
     return FDATA_OK;
 }
 
 int64_t remote_largest_row_group(const struct remote_file *f) {
+    /* the ranges serving range hi's first row group are [lo, hi] (and those after hi with
+     * the same first): first and last both ascend */
     int64_t largest = 0, sum = 0;
-    for (size_t j = 0; j < f->num_ranges; j++) { /* ranges come row group by row group */
-        sum = j > 0 && f->range_rg[j] == f->range_rg[j - 1] ? sum + f->ranges[j].length
-                                                            : f->ranges[j].length;
+    for (size_t lo = 0, hi = 0; hi < f->num_ranges; hi++) {
+        sum += f->ranges[hi].length;
+        for (; f->range_last[lo] < f->range_rg[hi]; lo++)
+            sum -= f->ranges[lo].length;
         largest = sum > largest ? sum : largest;
     }
     return largest;
@@ -331,7 +417,7 @@ int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
                                   struct fdata_pages *pages) {
     int64_t bytes = 0;
     for (size_t j = 0; j < f->num_ranges; j++) {
-        if (f->range_rg[j] < first || f->range_rg[j] >= first + n)
+        if (f->range_last[j] < first || f->range_last[j] >= first + n)
             continue;
         fdata_pages_give(pages, f->buf + f->ranges[j].offset, (size_t)f->ranges[j].length);
         bytes += f->ranges[j].length;
@@ -359,9 +445,11 @@ void remote_files_free(struct remote_file *files, size_t n) {
         files[i].buf = NULL;
         free(files[i].ranges);
         free(files[i].range_rg);
+        free(files[i].range_last);
         files[i].pq = NULL;
         files[i].ranges = NULL;
         files[i].range_rg = NULL;
+        files[i].range_last = NULL;
     }
 }
 
@@ -373,16 +461,16 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
     const char **urls = NULL;
     struct fdata_s3_range *ranges = NULL;
     size_t *owner = NULL, n = 0;
-    int *rg = NULL;
+    int *rg = NULL, *last = NULL;
     *out = NULL;
     struct rg_selection sel = {0}; /* ro NULL: no row group, just the leading magic to check */
     int status = remote_open(client, &f, 1, &go, err);
     if (status == FDATA_OK && ro)
         status = rg_select_all(&sel, f.pq, err);
     if (status == FDATA_OK)
-        status = remote_plan_ranges(&f, ro, &sel, err);
+        status = remote_plan_ranges(&f, ro, &sel, &go, 0, err);
     if (status == FDATA_OK)
-        status = remote_plan(&f, 1, &urls, &ranges, &owner, &rg, &n, err);
+        status = remote_plan(&f, 1, &urls, &ranges, &owner, &rg, &last, &n, err);
     struct fdata_s3_get_result *res = status == FDATA_OK ? calloc(n ? n : 1, sizeof *res) : NULL;
     int64_t *sizes = status == FDATA_OK ? calloc(n ? n : 1, sizeof *sizes) : NULL;
     for (size_t i = 0; sizes && i < n; i++)
@@ -401,6 +489,6 @@ int fdata_load_open_s3(fdata_s3_client *client, const char *url,
     }
     remote_files_free(&f, 1);
     rg_selection_free(&sel);
-    free(urls), free(ranges), free(owner), free(rg), free(res), free(sizes);
+    free(urls), free(ranges), free(owner), free(rg), free(last), free(res), free(sizes);
     return status;
 }

@@ -20,10 +20,11 @@ struct remote_file {
     uint8_t *buf;                 /* size bytes, zeroed; the open file owns it */
     fdata_parquet_file *pq;
     struct fdata_byte_range *ranges; /* what the projection needs of the selected row groups
-                                        (the leading magic too), row group by row group, never
-                                        merged across two (remote_plan_ranges) */
-    int *range_rg;                /* the selected row group (its position in the selection)
-                                     each range serves (the magic: 0) */
+                                        (the leading magic too), in file order, near ones
+                                        merged even across row groups (remote_plan_ranges) */
+    int *range_rg;                /* the first selected row group (its position in the
+                                     selection) each range serves (the magic: 0) */
+    int *range_last;              /* and the last: range k serves [range_rg[k], range_last[k]] */
     size_t num_ranges;
     int64_t range_bytes, footer_bytes;
     int64_t discarded;            /* range bytes given back after their row groups decoded */
@@ -42,6 +43,9 @@ struct remote_room {
     int projected;                /* some columns only, or a filter (it may prune row groups
                                      and pages): whole objects up to 1 MiB, not a part */
     int sized;                    /* a first file fetched alone has sized the tails */
+    int indexes;                  /* the load prunes by page indexes: the first file sizes the
+                                     tails to hold its indexes too (when they lie just before
+                                     its footer), so the others need no GET for theirs */
 };
 
 /* Fetches the footers of the files of files[0..n) that have no buffer yet, in parallel: one
@@ -54,9 +58,12 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *files, size_t n,
                  const struct fdata_s3_get_options *go, struct remote_room *room,
                  struct fdata_error *err);
 
-/* Opens each fetched file over its buffer (bytes outside the footer and the ranges read as
- * zeros; remote_plan_ranges says which ranges to fetch). */
-int remote_open_fetched(struct remote_file *files, size_t n, struct fdata_error *err);
+/* Opens each fetched file not open yet over its buffer (bytes outside the footer and the
+ * ranges read as zeros; remote_plan_ranges says which ranges to fetch), `threads` (0: a
+ * core each) of rt's workers parsing footers at once (NULL: the default runtime).  On
+ * failure the error is the first failed file's. */
+int remote_open_fetched(struct remote_file *files, size_t n, struct fdata_runtime *rt,
+                        int threads, struct fdata_error *err);
 
 /* remote_fetch (tails only), then remote_open_fetched. */
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
@@ -78,24 +85,31 @@ int remote_fetch_ranges(fdata_s3_client *c, struct remote_file *files, const siz
                         const struct fdata_s3_get_options *go, struct fdata_error *err);
 
 /* The ranges of an open file to fetch: the chunks `ro` projects of the row groups `sel`
- * selects (none: the leading magic alone), and the leading magic. */
+ * selects (none: the leading magic alone), and the leading magic.  Neighbours whose hole is
+ * small become one GET, also across row groups, up to a part (go->part_size) and a quarter of
+ * `memory_limit` (0: none; the load's or its runtime's shared cap, the smaller: a load may pass
+ * the shared cap by one range, which must stay within a row group's slack); a larger range of
+ * one row group is left as it is. */
 int remote_plan_ranges(struct remote_file *f, const struct fdata_parquet_read_options *ro,
-                       const struct rg_selection *sel, struct fdata_error *err);
+                       const struct rg_selection *sel, const struct fdata_s3_get_options *go,
+                       size_t memory_limit, struct fdata_error *err);
 
 /* The range requests of every file as fdata_s3_get_many arguments (each written straight
- * into its file's buffer, pinned to its ETag); owner[k] is request k's file and rg[k] the
- * selected row group (its position) it serves.  Arrays are malloc'ed (free each). */
+ * into its file's buffer, pinned to its ETag); owner[k] is request k's file and it serves
+ * the selected row groups (their positions) rg[k] to last[k].  Arrays are malloc'ed (free
+ * each). */
 int remote_plan(const struct remote_file *files, size_t n, const char ***urls,
-                struct fdata_s3_range **ranges, size_t **owner, int **rg, size_t *count,
-                struct fdata_error *err);
+                struct fdata_s3_range **ranges, size_t **owner, int **rg, int **last,
+                size_t *count, struct fdata_error *err);
 
-/* The bytes of the row group whose ranges hold the most: what must be in memory at once to
- * decode it. */
+/* The bytes of the row group whose ranges (with those it shares with its neighbours) hold the
+ * most: what must be in memory at once to decode it. */
 int64_t remote_largest_row_group(const struct remote_file *f);
 
-/* Once selected row groups [first, first + n) are decoded, nothing reads their ranges again: the
- * pages only they fill go to `pages` (see memory/pages.h), or back to the kernel when it is
- * NULL or full.  Returns the bytes of those ranges (for the caller's memory budget). */
+/* Once selected row groups [first, first + n) are decoded (those before them too), nothing
+ * reads the ranges whose last row group is among them again: their pages go to `pages` (see
+ * memory/pages.h), or back to the kernel when it is NULL or full.  Returns the bytes of those
+ * ranges (for the caller's memory budget). */
 int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
                                   struct fdata_pages *pages);
 

@@ -1,7 +1,11 @@
 /* The download memory budget: two atomic counters, no lock, so that event loops and
- * consumers on any threads reserve and release without waiting on each other. */
+ * consumers on any threads reserve and release without waiting on each other; a release
+ * wakes the event loops that wait for room through an eventfd they poll. */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include "fastdata/s3.h"
 #include "budget.h"
 #include "../common/common.h"
@@ -11,16 +15,23 @@ struct fdata_s3_budget {
     struct fdata_cap cap;
     struct fdata_runtime *shared; /* whose cap it draws from too, or NULL */
     _Atomic(fdata_trace *) trace; /* records what is held, or NULL */
+    int wake_fd;                  /* readable after a release (an eventfd), or -1 */
 };
 
 fdata_s3_budget *fdata_s3_budget_new(size_t limit) {
     fdata_s3_budget *b = calloc(1, sizeof *b);
-    if (b)
+    if (b) {
         b->cap.limit = limit ? limit : SIZE_MAX;
+        b->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); /* -1: loops poll on a timer */
+    }
     return b;
 }
 
-void fdata_s3_budget_free(fdata_s3_budget *b) { free(b); }
+void fdata_s3_budget_free(fdata_s3_budget *b) {
+    if (b && b->wake_fd >= 0)
+        close(b->wake_fd);
+    free(b);
+}
 
 size_t fdata_s3_budget_held(const fdata_s3_budget *b) {
     return atomic_load(&((fdata_s3_budget *)b)->cap.held);
@@ -54,7 +65,18 @@ void fdata_s3_budget_release(fdata_s3_budget *b, size_t bytes) {
         fdata_runtime_give(b->shared, bytes);
         size_t held = fdata_cap_give(&b->cap, bytes);
         fdata_trace_counter(atomic_load(&b->trace), "budget held", (int64_t)held);
+        uint64_t one = 1;
+        if (b->wake_fd >= 0 && write(b->wake_fd, &one, sizeof one) < 0) {
+            /* the counter is full (never drained): the waiting loops are awake already */
+        }
     }
+}
+
+int s3_budget_wake_fd(const fdata_s3_budget *b) { return b ? b->wake_fd : -1; }
+
+int s3_budget_woken(fdata_s3_budget *b) {
+    uint64_t count;
+    return b && b->wake_fd >= 0 && read(b->wake_fd, &count, sizeof count) == sizeof count;
 }
 
 void s3_budget_trace(fdata_s3_budget *b, fdata_trace *t) {

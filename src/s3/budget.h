@@ -16,6 +16,10 @@ int s3_budget_reserve(fdata_s3_budget *b, size_t bytes, size_t mine, int force);
 void s3_budget_share(fdata_s3_budget *b, struct fdata_runtime *rt);
 /* Records what the budget holds into t from now on (NULL: stops), and its limit once. */
 void s3_budget_trace(fdata_s3_budget *b, fdata_trace *t);
+/* A file descriptor that polls readable once bytes were released (-1: none, poll on a
+ * timer); s3_budget_woken reads it empty and says whether there was a release. */
+int s3_budget_wake_fd(const fdata_s3_budget *b);
+int s3_budget_woken(fdata_s3_budget *b);
 /* The budget's limit (SIZE_MAX when it has none). */
 size_t s3_budget_limit(const fdata_s3_budget *b);
 

@@ -444,10 +444,16 @@ static int run(struct downloader *d, struct fdata_error *err) {
         }
         if (finished)
             continue; /* their connections take the next parts now, not after a poll */
+        /* objects still to admit may wait for the budget: a release wakes the loop (and the
+         * one whose turn it is, should this one have read the wake-up instead) */
+        struct curl_waitfd room = {s3_budget_wake_fd(d->opts->budget), CURL_WAIT_POLLIN, 0};
+        unsigned extra = room.fd >= 0 && d->admitted < d->num_objects;
         if (d->active > 0)
-            curl_multi_poll(d->multi, NULL, 0, 50, NULL);
+            curl_multi_poll(d->multi, &room, extra, 50, NULL);
         else if (d->queued > 0 || d->admitted < d->num_objects)
-            curl_multi_poll(d->multi, NULL, 0, 10, NULL); /* a back-off, or the budget */
+            curl_multi_poll(d->multi, &room, extra, 10, NULL); /* a back-off, or the budget */
+        if (extra && room.revents && s3_budget_woken(d->opts->budget) && d->groups > 1)
+            curl_multi_wakeup(d->multis[atomic_load(d->next_admit) % (size_t)d->groups]);
     }
     return FDATA_OK;
 }

@@ -7,12 +7,17 @@ file); larger files (and under a projection, files over 1 MiB) take their tail a
 table equals pyarrow.dataset's and its rows
 come in key order although the footers are fetched while the listing's later pages are still
 asked for; a small memory limit falls back to tails and ranges with the same table; a listing
-whose size for a key differs from the object's fails with one line naming the key.
+whose size for a key differs from the object's fails with one line naming the key.  Files of
+several row groups over 1 MiB, filtered and projected: the ranges of neighbouring row groups
+come in one GET (tail + 1 a file), a pruned row group's bytes are not fetched, a small memory
+limit splits the ranges; every table equals DuckDB's.  Files whose page indexes a filter
+reads: the first file's sizes the next tails to hold them (no GET of their own).
 usage: many_files.py FASTDATA LOAD_DUMP"""
 import http.server
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -126,16 +131,105 @@ def env_for(server):
     return env
 
 
-def load_json(env, *args):
-    p = subprocess.run([FASTDATA, "load", "s3://bkt/lake/", "--json"] + list(args), env=env,
+def load_json(env, *args, source="s3://bkt/lake/"):
+    p = subprocess.run([FASTDATA, "load", source, "--json"] + list(args), env=env,
                        capture_output=True, text=True, timeout=120)
     return p.returncode, (json.loads(p.stdout) if p.returncode == 0 else None), p.stderr
 
 
-def dump(env, *args):
-    p = subprocess.run([LOAD_DUMP] + list(args) + ["s3://bkt/lake/"], env=env,
+def dump(env, *args, source="s3://bkt/lake/"):
+    p = subprocess.run([LOAD_DUMP] + list(args) + [source], env=env,
                        capture_output=True, text=True, timeout=120)
     return p.returncode, [json.loads(line) for line in p.stdout.splitlines()], p.stderr
+
+
+def write_wide(root):
+    """3 files of ~1.5 MB (over the 1 MiB a projected load takes whole), 5 row groups each
+    of id (0..94999 in every file), x (incompressible doubles) and a small string column s
+    between a row group's x and the next one's id; no page index (so no GET for one)."""
+    for f in range(3):
+        n = 95000
+        t = pa.table({"id": pa.array(range(n), pa.int64()),
+                      "x": pa.array([((i * 2654435761 + f) % 2 ** 32) / 7.0 for i in range(n)]),
+                      "s": pa.array(["k%d" % (i % 5) for i in range(n)])})
+        path = os.path.join(root, "wide", "part-%d.parquet" % f)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        pq.write_table(t, path, row_group_size=19000, compression="none",
+                       write_page_index=False)
+    return sorted(os.listdir(os.path.join(root, "wide")))
+
+
+def write_indexed(root):
+    """3 files of 1.2 MB: id and 300 float32 columns, 4 row groups, a page index: a footer of
+    ~150 KB with ~50 KB of indexes just before it (more than the first 64 KiB tail)."""
+    import numpy as np
+    for f in range(3):
+        n, rng = 1000, np.random.default_rng(f)
+        cols = {"id": pa.array(range(n), pa.int64())}
+        for c in range(300):
+            cols["c%d" % c] = pa.array(rng.standard_normal(n).astype(np.float32))
+        path = os.path.join(root, "indexed", "part-%d.parquet" % f)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        pq.write_table(pa.table(cols), path, row_group_size=250, compression="none",
+                       write_page_index=True)
+
+
+def check_index_tails(root, server, env):
+    """A filter on a file column prunes by page indexes: the first file sizes the others'
+    tails to hold their indexes, so they take no GET for them."""
+    import duckdb
+    write_indexed(root)
+    server.gets.clear()
+    rc, rep, err = load_json(env, "--columns", "id,c0", "--filter", "id >= 10",
+                             source="s3://bkt/indexed/")
+    gets = [server.gets.get("indexed/part-%d.parquet" % f, 0) for f in range(3)]
+    check("page indexes in the tails: the files after the first take their tail and 4 row "
+          "groups' ranges (5 GETs; the first more)",
+          rc == 0 and gets[1:] == [5, 5] and gets[0] > 5 and rep["requests"] == sum(gets),
+          (err, gets, rep and rep["requests"]))
+    rc, rows, err = dump(env, "--columns", "id,c0", "--filter", "id >= 10",
+                         source="s3://bkt/indexed/")
+    want = duckdb.sql("SELECT id, c0 FROM read_parquet('%s/indexed/*.parquet') WHERE id >= 10"
+                      % root).fetchall()
+    f32 = lambda v: struct.unpack("<f", struct.pack("<f", v))[0]  # noqa: E731 (float32 as read)
+    check("... and the table equals DuckDB's",
+          rc == 0 and sorted((r["id"], f32(r["c0"])) for r in rows) ==
+          sorted((i, f32(c)) for i, c in want), err)
+
+
+def check_coalesced(root, server, env):
+    """Filtered, projected loads of files with several row groups: GETs per file and the
+    table against DuckDB's over the same files."""
+    import duckdb
+    names = write_wide(root)
+    size = sum(os.path.getsize(os.path.join(root, "wide", k)) for k in names)
+    cases = [("id >= 0", "every row group", 2),
+             ("id < 19000 OR id >= 76000", "row groups 0 and 4 of 5", 3)]
+    for filt, what, gets in cases:
+        server.gets.clear()
+        rc, rep, err = load_json(env, "--columns", "id,x", "--filter", filt, source="s3://bkt/wide/")
+        per_key = {k: v for k, v in server.gets.items() if k.startswith("wide/")}
+        check("--filter %s (%s): %d GETs a file (its tail, then neighbouring row groups' "
+              "ranges in one)" % (filt, what, gets),
+              rc == 0 and set(per_key.values()) == {gets} and len(per_key) == 3 and
+              rep["requests"] == 3 * gets, (err, per_key, rep and rep["requests"]))
+        if gets == 3:
+            check("the pruned row groups' bytes are not fetched",
+                  rc == 0 and rep["bytes_fetched"] < size / 2, rep and rep["bytes_fetched"])
+        rc, rows, err = dump(env, "--columns", "id,x", "--filter", filt, source="s3://bkt/wide/")
+        want = duckdb.sql("SELECT id, x FROM read_parquet('%s/wide/*.parquet') WHERE %s" %
+                          (root, filt)).fetchall()
+        check("--filter %s: the table equals DuckDB's" % filt,
+              rc == 0 and sorted((r["id"], r["x"]) for r in rows) == sorted(want), err)
+    server.gets.clear()
+    rc, rows, err = dump(env, "--columns", "id,x", "--filter", "id >= 0", "--memory-limit",
+                         str(1 << 20), source="s3://bkt/wide/")
+    want = duckdb.sql("SELECT id, x FROM read_parquet('%s/wide/*.parquet')" % root).fetchall()
+    per_key = {k: v for k, v in server.gets.items() if k.startswith("wide/")}
+    check("under a 1 MiB memory limit no range passes a quarter of it: each row group's "
+          "(304 KB) is a GET of its own, the same table",
+          rc == 0 and set(per_key.values()) == {6} and
+          sorted((r["id"], r["x"]) for r in rows) == sorted(want), (err, per_key))
 
 
 def main(tmp):
@@ -156,6 +250,19 @@ def main(tmp):
           log.count("LIST") == 5 and "GET" in log[:last_list], log)
     check("its rows come in key order (footers fetched while later pages were listed)",
           rc == 0 and ids == sorted(ids) and len(ids) == len(want), ids[:20])
+
+    server.gets.clear()
+    server.log.clear()
+    rc, rows, err = dump(env, "--filter", "day = 0 OR day = 2")
+    log = server.log[:]
+    last_list = len(log) - 1 - log[::-1].index("LIST") if "LIST" in log else 0
+    got = sorted((r["id"], r["x"], r["s"], r["day"]) for r in rows)
+    check("under a partition filter the selected files of the first pages were fetched before "
+          "the last page was listed, the others never (pages pruned as they come)",
+          rc == 0 and log.count("LIST") == 5 and "GET" in log[:last_list] and
+          {k.split("/")[1] for k in server.gets} == {"day=0", "day=2"}, (err, log, server.gets))
+    check("... and the table equals pyarrow.dataset's rows of those days",
+          got == [w for w in want if w[3] in (0, 2)], err)
 
     server.gets.clear()
     rc, rep, err = load_json(env, "--part-size", "1")
@@ -192,6 +299,8 @@ def main(tmp):
               p.returncode == 1 and len(lines) == 1 and "part-012.parquet" in p.stderr and
               "listed" in p.stderr, p.stderr)
     server.size_lie = {}
+    check_coalesced(tmp, server, env)
+    check_index_tails(tmp, server, env)
     server.shutdown()
 
 
