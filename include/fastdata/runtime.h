@@ -42,10 +42,27 @@ extern "C" {
 
 typedef struct fdata_runtime fdata_runtime;
 
+/* Where a runtime's large buffers come from (as Arrow's MemoryPool or nanoarrow's
+ * ArrowBufferAllocator): allocate returns `size` bytes aligned to `alignment` (a power of two,
+ * 64) or NULL; release gets back the pointer with the size it was allocated with.  Both are
+ * called from any thread (workers, loads, the thread that releases an array) and must be
+ * thread-safe; user is passed to both.  Used for the value slabs that decoded fixed-width
+ * columns share and the download buffers (fdata_s3_get_many's data, a load's row-group
+ * ranges): strings, offsets, validity bitmaps and small buffers still come from malloc.
+ * A buffer may outlive its load and the runtime (an array the caller keeps): the allocator
+ * and its user data must stay valid until every buffer is released. */
+struct fdata_allocator {
+    void *(*allocate)(void *user, size_t size, size_t alignment);
+    void (*release)(void *user, void *p, size_t size);
+    void *user;
+};
+
 /* Options; zero-initialise (0 = default). */
 struct fdata_runtime_options {
     int threads;         /* worker threads; 0 = one per online CPU */
     size_t memory_limit; /* bytes in flight across all loads on the runtime; 0 = no shared cap */
+    const struct fdata_allocator *allocator; /* copied; NULL: mapped pages and malloc, with
+                                                the runtime's page cache */
 };
 
 /* Creates a runtime and starts its workers (opts NULL: defaults).  On success *out is owned

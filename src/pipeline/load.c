@@ -141,7 +141,7 @@ static void on_range(void *ctx, size_t index, struct fdata_s3_get_result *r) {
 static void on_range_start(void *ctx, size_t index) {
     struct loader *l = ctx;
     const struct fdata_s3_range *r = &l->req_ranges[index];
-    fdata_pages_reuse(r->dest, (size_t)r->length, l->pages);
+    fdata_pages_reuse(r->dest, (size_t)r->length, l->pages, fdata_memory_of(l->o.runtime));
 }
 
 static void *download(void *arg) {
