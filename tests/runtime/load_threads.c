@@ -7,8 +7,8 @@
  * in argument order), while sampling the process's threads.  Prints "threads MAX bound BOUND
  * peak BYTES" and fails (status 1) on a load error or when MAX exceeds BOUND: this process's
  * threads once the runtime has started (its workers among them), the page cache's reaper,
- * and per load its own thread, its decode thread and (S3 sources) its download thread and
- * one for libcurl's resolver.  Every load
+ * and per load its own thread (which decodes: fdata_load has no decode thread) and (S3
+ * sources) its download thread and one for libcurl's resolver.  Every load
  * asks for 8 decode threads, so a library that made its own per call would pass the bound. */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; i++) {
         snprintf(paths[i], sizeof paths[i], "%s/%d.jsonl", argv[3], i);
         loads[i] = (struct one_load){.source = argv[4 + i], .out = paths[i], .rt = rt};
-        bound += strncmp(argv[4 + i], "s3://", 5) == 0 ? 4 : 2;
+        bound += strncmp(argv[4 + i], "s3://", 5) == 0 ? 3 : 1;
         pthread_create(&ids[i], NULL, load_one, &loads[i]);
     }
     int most = 0;

@@ -352,7 +352,7 @@ static size_t resident_bytes(void) {
  * process's), and freeing a runtime gives its cache's pages back at once while a slab made
  * from it stays valid until released. */
 static void test_runtime_caches(void) {
-    fdata_runtime *a, *b;
+    fdata_runtime *a = NULL, *b = NULL;
     struct fdata_runtime_options one = {.threads = 1};
     CHECK(fdata_runtime_new(&one, &a, NULL) == FDATA_OK && fdata_runtime_new(&one, &b, NULL) == FDATA_OK);
     struct fdata_memory *ma = fdata_memory_of(a), *mb = fdata_memory_of(b);
