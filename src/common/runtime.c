@@ -109,10 +109,8 @@ static struct fdata_runtime no_workers = {
 
 fdata_runtime *fdata_runtime_default(void) {
     pthread_mutex_lock(&default_lock);
-    if (!default_rt && fdata_runtime_new(NULL, &default_rt, NULL) != FDATA_OK)
-        default_rt = NULL;
-    else
-        default_rt->process_memory = 1;
+    if (!default_rt && fdata_runtime_new(NULL, &default_rt, NULL) == FDATA_OK)
+        default_rt->process_memory = 1; /* before any other thread can see it */
     struct fdata_runtime *rt = default_rt ? default_rt : &no_workers;
     pthread_mutex_unlock(&default_lock);
     return rt;

@@ -71,11 +71,11 @@ static uint8_t *allocate_slab(size_t size, const struct fdata_allocator *a,
  * mapped). */
 static void *slab_new(size_t size, struct fdata_pages *pool, int huge,
                       struct fdata_memory *memory) {
-    uint8_t *p;
-    const struct fdata_allocator *a = memory ? fdata_memory_allocator(memory) : NULL;
-    if (!memory) {
+    if (!memory)
         return NULL;
-    } else if (a) {
+    uint8_t *p;
+    const struct fdata_allocator *a = fdata_memory_allocator(memory);
+    if (a) {
         if (!(p = allocate_slab(size, a, memory)))
             return NULL;
         fdata_memory_hold(memory);

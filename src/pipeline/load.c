@@ -4,8 +4,8 @@
  * Each file then reads a selection of its row groups (row_groups.h): everything after the
  * footers (ranges, decoding, the matrix, the report) counts in selected row groups.
  * Then a download thread fetches the projected ranges of the S3 files (in file order, under
- * the memory budget, row group by row group) and a decode thread decodes the row groups whose
- * bytes are in, lowest file first, each file's in order, as many at once as are ready; the
+ * the memory budget, row group by row group) and a decode thread (fdata_load_stream's; in
+ * fdata_load the caller's thread) decodes the row groups whose bytes are in, lowest file first, each file's in order, as many at once as are ready; the
  * consumer takes the batches in file and row-group order as soon as they are decoded.
  * Decoded files waiting for the consumer count against the memory limit too, except the one
  * it waits for. */
