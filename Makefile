@@ -1,6 +1,7 @@
 # Thin wrapper over CMake.  `make` builds Release into build/ (CLI at build/fastdata);
 # `make test` installs what it needs, then runs every test in Release and in Debug with
-# AddressSanitizer + UndefinedBehaviorSanitizer (clang, with about 90 s of libFuzzer runs);
+# AddressSanitizer + UndefinedBehaviorSanitizer (clang, with about 90 s of libFuzzer runs),
+# and the runtime's and concurrent loads' tests under ThreadSanitizer;
 # `make fuzz` runs each fuzz target for FUZZ_SECONDS (default 600);
 # `make demo` generates a dataset into a local S3 server and loads it; `make bench` runs bench/decode (TPC-H,
 # floats, nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write, `make bench-handoff` bench/handoff,
@@ -9,7 +10,7 @@
 # loopback and netsim 2 Gbit/s).
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps python wheel test test-release test-asan test-tsan fuzz demo bench bench-get bench-load bench-write bench-handoff bench-filter bench-net bench-scale install clean
+.PHONY: all build deps python wheel test test-release test-asan test-tsan test-tsan-loads fuzz demo bench bench-get bench-load bench-write bench-handoff bench-filter bench-net bench-scale install clean
 
 all: build
 
@@ -23,6 +24,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory test-release
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-tsan-loads
 
 test-release: build python
 	@scripts/install-duckdb.sh
@@ -49,14 +51,23 @@ test-asan:
 
 # ThreadSanitizer (clang, build-tsan/) over what runs threads at once: the runtime's pool,
 # concurrent loads on one runtime, the reader, the page pool and the loader's datasets.
-# Not part of `make test` (see README, "Threads and the runtime").
+# `make test` runs only the first two (test-tsan-loads, building only their targets: about
+# 25 s of CPU; see README, "Tests").
 TSAN_TESTS ?= unit\.test_runtime|runtime\.loads|unit\.test_reader|unit\.test_pages|unit\.test_matrix|python\.datasets
+TSAN_CONFIGURE = CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFDATA_TSAN=ON >/dev/null
+TSAN_RUN = cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0 \
+	  ctest --output-on-failure -j$(JOBS)
 test-tsan:
 	@echo "== ThreadSanitizer tests (clang)"
-	@CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFDATA_TSAN=ON >/dev/null
+	@$(TSAN_CONFIGURE)
 	@cmake --build build-tsan -j$(JOBS)
-	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0 \
-	  ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)'
+	@$(TSAN_RUN) -R '$(TSAN_TESTS)'
+
+test-tsan-loads:
+	@echo "== ThreadSanitizer: the runtime and the concurrent loads (clang)"
+	@$(TSAN_CONFIGURE)
+	@cmake --build build-tsan -j$(JOBS) --target test_runtime load_threads
+	@$(TSAN_RUN) -R 'unit\.test_runtime|runtime\.loads'
 
 # Every libFuzzer target (fuzz/CMakeLists.txt) for FUZZ_SECONDS each, one after the other, in
 # the sanitizer build; new inputs go to build-asan/fuzz/corpus-NAME, crashes to the current

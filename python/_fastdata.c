@@ -418,7 +418,7 @@ static int runtime_init(RuntimeObject *self, PyObject *args, PyObject *kw) {
         raise_error(FDATA_EINVAL, "runtime: memory_limit must not be negative", NULL);
         return -1;
     }
-    struct fdata_runtime_options o = {threads, (size_t)limit};
+    struct fdata_runtime_options o = {threads, (size_t)limit, NULL};
     struct fdata_error err = {0};
     fdata_runtime_free(self->rt); /* __init__ called again */
     self->rt = NULL;

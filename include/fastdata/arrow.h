@@ -189,8 +189,10 @@ FDATA_API int fdata_matrix_put_rows(struct fdata_matrix *m, int64_t row,
  * memory; a streamed load's batches, bounded by its memory limit, keep 64 MiB), but only
  * while buffers keep being released and taken: once none has been for a second, a
  * background thread (started and ended as needed) gives the surplus back and the mark
- * becomes what is in use then.  This gives them all back now and
- * returns their bytes.  Thread-safe; never needed for correctness.
+ * becomes what is in use then.  These are the default runtime's (the process's); a runtime
+ * made with fdata_runtime_new keeps its own, given back when it is freed (fastdata/runtime.h).
+ * This gives the process's all back now and returns their bytes.  Thread-safe; never needed
+ * for correctness.
  */
 FDATA_API size_t fdata_release_cached_memory(void);
 

@@ -279,7 +279,7 @@ FDATA_API int fdata_load(const char *const *sources, size_t n, const struct fdat
  * memory_limit bytes of them, and always the one the consumer waits for), plus what the
  * consumer keeps, plus pages kept for reuse instead of fresh ones: up to two row groups'
  * worth (at most a quarter of memory_limit) of decoded ranges, and the released batches'
- * value slabs (the process's page cache: 64 MiB, or the most value slab bytes in use at
+ * value slabs (the runtime's page cache: 64 MiB, or the most value slab bytes in use at
  * once, see fdata_release_cached_memory).  *report
  * (may be NULL) is filled when the stream ends, so it must stay valid until then.  Releasing
  * the stream early stops the downloads and decoding.

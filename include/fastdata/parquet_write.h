@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include "fastdata/arrow.h"
 #include "fastdata/error.h"
+#include "fastdata/runtime.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,6 +71,8 @@ struct fdata_parquet_write_options {
     int threads;                 /* encoding threads; 0 = one per core */
     const struct fdata_parquet_column_encoding *encodings; /* per column, instead of the */
     size_t num_encodings;        /* default (dictionary when it pays, else PLAIN) */
+    struct fdata_runtime *runtime; /* whose workers encode the columns (fastdata/runtime.h);
+                                      NULL: the default runtime */
 };
 
 /* Receives the file's bytes in order; returns 0, or non-zero to fail the write.  It is

@@ -218,8 +218,9 @@ FDATA_API int fdata_s3_get_many(fdata_s3_client *client, const char *const *urls
                                 struct fdata_s3_get_result *results, struct fdata_error *err);
 FDATA_API void fdata_s3_get_results_free(struct fdata_s3_get_result *results, size_t n);
 /* Releases one object's bytes from fdata_s3_get_many (NULL: no-op), from any thread.  Their
- * pages stay with the process for the next objects to arrive (the page cache it shares with
- * the decoder's buffers, see fdata_release_cached_memory in arrow.h), so a consumer that
+ * pages stay with the client's runtime for the next objects to arrive (the page cache it
+ * shares with the decoder's buffers, see fastdata/runtime.h; or they go back to the runtime's
+ * allocator), so a consumer that
  * releases objects while others arrive, or downloads again soon after, gets memory already
  * in use instead of fresh pages the kernel must zero and map one by one. */
 FDATA_API void fdata_s3_data_free(void *data);

@@ -350,6 +350,6 @@ uint64_t fdata_array_bytes(const struct ArrowSchema *schema, const struct ArrowA
     return bytes;
 }
 
-size_t fdata_release_cached_memory(void) { return fdata_page_cache_drop(); }
+size_t fdata_release_cached_memory(void) { return fdata_page_cache_drop(fdata_memory_of(NULL)); }
 
 void fdata_set_huge_pages(int enable) { fdata_huge_pages_set(enable); }

@@ -9,6 +9,7 @@
 #include "common.h"
 
 struct pool_job;
+struct fdata_memory;
 
 struct fdata_runtime {
     pthread_mutex_t lock;
@@ -22,6 +23,12 @@ struct fdata_runtime {
     int stop;
     unsigned generation; /* fdata_fork_generation() when made: another means a forked child */
     struct fdata_cap memory; /* bytes in flight across its loads */
+    struct fdata_allocator allocator; /* the options' (allocate NULL: none) */
+    int process_memory; /* the default runtime: the process's page cache (src/memory) */
+    /* Its own page cache and allocator (src/memory), made at first use; own_memory_close, set
+     * with it, lets it go when the runtime is freed. */
+    _Atomic(struct fdata_memory *) own_memory;
+    _Atomic(void (*)(void *)) own_memory_close;
 };
 
 /* Starts with the process at 0 and grows in every forked child. */

@@ -44,6 +44,9 @@ size_t fdata_cap_give(struct fdata_cap *cap, size_t bytes) {
  * the lock may have been held at the fork by a thread that does not either: memory only. */
 static void runtime_free(struct fdata_runtime *rt) {
     if (rt->generation == fdata_fork_generation()) {
+        struct fdata_memory *memory = atomic_load(&rt->own_memory);
+        if (memory)
+            atomic_load(&rt->own_memory_close)(memory);
         pthread_mutex_lock(&rt->lock);
         rt->stop = 1;
         pthread_cond_broadcast(&rt->work);
@@ -66,6 +69,8 @@ int fdata_runtime_new(const struct fdata_runtime_options *opts, fdata_runtime **
     if (opts->threads < 0 || opts->threads > MOST_THREADS)
         return fdata_set_error(err, FDATA_EINVAL, "runtime: %d threads (0 to %d)", opts->threads,
                                MOST_THREADS);
+    if (opts->allocator && (!opts->allocator->allocate || !opts->allocator->release))
+        return fdata_set_error(err, FDATA_EINVAL, "runtime: an allocator needs both functions");
     pthread_once(&fork_once, watch_forks);
     struct fdata_runtime *rt = calloc(1, sizeof *rt);
     int size = fdata_thread_count(opts->threads);
@@ -79,6 +84,8 @@ int fdata_runtime_new(const struct fdata_runtime_options *opts, fdata_runtime **
     rt->size = size;
     rt->generation = fdata_fork_generation();
     rt->memory.limit = opts->memory_limit ? opts->memory_limit : SIZE_MAX;
+    if (opts->allocator)
+        rt->allocator = *opts->allocator;
     while (rt->started < size &&
            pthread_create(&rt->workers[rt->started], NULL, fdata_pool_worker, rt) == 0)
         rt->started++;
@@ -98,12 +105,12 @@ void fdata_runtime_free(fdata_runtime *rt) {
 /* Without memory for one, work runs on the calling threads alone. */
 static struct fdata_runtime no_workers = {
     .lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
-    .left = PTHREAD_COND_INITIALIZER, .memory = {.limit = SIZE_MAX}};
+    .left = PTHREAD_COND_INITIALIZER, .memory = {.limit = SIZE_MAX}, .process_memory = 1};
 
 fdata_runtime *fdata_runtime_default(void) {
     pthread_mutex_lock(&default_lock);
-    if (!default_rt && fdata_runtime_new(NULL, &default_rt, NULL) != FDATA_OK)
-        default_rt = NULL;
+    if (!default_rt && fdata_runtime_new(NULL, &default_rt, NULL) == FDATA_OK)
+        default_rt->process_memory = 1; /* before any other thread can see it */
     struct fdata_runtime *rt = default_rt ? default_rt : &no_workers;
     pthread_mutex_unlock(&default_lock);
     return rt;

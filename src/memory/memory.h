@@ -1,5 +1,5 @@
 /* The memory subsystem: mapped buffers, reference-counted slabs, the page pool (pages.h), the
- * process's page cache of released buffers and the guard on the number of mappings.  Above
+ * runtimes' page caches of released buffers and the guard on the number of mappings.  Above
  * src/common, below every module that allocates table memory.  Not installed; symbols are
  * hidden in the shared library. */
 #ifndef FDATA_MEMORY_H
@@ -29,17 +29,34 @@ void fdata_advise_huge(void *p, size_t size);
  * on; off by default), read once. */
 int fdata_huge_pages(void);
 void fdata_huge_pages_set(int enable);
+/* A runtime's memory (fastdata/runtime.h): its page cache of released buffers' pages, the
+ * cache's reaper thread and its allocator.  The default runtime's (and NULL's) is the
+ * process's, made at first use and never freed; one made with fdata_runtime_new has its own,
+ * made at first use, whose cache empties when its runtime is freed and which is freed with
+ * the last buffer made from it.  In a forked child a parent's runtime's is the process's.
+ * NULL only when out of memory.  Thread-safe. */
+struct fdata_memory;
+struct fdata_runtime;
+struct fdata_allocator;
+struct fdata_memory *fdata_memory_of(struct fdata_runtime *rt);
+/* Its allocator, or NULL: mapped pages and malloc. */
+const struct fdata_allocator *fdata_memory_allocator(struct fdata_memory *m);
+/* A reference that keeps it, and letting one go (the last frees a runtime's own). */
+void fdata_memory_hold(struct fdata_memory *m);
+void fdata_memory_let_go(struct fdata_memory *m);
 /* A reference-counted, 64-byte aligned buffer that several arrays can share, its bytes
- * undefined (large ones mapped, huge pages advised, with pages from `pool` when it is not
- * NULL, see pages.h; small ones from malloc): fdata_slab_new returns it with one reference or
- * NULL, fdata_slab_ref adds one (any thread), fdata_slab_unref drops one and frees it with
- * the last (NULL: no-op). */
+ * undefined, made from `memory` (fdata_memory_of; NULL: none can be had): from its allocator
+ * when it has one; else large ones mapped, huge pages advised, with pages from its page cache
+ * and from `pool` when not NULL (see pages.h), small ones from malloc.  fdata_slab_new returns
+ * it with one reference or NULL, fdata_slab_ref adds one (any thread), fdata_slab_unref drops
+ * one and frees it with the last (NULL: no-op), giving its pages to the cache or its bytes to
+ * the allocator it came from. */
 struct fdata_pages;
-void *fdata_slab_new(size_t size, struct fdata_pages *pool);
+void *fdata_slab_new(size_t size, struct fdata_pages *pool, struct fdata_memory *memory);
 /* As fdata_slab_new without a pool, for a buffer about to be filled once from the network:
  * the pages that released slabs do not supply are 4 KiB ones populated at once (see
  * fdata_prefault for why not huge ones). */
-void *fdata_slab_new_populated(size_t size);
+void *fdata_slab_new_populated(size_t size, struct fdata_memory *memory);
 void fdata_slab_ref(void *slab);
 void fdata_slab_unref(void *slab);
 /* Whether pages may still move between buffers (pages.h): a moved block becomes a mapping
@@ -48,8 +65,8 @@ void fdata_slab_unref(void *slab);
  * fdata_maps_set_limit(n) stands n for vm.max_map_count (0: the kernel's again), for tests. */
 int fdata_maps_have_room(void);
 void fdata_maps_set_limit(size_t max);
-/* The process's cache of pages of released buffers (mapped slabs, download buffers), for the
- * next buffers to take instead of fresh pages: 64 MiB stay; above that, up to a quarter of
+/* A runtime memory's cache of pages of released buffers (mapped slabs, download buffers), for
+ * the next buffers to take instead of fresh pages: 64 MiB stay; above that, up to a quarter of
  * physical memory and 4 GiB, pages given with `surplus` (download buffers: a stream of
  * objects freed as others arrive) stay too, and value slabs' pages (given without) up to the
  * most value slab bytes in use at once (so a table released whole is the next load's memory,
@@ -58,15 +75,16 @@ void fdata_maps_set_limit(size_t max);
  * without `surplus` uncounts them).  Give and take as fdata_pages_give/take (pages.h); drop
  * gives every page back and returns their bytes; held says how many bytes it holds now.
  * Thread-safe. */
-void fdata_page_cache_slab_in_use(size_t size);
-void fdata_page_cache_give(void *p, size_t size, int surplus);
-size_t fdata_page_cache_take(void *p, size_t size);
-size_t fdata_page_cache_drop(void);
-size_t fdata_page_cache_held(void);
+void fdata_page_cache_slab_in_use(struct fdata_memory *m, size_t size);
+void fdata_page_cache_give(struct fdata_memory *m, void *p, size_t size, int surplus);
+size_t fdata_page_cache_take(struct fdata_memory *m, void *p, size_t size);
+size_t fdata_page_cache_drop(struct fdata_memory *m);
+size_t fdata_page_cache_held(struct fdata_memory *m);
 /* Fills the whole 2 MiB blocks of [p, p + size), a private anonymous mapping not yet written,
- * with pages in use already: released slabs' first, then `pool`'s (see pages.h); returns the
- * bytes filled.  New slabs get their pages so; so may any buffer about to be written whole. */
-size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool);
+ * with pages in use already: released slabs' (m's cache; m may be NULL) first, then `pool`'s
+ * (see pages.h); returns the bytes filled.  New slabs get their pages so; so may any buffer
+ * about to be written whole. */
+size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool, struct fdata_memory *m);
 /* Asks the kernel to back the whole pages inside [p, p + size) with memory now, in one call
  * (MADV_POPULATE_WRITE), instead of one page fault per 4 KiB page as they are first written:
  * for buffers about to be filled.  4 KiB pages unless huge ones were advised: on a VM whose

@@ -1,4 +1,5 @@
-/* The process's cache of released buffers' pages (see common.h).  Up to CACHE_KEPT stays for
+/* Runtimes' caches of released buffers' pages (see memory.h): the process's one (the default
+ * runtime's) and one per runtime made with fdata_runtime_new, each with its own reaper.  Up to CACHE_KEPT stays for
  * good; above that, up to a quarter of the machine's memory and CACHE_SPACE, pages stay only
  * while buffers keep coming and going (value slabs' only up to the most slab bytes that were
  * in use at once since the cache was last idle: a table released whole comes back whole for
@@ -11,6 +12,8 @@
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdlib.h>
+#include "../common/pool.h"
 #include "memory.h"
 #include "pages.h"
 
@@ -23,13 +26,25 @@
  * by default): 2048 blocks at a time leave ample room. */
 #define CACHE_SPACE ((size_t)1 << (sizeof(size_t) > 4 ? 32 : 28))
 
-static struct fdata_pages *cache;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
-static atomic_llong last_use_ms; /* monotonic: the last give or take */
-/* Value slabs' bytes in use now, and the most in use at once since the cache was last idle */
-static atomic_size_t slabs_live, slabs_peak;
-static pthread_mutex_t reaper_lock = PTHREAD_MUTEX_INITIALIZER;
-static int reaper_running;
+/* A runtime's memory: its page cache, its reaper and its allocator.  Referenced by its
+ * runtime, by every mapped or allocated slab made from it and by its running reaper; freed
+ * with the last reference (the process's one never is). */
+struct fdata_memory {
+    struct fdata_pages *cache;
+    atomic_llong last_use_ms; /* monotonic: the last give or take */
+    /* Value slabs' bytes in use now, and the most in use at once since the cache was last idle */
+    atomic_size_t slabs_live, slabs_peak;
+    pthread_mutex_t reaper_lock;
+    int reaper_running;
+    atomic_int closed; /* its runtime is freed: pages given are discarded */
+    atomic_size_t refs;
+    unsigned generation; /* a runtime's: fdata_fork_generation() when made */
+    struct fdata_allocator allocator; /* allocate NULL: none */
+};
+
+static struct fdata_memory process_memory = {.reaper_lock = PTHREAD_MUTEX_INITIALIZER,
+                                             .refs = 1};
+static pthread_once_t process_once = PTHREAD_ONCE_INIT;
 
 static long long now_ms(void) {
     struct timespec ts;
@@ -37,98 +52,179 @@ static long long now_ms(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A forked child has no reaper thread, whatever the parent had. */
-static void after_fork_in_child(void) {
-    pthread_mutex_init(&reaper_lock, NULL);
-    reaper_running = 0;
-}
-
-static void cache_init(void) {
+static struct fdata_pages *cache_new(void) {
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     size_t quarter = pages > 0 && page > 0 ? (size_t)pages / 4 * (size_t)page : CACHE_KEPT;
     size_t cap = quarter < CACHE_SPACE ? quarter : CACHE_SPACE;
-    cache = fdata_pages_new(cap > CACHE_KEPT ? cap : CACHE_KEPT);
+    return fdata_pages_new(cap > CACHE_KEPT ? cap : CACHE_KEPT);
+}
+
+/* A forked child has no reaper thread, whatever the parent had; it keeps the process's cache
+ * (its pages are the child's copies). */
+static void after_fork_in_child(void) {
+    pthread_mutex_init(&process_memory.reaper_lock, NULL);
+    process_memory.reaper_running = 0;
+}
+
+/* A parent's runtime's memory, in a forked child: its reaper is not there and its lock may
+ * have been held by a thread that is not either; buffers made from it just go. */
+static int foreign(const struct fdata_memory *m) {
+    return m != &process_memory && m->generation != fdata_fork_generation();
+}
+
+static void process_init(void) {
+    process_memory.cache = cache_new();
     pthread_atfork(NULL, NULL, after_fork_in_child);
 }
 
-static struct fdata_pages *page_cache(void) {
-    pthread_once(&cache_once, cache_init);
-    return cache;
+static struct fdata_memory *process(void) {
+    pthread_once(&process_once, process_init);
+    return &process_memory;
 }
+
+static void memory_ref(struct fdata_memory *m) { atomic_fetch_add(&m->refs, 1); }
+
+/* Drops a reference; the last frees.  Not in a forked child (the reaper lock may be held by
+ * a thread that does not exist there): its parent's memory stays. */
+static void memory_unref(struct fdata_memory *m) {
+    if (atomic_fetch_sub(&m->refs, 1) != 1 || foreign(m))
+        return;
+    fdata_pages_free(m->cache);
+    pthread_mutex_destroy(&m->reaper_lock);
+    free(m);
+}
+
+/* A runtime's own memory: its runtime frees it (fdata_runtime_free): its cache gives every
+ * page back now, and the rest goes with the last buffer made from it. */
+static void memory_close(void *arg) {
+    struct fdata_memory *m = arg;
+    atomic_store(&m->closed, 1);
+    fdata_pages_drop(m->cache);
+    memory_unref(m);
+}
+
+static struct fdata_memory *memory_new(const struct fdata_runtime *rt) {
+    struct fdata_memory *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    if (!rt->allocator.allocate && !(m->cache = cache_new())) {
+        free(m);
+        return NULL;
+    }
+    pthread_mutex_init(&m->reaper_lock, NULL);
+    atomic_init(&m->refs, 1);
+    m->generation = rt->generation;
+    m->allocator = rt->allocator;
+    return m;
+}
+
+struct fdata_memory *fdata_memory_of(struct fdata_runtime *rt) {
+    if (!rt || rt->process_memory || rt->generation != fdata_fork_generation())
+        return process();
+    struct fdata_memory *m = atomic_load(&rt->own_memory);
+    if (m)
+        return m;
+    struct fdata_memory *made = memory_new(rt);
+    if (!made)
+        return NULL;
+    if (!atomic_compare_exchange_strong(&rt->own_memory, &m, made)) {
+        memory_unref(made); /* another thread's came first */
+        return m;
+    }
+    atomic_store(&rt->own_memory_close, memory_close);
+    return made;
+}
+
+const struct fdata_allocator *fdata_memory_allocator(struct fdata_memory *m) {
+    return m->allocator.allocate ? &m->allocator : NULL;
+}
+
+void fdata_memory_hold(struct fdata_memory *m) { memory_ref(m); }
+
+void fdata_memory_let_go(struct fdata_memory *m) { memory_unref(m); }
 
 /* Trims the cache to CACHE_KEPT once it has been idle for CACHE_DECAY_MS; ends when it holds
  * no more than that (deciding so under reaper_lock, which a give takes after adding pages,
  * so that no surplus is ever left without a reaper). */
 static void *reap(void *arg) {
-    (void)arg;
+    struct fdata_memory *m = arg;
     for (;;) {
         nanosleep(&(struct timespec){0, REAPER_TICK_MS * 1000000L}, NULL);
-        if (now_ms() - atomic_load(&last_use_ms) >= CACHE_DECAY_MS) {
+        if (now_ms() - atomic_load(&m->last_use_ms) >= CACHE_DECAY_MS) {
             /* the mark first: whoever sees the trim sees the mark fallen too */
-            atomic_store(&slabs_peak, atomic_load(&slabs_live));
-            fdata_pages_trim(cache, CACHE_KEPT);
+            atomic_store(&m->slabs_peak, atomic_load(&m->slabs_live));
+            fdata_pages_trim(m->cache, CACHE_KEPT);
         }
-        pthread_mutex_lock(&reaper_lock);
-        int done = fdata_pages_held(cache) <= CACHE_KEPT;
-        reaper_running = !done;
-        pthread_mutex_unlock(&reaper_lock);
-        if (done)
+        pthread_mutex_lock(&m->reaper_lock);
+        int done = fdata_pages_held(m->cache) <= CACHE_KEPT;
+        m->reaper_running = !done;
+        pthread_mutex_unlock(&m->reaper_lock);
+        if (done) {
+            memory_unref(m);
             return NULL;
+        }
     }
 }
 
-static void start_reaper_if_needed(void) {
-    pthread_mutex_lock(&reaper_lock);
-    if (!reaper_running && fdata_pages_held(cache) > CACHE_KEPT) {
+static void start_reaper_if_needed(struct fdata_memory *m) {
+    pthread_mutex_lock(&m->reaper_lock);
+    if (!m->reaper_running && fdata_pages_held(m->cache) > CACHE_KEPT) {
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        memory_ref(m); /* the reaper's, so that the memory outlives it */
         /* without a thread the surplus stays until a later give starts one */
-        reaper_running = pthread_create(&t, &attr, reap, NULL) == 0;
+        m->reaper_running = pthread_create(&t, &attr, reap, m) == 0;
+        if (!m->reaper_running)
+            atomic_fetch_sub(&m->refs, 1); /* never the last: the caller holds one */
         pthread_attr_destroy(&attr);
     }
-    pthread_mutex_unlock(&reaper_lock);
+    pthread_mutex_unlock(&m->reaper_lock);
 }
 
-void fdata_page_cache_slab_in_use(size_t size) {
-    size_t live = atomic_fetch_add(&slabs_live, size) + size;
-    size_t peak = atomic_load(&slabs_peak);
-    while (live > peak && !atomic_compare_exchange_weak(&slabs_peak, &peak, live))
+void fdata_page_cache_slab_in_use(struct fdata_memory *m, size_t size) {
+    size_t live = atomic_fetch_add(&m->slabs_live, size) + size;
+    size_t peak = atomic_load(&m->slabs_peak);
+    while (live > peak && !atomic_compare_exchange_weak(&m->slabs_peak, &peak, live))
         ;
 }
 
-void fdata_page_cache_give(void *p, size_t size, int surplus) {
-    struct fdata_pages *c = page_cache();
-    atomic_store(&last_use_ms, now_ms());
+void fdata_page_cache_give(struct fdata_memory *m, void *p, size_t size, int surplus) {
+    if (foreign(m)) {
+        fdata_discard(p, size);
+        return;
+    }
+    atomic_store(&m->last_use_ms, now_ms());
     size_t most = SIZE_MAX;
     if (!surplus) {
-        atomic_fetch_sub(&slabs_live, size);
-        size_t peak = atomic_load(&slabs_peak);
+        atomic_fetch_sub(&m->slabs_live, size);
+        size_t peak = atomic_load(&m->slabs_peak);
         most = peak > CACHE_KEPT ? peak : CACHE_KEPT;
     }
-    fdata_pages_give_upto(c, p, size, most);
-    start_reaper_if_needed();
+    fdata_pages_give_upto(m->cache, p, size, atomic_load(&m->closed) ? 0 : most);
+    start_reaper_if_needed(m);
 }
 
-size_t fdata_page_cache_take(void *p, size_t size) {
-    struct fdata_pages *c = page_cache();
-    atomic_store(&last_use_ms, now_ms());
-    return fdata_pages_take(c, p, size);
+size_t fdata_page_cache_take(struct fdata_memory *m, void *p, size_t size) {
+    if (!m || foreign(m))
+        return 0;
+    atomic_store(&m->last_use_ms, now_ms());
+    return fdata_pages_take(m->cache, p, size);
 }
 
-size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool) {
+size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool, struct fdata_memory *m) {
     uint8_t *first = (uint8_t *)fdata_block_up((uintptr_t)p);
     if (first >= (uint8_t *)p + size)
         return 0;
     size_t rest = size - (size_t)(first - (uint8_t *)p);
-    size_t filled = fdata_page_cache_take(first, rest);
+    size_t filled = fdata_page_cache_take(m, first, rest);
     return filled + fdata_pages_take(pool, first + filled, rest - filled);
 }
 
-size_t fdata_page_cache_drop(void) {
-    atomic_store(&slabs_peak, atomic_load(&slabs_live));
-    return fdata_pages_drop(page_cache());
+size_t fdata_page_cache_drop(struct fdata_memory *m) {
+    atomic_store(&m->slabs_peak, atomic_load(&m->slabs_live));
+    return fdata_pages_drop(m->cache);
 }
 
-size_t fdata_page_cache_held(void) { return fdata_pages_held(page_cache()); }
+size_t fdata_page_cache_held(struct fdata_memory *m) { return fdata_pages_held(m->cache); }

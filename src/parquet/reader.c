@@ -834,7 +834,7 @@ static void plan_slabs(struct read_job *job, int count) {
         for (int k = 0; k < job->num_leaves && size < SIZE_MAX / 2; k++)
             size += slab_share(job, job->leaves[k], rows); /* each share < SIZE_MAX / 4 */
         int fits = rows && size && size < SIZE_MAX / 2;
-        uint8_t *slab = fits ? fdata_slab_new(size, job->pages) : NULL;
+        uint8_t *slab = fits ? fdata_slab_new(size, job->pages, fdata_memory_of(job->runtime)) : NULL;
         job->slabs[rg] = slab;
         size_t at = 0;
         for (int k = 0; slab && k < job->num_leaves; k++) {

@@ -974,7 +974,7 @@ static int flush_group(fdata_parquet_writer *w, struct fdata_error *err) {
     struct group_job gj = {w, calloc((size_t)w->ncols, sizeof *gj.chunks), w->prev != NULL, 0, {0}};
     if (!gj.chunks)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    int status = fdata_parallel_for(NULL, (size_t)w->ncols + (size_t)gj.writing, w->threads,
+    int status = fdata_parallel_for(w->o.runtime, (size_t)w->ncols + (size_t)gj.writing, w->threads,
                                     encode_column, &gj);
     w->prev = NULL; /* written, or freed by the writing task */
     if (gj.write_status) {

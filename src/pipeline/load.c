@@ -4,8 +4,8 @@
  * Each file then reads a selection of its row groups (row_groups.h): everything after the
  * footers (ranges, decoding, the matrix, the report) counts in selected row groups.
  * Then a download thread fetches the projected ranges of the S3 files (in file order, under
- * the memory budget, row group by row group) and a decode thread decodes the row groups whose
- * bytes are in, lowest file first, each file's in order, as many at once as are ready; the
+ * the memory budget, row group by row group) and a decode thread (fdata_load_stream's; in
+ * fdata_load the caller's thread) decodes the row groups whose bytes are in, lowest file first, each file's in order, as many at once as are ready; the
  * consumer takes the batches in file and row-group order as soon as they are decoded.
  * Decoded files waiting for the consumer count against the memory limit too, except the one
  * it waits for. */
@@ -93,6 +93,7 @@ struct loader {
     struct fdata_s3_get_result *req_results;
     pthread_t downloader, decoder;
     int downloading, decoding;    /* threads started */
+    int consumer_decodes;         /* fdata_load: no decode thread, next_batch decodes */
     pthread_mutex_t lock;         /* guards what follows */
     pthread_cond_t changed;
     size_t next_out;              /* the file the consumer waits for */
@@ -154,7 +155,7 @@ static void on_range(void *ctx, size_t index, struct fdata_s3_get_result *r) {
 static void on_range_start(void *ctx, size_t index) {
     struct loader *l = ctx;
     const struct fdata_s3_range *r = &l->req_ranges[index];
-    fdata_pages_reuse(r->dest, (size_t)r->length, l->pages);
+    fdata_pages_reuse(r->dest, (size_t)r->length, l->pages, fdata_memory_of(l->o.runtime));
 }
 
 static void *download(void *arg) {
@@ -350,6 +351,41 @@ static void decoded(struct loader *l, struct slot *s, int from, int n, int64_t r
     pthread_cond_broadcast(&l->changed);
 }
 
+/* Under the lock (let go meanwhile): decodes the row groups of file i that are ready (pick);
+ * 0, or -1 after a failure (then the load has failed). */
+static int decode_ready(struct loader *l, long i) {
+    struct slot *s = &l->slots[i];
+    int from = s->decoded, n = s->count ? ready(s) : 0;
+    int64_t rows = s->rows;
+    uint64_t bytes = s->bytes;
+    s->state = DECODING;
+    pthread_mutex_unlock(&l->lock);
+    double t = now();
+    int64_t traced = traced_now(l);
+    struct fdata_error err = {0};
+    int status = decode_row_groups(l, s, from, n, &err);
+    if (l->o.trace)
+        fdata_trace_span(l->o.trace, TRACE_LANE_DECODER, "load", "row groups", traced,
+                         traced_now(l), "\"file\": %zu, \"first\": %d, "
+                         "\"count\": %d", (size_t)i, from, n);
+    if (status == FDATA_OK && s->remote >= 0) /* their bytes go at once, not with the file */
+        fdata_s3_budget_release(l->budget, (size_t)remote_discard_row_groups(
+                                               &l->remote[s->remote], from, n, l->pages));
+    if (status == FDATA_OK && from + n == s->count)
+        close_file(l, s);
+    pthread_mutex_lock(&l->lock);
+    l->rep.decode_seconds += now() - t;
+    if (status != FDATA_OK) {
+        if (!strstr(err.message, l->files.items[i].name))
+            fdata_error_prefix(&err, "%s", l->files.items[i].name);
+        fail(l, status, err.message);
+        return -1;
+    }
+    decoded(l, s, from, n, rows, bytes);
+    return 0;
+}
+
+/* The decode thread of a stream: decodes ahead of its consumer, within the limit. */
 static void *decode(void *arg) {
     struct loader *l = arg;
     pthread_mutex_lock(&l->lock);
@@ -357,37 +393,9 @@ static void *decode(void *arg) {
         long i;
         while ((i = pick(l)) < 0 && !l->stop)
             pthread_cond_wait(&l->changed, &l->lock);
-        if (i < 0)
+        if (i < 0 || decode_ready(l, i) != 0)
             break;
-        struct slot *s = &l->slots[i];
-        int from = s->decoded, n = s->count ? ready(s) : 0;
-        int64_t rows = s->rows;
-        uint64_t bytes = s->bytes;
-        s->state = DECODING;
-        pthread_mutex_unlock(&l->lock);
-        double t = now();
-        int64_t traced = traced_now(l);
-        struct fdata_error err = {0};
-        int status = decode_row_groups(l, s, from, n, &err);
-        if (l->o.trace)
-            fdata_trace_span(l->o.trace, TRACE_LANE_DECODER, "load", "row groups", traced,
-                             traced_now(l), "\"file\": %zu, \"first\": %d, "
-                             "\"count\": %d", (size_t)i, from, n);
-        if (status == FDATA_OK && s->remote >= 0) /* their bytes go at once, not with the file */
-            fdata_s3_budget_release(l->budget, (size_t)remote_discard_row_groups(
-                                                   &l->remote[s->remote], from, n, l->pages));
-        if (status == FDATA_OK && from + n == s->count)
-            close_file(l, s);
-        pthread_mutex_lock(&l->lock);
-        l->rep.decode_seconds += now() - t;
-        if (status != FDATA_OK) {
-            if (!strstr(err.message, l->files.items[i].name))
-                fdata_error_prefix(&err, "%s", l->files.items[i].name);
-            fail(l, status, err.message);
-            break;
-        }
-        decoded(l, s, from, n, rows, bytes);
-        finished += s->state == DECODED;
+        finished += l->slots[i].state == DECODED;
     }
     pthread_mutex_unlock(&l->lock);
     return NULL;
@@ -922,6 +930,11 @@ static int next_batch(struct loader *l, struct ArrowArray *out) {
             s->batches[s->taken++].release = NULL;
             return 0;
         }
+        long ready_file = l->consumer_decodes && s->state != DECODED ? pick(l) : -1;
+        if (ready_file >= 0) { /* no decode thread: this one decodes what is in */
+            decode_ready(l, ready_file);
+            continue;
+        }
         if (s->state != DECODED) {
             struct timespec ts; /* wake to notice cancellation */
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -1180,7 +1193,7 @@ static int loader_start(struct loader *l, const char *const *sources, size_t n,
         l->rep.bytes_total += (uint64_t)l->req_ranges[q].length;
     if (l->n_s3 && !(l->downloading = pthread_create(&l->downloader, NULL, download, l) == 0))
         return fdata_set_error(err, FDATA_ENOMEM, "cannot start the download thread");
-    if (!(l->decoding = pthread_create(&l->decoder, NULL, decode, l) == 0))
+    if (!l->consumer_decodes && !(l->decoding = pthread_create(&l->decoder, NULL, decode, l) == 0))
         return fdata_set_error(err, FDATA_ENOMEM, "cannot start the decode thread");
     return FDATA_OK;
 }
@@ -1212,13 +1225,14 @@ static struct loader *loader_new(const struct fdata_load_options *opts,
 /* fdata_load_stream, of a shard's files when `shard` is not NULL. */
 static int load_stream_of(const char *const *sources, size_t n,
                           const struct fdata_load_options *opts, const struct fdata_shard *shard,
-                          struct ArrowArrayStream *out, struct fdata_load_report *report,
-                          struct fdata_error *err) {
+                          int consumer_decodes, struct ArrowArrayStream *out,
+                          struct fdata_load_report *report, struct fdata_error *err) {
     out->release = NULL;
     struct loader *l = loader_new(opts, shard);
     if (!l)
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     l->report_out = report;
+    l->consumer_decodes = consumer_decodes;
     int status = loader_start(l, sources, n, err);
     if (status != FDATA_OK) {
         if (report) {
@@ -1239,7 +1253,7 @@ static int load_stream_of(const char *const *sources, size_t n,
 int fdata_load_stream(const char *const *sources, size_t n, const struct fdata_load_options *opts,
                       struct ArrowArrayStream *out, struct fdata_load_report *report,
                       struct fdata_error *err) {
-    return load_stream_of(sources, n, opts, NULL, out, report, err);
+    return load_stream_of(sources, n, opts, NULL, 0, out, report, err);
 }
 
 /* Takes every batch of a load stream: a table. */
@@ -1276,7 +1290,8 @@ static int load_table(const char *const *sources, size_t n, const struct fdata_l
                       struct fdata_load_report *report, struct fdata_error *err) {
     struct ArrowArrayStream st;
     out->release = NULL;
-    FDATA_RETURN_IF(load_stream_of(sources, n, opts, shard, &st, report, err));
+    /* the table's batches are only collected: this thread decodes them, no thread of its own */
+    FDATA_RETURN_IF(load_stream_of(sources, n, opts, shard, 1, &st, report, err));
     struct ArrowArray *batches;
     size_t count;
     struct ArrowSchema schema;

@@ -1,11 +1,14 @@
-/* Concurrent loads on one runtime: load_threads WORKERS MEMORY_LIMIT OUT_DIR SOURCE... starts
- * a runtime with WORKERS threads and a shared cap of MEMORY_LIMIT bytes (0: none), loads each
+/* Concurrent loads on one runtime: load_threads [--allocator] WORKERS MEMORY_LIMIT OUT_DIR
+ * SOURCE... starts a runtime with WORKERS threads and a shared cap of MEMORY_LIMIT bytes (0:
+ * none), with --allocator a counting one (then it also prints "allocated BYTES in CALLS
+ * returned all" and fails unless some bytes came from it and every byte went back once the
+ * tables and the runtime are freed), loads each
  * SOURCE with fdata_load on a thread of its own, all at once, into OUT_DIR/N.jsonl (N from 0,
  * in argument order), while sampling the process's threads.  Prints "threads MAX bound BOUND
  * peak BYTES" and fails (status 1) on a load error or when MAX exceeds BOUND: this process's
  * threads once the runtime has started (its workers among them), the page cache's reaper,
- * and per load its own thread, its decode thread and (S3 sources) its download thread and
- * one for libcurl's resolver.  Every load
+ * and per load its own thread (which decodes: fdata_load has no decode thread) and (S3
+ * sources) its download thread and one for libcurl's resolver.  Every load
  * asks for 8 decode threads, so a library that made its own per call would pass the bound. */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,6 +28,26 @@ struct one_load {
 };
 
 static atomic_int loads_left;
+
+/* The runtime's allocator with --allocator: counts bytes handed out and given back. */
+static atomic_size_t allocated, allocations, live;
+
+static void *count_allocate(void *user, size_t size, size_t alignment) {
+    (void)user;
+    void *p = NULL;
+    if (posix_memalign(&p, alignment, size) != 0)
+        return NULL;
+    atomic_fetch_add(&allocated, size);
+    atomic_fetch_add(&allocations, 1);
+    atomic_fetch_add(&live, size);
+    return p;
+}
+
+static void count_release(void *user, void *p, size_t size) {
+    (void)user;
+    atomic_fetch_sub(&live, size);
+    free(p);
+}
 
 static void *load_one(void *arg) {
     struct one_load *l = arg;
@@ -47,13 +70,17 @@ static void *load_one(void *arg) {
 }
 
 int main(int argc, char **argv) {
+    int counting = argc > 1 && strcmp(argv[1], "--allocator") == 0;
+    argc -= counting, argv += counting;
     if (argc < 5) {
-        fprintf(stderr, "usage: load_threads WORKERS MEMORY_LIMIT OUT_DIR SOURCE...\n");
+        fprintf(stderr, "usage: load_threads [--allocator] WORKERS MEMORY_LIMIT OUT_DIR SOURCE...\n");
         return 2;
     }
     int n = argc - 4;
+    static const struct fdata_allocator counter = {count_allocate, count_release, NULL};
     struct fdata_runtime_options ro = {.threads = atoi(argv[1]),
-                                       .memory_limit = strtoull(argv[2], NULL, 10)};
+                                       .memory_limit = strtoull(argv[2], NULL, 10),
+                                       .allocator = counting ? &counter : NULL};
     fdata_runtime *rt;
     struct fdata_error err = {0};
     if (fdata_runtime_new(&ro, &rt, &err) != FDATA_OK) {
@@ -68,7 +95,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; i++) {
         snprintf(paths[i], sizeof paths[i], "%s/%d.jsonl", argv[3], i);
         loads[i] = (struct one_load){.source = argv[4 + i], .out = paths[i], .rt = rt};
-        bound += strncmp(argv[4 + i], "s3://", 5) == 0 ? 4 : 2;
+        bound += strncmp(argv[4 + i], "s3://", 5) == 0 ? 3 : 1;
         pthread_create(&ids[i], NULL, load_one, &loads[i]);
     }
     int most = 0;
@@ -90,5 +117,10 @@ int main(int argc, char **argv) {
     free(loads);
     free(ids);
     free(paths);
+    if (counting) {
+        printf("allocated %zu in %zu returned %s\n", atomic_load(&allocated),
+               atomic_load(&allocations), atomic_load(&live) == 0 ? "all" : "not all");
+        failed |= atomic_load(&allocated) == 0 || atomic_load(&live) != 0;
+    }
     return failed || most > bound ? 1 : 0;
 }

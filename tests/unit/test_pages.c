@@ -6,6 +6,7 @@
  * lose no block; past half the mapping limit nothing moves; the huge-page switch
  * (environment, then call) decides what slabs advise. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,10 @@
 #include "common/common.h"
 #include "memory/memory.h"
 #include "memory/pages.h"
+#include "fastdata/runtime.h"
 
 #define BLOCK FDATA_BLOCK
+#define PROCESS fdata_memory_of(NULL) /* the process's page cache (the default runtime's) */
 
 /* A mapped buffer of n blocks and a bit, and its first block boundary. */
 static uint8_t *blocks_in(uint8_t *map, size_t *first) {
@@ -82,7 +85,7 @@ static void test_slab_takes_pages(void) {
     uint8_t *a = fdata_map_zeroed(5 * BLOCK);
     memset(a, 5, 5 * BLOCK);
     fdata_pages_give(pool, a, 5 * BLOCK);
-    uint8_t *s = fdata_slab_new(5 * BLOCK, pool); /* large: mapped, fed from the pool */
+    uint8_t *s = fdata_slab_new(5 * BLOCK, pool, PROCESS); /* large: mapped, fed from the pool */
     CHECK(s && ((uintptr_t)s & 63) == 0);
     size_t f;
     CHECK(all_bytes(blocks_in(s, &f), 4 * BLOCK, 5)); /* the pool's pages, not fresh ones */
@@ -92,7 +95,7 @@ static void test_slab_takes_pages(void) {
     fdata_slab_unref(s);
     CHECK(s[5 * BLOCK - 1] == 1); /* one reference left */
     fdata_slab_unref(s);
-    uint8_t *small = fdata_slab_new(100, pool); /* small: from malloc, the pool unused */
+    uint8_t *small = fdata_slab_new(100, pool, PROCESS); /* small: from malloc, the pool unused */
     CHECK(small && ((uintptr_t)small & 63) == 0);
     fdata_slab_unref(small);
     fdata_unmap_zeroed(a);
@@ -101,19 +104,19 @@ static void test_slab_takes_pages(void) {
 
 /* A released large slab leaves its pages to the next one, until the cache is dropped. */
 static void test_released_slabs_cached(void) {
-    fdata_page_cache_drop(); /* what the tests before left */
-    uint8_t *s = fdata_slab_new(6 * BLOCK, NULL);
+    fdata_page_cache_drop(PROCESS); /* what the tests before left */
+    uint8_t *s = fdata_slab_new(6 * BLOCK, NULL, PROCESS);
     CHECK(s && ((uintptr_t)s & (BLOCK - 1)) == 0); /* whole blocks from the first byte */
     memset(s, 8, 6 * BLOCK);
     fdata_slab_unref(s);
-    uint8_t *t = fdata_slab_new(5 * BLOCK + 1, NULL); /* spans 6 blocks too */
+    uint8_t *t = fdata_slab_new(5 * BLOCK + 1, NULL, PROCESS); /* spans 6 blocks too */
     CHECK(t && all_bytes(t, 6 * BLOCK, 8)); /* the released pages, not fresh ones */
     fdata_slab_unref(t);
-    CHECK(fdata_page_cache_drop() == 6 * BLOCK && fdata_page_cache_drop() == 0);
-    uint8_t *u = fdata_slab_new(6 * BLOCK, NULL);
+    CHECK(fdata_page_cache_drop(PROCESS) == 6 * BLOCK && fdata_page_cache_drop(PROCESS) == 0);
+    uint8_t *u = fdata_slab_new(6 * BLOCK, NULL, PROCESS);
     CHECK(u && all_bytes(u, 6 * BLOCK, 0)); /* fresh again */
     fdata_slab_unref(u);
-    fdata_page_cache_drop();
+    fdata_page_cache_drop(PROCESS);
 }
 
 /* A pool of `cap` blocks, two buffers of `blocks` blocks and a bit (a filled with `fill`),
@@ -173,25 +176,25 @@ static void test_map_limit(void) {
 
 /* Download buffers (fdata_slab_new_populated) take released pages first, whatever the kind. */
 static void test_populated_slabs(void) {
-    fdata_page_cache_drop();
-    uint8_t *s = fdata_slab_new(4 * BLOCK, NULL);
+    fdata_page_cache_drop(PROCESS);
+    uint8_t *s = fdata_slab_new(4 * BLOCK, NULL, PROCESS);
     memset(s, 5, 4 * BLOCK);
     fdata_slab_unref(s);
-    uint8_t *d = fdata_slab_new_populated(3 * BLOCK + 7);
+    uint8_t *d = fdata_slab_new_populated(3 * BLOCK + 7, PROCESS);
     CHECK(d && ((uintptr_t)d & (BLOCK - 1)) == 0);
     CHECK(all_bytes(d, 3 * BLOCK + 7, 5));   /* taken from the cache */
-    CHECK(fdata_page_cache_held() == 0);      /* all 4 blocks: it spans 4 */
+    CHECK(fdata_page_cache_held(PROCESS) == 0);      /* all 4 blocks: it spans 4 */
     fdata_slab_unref(d);
-    uint8_t *small = fdata_slab_new_populated(1000); /* small: from malloc */
+    uint8_t *small = fdata_slab_new_populated(1000, PROCESS); /* small: from malloc */
     CHECK(small != NULL);
     memset(small, 1, 1000);
     fdata_slab_unref(small);
-    CHECK(fdata_page_cache_drop() == 4 * BLOCK);
+    CHECK(fdata_page_cache_drop(PROCESS) == 4 * BLOCK);
 }
 
 /* Waits (up to 5 s) for the reaper to trim the cache to 64 MiB once it is idle. */
 static void wait_for_decay(void) {
-    for (int t = 0; t < 100 && fdata_page_cache_held() > ((size_t)64 << 20); t++)
+    for (int t = 0; t < 100 && fdata_page_cache_held(PROCESS) > ((size_t)64 << 20); t++)
         nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
 }
 
@@ -199,57 +202,57 @@ static void wait_for_decay(void) {
  * cache was last idle: a table released whole is kept whole for the next load, and once the
  * cache has been idle that mark is what is in use then (a stream's batches keep 64 MiB). */
 static void test_cache_keeps_released_tables(void) {
-    fdata_page_cache_drop();
+    fdata_page_cache_drop(PROCESS);
     enum { N = 20 }; /* 20 slabs of 4 blocks: 160 MiB in use at once */
     uint8_t *many[N];
     for (int i = 0; i < N; i++) {
-        CHECK((many[i] = fdata_slab_new(4 * BLOCK, NULL)) != NULL);
+        CHECK((many[i] = fdata_slab_new(4 * BLOCK, NULL, PROCESS)) != NULL);
         memset(many[i], 7, 4 * BLOCK);
     }
     for (int i = 2; i < N; i++)
         fdata_slab_unref(many[i]);
-    CHECK(fdata_page_cache_held() == (size_t)(N - 2) * 4 * BLOCK); /* 144 MiB: all kept */
+    CHECK(fdata_page_cache_held(PROCESS) == (size_t)(N - 2) * 4 * BLOCK); /* 144 MiB: all kept */
     int reused = 0; /* the next "load" takes them all, no fresh page */
     for (int i = 2; i < N; i++) {
-        CHECK((many[i] = fdata_slab_new(4 * BLOCK, NULL)) != NULL);
+        CHECK((many[i] = fdata_slab_new(4 * BLOCK, NULL, PROCESS)) != NULL);
         reused += all_bytes(many[i], 4 * BLOCK, 7);
     }
-    CHECK(reused == N - 2 && fdata_page_cache_held() == 0);
+    CHECK(reused == N - 2 && fdata_page_cache_held(PROCESS) == 0);
     for (int i = 2; i < N; i++)
         fdata_slab_unref(many[i]);
     wait_for_decay();
-    CHECK(fdata_page_cache_held() == (size_t)64 << 20);
+    CHECK(fdata_page_cache_held(PROCESS) == (size_t)64 << 20);
     /* idle: the mark is now the 2 slabs in use (16 MiB), so releasing them keeps 64 MiB */
     fdata_slab_unref(many[0]);
     fdata_slab_unref(many[1]);
-    CHECK(fdata_page_cache_held() == (size_t)64 << 20);
-    CHECK(fdata_page_cache_drop() == (size_t)64 << 20);
+    CHECK(fdata_page_cache_held(PROCESS) == (size_t)64 << 20);
+    CHECK(fdata_page_cache_drop(PROCESS) == (size_t)64 << 20);
 }
 
 /* Download buffers' pages above 64 MiB stay in the cache while it is in use, and go back to
  * the kernel once it has been idle for a second (the reaper thread), down to 64 MiB. */
 static void test_cache_decay(void) {
-    fdata_page_cache_drop();
+    fdata_page_cache_drop(PROCESS);
     enum { N = 20 }; /* 20 slabs of 4 blocks: 160 MiB */
     uint8_t *many[N];
     for (int i = 0; i < N; i++) {
-        CHECK((many[i] = fdata_slab_new_populated(4 * BLOCK)) != NULL);
+        CHECK((many[i] = fdata_slab_new_populated(4 * BLOCK, PROCESS)) != NULL);
         memset(many[i], 6, 4 * BLOCK);
     }
     for (int i = 0; i < N; i++)
         fdata_slab_unref(many[i]);
-    CHECK(fdata_page_cache_held() == (size_t)N * 4 * BLOCK); /* all kept, for now */
+    CHECK(fdata_page_cache_held(PROCESS) == (size_t)N * 4 * BLOCK); /* all kept, for now */
     int reused = 0;
     for (int i = 0; i < N; i++) {
-        CHECK((many[i] = fdata_slab_new_populated(4 * BLOCK)) != NULL);
+        CHECK((many[i] = fdata_slab_new_populated(4 * BLOCK, PROCESS)) != NULL);
         reused += all_bytes(many[i], 4 * BLOCK, 6);
     }
     CHECK(reused == N);
     for (int i = 0; i < N; i++)
         fdata_slab_unref(many[i]);
     wait_for_decay();
-    CHECK(fdata_page_cache_held() == (size_t)64 << 20);
-    CHECK(fdata_page_cache_drop() == (size_t)64 << 20);
+    CHECK(fdata_page_cache_held(PROCESS) == (size_t)64 << 20);
+    CHECK(fdata_page_cache_drop(PROCESS) == (size_t)64 << 20);
 }
 
 /* Whether the mapping holding p has huge pages advised (VmFlags "hg" in /proc/self/smaps);
@@ -274,18 +277,18 @@ static int advised_huge(const void *p) {
 static void test_huge_page_switch(void) {
     setenv("FASTDATA_HUGE_PAGES", "0", 1); /* before anything asked: read at the first use */
     CHECK(fdata_huge_pages() == 0);
-    uint8_t *off = fdata_slab_new(3 * BLOCK, NULL);
+    uint8_t *off = fdata_slab_new(3 * BLOCK, NULL, PROCESS);
     CHECK(off && advised_huge(off) == 0);
     fdata_huge_pages_set(1);
     CHECK(fdata_huge_pages() == 1);
-    uint8_t *on = fdata_slab_new(3 * BLOCK, NULL);
+    uint8_t *on = fdata_slab_new(3 * BLOCK, NULL, PROCESS);
     FILE *thp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
     CHECK(on && (advised_huge(on) == 1 || !thp)); /* a kernel without THP cannot advise */
     if (thp)
         fclose(thp);
     fdata_slab_unref(off);
     fdata_slab_unref(on);
-    fdata_page_cache_drop();
+    fdata_page_cache_drop(PROCESS);
 }
 
 /* Threads give their own buffers' blocks and take into others, all at once. */
@@ -333,6 +336,96 @@ static void test_threads(void) {
     fdata_pages_free(pool);
 }
 
+/* This process's resident bytes now (/proc/self/statm). */
+static size_t resident_bytes(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    if (f) {
+        if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return (size_t)resident * 4096;
+}
+
+/* Two runtimes' caches are their own: pages one's slabs leave are not the other's (nor the
+ * process's), and freeing a runtime gives its cache's pages back at once while a slab made
+ * from it stays valid until released. */
+static void test_runtime_caches(void) {
+    fdata_runtime *a = NULL, *b = NULL;
+    struct fdata_runtime_options one = {.threads = 1};
+    CHECK(fdata_runtime_new(&one, &a, NULL) == FDATA_OK && fdata_runtime_new(&one, &b, NULL) == FDATA_OK);
+    struct fdata_memory *ma = fdata_memory_of(a), *mb = fdata_memory_of(b);
+    CHECK(ma && mb && ma != mb && ma != PROCESS && fdata_memory_of(fdata_runtime_default()) == PROCESS);
+    CHECK(fdata_memory_of(a) == ma); /* made once */
+    fdata_page_cache_drop(PROCESS);
+    uint8_t *s = fdata_slab_new(6 * BLOCK, NULL, ma);
+    CHECK(s && fdata_memory_allocator(ma) == NULL);
+    memset(s, 8, 6 * BLOCK);
+    fdata_slab_unref(s);
+    CHECK(fdata_page_cache_held(ma) == 6 * BLOCK && fdata_page_cache_held(mb) == 0 &&
+          fdata_page_cache_held(PROCESS) == 0);
+    uint8_t *t = fdata_slab_new(6 * BLOCK, NULL, mb);
+    CHECK(t && all_bytes(t, 6 * BLOCK, 0) && fdata_page_cache_held(ma) == 6 * BLOCK); /* fresh */
+    uint8_t *u = fdata_slab_new(2 * BLOCK, NULL, ma); /* outlives a */
+    CHECK(u && all_bytes(u, 2 * BLOCK, 8) && fdata_page_cache_held(ma) == 4 * BLOCK);
+    size_t before = resident_bytes();
+    fdata_runtime_free(a);
+    CHECK(fdata_page_cache_held(ma) == 0); /* its memory stays for u, its pages are gone */
+    CHECK(before - resident_bytes() >= 3 * BLOCK);
+    memset(u, 9, 2 * BLOCK);
+    fdata_slab_unref(u); /* the last buffer: a's memory goes (ASan: nothing leaks) */
+    fdata_slab_unref(t);
+    CHECK(fdata_page_cache_held(mb) == 6 * BLOCK);
+    fdata_runtime_free(b);
+}
+
+/* Counts what a runtime's allocator hands out and gets back. */
+struct counts {
+    atomic_size_t calls, live, most;
+};
+
+static void *count_allocate(void *user, size_t size, size_t alignment) {
+    struct counts *c = user;
+    void *p = NULL;
+    if (posix_memalign(&p, alignment, size) != 0)
+        return NULL;
+    atomic_fetch_add(&c->calls, 1);
+    size_t live = atomic_fetch_add(&c->live, size) + size;
+    if (live > atomic_load(&c->most))
+        atomic_store(&c->most, live);
+    return p;
+}
+
+static void count_release(void *user, void *p, size_t size) {
+    atomic_fetch_sub(&((struct counts *)user)->live, size);
+    free(p);
+}
+
+/* A runtime's allocator serves its slabs, large and small, and gets every byte back, even from
+ * a slab released after the runtime. */
+static void test_allocator(void) {
+    struct counts c = {0};
+    struct fdata_allocator alloc = {count_allocate, count_release, &c};
+    struct fdata_runtime_options o = {.threads = 1, .allocator = &alloc};
+    fdata_runtime *rt;
+    CHECK(fdata_runtime_new(&o, &rt, NULL) == FDATA_OK);
+    struct fdata_memory *m = fdata_memory_of(rt);
+    CHECK(m && fdata_memory_allocator(m) && fdata_memory_allocator(m)->user == &c);
+    uint8_t *big = fdata_slab_new(6 * BLOCK, NULL, m), *small = fdata_slab_new_populated(100, m);
+    CHECK(big && small && ((uintptr_t)big & 63) == 0 && ((uintptr_t)small & 63) == 0);
+    CHECK(atomic_load(&c.calls) == 2 && atomic_load(&c.live) >= 6 * BLOCK + 100);
+    memset(big, 1, 6 * BLOCK);
+    fdata_slab_unref(small);
+    fdata_runtime_free(rt);
+    CHECK(atomic_load(&c.live) >= 6 * BLOCK);
+    fdata_slab_unref(big);
+    CHECK(atomic_load(&c.live) == 0 && fdata_page_cache_held(PROCESS) == 0);
+    struct fdata_allocator half = {count_allocate, NULL, &c};
+    o.allocator = &half;
+    CHECK(fdata_runtime_new(&o, &rt, NULL) == FDATA_EINVAL);
+}
+
 int main(void) {
     test_huge_page_switch(); /* first: the environment is read once */
     test_give_then_take();
@@ -345,5 +438,7 @@ int main(void) {
     test_cache_keeps_released_tables();
     test_cache_decay();
     test_threads();
+    test_runtime_caches();
+    test_allocator();
     return check_result("test_pages");
 }

@@ -1,8 +1,9 @@
 /* The runtime's worker pool (src/common/parallel.c, fastdata/runtime.h): every task runs once
  * with a worker index below its call's threads, the first failure by index wins, a task
  * that starts a parallel-for of its own finishes on a busy pool (the caller helps), a gang's
- * tasks run at the same time, the workers are the runtime's only threads, and a forked child
- * works on a fresh default runtime. */
+ * tasks run at the same time, the workers are the runtime's only threads (a read and a write
+ * given the runtime start no default one), and a forked child works on a fresh default
+ * runtime. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 #include "check.h"
 #include "test_util.h"
 #include "common/common.h"
+#include "fastdata/parquet.h"
+#include "fastdata/parquet_write.h"
 #include "fastdata/runtime.h"
 
 #define N 1000
@@ -115,9 +118,38 @@ static void test_fork(fdata_runtime *rt) {
     CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+static int count_bytes(void *ctx, const void *data, size_t size) {
+    (void)data;
+    *(size_t *)ctx += size;
+    return 0;
+}
+
+/* A file read and written again with 4 threads on rt: the work runs on its workers (a call
+ * on the default runtime would start that, and its threads). */
+static void test_read_write(fdata_runtime *rt, const char *data_dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/generated/duckdb_rowgroups_v1_lz4_raw.parquet", data_dir);
+    fdata_parquet_file *f = NULL;
+    struct fdata_parquet_read_options ro = {.threads = 4, .runtime = rt};
+    struct fdata_parquet_write_options wo = {.threads = 4, .row_group_rows = 100, .runtime = rt};
+    struct ArrowSchema schema = {0};
+    struct ArrowArray batch = {0};
+    fdata_parquet_writer *w = NULL;
+    size_t written = 0;
+    CHECK(fdata_parquet_open_path(path, &f, NULL) == FDATA_OK);
+    CHECK(f && fdata_parquet_get_schema(f, &ro, &schema, NULL) == FDATA_OK);
+    CHECK(fdata_parquet_read_row_groups(f, 0, 1, &ro, &batch, NULL) == FDATA_OK);
+    CHECK(fdata_parquet_writer_new(&schema, &wo, count_bytes, &written, &w, NULL) == FDATA_OK);
+    CHECK(fdata_parquet_writer_write(w, &batch, NULL) == FDATA_OK);
+    CHECK(fdata_parquet_writer_close(w, NULL) == FDATA_OK && written > 8);
+    if (schema.release)
+        schema.release(&schema);
+    fdata_parquet_close(f);
+}
+
 static void *noop_thread(void *arg) { return arg; }
 
-int main(void) {
+int main(int argc, char **argv) {
     struct fdata_error err = {0};
     fdata_runtime *rt = NULL;
     CHECK(fdata_runtime_new(&(struct fdata_runtime_options){.threads = -1}, &rt, &err) ==
@@ -132,6 +164,8 @@ int main(void) {
     CHECK(fdata_runtime_memory_limit(rt) == 100);
     test_parallel_for(rt);
     test_gangs(rt);
+    if (argc > 1)
+        test_read_write(rt, argv[1]);
     CHECK(count_threads() == before + 3); /* no call made threads of its own */
     CHECK(fdata_runtime_take(rt, 80, 0) && !fdata_runtime_take(rt, 30, 0));
     CHECK(fdata_runtime_take(rt, 30, 1) && fdata_runtime_memory_held(rt) == 110);
