@@ -67,7 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fdata_s3_budget *budget = fdata_s3_budget_new((size_t)1 << 20);
     struct fdata_s3_get_options opts = {.sizes = shape & 4 ? &listed : NULL,
                                         .budget = shape & 8 ? budget : NULL};
-    struct downloader d = {.opts = &opts, .part_size = PART_SIZE};
+    struct downloader d = {.memory = fdata_memory_of(NULL), .opts = &opts,
+                           .part_size = PART_SIZE};
     struct object o = {.url = "s3://bucket/key", .size = -1, .object_size = -1};
     if (shape & 1) { /* the last bytes, where a footer is */
         o.suffix = PART_SIZE;

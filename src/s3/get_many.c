@@ -528,7 +528,8 @@ static int download_group(void *ctx, size_t g, int groups) {
     struct group_job *job = ctx;
     size_t stride = (size_t)groups;
     size_t count = job->n > g ? (job->n - g + stride - 1) / stride : 0;
-    struct downloader d = {.c = job->c, .num_objects = count, .part_size = job->part_size,
+    struct downloader d = {.c = job->c, .memory = fdata_memory_of(job->c->runtime),
+                           .num_objects = count, .part_size = job->part_size,
                            .connections = (job->connections + groups - 1) / groups,
                            .opts = job->opts,
                            .results = job->results, .next_admit = &job->next_admit,

@@ -149,7 +149,7 @@ size_t s3_part_header(char *line, size_t size, size_t n, void *ud) {
 uint8_t *s3_object_buffer(struct downloader *d, struct object *o) {
     const struct fdata_s3_get_options *opts = d->opts;
     int within = opts->budget && (size_t)o->size <= s3_budget_limit(opts->budget);
-    struct fdata_memory *m = fdata_memory_of(d->c->runtime);
+    struct fdata_memory *m = d->memory;
     if (!o->data && !o->dest && o->size >= 0 && (uint64_t)o->size < SIZE_MAX / 2)
         o->data = within ? fdata_slab_new_populated((size_t)o->size, m)
                             : fdata_slab_new((size_t)o->size, NULL, m);

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include "request.h"
 
+struct fdata_memory;
+
 struct object {
     struct s3_location loc;
     const char *url;
@@ -63,6 +65,7 @@ struct part {
 
 struct downloader {
     fdata_s3_client *c;          /* shared read-only by the downloaders of one call */
+    struct fdata_memory *memory; /* the client's runtime's, where object buffers come from */
     unsigned rng;
     CURLM *multi;
     struct object *objects;

@@ -720,8 +720,9 @@ def venv_script_tests(script, what, env, bucket):
         return
     p = subprocess.run([py, os.path.join(HERE, "..", "python", script), LOAD_DUMP,
                         FASTDATA, "--s3", bucket], env=env, capture_output=True, text=True)
+    failed = "\n".join(l for l in p.stdout.splitlines() if l.startswith("FAIL"))
     check("%s (%s)" % (what, (p.stdout.strip().splitlines() or ["?"])[-1]),
-          p.returncode == 0, p.stdout[-2000:] + p.stderr[-1000:])
+          p.returncode == 0, failed[-3000:] + "\n" + p.stdout[-500:] + p.stderr[-1000:])
 
 
 def dataset_tests(env, bucket):
