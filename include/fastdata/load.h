@@ -40,7 +40,7 @@
  * promotions at any depth (under FDATA_SCHEMA_FIRST a later file's extra struct fields are
  * left out).  Any other difference fails before any data moves, naming the column (the path
  * in it, "a.b"), both types and two files; so does a projected column that no file has
- * (FDATA_ENOTFOUND).  A file with none of the projected columns gives nulls for all of
+ * (FDATA_ENOCOLUMN).  A file with none of the projected columns gives nulls for all of
  * them; a projected struct path ("s.a") a file's struct lacks makes the column null there.
  *
  * Thread safety: fdata_load may run on several threads at once, their work on the shared
