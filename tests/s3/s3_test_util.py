@@ -5,6 +5,8 @@ import pwd
 import random
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -138,3 +140,28 @@ def stop_tls_front(tls):
     pid = os.path.join(tls, "nginx.pid")
     if os.path.exists(pid):
         subprocess.run(["kill", open(pid).read().strip()])
+
+
+def run_against_swift(main, tls=False, before_tls=None):
+    """Starts Swift in a temporary folder, runs before_tls(env) (plain http, straight to Swift)
+    and, with `tls`, puts nginx terminating TLS in front of it, then main(tmp, env); stops both
+    and exits with the tally (a test bug fails the run)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server, front = os.path.join(tmp, "server"), os.path.join(tmp, "tls")
+        env = start_swift(server)
+        if env is None:
+            print("0 passed, 1 failed")
+            sys.exit(1)
+        try:
+            if before_tls:
+                before_tls(env)
+            if tls:
+                start_tls_front(env, front)
+            main(tmp, env)
+        except Exception as e:
+            check("test run", False, repr(e))
+        finally:
+            stop_tls_front(front)
+            stop_swift(server)
+    print("%d passed, %d failed" % (results.count(True), results.count(False)))
+    sys.exit(0 if all(results) else 1)

@@ -20,8 +20,7 @@ import sys
 import tempfile
 import time
 
-from s3_test_util import check, free_ports, make_bucket, results, start_swift, start_tls_front, \
-    stop_swift, stop_tls_front, swift_port
+from s3_test_util import check, free_ports, make_bucket, run_against_swift, swift_port
 
 FASTDATA, S3_RANGES, S3_BUDGET, LOAD_DUMP, DATA, LOAD_THREADS = sys.argv[1:7]
 TLS = sys.argv[7:] == ["--tls"]
@@ -1096,21 +1095,4 @@ def checksum_tests(tmp, env, bucket):
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory() as tmp:
-        server = os.path.join(tmp, "server")
-        env = start_swift(server)
-        if env is None:
-            print("0 passed, 1 failed")
-            sys.exit(1)
-        tls = os.path.join(tmp, "tls")
-        try:
-            if TLS:
-                start_tls_front(env, tls)
-            main(tmp, env)
-        except Exception as e:  # a test bug must fail the run
-            check("test run", False, repr(e))
-        finally:
-            stop_tls_front(tls)
-            stop_swift(server)
-    print("%d passed, %d failed" % (results.count(True), results.count(False)))
-    sys.exit(0 if all(results) else 1)
+    run_against_swift(main, tls=TLS)

@@ -9,10 +9,8 @@ import hashlib
 import os
 import subprocess
 import sys
-import tempfile
 
-from s3_test_util import check, make_bucket, results, start_swift, start_tls_front, stop_swift, \
-    stop_tls_front
+from s3_test_util import check, make_bucket, run_against_swift
 
 FASTDATA, PARQUET = sys.argv[1:3]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,20 +55,4 @@ def main(tmp, env):
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory() as tmp:
-        server, tls = os.path.join(tmp, "server"), os.path.join(tmp, "tls")
-        env = start_swift(server)
-        if env is None:
-            print("0 passed, 1 failed")
-            sys.exit(1)
-        try:
-            make_bucket(env, "fdata-tls")  # over plain http, straight to Swift
-            start_tls_front(env, tls)
-            main(tmp, env)
-        except Exception as e:  # a test bug must fail the run
-            check("test run", False, repr(e))
-        finally:
-            stop_tls_front(tls)
-            stop_swift(server)
-    print("%d passed, %d failed" % (results.count(True), results.count(False)))
-    sys.exit(0 if all(results) else 1)
+    run_against_swift(main, tls=True, before_tls=lambda env: make_bucket(env, "fdata-tls"))
