@@ -85,6 +85,14 @@ size_t fdata_page_cache_held(struct fdata_memory *m);
  * (see pages.h); returns the bytes filled.  New slabs get their pages so; so may any buffer
  * about to be written whole. */
 size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool, struct fdata_memory *m);
+/* The other way: [p, p + size) of such a mapping will not be read again; its whole blocks go
+ * to `pool` while it has room, the rest to m's cache as surplus (pages of a load's decoded
+ * input: its next buffers, or the next load's, take them instead of fresh ones), partial
+ * blocks to the kernel.  m NULL: as fdata_pages_give(pool, ...). */
+void fdata_pages_release(void *p, size_t size, struct fdata_pages *pool, struct fdata_memory *m);
+/* Frees a pipeline's pool (fdata_pages_free), its pages going to m's cache as surplus while
+ * it has room (m NULL: to the kernel). */
+void fdata_pages_free_to_cache(struct fdata_pages *pool, struct fdata_memory *m);
 /* Asks the kernel to back the whole pages inside [p, p + size) with memory now, in one call
  * (MADV_POPULATE_WRITE), instead of one page fault per 4 KiB page as they are first written:
  * for buffers about to be filled.  4 KiB pages unless huge ones were advised: on a VM whose

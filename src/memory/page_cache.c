@@ -222,6 +222,29 @@ size_t fdata_pages_reuse(void *p, size_t size, struct fdata_pages *pool, struct 
     return filled + fdata_pages_take(pool, first + filled, rest - filled);
 }
 
+void fdata_pages_release(void *p, size_t size, struct fdata_pages *pool, struct fdata_memory *m) {
+    uintptr_t start = (uintptr_t)p, end = start + size;
+    uintptr_t first = fdata_block_up(start), last = fdata_block_down(end);
+    if (last <= first || !m) {
+        fdata_pages_give(pool, p, size);
+        return;
+    }
+    fdata_discard(p, first - start); /* the partial blocks at both ends */
+    fdata_discard((void *)last, end - last);
+    size_t moved = fdata_pages_move_in(pool, (void *)first, last - first, SIZE_MAX);
+    if (moved < last - first)
+        fdata_page_cache_give(m, (void *)(first + moved), last - first - moved, 1);
+}
+
+void fdata_pages_free_to_cache(struct fdata_pages *pool, struct fdata_memory *m) {
+    if (m && !foreign(m) && !atomic_load(&m->closed) && fdata_pages_held(pool)) {
+        atomic_store(&m->last_use_ms, now_ms());
+        fdata_pages_pour(pool, m->cache);
+        start_reaper_if_needed(m);
+    }
+    fdata_pages_free(pool);
+}
+
 size_t fdata_page_cache_drop(struct fdata_memory *m) {
     atomic_store(&m->slabs_peak, atomic_load(&m->slabs_live));
     return fdata_pages_drop(m->cache);

@@ -92,6 +92,21 @@ void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size) {
     fdata_pages_give_upto(pool, p, size, SIZE_MAX);
 }
 
+size_t fdata_pages_move_in(struct fdata_pages *pool, void *p, size_t size, size_t most) {
+    uintptr_t first = (uintptr_t)p, last = fdata_block_down(first + size), b = first;
+    for (; pool && b < last && fdata_maps_have_room(); b += BLOCK) {
+        size_t slot = pop_free_below(pool, most / BLOCK);
+        if (slot == SIZE_MAX)
+            break; /* full */
+        if (move_block((void *)b, pool->base + slot * BLOCK) != 0) {
+            push(pool, pool->free_slots, &pool->n_free, slot);
+            break;
+        }
+        push(pool, pool->full_slots, &pool->n_full, slot);
+    }
+    return b - first;
+}
+
 void fdata_pages_give_upto(struct fdata_pages *pool, void *p, size_t size, size_t most) {
     uintptr_t start = (uintptr_t)p, end = start + size;
     uintptr_t first = fdata_block_up(start), last = fdata_block_down(end);
@@ -101,19 +116,8 @@ void fdata_pages_give_upto(struct fdata_pages *pool, void *p, size_t size, size_
     }
     fdata_discard(p, first - start); /* the partial blocks at both ends */
     fdata_discard((void *)last, end - last);
-    uintptr_t b = first;
-    for (; pool && b < last && fdata_maps_have_room(); b += BLOCK) {
-        size_t slot = pop_free_below(pool, most / BLOCK);
-        if (slot == SIZE_MAX)
-            break; /* full */
-        if (move_block((void *)b, pool->base + slot * BLOCK) == 0) {
-            push(pool, pool->full_slots, &pool->n_full, slot);
-        } else {
-            push(pool, pool->free_slots, &pool->n_free, slot);
-            fdata_discard((void *)b, BLOCK);
-        }
-    }
-    fdata_discard((void *)b, last - b); /* no room (or no pool): to the kernel */
+    size_t moved = fdata_pages_move_in(pool, (void *)first, last - first, most);
+    fdata_discard((void *)(first + moved), last - first - moved); /* no room: to the kernel */
 }
 
 size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size) {
@@ -132,6 +136,27 @@ size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size) {
         }
     }
     return filled;
+}
+
+size_t fdata_pages_pour(struct fdata_pages *from, struct fdata_pages *to) {
+    size_t moved = 0;
+    while (from && to && fdata_maps_have_room()) {
+        size_t dst = pop_free_below(to, SIZE_MAX);
+        size_t src = dst == SIZE_MAX ? SIZE_MAX : pop(from, from->full_slots, &from->n_full);
+        if (src == SIZE_MAX) {
+            if (dst != SIZE_MAX)
+                push(to, to->free_slots, &to->n_free, dst);
+            break;
+        }
+        int ok = move_block(from->base + src * BLOCK, to->base + dst * BLOCK) == 0;
+        push(from, ok ? from->free_slots : from->full_slots, ok ? &from->n_free : &from->n_full,
+             src);
+        push(to, ok ? to->full_slots : to->free_slots, ok ? &to->n_full : &to->n_free, dst);
+        if (!ok)
+            break;
+        moved += BLOCK;
+    }
+    return moved;
 }
 
 size_t fdata_pages_trim(struct fdata_pages *pool, size_t keep) {

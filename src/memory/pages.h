@@ -22,11 +22,19 @@ void fdata_pages_give(struct fdata_pages *pool, void *p, size_t size);
 /* The same while the pool holds fewer than `most` bytes. */
 void fdata_pages_give_upto(struct fdata_pages *pool, void *p, size_t size, size_t most);
 
+/* Moves the whole blocks of [p, p + size) (p block-aligned), from the first on, into the pool
+ * while it holds fewer than `most` bytes and has room; returns the bytes moved (they read as
+ * zeros afterwards).  The rest is left as it was, for the caller to place elsewhere. */
+size_t fdata_pages_move_in(struct fdata_pages *pool, void *p, size_t size, size_t most);
+
 /* Fills the whole 2 MiB blocks of [p, p + size), which lie in a private anonymous mapping
  * nobody has written yet, with pooled pages while there are any: their bytes are then
  * whatever was there before, for a buffer about to be written whole.  Returns the bytes
  * filled (0 with a NULL pool). */
 size_t fdata_pages_take(struct fdata_pages *pool, void *p, size_t size);
+
+/* Moves pooled pages from one pool into the other while it has room; returns their bytes. */
+size_t fdata_pages_pour(struct fdata_pages *from, struct fdata_pages *to);
 
 /* Discards every page the pool holds; returns their bytes (0 with a NULL pool). */
 size_t fdata_pages_drop(struct fdata_pages *pool);

@@ -370,7 +370,8 @@ static int decode_ready(struct loader *l, long i) {
                          "\"count\": %d", (size_t)i, from, n);
     if (status == FDATA_OK && s->remote >= 0) /* their bytes go at once, not with the file */
         fdata_s3_budget_release(l->budget, (size_t)remote_discard_row_groups(
-                                               &l->remote[s->remote], from, n, l->pages));
+                                               &l->remote[s->remote], from, n, l->pages,
+                                               fdata_memory_of(l->o.runtime)));
     if (status == FDATA_OK && from + n == s->count)
         close_file(l, s);
     pthread_mutex_lock(&l->lock);
@@ -1028,7 +1029,7 @@ static void loader_free(struct loader *l) {
     free(l->out_cols);
     free(l->matrix_cols);
     fdata_s3_budget_free(l->budget);
-    fdata_pages_free(l->pages);
+    fdata_pages_free_to_cache(l->pages, fdata_memory_of(l->o.runtime));
     fdata_s3_client_free(l->s3);
     load_files_free(&l->files);
     partitions_free(&l->parts);

@@ -414,12 +414,13 @@ int64_t remote_largest_row_group(const struct remote_file *f) {
 }
 
 int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
-                                  struct fdata_pages *pages) {
+                                  struct fdata_pages *pages, struct fdata_memory *memory) {
     int64_t bytes = 0;
     for (size_t j = 0; j < f->num_ranges; j++) {
         if (f->range_last[j] < first || f->range_last[j] >= first + n)
             continue;
-        fdata_pages_give(pages, f->buf + f->ranges[j].offset, (size_t)f->ranges[j].length);
+        fdata_pages_release(f->buf + f->ranges[j].offset, (size_t)f->ranges[j].length, pages,
+                            memory);
         bytes += f->ranges[j].length;
     }
     f->discarded += bytes;

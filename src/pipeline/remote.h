@@ -13,6 +13,8 @@
 #include "../memory/pages.h"
 #include "row_groups.h"
 
+struct fdata_memory;
+
 struct remote_file {
     const char *url;              /* the caller's string */
     int64_t size;                 /* the object's */
@@ -108,10 +110,10 @@ int64_t remote_largest_row_group(const struct remote_file *f);
 
 /* Once selected row groups [first, first + n) are decoded (those before them too), nothing
  * reads the ranges whose last row group is among them again: their pages go to `pages` (see
- * memory/pages.h), or back to the kernel when it is NULL or full.  Returns the bytes of those
- * ranges (for the caller's memory budget). */
+ * memory/pages.h), what it has no room for to `memory`'s page cache (fdata_pages_release).
+ * Returns the bytes of those ranges (for the caller's memory budget). */
 int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
-                                  struct fdata_pages *pages);
+                                  struct fdata_pages *pages, struct fdata_memory *memory);
 
 /* Once a file's ranges are in: its leading magic is checked (it was not there at open). */
 int remote_check_magic(const struct remote_file *f, struct fdata_error *err);

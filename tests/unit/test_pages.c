@@ -2,7 +2,7 @@
  * copied or zeroed) and the given range reads as zeros; taken blocks arrive with those bytes;
  * the cap holds, trimming keeps what it is asked to; no pool means a plain discard; slabs
  * take their pages from a pool, and released slabs leave theirs to the next (download buffers
- * too); the process's cache keeps more than 64 MiB only while in use; many threads at once
+ * too), a load's decoded input overflows its pool into the cache; the process's cache keeps more than 64 MiB only while in use; many threads at once
  * lose no block; past half the mapping limit nothing moves; the huge-page switch
  * (environment, then call) decides what slabs advise. */
 #include <pthread.h>
@@ -229,6 +229,33 @@ static void test_cache_keeps_released_tables(void) {
     CHECK(fdata_page_cache_drop(PROCESS) == (size_t)64 << 20);
 }
 
+/* A load's decoded input: its whole blocks go to the load's pool while it has room and the
+ * rest to the runtime's cache (not to the kernel), bytes intact; freeing the pool pours what
+ * it still holds into the cache too. */
+static void test_release_overflows_to_cache(void) {
+    fdata_page_cache_drop(PROCESS);
+    struct fdata_pages *pool = fdata_pages_new(2 * BLOCK);
+    uint8_t *a = fdata_map_zeroed(7 * BLOCK), *b = fdata_map_zeroed(7 * BLOCK);
+    size_t f;
+    uint8_t *ba = blocks_in(a, &f);
+    size_t whole = (fdata_block_down((uintptr_t)a + 7 * BLOCK) - (uintptr_t)ba) / BLOCK;
+    memset(a, 5, 7 * BLOCK);
+    fdata_pages_release(a, 7 * BLOCK, pool, PROCESS); /* 6 or 7 whole blocks: 2 pooled */
+    CHECK(all_bytes(a, 7 * BLOCK, 0));
+    CHECK(fdata_pages_held(pool) == 2 * BLOCK &&
+          fdata_page_cache_held(PROCESS) == (whole - 2) * BLOCK);
+    CHECK(fdata_page_cache_take(PROCESS, blocks_in(b, &f), 5 * BLOCK) == (whole - 2) * BLOCK);
+    CHECK(all_bytes(blocks_in(b, &f), (whole - 2) * BLOCK, 5));
+    fdata_pages_free_to_cache(pool, PROCESS);
+    CHECK(fdata_page_cache_held(PROCESS) == 2 * BLOCK);
+    memset(ba, 6, BLOCK);
+    fdata_pages_release(ba, BLOCK, NULL, NULL); /* neither: to the kernel */
+    CHECK(all_bytes(ba, BLOCK, 0) && fdata_page_cache_held(PROCESS) == 2 * BLOCK);
+    CHECK(fdata_page_cache_drop(PROCESS) == 2 * BLOCK);
+    fdata_unmap_zeroed(a);
+    fdata_unmap_zeroed(b);
+}
+
 /* Download buffers' pages above 64 MiB stay in the cache while it is in use, and go back to
  * the kernel once it has been idle for a second (the reaper thread), down to 64 MiB. */
 static void test_cache_decay(void) {
@@ -436,6 +463,7 @@ int main(void) {
     test_map_limit();
     test_populated_slabs();
     test_cache_keeps_released_tables();
+    test_release_overflows_to_cache();
     test_cache_decay();
     test_threads();
     test_runtime_caches();

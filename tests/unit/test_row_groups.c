@@ -116,9 +116,9 @@ static void test_coalesce(fdata_parquet_file *pq) {
     CHECK(remote_largest_row_group(&f) == 4 + merged); /* position 0: the magic and both */
     CHECK((f.buf = fdata_map_zeroed((size_t)f.size)) != NULL);
     if (f.buf) {
-        CHECK(remote_discard_row_groups(&f, 0, 1, NULL) == 4); /* row group 5 needs the rest */
-        CHECK(remote_discard_row_groups(&f, 1, 1, NULL) == merged);
-        CHECK(remote_discard_row_groups(&f, 2, 1, NULL) == g9.length);
+        CHECK(remote_discard_row_groups(&f, 0, 1, NULL, NULL) == 4); /* row group 5 needs the rest */
+        CHECK(remote_discard_row_groups(&f, 1, 1, NULL, NULL) == merged);
+        CHECK(remote_discard_row_groups(&f, 2, 1, NULL, NULL) == g9.length);
         fdata_unmap_zeroed(f.buf);
     }
     free_plan(&f);
