@@ -123,17 +123,22 @@ def run_fastdata(urls, conns, repeat, *opts):
     return json.loads(out.stdout), None
 
 
-def run_curl(urls, conns, repeat, ca=None):
+def run_curl(urls, conns, repeat, ca=None, into=None):
+    """curl --parallel over urls, best of `repeat`: to /dev/null, or with `into` (a tmpfs
+    folder) each body written to a file there (in RAM, as fastdata's objects; removed after
+    each run)."""
     import time
     best, first = 1e30, None
     for _ in range(repeat):
         args = ["curl", "-s", "--no-progress-meter", "-Z", "--parallel-max", str(conns)]
         args += ["--cacert", ca] if ca else []
-        for u in urls:
-            args += ["-o", "/dev/null", u]
+        for i, u in enumerate(urls):
+            args += ["-o", os.path.join(into, "%d" % i) if into else "/dev/null", u]
         t0 = time.perf_counter()
         p = subprocess.run(args)
         t = time.perf_counter() - t0
+        for i in range(len(urls) if into else 0):
+            os.unlink(os.path.join(into, "%d" % i))
         if p.returncode:
             return None, "curl exit %d" % p.returncode
         best, first = min(best, t), t if first is None else first

@@ -21,7 +21,8 @@ Network conditions and HTTPS (bench/netcond.py): --conditions loopback,net2,net8
 figure; (b) runs once, outside (it has no network). --https also serves the files over TLS and
 measures every run but (b) there too, the peers trusting the bench's CA through AWS_CA_BUNDLE
 (metaflow's boto3), tls_ca_file_path (pyarrow) or SSL_CERT_FILE (Polars' object_store), with
-curl over https as the download's ceiling and the clients' CPU seconds per GB (user + system,
+curl over https as the download's ceiling (to /dev/null; and into tmpfs files, which lands the
+bytes in RAM as (a) does) and the clients' CPU seconds per GB (user + system,
 the client's processes only): the cost of TLS per GB is the https row's minus the http row's,
 for fastdata and for each peer. Targets (issue 17):
 net2: (c) <= 1.05 x the link's time; net8: (c) >= 0.85 of the link's rate and >= 2x the
@@ -107,6 +108,7 @@ DOWNLOAD = "(a) fastdata download only"
 DECODE = "(b) fastdata decode only (from memory)"
 LOAD = "(c) fastdata load (end to end)"
 CURL = "curl --parallel download (the ceiling for (a))"
+CURL_RAM = "curl --parallel into tmpfs files (in RAM, as (a))"
 CLI = "(c') fastdata load CLI, a fresh process per run"
 LINK_TARGETS = {"net2": " (target <= 1.05)", "net8": " (target <= 1.18: >= 0.85 of the link's rate)"}
 HTTPS_TARGET = {"loopback": " (target <= 1)", "net2": "", "net8": ""}  # issue 17: on loopback
@@ -148,6 +150,9 @@ def measure(args, keys, condition):
             row(CURL, proto, lambda: bench_get.run_curl(
                 ["%s/%s/%s" % (endpoint, bucket, k) for k in keys], args.connections,
                 args.repeat, ca)[0])
+            row(CURL_RAM, proto, lambda: bench_get.run_curl(
+                ["%s/%s/%s" % (endpoint, bucket, k) for k in keys], args.connections,
+                args.repeat, ca, tmp)[0])
             row(LOAD, proto, lambda: run_json([os.path.join(ROOT, "build", "fdata_bench_load"),
                                                "--connections", conns, "--repeat",
                                                str(args.repeat)] + urls))
@@ -207,13 +212,15 @@ def targets(results, decode, total, repeat):
             if peers:
                 out.append("- %s: fastest of (e), (f) / (c) = %.2f%s" % (
                     cond, min(peers) / c, " (target >= 2)" if cond == "net8" else ""))
-        ah, ch, curl = (best.get((n, "https")) for n in (DOWNLOAD, LOAD, CURL))
+        ah, ch, curl, ram = (best.get((n, "https")) for n in (DOWNLOAD, LOAD, CURL, CURL_RAM))
         if ah and curl:
             out.append("- %s https: (a) / curl = %.2f%s" % (cond, ah / curl, HTTPS_TARGET[cond]))
+        if ah and ram:
+            out.append("- %s https: (a) / curl into tmpfs = %.2f" % (cond, ah / ram))
         if ah and ch and decode:
             out.append("- %s https: (c) / ((a) + (b)) = %.2f%s" % (
                 cond, ch / (ah + decode["seconds"]), HTTPS_TARGET[cond] and " (target <= 1.15)"))
-    return [""] + out + netcond.tls_costs(results, (DOWNLOAD, LOAD, CLI, CURL, *PEERS), total,
+    return [""] + out + netcond.tls_costs(results, (DOWNLOAD, LOAD, CLI, CURL, CURL_RAM, *PEERS), total,
                                           repeat)
 
 
