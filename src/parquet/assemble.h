@@ -20,6 +20,7 @@ struct pq_projection {
     int *matrix_col;           /* per leaf: its column of the read's matrix, or -1 */
     int num_fields;
     int *fields;               /* indices into pq_schema.fields */
+    uint8_t *has_field;        /* per field of pq_schema.fields: in `fields` */
     uint8_t *large;            /* per node: list offsets are int64 ("+L") */
     struct pq_leaf *leaves;    /* per leaf: the schema's, with the read's types applied
                                   (pq_arrow_type_apply); what the read decodes and exports */

@@ -15,17 +15,22 @@ static const struct pq_node *child_named(const struct pq_node *n, const char *na
     return NULL;
 }
 
-/* The node an Arrow path names, or NULL. */
-static const struct pq_node *find_path(const struct pq_schema *s, const char *path, int *field) {
+static int field_is(const struct pq_schema *s, int i, const char *name, size_t len) {
+    return strlen(s->fields[i]->name) == len && memcmp(s->fields[i]->name, name, len) == 0;
+}
+
+/* The node an Arrow path names, or NULL.  Field `hint` is looked at first: columns are mostly
+ * asked for in the file's order, and a wide file's columns would otherwise cost a square. */
+static const struct pq_node *find_path(const struct pq_schema *s, const char *path, int hint,
+                                       int *field) {
     const char *dot = strchr(path, '.');
     size_t len = dot ? (size_t)(dot - path) : strlen(path);
     const struct pq_node *n = NULL;
-    for (int i = 0; i < s->num_fields && !n; i++) {
-        if (strlen(s->fields[i]->name) == len && memcmp(s->fields[i]->name, path, len) == 0) {
-            n = s->fields[i];
-            *field = i;
-        }
-    }
+    if (hint >= 0 && hint < s->num_fields && field_is(s, hint, path, len))
+        n = s->fields[*field = hint];
+    for (int i = 0; i < s->num_fields && !n; i++)
+        if (field_is(s, i, path, len))
+            n = s->fields[*field = i];
     while (n && dot) {
         path = dot + 1;
         dot = strchr(path, '.');
@@ -61,9 +66,9 @@ static int select_node(const struct pq_schema *s, struct pq_projection *p,
 }
 
 static int add_field(struct pq_projection *p, int field) {
-    for (int i = 0; i < p->num_fields; i++)
-        if (p->fields[i] == field)
-            return 0;
+    if (p->has_field[field])
+        return 0;
+    p->has_field[field] = 1;
     p->fields[p->num_fields++] = field;
     return 1;
 }
@@ -98,9 +103,9 @@ static int select_matrix(const struct pq_schema *s, const struct fdata_matrix *m
 }
 
 static int select_request(const struct pq_schema *s, struct pq_projection *p, const char *name,
-                          const char *file, struct fdata_error *err) {
+                          int hint, const char *file, struct fdata_error *err) {
     int field = -1;
-    const struct pq_node *n = find_path(s, name, &field);
+    const struct pq_node *n = find_path(s, name, hint, &field);
     if (!n)
         n = find_leaf_path(s, name, &field);
     if (!n)
@@ -137,9 +142,11 @@ int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
     p->selected = calloc((size_t)s->num_leaves + 1, 1);
     p->matrix_col = malloc(((size_t)s->num_leaves + 1) * sizeof *p->matrix_col);
     p->fields = calloc((size_t)s->num_fields + 1, sizeof *p->fields);
+    p->has_field = calloc((size_t)s->num_fields + 1, 1);
     p->large = calloc((size_t)s->num_nodes + 1, 1);
     p->leaves = malloc(((size_t)s->num_leaves + 1) * sizeof *p->leaves);
-    if (!p->selected || !p->matrix_col || !p->fields || !p->large || !p->leaves) {
+    if (!p->selected || !p->matrix_col || !p->fields || !p->has_field || !p->large ||
+        !p->leaves) {
         pq_projection_free(p);
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     }
@@ -162,7 +169,7 @@ int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
         }
     } else if (status == FDATA_OK) {
         for (size_t i = 0; i < num_columns && status == FDATA_OK; i++)
-            status = select_request(s, p, columns[i], file, err);
+            status = select_request(s, p, columns[i], p->num_fields, file, err);
     }
     if (status != FDATA_OK)
         pq_projection_free(p);
@@ -175,6 +182,7 @@ void pq_projection_free(struct pq_projection *p) {
     free(p->selected);
     free(p->matrix_col);
     free(p->fields);
+    free(p->has_field);
     free(p->large);
     free(p->leaves);
     memset(p, 0, sizeof *p);

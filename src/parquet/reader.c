@@ -772,7 +772,8 @@ static int assemble_task(void *ctx, size_t i, int worker) {
 /* Runs one phase on every task; on failure copies the first failed task's error. */
 static int run_phase(struct read_job *job, size_t tasks, int threads,
                      int (*fn)(void *, size_t, int), struct fdata_error *err) {
-    memset(job->errors, 0, tasks * sizeof *job->errors);
+    for (size_t i = 0; i < tasks; i++) /* not all 512 bytes: the message is set on failure */
+        job->errors[i].code = FDATA_OK, job->errors[i].message[0] = '\0';
     int status = fdata_parallel_for(job->runtime, tasks, threads, fn, job);
     for (size_t i = 0; status != FDATA_OK && i < tasks; i++) {
         if (job->errors[i].code != FDATA_OK) {
@@ -942,7 +943,7 @@ static int read_rows(fdata_parquet_file *f, int first, int count, const struct p
     size_t nerrors = ntasks > nfields ? ntasks : nfields;
     size_t nblocks = job.matrix ? matrix_blocks(&job, count) : 0;
     nerrors = nblocks > nerrors ? nblocks : nerrors;
-    job.errors = calloc(nerrors + 1, sizeof *job.errors);
+    job.errors = malloc((nerrors + 1) * sizeof *job.errors); /* run_phase clears the codes */
     int status = job.leaves && job.results && job.fields && job.scratch && job.errors &&
                  job.matrix_row && job.slabs && job.slab_dest && (job.keep || !sel)
                  ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
@@ -954,7 +955,7 @@ static int read_rows(fdata_parquet_file *f, int first, int count, const struct p
         status = plan_units(&job, count, threads, err);
     if (status == FDATA_OK && job.num_units > nerrors) {
         free(job.errors);
-        job.errors = calloc(job.num_units, sizeof *job.errors);
+        job.errors = malloc(job.num_units * sizeof *job.errors);
         if (!job.errors)
             status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     }
@@ -1029,7 +1030,11 @@ static int range_cmp(const void *a, const void *b) {
 /* Sorts r[start..k) and merges ranges that overlap or lie within merge_gap of each other;
  * returns the new end. */
 static size_t merge_ranges(struct fdata_byte_range *r, size_t start, size_t k, int64_t merge_gap) {
-    qsort(r + start, k - start, sizeof *r, range_cmp);
+    size_t sorted = start + (k > start);
+    while (sorted < k && r[sorted - 1].offset <= r[sorted].offset)
+        sorted++;
+    if (sorted < k) /* writers mostly store chunks in column order: already sorted */
+        qsort(r + start, k - start, sizeof *r, range_cmp);
     size_t m = start;
     for (size_t i = start; i < k; i++) {
         if (m > start && r[i].offset <= r[m - 1].offset + r[m - 1].length + merge_gap) {

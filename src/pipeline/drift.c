@@ -100,6 +100,7 @@ struct column {
     const char *name;
     struct ArrowSchema type;
     int nullable;
+    size_t files;                    /* how many files have it */
     long rank;                       /* the first wanted name that selects it */
 };
 
@@ -146,11 +147,15 @@ static int collect(struct drift_file *const *f, size_t n, int first, struct colu
     *out = NULL;
     for (size_t i = 0; i < n; i++) {
         const struct ArrowSchema *own = &f[i]->own;
-        for (int64_t c = 0; c < own->n_children; c++) {
+        for (int64_t c = 0, next = 0; c < own->n_children; c++) {
             const struct ArrowSchema *field = own->children[c];
-            size_t k = 0;
-            while (k < *count && strcmp((*out)[k].name, field->name) != 0)
-                k++;
+            /* files mostly list the same columns in the same order: look where the last one
+             * was found first, so that many wide files cost a pass each, not a square */
+            size_t k = (size_t)next;
+            if (k >= *count || strcmp((*out)[k].name, field->name) != 0)
+                for (k = 0; k < *count && strcmp((*out)[k].name, field->name) != 0;)
+                    k++;
+            next = (int64_t)k + 1;
             if (k == *count && first && i > 0)
                 continue; /* not in the first file: left out */
             if (k == *count && k == cap) {
@@ -161,6 +166,10 @@ static int collect(struct drift_file *const *f, size_t n, int first, struct colu
                 *out = more;
             }
             struct column *col = &(*out)[k];
+            if (k < *count && fdata_type_equal(&col->type, field)) {
+                col->files++, col->nullable |= (field->flags & ARROW_FLAG_NULLABLE) != 0;
+                continue; /* as unified before: nothing new */
+            }
             struct ArrowSchema unified;
             struct fdata_type_conflict conflict;
             int status = k == *count ? fdata_schema_copy(field, &unified)
@@ -170,15 +179,14 @@ static int collect(struct drift_file *const *f, size_t n, int first, struct colu
             if (status != FDATA_OK)
                 return fdata_set_error(err, status, "out of memory");
             if (k == *count)
-                (*out)[(*count)++] = (struct column){field->name, unified, 0, 0};
+                (*out)[(*count)++] = (struct column){field->name, unified, 0, 0, 0};
             else
                 col->type.release(&col->type), col->type = unified;
-            col->nullable |= (field->flags & ARROW_FLAG_NULLABLE) != 0;
+            col->files++, col->nullable |= (field->flags & ARROW_FLAG_NULLABLE) != 0;
         }
     }
     for (size_t k = 0; k < *count; k++) /* missing in a file: nulls there */
-        for (size_t i = 0; i < n && !(*out)[k].nullable; i++)
-            (*out)[k].nullable = child_named(&f[i]->own, (*out)[k].name) < 0;
+        (*out)[k].nullable |= (*out)[k].files < n;
     return FDATA_OK;
 }
 
