@@ -464,7 +464,7 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     }
     struct fdata_s3_get_options go = footer_gets(l);
     if (l->n_s3) {
-        FDATA_RETURN_IF(remote_fetch(l->s3, l->remote, l->n_s3, &go, &l->room, err));
+        FDATA_RETURN_IF(remote_fetch(l->s3, l->remote, l->n_s3, &go, &l->room, 1, err));
         l->download_end = now();
         /* a wide file's footer takes milliseconds to parse: all cores on them */
         FDATA_RETURN_IF(remote_open_fetched(l->remote, l->n_s3, l->o.runtime, l->o.threads,

@@ -45,7 +45,7 @@ static void *fetch_listed(void *arg) {
             memcpy(batch, p->files + from, n * sizeof *batch);
         pthread_mutex_unlock(&p->lock);
         struct fdata_error err = {0};
-        int status = batch ? remote_fetch(p->c, batch, n, &p->go, p->room, &err)
+        int status = batch ? remote_fetch(p->c, batch, n, &p->go, p->room, 0, &err)
                            : fdata_set_error(&err, FDATA_ENOMEM, "out of memory");
         pthread_mutex_lock(&p->lock);
         if (batch)

@@ -178,8 +178,26 @@ static int size_tails_for_indexes(struct remote_file *f, struct remote_room *roo
     return FDATA_OK;
 }
 
+/* remote_fetch's GETs as their answers arrive (on the download threads, each object once). */
+struct tails {
+    struct remote_file **files;
+    int64_t *need;
+    struct fdata_error *errors; /* [n]: each file's */
+    int open;
+};
+
+static void on_tail(void *ctx, size_t i, struct fdata_s3_get_result *r) {
+    struct tails *t = ctx;
+    struct remote_file *f = t->files[i];
+    if (take_tail(f, r, &t->need[i], &t->errors[i]) == FDATA_OK && t->open &&
+        t->need[i] <= f->footer_bytes)
+        open_one(f, &t->errors[i]); /* on failure the buffer is dropped */
+    fdata_s3_data_free(r->data); /* a tail copied into the buffer (a whole object kept: NULL) */
+    r->data = NULL;
+}
+
 int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
-                 const struct fdata_s3_get_options *go, struct remote_room *room,
+                 const struct fdata_s3_get_options *go, struct remote_room *room, int open,
                  struct fdata_error *err) {
     size_t n = 0, lead = count;
     for (size_t i = count; i-- > 0;) {
@@ -188,7 +206,7 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
     }
     if (n > 1 && room && !room->sized) { /* one file first: its footer sizes the others' tails */
         room->sized = 1;
-        FDATA_RETURN_IF(remote_fetch(c, all, lead + 1, go, room, err));
+        FDATA_RETURN_IF(remote_fetch(c, all, lead + 1, go, room, 0, err));
         if (room->indexes)
             FDATA_RETURN_IF(size_tails_for_indexes(&all[lead], room, err));
         n--;
@@ -200,19 +218,33 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
     struct fdata_s3_range *first = calloc(n, sizeof *first);
     struct fdata_s3_get_result *res = calloc(n, sizeof *res);
     int64_t *need = calloc(n, sizeof *need), *sizes = calloc(n, sizeof *sizes);
-    int status = files && urls && first && res && need && sizes
+    struct fdata_error *errors = calloc(n, sizeof *errors);
+    int status = files && urls && first && res && need && sizes && errors
                      ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t i = 0, k = 0; files && i < count; i++)
         if (!all[i].buf)
             files[k++] = &all[i];
     if (status == FDATA_OK) {
+        struct tails t = {files, need, errors, open};
+        struct fdata_s3_get_options o = {.connections = go->connections,
+                                         .part_size = go->part_size, .threads = go->threads,
+                                         .cancel = go->cancel, .ranges = first, .sizes = sizes,
+                                         .on_object = on_tail, .ctx = &t};
         plan_first_gets(files, n, go, room, urls, first, sizes);
-        status = get_ranges(c, urls, first, sizes, n, go, res, err);
+        struct fdata_error whole = {0};
+        int got = fdata_s3_get_many(c, urls, n, &o, res, &whole);
+        for (size_t i = 0; status == FDATA_OK && i < n; i++) /* the first file's failure */
+            if (errors[i].code != FDATA_OK) {
+                status = errors[i].code;
+                if (err)
+                    *err = errors[i];
+            }
+        if (status == FDATA_OK && got != FDATA_OK) /* cancelled, or none could start */
+            status = err ? (*err = whole).code : got;
+        for (size_t i = 0; status == FDATA_OK && i < n; i++)
+            if (!files[i]->buf) /* never handed over: not a tail to trust */
+                status = fdata_set_error(err, FDATA_EIO, "%s: no answer", files[i]->url);
     }
-    for (size_t i = 0; status == FDATA_OK && i < n; i++)
-        status = take_tail(files[i], &res[i], &need[i], err);
-    for (size_t i = 0; status != FDATA_OK && res && i < n; i++) /* the requests made count */
-        files[i]->requests = files[i]->requests ? files[i]->requests : res[i].requests;
     if (res)
         fdata_s3_get_results_free(res, n);
     if (status == FDATA_OK)
@@ -220,10 +252,16 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
     for (size_t i = 0; status == FDATA_OK && room && i < n; i++) /* the next tails hold these */
         if (need[i] + need[i] / 8 > room->tail && need[i] + need[i] / 8 <= TAIL_MAX)
             room->tail = need[i] + need[i] / 8; /* and a little more: footers vary */
-    for (size_t i = 0; status != FDATA_OK && files && i < n; i++)
-        if (files[i]->buf)
+    for (size_t i = 0; status != FDATA_OK && files && i < n; i++) {
+        if (files[i]->pq) { /* opened early: its buffer goes with it */
+            fdata_parquet_close(files[i]->pq);
+            files[i]->pq = NULL;
+            files[i]->buf = NULL;
+        } else if (files[i]->buf) {
             remote_drop_buffer(files[i]);
-    free(files), free(urls), free(first), free(res), free(need), free(sizes);
+        }
+    }
+    free(files), free(urls), free(first), free(res), free(need), free(sizes), free(errors);
     return status;
 }
 
@@ -368,7 +406,7 @@ int remote_open_fetched(struct remote_file *files, size_t n, struct fdata_runtim
 
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
                 const struct fdata_s3_get_options *go, struct fdata_error *err) {
-    FDATA_RETURN_IF(remote_fetch(c, files, n, go, NULL, err));
+    FDATA_RETURN_IF(remote_fetch(c, files, n, go, NULL, 0, err));
     return remote_open_fetched(files, n, NULL, 1, err);
 }
 

@@ -54,10 +54,12 @@ struct remote_room {
  * GET each (a second for a footer longer than the tail; the first file of a load goes alone,
  * so that its footer sizes the others' tails), the whole object when it is listed
  * at most a part long (1 MiB when room->projected) and room->whole holds it (room NULL:
- * tails only).  On failure the
- * buffers of this call are freed; the error names the object. */
+ * tails only).  With `open`, a file whose tail holds its whole footer is opened (f->pq) as
+ * soon as its answer is in, on the download thread that took it: wide footers take
+ * milliseconds each to parse, now while the other tails arrive.  On failure the buffers of
+ * this call are freed; the error names the object (the first failed file in order). */
 int remote_fetch(fdata_s3_client *c, struct remote_file *files, size_t n,
-                 const struct fdata_s3_get_options *go, struct remote_room *room,
+                 const struct fdata_s3_get_options *go, struct remote_room *room, int open,
                  struct fdata_error *err);
 
 /* Opens each fetched file not open yet over its buffer (bytes outside the footer and the
