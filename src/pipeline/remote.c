@@ -148,16 +148,32 @@ static void plan_first_gets(struct remote_file **files, size_t n,
     if (room && room->projected && part > MERGE_GAP)
         part = MERGE_GAP;
     int64_t tail = room && room->tail > TAIL_GUESS ? room->tail : TAIL_GUESS;
+    int64_t guess = room && room->unlisted ? room->unlisted + room->unlisted / 8 : 0;
+    guess = guess > tail && guess <= part ? guess : 0;
     for (size_t i = 0; i < n; i++) {
         int64_t listed = files[i]->listed;
         int whole = room && listed >= 12 && listed <= part && listed <= room->whole;
+        /* size unknown: as much as the first file was (the whole object when no larger),
+         * while room remains for it */
+        int64_t ask = listed <= 0 && guess && guess <= room->whole ? guess : tail;
         urls[i] = files[i]->url;
         sizes[i] = listed > 0 ? listed : -1; /* every answer must agree with the listing */
         first[i] = whole ? (struct fdata_s3_range){0, listed, NULL, NULL}
-                         : (struct fdata_s3_range){-tail, 0, NULL, NULL};
-        if (whole)
-            room->whole -= listed;
+                         : (struct fdata_s3_range){-ask, 0, NULL, NULL};
+        if (whole || ask > tail)
+            room->whole -= whole ? listed : ask;
     }
+}
+
+/* The first file of a load, fetched alone: when it was listed with no size and is small
+ * enough to come whole, the others probably are too. */
+static void size_unlisted(const struct remote_file *f, const struct fdata_s3_get_options *go,
+                          struct remote_room *room) {
+    int64_t part = go->part_size ? (int64_t)go->part_size : (int64_t)FDATA_S3_PART_SIZE_DEFAULT;
+    if (room->projected && part > MERGE_GAP)
+        part = MERGE_GAP;
+    if (f->listed <= 0 && f->size > 0 && f->size <= part)
+        room->unlisted = f->size;
 }
 
 static int open_one(struct remote_file *f, struct fdata_error *err);
@@ -207,6 +223,7 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
     if (n > 1 && room && !room->sized) { /* one file first: its footer sizes the others' tails */
         room->sized = 1;
         FDATA_RETURN_IF(remote_fetch(c, all, lead + 1, go, room, 0, err));
+        size_unlisted(&all[lead], go, room);
         if (room->indexes)
             FDATA_RETURN_IF(size_tails_for_indexes(&all[lead], room, err));
         n--;

@@ -45,6 +45,10 @@ struct remote_room {
     int projected;                /* some columns only, or a filter (it may prune row groups
                                      and pages): whole objects up to 1 MiB, not a part */
     int sized;                    /* a first file fetched alone has sized the tails */
+    int64_t unlisted;             /* the first file, listed with no size (URLs given), was
+                                     small enough to come whole: the others' first GETs ask
+                                     for that much and an eighth from their end (whole
+                                     objects when they are no larger); 0: not so */
     int indexes;                  /* the load prunes by page indexes: the first file sizes the
                                      tails to hold its indexes too (when they lie just before
                                      its footer), so the others need no GET for theirs */

@@ -10,7 +10,8 @@ asked for; a small memory limit falls back to tails and ranges with the same tab
 whose size for a key differs from the object's fails with one line naming the key.  Files of
 several row groups over 1 MiB, filtered and projected: the ranges of neighbouring row groups
 come in one GET (tail + 1 a file), a pruned row group's bytes are not fetched, a small memory
-limit splits the ranges; every table equals DuckDB's.  Files whose page indexes a filter
+limit splits the ranges; every table equals DuckDB's.  Object URLs given without a listing
+(no sizes): the first small file sizes the others' first GETs, so they come whole in one.  Files whose page indexes a filter
 reads: the first file's sizes the next tails to hold them (no GET of their own).
 usage: many_files.py FASTDATA LOAD_DUMP"""
 import http.server
@@ -232,6 +233,29 @@ def check_coalesced(root, server, env):
           sorted((r["id"], r["x"]) for r in rows) == sorted(want), (err, per_key))
 
 
+def check_unlisted(root, server, env):
+    """Object URLs given, no listing (so no sizes): six ~160 KB files (more than a first tail,
+    less than a part): the first comes by its tail and its data, and the others, as small,
+    in one GET each; the table equals pyarrow's."""
+    keys = []
+    for f in range(6):
+        n = 20000
+        t = pa.table({"id": pa.array(range(f * n, (f + 1) * n), pa.int64()),
+                      "x": pa.array([((i * 2654435761) % 2 ** 32) / 7.0 for i in range(n)])})
+        keys.append("unlisted/part-%d.parquet" % f)
+        os.makedirs(os.path.join(root, "unlisted"), exist_ok=True)
+        pq.write_table(t, os.path.join(root, keys[-1]), compression="none")
+    server.gets.clear()
+    urls = ["s3://bkt/" + k for k in keys]
+    rc, rows, err = dump(env, *urls[:-1], source=urls[-1])
+    want = sorted(range(6 * 20000))
+    check("URLs given without sizes: the first ~160 KB file by its tail and its data, the five "
+          "after it sized by it, in one GET each; the table equals pyarrow's",
+          rc == 0 and server.gets.get(keys[0]) == 2 and
+          all(server.gets.get(k) == 1 for k in keys[1:]) and
+          sorted(r["id"] for r in rows) == want, (err, server.gets))
+
+
 def main(tmp):
     write_lake(tmp)
     server = serve(tmp)
@@ -282,6 +306,8 @@ def main(tmp):
     check("under --columns: files up to 1 MiB in one GET, the 1.6 MB file (within a part) by "
           "its tail and the projected ranges", rc == 0 and set(small.values()) == {1} and
           server.gets.get(big, 0) > 1 and rep["rows"] == len(want), (err, server.gets))
+
+    check_unlisted(tmp, server, env)
 
     server.gets.clear()
     rc, rows, err = dump(env, "--memory-limit", str(40 << 10))
