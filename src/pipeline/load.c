@@ -56,6 +56,9 @@ struct slot {
                                      in loader.matrix, and how many the filter kept */
     uint64_t bytes;               /* decoded */
     int state;
+    int read_ahead;               /* its row groups were read while the footers came (a whole
+                                     small object, see open_all): batches hold its own columns,
+                                     to be shaped into the table's once the schema is known */
 };
 
 struct loader {
@@ -103,6 +106,12 @@ struct loader {
     volatile int stop;
     struct fdata_load_report rep, *report_out;
     double t0, download_end;
+    struct ahead {                /* reading whole small objects while the footers come */
+        pthread_t thread;
+        int started, fetched;     /* the thread runs; the footers' fetch has ended */
+        size_t *queue, head, tail; /* files opened, to read (slots), under the lock */
+        uint64_t bytes;           /* their batches' bytes; none are queued past limit / 4 */
+    } ahead;
     const struct fdata_shard *shard; /* fdata_load_shard's: its files and row groups */
     int empty;                    /* the filter selects no file: one is kept, none of its rows */
 };
@@ -258,12 +267,10 @@ static int filter_batch(struct loader *l, struct slot *s, int b, struct fdata_er
     return status;
 }
 
-/* Decodes row groups [from, from + n) of a slot, their columns put in the table's order. */
-static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
-                             struct fdata_error *err) {
+/* Reads row groups [from, from + n) of a slot into its batches, in its own columns. */
+static int read_row_groups(struct loader *l, struct slot *s, int from, int n,
+                           struct fdata_error *err) {
     int status = FDATA_OK;
-    if (from == 0 && s->remote >= 0)
-        status = remote_check_magic(&l->remote[s->remote], err);
     struct fdata_parquet_read_options ro = l->ro;
     ro.columns = s->drift.names;
     ro.num_columns = s->drift.n_names;
@@ -278,6 +285,18 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
                                         s->batches + b, err);
         ro.matrix_row += rg_selection_rows(&s->sel, s->pq, b, run);
     }
+    return status;
+}
+
+/* Decodes row groups [from, from + n) of a slot (read already when it was read ahead), their
+ * columns put in the table's order. */
+static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
+                             struct fdata_error *err) {
+    int status = FDATA_OK;
+    if (from == 0 && s->remote >= 0)
+        status = remote_check_magic(&l->remote[s->remote], err);
+    if (status == FDATA_OK && !s->read_ahead)
+        status = read_row_groups(l, s, from, n, err);
     uint64_t bytes = 0;
     for (int b = from; b < from + n && status == FDATA_OK; b++) {
         status = drift_batch(&l->files_schema, &s->drift, &s->batches[b], err);
@@ -433,6 +452,133 @@ static int project_file(struct loader *l, size_t i, fdata_parquet_file *pq,
     return drift_project(pq, l->wanted, l->n_wanted, l->seen, &l->slots[i].drift, err);
 }
 
+/* File i's projection as read options. */
+static struct fdata_parquet_read_options file_options(const struct loader *l, size_t i) {
+    struct fdata_parquet_read_options ro = l->ro;
+    ro.columns = l->slots[i].drift.names; /* this file's own columns (schema drift) */
+    ro.num_columns = l->slots[i].drift.n_names;
+    return ro;
+}
+
+/* ---- reading whole small objects while the other footers come (open_all) ---- */
+
+/* Whether files may be read before the table's schema is known, every row group of each in
+ * its own columns, to be shaped into the table's later (as any file's batches are): not when
+ * a filter, a shard, a matrix or schema 'first' decides first what a file reads. */
+static int reads_ahead(const struct loader *l) {
+    return !l->o.filter && !l->shard && !l->ro.matrix && !l->matrix &&
+           schema_mode(l) == FDATA_SCHEMA_UNION && l->files.count > 1;
+}
+
+/* S3 file f is open (the listing's prefetch, or a download thread opened it): a whole object
+ * is queued to be read, while the batches read so far hold less than a quarter of the memory
+ * limit. */
+static void ahead_opened(void *ctx, struct remote_file *f) {
+    struct loader *l = ctx;
+    if (!f->whole || !f->pq)
+        return;
+    pthread_mutex_lock(&l->lock);
+    if (l->ahead.bytes < l->limit / 4) {
+        l->ahead.queue[l->ahead.tail++] = l->file_of[f - l->remote];
+        pthread_cond_broadcast(&l->changed);
+    }
+    pthread_mutex_unlock(&l->lock);
+}
+
+/* A file read ahead that failed keeps nothing: the load reads it again in its turn, where
+ * its failure is reported as any file's. */
+static void forget_read(struct slot *s) {
+    for (int b = 0; s->batches && b < s->count; b++)
+        if (s->batches[b].release)
+            s->batches[b].release(&s->batches[b]);
+    free(s->batches);
+    s->batches = NULL;
+    s->count = 0;
+    rg_selection_free(&s->sel);
+    drift_file_free(&s->drift);
+}
+
+/* Reads file i (open, whole in memory) in its own columns: its projection, its schema under
+ * it, every row group. */
+static void read_ahead(struct loader *l, size_t i) {
+    struct slot *s = &l->slots[i];
+    struct fdata_error err = {0};
+    char *seen = l->wanted ? calloc(l->n_wanted + 1, 1) : NULL;
+    double t = now();
+    int64_t traced = traced_now(l);
+    s->pq = l->remote[s->remote].pq;
+    int status = l->wanted && !seen ? FDATA_ENOMEM
+                 : drift_project(s->pq, l->wanted, l->n_wanted, seen, &s->drift, &err);
+    struct fdata_parquet_read_options ro = file_options(l, i);
+    if (status == FDATA_OK)
+        status = fdata_parquet_get_schema(s->pq, &ro, &s->drift.own, &err);
+    if (status == FDATA_OK)
+        status = rg_select_all(&s->sel, s->pq, &err);
+    if (status == FDATA_OK && !(s->batches = calloc((size_t)s->sel.count + 1, sizeof *s->batches)))
+        status = FDATA_ENOMEM;
+    s->count = s->batches ? s->sel.count : 0;
+    if (status == FDATA_OK)
+        status = read_row_groups(l, s, 0, s->count, &err);
+    uint64_t bytes = 0;
+    for (int b = 0; status == FDATA_OK && b < s->count; b++)
+        bytes += fdata_array_bytes(&s->drift.own, &s->batches[b]);
+    fdata_trace_span(l->o.trace, TRACE_LANE_DECODER, "load", "read ahead", traced, traced_now(l),
+                     "\"file\": %zu, \"ok\": %d", i, status == FDATA_OK);
+    if (status != FDATA_OK)
+        forget_read(s);
+    pthread_mutex_lock(&l->lock);
+    for (size_t k = 0; status == FDATA_OK && seen && k < l->n_wanted; k++)
+        l->seen[k] |= seen[k];
+    s->read_ahead = status == FDATA_OK;
+    l->ahead.bytes += bytes;
+    l->rep.decode_seconds += now() - t;
+    pthread_mutex_unlock(&l->lock);
+    free(seen);
+}
+
+/* The reading thread: the files queued, until the footers' fetch has ended and none is left. */
+static void *ahead_thread(void *arg) {
+    struct loader *l = arg;
+    pthread_mutex_lock(&l->lock);
+    for (;;) {
+        while (l->ahead.head == l->ahead.tail && !l->ahead.fetched)
+            pthread_cond_wait(&l->changed, &l->lock);
+        if (l->ahead.head == l->ahead.tail)
+            break;
+        size_t i = l->ahead.queue[l->ahead.head++];
+        pthread_mutex_unlock(&l->lock);
+        read_ahead(l, i);
+        pthread_mutex_lock(&l->lock);
+    }
+    pthread_mutex_unlock(&l->lock);
+    return NULL;
+}
+
+/* Starts the reading thread when the load reads ahead (no thread: nothing is read ahead),
+ * the files the listing's prefetch brought first. */
+static void start_ahead(struct loader *l) {
+    if (!reads_ahead(l) || !(l->ahead.queue = calloc(l->n_s3 + 1, sizeof *l->ahead.queue)))
+        return;
+    if (l->wanted && !l->seen && !(l->seen = calloc(l->n_wanted + 1, 1)))
+        return;
+    l->ahead.started = pthread_create(&l->ahead.thread, NULL, ahead_thread, l) == 0;
+    for (size_t k = 0; l->ahead.started && k < l->n_s3; k++)
+        ahead_opened(l, &l->remote[k]);
+}
+
+/* The footers' fetch has ended: the thread reads what is queued, then ends. */
+static void end_ahead(struct loader *l) {
+    pthread_mutex_lock(&l->lock);
+    l->ahead.fetched = 1;
+    pthread_cond_broadcast(&l->changed);
+    pthread_mutex_unlock(&l->lock);
+    if (l->ahead.started)
+        pthread_join(l->ahead.thread, NULL);
+    l->ahead.started = 0;
+    free(l->ahead.queue);
+    l->ahead.queue = NULL;
+}
+
 /* The footer GETs' settings (remote_fetch's). */
 static struct fdata_s3_get_options footer_gets(const struct loader *l) {
     return (struct fdata_s3_get_options){.connections = l->o.connections,
@@ -464,7 +610,11 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     }
     struct fdata_s3_get_options go = footer_gets(l);
     if (l->n_s3) {
-        FDATA_RETURN_IF(remote_fetch(l->s3, l->remote, l->n_s3, &go, &l->room, 1, err));
+        start_ahead(l);
+        struct remote_opener open = {l->ahead.started ? ahead_opened : NULL, l};
+        int fetched = remote_fetch(l->s3, l->remote, l->n_s3, &go, &l->room, &open, err);
+        end_ahead(l);
+        FDATA_RETURN_IF(fetched);
         l->download_end = now();
         /* a wide file's footer takes milliseconds to parse: all cores on them */
         FDATA_RETURN_IF(remote_open_fetched(l->remote, l->n_s3, l->o.runtime, l->o.threads,
@@ -476,7 +626,8 @@ static int open_all(struct loader *l, struct fdata_error *err) {
         l->rep.requests += (uint64_t)l->remote[k].requests;
     }
     for (size_t i = 0; i < l->files.count; i++)
-        FDATA_RETURN_IF(project_file(l, i, l->slots[i].pq, err));
+        if (!l->slots[i].read_ahead)
+            FDATA_RETURN_IF(project_file(l, i, l->slots[i].pq, err));
     /* in no file: named as the first file's (a shard's files may lack what the plan has) */
     for (size_t i = 0; i < l->n_wanted && !planned_schema(l); i++)
         if (!l->seen[i])
@@ -485,13 +636,6 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     return FDATA_OK;
 }
 
-/* File i's projection as read options. */
-static struct fdata_parquet_read_options file_options(const struct loader *l, size_t i) {
-    struct fdata_parquet_read_options ro = l->ro;
-    ro.columns = l->slots[i].drift.names; /* this file's own columns (schema drift) */
-    ro.num_columns = l->slots[i].drift.n_names;
-    return ro;
-}
 
 /* Whether the load prunes by page indexes: a filter on the files' columns, into batches
  * whose columns can be cut to rows (pq_read_row_group_rows). */
@@ -687,7 +831,8 @@ static int select_row_groups(struct loader *l, struct fdata_error *err) {
         struct slot *s = &l->slots[i];
         if (l->empty) /* no row group */
             continue;
-        FDATA_RETURN_IF(rg_select_all(&s->sel, s->pq, err));
+        if (!s->read_ahead) /* (reads_ahead: no shard, no filter) */
+            FDATA_RETURN_IF(rg_select_all(&s->sel, s->pq, err));
         if (l->shard) /* its run of row groups */
             FDATA_RETURN_IF(shard_select(l->shard, i, &s->sel, err));
         if (by_stats)
@@ -707,7 +852,8 @@ static int select_row_groups(struct loader *l, struct fdata_error *err) {
         if (prunes_pages(l))
             FDATA_RETURN_IF(prune_file_pages(l, i, err));
         s->count = s->sel.count;
-        s->batches = calloc((size_t)s->count + 1, sizeof *s->batches);
+        if (!s->read_ahead)
+            s->batches = calloc((size_t)s->count + 1, sizeof *s->batches);
         s->left = calloc((size_t)s->count + 1, sizeof *s->left);
         s->placed = calloc((size_t)s->count + 1, sizeof *s->placed);
         if (!s->batches || !s->left || !s->placed)
@@ -825,7 +971,8 @@ static int make_schema(struct loader *l, struct fdata_error *err) {
         struct fdata_parquet_read_options ro = file_options(l, i);
         names[i] = l->files.items[i].name;
         files[i] = &l->slots[i].drift;
-        status = fdata_parquet_get_schema(l->slots[i].pq, &ro, &files[i]->own, err);
+        if (!files[i]->own.release) /* a file read ahead has it */
+            status = fdata_parquet_get_schema(l->slots[i].pq, &ro, &files[i]->own, err);
     }
     if (status == FDATA_OK)
         status = drift_table_schema(files, n, names, schema_mode(l) == FDATA_SCHEMA_FIRST, l->wanted,

@@ -45,7 +45,8 @@ static void *fetch_listed(void *arg) {
             memcpy(batch, p->files + from, n * sizeof *batch);
         pthread_mutex_unlock(&p->lock);
         struct fdata_error err = {0};
-        int status = batch ? remote_fetch(p->c, batch, n, &p->go, p->room, 0, &err)
+        struct remote_opener open = {NULL, NULL}; /* each footer parsed as it arrives */
+        int status = batch ? remote_fetch(p->c, batch, n, &p->go, p->room, &open, &err)
                            : fdata_set_error(&err, FDATA_ENOMEM, "out of memory");
         pthread_mutex_lock(&p->lock);
         if (batch)
@@ -185,7 +186,9 @@ void prefetch_take(struct prefetch *p, struct remote_file *f) {
     f->footer_bytes = g->footer_bytes;
     f->whole = g->whole;
     f->requests = g->requests;
+    f->pq = g->pq;
     p->files[k].buf = NULL;
+    p->files[k].pq = NULL;
     p->next_take = k + 1;
 }
 
@@ -199,9 +202,12 @@ void prefetch_free(struct prefetch *p) {
     pthread_mutex_unlock(&p->lock);
     if (p->started)
         pthread_join(p->thread, NULL);
-    for (size_t k = 0; k < p->done; k++)
-        if (p->files[k].buf)
+    for (size_t k = 0; k < p->done; k++) { /* not taken: an open file takes its buffer along */
+        if (p->files[k].pq)
+            fdata_parquet_close(p->files[k].pq);
+        else if (p->files[k].buf)
             remote_drop_buffer(&p->files[k]);
+    }
     free(p->files);
     fdata_s3_client_free(p->c);
     pthread_mutex_destroy(&p->lock);

@@ -199,22 +199,23 @@ struct tails {
     struct remote_file **files;
     int64_t *need;
     struct fdata_error *errors; /* [n]: each file's */
-    int open;
+    const struct remote_opener *open;
 };
 
 static void on_tail(void *ctx, size_t i, struct fdata_s3_get_result *r) {
     struct tails *t = ctx;
     struct remote_file *f = t->files[i];
     if (take_tail(f, r, &t->need[i], &t->errors[i]) == FDATA_OK && t->open &&
-        t->need[i] <= f->footer_bytes)
-        open_one(f, &t->errors[i]); /* on failure the buffer is dropped */
+        t->need[i] <= f->footer_bytes && open_one(f, &t->errors[i]) == FDATA_OK &&
+        t->open->opened) /* (a failed open drops the buffer) */
+        t->open->opened(t->open->ctx, f);
     fdata_s3_data_free(r->data); /* a tail copied into the buffer (a whole object kept: NULL) */
     r->data = NULL;
 }
 
 int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
-                 const struct fdata_s3_get_options *go, struct remote_room *room, int open,
-                 struct fdata_error *err) {
+                 const struct fdata_s3_get_options *go, struct remote_room *room,
+                 const struct remote_opener *open, struct fdata_error *err) {
     size_t n = 0, lead = count;
     for (size_t i = count; i-- > 0;) {
         n += !all[i].buf;
@@ -222,7 +223,7 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
     }
     if (n > 1 && room && !room->sized) { /* one file first: its footer sizes the others' tails */
         room->sized = 1;
-        FDATA_RETURN_IF(remote_fetch(c, all, lead + 1, go, room, 0, err));
+        FDATA_RETURN_IF(remote_fetch(c, all, lead + 1, go, room, NULL, err));
         size_unlisted(&all[lead], go, room);
         if (room->indexes)
             FDATA_RETURN_IF(size_tails_for_indexes(&all[lead], room, err));
@@ -423,7 +424,7 @@ int remote_open_fetched(struct remote_file *files, size_t n, struct fdata_runtim
 
 int remote_open(fdata_s3_client *c, struct remote_file *files, size_t n,
                 const struct fdata_s3_get_options *go, struct fdata_error *err) {
-    FDATA_RETURN_IF(remote_fetch(c, files, n, go, NULL, 0, err));
+    FDATA_RETURN_IF(remote_fetch(c, files, n, go, NULL, NULL, err));
     return remote_open_fetched(files, n, NULL, 1, err);
 }
 

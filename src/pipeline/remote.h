@@ -59,12 +59,17 @@ struct remote_room {
  * so that its footer sizes the others' tails), the whole object when it is listed
  * at most a part long (1 MiB when room->projected) and room->whole holds it (room NULL:
  * tails only).  With `open`, a file whose tail holds its whole footer is opened (f->pq) as
- * soon as its answer is in, on the download thread that took it: wide footers take
- * milliseconds each to parse, now while the other tails arrive.  On failure the buffers of
- * this call are freed; the error names the object (the first failed file in order). */
+ * soon as its answer is in, on the download thread that took it (wide footers take
+ * milliseconds each to parse, now while the other tails arrive), and then handed to
+ * open->opened when not NULL (it must not block for long).  On failure the buffers of this
+ * call are freed; the error names the object (the first failed file in order). */
+struct remote_opener {
+    void (*opened)(void *ctx, struct remote_file *f);
+    void *ctx;
+};
 int remote_fetch(fdata_s3_client *c, struct remote_file *files, size_t n,
-                 const struct fdata_s3_get_options *go, struct remote_room *room, int open,
-                 struct fdata_error *err);
+                 const struct fdata_s3_get_options *go, struct remote_room *room,
+                 const struct remote_opener *open, struct fdata_error *err);
 
 /* Opens each fetched file not open yet over its buffer (bytes outside the footer and the
  * ranges read as zeros; remote_plan_ranges says which ranges to fetch), `threads` (0: a

@@ -11,7 +11,9 @@ whose size for a key differs from the object's fails with one line naming the ke
 several row groups over 1 MiB, filtered and projected: the ranges of neighbouring row groups
 come in one GET (tail + 1 a file), a pruned row group's bytes are not fetched, a small memory
 limit splits the ranges; every table equals DuckDB's.  Object URLs given without a listing
-(no sizes): the first small file sizes the others' first GETs, so they come whole in one.  Files whose page indexes a filter
+(no sizes): the first small file sizes the others' first GETs, so they come whole in one.
+Whole small objects are read while the other footers come, not under a filter; a corrupt one
+among them fails the load in one line naming it.  Files whose page indexes a filter
 reads: the first file's sizes the next tails to hold them (no GET of their own).
 usage: many_files.py FASTDATA LOAD_DUMP"""
 import http.server
@@ -256,6 +258,43 @@ def check_unlisted(root, server, env):
           sorted(r["id"] for r in rows) == want, (err, server.gets))
 
 
+def check_read_ahead(root, server, env):
+    """Whole small objects are read while the other footers come ("read ahead" spans in the
+    trace, none under a filter, which decides first what each file reads); a file whose pages
+    are corrupt among them fails the load with one line naming it, as without reading ahead."""
+    trace = os.path.join(root, "ahead.json")
+    rc, rep, err = load_json(env, "--trace", trace)
+    events = json.load(open(trace))["traceEvents"] if rc == 0 else []
+    ahead = [e for e in events if e.get("name") == "read ahead" and e["args"].get("ok") == 1]
+    check("whole small objects are read ahead of the schema (a span each, most of the 30)",
+          rc == 0 and len(ahead) >= 20 and rep["files"] == 31, (err, len(ahead)))
+    rc, rep, err = load_json(env, "--trace", trace, "--filter", "id >= 0")
+    events = json.load(open(trace))["traceEvents"] if rc == 0 else []
+    check("... but not under a filter", rc == 0 and
+          not [e for e in events if e.get("name") == "read ahead"], err)
+    for f in range(6):
+        n = 3000
+        t = pa.table({"id": pa.array(range(f * n, (f + 1) * n), pa.int64()),
+                      "x": pa.array([i * 0.25 for i in range(n)])})
+        path = os.path.join(root, "broken", "part-%d.parquet" % f)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        pq.write_table(t, path, compression="snappy", use_dictionary=False)
+    bad = os.path.join(root, "broken", "part-3.parquet")
+    meta = pq.ParquetFile(bad).metadata.row_group(0).column(1)
+    data = bytearray(open(bad, "rb").read())
+    start = meta.data_page_offset
+    data[start + 40:start + 200] = bytes(160)  # the page's compressed values, past its header
+    open(bad, "wb").write(bytes(data))
+    p = subprocess.run([FASTDATA, "load", "s3://bkt/broken/", "--trace", trace], env=env,
+                       capture_output=True, text=True, timeout=120)
+    lines = p.stderr.strip().splitlines()
+    events = json.load(open(trace))["traceEvents"]
+    failed = [e for e in events if e.get("name") == "read ahead" and e["args"].get("ok") == 0]
+    check("a corrupt file read ahead: exit 1, one line naming it (its read ahead failed, the "
+          "load's own read of it reports it)", p.returncode == 1 and len(lines) == 1 and
+          "part-3.parquet" in p.stderr and len(failed) == 1, (p.stderr, len(failed)))
+
+
 def main(tmp):
     write_lake(tmp)
     server = serve(tmp)
@@ -308,6 +347,7 @@ def main(tmp):
           server.gets.get(big, 0) > 1 and rep["rows"] == len(want), (err, server.gets))
 
     check_unlisted(tmp, server, env)
+    check_read_ahead(tmp, server, env)
 
     server.gets.clear()
     rc, rows, err = dump(env, "--memory-limit", str(40 << 10))
