@@ -26,6 +26,9 @@ import pyarrow.parquet as pq
 # the files below a folder as they are, or put below s3://BUCKET/lakes/NAME/ (same arguments)
 from test_datasets import check, run, source  # one tally, one run for both tests
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from thrift_compact import page_headers, value  # noqa: E402
+
 LOAD_DUMP, FASTDATA = sys.argv[1:3]
 BUCKET = sys.argv[sys.argv.index("--s3") + 1] if "--s3" in sys.argv else None
 ROWS = 120000
@@ -116,84 +119,20 @@ def filter_tests(root, src, where, indexed):
 
 # ---- the pages a filter needs, found by walking the page headers (Thrift compact) ----
 
-def varint(b, i):
-    shift = value = 0
-    while True:
-        c = b[i]
-        i += 1
-        value |= (c & 0x7f) << shift
-        shift += 7
-        if not c & 0x80:
-            return value, i
-
-
-def skip(b, i, t):
-    """Skips a value of compact type t at b[i]."""
-    if t in (1, 2):
-        return i
-    if t == 3:
-        return i + 1
-    if t in (4, 5, 6):
-        return varint(b, i)[1]
-    if t == 7:
-        return i + 8
-    if t == 8:
-        n, i = varint(b, i)
-        return i + n
-    if t in (9, 10):
-        h = b[i]
-        i += 1
-        n = h >> 4
-        if n == 15:
-            n, i = varint(b, i)
-        for _ in range(n):
-            i = skip(b, i, h & 0x0f)
-        return i
-    if t == 12:
-        return struct_fields(b, i, {})[1]
-    raise ValueError("thrift type %d" % t)
-
-
-def struct_fields(b, i, out, want=()):
-    """Reads a struct: out[id] = an integer field's value, or a nested struct's fields when
-    its id is in want."""
-    last = 0
-    while True:
-        h = b[i]
-        i += 1
-        if h == 0:
-            return out, i
-        fid = last + (h >> 4) if h >> 4 else None
-        t = h & 0x0f
-        if fid is None:
-            fid, i = varint(b, i)
-            fid = (fid >> 1) ^ -(fid & 1)
-        last = fid
-        if t in (4, 5, 6):
-            v, i = varint(b, i)
-            out[fid] = (v >> 1) ^ -(v & 1)
-        elif t == 12 and fid in want:
-            out[fid], i = struct_fields(b, i, {})
-        else:
-            i = skip(b, i, t)
-
-
 def pages(path, col):
     """(first_row, rows, bytes) of each data page of a flat column chunk, and the bytes
     before its first data page (the dictionary page)."""
     data = open(path, "rb").read()
     start = col.dictionary_page_offset if col.has_dictionary_page else col.data_page_offset
-    end, i, row, out, dictionary = start + col.total_compressed_size, start, 0, [], 0
-    while i < end:
-        h, body = struct_fields(data, i, {}, want=(5, 7, 8))
-        size = body - i + h[3]
-        if h[1] == 2:  # DICTIONARY_PAGE
+    row, out, dictionary = 0, [], 0
+    for at, body, h in page_headers(data, start, start + col.total_compressed_size):
+        size = body - at + value(h, 3)
+        if value(h, 1) == 2:  # DICTIONARY_PAGE
             dictionary += size
-        elif h[1] in (0, 3):
-            n = (h.get(5) or h.get(8))[1 if 5 in h else 3]  # v1 num_values, v2 num_rows
+        elif value(h, 1) in (0, 3):  # v1 num_values, v2 num_rows
+            n = value(value(h, 5), 1) if value(h, 5) else value(value(h, 8), 3)
             out.append((row, n, size))
             row += n
-        i = body + h[3]
     return out, dictionary
 
 

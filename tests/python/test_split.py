@@ -5,6 +5,8 @@ dictionary-encoded int64 and dates; the trace shows a chunk decoded twice.  A pa
 middle of a split chunk whose header lies about its size fails with one line naming the
 file, row group and column (no part writes past its own rows: ASan runs the C tests)."""
 import json
+import os
+import sys
 
 import numpy as np
 import pyarrow as pa
@@ -12,6 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastdata
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from thrift_compact import field, page_headers, write_struct  # noqa: E402
 
 ROWS = 1_200_000
 
@@ -48,87 +53,18 @@ def test_split_chunks_read_as_pyarrow(one_row_group, threads, tmp_path):
     assert len(spans) == threads  # two parts at 2 threads, the whole chunk at 1
 
 
-def _uleb(data, pos):
-    value = shift = 0
-    while True:
-        b = data[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return value, pos
-
-
-def _skip(data, pos, ftype):
-    """Skips one Thrift compact value of type ftype at pos."""
-    if ftype in (1, 2):
-        return pos
-    if ftype == 3:
-        return pos + 1
-    if ftype in (4, 5, 6):
-        return _uleb(data, pos)[1]
-    if ftype == 7:
-        return pos + 8
-    if ftype == 8:
-        n, pos = _uleb(data, pos)
-        return pos + n
-    if ftype in (9, 10):
-        head = data[pos]
-        pos += 1
-        n, etype = head >> 4, head & 0x0F
-        if n == 15:
-            n, pos = _uleb(data, pos)
-        for _ in range(n):
-            pos = _skip(data, pos, etype)
-        return pos
-    if ftype == 12:
-        while True:
-            head = data[pos]
-            pos += 1
-            if head == 0:
-                return pos
-            if head >> 4 == 0:
-                pos = _uleb(data, pos)[1]
-            pos = _skip(data, pos, head & 0x0F)
-    raise ValueError(f"thrift type {ftype}")
-
-
-def _page_headers(data, start, end):
-    """(offset, header end, compressed size) of each page of a chunk."""
-    pages, pos = [], start
-    while pos < end:
-        head_end = _skip(data, pos, 12)
-        # fields 1 (type), 2 (uncompressed size), 3 (compressed size): i32, in order
-        compressed = None
-        p = pos
-        for _ in range(3):
-            assert data[p] == 0x15
-            value, p = _uleb(data, p + 1)
-            compressed = (value >> 1) ^ -(value & 1)
-        pages.append((pos, head_end, compressed))
-        pos = head_end + compressed
-    return pages
-
-
 def test_lying_page_header_in_a_split_chunk_fails_clearly(one_row_group, tmp_path):
     path, _ = one_row_group
     data = bytearray(path.read_bytes())
     col = pq.ParquetFile(path).metadata.row_group(0).column(0)  # "key": PLAIN pages
     start = col.data_page_offset
-    pages = _page_headers(data, start, start + col.total_compressed_size)
-    page = pages[len(pages) // 2][0]
-    # the uncompressed size (field 2, right after field 1's two bytes) claims 8 bytes more
-    assert data[page + 2] == 0x15
-    value, end = _uleb(data, page + 3)
-    bigger = value + 16
-    encoded = bytearray()
-    while True:
-        encoded.append((bigger & 0x7F) | (0x80 if bigger >= 0x80 else 0))
-        bigger >>= 7
-        if not encoded[-1] & 0x80:
-            break
-    assert len(encoded) == end - page - 3
-    data[page + 3:end] = encoded
+    pages = page_headers(data, start, start + col.total_compressed_size)
+    page, body, header = pages[len(pages) // 2]
+    # the uncompressed size (field 2) claims 8 bytes more: same varint length, nothing moves
+    field(header, 2)[2] += 8
+    edited = write_struct(header)
+    assert len(edited) == body - page
+    data[page:body] = edited
     bad = tmp_path / "lying.parquet"
     bad.write_bytes(bytes(data))
     for threads in (1, 2):
