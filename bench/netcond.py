@@ -11,6 +11,7 @@ tabulates them beside the link's own time (bytes x 8 / rate).
 --https: the bench also serves the objects over TLS (nginx with a CA and a certificate made
 here with openssl in a temporary folder; AWS_CA_BUNDLE names the CA for fastdata, --cacert for
 curl) and reports the clients' CPU time per GB with and without TLS."""
+import argparse
 import datetime
 import json
 import os
@@ -26,6 +27,26 @@ NGINX_SERVER = os.path.join(ROOT, "bench", "get", "nginx-server.sh")
 
 # name: (netsim link rate, nginx per-connection rate), None for the plain loopback
 CONDITIONS = {"loopback": None, "net2": ("2gbit", "40m"), "net8": ("8gbit", "100m")}
+
+
+def add_arguments(ap, https=True):
+    """The options every network bench takes: --conditions, --https, and the hidden --inside
+    its run inside netsim gets."""
+    ap.add_argument("--conditions", default="loopback", help="loopback,net2,net8 (bench/netcond.py)")
+    if https:
+        ap.add_argument("--https", action="store_true", help="also over TLS, with the cost of TLS")
+    ap.add_argument("--inside", help=argparse.SUPPRESS)
+
+
+def ubiquant_keys(folder, files, rows):
+    """The keys of bench/load's Ubiquant-like table (`fastdata gen ubiquant`) in folder, made
+    when missing."""
+    keys = ["part-%05d.parquet" % i for i in range(files)]
+    if not all(os.path.exists(os.path.join(folder, k)) for k in keys):
+        subprocess.run([os.path.join(ROOT, "build", "fastdata"), "gen", "ubiquant", folder,
+                        "--files", str(files), "--rows-per-file", str(rows)], check=True,
+                       stdout=subprocess.DEVNULL)
+    return keys
 
 
 def free_port():

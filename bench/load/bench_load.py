@@ -231,17 +231,11 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--dir", default="/dev/shm/fastdata-bench-load")
-    ap.add_argument("--conditions", default="loopback", help="loopback,net2,net8 (bench/netcond.py)")
-    ap.add_argument("--https", action="store_true", help="also over TLS, with the cost of TLS")
-    ap.add_argument("--inside", help=argparse.SUPPRESS)
+    netcond.add_arguments(ap)
     args = ap.parse_args()
     conditions = netcond.parse_conditions(args.conditions)
     folder = os.path.join(args.dir, "root", "bench")
-    keys = ["part-%05d.parquet" % i for i in range(args.files)]
-    if not all(os.path.exists(os.path.join(folder, k)) for k in keys):
-        subprocess.run([os.path.join(ROOT, "build", "fastdata"), "gen", "ubiquant", folder,
-                        "--files", str(args.files), "--rows-per-file", str(args.rows)], check=True,
-                       stdout=subprocess.DEVNULL)
+    keys = netcond.ubiquant_keys(folder, args.files, args.rows)
     if args.inside:  # one netsim condition, for the outer run
         print(json.dumps(measure(args, keys, args.inside)))
         return

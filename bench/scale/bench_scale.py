@@ -29,7 +29,6 @@ usage: bench_scale.py [--files 24] [--rows 32768] [--repeat 2] [--shard-mb 2]
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -189,16 +188,11 @@ def main():
                          "tasks as the engines' readers' one per file, within 2x)")
     ap.add_argument("--dir", default="/dev/shm/fastdata-bench-load")
     ap.add_argument("--engines", default="dask,ray")
-    ap.add_argument("--conditions", default="loopback", help="loopback,net2,net8 (bench/netcond.py)")
-    ap.add_argument("--inside", help=argparse.SUPPRESS)
+    netcond.add_arguments(ap, https=False)
     args = ap.parse_args()
     conditions = netcond.parse_conditions(args.conditions)
     folder = os.path.join(args.dir, "root", BUCKET)
-    keys = ["part-%05d.parquet" % i for i in range(args.files)]
-    if not all(os.path.exists(os.path.join(folder, k)) for k in keys):
-        subprocess.run([os.path.join(ROOT, "build", "fastdata"), "gen", "ubiquant", folder,
-                        "--files", str(args.files), "--rows-per-file", str(args.rows)], check=True,
-                       stdout=subprocess.DEVNULL)
+    keys = netcond.ubiquant_keys(folder, args.files, args.rows)
     if args.inside:  # one netsim condition, for the outer run
         print(json.dumps(measure(args, keys, args.inside)))
         return
