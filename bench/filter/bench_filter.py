@@ -8,7 +8,7 @@ Datasets (written by pyarrow into --dir and kept: a second run reuses them):
          investment_id inside each file, row groups of a quarter file, page index on, snappy;
          ~100 MB by default, ~2 GB with --full
   many   files of ~1 MB of the same schema (550 rows, one row group, as writers leave small
-         files): 300 by default, 10,000 with --full
+         files): 300 by default, 10,000 with --full, or --many N
   keys   keys listed only (no bytes): 20,000 by default, 100,000 with --full, served in pages
          of 1,000 by a small ListObjectsV2 server (bench/filter/list_server.py)
 lake and many are served by nginx (../shared/s3/nginx-s3.sh, access log on: the bytes and
@@ -27,7 +27,7 @@ ListObjectsV2 paginator.
 --network runs everything inside ../shared/s3/netsim.sh (a private loopback capped at --rate,
 nginx capping each connection at --conn-rate, as S3 does): each network-bound figure is
 printed beside the link's own time for the bytes that reader fetched.
-usage: bench_filter.py [--full] [--repeat 1] [--network] [--rate 2gbit] [--conn-rate 40m]
+usage: bench_filter.py [--full] [--many N] [--repeat 1] [--network] [--rate 2gbit] [--conn-rate 40m]
                        [--dir /dev/shm/fastdata-bench-filter]"""
 import argparse
 import datetime
@@ -100,11 +100,10 @@ def make_bucket(root, bucket, files, row_groups):
     return sorted(files)
 
 
-def datasets(root, full):
+def datasets(root, full, n_many):
     lake_rows = 16000 if full else 800
     lake = make_bucket(root, "lake", {
         "data/tb=%d/part-0.parquet" % b: (lambda b=b: table(lake_rows, b, 10 * b)) for b in range(100)}, 4)
-    n_many = 10000 if full else 300
     base = table(550, 12345, 0)
     many = make_bucket(root, "many", {
         "data/part-%05d.parquet" % i: (lambda i=i: base.set_column(
@@ -313,6 +312,7 @@ def list_alone(count, repeat):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--full", action="store_true")
+    ap.add_argument("--many", type=int, help="the small files' count (300; 10,000 with --full)")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--network", action="store_true")
     ap.add_argument("--rate", default="2gbit")
@@ -323,7 +323,7 @@ def main():
     root = os.path.join(args.dir, "full" if args.full else "small")
     os.makedirs(root, exist_ok=True)
     t0 = time.perf_counter()
-    lake, many = datasets(root, args.full)
+    lake, many = datasets(root, args.full, args.many or (10000 if args.full else 300))
     made = time.perf_counter() - t0
     if args.network and not args.inside:  # again inside the capped namespace
         os.execvp("bash", ["bash", os.path.join(SHARED_S3, "netsim.sh"), "--rate", args.rate, "--",
