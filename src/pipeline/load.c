@@ -1036,6 +1036,8 @@ static int plan_downloads(struct loader *l, struct fdata_error *err) {
     l->req_results = calloc(l->n_req + 1, sizeof *l->req_results);
     if ((l->budget = fdata_s3_budget_new(limit))) {
         s3_budget_share(l->budget, l->o.runtime);
+        s3_budget_trace(l->budget, l->o.trace); /* from the first hold: files read ahead may
+                                                    be decoded before the downloads start */
         fdata_s3_budget_hold(l->budget, whole); /* downloaded already, held until decoded */
     }
     return l->req_results && l->budget ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");

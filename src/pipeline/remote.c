@@ -270,15 +270,9 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
     for (size_t i = 0; status == FDATA_OK && room && i < n; i++) /* the next tails hold these */
         if (need[i] + need[i] / 8 > room->tail && need[i] + need[i] / 8 <= TAIL_MAX)
             room->tail = need[i] + need[i] / 8; /* and a little more: footers vary */
-    for (size_t i = 0; status != FDATA_OK && files && i < n; i++) {
-        if (files[i]->pq) { /* opened early: its buffer goes with it */
-            fdata_parquet_close(files[i]->pq);
-            files[i]->pq = NULL;
-            files[i]->buf = NULL;
-        } else if (files[i]->buf) {
+    for (size_t i = 0; status != FDATA_OK && files && i < n; i++) /* opened ones stay: the */
+        if (files[i]->buf && !files[i]->pq) /* opener may be reading them (the caller closes) */
             remote_drop_buffer(files[i]);
-        }
-    }
     free(files), free(urls), free(first), free(res), free(need), free(sizes), free(errors);
     return status;
 }

@@ -62,7 +62,9 @@ struct remote_room {
  * soon as its answer is in, on the download thread that took it (wide footers take
  * milliseconds each to parse, now while the other tails arrive), and then handed to
  * open->opened when not NULL (it must not block for long).  On failure the buffers of this
- * call are freed; the error names the object (the first failed file in order). */
+ * call not opened are freed (open files stay open, for the caller's remote_files_free: the
+ * opener may still be reading them); the error names the object (the first failed file in
+ * order). */
 struct remote_opener {
     void (*opened)(void *ctx, struct remote_file *f);
     void *ctx;
