@@ -30,6 +30,10 @@ static void copy_name(char *dst, size_t size, const char *src) {
     dst[n] = '\0';
 }
 
+static void set_logical(struct pq_arrow_type *t, const char *name) {
+    copy_name(t->logical, sizeof t->logical, name);
+}
+
 static void set_type(struct pq_arrow_type *t, int kind, int width, const char *format,
                      const char *display) {
     t->kind = kind;
@@ -215,21 +219,20 @@ static int map_logical(const struct pq_schema_element *se, const struct pq_logic
             return FDATA_ECORRUPT;
         set_type(t, K_UTF8, 0, "u", "utf8");
         t->extension = lt->kind == PQ_LT_JSON ? "arrow.json" : NULL;
-        snprintf(t->logical, sizeof t->logical, "%s",
-                 lt->kind == PQ_LT_STRING ? "STRING" : lt->kind == PQ_LT_ENUM ? "ENUM" : "JSON");
+        set_logical(t, lt->kind == PQ_LT_STRING ? "STRING" : lt->kind == PQ_LT_ENUM ? "ENUM" : "JSON");
         return FDATA_OK;
     case PQ_LT_BSON:
         if (ph != PQ_BYTE_ARRAY)
             return FDATA_ECORRUPT;
         set_type(t, K_BINARY, 0, "z", "binary");
-        snprintf(t->logical, sizeof t->logical, "BSON");
+        set_logical(t, "BSON");
         return FDATA_OK;
     case PQ_LT_DECIMAL: return map_decimal(lt, ph, t);
     case PQ_LT_DATE:
         if (ph != PQ_INT32)
             return FDATA_ECORRUPT;
         set_type(t, K_DATE32, 4, "tdD", "date32[day]");
-        snprintf(t->logical, sizeof t->logical, "DATE");
+        set_logical(t, "DATE");
         return FDATA_OK;
     case PQ_LT_TIME: return map_time(lt, ph, t);
     case PQ_LT_TIMESTAMP: return map_timestamp(lt, ph, t);
@@ -239,19 +242,18 @@ static int map_logical(const struct pq_schema_element *se, const struct pq_logic
             return FDATA_ECORRUPT;
         set_type(t, K_FIXED, 16, "w:16", "uuid");
         t->extension = "arrow.uuid";
-        snprintf(t->logical, sizeof t->logical, "UUID");
+        set_logical(t, "UUID");
         return FDATA_OK;
     case PQ_LT_FLOAT16:
         if (ph != PQ_FIXED_LEN_BYTE_ARRAY || se->type_length != 2)
             return FDATA_ECORRUPT;
         set_type(t, K_FLOAT16, 2, "e", "halffloat");
-        snprintf(t->logical, sizeof t->logical, "FLOAT16");
+        set_logical(t, "FLOAT16");
         return FDATA_OK;
     default: /* UNKNOWN (always null), GEOMETRY and members we do not know: physical type */
         if (map_physical(se, t) != FDATA_OK)
             return FDATA_ECORRUPT;
-        snprintf(t->logical, sizeof t->logical, "%s",
-                 lt->kind == PQ_LT_UNKNOWN ? "UNKNOWN" : lt->kind == PQ_LT_NONE ? "" : "OTHER");
+        set_logical(t, lt->kind == PQ_LT_UNKNOWN ? "UNKNOWN" : lt->kind == PQ_LT_NONE ? "" : "OTHER");
         return FDATA_OK;
     }
 }
@@ -264,7 +266,7 @@ static void resolve_leaf_type(struct pq_leaf *leaf) {
         if (se->type != PQ_FIXED_LEN_BYTE_ARRAY || se->type_length != 12)
             goto invalid;
         set_type(t, K_INTERVAL, 16, "tin", "month_day_nano_interval");
-        snprintf(t->logical, sizeof t->logical, "INTERVAL");
+        set_logical(t, "INTERVAL");
         return;
     }
     if (lt.kind == PQ_LT_NONE)
@@ -297,9 +299,7 @@ struct tree_walk {
 
 static struct pq_node *new_node(struct tree_walk *w, int kind, const char *name) {
     struct pq_node *n = &w->s->nodes[w->s->num_nodes++];
-    n->kind = kind;
-    n->name = name;
-    n->first_leaf = w->s->num_leaves;
+    *n = (struct pq_node){.kind = kind, .name = name, .first_leaf = w->s->num_leaves};
     return n;
 }
 
@@ -315,22 +315,17 @@ static char *join_path(const char *parent, const char *name) {
     return path;
 }
 
-static int add_leaf(struct tree_walk *w, const struct pq_schema_element *se, const char *path,
+/* The leaf takes `path` (join_path's), freed with the schema. */
+static int add_leaf(struct tree_walk *w, const struct pq_schema_element *se, char *path,
                     struct pq_node *node) {
     struct pq_schema *s = w->s;
     struct pq_leaf *leaf = &s->leaves[s->num_leaves];
     node->leaf = s->num_leaves++;
-    leaf->element = se;
-    leaf->node = node;
-    leaf->path = strdup(path);
-    if (!leaf->path)
-        return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
-    leaf->physical = se->type;
-    leaf->type_length = se->type_length;
-    leaf->repetition = se->repetition;
-    leaf->max_def = node->def;
-    leaf->max_rep = node->enc_rep;
-    leaf->nested = node->enc_rep > 0 || strchr(path, '.') != NULL;
+    *leaf = (struct pq_leaf){
+        .element = se, .node = node, .path = path, .physical = se->type,
+        .type_length = se->type_length, .repetition = se->repetition, .max_def = node->def,
+        .max_rep = node->enc_rep, .nested = node->enc_rep > 0 || strchr(path, '.') != NULL,
+    };
     if (se->type < PQ_BOOLEAN || se->type > PQ_FIXED_LEN_BYTE_ARRAY)
         return fdata_set_error(w->err, FDATA_ECORRUPT, "column '%s' has invalid physical type %d",
                                path, se->type);
@@ -506,9 +501,13 @@ static int convert(struct tree_walk *w, const char *parent_path, struct levels l
     node->def = lv.def + node->nullable;
     node->enc_def = lv.enc_def;
     node->enc_rep = lv.enc_rep;
-    status = kind == N_LEAF ? add_leaf(w, se, path, node) : convert_group(w, se, path, node);
+    if (kind == N_LEAF) {
+        status = add_leaf(w, se, path, node);
+    } else {
+        status = convert_group(w, se, path, node);
+        free(path);
+    }
     node->last_leaf = w->s->num_leaves - 1;
-    free(path);
     *out = node;
     w->depth--;
     return status;
@@ -523,9 +522,11 @@ int pq_schema_build(const struct pq_metadata *md, struct pq_schema *s, struct fd
         return fdata_set_error(err, FDATA_ECORRUPT, "schema root claims %d children of %d elements",
                                root->num_children, md->num_schema - 1);
     size_t n = (size_t)md->num_schema;
-    s->leaves = calloc(n, sizeof *s->leaves);
+    /* leaves and nodes are set whole as they are made (add_leaf, new_node), and only those
+     * made are read: not zeroed in advance (they are most of a wide schema's bytes) */
+    s->leaves = malloc(n * sizeof *s->leaves);
     s->fields = calloc(n, sizeof *s->fields);
-    s->nodes = calloc(2 * n, sizeof *s->nodes); /* a bare repeated field makes two nodes */
+    s->nodes = malloc(2 * n * sizeof *s->nodes); /* a bare repeated field makes two nodes */
     if (!s->leaves || !s->fields || !s->nodes) {
         pq_schema_free(s);
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
