@@ -121,10 +121,12 @@ int fdata_array_make_struct(struct ArrowArray *out, int64_t length, struct Arrow
 }
 
 struct schema_private {
-    char *format, *name, *metadata;
+    char *format, *name, *metadata; /* format and name point into text */
     struct ArrowSchema *children;
     struct ArrowSchema **child_ptrs;
     struct ArrowSchema dictionary; /* release NULL when the field has none */
+    char text[];                   /* the format's and the name's bytes: one allocation per
+                                      field, as a wide file's schema makes hundreds a file */
 };
 
 static void schema_release(struct ArrowSchema *s) {
@@ -134,8 +136,6 @@ static void schema_release(struct ArrowSchema *s) {
             p->children[i].release(&p->children[i]);
     if (p->dictionary.release)
         p->dictionary.release(&p->dictionary);
-    free(p->format);
-    free(p->name);
     free(p->metadata);
     free(p->children);
     free(p->child_ptrs);
@@ -168,16 +168,16 @@ static char *extension_metadata(const char *extension) {
 int fdata_schema_make(struct ArrowSchema *out, const char *format, const char *name,
                       int64_t flags, const char *extension) {
     memset(out, 0, sizeof *out);
-    struct schema_private *p = calloc(1, sizeof *p);
+    name = name ? name : "";
+    size_t format_size = strlen(format) + 1, name_size = strlen(name) + 1;
+    struct schema_private *p = malloc(sizeof *p + format_size + name_size);
     if (!p)
         return FDATA_ENOMEM;
-    p->format = strdup(format);
-    p->name = strdup(name ? name : "");
+    *p = (struct schema_private){.format = p->text, .name = p->text + format_size};
+    memcpy(p->format, format, format_size);
+    memcpy(p->name, name, name_size);
     p->metadata = extension ? extension_metadata(extension) : NULL;
-    if (!p->format || !p->name || (extension && !p->metadata)) {
-        free(p->format);
-        free(p->name);
-        free(p->metadata);
+    if (extension && !p->metadata) {
         free(p);
         return FDATA_ENOMEM;
     }
