@@ -116,7 +116,7 @@ static void tc_skip_elements(struct tc_reader *r, int elem_type, uint64_t n) {
     }
 }
 
-void tc_skip(struct tc_reader *r, int type) {
+void tc_skip_slow(struct tc_reader *r, int type) {
     const uint8_t *data;
     uint32_t len;
     int elem;

@@ -31,9 +31,19 @@ void tc_fail(struct tc_reader *r, const char *why);
  * (longer varints, errors) stay out of line in thrift.c. */
 uint64_t tc_varint_slow(struct tc_reader *r);
 
+/* One or two bytes inline: field ids, types, and sizes, counts and offsets below 16384. */
 static inline uint64_t tc_varint(struct tc_reader *r) {
-    if (r->p < r->end && !(*r->p & 0x80))
-        return *r->p++;
+    const uint8_t *p = r->p;
+    if (r->end - p >= 2) {
+        if (!(p[0] & 0x80)) {
+            r->p = p + 1;
+            return p[0];
+        }
+        if (!(p[1] & 0x80)) {
+            r->p = p + 2;
+            return (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        }
+    }
     return tc_varint_slow(r);
 }
 
@@ -93,7 +103,15 @@ void tc_binary(struct tc_reader *r, int type, const uint8_t **data, uint32_t *le
 /* List header: checks `type` is a list/set, returns the element count (each element takes
  * at least one byte, so count <= bytes left) and the element type. */
 uint32_t tc_list_begin(struct tc_reader *r, int type, int *elem_type);
-/* Skips a field (or a list element) of the given type, checking it as the readers would. */
-void tc_skip(struct tc_reader *r, int type);
+void tc_skip_slow(struct tc_reader *r, int type);
+
+/* Skips a field (or a list element that is not a boolean) of the given type, checking it as
+ * the readers would: integers and booleans inline, the rest in tc_skip_slow. */
+static inline void tc_skip(struct tc_reader *r, int type) {
+    if (type == TC_I16 || type == TC_I32 || type == TC_I64)
+        (void)tc_varint(r);
+    else if (type != TC_TRUE && type != TC_FALSE)
+        tc_skip_slow(r, type);
+}
 
 #endif
