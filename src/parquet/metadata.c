@@ -4,15 +4,15 @@
 #include "metadata.h"
 #include "thrift.h"
 
-/* A bump allocator: the footer's many small allocations are freed together.  Not zeroed:
- * each parse function sets the whole of what it fills (a wide footer's lists are tens of KB). */
+/* The footer's allocations are not zeroed: each parse function sets the whole of what it
+ * fills (a wide footer's lists are tens of KB). */
 struct pq_arena {
     struct pq_arena *next;
     size_t used, size;
     _Alignas(16) unsigned char data[];
 };
 
-static void *arena_alloc(struct pq_arena **head, size_t size) {
+void *pq_arena_alloc(struct pq_arena **head, size_t size) {
     size = (size + 15) & ~(size_t)15;
     struct pq_arena *a = *head;
     if (!a || a->size - a->used < size) {
@@ -37,7 +37,7 @@ struct md_parser {
 };
 
 static void *md_alloc(struct md_parser *m, size_t n, size_t elem) {
-    void *p = arena_alloc(&m->arena, n * elem);
+    void *p = pq_arena_alloc(&m->arena, n * elem);
     if (!p) {
         m->oom = 1;
         tc_fail(&m->r, "out of memory");
@@ -342,13 +342,16 @@ int pq_metadata_parse(const uint8_t *data, size_t size, struct pq_metadata *md,
     return FDATA_OK;
 }
 
-void pq_metadata_free(struct pq_metadata *md) {
-    struct pq_arena *a = md->arena;
-    while (a) {
-        struct pq_arena *next = a->next;
+void pq_arena_free(struct pq_arena **head) {
+    for (struct pq_arena *a = *head, *next; a; a = next) {
+        next = a->next;
         free(a);
-        a = next;
     }
+    *head = NULL;
+}
+
+void pq_metadata_free(struct pq_metadata *md) {
+    pq_arena_free(&md->arena);
     memset(md, 0, sizeof *md);
 }
 

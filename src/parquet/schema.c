@@ -303,9 +303,9 @@ static struct pq_node *new_node(struct tree_walk *w, int kind, const char *name)
     return n;
 }
 
-static char *join_path(const char *parent, const char *name) {
+static char *join_path(struct tree_walk *w, const char *parent, const char *name) {
     size_t plen = parent ? strlen(parent) + 1 : 0, nlen = strlen(name);
-    char *path = malloc(plen + nlen + 1);
+    char *path = pq_arena_alloc(&w->s->arena, plen + nlen + 1);
     if (path && parent) {
         memcpy(path, parent, plen - 1);
         path[plen - 1] = '.';
@@ -315,7 +315,6 @@ static char *join_path(const char *parent, const char *name) {
     return path;
 }
 
-/* The leaf takes `path` (join_path's), freed with the schema. */
 static int add_leaf(struct tree_walk *w, const struct pq_schema_element *se, char *path,
                     struct pq_node *node) {
     struct pq_schema *s = w->s;
@@ -401,12 +400,11 @@ static int convert_list(struct tree_walk *w, const struct pq_schema_element *se,
     if (r->num_children != 1 || strcmp(r->name, "array") == 0 || strcmp(r->name, tuple) == 0) {
         status = convert(w, path, elv, 1, &elem);
     } else {
-        char *rpath = join_path(path, r->name);
+        char *rpath = join_path(w, path, r->name);
         if (!rpath)
             return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
         w->next++; /* the repeated group is only the list's level */
         status = convert(w, rpath, elv, 0, &elem);
-        free(rpath);
     }
     return status == FDATA_OK ? add_child(w, list, elem) : status;
 }
@@ -423,7 +421,7 @@ static int convert_map(struct tree_walk *w, const struct pq_schema_element *se,
                                "schema: MAP '%s' must hold one repeated group of a key and a value",
                                path);
     struct levels elv = element_levels(map);
-    char *kvpath = join_path(path, kv->name);
+    char *kvpath = join_path(w, path, kv->name);
     if (!kvpath)
         return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
     w->next++;
@@ -434,7 +432,6 @@ static int convert_map(struct tree_walk *w, const struct pq_schema_element *se,
         if (status == FDATA_OK)
             status = add_child(w, map, child);
     }
-    free(kvpath);
     if (status != FDATA_OK)
         return status;
     /* The first field is the key, whatever its name (a writer may list "value" first, as
@@ -492,7 +489,7 @@ static int convert(struct tree_walk *w, const char *parent_path, struct levels l
         return status;
     }
     w->next++;
-    char *path = join_path(parent_path, se->name);
+    char *path = join_path(w, parent_path, se->name);
     if (!path)
         return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
     int kind = se->num_children <= 0 ? N_LEAF : is_list(se) ? N_LIST : is_map(se) ? N_MAP : N_STRUCT;
@@ -501,12 +498,7 @@ static int convert(struct tree_walk *w, const char *parent_path, struct levels l
     node->def = lv.def + node->nullable;
     node->enc_def = lv.enc_def;
     node->enc_rep = lv.enc_rep;
-    if (kind == N_LEAF) {
-        status = add_leaf(w, se, path, node);
-    } else {
-        status = convert_group(w, se, path, node);
-        free(path);
-    }
+    status = kind == N_LEAF ? add_leaf(w, se, path, node) : convert_group(w, se, path, node);
     node->last_leaf = w->s->num_leaves - 1;
     *out = node;
     w->depth--;
@@ -545,14 +537,12 @@ int pq_schema_build(const struct pq_metadata *md, struct pq_schema *s, struct fd
 }
 
 void pq_schema_free(struct pq_schema *s) {
-    if (s->leaves)
-        for (int i = 0; i < s->num_leaves; i++)
-            free(s->leaves[i].path);
     if (s->nodes)
         for (int i = 0; i < s->num_nodes; i++)
             free(s->nodes[i].children);
     free(s->leaves);
     free(s->fields);
     free(s->nodes);
+    pq_arena_free(&s->arena);
     memset(s, 0, sizeof *s);
 }
