@@ -258,7 +258,8 @@ static int map_logical(const struct pq_schema_element *se, const struct pq_logic
     }
 }
 
-static void resolve_leaf_type(struct pq_leaf *leaf) {
+/* The leaf's Arrow type, or the status why it has none with the reason in why[size]. */
+static int resolve_leaf_type(struct pq_leaf *leaf, char *why, size_t size) {
     const struct pq_schema_element *se = leaf->element;
     struct pq_arrow_type *t = &leaf->arrow;
     struct pq_logical_type lt = se->logical;
@@ -267,26 +268,23 @@ static void resolve_leaf_type(struct pq_leaf *leaf) {
             goto invalid;
         set_type(t, K_INTERVAL, 16, "tin", "month_day_nano_interval");
         set_logical(t, "INTERVAL");
-        return;
+        return FDATA_OK;
     }
     if (lt.kind == PQ_LT_NONE)
         lt = from_converted(se);
     int status = map_logical(se, &lt, t);
     if (status == FDATA_OK)
-        return;
+        return FDATA_OK;
     if (status == FDATA_EUNSUPPORTED) { /* only a decimal too wide for decimal256 */
-        leaf->type_status = status;
-        snprintf(leaf->type_error, sizeof leaf->type_error,
-                 "column '%s': DECIMAL(%d,%d) exceeds the 76 digits of Arrow's decimal256",
-                 leaf->path, lt.precision, lt.scale);
-        return;
+        snprintf(why, size, "column '%s': DECIMAL(%d,%d) exceeds the 76 digits of Arrow's "
+                 "decimal256", leaf->path, lt.precision, lt.scale);
+        return status;
     }
 invalid:
-    leaf->type_status = FDATA_ECORRUPT;
-    snprintf(leaf->type_error, sizeof leaf->type_error,
-             "column '%s': logical type %s is not valid on physical type %s (length %d)",
+    snprintf(why, size, "column '%s': logical type %s is not valid on physical type %s (length %d)",
              leaf->path, t->logical[0] ? t->logical : "annotation", pq_type_name(se->type),
              se->type_length);
+    return FDATA_ECORRUPT;
 }
 
 struct tree_walk {
@@ -332,7 +330,14 @@ static int add_leaf(struct tree_walk *w, const struct pq_schema_element *se, cha
         return fdata_set_error(w->err, FDATA_ECORRUPT,
                                "column '%s' is FIXED_LEN_BYTE_ARRAY of invalid length %d", path,
                                se->type_length);
-    resolve_leaf_type(leaf);
+    char why[160];
+    leaf->type_status = resolve_leaf_type(leaf, why, sizeof why);
+    if (leaf->type_status == FDATA_OK)
+        return FDATA_OK;
+    char *kept = pq_arena_alloc(&s->arena, strlen(why) + 1); /* for a read that selects it */
+    if (!kept)
+        return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
+    leaf->type_error = strcpy(kept, why);
     return FDATA_OK;
 }
 

@@ -64,7 +64,7 @@ struct pq_leaf {
     int max_def, max_rep;
     int nested;              /* below a group or a repeated field */
     int type_status;         /* FDATA_OK, or why the type cannot be mapped */
-    char type_error[160];
+    const char *type_error;  /* then the reason (in pq_schema.arena), else NULL */
     struct pq_arrow_type arrow;
 };
 
