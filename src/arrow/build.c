@@ -85,8 +85,9 @@ int fdata_array_make_parent(struct ArrowArray *out, int64_t length, int64_t null
                             int n_buffers, void *const *buffers, struct ArrowArray *children,
                             int64_t n) {
     struct array_private *p = calloc(1, sizeof *p);
-    struct ArrowArray *kids = calloc((size_t)(n ? n : 1), sizeof *kids);
-    struct ArrowArray **ptrs = calloc((size_t)(n ? n : 1), sizeof *ptrs);
+    /* not zeroed: every one of the n is set below (a record batch has hundreds) */
+    struct ArrowArray *kids = malloc((size_t)(n ? n : 1) * sizeof *kids);
+    struct ArrowArray **ptrs = malloc((size_t)(n ? n : 1) * sizeof *ptrs);
     if (!p || !kids || !ptrs) {
         free(p);
         free(kids);
@@ -121,10 +122,12 @@ int fdata_array_make_struct(struct ArrowArray *out, int64_t length, struct Arrow
 }
 
 struct schema_private {
-    char *format, *name, *metadata;
+    char *format, *name, *metadata; /* format and name point into text */
     struct ArrowSchema *children;
     struct ArrowSchema **child_ptrs;
     struct ArrowSchema dictionary; /* release NULL when the field has none */
+    char text[];                   /* the format's and the name's bytes: one allocation per
+                                      field, as a wide file's schema makes hundreds a file */
 };
 
 static void schema_release(struct ArrowSchema *s) {
@@ -134,8 +137,6 @@ static void schema_release(struct ArrowSchema *s) {
             p->children[i].release(&p->children[i]);
     if (p->dictionary.release)
         p->dictionary.release(&p->dictionary);
-    free(p->format);
-    free(p->name);
     free(p->metadata);
     free(p->children);
     free(p->child_ptrs);
@@ -168,16 +169,16 @@ static char *extension_metadata(const char *extension) {
 int fdata_schema_make(struct ArrowSchema *out, const char *format, const char *name,
                       int64_t flags, const char *extension) {
     memset(out, 0, sizeof *out);
-    struct schema_private *p = calloc(1, sizeof *p);
+    name = name ? name : "";
+    size_t format_size = strlen(format) + 1, name_size = strlen(name) + 1;
+    struct schema_private *p = malloc(sizeof *p + format_size + name_size);
     if (!p)
         return FDATA_ENOMEM;
-    p->format = strdup(format);
-    p->name = strdup(name ? name : "");
+    *p = (struct schema_private){.format = p->text, .name = p->text + format_size};
+    memcpy(p->format, format, format_size);
+    memcpy(p->name, name, name_size);
     p->metadata = extension ? extension_metadata(extension) : NULL;
-    if (!p->format || !p->name || (extension && !p->metadata)) {
-        free(p->format);
-        free(p->name);
-        free(p->metadata);
+    if (extension && !p->metadata) {
         free(p);
         return FDATA_ENOMEM;
     }
@@ -206,8 +207,9 @@ int fdata_schema_make_dictionary(struct ArrowSchema *out, const char *index_form
 
 int fdata_schema_make_parent(struct ArrowSchema *out, const char *format, const char *name,
                              int64_t flags, struct ArrowSchema *children, int64_t n) {
-    struct ArrowSchema *kids = calloc((size_t)(n ? n : 1), sizeof *kids);
-    struct ArrowSchema **ptrs = calloc((size_t)(n ? n : 1), sizeof *ptrs);
+    /* not zeroed: every one of the n is set below */
+    struct ArrowSchema *kids = malloc((size_t)(n ? n : 1) * sizeof *kids);
+    struct ArrowSchema **ptrs = malloc((size_t)(n ? n : 1) * sizeof *ptrs);
     int status = (kids && ptrs) ? fdata_schema_make(out, format, name, flags, NULL) : FDATA_ENOMEM;
     if (status != FDATA_OK) {
         free(kids);

@@ -6,11 +6,18 @@
 #include "build.h"
 #include "unify.h"
 
-int fdata_type_equal(const struct ArrowSchema *a, const struct ArrowSchema *b) {
+/* The same extension name (none without metadata: no parse for plain fields). */
+static int same_extension(const struct ArrowSchema *a, const struct ArrowSchema *b) {
     char ea[256], eb[256];
+    if (!a->metadata && !b->metadata)
+        return 1;
     fdata_schema_extension(a, ea, sizeof ea);
     fdata_schema_extension(b, eb, sizeof eb);
-    if (strcmp(a->format, b->format) != 0 || strcmp(ea, eb) != 0 ||
+    return strcmp(ea, eb) == 0;
+}
+
+int fdata_type_equal(const struct ArrowSchema *a, const struct ArrowSchema *b) {
+    if (strcmp(a->format, b->format) != 0 || !same_extension(a, b) ||
         a->n_children != b->n_children || !a->dictionary != !b->dictionary ||
         (a->dictionary && !fdata_type_equal(a->dictionary, b->dictionary)))
         return 0;

@@ -52,6 +52,7 @@ struct chunk_decoder {
     int kept;                /* a view or dictionary chunk keeps its dictionary indices (as
                                 int32 in the offsets' buffer) until a page needs values */
     struct pq_scratch *scratch;  /* the calling worker's, reused across chunks */
+    int scratch_bits;        /* out.validity is scratch->bits (see grow_validity) */
     struct fdata_error *err;
     size_t levels_seen;      /* the last v1 page's definition level bytes (0: none yet) */
 };
@@ -133,6 +134,46 @@ static void *regrow(void *old, size_t old_size, size_t size, int zero) {
     return p;
 }
 
+/* The validity bitmap grown to `cap` slots (its new bits zeroed), NULL when out of memory
+ * (the old one is kept).  A flat chunk's first one is the worker's scratch->bits, reused from
+ * chunk to chunk: most chunks have no null row and then never allocate one, and one that has
+ * gets a copy (own_validity).  Later growth, and a nested leaf's, allocate. */
+static uint8_t *grow_validity(struct chunk_decoder *d, size_t cap) {
+    size_t old = d->out.validity ? d->cap / 8 + 1 : 0, size = cap / 8 + 1;
+    struct pq_scratch *s = d->scratch;
+    if (!d->nested && !d->out.validity) {
+        if (pq_scratch_grow((void **)&s->bits, &s->bits_cap, size, 1, d->err) != FDATA_OK)
+            return NULL;
+        memset(s->bits, 0, size);
+        d->scratch_bits = 1;
+        return s->bits;
+    }
+    uint8_t *bits = fdata_aligned_calloc(size);
+    if (!bits)
+        return NULL;
+    if (old)
+        memcpy(bits, d->out.validity, old);
+    if (!d->scratch_bits)
+        fdata_aligned_free(d->out.validity);
+    d->scratch_bits = 0;
+    return bits;
+}
+
+/* The bitmap in scratch becomes the chunk's own when a row is null; else it has none. */
+static int own_validity(struct chunk_decoder *d) {
+    if (!d->scratch_bits)
+        return FDATA_OK;
+    size_t size = (size_t)d->pos / 8 + 1;
+    uint8_t *bits = d->out.null_count > 0 ? fdata_aligned_alloc(size) : NULL;
+    if (d->out.null_count > 0 && !bits)
+        return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory");
+    if (bits)
+        memcpy(bits, d->out.validity, size);
+    d->out.validity = bits;
+    d->scratch_bits = 0;
+    return FDATA_OK;
+}
+
 /* Makes the output hold `slots` values: all rows at once for a flat leaf; for a nested one
  * it grows as pages reveal their slots.  Only the bitmaps (ORed into) start zeroed. */
 static int reserve_slots(struct chunk_decoder *d, size_t slots) {
@@ -142,7 +183,7 @@ static int reserve_slots(struct chunk_decoder *d, size_t slots) {
     if (!d->nested && cap > (size_t)d->in->num_rows)
         cap = slots > (size_t)d->in->num_rows ? slots : (size_t)d->in->num_rows;
     int optional = d->nested || d->leaf->repetition == PQ_OPTIONAL;
-    uint8_t *validity = optional ? regrow(d->out.validity, d->cap / 8 + 1, cap / 8 + 1, 1) : NULL;
+    uint8_t *validity = optional ? grow_validity(d, cap) : NULL;
     uint8_t *values = regrow(d->out.values, d->out.values ? value_bytes(d, d->cap) : 0,
                              value_bytes(d, cap), d->at->kind == K_BOOL);
     if ((optional && !validity) || !values) {
@@ -628,21 +669,23 @@ static int check_dictionary_utf8(struct chunk_decoder *d) {
     return FDATA_OK;
 }
 
-/* A compressed dictionary page's bytes: a fixed-width one's decompressed straight into a
- * buffer of its own (*own, for the dictionary to adopt), others' into scratch. */
+/* A compressed dictionary page's bytes, decompressed into the worker's scratch: a
+ * fixed-width one's into a buffer of its own there, which its values are read from while
+ * the data pages use the page buffer (reused from chunk to chunk: no allocation per chunk). */
 static int decompress_dictionary(struct chunk_decoder *d, const struct pq_page_header *ph,
-                                 const uint8_t *raw, const uint8_t **body, uint8_t **own) {
+                                 const uint8_t *raw, const uint8_t **body) {
     size_t size = (size_t)ph->uncompressed_size;
+    struct pq_scratch *s = d->scratch;
     int fixed = d->leaf->physical != PQ_BYTE_ARRAY && d->leaf->physical != PQ_BOOLEAN;
     if (ph->uncompressed_size < 0)
         return fail(d, FDATA_ECORRUPT, "dictionary page with a negative size");
-    if (fixed && !(*own = malloc(size + 1)))
-        return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for the dictionary");
-    if (!fixed)
-        FDATA_RETURN_IF(pq_scratch_page(d->scratch, size, d->err));
-    *body = fixed ? *own : d->scratch->page;
-    return pq_decompress(&d->scratch->codecs, d->in->codec, raw, (size_t)ph->compressed_size,
-                         fixed ? *own : d->scratch->page, size, d->err);
+    if (fixed)
+        FDATA_RETURN_IF(pq_scratch_grow((void **)&s->dict, &s->dict_cap, size + 1, 1, d->err));
+    else
+        FDATA_RETURN_IF(pq_scratch_page(s, size, d->err));
+    *body = fixed ? s->dict : s->page;
+    return pq_decompress(&s->codecs, d->in->codec, raw, (size_t)ph->compressed_size,
+                         fixed ? s->dict : s->page, size, d->err);
 }
 
 static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_header *ph,
@@ -654,22 +697,14 @@ static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_
         return fail(d, FDATA_ECORRUPT, "dictionary page with a negative value count");
     const uint8_t *body = raw;
     size_t len = (size_t)ph->compressed_size;
-    uint8_t *own = NULL;
-    int status = FDATA_OK;
     if (d->in->codec != PQ_UNCOMPRESSED) {
-        status = decompress_dictionary(d, ph, raw, &body, &own);
+        FDATA_RETURN_IF(decompress_dictionary(d, ph, raw, &body));
         len = (size_t)ph->uncompressed_size;
     }
-    if (status == FDATA_OK && d->kept && d->pos > 0) /* a second dictionary: the indices so
-                                                        far point into the first */
-        status = gather_kept(d);
-    if (status != FDATA_OK) {
-        free(own);
-        return status;
-    }
-    size_t count = (size_t)ph->num_values;
-    FDATA_RETURN_IF(own ? pq_dictionary_adopt(&d->dict, d->leaf, own, len, count, d->err)
-                        : pq_dictionary_load(&d->dict, d->leaf, body, len, count, d->err));
+    if (d->kept && d->pos > 0) /* a second dictionary: the indices so far point into the first */
+        FDATA_RETURN_IF(gather_kept(d));
+    FDATA_RETURN_IF(pq_dictionary_load(&d->dict, d->leaf, body, len, (size_t)ph->num_values,
+                                       d->err));
     if (d->at->kind == K_UTF8)
         FDATA_RETURN_IF(check_dictionary_utf8(d));
     return pq_dictionary_convert(&d->dict, d->leaf, d->err);
@@ -873,6 +908,7 @@ static int finish_dictionary(struct chunk_decoder *d, struct ArrowArray *out) {
 }
 
 static int finish_array(struct chunk_decoder *d, struct ArrowArray *out) {
+    FDATA_RETURN_IF(own_validity(d));
     if (d->at->strings == FDATA_STRINGS_VIEW)
         return finish_views(d, out);
     if (d->at->strings == FDATA_STRINGS_DICTIONARY)
@@ -904,7 +940,7 @@ static int finish_array(struct chunk_decoder *d, struct ArrowArray *out) {
  * pages never hold more rows than the chunk, so it never grows. */
 static int borrow_dest(struct chunk_decoder *d) {
     size_t rows = (size_t)d->in->num_rows;
-    if (d->leaf->repetition == PQ_OPTIONAL && !(d->out.validity = fdata_aligned_calloc(rows / 8 + 1)))
+    if (d->leaf->repetition == PQ_OPTIONAL && !(d->out.validity = grow_validity(d, rows)))
         return fdata_set_error(d->err, FDATA_ENOMEM, "out of memory for %zu values", rows);
     d->out.values = d->in->dest;
     if (d->at->width == 0) { /* a string leaf's offsets (pq_slab_bytes) */
@@ -968,6 +1004,8 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
         status = finish_array(&d, out);
     if (in->dest)
         d.out.values = NULL; /* the caller's */
+    if (d.scratch_bits)
+        d.out.validity = NULL; /* the worker's */
     fdata_aligned_free(d.out.validity);
     fdata_aligned_free(d.out.values);
     fdata_aligned_free(d.out.bytes.data);

@@ -4,14 +4,15 @@
 #include "metadata.h"
 #include "thrift.h"
 
-/* A bump allocator: the footer's many small allocations are freed together. */
+/* The footer's allocations are not zeroed: each parse function sets the whole of what it
+ * fills (a wide footer's lists are tens of KB). */
 struct pq_arena {
     struct pq_arena *next;
     size_t used, size;
     _Alignas(16) unsigned char data[];
 };
 
-static void *arena_alloc(struct pq_arena **head, size_t size) {
+void *pq_arena_alloc(struct pq_arena **head, size_t size) {
     size = (size + 15) & ~(size_t)15;
     struct pq_arena *a = *head;
     if (!a || a->size - a->used < size) {
@@ -26,7 +27,6 @@ static void *arena_alloc(struct pq_arena **head, size_t size) {
     }
     void *p = a->data + a->used;
     a->used += size;
-    memset(p, 0, size);
     return p;
 }
 
@@ -37,7 +37,7 @@ struct md_parser {
 };
 
 static void *md_alloc(struct md_parser *m, size_t n, size_t elem) {
-    void *p = arena_alloc(&m->arena, n * elem);
+    void *p = pq_arena_alloc(&m->arena, n * elem);
     if (!p) {
         m->oom = 1;
         tc_fail(&m->r, "out of memory");
@@ -50,8 +50,10 @@ static const char *md_string(struct md_parser *m, int type) {
     uint32_t len;
     tc_binary(&m->r, type, &data, &len);
     char *s = md_alloc(m, (size_t)len + 1, 1);
-    if (s)
+    if (s) {
         memcpy(s, data, len);
+        s[len] = '\0';
+    }
     return s ? s : "";
 }
 
@@ -115,11 +117,8 @@ static void parse_schema_element(struct md_parser *m, void *item) {
     struct pq_schema_element *se = item;
     int16_t last = 0, id;
     int type;
-    se->type = -1;
-    se->repetition = -1;
-    se->num_children = 0;
-    se->converted = PQ_CT_NONE;
-    se->name = "";
+    *se = (struct pq_schema_element){.type = -1, .repetition = -1, .converted = PQ_CT_NONE,
+                                     .name = ""};
     tc_struct_begin(r);
     while (tc_next_field(r, &last, &type, &id)) {
         switch (id) {
@@ -223,6 +222,7 @@ static void parse_column_chunk(struct md_parser *m, void *item) {
     struct pq_column_chunk *cc = item;
     int16_t last = 0, id;
     int type;
+    *cc = (struct pq_column_chunk){0};
     tc_struct_begin(r);
     while (tc_next_field(r, &last, &type, &id)) {
         if (id == 1 && type == TC_BINARY) {
@@ -270,6 +270,7 @@ static void parse_row_group(struct md_parser *m, void *item) {
     struct pq_row_group *rg = item;
     int16_t last = 0, id;
     int type;
+    *rg = (struct pq_row_group){0};
     tc_struct_begin(r);
     while (tc_next_field(r, &last, &type, &id)) {
         if (id == 1)
@@ -287,6 +288,7 @@ static void parse_row_group(struct md_parser *m, void *item) {
 static void parse_column_order(struct md_parser *m, void *item) {
     int16_t last = 0, id;
     int type;
+    *(uint8_t *)item = 0;
     tc_struct_begin(&m->r);
     while (tc_next_field(&m->r, &last, &type, &id)) {
         *(uint8_t *)item |= id == 1 && type == TC_STRUCT;
@@ -340,13 +342,16 @@ int pq_metadata_parse(const uint8_t *data, size_t size, struct pq_metadata *md,
     return FDATA_OK;
 }
 
-void pq_metadata_free(struct pq_metadata *md) {
-    struct pq_arena *a = md->arena;
-    while (a) {
-        struct pq_arena *next = a->next;
+void pq_arena_free(struct pq_arena **head) {
+    for (struct pq_arena *a = *head, *next; a; a = next) {
+        next = a->next;
         free(a);
-        a = next;
     }
+    *head = NULL;
+}
+
+void pq_metadata_free(struct pq_metadata *md) {
+    pq_arena_free(&md->arena);
     memset(md, 0, sizeof *md);
 }
 

@@ -105,6 +105,12 @@ struct pq_metadata {
     struct pq_arena *arena;
 };
 
+/* A bump allocator: allocations (16-byte aligned, not zeroed; NULL when out of memory) are
+ * freed together, the footer's and a schema's many small ones. */
+struct pq_arena;
+void *pq_arena_alloc(struct pq_arena **head, size_t size);
+void pq_arena_free(struct pq_arena **head);
+
 /* Parses FileMetaData from `size` bytes.  On success fills *md (free with
  * pq_metadata_free).  FDATA_ECORRUPT with the reason on malformed input. */
 int pq_metadata_parse(const uint8_t *data, size_t size, struct pq_metadata *md,

@@ -32,6 +32,8 @@ struct fdata_parquet_file {
     void *release_ctx;
     int mapped;            /* data is our mmap of `size` bytes */
     int64_t footer_size;   /* FileMetaData, its length and both magic numbers */
+    int before_816_fix;    /* its writer left dictionary headers out of chunk sizes (see
+                              PARQUET_816_PADDING): known once, not per chunk */
     char *name;
     struct pq_metadata md;
     struct pq_schema schema;
@@ -55,6 +57,19 @@ static int check_row_groups(struct fdata_parquet_file *f, struct fdata_error *er
     return FDATA_OK;
 }
 
+/* parquet-mr before 1.2.9 left the dictionary page's header out of a chunk's
+ * total_compressed_size (PARQUET-816, IMPALA-694): as parquet-cpp does, such a chunk may run
+ * up to 100 bytes past its declared end (every page header is still checked). */
+#define PARQUET_816_PADDING 100
+
+static int written_before_parquet_816_fix(const char *created_by) {
+    int major = 0, minor = 0, patch = 0; /* "parquet-mr" with no version: as old (parquet-cpp) */
+    if (strncmp(created_by, "parquet-mr", 10) != 0 || (created_by[10] && created_by[10] != ' '))
+        return 0;
+    sscanf(created_by, "parquet-mr version %d.%d.%d", &major, &minor, &patch);
+    return major < 1 || (major == 1 && (minor < 2 || (minor == 2 && patch < 9)));
+}
+
 /* Magic, footer length, FileMetaData, schema. */
 static int parse_file(struct fdata_parquet_file *f, struct fdata_error *err) {
     const uint8_t *d = f->data;
@@ -73,6 +88,7 @@ static int parse_file(struct fdata_parquet_file *f, struct fdata_error *err) {
     f->footer_size = (int64_t)footer + 12;
     FDATA_RETURN_IF(pq_metadata_parse(d + n - 8 - footer, footer, &f->md, err));
     FDATA_RETURN_IF(pq_schema_build(&f->md, &f->schema, err));
+    f->before_816_fix = written_before_parquet_816_fix(f->md.created_by);
     return check_row_groups(f, err);
 }
 
@@ -329,19 +345,6 @@ struct read_job {
  * matrix stays in cache while every column writes its part. */
 #define MATRIX_BLOCK_ROWS 512
 
-/* parquet-mr before 1.2.9 left the dictionary page's header out of a chunk's
- * total_compressed_size (PARQUET-816, IMPALA-694): as parquet-cpp does, such a chunk may run
- * up to 100 bytes past its declared end (every page header is still checked). */
-#define PARQUET_816_PADDING 100
-
-static int written_before_parquet_816_fix(const char *created_by) {
-    int major = 0, minor = 0, patch = 0; /* "parquet-mr" with no version: as old (parquet-cpp) */
-    if (strncmp(created_by, "parquet-mr", 10) != 0 || (created_by[10] && created_by[10] != ' '))
-        return 0;
-    sscanf(created_by, "parquet-mr version %d.%d.%d", &major, &minor, &patch);
-    return major < 1 || (major == 1 && (minor < 2 || (minor == 2 && patch < 9)));
-}
-
 static int chunk_input(const fdata_parquet_file *f, const struct pq_projection *p, int rg,
                        int leaf_index, struct pq_chunk_input *in, struct fdata_error *err) {
     const struct pq_row_group *g = &f->md.row_groups[rg];
@@ -367,7 +370,7 @@ static int chunk_input(const fdata_parquet_file *f, const struct pq_projection *
         return fdata_set_error(err, FDATA_ECORRUPT,
                                "chunk range [%lld, +%lld) lies outside the file of %zu bytes",
                                (long long)start, (long long)len, f->size);
-    if (len > 0 && written_before_parquet_816_fix(f->md.created_by))
+    if (len > 0 && f->before_816_fix)
         len += (int64_t)f->size - (start + len) < PARQUET_816_PADDING
                    ? (int64_t)f->size - (start + len) : PARQUET_816_PADDING;
     in->leaf = leaf;

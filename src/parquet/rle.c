@@ -128,15 +128,17 @@ __attribute__((target("avx2"))) static size_t unpack32_avx2(const uint8_t *data,
     const __m256i shuf = _mm256_loadu_si256((const __m256i *)unpack_lanes[bw].shuffle);
     const __m256i shift = _mm256_loadu_si256((const __m256i *)unpack_lanes[bw].shifts);
     const __m256i mask = _mm256_set1_epi32((int)((1u << bw) - 1));
-    size_t g = 0;
-    for (; (g + 1) * 8 <= n && g * (size_t)bw + half + 16 <= len; g++) {
-        const uint8_t *src = data + g * (size_t)bw;
+    /* group g's loads end at g * bw + half + 16: the groups within the data, and within n */
+    size_t groups = len >= half + 16 ? (len - half - 16) / (size_t)bw + 1 : 0;
+    groups = groups < n / 8 ? groups : n / 8;
+    const uint8_t *src = data;
+    for (size_t g = 0; g < groups; g++, src += bw) {
         __m256i v = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)src));
         v = _mm256_inserti128_si256(v, _mm_loadu_si128((const __m128i *)(src + half)), 1);
         v = _mm256_and_si256(_mm256_srlv_epi32(_mm256_shuffle_epi8(v, shuf), shift), mask);
         _mm256_storeu_si256((__m256i *)(out + g * 8), v);
     }
-    return g * 8;
+    return groups * 8;
 }
 
 static int have_avx2(void) { return __builtin_cpu_supports("avx2"); }

@@ -30,6 +30,10 @@ static void copy_name(char *dst, size_t size, const char *src) {
     dst[n] = '\0';
 }
 
+static void set_logical(struct pq_arrow_type *t, const char *name) {
+    copy_name(t->logical, sizeof t->logical, name);
+}
+
 static void set_type(struct pq_arrow_type *t, int kind, int width, const char *format,
                      const char *display) {
     t->kind = kind;
@@ -215,21 +219,20 @@ static int map_logical(const struct pq_schema_element *se, const struct pq_logic
             return FDATA_ECORRUPT;
         set_type(t, K_UTF8, 0, "u", "utf8");
         t->extension = lt->kind == PQ_LT_JSON ? "arrow.json" : NULL;
-        snprintf(t->logical, sizeof t->logical, "%s",
-                 lt->kind == PQ_LT_STRING ? "STRING" : lt->kind == PQ_LT_ENUM ? "ENUM" : "JSON");
+        set_logical(t, lt->kind == PQ_LT_STRING ? "STRING" : lt->kind == PQ_LT_ENUM ? "ENUM" : "JSON");
         return FDATA_OK;
     case PQ_LT_BSON:
         if (ph != PQ_BYTE_ARRAY)
             return FDATA_ECORRUPT;
         set_type(t, K_BINARY, 0, "z", "binary");
-        snprintf(t->logical, sizeof t->logical, "BSON");
+        set_logical(t, "BSON");
         return FDATA_OK;
     case PQ_LT_DECIMAL: return map_decimal(lt, ph, t);
     case PQ_LT_DATE:
         if (ph != PQ_INT32)
             return FDATA_ECORRUPT;
         set_type(t, K_DATE32, 4, "tdD", "date32[day]");
-        snprintf(t->logical, sizeof t->logical, "DATE");
+        set_logical(t, "DATE");
         return FDATA_OK;
     case PQ_LT_TIME: return map_time(lt, ph, t);
     case PQ_LT_TIMESTAMP: return map_timestamp(lt, ph, t);
@@ -239,24 +242,24 @@ static int map_logical(const struct pq_schema_element *se, const struct pq_logic
             return FDATA_ECORRUPT;
         set_type(t, K_FIXED, 16, "w:16", "uuid");
         t->extension = "arrow.uuid";
-        snprintf(t->logical, sizeof t->logical, "UUID");
+        set_logical(t, "UUID");
         return FDATA_OK;
     case PQ_LT_FLOAT16:
         if (ph != PQ_FIXED_LEN_BYTE_ARRAY || se->type_length != 2)
             return FDATA_ECORRUPT;
         set_type(t, K_FLOAT16, 2, "e", "halffloat");
-        snprintf(t->logical, sizeof t->logical, "FLOAT16");
+        set_logical(t, "FLOAT16");
         return FDATA_OK;
     default: /* UNKNOWN (always null), GEOMETRY and members we do not know: physical type */
         if (map_physical(se, t) != FDATA_OK)
             return FDATA_ECORRUPT;
-        snprintf(t->logical, sizeof t->logical, "%s",
-                 lt->kind == PQ_LT_UNKNOWN ? "UNKNOWN" : lt->kind == PQ_LT_NONE ? "" : "OTHER");
+        set_logical(t, lt->kind == PQ_LT_UNKNOWN ? "UNKNOWN" : lt->kind == PQ_LT_NONE ? "" : "OTHER");
         return FDATA_OK;
     }
 }
 
-static void resolve_leaf_type(struct pq_leaf *leaf) {
+/* The leaf's Arrow type, or the status why it has none with the reason in why[size]. */
+static int resolve_leaf_type(struct pq_leaf *leaf, char *why, size_t size) {
     const struct pq_schema_element *se = leaf->element;
     struct pq_arrow_type *t = &leaf->arrow;
     struct pq_logical_type lt = se->logical;
@@ -264,27 +267,24 @@ static void resolve_leaf_type(struct pq_leaf *leaf) {
         if (se->type != PQ_FIXED_LEN_BYTE_ARRAY || se->type_length != 12)
             goto invalid;
         set_type(t, K_INTERVAL, 16, "tin", "month_day_nano_interval");
-        snprintf(t->logical, sizeof t->logical, "INTERVAL");
-        return;
+        set_logical(t, "INTERVAL");
+        return FDATA_OK;
     }
     if (lt.kind == PQ_LT_NONE)
         lt = from_converted(se);
     int status = map_logical(se, &lt, t);
     if (status == FDATA_OK)
-        return;
+        return FDATA_OK;
     if (status == FDATA_EUNSUPPORTED) { /* only a decimal too wide for decimal256 */
-        leaf->type_status = status;
-        snprintf(leaf->type_error, sizeof leaf->type_error,
-                 "column '%s': DECIMAL(%d,%d) exceeds the 76 digits of Arrow's decimal256",
-                 leaf->path, lt.precision, lt.scale);
-        return;
+        snprintf(why, size, "column '%s': DECIMAL(%d,%d) exceeds the 76 digits of Arrow's "
+                 "decimal256", leaf->path, lt.precision, lt.scale);
+        return status;
     }
 invalid:
-    leaf->type_status = FDATA_ECORRUPT;
-    snprintf(leaf->type_error, sizeof leaf->type_error,
-             "column '%s': logical type %s is not valid on physical type %s (length %d)",
+    snprintf(why, size, "column '%s': logical type %s is not valid on physical type %s (length %d)",
              leaf->path, t->logical[0] ? t->logical : "annotation", pq_type_name(se->type),
              se->type_length);
+    return FDATA_ECORRUPT;
 }
 
 struct tree_walk {
@@ -297,15 +297,13 @@ struct tree_walk {
 
 static struct pq_node *new_node(struct tree_walk *w, int kind, const char *name) {
     struct pq_node *n = &w->s->nodes[w->s->num_nodes++];
-    n->kind = kind;
-    n->name = name;
-    n->first_leaf = w->s->num_leaves;
+    *n = (struct pq_node){.kind = kind, .name = name, .first_leaf = w->s->num_leaves};
     return n;
 }
 
-static char *join_path(const char *parent, const char *name) {
+static char *join_path(struct tree_walk *w, const char *parent, const char *name) {
     size_t plen = parent ? strlen(parent) + 1 : 0, nlen = strlen(name);
-    char *path = malloc(plen + nlen + 1);
+    char *path = pq_arena_alloc(&w->s->arena, plen + nlen + 1);
     if (path && parent) {
         memcpy(path, parent, plen - 1);
         path[plen - 1] = '.';
@@ -315,22 +313,16 @@ static char *join_path(const char *parent, const char *name) {
     return path;
 }
 
-static int add_leaf(struct tree_walk *w, const struct pq_schema_element *se, const char *path,
+static int add_leaf(struct tree_walk *w, const struct pq_schema_element *se, char *path,
                     struct pq_node *node) {
     struct pq_schema *s = w->s;
     struct pq_leaf *leaf = &s->leaves[s->num_leaves];
     node->leaf = s->num_leaves++;
-    leaf->element = se;
-    leaf->node = node;
-    leaf->path = strdup(path);
-    if (!leaf->path)
-        return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
-    leaf->physical = se->type;
-    leaf->type_length = se->type_length;
-    leaf->repetition = se->repetition;
-    leaf->max_def = node->def;
-    leaf->max_rep = node->enc_rep;
-    leaf->nested = node->enc_rep > 0 || strchr(path, '.') != NULL;
+    *leaf = (struct pq_leaf){
+        .element = se, .node = node, .path = path, .physical = se->type,
+        .type_length = se->type_length, .repetition = se->repetition, .max_def = node->def,
+        .max_rep = node->enc_rep, .nested = node->enc_rep > 0 || strchr(path, '.') != NULL,
+    };
     if (se->type < PQ_BOOLEAN || se->type > PQ_FIXED_LEN_BYTE_ARRAY)
         return fdata_set_error(w->err, FDATA_ECORRUPT, "column '%s' has invalid physical type %d",
                                path, se->type);
@@ -338,7 +330,14 @@ static int add_leaf(struct tree_walk *w, const struct pq_schema_element *se, con
         return fdata_set_error(w->err, FDATA_ECORRUPT,
                                "column '%s' is FIXED_LEN_BYTE_ARRAY of invalid length %d", path,
                                se->type_length);
-    resolve_leaf_type(leaf);
+    char why[160];
+    leaf->type_status = resolve_leaf_type(leaf, why, sizeof why);
+    if (leaf->type_status == FDATA_OK)
+        return FDATA_OK;
+    char *kept = pq_arena_alloc(&s->arena, strlen(why) + 1); /* for a read that selects it */
+    if (!kept)
+        return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
+    leaf->type_error = strcpy(kept, why);
     return FDATA_OK;
 }
 
@@ -406,12 +405,11 @@ static int convert_list(struct tree_walk *w, const struct pq_schema_element *se,
     if (r->num_children != 1 || strcmp(r->name, "array") == 0 || strcmp(r->name, tuple) == 0) {
         status = convert(w, path, elv, 1, &elem);
     } else {
-        char *rpath = join_path(path, r->name);
+        char *rpath = join_path(w, path, r->name);
         if (!rpath)
             return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
         w->next++; /* the repeated group is only the list's level */
         status = convert(w, rpath, elv, 0, &elem);
-        free(rpath);
     }
     return status == FDATA_OK ? add_child(w, list, elem) : status;
 }
@@ -428,7 +426,7 @@ static int convert_map(struct tree_walk *w, const struct pq_schema_element *se,
                                "schema: MAP '%s' must hold one repeated group of a key and a value",
                                path);
     struct levels elv = element_levels(map);
-    char *kvpath = join_path(path, kv->name);
+    char *kvpath = join_path(w, path, kv->name);
     if (!kvpath)
         return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
     w->next++;
@@ -439,7 +437,6 @@ static int convert_map(struct tree_walk *w, const struct pq_schema_element *se,
         if (status == FDATA_OK)
             status = add_child(w, map, child);
     }
-    free(kvpath);
     if (status != FDATA_OK)
         return status;
     /* The first field is the key, whatever its name (a writer may list "value" first, as
@@ -497,7 +494,7 @@ static int convert(struct tree_walk *w, const char *parent_path, struct levels l
         return status;
     }
     w->next++;
-    char *path = join_path(parent_path, se->name);
+    char *path = join_path(w, parent_path, se->name);
     if (!path)
         return fdata_set_error(w->err, FDATA_ENOMEM, "out of memory");
     int kind = se->num_children <= 0 ? N_LEAF : is_list(se) ? N_LIST : is_map(se) ? N_MAP : N_STRUCT;
@@ -508,7 +505,6 @@ static int convert(struct tree_walk *w, const char *parent_path, struct levels l
     node->enc_rep = lv.enc_rep;
     status = kind == N_LEAF ? add_leaf(w, se, path, node) : convert_group(w, se, path, node);
     node->last_leaf = w->s->num_leaves - 1;
-    free(path);
     *out = node;
     w->depth--;
     return status;
@@ -523,9 +519,11 @@ int pq_schema_build(const struct pq_metadata *md, struct pq_schema *s, struct fd
         return fdata_set_error(err, FDATA_ECORRUPT, "schema root claims %d children of %d elements",
                                root->num_children, md->num_schema - 1);
     size_t n = (size_t)md->num_schema;
-    s->leaves = calloc(n, sizeof *s->leaves);
+    /* leaves and nodes are set whole as they are made (add_leaf, new_node), and only those
+     * made are read: not zeroed in advance (they are most of a wide schema's bytes) */
+    s->leaves = malloc(n * sizeof *s->leaves);
     s->fields = calloc(n, sizeof *s->fields);
-    s->nodes = calloc(2 * n, sizeof *s->nodes); /* a bare repeated field makes two nodes */
+    s->nodes = malloc(2 * n * sizeof *s->nodes); /* a bare repeated field makes two nodes */
     if (!s->leaves || !s->fields || !s->nodes) {
         pq_schema_free(s);
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
@@ -544,14 +542,12 @@ int pq_schema_build(const struct pq_metadata *md, struct pq_schema *s, struct fd
 }
 
 void pq_schema_free(struct pq_schema *s) {
-    if (s->leaves)
-        for (int i = 0; i < s->num_leaves; i++)
-            free(s->leaves[i].path);
     if (s->nodes)
         for (int i = 0; i < s->num_nodes; i++)
             free(s->nodes[i].children);
     free(s->leaves);
     free(s->fields);
     free(s->nodes);
+    pq_arena_free(&s->arena);
     memset(s, 0, sizeof *s);
 }

@@ -59,12 +59,12 @@ struct pq_node {
 struct pq_leaf {
     const struct pq_schema_element *element;
     const struct pq_node *node;
-    char *path;              /* dotted Parquet path (path_in_schema), owned */
+    char *path;              /* dotted Parquet path (path_in_schema), in pq_schema.arena */
     int physical, type_length, repetition;
     int max_def, max_rep;
     int nested;              /* below a group or a repeated field */
     int type_status;         /* FDATA_OK, or why the type cannot be mapped */
-    char type_error[160];
+    const char *type_error;  /* then the reason (in pq_schema.arena), else NULL */
     struct pq_arrow_type arrow;
 };
 
@@ -75,6 +75,7 @@ struct pq_schema {
     struct pq_node **fields;
     int num_nodes;
     struct pq_node *nodes;   /* storage for every node */
+    struct pq_arena *arena;  /* the paths: one allocation for a schema's hundreds of leaves */
 };
 
 /* Builds the node tree and leaf list from the flattened schema elements, applying the

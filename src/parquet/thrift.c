@@ -14,7 +14,7 @@ void tc_fail(struct tc_reader *r, const char *why) {
     r->p = r->end;
 }
 
-static uint64_t tc_varint(struct tc_reader *r) {
+uint64_t tc_varint_slow(struct tc_reader *r) {
     uint64_t v = 0;
     for (int shift = 0; shift < 70; shift += 7) {
         if (r->p >= r->end) {
@@ -34,63 +34,16 @@ static uint64_t tc_varint(struct tc_reader *r) {
     return 0;
 }
 
-static int64_t tc_zigzag(struct tc_reader *r) {
-    uint64_t u = tc_varint(r);
-    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-}
-
-void tc_struct_begin(struct tc_reader *r) {
-    if (++r->depth > TC_MAX_DEPTH)
-        tc_fail(r, "structures nested too deeply");
-}
-
-void tc_struct_end(struct tc_reader *r) { r->depth--; }
-
-int tc_next_field(struct tc_reader *r, int16_t *last_id, int *type, int16_t *id) {
-    if (r->p >= r->end) {
-        tc_fail(r, "truncated structure");
-        return 0;
-    }
-    uint8_t b = *r->p++;
-    *type = b & 0x0f;
-    if (*type == TC_STOP)
-        return 0;
-    int delta = b >> 4;
-    int64_t fid = delta ? *last_id + delta : tc_zigzag(r);
-    if (fid < INT16_MIN || fid > INT16_MAX) {
-        tc_fail(r, "field id out of range");
-        return 0;
-    }
-    *id = *last_id = (int16_t)fid;
-    return !r->error;
-}
-
-static int is_int_type(int type) {
-    return type == TC_BYTE || type == TC_I16 || type == TC_I32 || type == TC_I64;
-}
-
-int64_t tc_i64(struct tc_reader *r, int type) {
-    if (type == TC_BYTE) {
-        if (r->p >= r->end) {
-            tc_fail(r, "truncated byte");
-            return 0;
-        }
-        return (int8_t)*r->p++;
-    }
-    if (!is_int_type(type)) {
+int64_t tc_i64_slow(struct tc_reader *r, int type) {
+    if (type != TC_BYTE) {
         tc_fail(r, "expected an integer field");
         return 0;
     }
-    return tc_zigzag(r);
-}
-
-int32_t tc_i32(struct tc_reader *r, int type) {
-    int64_t v = tc_i64(r, type);
-    if (v < INT32_MIN || v > INT32_MAX) {
-        tc_fail(r, "32-bit integer out of range");
+    if (r->p >= r->end) {
+        tc_fail(r, "truncated byte");
         return 0;
     }
-    return (int32_t)v;
+    return (int8_t)*r->p++;
 }
 
 int tc_bool(struct tc_reader *r, int type) {
@@ -148,17 +101,22 @@ static void tc_skip_bytes(struct tc_reader *r, size_t n) {
         r->p += n;
 }
 
-/* In lists, booleans take one byte each, unlike fields. */
+/* In lists, booleans take one byte each, unlike fields.  Integers (the histograms and
+ * encodings of a footer's column chunks) are skipped in a loop of their own, not a call
+ * each. */
 static void tc_skip_elements(struct tc_reader *r, int elem_type, uint64_t n) {
-    for (uint64_t i = 0; i < n && !r->error; i++) {
-        if (elem_type == TC_TRUE || elem_type == TC_FALSE)
-            tc_skip_bytes(r, 1);
-        else
+    if (elem_type == TC_TRUE || elem_type == TC_FALSE || elem_type == TC_BYTE) {
+        tc_skip_bytes(r, n);
+    } else if (elem_type == TC_I16 || elem_type == TC_I32 || elem_type == TC_I64) {
+        for (uint64_t i = 0; i < n && !r->error; i++)
+            tc_varint(r);
+    } else {
+        for (uint64_t i = 0; i < n && !r->error; i++)
             tc_skip(r, elem_type);
     }
 }
 
-void tc_skip(struct tc_reader *r, int type) {
+void tc_skip_slow(struct tc_reader *r, int type) {
     const uint8_t *data;
     uint32_t len;
     int elem;

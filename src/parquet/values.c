@@ -50,6 +50,8 @@ int pq_scratch_page(struct pq_scratch *s, size_t n, struct fdata_error *err) {
 
 void pq_scratch_free(struct pq_scratch *s) {
     free(s->page);
+    free(s->dict);
+    free(s->bits);
     free(s->indices);
     free(s->conv);
     free(s->lengths);
@@ -448,29 +450,12 @@ int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
         if (count > len / w)
             return fdata_set_error(err, FDATA_ECORRUPT,
                                    "dictionary claims %zu entries in %zu bytes", count, len);
-        uint8_t *values = malloc(count * w + 1);
-        if (!values)
-            return fdata_set_error(err, FDATA_ENOMEM, "out of memory for the dictionary");
-        if (count)
-            memcpy(values, body, count * w);
-        return pq_dictionary_adopt(dict, leaf, values, count * w, count, err);
+        dict->values = body;
     }
     dict->count = count;
     dict->loaded = 1;
-    pq_dictionary_measure(dict);
-    return FDATA_OK;
-}
-
-int pq_dictionary_adopt(struct pq_dictionary *dict, const struct pq_leaf *leaf, uint8_t *values,
-                        size_t len, size_t count, struct fdata_error *err) {
-    pq_dictionary_free(dict);
-    dict->values = values; /* ours now, whatever follows */
-    size_t w = (size_t)pq_physical_width(leaf->physical, leaf->type_length);
-    if (count > len / w)
-        return fdata_set_error(err, FDATA_ECORRUPT,
-                               "dictionary claims %zu entries in %zu bytes", count, len);
-    dict->count = count;
-    dict->loaded = 1;
+    if (leaf->physical == PQ_BYTE_ARRAY)
+        pq_dictionary_measure(dict);
     return FDATA_OK;
 }
 
@@ -484,7 +469,6 @@ int pq_bytes_reserve(struct pq_bytes *b, size_t extra, struct fdata_error *err) 
 }
 
 void pq_dictionary_free(struct pq_dictionary *dict) {
-    free(dict->values);
     free(dict->converted);
     fdata_aligned_free(dict->bytes.offsets);
     fdata_aligned_free(dict->bytes.data);

@@ -31,7 +31,8 @@ struct col_out {
 struct pq_dictionary {
     int loaded;
     size_t count;
-    uint8_t *values;        /* count fixed-width physical values */
+    const uint8_t *values;  /* count fixed-width physical values, not the dictionary's: where
+                               its page's body lies (pq_dictionary_load) */
     uint8_t *converted;     /* NULL, or the values as Arrow values (pq_dictionary_convert) */
     struct pq_bytes bytes;  /* BYTE_ARRAY entries (offsets and data fdata_aligned_alloc'ed) */
     int32_t longest;        /* BYTE_ARRAY: the longest entry's length (pq_dictionary_measure) */
@@ -40,6 +41,8 @@ struct pq_dictionary {
 
 struct pq_scratch {
     uint8_t *page;      size_t page_cap;
+    uint8_t *dict;      size_t dict_cap;   /* a fixed-width dictionary page, decompressed */
+    uint8_t *bits;      size_t bits_cap;   /* a flat chunk's validity bitmap as it decodes */
     uint32_t *indices;  size_t indices_cap;
     uint8_t *conv;      size_t conv_cap;
     int32_t *lengths;   size_t lengths_cap;
@@ -64,13 +67,12 @@ int pq_scratch_page(struct pq_scratch *s, size_t n, struct fdata_error *err);
 int pq_scratch_grow(void **p, size_t *cap, size_t n, size_t elem, struct fdata_error *err);
 void pq_scratch_free(struct pq_scratch *s);
 
+/* The dictionary of a page's `count` entries at body[0..len): BYTE_ARRAY entries are copied,
+ * a fixed-width leaf's values are not (dict->values points at body, which must stay as it
+ * is while the dictionary is used: the chunk's bytes, or a worker's pq_scratch.dict that a
+ * compressed page was decompressed into). */
 int pq_dictionary_load(struct pq_dictionary *dict, const struct pq_leaf *leaf,
                        const uint8_t *body, size_t len, size_t count, struct fdata_error *err);
-/* A fixed-width (not BOOLEAN, not BYTE_ARRAY) leaf's dictionary of `count` values from the
- * `len` bytes at `values`, a malloc'ed buffer the dictionary owns from now on (also when this
- * fails): a dictionary page decompressed straight into it, not copied. */
-int pq_dictionary_adopt(struct pq_dictionary *dict, const struct pq_leaf *leaf, uint8_t *values,
-                        size_t len, size_t count, struct fdata_error *err);
 void pq_dictionary_free(struct pq_dictionary *dict);
 /* Notes a BYTE_ARRAY dictionary's entry lengths (the longest, whether all are alike), which
  * its pages' gather relies on to size and copy: pq_dictionary_load does it; call it again
