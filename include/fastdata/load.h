@@ -307,9 +307,10 @@ FDATA_API void fdata_progress_bar_draw(void *ctx, const struct fdata_load_report
                                        size_t files_total);
 FDATA_API void fdata_progress_bar_end(struct fdata_progress_bar *bar);
 
-/* A load's report as the summary of an HTML report (fastdata/trace.h): files, rows, bytes,
- * times and rates, one fact each (at most FDATA_LOAD_FACTS); the values are written into
- * `values`, which the facts point into.  Returns the count. */
+/* A load's report as facts (fastdata/trace.h), the summary of the CLI's report and of an
+ * HTML report: files, rows, bytes, times and rates, requests, what a filter pruned, one fact
+ * each (at most FDATA_LOAD_FACTS); the values are written into `values`, which the facts
+ * point into.  Returns the count. */
 #define FDATA_LOAD_FACTS 14
 FDATA_API size_t fdata_load_report_facts(const struct fdata_load_report *r,
                                          struct fdata_trace_fact facts[FDATA_LOAD_FACTS],

@@ -11,6 +11,12 @@
 /* Bytes per value of a flat fixed-width Arrow format; 0 for others (bits, offsets, nested). */
 int fdata_format_width(const char *format);
 
+/* A type as pyarrow names it, for messages: "int64", "string", "decimal128(15, 2)",
+ * "timestamp[us, tz=UTC]", "struct<a: int64, b: list<item: string>>", "map<string, double>",
+ * "dictionary<values=string, indices=int32>", an extension's name after it in parentheses;
+ * an unknown format as it is.  Written into buf (cut to `size`), which it returns. */
+const char *fdata_type_name(const struct ArrowSchema *s, char *buf, size_t size);
+
 /* The Arrow format both a and b convert to without loss, written into buf (size >= 32):
  * their own when the types are equal (format, extension, children by name and type), else
  * for flat types of the same extension int8/16/32 and uint8/16/32 -> int64, float32 ->

@@ -95,24 +95,14 @@ static void print_report(const struct fdata_load_report *r, const struct fdata_m
         return;
     }
 
-    printf("files          %zu\nrows           %lld\ncolumns        %d\nrow groups     %lld\n"
-           "fetched        %.1f MB (%llu bytes)\ndecoded        %.1f MB of Arrow buffers\n"
-           "first batch    %.3f s\ndownload       %.3f s, %.2f Gbit/s (10^9 bits/s)\n"
-           "decode         %.3f s, %.2f GB/s (10^9 bytes/s of output)\n"
-           "wall time      %.3f s\npeak RSS       %.1f MB\n", r->files, (long long)r->rows,
-           r->columns, (long long)r->row_groups, (double)r->bytes_fetched / 1e6,
-           (unsigned long long)r->bytes_fetched, (double)r->bytes_decoded / 1e6,
-           r->first_batch_seconds, r->download_seconds, r->download_gbit_s, r->decode_seconds,
-           r->decode_gb_s, r->seconds, (double)rss / 1e6);
-    if (r->requests)
-        printf("requests       %llu GETs, %.2f per file\n", (unsigned long long)r->requests,
-               r->files ? (double)r->requests / (double)r->files : 0.0);
-    if (r->files_pruned || r->row_groups_pruned || r->pages_pruned)
-        printf("pruned         %zu files, %lld row groups, %lld pages (%.1f MB) by the filter, "
-               "never read\n", r->files_pruned, (long long)r->row_groups_pruned,
-               (long long)r->pages_pruned, (double)r->bytes_skipped / 1e6);
+    struct fdata_trace_fact facts[FDATA_LOAD_FACTS];
+    char values[FDATA_LOAD_FACTS][96];
+    size_t n = fdata_load_report_facts(r, facts, values);
+    for (size_t i = 0; i < n; i++)
+        printf("%-14s %s\n", facts[i].label, facts[i].value);
+    printf("%-14s %.1f MB\n", "peak RSS", (double)rss / 1e6);
     if (m)
-        printf("matrix         %lld x %zu %s, %s order\n", mrows, mcols,
+        printf("%-14s %lld x %zu %s, %s order\n", "matrix", mrows, mcols,
                m->dtype == FDATA_MATRIX_FLOAT32 ? "float32" : "float64",
                m->order == FDATA_MATRIX_COLUMN_MAJOR ? "F (column-major)" : "C (row-major)");
 }

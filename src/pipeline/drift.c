@@ -70,23 +70,6 @@ int drift_project(fdata_parquet_file *pq, const char *const *wanted, size_t n_wa
     return status;
 }
 
-/* A field's type for messages: its format and extension, and a nested one's fields
- * ("+s{a: l, b: +l{item: u}}"), cut to `size`. */
-static const char *describe(const struct ArrowSchema *s, char *buf, size_t size) {
-    char ext[256];
-    fdata_schema_extension(s, ext, sizeof ext);
-    size_t len = (size_t)snprintf(buf, size, "%s%s%s%s", s->format, ext[0] ? " (" : "", ext,
-                                  ext[0] ? ")" : "");
-    for (int64_t i = 0; i < s->n_children && len + 1 < size; i++) {
-        len += (size_t)snprintf(buf + len, size - len, "%s%s: ", i ? ", " : "{",
-                                s->children[i]->name);
-        if (len + 1 < size)
-            len += strlen(describe(s->children[i], buf + len, size - len));
-        if (i + 1 == s->n_children && len + 1 < size)
-            len += (size_t)snprintf(buf + len, size - len, "}");
-    }
-    return buf;
-}
 
 static long child_named(const struct ArrowSchema *s, const char *name) {
     for (int64_t i = 0; i < s->n_children; i++)
@@ -134,7 +117,7 @@ static int no_common_type(struct drift_file *const *f, size_t i, const struct Ar
     char a[320], b[320];
     return fdata_set_error(err, FDATA_EINVAL, "column '%s' is %s in %s but %s in %s, and "
                            "neither converts to the other without loss%s", at.path,
-                           describe(at.b, a, sizeof a), names[i], describe(at.a, b, sizeof b),
+                           fdata_type_name(at.b, a, sizeof a), names[i], fdata_type_name(at.a, b, sizeof b),
                            names[other], first ? " (schema 'first' keeps the first file's "
                                                  "types)" : "");
 }

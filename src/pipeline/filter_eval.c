@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../common/common.h"
+#include "../arrow/unify.h"
 #include "../parquet/stats.h"
 #include "filter.h"
 
@@ -171,12 +172,15 @@ int filter_bind_columns(const struct fdata_filter *f, const struct partitions *p
         return fdata_set_error(err, FDATA_ENOCOLUMN, "filter: no column '%s' in the files or the "
                                "partitions (nor a path a.b through structs)", f->column);
     int digits;
-    const char *format = value_format(field_at(files, path, n));
+    const struct ArrowSchema *field = field_at(files, path, n);
+    const char *format = value_format(field);
+    char type[256];
+    fdata_type_name(field->dictionary ? field->dictionary : field, type, sizeof type);
     if (kind_of_format(format, &digits) == K_NONE)
         return fdata_set_error(err, FDATA_EINVAL, "filter: column '%s' is of Arrow type %s: "
                                "filters compare numbers, decimals, booleans, strings, "
-                               "binaries, dates and timestamps", f->column, format);
-    return check_literals(f, kind_of_format(format, &digits), format, err);
+                               "binaries, dates and timestamps", f->column, type);
+    return check_literals(f, kind_of_format(format, &digits), type, err);
 }
 
 size_t filter_file_columns(const struct fdata_filter *f, const struct partitions *p,

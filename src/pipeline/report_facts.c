@@ -1,5 +1,5 @@
-/* A load's report as the summary lines of an HTML report (fastdata/load.h): one list for the
- * CLI's --report and Python's Table.report. */
+/* A load's report as a list of facts (fastdata/load.h): one list for the CLI's summary and
+ * its --report, and Python's Table.report. */
 #include <stdarg.h>
 #include <stdio.h>
 #include "fastdata/load.h"
@@ -41,6 +41,9 @@ size_t fdata_load_report_facts(const struct fdata_load_report *r,
          r->decode_gb_s);
     fact(&s, "wall time", "%.3f s", r->seconds);
     fact(&s, "peak bytes held", "%.1f MB", (double)r->peak_bytes_held / 1e6);
+    if (r->requests)
+        fact(&s, "requests", "%llu GETs, %.2f per file", (unsigned long long)r->requests,
+             r->files ? (double)r->requests / (double)r->files : 0.0);
     if (r->files_pruned || r->row_groups_pruned || r->pages_pruned)
         fact(&s, "pruned", "%zu files, %lld row groups, %lld pages (%.1f MB) by the filter, "
              "never read", r->files_pruned, (long long)r->row_groups_pruned,

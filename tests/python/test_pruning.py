@@ -364,10 +364,10 @@ def kinds_tests(tmp):
     got, err = ours("--columns", "i,s.a", "--filter", "s.b.c = 'k0005'", root)
     check("a path into a struct the columns read part of",
           got is not None and len(got) == 1 and dict(got[0])["i"] == "5.0", (got, err))
-    for filt, why in (("flag = 1", "column 'flag' is b, but a literal is an integer"),
-                      ("d38 = 'abc'", "column 'd38' is d:38,2, but 'abc' is a string"),
-                      ("s.nope = 1", "no column 's.nope'"), ("s = 1", "Arrow type +s"),
-                      ("i", "column 'i' is l, but a literal is a boolean")):
+    for filt, why in (("flag = 1", "column 'flag' is bool, but a literal is an integer"),
+                      ("d38 = 'abc'", "column 'd38' is decimal128(38, 2), but 'abc' is a string"),
+                      ("s.nope = 1", "no column 's.nope'"), ("s = 1", "Arrow type struct<"),
+                      ("i", "column 'i' is int64, but a literal is a boolean")):
         got, err = ours("--filter", filt, root)
         check("--filter %r: %s" % (filt, why), got is None and why in err, err)
 
