@@ -150,7 +150,8 @@ static int decode_plain_bytes(const uint8_t *p, size_t len, size_t k, struct pq_
     if (k > len / 4)
         return fdata_set_error(err, FDATA_ECORRUPT,
                                "PLAIN values: %zu values cannot fit in %zu bytes", k, len);
-    FDATA_RETURN_IF(bytes_reserve(sink, len - 4 * k, err));
+    size_t left = len - 4 * k; /* what all k values' bytes may take: the room reserved */
+    FDATA_RETURN_IF(bytes_reserve(sink, left, err));
     size_t pos = 0;
     int32_t end = offsets[0];
     for (size_t i = 0; i < k; i++) {
@@ -158,10 +159,11 @@ static int decode_plain_bytes(const uint8_t *p, size_t len, size_t k, struct pq_
             return fdata_set_error(err, FDATA_ECORRUPT,
                                    "PLAIN values: value %zu of %zu starts past the page end", i, k);
         uint32_t n = fdata_load_u32le(p + pos);
-        if (n > len - pos - 4)
-            return fdata_set_error(err, FDATA_ECORRUPT,
-                                   "PLAIN values: value %zu claims %u bytes past the page end", i, n);
+        if (n > left) /* the values after it need their 4-byte lengths too */
+            return fdata_set_error(err, FDATA_ECORRUPT, "PLAIN values: value %zu of %zu claims "
+                                   "%u bytes, more than the page leaves the values", i, k, n);
         copy_value(sink->data + end, p + pos + 4, n, len - pos - 4 >= BYTES_PAD);
+        left -= n;
         end += (int32_t)n; /* the sum stays within len - 4 * k, which bytes_reserve bounded */
         offsets[i + 1] = end;
         pos += 4 + (size_t)n;

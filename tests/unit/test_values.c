@@ -139,6 +139,23 @@ static void test_plain_bytes_bounds(void) {
     fixture_free(&f);
 }
 
+/* A page that claims more values than its bytes hold after a long first value: the first
+ * value fits in the page but not beside the other values' length prefixes, which the string
+ * buffer was sized for (a fuzzer's find: the copy ran past that buffer). */
+static void test_plain_bytes_budget(void) {
+    struct fixture f;
+    fixture_init(&f, PQ_BYTE_ARRAY, 0);
+    uint8_t page[143] = {129, 0, 0, 0};
+    memset(page + 4, 'v', 129);
+    CHECK(pq_decode_bytes(&f.t, PQ_PLAIN, page, sizeof page, 24, &f.sink, f.offsets) ==
+          FDATA_ECORRUPT);
+    CHECK(strstr(f.err.message, "value 0 of 24 claims 129 bytes") != NULL);
+    f.sink.size = 0; /* the same long value with room for two empty ones after it: read */
+    CHECK(pq_decode_bytes(&f.t, PQ_PLAIN, page, 133 + 4 * 2, 3, &f.sink, f.offsets) == 0 &&
+          f.offsets[1] == 129 && f.offsets[3] == 129);
+    fixture_free(&f);
+}
+
 /* PLAIN values of lengths around the 64-byte fixed move, from a page that ends exactly at
  * its heap buffer's end (ASan: no read past it), appended over two calls; a page too short
  * for its values' length prefixes. */
@@ -439,6 +456,7 @@ int main(void) {
     test_delta_length_byte_array();
     test_delta_byte_array();
     test_plain_bytes_bounds();
+    test_plain_bytes_budget();
     test_plain_bytes_lengths();
     test_dictionary();
     test_dictionary_gather();
