@@ -317,6 +317,15 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
     return status;
 }
 
+/* Releases a slot's batches the consumer has not taken, and their array. */
+static void free_batches(struct slot *s) {
+    for (int b = s->taken; s->batches && b < s->count; b++)
+        if (s->batches[b].release)
+            s->batches[b].release(&s->batches[b]);
+    free(s->batches);
+    s->batches = NULL;
+}
+
 /* Under the lock: how many row groups of a slot, from its first undecoded one, have their
  * bytes in. */
 static int ready(const struct slot *s) {
@@ -488,11 +497,7 @@ static void ahead_opened(void *ctx, struct remote_file *f) {
 /* A file read ahead that failed keeps nothing: the load reads it again in its turn, where
  * its failure is reported as any file's. */
 static void forget_read(struct slot *s) {
-    for (int b = 0; s->batches && b < s->count; b++)
-        if (s->batches[b].release)
-            s->batches[b].release(&s->batches[b]);
-    free(s->batches);
-    s->batches = NULL;
+    free_batches(s);
     s->count = 0;
     rg_selection_free(&s->sel);
     drift_file_free(&s->drift);
@@ -1145,10 +1150,7 @@ static void loader_free(struct loader *l) {
         pthread_join(l->downloader, NULL);
     for (size_t i = 0; l->slots && i < l->files.count; i++) {
         struct slot *s = &l->slots[i];
-        for (int b = s->taken; s->batches && b < s->count; b++)
-            if (s->batches[b].release)
-                s->batches[b].release(&s->batches[b]);
-        free(s->batches);
+        free_batches(s);
         free(s->left);
         free(s->placed);
         rg_selection_free(&s->sel);

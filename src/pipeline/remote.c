@@ -32,15 +32,16 @@ void remote_drop_buffer(struct remote_file *f) {
     f->buf = NULL;
 }
 
-/* fdata_s3_get_many of n ranges with the caller's connection settings, results kept;
- * sizes (or NULL) are the objects' sizes the tails told, which every later answer must
+/* fdata_s3_get_many of n ranges with the caller's connection settings and on_object (none:
+ * results kept); sizes (or NULL) are the objects' sizes the tails told, which every later answer must
  * repeat. */
 static int get_ranges(fdata_s3_client *c, const char **urls, const struct fdata_s3_range *ranges,
                       const int64_t *sizes, size_t n, const struct fdata_s3_get_options *go,
                       struct fdata_s3_get_result *res, struct fdata_error *err) {
     struct fdata_s3_get_options o = {.connections = go->connections, .part_size = go->part_size,
                                      .threads = go->threads, .cancel = go->cancel,
-                                     .ranges = ranges, .sizes = sizes};
+                                     .ranges = ranges, .sizes = sizes,
+                                     .on_object = go->on_object, .ctx = go->ctx};
     return fdata_s3_get_many(c, urls, n, &o, res, err);
 }
 
@@ -137,16 +138,20 @@ static int fetch_missing(fdata_s3_client *c, struct remote_file *base, struct re
     return status;
 }
 
+/* The largest object fetched whole in one GET: a part (under a projection, at most a hole
+ * worth fetching rather than asking for again: the rest of a larger file is mostly bytes the
+ * projection leaves). */
+static int64_t whole_most(const struct fdata_s3_get_options *go, const struct remote_room *room) {
+    int64_t part = go->part_size ? (int64_t)go->part_size : (int64_t)FDATA_S3_PART_SIZE_DEFAULT;
+    return room && room->projected && part > MERGE_GAP ? MERGE_GAP : part;
+}
+
 /* The GETs of files[i] (the ones with no buffer yet): its whole object when its listed size
- * is at most a part (under a projection, at most a hole worth fetching rather than asking
- * for again: the rest of a larger file is mostly bytes the projection leaves) and room
- * remains, else its tail. */
+ * is at most whole_most and room remains, else its tail. */
 static void plan_first_gets(struct remote_file **files, size_t n,
                             const struct fdata_s3_get_options *go, struct remote_room *room,
                             const char **urls, struct fdata_s3_range *first, int64_t *sizes) {
-    int64_t part = go->part_size ? (int64_t)go->part_size : (int64_t)FDATA_S3_PART_SIZE_DEFAULT;
-    if (room && room->projected && part > MERGE_GAP)
-        part = MERGE_GAP;
+    int64_t part = whole_most(go, room);
     int64_t tail = room && room->tail > TAIL_GUESS ? room->tail : TAIL_GUESS;
     int64_t guess = room && room->unlisted ? room->unlisted + room->unlisted / 8 : 0;
     guess = guess > tail && guess <= part ? guess : 0;
@@ -169,10 +174,7 @@ static void plan_first_gets(struct remote_file **files, size_t n,
  * enough to come whole, the others probably are too. */
 static void size_unlisted(const struct remote_file *f, const struct fdata_s3_get_options *go,
                           struct remote_room *room) {
-    int64_t part = go->part_size ? (int64_t)go->part_size : (int64_t)FDATA_S3_PART_SIZE_DEFAULT;
-    if (room->projected && part > MERGE_GAP)
-        part = MERGE_GAP;
-    if (f->listed <= 0 && f->size > 0 && f->size <= part)
+    if (f->listed <= 0 && f->size > 0 && f->size <= whole_most(go, room))
         room->unlisted = f->size;
 }
 
@@ -244,13 +246,11 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
             files[k++] = &all[i];
     if (status == FDATA_OK) {
         struct tails t = {files, need, errors, open};
-        struct fdata_s3_get_options o = {.connections = go->connections,
-                                         .part_size = go->part_size, .threads = go->threads,
-                                         .cancel = go->cancel, .ranges = first, .sizes = sizes,
-                                         .on_object = on_tail, .ctx = &t};
+        struct fdata_s3_get_options o = *go;
+        o.on_object = on_tail, o.ctx = &t;
         plan_first_gets(files, n, go, room, urls, first, sizes);
         struct fdata_error whole = {0};
-        int got = fdata_s3_get_many(c, urls, n, &o, res, &whole);
+        int got = get_ranges(c, urls, first, sizes, n, &o, res, &whole);
         for (size_t i = 0; status == FDATA_OK && i < n; i++) /* the first file's failure */
             if (errors[i].code != FDATA_OK) {
                 status = errors[i].code;
