@@ -695,14 +695,16 @@ static int decode_dictionary_page(struct chunk_decoder *d, const struct pq_page_
                                "dictionary page in unsupported encoding %d", ph->encoding);
     if (ph->num_values < 0)
         return fail(d, FDATA_ECORRUPT, "dictionary page with a negative value count");
+    /* a second dictionary: the indices so far point into the first, which a compressed
+     * fixed-width one's decompression is about to overwrite (the worker's scratch->dict) */
+    if (d->kept && d->pos > 0)
+        FDATA_RETURN_IF(gather_kept(d));
     const uint8_t *body = raw;
     size_t len = (size_t)ph->compressed_size;
     if (d->in->codec != PQ_UNCOMPRESSED) {
         FDATA_RETURN_IF(decompress_dictionary(d, ph, raw, &body));
         len = (size_t)ph->uncompressed_size;
     }
-    if (d->kept && d->pos > 0) /* a second dictionary: the indices so far point into the first */
-        FDATA_RETURN_IF(gather_kept(d));
     FDATA_RETURN_IF(pq_dictionary_load(&d->dict, d->leaf, body, len, (size_t)ph->num_values,
                                        d->err));
     if (d->at->kind == K_UTF8)
