@@ -11,6 +11,7 @@
 #include <strings.h>
 #include "fastdata/text.h"
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "../common/strbuf.h"
 #include "build.h"
 #include "datetime.h"

@@ -39,12 +39,6 @@ void fdata_error_prefix(struct fdata_error *err, const char *fmt, ...) FDATA_PRI
             return fdata_status_;             \
     } while (0)
 
-/* 64-byte aligned allocation, size rounded up to a multiple of 64 (so vector loops may run
- * over the last value).  fdata_aligned_free(NULL) is a no-op.  Returns NULL on failure. */
-void *fdata_aligned_alloc(size_t size);
-void *fdata_aligned_calloc(size_t size);
-void fdata_aligned_free(void *p);
-
 static inline uint32_t fdata_load_u32le(const uint8_t *p) {
     uint32_t v;
     memcpy(&v, p, 4);

@@ -9,6 +9,22 @@
 #include <stdint.h>
 #include "../common/common.h"
 
+/* 64-byte aligned allocation, size rounded up to a multiple of 64 (so vector loops may run
+ * over the last value); bytes undefined (calloc: zeroed).  Buffers from 64 KiB to 64 MiB come
+ * from, and go back to, the process's cache of released buffers (buffers.c), which keeps up
+ * to 16 MiB for good and, until the runtime memory's reaper finds it idle for a second, up to
+ * the most such bytes in use at once.  fdata_aligned_free(NULL) is a no-op.  NULL on failure.
+ * Thread-safe. */
+void *fdata_aligned_alloc(size_t size);
+void *fdata_aligned_calloc(size_t size);
+void fdata_aligned_free(void *p);
+/* For the reaper: the cache's bytes above those kept for good, and giving them back (the
+ * count of the most in use starting again from those in use now); returns the bytes freed. */
+size_t fdata_buffers_surplus(void);
+size_t fdata_buffers_decay(void);
+/* The buffer cache was used while holding a surplus: the process memory's reaper (started if
+ * it is not running) will decay it once idle. */
+void fdata_memory_buffers_used(void);
 /* A zeroed buffer of `size` bytes mapped from the kernel: pages take memory only once
  * touched, and fdata_unmap_zeroed returns them all at once (sparse file buffers, where most
  * pages may never be written).  NULL when the mapping fails. */

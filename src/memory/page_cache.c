@@ -143,9 +143,15 @@ void fdata_memory_hold(struct fdata_memory *m) { memory_ref(m); }
 
 void fdata_memory_let_go(struct fdata_memory *m) { memory_unref(m); }
 
-/* Trims the cache to CACHE_KEPT once it has been idle for CACHE_DECAY_MS; ends when it holds
- * no more than that (deciding so under reaper_lock, which a give takes after adding pages,
- * so that no surplus is ever left without a reaper). */
+/* Whether m holds more than it keeps for good: its cache above CACHE_KEPT, or for the
+ * process's memory the buffer cache's surplus too (buffers.c). */
+static int holds_surplus(struct fdata_memory *m) {
+    return fdata_pages_held(m->cache) > CACHE_KEPT || (m == &process_memory && fdata_buffers_surplus());
+}
+
+/* Trims the cache to CACHE_KEPT (and the process's buffer cache to what it keeps) once it has
+ * been idle for CACHE_DECAY_MS; ends when it holds no surplus (deciding so under reaper_lock,
+ * which a give takes after adding pages, so that no surplus is ever left without a reaper). */
 static void *reap(void *arg) {
     struct fdata_memory *m = arg;
     for (;;) {
@@ -154,9 +160,11 @@ static void *reap(void *arg) {
             /* the mark first: whoever sees the trim sees the mark fallen too */
             atomic_store(&m->slabs_peak, atomic_load(&m->slabs_live));
             fdata_pages_trim(m->cache, CACHE_KEPT);
+            if (m == &process_memory)
+                fdata_buffers_decay();
         }
         pthread_mutex_lock(&m->reaper_lock);
-        int done = fdata_pages_held(m->cache) <= CACHE_KEPT;
+        int done = !holds_surplus(m);
         m->reaper_running = !done;
         pthread_mutex_unlock(&m->reaper_lock);
         if (done) {
@@ -168,7 +176,7 @@ static void *reap(void *arg) {
 
 static void start_reaper_if_needed(struct fdata_memory *m) {
     pthread_mutex_lock(&m->reaper_lock);
-    if (!m->reaper_running && fdata_pages_held(m->cache) > CACHE_KEPT) {
+    if (!m->reaper_running && holds_surplus(m)) {
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
@@ -181,6 +189,12 @@ static void start_reaper_if_needed(struct fdata_memory *m) {
         pthread_attr_destroy(&attr);
     }
     pthread_mutex_unlock(&m->reaper_lock);
+}
+
+void fdata_memory_buffers_used(void) {
+    struct fdata_memory *m = process();
+    atomic_store(&m->last_use_ms, now_ms());
+    start_reaper_if_needed(m);
 }
 
 void fdata_page_cache_slab_in_use(struct fdata_memory *m, size_t size) {

@@ -2,6 +2,7 @@
  * each checked against the bytes the page really has before anything is read or allocated. */
 #include <stdlib.h>
 #include "../common/common.h"
+#include "../memory/memory.h"
 #include "encoding.h"
 #include "metadata.h"
 #include "values.h"

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "arrow/build.h"
 #include "common/common.h"
+#include "memory/memory.h"
 #include "parquet/assemble.h"
 #include "parquet/schema.h"
 

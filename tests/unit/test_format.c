@@ -5,6 +5,7 @@
 #include "arrow/build.h"
 #include "check.h"
 #include "common/common.h"
+#include "memory/memory.h"
 
 /* Prints a one-column batch of `n` fixed-width values (optional validity) and returns the
  * text (caller frees). */

@@ -10,6 +10,7 @@
 #include "arrow/unify.h"
 #include "check.h"
 #include "common/common.h"
+#include "memory/memory.h"
 
 static struct ArrowSchema field(const char *format) {
     struct ArrowSchema s;

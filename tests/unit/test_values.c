@@ -3,6 +3,7 @@
 #include "arrow/datetime.h"
 #include "check.h"
 #include "common/common.h"
+#include "memory/memory.h"
 #include "parquet/metadata.h"
 #include "parquet/utf8.h"
 #include "parquet/encoding.h"
