@@ -102,14 +102,20 @@ static void *counted(void *p) {
     return p;
 }
 
-static void *take(int c) {
-    pthread_mutex_lock(&cache.lock);
+/* The last buffer released in class c, or NULL; under the lock. */
+static void *pop(int c) {
     void *p = cache.free[c];
     if (p) {
         UNPOISON(p, class_bytes(c));
         memcpy(&cache.free[c], p, sizeof p);
         atomic_fetch_sub(&cache.held, class_bytes(c));
     }
+    return p;
+}
+
+static void *take(int c) {
+    pthread_mutex_lock(&cache.lock);
+    void *p = pop(c);
     pthread_mutex_unlock(&cache.lock);
     return p;
 }
@@ -177,12 +183,9 @@ size_t fdata_buffers_surplus(void) {
 static size_t free_down_to(size_t keep) {
     size_t freed = 0;
     pthread_mutex_lock(&cache.lock);
-    for (int c = CLASSES - 1; c >= 0 && atomic_load(&cache.held) > keep; c--) {
-        while (cache.free[c] && atomic_load(&cache.held) > keep) {
-            void *p = cache.free[c];
-            UNPOISON(p, class_bytes(c));
-            memcpy(&cache.free[c], p, sizeof p);
-            atomic_fetch_sub(&cache.held, class_bytes(c));
+    for (int c = CLASSES - 1; c >= 0; c--) {
+        void *p;
+        while (atomic_load(&cache.held) > keep && (p = pop(c))) {
             freed += class_bytes(c);
             free(p);
         }
