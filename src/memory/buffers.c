@@ -3,7 +3,7 @@
  * values of a row group too small for a mapped slab), and glibc gives their memory back to the
  * kernel when they are freed (a munmap, or a trim of its heap), so that a program loading
  * tables in a loop had every page of every load faulted and zeroed again: on TPC-H lineitem
- * (107k-row row groups) the kernel's page faults took half of a warm load.  Released buffers
+ * (107k-row row groups) the kernel's page faults took most of a warm load's time.  Released buffers
  * are kept instead, in size classes (four to each doubling, so a buffer is at most a quarter
  * larger than asked), for the next buffers to take: up to CACHE_KEPT for good and up to the
  * most such bytes in use at once since the cache was last idle (a table released whole
@@ -14,7 +14,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include "memory.h"
 #if defined(__SANITIZE_ADDRESS__)
 #define FDATA_ASAN 1
@@ -48,8 +47,7 @@ static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static void reinit_in_child(void) { pthread_mutex_init(&cache.lock, NULL); }
 
 static void cache_init(void) {
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    cache.cap = pages > 0 && page > 0 ? (size_t)pages / 4 * (size_t)page : CACHE_KEPT;
+    cache.cap = fdata_quarter_of_memory(CACHE_KEPT);
     pthread_atfork(NULL, NULL, reinit_in_child);
 }
 
@@ -87,18 +85,12 @@ static int class_within(size_t usable) {
     return (int)(b - CLASS_MIN_SHIFT) * 4 + (int)(usable >> (b - 2)) - 4;
 }
 
-static void count_in_use(size_t bytes) {
-    size_t live = atomic_fetch_add(&cache.live, bytes) + bytes, peak = atomic_load(&cache.peak);
-    while (live > peak && !atomic_compare_exchange_weak(&cache.peak, &peak, live))
-        ;
-}
-
 /* A buffer that fdata_aligned_free will cache counts as in use (whichever way it was made:
  * both sides class it by malloc's usable size). */
 static void *counted(void *p) {
     int c = p ? class_within(malloc_usable_size(p)) : -1;
     if (c >= 0)
-        count_in_use(class_bytes(c));
+        fdata_count_in_use(&cache.live, &cache.peak, class_bytes(c));
     return p;
 }
 
@@ -180,23 +172,19 @@ size_t fdata_buffers_surplus(void) {
 }
 
 /* Frees cached buffers, the largest first, until `keep` bytes or fewer are held. */
-static size_t free_down_to(size_t keep) {
-    size_t freed = 0;
+static void free_down_to(size_t keep) {
     pthread_mutex_lock(&cache.lock);
     for (int c = CLASSES - 1; c >= 0; c--) {
         void *p;
-        while (atomic_load(&cache.held) > keep && (p = pop(c))) {
-            freed += class_bytes(c);
+        while (atomic_load(&cache.held) > keep && (p = pop(c)))
             free(p);
-        }
     }
     pthread_mutex_unlock(&cache.lock);
-    return freed;
 }
 
-size_t fdata_buffers_decay(void) {
+void fdata_buffers_decay(void) {
     atomic_store(&cache.peak, atomic_load(&cache.live));
-    return free_down_to(CACHE_KEPT);
+    free_down_to(CACHE_KEPT);
 }
 
 #ifdef FDATA_ASAN

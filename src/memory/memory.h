@@ -6,6 +6,7 @@
 #define FDATA_MEMORY_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include "../common/common.h"
 
@@ -19,9 +20,14 @@ void *fdata_aligned_alloc(size_t size);
 void *fdata_aligned_calloc(size_t size);
 void fdata_aligned_free(void *p);
 /* For the reaper: the cache's bytes above those kept for good, and giving them back (the
- * count of the most in use starting again from those in use now); returns the bytes freed. */
+ * count of the most in use starting again from those in use now). */
 size_t fdata_buffers_surplus(void);
-size_t fdata_buffers_decay(void);
+void fdata_buffers_decay(void);
+/* The caches' shared rules (page_cache.c, buffers.c): the most a cache of released memory
+ * holds, a quarter of the machine's physical memory (`otherwise` when that cannot be told);
+ * and `bytes` more in use, raising the most in use at once to it when above (any thread). */
+size_t fdata_quarter_of_memory(size_t otherwise);
+void fdata_count_in_use(atomic_size_t *live, atomic_size_t *peak, size_t bytes);
 /* The buffer cache was used while holding a surplus: the process memory's reaper (started if
  * it is not running) will decay it once idle. */
 void fdata_memory_buffers_used(void);

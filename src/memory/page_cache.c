@@ -52,9 +52,19 @@ static long long now_ms(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static struct fdata_pages *cache_new(void) {
+size_t fdata_quarter_of_memory(size_t otherwise) {
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    size_t quarter = pages > 0 && page > 0 ? (size_t)pages / 4 * (size_t)page : CACHE_KEPT;
+    return pages > 0 && page > 0 ? (size_t)pages / 4 * (size_t)page : otherwise;
+}
+
+void fdata_count_in_use(atomic_size_t *live, atomic_size_t *peak, size_t bytes) {
+    size_t now = atomic_fetch_add(live, bytes) + bytes, most = atomic_load(peak);
+    while (now > most && !atomic_compare_exchange_weak(peak, &most, now))
+        ;
+}
+
+static struct fdata_pages *cache_new(void) {
+    size_t quarter = fdata_quarter_of_memory(CACHE_KEPT);
     size_t cap = quarter < CACHE_SPACE ? quarter : CACHE_SPACE;
     return fdata_pages_new(cap > CACHE_KEPT ? cap : CACHE_KEPT);
 }
@@ -146,7 +156,8 @@ void fdata_memory_let_go(struct fdata_memory *m) { memory_unref(m); }
 /* Whether m holds more than it keeps for good: its cache above CACHE_KEPT, or for the
  * process's memory the buffer cache's surplus too (buffers.c). */
 static int holds_surplus(struct fdata_memory *m) {
-    return fdata_pages_held(m->cache) > CACHE_KEPT || (m == &process_memory && fdata_buffers_surplus());
+    return fdata_pages_held(m->cache) > CACHE_KEPT ||
+           (m == &process_memory && fdata_buffers_surplus());
 }
 
 /* Trims the cache to CACHE_KEPT (and the process's buffer cache to what it keeps) once it has
@@ -198,10 +209,7 @@ void fdata_memory_buffers_used(void) {
 }
 
 void fdata_page_cache_slab_in_use(struct fdata_memory *m, size_t size) {
-    size_t live = atomic_fetch_add(&m->slabs_live, size) + size;
-    size_t peak = atomic_load(&m->slabs_peak);
-    while (live > peak && !atomic_compare_exchange_weak(&m->slabs_peak, &peak, live))
-        ;
+    fdata_count_in_use(&m->slabs_live, &m->slabs_peak, size);
 }
 
 void fdata_page_cache_give(struct fdata_memory *m, void *p, size_t size, int surplus) {

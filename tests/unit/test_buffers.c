@@ -1,7 +1,7 @@
 /* The process's cache of released aligned buffers (src/memory/buffers.c): a released buffer of
- * 64 KiB or more is what the next request of its size class gets, calloc'ed ones read as zeros whatever they held, a table's worth stays while the
- * cache is in use and its surplus goes once the cache is idle, and threads taking and
- * releasing at once lose no buffer. */
+ * 64 KiB or more is what the next request of its size class gets, calloc'ed ones read as
+ * zeros whatever they held, a table's worth stays while the cache is in use and its surplus
+ * goes once the cache is idle, and threads taking and releasing at once lose no buffer. */
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
