@@ -202,7 +202,8 @@ struct fdata_load_options {
     size_t num_columns;
     int threads;                 /* decoding threads; 0 = one per core */
     int connections;             /* concurrent S3 requests; 0 = sized from the S3 client's
-                                    target_gbit_s (fastdata/s3.h; 16 by default) */
+                                    target_gbit_s (fastdata/s3.h; 16 by default) for data,
+                                    64 for footers (small GETs that wait on latency) */
     size_t part_size;            /* bytes per ranged GET; 0 = 8 MiB */
     size_t memory_limit;         /* downloaded bytes not yet decoded (raised to the largest
                                     row group's, which must fit); 0 = 2 GiB */

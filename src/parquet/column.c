@@ -33,6 +33,7 @@
 /* Bytes past the last row slot of fixed-width output, so that a PLAIN page can be
  * decompressed into the slots of its own rows even with its definition levels in front. */
 #define IN_PLACE_SLACK 16384
+#define SLAB_SLACK_MIN 64 /* a page without nulls: one run of set levels (LEVELS_FRONT_MAX) */
 
 struct chunk_decoder {
     const struct pq_chunk_input *in;
@@ -88,11 +89,15 @@ int pq_leaf_fixed_output(const struct pq_leaf *leaf) {
            (!leaf->nested && pq_converts_always(leaf) && leaf->arrow.width > 0);
 }
 
-/* Bytes past a slab chunk's last row that its decoder may write into: room for the
- * definition levels in front of an optional leaf's last PLAIN page, so that it too is
- * decompressed in place (a required leaf's pages hold just their values). */
-static size_t slab_slack(const struct pq_leaf *leaf) {
-    return leaf->repetition == PQ_OPTIONAL ? IN_PLACE_SLACK : 0;
+/* Bytes past a slab chunk's last row (of `rows`) that its decoder may write into: room for
+ * the definition levels in front of an optional leaf's last PLAIN page, so that it too is
+ * decompressed in place (a required leaf's pages hold just their values).  Levels bit-packed
+ * take an eighth of a byte a row: a quarter and some cover them, up to IN_PLACE_SLACK; the
+ * chunks of a small row group so stay next to each other in its slab, not a slack's pages
+ * apart (which made a table of 550-row files take 3x its bytes in touched pages). */
+static size_t slab_slack(const struct pq_leaf *leaf, size_t rows) {
+    size_t want = SLAB_SLACK_MIN + rows / 4;
+    return leaf->repetition != PQ_OPTIONAL ? 0 : want < IN_PLACE_SLACK ? want : IN_PLACE_SLACK;
 }
 
 /* A flat plain string leaf: its int32 offsets, one more than its rows, can go into a slab
@@ -106,7 +111,7 @@ size_t pq_slab_bytes(const struct pq_leaf *leaf, size_t rows) {
     if (slab_offsets(leaf))
         return (rows + 1) * sizeof(int32_t);
     if (pq_leaf_fixed_output(leaf))
-        return rows * (size_t)leaf->arrow.width + slab_slack(leaf);
+        return rows * (size_t)leaf->arrow.width + slab_slack(leaf, rows);
     return 0;
 }
 
@@ -512,7 +517,7 @@ static int in_place_target(struct chunk_decoder *d, int encoding, size_t raw_len
         size_t need = raw_len / w + 1 > entries ? raw_len / w + 1 : entries;
         FDATA_RETURN_IF(reserve_slots(d, pos + need));
     }
-    size_t slack = !d->in->dest ? IN_PLACE_SLACK : d->in->slab ? slab_slack(d->leaf) : 0;
+    size_t slack = !d->in->dest ? IN_PLACE_SLACK : d->in->slab ? slab_slack(d->leaf, d->cap) : 0;
     size_t room = (d->cap - pos) * w + slack;
     *target = raw_len <= room ? d->out.values + pos * w : NULL;
     return FDATA_OK;

@@ -37,6 +37,14 @@
 #include "../arrow/unify.h"
 
 #define BLOOM_MERGE_GAP ((int64_t)64 << 10) /* bloom filters nearer than this: one GET */
+/* Footer GETs at once when the caller sets no count: each is small and waits a round trip
+ * (tens of milliseconds on S3) more than it transfers, so the connections that fill the link
+ * for data (16 for 10 Gbit/s) leave a lake of thousands of files waiting on latency. */
+#define FOOTER_CONNECTIONS 64
+/* Ready row groups of at most this many rows decode a file to a worker, up to this many files
+ * at once, rather than a file at a time with its columns over the workers. */
+#define SMALL_CLAIM_ROWS 32768
+#define SMALL_CLAIMS 16
 #define MATRIX_BLOCK 512 /* rows put into the loader's matrix at once (in cache, row-major) */
 
 enum slot_state { WAITING, DECODING, DECODED, DONE };
@@ -267,11 +275,13 @@ static int filter_batch(struct loader *l, struct slot *s, int b, struct fdata_er
     return status;
 }
 
-/* Reads row groups [from, from + n) of a slot into its batches, in its own columns. */
-static int read_row_groups(struct loader *l, struct slot *s, int from, int n,
+/* Reads row groups [from, from + n) of a slot into its batches, in its own columns, on
+ * `threads` threads (a column each). */
+static int read_row_groups(struct loader *l, struct slot *s, int from, int n, int threads,
                            struct fdata_error *err) {
     int status = FDATA_OK;
     struct fdata_parquet_read_options ro = l->ro;
+    ro.threads = threads;
     ro.columns = s->drift.names;
     ro.num_columns = s->drift.n_names;
     ro.matrix_row = s->matrix_row + rg_selection_rows(&s->sel, s->pq, 0, from);
@@ -290,13 +300,13 @@ static int read_row_groups(struct loader *l, struct slot *s, int from, int n,
 
 /* Decodes row groups [from, from + n) of a slot (read already when it was read ahead), their
  * columns put in the table's order. */
-static int decode_row_groups(struct loader *l, struct slot *s, int from, int n,
+static int decode_row_groups(struct loader *l, struct slot *s, int from, int n, int threads,
                              struct fdata_error *err) {
     int status = FDATA_OK;
     if (from == 0 && s->remote >= 0)
         status = remote_check_magic(&l->remote[s->remote], err);
     if (status == FDATA_OK && !s->read_ahead)
-        status = read_row_groups(l, s, from, n, err);
+        status = read_row_groups(l, s, from, n, threads, err);
     uint64_t bytes = 0;
     for (int b = from; b < from + n && status == FDATA_OK; b++) {
         status = drift_batch(&l->files_schema, &s->drift, &s->batches[b], err);
@@ -379,39 +389,103 @@ static void decoded(struct loader *l, struct slot *s, int from, int n, int64_t r
     pthread_cond_broadcast(&l->changed);
 }
 
-/* Under the lock (let go meanwhile): decodes the row groups of file i that are ready (pick);
- * 0, or -1 after a failure (then the load has failed). */
-static int decode_ready(struct loader *l, long i) {
+/* One file's ready row groups, claimed by a decoder (decode_ready). */
+struct claim {
+    long i;
+    int from, n;
+    int64_t rows;                 /* the slot's, before */
+    uint64_t bytes;
+    int status;
+    struct fdata_error err;
+};
+
+/* Under the lock: claims the row groups of file i that are ready (pick). */
+static void claim(struct loader *l, long i, struct claim *c) {
     struct slot *s = &l->slots[i];
-    int from = s->decoded, n = s->count ? ready(s) : 0;
-    int64_t rows = s->rows;
-    uint64_t bytes = s->bytes;
+    *c = (struct claim){.i = i, .from = s->decoded, .n = s->count ? ready(s) : 0,
+                        .rows = s->rows, .bytes = s->bytes};
     s->state = DECODING;
-    pthread_mutex_unlock(&l->lock);
-    double t = now();
+}
+
+/* Under the lock: whether the ready row groups of file i are little work for all the workers
+ * at once (a column of them takes less time than handing it to a worker and waiting), or
+ * were read already (read ahead). */
+static int small_ready(const struct loader *l, long i) {
+    const struct slot *s = &l->slots[i];
+    return s->read_ahead || s->count == 0 || /* (no row group: a magic to check) */
+           rg_selection_rows(&s->sel, s->pq, s->decoded, ready(s)) <= SMALL_CLAIM_ROWS;
+}
+
+/* Not under the lock: decodes a claim on `threads` threads; its bytes go back at once. */
+static void decode_claim(struct loader *l, struct claim *c, int threads) {
+    struct slot *s = &l->slots[c->i];
     int64_t traced = traced_now(l);
-    struct fdata_error err = {0};
-    int status = decode_row_groups(l, s, from, n, &err);
+    c->status = decode_row_groups(l, s, c->from, c->n, threads, &c->err);
     if (l->o.trace)
         fdata_trace_span(l->o.trace, TRACE_LANE_DECODER, "load", "row groups", traced,
-                         traced_now(l), "\"file\": %zu, \"first\": %d, "
-                         "\"count\": %d", (size_t)i, from, n);
-    if (status == FDATA_OK && s->remote >= 0) /* their bytes go at once, not with the file */
+                         traced_now(l), "\"file\": %ld, \"first\": %d, "
+                         "\"count\": %d", c->i, c->from, c->n);
+    if (c->status == FDATA_OK && s->remote >= 0) /* their bytes go at once, not with the file */
         fdata_s3_budget_release(l->budget, (size_t)remote_discard_row_groups(
-                                               &l->remote[s->remote], from, n, l->pages,
+                                               &l->remote[s->remote], c->from, c->n, l->pages,
                                                fdata_memory_of(l->o.runtime)));
-    if (status == FDATA_OK && from + n == s->count)
+    if (c->status == FDATA_OK && c->from + c->n == s->count)
         close_file(l, s);
-    pthread_mutex_lock(&l->lock);
-    l->rep.decode_seconds += now() - t;
-    if (status != FDATA_OK) {
-        if (!strstr(err.message, l->files.items[i].name))
-            fdata_error_prefix(&err, "%s", l->files.items[i].name);
-        fail(l, status, err.message);
+}
+
+/* Under the lock: a claim decoded is handed to the consumer; 0, or -1 after a failure (then
+ * the load has failed). */
+static int settle(struct loader *l, struct claim *c) {
+    struct slot *s = &l->slots[c->i];
+    if (c->status != FDATA_OK) {
+        if (!strstr(c->err.message, l->files.items[c->i].name))
+            fdata_error_prefix(&c->err, "%s", l->files.items[c->i].name);
+        fail(l, c->status, c->err.message);
         return -1;
     }
-    decoded(l, s, from, n, rows, bytes);
+    decoded(l, s, c->from, c->n, c->rows, c->bytes);
     return 0;
+}
+
+struct claims {
+    struct loader *l;
+    struct claim *c;
+};
+
+static int claim_task(void *ctx, size_t k, int worker) {
+    struct claims *g = ctx;
+    (void)worker;
+    decode_claim(g->l, &g->c[k], 1);
+    return FDATA_OK; /* each claim's own status: all are settled */
+}
+
+/* Under the lock (let go meanwhile): decodes the ready row groups of file i (pick), and when
+ * they are few rows, of the next ready files too, a file to each worker; the number of files
+ * finished, or -1 after a failure (then the load has failed). */
+static int decode_ready(struct loader *l, long i) {
+    struct claim c[SMALL_CLAIMS];
+    size_t n = 1;
+    int threads = fdata_thread_count(l->o.threads);
+    int group = threads > 1 && small_ready(l, i);
+    claim(l, i, &c[0]);
+    for (long next; group && n < SMALL_CLAIMS && (next = pick(l)) >= 0 && small_ready(l, next); n++)
+        claim(l, next, &c[n]);
+    pthread_mutex_unlock(&l->lock);
+    double t = now();
+    struct claims g = {l, c};
+    if (n == 1)
+        decode_claim(l, &c[0], l->o.threads);
+    else
+        fdata_parallel_for(l->o.runtime, n, threads, claim_task, &g);
+    pthread_mutex_lock(&l->lock);
+    l->rep.decode_seconds += now() - t;
+    int finished = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (settle(l, &c[k]) != 0)
+            return -1;
+        finished += l->slots[c[k].i].state == DECODED;
+    }
+    return finished;
 }
 
 /* The decode thread of a stream: decodes ahead of its consumer, within the limit. */
@@ -422,9 +496,10 @@ static void *decode(void *arg) {
         long i;
         while ((i = pick(l)) < 0 && !l->stop)
             pthread_cond_wait(&l->changed, &l->lock);
-        if (i < 0 || decode_ready(l, i) != 0)
+        int done = i < 0 ? -1 : decode_ready(l, i);
+        if (done < 0)
             break;
-        finished += l->slots[i].state == DECODED;
+        finished += (size_t)done;
     }
     pthread_mutex_unlock(&l->lock);
     return NULL;
@@ -503,13 +578,12 @@ static void forget_read(struct slot *s) {
     drift_file_free(&s->drift);
 }
 
-/* Reads file i (open, whole in memory) in its own columns: its projection, its schema under
- * it, every row group. */
-static void read_ahead(struct loader *l, size_t i) {
+/* Reads file i (open, whole in memory) in its own columns on `threads` threads: its
+ * projection, its schema under it, every row group. */
+static void read_ahead(struct loader *l, size_t i, int threads) {
     struct slot *s = &l->slots[i];
     struct fdata_error err = {0};
     char *seen = l->wanted ? calloc(l->n_wanted + 1, 1) : NULL;
-    double t = now();
     int64_t traced = traced_now(l);
     s->pq = l->remote[s->remote].pq;
     int status = l->wanted && !seen ? FDATA_ENOMEM
@@ -523,7 +597,7 @@ static void read_ahead(struct loader *l, size_t i) {
         status = FDATA_ENOMEM;
     s->count = s->batches ? s->sel.count : 0;
     if (status == FDATA_OK)
-        status = read_row_groups(l, s, 0, s->count, &err);
+        status = read_row_groups(l, s, 0, s->count, threads, &err);
     uint64_t bytes = 0;
     for (int b = 0; status == FDATA_OK && b < s->count; b++)
         bytes += fdata_array_bytes(&s->drift.own, &s->batches[b]);
@@ -536,9 +610,20 @@ static void read_ahead(struct loader *l, size_t i) {
         l->seen[k] |= seen[k];
     s->read_ahead = status == FDATA_OK;
     l->ahead.bytes += bytes;
-    l->rep.decode_seconds += now() - t;
     pthread_mutex_unlock(&l->lock);
     free(seen);
+}
+
+struct ahead_group {
+    struct loader *l;
+    size_t *files;
+};
+
+static int ahead_task(void *ctx, size_t k, int worker) {
+    struct ahead_group *g = ctx;
+    (void)worker;
+    read_ahead(g->l, g->files[k], 1);
+    return FDATA_OK; /* a failed read is read again in its turn (forget_read) */
 }
 
 /* The reading thread: the files queued, until the footers' fetch has ended and none is left. */
@@ -550,10 +635,18 @@ static void *ahead_thread(void *arg) {
             pthread_cond_wait(&l->changed, &l->lock);
         if (l->ahead.head == l->ahead.tail)
             break;
-        size_t i = l->ahead.queue[l->ahead.head++];
+        size_t files[SMALL_CLAIMS], n = 0; /* small objects: each file on one worker */
+        while (n < SMALL_CLAIMS && l->ahead.head < l->ahead.tail)
+            files[n++] = l->ahead.queue[l->ahead.head++];
         pthread_mutex_unlock(&l->lock);
-        read_ahead(l, i);
+        double t = now();
+        struct ahead_group g = {l, files};
+        if (n == 1)
+            read_ahead(l, files[0], l->o.threads);
+        else
+            fdata_parallel_for(l->o.runtime, n, fdata_thread_count(l->o.threads), ahead_task, &g);
         pthread_mutex_lock(&l->lock);
+        l->rep.decode_seconds += now() - t;
     }
     pthread_mutex_unlock(&l->lock);
     return NULL;
@@ -586,7 +679,8 @@ static void end_ahead(struct loader *l) {
 
 /* The footer GETs' settings (remote_fetch's). */
 static struct fdata_s3_get_options footer_gets(const struct loader *l) {
-    return (struct fdata_s3_get_options){.connections = l->o.connections,
+    return (struct fdata_s3_get_options){.connections = l->o.connections ? l->o.connections
+                                                                         : FOOTER_CONNECTIONS,
                                          .part_size = l->o.part_size, .cancel = l->o.cancel};
 }
 
