@@ -13,7 +13,9 @@
  *
  * Bounded: a trace keeps at most max_events events (its memory is reserved up front, about
  * 350 bytes an event, and only touched as events arrive); past that, events are counted and
- * dropped, and the written file ends with an event that says how many.
+ * dropped, and the written file ends with an event that says how many.  Column-chunk decodes
+ * and matrix writes stop at half of max_events, so that the requests, parts, row groups and
+ * counters of a long load (thousands of files of hundreds of columns) reach its end.
  *
  * A report (fdata_trace_html, fdata_trace_write_html) is one self-contained HTML page built
  * from the same events: the caller's summary, a Gantt-style timeline of the connections and

@@ -16,7 +16,8 @@
 struct fdata_trace {
     struct timespec t0;
     size_t cap;
-    atomic_size_t used, dropped; /* slots claimed (kept or dropped), events lost */
+    atomic_size_t used, dropped; /* slots claimed (kept or dropped), claims lost */
+    atomic_size_t details_dropped; /* details past half the slots: never claimed */
     atomic_int_fast64_t in_flight, rss_at;
     struct trace_event *events;
 };
@@ -86,7 +87,8 @@ const char *trace_arg_str(const struct trace_event *e, const char *name, char *b
 }
 
 size_t fdata_trace_dropped(const fdata_trace *t) {
-    return atomic_load(&((fdata_trace *)t)->dropped);
+    fdata_trace *w = (fdata_trace *)t;
+    return atomic_load(&w->dropped) + atomic_load(&w->details_dropped);
 }
 
 int64_t fdata_trace_now(const fdata_trace *t) {
@@ -116,15 +118,9 @@ static void format_args(struct trace_event *e, const char *fmt, va_list ap) {
         snprintf(e->args, sizeof e->args, "\"args\": \"too long for the trace\"");
 }
 
-/* n consecutive slots, the first named, or NULL (counted as dropped) when they do not fit. */
-static struct trace_event *claim_n(fdata_trace *t, size_t n, char ph, int lane,
-                                   const char *cat, const char *name) {
-    size_t i = atomic_fetch_add(&t->used, n);
-    if (i >= t->cap || t->cap - i < n) {
-        atomic_fetch_add(&t->dropped, n);
-        return NULL;
-    }
-    struct trace_event *e = &t->events[i];
+/* Slot e, named. */
+static struct trace_event *name_slot(struct trace_event *e, char ph, int lane, const char *cat,
+                                     const char *name) {
     e->ph = ph;
     e->lane = lane;
     e->cat = cat;
@@ -134,22 +130,54 @@ static struct trace_event *claim_n(fdata_trace *t, size_t n, char ph, int lane,
     return e;
 }
 
+/* n consecutive slots, the first named, or NULL (counted as dropped) when they do not fit. */
+static struct trace_event *claim_n(fdata_trace *t, size_t n, char ph, int lane,
+                                   const char *cat, const char *name) {
+    size_t i = atomic_fetch_add(&t->used, n);
+    if (i >= t->cap || t->cap - i < n) {
+        atomic_fetch_add(&t->dropped, n);
+        return NULL;
+    }
+    return name_slot(&t->events[i], ph, lane, cat, name);
+}
+
 static struct trace_event *claim(fdata_trace *t, char ph, int lane, const char *cat,
                                  const char *name) {
     return claim_n(t, 1, ph, lane, cat, name);
 }
 
+static void span_in(struct trace_event *e, int64_t start, int64_t end, const char *args,
+                    va_list ap) {
+    e->ts = start;
+    e->dur = end > start ? end - start : 0;
+    if (args)
+        format_args(e, args, ap);
+}
+
 void fdata_trace_span(fdata_trace *t, int lane, const char *cat, const char *name, int64_t start,
                       int64_t end, const char *args, ...) {
     struct trace_event *e = t ? claim(t, 'X', lane, cat, name) : NULL;
-    if (!e)
-        return;
-    e->ts = start;
-    e->dur = end > start ? end - start : 0;
-    if (args) {
+    if (e) {
         va_list ap;
         va_start(ap, args);
-        format_args(e, args, ap);
+        span_in(e, start, end, args, ap);
+        va_end(ap);
+    }
+}
+
+void fdata_trace_detail(fdata_trace *t, int lane, const char *cat, const char *name,
+                        int64_t start, int64_t end, const char *args, ...) {
+    /* checked before claiming: a detail past the half takes no slot (none is left empty) */
+    if (!t || atomic_load(&t->used) >= t->cap / 2) {
+        if (t)
+            atomic_fetch_add(&t->details_dropped, 1);
+        return;
+    }
+    struct trace_event *e = claim(t, 'X', lane, cat, name);
+    if (e) {
+        va_list ap;
+        va_start(ap, args);
+        span_in(e, start, end, args, ap);
         va_end(ap);
     }
 }

@@ -148,6 +148,22 @@ int main(void) {
     free(text);
     fdata_trace_free(capped);
 
+    fdata_trace *detailed = fdata_trace_new(100); /* details stop at half, spans go on */
+    for (int i = 0; i < 80; i++)
+        fdata_trace_detail(detailed, TRACE_LANE_WORKER, "decode", "col", i, i + 1, NULL);
+    for (int i = 0; i < 30; i++)
+        fdata_trace_span(detailed, TRACE_LANE_DECODER, "load", "row groups", i, i + 1, NULL);
+    CHECK(fdata_trace_events(detailed) == 80 && fdata_trace_dropped(detailed) == 30);
+    CHECK(fdata_trace_write(detailed, path, NULL) == FDATA_OK);
+    text = slurp(path);
+    char *last = text ? strstr(text, "\"name\": \"events dropped\"") : NULL;
+    size_t groups = 0;
+    for (char *at = text; at && (at = strstr(at, "\"row groups\"")); at++)
+        groups++;
+    CHECK(last && groups == 30 && strstr(text, "\"dropped\": 30"));
+    free(text);
+    fdata_trace_free(detailed);
+
     fdata_trace *t = fdata_trace_new(2); /* a span, then a pair that does not fit */
     fdata_trace_span(t, TRACE_LANE_MAIN, "test", "say \"hi\"\n\\", 0, 5, "\"k\": \"%s\"",
                      fdata_trace_quote("a\"b\x01", (char[32]){0}, 32));
