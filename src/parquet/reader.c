@@ -1009,9 +1009,8 @@ static int check_selection(const fdata_parquet_file *f, int rg, const struct pq_
     }
     if (nsel == 0 && !allow_empty)
         return fdata_set_error(err, FDATA_EINVAL, "an empty row selection");
-    if (o && (o->matrix || o->strings != FDATA_STRINGS_PLAIN))
-        return fdata_set_error(err, FDATA_EUNSUPPORTED, "a row selection into a matrix or with "
-                               "string views or dictionaries");
+    if (o && o->matrix)
+        return fdata_set_error(err, FDATA_EUNSUPPORTED, "a row selection into a matrix");
     return FDATA_OK;
 }
 

@@ -19,7 +19,7 @@ int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
  * its dictionary page and the data pages that hold selected rows only, each page's rows
  * checked against the index; other columns (nested ones, no index) are decoded whole; then
  * every column is cut to the selected rows.  FDATA_EINVAL for a bad selection,
- * FDATA_EUNSUPPORTED with a matrix or string views or dictionaries; else as
+ * FDATA_EUNSUPPORTED with a matrix; else as
  * fdata_parquet_read_row_groups. */
 int pq_read_row_group_rows(fdata_parquet_file *f, int rg, const struct pq_rows *sel, size_t nsel,
                            const struct fdata_parquet_read_options *o, struct ArrowArray *out,

@@ -743,7 +743,7 @@ static int open_all(struct loader *l, struct fdata_error *err) {
  * whose columns can be cut to rows (pq_read_row_group_rows). */
 static int prunes_pages(const struct loader *l) {
     return l->o.filter && filter_file_columns(l->o.filter, &l->parts, 0, NULL, 0) > 0 &&
-           !l->ro.matrix && l->ro.strings == FDATA_STRINGS_PLAIN;
+           !l->ro.matrix;
 }
 
 /* The bytes and data pages of the projected columns that row selection rows[0..n) of row

@@ -7,7 +7,8 @@ bytes of the pages it needs (dictionary pages included; footers and indexes asid
 footer GET of the object's last 64 KiB), the pages
 found by walking the page headers here, not through our reader; a file without a page index
 gives the same rows with nothing pruned; a copy whose index bytes are flipped gives the same
-rows too (a bad index is ignored: its chunks are read whole).
+rows too (a bad index is ignored: its chunks are read whole); string views and dictionaries
+(--strings) give the same rows with the same pages pruned.
 With --s3 BUCKET the files are put on the S3 server (settings from the environment) and loaded
 from there (the bytes test counts the GETs' bytes).
 usage: test_page_index.py LOAD_DUMP FASTDATA [--s3 BUCKET]"""
@@ -115,6 +116,12 @@ def filter_tests(root, src, where, indexed):
               (where, "indexed" if indexed else "no index", f, len(want),
                rep and rep["pages"]), got == want and len(want) > 0 and
               pruned == (prunes and indexed), (err, (got or [])[:2], want[:2]))
+        for strings in ("view", "dictionary"):  # string columns cut to the rows as well
+            alt, alt_rep, err = ours(src, f, "--strings", strings)
+            check("%s %s: %r with --strings %s: the same rows and pages pruned" %
+                  (where, "indexed" if indexed else "no index", f, strings),
+                  alt == want and alt_rep is not None and rep is not None and
+                  alt_rep["pages"] == rep["pages"], (err, (alt or [])[:2], alt_rep, rep))
 
 
 # ---- the pages a filter needs, found by walking the page headers (Thrift compact) ----
