@@ -172,6 +172,8 @@ static const struct pq_leaf *describe(const fdata_parquet_file *f, int rg, const
     const struct pq_leaf *l = &s->leaves[out->leaf];
     out->values = bound_of(l, invalid_utf8, legacy_ok);
     out->width = out->values == PQ_BOUND_BYTES ? 0 : pq_physical_width(l->physical, l->type_length);
+    out->big_endian = out->values == PQ_BOUND_DEC && l->physical != PQ_INT32 &&
+                      l->physical != PQ_INT64;
     return l;
 }
 

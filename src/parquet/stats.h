@@ -24,7 +24,10 @@ struct pq_column_stats {
     int found;                    /* the file has a top-level column of that name */
     int leaf;                     /* its leaf column, or -1 when it is not one flat leaf */
     int values;                   /* enum pq_bound: what its values are (statistics or not) */
-    int width;                    /* bytes of a PLAIN value: 4 or 8, 0 for byte arrays */
+    int width;                    /* bytes of a PLAIN value: 4 or 8 (a fixed-size binary's
+                                     length), 0 for byte arrays */
+    int big_endian;               /* a decimal stored in a binary (else in INT32/INT64: little-
+                                     endian) */
     int64_t rows;                 /* the row group's (pq_page_stats: the page's) */
     int64_t null_count;           /* -1: unknown */
     int bound;                    /* enum pq_bound: `values` when min and max are usable */

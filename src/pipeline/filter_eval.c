@@ -599,12 +599,30 @@ static int range_truth(int op, const struct operand *lo, const struct operand *h
     return out;
 }
 
+/* Decimal d as `width` bytes of two's complement (big-endian or little), as PLAIN stores it
+ * in a fixed-size binary or an INT32/INT64; 0 when it needs more. */
+static size_t decimal_bytes(const struct dec256 *d, int width, int big_endian, uint8_t *buf) {
+    uint8_t le[32];
+    for (int k = 0; k < 32; k++)
+        le[k] = (uint8_t)(d->w[k / 8] >> (8 * (k % 8)));
+    uint8_t sign = le[31] >> 7 ? 0xFF : 0;
+    for (int k = width; k < 32; k++) /* the bytes cut off: the sign's extension only */
+        if (le[k] != sign)
+            return 0;
+    if (width < 32 && (le[width - 1] >> 7) != (sign & 1))
+        return 0;
+    for (int k = 0; k < width; k++)
+        buf[k] = le[big_endian ? width - 1 - k : k];
+    return (size_t)width;
+}
+
 /* v's PLAIN bytes as a value of the column (of kind col->kind, values as st says) into buf,
  * the sign of a zero float as `negative`; 0 when it cannot tell which single value of the
  * column equals v (an int beyond 2^53 compared as a double, a time finer than the column's
- * unit, NaN, out of the type's range), so that no bloom filter is asked. */
+ * unit, NaN, a decimal with digits beyond the scale or in a byte array (its length is the
+ * writer's choice), out of the type's range), so that no bloom filter is asked. */
 static size_t plain_bytes(const struct operand *col, const struct pq_column_stats *st,
-                          const struct fdata_value *v, int negative, uint8_t buf[8]) {
+                          const struct fdata_value *v, int negative, uint8_t buf[32]) {
     static const double exact = 9007199254740992.0; /* 2^53: only ints below it equal ... */
     int64_t x = v->i, us;
     double d = v->type == FDATA_VALUE_INT ? (double)v->i : v->f;
@@ -625,6 +643,14 @@ static size_t plain_bytes(const struct operand *col, const struct pq_column_stat
             return 0;
         x = us / unit;
         break;
+    }
+    case K_DEC: {
+        struct dec256 lit;
+        int exact;
+        if (st->values != PQ_BOUND_DEC || st->width <= 0 || st->width > 32 || negative ||
+            literal_at_scale(NULL, v, col->digits, &lit, &exact) != 0 || !exact)
+            return 0;
+        return decimal_bytes(&lit, st->width, st->big_endian, buf);
     }
     case K_FLOAT:
         if (st->values != PQ_BOUND_FLOAT || isnan(d) || (negative && d != 0))
@@ -650,7 +676,7 @@ static size_t plain_bytes(const struct operand *col, const struct pq_column_stat
 /* Whether the row group's bloom filter for the column shows that no value equals v. */
 static int bloom_rules_out(const struct row *w, const struct operand *col,
                            const struct pq_column_stats *st, const struct fdata_value *v) {
-    uint8_t buf[8];
+    uint8_t buf[32];
     if (!w->src->use_bloom || st->leaf < 0)
         return 0;
     if (col->kind == K_TEXT && st->values == PQ_BOUND_BYTES && v->type == FDATA_VALUE_STRING)

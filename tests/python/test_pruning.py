@@ -296,6 +296,46 @@ def bloom_tests(tmp):
         compare("duckdb bloom", root, filt, expect)
 
 
+def bloom_decimal_tests(tmp):
+    """Decimals' bloom filters, asked with the literal as PLAIN stores it: little-endian in
+    INT32/INT64, big-endian two's complement in FIXED_LEN_BYTE_ARRAY (pyarrow's and DuckDB's
+    storages, negative values too); a literal with digits beyond the scale asks none."""
+    keys = [x if x % RG == 0 else 10 ** 6 if x % RG == 1 else 1000 * x for x in range(N)]
+    dec = lambda scale, neg: [decimal.Decimal(-k if neg else k).scaleb(-scale) for k in keys]
+    t = pa.table({
+        "d9": pa.array(dec(2, False), pa.decimal128(9, 2)),
+        "d18": pa.array(dec(3, True), pa.decimal128(18, 3)),
+        "d30": pa.array(dec(4, True), pa.decimal128(30, 4)),
+        "d50": pa.array(dec(1, False), pa.decimal256(50, 1)),
+    })
+    opts = {c: {"ndv": 64, "fpp": 0.001} for c in t.column_names}
+    for name, extra in (("bloom_dec_flba", {}),
+                        ("bloom_dec_int", {"store_decimal_as_integer": True})):
+        root = one_file(tmp, name, lambda p: pq.write_table(
+            t, p, row_group_size=RG, bloom_filter_options=opts, **extra))
+        md = pq.ParquetFile(os.path.join(root, "part-0.parquet")).metadata
+        check("pyarrow wrote decimal bloom filters (%s: %s)" % (name, ", ".join(
+              md.row_group(0).column(c).physical_type for c in range(4))),
+              all(md.row_group(r).column(c).bloom_filter_length for r in range(20)
+                  for c in range(4)))
+        for filt, expect in (("d9 = 3050.00", 19), ("d9 = 3050", 19), ("d9 = 3050.001", 0),
+                             ("d18 = -305.000", 19), ("d18 IN (-5.000, -999.000)", 18),
+                             ("d30 = -30.5", 19), ("d50 = 30500.0", 19), ("d9 = 3051", 20)):
+            compare(name, root, filt, expect)
+    root = one_file(tmp, "duckdb_bloom_dec", lambda p: duckdb.execute(
+        "COPY (SELECT (x / 100)::DECIMAL(9,2) AS d9, (-x / 1000)::DECIMAL(18,3) AS d18, "
+        "(x / 10000)::DECIMAL(30,4) AS d30 FROM (SELECT CASE WHEN i %% 2048 = 0 THEN 0 "
+        "WHEN i %% 2048 = 1 THEN 1000000 ELSE (i // 2048) * 1000 + i %% 7 END AS x "
+        "FROM range(20480) t(i))) TO '%s' (FORMAT parquet, ROW_GROUP_SIZE 2048)" % p))
+    md = pq.ParquetFile(os.path.join(root, "part-0.parquet")).metadata
+    check("DuckDB wrote decimal bloom filters (%s; none for its FIXED_LEN_BYTE_ARRAY ones)" %
+          ", ".join(md.row_group(0).column(c).physical_type for c in range(2)),
+          all(md.row_group(0).column(c).bloom_filter_offset for c in range(2)))
+    for filt, expect in (("d9 = 50.05", 9), ("d18 = -5.005", 9), ("d30 = 0.5005", 0),
+                         ("d9 = 50.07", 10)):
+        compare("duckdb bloom decimals", root, filt, expect)
+
+
 def kinds_table():
     """Decimals of every storage (INT32, INT64, FLBA(16), FLBA of decimal256; negative too:
     big-endian two's complement orders them signed, not bytewise), booleans, a struct
@@ -472,6 +512,7 @@ def main(tmp):
     real_tests(tmp)
     drift_tests(tmp)
     bloom_tests(tmp)
+    bloom_decimal_tests(tmp)
     kinds_tests(tmp)
     bigbloom = big_bloom_tests(tmp)
     if lake.BUCKET:
