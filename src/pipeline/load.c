@@ -121,7 +121,9 @@ struct loader {
         pthread_t thread;
         int started, fetched;     /* the thread runs; the footers' fetch has ended */
         size_t *queue, head, tail; /* files opened, to read (slots), under the lock */
-        uint64_t bytes;           /* their batches' bytes; none are queued past limit / 4 */
+        size_t reading;           /* files taken from the queue, being read */
+        uint64_t bytes;           /* their batches' bytes; none are queued past limit / 4 but
+                                     in a whole-table load (fdata_load: they are the table) */
     } ahead;
     const struct fdata_shard *shard; /* fdata_load_shard's: its files and row groups */
     int empty;                    /* the filter selects no file: one is kept, none of its rows */
@@ -552,20 +554,25 @@ static struct fdata_parquet_read_options file_options(const struct loader *l, si
 /* Whether files may be read before the table's schema is known, every row group of each in
  * its own columns, to be shaped into the table's later (as any file's batches are): not when
  * a filter, a shard, a matrix or schema 'first' decides first what a file reads. */
-static int reads_ahead(const struct loader *l) {
+static int may_read_ahead(const struct loader *l) {
     return !l->o.filter && !l->shard && !l->ro.matrix && !l->matrix &&
-           schema_mode(l) == FDATA_SCHEMA_UNION && l->files.count > 1;
+           schema_mode(l) == FDATA_SCHEMA_UNION;
+}
+
+static int reads_ahead(const struct loader *l) {
+    return may_read_ahead(l) && l->files.count > 1;
 }
 
 /* S3 file f is open (the listing's prefetch, or a download thread opened it): a whole object
  * is queued to be read, while the batches read so far hold less than a quarter of the memory
- * limit. */
+ * limit, or always when the load makes one table of them all (fdata_load: nobody consumes
+ * batches before the end, so those read ahead are the table's, held no longer). */
 static void ahead_opened(void *ctx, struct remote_file *f) {
     struct loader *l = ctx;
     if (!f->whole || !f->pq)
         return;
     pthread_mutex_lock(&l->lock);
-    if (l->ahead.bytes < l->limit / 4) {
+    if (l->consumer_decodes || l->ahead.bytes < l->limit / 4) {
         l->ahead.queue[l->ahead.tail++] = l->file_of[f - l->remote];
         pthread_cond_broadcast(&l->changed);
     }
@@ -608,6 +615,8 @@ static void read_ahead(struct loader *l, size_t i, int threads) {
                      "\"file\": %zu, \"ok\": %d", i, status == FDATA_OK);
     if (status != FDATA_OK)
         forget_read(s);
+    else /* its object but the footer: gone, and room for the next ones whole */
+        remote_release_whole(&l->remote[s->remote], fdata_parquet_footer_size(s->pq), &l->room);
     pthread_mutex_lock(&l->lock);
     for (size_t k = 0; status == FDATA_OK && seen && k < l->n_wanted; k++)
         l->seen[k] |= seen[k];
@@ -641,6 +650,7 @@ static void *ahead_thread(void *arg) {
         size_t files[SMALL_CLAIMS], n = 0; /* small objects: each file on one worker */
         while (n < SMALL_CLAIMS && l->ahead.head < l->ahead.tail)
             files[n++] = l->ahead.queue[l->ahead.head++];
+        l->ahead.reading = n;
         pthread_mutex_unlock(&l->lock);
         double t = now();
         struct ahead_group g = {l, files};
@@ -650,6 +660,8 @@ static void *ahead_thread(void *arg) {
             fdata_parallel_for(l->o.runtime, n, fdata_thread_count(l->o.threads), ahead_task, &g);
         pthread_mutex_lock(&l->lock);
         l->rep.decode_seconds += now() - t;
+        l->ahead.reading = 0;
+        pthread_cond_broadcast(&l->changed); /* room given back (fetch_first_gets waits) */
     }
     pthread_mutex_unlock(&l->lock);
     return NULL;
@@ -687,6 +699,49 @@ static struct fdata_s3_get_options footer_gets(const struct loader *l) {
                                          .part_size = l->o.part_size, .cancel = l->o.cancel};
 }
 
+/* Under the lock: the bytes of the S3 files still without a first GET (left for room), and
+ * the smallest of them. */
+static int64_t deferred_bytes(const struct loader *l, int64_t *smallest) {
+    int64_t sum = 0;
+    *smallest = INT64_MAX;
+    for (size_t k = 0; k < l->n_s3; k++)
+        if (!l->remote[k].buf) {
+            sum += l->remote[k].listed;
+            *smallest = l->remote[k].listed < *smallest ? l->remote[k].listed : *smallest;
+        }
+    return sum;
+}
+
+/* The S3 files' first GETs (remote_fetch): while the read-ahead runs, small files that find
+ * no room are left for the next round, which starts once the read-ahead has given back an
+ * eighth of the limit (or all they need); when it has nothing left to give back, the rest
+ * come as tails.  So small files come whole, in one GET each, within the memory limit. */
+static int fetch_first_gets(struct loader *l, const struct fdata_s3_get_options *go,
+                            const struct remote_opener *open, struct fdata_error *err) {
+    l->room.defer = l->ahead.started;
+    for (;;) {
+        FDATA_RETURN_IF(remote_fetch(l->s3, l->remote, l->n_s3, go, &l->room, open, err));
+        int64_t smallest, left = deferred_bytes(l, &smallest);
+        if (left == 0)
+            return FDATA_OK;
+        int64_t want = left < (int64_t)(l->limit / 8) ? left : (int64_t)(l->limit / 8);
+        want = want > smallest ? want : smallest;
+        pthread_mutex_lock(&l->lock);
+        while (l->room.whole < want && (l->ahead.head < l->ahead.tail || l->ahead.reading) &&
+               !(l->o.cancel && *l->o.cancel)) {
+            struct timespec ts; /* wake to notice cancellation */
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 50000000;
+            ts.tv_sec += ts.tv_nsec / 1000000000;
+            ts.tv_nsec %= 1000000000;
+            pthread_cond_timedwait(&l->changed, &l->lock, &ts);
+        }
+        if (l->room.whole < smallest) /* nothing more comes back: tails for the rest */
+            l->room.defer = 0;
+        pthread_mutex_unlock(&l->lock);
+    }
+}
+
 /* Every file's footer: local files mapped, S3 files by one GET each (in parallel; those the
  * listing's pages brought fetched already). */
 static int open_all(struct loader *l, struct fdata_error *err) {
@@ -714,7 +769,7 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     if (l->n_s3) {
         start_ahead(l);
         struct remote_opener open = {l->ahead.started ? ahead_opened : NULL, l};
-        int fetched = remote_fetch(l->s3, l->remote, l->n_s3, &go, &l->room, &open, err);
+        int fetched = fetch_first_gets(l, &go, &open, err);
         end_ahead(l);
         FDATA_RETURN_IF(fetched);
         l->download_end = now();
@@ -1127,7 +1182,7 @@ static int plan_downloads(struct loader *l, struct fdata_error *err) {
     for (size_t k = 0; k < l->n_s3; k++) {
         size_t rg = (size_t)remote_largest_row_group(&l->remote[k]);
         largest = rg > largest ? rg : largest;
-        whole += l->remote[k].whole ? (size_t)l->remote[k].size : 0;
+        whole += l->remote[k].whole ? (size_t)remote_held_bytes(&l->remote[k]) : 0;
     }
     /* or the largest row group could never go, next to the whole objects held */
     limit = largest + whole > limit ? largest + whole : limit;
@@ -1396,6 +1451,7 @@ static int loader_open(struct loader *l, const char *const *sources, size_t n,
          * page; pruning over the whole listing follows it (prune_files) */
         if (l->o.filter)
             prefetch_filter(l->prefetch, l->o.filter, l->o.partitioning, l->o.partition_types);
+        l->room.defer = may_read_ahead(l); /* small files without room: whole once read ahead */
     }
     int64_t listing = traced_now(l);
     FDATA_RETURN_IF(l->shard ? shard_files(l->shard, &l->files, err)

@@ -147,27 +147,34 @@ static int64_t whole_most(const struct fdata_s3_get_options *go, const struct re
 }
 
 /* The GETs of files[i] (the ones with no buffer yet): its whole object when its listed size
- * is at most whole_most and room remains, else its tail. */
-static void plan_first_gets(struct remote_file **files, size_t n,
-                            const struct fdata_s3_get_options *go, struct remote_room *room,
-                            const char **urls, struct fdata_s3_range *first, int64_t *sizes) {
+ * is at most whole_most and room remains, else its tail; with room->defer a file that would
+ * come whole but for the room is left out.  The files planned are put first: their count. */
+static size_t plan_first_gets(struct remote_file **files, size_t n,
+                              const struct fdata_s3_get_options *go, struct remote_room *room,
+                              const char **urls, struct fdata_s3_range *first, int64_t *sizes) {
     int64_t part = whole_most(go, room);
     int64_t tail = room && room->tail > TAIL_GUESS ? room->tail : TAIL_GUESS;
     int64_t guess = room && room->unlisted ? room->unlisted + room->unlisted / 8 : 0;
     guess = guess > tail && guess <= part ? guess : 0;
+    size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t listed = files[i]->listed;
-        int whole = room && listed >= 12 && listed <= part && listed <= room->whole;
+        int small = room && listed >= 12 && listed <= part;
+        int whole = small && listed <= room->whole;
+        if (small && !whole && room->defer)
+            continue;
         /* size unknown: as much as the first file was (the whole object when no larger),
          * while room remains for it */
         int64_t ask = listed <= 0 && guess && guess <= room->whole ? guess : tail;
-        urls[i] = files[i]->url;
-        sizes[i] = listed > 0 ? listed : -1; /* every answer must agree with the listing */
-        first[i] = whole ? (struct fdata_s3_range){0, listed, NULL, NULL}
-                         : (struct fdata_s3_range){-ask, 0, NULL, NULL};
+        files[m] = files[i];
+        urls[m] = files[i]->url;
+        sizes[m] = listed > 0 ? listed : -1; /* every answer must agree with the listing */
+        first[m++] = whole ? (struct fdata_s3_range){0, listed, NULL, NULL}
+                           : (struct fdata_s3_range){-ask, 0, NULL, NULL};
         if (whole || ask > tail)
             room->whole -= whole ? listed : ask;
     }
+    return m;
 }
 
 /* The first file of a load, fetched alone: when it was listed with no size and is small
@@ -226,10 +233,12 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
     if (n > 1 && room && !room->sized) { /* one file first: its footer sizes the others' tails */
         room->sized = 1;
         FDATA_RETURN_IF(remote_fetch(c, all, lead + 1, go, room, NULL, err));
-        size_unlisted(&all[lead], go, room);
-        if (room->indexes)
-            FDATA_RETURN_IF(size_tails_for_indexes(&all[lead], room, err));
-        n--;
+        if (all[lead].buf) { /* (not when it was left for later: no room) */
+            size_unlisted(&all[lead], go, room);
+            if (room->indexes)
+                FDATA_RETURN_IF(size_tails_for_indexes(&all[lead], room, err));
+            n--;
+        }
     }
     if (n == 0)
         return FDATA_OK;
@@ -248,9 +257,9 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
         struct tails t = {files, need, errors, open};
         struct fdata_s3_get_options o = *go;
         o.on_object = on_tail, o.ctx = &t;
-        plan_first_gets(files, n, go, room, urls, first, sizes);
+        n = plan_first_gets(files, n, go, room, urls, first, sizes);
         struct fdata_error whole = {0};
-        int got = get_ranges(c, urls, first, sizes, n, &o, res, &whole);
+        int got = n ? get_ranges(c, urls, first, sizes, n, &o, res, &whole) : FDATA_OK;
         for (size_t i = 0; status == FDATA_OK && i < n; i++) /* the first file's failure */
             if (errors[i].code != FDATA_OK) {
                 status = errors[i].code;
@@ -478,7 +487,16 @@ int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
 }
 
 int64_t remote_held_bytes(const struct remote_file *f) {
-    return f->whole ? f->size : f->range_bytes - f->discarded;
+    return (f->whole ? f->size : f->range_bytes) - f->discarded;
+}
+
+void remote_release_whole(struct remote_file *f, int64_t footer_size, struct remote_room *room) {
+    int64_t data = f->size - footer_size - 4096; /* from the page past the magic's */
+    if (!f->whole || !f->buf || f->discarded || data <= 0)
+        return;
+    fdata_discard(f->buf + 4096, (size_t)data); /* whole pages inside: rounded in */
+    f->discarded = data;
+    room->whole += data;
 }
 
 int remote_check_magic(const struct remote_file *f, struct fdata_error *err) {

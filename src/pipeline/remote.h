@@ -29,7 +29,8 @@ struct remote_file {
     int *range_last;              /* and the last: range k serves [range_rg[k], range_last[k]] */
     size_t num_ranges;
     int64_t range_bytes, footer_bytes;
-    int64_t discarded;            /* range bytes given back after their row groups decoded */
+    int64_t discarded;            /* range bytes given back after their row groups decoded
+                                     (a whole object's read ahead: all but its footer) */
     int64_t listed;               /* its size as listed, > 0 when known (a claim: every
                                      answer must agree with it) */
     int whole;                    /* buf is the whole object, as its one GET brought it */
@@ -39,7 +40,10 @@ struct remote_file {
 
 /* What remote_fetch may take, across its calls in one load. */
 struct remote_room {
-    int64_t whole;                /* bytes that whole objects may still take */
+    _Atomic int64_t whole;        /* bytes that whole objects may still take (a reader of
+                                     whole objects gives back those it has done with) */
+    int defer;                    /* a small file finding no room is left unfetched, for a
+                                     later call once room is given back (else its tail) */
     int64_t tail;                 /* the tails' size: grows to hold the largest footer seen
                                      and an eighth more (to 4 MiB); at least 64 KiB */
     int projected;                /* some columns only, or a filter (it may prune row groups
@@ -58,7 +62,7 @@ struct remote_room {
  * GET each (a second for a footer longer than the tail; the first file of a load goes alone,
  * so that its footer sizes the others' tails), the whole object when it is listed
  * at most a part long (1 MiB when room->projected) and room->whole holds it (room NULL:
- * tails only).  With `open`, a file whose tail holds its whole footer is opened (f->pq) as
+ * tails only; with room->defer such a file left without a buffer instead of its tail).  With `open`, a file whose tail holds its whole footer is opened (f->pq) as
  * soon as its answer is in, on the download thread that took it (wide footers take
  * milliseconds each to parse, now while the other tails arrive), and then handed to
  * open->opened when not NULL (it must not block for long).  On failure the buffers of this
@@ -128,11 +132,16 @@ int64_t remote_largest_row_group(const struct remote_file *f);
 int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
                                   struct fdata_pages *pages, struct fdata_memory *memory);
 
+/* A whole object all of whose row groups are decoded (read ahead): its bytes but the first
+ * page (the magic) and the footer (`footer_size`, which the open file still reads) go back to
+ * the kernel, and to room->whole.  Nothing for any other file. */
+void remote_release_whole(struct remote_file *f, int64_t footer_size, struct remote_room *room);
+
 /* Once a file's ranges are in: its leading magic is checked (it was not there at open). */
 int remote_check_magic(const struct remote_file *f, struct fdata_error *err);
 
-/* The downloaded bytes f holds for the memory budget: its ranges not yet given back, or
- * the whole object. */
+/* The downloaded bytes f holds for the memory budget: its ranges, or its whole object, not
+ * yet given back. */
 int64_t remote_held_bytes(const struct remote_file *f);
 
 /* Frees f's buffer (not handed to an open file, or its open failed). */

@@ -13,7 +13,8 @@ come in one GET (tail + 1 a file), a pruned row group's bytes are not fetched, a
 limit splits the ranges; every table equals DuckDB's.  Object URLs given without a listing
 (no sizes): the first small file sizes the others' first GETs, so they come whole in one.
 Whole small objects are read while the other footers come, not under a filter; a corrupt one
-among them fails the load in one line naming it.  Files whose page indexes a filter
+among them fails the load in one line naming it; each gives its bytes back once read, so a
+memory limit with room for a few still takes every small file in one GET.  Files whose page indexes a filter
 reads: the first file's sizes the next tails to hold them (no GET of their own).
 usage: many_files.py FASTDATA LOAD_DUMP"""
 import http.server
@@ -295,6 +296,31 @@ def check_read_ahead(root, server, env):
           "part-3.parquet" in p.stderr and len(failed) == 1, (p.stderr, len(failed)))
 
 
+def check_room_given_back(root, server, env):
+    """A whole-table load whose memory limit holds 4 of 24 small files at a time still takes
+    each in one GET: a file read ahead gives its bytes back (all but its footer), and the first
+    GETs of the others wait for that room instead of falling back to a tail and ranges.  A
+    streamed load (its read-ahead capped at a quarter of the limit) gives the same table."""
+    n = 2000
+    for f in range(24):
+        t = pa.table({"id": pa.array(range(f * n, (f + 1) * n), pa.int64()),
+                      "x": pa.array([i * 0.5 for i in range(n)])})
+        path = os.path.join(root, "smalls", "part-%02d.parquet" % f)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        pq.write_table(t, path, compression="none", use_dictionary=False)
+    limit = 8 * os.path.getsize(path)  # half of it, whole objects' room: 4 files
+    server.gets.clear()
+    rc, rows, err = dump(env, "--memory-limit", str(limit), source="s3://bkt/smalls/")
+    check("a memory limit with room for 4 of 24 small files: each in one GET all the same, "
+          "the table whole", rc == 0 and [r["id"] for r in rows] == list(range(24 * n)) and
+          len(server.gets) == 24 and set(server.gets.values()) == {1}, (err, server.gets))
+    server.gets.clear()
+    rc, rows, err = dump(env, "--memory-limit", str(limit), "--stream", source="s3://bkt/smalls/")
+    m = re.search(r"files (\d+) rows (\d+)", err)  # (a stream's rows are not printed)
+    check("... streamed (read-ahead capped): every file and row",
+          rc == 0 and m and m.groups() == ("24", str(24 * n)), (err, server.gets))
+
+
 def main(tmp):
     write_lake(tmp)
     server = serve(tmp)
@@ -348,6 +374,7 @@ def main(tmp):
 
     check_unlisted(tmp, server, env)
     check_read_ahead(tmp, server, env)
+    check_room_given_back(tmp, server, env)
 
     server.gets.clear()
     rc, rows, err = dump(env, "--memory-limit", str(40 << 10))
