@@ -4,6 +4,7 @@
 #include "trace.h"
 #include <errno.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ struct fdata_trace {
     size_t cap;
     atomic_size_t used, dropped; /* slots claimed (kept or dropped), claims lost */
     atomic_size_t details_dropped; /* details past half the slots: never claimed */
+    atomic_uintptr_t threads[TRACE_THREADS]; /* pthread_self() of each worker lane, 0: free */
     atomic_int_fast64_t in_flight, rss_at;
     struct trace_event *events;
 };
@@ -144,6 +146,16 @@ static struct trace_event *claim_n(fdata_trace *t, size_t n, char ph, int lane,
 static struct trace_event *claim(fdata_trace *t, char ph, int lane, const char *cat,
                                  const char *name) {
     return claim_n(t, 1, ph, lane, cat, name);
+}
+
+int fdata_trace_thread_lane(fdata_trace *t) {
+    uintptr_t me = (uintptr_t)pthread_self();
+    for (int k = 0; t && k < TRACE_THREADS; k++) {
+        uintptr_t v = atomic_load(&t->threads[k]);
+        if (v == me || (v == 0 && atomic_compare_exchange_strong(&t->threads[k], &v, me)))
+            return TRACE_LANE_WORKER + k; /* (a slot lost to another thread: the next one) */
+    }
+    return TRACE_LANE_WORKER + TRACE_THREADS - 1; /* more threads than lanes: they share */
 }
 
 static void span_in(struct trace_event *e, int64_t start, int64_t end, const char *args,

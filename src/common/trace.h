@@ -17,6 +17,7 @@ enum {
     TRACE_LANE_CONNECTION = 10000 /* + event loop * 1024 + slot: one connection's requests */
 };
 
+#define TRACE_THREADS 256 /* worker lanes: one per thread that decodes */
 #define TRACE_NAME_SIZE 48
 #define TRACE_ARGS_SIZE 256
 
@@ -50,6 +51,9 @@ int64_t fdata_trace_now(const fdata_trace *t);
  * are replaced by a note saying so). */
 void fdata_trace_span(fdata_trace *t, int lane, const char *cat, const char *name,
                       int64_t start, int64_t end, const char *args, ...) FDATA_PRINTF(7, 8);
+/* The calling thread's decode lane in t: TRACE_LANE_WORKER + the order in which threads
+ * first asked (a thread's spans never overlap on it, whichever job it works for). */
+int fdata_trace_thread_lane(fdata_trace *t);
 /* A span of detail (a column chunk's decode, a block of matrix rows): recorded while less
  * than half the trace's events are used, dropped (and counted) after, so that a load of many
  * small files, hundreds of thousands of chunks, still has its requests, row groups and

@@ -682,7 +682,7 @@ static int decode_task(void *ctx, size_t i, int worker) {
                           : pq_decode_chunk(&in, &r->array, &r->levels, err);
     if (job->trace) {
         char file[96];
-        fdata_trace_detail(job->trace, TRACE_LANE_WORKER + worker, "decode",
+        fdata_trace_detail(job->trace, fdata_trace_thread_lane(job->trace), "decode",
                          job->f->schema.leaves[leaf_index].path, t0, fdata_trace_now(job->trace),
                          "\"file\": \"%s\", \"row_group\": %d, \"into_matrix\": %d, "
                          "\"bytes\": %zu", fdata_trace_quote(job->f->name, file, sizeof file), rg,
@@ -707,6 +707,7 @@ static size_t matrix_blocks(const struct read_job *job, int count) {
 /* Task i: a block of rows of one row group, from every matrix leaf decoded as an array. */
 static int matrix_task(void *ctx, size_t i, int worker) {
     struct read_job *job = ctx;
+    (void)worker; /* its lane is its thread's */
     int64_t t0 = job->trace ? fdata_trace_now(job->trace) : 0;
     int64_t blocks = 0, rg = 0;
     for (;; rg++, i -= (size_t)blocks) { /* which row group: few, so a walk will do */
@@ -722,7 +723,7 @@ static int matrix_task(void *ctx, size_t i, int worker) {
     fdata_matrix_put_rows(job->matrix, job->matrix_row[rg] + first, job->matrix_formats,
                           job->matrix_arrays + (size_t)rg * ncols, first, count);
     if (job->trace)
-        fdata_trace_detail(job->trace, TRACE_LANE_WORKER + worker, "matrix", "matrix rows", t0,
+        fdata_trace_detail(job->trace, fdata_trace_thread_lane(job->trace), "matrix", "matrix rows", t0,
                          fdata_trace_now(job->trace), "\"first_row\": %lld, \"rows\": %lld",
                          (long long)(job->matrix_row[rg] + first), (long long)count);
     return FDATA_OK;

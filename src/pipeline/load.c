@@ -394,6 +394,12 @@ static void decoded(struct loader *l, struct slot *s, int from, int n, int64_t r
     pthread_cond_broadcast(&l->changed);
 }
 
+/* The trace lane of a file decoded on `threads` threads: the decoder's, or the one worker's
+ * that decodes it alone (several files at once: each on its own thread's lane). */
+static int file_lane(const struct loader *l, int threads) {
+    return threads == 1 ? fdata_trace_thread_lane(l->o.trace) : TRACE_LANE_DECODER;
+}
+
 /* One file's ready row groups, claimed by a decoder (decode_ready). */
 struct claim {
     long i;
@@ -427,7 +433,7 @@ static void decode_claim(struct loader *l, struct claim *c, int threads) {
     int64_t traced = traced_now(l);
     c->status = decode_row_groups(l, s, c->from, c->n, threads, &c->err);
     if (l->o.trace)
-        fdata_trace_span(l->o.trace, TRACE_LANE_DECODER, "load", "row groups", traced,
+        fdata_trace_span(l->o.trace, file_lane(l, threads), "load", "row groups", traced,
                          traced_now(l), "\"file\": %ld, \"first\": %d, "
                          "\"count\": %d", c->i, c->from, c->n);
     if (c->status == FDATA_OK && s->remote >= 0) /* their bytes go at once, not with the file */
@@ -611,7 +617,7 @@ static void read_ahead(struct loader *l, size_t i, int threads) {
     uint64_t bytes = 0;
     for (int b = 0; status == FDATA_OK && b < s->count; b++)
         bytes += fdata_array_bytes(&s->drift.own, &s->batches[b]);
-    fdata_trace_span(l->o.trace, TRACE_LANE_DECODER, "load", "read ahead", traced, traced_now(l),
+    fdata_trace_span(l->o.trace, file_lane(l, threads), "load", "read ahead", traced, traced_now(l),
                      "\"file\": %zu, \"ok\": %d", i, status == FDATA_OK);
     if (status != FDATA_OK)
         forget_read(s);
