@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include "fastdata/error.h"
@@ -52,6 +53,9 @@ static inline uint64_t fdata_load_u64le(const uint8_t *p) {
 
 /* Number of threads to use for `requested` (0 = online CPUs), at least 1. */
 int fdata_thread_count(int requested);
+/* pthread_cond_wait (with `lock` held) for at most `ms` milliseconds: for a waiter that must
+ * also notice what nobody signals, such as a caller's cancel flag. */
+void fdata_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *lock, long ms);
 
 /*
  * Runs fn(ctx, i, worker) for every i in [0, n) on the runtime's workers (NULL: the default

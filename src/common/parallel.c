@@ -7,6 +7,7 @@
  * other, so it only takes seats that idle workers are promised to fill. */
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 #include "common.h"
 #include "pool.h"
@@ -16,6 +17,15 @@ int fdata_thread_count(int requested) {
         return requested;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
+}
+
+void fdata_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *lock, long ms) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += ms % 1000 * 1000000;
+    ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000;
+    ts.tv_nsec %= 1000000000;
+    pthread_cond_timedwait(cond, lock, &ts);
 }
 
 struct pool_job {

@@ -734,14 +734,8 @@ static int fetch_first_gets(struct loader *l, const struct fdata_s3_get_options 
         want = want > smallest ? want : smallest;
         pthread_mutex_lock(&l->lock);
         while (l->room.whole < want && (l->ahead.head < l->ahead.tail || l->ahead.reading) &&
-               !(l->o.cancel && *l->o.cancel)) {
-            struct timespec ts; /* wake to notice cancellation */
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 50000000;
-            ts.tv_sec += ts.tv_nsec / 1000000000;
-            ts.tv_nsec %= 1000000000;
-            pthread_cond_timedwait(&l->changed, &l->lock, &ts);
-        }
+               !(l->o.cancel && *l->o.cancel))
+            fdata_cond_wait_ms(&l->changed, &l->lock, 50); /* wake to notice cancellation */
         if (l->room.whole < smallest) /* nothing more comes back: tails for the rest */
             l->room.defer = 0;
         pthread_mutex_unlock(&l->lock);
@@ -1249,12 +1243,7 @@ static int next_batch(struct loader *l, struct ArrowArray *out) {
             continue;
         }
         if (s->state != DECODED) {
-            struct timespec ts; /* wake to notice cancellation */
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 50000000;
-            ts.tv_sec += ts.tv_nsec / 1000000000;
-            ts.tv_nsec %= 1000000000;
-            pthread_cond_timedwait(&l->changed, &l->lock, &ts);
+            fdata_cond_wait_ms(&l->changed, &l->lock, 50); /* wake to notice cancellation */
             report_progress(l);
             continue;
         }

@@ -156,12 +156,7 @@ int prefetch_finish(struct prefetch *p, struct fdata_error *err) {
     p->listed = 1;
     pthread_cond_broadcast(&p->changed);
     while (p->started && p->done < p->count && p->status == FDATA_OK) {
-        struct timespec ts; /* wake to notice the caller's cancellation */
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 50000000;
-        ts.tv_sec += ts.tv_nsec / 1000000000;
-        ts.tv_nsec %= 1000000000;
-        pthread_cond_timedwait(&p->changed, &p->lock, &ts);
+        fdata_cond_wait_ms(&p->changed, &p->lock, 50); /* to notice the caller's cancel */
         if (p->cancel && *p->cancel)
             p->stop = 1;
     }
