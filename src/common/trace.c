@@ -179,10 +179,10 @@ void fdata_trace_span(fdata_trace *t, int lane, const char *cat, const char *nam
 
 void fdata_trace_detail(fdata_trace *t, int lane, const char *cat, const char *name,
                         int64_t start, int64_t end, const char *args, ...) {
-    /* checked before claiming: a detail past the half takes no slot (none is left empty) */
-    if (!t || atomic_load(&t->used) >= t->cap / 2) {
-        if (t)
-            atomic_fetch_add(&t->details_dropped, 1);
+    if (!t)
+        return;
+    if (atomic_load(&t->used) >= t->cap / 2) { /* checked before claiming: no slot left empty */
+        atomic_fetch_add(&t->details_dropped, 1);
         return;
     }
     struct trace_event *e = claim(t, 'X', lane, cat, name);
