@@ -231,9 +231,10 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
         lead = all[i].buf ? lead : i;
     }
     if (n > 1 && room && !room->sized) { /* one file first: its footer sizes the others' tails */
-        room->sized = 1;
         FDATA_RETURN_IF(remote_fetch(c, all, lead + 1, go, room, NULL, err));
-        if (all[lead].buf) { /* (not when it was left for later: no room) */
+        if (all[lead].buf) { /* (not when it was left for later, without room: the next call's
+                                first file sizes them then) */
+            room->sized = 1;
             size_unlisted(&all[lead], go, room);
             if (room->indexes)
                 FDATA_RETURN_IF(size_tails_for_indexes(&all[lead], room, err));

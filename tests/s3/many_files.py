@@ -14,7 +14,8 @@ limit splits the ranges; every table equals DuckDB's.  Object URLs given without
 (no sizes): the first small file sizes the others' first GETs, so they come whole in one.
 Whole small objects are read while the other footers come, not under a filter; a corrupt one
 among them fails the load in one line naming it; each gives its bytes back once read, so a
-memory limit with room for a few still takes every small file in one GET.  Files whose page indexes a filter
+memory limit with room for a few still takes every small file in one GET, and one with room for
+none sizes the tails by the first file's wide footer all the same.  Files whose page indexes a filter
 reads: the first file's sizes the next tails to hold them (no GET of their own).
 usage: many_files.py FASTDATA LOAD_DUMP"""
 import http.server
@@ -321,6 +322,30 @@ def check_room_given_back(root, server, env):
           rc == 0 and m and m.groups() == ("24", str(24 * n)), (err, server.gets))
 
 
+def check_no_room_sizes_tails(root, server, env):
+    """A memory limit with no room for even one small file whole: every file comes by its tail
+    and its ranges, the first alone, so that its wide footer (over 64 KiB) sizes the others'
+    tails: one tail GET each, not a 64 KiB guess and a second GET for the rest."""
+    cols, n = 900, 20
+    for f in range(8):
+        t = pa.table({"c%03d" % c: pa.array(range(f * n + c, f * n + c + n), pa.int64())
+                      for c in range(cols)})
+        path = os.path.join(root, "noroom", "part-%d.parquet" % f)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        pq.write_table(t, path, compression="none", use_dictionary=False, write_statistics=False)
+    footer = struct.unpack("<i", open(path, "rb").read()[-8:-4])[0]
+    limit = os.path.getsize(path)  # half of it for whole objects: no file fits
+    server.gets.clear()
+    rc, rows, err = dump(env, "--memory-limit", str(limit), source="s3://bkt/noroom/")
+    first = min(server.gets)
+    others = {k: v for k, v in server.gets.items() if k != first}
+    check("no room for a whole small file (footers of %d KB): the first file's footer sizes the "
+          "others' tails (tail + ranges: 2 GETs a file)" % (footer >> 10),
+          rc == 0 and footer > 65536 and len(others) == 7 and set(others.values()) == {2} and
+          [r["c000"] for r in rows] == [f * n + i for f in range(8) for i in range(n)],
+          (err, server.gets))
+
+
 def main(tmp):
     write_lake(tmp)
     server = serve(tmp)
@@ -375,6 +400,7 @@ def main(tmp):
     check_unlisted(tmp, server, env)
     check_read_ahead(tmp, server, env)
     check_room_given_back(tmp, server, env)
+    check_no_room_sizes_tails(tmp, server, env)
 
     server.gets.clear()
     rc, rows, err = dump(env, "--memory-limit", str(40 << 10))
