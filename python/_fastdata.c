@@ -1231,7 +1231,15 @@ typedef struct {
     const char *trace_path, *report_path; /* trace=, report= (strings of keep's options) */
     PyObject *files;                      /* once finished: as a _Table's */
     char *html;
+    struct ArrowArray pending; /* the batch next() handed over, until pyarrow moves it out */
 } StreamObject;
+
+/* The batch handed over last, if nobody took it. */
+static void drop_pending(StreamObject *self) {
+    if (self->pending.release)
+        self->pending.release(&self->pending);
+    self->pending.release = NULL;
+}
 
 /* The stream stopped (its downloads and decoders joined) and, when one was recorded, its
  * trace and report written (finish_timeline): at its end, on an error, on close() or when
@@ -1253,6 +1261,7 @@ static int stream_finish(StreamObject *self) {
 }
 
 static void stream_dealloc(StreamObject *self) {
+    drop_pending(self);
     if (!stream_finish(self))
         PyErr_WriteUnraisable(NULL); /* dropped unclosed: nobody to raise to */
     Py_XDECREF(self->files);
@@ -1264,35 +1273,15 @@ static void stream_dealloc(StreamObject *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* A _Table holding one batch (taken over) under a copy of the stream's schema. */
-static PyObject *one_batch_table(const struct ArrowSchema *schema, struct ArrowArray *batch) {
-    TableObject *t = new_table();
-    struct shared *s = calloc(1, sizeof *s);
-    if (s)
-        s->batches = malloc(sizeof *s->batches);
-    if (!t || !s || !s->batches || fdata_arrow_schema_copy(schema, &s->schema) != FDATA_OK) {
-        Py_XDECREF(t);
-        if (s)
-            free(s->batches);
-        free(s);
-        batch->release(batch);
-        return PyErr_NoMemory();
-    }
-    atomic_init(&s->refs, 1);
-    s->batches[0] = *batch;
-    s->n = 1;
-    t->s = s;
-    t->rows = batch->length;
-    memset(&t->report, 0, sizeof t->report);
-    t->report.rows = t->rows;
-    t->report.columns = (int)schema->n_children;
-    return (PyObject *)t;
-}
-
-/* next() -> the next batch as a one-batch _Table, None at the end; a failure raises the
- * fastdata exception for the stream's errno (fastdata._errors.error_of_errno). */
+/* next() -> the address of the next batch, an ArrowArray the stream holds until the caller
+ * moves it out (pyarrow.RecordBatch._import_from_c with the stream's schema: no schema to
+ * copy and import for every batch, which cost as much as the batch's 300 columns), or
+ * released by the next call; None at the end; a failure raises the fastdata exception for
+ * the stream's errno (fastdata._errors.error_of_errno).  Not for two threads at once (the
+ * caller serialises). */
 static PyObject *stream_next(StreamObject *self, PyObject *unused) {
     (void)unused;
+    drop_pending(self);
     if (!self->st.release)
         Py_RETURN_NONE;
     struct ArrowArray batch;
@@ -1316,7 +1305,8 @@ static PyObject *stream_next(StreamObject *self, PyObject *unused) {
         return NULL;
     if (!batch.release)
         Py_RETURN_NONE;
-    return one_batch_table(&self->schema, &batch);
+    self->pending = batch;
+    return PyLong_FromVoidPtr(&self->pending);
 }
 
 static PyObject *stream_schema_capsule(StreamObject *self, PyObject *unused) {
@@ -1344,7 +1334,8 @@ static PyObject *stream_close(StreamObject *self, PyObject *unused) {
 
 static PyMethodDef stream_methods[] = {
     {"next", (PyCFunction)stream_next, METH_NOARGS,
-     "next() -> the next batch as a one-batch _Table, or None at the end"},
+     "next() -> the address of the next batch's ArrowArray (moved out by the caller), or "
+     "None at the end"},
     {"__arrow_c_schema__", (PyCFunction)stream_schema_capsule, METH_NOARGS,
      "The stream's schema as an Arrow C schema capsule."},
     {"close", (PyCFunction)stream_close, METH_NOARGS,

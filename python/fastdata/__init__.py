@@ -25,6 +25,7 @@ import glob
 import json
 import os
 import sys
+import threading
 import warnings
 
 from ._errors import (ColumnNotFoundError, CorruptDataError, Error, InvalidArgumentError,
@@ -519,6 +520,8 @@ class LoadStream:
 
     def __init__(self, core):
         self._core = core
+        self._schema = None  # the pyarrow schema, imported once for every batch
+        self._lock = threading.Lock()  # next() and the batch's import, one thread at a time
 
     def close(self):
         """Stops the load (downloads and decoders joined) and writes its trace and report
@@ -533,8 +536,10 @@ class LoadStream:
 
     @property
     def schema(self):
-        import pyarrow as pa
-        return pa.schema(self._core)
+        if self._schema is None:
+            import pyarrow as pa
+            self._schema = pa.schema(self._core)
+        return self._schema
 
     @property
     def report(self):
@@ -546,10 +551,13 @@ class LoadStream:
         return self
 
     def __next__(self):
-        batch = self._core.next()
-        if batch is None:
-            raise StopIteration
-        return Table(batch).to_batches()[0]
+        import pyarrow as pa
+        schema = self.schema
+        with self._lock:
+            address = self._core.next()
+            if address is None:
+                raise StopIteration
+            return pa.RecordBatch._import_from_c(address, schema)
 
     def __arrow_c_schema__(self):
         return self._core.__arrow_c_schema__()

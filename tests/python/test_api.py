@@ -4,6 +4,7 @@ every method; arguments checked and complete; the Table's methods; pickling unde
 multiprocessing; local bytes_fetched.  Real files from other writers (tests/data/parquet),
 pyarrow and Polars from PyPI as the reference, a local HTTP server for S3 answers.
 env: FDATA_TEST_DATA (the corpus), FDATA_CLI (the fastdata command)."""
+import gc
 import http.server
 import inspect
 import os
@@ -281,6 +282,32 @@ def test_load_stream_yields_batches_as_decoded():
         fastdata.load_stream(PRIM, columns=["nope"])
     with pytest.raises(TypeError):
         fastdata.load_stream(PRIM, matrix=["c_double"])  # the matrix is load()'s
+
+
+def test_load_stream_batches_outlive_it_and_threads_share_it():
+    """Each batch is pyarrow's own (moved out of the stream, under the stream's one schema):
+    it stays valid after the stream is gone; two threads iterating one stream get every
+    batch once between them."""
+    files = [PRIM] * 6
+    stream = fastdata.load_stream(files, columns=["id", "c_string"])
+    first = next(stream)
+    assert first.schema.equals(stream.schema) and stream.schema is stream.schema
+    got, lock = [], threading.Lock()
+
+    def drain():
+        for b in stream:
+            with lock:
+                got.append(b)
+    threads = [threading.Thread(target=drain) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    del stream
+    gc.collect()
+    ids = sorted(v for b in [first] + got for v in b.column("id").to_pylist())
+    assert ids == sorted(list(range(1000)) * 6)
+    assert first.column("c_string").to_pylist() == pq.read_table(PRIM).column("c_string").to_pylist()[:first.num_rows]
 
 
 def test_select_slice_getitem_shape_nbytes_equals():
