@@ -86,9 +86,15 @@ def listing_page(keys, root):
 
 
 def make_bucket(root, bucket, files, row_groups):
-    """files: {key: table}, each written in `row_groups` row groups unless there; the
-    bucket's static listing page."""
+    """files: {key: table}, each written in `row_groups` row groups unless there (files of an
+    earlier run's larger count removed: DuckDB reads the folder); the bucket's static listing
+    page."""
     folder = os.path.join(root, bucket)
+    for d, _, names in os.walk(folder):
+        for name in names:
+            key = os.path.relpath(os.path.join(d, name), folder)
+            if name.endswith(".parquet") and key not in files:
+                os.remove(os.path.join(d, name))
     for key, make in files.items():
         path = os.path.join(folder, key)
         if not os.path.exists(path):
