@@ -151,7 +151,7 @@ class Nginx:
 
 PEER = """
 import json, sys, time
-ENDPOINT, BUCKET, KEYS, LOCAL, COLUMNS, FILTER = json.loads(sys.argv[1])
+ENDPOINT, BUCKET, KEYS, LOCAL, COLUMNS, FILTER = json.loads(sys.stdin.read())
 {setup}
 t0 = time.perf_counter()
 first, rows = run()
@@ -224,8 +224,8 @@ def run():
 
 
 def run_peer(code, args):
-    p = subprocess.run([sys.executable, "-c", PEER.format(setup=code), json.dumps(args)],
-                       capture_output=True, text=True)
+    p = subprocess.run([sys.executable, "-c", PEER.format(setup=code)], input=json.dumps(args),
+                       capture_output=True, text=True)  # (10,000 keys: too long for argv)
     if p.returncode:
         print("  peer failed: %s" % (p.stderr.strip().splitlines() or ["?"])[-1][:200], file=sys.stderr)
         return None
