@@ -281,7 +281,10 @@ FDATA_API int fdata_load(const char *const *sources, size_t n, const struct fdat
  * consumer keeps, plus pages kept for reuse instead of fresh ones: up to two row groups'
  * worth (at most a quarter of memory_limit) of decoded ranges, and the released batches'
  * value slabs (the runtime's page cache: 64 MiB, or the most value slab bytes in use at
- * once, see fdata_release_cached_memory).  *report
+ * once, see fdata_release_cached_memory), plus every file's footer until the file is decoded
+ * (its tail and parsed metadata: a schema needs them all; 10,000 files of 304 columns hold
+ * ~1.5 GB so) and the small files read ahead while the footers come (at most a quarter of
+ * memory_limit of batches).  *report
  * (may be NULL) is filled when the stream ends, so it must stay valid until then.  Releasing
  * the stream early stops the downloads and decoding.
  */

@@ -512,7 +512,9 @@ def _from_ipc(data, matrix=None):
 class LoadStream:
     """A streamed load (fastdata.load_stream): iterating yields pyarrow.RecordBatch views as
     each is decoded, in file then row-group order, while later files still download and
-    decode; memory stays bounded by memory_limit and what the caller keeps.  Also an Arrow
+    decode; memory stays bounded by memory_limit (downloaded bytes not yet decoded, and
+    again decoded batches not yet taken), every file's footer until its file is decoded, and
+    what the caller keeps (see fdata_load_stream in fastdata/load.h).  Also an Arrow
     stream itself (__arrow_c_stream__: pyarrow.RecordBatchReader.from_stream, Polars, DuckDB
     read it lazily).  `report` is complete once the stream has ended.  With trace= or
     report=, they are written when the stream ends (or fails), or when it is closed
