@@ -1231,14 +1231,14 @@ typedef struct {
     const char *trace_path, *report_path; /* trace=, report= (strings of keep's options) */
     PyObject *files;                      /* once finished: as a _Table's */
     char *html;
-    struct ArrowArray pending; /* the batch next() handed over, until pyarrow moves it out */
 } StreamObject;
 
-/* The batch handed over last, if nobody took it. */
-static void drop_pending(StreamObject *self) {
-    if (self->pending.release)
-        self->pending.release(&self->pending);
-    self->pending.release = NULL;
+/* A batch handed over by next() (its capsule's), released unless moved out. */
+static void batch_capsule_free(PyObject *capsule) {
+    struct ArrowArray *a = PyCapsule_GetPointer(capsule, "fastdata_batch");
+    if (a && a->release)
+        a->release(a);
+    free(a);
 }
 
 /* The stream stopped (its downloads and decoders joined) and, when one was recorded, its
@@ -1261,7 +1261,6 @@ static int stream_finish(StreamObject *self) {
 }
 
 static void stream_dealloc(StreamObject *self) {
-    drop_pending(self);
     if (!stream_finish(self))
         PyErr_WriteUnraisable(NULL); /* dropped unclosed: nobody to raise to */
     Py_XDECREF(self->files);
@@ -1273,15 +1272,14 @@ static void stream_dealloc(StreamObject *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* next() -> the address of the next batch, an ArrowArray the stream holds until the caller
- * moves it out (pyarrow.RecordBatch._import_from_c with the stream's schema: no schema to
- * copy and import for every batch, which cost as much as the batch's 300 columns), or
- * released by the next call; None at the end; a failure raises the fastdata exception for
- * the stream's errno (fastdata._errors.error_of_errno).  Not for two threads at once (the
- * caller serialises). */
+/* next() -> (capsule, address) of the next batch: an ArrowArray the capsule owns until the
+ * caller moves it out from the address (pyarrow.RecordBatch._import_from_c with the stream's
+ * schema: no schema to copy and import for every batch, which cost as much as the batch's 300
+ * columns), released with the capsule otherwise; None at the end; a failure raises the
+ * fastdata exception for the stream's errno (fastdata._errors.error_of_errno).  Not at once
+ * with close() (LoadStream serialises them: close() frees the stream get_next reads). */
 static PyObject *stream_next(StreamObject *self, PyObject *unused) {
     (void)unused;
-    drop_pending(self);
     if (!self->st.release)
         Py_RETURN_NONE;
     struct ArrowArray batch;
@@ -1305,8 +1303,16 @@ static PyObject *stream_next(StreamObject *self, PyObject *unused) {
         return NULL;
     if (!batch.release)
         Py_RETURN_NONE;
-    self->pending = batch;
-    return PyLong_FromVoidPtr(&self->pending);
+    struct ArrowArray *owned = malloc(sizeof *owned);
+    PyObject *capsule = owned ? PyCapsule_New(owned, "fastdata_batch", batch_capsule_free) : NULL;
+    if (!capsule) {
+        free(owned);
+        batch.release(&batch);
+        return owned ? NULL : PyErr_NoMemory();
+    }
+    *owned = batch;
+    PyObject *out = Py_BuildValue("(NN)", capsule, PyLong_FromVoidPtr(owned));
+    return out; /* (a failed tuple drops the capsule: the batch released) */
 }
 
 static PyObject *stream_schema_capsule(StreamObject *self, PyObject *unused) {
@@ -1334,8 +1340,8 @@ static PyObject *stream_close(StreamObject *self, PyObject *unused) {
 
 static PyMethodDef stream_methods[] = {
     {"next", (PyCFunction)stream_next, METH_NOARGS,
-     "next() -> the address of the next batch's ArrowArray (moved out by the caller), or "
-     "None at the end"},
+     "next() -> (capsule, address) of the next batch's ArrowArray (moved out by the "
+     "caller from the address, else released with the capsule), or None at the end"},
     {"__arrow_c_schema__", (PyCFunction)stream_schema_capsule, METH_NOARGS,
      "The stream's schema as an Arrow C schema capsule."},
     {"close", (PyCFunction)stream_close, METH_NOARGS,

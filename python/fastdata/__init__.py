@@ -523,12 +523,15 @@ class LoadStream:
     def __init__(self, core):
         self._core = core
         self._schema = None  # the pyarrow schema, imported once for every batch
-        self._lock = threading.Lock()  # next() and the batch's import, one thread at a time
+        self._lock = threading.Lock()  # next() and close() one at a time (close frees what
+                                       # a next() in progress reads)
 
     def close(self):
         """Stops the load (downloads and decoders joined) and writes its trace and report
-        (trace=, report=) if it has not ended already; iterating then ends at once."""
-        self._core.close()
+        (trace=, report=) if it has not ended already; iterating then ends at once.  From
+        another thread: once a batch in progress has come."""
+        with self._lock:  # (after a batch in progress: it reads the stream)
+            self._core.close()
 
     def __enter__(self):
         return self
@@ -556,10 +559,11 @@ class LoadStream:
         import pyarrow as pa
         schema = self.schema
         with self._lock:
-            address = self._core.next()
-            if address is None:
-                raise StopIteration
-            return pa.RecordBatch._import_from_c(address, schema)
+            handed = self._core.next()
+        if handed is None:
+            raise StopIteration
+        _owner, address = handed  # the capsule owns the batch until pyarrow moves it out
+        return pa.RecordBatch._import_from_c(address, schema)
 
     def __arrow_c_schema__(self):
         return self._core.__arrow_c_schema__()

@@ -287,7 +287,7 @@ def test_load_stream_yields_batches_as_decoded():
 def test_load_stream_batches_outlive_it_and_threads_share_it():
     """Each batch is pyarrow's own (moved out of the stream, under the stream's one schema):
     it stays valid after the stream is gone; two threads iterating one stream get every
-    batch once between them."""
+    batch once between them; close() while another thread iterates ends its iteration."""
     files = [PRIM] * 6
     stream = fastdata.load_stream(files, columns=["id", "c_string"])
     first = next(stream)
@@ -308,6 +308,13 @@ def test_load_stream_batches_outlive_it_and_threads_share_it():
     ids = sorted(v for b in [first] + got for v in b.column("id").to_pylist())
     assert ids == sorted(list(range(1000)) * 6)
     assert first.column("c_string").to_pylist() == pq.read_table(PRIM).column("c_string").to_pylist()[:first.num_rows]
+    # close() from another thread while one iterates: the iteration ends, nothing crashes
+    stream, seen = fastdata.load_stream([PRIM] * 50, columns=["id", "c_string"]), []
+    reader = threading.Thread(target=lambda: seen.extend(b.num_rows for b in stream))
+    reader.start()
+    stream.close()
+    reader.join()
+    assert sum(seen) <= 50 * 1000 and list(stream) == []
 
 
 def test_select_slice_getitem_shape_nbytes_equals():
