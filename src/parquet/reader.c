@@ -339,6 +339,8 @@ struct read_job {
     uint8_t **keep;                /* [leaf], with sel: which of its decoded rows are kept */
     struct decode_unit *units;     /* the decode tasks: chunks, or parts of a chunk's pages */
     size_t num_units;
+    size_t *order;                 /* the units as the workers take them: the most work first
+                                      (the last to finish is a small one), or NULL: in turn */
 };
 
 /* Rows per task when the matrix is filled from decoded arrays: a block of a row-major
@@ -614,6 +616,47 @@ static size_t plan_chunk(const struct read_job *job, int rg, int leaf_index, int
     return parts; /* the last part ends on the last page: every row is some part's */
 }
 
+/* A unit's work, as its chunk's footer tells it: the chunk's decoded bytes, shared by its
+ * parts (a footer's claim: it can only change the order). */
+struct unit_work {
+    int64_t work;
+    size_t unit;
+};
+
+static int64_t unit_work(const struct read_job *job, const struct decode_unit *u) {
+    const struct pq_column_meta *m =
+        &job->f->md.row_groups[job->first_rg + u->rg].columns[u->leaf].meta;
+    int64_t bytes = m->total_uncompressed_size > 0 ? m->total_uncompressed_size : 0;
+    return bytes / (u->parts > 0 ? u->parts : 1);
+}
+
+static int more_work_first(const void *a, const void *b) {
+    const struct unit_work *x = a, *y = b;
+    if (x->work != y->work)
+        return x->work > y->work ? -1 : 1;
+    return x->unit < y->unit ? -1 : x->unit > y->unit; /* in turn otherwise: deterministic */
+}
+
+/* The order the workers take the units in: the most work first, so that a large chunk
+ * (a free-text column, often the last) does not start last and leave the other workers idle
+ * at the end of the job.  Without memory for it, the units go in turn. */
+static void order_units(struct read_job *job) {
+    struct unit_work *w = malloc((job->num_units + 1) * sizeof *w);
+    job->order = malloc((job->num_units + 1) * sizeof *job->order);
+    if (!w || !job->order) {
+        free(w);
+        free(job->order);
+        job->order = NULL;
+        return;
+    }
+    for (size_t i = 0; i < job->num_units; i++)
+        w[i] = (struct unit_work){unit_work(job, &job->units[i]), i};
+    qsort(w, job->num_units, sizeof *w, more_work_first);
+    for (size_t i = 0; i < job->num_units; i++)
+        job->order[i] = w[i].unit;
+    free(w);
+}
+
 /* The decode tasks of the job: every selected leaf's chunk of every row group, the large
  * ones in parts (plan_chunk). */
 static int plan_units(struct read_job *job, int count, int threads, struct fdata_error *err) {
@@ -635,6 +678,8 @@ static int plan_units(struct read_job *job, int count, int threads, struct fdata
     }
     free(marks);
     job->num_units = n;
+    if (status == FDATA_OK && threads > 1)
+        order_units(job);
     return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
 }
 
@@ -654,8 +699,9 @@ static int finish_split(struct read_job *job, struct fdata_error *err) {
     return FDATA_OK;
 }
 
-static int decode_task(void *ctx, size_t i, int worker) {
+static int decode_task(void *ctx, size_t k, int worker) {
     struct read_job *job = ctx;
+    size_t i = job->order ? job->order[k] : k; /* (its error stays at its own index) */
     const struct decode_unit *u = &job->units[i];
     int rg = job->first_rg + u->rg;
     int leaf_index = u->leaf;
@@ -883,6 +929,7 @@ static void free_job(struct read_job *job, size_t results, size_t fields, int th
         free(job->keep[i]);
     free(job->keep);
     free(job->units);
+    free(job->order);
 }
 
 /* Each row group's first row in the matrix, which must have room for all of them. */
