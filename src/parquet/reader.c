@@ -16,6 +16,7 @@
 #include "../common/trace.h"
 #include "assemble.h"
 #include "column.h"
+#include "input_release.h"
 #include "file.h"
 #include "reader.h"
 #include "projection.h"
@@ -341,6 +342,9 @@ struct read_job {
     size_t num_units;
     size_t *order;                 /* the units as the workers take them: the most work first
                                       (the last to finish is a small one), or NULL: in turn */
+    struct pq_input_release *release; /* a mapped file's input given back as it is decoded,
+                                         or NULL */
+    size_t *unit_chunk;            /* [unit]: its chunk's index in `release` */
 };
 
 /* Rows per task when the matrix is filled from decoded arrays: a block of a row-major
@@ -637,9 +641,11 @@ static int more_work_first(const void *a, const void *b) {
     return x->unit < y->unit ? -1 : x->unit > y->unit; /* in turn otherwise: deterministic */
 }
 
-/* The order the workers take the units in: the most work first, so that a large chunk
- * (a free-text column, often the last) does not start last and leave the other workers idle
- * at the end of the job.  Without memory for it, the units go in turn. */
+/* The order the workers take the units in: those of more than twice the mean work first,
+ * largest first, so that a large chunk (a free-text column, often the last) does not start
+ * last and leave the other workers idle at the end of the job; the rest in file order, so
+ * that a mapped file's input is done with from its start (input_release.h).  Without memory
+ * for it, the units go in turn. */
 static void order_units(struct read_job *job) {
     struct unit_work *w = malloc((job->num_units + 1) * sizeof *w);
     job->order = malloc((job->num_units + 1) * sizeof *job->order);
@@ -649,12 +655,41 @@ static void order_units(struct read_job *job) {
         job->order = NULL;
         return;
     }
-    for (size_t i = 0; i < job->num_units; i++)
+    int64_t total = 0;
+    for (size_t i = 0; i < job->num_units; i++) {
         w[i] = (struct unit_work){unit_work(job, &job->units[i]), i};
+        total += w[i].work / (int64_t)job->num_units; /* (the mean, without overflow) */
+    }
+    for (size_t i = 0; i < job->num_units; i++)
+        w[i].work = w[i].work > 2 * total ? w[i].work : 0;
     qsort(w, job->num_units, sizeof *w, more_work_first);
     for (size_t i = 0; i < job->num_units; i++)
         job->order[i] = w[i].unit;
     free(w);
+}
+
+/* A mapped file's input given back as the job decodes it (input_release.h): each chunk's
+ * range, done once all its parts are.  Without memory for it, the input stays mapped until
+ * the file is closed, as before. */
+static void plan_release(struct read_job *job) {
+    size_t n = 0, cap = job->num_units + 1;
+    int64_t *start = malloc(cap * sizeof *start), *size = malloc(cap * sizeof *size);
+    int *parts = malloc(cap * sizeof *parts);
+    job->unit_chunk = malloc(cap * sizeof *job->unit_chunk);
+    for (size_t i = 0; start && size && parts && job->unit_chunk && i < job->num_units; i++) {
+        const struct decode_unit *u = &job->units[i];
+        struct pq_chunk_input in = {0};
+        if (u->part == 0) { /* (a chunk's parts follow its first) */
+            struct fdata_error ignored = {0};
+            if (chunk_input(job->f, job->p, job->first_rg + u->rg, u->leaf, &in, &ignored) != FDATA_OK)
+                in.file_offset = 0, in.size = 0; /* its decode fails the job anyway */
+            start[n] = in.file_offset, size[n] = (int64_t)in.size, parts[n++] = u->parts;
+        }
+        job->unit_chunk[i] = n - 1;
+    }
+    if (start && size && parts && job->unit_chunk)
+        job->release = pq_input_release_new(job->f->data, start, size, parts, n);
+    free(start), free(size), free(parts);
 }
 
 /* The decode tasks of the job: every selected leaf's chunk of every row group, the large
@@ -680,6 +715,8 @@ static int plan_units(struct read_job *job, int count, int threads, struct fdata
     job->num_units = n;
     if (status == FDATA_OK && threads > 1)
         order_units(job);
+    if (status == FDATA_OK && job->f->mapped)
+        plan_release(job);
     return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
 }
 
@@ -738,6 +775,8 @@ static int decode_task(void *ctx, size_t k, int worker) {
     if (status != FDATA_OK)
         fdata_error_prefix(err, "%s: row group %d, column '%s'", job->f->name, rg,
                            job->f->schema.leaves[leaf_index].path);
+    else if (job->release)
+        pq_input_release_done(job->release, job->unit_chunk[i]);
     return status;
 }
 
@@ -930,6 +969,8 @@ static void free_job(struct read_job *job, size_t results, size_t fields, int th
     free(job->keep);
     free(job->units);
     free(job->order);
+    pq_input_release_free(job->release);
+    free(job->unit_chunk);
 }
 
 /* Each row group's first row in the matrix, which must have room for all of them. */
