@@ -340,8 +340,8 @@ struct read_job {
     uint8_t **keep;                /* [leaf], with sel: which of its decoded rows are kept */
     struct decode_unit *units;     /* the decode tasks: chunks, or parts of a chunk's pages */
     size_t num_units;
-    size_t *order;                 /* the units as the workers take them: the most work first
-                                      (the last to finish is a small one), or NULL: in turn */
+    size_t *order;                 /* the units as the workers take them: the large ones
+                                      first (order_units), or NULL: in turn */
     struct pq_input_release *release; /* a mapped file's input given back as it is decoded,
                                          or NULL */
     size_t *unit_chunk;            /* [unit]: its chunk's index in `release` */
@@ -661,7 +661,7 @@ static void order_units(struct read_job *job) {
         total += w[i].work / (int64_t)job->num_units; /* (the mean, without overflow) */
     }
     for (size_t i = 0; i < job->num_units; i++)
-        w[i].work = w[i].work > 2 * total ? w[i].work : 0;
+        w[i].work = w[i].work / 2 > total ? w[i].work : 0; /* (a footer's sizes: no 2 * mean) */
     qsort(w, job->num_units, sizeof *w, more_work_first);
     for (size_t i = 0; i < job->num_units; i++)
         job->order[i] = w[i].unit;
