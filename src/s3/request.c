@@ -210,6 +210,12 @@ void s3_setup_transfer(fdata_s3_client *c, CURL *h, const struct request *q, con
     const char *ca = getenv("AWS_CA_BUNDLE");
     if (ca && *ca)
         curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+    /* The suites OpenSSL offers by default, AES-128-GCM first rather than AES-256-GCM: every
+     * byte of an object is decrypted (and encrypted by the server), and the 10-round cipher
+     * costs less (this VM, `openssl speed -evp`: 2.96 against 2.68 GB/s a core), at the
+     * security level browsers settle for. */
+    curl_easy_setopt(h, CURLOPT_TLS13_CIPHERS, S3_TLS13_SUITES);
+    curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, S3_TLS12_CIPHERS);
     if (strcmp(q->method, "HEAD") == 0) {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (strcmp(q->method, "PUT") == 0 || strcmp(q->method, "POST") == 0) {

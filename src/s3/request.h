@@ -21,6 +21,10 @@
 /* The largest listing page read (1000 keys of 1 KiB, with their XML, are under 4 MiB). */
 #define S3_LIST_BODY_CAP ((size_t)32 << 20)
 #define S3_REGIONS_KEPT 16
+/* TLS suites offered, in order of preference (s3_setup_transfer says why this order): TLS
+ * 1.3's three, and for TLS 1.2 OpenSSL's default list with the AES-128-GCM ones moved first. */
+#define S3_TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+#define S3_TLS12_CIPHERS "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:DEFAULT"
 
 /* A bucket whose region differs from the client's, as a redirect said. */
 struct s3_bucket_region {

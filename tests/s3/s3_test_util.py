@@ -80,21 +80,10 @@ def stop_swift(server):
     subprocess.run(["bash", os.path.join(HERE, "swift-server.sh"), "stop", server])
 
 
-NGINX_CONF = """
-{user}
-worker_processes 1;
-pid "{dir}/nginx.pid";
-error_log "{dir}/error.log" warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path "{dir}/body";
-    proxy_temp_path "{dir}/proxy";
-    fastcgi_temp_path "{dir}/fastcgi";
-    uwsgi_temp_path "{dir}/uwsgi";
-    scgi_temp_path "{dir}/scgi";
+NGINX_SERVER = """
     server {{
         listen 127.0.0.1:{port} ssl;
+        ssl_protocols {protocols};
         ssl_certificate "{dir}/server.pem";
         ssl_certificate_key "{dir}/server.key";
         client_max_body_size 0;
@@ -107,16 +96,37 @@ http {{
             proxy_buffering off;
         }}
     }}
+"""
+# Two fronts: TLS 1.2 and 1.3 as S3 serves (the port env names), and TLS 1.2 alone on the
+# next port (FDATA_TLS12_ENDPOINT); tls.log has each request's protocol and cipher.
+NGINX_CONF = """
+{user}
+worker_processes 1;
+pid "{dir}/nginx.pid";
+error_log "{dir}/error.log" warn;
+events {{ worker_connections 256; }}
+http {{
+    log_format tls '$ssl_protocol $ssl_cipher $request_method $uri';
+    access_log "{dir}/tls.log" tls;
+    client_body_temp_path "{dir}/body";
+    proxy_temp_path "{dir}/proxy";
+    fastcgi_temp_path "{dir}/fastcgi";
+    uwsgi_temp_path "{dir}/uwsgi";
+    scgi_temp_path "{dir}/scgi";
+{servers}
 }}
 """
 
 
 def start_nginx(tls, upstream):
-    """nginx on a free port terminating TLS for the server on `upstream`: its port."""
-    port = free_ports(1)
+    """nginx on two free ports terminating TLS for the server on `upstream` (NGINX_CONF): the
+    first port."""
+    port = free_ports(2)
     user = "user %s;" % pwd.getpwuid(0).pw_name if os.getuid() == 0 else ""  # workers read tls/
+    servers = "".join(NGINX_SERVER.format(dir=tls, port=p, upstream=upstream, protocols=v)
+                      for p, v in ((port, "TLSv1.2 TLSv1.3"), (port + 1, "TLSv1.2")))
     with open(os.path.join(tls, "nginx.conf"), "w") as f:
-        f.write(NGINX_CONF.format(user=user, dir=tls, port=port, upstream=upstream))
+        f.write(NGINX_CONF.format(user=user, dir=tls, servers=servers))
     subprocess.run(["nginx", "-c", os.path.join(tls, "nginx.conf")], check=True)
     for _ in range(50):
         if subprocess.run(["curl", "-s", "-o", "/dev/null", "--cacert", os.path.join(tls, "ca.pem"),
@@ -133,7 +143,8 @@ def start_tls_front(env, tls):
     upstream = swift_port(env)
     port = start_nginx(tls, upstream)
     env.update(AWS_ENDPOINT_URL="https://127.0.0.1:%d" % port, FDATA_SWIFT_HTTP_PORT=upstream,
-               AWS_CA_BUNDLE=os.path.join(tls, "ca.pem"))
+               AWS_CA_BUNDLE=os.path.join(tls, "ca.pem"),
+               FDATA_TLS12_ENDPOINT="https://127.0.0.1:%d" % (port + 1))
 
 
 def stop_tls_front(tls):

@@ -35,6 +35,17 @@ def main(tmp, env):
         same = rc == 0 and os.path.exists(got) and hashlib.sha256(open(got, "rb").read()).digest() == \
             hashlib.sha256(data).digest()
         check("get over https, %s: byte-identical" % label, same, err)
+    log = os.path.join(tmp, "tls", "tls.log")  # nginx: protocol, cipher, method, path
+    for proto, endpoint, suite in (("TLSv1.3", env["AWS_ENDPOINT_URL"], "TLS_AES_128_GCM_SHA256"),
+                                   ("TLSv1.2", env["FDATA_TLS12_ENDPOINT"],
+                                    "ECDHE-ECDSA-AES128-GCM-SHA256")):  # make-ca.sh: EC keys
+        seen = len(open(log).readlines())
+        rc, _, err = run("get", "s3://%s/in/blob.bin" % bucket, "-o", os.path.join(tmp, proto),
+                         env=dict(env, AWS_ENDPOINT_URL=endpoint))
+        used = {tuple(line.split()[:2]) for line in open(log).readlines()[seen:]}
+        check("over %s the suite agreed is AES-128-GCM (fastdata offers it first, the server "
+              "offers AES-256-GCM too)" % proto, rc == 0 and used == {(proto, suite)},
+              err + repr(used))
     rc, out, err = run("ls", "s3://%s/in/" % bucket, env=env)
     check("ls over https lists both keys", rc == 0 and b"blob.bin" in out and
           os.path.basename(PARQUET).encode() in out, err + out.decode("utf-8", "replace"))
