@@ -767,7 +767,8 @@ static int decode_pages(struct chunk_decoder *d) {
     const struct pq_chunk_input *in = d->in;
     size_t k = 0, off = in->spans ? in->spans[0].offset : 0;
     size_t end = in->spans ? off + in->spans[0].length : in->size;
-    int64_t goal = d->nested ? in->num_values : in->num_rows;
+    /* by pages (a leaf outside lists: a level entry a row), the rows the spans hold */
+    int64_t goal = d->nested && !in->spans ? in->num_values : in->num_rows;
     while (d->entries < goal) {
         struct pq_page_header ph;
         size_t hlen;
@@ -987,8 +988,8 @@ int pq_decode_chunk(const struct pq_chunk_input *in, struct ArrowArray *out,
         .kept = in->leaf->arrow.strings != FDATA_STRINGS_PLAIN,
     };
     out->release = NULL;
-    if (d.nested && in->spans)
-        return fdata_set_error(err, FDATA_EINVAL, "nested column decoded by pages");
+    if (d.nested && in->spans && in->leaf->max_rep > 0)
+        return fdata_set_error(err, FDATA_EINVAL, "repeated column decoded by pages");
     if (d.nested && !levels)
         return fdata_set_error(err, FDATA_EINVAL, "nested column decoded without levels");
     if (d.nested && (in->num_values < 0 || in->num_values > (int64_t)in->size * MAX_VALUES_PER_PAGE_BYTE + MAX_VALUES_PER_PAGE_BYTE))

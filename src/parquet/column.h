@@ -40,9 +40,9 @@ struct pq_chunk_input {
      * an array whose buffer 1 it is (nulls left as they fall). */
     uint8_t *dest;
     void *slab;
-    /* NULL, or the spans of data[0..size) to decode, in order, instead of all of it (a flat
-     * leaf; num_rows is then the rows of those pages): a span's pages must hold the rows the
-     * page index says, else the chunk is corrupt. */
+    /* NULL, or the spans of data[0..size) to decode, in order, instead of all of it (a leaf
+     * outside lists and maps; num_rows is then the rows of those pages): a span's pages must
+     * hold the rows the page index says, else the chunk is corrupt. */
     const struct pq_span *spans;
     size_t num_spans;
 };

@@ -23,6 +23,7 @@
 #include "metadata.h"
 #include "page_index.h"
 #include "schema.h"
+#include "stats.h"
 #include "values.h"
 
 struct fdata_parquet_file {
@@ -337,7 +338,6 @@ struct read_job {
     fdata_trace *trace;            /* or NULL */
     const struct pq_rows *sel;     /* or NULL: the rows to keep of the one row group read */
     size_t nsel;
-    uint8_t **keep;                /* [leaf], with sel: which of its decoded rows are kept */
     struct decode_unit *units;     /* the decode tasks: chunks, or parts of a chunk's pages */
     size_t num_units;
     size_t *order;                 /* the units as the workers take them: the large ones
@@ -403,9 +403,31 @@ static void keep_selected_pages(struct pq_chunk_pages *p, const struct pq_rows *
     p->num_pages = kept;
 }
 
-/* The pages of a flat leaf's chunk (in: chunk_input's) that hold selected rows; num_pages 0
- * when it is to be read whole (nested, or no index that holds).  *dict_end: where the pages
- * before the first data page (a dictionary) end; *all: the chunk's data pages (0: unknown). */
+/* Whether every leaf of leaf_index's top-level field has one level entry a row (no list or
+ * map in the field): its chunk can then be read by pages and cut to the selected rows on its
+ * own, as the field's other leaves are. */
+static int row_aligned(const struct pq_schema *s, int leaf_index) {
+    if (!s->leaves[leaf_index].nested)
+        return 1;
+    int lo = 0, hi = s->num_fields - 1; /* fields hold their leaves in order */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (s->fields[mid]->last_leaf < leaf_index)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const struct pq_node *field = s->fields[lo];
+    for (int i = field->first_leaf; i <= field->last_leaf; i++)
+        if (s->leaves[i].max_rep > 0)
+            return 0;
+    return 1;
+}
+
+/* The pages of a row-aligned leaf's chunk (in: chunk_input's) that hold selected rows;
+ * num_pages 0 when it is to be read whole (in a list or map, or no index that holds).
+ * *dict_end: where the pages before the first data page (a dictionary) end; *all: the
+ * chunk's data pages (0: unknown). */
 static int selected_pages(const fdata_parquet_file *f, int rg, int leaf_index,
                           const struct pq_chunk_input *in, const struct pq_rows *sel,
                           size_t nsel, struct pq_chunk_pages *out, int64_t *dict_end,
@@ -414,7 +436,7 @@ static int selected_pages(const fdata_parquet_file *f, int rg, int leaf_index,
     memset(out, 0, sizeof *out);
     *dict_end = in->file_offset;
     *all = 0;
-    if (in->leaf->nested || in->size == 0)
+    if (!row_aligned(&f->schema, leaf_index) || in->size == 0)
         return FDATA_OK;
     FDATA_RETURN_IF(pq_chunk_pages_parse(f->data, f->size, &g->columns[leaf_index], g->num_rows,
                                          in->file_offset, in->file_offset + (int64_t)in->size,
@@ -446,6 +468,13 @@ static struct pq_span *page_spans(const struct pq_chunk_pages *p, int64_t dict_e
     return spans;
 }
 
+static int64_t selected_rows(const struct pq_rows *sel, size_t nsel) {
+    int64_t rows = 0;
+    for (size_t i = 0; i < nsel; i++)
+        rows += sel[i].count;
+    return rows;
+}
+
 /* keep[r] for the rows r of segments segs[0..nsegs) laid end to end: whether the selection
  * holds the row.  NULL when out of memory. */
 static uint8_t *keep_mask(const struct pq_rows *segs, size_t nsegs, const struct pq_rows *sel,
@@ -467,9 +496,40 @@ static uint8_t *keep_mask(const struct pq_rows *segs, size_t nsegs, const struct
     return keep;
 }
 
-/* Decodes a leaf's chunk restricted to the job's selection: a flat leaf's chosen pages only
- * (all of them without an index), each leaf's keep mask set for the slicing after assembly
- * (a nested leaf's is made there, over the row group's rows). */
+/* A row-aligned leaf's decoded rows (and levels, one entry a row) cut to those keep[]
+ * holds. */
+static int cut_leaf(const struct read_job *job, int leaf_index, const uint8_t *keep,
+                    struct pq_leaf_result *r, struct fdata_error *err) {
+    struct pq_levels *lv = &r->levels;
+    if (lv->count && lv->count != (size_t)r->array.length)
+        return fdata_set_error(err, FDATA_ECORRUPT, "%zu levels for %lld values", lv->count,
+                               (long long)r->array.length);
+    struct ArrowSchema type = {0};
+    struct ArrowArray rows;
+    int status = pq_field_schema(&job->f->schema, job->p, job->f->schema.leaves[leaf_index].node,
+                                 &type);
+    if (status == FDATA_OK)
+        status = fdata_array_filter(&type, &r->array, keep, &rows);
+    if (type.release)
+        type.release(&type);
+    if (status != FDATA_OK)
+        return fdata_set_error(err, status, "cannot keep the selected rows");
+    r->array.release(&r->array);
+    r->array = rows;
+    size_t k = 0;
+    for (size_t i = 0; i < lv->count; i++) {
+        lv->def[k] = lv->def[i];
+        if (lv->rep)
+            lv->rep[k] = lv->rep[i];
+        k += keep[i];
+    }
+    lv->count = k;
+    return FDATA_OK;
+}
+
+/* Decodes a leaf's chunk restricted to the job's selection: a row-aligned leaf's chosen pages
+ * only (all of them without an index), cut to the selected rows; any other leaf whole (its
+ * field is cut after assembly). */
 static int decode_selected(struct read_job *job, int rg, int leaf_index, struct pq_chunk_input *in,
                            struct pq_leaf_result *r, struct fdata_error *err) {
     struct pq_chunk_pages pages;
@@ -484,13 +544,14 @@ static int decode_selected(struct read_job *job, int rg, int leaf_index, struct 
                  : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (int i = 0; i < pages.num_pages && segs; i++)
         segs[i] = (struct pq_rows){pages.pages[i].first_row, pages.pages[i].rows};
-    if (status == FDATA_OK && !in->leaf->nested) {
+    if (status == FDATA_OK && row_aligned(&job->f->schema, leaf_index)) {
         size_t nsegs = pages.num_pages ? (size_t)pages.num_pages : 1;
         if (!pages.num_pages)
             segs[0] = (struct pq_rows){0, r->array.length};
-        job->keep[leaf_index] = keep_mask(segs, nsegs, job->sel, job->nsel, r->array.length);
-        if (!job->keep[leaf_index])
-            status = fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        uint8_t *keep = keep_mask(segs, nsegs, job->sel, job->nsel, r->array.length);
+        status = keep ? cut_leaf(job, leaf_index, keep, r, err)
+                      : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+        free(keep);
     }
     free(segs);
     free(spans);
@@ -814,13 +875,12 @@ static int matrix_task(void *ctx, size_t i, int worker) {
     return FDATA_OK;
 }
 
-/* A field of the selection's row group cut to the selected rows: a flat leaf's decoded rows
- * by its keep mask, a nested field's (all the row group's rows) by a mask made here. */
+/* A field of the selection's row group that is not row-aligned (a list or map in it: its
+ * leaves were decoded whole) cut to the selected rows. */
 static int keep_selected_rows(struct read_job *job, const struct pq_node *field,
                               struct ArrowArray *a, struct fdata_error *err) {
     struct pq_rows all = {0, a->length};
-    uint8_t *own = field->kind == N_LEAF ? NULL : keep_mask(&all, 1, job->sel, job->nsel, a->length);
-    const uint8_t *keep = field->kind == N_LEAF ? job->keep[field->leaf] : own;
+    uint8_t *keep = keep_mask(&all, 1, job->sel, job->nsel, a->length);
     struct ArrowSchema type = {0};
     struct ArrowArray rows;
     int status = keep ? pq_field_schema(&job->f->schema, job->p, field, &type) : FDATA_ENOMEM;
@@ -832,7 +892,7 @@ static int keep_selected_rows(struct read_job *job, const struct pq_node *field,
     }
     if (type.release)
         type.release(&type);
-    free(own);
+    free(keep);
     return status == FDATA_OK ? FDATA_OK
                               : fdata_set_error(err, status, "cannot keep the selected rows of "
                                                 "'%s'", field->name);
@@ -846,11 +906,12 @@ static int assemble_task(void *ctx, size_t i, int worker) {
     const struct pq_schema *s = &job->f->schema;
     const struct pq_node *field = s->fields[job->p->fields[i % nfield]];
     int64_t rows = job->f->md.row_groups[job->first_rg + (int)rg].num_rows;
-    if (job->sel && field->kind == N_LEAF) /* its chosen pages' rows */
-        rows = job->results[field->leaf].array.length;
+    int cut = job->sel && !row_aligned(s, field->first_leaf); /* else its leaves were cut */
+    if (job->sel && !cut)
+        rows = selected_rows(job->sel, job->nsel);
     int status = pq_assemble_field(s, job->p, field, job->results + rg * (size_t)s->num_leaves,
                                    rows, &job->fields[i], &job->errors[i]);
-    if (status == FDATA_OK && job->sel)
+    if (status == FDATA_OK && cut)
         status = keep_selected_rows(job, field, &job->fields[i], &job->errors[i]);
     if (status != FDATA_OK)
         fdata_error_prefix(&job->errors[i], "%s: row group %d", job->f->name,
@@ -964,9 +1025,6 @@ static void free_job(struct read_job *job, size_t results, size_t fields, int th
         fdata_slab_unref(job->slabs[rg]); /* the arrays hold their own references */
     free(job->slabs);
     free(job->slab_dest);
-    for (size_t i = 0; job->keep && i < results; i++)
-        free(job->keep[i]);
-    free(job->keep);
     free(job->units);
     free(job->order);
     pq_input_release_free(job->release);
@@ -994,13 +1052,6 @@ int fdata_parquet_read_row_groups(fdata_parquet_file *f, int first, int count,
     return pq_read_row_groups(f, first, count, o, NULL, out, err);
 }
 
-static int64_t selected_rows(const struct pq_rows *sel, size_t nsel) {
-    int64_t rows = 0;
-    for (size_t i = 0; i < nsel; i++)
-        rows += sel[i].count;
-    return rows;
-}
-
 /* Row groups [first, first + count), or with sel the selected rows of row group `first`. */
 static int read_rows(fdata_parquet_file *f, int first, int count, const struct pq_rows *sel,
                      size_t nsel, const struct fdata_parquet_read_options *o,
@@ -1026,8 +1077,7 @@ static int read_rows(fdata_parquet_file *f, int first, int count, const struct p
                            .matrix_row = calloc((size_t)count + 1, sizeof *job.matrix_row),
                            .slabs = calloc((size_t)count + 1, sizeof *job.slabs),
                            .slab_dest = calloc(nresults + 1, sizeof *job.slab_dest),
-                           .sel = sel, .nsel = nsel,
-                           .keep = sel ? calloc(nresults + 1, sizeof *job.keep) : NULL};
+                           .sel = sel, .nsel = nsel};
     for (int i = 0; job.leaves && i < s->num_leaves; i++)
         if (p.selected[i])
             job.leaves[job.num_leaves++] = i;
@@ -1037,7 +1087,7 @@ static int read_rows(fdata_parquet_file *f, int first, int count, const struct p
     nerrors = nblocks > nerrors ? nblocks : nerrors;
     job.errors = malloc((nerrors + 1) * sizeof *job.errors); /* run_phase clears the codes */
     int status = job.leaves && job.results && job.fields && job.scratch && job.errors &&
-                 job.matrix_row && job.slabs && job.slab_dest && (job.keep || !sel)
+                 job.matrix_row && job.slabs && job.slab_dest
                  ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     if (status == FDATA_OK && !sel) /* a selection's outputs are cut after decoding */
         plan_slabs(&job, count);
@@ -1282,10 +1332,7 @@ void pq_page_index_bytes(const fdata_parquet_file *f, int64_t *start, int64_t *e
 int pq_column_pages(fdata_parquet_file *f, int rg, const char *column,
                     struct pq_column_pages *out, struct fdata_error *err) {
     memset(out, 0, sizeof *out);
-    int leaf = -1;
-    for (int i = 0; i < f->schema.num_leaves && leaf < 0; i++)
-        if (!f->schema.leaves[i].nested && strcmp(f->schema.leaves[i].path, column) == 0)
-            leaf = i;
+    int leaf = pq_column_leaf(f, column); /* outside lists and maps: a level entry a row */
     if (leaf < 0 || rg < 0 || rg >= f->md.num_row_groups)
         return FDATA_OK;
     struct fdata_parquet_read_options one = {.columns = &column, .num_columns = 1};

@@ -15,10 +15,11 @@ int pq_read_row_groups(fdata_parquet_file *f, int first, int count,
 
 /* The selected rows of row group rg (sel[0..nsel): sorted, disjoint, non-empty ranges within
  * it) as one record batch of exactly those rows, as fdata_parquet_read_row_groups would give
- * them.  A flat column whose chunk has a page index that holds (page_index.h) is decoded from
- * its dictionary page and the data pages that hold selected rows only, each page's rows
- * checked against the index; other columns (nested ones, no index) are decoded whole; then
- * every column is cut to the selected rows.  FDATA_EINVAL for a bad selection,
+ * them.  A leaf of a field without lists or maps (a flat column, a struct's fields) whose
+ * chunk has a page index that holds (page_index.h) is decoded from its dictionary page and
+ * the data pages that hold selected rows only, each page's rows checked against the index,
+ * then cut to the selected rows; other leaves (in a list or map, no index) are decoded whole
+ * and their field cut after assembly.  FDATA_EINVAL for a bad selection,
  * FDATA_EUNSUPPORTED with a matrix; else as
  * fdata_parquet_read_row_groups. */
 int pq_read_row_group_rows(fdata_parquet_file *f, int rg, const struct pq_rows *sel, size_t nsel,
@@ -39,7 +40,8 @@ int pq_row_group_rows_ranges(fdata_parquet_file *f, const struct fdata_parquet_r
  * caller holding the footer fetches before pq_column_pages and the selection's ranges. */
 void pq_page_index_bytes(const fdata_parquet_file *f, int64_t *start, int64_t *end);
 
-/* The pages of a top-level flat column's chunk in row group rg, from its page index. */
+/* The pages of a column's chunk in row group rg, from its page index: a top-level flat column
+ * or a path through structs to a leaf (one level entry a row), as pq_column_leaf finds it. */
 struct pq_column_pages {
     struct pq_chunk_pages pages; /* num_pages 0: no index (or none that holds, or no such
                                     column); its pages' statistics as pq_page_stats (stats.h)
