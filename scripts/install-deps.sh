@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(cmake make gcc pkg-config python3 python3-venv python3-dev
-      libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev libdeflate-dev libssl-dev
+      rustc cargo librust-snap-dev libzstd-dev liblz4-dev libbrotli-dev libdeflate-dev libssl-dev
       libcurl4-openssl-dev libexpat1-dev libjson-c-dev libcsv-dev libxxhash-dev
       clang libclang-rt-14-dev libxgboost-dev
       chromium) # renders --report pages headless in tests/cli/test_report.py

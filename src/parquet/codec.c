@@ -1,13 +1,13 @@
-/* Codecs: snappy (libsnappy), gzip (libdeflate; concatenated members), zstd (libzstd),
+/* Codecs: snappy (the snap crate, snap/snap.h), gzip (libdeflate; concatenated members), zstd (libzstd),
  * lz4 raw and Hadoop-framed lz4 (liblz4), brotli (libbrotlidec). */
 #include <brotli/decode.h>
 #include <libdeflate.h>
 #include <lz4.h>
-#include <snappy-c.h>
 #include <zstd.h>
 #include "../common/common.h"
 #include "codec.h"
 #include "metadata.h"
+#include "snap/snap.h"
 
 static int size_mismatch(struct fdata_error *err, const char *codec, size_t got, size_t want) {
     return fdata_set_error(err, FDATA_ECORRUPT,
@@ -18,11 +18,11 @@ static int size_mismatch(struct fdata_error *err, const char *codec, size_t got,
 static int decompress_snappy(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len,
                              struct fdata_error *err) {
     size_t len;
-    if (snappy_uncompressed_length((const char *)src, n, &len) != SNAPPY_OK)
+    if (fdata_snap_uncompressed_length(src, n, &len) != 0)
         return fdata_set_error(err, FDATA_ECORRUPT, "invalid snappy data");
     if (len != dst_len)
         return size_mismatch(err, "snappy", len, dst_len);
-    if (snappy_uncompress((const char *)src, n, (char *)dst, &len) != SNAPPY_OK)
+    if (fdata_snap_uncompress(src, n, dst, dst_len) != 0)
         return fdata_set_error(err, FDATA_ECORRUPT, "invalid snappy data");
     return FDATA_OK;
 }

@@ -2,11 +2,11 @@
 #include <brotli/encode.h>
 #include <libdeflate.h>
 #include <lz4.h>
-#include <snappy-c.h>
 #include <string.h>
 #include <zstd.h>
 #include "../common/common.h"
 #include "compress.h"
+#include "snap/snap.h"
 
 int pq_codec_writable(int codec) {
     return codec == PQ_UNCOMPRESSED || codec == PQ_SNAPPY || codec == PQ_GZIP ||
@@ -15,7 +15,7 @@ int pq_codec_writable(int codec) {
 
 size_t pq_compress_bound(int codec, size_t n) {
     switch (codec) {
-    case PQ_SNAPPY: return snappy_max_compressed_length(n);
+    case PQ_SNAPPY: return fdata_snap_max_compressed_length(n);
     case PQ_GZIP: return libdeflate_gzip_compress_bound(NULL, n);
     case PQ_BROTLI: return BrotliEncoderMaxCompressedSize(n) ? BrotliEncoderMaxCompressedSize(n) : n + 1024;
     case PQ_ZSTD: return ZSTD_compressBound(n);
@@ -52,7 +52,7 @@ int pq_compress(struct pq_compressor *c, const uint8_t *src, size_t n, uint8_t *
         len = n;
         break;
     case PQ_SNAPPY:
-        status = snappy_compress((const char *)src, n, (char *)dst, &len) == SNAPPY_OK ? FDATA_OK : FDATA_EIO;
+        status = fdata_snap_compress(src, n, dst, len, &len) == 0 ? FDATA_OK : FDATA_EIO;
         break;
     case PQ_GZIP: status = gzip(c, src, n, dst, &len); break;
     case PQ_BROTLI:

@@ -75,4 +75,4 @@ def test_build_without_dev_packages_points_at_install_deps(tmp_path):
     run = subprocess.run(["cmake", "-S", ROOT, "-B", str(tmp_path / "build")], env=env,
                          capture_output=True, text=True)
     assert run.returncode != 0 and "scripts/install-deps.sh" in run.stderr, run.stderr[-2000:]
-    assert "snappy" in run.stdout + run.stderr
+    assert "libzstd" in run.stdout + run.stderr
