@@ -792,6 +792,11 @@ static int decode_pages(struct chunk_decoder *d) {
         }
         off += hlen + (size_t)ph.compressed_size;
     }
+    if (in->spans && k + 1 < in->num_spans) /* the rows of spans never read: a page lied */
+        return fdata_set_error(d->err, FDATA_ECORRUPT, "pages at byte %lld hold %lld rows where "
+                               "the page index says %lld", (long long)(in->file_offset +
+                               (int64_t)in->spans[k].offset), (long long)d->entries,
+                               (long long)in->spans[k].rows_end);
     return d->nested ? check_records(d) : FDATA_OK;
 }
 

@@ -17,7 +17,8 @@ struct pq_levels {
 void pq_levels_free(struct pq_levels *lv);
 
 /* A part of a chunk's bytes decoded on its own: the dictionary page, or data pages the page
- * index chose, after which the chunk's output holds rows_end rows (-1: no data page). */
+ * index chose, after which the chunk's output holds rows_end rows (0 after a dictionary; -1:
+ * not checked).  Every span must be reached: rows that end the decode early are corrupt. */
 struct pq_span {
     size_t offset, length;  /* within pq_chunk_input.data */
     int64_t rows_end;

@@ -407,21 +407,7 @@ static void keep_selected_pages(struct pq_chunk_pages *p, const struct pq_rows *
  * map in the field): its chunk can then be read by pages and cut to the selected rows on its
  * own, as the field's other leaves are. */
 static int row_aligned(const struct pq_schema *s, int leaf_index) {
-    if (!s->leaves[leaf_index].nested)
-        return 1;
-    int lo = 0, hi = s->num_fields - 1; /* fields hold their leaves in order */
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (s->fields[mid]->last_leaf < leaf_index)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    const struct pq_node *field = s->fields[lo];
-    for (int i = field->first_leaf; i <= field->last_leaf; i++)
-        if (s->leaves[i].max_rep > 0)
-            return 0;
-    return 1;
+    return s->leaves[leaf_index].row_aligned;
 }
 
 /* The pages of a row-aligned leaf's chunk (in: chunk_input's) that hold selected rows;
@@ -456,7 +442,7 @@ static struct pq_span *page_spans(const struct pq_chunk_pages *p, int64_t dict_e
     size_t n = 0;
     int64_t rows = 0, start = in->file_offset;
     if (spans && dict_end > start)
-        spans[n++] = (struct pq_span){0, (size_t)(dict_end - start), -1};
+        spans[n++] = (struct pq_span){0, (size_t)(dict_end - start), 0};
     for (int i = 0; spans && i < p->num_pages; i++) {
         rows += p->pages[i].rows;
         spans[n++] = (struct pq_span){(size_t)(p->pages[i].offset - start),
@@ -673,7 +659,7 @@ static size_t plan_chunk(const struct read_job *job, int rg, int leaf_index, int
                                   .parts = (int)parts, .first_row = first_row,
                                   .rows = m[page - 1].rows - first_row};
         if (dict_end > 0)
-            p->spans[p->num_spans++] = (struct pq_span){0, dict_end, -1};
+            p->spans[p->num_spans++] = (struct pq_span){0, dict_end, 0};
         p->spans[p->num_spans++] = (struct pq_span){start, m[page - 1].end - start, p->rows};
         start = m[page - 1].end;
         first_row = m[page - 1].rows;

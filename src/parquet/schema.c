@@ -510,6 +510,18 @@ static int convert(struct tree_walk *w, const char *parent_path, struct levels l
     return status;
 }
 
+/* Each leaf's row_aligned: whether no leaf of its top-level field is repeated. */
+static void mark_row_aligned(struct pq_schema *s) {
+    for (int f = 0; f < s->num_fields; f++) {
+        const struct pq_node *field = s->fields[f];
+        int aligned = 1;
+        for (int i = field->first_leaf; i <= field->last_leaf; i++)
+            aligned &= s->leaves[i].max_rep == 0;
+        for (int i = field->first_leaf; i <= field->last_leaf; i++)
+            s->leaves[i].row_aligned = aligned;
+    }
+}
+
 int pq_schema_build(const struct pq_metadata *md, struct pq_schema *s, struct fdata_error *err) {
     memset(s, 0, sizeof *s);
     if (md->num_schema < 1)
@@ -538,6 +550,8 @@ int pq_schema_build(const struct pq_metadata *md, struct pq_schema *s, struct fd
                                  w.next);
     if (status != FDATA_OK)
         pq_schema_free(s);
+    else
+        mark_row_aligned(s);
     return status;
 }
 

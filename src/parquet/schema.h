@@ -63,6 +63,8 @@ struct pq_leaf {
     int physical, type_length, repetition;
     int max_def, max_rep;
     int nested;              /* below a group or a repeated field */
+    int row_aligned;         /* no leaf of its top-level field is repeated (no list or map in
+                                it): every leaf of the field has one level entry a row */
     int type_status;         /* FDATA_OK, or why the type cannot be mapped */
     const char *type_error;  /* then the reason (in pq_schema.arena), else NULL */
     struct pq_arrow_type arrow;

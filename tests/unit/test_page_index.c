@@ -3,8 +3,8 @@
  * the whole row group's rows it selects, in every column (flat ones decoded from their chosen
  * pages, the list column read whole and cut); its byte ranges are a small part of the chunks;
  * a page index whose bytes are flipped is ignored (the chunks read whole, the rows the same);
- * a page that holds other rows than its index says fails the read; bad selections are
- * refused. */
+ * a page that holds other rows than its index says fails the read, also when it holds the
+ * rows of a page chosen after it; bad selections are refused. */
 #include <stdlib.h>
 #include "check.h"
 #include "test_util.h"
@@ -164,6 +164,64 @@ static void test_lying_page(const char *path) {
     fdata_parquet_close(f);
 }
 
+/* Thrift compact's varint of a zigzag-encoded integer; its length. */
+static size_t zigzag_varint(int64_t v, uint8_t *out) {
+    uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    size_t n = 0;
+    do
+        out[n++] = (uint8_t)((z & 0x7f) | (z > 0x7f ? 0x80 : 0));
+    while ((z >>= 7) != 0);
+    return n;
+}
+
+/* Rewrites the first_row_index of page `page` in the OffsetIndex bytes [start, end) of buf
+ * (its PageLocation: offset, compressed_page_size, first_row_index) as `now`, in a varint of
+ * the same length; whether it was found. */
+static int set_first_row(uint8_t *buf, int64_t start, int64_t end, const struct pq_page *pg,
+                         int64_t now) {
+    uint8_t want[32], put[10];
+    size_t n = 0;
+    want[n++] = 0x16, n += zigzag_varint(pg->offset, want + n);
+    want[n++] = 0x15, n += zigzag_varint(pg->size, want + n);
+    want[n++] = 0x16;
+    size_t old = zigzag_varint(pg->first_row, want + n), len = zigzag_varint(now, put);
+    for (; len < old; len++) /* padded: 0x80 continuations, then the last byte */
+        put[len - 1] |= 0x80, put[len] = 0;
+    for (int64_t i = start; i + (int64_t)(n + old) <= end && len == old; i++)
+        if (memcmp(buf + i, want, n + old) == 0) {
+            memcpy(buf + i + n, put, old);
+            return 1;
+        }
+    return 0;
+}
+
+/* The page index gives page 0 of a chunk half its rows and page 2 half of its own (page 3
+ * starting 32 rows early): a selection of a row in each asks for 64 rows, which page 0 alone
+ * holds; the read fails naming the page, not returning page 0's rows for page 2's. */
+static void test_index_short_page(const char *path) {
+    size_t n;
+    uint8_t *buf = slurp(path, &n);
+    fdata_parquet_file *f = NULL;
+    struct pq_column_pages cp;
+    int64_t start, end;
+    CHECK(buf && fdata_parquet_open_buffer(buf, n, "short", free, buf, &f, NULL) == FDATA_OK);
+    if (!f)
+        return;
+    pq_page_index_bytes(f, &start, &end);
+    CHECK(pq_column_pages(f, 1, "id", &cp, NULL) == FDATA_OK && cp.pages.num_pages > 4 &&
+          cp.pages.pages[0].rows == 64 && cp.pages.pages[2].rows == 64);
+    CHECK(set_first_row(buf, start, end, &cp.pages.pages[1], 32) &&
+          set_first_row(buf, start, end, &cp.pages.pages[3], cp.pages.pages[2].first_row + 32));
+    const struct pq_rows two[] = {{10, 1}, {cp.pages.pages[2].first_row + 1, 1}};
+    struct ArrowArray out;
+    struct fdata_error err = {0};
+    CHECK(pq_read_row_group_rows(f, 1, two, 2, NULL, &out, &err) == FDATA_ECORRUPT);
+    CHECK(strstr(err.message, "short: row group 1, column 'id'") &&
+          strstr(err.message, "hold 64 rows where the page index says 32"));
+    pq_chunk_pages_free(&cp.pages);
+    fdata_parquet_close(f);
+}
+
 static void test_column_pages(fdata_parquet_file *f) {
     struct pq_column_pages cp;
     CHECK(pq_column_pages(f, 1, "id", &cp, NULL) == FDATA_OK);
@@ -211,5 +269,6 @@ int main(int argc, char **argv) {
     fdata_parquet_close(f);
     test_corrupt_index(path);
     test_lying_page(path);
+    test_index_short_page(path);
     return check_result("test_page_index");
 }
