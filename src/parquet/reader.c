@@ -403,13 +403,6 @@ static void keep_selected_pages(struct pq_chunk_pages *p, const struct pq_rows *
     p->num_pages = kept;
 }
 
-/* Whether every leaf of leaf_index's top-level field has one level entry a row (no list or
- * map in the field): its chunk can then be read by pages and cut to the selected rows on its
- * own, as the field's other leaves are. */
-static int row_aligned(const struct pq_schema *s, int leaf_index) {
-    return s->leaves[leaf_index].row_aligned;
-}
-
 /* The pages of a row-aligned leaf's chunk (in: chunk_input's) that hold selected rows;
  * num_pages 0 when it is to be read whole (in a list or map, or no index that holds).
  * *dict_end: where the pages before the first data page (a dictionary) end; *all: the
@@ -422,7 +415,7 @@ static int selected_pages(const fdata_parquet_file *f, int rg, int leaf_index,
     memset(out, 0, sizeof *out);
     *dict_end = in->file_offset;
     *all = 0;
-    if (!row_aligned(&f->schema, leaf_index) || in->size == 0)
+    if (!f->schema.leaves[leaf_index].row_aligned || in->size == 0)
         return FDATA_OK;
     FDATA_RETURN_IF(pq_chunk_pages_parse(f->data, f->size, &g->columns[leaf_index], g->num_rows,
                                          in->file_offset, in->file_offset + (int64_t)in->size,
@@ -482,6 +475,23 @@ static uint8_t *keep_mask(const struct pq_rows *segs, size_t nsegs, const struct
     return keep;
 }
 
+/* Node n's array a (of the job's projection) cut to the rows keep[] holds, in place. */
+static int keep_rows(const struct read_job *job, const struct pq_node *n, const uint8_t *keep,
+                     struct ArrowArray *a) {
+    struct ArrowSchema type = {0};
+    struct ArrowArray rows;
+    int status = pq_field_schema(&job->f->schema, job->p, n, &type);
+    if (status == FDATA_OK)
+        status = fdata_array_filter(&type, a, keep, &rows);
+    if (status == FDATA_OK) {
+        a->release(a);
+        *a = rows;
+    }
+    if (type.release)
+        type.release(&type);
+    return status;
+}
+
 /* A row-aligned leaf's decoded rows (and levels, one entry a row) cut to those keep[]
  * holds. */
 static int cut_leaf(const struct read_job *job, int leaf_index, const uint8_t *keep,
@@ -490,18 +500,9 @@ static int cut_leaf(const struct read_job *job, int leaf_index, const uint8_t *k
     if (lv->count && lv->count != (size_t)r->array.length)
         return fdata_set_error(err, FDATA_ECORRUPT, "%zu levels for %lld values", lv->count,
                                (long long)r->array.length);
-    struct ArrowSchema type = {0};
-    struct ArrowArray rows;
-    int status = pq_field_schema(&job->f->schema, job->p, job->f->schema.leaves[leaf_index].node,
-                                 &type);
-    if (status == FDATA_OK)
-        status = fdata_array_filter(&type, &r->array, keep, &rows);
-    if (type.release)
-        type.release(&type);
+    int status = keep_rows(job, job->f->schema.leaves[leaf_index].node, keep, &r->array);
     if (status != FDATA_OK)
         return fdata_set_error(err, status, "cannot keep the selected rows");
-    r->array.release(&r->array);
-    r->array = rows;
     size_t k = 0;
     for (size_t i = 0; i < lv->count; i++) {
         lv->def[k] = lv->def[i];
@@ -530,7 +531,7 @@ static int decode_selected(struct read_job *job, int rg, int leaf_index, struct 
                  : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (int i = 0; i < pages.num_pages && segs; i++)
         segs[i] = (struct pq_rows){pages.pages[i].first_row, pages.pages[i].rows};
-    if (status == FDATA_OK && row_aligned(&job->f->schema, leaf_index)) {
+    if (status == FDATA_OK && job->f->schema.leaves[leaf_index].row_aligned) {
         size_t nsegs = pages.num_pages ? (size_t)pages.num_pages : 1;
         if (!pages.num_pages)
             segs[0] = (struct pq_rows){0, r->array.length};
@@ -867,17 +868,7 @@ static int keep_selected_rows(struct read_job *job, const struct pq_node *field,
                               struct ArrowArray *a, struct fdata_error *err) {
     struct pq_rows all = {0, a->length};
     uint8_t *keep = keep_mask(&all, 1, job->sel, job->nsel, a->length);
-    struct ArrowSchema type = {0};
-    struct ArrowArray rows;
-    int status = keep ? pq_field_schema(&job->f->schema, job->p, field, &type) : FDATA_ENOMEM;
-    if (status == FDATA_OK)
-        status = fdata_array_filter(&type, a, keep, &rows);
-    if (status == FDATA_OK) {
-        a->release(a);
-        *a = rows;
-    }
-    if (type.release)
-        type.release(&type);
+    int status = keep ? keep_rows(job, field, keep, a) : FDATA_ENOMEM;
     free(keep);
     return status == FDATA_OK ? FDATA_OK
                               : fdata_set_error(err, status, "cannot keep the selected rows of "
@@ -892,7 +883,7 @@ static int assemble_task(void *ctx, size_t i, int worker) {
     const struct pq_schema *s = &job->f->schema;
     const struct pq_node *field = s->fields[job->p->fields[i % nfield]];
     int64_t rows = job->f->md.row_groups[job->first_rg + (int)rg].num_rows;
-    int cut = job->sel && !row_aligned(s, field->first_leaf); /* else its leaves were cut */
+    int cut = job->sel && !s->leaves[field->first_leaf].row_aligned; /* else its leaves were */
     if (job->sel && !cut)
         rows = selected_rows(job->sel, job->nsel);
     int status = pq_assemble_field(s, job->p, field, job->results + rg * (size_t)s->num_leaves,
