@@ -16,14 +16,23 @@ void *pq_arena_alloc(struct pq_arena **head, size_t size) {
     size = (size + 15) & ~(size_t)15;
     struct pq_arena *a = *head;
     if (!a || a->size - a->used < size) {
-        size_t block = size > 65536 ? size : 65536;
-        struct pq_arena *n = malloc(sizeof *n + block);
+        /* blocks double from 4 KiB to 64 KiB: a narrow file's footer (thousands of them open
+         * in a lake's load) takes a few KiB, not 64 */
+        size_t block = !a ? 4096 : a->size < 32768 ? 2 * a->size : 65536;
+        int alone = size > block; /* its own block, behind the one still filling */
+        struct pq_arena *n = malloc(sizeof *n + (alone ? size : block));
         if (!n)
             return NULL;
-        n->next = a;
         n->used = 0;
-        n->size = block;
-        *head = a = n;
+        n->size = alone ? size : block;
+        if (alone && a) {
+            n->next = a->next;
+            a->next = n;
+        } else {
+            n->next = a;
+            *head = n;
+        }
+        a = n;
     }
     void *p = a->data + a->used;
     a->used += size;
@@ -34,6 +43,8 @@ struct md_parser {
     struct tc_reader r;
     struct pq_arena *arena;
     int oom;
+    int schema_span_only; /* FileMetaData's schema elements: their bytes' span, not parsed */
+    int schema_wire_type; /* parsing the schema's elements alone: their list's wire type */
 };
 
 static void *md_alloc(struct md_parser *m, size_t n, size_t elem) {
@@ -304,10 +315,18 @@ static void parse_file_metadata(struct md_parser *m, struct pq_metadata *md) {
     md->created_by = "";
     tc_struct_begin(r);
     while (tc_next_field(r, &last, &type, &id)) {
-        if (id == 2)
-            md->schema = parse_struct_list(m, type, sizeof *md->schema, &md->num_schema,
-                                           parse_schema_element, "schema element is not a struct");
-        else if (id == 3)
+        if (id == 2) {
+            const uint8_t *at = r->p;
+            if (m->schema_span_only)
+                tc_skip(r, type);
+            else
+                md->schema = parse_struct_list(m, type, sizeof *md->schema, &md->num_schema,
+                                               parse_schema_element,
+                                               "schema element is not a struct");
+            md->schema_bytes = at;
+            md->schema_len = (size_t)(r->p - at);
+            md->schema_wire_type = type;
+        } else if (id == 3)
             md->num_rows = tc_i64(r, type);
         else if (id == 4)
             md->row_groups = parse_struct_list(m, type, sizeof *md->row_groups,
@@ -325,21 +344,46 @@ static void parse_file_metadata(struct md_parser *m, struct pq_metadata *md) {
     tc_struct_end(r);
 }
 
+/* Parses `size` bytes into md with parse(), which m reads; the error names `what`. */
+static int parse_into(struct md_parser *m, const uint8_t *data, size_t size,
+                      struct pq_metadata *md,
+                      void (*parse)(struct md_parser *, struct pq_metadata *), const char *what,
+                      struct fdata_error *err) {
+    memset(md, 0, sizeof *md);
+    tc_init(&m->r, data, size);
+    parse(m, md);
+    md->arena = m->arena;
+    if (m->r.error) {
+        int code = m->oom ? FDATA_ENOMEM : FDATA_ECORRUPT;
+        long at = (long)(m->r.p - data);
+        pq_metadata_free(md);
+        return fdata_set_error(err, code, "invalid footer (FileMetaData) near byte %ld of %s%zu: %s",
+                               at, what, size, m->r.error);
+    }
+    return FDATA_OK;
+}
+
 int pq_metadata_parse(const uint8_t *data, size_t size, struct pq_metadata *md,
                       struct fdata_error *err) {
     struct md_parser m = {.arena = NULL};
-    memset(md, 0, sizeof *md);
-    tc_init(&m.r, data, size);
-    parse_file_metadata(&m, md);
-    md->arena = m.arena;
-    if (m.r.error) {
-        int code = m.oom ? FDATA_ENOMEM : FDATA_ECORRUPT;
-        long at = (long)(m.r.p - data);
-        pq_metadata_free(md);
-        return fdata_set_error(err, code, "invalid footer (FileMetaData) near byte %ld of %zu: %s",
-                               at, size, m.r.error);
-    }
-    return FDATA_OK;
+    return parse_into(&m, data, size, md, parse_file_metadata, "", err);
+}
+
+int pq_metadata_parse_without_schema(const uint8_t *data, size_t size, struct pq_metadata *md,
+                                     struct fdata_error *err) {
+    struct md_parser m = {.arena = NULL, .schema_span_only = 1};
+    return parse_into(&m, data, size, md, parse_file_metadata, "", err);
+}
+
+static void parse_schema_list(struct md_parser *m, struct pq_metadata *md) {
+    md->schema = parse_struct_list(m, m->schema_wire_type, sizeof *md->schema, &md->num_schema,
+                                   parse_schema_element, "schema element is not a struct");
+}
+
+int pq_schema_elements_parse(const uint8_t *bytes, size_t len, int wire_type,
+                             struct pq_metadata *md, struct fdata_error *err) {
+    struct md_parser m = {.arena = NULL, .schema_wire_type = wire_type};
+    return parse_into(&m, bytes, len, md, parse_schema_list, "the schema's ", err);
 }
 
 void pq_arena_free(struct pq_arena **head) {

@@ -102,6 +102,13 @@ struct pq_metadata {
     uint8_t *column_orders;         /* [num_column_orders], by leaf: 1 where its statistics
                                        follow the sort order of its type (TYPE_ORDER), 0 for
                                        an order this reader does not know */
+    /* FileMetaData field 2 (the schema's elements) as the footer holds it: the bytes of its
+     * value (within the parsed bytes) and its wire type, what pq_schema_elements_parse takes.
+     * Files written by one job state their schema in the same bytes: the open files share one
+     * parsed schema (pq_schema_get). */
+    const uint8_t *schema_bytes;
+    size_t schema_len;
+    int schema_wire_type;
     struct pq_arena *arena;
 };
 
@@ -115,6 +122,14 @@ void pq_arena_free(struct pq_arena **head);
  * pq_metadata_free).  FDATA_ECORRUPT with the reason on malformed input. */
 int pq_metadata_parse(const uint8_t *data, size_t size, struct pq_metadata *md,
                       struct fdata_error *err);
+/* As pq_metadata_parse, but the schema's elements are only checked to be well-formed thrift
+ * and located (schema_bytes): md->schema NULL, num_schema 0. */
+int pq_metadata_parse_without_schema(const uint8_t *data, size_t size, struct pq_metadata *md,
+                                     struct fdata_error *err);
+/* The schema's elements alone, from the bytes and wire type a parse located: md->schema and
+ * num_schema set, nothing else (free with pq_metadata_free).  Errors as pq_metadata_parse. */
+int pq_schema_elements_parse(const uint8_t *bytes, size_t len, int wire_type,
+                             struct pq_metadata *md, struct fdata_error *err);
 void pq_metadata_free(struct pq_metadata *md);
 
 struct pq_page_header {

@@ -37,8 +37,10 @@ struct fdata_parquet_file {
     int before_816_fix;    /* its writer left dictionary headers out of chunk sizes (see
                               PARQUET_816_PADDING): known once, not per chunk */
     char *name;
-    struct pq_metadata md;
-    struct pq_schema schema;
+    struct pq_metadata md;          /* without the schema's elements: */
+    struct pq_schema *schema;       /* shared with the files that state the same (pq_schema_get) */
+    int long_lists;        /* a chunk below a list holds over INT32_MAX values: its Arrow type
+                              depends on this file's sizes (large_list), not on its schema alone */
 };
 
 static int open_error(struct fdata_parquet_file *f, struct fdata_error *err) {
@@ -49,10 +51,10 @@ static int open_error(struct fdata_parquet_file *f, struct fdata_error *err) {
 static int check_row_groups(struct fdata_parquet_file *f, struct fdata_error *err) {
     for (int rg = 0; rg < f->md.num_row_groups; rg++) {
         const struct pq_row_group *g = &f->md.row_groups[rg];
-        if (g->num_columns != f->schema.num_leaves)
+        if (g->num_columns != f->schema->num_leaves)
             return fdata_set_error(err, FDATA_ECORRUPT,
                                    "row group %d has %d column chunks, the schema %d leaf columns",
-                                   rg, g->num_columns, f->schema.num_leaves);
+                                   rg, g->num_columns, f->schema->num_leaves);
         if (g->num_rows < 0)
             return fdata_set_error(err, FDATA_ECORRUPT, "row group %d has a negative row count", rg);
     }
@@ -72,6 +74,17 @@ static int written_before_parquet_816_fix(const char *created_by) {
     return major < 1 || (major == 1 && (minor < 2 || (minor == 2 && patch < 9)));
 }
 
+/* Whether a list's leaf has a chunk of over INT32_MAX values (the projection then reads that
+ * list as a large_list: projection.c). */
+static int has_long_lists(const struct fdata_parquet_file *f) {
+    for (int rg = 0; rg < f->md.num_row_groups; rg++)
+        for (int i = 0; i < f->schema->num_leaves; i++)
+            if (f->schema->leaves[i].max_rep > 0 &&
+                f->md.row_groups[rg].columns[i].meta.num_values > INT32_MAX)
+                return 1;
+    return 0;
+}
+
 /* Magic, footer length, FileMetaData, schema. */
 static int parse_file(struct fdata_parquet_file *f, struct fdata_error *err) {
     const uint8_t *d = f->data;
@@ -88,14 +101,16 @@ static int parse_file(struct fdata_parquet_file *f, struct fdata_error *err) {
         return fdata_set_error(err, FDATA_ECORRUPT, "footer length %u exceeds the file size %zu",
                                footer, n);
     f->footer_size = (int64_t)footer + 12;
-    FDATA_RETURN_IF(pq_metadata_parse(d + n - 8 - footer, footer, &f->md, err));
-    FDATA_RETURN_IF(pq_schema_build(&f->md, &f->schema, err));
+    FDATA_RETURN_IF(pq_metadata_parse_without_schema(d + n - 8 - footer, footer, &f->md, err));
+    FDATA_RETURN_IF(pq_schema_get(&f->md, &f->schema, err));
     f->before_816_fix = written_before_parquet_816_fix(f->md.created_by);
-    return check_row_groups(f, err);
+    FDATA_RETURN_IF(check_row_groups(f, err));
+    f->long_lists = has_long_lists(f);
+    return FDATA_OK;
 }
 
 static void file_free(struct fdata_parquet_file *f) {
-    pq_schema_free(&f->schema);
+    pq_schema_put(f->schema);
     pq_metadata_free(&f->md);
     if (f->mapped && f->size)
         munmap((void *)f->data, f->size);
@@ -190,13 +205,16 @@ void fdata_parquet_close(fdata_parquet_file *f) {
 
 int64_t fdata_parquet_num_rows(const fdata_parquet_file *f) { return f->md.num_rows; }
 int fdata_parquet_num_row_groups(const fdata_parquet_file *f) { return f->md.num_row_groups; }
-int fdata_parquet_num_columns(const fdata_parquet_file *f) { return f->schema.num_leaves; }
+int fdata_parquet_num_columns(const fdata_parquet_file *f) { return f->schema->num_leaves; }
 int64_t fdata_parquet_file_size(const fdata_parquet_file *f) { return (int64_t)f->size; }
 int64_t fdata_parquet_footer_size(const fdata_parquet_file *f) { return f->footer_size; }
 const char *fdata_parquet_created_by(const fdata_parquet_file *f) { return f->md.created_by; }
 
 const struct pq_metadata *pq_file_metadata(const fdata_parquet_file *f) { return &f->md; }
-const struct pq_schema *pq_file_schema(const fdata_parquet_file *f) { return &f->schema; }
+int pq_file_same_schema(const fdata_parquet_file *a, const fdata_parquet_file *b) {
+    return a->schema == b->schema && !a->long_lists && !b->long_lists;
+}
+const struct pq_schema *pq_file_schema(const fdata_parquet_file *f) { return f->schema; }
 const uint8_t *pq_file_bytes(const fdata_parquet_file *f, size_t *size) {
     *size = f->size;
     return f->data;
@@ -263,10 +281,10 @@ int fdata_parquet_strings_from_name(const char *name, int *out) {
 
 int fdata_parquet_column_info(const fdata_parquet_file *f, int i,
                               struct fdata_parquet_column_info *out, struct fdata_error *err) {
-    if (i < 0 || i >= f->schema.num_leaves)
+    if (i < 0 || i >= f->schema->num_leaves)
         return fdata_set_error(err, FDATA_EINVAL, "column index %d out of range (0..%d)", i,
-                               f->schema.num_leaves - 1);
-    const struct pq_leaf *leaf = &f->schema.leaves[i];
+                               f->schema->num_leaves - 1);
+    const struct pq_leaf *leaf = &f->schema->leaves[i];
     static const char *reps[] = {"REQUIRED", "OPTIONAL", "REPEATED"};
     memset(out, 0, sizeof *out);
     out->path = leaf->path;
@@ -291,7 +309,7 @@ int fdata_parquet_column_info(const fdata_parquet_file *f, int i,
 
 static int make_projection(const fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
                            struct pq_projection *p, struct fdata_error *err) {
-    return pq_projection_make(&f->schema, &f->md, o, f->name, p, err);
+    return pq_projection_make(f->schema, &f->md, o, f->name, p, err);
 }
 
 int fdata_parquet_get_schema(fdata_parquet_file *f, const struct fdata_parquet_read_options *o,
@@ -303,7 +321,7 @@ int fdata_parquet_get_schema(fdata_parquet_file *f, const struct fdata_parquet_r
     int status = kids ? FDATA_OK : FDATA_ENOMEM;
     int made = 0;
     for (; made < p.num_fields && status == FDATA_OK; made++)
-        status = pq_field_schema(&f->schema, &p, f->schema.fields[p.fields[made]], &kids[made]);
+        status = pq_field_schema(f->schema, &p, f->schema->fields[p.fields[made]], &kids[made]);
     if (status == FDATA_OK) {
         status = fdata_schema_make_struct(out, kids, p.num_fields);
     } else {
@@ -415,7 +433,7 @@ static int selected_pages(const fdata_parquet_file *f, int rg, int leaf_index,
     memset(out, 0, sizeof *out);
     *dict_end = in->file_offset;
     *all = 0;
-    if (!f->schema.leaves[leaf_index].row_aligned || in->size == 0)
+    if (!f->schema->leaves[leaf_index].row_aligned || in->size == 0)
         return FDATA_OK;
     FDATA_RETURN_IF(pq_chunk_pages_parse(f->data, f->size, &g->columns[leaf_index], g->num_rows,
                                          in->file_offset, in->file_offset + (int64_t)in->size,
@@ -480,7 +498,7 @@ static int keep_rows(const struct read_job *job, const struct pq_node *n, const 
                      struct ArrowArray *a) {
     struct ArrowSchema type = {0};
     struct ArrowArray rows;
-    int status = pq_field_schema(&job->f->schema, job->p, n, &type);
+    int status = pq_field_schema(job->f->schema, job->p, n, &type);
     if (status == FDATA_OK)
         status = fdata_array_filter(&type, a, keep, &rows);
     if (status == FDATA_OK) {
@@ -500,7 +518,7 @@ static int cut_leaf(const struct read_job *job, int leaf_index, const uint8_t *k
     if (lv->count && lv->count != (size_t)r->array.length)
         return fdata_set_error(err, FDATA_ECORRUPT, "%zu levels for %lld values", lv->count,
                                (long long)r->array.length);
-    int status = keep_rows(job, job->f->schema.leaves[leaf_index].node, keep, &r->array);
+    int status = keep_rows(job, job->f->schema->leaves[leaf_index].node, keep, &r->array);
     if (status != FDATA_OK)
         return fdata_set_error(err, status, "cannot keep the selected rows");
     size_t k = 0;
@@ -531,7 +549,7 @@ static int decode_selected(struct read_job *job, int rg, int leaf_index, struct 
                  : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (int i = 0; i < pages.num_pages && segs; i++)
         segs[i] = (struct pq_rows){pages.pages[i].first_row, pages.pages[i].rows};
-    if (status == FDATA_OK && job->f->schema.leaves[leaf_index].row_aligned) {
+    if (status == FDATA_OK && job->f->schema->leaves[leaf_index].row_aligned) {
         size_t nsegs = pages.num_pages ? (size_t)pages.num_pages : 1;
         if (!pages.num_pages)
             segs[0] = (struct pq_rows){0, r->array.length};
@@ -550,7 +568,7 @@ static int decode_selected(struct read_job *job, int rg, int leaf_index, struct 
  * of its own float type), else NULL (it is decoded as an array, then put in). */
 static uint8_t *matrix_dest(const struct read_job *job, int rg, int leaf_index) {
     const struct fdata_matrix *m = job->matrix;
-    const struct pq_leaf *leaf = &job->f->schema.leaves[leaf_index];
+    const struct pq_leaf *leaf = &job->f->schema->leaves[leaf_index];
     if (job->p->selected[leaf_index] != PQ_INTO_MATRIX) /* (then there is a matrix) */
         return NULL;
     size_t elem = fdata_matrix_element_size(m);
@@ -627,7 +645,7 @@ static void scan_pages(const struct pq_chunk_input *in, size_t *dict_end, struct
 static size_t plan_chunk(const struct read_job *job, int rg, int leaf_index, int threads,
                          struct page_mark **marks, struct decode_unit *u) {
     const struct pq_leaf *leaf = &job->p->leaves[leaf_index];
-    size_t at = (size_t)rg * (size_t)job->f->schema.num_leaves + (size_t)leaf_index;
+    size_t at = (size_t)rg * (size_t)job->f->schema->num_leaves + (size_t)leaf_index;
     struct pq_chunk_input in = {0};
     struct fdata_error ignored = {0};
     u[0] = (struct decode_unit){.rg = rg, .leaf = leaf_index, .parts = 1};
@@ -774,7 +792,7 @@ static int finish_split(struct read_job *job, struct fdata_error *err) {
         const struct decode_unit *u = &job->units[i];
         if (u->parts < 2 || u->part != 0)
             continue;
-        size_t at = (size_t)u->rg * (size_t)job->f->schema.num_leaves + (size_t)u->leaf;
+        size_t at = (size_t)u->rg * (size_t)job->f->schema->num_leaves + (size_t)u->leaf;
         void *buffers[2] = {NULL, job->slab_dest[at]};
         int64_t rows = job->f->md.row_groups[job->first_rg + u->rg].num_rows;
         if (fdata_array_make_in_slab(&job->results[at].array, rows, 0, 2, buffers,
@@ -790,7 +808,7 @@ static int decode_task(void *ctx, size_t k, int worker) {
     const struct decode_unit *u = &job->units[i];
     int rg = job->first_rg + u->rg;
     int leaf_index = u->leaf;
-    size_t at = (size_t)u->rg * (size_t)job->f->schema.num_leaves + (size_t)leaf_index;
+    size_t at = (size_t)u->rg * (size_t)job->f->schema->num_leaves + (size_t)leaf_index;
     struct pq_leaf_result *r = &job->results[at];
     struct fdata_error *err = &job->errors[i];
     struct pq_chunk_input in = {0};
@@ -814,7 +832,7 @@ static int decode_task(void *ctx, size_t k, int worker) {
     if (job->trace) {
         char file[96];
         fdata_trace_detail(job->trace, fdata_trace_thread_lane(job->trace), "decode",
-                         job->f->schema.leaves[leaf_index].path, t0, fdata_trace_now(job->trace),
+                         job->f->schema->leaves[leaf_index].path, t0, fdata_trace_now(job->trace),
                          "\"file\": \"%s\", \"row_group\": %d, \"into_matrix\": %d, "
                          "\"bytes\": %zu", fdata_trace_quote(job->f->name, file, sizeof file), rg,
                          in.dest && !in.slab, status == FDATA_OK ? in.size : 0);
@@ -822,7 +840,7 @@ static int decode_task(void *ctx, size_t k, int worker) {
     }
     if (status != FDATA_OK)
         fdata_error_prefix(err, "%s: row group %d, column '%s'", job->f->name, rg,
-                           job->f->schema.leaves[leaf_index].path);
+                           job->f->schema->leaves[leaf_index].path);
     else if (job->release)
         pq_input_release_done(job->release, job->unit_chunk[i]);
     return status;
@@ -880,7 +898,7 @@ static int assemble_task(void *ctx, size_t i, int worker) {
     (void)worker;
     size_t nfield = (size_t)job->p->num_fields;
     size_t rg = i / nfield;
-    const struct pq_schema *s = &job->f->schema;
+    const struct pq_schema *s = job->f->schema;
     const struct pq_node *field = s->fields[job->p->fields[i % nfield]];
     int64_t rows = job->f->md.row_groups[job->first_rg + (int)rg].num_rows;
     int cut = job->sel && !s->leaves[field->first_leaf].row_aligned; /* else its leaves were */
@@ -914,7 +932,7 @@ static int run_phase(struct read_job *job, size_t tasks, int threads,
 
 /* The matrix leaves decoded as arrays go into the matrix, and their arrays go. */
 static int fill_matrix(struct read_job *job, int count, int threads, struct fdata_error *err) {
-    size_t ncols = job->matrix->num_columns, nleaves = (size_t)job->f->schema.num_leaves;
+    size_t ncols = job->matrix->num_columns, nleaves = (size_t)job->f->schema->num_leaves;
     job->matrix_arrays = calloc((size_t)count * ncols + 1, sizeof *job->matrix_arrays);
     job->matrix_formats = calloc(ncols + 1, sizeof *job->matrix_formats);
     int status = job->matrix_arrays && job->matrix_formats
@@ -956,7 +974,7 @@ static size_t slab_share(const struct read_job *job, int i, size_t rows) {
  * over many small buffers.  A slab that cannot be had leaves its leaves to allocate their own
  * buffers. */
 static void plan_slabs(struct read_job *job, int count) {
-    size_t nleaves = (size_t)job->f->schema.num_leaves;
+    size_t nleaves = (size_t)job->f->schema->num_leaves;
     for (int rg = 0; rg < count; rg++) {
         size_t rows = (size_t)job->f->md.row_groups[job->first_rg + rg].num_rows, size = 0;
         for (int k = 0; k < job->num_leaves && size < SIZE_MAX / 2; k++)
@@ -1040,7 +1058,7 @@ static int read_rows(fdata_parquet_file *f, int first, int count, const struct p
                                first, first + count, f->md.num_row_groups);
     struct pq_projection p;
     FDATA_RETURN_IF(make_projection(f, o, &p, err));
-    const struct pq_schema *s = &f->schema;
+    const struct pq_schema *s = f->schema;
     int threads = fdata_thread_count(o ? o->threads : 0);
     size_t nresults = (size_t)count * (size_t)s->num_leaves;
     size_t nfields = (size_t)count * (size_t)p.num_fields;
@@ -1173,7 +1191,7 @@ static int chunk_ranges(const fdata_parquet_file *f, const struct pq_projection 
                         struct fdata_error *err) {
     size_t start = *n, k = *n;
     for (int rg = first; rg < end; rg++) {
-        for (int leaf = 0; leaf < f->schema.num_leaves; leaf++) {
+        for (int leaf = 0; leaf < f->schema->num_leaves; leaf++) {
             struct pq_chunk_input in = {0};
             if (!p->selected[leaf])
                 continue;
@@ -1191,7 +1209,7 @@ static int ranges_begin(fdata_parquet_file *f, const struct fdata_parquet_read_o
                         struct pq_projection *p, struct fdata_byte_range **r,
                         struct fdata_error *err) {
     FDATA_RETURN_IF(make_projection(f, o, p, err));
-    *r = calloc((size_t)f->md.num_row_groups * (size_t)f->schema.num_leaves + 1, sizeof **r);
+    *r = calloc((size_t)f->md.num_row_groups * (size_t)f->schema->num_leaves + 1, sizeof **r);
     if (*r)
         return FDATA_OK;
     pq_projection_free(p);
@@ -1224,7 +1242,7 @@ int fdata_parquet_row_group_ranges(fdata_parquet_file *f,
     *row_groups = NULL;
     *count = 0;
     FDATA_RETURN_IF(ranges_begin(f, o, &p, out, err));
-    size_t cap = (size_t)f->md.num_row_groups * (size_t)f->schema.num_leaves + 1;
+    size_t cap = (size_t)f->md.num_row_groups * (size_t)f->schema->num_leaves + 1;
     int status = (*row_groups = malloc(cap * sizeof **row_groups))
                      ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (int rg = 0; status == FDATA_OK && rg < f->md.num_row_groups; rg++) {
@@ -1285,7 +1303,7 @@ int pq_row_group_rows_ranges(fdata_parquet_file *f, const struct fdata_parquet_r
     FDATA_RETURN_IF(check_selection(f, rg, sel, nsel, 1, NULL, err));
     FDATA_RETURN_IF(make_projection(f, o, &p, err));
     int status = FDATA_OK;
-    for (int leaf = 0; leaf < f->schema.num_leaves && status == FDATA_OK; leaf++)
+    for (int leaf = 0; leaf < f->schema->num_leaves && status == FDATA_OK; leaf++)
         if (p.selected[leaf])
             status = leaf_selected_ranges(f, &p, rg, leaf, sel, nsel, ranges, count, &cap,
                                           &skipped, err);

@@ -6,6 +6,12 @@
 #include "../memory/pages.h"
 #include "page_index.h"
 
+/* Whether a and b give one Arrow schema (and projection) for any read options: their footers
+ * state one schema (they share it parsed, pq_schema_get) and no list's length in either
+ * makes its type depend on the file (large_list).  So a load works a projection out once for
+ * a lake's files written alike. */
+int pq_file_same_schema(const fdata_parquet_file *a, const fdata_parquet_file *b);
+
 /* fdata_parquet_read_row_groups, with the pages of large row groups' value slabs taken from
  * `pages` while it has any (NULL: fresh pages): the pipeline gives it the pages of the
  * compressed bytes it has decoded. */

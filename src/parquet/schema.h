@@ -88,6 +88,14 @@ struct pq_schema {
 int pq_schema_build(const struct pq_metadata *md, struct pq_schema *s, struct fdata_error *err);
 void pq_schema_free(struct pq_schema *s);
 
+/* The schema of a footer parsed by pq_metadata_parse_without_schema (md->schema_bytes), shared
+ * with every open file whose footer states it in the same bytes: found, or parsed and built
+ * (errors as pq_schema_elements_parse and pq_schema_build).  *out is a reference, immutable,
+ * valid until pq_schema_put; it does not point into md.  Thread-safe. */
+int pq_schema_get(const struct pq_metadata *md, struct pq_schema **out, struct fdata_error *err);
+/* Lets go of a reference (NULL: nothing); the last one frees the schema.  Thread-safe. */
+void pq_schema_put(struct pq_schema *s);
+
 /* Byte width of one PLAIN value of the leaf's physical type (0 for BYTE_ARRAY/BOOLEAN). */
 int pq_physical_width(int physical, int type_length);
 

@@ -50,6 +50,9 @@
  * per worker (Ubiquant's 16,384-row groups: peak RSS 1.20x the table so, 1.25x grouped). */
 #define SMALL_CLAIM_ROWS 8192
 #define SMALL_CLAIMS 16
+/* Distinct schemas a file's is compared with for a projection to share (share_drift): a
+ * lake written by a few jobs has a few; a file of another is worked out on its own. */
+#define DRIFT_OWNERS 8
 #define MATRIX_BLOCK 512 /* rows put into the loader's matrix at once (in cache, row-major) */
 
 enum slot_state { WAITING, DECODING, DECODED, DONE };
@@ -57,7 +60,9 @@ enum slot_state { WAITING, DECODING, DECODED, DONE };
 struct slot {
     fdata_parquet_file *pq;       /* footer read; until decoded */
     long remote;                  /* index in loader.remote, or -1 for a local file */
-    struct drift_file drift;      /* its projection, and how its columns make the table's */
+    struct drift_file *drift;     /* its projection, and how its columns make the table's: */
+    struct drift_file own_drift;  /* its own, or empty when it reads as an earlier file of the
+                                     same schema does (share_drift): that file's */
     struct rg_selection sel;      /* the row groups read; the ones below are its positions */
     struct ArrowArray *batches;   /* [count]: one per selected row group */
     int count, taken;
@@ -101,6 +106,8 @@ struct loader {
     struct remote_file *remote;   /* per S3 file */
     struct remote_room room;      /* what whole small objects may take of the limit */
     struct prefetch *prefetch;    /* footers fetched while the listing goes on, or NULL */
+    size_t drift_owners[DRIFT_OWNERS], n_drift_owners; /* the last files whose projections
+                                     others may share (share_drift) */
     size_t *file_of, n_s3;
     const char **req_urls;        /* every range request of every S3 file */
     struct fdata_s3_range *req_ranges;
@@ -289,8 +296,8 @@ static int read_row_groups(struct loader *l, struct slot *s, int from, int n, in
     int status = FDATA_OK;
     struct fdata_parquet_read_options ro = l->ro;
     ro.threads = threads;
-    ro.columns = s->drift.names;
-    ro.num_columns = s->drift.n_names;
+    ro.columns = s->drift->names;
+    ro.num_columns = s->drift->n_names;
     ro.matrix_row = s->matrix_row + rg_selection_rows(&s->sel, s->pq, 0, from);
     for (int b = from, run; status == FDATA_OK && b < from + n; b += run) {
         run = rg_selection_run(&s->sel, b, from + n - b); /* row groups that follow each other */
@@ -316,7 +323,7 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n, 
         status = read_row_groups(l, s, from, n, threads, err);
     uint64_t bytes = 0;
     for (int b = from; b < from + n && status == FDATA_OK; b++) {
-        status = drift_batch(&l->files_schema, &s->drift, &s->batches[b], err);
+        status = drift_batch(&l->files_schema, s->drift, &s->batches[b], err);
         if (status == FDATA_OK && l->o.filter)
             status = filter_batch(l, s, b, err);
         if (status == FDATA_OK)
@@ -540,20 +547,37 @@ static int wanted_columns(struct loader *l, fdata_parquet_file *first, struct fd
     return drift_column_names(first, &l->first_columns, &l->wanted, &l->n_wanted, err);
 }
 
+/* Files of a lake written alike share a projection and schema (one Arrow schema built, not
+ * one a file): file i takes that of the last of these earlier files whose footer states its
+ * schema, when there is one (the files' own columns, not read ahead in them). */
+static int share_drift(struct loader *l, size_t i) {
+    for (size_t k = 0; k < DRIFT_OWNERS && k < l->n_drift_owners; k++) {
+        struct slot *o = &l->slots[l->drift_owners[(l->n_drift_owners - 1 - k) % DRIFT_OWNERS]];
+        if (!o->read_ahead && pq_file_same_schema(o->pq, l->slots[i].pq)) {
+            l->slots[i].drift = o->drift;
+            return 1;
+        }
+    }
+    l->drift_owners[l->n_drift_owners++ % DRIFT_OWNERS] = i;
+    return 0;
+}
+
 /* File i's projection, from its footer. */
 static int project_file(struct loader *l, size_t i, fdata_parquet_file *pq,
                         struct fdata_error *err) {
     FDATA_RETURN_IF(wanted_columns(l, l->slots[0].pq, err));
     if (l->wanted && !l->seen && !(l->seen = calloc(l->n_wanted + 1, 1)))
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    return drift_project(pq, l->wanted, l->n_wanted, l->seen, &l->slots[i].drift, err);
+    if (share_drift(l, i))
+        return FDATA_OK; /* its columns were seen already */
+    return drift_project(pq, l->wanted, l->n_wanted, l->seen, l->slots[i].drift, err);
 }
 
 /* File i's projection as read options. */
 static struct fdata_parquet_read_options file_options(const struct loader *l, size_t i) {
     struct fdata_parquet_read_options ro = l->ro;
-    ro.columns = l->slots[i].drift.names; /* this file's own columns (schema drift) */
-    ro.num_columns = l->slots[i].drift.n_names;
+    ro.columns = l->slots[i].drift->names; /* this file's own columns (schema drift) */
+    ro.num_columns = l->slots[i].drift->n_names;
     return ro;
 }
 
@@ -593,7 +617,7 @@ static void forget_read(struct slot *s) {
     free_batches(s);
     s->count = 0;
     rg_selection_free(&s->sel);
-    drift_file_free(&s->drift);
+    drift_file_free(s->drift);
 }
 
 /* Reads file i (open, whole in memory) in its own columns on `threads` threads: its
@@ -605,10 +629,10 @@ static void read_ahead(struct loader *l, size_t i, int threads) {
     int64_t traced = traced_now(l);
     s->pq = l->remote[s->remote].pq;
     int status = l->wanted && !seen ? FDATA_ENOMEM
-                 : drift_project(s->pq, l->wanted, l->n_wanted, seen, &s->drift, &err);
+                 : drift_project(s->pq, l->wanted, l->n_wanted, seen, s->drift, &err);
     struct fdata_parquet_read_options ro = file_options(l, i);
     if (status == FDATA_OK)
-        status = fdata_parquet_get_schema(s->pq, &ro, &s->drift.own, &err);
+        status = fdata_parquet_get_schema(s->pq, &ro, &s->drift->own, &err);
     if (status == FDATA_OK)
         status = rg_select_all(&s->sel, s->pq, &err);
     if (status == FDATA_OK && !(s->batches = calloc((size_t)s->sel.count + 1, sizeof *s->batches)))
@@ -618,7 +642,7 @@ static void read_ahead(struct loader *l, size_t i, int threads) {
         status = read_row_groups(l, s, 0, s->count, threads, &err);
     uint64_t bytes = 0;
     for (int b = 0; status == FDATA_OK && b < s->count; b++)
-        bytes += fdata_array_bytes(&s->drift.own, &s->batches[b]);
+        bytes += fdata_array_bytes(&s->drift->own, &s->batches[b]);
     fdata_trace_span(l->o.trace, file_lane(l, threads), "load", "read ahead", traced, traced_now(l),
                      "\"file\": %zu, \"ok\": %d", i, status == FDATA_OK);
     if (status != FDATA_OK)
@@ -749,7 +773,9 @@ static int fetch_first_gets(struct loader *l, const struct fdata_s3_get_options 
 static int open_all(struct loader *l, struct fdata_error *err) {
     for (size_t i = 0; i < l->files.count; i++)
         l->n_s3 += l->files.items[i].is_s3;
-    l->slots = calloc(l->files.count, sizeof *l->slots);
+    l->slots = calloc(l->files.count + 1, sizeof *l->slots);
+    for (size_t i = 0; l->slots && i < l->files.count; i++)
+        l->slots[i].drift = &l->slots[i].own_drift;
     l->remote = calloc(l->n_s3 + 1, sizeof *l->remote);
     l->file_of = calloc(l->n_s3 + 1, sizeof *l->file_of);
     if (!l->slots || !l->remote || !l->file_of)
@@ -837,7 +863,7 @@ static int prune_file_pages(struct loader *l, size_t i, struct fdata_error *err)
         struct pq_rows *rows;
         size_t n;
         int rg = s->sel.rg[j];
-        struct stats_source src = {s->pq, rg, &s->drift.own, l->o.invalid_utf8, 0, NULL, NULL};
+        struct stats_source src = {s->pq, rg, &s->drift->own, l->o.invalid_utf8, 0, NULL, NULL};
         status = prune_pages(l->o.filter, &l->parts, i, &src, &rows, &n, err);
         keep[j] = n > 0;
         if (status == FDATA_OK && n == 1 && rows[0].first == 0 &&
@@ -889,7 +915,7 @@ static int prune_row_groups(struct loader *l, size_t i, int bloom, struct fdata_
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     int pruned = 0;
     for (int j = 0; j < s->sel.count; j++) {
-        struct stats_source src = {s->pq, s->sel.rg[j], &s->drift.own, l->o.invalid_utf8, bloom,
+        struct stats_source src = {s->pq, s->sel.rg[j], &s->drift->own, l->o.invalid_utf8, bloom,
                                    NULL, NULL};
         keep[j] = (char)filter_may_select(l->o.filter, &l->parts, i, &src);
         pruned += !keep[j];
@@ -1129,8 +1155,8 @@ static int make_schema(struct loader *l, struct fdata_error *err) {
     for (size_t i = 0; i < n && status == FDATA_OK; i++) {
         struct fdata_parquet_read_options ro = file_options(l, i);
         names[i] = l->files.items[i].name;
-        files[i] = &l->slots[i].drift;
-        if (!files[i]->own.release) /* a file read ahead has it */
+        files[i] = l->slots[i].drift;
+        if (!files[i]->own.release) /* a file read ahead, or one of its schema before, has it */
             status = fdata_parquet_get_schema(l->slots[i].pq, &ro, &files[i]->own, err);
     }
     if (status == FDATA_OK)
@@ -1303,7 +1329,7 @@ static void loader_free(struct loader *l) {
         free(s->left);
         free(s->placed);
         rg_selection_free(&s->sel);
-        drift_file_free(&s->drift);
+        drift_file_free(&s->own_drift);
         if (s->remote < 0)
             fdata_parquet_close(s->pq); /* S3 files are closed by remote_files_free */
     }
@@ -1420,7 +1446,7 @@ static int file_views(const struct loader *l, struct shard_view **out, struct fd
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     for (size_t i = 0; i < l->files.count; i++)
         (*out)[i] = (struct shard_view){&l->files.items[i], l->slots[i].pq,
-                                        l->slots[i].drift.names, l->slots[i].drift.n_names};
+                                        l->slots[i].drift->names, l->slots[i].drift->n_names};
     return FDATA_OK;
 }
 
