@@ -768,6 +768,38 @@ static int fetch_first_gets(struct loader *l, const struct fdata_s3_get_options 
     }
 }
 
+struct local_opens {
+    struct loader *l;
+    struct fdata_error *errors; /* [file]: each file's */
+};
+
+static int open_local_task(void *ctx, size_t i, int worker) {
+    struct local_opens *job = ctx;
+    struct slot *s = &job->l->slots[i];
+    (void)worker;
+    return s->remote >= 0 ? FDATA_OK
+                          : fdata_parquet_open_path(job->l->files.items[i].name, &s->pq,
+                                                    &job->errors[i]);
+}
+
+/* The local files, mapped and their footers parsed on every core (a wide footer takes
+ * milliseconds; a lake has thousands); a failure is the first failed file's. */
+static int open_local(struct loader *l, struct fdata_error *err) {
+    struct local_opens job = {l, calloc(l->files.count + 1, sizeof *job.errors)};
+    if (!job.errors)
+        return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    int status = fdata_parallel_for(l->o.runtime, l->files.count,
+                                    fdata_thread_count(l->o.threads), open_local_task, &job);
+    for (size_t i = 0; status != FDATA_OK && i < l->files.count; i++)
+        if (job.errors[i].code != FDATA_OK) {
+            if (err)
+                *err = job.errors[i];
+            break;
+        }
+    free(job.errors);
+    return status;
+}
+
 /* Every file's footer: local files mapped, S3 files by one GET each (in parallel; those the
  * listing's pages brought fetched already). */
 static int open_all(struct loader *l, struct fdata_error *err) {
@@ -783,9 +815,7 @@ static int open_all(struct loader *l, struct fdata_error *err) {
     for (size_t i = 0, k = 0; i < l->files.count; i++) {
         struct slot *s = &l->slots[i];
         s->remote = l->files.items[i].is_s3 ? (long)k : -1;
-        if (s->remote < 0) {
-            FDATA_RETURN_IF(fdata_parquet_open_path(l->files.items[i].name, &s->pq, err));
-        } else {
+        if (s->remote >= 0) {
             l->remote[k].url = l->files.items[i].name;
             l->remote[k].listed = l->files.items[i].size;
             if (l->prefetch)
@@ -793,6 +823,8 @@ static int open_all(struct loader *l, struct fdata_error *err) {
             l->file_of[k++] = i;
         }
     }
+    if (l->n_s3 < l->files.count)
+        FDATA_RETURN_IF(open_local(l, err));
     struct fdata_s3_get_options go = footer_gets(l);
     if (l->n_s3) {
         start_ahead(l);

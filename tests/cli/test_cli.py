@@ -94,6 +94,13 @@ def write(name, text, mode="w"):
     return path
 
 
+# local files open on every core: a failure still names the first bad file in the order given
+bad = [write("bad%d.parquet" % i, "not a Parquet file, %d, but long enough for a footer\n" % i)
+       for i in (1, 2)]
+rc, out, err = run("load", "--threads", "2", PRIM, bad[1], PRIM, PRIM, PRIM, bad[0])
+check("load of many local files: the first failure in order", rc == 1 and "bad2.parquet" in err
+      and "bad1" not in err and err.count("\n") == 1, err)
+
 src = write("t.csv", 'id,name,score,ok,day,ts,note\n1,"a, b",1.5,true,2024-01-02,2024-01-02T03:04:05.5,\n'
             '2,"two\nlines ""q""",2,false,2024-02-29,2024-02-29 00:00:00,x\n3,,-3e5,TRUE,,,\n')
 out = os.path.join(tmp, "t.parquet")
