@@ -53,7 +53,7 @@ test-asan:
 # concurrent loads on one runtime, the reader, the page pool and the loader's datasets.
 # `make test` runs only the first two (test-tsan-loads, building only their targets: about
 # 25 s of CPU; see README, "Tests").
-TSAN_TESTS ?= unit\.test_runtime|runtime\.loads|unit\.test_reader|unit\.test_pages|unit\.test_matrix|python\.datasets
+TSAN_TESTS ?= unit\.test_runtime|unit\.test_schema_share|runtime\.loads|unit\.test_reader|unit\.test_pages|unit\.test_matrix|python\.datasets
 TSAN_CONFIGURE = CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFDATA_TSAN=ON >/dev/null
 TSAN_RUN = cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0 \
 	  ctest --output-on-failure -j$(JOBS)

@@ -1,8 +1,11 @@
 /* libFuzzer target: any bytes as Thrift compact protocol, the encoding of Parquet's footer
  * and page headers: skipped as a generic struct (every type, nesting, the depth cap), parsed
  * as FileMetaData (and its schema tree built) and as a PageHeader, without the Parquet file
- * around them that fuzz_reader needs. */
+ * around them that fuzz_reader needs.  FileMetaData also the way the reader parses it: the
+ * schema apart and shared (schema_share.c), got twice (the second finds the first), and
+ * agreeing with the whole parse. */
 #include <stdint.h>
+#include <stddef.h>
 #include "parquet/metadata.h"
 #include "parquet/schema.h"
 #include "parquet/thrift.h"
@@ -13,10 +16,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tc_skip(&r, TC_STRUCT);
     struct fdata_error err;
     struct pq_metadata md;
+    int leaves = -1;
     if (pq_metadata_parse(data, size, &md, &err) == FDATA_OK) {
         struct pq_schema s;
-        if (pq_schema_build(&md, &s, &err) == FDATA_OK)
+        if (pq_schema_build(&md, &s, &err) == FDATA_OK) {
+            leaves = s.num_leaves;
             pq_schema_free(&s);
+        }
+        pq_metadata_free(&md);
+    }
+    if (pq_metadata_parse_without_schema(data, size, &md, &err) == FDATA_OK) {
+        struct pq_schema *a = NULL, *b = NULL;
+        if (pq_schema_get(&md, &a, &err) == FDATA_OK) {
+            if (pq_schema_get(&md, &b, &err) != FDATA_OK || a != b || a->num_leaves != leaves)
+                __builtin_trap(); /* found again, and as the whole parse built it */
+            pq_schema_put(b);
+        }
+        pq_schema_put(a);
         pq_metadata_free(&md);
     }
     struct pq_page_header ph;

@@ -13,6 +13,8 @@ struct pq_arena {
 };
 
 void *pq_arena_alloc(struct pq_arena **head, size_t size) {
+    if (size > SIZE_MAX / 2)
+        return NULL;
     size = (size + 15) & ~(size_t)15;
     struct pq_arena *a = *head;
     if (!a || a->size - a->used < size) {
@@ -45,6 +47,7 @@ struct md_parser {
     int oom;
     int schema_span_only; /* FileMetaData's schema elements: their bytes' span, not parsed */
     int schema_wire_type; /* parsing the schema's elements alone: their list's wire type */
+    const uint8_t *start; /* the bytes parsed */
 };
 
 static void *md_alloc(struct md_parser *m, size_t n, size_t elem) {
@@ -326,6 +329,7 @@ static void parse_file_metadata(struct md_parser *m, struct pq_metadata *md) {
             md->schema_bytes = at;
             md->schema_len = (size_t)(r->p - at);
             md->schema_wire_type = type;
+            md->schema_at = (size_t)(at - m->start);
         } else if (id == 3)
             md->num_rows = tc_i64(r, type);
         else if (id == 4)
@@ -344,21 +348,24 @@ static void parse_file_metadata(struct md_parser *m, struct pq_metadata *md) {
     tc_struct_end(r);
 }
 
-/* Parses `size` bytes into md with parse(), which m reads; the error names `what`. */
-static int parse_into(struct md_parser *m, const uint8_t *data, size_t size,
-                      struct pq_metadata *md,
-                      void (*parse)(struct md_parser *, struct pq_metadata *), const char *what,
+/* Parses `size` bytes into md with parse(), which m reads; they lie `base` bytes into a
+ * FileMetaData of `total` (where an error says it is). */
+static int parse_into(struct md_parser *m, const uint8_t *data, size_t size, size_t base,
+                      size_t total, struct pq_metadata *md,
+                      void (*parse)(struct md_parser *, struct pq_metadata *),
                       struct fdata_error *err) {
     memset(md, 0, sizeof *md);
     tc_init(&m->r, data, size);
+    m->start = data;
     parse(m, md);
     md->arena = m->arena;
+    md->footer_len = total;
     if (m->r.error) {
         int code = m->oom ? FDATA_ENOMEM : FDATA_ECORRUPT;
-        long at = (long)(m->r.p - data);
+        size_t at = base + (size_t)(m->r.p - data);
         pq_metadata_free(md);
-        return fdata_set_error(err, code, "invalid footer (FileMetaData) near byte %ld of %s%zu: %s",
-                               at, what, size, m->r.error);
+        return fdata_set_error(err, code, "invalid footer (FileMetaData) near byte %zu of %zu: %s",
+                               at, total, m->r.error);
     }
     return FDATA_OK;
 }
@@ -366,13 +373,13 @@ static int parse_into(struct md_parser *m, const uint8_t *data, size_t size,
 int pq_metadata_parse(const uint8_t *data, size_t size, struct pq_metadata *md,
                       struct fdata_error *err) {
     struct md_parser m = {.arena = NULL};
-    return parse_into(&m, data, size, md, parse_file_metadata, "", err);
+    return parse_into(&m, data, size, 0, size, md, parse_file_metadata, err);
 }
 
 int pq_metadata_parse_without_schema(const uint8_t *data, size_t size, struct pq_metadata *md,
                                      struct fdata_error *err) {
     struct md_parser m = {.arena = NULL, .schema_span_only = 1};
-    return parse_into(&m, data, size, md, parse_file_metadata, "", err);
+    return parse_into(&m, data, size, 0, size, md, parse_file_metadata, err);
 }
 
 static void parse_schema_list(struct md_parser *m, struct pq_metadata *md) {
@@ -380,10 +387,10 @@ static void parse_schema_list(struct md_parser *m, struct pq_metadata *md) {
                                    parse_schema_element, "schema element is not a struct");
 }
 
-int pq_schema_elements_parse(const uint8_t *bytes, size_t len, int wire_type,
-                             struct pq_metadata *md, struct fdata_error *err) {
+int pq_schema_elements_parse(const uint8_t *bytes, size_t len, int wire_type, size_t at,
+                             size_t footer_len, struct pq_metadata *md, struct fdata_error *err) {
     struct md_parser m = {.arena = NULL, .schema_wire_type = wire_type};
-    return parse_into(&m, bytes, len, md, parse_schema_list, "the schema's ", err);
+    return parse_into(&m, bytes, len, at, footer_len, md, parse_schema_list, err);
 }
 
 void pq_arena_free(struct pq_arena **head) {

@@ -109,6 +109,8 @@ struct pq_metadata {
     const uint8_t *schema_bytes;
     size_t schema_len;
     int schema_wire_type;
+    size_t schema_at, footer_len;   /* where those bytes lie in the FileMetaData, and its size
+                                       (for an error's position) */
     struct pq_arena *arena;
 };
 
@@ -126,10 +128,11 @@ int pq_metadata_parse(const uint8_t *data, size_t size, struct pq_metadata *md,
  * and located (schema_bytes): md->schema NULL, num_schema 0. */
 int pq_metadata_parse_without_schema(const uint8_t *data, size_t size, struct pq_metadata *md,
                                      struct fdata_error *err);
-/* The schema's elements alone, from the bytes and wire type a parse located: md->schema and
- * num_schema set, nothing else (free with pq_metadata_free).  Errors as pq_metadata_parse. */
-int pq_schema_elements_parse(const uint8_t *bytes, size_t len, int wire_type,
-                             struct pq_metadata *md, struct fdata_error *err);
+/* The schema's elements alone, from the bytes and wire type a parse located (`at` bytes into
+ * a FileMetaData of footer_len): md->schema and num_schema set, nothing else (free with
+ * pq_metadata_free).  Errors as pq_metadata_parse, at their place in the FileMetaData. */
+int pq_schema_elements_parse(const uint8_t *bytes, size_t len, int wire_type, size_t at,
+                             size_t footer_len, struct pq_metadata *md, struct fdata_error *err);
 void pq_metadata_free(struct pq_metadata *md);
 
 struct pq_page_header {

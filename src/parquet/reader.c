@@ -103,6 +103,7 @@ static int parse_file(struct fdata_parquet_file *f, struct fdata_error *err) {
     f->footer_size = (int64_t)footer + 12;
     FDATA_RETURN_IF(pq_metadata_parse_without_schema(d + n - 8 - footer, footer, &f->md, err));
     FDATA_RETURN_IF(pq_schema_get(&f->md, &f->schema, err));
+    f->md.schema_bytes = NULL; /* the table keeps its own copy; these may go with the buffer */
     f->before_816_fix = written_before_parquet_816_fix(f->md.created_by);
     FDATA_RETURN_IF(check_row_groups(f, err));
     f->long_lists = has_long_lists(f);

@@ -558,7 +558,8 @@ static int share_drift(struct loader *l, size_t i) {
             return 1;
         }
     }
-    l->drift_owners[l->n_drift_owners++ % DRIFT_OWNERS] = i;
+    if (pq_file_same_schema(l->slots[i].pq, l->slots[i].pq)) /* (long lists: never shares) */
+        l->drift_owners[l->n_drift_owners++ % DRIFT_OWNERS] = i;
     return 0;
 }
 
