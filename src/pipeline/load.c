@@ -1576,6 +1576,7 @@ static struct loader *loader_new(const struct fdata_load_options *opts,
     l->limit = l->o.memory_limit ? l->o.memory_limit : LOAD_DEFAULT_MEMORY_LIMIT;
     l->shard = shard;
     l->room.whole = (int64_t)(l->limit / 2); /* the other half for the ranges of the rest */
+    l->room.wholes_at_link = l->o.connections == 0;
     l->room.projected = l->o.columns != NULL || l->o.filter != NULL; /* may skip most bytes */
     l->t0 = now();
     pthread_mutex_init(&l->lock, NULL);

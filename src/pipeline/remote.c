@@ -259,6 +259,14 @@ int remote_fetch(fdata_s3_client *c, struct remote_file *all, size_t count,
         struct fdata_s3_get_options o = *go;
         o.on_object = on_tail, o.ctx = &t;
         n = plan_first_gets(files, n, go, room, urls, first, sizes);
+        size_t wholes = 0;
+        for (size_t i = 0; i < n; i++)
+            wholes += first[i].offset == 0 && first[i].length > 0;
+        /* whole objects are data: as many at once as fill the link, no more (3,000 objects of
+         * ~1 MB under a 2 Gbit/s link: 192 at once took 13.7-15.4 s, the client's own 12.4 s,
+         * the link's own time 11.5 s; alike on loopback) */
+        if (room && room->wholes_at_link && wholes * 2 > n)
+            o.connections = 0;
         struct fdata_error whole = {0};
         int got = n ? get_ranges(c, urls, first, sizes, n, &o, res, &whole) : FDATA_OK;
         for (size_t i = 0; status == FDATA_OK && i < n; i++) /* the first file's failure */

@@ -56,6 +56,9 @@ struct remote_room {
     int indexes;                  /* the load prunes by page indexes: the first file sizes the
                                      tails to hold its indexes too (when they lie just before
                                      its footer), so the others need no GET for theirs */
+    int wholes_at_link;           /* the caller chose no connection count: when most first
+                                     GETs bring whole objects, they go on the client's own
+                                     (sized to the link), not go's (many, for tails' latency) */
 };
 
 /* Fetches the footers of the files of files[0..n) that have no buffer yet, in parallel: one
