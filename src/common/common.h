@@ -70,6 +70,11 @@ void fdata_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *lock, long ms);
 struct fdata_runtime;
 int fdata_parallel_for(struct fdata_runtime *rt, size_t n, int threads,
                        int (*fn)(void *ctx, size_t i, int worker), void *ctx);
+/* After tasks that each set their own errors[i] (zeroed before): when `status` (what
+ * fdata_parallel_for returned) is a failure, *err (may be NULL) gets the error of the failed
+ * task with the lowest index, whose code is returned; else returns status. */
+int fdata_first_error(int status, const struct fdata_error *errors, size_t n,
+                      struct fdata_error *err);
 /* For tasks that must run at the same time (they wait on each other): runs fn(ctx, i, count)
  * for i in [0, count), each on its own thread, where count is 1 (the caller) plus the idle
  * workers it could claim (at most half the runtime's), at most `most` in all.  Returns as

@@ -186,3 +186,14 @@ int fdata_parallel_gang(struct fdata_runtime *rt, int most,
                            .seats = extra + 1};
     return run_job(rt, &job);
 }
+
+int fdata_first_error(int status, const struct fdata_error *errors, size_t n,
+                      struct fdata_error *err) {
+    for (size_t i = 0; status != FDATA_OK && i < n; i++)
+        if (errors[i].code != FDATA_OK) {
+            if (err)
+                *err = errors[i];
+            return errors[i].code;
+        }
+    return status;
+}

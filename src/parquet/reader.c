@@ -921,14 +921,7 @@ static int run_phase(struct read_job *job, size_t tasks, int threads,
     for (size_t i = 0; i < tasks; i++) /* not all 512 bytes: the message is set on failure */
         job->errors[i].code = FDATA_OK, job->errors[i].message[0] = '\0';
     int status = fdata_parallel_for(job->runtime, tasks, threads, fn, job);
-    for (size_t i = 0; status != FDATA_OK && i < tasks; i++) {
-        if (job->errors[i].code != FDATA_OK) {
-            if (err)
-                *err = job->errors[i];
-            return job->errors[i].code;
-        }
-    }
-    return status;
+    return fdata_first_error(status, job->errors, tasks, err);
 }
 
 /* The matrix leaves decoded as arrays go into the matrix, and their arrays go. */

@@ -791,12 +791,7 @@ static int open_local(struct loader *l, struct fdata_error *err) {
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
     int status = fdata_parallel_for(l->o.runtime, l->files.count,
                                     fdata_thread_count(l->o.threads), open_local_task, &job);
-    for (size_t i = 0; status != FDATA_OK && i < l->files.count; i++)
-        if (job.errors[i].code != FDATA_OK) {
-            if (err)
-                *err = job.errors[i];
-            break;
-        }
+    status = fdata_first_error(status, job.errors, l->files.count, err);
     free(job.errors);
     return status;
 }

@@ -421,12 +421,8 @@ int remote_open_fetched(struct remote_file *files, size_t n, struct fdata_runtim
     int status = job.errors ? fdata_parallel_for(rt, n, fdata_thread_count(threads), open_task,
                                                  &job)
                             : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    for (size_t i = 0; job.errors && status != FDATA_OK && i < n; i++)
-        if (job.errors[i].code != FDATA_OK) { /* the first file's failure, as in file order */
-            if (err)
-                *err = job.errors[i];
-            break;
-        }
+    if (job.errors) /* the first file's failure, as in file order */
+        status = fdata_first_error(status, job.errors, n, err);
     for (size_t i = 0; status != FDATA_OK && i < n; i++)
         if (!files[i].pq && files[i].buf) /* not handed to an open file: still ours */
             remote_drop_buffer(&files[i]);
