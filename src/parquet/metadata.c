@@ -95,7 +95,8 @@ static void parse_logical_params(struct tc_reader *r, struct pq_logical_type *lt
             lt->precision = tc_i32(r, type);
         else if ((lt->kind == PQ_LT_TIME || lt->kind == PQ_LT_TIMESTAMP) && id == 1)
             lt->adjusted_to_utc = tc_bool(r, type);
-        else if ((lt->kind == PQ_LT_TIME || lt->kind == PQ_LT_TIMESTAMP) && id == 2)
+        else if ((lt->kind == PQ_LT_TIME || lt->kind == PQ_LT_TIMESTAMP) && id == 2 &&
+                 type == TC_STRUCT)
             parse_time_unit(r, &lt->unit);
         else if (lt->kind == PQ_LT_INTEGER && id == 1)
             lt->bit_width = (int)tc_i64(r, type);
@@ -279,6 +280,20 @@ static void *parse_struct_list(struct md_parser *m, int type, size_t size, int *
     return items;
 }
 
+/* Steps over a list of structs checking what parse_struct_list() would (its type, each item
+ * a struct, the same nesting depth), so that a footer read with its schema apart fails
+ * where the whole parse does. */
+static void skip_struct_list(struct md_parser *m, int type, const char *what) {
+    int elem;
+    uint32_t n = tc_list_begin(&m->r, type, &elem);
+    for (uint32_t i = 0; i < n && !m->r.error; i++) {
+        if (elem != TC_STRUCT)
+            tc_fail(&m->r, what);
+        else
+            tc_skip(&m->r, TC_STRUCT);
+    }
+}
+
 static void parse_row_group(struct md_parser *m, void *item) {
     struct tc_reader *r = &m->r;
     struct pq_row_group *rg = item;
@@ -318,10 +333,12 @@ static void parse_file_metadata(struct md_parser *m, struct pq_metadata *md) {
     md->created_by = "";
     tc_struct_begin(r);
     while (tc_next_field(r, &last, &type, &id)) {
-        if (id == 2) {
+        if (id == 2 && md->schema_bytes) {
+            tc_fail(r, "the schema is stated twice"); /* which one would a reader take? */
+        } else if (id == 2) {
             const uint8_t *at = r->p;
             if (m->schema_span_only)
-                tc_skip(r, type);
+                skip_struct_list(m, type, "schema element is not a struct");
             else
                 md->schema = parse_struct_list(m, type, sizeof *md->schema, &md->num_schema,
                                                parse_schema_element,

@@ -118,18 +118,14 @@ static int select_request(const struct pq_schema *s, struct pq_projection *p, co
     return select_node(s, p, n, file, err);
 }
 
-/* A list needs int64 offsets when one of its chunks may hold more than 2^31 elements:
- * decided from the footer, so every batch of a read has the same schema. */
-static void mark_large_lists(const struct pq_schema *s, const struct pq_metadata *md,
-                             struct pq_projection *p) {
-    for (int i = 0; i < s->num_nodes; i++) {
-        const struct pq_node *n = &s->nodes[i];
-        if (n->kind != N_LIST)
-            continue;
-        for (int rg = 0; rg < md->num_row_groups; rg++)
-            if (md->row_groups[rg].columns[n->first_leaf].meta.num_values > INT32_MAX)
-                p->large[i] = 1;
-    }
+int pq_list_is_large(const struct pq_schema *s, const struct pq_metadata *md, int node) {
+    const struct pq_node *n = &s->nodes[node];
+    if (n->kind != N_LIST)
+        return 0;
+    for (int rg = 0; rg < md->num_row_groups; rg++)
+        if (md->row_groups[rg].columns[n->first_leaf].meta.num_values > INT32_MAX)
+            return 1;
+    return 0;
 }
 
 int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
@@ -174,7 +170,8 @@ int pq_projection_make(const struct pq_schema *s, const struct pq_metadata *md,
     if (status != FDATA_OK)
         pq_projection_free(p);
     else
-        mark_large_lists(s, md, p);
+        for (int i = 0; i < s->num_nodes; i++)
+            p->large[i] = (uint8_t)pq_list_is_large(s, md, i);
     return status;
 }
 

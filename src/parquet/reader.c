@@ -74,14 +74,11 @@ static int written_before_parquet_816_fix(const char *created_by) {
     return major < 1 || (major == 1 && (minor < 2 || (minor == 2 && patch < 9)));
 }
 
-/* Whether a list's leaf has a chunk of over INT32_MAX values (the projection then reads that
- * list as a large_list: projection.c). */
+/* Whether one of the file's lists is read as a large_list (projection.h). */
 static int has_long_lists(const struct fdata_parquet_file *f) {
-    for (int rg = 0; rg < f->md.num_row_groups; rg++)
-        for (int i = 0; i < f->schema->num_leaves; i++)
-            if (f->schema->leaves[i].max_rep > 0 &&
-                f->md.row_groups[rg].columns[i].meta.num_values > INT32_MAX)
-                return 1;
+    for (int i = 0; i < f->schema->num_nodes; i++)
+        if (pq_list_is_large(f->schema, &f->md, i))
+            return 1;
     return 0;
 }
 
@@ -212,6 +209,7 @@ int64_t fdata_parquet_footer_size(const fdata_parquet_file *f) { return f->foote
 const char *fdata_parquet_created_by(const fdata_parquet_file *f) { return f->md.created_by; }
 
 const struct pq_metadata *pq_file_metadata(const fdata_parquet_file *f) { return &f->md; }
+int pq_file_schema_shareable(const fdata_parquet_file *f) { return !f->long_lists; }
 int pq_file_same_schema(const fdata_parquet_file *a, const fdata_parquet_file *b) {
     return a->schema == b->schema && !a->long_lists && !b->long_lists;
 }

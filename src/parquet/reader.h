@@ -11,6 +11,8 @@
  * makes its type depend on the file (large_list).  So a load works a projection out once for
  * a lake's files written alike. */
 int pq_file_same_schema(const fdata_parquet_file *a, const fdata_parquet_file *b);
+/* Whether f may share its projection at all: no list of it is read as a large_list. */
+int pq_file_schema_shareable(const fdata_parquet_file *f);
 
 /* fdata_parquet_read_row_groups, with the pages of large row groups' value slabs taken from
  * `pages` while it has any (NULL: fresh pages): the pipeline gives it the pages of the

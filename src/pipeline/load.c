@@ -558,7 +558,7 @@ static int share_drift(struct loader *l, size_t i) {
             return 1;
         }
     }
-    if (pq_file_same_schema(l->slots[i].pq, l->slots[i].pq)) /* (long lists: never shares) */
+    if (pq_file_schema_shareable(l->slots[i].pq))
         l->drift_owners[l->n_drift_owners++ % DRIFT_OWNERS] = i;
     return 0;
 }
