@@ -166,6 +166,8 @@ void fdata_aligned_free(void *p) {
         fdata_memory_buffers_used();
 }
 
+size_t fdata_buffers_held(void) { return atomic_load(&cache.held); }
+
 size_t fdata_buffers_surplus(void) {
     size_t held = atomic_load(&cache.held);
     return held > CACHE_KEPT ? held - CACHE_KEPT : 0;

@@ -22,6 +22,8 @@ void fdata_aligned_free(void *p);
 /* For the reaper: the cache's bytes above those kept for good, and giving them back (the
  * count of the most in use starting again from those in use now). */
 size_t fdata_buffers_surplus(void);
+/* The bytes of released buffers the cache holds now. */
+size_t fdata_buffers_held(void);
 void fdata_buffers_decay(void);
 /* The caches' shared rules (page_cache.c, buffers.c): the most a cache of released memory
  * holds, a quarter of the machine's physical memory (`otherwise` when that cannot be told);

@@ -12,7 +12,8 @@ int pq_bloom_range(const fdata_parquet_file *f, int rg, int leaf, int64_t *offse
                    int64_t *length) {
     const struct pq_metadata *md = pq_file_metadata(f);
     size_t size;
-    pq_file_bytes(f, &size);
+    if (!pq_file_bytes(f, &size))
+        return 0; /* its bytes were given back (pq_file_drop_bytes) */
     if (rg < 0 || rg >= md->num_row_groups || leaf < 0 || leaf >= md->row_groups[rg].num_columns)
         return 0;
     const struct pq_column_chunk *cc = &md->row_groups[rg].columns[leaf];

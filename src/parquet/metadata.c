@@ -410,6 +410,30 @@ int pq_schema_elements_parse(const uint8_t *bytes, size_t len, int wire_type, si
     return parse_into(&m, bytes, len, at, footer_len, md, parse_schema_list, err);
 }
 
+/* *value (len bytes, or NULL) copied into the arena; 0 when out of memory. */
+static int own_value(struct pq_arena **arena, const uint8_t **value, uint32_t len) {
+    uint8_t *copy = *value ? pq_arena_alloc(arena, len) : NULL;
+    if (*value && !copy)
+        return 0;
+    if (copy)
+        *value = memcpy(copy, *value, len);
+    return 1;
+}
+
+int pq_metadata_own_bytes(struct pq_metadata *md) {
+    md->schema_bytes = NULL;
+    for (int g = 0; g < md->num_row_groups; g++)
+        for (int c = 0; c < md->row_groups[g].num_columns; c++) {
+            struct pq_statistics *st = &md->row_groups[g].columns[c].meta.stats;
+            if (!own_value(&md->arena, &st->min, st->min_len) ||
+                !own_value(&md->arena, &st->max, st->max_len) ||
+                !own_value(&md->arena, &st->min_value, st->min_value_len) ||
+                !own_value(&md->arena, &st->max_value, st->max_value_len))
+                return FDATA_ENOMEM;
+        }
+    return FDATA_OK;
+}
+
 void pq_arena_free(struct pq_arena **head) {
     for (struct pq_arena *a = *head, *next; a; a = next) {
         next = a->next;

@@ -128,6 +128,11 @@ int pq_metadata_parse(const uint8_t *data, size_t size, struct pq_metadata *md,
  * and located (schema_bytes): md->schema NULL, num_schema 0. */
 int pq_metadata_parse_without_schema(const uint8_t *data, size_t size, struct pq_metadata *md,
                                      struct fdata_error *err);
+/* Copies into md's arena what md still points to in the bytes it was parsed from (the
+ * statistics' values; schema_bytes is cleared), so that those bytes may go.  FDATA_ENOMEM
+ * when out of memory: md then still needs its bytes (the values copied so far are valid
+ * either way). */
+int pq_metadata_own_bytes(struct pq_metadata *md);
 /* The schema's elements alone, from the bytes and wire type a parse located (`at` bytes into
  * a FileMetaData of footer_len): md->schema and num_schema set, nothing else (free with
  * pq_metadata_free).  Errors as pq_metadata_parse, at their place in the FileMetaData. */

@@ -209,6 +209,16 @@ int64_t fdata_parquet_footer_size(const fdata_parquet_file *f) { return f->foote
 const char *fdata_parquet_created_by(const fdata_parquet_file *f) { return f->md.created_by; }
 
 const struct pq_metadata *pq_file_metadata(const fdata_parquet_file *f) { return &f->md; }
+int pq_file_drop_bytes(fdata_parquet_file *f) {
+    if (f->mapped || !f->release || atomic_load(&f->refs) != 1)
+        return FDATA_EINVAL;
+    FDATA_RETURN_IF(pq_metadata_own_bytes(&f->md));
+    f->release(f->release_ctx);
+    f->release = NULL;
+    f->data = NULL;
+    return FDATA_OK;
+}
+
 int pq_file_schema_shareable(const fdata_parquet_file *f) { return !f->long_lists; }
 int pq_file_same_schema(const fdata_parquet_file *a, const fdata_parquet_file *b) {
     return a->schema == b->schema && !a->long_lists && !b->long_lists;
@@ -397,13 +407,21 @@ static int chunk_input(const fdata_parquet_file *f, const struct pq_projection *
         len += (int64_t)f->size - (start + len) < PARQUET_816_PADDING
                    ? (int64_t)f->size - (start + len) : PARQUET_816_PADDING;
     in->leaf = leaf;
-    in->data = f->data + start;
+    in->data = f->data ? f->data + start : NULL; /* NULL: given back (bytes_kept) */
     in->size = (size_t)len;
     in->file_offset = start;
     in->codec = m->codec;
     in->num_rows = g->num_rows;
     in->num_values = g->num_rows == 0 ? 0 : m->num_values;
     return FDATA_OK;
+}
+
+/* Whether f still has the bytes it was opened on (pq_file_drop_bytes), as every read of its
+ * pages needs. */
+static int bytes_kept(const fdata_parquet_file *f, struct fdata_error *err) {
+    return f->data ? FDATA_OK
+                   : fdata_set_error(err, FDATA_EINVAL, "its bytes were given back once it "
+                                     "was read");
 }
 
 /* Keeps the pages holding a selected row (both lists ascend). */
@@ -1048,6 +1066,7 @@ static int read_rows(fdata_parquet_file *f, int first, int count, const struct p
     if (first < 0 || count < 0 || first > f->md.num_row_groups - count)
         return fdata_set_error(err, FDATA_EINVAL, "row groups [%d, %d) out of range (file has %d)",
                                first, first + count, f->md.num_row_groups);
+    FDATA_RETURN_IF(bytes_kept(f, err));
     struct pq_projection p;
     FDATA_RETURN_IF(make_projection(f, o, &p, err));
     const struct pq_schema *s = f->schema;
@@ -1293,6 +1312,7 @@ int pq_row_group_rows_ranges(fdata_parquet_file *f, const struct fdata_parquet_r
     *ranges = NULL;
     *count = 0;
     FDATA_RETURN_IF(check_selection(f, rg, sel, nsel, 1, NULL, err));
+    FDATA_RETURN_IF(bytes_kept(f, err)); /* the page indexes are among them */
     FDATA_RETURN_IF(make_projection(f, o, &p, err));
     int status = FDATA_OK;
     for (int leaf = 0; leaf < f->schema->num_leaves && status == FDATA_OK; leaf++)
@@ -1322,6 +1342,7 @@ int pq_column_pages(fdata_parquet_file *f, int rg, const char *column,
     int leaf = pq_column_leaf(f, column); /* outside lists and maps: a level entry a row */
     if (leaf < 0 || rg < 0 || rg >= f->md.num_row_groups)
         return FDATA_OK;
+    FDATA_RETURN_IF(bytes_kept(f, err));
     struct fdata_parquet_read_options one = {.columns = &column, .num_columns = 1};
     struct pq_projection p;
     struct pq_chunk_input in = {0};

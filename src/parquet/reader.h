@@ -11,6 +11,13 @@
  * makes its type depend on the file (large_list).  So a load works a projection out once for
  * a lake's files written alike. */
 int pq_file_same_schema(const fdata_parquet_file *a, const fdata_parquet_file *b);
+/* Every row group f will ever read has been read (its arrays own their memory) and no
+ * stream is open on it: the bytes it was opened on are released now (their release callback,
+ * fdata_parquet_open_buffer), its footer kept (copied out of them, pq_metadata_own_bytes).
+ * A read of it afterwards fails (FDATA_EINVAL).  FDATA_EINVAL when f has no such callback
+ * (a mapped file, or bytes the caller keeps) or a stream holds it, FDATA_ENOMEM when the
+ * copy cannot be made: then nothing changed.  Not while another thread uses f. */
+int pq_file_drop_bytes(fdata_parquet_file *f);
 /* Whether f may share its projection at all: no list of it is read as a large_list. */
 int pq_file_schema_shareable(const fdata_parquet_file *f);
 

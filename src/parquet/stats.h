@@ -77,7 +77,8 @@ int pq_decimal_cmp(const uint64_t a[4], const uint64_t b[4]);
 
 /* Where the split-block bloom filter of a leaf's chunk in row group rg lies, as the footer
  * says (bloom_filter_offset and bloom_filter_length): 1 with the range, or 0 when there is
- * none, the footer gives no length, or the range is not within the file and PQ_BLOOM_MAX. */
+ * none, the footer gives no length, the range is not within the file and PQ_BLOOM_MAX, or
+ * the file's bytes were given back (pq_file_drop_bytes). */
 int pq_bloom_range(const fdata_parquet_file *f, int rg, int leaf, int64_t *offset,
                    int64_t *length);
 

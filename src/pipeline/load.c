@@ -317,7 +317,7 @@ static int read_row_groups(struct loader *l, struct slot *s, int from, int n, in
 static int decode_row_groups(struct loader *l, struct slot *s, int from, int n, int threads,
                              struct fdata_error *err) {
     int status = FDATA_OK;
-    if (from == 0 && s->remote >= 0)
+    if (from == 0 && s->remote >= 0 && !s->read_ahead) /* (a whole object's: at its open) */
         status = remote_check_magic(&l->remote[s->remote], err);
     if (status == FDATA_OK && !s->read_ahead)
         status = read_row_groups(l, s, from, n, threads, err);

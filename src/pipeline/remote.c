@@ -22,6 +22,11 @@
  * its first row group until its last byte is in. */
 #define COALESCE_HOLE ((int64_t)64 << 10)
 
+/* A whole object's buffer released once read waits in the buffer cache for the next object
+ * to take it; while the cache holds this much, the objects to come (a load's connections
+ * bring a few dozen at once) would not take another, and its pages go back to the kernel. */
+#define REUSE_HELD ((size_t)64 << 20)
+
 static void free_buffer(void *p) { fdata_unmap_zeroed(p); }
 
 /* A whole object's buffer is the GET's own (fdata_s3_get_many's memory). */
@@ -499,7 +504,13 @@ void remote_release_whole(struct remote_file *f, int64_t footer_size, struct rem
     int64_t data = f->size - footer_size - 4096; /* from the page past the magic's */
     if (!f->whole || !f->buf || f->discarded || data <= 0)
         return;
-    fdata_discard(f->buf + 4096, (size_t)data); /* whole pages inside: rounded in */
+    /* The buffer goes whole, its footer copied out, to the process's cache of released
+     * buffers: the next objects' buffers take its pages instead of fresh ones the kernel must
+     * zero (a ~1 MB object's buffer spans no whole 2 MiB block to move).  While the cache
+     * holds enough for the objects to come, or failing that, its pages but the footer's go
+     * back to the kernel at once. */
+    if (fdata_buffers_held() >= REUSE_HELD || pq_file_drop_bytes(f->pq) != FDATA_OK)
+        fdata_discard(f->buf + 4096, (size_t)data); /* whole pages inside: rounded in */
     f->discarded = data;
     room->whole += data;
 }

@@ -19,7 +19,8 @@ struct remote_file {
     const char *url;              /* the caller's string */
     int64_t size;                 /* the object's */
     char etag[128];               /* the version every later range is pinned to */
-    uint8_t *buf;                 /* size bytes, zeroed; the open file owns it */
+    uint8_t *buf;                 /* size bytes, zeroed; the open file owns it (and may
+                                     release it early: remote_release_whole) */
     fdata_parquet_file *pq;
     struct fdata_byte_range *ranges; /* what the projection needs of the selected row groups
                                         (the leading magic too), in file order, near ones
@@ -135,9 +136,11 @@ int64_t remote_largest_row_group(const struct remote_file *f);
 int64_t remote_discard_row_groups(struct remote_file *f, int first, int n,
                                   struct fdata_pages *pages, struct fdata_memory *memory);
 
-/* A whole object all of whose row groups are decoded (read ahead): its bytes but the first
- * page (the magic) and the footer (`footer_size`, which the open file still reads) go back to
- * the kernel, and to room->whole.  Nothing for any other file. */
+/* A whole object all of whose row groups are decoded (read ahead): its buffer is released
+ * for the next objects' buffers (pq_file_drop_bytes: buf is then gone, the open file keeping
+ * a copy of its footer) while the buffer cache holds little; else its bytes but the first page
+ * (the magic) and the footer (`footer_size`) go back to the kernel.  Either way its bytes but
+ * those go to room->whole.  Nothing for any other file. */
 void remote_release_whole(struct remote_file *f, int64_t footer_size, struct remote_room *room);
 
 /* Once a file's ranges are in: its leading magic is checked (it was not there at open). */
