@@ -432,7 +432,7 @@ static int bit_at(const void *bits, int64_t i) {
 
 /* Row r of an array of type `type` (a dictionary's: its value's). */
 static void row_operand(const struct ArrowSchema *type, const struct ArrowArray *a, int64_t r,
-                        struct operand *x) {
+                        enum kind kind, int digits, struct operand *x) {
     int64_t i = a->offset + r;
     const char *format = type->format;
     x->is_null = a->buffers[0] && a->null_count != 0 && !bit_at(a->buffers[0], i);
@@ -443,10 +443,11 @@ static void row_operand(const struct ArrowSchema *type, const struct ArrowArray 
         int64_t k = format[0] == 'c' ? ((const int8_t *)v)[i] : format[0] == 's'
                     ? ((const int16_t *)v)[i] : format[0] == 'i' ? ((const int32_t *)v)[i]
                     : ((const int64_t *)v)[i];
-        row_operand(type->dictionary, a->dictionary, k, x);
+        row_operand(type->dictionary, a->dictionary, k, kind, digits, x);
         return;
     }
-    x->kind = kind_of_format(format, &x->digits);
+    x->kind = kind;
+    x->digits = digits;
     char f = format[0] == 't' ? (format[1] == 'd' && format[2] == 'D' ? 'i' : 'l') : format[0];
     switch (f) {
     case 'b': x->i = bit_at(v, i); break;
@@ -496,7 +497,8 @@ static void row_operand(const struct ArrowSchema *type, const struct ArrowArray 
 /* Row r of the batch's field at `path` (n steps through structs): null under a null
  * parent. */
 static void path_operand(const struct ArrowSchema *type, const struct ArrowArray *a,
-                         const long *path, int n, int64_t r, struct operand *x) {
+                         const long *path, int n, int64_t r, enum kind kind, int digits,
+                         struct operand *x) {
     for (int d = 0; d < n; d++) {
         r += a->offset; /* a struct's children are indexed from its offset */
         type = type->children[path[d]];
@@ -507,7 +509,7 @@ static void path_operand(const struct ArrowSchema *type, const struct ArrowArray
             return;
         }
     }
-    row_operand(type, a, r, x);
+    row_operand(type, a, r, kind, digits, x);
 }
 
 /* A file's partition value. */
@@ -548,6 +550,18 @@ static int combine(int a, int b, int (*op)(int, int)) {
     return out;
 }
 
+/* A leaf of the filter bound to a batch's columns once, not by name at every row: the
+ * partition key it names, else the path to its column and the kind of that column's
+ * values. */
+struct binding {
+    const struct fdata_filter *leaf;
+    long key;                    /* >= 0: a partition key */
+    long path[MAX_PATH];
+    int depth;
+    enum kind kind;
+    int digits;
+};
+
 /* Where the values of the columns come from: a file's partitions, and a batch's row or the
  * statistics of some rows. */
 struct row {
@@ -558,6 +572,8 @@ struct row {
     int64_t r;
     const struct stats_source *src;  /* instead of a row: statistics (a row group's, a page's) */
     struct decimal_cache *cache;     /* or NULL */
+    const struct binding *bound;     /* a batch's row: every leaf's (n_bound) */
+    size_t n_bound;
 };
 
 /* The smallest and largest values a column may hold (of its file's own type,
@@ -726,20 +742,26 @@ static int stats_leaf(const struct fdata_filter *f, const struct row *w) {
     return nulls | (f->negate ? ((in & YES ? NO : 0) | (in & NO ? YES : 0)) : in);
 }
 
+/* Leaf f's binding to a batch's columns (NULL outside one). */
+static const struct binding *bound(const struct row *w, const struct fdata_filter *f) {
+    for (size_t i = 0; i < w->n_bound; i++)
+        if (w->bound[i].leaf == f)
+            return &w->bound[i];
+    return NULL;
+}
+
 static int leaf(const struct fdata_filter *f, const struct row *w) {
     struct operand x;
-    long k = key_of(w->p, f->column);
-    if (k >= 0) {
+    const struct binding *b = bound(w, f);
+    long k = b ? b->key : key_of(w->p, f->column);
+    if (k >= 0)
         key_operand(w->p, w->file, (size_t)k, &x);
-    } else if (w->src) {
+    else if (w->src)
         return stats_leaf(f, w);
-    } else if (!w->files) {
+    else if (!b)
         return ANY;
-    } else {
-        long path[MAX_PATH];
-        int depth = resolve(w->files, f->column, path, 0); /* bound: found */
-        path_operand(w->files, w->batch, path, depth, w->r, &x);
-    }
+    else
+        path_operand(w->files, w->batch, b->path, b->depth, w->r, b->kind, b->digits, &x);
     if (f->kind == F_NULL)
         return x.is_null != f->negate ? YES : NO;
     if (x.is_null)
@@ -764,20 +786,51 @@ static int eval(const struct fdata_filter *f, const struct row *w) {
 }
 
 int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file) {
-    struct row w = {p, file, NULL, NULL, 0, NULL, NULL};
+    struct row w = {p, file, NULL, NULL, 0, NULL, NULL, NULL, 0};
     return (eval(f, &w) & YES) != 0;
 }
 
-void filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
-                 const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
+/* Binds each leaf of f to the partition keys or the columns of `files` (bound: found,
+ * filter_bind_columns); returns the count. */
+static size_t bind_leaves(const struct fdata_filter *f, const struct partitions *p,
+                          const struct ArrowSchema *files, struct binding *out) {
+    if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT) {
+        size_t n = bind_leaves(f->a, p, files, out);
+        return f->b ? n + bind_leaves(f->b, p, files, out + n) : n;
+    }
+    struct binding *b = out;
+    *b = (struct binding){.leaf = f, .key = key_of(p, f->column), .kind = K_NONE};
+    if (b->key < 0) {
+        b->depth = resolve(files, f->column, b->path, 0);
+        b->kind = kind_of_format(value_format(field_at(files, b->path, b->depth)), &b->digits);
+    }
+    return 1;
+}
+
+static size_t count_leaves(const struct fdata_filter *f) {
+    if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT)
+        return count_leaves(f->a) + (f->b ? count_leaves(f->b) : 0);
+    return 1;
+}
+
+int filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
+                const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
     struct decimal_cache cache = {.n = 0};
-    struct row w = {p, file, files, batch, 0, NULL, &cache};
+    struct binding few[8], *bound = few;
+    size_t n = count_leaves(f);
+    if (n > sizeof few / sizeof *few && !(bound = malloc(n * sizeof *bound)))
+        return FDATA_ENOMEM;
+    struct row w = {p, file, files, batch, 0, NULL, &cache, bound, 0};
+    w.n_bound = bind_leaves(f, p, files, bound);
     for (w.r = 0; w.r < batch->length; w.r++)
         keep[w.r] = eval(f, &w) == YES;
+    if (bound != few)
+        free(bound);
+    return FDATA_OK;
 }
 
 int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
                       const struct stats_source *src) {
-    struct row w = {p, file, NULL, NULL, 0, src, NULL};
+    struct row w = {p, file, NULL, NULL, 0, src, NULL, NULL, 0};
     return (eval(f, &w) & YES) != 0;
 }

@@ -263,9 +263,10 @@ static int filter_batch(struct loader *l, struct slot *s, int b, struct fdata_er
     size_t i = (size_t)(s - l->slots);
     struct ArrowArray *batch = &s->batches[b];
     uint8_t *keep = malloc((size_t)batch->length + 1);
-    if (!keep)
+    if (!keep || filter_rows(l->o.filter, &l->parts, i, &l->files_schema, batch, keep)) {
+        free(keep);
         return fdata_set_error(err, FDATA_ENOMEM, "out of memory");
-    filter_rows(l->o.filter, &l->parts, i, &l->files_schema, batch, keep);
+    }
     int64_t kept = 0;
     for (int64_t r = 0; r < batch->length; r++)
         kept += keep[r];

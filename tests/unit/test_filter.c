@@ -1,10 +1,14 @@
 /* Filters (fastdata/load.h, src/pipeline/filter*.c): the parser's tree (precedence, NOT IN,
  * NOT BETWEEN, quoting, literals), errors that name the character, filters built from code,
- * and their truth over partition values (SQL's nulls, dates against timestamps, ints
- * against floats, strings by bytes). */
+ * their truth over partition values (SQL's nulls, dates against timestamps, ints against
+ * floats, strings by bytes), and over the rows of a batch (filters of more leaves than fit
+ * on the stack too).  argv[1] is tests/data/parquet. */
+#include <stdlib.h>
 #include <string.h>
 #include "check.h"
 #include "common/common.h"
+#include "fastdata/arrow.h"
+#include "fastdata/parquet.h"
 #include "pipeline/filter.h"
 #include "pipeline/partitions.h"
 
@@ -139,8 +143,86 @@ static void test_eval(void) {
     partitions_free(&p);
 }
 
-int main(void) {
+static int is_valid(const struct ArrowArray *c, int64_t r) {
+    const uint8_t *valid = c->buffers[0];
+    return !valid || (valid[(c->offset + r) / 8] >> ((c->offset + r) % 8) & 1);
+}
+
+/* Rows of DuckDB's prim table (column c_int64, nulls among them) in a file under k=3: a
+ * filter of ten leaves (nine values ORed, and the key) keeps what IN keeps and what the
+ * values say; IS NOT NULL AND the key keeps the non-null rows. */
+static void test_rows(const char *data_dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/generated/duckdb_prim_v1_snappy.parquet", data_dir);
+    fdata_parquet_file *pq = NULL;
+    struct ArrowSchema schema = {0};
+    struct ArrowArray batch = {0};
+    struct fdata_error err = {0};
+    const char *cols[] = {"c_int64"};
+    struct fdata_parquet_read_options o = {.columns = cols, .num_columns = 1};
+    CHECK(fdata_parquet_open_path(path, &pq, &err) == FDATA_OK &&
+          fdata_parquet_get_schema(pq, &o, &schema, &err) == FDATA_OK &&
+          fdata_parquet_read_row_groups(pq, 0, 1, &o, &batch, &err) == FDATA_OK);
+    struct load_file item = {"root/k=3/f.parquet", NULL, 0, 10};
+    item.rel = item.name + 5;
+    struct load_files files = {&item, 1, 1};
+    struct partitions p;
+    CHECK(partitions_discover(&files, FDATA_PARTITIONING_AUTO, NULL, &p, &err) == FDATA_OK);
+    const struct ArrowArray *c = batch.release ? batch.children[0] : NULL;
+    const int64_t *v = c ? (const int64_t *)c->buffers[1] + c->offset : NULL;
+    int64_t n = batch.length, picked[9], kept = 0, expected = 0, non_null = 0, nulls = 0;
+    int npicked = 0;
+    char or_text[1024] = "", in_text[1024] = "c_int64 IN (", one[64];
+    for (int64_t r = 0; c && r < n; r++) {
+        nulls += !is_valid(c, r);
+        if (is_valid(c, r) && npicked < 9 && r % 2 == 0)
+            picked[npicked++] = v[r];
+    }
+    CHECK(npicked == 9 && nulls > 0);
+    for (int i = 0; i < npicked; i++) {
+        snprintf(one, sizeof one, "c_int64 = %lld OR ", (long long)picked[i]);
+        strcat(or_text, one);
+        snprintf(one, sizeof one, "%s%lld", i ? ", " : "", (long long)picked[i]);
+        strcat(in_text, one);
+    }
+    strcat(or_text, "k = 4");
+    strcat(in_text, ")");
+    fdata_filter *ten = parse(or_text), *in = parse(in_text);
+    fdata_filter *not_null = parse("k = 3 AND c_int64 IS NOT NULL");
+    uint8_t *a = calloc((size_t)n + 1, 1), *b = calloc((size_t)n + 1, 1);
+    if (c && npicked == 9 && ten && in && not_null && a && b) {
+        CHECK(filter_bind(ten, &p, &err) == FDATA_OK && filter_bind(in, &p, &err) == FDATA_OK &&
+              filter_bind(not_null, &p, &err) == FDATA_OK);
+        CHECK(filter_rows(ten, &p, 0, &schema, &batch, a) == FDATA_OK);
+        CHECK(filter_rows(in, &p, 0, &schema, &batch, b) == FDATA_OK);
+        CHECK(memcmp(a, b, (size_t)n) == 0);
+        for (int64_t r = 0; r < n; r++) {
+            int hit = 0;
+            for (int i = 0; i < npicked; i++)
+                hit |= is_valid(c, r) && v[r] == picked[i];
+            expected += hit;
+            kept += a[r];
+            CHECK(a[r] == hit);
+        }
+        CHECK(kept == expected && kept >= 9);
+        CHECK(filter_rows(not_null, &p, 0, &schema, &batch, a) == FDATA_OK);
+        for (int64_t r = 0; r < n; r++)
+            non_null += a[r];
+        CHECK(non_null == n - nulls);
+    }
+    free(a), free(b);
+    fdata_filter_free(ten), fdata_filter_free(in), fdata_filter_free(not_null);
+    partitions_free(&p);
+    if (batch.release)
+        batch.release(&batch);
+    if (schema.release)
+        schema.release(&schema);
+    fdata_parquet_close(pq);
+}
+
+int main(int argc, char **argv) {
     test_parse();
     test_eval();
+    test_rows(argc > 1 ? argv[1] : "tests/data/parquet");
     return check_result("test_filter");
 }
