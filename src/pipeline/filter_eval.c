@@ -572,8 +572,9 @@ struct row {
     int64_t r;
     const struct stats_source *src;  /* instead of a row: statistics (a row group's, a page's) */
     struct decimal_cache *cache;     /* or NULL */
-    const struct binding *bound;     /* a batch's row: every leaf's (n_bound) */
-    size_t n_bound;
+    const struct binding *bindings;  /* a batch's row: every leaf's, in the order eval()
+                                        visits them (left to right, every one) */
+    size_t *next_binding;            /* the next leaf's, counted from 0 at every row */
 };
 
 /* The smallest and largest values a column may hold (of its file's own type,
@@ -742,17 +743,9 @@ static int stats_leaf(const struct fdata_filter *f, const struct row *w) {
     return nulls | (f->negate ? ((in & YES ? NO : 0) | (in & NO ? YES : 0)) : in);
 }
 
-/* Leaf f's binding to a batch's columns (NULL outside one). */
-static const struct binding *bound(const struct row *w, const struct fdata_filter *f) {
-    for (size_t i = 0; i < w->n_bound; i++)
-        if (w->bound[i].leaf == f)
-            return &w->bound[i];
-    return NULL;
-}
-
 static int leaf(const struct fdata_filter *f, const struct row *w) {
     struct operand x;
-    const struct binding *b = bound(w, f);
+    const struct binding *b = w->bindings ? &w->bindings[(*w->next_binding)++] : NULL;
     long k = b ? b->key : key_of(w->p, f->column);
     if (k >= 0)
         key_operand(w->p, w->file, (size_t)k, &x);
@@ -782,16 +775,18 @@ static int eval(const struct fdata_filter *f, const struct row *w) {
     }
     if (f->kind != F_AND && f->kind != F_OR)
         return leaf(f, w);
-    return combine(eval(f->a, w), eval(f->b, w), f->kind == F_AND ? and1 : or1);
+    int a = eval(f->a, w); /* then b: the leaves in bind_leaves' order */
+    int b = eval(f->b, w);
+    return combine(a, b, f->kind == F_AND ? and1 : or1);
 }
 
 int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file) {
-    struct row w = {p, file, NULL, NULL, 0, NULL, NULL, NULL, 0};
+    struct row w = {p, file, NULL, NULL, 0, NULL, NULL, NULL, NULL};
     return (eval(f, &w) & YES) != 0;
 }
 
-/* Binds each leaf of f to the partition keys or the columns of `files` (bound: found,
- * filter_bind_columns); returns the count. */
+/* Binds each leaf of f, left to right, to the partition keys or the columns of `files`
+ * (bound: found, filter_bind_columns); returns the count. */
 static size_t bind_leaves(const struct fdata_filter *f, const struct partitions *p,
                           const struct ArrowSchema *files, struct binding *out) {
     if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT) {
@@ -816,21 +811,23 @@ static size_t count_leaves(const struct fdata_filter *f) {
 int filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
                 const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
     struct decimal_cache cache = {.n = 0};
-    struct binding few[8], *bound = few;
-    size_t n = count_leaves(f);
-    if (n > sizeof few / sizeof *few && !(bound = malloc(n * sizeof *bound)))
+    struct binding few[8], *bindings = few;
+    size_t n = count_leaves(f), next;
+    if (n > sizeof few / sizeof *few && !(bindings = malloc(n * sizeof *bindings)))
         return FDATA_ENOMEM;
-    struct row w = {p, file, files, batch, 0, NULL, &cache, bound, 0};
-    w.n_bound = bind_leaves(f, p, files, bound);
-    for (w.r = 0; w.r < batch->length; w.r++)
+    bind_leaves(f, p, files, bindings);
+    struct row w = {p, file, files, batch, 0, NULL, &cache, bindings, &next};
+    for (w.r = 0; w.r < batch->length; w.r++) {
+        next = 0;
         keep[w.r] = eval(f, &w) == YES;
-    if (bound != few)
-        free(bound);
+    }
+    if (bindings != few)
+        free(bindings);
     return FDATA_OK;
 }
 
 int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
                       const struct stats_source *src) {
-    struct row w = {p, file, NULL, NULL, 0, src, NULL, NULL, 0};
+    struct row w = {p, file, NULL, NULL, 0, src, NULL, NULL, NULL};
     return (eval(f, &w) & YES) != 0;
 }
