@@ -110,6 +110,9 @@ static void tc_skip_elements(struct tc_reader *r, int elem_type, uint64_t n) {
     } else if (elem_type == TC_I16 || elem_type == TC_I32 || elem_type == TC_I64) {
         for (uint64_t i = 0; i < n && !r->error; i++)
             tc_varint(r);
+    } else if (elem_type == TC_BINARY) { /* a column chunk's path_in_schema */
+        for (uint64_t i = 0; i < n && !r->error; i++)
+            tc_skip_bytes(r, tc_varint(r));
     } else {
         for (uint64_t i = 0; i < n && !r->error; i++)
             tc_skip(r, elem_type);

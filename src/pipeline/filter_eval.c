@@ -554,7 +554,6 @@ static int combine(int a, int b, int (*op)(int, int)) {
  * partition key it names, else the path to its column and the kind of that column's
  * values. */
 struct binding {
-    const struct fdata_filter *leaf;
     long key;                    /* >= 0: a partition key */
     long path[MAX_PATH];
     int depth;
@@ -794,7 +793,7 @@ static size_t bind_leaves(const struct fdata_filter *f, const struct partitions 
         return f->b ? n + bind_leaves(f->b, p, files, out + n) : n;
     }
     struct binding *b = out;
-    *b = (struct binding){.leaf = f, .key = key_of(p, f->column), .kind = K_NONE};
+    *b = (struct binding){.key = key_of(p, f->column), .kind = K_NONE};
     if (b->key < 0) {
         b->depth = resolve(files, f->column, b->path, 0);
         b->kind = kind_of_format(value_format(field_at(files, b->path, b->depth)), &b->digits);
