@@ -221,7 +221,7 @@ int pq_file_drop_bytes(fdata_parquet_file *f) {
 
 int pq_file_schema_shareable(const fdata_parquet_file *f) { return !f->long_lists; }
 int pq_file_same_schema(const fdata_parquet_file *a, const fdata_parquet_file *b) {
-    return a->schema == b->schema && !a->long_lists && !b->long_lists;
+    return a->schema == b->schema && pq_file_schema_shareable(a) && pq_file_schema_shareable(b);
 }
 const struct pq_schema *pq_file_schema(const fdata_parquet_file *f) { return f->schema; }
 const uint8_t *pq_file_bytes(const fdata_parquet_file *f, size_t *size) {

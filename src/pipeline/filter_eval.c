@@ -785,25 +785,21 @@ int filter_selects_file(const struct fdata_filter *f, const struct partitions *p
 }
 
 /* Binds each leaf of f, left to right, to the partition keys or the columns of `files`
- * (bound: found, filter_bind_columns); returns the count. */
+ * (bound: found, filter_bind_columns); returns the count (out NULL: only counts). */
 static size_t bind_leaves(const struct fdata_filter *f, const struct partitions *p,
                           const struct ArrowSchema *files, struct binding *out) {
     if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT) {
         size_t n = bind_leaves(f->a, p, files, out);
-        return f->b ? n + bind_leaves(f->b, p, files, out + n) : n;
+        return f->b ? n + bind_leaves(f->b, p, files, out ? out + n : NULL) : n;
     }
-    struct binding *b = out;
-    *b = (struct binding){.key = key_of(p, f->column), .kind = K_NONE};
-    if (b->key < 0) {
-        b->depth = resolve(files, f->column, b->path, 0);
-        b->kind = kind_of_format(value_format(field_at(files, b->path, b->depth)), &b->digits);
+    if (!out)
+        return 1;
+    *out = (struct binding){.key = key_of(p, f->column), .kind = K_NONE};
+    if (out->key < 0) {
+        out->depth = resolve(files, f->column, out->path, 0);
+        out->kind = kind_of_format(value_format(field_at(files, out->path, out->depth)),
+                                   &out->digits);
     }
-    return 1;
-}
-
-static size_t count_leaves(const struct fdata_filter *f) {
-    if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT)
-        return count_leaves(f->a) + (f->b ? count_leaves(f->b) : 0);
     return 1;
 }
 
@@ -811,7 +807,7 @@ int filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t
                 const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
     struct decimal_cache cache = {.n = 0};
     struct binding few[8], *bindings = few;
-    size_t n = count_leaves(f), next;
+    size_t n = bind_leaves(f, p, files, NULL), next;
     if (n > sizeof few / sizeof *few && !(bindings = malloc(n * sizeof *bindings)))
         return FDATA_ENOMEM;
     bind_leaves(f, p, files, bindings);
