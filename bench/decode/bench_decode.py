@@ -15,6 +15,9 @@ Codecs (--codecs): snappy, zstd, uncompressed.
 
 Readers, each given the folder (or its glob) as a user would:
   fastdata               fastdata.load(folder, threads=T)
+  fastdata-view          the same with strings="view" (string_view, as Polars holds strings)
+  fastdata-dictionary    the same with strings="dictionary" (not peers: the ratios compare
+                         the fastest peer with fastdata's default, plain strings)
   polars                 pl.read_parquet("folder/*.parquet")      (POLARS_MAX_THREADS=T)
   polars-scan            pl.scan_parquet("folder/*.parquet").collect()
   pyarrow-dataset        pyarrow.dataset.dataset(folder).to_table() (pa.set_cpu_count(T))
@@ -27,7 +30,8 @@ Whole tables in both conditions; per column group (lineitem, orders, ubiquant) w
 
 The limit: the machine's memcpy rate at T threads (NumPy copies of 256 MiB per thread, in
 this run) turned into the time to read the Parquet bytes and write the Arrow bytes once;
-"% of limit" = that time / the reader's time.  And the codec alone: fastdata's C driver
+"% of limit" = that time / the reader's time.  Memory: each reader's peak RSS (VmHWM)
+less its RSS after its imports, before its first call, beside the table's Arrow bytes.  And the codec alone: fastdata's C driver
 decompressing every page on one thread, nothing decoded (bench/decode/fdata_decode.c).
 
 usage: bench_decode.py [--datasets lineitem,orders,ubiquant,embeddings] [--scale 1]
@@ -52,6 +56,10 @@ PY = sys.executable
 READERS = {
     "fastdata": ("import fastdata",
                  "fastdata.load(FOLDER, columns=COLUMNS, threads=THREADS)"),
+    "fastdata-view": ("import fastdata",
+                      "fastdata.load(FOLDER, columns=COLUMNS, threads=THREADS, strings='view')"),
+    "fastdata-dictionary": ("import fastdata",
+                            "fastdata.load(FOLDER, columns=COLUMNS, threads=THREADS, strings='dictionary')"),
     "polars": ("import polars as pl",
                "pl.read_parquet(GLOB, columns=COLUMNS)"),
     "polars-scan": ("import polars as pl",
@@ -71,13 +79,14 @@ READERS = {
 }
 
 TIMER = """
-import json, sys, time
+import json, os, sys, time
 FOLDER, THREADS, REPEAT, WARM = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "warm"
 COLUMNS = json.loads(sys.argv[5]) or None
 GLOB = FOLDER + "/*.parquet"
 {setup}
 def run():
     return {call}
+BEFORE = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 if WARM:
     run()
 best = 1e30
@@ -85,7 +94,8 @@ for _ in range(REPEAT if WARM else 1):
     t0 = time.perf_counter(); r = run(); t = time.perf_counter() - t0
     del r
     best = min(best, t)
-print(json.dumps({{"seconds": best}}))
+PEAK = [int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM")][0] - BEFORE
+print(json.dumps({{"seconds": best, "peak_bytes": max(PEAK, 0)}}))
 """
 
 GROUPS = {
@@ -158,21 +168,24 @@ def run_reader(name, folder, threads, repeat, condition, columns):
     setup, call = READERS[name]
     code = TIMER.format(setup=setup, call=call)
     argv = [PY, "-c", code, folder, str(threads), str(repeat), condition, json.dumps(columns)]
-    best = None
+    best = peak = None
     for _ in range(1 if condition == "warm" else repeat):
         p = subprocess.run(argv, capture_output=True, text=True, env=env)
         if p.returncode != 0:
-            return None, (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[-1][:120]
-        t = json.loads(p.stdout.strip().splitlines()[-1])["seconds"]
-        best = t if best is None else min(best, t)
-    return best, None
+            return None, (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[-1][:120], None
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+        best = r["seconds"] if best is None else min(best, r["seconds"])
+        peak = r["peak_bytes"] if peak is None else min(peak, r["peak_bytes"])
+    return best, None, peak
 
 
 def table_bytes(folder, columns):
-    """Parquet bytes of the files and Arrow bytes of the table (pyarrow's reading of it)."""
-    import pyarrow.dataset as ds
+    """Parquet bytes of the files and Arrow bytes of the table in its most compact layout
+    (fastdata's default: strings as utf8, not the 16-byte views pyarrow 26 reads them into)."""
+    import fastdata
+    import pyarrow as pa
     files = sorted(glob.glob(os.path.join(folder, "*.parquet")))
-    t = ds.dataset(files, format="parquet").to_table(columns=columns)
+    t = pa.table(fastdata.load(folder, columns=columns))
     if columns:  # the share of the file bytes the columns occupy, from the footers
         import pyarrow.parquet as pq
         pq_bytes = 0
@@ -228,19 +241,23 @@ def measure(lines, folder, what, columns, threads, args, conditions, rates):
             results = {}
             for name in args.readers.split(","):
                 results[name] = run_reader(name, folder, t, args.repeat, cond, columns)
-            fd = results.get("fastdata", (None, None))[0]
-            peers = [s for n, (s, e) in results.items() if n != "fastdata" and s is not None]
-            for name, (sec, err) in results.items():
+            fd = results.get("fastdata", (None,))[0]
+            peers = [r[0] for n, r in results.items() if not n.startswith("fastdata") and r[0] is not None]
+            for name, (sec, err, peak) in results.items():
                 if sec is None:
-                    lines.append("| %s | %d | %s | %s | error: %s | | | |" % (what, t, cond, name, err))
+                    lines.append("| %s | %d | %s | %s | error: %s | | | | |" % (what, t, cond, name, err))
                     continue
-                lines.append("| %s | %d | %s | %s | %.3f | %.0f | %.0f%% | %s |" % (
-                    what, t, cond, name, sec, (pq_b + arrow_b) / 1e6 / sec, 100 * limit / sec,
-                    "%.2fx" % (sec / fd) if fd and name != "fastdata" else ""))
+                if name.startswith("fastdata-"):  # fastest peer / this variant, in brackets
+                    ratio = "(%.2fx)" % (min(peers) / sec) if peers else ""
+                else:
+                    ratio = "%.2fx" % (sec / fd) if fd and name != "fastdata" else ""
+                lines.append("| %s | %d | %s | %s | %.3f | %.0f | %.0f%% | %s | %.0f (%.2fx) |" % (
+                    what, t, cond, name, sec, (pq_b + arrow_b) / 1e6 / sec, 100 * limit / sec, ratio,
+                    peak / 1e6, peak / arrow_b))
             if fd and peers:
-                lines.append("| %s | %d | %s | **fastest peer / fastdata** | | | | **%.2fx** |" % (
+                lines.append("| %s | %d | %s | **fastest peer / fastdata** | | | | **%.2fx** | |" % (
                     what, t, cond, min(peers) / fd))
-            lines.append("| %s | %d | %s | limit: memcpy of %.0f MB read + %.0f MB written | %.3f | | 100%% | |" % (
+            lines.append("| %s | %d | %s | limit: memcpy of %.0f MB read + %.0f MB written | %.3f | | 100%% | | |" % (
                 what, t, cond, pq_b / 1e6, arrow_b / 1e6, limit))
             print("\n".join(lines[start:]), flush=True)
 
@@ -281,8 +298,8 @@ def main():
             if lim:
                 lines.append("%s alone (fdata_bench_decode --mode decompress, 1 thread): %.3f s" % (codec, lim))
                 lines.append("")
-            lines.append("| columns | threads | condition | reader | best s | MB/s (read + written) | % of limit | peer / fastdata |")
-            lines.append("|---|---|---|---|---|---|---|---|")
+            lines.append("| columns | threads | condition | reader | best s | MB/s (read + written) | % of limit | peer / fastdata | peak MB above the start (/ Arrow bytes) |")
+            lines.append("|---|---|---|---|---|---|---|---|---|")
             print("\n".join(lines[-6:]), flush=True)
             measure(lines, folder, "all", None, threads, args, conditions, rates)
             if not args.no_groups:

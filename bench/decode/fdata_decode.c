@@ -100,6 +100,7 @@ static size_t array_bytes(const struct ArrowArray *a, const struct ArrowSchema *
 /* --columns a,b: the names to read (NULL: every column), split in place. */
 static const char *columns[64];
 static size_t num_columns;
+static int strings = FDATA_STRINGS_PLAIN; /* --strings plain|view|dictionary */
 
 static int decode_file(const void *data, size_t size, const char *name, int threads,
                        size_t *decoded) {
@@ -111,7 +112,8 @@ static int decode_file(const void *data, size_t size, const char *name, int thre
     }
     struct fdata_parquet_read_options o = {.threads = threads,
                                            .columns = num_columns ? columns : NULL,
-                                           .num_columns = num_columns};
+                                           .num_columns = num_columns,
+                                           .strings = strings};
     int nrg = fdata_parquet_num_row_groups(f);
     struct ArrowArray *batches = calloc((size_t)nrg + 1, sizeof *batches);
     struct ArrowSchema schema;
@@ -142,7 +144,10 @@ int main(int argc, char **argv) {
             mode = argv[first + 1];
         else if (strcmp(argv[first], "--repeat") == 0)
             repeat = atoi(argv[first + 1]);
-        else if (strcmp(argv[first], "--columns") == 0)
+        else if (strcmp(argv[first], "--strings") == 0) {
+            if (fdata_parquet_strings_from_name(argv[first + 1], &strings) != FDATA_OK)
+                break;
+        } else if (strcmp(argv[first], "--columns") == 0)
             for (char *c = strtok(argv[first + 1], ","); c && num_columns < 64; c = strtok(NULL, ","))
                 columns[num_columns++] = c;
         else
@@ -152,7 +157,7 @@ int main(int argc, char **argv) {
     int nfiles = argc - first;
     if (nfiles < 1) {
         fprintf(stderr, "usage: fdata_bench_decode [--threads N] [--repeat R] "
-                        "[--mode decode|decompress] [--columns a,b] FILE...\n"
+                        "[--mode decode|decompress] [--columns a,b] [--strings plain|view|dictionary] FILE...\n"
                         "  decompress: one thread only decompresses every page (the codec's limit)\n");
         return 2;
     }

@@ -19,6 +19,7 @@ static double now(void) {
 int main(int argc, char **argv) {
     int repeat = 3, first = 1;
     struct fdata_load_options o = {0};
+    const char *columns[64];
     for (; first + 1 < argc && strncmp(argv[first], "--", 2) == 0; first += 2) {
         if (strcmp(argv[first], "--repeat") == 0)
             repeat = atoi(argv[first + 1]);
@@ -26,9 +27,16 @@ int main(int argc, char **argv) {
             o.connections = atoi(argv[first + 1]);
         else if (strcmp(argv[first], "--threads") == 0)
             o.threads = atoi(argv[first + 1]);
+        else if (strcmp(argv[first], "--strings") == 0)
+            fdata_parquet_strings_from_name(argv[first + 1], &o.strings);
+        else if (strcmp(argv[first], "--columns") == 0)
+            for (char *c = strtok(argv[first + 1], ","); c && o.num_columns < 64; c = strtok(NULL, ","))
+                columns[o.num_columns++] = c;
     }
+    o.columns = o.num_columns ? columns : NULL;
     if (first >= argc) {
-        fprintf(stderr, "usage: fdata_bench_load [--repeat R] [--connections C] [--threads T] SOURCE...\n");
+        fprintf(stderr, "usage: fdata_bench_load [--repeat R] [--connections C] [--threads T] "
+                        "[--columns a,b] [--strings plain|view|dictionary] SOURCE...\n");
         return 2;
     }
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
