@@ -6,6 +6,11 @@ unsafe fn bytes<'a>(p: *const u8, n: usize) -> &'a [u8] {
     if p.is_null() || n == 0 { &[] } else { slice::from_raw_parts(p, n) }
 }
 
+/// An output buffer as a mutable slice.  Its bytes may not be written yet (C hands over fresh
+/// memory): Rust's rules leave open whether a `&mut [u8]` may point at uninitialised bytes,
+/// and the snap crate only writes through it before it reads what it wrote (a snappy copy
+/// reads back earlier output), so no byte is read before it is written.  Zeroing every
+/// buffer first would add a pass over every page.
 unsafe fn bytes_mut<'a>(p: *mut u8, n: usize) -> &'a mut [u8] {
     if p.is_null() || n == 0 { &mut [] } else { slice::from_raw_parts_mut(p, n) }
 }
