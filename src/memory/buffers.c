@@ -112,12 +112,28 @@ static void *take(int c) {
     return p;
 }
 
-/* Keeps a released buffer of class c unless the cache is full; whether it did. */
+/* Frees cached buffers of classes other than c, the largest first, until `size` more bytes
+ * fit in `most`; under the lock.  The cache holds what the last loads released: a load of
+ * another shape (another table, other columns, another string layout) asks for other
+ * classes, and without this its buffers, released into a full cache, were freed every time
+ * and the next such load faulted fresh pages again until an idle second decayed the cache. */
+static void make_room(int c, size_t size, size_t most) {
+    for (int k = CLASSES - 1; k >= 0 && atomic_load(&cache.held) + size > most; k--) {
+        void *p;
+        while (k != c && atomic_load(&cache.held) + size > most && (p = pop(k)))
+            free(p);
+    }
+}
+
+/* Keeps a released buffer of class c, in place of others if the cache is full (unless it
+ * alone is more than the cache may hold); whether it did. */
 static int keep(void *p, int c) {
     size_t size = class_bytes(c), peak = atomic_load(&cache.peak);
     size_t most = peak > CACHE_KEPT ? peak : CACHE_KEPT;
     most = most < cache.cap ? most : cache.cap;
     pthread_mutex_lock(&cache.lock);
+    if (size <= most)
+        make_room(c, size, most);
     int kept = atomic_load(&cache.held) + size <= most;
     if (kept) {
         memcpy(p, &cache.free[c], sizeof p);

@@ -1,7 +1,8 @@
 /* The process's cache of released aligned buffers (src/memory/buffers.c): a released buffer of
  * 64 KiB or more is what the next request of its size class gets, calloc'ed ones read as
  * zeros whatever they held, a table's worth stays while the cache is in use and its surplus
- * goes once the cache is idle, and threads taking and releasing at once lose no buffer. */
+ * goes once the cache is idle, a full cache takes a new class in place of old ones, and
+ * threads taking and releasing at once lose no buffer. */
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -89,6 +90,27 @@ static void test_class_boundary(void) {
     fdata_aligned_free(b);
 }
 
+/* A full cache takes a buffer of another class in place of those it holds: 40 buffers of
+ * 1 MiB released fill it (the most in use at once since the decay), and a 300 KiB buffer
+ * released then is still there for the next request of its class (which takes it from the
+ * cache: the bytes held fall by its class's), where it used to be freed. */
+static void test_full_cache_takes_new_class(void) {
+    enum { N = 40 };
+    void *bufs[N];
+    for (int i = 0; i < N; i++)
+        CHECK((bufs[i] = fdata_aligned_alloc(MIB)) != NULL);
+    for (int i = 0; i < N; i++)
+        fdata_aligned_free(bufs[i]);
+    CHECK(fdata_buffers_held() >= N * MIB);
+    void *a = fdata_aligned_alloc(300 * KIB);
+    CHECK(a != NULL);
+    fdata_aligned_free(a);
+    size_t held = fdata_buffers_held();
+    void *b = fdata_aligned_alloc(300 * KIB);
+    CHECK(b != NULL && fdata_buffers_held() < held && held - fdata_buffers_held() >= 300 * KIB);
+    fdata_aligned_free(b);
+}
+
 static void *churn(void *arg) {
     size_t size = (size_t)(uintptr_t)arg;
     for (int i = 0; i < 2000; i++) {
@@ -119,6 +141,7 @@ int main(void) {
     test_calloc_zeroes_reused();
     test_class_boundary();
     test_table_kept_then_decays();
+    test_full_cache_takes_new_class();
     test_threads();
     return check_result("test_buffers");
 }
