@@ -20,7 +20,9 @@ struct remote_file {
     int64_t size;                 /* the object's */
     char etag[128];               /* the version every later range is pinned to */
     uint8_t *buf;                 /* size bytes, zeroed; the open file owns it (and may
-                                     release it early: remote_release_whole) */
+                                     release it early: remote_release_whole, after which
+                                     discarded > 0 and buf only says "fetched": never read
+                                     through it then) */
     fdata_parquet_file *pq;
     struct fdata_byte_range *ranges; /* what the projection needs of the selected row groups
                                         (the leading magic too), in file order, near ones
