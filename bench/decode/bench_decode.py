@@ -31,8 +31,9 @@ Whole tables in both conditions; per column group (lineitem, orders, ubiquant) w
 The limit: the machine's memcpy rate at T threads (NumPy copies of 256 MiB per thread, in
 this run) turned into the time to read the Parquet bytes and write the Arrow bytes once;
 "% of limit" = that time / the reader's time.  Memory: each reader's peak RSS (VmHWM)
-less its RSS after its imports, before its first call, beside the table's Arrow bytes.  And the codec alone: fastdata's C driver
-decompressing every page on one thread, nothing decoded (bench/decode/fdata_decode.c).
+less its RSS after its imports, before its first call, beside the table's Arrow bytes.  And
+the codec alone: fastdata's C driver decompressing every page on one thread, nothing decoded
+(bench/decode/fdata_decode.c).
 
 usage: bench_decode.py [--datasets lineitem,orders,ubiquant,embeddings] [--scale 1]
                        [--codecs snappy,zstd,uncompressed] [--threads 1,2] [--repeat 3]

@@ -135,7 +135,7 @@ static int decode_file(const void *data, size_t size, const char *name, int thre
 }
 
 int main(int argc, char **argv) {
-    int threads = 0, repeat = 3, first = 1;
+    int threads = 0, repeat = 3, first = 1, bad = 0;
     const char *mode = "decode";
     while (first + 1 < argc && argv[first][0] == '-') {
         if (strcmp(argv[first], "--threads") == 0)
@@ -144,18 +144,16 @@ int main(int argc, char **argv) {
             mode = argv[first + 1];
         else if (strcmp(argv[first], "--repeat") == 0)
             repeat = atoi(argv[first + 1]);
-        else if (strcmp(argv[first], "--strings") == 0) {
-            if (fdata_parquet_strings_from_name(argv[first + 1], &strings) != FDATA_OK)
-                break;
-        } else if (strcmp(argv[first], "--columns") == 0)
-            for (char *c = strtok(argv[first + 1], ","); c && num_columns < 64; c = strtok(NULL, ","))
-                columns[num_columns++] = c;
+        else if (strcmp(argv[first], "--strings") == 0)
+            bad |= fdata_parquet_strings_from_name(argv[first + 1], &strings) != FDATA_OK;
+        else if (strcmp(argv[first], "--columns") == 0)
+            split_names(argv[first + 1], columns, 64, &num_columns);
         else
             break;
         first += 2;
     }
     int nfiles = argc - first;
-    if (nfiles < 1) {
+    if (nfiles < 1 || bad) {
         fprintf(stderr, "usage: fdata_bench_decode [--threads N] [--repeat R] "
                         "[--mode decode|decompress] [--columns a,b] [--strings plain|view|dictionary] FILE...\n"
                         "  decompress: one thread only decompresses every page (the codec's limit)\n");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "fastdata/load.h"
+#include "test_util.h" /* split_names() */
 
 static double now(void) {
     struct timespec ts;
@@ -17,7 +18,7 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    int repeat = 3, first = 1;
+    int repeat = 3, first = 1, bad = 0;
     struct fdata_load_options o = {0};
     const char *columns[64];
     for (; first + 1 < argc && strncmp(argv[first], "--", 2) == 0; first += 2) {
@@ -28,13 +29,12 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[first], "--threads") == 0)
             o.threads = atoi(argv[first + 1]);
         else if (strcmp(argv[first], "--strings") == 0)
-            fdata_parquet_strings_from_name(argv[first + 1], &o.strings);
+            bad |= fdata_parquet_strings_from_name(argv[first + 1], &o.strings) != FDATA_OK;
         else if (strcmp(argv[first], "--columns") == 0)
-            for (char *c = strtok(argv[first + 1], ","); c && o.num_columns < 64; c = strtok(NULL, ","))
-                columns[o.num_columns++] = c;
+            split_names(argv[first + 1], columns, 64, &o.num_columns);
     }
     o.columns = o.num_columns ? columns : NULL;
-    if (first >= argc) {
+    if (first >= argc || bad) {
         fprintf(stderr, "usage: fdata_bench_load [--repeat R] [--connections C] [--threads T] "
                         "[--columns a,b] [--strings plain|view|dictionary] SOURCE...\n");
         return 2;

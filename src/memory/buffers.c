@@ -112,28 +112,28 @@ static void *take(int c) {
     return p;
 }
 
-/* Frees cached buffers of classes other than c, the largest first, until `size` more bytes
- * fit in `most`; under the lock.  The cache holds what the last loads released: a load of
- * another shape (another table, other columns, another string layout) asks for other
- * classes, and without this its buffers, released into a full cache, were freed every time
- * and the next such load faulted fresh pages again until an idle second decayed the cache. */
-static void make_room(int c, size_t size, size_t most) {
-    for (int k = CLASSES - 1; k >= 0 && atomic_load(&cache.held) + size > most; k--) {
+/* Frees cached buffers of every class but `spare` (-1: none), the largest first, until
+ * `keep` bytes or fewer are held; under the lock. */
+static void free_largest(size_t keep, int spare) {
+    for (int c = CLASSES - 1; c >= 0 && atomic_load(&cache.held) > keep; c--) {
         void *p;
-        while (k != c && atomic_load(&cache.held) + size > most && (p = pop(k)))
+        while (c != spare && atomic_load(&cache.held) > keep && (p = pop(c)))
             free(p);
     }
 }
 
-/* Keeps a released buffer of class c, in place of others if the cache is full (unless it
- * alone is more than the cache may hold); whether it did. */
+/* Keeps a released buffer of class c, in place of cached ones of other classes if the cache
+ * is full (unless it alone is more than the cache may hold); whether it did.  The cache holds
+ * what the last loads released: a load of another shape (another table, other columns,
+ * another string layout) asks for other classes; were its buffers freed on release into a
+ * full cache, every such load would fault fresh pages until the cache decayed. */
 static int keep(void *p, int c) {
     size_t size = class_bytes(c), peak = atomic_load(&cache.peak);
     size_t most = peak > CACHE_KEPT ? peak : CACHE_KEPT;
     most = most < cache.cap ? most : cache.cap;
     pthread_mutex_lock(&cache.lock);
     if (size <= most)
-        make_room(c, size, most);
+        free_largest(most - size, c);
     int kept = atomic_load(&cache.held) + size <= most;
     if (kept) {
         memcpy(p, &cache.free[c], sizeof p);
@@ -192,11 +192,7 @@ size_t fdata_buffers_surplus(void) {
 /* Frees cached buffers, the largest first, until `keep` bytes or fewer are held. */
 static void free_down_to(size_t keep) {
     pthread_mutex_lock(&cache.lock);
-    for (int c = CLASSES - 1; c >= 0; c--) {
-        void *p;
-        while (atomic_load(&cache.held) > keep && (p = pop(c)))
-            free(p);
-    }
+    free_largest(keep, -1);
     pthread_mutex_unlock(&cache.lock);
 }
 

@@ -1,11 +1,12 @@
-/* Helpers shared by the tests, the fuzz target and the benchmark driver: whole files into
- * memory, a file's rows as JSONL, the process's threads. */
+/* Helpers shared by the tests, the fuzz target and the benchmark drivers: whole files into
+ * memory, a file's rows as JSONL, the process's threads, a comma-separated list. */
 #ifndef FDATA_TEST_UTIL_H
 #define FDATA_TEST_UTIL_H
 
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "fastdata/parquet.h"
 
 /* The threads this process has now (Linux: /proc/self/task). */
@@ -17,6 +18,13 @@ static inline int count_threads(void) {
     if (d)
         closedir(d);
     return n;
+}
+
+/* Splits `list` at its commas in place into out[0..cap), after the *n names already there;
+ * names past cap are left out. */
+static inline void split_names(char *list, const char **out, size_t cap, size_t *n) {
+    for (char *c = strtok(list, ","); c && *n < cap; c = strtok(NULL, ","))
+        out[(*n)++] = c;
 }
 
 /* The file's bytes in an exact-size allocation (so ASan sees any overread); NULL on error. */
