@@ -356,17 +356,22 @@ def imds_tests(tmp, env, bucket, prefix):
 def first_parts_cut(log):
     """From the proxy's log: the first parts (Range from byte 0) cut mid-body by a reset or a
     truncation, and those whose next GET asked for the bytes after the ones sent."""
+    def range_of(g):
+        m = re.match(r"bytes=(\d+)-(\d*)", g["range"] or "")
+        return (int(m.group(1)), int(m.group(2) or -1)) if m else (None, None)
     gets = sorted((json.loads(line) for line in open(log)), key=lambda g: g["t"])
     cut, resumed = [], []
     for i, g in enumerate(gets):
-        if g["fault"] in ("reset", "truncate") and (g["range"] or "").startswith("bytes=0-") \
-                and g["sent"] > 0:
+        first, end = range_of(g)
+        if g["fault"] in ("reset", "truncate") and first == 0 and g["sent"] > 0:
             cut.append((g["path"], g["t"]))
-            after = [h for h in gets[i + 1:] if h["path"] == g["path"]]
-            # a reset can lose bytes the proxy wrote but the client never read: the next GET
+            # the object's other parts, scheduled once the first part answered, may start
+            # before its retry: the retry is the next GET of the path starting inside this part
+            retry = [h for h in gets[i + 1:] if h["path"] == g["path"] and
+                     range_of(h)[0] is not None and (end < 0 or range_of(h)[0] <= end)]
+            # a reset can lose bytes the proxy wrote but the client never read: the retry
             # starts after what was received, at most what was sent, never at byte 0 again
-            m = re.match(r"bytes=(\d+)-", (after[0]["range"] or "") if after else "")
-            if m and 0 < int(m.group(1)) <= g["sent"]:
+            if retry and 0 < range_of(retry[0])[0] <= g["sent"]:
                 resumed.append((g["path"], g["t"]))
     return cut, resumed
 
