@@ -1,5 +1,6 @@
-/* Keeping the selected rows of an array: fixed-width values, bits, offsets and the children
- * of structs and lists, copied into fresh buffers. */
+/* Keeping the selected rows of an array: the rows to keep listed once (a selection vector),
+ * then fixed-width values, bits, offsets, bytes and the children of structs and lists
+ * gathered from it into fresh buffers, by loops without a branch per row. */
 #include <stdlib.h>
 #include <string.h>
 #include "../common/common.h"
@@ -9,115 +10,136 @@
 
 static int bit(const uint8_t *bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 
-/* Rows [start, start + n) of `in` (logical, before in->offset), those with keep[r]. */
+/* The rows sel[0..kept) of `in` (logical indexes, before in->offset, ascending). */
 static int filter_range(const struct ArrowSchema *type, const struct ArrowArray *in,
-                        int64_t start, int64_t n, const uint8_t *keep, struct ArrowArray *out);
+                        const int64_t *sel, int64_t kept, struct ArrowArray *out);
+
+/* Bits sel[k] of `bits` (from bit `base`) as a fresh bitmap; *zeros counts those unset. */
+static uint8_t *gather_bits(const uint8_t *bits, int64_t base, const int64_t *sel,
+                            int64_t kept, int64_t *zeros) {
+    uint8_t *b = fdata_aligned_calloc(((size_t)kept + 7) / 8);
+    int64_t unset = 0;
+    for (int64_t k = 0; b && k < kept; k++) {
+        int v = bit(bits, base + sel[k]);
+        b[k >> 3] |= (uint8_t)(v << (k & 7));
+        unset += !v;
+    }
+    *zeros = unset;
+    return b;
+}
 
 /* The kept rows' validity (NULL when none is null) and their count of nulls. */
-static int filter_validity(const struct ArrowArray *in, int64_t start, int64_t n,
-                           const uint8_t *keep, int64_t kept, void **out, int64_t *nulls) {
+static int filter_validity(const struct ArrowArray *in, const int64_t *sel, int64_t kept,
+                           void **out, int64_t *nulls) {
     const uint8_t *bits = in->n_buffers > 0 ? in->buffers[0] : NULL;
     *out = NULL;
     *nulls = 0;
     if (!bits || in->null_count == 0)
         return FDATA_OK;
-    uint8_t *b = *out = fdata_aligned_calloc(((size_t)kept + 7) / 8);
-    if (!b)
-        return FDATA_ENOMEM;
-    for (int64_t r = 0, w = 0; r < n; r++) {
-        if (!keep[r])
-            continue;
-        if (bit(bits, in->offset + start + r))
-            b[w >> 3] |= (uint8_t)(1u << (w & 7));
-        else
-            (*nulls)++;
-        w++;
-    }
-    return FDATA_OK;
+    *out = gather_bits(bits, in->offset, sel, kept, nulls);
+    return *out ? FDATA_OK : FDATA_ENOMEM;
 }
 
-/* Values of `width` bytes (width 0: bits). */
-static void *filter_values(const struct ArrowArray *in, int64_t start, int64_t n,
-                           const uint8_t *keep, int64_t kept, size_t width) {
+/* Values of `width` bytes (width 0: bits) of the kept rows. */
+static void *filter_values(const struct ArrowArray *in, const int64_t *sel, int64_t kept,
+                           size_t width) {
     const uint8_t *src = in->buffers[1];
-    uint8_t *dst = width ? fdata_aligned_alloc((size_t)kept * width)
-                         : fdata_aligned_calloc(((size_t)kept + 7) / 8);
-    for (int64_t r = 0, w = 0; dst && r < n; r++) {
-        if (!keep[r])
-            continue;
-        int64_t i = in->offset + start + r;
-        if (width)
-            memcpy(dst + (size_t)w * width, src + (size_t)i * width, width);
-        else if (bit(src, i))
-            dst[w >> 3] |= (uint8_t)(1u << (w & 7));
-        w++;
-    }
-    return dst;
-}
-
-/* Offsets (int32 or int64) of the kept rows, rebased; *child_keep marks the child rows of
- * the kept rows within [*child_start, *child_start + *child_n). */
-static void *filter_offsets(const struct ArrowArray *in, int64_t start, int64_t n,
-                            const uint8_t *keep, int64_t kept, int wide, int64_t *child_start,
-                            int64_t *child_n, uint8_t **child_keep) {
-    const int32_t *o32 = in->buffers[1];
-    const int64_t *o64 = in->buffers[1];
-    int64_t base = in->offset + start;
-#define OFFSET(i) (wide ? o64[base + (i)] : (int64_t)o32[base + (i)])
-    *child_start = OFFSET(0);
-    *child_n = OFFSET(n) - OFFSET(0);
-    void *offsets = fdata_aligned_alloc(((size_t)kept + 1) * (wide ? 8 : 4));
-    *child_keep = calloc((size_t)*child_n + 1, 1);
-    if (!offsets || !*child_keep) {
-        fdata_aligned_free(offsets);
-        free(*child_keep);
-        *child_keep = NULL;
+    int64_t base = in->offset, zeros;
+    if (!width)
+        return gather_bits(src, base, sel, kept, &zeros);
+    uint8_t *dst = fdata_aligned_alloc((size_t)kept * width);
+    if (!dst)
         return NULL;
+    switch (width) { /* a constant size per case: a load and a store, not a call */
+    case 1:
+        for (int64_t k = 0; k < kept; k++)
+            dst[k] = src[base + sel[k]];
+        break;
+    case 2:
+        for (int64_t k = 0; k < kept; k++)
+            memcpy(dst + 2 * k, src + 2 * (base + sel[k]), 2);
+        break;
+    case 4:
+        for (int64_t k = 0; k < kept; k++)
+            memcpy(dst + 4 * k, src + 4 * (base + sel[k]), 4);
+        break;
+    case 8:
+        for (int64_t k = 0; k < kept; k++)
+            memcpy(dst + 8 * k, src + 8 * (base + sel[k]), 8);
+        break;
+    case 16:
+        for (int64_t k = 0; k < kept; k++)
+            memcpy(dst + 16 * k, src + 16 * (base + sel[k]), 16);
+        break;
+    default:
+        for (int64_t k = 0; k < kept; k++)
+            memcpy(dst + (size_t)k * width, src + (size_t)(base + sel[k]) * width, width);
     }
-    int64_t at = 0, w = 0;
-    for (int64_t r = 0; r <= n; r++) {
-        if (r == n || keep[r]) { /* the last offset closes the last kept row */
-            if (wide)
-                ((int64_t *)offsets)[w] = at;
-            else
-                ((int32_t *)offsets)[w] = (int32_t)at;
-            w += r < n;
-        }
-        if (r < n && keep[r]) {
-            int64_t a = OFFSET(r) - *child_start, b = OFFSET(r + 1) - *child_start;
-            memset(*child_keep + a, 1, (size_t)(b - a));
-            at += b - a;
-        }
-    }
-#undef OFFSET
-    return offsets;
+    return dst;
 }
 
-/* Bytes of strings or binaries selected by child_keep, in order. */
-static void *filter_bytes(const struct ArrowArray *in, int64_t from, int64_t n,
-                          const uint8_t *keep, int64_t *kept) {
-    const uint8_t *src = (const uint8_t *)in->buffers[2] + from;
-    *kept = 0;
-    for (int64_t i = 0; i < n; i++)
-        *kept += keep[i] != 0;
-    uint8_t *dst = fdata_aligned_alloc((size_t)*kept);
-    for (int64_t i = 0, w = 0; dst && i < n; i++)
-        if (keep[i])
-            dst[w++] = src[i];
+static int64_t offset_at(const void *offsets, int wide, int64_t i) {
+    return wide ? ((const int64_t *)offsets)[i] : (int64_t)((const int32_t *)offsets)[i];
+}
+
+/* Offsets (int32 or int64) of the kept rows, rebased; *total: their children's count. */
+static void *filter_offsets(const struct ArrowArray *in, const int64_t *sel, int64_t kept,
+                            int wide, int64_t *total) {
+    const void *o = in->buffers[1];
+    uint8_t *out = fdata_aligned_alloc(((size_t)kept + 1) * (wide ? 8 : 4));
+    int64_t at = 0;
+    for (int64_t k = 0; out && k <= kept; k++) {
+        if (wide)
+            ((int64_t *)out)[k] = at;
+        else
+            ((int32_t *)out)[k] = (int32_t)at; /* no more than the input's int32 offsets */
+        if (k < kept) {
+            int64_t i = in->offset + sel[k];
+            at += offset_at(o, wide, i + 1) - offset_at(o, wide, i);
+        }
+    }
+    *total = at;
+    return out;
+}
+
+/* The bytes of the kept strings or binaries, after `offsets` (the kept rows', total bytes). */
+static void *filter_bytes(const struct ArrowArray *in, const int64_t *sel, int64_t kept,
+                          int wide, const void *offsets, int64_t total) {
+    const uint8_t *src = in->buffers[2];
+    const void *o = in->buffers[1];
+    uint8_t *dst = fdata_aligned_alloc((size_t)total + 1);
+    for (int64_t k = 0; dst && k < kept; k++) {
+        int64_t i = in->offset + sel[k], from = offset_at(o, wide, i);
+        memcpy(dst + offset_at(offsets, wide, k), src + from,
+               (size_t)(offset_at(o, wide, i + 1) - from));
+    }
     return dst;
+}
+
+/* The child rows of the kept rows of a list or map (absolute child indexes, ascending). */
+static int64_t *child_selection(const struct ArrowArray *in, const int64_t *sel, int64_t kept,
+                                int wide, int64_t total) {
+    const void *o = in->buffers[1];
+    int64_t *child = malloc(((size_t)total + 1) * sizeof *child), w = 0;
+    for (int64_t k = 0; child && k < kept; k++) {
+        int64_t i = in->offset + sel[k];
+        for (int64_t j = offset_at(o, wide, i); j < offset_at(o, wide, i + 1); j++)
+            child[w++] = j;
+    }
+    return child;
 }
 
 /* The kept rows' views (string_view, binary_view) into bufs[1], the bytes of those longer
  * than 12 into one data buffer bufs[2] (the views rewritten to point there), its size into
  * bufs[3]; the views of null rows are zero. */
-static int filter_views(const struct ArrowArray *in, int64_t start, int64_t n,
-                        const uint8_t *keep, int64_t kept, void **bufs) {
+static int filter_views(const struct ArrowArray *in, const int64_t *sel, int64_t kept,
+                        void **bufs) {
     const uint8_t *views = in->buffers[1], *bits = in->null_count ? in->buffers[0] : NULL;
-    int64_t base = in->offset + start, total = 0;
-    for (int64_t r = 0; r < n; r++) {
+    int64_t base = in->offset, total = 0;
+    for (int64_t k = 0; k < kept; k++) {
         int32_t len;
-        memcpy(&len, views + (size_t)(base + r) * 16, 4);
-        total += keep[r] && (!bits || bit(bits, base + r)) && len > 12 ? len : 0;
+        memcpy(&len, views + (size_t)(base + sel[k]) * 16, 4);
+        total += (!bits || bit(bits, base + sel[k])) && len > 12 ? len : 0;
     }
     uint8_t *out = bufs[1] = fdata_aligned_calloc((size_t)kept * 16 + 1);
     uint8_t *data = bufs[2] = fdata_aligned_alloc((size_t)total + 1);
@@ -126,13 +148,11 @@ static int filter_views(const struct ArrowArray *in, int64_t start, int64_t n,
         return FDATA_ENOMEM;
     *size = total;
     int32_t at = 0;
-    for (int64_t r = 0, w = 0; r < n; r++) {
-        if (!keep[r])
-            continue;
-        const uint8_t *v = views + (size_t)(base + r) * 16;
-        uint8_t *o = out + (size_t)w++ * 16;
+    for (int64_t k = 0; k < kept; k++) {
+        const uint8_t *v = views + (size_t)(base + sel[k]) * 16;
+        uint8_t *o = out + (size_t)k * 16;
         int32_t len, buffer, offset, zero = 0;
-        if (bits && !bit(bits, base + r))
+        if (bits && !bit(bits, base + sel[k]))
             continue;
         memcpy(o, v, 16);
         memcpy(&len, v, 4);
@@ -148,56 +168,61 @@ static int filter_views(const struct ArrowArray *in, int64_t start, int64_t n,
     return FDATA_OK;
 }
 
+/* Rows sel[0..kept) of a whole array: [0, n). */
+static int64_t *all_rows(int64_t n) {
+    int64_t *sel = malloc(((size_t)n + 1) * sizeof *sel);
+    for (int64_t r = 0; sel && r < n; r++)
+        sel[r] = r;
+    return sel;
+}
+
 /* A copy of a dictionary's values (every row kept), for the filtered indices. */
 static int copy_dictionary(const struct ArrowSchema *type, const struct ArrowArray *in,
                            struct ArrowArray *out) {
-    uint8_t *all = malloc((size_t)in->length + 1);
+    int64_t *all = all_rows(in->length);
     if (!all)
         return FDATA_ENOMEM;
-    memset(all, 1, (size_t)in->length + 1);
-    int status = filter_range(type, in, 0, in->length, all, out);
+    int status = filter_range(type, in, all, in->length, out);
     free(all);
     return status;
 }
 
 static int filter_range(const struct ArrowSchema *type, const struct ArrowArray *in,
-                        int64_t start, int64_t n, const uint8_t *keep, struct ArrowArray *out) {
+                        const int64_t *sel, int64_t kept, struct ArrowArray *out) {
     const char *f = type->format;
-    int64_t kept = 0, nulls;
-    for (int64_t r = 0; r < n; r++)
-        kept += keep[r] != 0;
+    int64_t nulls, total = 0;
     out->release = NULL;
     if (strcmp(f, "n") == 0)
         return fdata_array_make(out, kept, kept, 0, NULL);
     void *bufs[FDATA_MAX_BUFFERS] = {NULL, NULL, NULL, NULL};
     struct ArrowArray dictionary = {0};
-    int status = filter_validity(in, start, n, keep, kept, &bufs[0], &nulls);
+    int status = filter_validity(in, sel, kept, &bufs[0], &nulls);
     int n_buffers = 2, width = fdata_format_width(f), wide = f[0] == 'U' || f[0] == 'Z' ||
                                                              strcmp(f, "+L") == 0;
-    int64_t child_start = 0, child_n = 0;
-    uint8_t *child_keep = NULL;
+    int64_t *child_sel = NULL;
     if (status != FDATA_OK) {
     } else if (type->dictionary) { /* the indices, over a copy of the values */
-        status = (bufs[1] = filter_values(in, start, n, keep, kept, (size_t)width)) ? FDATA_OK
-                                                                                    : FDATA_ENOMEM;
+        status = (bufs[1] = filter_values(in, sel, kept, (size_t)width)) ? FDATA_OK
+                                                                         : FDATA_ENOMEM;
         if (status == FDATA_OK)
             status = copy_dictionary(type->dictionary, in->dictionary, &dictionary);
     } else if (f[0] == 'v') {
         n_buffers = 4;
-        status = filter_views(in, start, n, keep, kept, bufs);
+        status = filter_views(in, sel, kept, bufs);
     } else if (width || strcmp(f, "b") == 0) {
-        status = (bufs[1] = filter_values(in, start, n, keep, kept, (size_t)width)) ? FDATA_OK
-                                                                                    : FDATA_ENOMEM;
+        status = (bufs[1] = filter_values(in, sel, kept, (size_t)width)) ? FDATA_OK
+                                                                         : FDATA_ENOMEM;
     } else if ((strchr("uzUZ", f[0]) && !f[1]) || strcmp(f, "+l") == 0 || strcmp(f, "+L") == 0 ||
                strcmp(f, "+m") == 0) {
-        bufs[1] = filter_offsets(in, start, n, keep, kept, wide, &child_start, &child_n,
-                                 &child_keep);
+        bufs[1] = filter_offsets(in, sel, kept, wide, &total);
         status = bufs[1] ? FDATA_OK : FDATA_ENOMEM;
         if (status == FDATA_OK && f[0] != '+') {
-            int64_t bytes;
             n_buffers = 3;
-            status = (bufs[2] = filter_bytes(in, child_start, child_n, child_keep, &bytes))
-                         ? FDATA_OK : FDATA_ENOMEM;
+            status = (bufs[2] = filter_bytes(in, sel, kept, wide, bufs[1], total)) ? FDATA_OK
+                                                                                   : FDATA_ENOMEM;
+        } else if (status == FDATA_OK) {
+            status = (child_sel = child_selection(in, sel, kept, wide, total)) ? FDATA_OK
+                                                                               : FDATA_ENOMEM;
         }
     } else if (strcmp(f, "+s") == 0) {
         n_buffers = 1;
@@ -205,31 +230,46 @@ static int filter_range(const struct ArrowSchema *type, const struct ArrowArray 
         status = FDATA_EUNSUPPORTED;
     }
     if (status != FDATA_OK || f[0] != '+') {
-        free(child_keep);
         if (status == FDATA_OK && dictionary.release)
             return fdata_array_make_dictionary(out, kept, nulls, bufs, &dictionary);
         if (status == FDATA_OK)
             return fdata_array_make(out, kept, nulls, n_buffers, bufs);
+        free(child_sel);
         for (int b = 0; b < FDATA_MAX_BUFFERS; b++)
             fdata_aligned_free(bufs[b]);
         if (dictionary.release)
             dictionary.release(&dictionary);
         return status;
     }
-    /* nested: the children's rows, those of the kept rows */
+    /* nested: a struct's children at its rows (shifted by its offset), a list's at theirs */
     struct ArrowArray *kids = calloc((size_t)in->n_children + 1, sizeof *kids);
-    status = kids ? FDATA_OK : FDATA_ENOMEM;
+    int64_t *shifted = f[1] == 's' && in->offset ? malloc(((size_t)kept + 1) * sizeof *shifted)
+                                                 : NULL;
+    status = kids && (f[1] != 's' || !in->offset || shifted) ? FDATA_OK : FDATA_ENOMEM;
+    for (int64_t k = 0; shifted && k < kept; k++)
+        shifted[k] = sel[k] + in->offset;
+    const int64_t *rows = f[1] != 's' ? child_sel : shifted ? shifted : sel;
+    int64_t n = f[1] != 's' ? total : kept;
     for (int64_t c = 0; c < in->n_children && status == FDATA_OK; c++)
-        status = f[1] == 's' ? filter_range(type->children[c], in->children[c],
-                                            in->offset + start, n, keep, &kids[c])
-                             : filter_range(type->children[c], in->children[c], child_start,
-                                            child_n, child_keep, &kids[c]);
-    free(child_keep);
+        status = filter_range(type->children[c], in->children[c], rows, n, &kids[c]);
+    free(child_sel);
+    free(shifted);
     return fdata_array_finish_parent(status, out, kept, nulls, n_buffers, bufs, kids,
                                      in->n_children);
 }
 
 int fdata_array_filter(const struct ArrowSchema *type, const struct ArrowArray *in,
                        const uint8_t *keep, struct ArrowArray *out) {
-    return filter_range(type, in, 0, in->length, keep, out);
+    int64_t *sel = malloc(((size_t)in->length + 1) * sizeof *sel), kept = 0;
+    if (!sel) {
+        out->release = NULL;
+        return FDATA_ENOMEM;
+    }
+    for (int64_t r = 0; r < in->length; r++) { /* written at every row, kept ones advance */
+        sel[kept] = r;
+        kept += keep[r] != 0;
+    }
+    int status = filter_range(type, in, sel, kept, out);
+    free(sel);
+    return status;
 }

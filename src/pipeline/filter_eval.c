@@ -1,5 +1,6 @@
 /* Filters evaluated: over each file's partition values before any request (pruning), over
- * each row group's footer statistics (pruning), then over each decoded row (exact), with
+ * each row group's footer statistics (pruning), then over each decoded batch (exact: a leaf
+ * at a time over all its rows, typed loops for numbers, a dictionary's values once), with
  * SQL's logic of nulls. */
 #include <ctype.h>
 #include <math.h>
@@ -376,6 +377,12 @@ static int literal_at_scale(struct decimal_cache *c, const struct fdata_value *v
     return beyond;
 }
 
+/* -1, 0, 1: bytes a against b, bytewise (unsigned), a prefix first. */
+static int compare_bytes(const uint8_t *a, size_t alen, const char *b, size_t blen) {
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? (c > 0) - (c < 0) : (alen > blen) - (alen < blen);
+}
+
 /* -1, 0, 1: x against a literal that suits its kind (cache: NULL, or decimals'). */
 static int compare(const struct operand *x, const struct fdata_value *v,
                    struct decimal_cache *cache) {
@@ -416,11 +423,8 @@ static int compare(const struct operand *x, const struct fdata_value *v,
             b = scale(b, 6, d);
         return (a > b) - (a < b);
     }
-    case K_TEXT: {
-        size_t n = strlen(v->s), m = x->len < n ? x->len : n;
-        int c = memcmp(x->bytes, v->s, m);
-        return c ? (c > 0) - (c < 0) : (x->len > n) - (x->len < n);
-    }
+    case K_TEXT:
+        return compare_bytes(x->bytes, x->len, v->s, strlen(v->s));
     case K_NONE: return 0;
     }
     return 0;
@@ -430,26 +434,22 @@ static int bit_at(const void *bits, int64_t i) {
     return (((const uint8_t *)bits)[i >> 3] >> (i & 7)) & 1;
 }
 
-/* Row r of an array of type `type` (a dictionary's: its value's). */
+/* The C type of a format's values: its own letter, a date32's 'i', other times' 'l'. */
+static char storage_of(const char *format) {
+    return format[0] == 't' ? (format[1] == 'd' && format[2] == 'D' ? 'i' : 'l') : format[0];
+}
+
+/* Row r of a (not a dictionary) of type `type`, its value as `kind` (its nulls not looked
+ * at: the caller's). */
 static void row_operand(const struct ArrowSchema *type, const struct ArrowArray *a, int64_t r,
                         enum kind kind, int digits, struct operand *x) {
     int64_t i = a->offset + r;
     const char *format = type->format;
-    x->is_null = a->buffers[0] && a->null_count != 0 && !bit_at(a->buffers[0], i);
-    if (x->is_null)
-        return;
     const uint8_t *v = a->buffers[1];
-    if (type->dictionary) { /* the value its index picks */
-        int64_t k = format[0] == 'c' ? ((const int8_t *)v)[i] : format[0] == 's'
-                    ? ((const int16_t *)v)[i] : format[0] == 'i' ? ((const int32_t *)v)[i]
-                    : ((const int64_t *)v)[i];
-        row_operand(type->dictionary, a->dictionary, k, kind, digits, x);
-        return;
-    }
+    x->is_null = 0;
     x->kind = kind;
     x->digits = digits;
-    char f = format[0] == 't' ? (format[1] == 'd' && format[2] == 'D' ? 'i' : 'l') : format[0];
-    switch (f) {
+    switch (storage_of(format)) {
     case 'b': x->i = bit_at(v, i); break;
     case 'c': x->i = ((const int8_t *)v)[i]; break;
     case 's': x->i = ((const int16_t *)v)[i]; break;
@@ -494,24 +494,6 @@ static void row_operand(const struct ArrowSchema *type, const struct ArrowArray 
     }
 }
 
-/* Row r of the batch's field at `path` (n steps through structs): null under a null
- * parent. */
-static void path_operand(const struct ArrowSchema *type, const struct ArrowArray *a,
-                         const long *path, int n, int64_t r, enum kind kind, int digits,
-                         struct operand *x) {
-    for (int d = 0; d < n; d++) {
-        r += a->offset; /* a struct's children are indexed from its offset */
-        type = type->children[path[d]];
-        a = a->children[path[d]];
-        if (d + 1 < n && a->buffers[0] && a->null_count != 0 &&
-            !bit_at(a->buffers[0], a->offset + r)) {
-            x->is_null = 1;
-            return;
-        }
-    }
-    row_operand(type, a, r, kind, digits, x);
-}
-
 /* A file's partition value. */
 static void key_operand(const struct partitions *p, size_t file, size_t k, struct operand *x) {
     const char *text = p->text[file * p->n_keys + k];
@@ -550,30 +532,12 @@ static int combine(int a, int b, int (*op)(int, int)) {
     return out;
 }
 
-/* A leaf of the filter bound to a batch's columns once, not by name at every row: the
- * partition key it names, else the path to its column and the kind of that column's
- * values. */
-struct binding {
-    long key;                    /* >= 0: a partition key */
-    long path[MAX_PATH];
-    int depth;
-    enum kind kind;
-    int digits;
-};
-
-/* Where the values of the columns come from: a file's partitions, and a batch's row or the
- * statistics of some rows. */
+/* Where the values of the columns come from: a file's partitions, and the statistics of
+ * some rows (NULL: the files' columns can be anything, ANY). */
 struct row {
     const struct partitions *p;
     size_t file;
-    const struct ArrowSchema *files; /* NULL: no row, file columns can be anything (ANY) */
-    const struct ArrowArray *batch;
-    int64_t r;
-    const struct stats_source *src;  /* instead of a row: statistics (a row group's, a page's) */
-    struct decimal_cache *cache;     /* or NULL */
-    const struct binding *bindings;  /* a batch's row: every leaf's, in the order eval()
-                                        visits them (left to right, every one) */
-    size_t *next_binding;            /* the next leaf's, counted from 0 at every row */
+    const struct stats_source *src;  /* statistics (a row group's, a page's), or NULL */
 };
 
 /* The smallest and largest values a column may hold (of its file's own type,
@@ -744,16 +708,13 @@ static int stats_leaf(const struct fdata_filter *f, const struct row *w) {
 
 static int leaf(const struct fdata_filter *f, const struct row *w) {
     struct operand x;
-    const struct binding *b = w->bindings ? &w->bindings[(*w->next_binding)++] : NULL;
-    long k = b ? b->key : key_of(w->p, f->column);
+    long k = key_of(w->p, f->column);
     if (k >= 0)
         key_operand(w->p, w->file, (size_t)k, &x);
     else if (w->src)
         return stats_leaf(f, w);
-    else if (!b)
-        return ANY;
     else
-        path_operand(w->files, w->batch, b->path, b->depth, w->r, b->kind, b->digits, &x);
+        return ANY;
     if (f->kind == F_NULL)
         return x.is_null != f->negate ? YES : NO;
     if (x.is_null)
@@ -761,10 +722,10 @@ static int leaf(const struct fdata_filter *f, const struct row *w) {
     if (f->kind == F_IN) {
         int found = 0;
         for (size_t i = 0; i < f->n_values && !found; i++)
-            found = compare(&x, &f->values[i], w->cache) == 0;
+            found = compare(&x, &f->values[i], NULL) == 0;
         return found != f->negate ? YES : NO;
     }
-    return satisfies[f->op][compare(&x, &f->values[0], w->cache) + 1] ? YES : NO;
+    return satisfies[f->op][compare(&x, &f->values[0], NULL) + 1] ? YES : NO;
 }
 
 static int eval(const struct fdata_filter *f, const struct row *w) {
@@ -780,49 +741,285 @@ static int eval(const struct fdata_filter *f, const struct row *w) {
 }
 
 int filter_selects_file(const struct fdata_filter *f, const struct partitions *p, size_t file) {
-    struct row w = {p, file, NULL, NULL, 0, NULL, NULL, NULL, NULL};
+    struct row w = {p, file, NULL};
     return (eval(f, &w) & YES) != 0;
 }
 
-/* Binds each leaf of f, left to right, to the partition keys or the columns of `files`
- * (bound: found, filter_bind_columns); returns the count (out NULL: only counts). */
-static size_t bind_leaves(const struct fdata_filter *f, const struct partitions *p,
-                          const struct ArrowSchema *files, struct binding *out) {
-    if (f->kind == F_AND || f->kind == F_OR || f->kind == F_NOT) {
-        size_t n = bind_leaves(f->a, p, files, out);
-        return f->b ? n + bind_leaves(f->b, p, files, out ? out + n : NULL) : n;
+/* ---- a batch's rows ---- */
+
+/* A row's truth in the vectors below: NO < NUL < YES, so that AND keeps the smaller of two,
+ * OR the larger and NOT turns x into 2 - x (Kleene's logic, which is SQL's). */
+enum { ROW_NO, ROW_NUL, ROW_YES };
+
+/* Rows whose values are widened at a time, into buffers on the stack. */
+#define ROW_CHUNK 1024
+
+/* Values [i, i + n) of type T at v widened into out (a loop the compiler vectorizes). */
+#define WIDEN(T, v, i, n, out)                                                                \
+    for (int64_t r_ = 0; r_ < (n); r_++)                                                      \
+        (out)[r_] = ((const T *)(v))[(i) + r_]
+
+/* Values [i, i + n) of storage `f` (c, s, i, l; or a dictionary's indices, C, S, I, L too:
+ * beyond INT64_MAX, negative) as int64. */
+static void load_ints(char f, const void *v, int64_t i, int64_t n, int64_t *out) {
+    switch (f) {
+    case 'c': WIDEN(int8_t, v, i, n, out); break;
+    case 's': WIDEN(int16_t, v, i, n, out); break;
+    case 'i': WIDEN(int32_t, v, i, n, out); break;
+    case 'C': WIDEN(uint8_t, v, i, n, out); break;
+    case 'S': WIDEN(uint16_t, v, i, n, out); break;
+    case 'I': WIDEN(uint32_t, v, i, n, out); break;
+    default: WIDEN(int64_t, v, i, n, out);
     }
-    if (!out)
-        return 1;
-    *out = (struct binding){.key = key_of(p, f->column), .kind = K_NONE};
-    if (out->key < 0) {
-        out->depth = resolve(files, f->column, out->path, 0);
-        out->kind = kind_of_format(value_format(field_at(files, out->path, out->depth)),
-                                   &out->digits);
+}
+
+/* Values [i, i + n) of storage `f` (C, S, I, L) as uint64. */
+static void load_uints(char f, const void *v, int64_t i, int64_t n, uint64_t *out) {
+    switch (f) {
+    case 'C': WIDEN(uint8_t, v, i, n, out); break;
+    case 'S': WIDEN(uint16_t, v, i, n, out); break;
+    case 'I': WIDEN(uint32_t, v, i, n, out); break;
+    default: WIDEN(uint64_t, v, i, n, out);
     }
-    return 1;
+}
+
+/* Values [i, i + n) of storage `f` (f, g) as double. */
+static void load_floats(char f, const void *v, int64_t i, int64_t n, double *out) {
+    if (f == 'f')
+        WIDEN(float, v, i, n, out);
+    else
+        WIDEN(double, v, i, n, out);
+}
+
+/* cmp[r] = compare() of integers x[r] of kind K_INT or K_TIME (in `digits`) with v. */
+static void compare_ints(const int64_t *x, int64_t n, enum kind kind, int digits,
+                         const struct fdata_value *v, int8_t *cmp) {
+    if (kind == K_INT && v->type != FDATA_VALUE_INT) {
+        for (int64_t r = 0; r < n; r++)
+            cmp[r] = (int8_t)cmp_double((double)x[r], v->f);
+        return;
+    }
+    int64_t b = v->i, factor = 1; /* x * factor against b, in the finer of the two units */
+    if (kind == K_TIME) {
+        literal_time(v, &b);
+        factor = digits < 0 ? US_PER_DAY : scale(1, digits, 6);
+        b = scale(b, 6, digits);
+    }
+    if (factor == 1) {
+        for (int64_t r = 0; r < n; r++)
+            cmp[r] = (int8_t)((x[r] > b) - (x[r] < b));
+        return;
+    }
+    for (int64_t r = 0; r < n; r++) { /* saturated once is saturated step by step (scale) */
+        int64_t a = mul_saturated(x[r], factor);
+        cmp[r] = (int8_t)((a > b) - (a < b));
+    }
+}
+
+/* cmp[r] = compare() of strings or binaries [i, i + n) (offsets o of 32 or 64 bits, bytes)
+ * with the literal s; equal_only: any nonzero for "not equal" (lengths first, then bytes). */
+static void compare_strings(const void *o, int wide, const uint8_t *bytes, int64_t i, int64_t n,
+                            const char *s, int equal_only, int8_t *cmp) {
+    size_t len = strlen(s);
+    for (int64_t r = 0; r < n; r++) {
+        int64_t from = wide ? ((const int64_t *)o)[i + r] : ((const int32_t *)o)[i + r];
+        int64_t to = wide ? ((const int64_t *)o)[i + r + 1] : ((const int32_t *)o)[i + r + 1];
+        size_t at = (size_t)(to - from);
+        cmp[r] = (int8_t)(!equal_only ? compare_bytes(bytes + from, at, s, len)
+                          : at != len || (len && memcmp(bytes + from, s, len) != 0));
+    }
+}
+
+/* cmp[r] = compare() of rows [start, start + n) of array a (of type `type`, not a
+ * dictionary; n <= ROW_CHUNK) with v, their values as `kind`; nulls' as any value.
+ * equal_only: only whether each is 0 matters. */
+static void compare_rows(const struct ArrowSchema *type, const struct ArrowArray *a,
+                         int64_t start, int64_t n, enum kind kind, int digits,
+                         const struct fdata_value *v, struct decimal_cache *cache,
+                         int equal_only, int8_t *cmp) {
+    union {
+        int64_t i[ROW_CHUNK];
+        uint64_t u[ROW_CHUNK];
+        double f[ROW_CHUNK];
+    } x;
+    char f = storage_of(type->format);
+    const void *values = a->buffers[1];
+    int64_t at = a->offset + start;
+    if ((kind == K_INT || kind == K_TIME) && strchr("csil", f)) {
+        load_ints(f, values, at, n, x.i);
+        compare_ints(x.i, n, kind, digits, v, cmp);
+    } else if (kind == K_UINT) {
+        load_uints(f, values, at, n, x.u);
+        uint64_t b = (uint64_t)v->i;
+        for (int64_t r = 0; r < n; r++)
+            cmp[r] = (int8_t)(v->type != FDATA_VALUE_INT ? cmp_double((double)x.u[r], v->f)
+                              : v->i < 0 ? 1 : (x.u[r] > b) - (x.u[r] < b));
+    } else if (kind == K_FLOAT) {
+        load_floats(f, values, at, n, x.f);
+        double b = v->type == FDATA_VALUE_INT ? (double)v->i : v->f;
+        for (int64_t r = 0; r < n; r++)
+            cmp[r] = (int8_t)cmp_double(x.f[r], b);
+    } else if (kind == K_TEXT && strchr("uzUZ", f) && !type->format[1]) {
+        compare_strings(values, f == 'U' || f == 'Z', a->buffers[2], at, n, v->s, equal_only,
+                        cmp);
+    } else {
+        struct operand o;
+        size_t len = kind == K_TEXT ? strlen(v->s) : 0;
+        for (int64_t r = 0; r < n; r++) {
+            row_operand(type, a, start + r, kind, digits, &o);
+            cmp[r] = (int8_t)(kind == K_TEXT ? compare_bytes(o.bytes, o.len, v->s, len)
+                                             : compare(&o, v, cache));
+        }
+    }
+}
+
+/* What leaf f is for a row whose value is null. */
+static uint8_t null_truth(const struct fdata_filter *f) {
+    return f->kind != F_NULL ? ROW_NUL : f->negate ? ROW_NO : ROW_YES;
+}
+
+/* t[r] = null_truth(f) for the rows of [start, start + n) that a's validity says are null. */
+static void null_rows(const struct fdata_filter *f, const struct ArrowArray *a, int64_t start,
+                      int64_t n, uint8_t *t) {
+    const uint8_t *valid = a->n_buffers > 0 ? a->buffers[0] : NULL;
+    if (!valid || a->null_count == 0)
+        return;
+    uint8_t if_null = null_truth(f);
+    for (int64_t r = 0; r < n; r++)
+        if (!bit_at(valid, a->offset + start + r))
+            t[r] = if_null;
+}
+
+/* t[r] = the truth of leaf f (on a column, as `kind`) at rows [start, start + n) of array a of
+ * type `type`, its nulls included.  FDATA_ENOMEM when out of memory. */
+static int leaf_rows(const struct fdata_filter *f, enum kind kind, int digits,
+                     struct decimal_cache *cache, const struct ArrowSchema *type,
+                     const struct ArrowArray *a, int64_t start, int64_t n, uint8_t *t);
+
+/* leaf_rows() over a dictionary's indices: the leaf judged once per value of the
+ * dictionary, each row given its index's truth (an index out of range: as a null). */
+static int dictionary_rows(const struct fdata_filter *f, enum kind kind, int digits,
+                           struct decimal_cache *cache, const struct ArrowSchema *type,
+                           const struct ArrowArray *a, int64_t start, int64_t n, uint8_t *t) {
+    int64_t size = a->dictionary->length, k[ROW_CHUNK];
+    uint8_t *of_value = malloc((size_t)size + 1), if_null = null_truth(f);
+    if (!of_value)
+        return FDATA_ENOMEM;
+    int status = leaf_rows(f, kind, digits, cache, type->dictionary, a->dictionary, 0, size,
+                           of_value);
+    for (int64_t r0 = 0; status == FDATA_OK && r0 < n; r0 += ROW_CHUNK) {
+        int64_t m = n - r0 < ROW_CHUNK ? n - r0 : ROW_CHUNK;
+        load_ints(type->format[0], a->buffers[1], a->offset + start + r0, m, k);
+        for (int64_t r = 0; r < m; r++)
+            t[r0 + r] = (uint64_t)k[r] < (uint64_t)size ? of_value[k[r]] : if_null;
+    }
+    free(of_value);
+    return status;
+}
+
+static int leaf_rows(const struct fdata_filter *f, enum kind kind, int digits,
+                     struct decimal_cache *cache, const struct ArrowSchema *type,
+                     const struct ArrowArray *a, int64_t start, int64_t n, uint8_t *t) {
+    if (type->dictionary) {
+        int status = dictionary_rows(f, kind, digits, cache, type, a, start, n, t);
+        if (status == FDATA_OK)
+            null_rows(f, a, start, n, t);
+        return status;
+    }
+    int8_t cmp[ROW_CHUNK];
+    uint8_t of_cmp[3]; /* a comparison's truth from its result + 1 */
+    for (int c = 0; f->kind == F_CMP && c < 3; c++)
+        of_cmp[c] = satisfies[f->op][c] ? ROW_YES : ROW_NO;
+    for (int64_t r0 = 0; r0 < n; r0 += ROW_CHUNK) {
+        int64_t m = n - r0 < ROW_CHUNK ? n - r0 : ROW_CHUNK;
+        uint8_t *out = t + r0;
+        if (f->kind == F_NULL) {
+            memset(out, f->negate ? ROW_YES : ROW_NO, (size_t)m);
+        } else if (f->kind == F_CMP) {
+            compare_rows(type, a, start + r0, m, kind, digits, &f->values[0], cache,
+                         f->op == FDATA_FILTER_EQ || f->op == FDATA_FILTER_NE, cmp);
+            for (int64_t r = 0; r < m; r++)
+                out[r] = of_cmp[cmp[r] + 1];
+        } else { /* IN: equal to one of the values */
+            memset(out, 0, (size_t)m);
+            for (size_t i = 0; i < f->n_values; i++) {
+                compare_rows(type, a, start + r0, m, kind, digits, &f->values[i], cache, 1,
+                             cmp);
+                for (int64_t r = 0; r < m; r++)
+                    out[r] |= cmp[r] == 0;
+            }
+            for (int64_t r = 0; r < m; r++)
+                out[r] = out[r] != f->negate ? ROW_YES : ROW_NO;
+        }
+    }
+    null_rows(f, a, start, n, t);
+    return FDATA_OK;
+}
+
+/* t[r] = the truth of leaf f, on a column of the files (filter_bind_columns), at row r of
+ * the batch: null under a null struct on its path. */
+static int column_rows(const struct fdata_filter *f, const struct ArrowSchema *files,
+                       const struct ArrowArray *batch, struct decimal_cache *cache,
+                       uint8_t *t) {
+    long path[MAX_PATH];
+    int depth = resolve(files, f->column, path, 0), digits;
+    const struct ArrowSchema *type = files;
+    const struct ArrowArray *a = batch, *parents[MAX_PATH];
+    int64_t start = 0, parent_start[MAX_PATH];
+    for (int d = 0; d < depth; d++) { /* a struct's children are indexed from its offset */
+        start += a->offset;
+        type = type->children[path[d]];
+        a = a->children[path[d]];
+        parents[d] = a;
+        parent_start[d] = start;
+    }
+    enum kind kind = kind_of_format(value_format(type), &digits);
+    int status = leaf_rows(f, kind, digits, cache, type, a, start, batch->length, t);
+    for (int d = 0; status == FDATA_OK && d + 1 < depth; d++)
+        null_rows(f, parents[d], parent_start[d], batch->length, t);
+    return status;
+}
+
+/* t[r] = the truth of f at row r of the batch of file `file` (its columns as `files`). */
+static int eval_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
+                     const struct ArrowSchema *files, const struct ArrowArray *batch,
+                     struct decimal_cache *cache, uint8_t *t) {
+    size_t n = (size_t)batch->length;
+    if (f->kind == F_NOT) {
+        int status = eval_rows(f->a, p, file, files, batch, cache, t);
+        for (size_t r = 0; r < n; r++)
+            t[r] = (uint8_t)(ROW_YES - t[r]);
+        return status;
+    }
+    if (f->kind == F_AND || f->kind == F_OR) {
+        uint8_t *b = malloc(n + 1);
+        int status = !b ? FDATA_ENOMEM : eval_rows(f->a, p, file, files, batch, cache, t);
+        if (status == FDATA_OK)
+            status = eval_rows(f->b, p, file, files, batch, cache, b);
+        for (size_t r = 0; status == FDATA_OK && r < n; r++)
+            t[r] = f->kind == F_AND ? (t[r] < b[r] ? t[r] : b[r]) : (t[r] > b[r] ? t[r] : b[r]);
+        free(b);
+        return status;
+    }
+    if (key_of(p, f->column) < 0)
+        return column_rows(f, files, batch, cache, t);
+    struct row w = {p, file, NULL}; /* a partition key: one value for every row */
+    int truth = leaf(f, &w);
+    memset(t, truth == YES ? ROW_YES : truth == NO ? ROW_NO : ROW_NUL, n);
+    return FDATA_OK;
 }
 
 int filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
                 const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep) {
     struct decimal_cache cache = {.n = 0};
-    struct binding few[8], *bindings = few;
-    size_t n = bind_leaves(f, p, files, NULL), next;
-    if (n > sizeof few / sizeof *few && !(bindings = malloc(n * sizeof *bindings)))
-        return FDATA_ENOMEM;
-    bind_leaves(f, p, files, bindings);
-    struct row w = {p, file, files, batch, 0, NULL, &cache, bindings, &next};
-    for (w.r = 0; w.r < batch->length; w.r++) {
-        next = 0;
-        keep[w.r] = eval(f, &w) == YES;
-    }
-    if (bindings != few)
-        free(bindings);
-    return FDATA_OK;
+    int status = eval_rows(f, p, file, files, batch, &cache, keep);
+    for (int64_t r = 0; status == FDATA_OK && r < batch->length; r++)
+        keep[r] = keep[r] == ROW_YES;
+    return status;
 }
 
 int filter_may_select(const struct fdata_filter *f, const struct partitions *p, size_t file,
                       const struct stats_source *src) {
-    struct row w = {p, file, NULL, NULL, 0, src, NULL, NULL, NULL};
+    struct row w = {p, file, src};
     return (eval(f, &w) & YES) != 0;
 }

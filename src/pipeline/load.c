@@ -313,32 +313,53 @@ static int read_row_groups(struct loader *l, struct slot *s, int from, int n, in
     return status;
 }
 
-/* Decodes row groups [from, from + n) of a slot (read already when it was read ahead), their
- * columns put in the table's order. */
+/* Batch b of a slot, read: its columns put in the table's order, the rows a filter selects
+ * kept; *bytes its bytes then. */
+static int shape_batch(struct loader *l, struct slot *s, int b, uint64_t *bytes,
+                       struct fdata_error *err) {
+    int status = drift_batch(&l->files_schema, s->drift, &s->batches[b], err);
+    if (status == FDATA_OK && l->o.filter)
+        status = filter_batch(l, s, b, err);
+    if (status == FDATA_OK)
+        status = partitions_batch(&l->parts, (size_t)(s - l->slots), &s->batches[b], err);
+    if (status == FDATA_OK && l->own_schema.release) {
+        struct ArrowArray own = s->batches[b];
+        status = fdata_array_conform(&l->own_schema, &l->schema, &own, &s->batches[b], err);
+    }
+    *bytes = status == FDATA_OK ? fdata_array_bytes(&l->schema, &s->batches[b]) : 0;
+    return status;
+}
+
+/* Row groups [from, from + n) of a slot, read, shaped (shape_batch). */
+static int shape_row_groups(struct loader *l, struct slot *s, int from, int n,
+                            struct fdata_error *err) {
+    int status = FDATA_OK;
+    for (int b = from; b < from + n && status == FDATA_OK; b++) {
+        uint64_t bytes;
+        status = shape_batch(l, s, b, &bytes, err);
+        s->bytes += bytes;
+        s->rows += status == FDATA_OK ? s->batches[b].length : 0;
+    }
+    return status;
+}
+
+/* Decodes row groups [from, from + n) of a slot (read already when it was read ahead).  Under
+ * a filter they are read as many at a time as there are threads, each step's rows filtered
+ * before the next is read: the rows the filter drops free their memory for the next step's,
+ * instead of the whole claim's being decoded first. */
 static int decode_row_groups(struct loader *l, struct slot *s, int from, int n, int threads,
                              struct fdata_error *err) {
     int status = FDATA_OK;
     if (from == 0 && s->remote >= 0 && !s->read_ahead) /* (a whole object's: at its open) */
         status = remote_check_magic(&l->remote[s->remote], err);
-    if (status == FDATA_OK && !s->read_ahead)
-        status = read_row_groups(l, s, from, n, threads, err);
-    uint64_t bytes = 0;
-    for (int b = from; b < from + n && status == FDATA_OK; b++) {
-        status = drift_batch(&l->files_schema, s->drift, &s->batches[b], err);
-        if (status == FDATA_OK && l->o.filter)
-            status = filter_batch(l, s, b, err);
+    int step = l->o.filter && !s->read_ahead ? fdata_thread_count(threads) : n;
+    for (int at = from; status == FDATA_OK && at < from + n; at += step) {
+        int m = from + n - at < step ? from + n - at : step;
+        if (!s->read_ahead)
+            status = read_row_groups(l, s, at, m, threads, err);
         if (status == FDATA_OK)
-            status = partitions_batch(&l->parts, (size_t)(s - l->slots), &s->batches[b], err);
-        if (status == FDATA_OK && l->own_schema.release) {
-            struct ArrowArray own = s->batches[b];
-            status = fdata_array_conform(&l->own_schema, &l->schema, &own, &s->batches[b], err);
-        }
-        if (status == FDATA_OK) {
-            bytes += fdata_array_bytes(&l->schema, &s->batches[b]);
-            s->rows += s->batches[b].length;
-        }
+            status = shape_row_groups(l, s, at, m, err);
     }
-    s->bytes += bytes;
     return status;
 }
 
