@@ -164,9 +164,10 @@ def generate(folder, dataset, codec, args):
     open(done, "w").close()
 
 
-def run_reader(name, folder, threads, repeat, condition, columns):
+def run_reader(name, folder, threads, repeat, condition, columns, readers=READERS):
+    """Seconds (best of repeat), an error line or None, peak bytes: reader `name` of readers."""
     env = dict(os.environ, POLARS_MAX_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-    setup, call = READERS[name]
+    setup, call = readers[name]
     code = TIMER.format(setup=setup, call=call)
     argv = [PY, "-c", code, folder, str(threads), str(repeat), condition, json.dumps(columns)]
     best = peak = None

@@ -830,6 +830,38 @@ static void compare_strings(const void *o, int wide, const uint8_t *bytes, int64
     }
 }
 
+/* cmp[r] = compare() of decimals [i, i + n) of Arrow format `format` (decimal128 or 256,
+ * little-endian) at scale `digits` with v: the literal put at that scale once, a decimal128
+ * compared as two 64-bit words. */
+static void compare_decimals(const char *format, const uint8_t *values, int64_t i, int64_t n,
+                             int digits, const struct fdata_value *v,
+                             struct decimal_cache *cache, int8_t *cmp) {
+    struct dec256 lit;
+    int exact, beyond = literal_at_scale(cache, v, digits, &lit, &exact);
+    int wide = strstr(format, ",256") != NULL;
+    uint64_t sign = (uint64_t)((int64_t)lit.w[1] >> 63);
+    if (!beyond && !wide && (lit.w[2] != sign || lit.w[3] != sign))
+        beyond = lit.w[3] >> 63 ? -1 : 1; /* beyond every decimal128 */
+    for (int64_t r = 0; r < n; r++) {
+        int c;
+        if (beyond) {
+            c = -beyond;
+        } else if (!wide) {
+            uint64_t lo;
+            int64_t hi;
+            memcpy(&lo, values + (size_t)(i + r) * 16, 8);
+            memcpy(&hi, values + (size_t)(i + r) * 16 + 8, 8);
+            c = hi != (int64_t)lit.w[1] ? (hi > (int64_t)lit.w[1]) - (hi < (int64_t)lit.w[1])
+                                        : (lo > lit.w[0]) - (lo < lit.w[0]);
+        } else {
+            uint64_t x[4];
+            pq_decimal_load(values + (size_t)(i + r) * 32, 32, 0, x);
+            c = pq_decimal_cmp(x, lit.w);
+        }
+        cmp[r] = (int8_t)(!beyond && c <= 0 && !exact ? -1 : c); /* as compare() */
+    }
+}
+
 /* cmp[r] = compare() of rows [start, start + n) of array a (of type `type`, not a
  * dictionary; n <= ROW_CHUNK) with v, their values as `kind`; nulls' as any value.
  * equal_only: only whether each is 0 matters. */
@@ -859,6 +891,8 @@ static void compare_rows(const struct ArrowSchema *type, const struct ArrowArray
         double b = v->type == FDATA_VALUE_INT ? (double)v->i : v->f;
         for (int64_t r = 0; r < n; r++)
             cmp[r] = (int8_t)cmp_double(x.f[r], b);
+    } else if (kind == K_DEC && f == 'd') {
+        compare_decimals(type->format, values, at, n, digits, v, cache, cmp);
     } else if (kind == K_TEXT && strchr("uzUZ", f) && !type->format[1]) {
         compare_strings(values, f == 'U' || f == 'Z', a->buffers[2], at, n, v->s, equal_only,
                         cmp);
