@@ -338,16 +338,42 @@ int fdata_array_conform(const struct ArrowSchema *from, const struct ArrowSchema
     return conform_parent(from, to, in, out, err);
 }
 
+/* `length` null indices over an empty dictionary of the values' type. */
+static int dictionary_nulls(const struct ArrowSchema *type, int64_t length,
+                            struct ArrowArray *out) {
+    size_t n = (size_t)length, width = (size_t)fdata_format_width(type->format);
+    struct ArrowArray values;
+    int status = width ? fdata_array_nulls(type->dictionary, 0, &values) : FDATA_EUNSUPPORTED;
+    if (status != FDATA_OK)
+        return status;
+    void *bufs[2] = {fdata_aligned_calloc((n + 7) / 8), fdata_aligned_calloc(n * width)};
+    if (!bufs[0] || !bufs[1]) {
+        fdata_aligned_free(bufs[0]);
+        fdata_aligned_free(bufs[1]);
+        values.release(&values);
+        return FDATA_ENOMEM;
+    }
+    return fdata_array_make_dictionary(out, length, length, bufs, &values);
+}
+
 int fdata_array_nulls(const struct ArrowSchema *type, int64_t length, struct ArrowArray *out) {
     const char *f = type->format;
     size_t n = (size_t)length, width = (size_t)fdata_format_width(f);
     out->release = NULL;
     if (strcmp(f, "n") == 0)
         return fdata_array_make(out, length, length, 0, NULL);
-    void *bufs[3] = {fdata_aligned_calloc((n + 7) / 8), NULL, NULL};
+    if (type->dictionary)
+        return dictionary_nulls(type, length, out);
+    void *bufs[4] = {fdata_aligned_calloc((n + 7) / 8), NULL, NULL, NULL};
     int n_buffers = 2, nested = f[0] == '+';
     int64_t n_kids = nested ? type->n_children : 0, child_length = 0;
-    if (strcmp(f, "b") == 0) {
+    if (f[0] == 'v' && (f[1] == 'u' || f[1] == 'z') && !f[2]) { /* zero views, one empty data
+                                                                   buffer and its size */
+        bufs[1] = fdata_aligned_calloc(n * 16);
+        bufs[2] = fdata_aligned_calloc(1);
+        bufs[3] = fdata_aligned_calloc(sizeof(int64_t));
+        n_buffers = 4;
+    } else if (strcmp(f, "b") == 0) {
         bufs[1] = fdata_aligned_calloc((n + 7) / 8);
     } else if (width) {
         bufs[1] = fdata_aligned_calloc(n * width);
@@ -364,10 +390,12 @@ int fdata_array_nulls(const struct ArrowSchema *type, int64_t length, struct Arr
         fdata_aligned_free(bufs[0]);
         return FDATA_EUNSUPPORTED;
     }
-    if (!bufs[0] || (n_buffers > 1 && !bufs[1]) || (n_buffers > 2 && !bufs[2])) {
-        for (int b = 0; b < 3; b++)
-            fdata_aligned_free(bufs[b]);
-        return FDATA_ENOMEM;
+    for (int b = 0; b < n_buffers; b++) {
+        if (!bufs[b]) {
+            for (int k = 0; k < 4; k++)
+                fdata_aligned_free(bufs[k]);
+            return FDATA_ENOMEM;
+        }
     }
     if (!nested)
         return fdata_array_make(out, length, length, n_buffers, bufs);

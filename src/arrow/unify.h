@@ -57,8 +57,9 @@ int fdata_array_conform(const struct ArrowSchema *from, const struct ArrowSchema
 int fdata_array_cast(const struct ArrowSchema *from, const char *to, struct ArrowArray *in,
                      struct ArrowArray *out, struct fdata_error *err);
 
-/* `length` nulls of the type `type` (flat, struct, list, large list, map, fixed-size list).
- * FDATA_EUNSUPPORTED for other types, FDATA_ENOMEM. */
+/* `length` nulls of the type `type` (flat, string and binary views, dictionaries (over no
+ * values), struct, list, large list, map, fixed-size list).  FDATA_EUNSUPPORTED for other
+ * types, FDATA_ENOMEM. */
 int fdata_array_nulls(const struct ArrowSchema *type, int64_t length, struct ArrowArray *out);
 
 /* A parent array's last step: with status FDATA_OK, fdata_array_make_parent over the

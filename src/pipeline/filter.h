@@ -64,8 +64,10 @@ size_t filter_file_columns(const struct fdata_filter *f, const struct partitions
 /* Whether text is a decimal number [+-]digits[.digits][e[+-]digits]; *out its nearest double. */
 int filter_decimal_double(const char *text, double *out);
 
-/* keep[r] = whether f selects row r of a batch of file `file` (its columns as `files`, every
- * column f names among them: filter_bind_columns).  FDATA_ENOMEM when out of memory. */
+/* keep[r] = whether f selects row r of a batch of file `file` (its columns as `files`: the
+ * table's, where filter_bind_columns found every column f names, or some of the file's own,
+ * where a column f names and `files` lacks is null at every row).  FDATA_ENOMEM when out of
+ * memory. */
 int filter_rows(const struct fdata_filter *f, const struct partitions *p, size_t file,
                 const struct ArrowSchema *files, const struct ArrowArray *batch, uint8_t *keep);
 

@@ -991,12 +991,16 @@ static int leaf_rows(const struct fdata_filter *f, enum kind kind, int digits,
 }
 
 /* t[r] = the truth of leaf f, on a column of the files (filter_bind_columns), at row r of
- * the batch: null under a null struct on its path. */
+ * the batch: null under a null struct on its path, and at every row when `files` lacks it. */
 static int column_rows(const struct fdata_filter *f, const struct ArrowSchema *files,
                        const struct ArrowArray *batch, struct decimal_cache *cache,
                        uint8_t *t) {
     long path[MAX_PATH];
     int depth = resolve(files, f->column, path, 0), digits;
+    if (!depth) { /* not a column of this file's (prefilter.h): null at every row */
+        memset(t, null_truth(f), (size_t)batch->length);
+        return FDATA_OK;
+    }
     const struct ArrowSchema *type = files;
     const struct ArrowArray *a = batch, *parents[MAX_PATH];
     int64_t start = 0, parent_start[MAX_PATH];

@@ -26,6 +26,7 @@
 #include "drift.h"
 #include "filter.h"
 #include "page_prune.h"
+#include "prefilter.h"
 #include "partitions.h"
 #include "prefetch.h"
 #include "remote.h"
@@ -77,6 +78,7 @@ struct slot {
     int read_ahead;               /* its row groups were read while the footers came (a whole
                                      small object, see open_all): batches hold its own columns,
                                      to be shaped into the table's once the schema is known */
+    struct prefilter pre;         /* the filter's columns read first (prefiltering) */
 };
 
 struct loader {
@@ -290,8 +292,22 @@ static int filter_batch(struct loader *l, struct slot *s, int b, struct fdata_er
     return status;
 }
 
+/* *on = whether the slot's whole row groups are prefiltered (prefilter.h; opened at the
+ * first): under a filter on the files' columns, without a matrix (whose rows are placed by
+ * row group), for a file not read ahead. */
+static int prefiltering(struct loader *l, struct slot *s, const struct fdata_parquet_read_options *ro,
+                        int *on, struct fdata_error *err) {
+    int status = FDATA_OK;
+    if (l->o.filter && !l->matrix && !l->ro.matrix && !s->read_ahead && s->pre.state == 0)
+        status = prefilter_open(&s->pre, l->o.filter, &l->parts, s->pq, ro,
+                                s->drift->names ? s->drift->n_names : SIZE_MAX, err);
+    *on = status == FDATA_OK && l->o.filter && !l->matrix && !l->ro.matrix && !s->read_ahead &&
+          s->pre.state > 0;
+    return status;
+}
+
 /* Reads row groups [from, from + n) of a slot into its batches, in its own columns, on
- * `threads` threads (a column each). */
+ * `threads` threads (a column each); under a filter, a whole row group prefiltered when it may be. */
 static int read_row_groups(struct loader *l, struct slot *s, int from, int n, int threads,
                            struct fdata_error *err) {
     int status = FDATA_OK;
@@ -302,12 +318,28 @@ static int read_row_groups(struct loader *l, struct slot *s, int from, int n, in
     ro.matrix_row = s->matrix_row + rg_selection_rows(&s->sel, s->pq, 0, from);
     for (int b = from, run; status == FDATA_OK && b < from + n; b += run) {
         run = rg_selection_run(&s->sel, b, from + n - b); /* row groups that follow each other */
-        if (s->sel.rows && s->sel.rows[b]) /* the rows its pages may hold */
+        struct pq_rows *rows = NULL;
+        size_t nrows = 0;
+        int pre = 0, whole = 1;
+        if (!s->sel.rows || !s->sel.rows[b]) /* (a page-pruned one reads few pages already) */
+            status = prefiltering(l, s, &ro, &pre, err);
+        if (status == FDATA_OK && pre) { /* the rows the filter selects, when few */
+            run = 1;
+            status = prefilter_rows(&s->pre, l->o.filter, &l->parts, (size_t)(s - l->slots),
+                                    s->pq, s->sel.rg[b], &ro, &rows, &nrows, &whole, err);
+        }
+        if (status == FDATA_OK && !whole && nrows == 0) /* none: an empty batch, no page read */
+            whole = fdata_array_nulls(&s->drift->own, 0, s->batches + b) != FDATA_OK;
+        else if (status == FDATA_OK && !whole)
+            status = pq_read_row_group_rows(s->pq, s->sel.rg[b], rows, nrows, &ro,
+                                            s->batches + b, err);
+        if (status == FDATA_OK && whole && s->sel.rows && s->sel.rows[b]) /* its pages' rows */
             status = pq_read_row_group_rows(s->pq, s->sel.rg[b], s->sel.rows[b],
                                             s->sel.nrows[b], &ro, s->batches + b, err);
-        else
+        else if (status == FDATA_OK && whole)
             status = pq_read_row_groups(s->pq, s->sel.rg[b], run, &ro, l->pages,
                                         s->batches + b, err);
+        free(rows);
         ro.matrix_row += rg_selection_rows(&s->sel, s->pq, b, run);
     }
     return status;
@@ -330,16 +362,39 @@ static int shape_batch(struct loader *l, struct slot *s, int b, uint64_t *bytes,
     return status;
 }
 
-/* Row groups [from, from + n) of a slot, read, shaped (shape_batch). */
-static int shape_row_groups(struct loader *l, struct slot *s, int from, int n,
+/* Batches [from, from + n) of one slot, shaped on the runtime's threads. */
+struct shaping {
+    struct loader *l;
+    struct slot *s;
+    int from;
+    uint64_t *bytes;
+    struct fdata_error *errors;
+};
+
+static int shape_task(void *ctx, size_t k, int worker) {
+    struct shaping *g = ctx;
+    (void)worker;
+    return shape_batch(g->l, g->s, g->from + (int)k, &g->bytes[k], &g->errors[k]);
+}
+
+/* Row groups [from, from + n) of a slot, read, shaped (shape_batch) on `threads` threads: a
+ * filter's rows gathered in parallel, not after the parallel decode on one thread. */
+static int shape_row_groups(struct loader *l, struct slot *s, int from, int n, int threads,
                             struct fdata_error *err) {
-    int status = FDATA_OK;
-    for (int b = from; b < from + n && status == FDATA_OK; b++) {
-        uint64_t bytes;
-        status = shape_batch(l, s, b, &bytes, err);
-        s->bytes += bytes;
-        s->rows += status == FDATA_OK ? s->batches[b].length : 0;
+    uint64_t *bytes = calloc((size_t)n + 1, sizeof *bytes);
+    struct fdata_error *errors = calloc((size_t)n + 1, sizeof *errors);
+    int status = bytes && errors ? FDATA_OK : fdata_set_error(err, FDATA_ENOMEM, "out of memory");
+    struct shaping g = {l, s, from, bytes, errors};
+    if (status == FDATA_OK)
+        status = fdata_first_error(fdata_parallel_for(l->o.runtime, (size_t)n,
+                                                      fdata_thread_count(threads), shape_task,
+                                                      &g), errors, (size_t)n, err);
+    for (int k = 0; status == FDATA_OK && k < n; k++) {
+        s->bytes += bytes[k];
+        s->rows += s->batches[from + k].length;
     }
+    free(bytes);
+    free(errors);
     return status;
 }
 
@@ -358,7 +413,7 @@ static int decode_row_groups(struct loader *l, struct slot *s, int from, int n, 
         if (!s->read_ahead)
             status = read_row_groups(l, s, at, m, threads, err);
         if (status == FDATA_OK)
-            status = shape_row_groups(l, s, at, m, err);
+            status = shape_row_groups(l, s, at, m, threads, err);
     }
     return status;
 }
@@ -397,6 +452,7 @@ static long pick(struct loader *l) {
 /* A file fully decoded: an S3 file's buffer goes now, and its bytes still held return to
  * the budget. */
 static void close_file(struct loader *l, struct slot *s) {
+    prefilter_free(&s->pre);
     fdata_parquet_close(s->pq);
     s->pq = NULL;
     if (s->remote >= 0) {
@@ -1380,6 +1436,7 @@ static void loader_free(struct loader *l) {
         free(s->placed);
         rg_selection_free(&s->sel);
         drift_file_free(&s->own_drift);
+        prefilter_free(&s->pre);
         if (s->remote < 0)
             fdata_parquet_close(s->pq); /* S3 files are closed by remote_files_free */
     }

@@ -128,9 +128,22 @@ static void test_nulls(void) {
           a.children[1]->null_count == 3);
     a.release(&a);
     list.release(&list);
-    struct ArrowSchema view = field("vu");
-    CHECK(fdata_array_nulls(&view, 3, &a) == FDATA_EUNSUPPORTED && a.release == NULL);
+    struct ArrowSchema view = field("vu"); /* zero views over one empty data buffer */
+    CHECK(fdata_array_nulls(&view, 3, &a) == FDATA_OK && a.length == 3 && a.null_count == 3 &&
+          a.n_buffers == 4 && ((const int64_t *)a.buffers[3])[0] == 0 &&
+          ((const uint8_t *)a.buffers[1])[47] == 0);
+    a.release(&a);
     view.release(&view);
+    struct ArrowSchema dict; /* null indices over no values, a dictionary there all the same */
+    CHECK(fdata_schema_make_dictionary(&dict, "i", "u", "d", ARROW_FLAG_NULLABLE, NULL) ==
+          FDATA_OK);
+    CHECK(fdata_array_nulls(&dict, 4, &a) == FDATA_OK && a.length == 4 && a.null_count == 4 &&
+          a.dictionary && a.dictionary->length == 0 && a.dictionary->n_buffers == 3);
+    a.release(&a);
+    dict.release(&dict);
+    struct ArrowSchema sparse_union = field("+us:0");
+    CHECK(fdata_array_nulls(&sparse_union, 3, &a) == FDATA_EUNSUPPORTED && a.release == NULL);
+    sparse_union.release(&sparse_union);
 }
 
 /* A struct field `name` over n flat fields of the given formats and names. */
