@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Row filters over every kind of column a filter compares, in batches that do not line up
-with the evaluator's chunks of 1,024 rows: for 60 filters drawn at random (a fixed seed:
-comparisons, IN, IS NULL, booleans, struct paths and a partition key, under AND, OR and NOT),
+with the evaluator's chunks of 1,024 rows: for 7 filters that keep a few rows of a row group
+(prefiltering reads only their pages; at row group edges too) and 60 drawn at random (a fixed
+seed: comparisons, IN, IS NULL, booleans, struct paths and a partition key, under AND, OR
+and NOT),
 each load keeps exactly the ids of DuckDB's WHERE with the same text, and each kept row is
 that row of the unfiltered load whole (nested, view and dictionary columns too), with
 --strings plain, view and dictionary.
@@ -149,7 +151,11 @@ def main(tmp):
         rows, err = ours("--strings", layout, root)
         whole[layout] = {dict(r)["id"]: r for r in rows or []}
         check("unfiltered load, strings %s: %d rows" % (layout, N), len(whole[layout]) == N, err)
-    filters = [expression(rnd) for _ in range(60)]
+    # a few rows of a row group (prefiltering reads only their pages), at its edges too
+    few = ["id = 17", "id IN (0, 1299, 1300, 2599, 2600, 2999)", "id BETWEEN 640 AND 660",
+           "id = 5 OR (id > 1290 AND id < 1310 AND i8 < 0)", "id = 2000 AND s IS NULL",
+           "st.a = 3 AND id < 40", "NOT (id >= 3)"]
+    filters = few + [expression(rnd) for _ in range(60)]
     selected = set()
     for f in filters:
         want = duckdb_ids(con, f)
