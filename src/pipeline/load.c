@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 #include "fastdata/load.h"
@@ -108,6 +109,7 @@ struct loader {
     struct remote_file *remote;   /* per S3 file */
     struct remote_room room;      /* what whole small objects may take of the limit */
     struct prefetch *prefetch;    /* footers fetched while the listing goes on, or NULL */
+    atomic_int prefilter_misses;  /* files in a row whose prefiltering stopped (prefilter.h) */
     size_t drift_owners[DRIFT_OWNERS], n_drift_owners; /* the last files whose projections
                                      others may share (share_drift) */
     size_t *file_of, n_s3;
@@ -294,15 +296,17 @@ static int filter_batch(struct loader *l, struct slot *s, int b, struct fdata_er
 
 /* *on = whether the slot's whole row groups are prefiltered (prefilter.h; opened at the
  * first): under a filter on the files' columns, without a matrix (whose rows are placed by
- * row group), for a file not read ahead. */
+ * row group), for a file not read ahead, unless it stopped in PREFILTER_MISSES files in a row
+ * (a lake of small files whose rows the filter keeps many of would pay a read of the filter's
+ * columns in every file). */
 static int prefiltering(struct loader *l, struct slot *s, const struct fdata_parquet_read_options *ro,
                         int *on, struct fdata_error *err) {
-    int status = FDATA_OK;
-    if (l->o.filter && !l->matrix && !l->ro.matrix && !s->read_ahead && s->pre.state == 0)
+    int status = FDATA_OK, may = l->o.filter && !l->matrix && !l->ro.matrix && !s->read_ahead &&
+                                 atomic_load(&l->prefilter_misses) < PREFILTER_MISSES;
+    if (may && s->pre.state == 0)
         status = prefilter_open(&s->pre, l->o.filter, &l->parts, s->pq, ro,
                                 s->drift->names ? s->drift->n_names : SIZE_MAX, err);
-    *on = status == FDATA_OK && l->o.filter && !l->matrix && !l->ro.matrix && !s->read_ahead &&
-          s->pre.state > 0;
+    *on = status == FDATA_OK && may && s->pre.state > 0;
     return status;
 }
 
@@ -327,6 +331,10 @@ static int read_row_groups(struct loader *l, struct slot *s, int from, int n, in
             run = 1;
             status = prefilter_rows(&s->pre, l->o.filter, &l->parts, (size_t)(s - l->slots),
                                     s->pq, s->sel.rg[b], &ro, &rows, &nrows, &whole, err);
+            if (s->pre.state < 0)
+                atomic_fetch_add(&l->prefilter_misses, 1);
+            else
+                atomic_store(&l->prefilter_misses, 0);
         }
         if (status == FDATA_OK && !whole && nrows == 0) /* none: an empty batch, no page read */
             whole = fdata_array_nulls(&s->drift->own, 0, s->batches + b) != FDATA_OK;

@@ -14,6 +14,8 @@
 /* Prefiltering stops for the rest of a file at its first row group where more than one row
  * in PREFILTER_FEW is selected: reading only those rows would read every page anyway. */
 #define PREFILTER_FEW 256
+/* A load stops prefiltering after it stopped in this many files in a row. */
+#define PREFILTER_MISSES 4
 
 struct prefilter {
     int state;                   /* 0: not opened, 1: on, -1: off for this file */
