@@ -5,7 +5,7 @@
 # `make fuzz` runs each fuzz target for FUZZ_SECONDS (default 600);
 # `make demo` generates a dataset into a local S3 server and loads it; `make bench` runs bench/decode (TPC-H,
 # floats, nested), `make bench-get` bench/get, `make bench-load` bench/load, `make bench-write` bench/write, `make bench-handoff` bench/handoff,
-# `make bench-filter` bench/filter, `make bench-net` bench/get and bench/load under the three network
+# `make bench-filter` bench/filter (S3 lakes, and row filters on TPC-H), `make bench-net` bench/get and bench/load under the three network
 # conditions (loopback, netsim 2 and 8 Gbit/s; root) and over HTTPS, `make bench-scale` bench/scale (Dask and Ray,
 # loopback and netsim 2 Gbit/s).
 JOBS ?= $(shell nproc)
@@ -104,7 +104,9 @@ bench-handoff: build python
 
 bench-filter: build
 	@scripts/install-deps.sh --bench
+	@$(MAKE) --no-print-directory python
 	@.venv/bin/python bench/filter/bench_filter.py
+	@.venv/bin/python bench/filter/bench_rows.py
 
 bench-scale: build python
 	@scripts/install-deps.sh --bench
