@@ -264,18 +264,24 @@ def measure(lines, folder, what, columns, threads, args, conditions, rates):
             print("\n".join(lines[start:]), flush=True)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--datasets", default="lineitem,orders,ubiquant,embeddings")
+def add_run_options(ap):
+    """The options bench/decode shares with bench/filter's rows: its TPC-H files, threads,
+    repeats, conditions and folder."""
     ap.add_argument("--scale", type=float, default=1.0, help="TPC-H scale factor")
     ap.add_argument("--files", type=int, default=4, help="TPC-H files per table")
-    ap.add_argument("--codecs", default="snappy,zstd,uncompressed")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--conditions", default="warm,fresh")
+    ap.add_argument("--dir", default="/dev/shm/fastdata-bench")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    add_run_options(ap)
+    ap.add_argument("--datasets", default="lineitem,orders,ubiquant,embeddings")
+    ap.add_argument("--codecs", default="snappy,zstd,uncompressed")
     ap.add_argument("--readers", default=",".join(READERS))
     ap.add_argument("--no-groups", action="store_true", help="whole tables only")
-    ap.add_argument("--dir", default="/dev/shm/fastdata-bench")
     args = ap.parse_args()
     threads = [int(x) for x in args.threads.split(",")]
     conditions = args.conditions.split(",")

@@ -82,13 +82,8 @@ def rows_kept(folder, text):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scale", type=float, default=1.0, help="TPC-H scale factor")
-    ap.add_argument("--files", type=int, default=4, help="TPC-H files")
+    bench_decode.add_run_options(ap)
     ap.add_argument("--codec", default="snappy")
-    ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--conditions", default="warm,fresh")
-    ap.add_argument("--dir", default="/dev/shm/fastdata-bench")
     args = ap.parse_args()
     import duckdb, polars, pyarrow
     import fastdata

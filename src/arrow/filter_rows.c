@@ -40,6 +40,14 @@ static int filter_validity(const struct ArrowArray *in, const int64_t *sel, int6
     return *out ? FDATA_OK : FDATA_ENOMEM;
 }
 
+/* dst[k] = value sel[k] of src (from value `base`), values of `width` bytes: inlined where
+ * width is a constant, a fixed-size copy (a load and a store), not a call. */
+static inline void gather_width(uint8_t *dst, const uint8_t *src, int64_t base,
+                                const int64_t *sel, int64_t kept, size_t width) {
+    for (int64_t k = 0; k < kept; k++)
+        memcpy(dst + (size_t)k * width, src + (size_t)(base + sel[k]) * width, width);
+}
+
 /* Values of `width` bytes (width 0: bits) of the kept rows. */
 static void *filter_values(const struct ArrowArray *in, const int64_t *sel, int64_t kept,
                            size_t width) {
@@ -50,30 +58,13 @@ static void *filter_values(const struct ArrowArray *in, const int64_t *sel, int6
     uint8_t *dst = fdata_aligned_alloc((size_t)kept * width);
     if (!dst)
         return NULL;
-    switch (width) { /* a constant size per case: a load and a store, not a call */
-    case 1:
-        for (int64_t k = 0; k < kept; k++)
-            dst[k] = src[base + sel[k]];
-        break;
-    case 2:
-        for (int64_t k = 0; k < kept; k++)
-            memcpy(dst + 2 * k, src + 2 * (base + sel[k]), 2);
-        break;
-    case 4:
-        for (int64_t k = 0; k < kept; k++)
-            memcpy(dst + 4 * k, src + 4 * (base + sel[k]), 4);
-        break;
-    case 8:
-        for (int64_t k = 0; k < kept; k++)
-            memcpy(dst + 8 * k, src + 8 * (base + sel[k]), 8);
-        break;
-    case 16:
-        for (int64_t k = 0; k < kept; k++)
-            memcpy(dst + 16 * k, src + 16 * (base + sel[k]), 16);
-        break;
-    default:
-        for (int64_t k = 0; k < kept; k++)
-            memcpy(dst + (size_t)k * width, src + (size_t)(base + sel[k]) * width, width);
+    switch (width) {
+    case 1: gather_width(dst, src, base, sel, kept, 1); break;
+    case 2: gather_width(dst, src, base, sel, kept, 2); break;
+    case 4: gather_width(dst, src, base, sel, kept, 4); break;
+    case 8: gather_width(dst, src, base, sel, kept, 8); break;
+    case 16: gather_width(dst, src, base, sel, kept, 16); break;
+    default: gather_width(dst, src, base, sel, kept, width);
     }
     return dst;
 }
