@@ -333,9 +333,15 @@ int fdata_array_conform(const struct ArrowSchema *from, const struct ArrowSchema
         in->release = NULL;
         return FDATA_OK;
     }
-    if (to->format[0] != '+')
-        return fdata_array_cast(from, to->format, in, out, err);
-    return conform_parent(from, to, in, out, err);
+    if (to->format[0] == '+')
+        return conform_parent(from, to, in, out, err);
+    int status = fdata_array_cast(from, to->format, in, out, err);
+    char a[128], b[128];
+    if (status == FDATA_ERANGE) /* name the column and the types as users know them */
+        fdata_set_error(err, status, "column '%s': a value of type %s does not fit the table's "
+                        "type %s", to->name ? to->name : "", fdata_type_name(from, a, sizeof a),
+                        fdata_type_name(to, b, sizeof b));
+    return status;
 }
 
 /* `length` null indices over an empty dictionary of the values' type. */
@@ -411,7 +417,8 @@ int fdata_array_finish_parent(int status, struct ArrowArray *out, int64_t length
                               struct ArrowArray *children, int64_t n) {
     if (status == FDATA_OK) {
         status = fdata_array_make_parent(out, length, null_count, n_buffers, buffers, children, n);
-    } else {
+    } else { /* out may be the struct `in` was copied from (conform in place): not an array */
+        out->release = NULL;
         for (int64_t c = 0; children && c < n; c++)
             if (children[c].release)
                 children[c].release(&children[c]);

@@ -64,7 +64,8 @@ int fdata_array_nulls(const struct ArrowSchema *type, int64_t length, struct Arr
 
 /* A parent array's last step: with status FDATA_OK, fdata_array_make_parent over the
  * buffers and the n children; otherwise the children are released and the buffers freed,
- * and status is returned.  `children` (malloc'ed, may be NULL on failure) is freed. */
+ * out->release set NULL, and status is returned.  `children` (malloc'ed, may be NULL on
+ * failure) is freed. */
 int fdata_array_finish_parent(int status, struct ArrowArray *out, int64_t length,
                               int64_t null_count, int n_buffers, void **buffers,
                               struct ArrowArray *children, int64_t n);

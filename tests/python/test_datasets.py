@@ -382,6 +382,18 @@ def drift_tests(tmp):
             ok, detail = False, repr(e)
         check("--strings %s: a string column a file lacks is nulls of that layout" % layout,
               ok, detail)
+    far = os.path.join(tmp, "drift_far")  # a timestamp in ms the union's ns cannot hold
+    os.makedirs(far)
+    pq.write_table(pa.table({"x": [1], "ts": pa.array([datetime.datetime(3000, 1, 1)],
+                                                       pa.timestamp("ms"))}),
+                   os.path.join(far, "a.parquet"))
+    pq.write_table(pa.table({"x": [2], "ts": pa.array([1], pa.timestamp("ns"))}),
+                   os.path.join(far, "b.parquet"), version="2.6")
+    got, err = ours(far)
+    check("a value the union's type cannot hold: one line naming the file, column and types "
+          "(and no use of the freed batch)", got is None and err.count("\n") == 1 and
+          "a.parquet: column 'ts': a value of type timestamp[ms] does not fit the table's type "
+          "timestamp[ns]" in err, err)
     bad = os.path.join(tmp, "conflict")
     os.makedirs(bad)
     pq.write_table(pa.table({"id": [1], "x": [1.5]}), os.path.join(bad, "a.parquet"))
