@@ -446,7 +446,6 @@ static void row_operand(const struct ArrowSchema *type, const struct ArrowArray 
     int64_t i = a->offset + r;
     const char *format = type->format;
     const uint8_t *v = a->buffers[1];
-    x->is_null = 0;
     x->kind = kind;
     x->digits = digits;
     switch (storage_of(format)) {

@@ -310,6 +310,32 @@ static int prefiltering(struct loader *l, struct slot *s, const struct fdata_par
     return status;
 }
 
+/* Row group b of a prefiltered slot (prefiltering): *done when its batch is made here, of
+ * the rows the filter selects (none: an empty batch, no page read); else it is to be read
+ * whole (the filter selects many, or an empty batch of its types cannot be made). */
+static int read_prefiltered(struct loader *l, struct slot *s, int b,
+                            const struct fdata_parquet_read_options *ro, int *done,
+                            struct fdata_error *err) {
+    struct pq_rows *rows = NULL;
+    size_t n = 0;
+    int whole = 1;
+    int status = prefilter_rows(&s->pre, l->o.filter, &l->parts, (size_t)(s - l->slots), s->pq,
+                                s->sel.rg[b], ro, &rows, &n, &whole, err);
+    if (s->pre.state < 0)
+        atomic_fetch_add(&l->prefilter_misses, 1);
+    else
+        atomic_store(&l->prefilter_misses, 0);
+    *done = 0;
+    if (status == FDATA_OK && !whole && n == 0)
+        *done = fdata_array_nulls(&s->drift->own, 0, s->batches + b) == FDATA_OK;
+    else if (status == FDATA_OK && !whole) {
+        status = pq_read_row_group_rows(s->pq, s->sel.rg[b], rows, n, ro, s->batches + b, err);
+        *done = status == FDATA_OK;
+    }
+    free(rows);
+    return status;
+}
+
 /* Reads row groups [from, from + n) of a slot into its batches, in its own columns, on
  * `threads` threads (a column each); under a filter, a whole row group prefiltered when it may be. */
 static int read_row_groups(struct loader *l, struct slot *s, int from, int n, int threads,
@@ -322,32 +348,19 @@ static int read_row_groups(struct loader *l, struct slot *s, int from, int n, in
     ro.matrix_row = s->matrix_row + rg_selection_rows(&s->sel, s->pq, 0, from);
     for (int b = from, run; status == FDATA_OK && b < from + n; b += run) {
         run = rg_selection_run(&s->sel, b, from + n - b); /* row groups that follow each other */
-        struct pq_rows *rows = NULL;
-        size_t nrows = 0;
-        int pre = 0, whole = 1;
+        int pre = 0, done = 0;
         if (!s->sel.rows || !s->sel.rows[b]) /* (a page-pruned one reads few pages already) */
             status = prefiltering(l, s, &ro, &pre, err);
         if (status == FDATA_OK && pre) { /* the rows the filter selects, when few */
             run = 1;
-            status = prefilter_rows(&s->pre, l->o.filter, &l->parts, (size_t)(s - l->slots),
-                                    s->pq, s->sel.rg[b], &ro, &rows, &nrows, &whole, err);
-            if (s->pre.state < 0)
-                atomic_fetch_add(&l->prefilter_misses, 1);
-            else
-                atomic_store(&l->prefilter_misses, 0);
+            status = read_prefiltered(l, s, b, &ro, &done, err);
         }
-        if (status == FDATA_OK && !whole && nrows == 0) /* none: an empty batch, no page read */
-            whole = fdata_array_nulls(&s->drift->own, 0, s->batches + b) != FDATA_OK;
-        else if (status == FDATA_OK && !whole)
-            status = pq_read_row_group_rows(s->pq, s->sel.rg[b], rows, nrows, &ro,
-                                            s->batches + b, err);
-        if (status == FDATA_OK && whole && s->sel.rows && s->sel.rows[b]) /* its pages' rows */
+        if (status == FDATA_OK && !done && s->sel.rows && s->sel.rows[b]) /* its pages' rows */
             status = pq_read_row_group_rows(s->pq, s->sel.rg[b], s->sel.rows[b],
                                             s->sel.nrows[b], &ro, s->batches + b, err);
-        else if (status == FDATA_OK && whole)
+        else if (status == FDATA_OK && !done)
             status = pq_read_row_groups(s->pq, s->sel.rg[b], run, &ro, l->pages,
                                         s->batches + b, err);
-        free(rows);
         ro.matrix_row += rg_selection_rows(&s->sel, s->pq, b, run);
     }
     return status;

@@ -77,10 +77,12 @@ int prefilter_rows(struct prefilter *p, const struct fdata_filter *f,
     int64_t kept = 0;
     for (int64_t r = 0; status == FDATA_OK && r < batch.length; r++)
         kept += keep[r];
-    if (status == FDATA_OK && kept * PREFILTER_FEW > batch.length)
+    if (status == FDATA_OK && kept * PREFILTER_FEW > batch.length) {
         p->state = -1; /* many: read whole, now and for the rest of the file */
-    else if (status == FDATA_OK && (*whole = 0, 1))
+    } else if (status == FDATA_OK) {
+        *whole = 0;
         status = kept_ranges(keep, batch.length, rows, n); /* none: an empty selection */
+    }
     free(keep);
     batch.release(&batch);
     return status == FDATA_OK ? FDATA_OK : fdata_set_error(err, status, "out of memory");
